@@ -1,0 +1,265 @@
+"""Creating a database and managing who can open it: users, passphrases, rekey, backup, check."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from models import audit, clock, crypto
+from models import db as dbmod
+from models.db import ROLES, Session, database, raw_key_literal
+from models.errors import BackupError, HuzhuError, PermissionDenied, UsageError
+from models.keyslots import RECOVERY_USER, KeyFile, keys_path, new_recovery_code, pending_keys_path
+from models.version import VERSION
+
+_USER_RE = re.compile(r"^[\w.\-\u4e00-\u9fff]{1,32}$")
+
+
+def validate_user_name(name: str) -> str:
+    name = (name or "").strip()
+    if not _USER_RE.match(name) or name == RECOVERY_USER:
+        raise UsageError(
+            f"用户名无效：“{name}”（1–32 个汉字、字母、数字、点、横线或下划线；“{RECOVERY_USER}”保留给恢复码）",
+            f"invalid user name '{name}' (1-32 letters, digits, CJK, . - _; '{RECOVERY_USER}' is reserved)",
+        )
+    return name
+
+
+def validate_role(role: str) -> str:
+    if role not in ROLES:
+        raise UsageError(f"角色无效：{role}（可选 clerk / supervisor / auditor）", f"invalid role {role} (clerk|supervisor|auditor)")
+    return role
+
+
+def validate_branch(code: str, name: str) -> tuple[str, str]:
+    if not re.fullmatch(r"\d{3}", code or ""):
+        raise UsageError(f"代办处编码必须是三位数字（如 004），收到：{code}", f"branch code must be three digits (e.g. 004), got {code}")
+    if not (name or "").strip():
+        raise UsageError("代办处名称不能为空", "branch name must not be empty")
+    return code, name.strip()
+
+
+@dataclass
+class Created:
+    path: Path
+    recovery_code: str
+
+
+def create_database(path: str | os.PathLike, *, branch_code: str, branch_name: str, user: str, passphrase: str,
+                    role: str = "supervisor", hint: dict | None = None, kdf: crypto.KdfParams | None = None,
+                    on_created=None) -> Created:
+    """Create an encrypted branch database and its slot file (first user + recovery code).
+
+    ``on_created(session)`` runs inside the first session (the demo fills data there)."""
+    from models import migrate, plans
+    from models.schema import AppUser, Branch, Meta
+
+    path = Path(path)
+    validate_branch(branch_code, branch_name)
+    user = validate_user_name(user)
+    validate_role(role)
+    if not passphrase:
+        raise dbmod.EmptyPassphrase("口令不能为空", "the passphrase must not be empty")
+    for p in (path, keys_path(path), Path(f"{path}-wal")):
+        if p.exists():
+            raise UsageError(f"文件已存在，不会覆盖：{p}", f"file exists, will not overwrite: {p}")
+    if not path.parent.exists():
+        raise UsageError(f"文件夹不存在：{path.parent}", f"folder does not exist: {path.parent}")
+
+    key = os.urandom(crypto.KEY_BYTES)
+    db_id = dbmod.new_db_id()
+    now = clock.stamp()
+    keyfile = KeyFile(db_id=db_id, hint=dict(hint or {}))
+    recovery = new_recovery_code()
+    keyfile.put(keyfile.make_slot(user, role, passphrase, key, created=now, kdf=kdf))
+    keyfile.put(keyfile.make_slot(RECOVERY_USER, "recovery", recovery, key, kind="recovery", created=now, kdf=kdf))
+
+    tmp = path.with_name(f".{path.name}.creating")
+    for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        p.unlink(missing_ok=True)
+    dbmod.close()
+    database.init(str(tmp), passphrase=raw_key_literal(key), pragmas=dbmod.PRAGMAS)
+    try:
+        database.connect()
+        migrate.runner().up()
+        dbmod._session = Session(path, user, role, key, keyfile)
+        with database.atomic():
+            Meta.insert_many([
+                {"key": "db_id", "value": db_id},
+                {"key": "created", "value": now},
+                {"key": "created_by_version", "value": VERSION},
+            ]).execute()
+            Branch.create(code=branch_code, name=branch_name, created_on=clock.today())
+            AppUser.create(name=user, role=role, created_at=now)
+            AppUser.create(name=RECOVERY_USER, role="recovery", created_at=now)
+            plans.sync_plans(clock.today())
+            audit.record("init", "branch", branch_code, {"branch_name": branch_name, "user": user, "role": role})
+        if on_created:
+            on_created(dbmod._session)
+    except BaseException:
+        dbmod.close(checkpoint=False)
+        for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            p.unlink(missing_ok=True)
+        raise
+    dbmod.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+    keyfile.save(path)
+    os.replace(tmp, path)
+    return Created(path, recovery)
+
+
+# --- users ----------------------------------------------------------------------------------
+
+def list_users(session: Session) -> list[dict]:
+    from models.schema import AppUser
+
+    slots = {s.user: s for s in session.keyfile.slots}
+    out = []
+    for u in AppUser.select().order_by(AppUser.id):
+        slot = slots.get(u.name)
+        out.append({
+            "user": u.name,
+            "role": u.role,
+            "role_zh": dbmod.ROLE_NAMES.get(u.role, u.role),
+            "active": bool(u.active and slot is not None),
+            "created_at": u.created_at,
+            "revoked_at": u.revoked_at,
+            "kdf": slot.kdf.to_json() if slot else None,
+        })
+    return out
+
+
+def add_user(session: Session, name: str, role: str, passphrase: str) -> None:
+    from models.schema import AppUser
+
+    session.require_role("supervisor", "recovery")
+    session.require_write()
+    name = validate_user_name(name)
+    validate_role(role)
+    if not passphrase:
+        raise dbmod.EmptyPassphrase("新用户的口令不能为空", "the new user's passphrase must not be empty")
+    if session.keyfile.slot(name):
+        raise UsageError(f"用户 {name} 已存在", f"user {name} already exists")
+    slot = session.keyfile.make_slot(name, role, passphrase, session.key, created=clock.stamp())
+    with dbmod.writing():
+        existing = AppUser.get_or_none(AppUser.name == name)
+        if existing:
+            existing.role, existing.active, existing.revoked_at = role, True, None
+            existing.save()
+        else:
+            AppUser.create(name=name, role=role, created_at=clock.stamp())
+        audit.record("user.add", "app_user", name, {"role": role})
+        session.keyfile.put(slot)
+        session.keyfile.save(session.path)
+
+
+def set_passphrase(session: Session, name: str, passphrase: str) -> None:
+    """Rewrite one slot. Users change their own; a supervisor or the recovery code may reset another's."""
+    if name != session.user:
+        session.require_role("supervisor", "recovery")
+    old = session.keyfile.slot(name)
+    if old is None:
+        raise UsageError(f"没有用户 {name}", f"no user {name}")
+    if not passphrase:
+        raise dbmod.EmptyPassphrase("口令不能为空", "the passphrase must not be empty")
+    slot = session.keyfile.make_slot(name, old.role, passphrase, session.key, kind=old.kind, created=clock.stamp())
+    with database.atomic():
+        audit.record("user.passwd", "app_user", name, {"by": session.user})
+        session.keyfile.put(slot)
+        session.keyfile.save(session.path)
+
+
+def revoke_user(session: Session, name: str) -> None:
+    from models.schema import AppUser
+
+    session.require_role("supervisor", "recovery")
+    session.require_write()
+    if name == session.user:
+        raise UsageError("不能撤销自己", "you cannot revoke yourself")
+    if name == RECOVERY_USER:
+        raise UsageError("恢复码槽不能撤销，可用 huzhu rekey 后重新生成", "the recovery slot cannot be revoked")
+    if session.keyfile.slot(name) is None:
+        raise UsageError(f"没有用户 {name}", f"no user {name}")
+    remaining = [s for s in session.keyfile.user_slots() if s.user != name]
+    if not any(_role(s.user) == "supervisor" for s in remaining):
+        raise UsageError("不能撤销最后一位负责人", "cannot revoke the last supervisor")
+    with dbmod.writing():
+        AppUser.update(active=False, revoked_at=clock.stamp()).where(AppUser.name == name).execute()
+        audit.record("user.revoke", "app_user", name, {})
+        session.keyfile.remove(name, at=clock.stamp(), by=session.user)
+        session.keyfile.save(session.path)
+
+
+def _role(name: str) -> str | None:
+    row = database.execute_sql("SELECT role FROM app_user WHERE name = ? AND active", (name,)).fetchone()
+    return row[0] if row else None
+
+
+def rekey(session: Session) -> None:
+    """Re-encrypt the file under a new random key and re-seal every remaining slot to it.
+
+    Order for crash safety: pending slot file (new key) first, then PRAGMA rekey, then the
+    pending file replaces the old one. At unlock the pending file is tried first, so after a
+    crash at any point exactly one consistent pair opens the database."""
+    session.require_role("supervisor", "recovery")
+    session.require_write()
+    new_key = os.urandom(crypto.KEY_BYTES)
+    nxt = session.keyfile.resealed(new_key)
+    with database.atomic():
+        audit.record("db.rekey", "database", None, {"key_epoch": nxt.key_epoch})
+    database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    # SQLCipher cannot rekey a database in WAL mode.
+    database.execute_sql("PRAGMA journal_mode = DELETE")
+    nxt.save(session.path, pending=True)
+    database.execute_sql(f'PRAGMA rekey = "{raw_key_literal(new_key)}"')
+    nxt.save(session.path)
+    pending_keys_path(session.path).unlink(missing_ok=True)
+    database.execute_sql("PRAGMA journal_mode = WAL")
+    database.connect_params["passphrase"] = raw_key_literal(new_key)
+    session.key = new_key
+    session.keyfile = nxt
+
+
+# --- backup and check -----------------------------------------------------------------------------
+
+def backup(session: Session, out: str | os.PathLike) -> dict:
+    from models.backup import write_backup
+
+    out = Path(out)
+    if not out.parent.exists():
+        raise BackupError(f"文件夹不存在：{out.parent}", f"folder does not exist: {out.parent}")
+    try:
+        info = write_backup(out, session.path, session.key, session.keyfile)
+    except OSError as exc:
+        raise BackupError(f"备份写入失败：{exc.strerror}（{out}）", f"backup failed: {exc.strerror} ({out})") from None
+    if session.can_write:
+        with database.atomic():
+            audit.record("db.backup", "database", None, {"file": out.name, "bytes": info["bytes"]})
+    return info
+
+
+@dataclass
+class CheckItem:
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_checks() -> list[CheckItem]:
+    items = []
+    rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check").fetchall()]
+    items.append(CheckItem("integrity_check", rows == ["ok"], "ok" if rows == ["ok"] else "; ".join(rows[:20])))
+    rows = [" ".join(str(c) for c in r) for r in database.execute_sql("PRAGMA cipher_integrity_check").fetchall()]
+    items.append(CheckItem("cipher_integrity_check", not rows, "ok" if not rows else "; ".join(rows[:20])))
+    rows = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+    items.append(CheckItem("foreign_key_check", not rows, "ok" if not rows else f"{len(rows)} 行外键不一致"))
+    chain = audit.verify()
+    items.append(CheckItem(
+        "audit_chain", chain.ok,
+        f"{chain.events} 条，链头 {chain.head[:16]}…" if chain.ok else f"{chain.reason}（已验证 {chain.events} 条）",
+    ))
+    return items

@@ -1,0 +1,330 @@
+"""The one encrypted database of a process, and how it is created, unlocked and closed.
+
+``database`` is a single ``SqlCipherDatabase(None)``; ``unlock`` initialises it with the
+raw key from the user's slot. Every way an unlock can fail is told apart before anyone
+is told "wrong passphrase" (see ``models.errors`` for the exit codes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import sqlcipher3
+from playhouse.sqlcipher_ext import SqlCipherDatabase
+
+from models import attempts, clock
+from models.errors import (
+    DamagedDatabase,
+    DatabaseLocked,
+    DatabaseMissing,
+    EmptyPassphrase,
+    NewerDatabase,
+    NotHuzhuDatabase,
+    PermissionDenied,
+    PlainSqlite,
+    RevokedUser,
+    SqlCipher3File,
+    UnknownUser,
+    UserRequired,
+    WrongPassphrase,
+    HuzhuError,
+)
+from models.keyslots import RECOVERY_USER, KeyFile, keys_path, pending_keys_path
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+PRAGMAS = (
+    ("journal_mode", "wal"),
+    # FULL: a claim the clerk saw committed survives a power cut (WAL + NORMAL may lose it).
+    ("synchronous", 2),
+    ("foreign_keys", 1),
+    ("busy_timeout", 5000),
+    ("cache_size", -16000),
+)
+ROLES = ("clerk", "supervisor", "auditor")
+ROLE_NAMES = {"clerk": "经办人", "supervisor": "负责人", "auditor": "稽核（只读）", "recovery": "恢复码"}
+
+
+def raw_key_literal(key: bytes) -> str:
+    return f"x'{key.hex()}'"
+
+
+class HuzhuDatabase(SqlCipherDatabase):
+    """SqlCipherDatabase that silences SQLCipher's own log lines and never runs keyless."""
+
+    def _connect(self):
+        params = dict(self.connect_params)
+        passphrase = params.pop("passphrase", "")
+        # peewee's driver would open (and create) a plaintext file when given an empty key.
+        if not passphrase:
+            raise EmptyPassphrase("未提供数据库密钥，拒绝以明文方式打开", "no database key: refusing to open unencrypted")
+        conn = sqlcipher3.connect(self.database, isolation_level=None, check_same_thread=False, **params)
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(f'PRAGMA key = "{passphrase}"')
+            self._add_conn_hooks(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+
+database = HuzhuDatabase(None)
+
+
+@dataclass
+class Session:
+    path: Path
+    user: str
+    role: str
+    key: bytes = field(repr=False)
+    keyfile: KeyFile = field(repr=False)
+    read_only: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def can_write(self) -> bool:
+        return not self.read_only and self.role in ("clerk", "supervisor", "recovery")
+
+    def require_role(self, *roles: str) -> None:
+        if self.role not in roles:
+            need = "、".join(ROLE_NAMES.get(r, r) for r in roles)
+            raise PermissionDenied(
+                f"此操作需要以下角色之一：{need}；当前用户 {self.user} 的角色是 {ROLE_NAMES.get(self.role, self.role)}",
+                f"this needs one of the roles {', '.join(roles)}; user {self.user} is {self.role}",
+            )
+
+    def require_write(self) -> None:
+        if self.read_only:
+            raise PermissionDenied("数据库当前为只读状态，不能写入", "the database is open read-only")
+        if not self.can_write:
+            raise PermissionDenied(
+                f"用户 {self.user}（{ROLE_NAMES.get(self.role, self.role)}）只能查看，不能修改数据",
+                f"user {self.user} ({self.role}) is read-only",
+            )
+
+
+_session: Session | None = None
+
+
+def current() -> Session:
+    if _session is None:
+        raise RuntimeError("no database is unlocked")
+    return _session
+
+
+# --- probing files -----------------------------------------------------------------------
+
+def _raw_connect(path: Path, key: bytes, compat: int | None = None) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f'PRAGMA key = "{raw_key_literal(key)}"')
+    if compat is not None:
+        conn.execute(f"PRAGMA cipher_compatibility = {compat}")
+    return conn
+
+
+def _opens(path: Path, key: bytes, compat: int | None = None) -> bool:
+    try:
+        conn = _raw_connect(path, key, compat)
+    except sqlcipher3.DatabaseError:
+        return False
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlcipher3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def check_file_shape(path: Path) -> None:
+    """Refuse files that are not encrypted huzhu databases, before any passphrase is tried."""
+    if not path.exists():
+        raise DatabaseMissing(f"数据库文件不存在：{path}", f"database file not found: {path}")
+    if path.is_dir():
+        raise NotHuzhuDatabase(f"{path} 是一个文件夹，不是数据库文件", f"{path} is a folder, not a database file")
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head == SQLITE_HEADER:
+        raise PlainSqlite(
+            f"{path} 是未加密的普通 SQLite 文件，不是 huzhu 数据库（huzhu 的数据库总是加密的）",
+            f"{path} is a plain, unencrypted SQLite file, not a huzhu database",
+        )
+    if path.stat().st_size < 1024:
+        raise NotHuzhuDatabase(
+            f"{path} 不是 huzhu 数据库（文件过小或为空）", f"{path} is not a huzhu database (too small or empty)"
+        )
+
+
+def diagnose_undecryptable(path: Path, key: bytes) -> HuzhuError:
+    """The slot gave a key (so the passphrase was right) but the file will not open with it."""
+    if _opens(path, key, compat=3):
+        return SqlCipher3File(
+            f"{path} 是 SQLCipher 3 格式的旧文件；huzhu 只使用 SQLCipher 4，请用旧版程序导出后再导入",
+            f"{path} is an SQLCipher 3 file; huzhu uses SQLCipher 4 only",
+        )
+    return DamagedDatabase(
+        f"{path} 无法用其密钥文件中的密钥解密：文件第一页已损坏，或它与密钥文件 {keys_path(path).name} 不配套。"
+        "请运行 huzhu restore 从备份恢复",
+        f"{path} does not decrypt with the key from {keys_path(path).name}: its first page is damaged, "
+        "or it is not the database that key file belongs to; restore from a backup",
+    )
+
+
+# --- unlock --------------------------------------------------------------------------------
+
+def pick_user(keyfile: KeyFile, user: str | None) -> str:
+    if user:
+        return user
+    users = keyfile.user_slots()
+    if len(users) == 1:
+        return users[0].user
+    raise UserRequired(
+        "此数据库有多个用户，请用 --user 或 HUZHU_USER 指定用户名",
+        "this database has several users: give --user NAME or set HUZHU_USER",
+    )
+
+
+def unwrap_key(path: Path, keyfile: KeyFile, user: str, secret: str,
+               sleep: Callable[[float], None] | None = None) -> bytes:
+    """Check the passphrase against the user's slot and return the database key."""
+    if not secret:
+        raise EmptyPassphrase("口令不能为空", "the passphrase must not be empty")
+    slot = keyfile.slot(user)
+    if slot is None:
+        revoked = keyfile.was_revoked(user)
+        if revoked:
+            raise RevokedUser(
+                f"用户 {user} 已于 {revoked.get('at', '')[:10]} 被撤销，不能再打开此数据库",
+                f"user {user} was revoked on {revoked.get('at', '')[:10]} and can no longer open this database",
+            )
+        raise UnknownUser(f"此数据库没有用户 {user}", f"no user {user} in this database")
+    attempts.wait_before_try(path, sleep=sleep)
+    private = keyfile.unlock_private(slot, secret)
+    if private is None:
+        failures = attempts.record_failure(path)
+        delay = attempts.delay_for(failures)
+        extra_zh = f"；连续失败 {failures} 次，下次尝试前需等待 {delay:.0f} 秒" if delay else ""
+        extra_en = f"; {failures} failures in a row, next try waits {delay:.0f} s" if delay else ""
+        what = "恢复码" if slot.kind == "recovery" else "口令"
+        raise WrongPassphrase(f"{what}错误（用户 {user}）{extra_zh}", f"wrong passphrase for user {user}{extra_en}")
+    attempts.reset(path)
+    return keyfile.open_db_key(slot, private)
+
+
+def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
+           sleep: Callable[[float], None] | None = None, migrate: bool = True,
+           read_only: bool = False) -> Session:
+    """Open the database for ``user``. Raises an ``UnlockError`` subclass on every failure."""
+    global _session
+    path = Path(path)
+    check_file_shape(path)
+    keyfile = KeyFile.load(path)
+    pending = pending_keys_path(path)
+    if pending.exists():
+        keyfile, key = _resolve_pending(path, keyfile, user, secret, sleep)
+        user = pick_user(keyfile, user)
+    else:
+        user = pick_user(keyfile, user)
+        key = unwrap_key(path, keyfile, user, secret, sleep)
+        if not _opens(path, key):
+            raise diagnose_undecryptable(path, key)
+
+    close()
+    database.init(str(path), passphrase=raw_key_literal(key), pragmas=PRAGMAS)
+    try:
+        database.connect()
+        _check_identity(path, keyfile)
+        from models import migrate as _migrate  # local: migrate imports schema, which imports this module
+
+        if migrate:
+            _migrate.to_head(path, key, keyfile)
+        role = _role_of(user)
+    except sqlcipher3.OperationalError as exc:
+        close()
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseLocked(
+                "数据库正被另一个程序占用（可能另一位经办人正在使用），请稍后再试",
+                "the database is locked by another process; try again shortly",
+            ) from None
+        raise
+    except BaseException:
+        close()
+        raise
+    _session = Session(path, user, role, key, keyfile, read_only=read_only or role == "auditor")
+    return _session
+
+
+def _resolve_pending(path, keyfile, user, secret, sleep):
+    pending = pending_keys_path(path)
+    try:
+        newer = KeyFile.from_bytes(pending.read_bytes(), where=str(pending))
+    except HuzhuError:
+        pending.unlink(missing_ok=True)
+        newer = None
+    if newer is not None:
+        u = pick_user(newer, user)
+        key = unwrap_key(path, newer, u, secret, sleep)
+        if _opens(path, key):
+            # The rekey reached the file; make its slots the real ones.
+            newer.save(path)
+            pending.unlink(missing_ok=True)
+            return newer, key
+        pending.unlink(missing_ok=True)
+    u = pick_user(keyfile, user)
+    key = unwrap_key(path, keyfile, u, secret, sleep)
+    if not _opens(path, key):
+        raise diagnose_undecryptable(path, key)
+    return keyfile, key
+
+
+def _check_identity(path: Path, keyfile: KeyFile) -> None:
+    tables = set(database.get_tables())
+    if "huzhu_meta" not in tables:
+        raise NotHuzhuDatabase(
+            f"{path} 是加密的 SQLite 文件，但不是 huzhu 数据库", f"{path} is encrypted SQLite but not a huzhu database"
+        )
+    row = database.execute_sql("SELECT value FROM huzhu_meta WHERE key = 'db_id'").fetchone()
+    if row is None or row[0] != keyfile.db_id:
+        raise DamagedDatabase(
+            f"密钥文件 {keys_path(path).name} 与数据库 {path.name} 不配套", f"the key file does not belong to {path.name}"
+        )
+
+
+def _role_of(user: str) -> str:
+    if user == RECOVERY_USER:
+        return "recovery"
+    row = database.execute_sql("SELECT role, active FROM app_user WHERE name = ?", (user,)).fetchone()
+    if row is None or not row[1]:
+        raise RevokedUser(f"用户 {user} 在数据库中已停用", f"user {user} is deactivated in the database")
+    return row[0]
+
+
+def close(checkpoint: bool = True) -> None:
+    """Close the database; fold the WAL back into the file so a copied file is whole."""
+    global _session
+    if not database.is_closed():
+        if checkpoint:
+            with contextlib.suppress(Exception):
+                database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        database.close()
+    _session = None
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[Session]:
+    """One transaction for one user action; refuses read-only sessions before touching anything."""
+    session = current()
+    session.require_write()
+    with database.atomic():
+        yield session
+
+
+def new_db_id() -> str:
+    return uuid.uuid4().hex

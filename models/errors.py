@@ -1,0 +1,79 @@
+"""Errors a user can meet, each with its own exit code and a message in Chinese and English.
+
+The CLI prints ``message_zh`` and ``message_en`` and exits with ``exit_code``; the TUI
+shows ``message_zh``. No error message ever contains a passphrase, key or full ID number.
+"""
+
+from __future__ import annotations
+
+
+class HuzhuError(Exception):
+    exit_code = 1
+    code = "error"
+
+    def __init__(self, message_zh: str, message_en: str, *, exit_code: int | None = None, code: str | None = None):
+        super().__init__(message_en)
+        self.message_zh = message_zh
+        self.message_en = message_en
+        if exit_code is not None:
+            self.exit_code = exit_code
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.message_zh} / {self.message_en}"
+
+
+class UsageError(HuzhuError):
+    exit_code = 2
+    code = "usage"
+
+
+class UnlockError(HuzhuError):
+    """Base of every reason a database could not be opened (exit codes 10–29, see README)."""
+
+
+def _unlock(code: str, exit_code: int):
+    return type(
+        "".join(part.title() for part in code.split("_")),
+        (UnlockError,),
+        {"code": code, "exit_code": exit_code},
+    )
+
+
+WrongPassphrase = _unlock("wrong_passphrase", 10)
+UnknownUser = _unlock("unknown_user", 11)
+RevokedUser = _unlock("revoked_user", 12)
+EmptyPassphrase = _unlock("empty_passphrase", 13)
+DatabaseMissing = _unlock("database_missing", 14)
+NotHuzhuDatabase = _unlock("not_huzhu_database", 15)
+PlainSqlite = _unlock("plain_sqlite", 16)
+SqlCipher3File = _unlock("sqlcipher3_file", 17)
+DamagedDatabase = _unlock("damaged_database", 18)
+KeySlotsMissing = _unlock("keyslots_missing", 19)
+KeySlotsDamaged = _unlock("keyslots_damaged", 20)
+NewerDatabase = _unlock("newer_database", 21)
+DatabaseLocked = _unlock("database_locked", 22)
+UserRequired = _unlock("user_required", 23)
+
+
+class PermissionDenied(HuzhuError):
+    exit_code = 30
+    code = "permission_denied"
+
+
+class BackupError(HuzhuError):
+    exit_code = 31
+    code = "backup_error"
+
+
+class CheckFailed(HuzhuError):
+    exit_code = 32
+    code = "check_failed"
+
+
+class ValidationFailed(HuzhuError):
+    """Input refused by a rule; nothing was written."""
+
+    exit_code = 3
+    code = "validation_failed"

@@ -1,0 +1,228 @@
+"""Key slots: how each user's passphrase (and the recovery code) reaches the database key.
+
+The database key is 32 random bytes given to SQLCipher as a raw key. It is never
+derived from a passphrase. The slot file (``FILE.keys``, JSON, beside the database)
+holds one slot per user:
+
+* an X25519 key pair; the private half is encrypted with AES-256-GCM under a key derived
+  from the user's passphrase with Argon2id (parameters stored in the slot);
+* the database key sealed to the slot's public half (ephemeral X25519 + HKDF + AES-GCM).
+
+The indirection lets ``rekey`` re-seal a new database key to every remaining user without
+knowing their passphrases, and lets a passphrase change rewrite only that user's slot.
+Nothing in the file reveals the key or a passphrase. Associated data binds each ciphertext
+to the database id, the user name and the slot kind, so slots cannot be swapped between
+users or files. Roles are kept inside the encrypted database; the role shown here is only
+a label.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models import crypto
+from models.errors import KeySlotsDamaged, KeySlotsMissing
+from models.fsutil import atomic_write_bytes
+
+FORMAT = "huzhu-keyslots"
+VERSION = 1
+RECOVERY_USER = "recovery"
+# Crockford base32 without I, L, O, U: unambiguous when read aloud or copied from paper.
+_RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def keys_path(db_path: str | os.PathLike) -> Path:
+    return Path(str(db_path) + ".keys")
+
+
+def pending_keys_path(db_path: str | os.PathLike) -> Path:
+    """Slots re-sealed to a new key, written before ``PRAGMA rekey`` so a crash mid-rekey
+    leaves exactly one key that opens the file and a slot file for it."""
+    return Path(str(db_path) + ".keys.pending")
+
+
+def new_recovery_code() -> str:
+    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(24))  # 120 bits
+    return "-".join(raw[i:i + 4] for i in range(0, 24, 4))
+
+
+def normalise_recovery_code(code: str) -> str:
+    cleaned = code.strip().upper().replace(" ", "").replace("-", "")
+    cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
+    return "-".join(cleaned[i:i + 4] for i in range(0, len(cleaned), 4))
+
+
+@dataclass
+class Slot:
+    user: str
+    role: str
+    kind: str  # "user" | "recovery"
+    created: str
+    kdf: crypto.KdfParams
+    salt: bytes
+    public: bytes
+    private_nonce: bytes
+    private_ct: bytes
+    sealed_key: crypto.Sealed
+
+    def to_json(self) -> dict:
+        return {
+            "user": self.user,
+            "role": self.role,
+            "kind": self.kind,
+            "created": self.created,
+            "kdf": self.kdf.to_json(),
+            "salt": crypto.b64e(self.salt),
+            "public": crypto.b64e(self.public),
+            "private": {"nonce": crypto.b64e(self.private_nonce), "ct": crypto.b64e(self.private_ct)},
+            "key": {
+                "ephemeral": crypto.b64e(self.sealed_key.ephemeral_public),
+                "nonce": crypto.b64e(self.sealed_key.nonce),
+                "ct": crypto.b64e(self.sealed_key.ciphertext),
+            },
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "Slot":
+        return cls(
+            user=str(obj["user"]),
+            role=str(obj["role"]),
+            kind=str(obj["kind"]),
+            created=str(obj["created"]),
+            kdf=crypto.KdfParams.from_json(obj["kdf"]),
+            salt=crypto.b64d(obj["salt"]),
+            public=crypto.b64d(obj["public"]),
+            private_nonce=crypto.b64d(obj["private"]["nonce"]),
+            private_ct=crypto.b64d(obj["private"]["ct"]),
+            sealed_key=crypto.Sealed(
+                crypto.b64d(obj["key"]["ephemeral"]),
+                crypto.b64d(obj["key"]["nonce"]),
+                crypto.b64d(obj["key"]["ct"]),
+            ),
+        )
+
+
+@dataclass
+class KeyFile:
+    db_id: str
+    key_epoch: int = 1
+    slots: list[Slot] = field(default_factory=list)
+    revoked: list[dict] = field(default_factory=list)
+    hint: dict = field(default_factory=dict)  # e.g. {"demo": true}: shown on the unlock screen
+
+    # --- lookups -----------------------------------------------------------------
+    def slot(self, user: str) -> Slot | None:
+        return next((s for s in self.slots if s.user == user), None)
+
+    def user_slots(self) -> list[Slot]:
+        return [s for s in self.slots if s.kind == "user"]
+
+    def was_revoked(self, user: str) -> dict | None:
+        return next((r for r in reversed(self.revoked) if r.get("user") == user), None)
+
+    # --- serialisation -------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        obj = {
+            "format": FORMAT,
+            "version": VERSION,
+            "db_id": self.db_id,
+            "key_epoch": self.key_epoch,
+            "hint": self.hint,
+            "slots": [s.to_json() for s in self.slots],
+            "revoked": self.revoked,
+        }
+        return (json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, where: str = "") -> "KeyFile":
+        try:
+            obj = json.loads(data.decode("utf-8"))
+            if obj.get("format") != FORMAT:
+                raise ValueError("format")
+            if int(obj.get("version", 0)) > VERSION:
+                raise ValueError("version")
+            kf = cls(
+                db_id=str(obj["db_id"]),
+                key_epoch=int(obj.get("key_epoch", 1)),
+                slots=[Slot.from_json(s) for s in obj["slots"]],
+                revoked=list(obj.get("revoked", [])),
+                hint=dict(obj.get("hint", {})),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise KeySlotsDamaged(
+                f"密钥槽文件已损坏，无法读取：{where}",
+                f"the key-slot file is damaged and cannot be read: {where}",
+            ) from exc
+        return kf
+
+    @classmethod
+    def load(cls, db_path: str | os.PathLike) -> "KeyFile":
+        path = keys_path(db_path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise KeySlotsMissing(
+                f"找不到密钥槽文件 {path}（它与数据库文件放在一起；请用 huzhu restore 从备份恢复）",
+                f"key-slot file {path} is missing (it lives beside the database; restore it from a backup)",
+            ) from None
+        return cls.from_bytes(data, where=str(path))
+
+    def save(self, db_path: str | os.PathLike, *, pending: bool = False) -> None:
+        atomic_write_bytes(pending_keys_path(db_path) if pending else keys_path(db_path), self.to_bytes())
+
+    # --- slot operations ------------------------------------------------------------
+    def _aad(self, user: str, kind: str, public: bytes) -> bytes:
+        return f"huzhu-slot|{self.db_id}|{kind}|{user}|".encode() + public
+
+    def _key_context(self, user: str, kind: str) -> bytes:
+        return f"huzhu-dbkey|{self.db_id}|{self.key_epoch}|{kind}|{user}".encode()
+
+    def make_slot(self, user: str, role: str, secret: str, db_key: bytes, *, kind: str = "user",
+                  created: str, kdf: crypto.KdfParams | None = None) -> Slot:
+        kdf = kdf or crypto.KdfParams()
+        salt = os.urandom(16)
+        private, public = crypto.x25519_generate()
+        kek = crypto.derive_passphrase_key(secret, salt, kdf)
+        nonce, ct = crypto.aead_encrypt(kek, private, self._aad(user, kind, public))
+        sealed = crypto.seal(public, db_key, self._key_context(user, kind))
+        return Slot(user, role, kind, created, kdf, salt, public, nonce, ct, sealed)
+
+    def put(self, slot: Slot) -> None:
+        self.slots = [s for s in self.slots if s.user != slot.user] + [slot]
+
+    def remove(self, user: str, *, at: str, by: str) -> None:
+        self.slots = [s for s in self.slots if s.user != user]
+        self.revoked.append({"user": user, "at": at, "by": by})
+
+    def unlock_private(self, slot: Slot, secret: str) -> bytes | None:
+        """The slot's private key, or None when the passphrase is wrong."""
+        kek = crypto.derive_passphrase_key(secret, slot.salt, slot.kdf)
+        try:
+            return crypto.aead_decrypt(kek, slot.private_nonce, slot.private_ct, self._aad(slot.user, slot.kind, slot.public))
+        except crypto.DecryptionFailed:
+            return None
+
+    def open_db_key(self, slot: Slot, private: bytes) -> bytes:
+        try:
+            key = crypto.open_sealed(private, slot.sealed_key, self._key_context(slot.user, slot.kind))
+        except crypto.DecryptionFailed:
+            raise KeySlotsDamaged(
+                f"用户 {slot.user} 的密钥槽已损坏（口令正确，但数据库密钥无法解出）",
+                f"the key slot of user {slot.user} is damaged (passphrase correct, database key unreadable)",
+            ) from None
+        if len(key) != crypto.KEY_BYTES:
+            raise KeySlotsDamaged("密钥槽内容无效", "key slot content is invalid")
+        return key
+
+    def resealed(self, new_key: bytes) -> "KeyFile":
+        """A copy for the next key epoch, every slot's database key re-sealed to its own public key."""
+        nxt = KeyFile(self.db_id, self.key_epoch + 1, [], list(self.revoked), dict(self.hint))
+        for s in self.slots:
+            sealed = crypto.seal(s.public, new_key, nxt._key_context(s.user, s.kind))
+            nxt.slots.append(Slot(s.user, s.role, s.kind, s.created, s.kdf, s.salt, s.public,
+                                  s.private_nonce, s.private_ct, sealed))
+        return nxt

@@ -1,0 +1,38 @@
+"""Bring an unlocked database to the schema head, after an encrypted backup of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playhouse.migrations import Runner
+
+import migrations
+from models.db import database
+from models.errors import NewerDatabase
+from models.keyslots import KeyFile
+
+
+def runner() -> Runner:
+    return Runner(database, migrations.DIRECTORY)
+
+
+def pending() -> list[str]:
+    status = runner().status()
+    unknown = [m.name for m in status if m.path is None]
+    if unknown:
+        raise NewerDatabase(
+            f"此数据库由更新版本的 huzhu 写入（含未知的结构版本 {', '.join(unknown)}），请升级程序后再打开",
+            f"this database was written by a newer huzhu (unknown migrations {', '.join(unknown)}): upgrade first",
+        )
+    return [m.name for m in status if not m.applied]
+
+
+def to_head(path: Path, key: bytes, keyfile: KeyFile, *, backup: bool = True) -> list[str]:
+    todo = pending()
+    if not todo:
+        return []
+    if backup and "huzhu_meta" in database.get_tables():
+        from models.backup import write_backup
+
+        write_backup(Path(f"{path}.pre-{todo[0]}.hzbak"), path, key, keyfile)
+    return runner().up()

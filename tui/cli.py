@@ -1,0 +1,68 @@
+"""The ``huzhu`` command. With no sub-command it opens the TUI.
+
+Exit codes: 0 success; 1 not found / nothing to do; 2 usage; 3 input refused by a rule
+(nothing written); 10–23 unlock failures (models.errors); 30 permission; 31 backup;
+32 check failed; 70 unexpected internal error; 130 interrupted. The README lists them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from models.errors import HuzhuError
+from tui import clikit
+from tui.commands import MODULES
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own errors, bilingual and exit 2
+        self.print_usage(sys.stderr)
+        clikit.say(f"命令用法错误：{message}", f"usage error: {message}")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="huzhu",
+        description="互助：代办处互助保障业务工具 / branch-office tool for union mutual-aid plans",
+    )
+    clikit.add_db_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from tui.commands.admin import open_tui
+
+            return open_tui(args)
+        return int(args.func(args) or 0)
+    except HuzhuError as exc:
+        clikit.say(f"错误：{exc.message_zh}", f"error: {exc.message_en}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        clikit.say("已中断", "interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never show a traceback (it may quote data); say what kind of failure it was
+        if os.environ.get("HUZHU_DEBUG"):
+            raise
+        clikit.say(f"内部错误（{type(exc).__name__}）。设置 HUZHU_DEBUG=1 可查看详情",
+                   f"internal error ({type(exc).__name__}); set HUZHU_DEBUG=1 for details")
+        return 70
+    finally:
+        from models import db
+
+        db.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""Shared plumbing of the ``huzhu`` command line: options every command takes, reading
+passphrases, opening the database, and printing tables or JSON.
+
+Messages to people go to stderr in Chinese and English; data goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from tabulate import tabulate
+
+from models import db as dbmod
+from models.errors import EmptyPassphrase, UsageError
+from models.keyslots import KeyFile
+
+ENV_DB = "HUZHU_DB"
+ENV_USER = "HUZHU_USER"
+ENV_PASSPHRASE = "HUZHU_PASSPHRASE"
+ENV_NEW_PASSPHRASE = "HUZHU_NEW_PASSPHRASE"
+
+
+def add_db_options(p: argparse.ArgumentParser, *, user: bool = True) -> None:
+    """--db/--user/--passphrase-file; defaults are SUPPRESSed so `huzhu --db X cmd` and `huzhu cmd --db X` both work."""
+    p.add_argument("--db", metavar="FILE", default=argparse.SUPPRESS, help=f"数据库文件 database file (或 {ENV_DB})")
+    if user:
+        p.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS, help=f"用户名 user name (或 {ENV_USER})")
+    p.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
+                   help=f"从文件第一行读取口令 read the passphrase from a file (或 {ENV_PASSPHRASE})")
+
+
+def add_json_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README） print JSON (see README)")
+
+
+def db_path(args, *, required: bool = True) -> Path | None:
+    value = getattr(args, "db", None) or os.environ.get(ENV_DB)
+    if not value:
+        if required:
+            raise UsageError(f"请用 --db FILE 或环境变量 {ENV_DB} 指定数据库文件",
+                             f"give the database with --db FILE or {ENV_DB}")
+        return None
+    return Path(value)
+
+
+def user_name(args) -> str | None:
+    return getattr(args, "user", None) or os.environ.get(ENV_USER) or None
+
+
+def _read_file_secret(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            line = fh.readline()
+    except OSError as exc:
+        raise UsageError(f"无法读取口令文件 {path}：{exc.strerror}", f"cannot read passphrase file {path}: {exc.strerror}") from None
+    return line.rstrip("\r\n")
+
+
+def read_secret(args, prompt_zh: str = "口令", *, confirm: bool = False) -> str:
+    """--passphrase-file, then HUZHU_PASSPHRASE, then the terminal (twice when confirming)."""
+    path = getattr(args, "passphrase_file", None)
+    if path:
+        secret = _read_file_secret(path)
+    elif os.environ.get(ENV_PASSPHRASE) is not None:
+        secret = os.environ[ENV_PASSPHRASE]
+    else:
+        secret = prompt_secret(prompt_zh, confirm=confirm)
+    if not secret:
+        raise EmptyPassphrase("口令不能为空", "the passphrase must not be empty")
+    return secret
+
+
+def read_new_secret(args, who: str) -> str:
+    """A new passphrase for another user or a reset: --new-passphrase-file, HUZHU_NEW_PASSPHRASE, or asked twice."""
+    path = getattr(args, "new_passphrase_file", None)
+    if path:
+        secret = _read_file_secret(path)
+    elif os.environ.get(ENV_NEW_PASSPHRASE) is not None:
+        secret = os.environ[ENV_NEW_PASSPHRASE]
+    else:
+        secret = prompt_secret(f"{who} 的新口令", confirm=True)
+    if not secret:
+        raise EmptyPassphrase("口令不能为空", "the passphrase must not be empty")
+    return secret
+
+
+def prompt_secret(label_zh: str, *, confirm: bool) -> str:
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"需要口令，但没有终端可以询问：请设置 {ENV_PASSPHRASE} 或使用 --passphrase-file",
+            f"a passphrase is needed and there is no terminal to ask: set {ENV_PASSPHRASE} or use --passphrase-file",
+        )
+    first = getpass.getpass(f"{label_zh} / passphrase: ")
+    if confirm:
+        again = getpass.getpass(f"再次输入{label_zh} / repeat: ")
+        if first != again:
+            raise UsageError("两次输入的口令不一致", "the two passphrases differ")
+    return first
+
+
+def open_session(args, **kwargs) -> dbmod.Session:
+    """Check the file and the user before asking for a passphrase, then unlock."""
+    path = db_path(args)
+    dbmod.check_file_shape(path)
+    keyfile = KeyFile.load(path)
+    user = dbmod.pick_user(keyfile, user_name(args))
+    if keyfile.slot(user) is None:
+        dbmod.unwrap_key(path, keyfile, user, "x")  # raises the precise unknown/revoked error
+    secret = read_secret(args, "恢复码" if user == "recovery" else "口令")
+    return dbmod.unlock(path, user, secret, **kwargs)
+
+
+def say(zh: str, en: str | None = None) -> None:
+    """A message to the person at the terminal (stderr), in Chinese and English."""
+    print(zh if en is None else f"{zh}\n{en}", file=sys.stderr)
+
+
+def print_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
+    print(tabulate(list(rows), headers=list(headers), tablefmt="simple", disable_numparse=True))
+
+
+def yuan(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"

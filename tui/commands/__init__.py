@@ -1,0 +1,5 @@
+"""Sub-command groups of ``huzhu``; each module has ``register(subparsers)``."""
+
+from tui.commands import admin
+
+MODULES = [admin]

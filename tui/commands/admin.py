@@ -1,0 +1,237 @@
+"""Database life-cycle commands: init, demo, user, rekey, backup, restore, check, version; and the TUI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from models import admin, clock
+from models import db as dbmod
+from models.errors import BackupError, CheckFailed, UsageError
+from models.keyslots import KeyFile, keys_path
+from models.version import VERSION
+from tui import clikit
+
+DEFAULT_DEMO_DB = Path("demo") / "huzhu-demo.hzdb"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("init", help="新建加密的代办处数据库 create a new encrypted branch database")
+    clikit.add_db_options(p)
+    p.add_argument("--branch-code", required=True, help="三位代办处编码，如 004")
+    p.add_argument("--branch-name", required=True, help="代办处名称，如 朝阳")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="生成演示数据库并打开界面 build a demo database and open the TUI")
+    p.add_argument("--db", metavar="FILE", default=argparse.SUPPRESS, help=f"默认 {DEFAULT_DEMO_DB}")
+    p.add_argument("--members", type=int, default=2000, help="会员人数 number of members (默认 2000)")
+    p.add_argument("--seed", type=int, default=2026, help="随机种子 random seed")
+    p.add_argument("--no-tui", action="store_true", help="只生成，不打开界面 build only")
+    p.add_argument("--fresh", action="store_true", help="已存在时删除重建 rebuild if it exists")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("user", help="用户与口令 users and passphrases")
+    usub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True, parser_class=type(p))
+    q = usub.add_parser("add", help="新增用户 add a user")
+    clikit.add_db_options(q)
+    q.add_argument("name")
+    q.add_argument("--role", default="clerk", choices=dbmod.ROLES, help="clerk 经办人 | supervisor 负责人 | auditor 稽核")
+    q.add_argument("--new-passphrase-file", metavar="FILE", help=f"新用户口令文件 (或 {clikit.ENV_NEW_PASSPHRASE})")
+    q.set_defaults(func=cmd_user_add)
+    q = usub.add_parser("passwd", help="修改口令 change a passphrase")
+    clikit.add_db_options(q)
+    q.add_argument("name", nargs="?", help="默认为当前用户 default: yourself")
+    q.add_argument("--new-passphrase-file", metavar="FILE", help=f"新口令文件 (或 {clikit.ENV_NEW_PASSPHRASE})")
+    q.set_defaults(func=cmd_user_passwd)
+    q = usub.add_parser("revoke", help="撤销用户（删除其密钥槽） revoke a user")
+    clikit.add_db_options(q)
+    q.add_argument("name")
+    q.set_defaults(func=cmd_user_revoke)
+    q = usub.add_parser("list", help="列出用户 list users")
+    clikit.add_db_options(q)
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_user_list)
+
+    p = sub.add_parser("rekey", help="换用新的数据库密钥 re-encrypt under a new key")
+    clikit.add_db_options(p)
+    p.set_defaults(func=cmd_rekey)
+
+    p = sub.add_parser("backup", help="加密备份 encrypted backup")
+    clikit.add_db_options(p)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复 restore from a backup")
+    clikit.add_db_options(p)
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--yes", action="store_true", help="覆盖现有数据库（原文件会保留副本）")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("check", help="完整性与审计链检查 integrity and audit-chain check")
+    clikit.add_db_options(p)
+    clikit.add_json_option(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("version", help="版本 version")
+    p.set_defaults(func=lambda args: print(f"huzhu {VERSION}"))
+
+
+# --- commands -------------------------------------------------------------------------------
+
+def cmd_init(args) -> int:
+    path = clikit.db_path(args)
+    user = clikit.user_name(args)
+    if not user:
+        raise UsageError("请用 --user NAME 指定第一位用户", "give the first user with --user NAME")
+    admin.validate_branch(args.branch_code, args.branch_name)
+    admin.validate_user_name(user)
+    secret = clikit.read_secret(args, f"用户 {user} 的口令", confirm=True)
+    created = admin.create_database(path, branch_code=args.branch_code, branch_name=args.branch_name,
+                                    user=user, passphrase=secret)
+    clikit.say(f"已创建代办处数据库 {path}（{args.branch_code} {args.branch_name}），用户 {user}（负责人）",
+               f"created {path}; user {user} (supervisor)")
+    clikit.say(
+        "恢复码（只显示这一次，请抄写并锁在柜中；忘记全部口令时用它打开：--user recovery）：",
+        "recovery code (shown once; write it down and lock it away; use it with --user recovery):",
+    )
+    print(created.recovery_code)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from models import demo
+
+    path = Path(getattr(args, "db", None) or DEFAULT_DEMO_DB)
+    if args.members < 1:
+        raise UsageError("--members 必须是正整数", "--members must be a positive whole number")
+    if path.exists() and args.fresh:
+        for p in (path, keys_path(path), Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}.attempts")):
+            p.unlink(missing_ok=True)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clikit.say(f"正在生成演示数据库 {path}（{args.members} 名会员）…", f"building demo database {path}…")
+        info = demo.build_demo(path, members=args.members, seed=args.seed)
+        clikit.say(f"完成：{info.get('seconds', 0):.1f} 秒。用户 demo，口令 demo", "done. user demo, passphrase demo")
+    else:
+        clikit.say(f"使用已有的演示数据库 {path}（--fresh 可重建）。用户 demo，口令 demo",
+                   f"using the existing demo database {path} (--fresh rebuilds it); user demo, passphrase demo")
+    if args.no_tui:
+        return 0
+    args.db = str(path)
+    return open_tui(args)
+
+
+def cmd_user_add(args) -> int:
+    session = clikit.open_session(args)
+    name = admin.validate_user_name(args.name)
+    secret = clikit.read_new_secret(args, f"用户 {name}")
+    admin.add_user(session, name, args.role, secret)
+    clikit.say(f"已新增用户 {name}（{dbmod.ROLE_NAMES[args.role]}）", f"added user {name} ({args.role})")
+    return 0
+
+
+def cmd_user_passwd(args) -> int:
+    session = clikit.open_session(args)
+    name = args.name or session.user
+    secret = clikit.read_new_secret(args, f"用户 {name}")
+    admin.set_passphrase(session, name, secret)
+    clikit.say(f"已更新用户 {name} 的口令", f"passphrase of {name} changed")
+    return 0
+
+
+def cmd_user_revoke(args) -> int:
+    session = clikit.open_session(args)
+    admin.revoke_user(session, args.name)
+    clikit.say(
+        f"已撤销用户 {args.name}：其密钥槽已删除。如该用户可能保留了数据库文件及密钥文件的副本，请立即运行 huzhu rekey",
+        f"revoked {args.name}; if they may have kept copies of the files, run huzhu rekey now",
+    )
+    return 0
+
+
+def cmd_user_list(args) -> int:
+    session = clikit.open_session(args)
+    users = admin.list_users(session)
+    if args.json:
+        clikit.print_json(users)
+    else:
+        clikit.print_table(
+            [(u["user"], u["role_zh"], "有效" if u["active"] else "已撤销", u["created_at"][:10], u["revoked_at"] or "")
+             for u in users],
+            ["用户", "角色", "状态", "创建", "撤销"],
+        )
+    return 0
+
+
+def cmd_rekey(args) -> int:
+    session = clikit.open_session(args)
+    admin.rekey(session)
+    clikit.say(f"已换用新密钥，{len(session.keyfile.slots)} 个密钥槽已重新封装；旧副本和旧密钥槽不能打开当前文件",
+               "re-encrypted under a new key; slots re-sealed; old copies of the slot file no longer open this file")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    session = clikit.open_session(args)
+    info = admin.backup(session, args.out)
+    clikit.say(f"已写入加密备份 {info['file']}（{info['bytes']} 字节）", f"encrypted backup written: {info['file']}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from models import backup
+
+    target = clikit.db_path(args)
+    header, raw_header, offset = backup.read_header(args.file)
+    keyfile = KeyFile.from_bytes(json.dumps(header["keys"]).encode(), where=f"{args.file} (备份内的密钥槽)")
+    user = dbmod.pick_user(keyfile, clikit.user_name(args))
+    if keyfile.slot(user) is None:
+        dbmod.unwrap_key(target, keyfile, user, "x")
+    if target.exists() and not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"{target} 已存在；确认覆盖请加 --yes（原文件会保留副本）",
+                             f"{target} exists; add --yes to replace it (the old file is kept)")
+        answer = input(f"{target} 已存在，用备份覆盖？原文件会改名保留。[y/N] ")
+        if answer.strip().lower() not in ("y", "yes", "是"):
+            clikit.say("已取消", "cancelled")
+            return 1
+    secret = clikit.read_secret(args, "备份时的口令")
+    key = dbmod.unwrap_key(Path(args.file), keyfile, user, secret)
+    dbmod.close()
+    info = backup.restore_backup(args.file, target, key, header, raw_header, offset)
+    clikit.say(f"已从 {args.file}（{info['created']}）恢复到 {target}", f"restored {target} from {args.file}")
+    if info["previous_kept_as"]:
+        clikit.say(f"原数据库保留为 {info['previous_kept_as']}", f"the previous file was kept as {info['previous_kept_as']}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    session = clikit.open_session(args)
+    items = admin.run_checks()
+    ok = all(i.ok for i in items)
+    if args.json:
+        clikit.print_json({"ok": ok, "checks": [i.__dict__ for i in items]})
+    else:
+        clikit.print_table([(i.name, "通过" if i.ok else "未通过", i.detail) for i in items], ["检查", "结果", "说明"])
+    if not ok:
+        raise CheckFailed("数据库检查未通过；请勿继续写入，并从备份恢复（huzhu restore）",
+                          "database check failed; stop writing and restore from a backup")
+    return 0
+
+
+def open_tui(args) -> int:
+    from tui.app import make_app
+
+    path = clikit.db_path(args, required=False)
+    if path is None and DEFAULT_DEMO_DB.exists():
+        path = DEFAULT_DEMO_DB
+    if path is None:
+        raise UsageError(f"请用 --db FILE 或 {clikit.ENV_DB} 指定数据库；没有数据库可先运行 huzhu demo 或 huzhu init",
+                         "give --db FILE (or run huzhu demo / huzhu init first)")
+    dbmod.check_file_shape(path)
+    KeyFile.load(path)
+    app = make_app(db_path=path, user=clikit.user_name(args))
+    app.run()
+    return 0

@@ -28,5 +28,5 @@ def up(migrator, db):
 
 
 def down(migrator, db):
-    migrator.migrate(migrator.drop_column("coverage", "batch_id"))
+    migrator.migrate(migrator.drop_index("coverage", "coverage_batch_id"), migrator.drop_column("coverage", "batch_id"))
     db.drop_tables([_batch(db)])

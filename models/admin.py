@@ -133,7 +133,7 @@ def list_users(session: Session) -> list[dict]:
     return out
 
 
-def add_user(session: Session, name: str, role: str, passphrase: str) -> None:
+def add_user(session: Session, name: str, role: str, passphrase: str, *, kdf: crypto.KdfParams | None = None) -> None:
     from models.schema import AppUser
 
     session.require_role("supervisor", "recovery")
@@ -144,7 +144,7 @@ def add_user(session: Session, name: str, role: str, passphrase: str) -> None:
         raise dbmod.EmptyPassphrase("新用户的口令不能为空", "the new user's passphrase must not be empty")
     if session.keyfile.slot(name):
         raise UsageError(f"用户 {name} 已存在", f"user {name} already exists")
-    slot = session.keyfile.make_slot(name, role, passphrase, session.key, created=clock.stamp())
+    slot = session.keyfile.make_slot(name, role, passphrase, session.key, created=clock.stamp(), kdf=kdf)
     with dbmod.writing():
         existing = AppUser.get_or_none(AppUser.name == name)
         if existing:
@@ -157,7 +157,7 @@ def add_user(session: Session, name: str, role: str, passphrase: str) -> None:
         session.keyfile.save(session.path)
 
 
-def set_passphrase(session: Session, name: str, passphrase: str) -> None:
+def set_passphrase(session: Session, name: str, passphrase: str, *, kdf: crypto.KdfParams | None = None) -> None:
     """Rewrite one slot. Users change their own; a supervisor or the recovery code may reset another's."""
     if name != session.user:
         session.require_role("supervisor", "recovery")
@@ -166,7 +166,7 @@ def set_passphrase(session: Session, name: str, passphrase: str) -> None:
         raise UsageError(f"没有用户 {name}", f"no user {name}")
     if not passphrase:
         raise dbmod.EmptyPassphrase("口令不能为空", "the passphrase must not be empty")
-    slot = session.keyfile.make_slot(name, old.role, passphrase, session.key, kind=old.kind, created=clock.stamp())
+    slot = session.keyfile.make_slot(name, old.role, passphrase, session.key, kind=old.kind, created=clock.stamp(), kdf=kdf)
     with database.atomic():
         audit.record("user.passwd", "app_user", name, {"by": session.user})
         session.keyfile.put(slot)

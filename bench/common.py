@@ -1,0 +1,74 @@
+"""Shared reporting for bench scripts: every figure with its baseline measured in the same run.
+
+Each script prints a table (figure, value, baseline, ratio, goal, met) and, given
+``--json FILE``, writes the same rows as JSON so ``run_all.py`` can merge them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tabulate import tabulate  # noqa: E402
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    baseline_name: str = ""
+    goal: str = ""
+    met: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline in (None, 0):
+            return None
+        return self.value / self.baseline
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--quick", action="store_true", help="smaller sizes, for a fast look")
+    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    return p
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def report(title: str, figures: list[Figure], json_path: str | None) -> None:
+    rows = []
+    for f in figures:
+        rows.append([
+            f.name,
+            f"{f.value:.4g} {f.unit}",
+            "" if f.baseline is None else f"{f.baseline:.4g} {f.unit} ({f.baseline_name})",
+            "" if f.ratio is None else f"{f.ratio:.2f}",
+            f.goal,
+            "" if f.met is None else ("yes" if f.met else "NO"),
+        ])
+    print(f"\n== {title}")
+    print(tabulate(rows, headers=["figure", "value", "baseline", "ratio", "goal", "met"], disable_numparse=True))
+    if json_path:
+        Path(json_path).write_text(json.dumps(
+            {"title": title, "figures": [dict(asdict(f), ratio=f.ratio) for f in figures]},
+            ensure_ascii=False, indent=2), encoding="utf-8")

@@ -1,0 +1,131 @@
+"""Staff changes, system logins and custody of seals and cheques (DOMAIN §4).
+
+A staff change without a complete, witnessed handover leaves seals, cheques and open claims
+with nobody answerable for them (000 第十六条8); an account unused for half a year is an
+audit finding (001); a lone accountant holding every seal and the cheques defeats the
+separation of duties (000 第十九条2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import MappingProxyType
+from typing import Mapping, Sequence
+
+from rules.params import RuleSet, resolve
+from rules.result import Citation, Decision, Report, Severity
+
+HANDOVER_CITATION = Citation("000", "第十六条8")
+CUSTODY_CITATION = Citation("000", "第十九条2")
+
+#: R4.4 items that a single accountant must not hold all at once.
+CUSTODY_ITEMS: Mapping[str, str] = MappingProxyType(
+    {"finance_seal": "财务专用章", "personal_seals": "个人名章", "cheques": "支票"})
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A handover record (交接记录). `items` are the checklist codes handed over;
+    `open_work_acknowledged` says the incoming clerk signed the list of open work."""
+
+    outgoing: str
+    incoming: str
+    supervisor: str
+    on: date
+    items: frozenset[str]
+    open_work_acknowledged: bool
+    reported_on: date | None = None
+
+
+def check_handover(h: Handover, rs: RuleSet | None = None) -> Report:
+    """R4.1: three distinct people (the supervisor witnesses, so is neither party), every
+    checklist item handed over, open work acknowledged."""
+    rs = resolve(rs, h.on)
+    decisions: list[Decision] = []
+    for role, name in (("outgoing", "移交人"), ("incoming", "接交人"), ("supervisor", "监交人")):
+        if not getattr(h, role).strip():
+            decisions.append(rs.decide("refused", "R4.1.person_missing", f"交接记录缺少{name}",
+                                       HANDOVER_CITATION, Severity.ERROR, field=role))
+    if h.outgoing.strip() and h.outgoing.strip() == h.incoming.strip():
+        decisions.append(rs.decide("refused", "R4.1.same_person", f"移交人与接交人不能是同一人（{h.outgoing}）",
+                                   HANDOVER_CITATION, Severity.ERROR))
+    if h.supervisor.strip() and h.supervisor.strip() == h.outgoing.strip():
+        decisions.append(rs.decide("refused", "R4.1.supervisor_is_outgoing", f"监交人不能由移交人 {h.outgoing} 担任",
+                                   HANDOVER_CITATION, Severity.ERROR))
+    elif h.supervisor.strip() and h.supervisor.strip() == h.incoming.strip():
+        decisions.append(rs.decide("attention", "R4.1.supervisor_is_incoming",
+                                   f"监交人由接交人 {h.incoming} 担任，宜另请第三人监交", HANDOVER_CITATION, Severity.WARNING))
+    checklist = rs["handover_items"]
+    missing = [label for code, label in checklist.items() if code not in h.items]
+    if missing:
+        decisions.append(rs.decide("refused", "R4.1.items_missing", f"交接清单未完成：{'、'.join(missing)}",
+                                   "handover_items", Severity.ERROR, missing=missing))
+    if not h.open_work_acknowledged:
+        decisions.append(rs.decide("refused", "R4.1.open_work_not_acknowledged",
+                                   "未办结事项（未结理赔、未签收单、待续保）清单须经接交人确认", HANDOVER_CITATION,
+                                   Severity.ERROR))
+    if not decisions:
+        decisions.append(rs.decide("complete", "R4.1.complete",
+                                   f"{h.on.isoformat()} {h.outgoing} 移交 {h.incoming}，{h.supervisor} 监交，交接完整",
+                                   HANDOVER_CITATION))
+    return Report(tuple(decisions))
+
+
+def handover_report_status(h: Handover, today: date, rs: RuleSet | None = None) -> Decision:
+    """R4.1: the change is reported to the office within the deadline (day `on + N` is on time)."""
+    rs = resolve(rs, h.on)
+    days = rs["handover_report_deadline_days"]
+    due = h.on + timedelta(days=days)
+    if h.reported_on is not None:
+        if h.reported_on > due:
+            return rs.decide("reported_late", "R4.1.reported_late",
+                             f"交接日 {h.on.isoformat()}，{h.reported_on.isoformat()} 上报办事处，晚于期限 {due.isoformat()}",
+                             "handover_report_deadline_days", Severity.WARNING, due=due)
+        return rs.decide("reported", "R4.1.reported",
+                         f"交接日 {h.on.isoformat()}，已于 {h.reported_on.isoformat()} 上报办事处（期限 {due.isoformat()}）",
+                         "handover_report_deadline_days", due=due)
+    if today > due:
+        return rs.decide("overdue", "R4.1.report_overdue",
+                         f"交接日 {h.on.isoformat()} 后 {days} 日内应上报办事处（{due.isoformat()} 前），至 {today.isoformat()} 仍未上报",
+                         "handover_report_deadline_days", Severity.ERROR, due=due)
+    return rs.decide("due", "R4.1.report_due", f"请于 {due.isoformat()}（含）前将人员变更上报办事处",
+                     "handover_report_deadline_days", Severity.WARNING, due=due)
+
+
+def login_status(last_login: date | None, today: date, rs: RuleSet | None = None) -> Decision:
+    """R4.2: "ok" below the warning age, "warn" from it, "overdue" beyond the maximum interval."""
+    rs = resolve(rs, today)
+    warn, most = rs["login_warn_days"], rs["login_max_days"]
+    if last_login is None:
+        return rs.decide("overdue", "R4.2.never_logged_in", "无业务系统登录记录", "login_max_days", Severity.ERROR)
+    days = (today - last_login).days
+    if days > most:
+        return rs.decide("overdue", "R4.2.overdue",
+                         f"上次登录业务系统 {last_login.isoformat()}，已间隔 {days} 天，超过 {most} 天上限",
+                         "login_max_days", Severity.ERROR, days=days)
+    if days >= warn:
+        deadline = last_login + timedelta(days=most)
+        return rs.decide("warn", "R4.2.warn",
+                         f"上次登录业务系统 {last_login.isoformat()}，已间隔 {days} 天：请于 {deadline.isoformat()}（含）前登录",
+                         "login_warn_days", Severity.WARNING, days=days, deadline=deadline)
+    return rs.decide("ok", "R4.2.ok", f"上次登录业务系统 {last_login.isoformat()}，间隔 {days} 天", "login_max_days",
+                     days=days)
+
+
+def check_custody(accountants: Sequence[str], custody: Mapping[str, str], on: date,
+                  rs: RuleSet | None = None) -> Decision:
+    """R4.4: `custody` maps each item of `CUSTODY_ITEMS` to its holder. With a single
+    accountant, that accountant must not hold all of them."""
+    rs = resolve(rs, on)
+    missing = [label for code, label in CUSTODY_ITEMS.items() if not custody.get(code, "").strip()]
+    if missing:
+        return rs.decide("refused", "R4.4.custody_incomplete", f"保管清单未列明保管人：{'、'.join(missing)}",
+                         CUSTODY_CITATION, Severity.ERROR, missing=missing)
+    holders = {custody[code].strip() for code in CUSTODY_ITEMS}
+    if len(accountants) == 1 and holders == {accountants[0].strip()}:
+        return rs.decide("refused", "R4.4.single_holder",
+                         f"仅有一名会计人员 {accountants[0]}，财务专用章、个人名章、支票不得由其一人保管",
+                         CUSTODY_CITATION, Severity.ERROR)
+    listing = "，".join(f"{label}：{custody[code]}" for code, label in CUSTODY_ITEMS.items())
+    return rs.decide("ok", "R4.4.ok", f"保管分离：{listing}", CUSTODY_CITATION)

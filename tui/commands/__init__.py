@@ -1,5 +1,5 @@
 """Sub-command groups of ``huzhu``; each module has ``register(subparsers)``."""
 
-from tui.commands import admin
+from tui.commands import admin, enrolment, sync
 
-MODULES = [admin]
+MODULES = [admin, enrolment, sync]

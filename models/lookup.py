@@ -1,0 +1,162 @@
+"""The lookup clerks use most: find a member by ID number, its last digits, name or pinyin
+initials, and say for each plan whether they are covered on a date (DOMAIN §1's statuses).
+
+Finding is SQL over indexed columns (``member.id_number``, ``member.id_rev`` for suffixes,
+``member.name``, ``member.initials``); the statuses come from ``rules.observation_status``
+and ``rules.payable_shares`` — this module only gathers the plain data they need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+from models.db import database
+from rules import CoverageLine, MemberPolicy, mask_id, observation_status, payable_shares, ruleset_on
+
+DEFAULT_LIMIT = 20
+_ID_FULL = re.compile(r"^\d{17}[\dXx]$")
+_ID_SUFFIX = re.compile(r"^\d{3,16}[\dXx]$")
+_INITIALS = re.compile(r"^[A-Za-z]{1,10}$")
+
+# The SQL each kind of query runs; bench/bench_lookup.py runs the same text on plain SQLite.
+SELECT = ("SELECT m.id, m.name, m.id_number, m.sex, m.retirement_date, u.code, u.name "
+          "FROM member m JOIN unit u ON u.id = m.unit_id ")
+SQL = {
+    "id": SELECT + "WHERE m.id_number = ? LIMIT ?",
+    "id_suffix": SELECT + "WHERE m.id_rev >= ? AND m.id_rev < ? ORDER BY m.id_rev LIMIT ?",
+    "name": SELECT + "WHERE m.name >= ? AND m.name < ? ORDER BY length(m.name), m.name, m.id LIMIT ?",
+    "initials": SELECT + "WHERE m.initials >= ? AND m.initials < ? ORDER BY length(m.initials), m.initials, m.id LIMIT ?",
+}
+COVERAGE_SQL = ("SELECT c.member_id, p.plan_id, p.start, p.end, c.shares, c.cover_start, c.observation_end "
+                "FROM coverage c JOIN policy p ON p.id = c.policy_id WHERE c.member_id IN ({})")
+
+
+@dataclass
+class PlanStatus:
+    plan: str
+    plan_name: str
+    sample: bool
+    status: str
+    code: str
+    message: str
+    citation: str
+    ruleset: str
+    held: int = 0
+    payable: int = 0
+    in_observation: int = 0
+    observation_end: str | None = None
+    days_left: int | None = None
+    cover_until: str | None = None
+
+
+@dataclass
+class MemberStatus:
+    member_id: int
+    name: str
+    id_masked: str
+    sex: str
+    unit_code: str
+    unit_name: str
+    retirement_date: str | None
+    plans: list[PlanStatus] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["unit"] = {"code": d.pop("unit_code"), "name": d.pop("unit_name")}
+        return d
+
+
+@dataclass
+class LookupResult:
+    query: str
+    kind: str
+    on: dt.date
+    members: list[MemberStatus]
+    truncated: bool
+
+    def to_json(self) -> dict:
+        return {"query": self.query, "kind": self.kind, "on": self.on.isoformat(), "count": len(self.members),
+                "truncated": self.truncated, "members": [m.to_json() for m in self.members]}
+
+
+def classify_query(query: str) -> tuple[str, str]:
+    """(kind, normalised query): id, id_suffix (last 4+ digits), initials, or name."""
+    q = re.sub(r"\s+", "", query or "")
+    if _ID_FULL.match(q):
+        return "id", q.upper()
+    if _ID_SUFFIX.match(q) and len(q) >= 4:
+        return "id_suffix", q.upper()
+    if _INITIALS.match(q):
+        return "initials", q.lower()
+    return "name", q
+
+
+def _next_prefix(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix`` (for index range scans)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def query_params(kind: str, q: str, limit: int) -> tuple:
+    if kind == "id":
+        return (q, limit)
+    if kind == "id_suffix":
+        rev = q[::-1]
+        return (rev, _next_prefix(rev), limit)
+    return (q, _next_prefix(q), limit)
+
+
+def find(query: str, limit: int = DEFAULT_LIMIT):
+    kind, q = classify_query(query)
+    if not q:
+        return kind, q, [], False
+    rows = database.execute_sql(SQL[kind], query_params(kind, q, limit + 1)).fetchall()
+    return kind, q, rows[:limit], len(rows) > limit
+
+
+def member_policies(member_ids: list[int]) -> dict[int, dict[str, list[MemberPolicy]]]:
+    """Each member's policies per plan, with their coverage lines, as plain rule data."""
+    grouped: dict[int, dict[str, dict[tuple, list[CoverageLine]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    if member_ids:
+        sql = COVERAGE_SQL.format(",".join("?" * len(member_ids)))
+        for mid, plan, start, end, shares, cs, oe in database.execute_sql(sql, member_ids):
+            grouped[mid][plan][(start, end)].append(
+                CoverageLine(shares, dt.date.fromisoformat(cs), dt.date.fromisoformat(oe) if oe else None))
+    out: dict[int, dict[str, list[MemberPolicy]]] = {}
+    for mid, plans in grouped.items():
+        out[mid] = {plan: [MemberPolicy(dt.date.fromisoformat(s), dt.date.fromisoformat(e), tuple(lines))
+                           for (s, e), lines in sorted(periods.items())] for plan, periods in plans.items()}
+    return out
+
+
+def statuses(policies: dict[str, list[MemberPolicy]], on: dt.date, retirement: dt.date | None) -> list[PlanStatus]:
+    rs = ruleset_on(on)
+    out = []
+    for code, params in rs.plans.items():
+        held = policies.get(code, [])
+        d = observation_status(held, code, on, retirement, rs)
+        s = PlanStatus(code, params.name, params.sample, d.outcome, d.code, d.message, str(d.citation), d.ruleset)
+        if d.outcome in ("observation", "covered", "retired_pending_exit"):
+            pay = payable_shares(held, code, on, "illness", rs)
+            s.held, s.payable, s.in_observation = pay.data["held"], pay.data["payable"], pay.data["in_observation"]
+        end = d.data.get("observation_end")
+        s.observation_end = end.isoformat() if end else None
+        s.days_left = d.data.get("days_left")
+        until = d.data.get("cover_until")
+        s.cover_until = until.isoformat() if until else None
+        out.append(s)
+    return out
+
+
+def lookup(query: str, on: dt.date, limit: int = DEFAULT_LIMIT) -> LookupResult:
+    kind, q, rows, truncated = find(query, limit)
+    policies = member_policies([r[0] for r in rows])
+    members = []
+    for mid, name, idn, sex, retired, ucode, uname in rows:
+        retirement = dt.date.fromisoformat(retired) if retired else None
+        m = MemberStatus(mid, name, mask_id(idn), sex, ucode, uname, retired)
+        m.plans = statuses(policies.get(mid, {}), on, retirement)
+        members.append(m)
+    return LookupResult(query, kind, on, members, truncated)

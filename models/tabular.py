@@ -1,0 +1,152 @@
+"""Reading the spreadsheets clerks receive: .csv (UTF-8, UTF-8 with BOM, or GBK/GB18030) and .xlsx.
+
+Rows come back as dicts keyed by the header's (stripped) Chinese column names, each with its
+1-based line number as the clerk sees it in Excel (header = line 1). Cells stay text, except
+that Excel date cells become ``datetime.date`` — parsing and validation are the importer's.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.errors import ValidationFailed
+
+MAX_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class Sheet:
+    headers: list[str]
+    rows: list[tuple[int, dict[str, object]]]
+    encoding: str
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK and GB2312: Excel's "CSV" on a Chinese Windows writes these.
+        return data.decode("gb18030"), "gbk"
+    except UnicodeDecodeError:
+        raise ValidationFailed("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx",
+                               "unknown text encoding: save as UTF-8 or GBK CSV, or .xlsx") from None
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(path: str | Path) -> Sheet:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ValidationFailed(f"文件不存在：{path}", f"file not found: {path}") from None
+    if size > MAX_BYTES:
+        raise ValidationFailed(f"文件过大（{size} 字节）", f"file too large ({size} bytes)")
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _read_xlsx(path)
+    if suffix in (".csv", ".txt"):
+        return _read_csv(path.read_bytes())
+    if suffix == ".xls":
+        raise ValidationFailed("不支持旧版 .xls 文件：请在 Excel 中另存为 .xlsx 或 CSV",
+                               "old .xls files are not supported: save as .xlsx or CSV")
+    raise ValidationFailed(f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .csv 或 .xlsx",
+                           f"unsupported file type {suffix!r}: use .csv or .xlsx")
+
+
+def _read_csv(data: bytes) -> Sheet:
+    if b"\x00" in data[:4096]:
+        raise ValidationFailed("文件不是文本格式的 CSV（含二进制内容）", "not a text CSV file (binary content)")
+    text, encoding = _decode(data)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ValidationFailed(f"CSV 格式错误：{exc}", f"malformed CSV: {exc}") from None
+    return _to_sheet(records, encoding)
+
+
+def _read_xlsx(path: Path) -> Sheet:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise ValidationFailed(f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}") from None
+    try:
+        ws = wb.worksheets[0]
+        records = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    except Exception as exc:  # openpyxl raises many kinds on a damaged sheet; all mean the same to a clerk
+        raise ValidationFailed(f"Excel 文件内容损坏：{type(exc).__name__}", f"damaged Excel file: {type(exc).__name__}") from None
+    finally:
+        wb.close()
+    return _to_sheet(records, "xlsx")
+
+
+def _to_sheet(records: list[list], encoding: str) -> Sheet:
+    records = [r for r in records]
+    while records and not any(str(c).strip() for c in records[0]):
+        records.pop(0)
+    if not records:
+        raise ValidationFailed("文件是空的：没有表头", "the file is empty: no header row")
+    headers = [str(h).strip().lstrip("\ufeff") for h in records[0]]
+    while headers and not headers[-1]:
+        headers.pop()
+    rows: list[tuple[int, dict[str, object]]] = []
+    for number, record in enumerate(records[1:], start=2):
+        cells = [_cell(c) if not isinstance(c, str) else c.strip() for c in record]
+        if not any(str(c) for c in cells):
+            continue  # blank lines in the middle or at the end are common in hand-edited files
+        row = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if h}
+        extra = [c for c in cells[len(headers):] if str(c)]
+        if extra:
+            row["__extra__"] = extra
+        rows.append((number, row))
+    return Sheet(headers, rows, encoding)
+
+
+def parse_date(value: object) -> dt.date | None:
+    """2026-11-23, 20261123, 2026/11/23, 2026.11.23 or an Excel date cell; None when empty; ValueError when bad."""
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    if text.endswith(" 00:00:00"):
+        return parse_date(text[:-9])
+    raise ValueError(text)
+
+
+def parse_user_date(text: str, today: dt.date) -> dt.date:
+    """A date typed by a clerk: 2026-11-23, 20261123, 2026/11/23, 今天 (today), 昨天 (yesterday)."""
+    t = (text or "").strip()
+    words = {"今天": 0, "今日": 0, "today": 0, "昨天": -1, "昨日": -1, "yesterday": -1, "明天": 1}
+    if t.lower() in words:
+        return today + dt.timedelta(days=words[t.lower()])
+    value = parse_date(t)
+    if value is None:
+        raise ValueError(t)
+    return value

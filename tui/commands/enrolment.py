@@ -1,0 +1,188 @@
+"""Rules, templates, enrolment import, renewal and the lookup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from models import clock
+from models.errors import UsageError, ValidationFailed
+from models.tabular import parse_user_date
+from tui import clikit
+
+
+def _date(text: str | None, what: str) -> dt.date:
+    if text is None:
+        return clock.today()
+    try:
+        return parse_user_date(text, clock.today())
+    except ValueError:
+        raise UsageError(f"{what}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
+                         f"cannot read the date '{text}' (use 2026-11-23, 20261123 or 今天)") from None
+
+
+def register(sub) -> None:
+    p = sub.add_parser("rules", help="规则集 the rule set")
+    rsub = p.add_subparsers(dest="rules_command", metavar="ACTION", required=True, parser_class=type(p))
+    q = rsub.add_parser("show", help="列出某日适用的规则集及依据 show the rule set in force")
+    q.add_argument("--on", metavar="DATE", help="日期，默认今天")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_rules_show)
+
+    p = sub.add_parser("template", help="导入模板 write an import template")
+    p.add_argument("kind", choices=["enrolments", "ledger"])
+    p.add_argument("--out", metavar="FILE", help="输出文件（.xlsx 或 .csv），默认 参保名单模板.xlsx / 办事处台账模板.xlsx")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("import", help="导入 import data")
+    isub = p.add_subparsers(dest="import_command", metavar="KIND", required=True, parser_class=type(p))
+    q = isub.add_parser("enrolments", help="导入参保/续保名单（.csv UTF-8/GBK 或 .xlsx）")
+    clikit.add_db_options(q)
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入")
+    q.add_argument("--override-reason", metavar="TEXT",
+                   help="负责人书面理由：允许保障期内新增人员（000 第十七条3）；仅负责人可用")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_import_enrolments)
+
+    p = sub.add_parser("renew", help="单位续保 renew a unit's policy")
+    clikit.add_db_options(p)
+    p.add_argument("--unit", required=True, metavar="CODE")
+    p.add_argument("--plan", required=True, metavar="CODE")
+    p.add_argument("--filed", required=True, metavar="DATE", help="办理日期")
+    p.add_argument("--dry-run", action="store_true", help="只显示结果，不写入")
+    clikit.add_json_option(p)
+    p.set_defaults(func=cmd_renew)
+
+    p = sub.add_parser("lookup", help="会员查询：身份证号、后几位、姓名或拼音首字母")
+    clikit.add_db_options(p)
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--on", metavar="DATE", help="查询日期，默认今天")
+    p.add_argument("--limit", type=int, default=20)
+    clikit.add_json_option(p)
+    p.set_defaults(func=cmd_lookup)
+
+
+def cmd_rules_show(args) -> int:
+    from rules import ruleset_header, ruleset_on, ruleset_rows
+
+    on = _date(args.on, "日期")
+    try:
+        rs = ruleset_on(on)
+    except LookupError as exc:
+        raise ValidationFailed(str(exc), f"no rule set in force on {on}") from None
+    rows = ruleset_rows(rs)
+    if args.json:
+        clikit.print_json({"on": on.isoformat(), "version": rs.version, "effective_from": rs.effective_from.isoformat(),
+                           "title": rs.title, "figures": [dict(zip(("figure", "value", "unit", "citation"), r)) for r in rows]})
+        return 0
+    print(ruleset_header(rs))
+    clikit.print_table(rows, ["项目", "数值", "单位", "依据"])
+    return 0
+
+
+def cmd_template(args) -> int:
+    if args.kind == "enrolments":
+        from models.enrolments import write_template
+
+        out = Path(args.out or "参保名单模板.xlsx")
+        write_template(out)
+    else:
+        from sync.reconcile import write_ledger_template
+
+        out = Path(args.out or "办事处台账模板.xlsx")
+        write_ledger_template(out)
+    clikit.say(f"已写入模板 {out}", f"template written: {out}")
+    return 0
+
+
+def _print_problems(title: str, problems) -> None:
+    if problems:
+        print(title)
+        clikit.print_table([(p.line, p.column, p.reason) for p in problems], ["行", "列", "原因"])
+
+
+def cmd_import_enrolments(args) -> int:
+    from models.enrolments import KIND_NAMES, import_enrolments
+
+    clikit.open_session(args)
+    result = import_enrolments(args.file, dry_run=args.dry_run, override_reason=args.override_reason)
+    if args.json:
+        clikit.print_json(result.to_json())
+    elif result.already_imported_at:
+        pass
+    else:
+        clikit.print_table([(KIND_NAMES[k], n) for k, n in result.counts.items() if n], ["结果", "行数"])
+        _print_problems("错误：", result.errors)
+        _print_problems("提示：", result.warnings)
+    if result.already_imported_at:
+        clikit.say(f"此文件已于 {result.already_imported_at} 导入过，本次未作任何更改",
+                   f"this file was already imported at {result.already_imported_at}; nothing changed")
+        return 0
+    if result.errors:
+        clikit.say(f"共 {len(result.errors)} 处错误，未写入任何数据（全部改正后重新导入）",
+                   f"{len(result.errors)} problems found; nothing was written")
+        return 3
+    if result.dry_run:
+        clikit.say(f"试运行：{result.rows} 行均可导入，未写入", f"dry run: all {result.rows} rows would import; nothing written")
+    elif not result.written:
+        clikit.say("文件中的内容均已在数据库中，未作任何更改", "everything in the file is already held; nothing changed")
+    else:
+        clikit.say(f"已导入 {result.rows} 行：新增会员 {result.new_members}、单位 {result.new_units}、保单 {result.new_policies}、"
+                   f"保障记录 {result.new_lines}", f"imported {result.rows} rows")
+    return 0
+
+
+def cmd_renew(args) -> int:
+    from models.enrolments import renew_unit
+
+    clikit.open_session(args)
+    result = renew_unit(args.unit, args.plan, _date(args.filed, "办理日期"), dry_run=args.dry_run)
+    d = result.decision
+    if args.json:
+        clikit.print_json(result.to_json())
+    else:
+        print(f"单位 {result.unit} 险种 {result.plan}：上期 {result.previous[0]} 至 {result.previous[1]}，"
+              f"本期 {result.start} 至 {result.end}，办理日 {result.filed}")
+        print(f"结果：{d.message}\n依据：{d.citation}（规则集 {d.ruleset}）")
+        if d.ok:
+            print(f"转入下期 {len(result.carried)} 人；不再续保 {len(result.dropped)} 人")
+            if result.dropped:
+                clikit.print_table(result.dropped, ["身份证号", "姓名", "原因"])
+    if not d.ok:
+        clikit.say("未续保：不符合续保规定", "not renewed: refused by the renewal rules")
+        return 3
+    if args.dry_run:
+        clikit.say("试运行，未写入", "dry run: nothing written")
+    return 0
+
+
+def cmd_lookup(args) -> int:
+    from models.lookup import lookup
+
+    clikit.open_session(args)
+    on = _date(args.on, "查询日期")
+    result = lookup(args.query, on, limit=max(1, args.limit))
+    if args.json:
+        clikit.print_json(result.to_json())
+    else:
+        for m in result.members:
+            print(f"{m.name}  {m.id_masked}  {m.unit_code} {m.unit_name}" + (f"  退休 {m.retirement_date}" if m.retirement_date else ""))
+            clikit.print_table(
+                [(f"{p.plan_name}({p.plan})", STATUS_ZH.get(p.status, p.status), p.held or "", p.payable or "",
+                  p.observation_end or "", "" if p.days_left is None else p.days_left, p.message, p.citation)
+                 for p in m.plans],
+                ["险种", "状态", "持有", "可赔", "观察期止", "剩余天数", "说明", "依据"])
+            print()
+        if result.truncated:
+            clikit.say(f"仅显示前 {len(result.members)} 位，请输入更完整的条件", "more matches: refine the query")
+    if not result.members:
+        clikit.say(f"没有找到“{args.query}”", f"no member matches '{args.query}'")
+        return 1
+    return 0
+
+
+STATUS_ZH = {
+    "not_covered": "未参保", "observation": "观察期", "covered": "保障中", "grace": "宽限期",
+    "lapsed": "已脱保", "retired_pending_exit": "退休待退保",
+}

@@ -1,0 +1,493 @@
+"""Monthly bundles: keys, export, the office's commands, and receiving the office's answer.
+
+Branch: ``keys show|export|trust-office``, ``export``, ``sync receive|notices``.
+Office: ``office init|keys|enroll|branches|verify|import|reconcile|notice|return``.
+``--json`` outputs are documented in sync/FORMAT.md ("Command-line JSON").
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from models import admin
+from models.errors import UsageError
+from models.fsutil import atomic_write_bytes
+from sync.errors import BundleHeld, BundleRefused, TrustError
+from sync.keys import KeyFileError, parse_branch_registration, parse_office_keys
+from tui import clikit
+
+
+def _db(p) -> None:
+    clikit.add_db_options(p)
+
+
+def register(sub) -> None:
+    def group(parent, name, help_text, dest):
+        p = parent.add_parser(name, help=help_text)
+        return p, p.add_subparsers(dest=dest, metavar="ACTION", required=True, parser_class=type(p))
+
+    # keys
+    _, ks = group(sub, "keys", "本代办处的签名密钥与办事处公钥 keys of this branch and the office", "keys_command")
+    q = ks.add_parser("show", help="显示公钥与指纹 show public keys and the fingerprint")
+    _db(q)
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_keys_show)
+    q = ks.add_parser("export", help="写出交给办事处的登记文件 write the registration file for the office")
+    _db(q)
+    q.add_argument("--out", required=True, metavar="FILE")
+    q.set_defaults(func=cmd_keys_export)
+    q = ks.add_parser("trust-office", help="安装办事处公钥（电话核对指纹） pin the office's public keys")
+    _db(q)
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--yes", action="store_true", help="已电话核对指纹，不再询问 fingerprint confirmed by phone")
+    q.add_argument("--replace", action="store_true", help="替换已安装的另一组办事处公钥 replace a different pinned key")
+    q.set_defaults(func=cmd_trust_office)
+
+    # export
+    q = sub.add_parser("export", help="生成本月上报办事处的数据包 write the monthly bundle for the office")
+    _db(q)
+    q.add_argument("--period", required=True, metavar="YYYY-MM")
+    q.add_argument("--out", default=".", metavar="DIR", help="输出文件夹（默认当前文件夹） output folder")
+    q.add_argument("--dry-run", action="store_true", help="只显示将要签名的合计，不写文件 show the totals only")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_export)
+
+    # sync (branch side of the answer)
+    _, ss = group(sub, "sync", "接收办事处回执 the office's answers", "sync_command")
+    q = ss.add_parser("receive", help="核验并接收办事处回执 verify and receive an answer bundle")
+    _db(q)
+    q.add_argument("file", metavar="FILE")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_sync_receive)
+    q = ss.add_parser("notices", help="办事处通知 notices from the office")
+    _db(q)
+    q.add_argument("--done", type=int, metavar="ID", help="标记为已处理 mark as done")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_sync_notices)
+
+    # office
+    _, os_ = group(sub, "office", "办事处：登记代办处、导入、对账、回执 office side", "office_command")
+    q = os_.add_parser("init", help="新建办事处数据库 create the office database")
+    _db(q)
+    q.add_argument("--name", default="北京办事处", help="办事处名称（默认 北京办事处）")
+    q.set_defaults(func=cmd_office_init)
+    q, oks = group(os_, "keys", "办事处公钥 the office's public keys", "office_keys_command")
+    r = oks.add_parser("show", help="显示公钥与指纹 show public keys and the fingerprint")
+    _db(r)
+    clikit.add_json_option(r)
+    r.set_defaults(func=cmd_keys_show)
+    r = oks.add_parser("export", help="写出交给各代办处的公钥文件 write the public-keys file for branches")
+    _db(r)
+    r.add_argument("--out", required=True, metavar="FILE")
+    r.set_defaults(func=cmd_office_keys_export)
+    q = os_.add_parser("enroll", help="登记代办处公钥（电话核对指纹） pin a branch's keys")
+    _db(q)
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--yes", action="store_true", help="已电话核对指纹 fingerprint confirmed by phone")
+    q.add_argument("--replace", action="store_true", help="替换该代办处已登记的另一组公钥 replace its pinned keys")
+    q.set_defaults(func=cmd_office_enroll)
+    q = os_.add_parser("branches", help="已登记的代办处 enrolled branches")
+    _db(q)
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_office_branches)
+    q = os_.add_parser("verify", help="只核验数据包，不导入 verify bundles without importing")
+    _db(q)
+    q.add_argument("files", nargs="+", metavar="FILE")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_office_verify)
+    q = os_.add_parser("import", help="核验并导入数据包 verify and import bundles")
+    _db(q)
+    q.add_argument("files", nargs="+", metavar="FILE")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_office_import)
+    q = os_.add_parser("reconcile", help="与办事处台账对账（上下一致） reconcile against the office ledger")
+    _db(q)
+    q.add_argument("--period", required=True, metavar="YYYY-MM")
+    q.add_argument("--ledger", metavar="FILE", help="办事处业务系统导出的台账 .csv/.xlsx（替换本期已导入的台账）")
+    q.add_argument("--csv", metavar="FILE", help="差异另存为 CSV")
+    q.add_argument("--xlsx", metavar="FILE", help="差异另存为 Excel")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_office_reconcile)
+    q = os_.add_parser("notice", help="登记发给代办处的通知 queue a notice for a branch's next answer")
+    _db(q)
+    q.add_argument("--branch", required=True, metavar="CODE")
+    q.add_argument("--period", required=True, metavar="YYYY-MM")
+    q.add_argument("--kind", required=True, choices=["claim_returned", "direct_pay_failed", "other"])
+    q.add_argument("--ref", metavar="ID", help="案件编号等 e.g. the claim id 004-claim-17")
+    q.add_argument("--text", required=True, help="通知内容（如打回原因）")
+    q.set_defaults(func=cmd_office_notice)
+    q = os_.add_parser("return", help="写出给代办处的回执数据包 write the signed answer for a branch")
+    _db(q)
+    q.add_argument("--branch", required=True, metavar="CODE")
+    q.add_argument("--period", required=True, metavar="YYYY-MM")
+    q.add_argument("--out", default=".", metavar="DIR")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_office_return)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def _read_key_file(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(64 * 1024)
+    except OSError as exc:
+        raise UsageError(f"无法读取文件 {path}：{exc.strerror}", f"cannot read {path}: {exc.strerror}") from None
+
+
+def _key_file_error(exc: KeyFileError) -> TrustError:
+    return TrustError(exc.message_zh, exc.message_en, exit_code=40, code="bad_key_file")
+
+
+def _confirm_fingerprint(args, what_zh: str, fp: str) -> None:
+    clikit.say(f"{what_zh}的指纹：\n    {fp}\n请与对方电话逐组核对。", f"fingerprint: {fp} — compare it with the other side by phone.")
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError("没有终端可以确认指纹：核对无误后加 --yes", "no terminal to confirm the fingerprint: add --yes after checking it")
+    answer = input("指纹与对方电话念出的一致吗？/ does it match? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes", "是"):
+        raise UsageError("未确认，未做任何改动", "not confirmed; nothing changed")
+
+
+def _write_new(path: str, data: bytes) -> None:
+    target = Path(path)
+    if target.exists():
+        raise UsageError(f"文件已存在，不会覆盖：{target}", f"file exists, will not overwrite: {target}")
+    if not target.parent.exists():
+        raise UsageError(f"文件夹不存在：{target.parent}", f"folder does not exist: {target.parent}")
+    atomic_write_bytes(target, data, mode=0o644)
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+def cmd_keys_show(args) -> int:
+    from models.crypto import b64e
+    from sync.keystore import branch_identity, db_kind, ensure_local_keys, require_office, trusted_office
+
+    session = clikit.open_session(args)
+    if getattr(args, "office_keys_command", None):
+        require_office()
+    if not session.can_write:
+        from sync.keystore import local_keys
+
+        keys, created = local_keys(), False
+    else:
+        keys, created = ensure_local_keys()
+    kind = db_kind()
+    out = {"kind": kind, "ed25519_public": b64e(keys.signing.public), "x25519_public": b64e(keys.exchange.public),
+           "fingerprint": keys.fingerprint, "created_now": created}
+    if kind == "branch":
+        out["branch_code"], out["branch_name"] = branch_identity()
+        office = trusted_office()
+        out["trusted_office"] = None if office is None else {"fingerprint": office.fingerprint,
+                                                             "pinned_at": office.enrolled_at}
+    if args.json:
+        clikit.print_json(out)
+        return 0
+    if created:
+        clikit.say("本数据库原来没有密钥，已生成。", "this database had no keys; they were created now.")
+    who = f"代办处 {out['branch_code']} {out['branch_name']}" if kind == "branch" else "办事处"
+    print(f"{who}\n签名公钥 Ed25519: {out['ed25519_public']}\n加密公钥 X25519:  {out['x25519_public']}\n"
+          f"指纹 fingerprint: {out['fingerprint']}")
+    if kind == "branch":
+        office = out["trusted_office"]
+        print(f"办事处公钥: {'未安装 not installed' if office is None else '已安装，指纹 ' + office['fingerprint']}")
+    return 0
+
+
+def cmd_keys_export(args) -> int:
+    from sync.keystore import own_registration, require_branch
+
+    clikit.open_session(args)
+    require_branch()
+    registration = own_registration()
+    _write_new(args.out, registration.to_json_bytes())
+    clikit.say(f"已写出登记文件 {args.out}（只含公钥）。请交给办事处，并电话核对指纹：\n    {registration.fingerprint}",
+               f"registration file written (public keys only); read the fingerprint to the office: {registration.fingerprint}")
+    return 0
+
+
+def cmd_trust_office(args) -> int:
+    from sync.keystore import require_branch, trust_office
+
+    data = _read_key_file(args.file)
+    try:
+        keys = parse_office_keys(data)
+    except KeyFileError as exc:
+        raise _key_file_error(exc) from None
+    clikit.open_session(args)
+    require_branch()
+    _confirm_fingerprint(args, "办事处公钥", keys.fingerprint)
+    outcome = trust_office(keys, replace=args.replace)
+    text = {"pinned": ("已安装办事处公钥", "office keys pinned"), "unchanged": ("办事处公钥已安装过，未改动", "already pinned; unchanged"),
+            "replaced": ("已替换办事处公钥", "office keys replaced")}[outcome]
+    clikit.say(*text)
+    return 0
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+def _totals_table(summary: dict) -> None:
+    t = summary["totals"]
+    clikit.print_table([
+        ("参保人数 members", t["members"]), ("份数 shares", t["shares"]), ("应缴会费 fees due (元)", clikit.yuan(t["fees_due_fen"])),
+        ("报案 claims reported", t["claims_reported"]), ("上报 submitted", t["claims_submitted"]),
+        ("打回 returned", t["claims_returned"]), ("给付 settled", t["claims_settled"]),
+        ("拒付 declined", t["claims_declined"]), ("给付金额 benefit (元)", clikit.yuan(t["benefit_fen"])),
+        ("慰问救助支出 disbursed (元)", clikit.yuan(summary["disbursed_fen"])),
+        ("单位×险种 rows", summary["counts"]["figures"]), ("案件记录 claims", summary["counts"]["claims"]),
+        ("支出记录 disbursements", summary["counts"]["disbursements"]), ("交接记录 handovers", summary["counts"]["handovers"]),
+    ], ["项目 item", "合计 total"])
+
+
+def cmd_export(args) -> int:
+    from sync.export import export_period
+
+    clikit.open_session(args)
+    result = export_period(args.period, args.out, dry_run=args.dry_run)
+    if args.json:
+        clikit.print_json({"dry_run": result.dry_run, "branch_code": result.branch_code, "period": result.period,
+                           "sequence": result.sequence, "file": result.file_name,
+                           "path": None if result.path is None else str(result.path), "sha256": result.sha256,
+                           "bytes": result.bytes, "totals": result.summary["totals"],
+                           "counts": result.summary["counts"], "disbursed_fen": result.summary["disbursed_fen"]})
+        return 0
+    _totals_table(result.summary)
+    if result.dry_run:
+        clikit.say(f"试运行：将写出 {result.file_name}（第 {result.sequence} 号），未写任何文件",
+                   f"dry run: would write {result.file_name} (sequence {result.sequence}); nothing written")
+    else:
+        clikit.say(f"已写出并读回核验 {result.path}（第 {result.sequence} 号，{result.bytes} 字节）",
+                   f"written and verified by reading back: {result.path}")
+    return 0
+
+
+# --- branch: answers ----------------------------------------------------------------------------------
+
+def _diff_table(diffs: list[dict]) -> None:
+    from sync.reconcile import MONEY_ITEMS
+
+    def v(d, x):
+        return clikit.yuan(x) if d["item"] in MONEY_ITEMS else str(x)
+
+    clikit.print_table([(d["branch_code"], d["unit_code"], d["plan_code"], d["item_zh"], v(d, d["branch_value"]),
+                         v(d, d["office_value"]), v(d, d["difference"])) for d in diffs],
+                       ["代办处", "单位", "险种", "项目", "代办处数据", "办事处数据", "差额"])
+
+
+def cmd_sync_receive(args) -> int:
+    from sync.answer import receive
+
+    clikit.open_session(args)
+    result = receive(args.file)
+    if args.json:
+        clikit.print_json(result.to_json())
+        return 0
+    if result.status == "duplicate":
+        clikit.say("此回执已接收过，未做任何改动", "this answer was already received; nothing changed")
+        return 0
+    clikit.say(f"已接收办事处 {result.period} 回执（第 {result.sequence} 号）：{len(result.notices)} 条通知",
+               f"answer for {result.period} received: {len(result.notices)} notice(s)")
+    if result.differences:
+        clikit.say(f"与本代办处数据有 {len(result.differences)} 处差异：", f"{len(result.differences)} difference(s):")
+        _diff_table(result.differences)
+    else:
+        clikit.say("办事处数据与本代办处一致（上下一致）", "the office's figures match ours")
+    return 0
+
+
+def cmd_sync_notices(args) -> int:
+    from sync.answer import mark_notice_done, open_notices
+    from sync.keystore import require_branch
+
+    clikit.open_session(args)
+    require_branch()
+    if args.done is not None:
+        mark_notice_done(args.done)
+        clikit.say(f"通知 {args.done} 已标记为已处理", f"notice {args.done} marked done")
+        return 0
+    notices = open_notices()
+    if args.json:
+        clikit.print_json(notices)
+    else:
+        clikit.print_table([(n["id"], n["period"], n["kind_zh"], n["ref"] or "", n["text"]) for n in notices],
+                           ["编号", "期间", "类型", "案件", "内容"])
+    return 0
+
+
+# --- office ----------------------------------------------------------------------------------------
+
+def cmd_office_init(args) -> int:
+    path = clikit.db_path(args)
+    user = clikit.user_name(args)
+    if not user:
+        raise UsageError("请用 --user NAME 指定第一位用户", "give the first user with --user NAME")
+    admin.validate_user_name(user)
+    secret = clikit.read_secret(args, f"用户 {user} 的口令", confirm=True)
+    created = admin.create_database(path, branch_name=args.name, user=user, passphrase=secret, kind="office")
+    clikit.say(f"已创建办事处数据库 {path}（{args.name}），用户 {user}（负责人），已生成签名与加密密钥",
+               f"created the office database {path}; user {user} (supervisor); signing and encryption keys generated")
+    clikit.say("恢复码（只显示这一次，请抄写并锁在柜中）：", "recovery code (shown once; write it down and lock it away):")
+    print(created.recovery_code)
+    return 0
+
+
+def cmd_office_keys_export(args) -> int:
+    from sync.keystore import own_office_keys, require_office
+
+    clikit.open_session(args)
+    require_office()
+    keys = own_office_keys()
+    _write_new(args.out, keys.to_json_bytes())
+    clikit.say(f"已写出办事处公钥文件 {args.out}（只含公钥）。各代办处安装时请电话核对指纹：\n    {keys.fingerprint}",
+               f"office public-keys file written; branches must confirm the fingerprint by phone: {keys.fingerprint}")
+    return 0
+
+
+def cmd_office_enroll(args) -> int:
+    from sync.keystore import enroll_branch, require_office
+
+    data = _read_key_file(args.file)
+    try:
+        registration = parse_branch_registration(data)
+    except KeyFileError as exc:
+        raise _key_file_error(exc) from None
+    clikit.open_session(args)
+    require_office()
+    _confirm_fingerprint(args, f"代办处 {registration.branch_code} {registration.branch_name} 公钥", registration.fingerprint)
+    outcome = enroll_branch(registration, replace=args.replace)
+    zh = {"pinned": "已登记", "unchanged": "已登记过，公钥相同，未改动", "replaced": "已替换公钥"}[outcome]
+    clikit.say(f"代办处 {registration.branch_code} {registration.branch_name}：{zh}", f"branch {registration.branch_code}: {outcome}")
+    return 0
+
+
+def cmd_office_branches(args) -> int:
+    from sync.keystore import enrolled_branches, require_office
+    from sync.office import last_imported
+
+    clikit.open_session(args)
+    require_office()
+    rows = []
+    for code, p in enrolled_branches().items():
+        seq, sha = last_imported(code)
+        period = None
+        if seq is not None:
+            from models.db import database
+
+            period = database.execute_sql("SELECT period FROM received_bundle WHERE sha256 = ? AND status = 'imported'",
+                                          (sha,)).fetchone()[0]
+        rows.append({"branch_code": code, "name": p.name, "fingerprint": p.fingerprint, "enrolled_at": p.enrolled_at,
+                     "last_sequence": seq, "last_period": period})
+    if args.json:
+        clikit.print_json(rows)
+    else:
+        clikit.print_table([(r["branch_code"], r["name"], r["last_sequence"] or "", r["last_period"] or "", r["fingerprint"])
+                            for r in rows], ["编码", "名称", "最后序号", "最后期间", "指纹"])
+    return 0
+
+
+def _outcome_rows(outcomes) -> list[tuple]:
+    rows = []
+    for o in outcomes:
+        status_zh = {"imported": "已导入", "duplicate": "重复，未改动", "held": "暂存", "refused": "拒绝",
+                     "verified": "校验通过"}.get(o.status, o.status)
+        rows.append((o.file, o.branch_code or "", o.period or "", o.sequence or "", status_zh, o.reason, o.message_zh))
+        for a in o.also_imported:
+            rows.append(("  ↳ " + a.file, a.branch_code or "", a.period or "", a.sequence or "",
+                         "已导入（原暂存）" if a.status == "imported" else "拒绝（原暂存）", a.reason, a.message_zh))
+    return rows
+
+
+def _exit_for(outcomes) -> int:
+    statuses = {o.status for o in outcomes} | {a.status for o in outcomes for a in o.also_imported}
+    if "refused" in statuses:
+        return BundleRefused.exit_code
+    if "held" in statuses:
+        return BundleHeld.exit_code
+    return 0
+
+
+def _print_outcomes(args, outcomes) -> int:
+    if args.json:
+        clikit.print_json([o.to_json() for o in outcomes])
+    else:
+        clikit.print_table(_outcome_rows(outcomes), ["文件", "代办处", "期间", "序号", "结果", "原因代码", "说明"])
+    return _exit_for(outcomes)
+
+
+def cmd_office_verify(args) -> int:
+    from sync.keystore import require_office
+    from sync.office import verify_file
+
+    clikit.open_session(args, read_only=True)
+    require_office()
+    return _print_outcomes(args, [verify_file(f) for f in args.files])
+
+
+def cmd_office_import(args) -> int:
+    from sync.keystore import require_office
+    from sync.office import import_file
+
+    clikit.open_session(args)
+    require_office()
+    return _print_outcomes(args, [import_file(f) for f in args.files])
+
+
+def cmd_office_reconcile(args) -> int:
+    from sync.keystore import require_office
+    from sync.reconcile import difference_rows, import_ledger, missing_rows, reconcile, write_csv, write_xlsx
+
+    clikit.open_session(args)
+    require_office()
+    ledger = None
+    if args.ledger:
+        ledger = import_ledger(args.ledger, args.period)
+        clikit.say(f"已导入 {args.period} 办事处台账：{ledger['rows']} 行，{ledger['branches']} 个代办处",
+                   f"office ledger for {args.period} imported: {ledger['rows']} rows")
+    report = reconcile(args.period)
+    if args.csv:
+        write_csv(report, args.csv)
+    if args.xlsx:
+        write_xlsx(report, args.xlsx)
+    if args.json:
+        clikit.print_json({**report.to_json(), "ledger_imported": ledger})
+        return 0
+    if report.ledger_rows == 0:
+        clikit.say(f"{args.period} 还没有办事处台账（用 --ledger 文件 导入）；以下差异即代办处报送的全部数据",
+                   f"no office ledger for {args.period} yet (import one with --ledger FILE)")
+    if report.differences:
+        clikit.print_table(difference_rows(report), ["代办处", "单位", "险种", "项目", "代办处数据", "办事处数据", "差额"])
+    if report.not_reported:
+        print()
+        clikit.print_table(missing_rows(report), ["代办处", "名称", "说明"])
+    clikit.say(f"{args.period}：已报送 {len(report.branches_reported)} 个代办处，差异 {len(report.differences)} 处，"
+               f"未报送 {len(report.not_reported)} 个",
+               f"{args.period}: {len(report.branches_reported)} branch(es) reported, "
+               f"{len(report.differences)} difference(s), {len(report.not_reported)} not reported")
+    return 0
+
+
+def cmd_office_notice(args) -> int:
+    from sync.answer import queue_notice
+
+    clikit.open_session(args)
+    uid = queue_notice(args.branch, args.period, args.kind, args.text, args.ref)
+    clikit.say(f"已登记通知 {uid}，将随下一份回执发给代办处 {args.branch}", f"notice {uid} queued for branch {args.branch}")
+    return 0
+
+
+def cmd_office_return(args) -> int:
+    from sync.answer import build_return
+
+    clikit.open_session(args)
+    result = build_return(args.branch, args.period, args.out)
+    if args.json:
+        clikit.print_json({"branch_code": result.branch_code, "period": result.period, "sequence": result.sequence,
+                           "file": result.file_name, "path": str(result.path), "sha256": result.sha256,
+                           "bytes": result.bytes, "figures": result.figures, "notices": result.notices})
+        return 0
+    clikit.say(f"已写出并读回核验回执 {result.path}：{result.figures} 行数据，{result.notices} 条通知",
+               f"answer written and verified: {result.path}")
+    return 0

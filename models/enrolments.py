@@ -131,6 +131,7 @@ def _column_for(code: str) -> str:
 
 def _parse_rows(sheet, today: dt.date, result: ImportResult) -> list[_Row]:
     rows: list[_Row] = []
+    terms: dict[tuple, object] = {}  # rows share a handful of periods; decide each once
     for line, raw in sheet.rows:
         bad = len(result.errors)
 
@@ -180,7 +181,9 @@ def _parse_rows(sheet, today: dt.date, result: ImportResult) -> list[_Row]:
                 if text["险种代码"] and rs.plan(text["险种代码"]) is None:
                     err("险种代码", f"险种代码“{text['险种代码']}”不在 {filed} 适用的规则集中", "R1.plan.unknown")
                 if start and end and end >= start:
-                    term = check_term(start, end, rs)
+                    term = terms.get((start, end, rs.version))
+                    if term is None:
+                        term = terms[(start, end, rs.version)] = check_term(start, end, rs)
                     if not term.ok:
                         err("终止日期", f"{term.message}（{term.citation}）", term.code)
         if "__extra__" in raw:

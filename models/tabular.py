@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import zipfile
 from dataclasses import dataclass
@@ -130,13 +131,23 @@ def parse_date(value: object) -> dt.date | None:
     text = str(value or "").strip()
     if not text:
         return None
+    return _parse_text_date(text)
+
+
+@functools.lru_cache(maxsize=4096)  # an import file repeats the same few dates on every row
+def _parse_text_date(text: str) -> dt.date:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     if text.endswith(" 00:00:00"):
-        return parse_date(text[:-9])
+        return _parse_text_date(text[:-9])
     raise ValueError(text)
 
 

@@ -1,0 +1,43 @@
+"""Fixtures for the TUI tests: a real SQLCipher branch database per test, a fixed date,
+and no user configuration leaking in (keymap file, idle-lock setting)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from models import clock
+from models import db as dbmod
+from tui_testkit import DEMO_HINT, create_branch_db
+
+TODAY = dt.date(2026, 3, 2)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Frozen clock, no keymap file or idle setting from the developer's environment, and
+    no session left behind for the next test."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("HUZHU_KEYMAP", raising=False)
+    monkeypatch.delenv("HUZHU_IDLE_LOCK", raising=False)
+    clock.freeze(TODAY)
+    yield
+    clock.freeze(None)
+    dbmod.close()
+
+
+@pytest.fixture
+def branch_db(tmp_path):
+    """A fresh branch database (004 朝阳, one supervisor) in a folder of its own, so the
+    file name on the unlock screen is always ``branch.hzdb``."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    return create_branch_db(folder / "branch.hzdb")
+
+
+@pytest.fixture
+def demo_db(tmp_path):
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    return create_branch_db(folder / "demo.hzdb", user="demo", passphrase="demo", hint=DEMO_HINT)

@@ -1,0 +1,58 @@
+"""The command palette (Ctrl+P) lists every action of the screen and every menu screen."""
+
+from __future__ import annotations
+
+from textual.command import CommandList
+
+from tui.app import make_app
+from tui.screens.menu import MENU
+from tui.screens.pending import PendingScreen
+from tui_testkit import PASSPHRASE, settle
+
+SIZE = (80, 24)
+
+
+def palette_titles(app) -> list[str]:
+    commands = app.screen.query_one(CommandList)
+    return [str(commands.get_option_at_index(i).prompt).splitlines()[0] for i in range(commands.option_count)]
+
+
+async def test_palette_lists_every_action_on_the_home_screen(branch_db):
+    app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        titles = palette_titles(app)
+        for expected in [entry.title for entry in MENU] + ["刷新", "锁定", "退出", "按键说明"]:
+            assert expected in titles
+        assert len(titles) == len(set(titles))
+
+
+async def test_palette_reaches_menu_screens_from_a_sub_screen(branch_db):
+    app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        titles = palette_titles(app)
+        assert "返回" in titles and "报案登记" in titles
+        await pilot.press(*"报案登记")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, PendingScreen) and app.screen.entry.name == "claim"
+
+
+async def test_palette_before_unlock_offers_quit_and_it_quits(branch_db):
+    app = make_app(db_path=branch_db, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        assert palette_titles(app) == ["退出"]
+        await pilot.press("enter")
+        await settle(pilot)
+    assert app.return_code == 0 and app.session is None

@@ -1,0 +1,239 @@
+"""The huzhu TUI: unlock, home, the menu's screens, idle lock, keymap and command palette.
+
+``make_app`` is the one way to build the app, shared by ``huzhu`` (``tui.commands.admin``)
+and the tests, so both run the same configuration (keymap file, idle-lock setting).
+
+Threads: the UI thread never touches the database. Screens read and write it in
+``@work(thread=True)`` workers that post messages back; the message handlers own what is
+shown. ``tui.workers`` explains how those threads share the one peewee database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date
+from functools import partial
+from pathlib import Path
+from time import monotonic
+
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import Screen
+
+from models import clock
+from models import db as dbmod
+from tui.keymap import load_keymap
+from tui.screens.home import HomeScreen
+from tui.screens.lock import LockScreen
+from tui.screens.menu import MENU, menu_entry
+from tui.screens.pending import PendingScreen
+from tui.screens.unlock import UnlockScreen
+from tui.workers import close_database
+
+ENV_IDLE_LOCK = "HUZHU_IDLE_LOCK"
+DEFAULT_IDLE_LOCK_SECONDS = 600.0
+#: App bindings the command palette does not list: opening the palette from itself, and
+#: Ctrl+C's reminder of how to quit (the palette lists 退出 itself).
+PALETTE_SKIPS = frozenset({"app.command_palette", "app.help_quit"})
+
+
+class HuzhuApp(App[None]):
+    """One database file, one clerk: the unlock screen first, then home and its menu.
+
+    The app owns the session, the idle lock and the command palette's contents; screens
+    own their data and their bindings."""
+
+    CSS_PATH = "huzhu.tcss"
+    TITLE = "互助"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "退出", id="app.quit", priority=True),
+        Binding("ctrl+l", "lock", "锁定", id="app.lock", priority=True),
+        Binding("ctrl+p", "command_palette", "命令", id="app.command_palette", priority=True, show=False),
+        Binding("ctrl+c", "help_quit", "退出提示", id="app.help_quit", show=False, system=True),
+    ]
+
+    def __init__(self, *, db_path: Path, user: str | None, passphrase: str | None, today: date | None,
+                 idle_lock_seconds: float, keymap: dict[str, str], notices: list[str]) -> None:
+        super().__init__()
+        self.theme = "ansi-dark"  # the terminal's own 16 colours: what clerks over SSH actually see
+        self.db_path = db_path
+        self.session: dbmod.Session | None = None
+        self.idle_lock_seconds = idle_lock_seconds
+        self._initial_user = user
+        self._initial_passphrase = passphrase
+        self._today = today
+        self._startup_notices = notices
+        self._held_notices: list[tuple[str, str, str, float | None, bool]] = []
+        self._last_input = monotonic()
+        self.set_keymap(keymap)
+
+    # --- screens --------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        # Pushed (not the default screen) so that the home screen can replace it in place.
+        self.push_screen(UnlockScreen(self.db_path, user=self._initial_user, passphrase=self._initial_passphrase))
+        self._initial_passphrase = None
+        self.set_interval(min(1.0, self.idle_lock_seconds / 4), self._lock_if_idle)
+        for notice in self._startup_notices:
+            self.notify(notice, title="配置", severity="warning", timeout=15)
+
+    def today(self) -> date:
+        """The working date: fixed by ``make_app(today=...)`` (demos, tests), else the clock."""
+        return self._today or clock.today()
+
+    def on_unlock_screen_succeeded(self, message: UnlockScreen.Succeeded) -> None:
+        unlocked = message.unlocked
+        self.session = unlocked.session
+        self.sub_title = f"{unlocked.branch_code} {unlocked.branch_name}".strip()
+        self._last_input = monotonic()
+        self.switch_screen(HomeScreen(unlocked))
+
+    def open_menu_entry(self, name: str) -> None:
+        entry = menu_entry(name)
+        self.push_screen(entry.screen() if entry.screen else PendingScreen(entry))
+
+    # --- locking --------------------------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return any(isinstance(screen, LockScreen) for screen in self.screen_stack)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.InputEvent, events.Paste)):
+            self._last_input = monotonic()
+        await super().on_event(event)
+
+    def _lock_if_idle(self) -> None:
+        if monotonic() - self._last_input >= self.idle_lock_seconds:
+            self.action_lock()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lock":
+            return self.session is not None and not self.locked
+        return True
+
+    def action_lock(self) -> None:
+        if self.session is None or self.locked:
+            return
+        # A notice on screen may name a member; it would stay visible over the lock screen.
+        self.clear_notifications()
+        self.push_screen(LockScreen(self.session), callback=self._after_relock)
+
+    def _after_relock(self, _result: None) -> None:
+        self._last_input = monotonic()
+        held, self._held_notices = self._held_notices, []
+        for message, title, severity, timeout, markup in held:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Notices that arrive while locked (from workers still running) wait for the unlock."""
+        if self.locked:
+            self._held_notices.append((message, title, severity, timeout, markup))
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # --- quitting -------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        self._close_and_exit()
+
+    @work(thread=True, exclusive=True, group="quit", exit_on_error=False)
+    def _close_and_exit(self) -> None:
+        """Checkpoint the WAL and close the database off the UI thread (it may wait on a
+        busy file), then exit."""
+        try:
+            close_database()
+        finally:
+            self.call_from_thread(self.exit)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C copies in text fields; when pressed elsewhere, say how to quit instead."""
+        key = self._key_display("app.quit")
+        self.notify(f"退出请按 {key}", title="要退出吗？")
+
+    def _key_display(self, binding_id: str) -> str:
+        for active in self.screen.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.get_key_display(active.binding)
+        return binding_id
+
+    # --- command palette ------------------------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        if not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder="搜索命令…", id="--command-palette"))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action reachable from ``screen``: its own bindings and the app's, then the
+        menu's screens from anywhere. Before unlock and while locked: only 退出."""
+        if self.session is None or self.locked:
+            yield SystemCommand("退出", "关闭数据库并退出", self.action_quit)
+            return
+        summaries = {entry.binding_id: entry.summary for entry in MENU}
+        listed: set[str] = set(PALETTE_SKIPS)
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.id or binding.id in listed or not active.enabled:
+                continue
+            listed.add(binding.id)
+            help_text = f"按键 {self.get_key_display(binding)}"
+            if binding.id in summaries:
+                help_text += f"：{summaries[binding.id]}"
+            yield SystemCommand(binding.description, help_text, partial(self.run_action, binding.action, active.node))
+        for entry in MENU:
+            if entry.binding_id not in listed:
+                yield SystemCommand(entry.title, entry.summary, partial(self.open_menu_entry, entry.name))
+        if screen.query("HelpPanel"):
+            yield SystemCommand("隐藏按键说明", "关闭右侧的按键说明栏", self.action_hide_help_panel)
+        else:
+            yield SystemCommand("按键说明", "在右侧列出本页可用的按键", self.action_show_help_panel)
+
+
+def idle_lock_from_env(notices: list[str]) -> float:
+    """``HUZHU_IDLE_LOCK`` seconds, or the default; a bad value is reported, not fatal."""
+    raw = os.environ.get(ENV_IDLE_LOCK)
+    if not raw:
+        return DEFAULT_IDLE_LOCK_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if seconds > 0:
+        return seconds
+    notices.append(f"{ENV_IDLE_LOCK}={raw} 无效（应为正的秒数），自动锁定仍为 {DEFAULT_IDLE_LOCK_SECONDS:.0f} 秒")
+    return DEFAULT_IDLE_LOCK_SECONDS
+
+
+def binding_ids() -> set[str]:
+    """Every binding id the app and its screens define: what a keymap file may name."""
+    ids = {binding.id for binding in HuzhuApp.BINDINGS if binding.id}
+    pending: list[type] = [Screen]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("tui."):
+            ids.update(b.id for b in cls.__dict__.get("BINDINGS", ()) if isinstance(b, Binding) and b.id)
+    return ids
+
+
+def make_app(*, db_path: str | os.PathLike, user: str | None = None, passphrase: str | None = None,
+             today: date | None = None, idle_lock_seconds: float | None = None,
+             keymap: dict[str, str] | None = None) -> HuzhuApp:
+    """Build the TUI for one database file.
+
+    ``passphrase`` unlocks at once (tests; the CLI never passes it). ``idle_lock_seconds``
+    defaults to ``$HUZHU_IDLE_LOCK`` or 600. ``keymap`` defaults to the user's keymap file
+    (see ``tui.keymap``); pass ``{}`` for the built-in keys."""
+    notices: list[str] = []
+    if idle_lock_seconds is None:
+        idle_lock_seconds = idle_lock_from_env(notices)
+    if keymap is None:
+        loaded = load_keymap(binding_ids())
+        keymap = loaded.keymap
+        notices.extend(loaded.problems)
+    return HuzhuApp(db_path=Path(db_path), user=user, passphrase=passphrase, today=today,
+                    idle_lock_seconds=idle_lock_seconds, keymap=keymap, notices=notices)

@@ -1,0 +1,1 @@
+"""The TUI's screens: unlock, home, lock, and the menu's screens (``menu.MENU``)."""

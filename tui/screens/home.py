@@ -1,0 +1,169 @@
+"""The home screen: who and where the clerk is, the branch's figures today, and the menu.
+
+The figures are read in a thread worker each time the screen comes back to the front
+(another screen may have changed them, or the date moved on) and posted back as a
+message; the handlers own what is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from models.db import ROLE_NAMES
+from models.schema import ClaimReport, Disbursement, Member, Policy, Unit
+from rules.claims import CLAIM_STATES, CLAIM_TRANSITIONS
+from tui.screens.menu import MENU
+from tui.screens.unlock import Unlocked
+from tui.widgets import Facts, StatusLine
+from tui.workers import db_connection, error_text
+
+WEEKDAYS = "一二三四五六日"
+#: Claims in these states are finished: no step can follow them.
+CLOSED_CLAIM_STATES = tuple(state for state in CLAIM_STATES if not CLAIM_TRANSITIONS.get(state))
+
+
+#: The home screen's counts, in display order: field of ``Overview`` and its label.
+OVERVIEW_FIELDS = (
+    ("units", "参保单位"),
+    ("members", "会员"),
+    ("active_policies", "有效保单"),
+    ("open_claims", "未结报案"),
+    ("awaiting_approval", "待审批支出"),
+)
+
+
+@dataclass(frozen=True)
+class Overview:
+    units: int
+    members: int
+    active_policies: int
+    open_claims: int
+    awaiting_approval: int
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [(label, str(getattr(self, field))) for field, label in OVERVIEW_FIELDS]
+
+
+def read_overview(today: date) -> Overview:
+    """The counts on the home screen; runs on a worker thread inside ``db_connection``."""
+    return Overview(
+        units=Unit.select().count(),
+        members=Member.select().count(),
+        active_policies=Policy.select().where((Policy.start <= today) & (Policy.end >= today)).count(),
+        open_claims=ClaimReport.select().where(ClaimReport.state.not_in(CLOSED_CLAIM_STATES)).count(),
+        awaiting_approval=Disbursement.select().where(Disbursement.state == "entered").count(),
+    )
+
+
+class HomeScreen(Screen[None]):
+    """The screen under every other once unlocked; replaced only by quitting."""
+
+    BINDINGS = [
+        *(Binding(entry.key, f"open_menu('{entry.name}')", entry.title, id=entry.binding_id, show=False)
+          for entry in MENU),
+        Binding("f5", "refresh", "刷新", id="home.refresh"),
+    ]
+
+    class OverviewLoaded(Message):
+        def __init__(self, overview: Overview) -> None:
+            super().__init__()
+            self.overview = overview
+
+    class OverviewFailed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, unlocked: Unlocked) -> None:
+        super().__init__()
+        self.unlocked = unlocked
+
+    def _identity_rows(self, today: date) -> list[tuple[str, str]]:
+        session = self.unlocked.session
+        return [
+            ("代办处", f"{self.unlocked.branch_code} {self.unlocked.branch_name}".strip()),
+            ("用户", session.user),
+            ("角色", ROLE_NAMES.get(session.role, session.role)),
+            ("日期", f"{today.isoformat()} 星期{WEEKDAYS[today.weekday()]}"),
+        ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="home-body"):
+            with Vertical(id="overview", classes="panel") as overview:
+                overview.border_title = "本处概况"
+                yield Facts(self._identity_rows(self.app.today()), label_width=10, id="identity")
+                yield Facts([(label, "…") for _, label in OVERVIEW_FIELDS],
+                            label_width=10, numeric=True, id="counts")
+                yield StatusLine(id="status")
+            with Vertical(id="menu-box", classes="panel") as menu_box:
+                menu_box.border_title = "功能"
+                yield OptionList(id="menu")
+                yield Static("按左列的键，或用 ↑↓ 选择后按回车", classes="muted", id="menu-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        keys = self._key_displays()
+        menu = self.query_one("#menu", OptionList)
+        for entry in MENU:
+            prompt = Text.assemble((f"{keys.get(entry.binding_id, ''):<4}", "bold"), entry.title)
+            menu.add_option(Option(prompt, id=entry.name))
+        menu.highlighted = 0
+        menu.focus()
+
+    def _key_displays(self) -> dict[str, str]:
+        """binding id -> the key shown for it, after the user's keymap has been applied."""
+        keys: dict[str, str] = {}
+        for active in self.active_bindings.values():
+            binding = active.binding
+            if binding.id and binding.id not in keys:
+                keys[binding.id] = self.app.get_key_display(binding)
+        return keys
+
+    def on_screen_resume(self) -> None:
+        self.refresh_overview()
+
+    def action_refresh(self) -> None:
+        self.query_one("#status", StatusLine).show_busy("正在读取…")
+        self.refresh_overview()
+
+    def refresh_overview(self) -> None:
+        """Re-read the figures as of today: the app stays open (locked) across midnight."""
+        today = self.app.today()
+        self.query_one("#identity", Facts).set_rows(self._identity_rows(today))
+        self.load_overview(today)
+
+    def action_open_menu(self, name: str) -> None:
+        self.app.open_menu_entry(name)
+
+    @on(OptionList.OptionSelected, "#menu")
+    def _menu_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_open_menu(event.option.id)
+
+    @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
+    def load_overview(self, today: date) -> None:
+        try:
+            with db_connection():
+                overview = read_overview(today)
+        except Exception as exc:  # shown on the screen, never as a traceback
+            self.post_message(self.OverviewFailed(error_text(exc)))
+            return
+        self.post_message(self.OverviewLoaded(overview))
+
+    def on_home_screen_overview_loaded(self, message: OverviewLoaded) -> None:
+        self.query_one("#counts", Facts).set_rows(message.overview.rows())
+        self.query_one("#status", StatusLine).clear()
+
+    def on_home_screen_overview_failed(self, message: OverviewFailed) -> None:
+        self.query_one("#status", StatusLine).show_error(f"读取失败：{message.text}")

@@ -1,0 +1,92 @@
+"""The lock screen: covers every other screen until the passphrase is entered again.
+
+Pushed after ``idle_lock_seconds`` without input, or on Ctrl+L. It is a full (not modal)
+screen, so nothing underneath is drawn; it shows neither the branch nor any member data,
+only the user whose passphrase it asks for. The database stays open: the check is made
+against the session's key slot (``models.db.unwrap_key``), in a thread worker because it
+runs Argon2id and the growing delay after failures.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from models import db as dbmod
+from tui.widgets import FieldRow, StatusLine
+from tui.workers import error_text
+
+
+class LockScreen(Screen[None]):
+    """Dismissed (popped) once the session user's passphrase checks out."""
+
+    TITLE = "互助"
+    SUB_TITLE = "已锁定"
+    BINDINGS = [Binding("enter", "submit", "解锁", id="lock.submit", priority=True)]
+
+    class Failed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Verified(Message):
+        pass
+
+    def __init__(self, session: dbmod.Session) -> None:
+        super().__init__()
+        self.session = session
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="lock-box", classes="panel"):
+            yield Static("已锁定", id="lock-heading")
+            yield Static("为保护会员信息，界面已锁定。请输入口令继续。", classes="muted")
+            yield FieldRow("用户", Static(self.session.user, id="lock-user", classes="field-value"))
+            yield FieldRow("口令", Input(placeholder="口令", password=True, id="passphrase"))
+            yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#passphrase", Input).focus()
+
+    def action_submit(self) -> None:
+        if self._busy:
+            return
+        secret_input = self.query_one("#passphrase", Input)
+        if not secret_input.value:
+            self.query_one(StatusLine).show_error("请输入口令")
+            secret_input.focus()
+            return
+        self._set_busy(True)
+        self.query_one(StatusLine).show_busy("正在验证口令，请稍候…")
+        self.verify(secret_input.value)
+
+    @work(thread=True, exclusive=True, group="lock", exit_on_error=False)
+    def verify(self, secret: str) -> None:
+        session = self.session
+        try:
+            dbmod.unwrap_key(session.path, session.keyfile, session.user, secret)
+        except Exception as exc:  # shown in the form, never as a traceback
+            self.post_message(self.Failed(error_text(exc)))
+            return
+        self.post_message(self.Verified())
+
+    def on_lock_screen_failed(self, message: Failed) -> None:
+        self._set_busy(False)
+        self.query_one(StatusLine).show_error(message.text)
+        secret_input = self.query_one("#passphrase", Input)
+        secret_input.value = ""
+        secret_input.focus()
+
+    def on_lock_screen_verified(self, message: Verified) -> None:
+        self.dismiss()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.query_one("#passphrase", Input).disabled = busy

@@ -1,0 +1,162 @@
+"""The first screen: user name and passphrase, then the database is unlocked off the UI thread.
+
+Argon2id takes about 0.2 s per try, and after repeated failures ``models.attempts`` makes
+each try wait longer (up to a minute), so the unlock always runs in a thread worker and
+the form says "请稍候" meanwhile. Nothing from inside the database is shown here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from models import attempts
+from models import db as dbmod
+from models.errors import HuzhuError
+from models.keyslots import KeyFile
+from models.schema import Branch
+from tui.widgets import FieldRow, StatusLine
+from tui.workers import error_text
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """What the app needs after a successful unlock (read in the unlock worker)."""
+
+    session: dbmod.Session
+    branch_code: str
+    branch_name: str
+
+
+def key_file_facts(db_path: Path, user: str | None) -> tuple[str, str]:
+    """The user to prefill and the demo hint line, from the key file (readable before unlock).
+
+    A damaged or missing key file is not reported here: the unlock itself reports it
+    with its proper message."""
+    try:
+        keyfile = KeyFile.load(db_path)
+    except HuzhuError:
+        return user or "", ""
+    hint = keyfile.hint or {}
+    demo_line = ""
+    if hint.get("demo"):
+        demo_line = f"演示数据库：用户 {hint.get('user', '')}，口令 {hint.get('passphrase', '')}"
+    if not user:
+        users = keyfile.user_slots()
+        if len(users) == 1:
+            user = users[0].user
+        elif hint.get("demo"):
+            user = str(hint.get("user", ""))
+    return user or "", demo_line
+
+
+class UnlockScreen(Screen[None]):
+    """Asks for the user and passphrase; posts ``UnlockScreen.Succeeded`` to the app."""
+
+    BINDINGS = [Binding("enter", "submit", "解锁", id="unlock.submit", priority=True)]
+
+    class Waiting(Message):
+        def __init__(self, seconds: float) -> None:
+            super().__init__()
+            self.seconds = seconds
+
+    class Failed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Succeeded(Message):
+        def __init__(self, unlocked: Unlocked) -> None:
+            super().__init__()
+            self.unlocked = unlocked
+
+    def __init__(self, db_path: Path, *, user: str | None = None, passphrase: str | None = None) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self._user, self._demo_line = key_file_facts(db_path, user)
+        self._auto_passphrase = passphrase
+        self._busy = False
+        self.sub_title = "解锁"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="unlock-box", classes="panel"):
+            yield Static("代办处互助保障业务", id="unlock-heading")
+            yield Static(f"数据库  {self.db_path.name}", classes="muted")
+            yield FieldRow("用户", Input(self._user, placeholder="用户名", id="user"))
+            yield FieldRow("口令", Input(placeholder="口令", password=True, id="passphrase"))
+            yield StatusLine(id="status")
+            if self._demo_line:
+                yield Static(self._demo_line, id="demo-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#passphrase" if self._user else "#user", Input).focus()
+        if self._auto_passphrase is not None:
+            self.query_one("#passphrase", Input).value = self._auto_passphrase
+            self._auto_passphrase = None
+            self.action_submit()
+
+    def action_submit(self) -> None:
+        """Enter: in the user field move on to the passphrase; in the passphrase field unlock."""
+        if self._busy:
+            return
+        user_input = self.query_one("#user", Input)
+        secret_input = self.query_one("#passphrase", Input)
+        user = user_input.value.strip()
+        status = self.query_one(StatusLine)
+        if not user:
+            status.show_error("请输入用户名")
+            user_input.focus()
+            return
+        if not secret_input.value:
+            if self.focused is secret_input:
+                status.show_error("请输入口令")
+            secret_input.focus()
+            return
+        self._set_busy(True)
+        status.show_busy("正在验证口令，请稍候…")
+        self.unlock(user, secret_input.value)
+
+    @work(thread=True, exclusive=True, group="unlock", exit_on_error=False)
+    def unlock(self, user: str, secret: str) -> None:
+        delay = attempts.delay_for(attempts.failures(self.db_path))
+        if delay:
+            self.post_message(self.Waiting(delay))
+        try:
+            session = dbmod.unlock(self.db_path, user, secret)
+            try:
+                branch = Branch.select().order_by(Branch.id).first()
+            finally:
+                # unlock() connected on this pool thread; later workers open their own.
+                dbmod.database.close()
+        except Exception as exc:  # every failure is shown in the form, never as a traceback
+            self.post_message(self.Failed(error_text(exc)))
+            return
+        code, name = (branch.code, branch.name) if branch else ("", "（未登记代办处）")
+        self.post_message(self.Succeeded(Unlocked(session, code, name)))
+
+    def on_unlock_screen_waiting(self, message: Waiting) -> None:
+        self.query_one(StatusLine).show_busy(
+            f"连续失败多次，需等待 {message.seconds:.0f} 秒后再验证，请稍候…")
+
+    def on_unlock_screen_failed(self, message: Failed) -> None:
+        message.stop()
+        self._set_busy(False)
+        self.query_one(StatusLine).show_error(message.text)
+        secret_input = self.query_one("#passphrase", Input)
+        secret_input.value = ""
+        secret_input.focus()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for field in self.query(Input):
+            field.disabled = busy

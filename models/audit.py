@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from models import clock
+from models import clock, hwm
 from models.db import current, database
 
 GENESIS = "0" * 64
@@ -44,7 +44,13 @@ def record(action: str, entity: str, entity_id=None, detail: dict | None = None,
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (seq, at, who, action, entity, eid, text, prev, digest),
     )
+    hwm.note(seq, digest)
     return digest
+
+
+def hash_at(seq: int) -> str | None:
+    row = database.execute_sql("SELECT hash FROM audit_event WHERE seq = ?", (seq,)).fetchone()
+    return row[0] if row else None
 
 
 @dataclass

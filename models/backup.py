@@ -125,8 +125,9 @@ def restore_backup(src: str | os.PathLike, db_path: Path, db_key: bytes, header_
         if db_path.exists():
             kept = db_path.with_name(f"{db_path.name}.before-restore-{clock.now().strftime('%Y%m%d%H%M%S')}")
             os.replace(db_path, kept)
-            if keys_path(db_path).exists():
-                os.replace(keys_path(db_path), Path(str(kept) + ".keys"))
+            for suffix in (".keys", ".hwm"):
+                if Path(f"{db_path}{suffix}").exists():
+                    os.replace(Path(f"{db_path}{suffix}"), Path(f"{kept}{suffix}"))
         for suffix in ("-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
         os.replace(tmp, db_path)

@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 import sqlcipher3
 from playhouse.sqlcipher_ext import SqlCipherDatabase
 
-from models import attempts, clock
+from models import attempts, clock, hwm
 from models.errors import (
     DamagedDatabase,
     DatabaseLocked,
@@ -258,6 +258,7 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
         close()
         raise
     _session = Session(path, user, role, key, keyfile, read_only=read_only or role == "auditor")
+    check_high_water_mark(_session)
     return _session
 
 
@@ -309,6 +310,7 @@ def _role_of(user: str) -> str:
 def close(checkpoint: bool = True) -> None:
     """Close the database; fold the WAL back into the file so a copied file is whole."""
     global _session
+    hwm.discard()  # a mark noted for this database must never be written beside another
     if not database.is_closed():
         if checkpoint:
             with contextlib.suppress(Exception):
@@ -319,11 +321,47 @@ def close(checkpoint: bool = True) -> None:
 
 @contextlib.contextmanager
 def writing() -> Iterator[Session]:
-    """One transaction for one user action; refuses read-only sessions before touching anything."""
+    """One transaction for one user action; refuses read-only sessions before touching anything.
+
+    After the outermost transaction commits, the audit high-water mark is moved forward."""
     session = current()
     session.require_write()
-    with database.atomic():
-        yield session
+    outermost = not database.in_transaction()
+    try:
+        with database.atomic():
+            yield session
+    except BaseException:
+        if outermost:
+            hwm.discard()
+        raise
+    if outermost:
+        committed(session)
+
+
+def committed(session: Session | None = None) -> None:
+    """Write the high-water mark for what the last transaction appended to the audit chain."""
+    session = session or _session
+    if session is not None and not database.in_transaction():
+        hwm.flush(session.path, session.keyfile.db_id)
+
+
+def check_high_water_mark(session: Session) -> None:
+    """At unlock: a chain behind its mark means committed work was lost (e.g. a damaged -wal)."""
+    from models import audit
+
+    seq, digest = audit.head()
+    mark = hwm.read(session.path, session.keyfile.db_id)
+    if mark is None:
+        hwm.write(session.path, session.keyfile.db_id, seq, digest)
+        return
+    if hwm.behind(mark, seq, digest, audit.hash_at(mark.seq) if seq >= mark.seq else None):
+        session.read_only = True
+        session.warnings.append(
+            f"数据库的审计链（第 {seq} 条）落后于文件外记录的高水位标记（第 {mark.seq} 条）：已提交的数据可能已丢失"
+            "（例如 -wal 文件损坏或被删除）。已以只读方式打开，请从最近的备份恢复（huzhu restore）。"
+        )
+    elif seq > mark.seq:
+        hwm.write(session.path, session.keyfile.db_id, seq, digest)
 
 
 def new_db_id() -> str:

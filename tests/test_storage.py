@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 import sqlcipher3
@@ -415,3 +416,45 @@ def test_auditor_is_read_only(branch_db):
     with pytest.raises(PermissionDenied):
         with dbmod.writing():
             pass
+
+
+def test_lost_wal_is_noticed_by_the_high_water_mark(branch_db):
+    """Committed work lost with a deleted -wal (integrity checks still pass) opens read-only."""
+    from models import hwm
+
+    path, _ = branch_db
+    dbmod.unlock(path, "zhang", PASSPHRASE)
+    database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    saved_db = path.read_bytes()  # the main file before the next commit reaches it
+    _add_member()
+    mark = hwm.read(path, dbmod.current().keyfile.db_id)
+    assert mark is not None and mark.seq == audit.head()[0]
+    # Losing the -wal before a checkpoint leaves the main file as it was before the commit.
+    dbmod.close()
+    Path(f"{path}-wal").unlink(missing_ok=True)
+    path.write_bytes(saved_db)
+    session = dbmod.unlock(path, "zhang", PASSPHRASE)
+    assert session.read_only and "高水位" in session.warnings[0]
+    checks = {i.name: i.ok for i in admin.run_checks()}
+    # SQLite's own checks cannot see the loss; the mark does
+    assert checks["integrity_check"] and checks["cipher_integrity_check"] and checks["audit_chain"]
+    assert checks["high_water_mark"] is False
+    with pytest.raises(PermissionDenied):
+        with dbmod.writing():
+            pass
+
+
+def test_high_water_mark_follows_commits(session):
+    from models import hwm
+
+    _add_member()
+    before = hwm.read(session.path, session.keyfile.db_id)
+    with dbmod.writing():
+        audit.record("x", "y")
+    after = hwm.read(session.path, session.keyfile.db_id)
+    assert after.seq == before.seq + 1 == audit.head()[0]
+    with pytest.raises(RuntimeError):
+        with dbmod.writing():
+            audit.record("rolled", "back")
+            raise RuntimeError
+    assert hwm.read(session.path, session.keyfile.db_id) == after

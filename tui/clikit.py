@@ -113,7 +113,10 @@ def open_session(args, **kwargs) -> dbmod.Session:
     if keyfile.slot(user) is None:
         dbmod.unwrap_key(path, keyfile, user, "x")  # raises the precise unknown/revoked error
     secret = read_secret(args, "恢复码" if user == "recovery" else "口令")
-    return dbmod.unlock(path, user, secret, **kwargs)
+    session = dbmod.unlock(path, user, secret, **kwargs)
+    for warning in session.warnings:
+        say(f"警告：{warning}", "warning: the database is behind its high-water mark and was opened read-only")
+    return session
 
 
 def say(zh: str, en: str | None = None) -> None:

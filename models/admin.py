@@ -48,17 +48,26 @@ class Created:
     recovery_code: str
 
 
-def create_database(path: str | os.PathLike, *, branch_code: str, branch_name: str, user: str, passphrase: str,
+def create_database(path: str | os.PathLike, *, branch_code: str = "", branch_name: str, user: str, passphrase: str,
                     role: str = "supervisor", hint: dict | None = None, kdf: crypto.KdfParams | None = None,
-                    on_created=None) -> Created:
-    """Create an encrypted branch database and its slot file (first user + recovery code).
+                    on_created=None, kind: str = "branch") -> Created:
+    """Create an encrypted branch database (or, with ``kind="office"``, the office's: then
+    ``branch_name`` is the office's name and ``branch_code`` is unused) and its slot file
+    (first user + recovery code). Both kinds get their Ed25519/X25519 key pairs here.
 
     ``on_created(session)`` runs inside the first session (the demo fills data there)."""
     from models import migrate, plans
     from models.schema import AppUser, Branch, Meta
+    from sync.keystore import generate_local_keys
 
     path = Path(path)
-    validate_branch(branch_code, branch_name)
+    if kind not in ("branch", "office"):
+        raise ValueError(f"kind must be branch or office, not {kind!r}")
+    if kind == "branch":
+        validate_branch(branch_code, branch_name)
+    elif not (branch_name or "").strip():
+        raise UsageError("办事处名称不能为空", "the office name must not be empty")
+    branch_name = branch_name.strip()
     user = validate_user_name(user)
     validate_role(role)
     if not passphrase:
@@ -91,12 +100,18 @@ def create_database(path: str | os.PathLike, *, branch_code: str, branch_name: s
                 {"key": "db_id", "value": db_id},
                 {"key": "created", "value": now},
                 {"key": "created_by_version", "value": VERSION},
-            ]).execute()
-            Branch.create(code=branch_code, name=branch_name, created_on=clock.today())
+                {"key": "kind", "value": kind},
+            ] + ([{"key": "office_name", "value": branch_name}] if kind == "office" else [])).execute()
+            if kind == "branch":
+                Branch.create(code=branch_code, name=branch_name, created_on=clock.today())
             AppUser.create(name=user, role=role, created_at=now)
             AppUser.create(name=RECOVERY_USER, role="recovery", created_at=now)
             plans.sync_plans(clock.today())
-            audit.record("init", "branch", branch_code, {"branch_name": branch_name, "user": user, "role": role})
+            if kind == "branch":
+                audit.record("init", "branch", branch_code, {"branch_name": branch_name, "user": user, "role": role})
+            else:
+                audit.record("init", "office", None, {"office_name": branch_name, "user": user, "role": role})
+            generate_local_keys()
         if on_created:
             on_created(dbmod._session)
     except BaseException:
@@ -171,6 +186,7 @@ def set_passphrase(session: Session, name: str, passphrase: str, *, kdf: crypto.
         audit.record("user.passwd", "app_user", name, {"by": session.user})
         session.keyfile.put(slot)
         session.keyfile.save(session.path)
+    dbmod.committed(session)
 
 
 def revoke_user(session: Session, name: str) -> None:
@@ -211,6 +227,7 @@ def rekey(session: Session) -> None:
     nxt = session.keyfile.resealed(new_key)
     with database.atomic():
         audit.record("db.rekey", "database", None, {"key_epoch": nxt.key_epoch})
+    dbmod.committed(session)
     database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     # SQLCipher cannot rekey a database in WAL mode.
     database.execute_sql("PRAGMA journal_mode = DELETE")
@@ -239,6 +256,7 @@ def backup(session: Session, out: str | os.PathLike) -> dict:
     if session.can_write:
         with database.atomic():
             audit.record("db.backup", "database", None, {"file": out.name, "bytes": info["bytes"]})
+        dbmod.committed(session)
     return info
 
 
@@ -257,6 +275,16 @@ def run_checks() -> list[CheckItem]:
     items.append(CheckItem("cipher_integrity_check", not rows, "ok" if not rows else "; ".join(rows[:20])))
     rows = database.execute_sql("PRAGMA foreign_key_check").fetchall()
     items.append(CheckItem("foreign_key_check", not rows, "ok" if not rows else f"{len(rows)} 行外键不一致"))
+    from models import hwm
+
+    mark = hwm.read(dbmod.current().path, dbmod.current().keyfile.db_id)
+    seq, digest = audit.head()
+    lost = hwm.behind(mark, seq, digest, audit.hash_at(mark.seq) if mark and seq >= mark.seq else None)
+    items.append(CheckItem(
+        "high_water_mark", not lost,
+        f"审计链第 {seq} 条，文件外标记第 {mark.seq if mark else '—'} 条"
+        + ("：已提交的数据丢失，请从备份恢复" if lost else ""),
+    ))
     chain = audit.verify()
     items.append(CheckItem(
         "audit_chain", chain.ok,

@@ -6,6 +6,8 @@ shows ``message_zh``. No error message ever contains a passphrase, key or full I
 
 from __future__ import annotations
 
+import functools
+
 
 class HuzhuError(Exception):
     exit_code = 1
@@ -77,3 +79,33 @@ class ValidationFailed(HuzhuError):
 
     exit_code = 3
     code = "validation_failed"
+
+
+class RuleRefused(ValidationFailed):
+    """A rule's ERROR decisions refused an action; nothing was written.
+
+    ``decisions`` keeps them (with their reason codes, articles and any ``field`` they
+    concern) so a form can put each message beside its field; the Chinese message quotes
+    every refusal with its source article."""
+
+    def __init__(self, decisions) -> None:
+        self.decisions = tuple(decisions)
+        super().__init__("；".join(f"{d.message}（依据：{d.citation}）" for d in self.decisions),
+                         "refused by rule " + ", ".join(d.code for d in self.decisions))
+
+
+def refuses_undated(fn):
+    """Decorator for services that decide by the rule set in force on a typed date: a date
+    before every rule set (``rules.ruleset_on`` raises LookupError with a Chinese message)
+    is the clerk's typing mistake, so it becomes ``ValidationFailed``, not an internal error."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except LookupError as exc:
+            if type(exc) is not LookupError:  # KeyError, IndexError: bugs, not typing mistakes
+                raise
+            raise ValidationFailed(str(exc).strip("'\""), "date before every rule set") from None
+
+    return wrapper

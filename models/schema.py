@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from peewee import (
     AutoField,
+    BlobField,
     BooleanField,
     CharField,
     DateField,
@@ -288,3 +289,172 @@ ALL_MODELS = [
     ClaimEvent, DirectPayFailure, BudgetLine, Disbursement, StaffAccount, AccountForm,
     Handover, HandoverItem, AuditEvent, BundleLog,
 ]
+
+
+# --- sync (migration 0003) -------------------------------------------------------------------
+# Used at both ends: a database's ``huzhu_meta`` row ``kind`` says whether it is a branch's
+# (``branch``, also when missing) or the office's (``office``).
+
+
+class LocalKey(BaseModel):
+    """This database's own key pairs (``signing`` Ed25519, ``exchange`` X25519). The private
+    halves live only here, inside the encrypted file, and are never printed or exported."""
+
+    purpose = CharField(unique=True)
+    private_raw = BlobField()
+    public_raw = BlobField()
+    created_at = CharField()
+
+
+class TrustedKey(BaseModel):
+    """Pinned public keys of the other side: at a branch the office (role ``office``), at
+    the office each enrolled branch (role ``branch``, one row per branch code)."""
+
+    role = CharField()  # office | branch
+    branch_code = CharField(null=True)
+    name = CharField()
+    ed25519_public = BlobField()
+    x25519_public = BlobField()
+    fingerprint = CharField()
+    enrolled_at = CharField()
+    enrolled_by = CharField()
+
+    class Meta:
+        indexes = ((("role", "branch_code"), True),)
+
+
+class ReceivedBundle(BaseModel):
+    """Office side: every bundle file offered for import, with what became of it."""
+
+    branch_code = CharField(null=True, index=True)
+    kind = CharField(null=True)
+    period = CharField(null=True)
+    sequence = IntegerField(null=True)
+    sha256 = CharField(index=True)
+    prev_sha256 = CharField(null=True)
+    file_name = CharField()
+    status = CharField()  # imported | held | refused
+    reason = CharField()  # ok, a sync.reasons code, or replay | chain_break | gap | bad_payload …
+    detail = TextField(null=True)
+    summary = TextField(null=True)  # the bundle's whole-state digests (canonical JSON)
+    held_data = BlobField(null=True)  # the file itself while held for a gap
+    received_at = CharField()
+    received_by = CharField()
+    imported_at = CharField(null=True)
+
+
+class OfficeFigure(BaseModel):
+    """Office side: a branch's reported figures per unit × plan for one period (latest bundle wins)."""
+
+    bundle = ForeignKeyField(ReceivedBundle, backref="figures")
+    branch_code = CharField()
+    period = CharField()
+    unit_code = CharField()
+    plan_code = CharField()
+    members = IntegerField()
+    shares = IntegerField()
+    fees_due_fen = IntegerField()
+    claims_reported = IntegerField()
+    claims_submitted = IntegerField()
+    claims_returned = IntegerField()
+    claims_settled = IntegerField()
+    claims_declined = IntegerField()
+    benefit_fen = IntegerField()
+
+    class Meta:
+        indexes = ((("branch_code", "period", "unit_code", "plan_code"), True),)
+
+
+class OfficeRecord(BaseModel):
+    """Office side: records (claims, disbursements, handovers, units) by their stable id."""
+
+    uid = CharField(unique=True)
+    branch_code = CharField(index=True)
+    kind = CharField()
+    period = CharField()
+    bundle = ForeignKeyField(ReceivedBundle, backref="records")
+    data = TextField()
+
+
+class OfficeLedger(BaseModel):
+    """Office side: the office's own figures per branch × unit × plan, from its business system."""
+
+    period = CharField()
+    branch_code = CharField()
+    unit_code = CharField()
+    plan_code = CharField()
+    members = IntegerField()
+    shares = IntegerField()
+    fees_due_fen = IntegerField()
+    claims_settled = IntegerField()
+    benefit_fen = IntegerField()
+    source_file = CharField()
+    source_sha256 = CharField()
+    imported_at = CharField()
+
+    class Meta:
+        indexes = ((("period", "branch_code", "unit_code", "plan_code"), True),)
+
+
+class OutgoingNotice(BaseModel):
+    """Office side: notices queued for a branch's next answer bundle."""
+
+    uid = CharField(unique=True)
+    branch_code = CharField(index=True)
+    period = CharField()
+    kind = CharField()  # claim_returned | direct_pay_failed | other
+    ref = CharField(null=True)
+    text = TextField()
+    created_at = CharField()
+    created_by = CharField()
+    sent_sha256 = CharField(null=True)
+
+
+class OfficeNotice(BaseModel):
+    """Branch side: notices from the office's answers, shown on the dashboard until done."""
+
+    uid = CharField(unique=True)
+    period = CharField()
+    kind = CharField()
+    ref = CharField(null=True)
+    text = TextField()
+    bundle_sha256 = CharField()
+    received_at = CharField()
+    done_at = CharField(null=True)
+    done_by = CharField(null=True)
+
+
+ALL_MODELS += [LocalKey, TrustedKey, ReceivedBundle, OfficeFigure, OfficeRecord, OfficeLedger, OutgoingNotice, OfficeNotice]
+
+
+# --- work log and audit self-check (migration 0004) ------------------------------------------
+
+
+class WorkLog(BaseModel):
+    """Committee meetings, trainings and articles sent to the office: the audit counts them
+    (000 第十六条1; 001 附件1 业务管理)."""
+
+    kind = CharField(index=True)  # meeting | training | article
+    on_date = DateField(index=True)
+    title = CharField()
+    attendees_or_outlet = TextField(null=True)  # who attended; for an article, where it was sent
+    note = TextField(null=True)
+    created_by = CharField()
+    created_at = CharField()
+
+
+class SelfcheckTick(BaseModel):
+    """A clerk's tick on a self-check item the program cannot measure (001 附件1), per year."""
+
+    year = IntegerField()
+    item = CharField()
+    ticked = BooleanField(default=False)
+    note = TextField(null=True)
+    by_user = CharField()
+    at = CharField()
+
+    class Meta:
+        indexes = ((("year", "item"), True),)
+
+
+ALL_MODELS += [WorkLog, SelfcheckTick]

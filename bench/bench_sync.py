@@ -1,0 +1,162 @@
+"""Sync: export of a large branch's month, and the office importing and reconciling many bundles.
+
+* Export: a demo branch of 100,000 members with 5,000 claims in the month (claims added on
+  top of the demo's own); time of ``export_period`` (figures, records, digests, signing,
+  encryption, atomic write, read-back verify, log). Baseline: ``branch_payload`` alone
+  (reading the database), same run. Goal ≤ 10 s.
+* Office: 50 bundles of that size, one per branch (the export's payload re-addressed to
+  50 enrolled branches, each signed with its own key), imported one by one, then the
+  ledger read and the period reconciled. Goal ≤ 120 s. Baseline: verification alone
+  (signature, hash, decryption) of the 50 bundles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from common import Figure, parser, report
+
+from models import admin, clock, crypto
+from models import db as dbmod
+
+PERIOD = "2026-10"
+TODAY = dt.date(2026, 11, 2)
+CHEAP = crypto.KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
+
+
+def add_claims(n: int) -> None:
+    """``n`` claims reported (and partly settled or returned) in the period, on random members."""
+    rng = random.Random(7)
+    sql = dbmod.database.execute_sql
+    members = sql("SELECT m.id, m.unit_id FROM member m").fetchall()
+    rows = []
+    for i in range(n):
+        member, unit = rng.choice(members)
+        day = rng.randint(1, 28)
+        state = rng.choice(["registered", "submitted", "returned", "settled"])
+        rows.append((member, unit, rng.choice(["ZYYL", "ZJB", "YWSH"]), "肺炎", "illness", f"2026-09-{day:02d}", 1,
+                     f"2026-10-{day:02d}", "本人", "paper", "[]", state,
+                     f"2026-10-{min(day + 1, 31):02d}" if state != "registered" else None,
+                     f"2026-10-{min(day + 2, 31):02d}" if state == "returned" else None,
+                     "材料不全" if state == "returned" else None,
+                     f"2026-10-{min(day + 3, 31):02d}" if state == "settled" else None,
+                     rng.randint(1000, 500000) if state == "settled" else None, "bench"))
+    with dbmod.writing():
+        dbmod.database.cursor().executemany(
+            "INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, shares_claimed, "
+            "report_date, reporter, channel, materials, state, submitted_on, returned_on, return_reason, settled_on, "
+            "benefit_fen, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+def readdress(files: dict[str, bytes], code: str) -> dict[str, bytes]:
+    from sync.canonical import canonical_dumps
+
+    out = {}
+    for path, data in files.items():
+        doc = json.loads(data)
+        if path == "summary.json":
+            doc["branch_code"] = code
+        elif path in ("claims.json", "disbursements.json", "handovers.json"):
+            for item in doc:
+                item["id"] = code + item["id"][3:]
+        out[path] = canonical_dumps(doc)
+    return out
+
+
+def main() -> None:
+    args = parser(__doc__).parse_args()
+    members, claims, bundles = (10_000, 1_000, 10) if args.quick else (100_000, 5_000, 50)
+    clock.freeze(TODAY)
+    from models.demo import build_demo
+    from sync import build_bundle, generate_exchange_keypair, generate_signing_keypair, verify_bundle
+    from sync.export import branch_payload, export_period
+    from sync.keys import BranchRegistration
+    from sync.keystore import enroll_branch, own_office_keys, trust_office
+    from sync.office import import_file
+    from sync.reconcile import LEDGER_COLUMNS, import_ledger, reconcile
+
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        branch, office = root / "branch.hzdb", root / "office.hzdb"
+        t = time.perf_counter()
+        build_demo(branch, members=members, today=TODAY)
+        build_seconds = time.perf_counter() - t
+        admin.create_database(office, branch_name="北京办事处", user="chen", passphrase="p", kdf=CHEAP, kind="office")
+        dbmod.unlock(office, "chen", "p")
+        office_keys = own_office_keys()
+        dbmod.close()
+
+        dbmod.unlock(branch, "demo", "demo")
+        trust_office(office_keys)
+        add_claims(claims)
+        t = time.perf_counter()
+        payload = branch_payload(PERIOD)
+        read_seconds = time.perf_counter() - t
+        t = time.perf_counter()
+        result = export_period(PERIOD, root)
+        export_seconds = time.perf_counter() - t
+        dbmod.close()
+
+        # 50 branches: the same month's payload, re-addressed and signed by each branch's own key
+        out = root / "in"
+        out.mkdir()
+        dbmod.unlock(office, "chen", "p")
+        paths, pinned = [], {}
+        for i in range(bundles):
+            code = f"{100 + i:03d}"
+            signing, exchange = generate_signing_keypair(), generate_exchange_keypair()
+            enroll_branch(BranchRegistration(code, f"代办处{code}", signing.public, exchange.public))
+            pinned[code] = signing.public
+            data = build_bundle(kind="branch_monthly", branch_code=code, period=PERIOD, sequence=1, prev_sha256=None,
+                                created="2026-11-02T01:00:00Z", program_version="bench", audit_head="0" * 64,
+                                files=readdress(payload.files, code), signer_private=signing.private,
+                                recipient_public=office_keys.x25519_public)
+            paths.append(out / f"{code}-202610-0001.hzb")
+            paths[-1].write_bytes(data)
+        ledger = root / "ledger.csv"
+        with open(ledger, "w", encoding="utf-8") as fh:
+            fh.write(",".join(LEDGER_COLUMNS) + "\n")
+            for code in pinned:
+                for f in payload.figures:
+                    fh.write(f"{code},{f['unit_code']},{f['plan_code']},{f['members']},{f['shares']},"
+                             f"{f['fees_due_fen'] / 100:.2f},{f['claims_settled']},{f['benefit_fen'] / 100:.2f}\n")
+        from sync.keystore import local_keys
+
+        private = local_keys().exchange.private
+        t = time.perf_counter()
+        for p in paths:
+            assert verify_bundle(p.read_bytes(), pinned_signers=pinned, recipient_private=private).ok
+        verify_seconds = time.perf_counter() - t
+        t = time.perf_counter()
+        for p in paths:
+            outcome = import_file(p)
+            assert outcome.status == "imported", outcome
+        import_seconds = time.perf_counter() - t
+        t = time.perf_counter()
+        import_ledger(ledger, PERIOD)
+        rep = reconcile(PERIOD)
+        reconcile_seconds = time.perf_counter() - t
+        assert not rep.differences, rep.differences[:3]
+        dbmod.close()
+    clock.freeze(None)
+    total = import_seconds + reconcile_seconds
+    figures = [
+        Figure(f"export, {members:,} members, {claims:,} claims in the month ({result.bytes:,} bytes)", export_seconds, "s",
+               read_seconds, "reading the payload only", "≤ 10 s", export_seconds <= 10),
+        Figure(f"office import of {bundles} bundles + ledger + reconcile", total, "s", verify_seconds,
+               "verifying the bundles only", "≤ 120 s", total <= 120),
+        Figure(f"  of which import ({len(payload.figures)} figure rows and "
+               f"{payload.summary['counts']['claims']:,} claims per bundle)", import_seconds, "s"),
+        Figure("  of which ledger + reconcile", reconcile_seconds, "s"),
+        Figure(f"(setup) demo build, {members:,} members", build_seconds, "s"),
+    ]
+    report("sync: export, import, reconcile", figures, args.json)
+
+
+if __name__ == "__main__":
+    main()

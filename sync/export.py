@@ -1,0 +1,318 @@
+"""Branch side: the month's figures and records, and the signed, encrypted bundle for the office.
+
+``branch_payload(period)`` reads the branch database and returns the payload files
+(canonical JSON, integer fen; layout in sync/FORMAT.md, "Payload contents");
+``export_period`` signs, encrypts, writes atomically, reads back and records the bundle.
+No full ID number, bank account or diagnosis leaves the branch: claims carry a masked
+ID, disbursements no beneficiary name or account.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from models import audit, clock
+from models.db import current, database, writing
+from models.errors import UsageError
+from models.version import VERSION
+from rules.idcard import mask_id
+from sync.bundle import KIND_BRANCH_MONTHLY, bundle_file_name, build_bundle
+from sync.canonical import canonical_dumps
+from sync.errors import BundleRefused
+from sync.fileio import read_back_verify, write_bundle_atomic
+from sync.keystore import branch_identity, local_keys, require_branch, require_trusted_office
+
+PAYLOAD_VERSION = 1
+PERIOD_RE = re.compile(r"(2[0-9]{3})-(0[1-9]|1[0-2])")
+#: Figure fields per unit × plan, in file order (all integers; *_fen in fen).
+FIGURE_FIELDS = (
+    "members", "shares", "fees_due_fen", "claims_reported", "claims_submitted", "claims_returned",
+    "claims_settled", "claims_declined", "benefit_fen",
+)
+PAYLOAD_FILES = ("claims.json", "disbursements.json", "figures.json", "handovers.json", "state.json",
+                 "summary.json", "units.json")
+
+
+def parse_period(text: str) -> tuple[dt.date, dt.date]:
+    """``YYYY-MM`` → (first day, last day); UsageError otherwise."""
+    match = PERIOD_RE.fullmatch(text or "")
+    if not match:
+        raise UsageError(f"期间必须写成 YYYY-MM（如 2026-10），收到：{text}", f"the period must be YYYY-MM (e.g. 2026-10), got {text!r}")
+    year, month = int(match[1]), int(match[2])
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def utc_created() -> str:
+    return clock.now().astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+_POLICY_SQL = """
+SELECT u.code, p.plan_id, count(DISTINCT cv.member_id), coalesce(sum(cv.shares), 0), pl.share_price_fen
+FROM policy p
+JOIN unit u ON u.id = p.unit_id
+JOIN plan pl ON pl.code = p.plan_id
+LEFT JOIN coverage cv ON cv.policy_id = p.id AND cv.cover_start <= ?2
+WHERE p.start <= ?2 AND p.end >= ?1
+  AND p.start = (SELECT max(q.start) FROM policy q WHERE q.unit_id = p.unit_id AND q.plan_id = p.plan_id
+                 AND q.start <= ?2 AND q.end >= ?1)
+GROUP BY p.id
+"""
+
+_CLAIMS_SQL = """
+SELECT u.code, c.plan_id,
+  sum(CASE WHEN c.report_date BETWEEN ?1 AND ?2 THEN 1 ELSE 0 END),
+  sum(CASE WHEN c.submitted_on BETWEEN ?1 AND ?2 THEN 1 ELSE 0 END)
+    + sum(CASE WHEN c.resubmitted_on BETWEEN ?1 AND ?2 THEN 1 ELSE 0 END),
+  sum(CASE WHEN c.returned_on BETWEEN ?1 AND ?2 THEN 1 ELSE 0 END),
+  sum(CASE WHEN c.settled_on BETWEEN ?1 AND ?2 THEN 1 ELSE 0 END),
+  sum(CASE WHEN c.declined_on BETWEEN ?1 AND ?2 THEN 1 ELSE 0 END),
+  sum(CASE WHEN c.settled_on BETWEEN ?1 AND ?2 THEN coalesce(c.benefit_fen, 0) ELSE 0 END)
+FROM claim_report c JOIN unit u ON u.id = c.unit_id
+WHERE c.report_date BETWEEN ?1 AND ?2 OR c.submitted_on BETWEEN ?1 AND ?2 OR c.resubmitted_on BETWEEN ?1 AND ?2
+   OR c.returned_on BETWEEN ?1 AND ?2 OR c.settled_on BETWEEN ?1 AND ?2 OR c.declined_on BETWEEN ?1 AND ?2
+GROUP BY u.code, c.plan_id
+"""
+
+
+def branch_figures(period: str) -> list[dict[str, Any]]:
+    """Figures per unit × plan for ``period``, sorted by unit and plan (see FORMAT.md)."""
+    start, end = parse_period(period)
+    bounds = (start.isoformat(), end.isoformat())
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def row(unit: str, plan: str) -> dict[str, Any]:
+        key = (unit, plan)
+        if key not in rows:
+            rows[key] = {"unit_code": unit, "plan_code": plan, **{f: 0 for f in FIGURE_FIELDS}}
+        return rows[key]
+
+    for unit, plan, members, shares, price in database.execute_sql(_POLICY_SQL, bounds):
+        r = row(unit, plan)
+        r["members"] += members
+        r["shares"] += shares
+        r["fees_due_fen"] += shares * price
+    for unit, plan, reported, submitted, returned, settled, declined, benefit in database.execute_sql(_CLAIMS_SQL, bounds):
+        r = row(unit, plan)
+        r.update(claims_reported=reported, claims_submitted=submitted, claims_returned=returned,
+                 claims_settled=settled, claims_declined=declined, benefit_fen=benefit)
+    return [rows[k] for k in sorted(rows)]
+
+
+def totals(figures: list[dict[str, Any]]) -> dict[str, int]:
+    return {f: sum(r[f] for r in figures) for f in FIGURE_FIELDS}
+
+
+# --- records -----------------------------------------------------------------------------------
+
+def _d(value) -> str | None:
+    return None if value is None else str(value)[:10]
+
+
+def _claims(code: str, start: str, end: str) -> list[dict[str, Any]]:
+    sql = """
+    SELECT c.id, u.code, c.plan_id, m.id_number, c.incident_kind, c.incident_date, c.report_date, c.shares_claimed,
+           c.channel, c.state, c.submitted_on, c.returned_on, c.return_reason, c.resubmitted_on, c.settled_on,
+           c.benefit_fen, c.declined_on, c.decline_reason
+    FROM claim_report c JOIN unit u ON u.id = c.unit_id JOIN member m ON m.id = c.member_id
+    WHERE c.report_date BETWEEN ?1 AND ?2 OR c.submitted_on BETWEEN ?1 AND ?2 OR c.resubmitted_on BETWEEN ?1 AND ?2
+       OR c.returned_on BETWEEN ?1 AND ?2 OR c.settled_on BETWEEN ?1 AND ?2 OR c.declined_on BETWEEN ?1 AND ?2
+    ORDER BY c.id
+    """
+    out = []
+    for (cid, unit, plan, id_number, kind, incident, reported, shares, channel, state, submitted, returned,
+         return_reason, resubmitted, settled, benefit, declined, decline_reason) in database.execute_sql(sql, (start, end)):
+        out.append({
+            "id": f"{code}-claim-{cid}", "unit_code": unit, "plan_code": plan, "member": mask_id(id_number),
+            "incident_kind": kind, "incident_date": _d(incident), "report_date": _d(reported),
+            "shares_claimed": shares, "channel": channel, "state": state, "submitted_on": _d(submitted),
+            "returned_on": _d(returned), "return_reason": return_reason, "resubmitted_on": _d(resubmitted),
+            "settled_on": _d(settled), "benefit_fen": benefit, "declined_on": _d(declined),
+            "decline_reason": decline_reason,
+        })
+    return out
+
+
+def _disbursements(code: str, start: str, end: str) -> list[dict[str, Any]]:
+    sql = """
+    SELECT d.id, d.on_date, u.code, d.category, d.relation, d.amount_fen, d.method, d.state,
+           d.receipt_no IS NOT NULL, d.approved_on, d.paid_on, d.signed_on
+    FROM disbursement d LEFT JOIN unit u ON u.id = d.unit_id
+    WHERE d.on_date BETWEEN ?1 AND ?2 OR d.paid_on BETWEEN ?1 AND ?2 OR d.signed_on BETWEEN ?1 AND ?2
+    ORDER BY d.id
+    """
+    return [
+        {"id": f"{code}-disbursement-{i}", "on_date": _d(on), "unit_code": unit, "category": cat, "relation": rel,
+         "amount_fen": amount, "method": method, "state": state, "has_receipt": bool(receipt),
+         "approved_on": _d(approved), "paid_on": _d(paid), "signed_on": _d(signed)}
+        for i, on, unit, cat, rel, amount, method, state, receipt, approved, paid, signed
+        in database.execute_sql(sql, (start, end))
+    ]
+
+
+def _handovers(code: str, start: str, end: str) -> list[dict[str, Any]]:
+    sql = """
+    SELECT h.id, h.on_date, h.outgoing, h.incoming, h.supervisor, h.reported_on, h.outgoing_confirmed,
+           h.incoming_confirmed, (SELECT count(*) FROM handover_item i WHERE i.handover_id = h.id)
+    FROM handover h WHERE h.on_date BETWEEN ?1 AND ?2 OR h.reported_on BETWEEN ?1 AND ?2 ORDER BY h.id
+    """
+    return [
+        {"id": f"{code}-handover-{i}", "on_date": _d(on), "outgoing": out, "incoming": inc, "supervisor": sup,
+         "reported_on": _d(rep), "outgoing_confirmed": bool(oc), "incoming_confirmed": bool(ic), "items": n}
+        for i, on, out, inc, sup, rep, oc, ic, n in database.execute_sql(sql, (start, end))
+    ]
+
+
+def state_digest() -> dict[str, dict[str, int]]:
+    """Counts and sums of the whole database, per table: the office can see drift between months."""
+    q = lambda sql: database.execute_sql(sql).fetchone()  # noqa: E731
+    out = {
+        "unit": {"count": q("SELECT count(*) FROM unit")[0]},
+        "member": {"count": q("SELECT count(*) FROM member")[0]},
+        "policy": {"count": q("SELECT count(*) FROM policy")[0]},
+        "coverage": dict(zip(("count", "shares"), q("SELECT count(*), coalesce(sum(shares), 0) FROM coverage"))),
+        "claim_report": dict(zip(("count", "benefit_fen"),
+                                 q("SELECT count(*), coalesce(sum(benefit_fen), 0) FROM claim_report"))),
+        "claim_event": {"count": q("SELECT count(*) FROM claim_event")[0]},
+        "direct_pay_failure": dict(zip(("count", "open"), q(
+            "SELECT count(*), coalesce(sum(signed_on IS NULL), 0) FROM direct_pay_failure"))),
+        "disbursement": dict(zip(("count", "amount_fen"),
+                                 q("SELECT count(*), coalesce(sum(amount_fen), 0) FROM disbursement"))),
+        "handover": {"count": q("SELECT count(*) FROM handover")[0]},
+        "audit_event": {"count": q("SELECT count(*) FROM audit_event")[0]},
+    }
+    return {table: {k: int(v) for k, v in values.items()} for table, values in out.items()}
+
+
+# --- payload and export ------------------------------------------------------------------------
+
+@dataclass
+class Payload:
+    period: str
+    branch_code: str
+    branch_name: str
+    figures: list[dict[str, Any]]
+    summary: dict[str, Any]
+    files: dict[str, bytes] = field(repr=False)
+
+
+def branch_payload(period: str) -> Payload:
+    code, name = branch_identity()
+    start, end = parse_period(period)
+    s, e = start.isoformat(), end.isoformat()
+    figures = branch_figures(period)
+    claims = _claims(code, s, e)
+    disbursements = _disbursements(code, s, e)
+    handovers = _handovers(code, s, e)
+    units = [{"code": c, "name": n} for c, n in database.execute_sql("SELECT code, name FROM unit ORDER BY code")]
+    summary = {
+        "payload_version": PAYLOAD_VERSION,
+        "branch_code": code,
+        "branch_name": name,
+        "period": period,
+        "period_start": s,
+        "period_end": e,
+        "totals": totals(figures),
+        "counts": {"figures": len(figures), "claims": len(claims), "disbursements": len(disbursements),
+                   "handovers": len(handovers), "units": len(units)},
+        "disbursed_fen": sum(d["amount_fen"] for d in disbursements if d["on_date"] and s <= d["on_date"] <= e),
+    }
+    files = {
+        "summary.json": canonical_dumps(summary),
+        "figures.json": canonical_dumps(figures),
+        "claims.json": canonical_dumps(claims),
+        "disbursements.json": canonical_dumps(disbursements),
+        "handovers.json": canonical_dumps(handovers),
+        "units.json": canonical_dumps(units),
+        "state.json": canonical_dumps(state_digest()),
+    }
+    return Payload(period, code, name, figures, summary, files)
+
+
+def last_sent(kind: str = KIND_BRANCH_MONTHLY) -> tuple[int | None, str | None]:
+    row = database.execute_sql(
+        "SELECT sequence, sha256 FROM bundle_log WHERE direction = 'out' AND kind = ? ORDER BY sequence DESC LIMIT 1",
+        (kind,),
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+@dataclass
+class ExportResult:
+    dry_run: bool
+    branch_code: str
+    period: str
+    sequence: int
+    file_name: str
+    path: Path | None
+    sha256: str | None
+    bytes: int | None
+    summary: dict[str, Any]
+    fingerprint: str | None = None
+
+
+def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = False) -> ExportResult:
+    """Build, sign, encrypt, write (atomically), read back and record the month's bundle."""
+    require_branch()
+    parse_period(period)
+    session = current()
+    if not dry_run:
+        session.require_write()
+    out_dir = Path(out_dir)
+    if not dry_run and not out_dir.is_dir():
+        raise UsageError(f"输出文件夹不存在：{out_dir}", f"output folder does not exist: {out_dir}")
+    keys = local_keys()
+    office = None if dry_run else require_trusted_office()
+    payload = branch_payload(period)
+    last_seq, last_sha = last_sent()
+    sequence = (last_seq or 0) + 1
+    name = bundle_file_name(payload.branch_code, period, sequence)
+    if dry_run:
+        return ExportResult(True, payload.branch_code, period, sequence, name, None, None, None, payload.summary)
+
+    target = out_dir / name
+    if target.exists():
+        raise UsageError(f"文件已存在，不会覆盖：{target}", f"file exists, will not overwrite: {target}")
+    written = False
+    try:
+        with writing():
+            data = build_bundle(
+                kind=KIND_BRANCH_MONTHLY, branch_code=payload.branch_code, period=period, sequence=sequence,
+                prev_sha256=last_sha, created=utc_created(), program_version=_program_version(),
+                audit_head=audit.head()[1], files=payload.files,
+                signer_private=keys.signing.private, recipient_public=office.x25519_public,
+            )
+            digest = hashlib.sha256(data).hexdigest()
+            write_bundle_atomic(target, data)
+            written = True
+            check = read_back_verify(target, data, pinned_signers={payload.branch_code: keys.signing.public})
+            if not check.ok:
+                raise BundleRefused(f"写入后校验失败：{check.message_zh}", f"verification after writing failed: {check.message_en}",
+                                    code=str(check.code))
+            from models.schema import BundleLog
+
+            BundleLog.create(direction="out", kind=KIND_BRANCH_MONTHLY, branch_code=payload.branch_code, period=period,
+                             sequence=sequence, file_name=name, sha256=digest, prev_sha256=last_sha,
+                             created_at=clock.stamp(), status="sent")
+            audit.record("sync.export", "bundle_log", name, {
+                "period": period, "sequence": sequence, "sha256": digest, "bytes": len(data),
+                "totals": payload.summary["totals"], "counts": payload.summary["counts"],
+            })
+    except BaseException:
+        if written:
+            target.unlink(missing_ok=True)
+        raise
+    return ExportResult(False, payload.branch_code, period, sequence, name, target, digest, len(data), payload.summary,
+                        keys.fingerprint)
+
+
+def _program_version() -> str:
+    cleaned = re.sub(r"[^0-9A-Za-z.+_-]", "_", VERSION)[:40]
+    return cleaned if cleaned and cleaned[0].isalnum() else "0"

@@ -1,0 +1,367 @@
+"""Office side: verify and import branches' monthly bundles into the office database.
+
+Order for every file: read at most ``max_size`` + 1 bytes; verify (signature with the
+pinned key of the header's branch, then manifest, payload hash, decryption, files, in
+``sync.bundle``'s order); check the sequence against every bundle already imported from
+that branch; check the payload's contents; then import in one transaction. A refusal
+writes one ``received_bundle`` row (status ``refused``, with its reason code) and nothing
+else; a gap stores the file (status ``held``) and imports it automatically once the
+missing bundles arrive; the same file again is a no-op that says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from models import audit, clock
+from models.db import current, database, writing
+from sync.bundle import DEFAULT_MAX_BUNDLE_BYTES, HEADER, KIND_BRANCH_MONTHLY, verify_bundle
+from sync.export import FIGURE_FIELDS, PAYLOAD_FILES, PAYLOAD_VERSION
+from sync.keystore import enrolled_branches, local_keys, require_office
+from sync.reasons import Reason
+from sync.sequence import SequenceOutcome, check_sequence
+
+# Reason codes of the database side, in addition to sync.reasons.Reason.
+DB_REASONS: dict[str, tuple[str, str]] = {
+    "imported": ("已导入。", "Imported."),
+    "duplicate": ("此数据包已导入过，本次未做任何改动。", "This bundle was already imported; nothing changed."),
+    "already_held": ("此数据包已在等待中（缺少更早的数据包），本次未做任何改动。",
+                     "This bundle is already held (earlier bundles missing); nothing changed."),
+    "gap": ("缺少更早的数据包，此数据包已暂存，收到缺少的数据包后自动导入。",
+            "Earlier bundles are missing; this one is held and will be imported when they arrive."),
+    "replay": ("数据包序号不新于已导入的数据包且内容不同（重放或旧文件），拒绝导入。",
+               "Sequence is not newer than an imported bundle and the file differs (replay or older file); refused."),
+    "chain_break": ("数据包与已导入的上一个数据包衔接不上，拒绝导入，请联系代办处核实。",
+                    "Bundle does not chain to the previously imported one; refused, contact the branch."),
+    "payload_mismatch": ("数据包内容所属的代办处或期间与清单不符，拒绝导入。",
+                         "The payload names a different branch or period than the manifest; refused."),
+    "bad_payload": ("数据包内容不符合格式要求，拒绝导入。", "Payload contents do not follow the format; refused."),
+    "unreadable": ("无法读取文件。", "Cannot read the file."),
+}
+
+_UNIT_RE = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
+_PLAN_RE = re.compile(r"[0-9A-Za-z_.-]{1,32}")
+MAX_RECORDS = 200_000
+
+
+@dataclass
+class ImportOutcome:
+    file: str
+    status: str  # imported | duplicate | held | refused | verified (verify only)
+    reason: str
+    message_zh: str
+    message_en: str
+    branch_code: str | None = None
+    period: str | None = None
+    sequence: int | None = None
+    sha256: str | None = None
+    missing: list[int] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    also_imported: list["ImportOutcome"] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["also_imported"] = [o.to_json() for o in self.also_imported]
+        return out
+
+
+class _PayloadProblem(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def _msg(reason: str, detail: str | None = None) -> tuple[str, str]:
+    zh, en = DB_REASONS[reason]
+    return (f"{zh}（{detail}）", f"{en} ({detail})") if detail else (zh, en)
+
+
+def read_limited(path: str | Path, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> bytes:
+    """At most ``max_size`` + 1 bytes, so an oversized file is refused without reading it all."""
+    with open(path, "rb") as handle:
+        return handle.read(max_size + 1)
+
+
+# --- state of each branch's chain -------------------------------------------------------------
+
+def last_imported(branch_code: str) -> tuple[int | None, str | None]:
+    row = database.execute_sql(
+        "SELECT sequence, sha256 FROM received_bundle WHERE branch_code = ? AND kind = ? AND status = 'imported' "
+        "ORDER BY sequence DESC LIMIT 1", (branch_code, KIND_BRANCH_MONTHLY)).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _status_of_sha(sha: str) -> str | None:
+    row = database.execute_sql(
+        "SELECT status FROM received_bundle WHERE sha256 = ? AND status = 'held' LIMIT 1", (sha,)).fetchone()
+    return row[0] if row else None
+
+
+# --- verification ---------------------------------------------------------------------------------
+
+@dataclass
+class _Checked:
+    outcome: ImportOutcome
+    manifest: dict[str, Any] | None = None
+    parsed: dict[str, Any] | None = None
+
+
+def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) -> _Checked:
+    """Everything short of writing: verification, sequence, payload contents."""
+    require_office()
+    keys = local_keys()
+    pinned = {code: p.ed25519_public for code, p in enrolled_branches().items()}
+    result = verify_bundle(data, pinned_signers=pinned, recipient_private=keys.exchange.private,
+                           max_size=max_size, expected_kind=KIND_BRANCH_MONTHLY)
+    if not result.ok:
+        code = _header_branch(data)
+        return _Checked(ImportOutcome(name, "refused", str(result.code), result.message_zh, result.message_en,
+                                      branch_code=code, sha256=result.bundle_sha256))
+    m = result.manifest
+    base = dict(branch_code=m["branch_code"], period=m["period"], sequence=m["sequence"], sha256=result.bundle_sha256)
+    # Only the last imported file is a harmless duplicate; an older one, even if it was
+    # imported once, is a replay (check_sequence). A file already held stays held.
+    if not releasing and _status_of_sha(result.bundle_sha256) == "held":
+        return _Checked(ImportOutcome(name, "held", "already_held", *_msg("already_held"), **base))
+    last_seq, last_sha = last_imported(m["branch_code"])
+    decision = check_sequence(last_seq, last_sha, m, bundle_sha256=result.bundle_sha256)
+    if decision.outcome is SequenceOutcome.DUPLICATE:
+        return _Checked(ImportOutcome(name, "duplicate", "duplicate", *_msg("duplicate"), **base))
+    if decision.outcome in (SequenceOutcome.REPLAY, SequenceOutcome.CHAIN_BREAK):
+        reason = str(decision.outcome)
+        return _Checked(ImportOutcome(name, "refused", reason, decision.message_zh, decision.message_en, **base))
+    try:
+        parsed = parse_payload(m, result.files)
+    except _PayloadProblem as problem:
+        return _Checked(ImportOutcome(name, "refused", problem.reason, *_msg(problem.reason, problem.detail), **base))
+    if decision.outcome is SequenceOutcome.GAP:
+        zh, en = _msg("gap")
+        return _Checked(ImportOutcome(name, "held", "gap", f"{decision.message_zh}{zh}", f"{decision.message_en} {en}",
+                                      missing=list(decision.missing), **base), m, parsed)
+    return _Checked(ImportOutcome(name, "imported", "ok", *_msg("imported"), counts=parsed["counts"], **base), m, parsed)
+
+
+def _header_branch(data: bytes) -> str | None:
+    if len(data) >= HEADER.size:
+        raw = data[5:8]
+        if re.fullmatch(rb"[0-9]{3}", raw):
+            return raw.decode("ascii")
+    return None
+
+
+def verify_file(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> ImportOutcome:
+    """What ``import`` would do with the file, without writing anything."""
+    name = Path(path).name
+    try:
+        data = read_limited(path, max_size)
+    except OSError as exc:
+        return ImportOutcome(name, "refused", "unreadable", *_msg("unreadable", exc.strerror))
+    checked = _check(data, name, max_size)
+    outcome = checked.outcome
+    if outcome.status == "imported":
+        outcome.status, outcome.reason = "verified", "ok"
+        outcome.message_zh, outcome.message_en = "数据包校验通过，可以导入。", "Bundle verified; it can be imported."
+    return outcome
+
+
+# --- payload contents ----------------------------------------------------------------------------
+
+def _require(cond: bool, detail: str, reason: str = "bad_payload") -> None:
+    if not cond:
+        raise _PayloadProblem(reason, detail)
+
+
+def _compact(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _int(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+    """Check the decrypted files' contents against the payload layout; raises _PayloadProblem."""
+    _require(set(files) == set(PAYLOAD_FILES), "files: " + ",".join(sorted(set(files) ^ set(PAYLOAD_FILES)))[:80])
+    # verify_bundle has already parsed every file strictly (canonical, integer-only, no
+    # duplicate keys), so the fast C parser reads exactly the same values here.
+    docs = {path: json.loads(data) for path, data in files.items()}
+    summary = docs["summary.json"]
+    _require(isinstance(summary, dict) and summary.get("payload_version") == PAYLOAD_VERSION, "summary.json version")
+    _require(summary.get("branch_code") == manifest["branch_code"] and summary.get("period") == manifest["period"],
+             f"summary names {ascii(summary.get('branch_code'))[:8]} {ascii(summary.get('period'))[:12]}",
+             "payload_mismatch")
+    code = manifest["branch_code"]
+    figures = docs["figures.json"]
+    _require(isinstance(figures, list) and len(figures) <= MAX_RECORDS, "figures.json")
+    seen: set[tuple[str, str]] = set()
+    expected = {"unit_code", "plan_code", *FIGURE_FIELDS}
+    for i, row in enumerate(figures):
+        _require(isinstance(row, dict) and set(row) == expected, f"figures.json[{i}] fields")
+        _require(isinstance(row["unit_code"], str) and bool(_UNIT_RE.fullmatch(row["unit_code"])), f"figures.json[{i}] unit")
+        _require(isinstance(row["plan_code"], str) and bool(_PLAN_RE.fullmatch(row["plan_code"])), f"figures.json[{i}] plan")
+        _require(all(_int(row[f]) for f in FIGURE_FIELDS), f"figures.json[{i}] values")
+        key = (row["unit_code"], row["plan_code"])
+        _require(key not in seen, f"figures.json[{i}] repeated")
+        seen.add(key)
+    records: list[tuple[str, str, str]] = []
+    uids: set[str] = set()
+    for path, kind in (("claims.json", "claim"), ("disbursements.json", "disbursement"), ("handovers.json", "handover")):
+        items = docs[path]
+        _require(isinstance(items, list) and len(items) <= MAX_RECORDS, path)
+        prefix = f"{code}-{kind}-"
+        for i, item in enumerate(items):
+            _require(isinstance(item, dict) and isinstance(item.get("id"), str)
+                     and item["id"].startswith(prefix) and item["id"][len(prefix):].isdigit(), f"{path}[{i}] id")
+            _require(item["id"] not in uids, f"{path}[{i}] repeated id")
+            uids.add(item["id"])
+            records.append((item["id"], kind, _compact(item)))
+    units = docs["units.json"]
+    _require(isinstance(units, list) and len(units) <= MAX_RECORDS
+             and all(isinstance(u, dict) and set(u) == {"code", "name"} and isinstance(u["code"], str)
+                     and isinstance(u["name"], str) for u in units), "units.json")
+    for u in units:
+        uid = f"{code}-unit-{u['code']}"
+        _require(uid not in uids, "units.json repeated code")
+        uids.add(uid)
+        records.append((uid, "unit", _compact(u)))
+    state = docs["state.json"]
+    _require(isinstance(state, dict) and all(isinstance(v, dict) for v in state.values()), "state.json")
+    counts = {"figures": len(figures), "records": len(records)}
+    return {"summary": summary, "figures": figures, "records": records, "state": state, "counts": counts}
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+def import_file(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> ImportOutcome:
+    name = Path(path).name
+    try:
+        data = read_limited(path, max_size)
+    except OSError as exc:
+        outcome = ImportOutcome(name, "refused", "unreadable", *_msg("unreadable", exc.strerror))
+        _record_refusal(outcome)
+        return outcome
+    return import_bytes(data, name, max_size=max_size)
+
+
+def import_bytes(data: bytes, name: str, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> ImportOutcome:
+    current().require_write()
+    checked = _check(data, name, max_size)
+    outcome = checked.outcome
+    if outcome.status == "refused":
+        _record_refusal(outcome)
+    elif outcome.status == "held" and outcome.reason == "gap":
+        _hold(outcome, checked.manifest, data)
+    elif outcome.status == "imported":
+        _import(outcome, checked.manifest, checked.parsed)
+        outcome.also_imported = _release_held(outcome.branch_code, max_size)
+    return outcome
+
+
+def _row(outcome: ImportOutcome, manifest: dict[str, Any] | None, **extra):
+    from models.schema import ReceivedBundle
+
+    return ReceivedBundle.create(
+        branch_code=outcome.branch_code, kind=KIND_BRANCH_MONTHLY if manifest else None,
+        period=outcome.period, sequence=outcome.sequence, sha256=outcome.sha256 or "",
+        prev_sha256=manifest["prev_sha256"] if manifest else None, file_name=outcome.file[:200],
+        status=outcome.status, reason=outcome.reason, detail=outcome.message_en[:500],
+        received_at=clock.stamp(), received_by=current().user, **extra,
+    )
+
+
+def _record_refusal(outcome: ImportOutcome) -> None:
+    with writing():
+        row = _row(outcome, None)
+        audit.record("sync.import.refused", "received_bundle", row.id,
+                     {"file": outcome.file, "reason": outcome.reason, "branch_code": outcome.branch_code,
+                      "sha256": outcome.sha256})
+
+
+def _hold(outcome: ImportOutcome, manifest: dict[str, Any], data: bytes) -> None:
+    with writing():
+        row = _row(outcome, manifest, held_data=data)
+        audit.record("sync.import.held", "received_bundle", row.id,
+                     {"branch_code": outcome.branch_code, "period": outcome.period, "sequence": outcome.sequence,
+                      "missing": outcome.missing, "sha256": outcome.sha256})
+
+
+def _import(outcome: ImportOutcome, manifest: dict[str, Any], parsed: dict[str, Any]) -> None:
+    from models.schema import OfficeFigure, ReceivedBundle
+
+    code, period = outcome.branch_code, outcome.period
+    now = clock.stamp()
+    with writing():
+        ReceivedBundle.delete().where((ReceivedBundle.sha256 == outcome.sha256)
+                                      & (ReceivedBundle.status == "held")).execute()
+        row = _row(outcome, manifest, imported_at=now,
+                   summary=json.dumps({"summary": parsed["summary"], "state": parsed["state"]}, ensure_ascii=False))
+        OfficeFigure.delete().where((OfficeFigure.branch_code == code) & (OfficeFigure.period == period)).execute()
+        _insert_figures(row.id, code, period, parsed["figures"])
+        _insert_records(row.id, code, period, parsed["records"])
+        audit.record("sync.import", "received_bundle", row.id, {
+            "branch_code": code, "period": period, "sequence": outcome.sequence, "sha256": outcome.sha256,
+            **parsed["counts"],
+        })
+
+
+def _insert_figures(bundle_id: int, code: str, period: str, figures: list[dict[str, Any]]) -> None:
+    cols = ("unit_code", "plan_code", *FIGURE_FIELDS)
+    sql = (f"INSERT INTO office_figure (bundle_id, branch_code, period, {', '.join(cols)}) "
+           f"VALUES ({', '.join('?' * (3 + len(cols)))})")
+    database.cursor().executemany(sql, [(bundle_id, code, period, *(f[c] for c in cols)) for f in figures])
+
+
+def _insert_records(bundle_id: int, code: str, period: str, records: list[tuple[str, str, str]]) -> None:
+    sql = ("INSERT INTO office_record (uid, branch_code, kind, period, bundle_id, data) VALUES (?, ?, ?, ?, ?, ?) "
+           "ON CONFLICT(uid) DO UPDATE SET kind = excluded.kind, period = excluded.period, "
+           "bundle_id = excluded.bundle_id, data = excluded.data")
+    database.cursor().executemany(sql, [(uid, code, kind, period, bundle_id, data) for uid, kind, data in records])
+
+
+def _release_held(branch_code: str, max_size: int) -> list[ImportOutcome]:
+    """Import held bundles of the branch that now follow on, in order."""
+    released: list[ImportOutcome] = []
+    while True:
+        last_seq, _ = last_imported(branch_code)
+        row = database.execute_sql(
+            "SELECT file_name, held_data FROM received_bundle WHERE branch_code = ? AND status = 'held' "
+            "AND sequence = ? ORDER BY id LIMIT 1", (branch_code, (last_seq or 0) + 1)).fetchone()
+        if row is None:
+            return released
+        name, data = row[0], bytes(row[1])
+        checked = _check(data, name, max_size, releasing=True)
+        outcome = checked.outcome
+        if outcome.status == "imported":
+            _import(outcome, checked.manifest, checked.parsed)
+            released.append(outcome)
+        else:
+            with writing():
+                database.execute_sql(
+                    "UPDATE received_bundle SET status = 'refused', reason = ?, detail = ?, held_data = NULL "
+                    "WHERE sha256 = ? AND status = 'held'", (outcome.reason, outcome.message_en[:500], outcome.sha256))
+                audit.record("sync.import.refused", "received_bundle", None,
+                             {"file": name, "reason": outcome.reason, "sha256": outcome.sha256, "was_held": True})
+            released.append(outcome)
+
+
+def received(branch_code: str | None = None) -> list[dict[str, Any]]:
+    sql = ("SELECT id, branch_code, period, sequence, status, reason, file_name, received_at, sha256 "
+           "FROM received_bundle" + (" WHERE branch_code = ?" if branch_code else "") + " ORDER BY id")
+    keys = ("id", "branch_code", "period", "sequence", "status", "reason", "file_name", "received_at", "sha256")
+    return [dict(zip(keys, r)) for r in database.execute_sql(sql, (branch_code,) if branch_code else ())]
+
+
+def reason_codes() -> dict[str, tuple[str, str]]:
+    """Every reason code ``import`` may give: the format's and the database side's."""
+    from sync.reasons import MESSAGES
+
+    return {**{str(k): v for k, v in MESSAGES.items()}, **DB_REASONS}
+
+
+__all__ = ["ImportOutcome", "Reason", "import_file", "import_bytes", "verify_file", "last_imported", "received",
+           "reason_codes", "DB_REASONS"]

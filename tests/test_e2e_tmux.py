@@ -1,0 +1,80 @@
+"""End to end, as a clerk over SSH sees it: the real ``huzhu`` command in a tmux pane at 80×24.
+
+Starts the installed console script in a detached tmux session, types with send-keys, and
+reads the screen with capture-pane. Needs tmux (Debian package ``tmux``): without it the test
+says so and is skipped, since the pilot tests cover the same screens in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from models import admin
+from tests.conftest import CHEAP_KDF
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed on this machine")
+
+HUZHU = str(Path(sys.executable).with_name("huzhu"))
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=30).stdout
+
+
+def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = tmux("capture-pane", "-p", "-t", session)
+        if text in screen:
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not on screen after {timeout}s:\n{screen}")
+
+
+def type_then_enter(session: str, text: str) -> None:
+    # Typed text and Enter in one write reach the terminal as one burst; a person pauses.
+    tmux("send-keys", "-t", session, "-l", text)
+    time.sleep(0.3)
+    tmux("send-keys", "-t", session, "Enter")
+
+
+@pytest.fixture
+def pane(tmp_path):
+    db = tmp_path / "e2e.hzdb"
+    admin.create_database(db, branch_code="007", branch_name="怀柔", user="li", passphrase="pass li", kdf=CHEAP_KDF)
+    name = f"huzhu-e2e-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
+    env.update({"TERM": "xterm-16color", "NO_COLOR": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+    cmd = f"{HUZHU} --db {db}; echo HUZHU-EXIT=$?; sleep 30"
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", cmd], env=env, check=True, timeout=30)
+    try:
+        yield name, db
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, timeout=30)
+
+
+def test_unlock_see_branch_and_quit(pane):
+    name, db = pane
+    wait_for(name, "口令")
+    type_then_enter(name, "wrong")
+    wait_for(name, "口令错误")
+    for _ in range(5):
+        tmux("send-keys", "-t", name, "BSpace")
+    type_then_enter(name, "pass li")
+    screen = wait_for(name, "怀柔")
+    assert "007" in screen
+    assert "Traceback" not in screen
+    tmux("send-keys", "-t", name, "C-q")
+    screen = wait_for(name, "HUZHU-EXIT=0")
+    assert "Traceback" not in screen
+    wal = Path(f"{db}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # WAL folded back on exit

@@ -51,11 +51,53 @@ def canonical_dumps(obj: Any) -> bytes:
 
 
 def canonical_loads(data: bytes) -> Any:
-    """Parse bytes that must already be canonical JSON; refuse anything else."""
+    """Parse bytes that must already be canonical JSON; refuse anything else.
+
+    The office verifies tens of megabytes of payload per run, so bytes are first compared
+    with the C encoder's output; only when that cannot prove them canonical does the exact
+    pure-Python path run, which also names the precise reason for a refusal."""
+    fast = _fast_canonical(data)
+    if fast is not _NOT_PROVEN:
+        return fast
     obj = strict_loads(data)
     if canonical_dumps(obj) != data:
         raise CanonicalJSONError("non_canonical", "bytes differ from the canonical encoding")
     return obj
+
+
+_NOT_PROVEN = object()
+# Where the C encoder and RFC 8785 may disagree, or a check lives only in the slow path:
+# supplementary-plane characters (UTF-16 key order differs from code-point order) and
+# digit runs long enough to exceed 2**53 - 1.
+_NEEDS_EXACT_PATH = re.compile(rb"[\xf0-\xf4]|\d{16,}")
+
+
+def _fast_canonical(data: bytes) -> Any:
+    if _NEEDS_EXACT_PATH.search(data):
+        return _NOT_PROVEN
+    try:
+        # Floats and NaN are refused while parsing; duplicate keys collapse here, so the
+        # re-encoded bytes differ and the exact path reports them.
+        obj = json.loads(data.decode("utf-8"), parse_float=_refuse_float, parse_constant=_refuse_constant)
+        again = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    except (CanonicalJSONError, ValueError, UnicodeError, RecursionError):
+        return _NOT_PROVEN
+    if again != data or _depth_exceeds(obj, MAX_DEPTH):
+        return _NOT_PROVEN
+    return obj
+
+
+def _depth_exceeds(obj: Any, limit: int) -> bool:
+    stack = [(obj, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return False
 
 
 def strict_loads(data: bytes) -> Any:

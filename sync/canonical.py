@@ -66,14 +66,13 @@ def canonical_loads(data: bytes) -> Any:
 
 
 _NOT_PROVEN = object()
-# Where the C encoder and RFC 8785 may disagree, or a check lives only in the slow path:
-# supplementary-plane characters (UTF-16 key order differs from code-point order) and
-# digit runs long enough to exceed 2**53 - 1.
-_NEEDS_EXACT_PATH = re.compile(rb"[\xf0-\xf4]|\d{16,}")
+# Supplementary-plane characters are where the C encoder's code-point key order and
+# RFC 8785's UTF-16 order can differ: such documents take the exact path.
+_SUPPLEMENTARY = re.compile(rb"[\xf0-\xf4]")
 
 
 def _fast_canonical(data: bytes) -> Any:
-    if _NEEDS_EXACT_PATH.search(data):
+    if _SUPPLEMENTARY.search(data):
         return _NOT_PROVEN
     try:
         # Floats and NaN are refused while parsing; duplicate keys collapse here, so the
@@ -82,22 +81,27 @@ def _fast_canonical(data: bytes) -> Any:
         again = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
     except (CanonicalJSONError, ValueError, UnicodeError, RecursionError):
         return _NOT_PROVEN
-    if again != data or _depth_exceeds(obj, MAX_DEPTH):
+    if again != data or not _within_limits(obj):
         return _NOT_PROVEN
     return obj
 
 
-def _depth_exceeds(obj: Any, limit: int) -> bool:
+def _within_limits(obj: Any) -> bool:
+    """Nesting within MAX_DEPTH and every integer within +/-(2**53 - 1), as ``_encode`` demands."""
+    if type(obj) not in (dict, list):
+        return type(obj) is not int or -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER
     stack = [(obj, 0)]
     while stack:
         value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)))
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
-    return False
+        for child in (value.values() if type(value) is dict else value):
+            kind = type(child)
+            if kind is dict or kind is list:
+                if depth + 1 >= MAX_DEPTH:
+                    return False
+                stack.append((child, depth + 1))
+            elif kind is int and not -MAX_SAFE_INTEGER <= child <= MAX_SAFE_INTEGER:
+                return False
+    return True
 
 
 def strict_loads(data: bytes) -> Any:

@@ -8,6 +8,8 @@ only ever show them masked.
 
 from __future__ import annotations
 
+import operator
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,7 +28,7 @@ def id_check_char(first17: str) -> str:
     """The 18th character for the first 17 digits (ISO 7064 MOD 11-2)."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError("需要17位数字本体码")
-    return _CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK_CHARS[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def normalise_id(text: str) -> str:

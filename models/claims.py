@@ -1,0 +1,399 @@
+"""The claim register (报案登记簿, DOMAIN §2): registering a report with its preliminary
+check, the lifecycle steps, the failed-direct-pay follow-up and the register's queries.
+
+This module only gathers plain data for ``rules.claims`` and writes what the rules allow:
+the preliminary check, every transition and every direct-pay step is decided there. Each
+write is one transaction with one audit event naming the clerk ("谁操作谁负责"); a refused
+action raises ``RuleRefused`` before anything is written. Audit details carry ids, codes,
+dates and amounts, never a diagnosis, an ID number or an account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from models import audit, clock
+from models.db import writing
+from models.errors import RuleRefused, ValidationFailed, refuses_undated
+from models.lookup import member_policies
+from models.schema import ClaimEvent as ClaimEventRow
+from models.schema import ClaimReport as ClaimRow
+from models.schema import DirectPayFailure, Member, Unit
+from rules import (
+    ClaimEvent,
+    ClaimReport,
+    Decision,
+    DirectPayStep,
+    Report,
+    check_claim_channel,
+    check_claim_transition,
+    check_direct_pay_step,
+    claim_overdue,
+    direct_pay_status,
+    mask_account,
+    mask_id,
+    preliminary_check,
+    ruleset_on,
+)
+from rules.claims import CLAIM_STATES, CLAIM_TRANSITIONS, DIRECT_PAY_STEPS
+
+#: Lifecycle actions a clerk takes, the state each enters and its Chinese name (R2.3).
+ACTIONS: dict[str, tuple[str, str]] = {
+    "submit": ("submitted", "上报"),
+    "return": ("returned", "打回"),
+    "resubmit": ("resubmitted", "重新上报"),
+    "settle": ("settled", "结案给付"),
+    "decline": ("declined", "拒付"),
+}
+#: The register columns each action fills in (date, and reason or amount).
+_ACTION_COLUMNS = {
+    "submit": ("submitted_on", None), "return": ("returned_on", "return_reason"),
+    "resubmit": ("resubmitted_on", None), "settle": ("settled_on", None), "decline": ("declined_on", "decline_reason"),
+}
+#: The failed-direct-pay row's date column for each R2.4 step, in order.
+DIRECT_PAY_COLUMNS = {"notice": "notice_on", "corrected": "corrected_on", "transferred": "transferred_on",
+                      "handed_down": "handed_down_on", "signed": "signed_on"}
+#: How many register rows one query returns; the screen says when there are more.
+REGISTER_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class ClaimDraft:
+    """A claim report as typed on the form; blanks are None (the rules say what is missing)."""
+
+    member_id: int | None = None
+    plan: str | None = None
+    diagnosis: str | None = None
+    incident_kind: str = "illness"
+    incident_date: dt.date | None = None
+    shares_claimed: int | None = None
+    reported_on: dt.date | None = None
+    reporter: str | None = None
+    channel: str = "paper"
+    materials: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Registered:
+    claim_id: int
+    report: Report
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    """The register's filters; ``unit`` matches a unit code exactly or part of its name,
+    ``date_from``/``date_to`` bound the report date (inclusive)."""
+
+    state: str | None = None
+    unit: str | None = None
+    plan: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    overdue_only: bool = False
+    direct_pay_open: bool = False
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    id: int
+    report_date: dt.date
+    unit_name: str
+    member_name: str
+    plan: str
+    diagnosis: str
+    shares_claimed: int
+    state: str
+    overdue: Decision | None
+    direct_pay_open: bool
+
+    @property
+    def state_name(self) -> str:
+        return CLAIM_STATES[self.state]
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    rows: list[RegisterRow]
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class EventLine:
+    state: str
+    on: dt.date
+    clerk: str
+    note: str | None
+    amount_fen: int | None
+
+
+@dataclass(frozen=True)
+class DirectPayItem:
+    id: int
+    steps: list[tuple[str, dt.date]]
+    account_masked: str | None
+    note: str | None
+    status: Decision
+
+
+@dataclass
+class ClaimDetail:
+    id: int
+    member_id: int
+    member_name: str
+    id_masked: str
+    unit_name: str
+    plan: str
+    diagnosis: str
+    incident_kind: str
+    incident_date: dt.date
+    shares_claimed: int
+    report_date: dt.date
+    reporter: str
+    channel: str
+    materials: list[str]
+    state: str
+    events: list[EventLine] = field(default_factory=list)
+    overdue: Decision | None = None
+    direct_pay: list[DirectPayItem] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[str]:
+        """The lifecycle actions R2.3 allows from the claim's state."""
+        return allowed_actions(self.state)
+
+    @property
+    def direct_pay_next(self) -> str | None:
+        """The next R2.4 step to record: a new notice for a settled claim with no open item,
+        the open item's next step, or None (claim not settled)."""
+        for item in self.direct_pay:
+            if item.status.outcome == "open":
+                return item.status.data["next_step"]
+        return "notice" if self.state == "settled" else None
+
+
+def allowed_actions(state: str | None) -> list[str]:
+    allowed = CLAIM_TRANSITIONS.get(state, frozenset())
+    return [action for action, (target, _) in ACTIONS.items() if target in allowed]
+
+
+# --- registering ---------------------------------------------------------------------------
+
+def _to_rule_claim(row: ClaimRow) -> ClaimReport:
+    return ClaimReport(unit=row.unit.code, member=str(row.member_id), diagnosis=row.diagnosis, plan=row.plan_id,
+                       shares_claimed=row.shares_claimed, reported_on=row.report_date, reporter=row.reporter,
+                       incident_date=row.incident_date, incident_kind=row.incident_kind,
+                       materials=frozenset(json.loads(row.materials)))
+
+
+@refuses_undated
+def check_draft(draft: ClaimDraft, today: dt.date) -> Report:
+    """What the clerk sees while filling the form (R2.1, R2.2, R2.5): the rules' preliminary
+    check over the member's policies and earlier reports, then the channel check."""
+    member = Member.get_or_none(Member.id == draft.member_id) if draft.member_id is not None else None
+    claim = ClaimReport(unit=member.unit.code if member else None, member=str(member.id) if member else None,
+                        diagnosis=draft.diagnosis, plan=draft.plan, shares_claimed=draft.shares_claimed,
+                        reported_on=draft.reported_on, reporter=draft.reporter, incident_date=draft.incident_date,
+                        incident_kind=draft.incident_kind, materials=draft.materials)
+    policies, earlier = [], []
+    if member is not None and draft.plan:
+        policies = member_policies([member.id]).get(member.id, {}).get(draft.plan, [])
+        earlier = [_to_rule_claim(row) for row in
+                   ClaimRow.select().where((ClaimRow.member == member.id) & (ClaimRow.plan == draft.plan))]
+    report = preliminary_check(claim, policies, earlier, today)
+    on = draft.reported_on or today
+    if draft.plan and ruleset_on(on).plan(draft.plan) is not None:
+        report = Report((*report.decisions, check_claim_channel(draft.channel, draft.plan, on)))
+    return report
+
+
+@refuses_undated
+def register_claim(draft: ClaimDraft, today: dt.date | None = None) -> Registered:
+    """Write a claim report once its preliminary check has no error; warnings (missing
+    materials, a possible duplicate, some shares in observation) are returned, not blocking."""
+    today = today or clock.today()
+    with writing() as session:
+        report = check_draft(draft, today)
+        if report.errors:
+            raise RuleRefused(report.errors)
+        if draft.incident_date is None:
+            # A warning while typing (rules), but the register cannot hold a report without it.
+            raise ValidationFailed("请填写出险日期：登记时须据此核对保障期与观察期", "the incident date is required")
+        member = Member.get_by_id(draft.member_id)
+        row = ClaimRow.create(
+            member=member, unit=member.unit_id, plan=draft.plan, diagnosis=draft.diagnosis.strip(),
+            incident_kind=draft.incident_kind, incident_date=draft.incident_date, shares_claimed=draft.shares_claimed,
+            report_date=draft.reported_on, reporter=draft.reporter.strip(), channel=draft.channel,
+            materials=json.dumps(sorted(draft.materials), ensure_ascii=False), state="registered",
+            created_by=session.user)
+        ClaimEventRow.create(claim=row, action="register", from_state=None, to_state="registered",
+                             on_date=draft.reported_on, by_user=session.user, at=clock.stamp())
+        audit.record("claim.register", "claim_report", row.id, {
+            "member_id": member.id, "plan": draft.plan, "incident_date": draft.incident_date,
+            "report_date": draft.reported_on, "shares": draft.shares_claimed, "channel": draft.channel,
+            "warnings": [d.code for d in report.warnings]})
+    return Registered(row.id, report)
+
+
+# --- the lifecycle -------------------------------------------------------------------------
+
+def _events(claim_id: int) -> list[ClaimEvent]:
+    rows = ClaimEventRow.select().where(ClaimEventRow.claim == claim_id).order_by(ClaimEventRow.id)
+    return [ClaimEvent(r.to_state, r.on_date, r.by_user, reason=r.note, benefit_fen=r.amount_fen) for r in rows]
+
+
+def _claim(claim_id: int) -> ClaimRow:
+    row = ClaimRow.get_or_none(ClaimRow.id == claim_id)
+    if row is None:
+        raise ValidationFailed(f"没有编号为 {claim_id} 的报案", f"no claim {claim_id}")
+    return row
+
+
+@refuses_undated
+def transition_claim(claim_id: int, action: str, on: dt.date, *, reason: str | None = None,
+                     benefit_fen: int | None = None) -> Decision:
+    """Submit, return (reason), resubmit, settle (benefit in fen) or decline (reason) a claim
+    on ``on``, as the session's clerk; R2.3 decides whether the step may follow."""
+    if action not in ACTIONS:
+        raise ValidationFailed(f"未知的报案操作 {action!r}", f"unknown claim action {action!r}")
+    state, _ = ACTIONS[action]
+    reason = (reason or "").strip() or None
+    with writing() as session:
+        row = _claim(claim_id)
+        event = ClaimEvent(state, on, session.user, reason=reason, benefit_fen=benefit_fen)
+        decision = check_claim_transition(_events(claim_id), event, row.incident_date)
+        if not decision.ok:
+            raise RuleRefused([decision])
+        date_column, reason_column = _ACTION_COLUMNS[action]
+        changes = {date_column: on, "state": state}
+        if reason_column:
+            changes[reason_column] = reason
+        if action == "settle":
+            changes["benefit_fen"] = benefit_fen
+        ClaimRow.update(changes).where(ClaimRow.id == claim_id).execute()
+        ClaimEventRow.create(claim=claim_id, action=action, from_state=row.state, to_state=state, on_date=on,
+                             amount_fen=benefit_fen if action == "settle" else None, note=reason,
+                             by_user=session.user, at=clock.stamp())
+        audit.record(f"claim.{action}", "claim_report", claim_id, {
+            "from": row.state, "to": state, "on": on, "amount_fen": benefit_fen if action == "settle" else None,
+            "with_reason": reason is not None})
+    return decision
+
+
+# --- failed direct pay (R2.4) --------------------------------------------------------------
+
+def _done_steps(item: DirectPayFailure) -> list[DirectPayStep]:
+    """The steps a failure row records, in order. The row keeps one clerk (who opened it);
+    the audit chain names the clerk of each later step."""
+    return [DirectPayStep(step, getattr(item, column), item.created_by)
+            for step, column in DIRECT_PAY_COLUMNS.items() if getattr(item, column) is not None]
+
+
+@refuses_undated
+def record_direct_pay_step(claim_id: int, step: str, on: dt.date, *, account: str | None = None,
+                           note: str | None = None) -> Decision:
+    """Record the next step of a failed direct pay: a new failure notice on a settled claim,
+    or the next step of its open item (the corrected account goes with "corrected")."""
+    if step not in DIRECT_PAY_STEPS:
+        raise ValidationFailed(f"未知的直赔失败环节 {step!r}", f"unknown direct pay step {step!r}")
+    account = "".join((account or "").split()) or None
+    if step == "corrected" and not (account and account.isdigit()):
+        raise ValidationFailed("请填写更正后的银行账号（数字）", "the corrected bank account (digits) is required")
+    with writing() as session:
+        row = _claim(claim_id)
+        if row.state != "settled":
+            raise ValidationFailed(f"报案 {claim_id} 尚未结案给付，没有直赔可跟进",
+                                   f"claim {claim_id} is not settled: no direct pay to follow up")
+        item = (DirectPayFailure.select().where((DirectPayFailure.claim == claim_id)
+                                                & DirectPayFailure.signed_on.is_null())
+                .order_by(DirectPayFailure.id).first())
+        decision = check_direct_pay_step(_done_steps(item) if item else [], DirectPayStep(step, on, session.user))
+        if not decision.ok:
+            raise RuleRefused([decision])
+        if item is None:
+            item = DirectPayFailure.create(claim=claim_id, notice_on=on, note=(note or "").strip() or None,
+                                           created_by=session.user)
+        else:
+            setattr(item, DIRECT_PAY_COLUMNS[step], on)
+            if step == "corrected":
+                item.corrected_account = account
+            item.save()
+        audit.record(f"claim.direct_pay.{step}", "direct_pay_failure", item.id,
+                     {"claim_id": claim_id, "on": on})
+    return decision
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def _events_by_claim(claim_ids: list[int]) -> dict[int, list[ClaimEvent]]:
+    out: dict[int, list[ClaimEvent]] = {cid: [] for cid in claim_ids}
+    for start in range(0, len(claim_ids), 500):
+        chunk = claim_ids[start:start + 500]
+        rows = (ClaimEventRow.select().where(ClaimEventRow.claim.in_(chunk))
+                .order_by(ClaimEventRow.claim, ClaimEventRow.id))
+        for r in rows:
+            out[r.claim_id].append(ClaimEvent(r.to_state, r.on_date, r.by_user, reason=r.note,
+                                              benefit_fen=r.amount_fen))
+    return out
+
+
+def claim_register(filters: ClaimFilter, today: dt.date, limit: int = REGISTER_LIMIT) -> RegisterPage:
+    """The register, newest report first. Overdue is decided by ``rules.claim_overdue`` on
+    each waiting claim's events (only registered and returned claims can be overdue)."""
+    query = (ClaimRow.select(ClaimRow, Member.name, Unit.name)
+             .join(Member, on=(ClaimRow.member == Member.id))
+             .switch(ClaimRow).join(Unit, on=(ClaimRow.unit == Unit.id)))
+    if filters.state:
+        query = query.where(ClaimRow.state == filters.state)
+    if filters.unit:
+        text = filters.unit.strip()
+        query = query.where((Unit.code == text) | Unit.name.contains(text))
+    if filters.plan:
+        query = query.where(ClaimRow.plan == filters.plan)
+    if filters.date_from:
+        query = query.where(ClaimRow.report_date >= filters.date_from)
+    if filters.date_to:
+        query = query.where(ClaimRow.report_date <= filters.date_to)
+    if filters.overdue_only:
+        query = query.where(ClaimRow.state.in_(("registered", "returned")))
+    open_pay = {r.claim_id for r in DirectPayFailure.select(DirectPayFailure.claim)
+                .where(DirectPayFailure.signed_on.is_null())}
+    if filters.direct_pay_open:
+        query = query.where(ClaimRow.id.in_(list(open_pay)))
+    query = query.order_by(ClaimRow.report_date.desc(), ClaimRow.id.desc())
+    if not filters.overdue_only:
+        query = query.limit(limit + 1)
+    claims = list(query)
+    waiting = _events_by_claim([c.id for c in claims if c.state in ("registered", "returned")])
+    rows = []
+    for c in claims:
+        overdue = claim_overdue(waiting[c.id], today) if c.id in waiting else None
+        if filters.overdue_only and (overdue is None or overdue.outcome != "overdue"):
+            continue
+        rows.append(RegisterRow(c.id, c.report_date, c.unit.name, c.member.name, c.plan_id, c.diagnosis,
+                                c.shares_claimed, c.state, overdue, c.id in open_pay))
+    return RegisterPage(rows[:limit], len(rows) > limit)
+
+
+def claim_detail(claim_id: int, today: dt.date) -> ClaimDetail:
+    """One claim with its history, overdue status and failed-direct-pay items."""
+    row = _claim(claim_id)
+    member = row.member
+    detail = ClaimDetail(
+        id=row.id, member_id=member.id, member_name=member.name, id_masked=mask_id(member.id_number),
+        unit_name=row.unit.name, plan=row.plan_id, diagnosis=row.diagnosis, incident_kind=row.incident_kind,
+        incident_date=row.incident_date, shares_claimed=row.shares_claimed, report_date=row.report_date,
+        reporter=row.reporter, channel=row.channel, materials=json.loads(row.materials), state=row.state)
+    events = _events(claim_id)
+    detail.events = [EventLine(e.state, e.on, e.clerk, e.reason, e.benefit_fen) for e in events]
+    if row.state in ("registered", "returned"):
+        detail.overdue = claim_overdue(events, today)
+    for item in DirectPayFailure.select().where(DirectPayFailure.claim == claim_id).order_by(DirectPayFailure.id):
+        done = _done_steps(item)
+        detail.direct_pay.append(DirectPayItem(
+            item.id, [(s.step, s.on) for s in done],
+            mask_account(item.corrected_account) if item.corrected_account else None, item.note,
+            direct_pay_status(done, today)))
+    return detail
+

@@ -1,0 +1,263 @@
+"""The claim register service against a real encrypted database: registering with the
+preliminary check, the R2.3 lifecycle with its dates, failed direct pay, the register's
+filters, the audit rows, and read-only users."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+
+import pytest
+
+from tests.conftest import CHEAP_KDF
+from models import admin, clock
+from models import db as dbmod
+from models.claims import (
+    ClaimDraft,
+    ClaimFilter,
+    check_draft,
+    claim_detail,
+    claim_register,
+    record_direct_pay_step,
+    register_claim,
+    transition_claim,
+)
+from models.db import database
+from models.enrolments import COLUMNS, import_enrolments
+from models.errors import PermissionDenied, RuleRefused, ValidationFailed
+from models.schema import ClaimEvent, ClaimReport, DirectPayFailure, Member
+from rules import ruleset_on
+from rules.idcard import id_check_char
+
+D = dt.date
+TODAY = D(2026, 11, 23)
+ZYYL_MATERIALS = frozenset(ruleset_on(TODAY).plan("ZYYL").required_materials)
+
+
+def idn(i: int) -> str:
+    body = f"11010519800101{i:03d}"
+    return body + id_check_char(body)
+
+
+def count(table: str) -> int:
+    return database.execute_sql(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def audit_actions() -> list[str]:
+    return [r[0] for r in database.execute_sql("SELECT action FROM audit_event ORDER BY seq")]
+
+
+@pytest.fixture
+def members(session, tmp_path):
+    """张三 (2 shares) and 李四 (3) in 住院医疗 for 2026, observation to 2026-03-31; 王五 in
+    重大疾病 from 2026-11-01 (observation 180 days); returns name -> member id."""
+    clock.freeze(TODAY)
+    path = tmp_path / "staff.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(COLUMNS)
+        for name, i, plan, start, end, filed, shares in (
+                ("张三", 1, "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "2"),
+                ("李四", 2, "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "3"),
+                ("王五", 3, "ZJB", "2026-11-01", "2027-10-31", "2026-10-25", "1")):
+            out.writerow(["U0001", "朝阳某公司工会", plan, start, end, filed, name, idn(i), shares, "", ""])
+    assert import_enrolments(path).written
+    return {m.name: m.id for m in Member.select()}
+
+
+def draft(member_id: int, **changes) -> ClaimDraft:
+    values = dict(member_id=member_id, plan="ZYYL", diagnosis="肺炎", incident_kind="illness",
+                  incident_date=D(2026, 11, 2), shares_claimed=2, reported_on=D(2026, 11, 5), reporter="刘主席",
+                  channel="app", materials=ZYYL_MATERIALS)
+    values.update(changes)
+    return ClaimDraft(**values)
+
+
+def test_register_writes_the_report_its_event_and_one_audit_row(members):
+    before = len(audit_actions())
+    registered = register_claim(draft(members["张三"]))
+    assert registered.report.ok and "R2.2.ok" in registered.report.codes
+    row = ClaimReport.get_by_id(registered.claim_id)
+    assert (row.state, row.report_date, row.shares_claimed, row.channel) == ("registered", D(2026, 11, 5), 2, "app")
+    assert row.unit.code == "U0001" and row.created_by == "zhang"
+    assert set(json.loads(row.materials)) == ZYYL_MATERIALS
+    assert [(e.to_state, e.on_date) for e in row.events] == [("registered", D(2026, 11, 5))]
+    assert audit_actions()[before:] == ["claim.register"]
+    detail = database.execute_sql("SELECT detail FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    assert "肺炎" not in detail and idn(1) not in detail
+
+
+def test_warnings_do_not_block_missing_materials_and_duplicate(members):
+    first = register_claim(draft(members["张三"], materials=frozenset({"互助金申请书"})))
+    assert "R2.2.materials_missing" in first.report.codes and first.report.ok
+    second = register_claim(draft(members["张三"], incident_date=D(2026, 11, 20), reported_on=D(2026, 11, 21)))
+    assert "R2.2.possible_duplicate" in second.report.codes
+    assert count("claim_report") == 2
+
+
+@pytest.mark.parametrize("changes, code", [
+    ({"shares_claimed": 3}, "R2.2.shares_exceed_held"),
+    ({"incident_date": D(2025, 12, 1), "reported_on": D(2025, 12, 3)}, "R1.8.not_covered_on_incident"),
+    ({"reported_on": D(2026, 11, 1)}, "R2.3.date_backwards"),
+    ({"reported_on": D(2026, 11, 24)}, "R2.1.date_in_future"),
+    ({"diagnosis": " "}, "R2.1.missing_field"),
+    ({"plan": "YWSH", "incident_kind": "accident", "channel": "app"}, "R1.8.not_covered_on_incident"),
+])
+def test_errors_refuse_and_write_nothing(members, changes, code):
+    before = len(audit_actions())
+    with pytest.raises(RuleRefused) as refused:
+        register_claim(draft(members["张三"], **changes))
+    assert code in [d.code for d in refused.value.decisions]
+    assert "依据" in refused.value.message_zh
+    assert count("claim_report") == 0 and count("claim_event") == 0 and len(audit_actions()) == before
+
+
+def test_observation_period_refuses_an_illness_claim(members):
+    claim = draft(members["王五"], plan="ZJB", diagnosis="急性心肌梗死", shares_claimed=1, channel="paper",
+                  incident_date=D(2026, 11, 20), reported_on=D(2026, 11, 21),
+                  materials=frozenset(ruleset_on(TODAY).plan("ZJB").required_materials))
+    report = check_draft(claim, TODAY)
+    assert "R1.7.in_observation" in [d.code for d in report.errors]
+    assert "2027-04-29" in next(d.message for d in report.errors if d.code == "R1.7.in_observation")
+    with pytest.raises(RuleRefused):
+        register_claim(claim)
+    assert count("claim_report") == 0
+
+
+def test_app_channel_is_for_medical_plans_only(members):
+    report = check_draft(draft(members["王五"], plan="ZJB", channel="app"), TODAY)
+    assert "R2.5.app_not_allowed" in report.codes
+
+
+def test_live_check_of_an_empty_form_names_the_missing_fields(members):
+    report = check_draft(ClaimDraft(), TODAY)
+    missing = {d.data["field"] for d in report.errors if d.code == "R2.1.missing_field"}
+    assert missing == {"unit", "member", "diagnosis", "plan", "shares_claimed", "reported_on", "reporter"}
+    with pytest.raises(RuleRefused):
+        register_claim(ClaimDraft())
+
+
+def test_lifecycle_with_dates_and_clerk(members):
+    cid = register_claim(draft(members["张三"])).claim_id
+    transition_claim(cid, "submit", D(2026, 11, 6))
+    transition_claim(cid, "return", D(2026, 11, 10), reason="缺少住院费用明细清单")
+    transition_claim(cid, "resubmit", D(2026, 11, 12))
+    transition_claim(cid, "settle", D(2026, 11, 20), benefit_fen=123456)
+    row = ClaimReport.get_by_id(cid)
+    assert (row.state, row.submitted_on, row.returned_on, row.return_reason, row.resubmitted_on, row.settled_on,
+            row.benefit_fen) == ("settled", D(2026, 11, 6), D(2026, 11, 10), "缺少住院费用明细清单",
+                                 D(2026, 11, 12), D(2026, 11, 20), 123456)
+    events = list(ClaimEvent.select().where(ClaimEvent.claim == cid).order_by(ClaimEvent.id))
+    assert [(e.action, e.from_state, e.to_state, e.by_user) for e in events] == [
+        ("register", None, "registered", "zhang"), ("submit", "registered", "submitted", "zhang"),
+        ("return", "submitted", "returned", "zhang"), ("resubmit", "returned", "resubmitted", "zhang"),
+        ("settle", "resubmitted", "settled", "zhang")]
+    assert audit_actions()[-5:] == ["claim.register", "claim.submit", "claim.return", "claim.resubmit", "claim.settle"]
+    detail = claim_detail(cid, TODAY)
+    assert detail.actions == [] and detail.direct_pay_next == "notice"
+    assert detail.id_masked != idn(1) and detail.id_masked.endswith(idn(1)[-4:])
+
+
+def test_decline_records_its_reason(members):
+    cid = register_claim(draft(members["张三"])).claim_id
+    transition_claim(cid, "submit", D(2026, 11, 6))
+    transition_claim(cid, "decline", D(2026, 11, 9), reason="不属于保障责任范围")
+    row = ClaimReport.get_by_id(cid)
+    assert (row.state, row.declined_on, row.decline_reason) == ("declined", D(2026, 11, 9), "不属于保障责任范围")
+
+
+@pytest.mark.parametrize("steps, refused, code", [
+    ([], ("settle", D(2026, 11, 6), {"benefit_fen": 100}), "R2.3.illegal_transition"),
+    ([("submit", D(2026, 11, 8), {})], ("return", D(2026, 11, 7), {"reason": "缺页"}), "R2.3.date_backwards"),
+    ([], ("submit", D(2026, 11, 4), {}), "R2.3.date_backwards"),
+    ([("submit", D(2026, 11, 8), {})], ("return", D(2026, 11, 9), {"reason": " "}), "R2.3.reason_required"),
+    ([("submit", D(2026, 11, 8), {})], ("settle", D(2026, 11, 9), {"benefit_fen": 0}), "R2.3.benefit_required"),
+])
+def test_illegal_or_backwards_steps_are_refused_with_nothing_written(members, steps, refused, code):
+    cid = register_claim(draft(members["张三"])).claim_id
+    for action, on, extra in steps:
+        transition_claim(cid, action, on, **extra)
+    before = (count("claim_event"), len(audit_actions()), ClaimReport.get_by_id(cid).state)
+    action, on, extra = refused
+    with pytest.raises(RuleRefused) as exc:
+        transition_claim(cid, action, on, **extra)
+    assert exc.value.decisions[0].code == code
+    assert (count("claim_event"), len(audit_actions()), ClaimReport.get_by_id(cid).state) == before
+
+
+def test_a_date_before_every_rule_set_is_a_typing_mistake(members):
+    cid = register_claim(draft(members["张三"])).claim_id
+    with pytest.raises(ValidationFailed) as refused:
+        transition_claim(cid, "submit", D(2000, 1, 1))
+    assert "早于所有规则集" in refused.value.message_zh
+
+
+def test_unknown_claim_and_action(members):
+    with pytest.raises(ValidationFailed):
+        transition_claim(999, "submit", TODAY)
+    with pytest.raises(ValidationFailed):
+        transition_claim(1, "approve", TODAY)
+
+
+def test_failed_direct_pay_follow_up_to_the_signature(members):
+    cid = register_claim(draft(members["张三"])).claim_id
+    transition_claim(cid, "submit", D(2026, 11, 6))
+    with pytest.raises(ValidationFailed):  # not settled yet
+        record_direct_pay_step(cid, "notice", D(2026, 11, 7))
+    transition_claim(cid, "settle", D(2026, 11, 10), benefit_fen=50000)
+    record_direct_pay_step(cid, "notice", D(2026, 11, 12), note="原账户已销户")
+    with pytest.raises(RuleRefused) as skipped:
+        record_direct_pay_step(cid, "transferred", D(2026, 11, 13))
+    assert skipped.value.decisions[0].code == "R2.4.illegal_transition"
+    with pytest.raises(ValidationFailed):
+        record_direct_pay_step(cid, "corrected", D(2026, 11, 13), account="")
+    record_direct_pay_step(cid, "corrected", D(2026, 11, 13), account="6222 0200 1234 5678 901")
+    with pytest.raises(RuleRefused) as backwards:
+        record_direct_pay_step(cid, "transferred", D(2026, 11, 12))
+    assert backwards.value.decisions[0].code == "R2.4.date_backwards"
+    assert [r.id for r in claim_register(ClaimFilter(direct_pay_open=True), TODAY).rows] == [cid]
+    for step, on in (("transferred", D(2026, 11, 14)), ("handed_down", D(2026, 11, 16)), ("signed", D(2026, 11, 18))):
+        record_direct_pay_step(cid, step, on)
+    item = DirectPayFailure.get(DirectPayFailure.claim == cid)
+    assert (item.notice_on, item.corrected_account, item.signed_on) == (D(2026, 11, 12), "6222020012345678901", D(2026, 11, 18))
+    detail = claim_detail(cid, TODAY)
+    assert detail.direct_pay[0].status.outcome == "closed" and "8901" in detail.direct_pay[0].account_masked
+    assert "6222020012345678901" not in detail.direct_pay[0].account_masked
+    assert claim_register(ClaimFilter(direct_pay_open=True), TODAY).rows == []
+    assert audit_actions()[-5:] == [f"claim.direct_pay.{s}" for s in
+                                    ("notice", "corrected", "transferred", "handed_down", "signed")]
+
+
+def test_register_filters_and_overdue(members):
+    old = register_claim(draft(members["张三"], incident_date=D(2026, 10, 1), reported_on=D(2026, 10, 2),
+                               diagnosis="急性阑尾炎")).claim_id
+    fresh = register_claim(draft(members["李四"], reported_on=D(2026, 11, 20), shares_claimed=3)).claim_id
+    submitted = register_claim(draft(members["李四"], incident_date=D(2026, 9, 1), reported_on=D(2026, 9, 2),
+                                     diagnosis="胆囊结石伴胆囊炎", shares_claimed=1)).claim_id
+    transition_claim(submitted, "submit", D(2026, 9, 3))
+    everything = claim_register(ClaimFilter(), TODAY)
+    assert [r.id for r in everything.rows] == [fresh, old, submitted] and not everything.truncated
+    assert [r.id for r in claim_register(ClaimFilter(overdue_only=True), TODAY).rows] == [old]
+    assert claim_register(ClaimFilter(overdue_only=True), TODAY).rows[0].overdue.code == "R2.3.submit_overdue"
+    assert [r.id for r in claim_register(ClaimFilter(state="submitted"), TODAY).rows] == [submitted]
+    assert [r.id for r in claim_register(ClaimFilter(date_from=D(2026, 10, 1), date_to=D(2026, 10, 31)),
+                                         TODAY).rows] == [old]
+    assert len(claim_register(ClaimFilter(unit="朝阳某"), TODAY).rows) == 3
+    assert claim_register(ClaimFilter(unit="U9999"), TODAY).rows == []
+    assert claim_register(ClaimFilter(plan="ZJB"), TODAY).rows == []
+    assert len(claim_register(ClaimFilter(), TODAY, limit=2).rows) == 2
+    assert claim_register(ClaimFilter(), TODAY, limit=2).truncated
+
+
+def test_auditor_cannot_write(members, branch_db):
+    admin.add_user(dbmod.current(), "audit", "auditor", "audit pass", kdf=CHEAP_KDF)
+    dbmod.close()
+    dbmod.unlock(branch_db[0], "audit", "audit pass")
+    clock.freeze(TODAY)
+    assert check_draft(draft(members["张三"]), TODAY).ok  # reading is allowed
+    with pytest.raises(PermissionDenied) as denied:
+        register_claim(draft(members["张三"]))
+    assert "只读" in denied.value.message_zh
+    assert count("claim_report") == 0
+

@@ -1,0 +1,385 @@
+"""What needs doing today (待办), and where each unit × plan stands in its renewal window.
+
+The TUI's 待办 and 续保跟踪 screens show these; this module only gathers plain data from the
+database and hands every judgement to ``rules``: renewal windows to ``classify_renewal``,
+overdue claims to ``claim_overdue``, failed direct pay to ``direct_pay_status``, handovers
+to ``handover_report_status``, business-system logins to ``login_status``, budget lines to
+``check_budget`` and the self-assessment to ``selfassessment_due``. Nothing here decides a
+rule itself, so a changed figure in the rule sets changes the list without a code change.
+
+Every query reads only rows that can be open (claims by state, disbursements by state,
+the latest policy per unit × plan through the ``(unit, plan, start)`` index), so the list
+stays quick on a branch with a million members. Functions run inside the caller's
+connection (a TUI worker's ``db_connection``) and return dataclasses, never peewee rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from models.db import database
+from rules import (
+    CATEGORIES,
+    CLAIM_STATES,
+    BudgetLine,
+    ClaimEvent,
+    Decision,
+    DirectPayStep,
+    Handover,
+    check_budget,
+    claim_overdue,
+    classify_renewal,
+    direct_pay_status,
+    format_fen,
+    handover_report_status,
+    login_status,
+    renewal_window,
+    ruleset_on,
+    selfassessment_due,
+)
+from rules.dates import add_months, expiry, term_end
+
+#: Renewal statuses of a unit × plan's latest policy, in the order a clerk handles them,
+#: with their Chinese names. ``late``: the window has passed but the next period is still
+#: running, so a renewal filed now counts as a first enrolment (R1.3); ``lapsed``: the whole
+#: next period has passed as well, so there is nothing left to renew head-to-tail and the
+#: unit comes back only by a new enrolment file (interpretation of 000 第十七条2).
+RENEWAL_STATUSES = {
+    "grace": "宽限期",
+    "open": "可续保",
+    "late": "逾期",
+    "lapsed": "已脱保",
+    "too_early": "未到续保期",
+    "refused": "不能续保",
+}
+#: The statuses the 待办 list shows: a renewal is due now, or overdue.
+RENEWAL_TODO = ("grace", "open", "late", "lapsed")
+
+#: Disbursement states still waiting for someone, with what they wait for.
+DISBURSEMENT_WAITING = {"entered": "待审批", "approved": "待发放", "paid": "待签收"}
+#: States whose money has left the budget line (R3.4: "used" this year).
+DISBURSEMENT_SPENT = ("paid", "signed")
+#: Failed direct pay columns in step order (rules.DIRECT_PAY_STEPS).
+_DIRECT_PAY_COLUMNS = (("notice", "notice_on"), ("corrected", "corrected_on"), ("transferred", "transferred_on"),
+                       ("handed_down", "handed_down_on"), ("signed", "signed_on"))
+#: ``bundle_log.kind`` of the branch's monthly bundle (sync.bundle.KIND_BRANCH_MONTHLY; models
+#: may not import sync's internals, and the value is part of the stored format).
+MONTHLY_BUNDLE_KIND = "branch_monthly"
+
+
+def _d(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+# --- renewals -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RenewalRow:
+    """A unit × plan's latest policy and its renewal window as of ``today``."""
+
+    unit_code: str
+    unit_name: str
+    plan: str
+    plan_name: str
+    start: dt.date
+    end: dt.date
+    outcome: str  # how the latest policy itself was filed (first_enrolment | renewal | late_renewal_as_first)
+    status: str  # a key of RENEWAL_STATUSES
+    expiry: dt.date
+    first_allowed: dt.date  # the renewal window (R1.3)
+    last_on_time: dt.date
+    message: str
+    citation: str
+
+    @property
+    def status_name(self) -> str:
+        return RENEWAL_STATUSES[self.status]
+
+    @property
+    def key(self) -> str:
+        return f"{self.unit_code}/{self.plan}"
+
+
+def renewal_status(prev_start: dt.date, prev_end: dt.date, plan: str, today: dt.date) -> tuple[str, Decision]:
+    """Where a policy stands if its renewal were filed today, as ``rules.classify_renewal``
+    decides it; the status only splits the rule's outcomes by the policy's own dates
+    (before or after its expiry; inside or after the period a renewal would cover)."""
+    rs = ruleset_on(today)
+    start = expiry(prev_end)
+    params = rs.plan(plan)
+    end = term_end(start, params.term_months) if params else prev_end
+    decision = classify_renewal(prev_start, prev_end, start, end, today, plan, rs)
+    if decision.outcome == "renewal":
+        return ("open" if today < decision.data["expiry"] else "grace"), decision
+    if decision.outcome == "late_renewal_as_first":
+        return "late", decision
+    if decision.code == "R1.8.filed_after_end":
+        return "lapsed", decision  # the period a renewal would cover is over: only a new enrolment remains
+    if decision.code == "R1.3.too_early":
+        return "too_early", decision
+    return "refused", decision
+
+
+def renewal_board(today: dt.date, *, statuses: tuple[str, ...] | None = None) -> list[RenewalRow]:
+    """Every unit × plan's latest policy with its renewal status, most urgent first
+    (status order of RENEWAL_STATUSES, then expiry, unit, plan); ``statuses`` keeps only those."""
+    rs = ruleset_on(today)
+    rows = database.execute_sql(
+        "SELECT u.code, u.name, p.plan_id, p.start, p.\"end\", p.outcome "
+        "FROM policy p JOIN unit u ON u.id = p.unit_id "
+        "JOIN (SELECT unit_id, plan_id, max(start) AS latest FROM policy GROUP BY unit_id, plan_id) l "
+        "ON l.unit_id = p.unit_id AND l.plan_id = p.plan_id AND l.latest = p.start").fetchall()
+    board = []
+    for code, name, plan, start, end, outcome in rows:
+        start, end = _d(start), _d(end)
+        status, decision = renewal_status(start, end, plan, today)
+        if statuses is not None and status not in statuses:
+            continue
+        params = rs.plan(plan)
+        first_allowed, last_on_time = renewal_window(end, rs)
+        board.append(RenewalRow(
+            code, name, plan, params.name if params else plan, start, end, outcome, status, expiry(end),
+            first_allowed, last_on_time, decision.message, str(decision.citation)))
+    order = list(RENEWAL_STATUSES)
+    board.sort(key=lambda r: (order.index(r.status), r.expiry, r.unit_code, r.plan))
+    return board
+
+
+# --- the to-do list ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One line of the 待办 list.
+
+    ``target`` names the screen that handles it (a menu entry name: renewal, claim, welfare,
+    handover, sync) or is None when no screen does; ``member_id`` lets the clerk open the
+    member's record; ``ref`` identifies the record (claim id, unit/plan, …)."""
+
+    kind: str
+    status: str
+    title: str
+    message: str
+    citation: str = ""
+    target: str | None = None
+    member_id: int | None = None
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class BudgetUse:
+    """A budget line of the year and what paid and signed disbursements have used of it."""
+
+    code: str
+    name: str
+    approved_fen: int
+    used_fen: int
+    status: str
+    message: str
+    citation: str
+
+    @property
+    def percent(self) -> int:
+        return round(self.used_fen * 100 / self.approved_fen) if self.approved_fen > 0 else 0
+
+
+@dataclass(frozen=True)
+class BundleDue:
+    """The monthly bundle: the last period sent (None: never) and the next one to send."""
+
+    last_period: str | None
+    next_period: str
+    ready: bool  # the next period's month is over, so its bundle can be made now
+
+    @property
+    def message(self) -> str:
+        last = f"上次发送 {self.last_period}" if self.last_period else "尚未发送"
+        when = "月份已结束，可以发送" if self.ready else "月末后发送"
+        return f"{last}；下一期 {self.next_period}（{when}）"
+
+
+@dataclass
+class Dashboard:
+    today: dt.date
+    renewals: list[RenewalRow] = field(default_factory=list)
+    claims: list[TodoItem] = field(default_factory=list)
+    direct_pay: list[TodoItem] = field(default_factory=list)
+    disbursements: list[TodoItem] = field(default_factory=list)
+    handovers: list[TodoItem] = field(default_factory=list)
+    logins: list[TodoItem] = field(default_factory=list)
+    notices: list[TodoItem] = field(default_factory=list)
+    budget: list[BudgetUse] = field(default_factory=list)
+    bundle: BundleDue | None = None
+    selfassessment: TodoItem | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Open items per section (budget, bundle and self-assessment are facts, not counted)."""
+        return {"renewals": len(self.renewals), "claims": len(self.claims), "direct_pay": len(self.direct_pay),
+                "disbursements": len(self.disbursements), "handovers": len(self.handovers),
+                "logins": len(self.logins), "notices": len(self.notices)}
+
+
+def overdue_claims(today: dt.date) -> list[TodoItem]:
+    """Claims registered and not submitted, or returned and not resubmitted, past the
+    deadline ``rules.claim_overdue`` applies; oldest first."""
+    claims = database.execute_sql(
+        "SELECT c.id, c.state, c.member_id, m.name, c.plan_id, c.report_date, c.returned_on "
+        "FROM claim_report c JOIN member m ON m.id = c.member_id "
+        "WHERE c.state IN ('registered', 'returned') ORDER BY c.id").fetchall()
+    events: dict[int, list[ClaimEvent]] = defaultdict(list)
+    ids = [c[0] for c in claims]
+    for chunk in _chunks(ids):
+        for claim_id, state, on, by_user in database.execute_sql(
+                f"SELECT claim_id, to_state, on_date, by_user FROM claim_event WHERE claim_id IN "
+                f"({','.join('?' * len(chunk))}) ORDER BY claim_id, on_date, id", chunk):
+            events[claim_id].append(ClaimEvent(state, _d(on), by_user))
+    rs = ruleset_on(today)
+    overdue = []
+    for claim_id, state, member_id, name, plan, reported, returned in claims:
+        history = events.get(claim_id) or [ClaimEvent(state, _d(returned if state == "returned" else reported), "")]
+        decision = claim_overdue(history, today)
+        if decision.outcome != "overdue":
+            continue
+        params = rs.plan(plan)
+        title = f"报案 #{claim_id} {name} {params.name if params else plan} {CLAIM_STATES[state]}于 {history[-1].on}"
+        overdue.append((history[-1].on, TodoItem("claim", state, title, decision.message, str(decision.citation),
+                                                 "claim", member_id, str(claim_id))))
+    overdue.sort(key=lambda pair: pair[0])
+    return [item for _, item in overdue]
+
+
+def open_direct_pay(today: dt.date) -> list[TodoItem]:
+    """Failed direct payments the member has not yet signed for (R2.4), with their next step."""
+    rows = database.execute_sql(
+        "SELECT f.id, f.claim_id, c.member_id, m.name, f.notice_on, f.corrected_on, f.transferred_on, "
+        "f.handed_down_on, f.signed_on FROM direct_pay_failure f JOIN claim_report c ON c.id = f.claim_id "
+        "JOIN member m ON m.id = c.member_id WHERE f.signed_on IS NULL ORDER BY f.notice_on, f.id").fetchall()
+    items = []
+    for failure_id, claim_id, member_id, name, *dates in rows:
+        steps = [DirectPayStep(step, _d(on), "") for (step, _), on in zip(_DIRECT_PAY_COLUMNS, dates) if on]
+        decision = direct_pay_status(steps, today)
+        if decision.outcome != "open":
+            continue
+        items.append(TodoItem("direct_pay", decision.data["next_step"], f"直赔失败 报案 #{claim_id} {name}",
+                              decision.message, str(decision.citation), "claim", member_id, str(failure_id)))
+    return items
+
+
+def waiting_disbursements() -> list[TodoItem]:
+    """Disbursements waiting for approval, payment or the beneficiary's signed receipt."""
+    rows = database.execute_sql(
+        "SELECT id, state, on_date, member_id, beneficiary_name, category, amount_fen FROM disbursement "
+        "WHERE state IN ('entered', 'approved', 'paid') ORDER BY on_date, id").fetchall()
+    items = []
+    for disbursement_id, state, on, member_id, beneficiary, category, amount in rows:
+        waiting = DISBURSEMENT_WAITING[state]
+        title = f"{on} {beneficiary} {CATEGORIES.get(category, category)} {format_fen(amount)}"
+        message = f"{on} 登记的{CATEGORIES.get(category, category)}（{beneficiary}，{format_fen(amount)}）{waiting}"
+        items.append(TodoItem("disbursement", state, title, message, "", "welfare", member_id, str(disbursement_id)))
+    return items
+
+
+def unreported_handovers(today: dt.date) -> list[TodoItem]:
+    """Handovers not yet reported to the office (R4.1): due soon or overdue."""
+    rows = database.execute_sql(
+        "SELECT id, on_date, outgoing, incoming, supervisor FROM handover WHERE reported_on IS NULL "
+        "ORDER BY on_date, id").fetchall()
+    items = []
+    for handover_id, on, outgoing, incoming, supervisor in rows:
+        decision = handover_report_status(Handover(outgoing, incoming, supervisor, _d(on), frozenset(), True), today)
+        if decision.outcome in ("due", "overdue"):
+            items.append(TodoItem("handover", decision.outcome, f"交接 {on} {outgoing} → {incoming} 未上报办事处",
+                                  decision.message, str(decision.citation), "handover", None, str(handover_id)))
+    return items
+
+
+def stale_logins(today: dt.date) -> list[TodoItem]:
+    """Active business-system accounts at or past the warning age since their last login (R4.2)."""
+    rows = database.execute_sql(
+        "SELECT id, name, username, last_login FROM staff_account WHERE active ORDER BY last_login, id").fetchall()
+    items = []
+    for account_id, name, username, last in rows:
+        decision = login_status(_d(last), today)
+        if decision.outcome in ("warn", "overdue"):
+            items.append(TodoItem("login", decision.outcome, f"业务系统账号 {username}（{name}）",
+                                  decision.message, str(decision.citation), None, None, str(account_id)))
+    return items
+
+
+def office_notices() -> list[TodoItem]:
+    """Notices from the office's answer bundles not yet marked done."""
+    rows = database.execute_sql(
+        "SELECT id, period, kind, text FROM office_notice WHERE done_at IS NULL ORDER BY received_at, id").fetchall()
+    targets = {"claim_returned": "claim", "direct_pay_failed": "claim"}
+    return [TodoItem("notice", kind, f"办事处通知（{period}）", text, "", targets.get(kind, "sync"), None,
+                     str(notice_id)) for notice_id, period, kind, text in rows]
+
+
+def budget_use(today: dt.date) -> list[BudgetUse]:
+    """This year's budget lines and what paid or signed disbursements have used of each;
+    ``rules.check_budget`` says whether the line still has room."""
+    rows = database.execute_sql(
+        "SELECT b.code, b.name, b.amount_fen, COALESCE(SUM(d.amount_fen), 0) FROM budget_line b "
+        "LEFT JOIN disbursement d ON d.budget_line_id = b.id AND d.state IN ('paid', 'signed') "
+        "WHERE b.year = ? GROUP BY b.id ORDER BY b.code", (today.year,)).fetchall()
+    out = []
+    for code, name, approved, used in rows:
+        decision = check_budget(BudgetLine(name, approved, used), 0, today)
+        left = approved - used
+        message = (f"“{name}”批准 {format_fen(approved)}，已支出 {format_fen(used)}，"
+                   + (f"余额 {format_fen(left)}" if left >= 0 else f"超支 {format_fen(-left)}"))
+        out.append(BudgetUse(code, name, approved, used, decision.outcome, message, str(decision.citation)))
+    return out
+
+
+def _period(d: dt.date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def bundle_due(today: dt.date) -> BundleDue:
+    """The next monthly bundle: the month after the last one sent, or, if none was ever
+    sent, the last month that is over."""
+    row = database.execute_sql(
+        "SELECT period FROM bundle_log WHERE direction = 'out' AND kind = ? ORDER BY period DESC LIMIT 1",
+        (MONTHLY_BUNDLE_KIND,)).fetchone()
+    this_month = today.replace(day=1)
+    if row:
+        year, month = (int(part) for part in row[0].split("-"))
+        next_month = add_months(dt.date(year, month, 1), 1)
+    else:
+        next_month = add_months(this_month, -1)
+    return BundleDue(row[0] if row else None, _period(next_month), next_month < this_month)
+
+
+def selfassessment_item(today: dt.date) -> TodoItem | None:
+    """The yearly self-assessment reminder while its window is open (12-15 to 01-15)."""
+    decision = selfassessment_due(today)
+    if decision.outcome != "open":
+        return None
+    return TodoItem("selfassessment", "open", f"{decision.data['assessed_year']}年度自审", decision.message,
+                    str(decision.citation))
+
+
+def read_dashboard(today: dt.date) -> Dashboard:
+    """Everything on the 待办 screen as of ``today``."""
+    return Dashboard(
+        today=today,
+        renewals=renewal_board(today, statuses=RENEWAL_TODO),
+        claims=overdue_claims(today),
+        direct_pay=open_direct_pay(today),
+        disbursements=waiting_disbursements(),
+        handovers=unreported_handovers(today),
+        logins=stale_logins(today),
+        notices=office_notices(),
+        budget=budget_use(today),
+        bundle=bundle_due(today),
+        selfassessment=selfassessment_item(today),
+    )
+
+
+def _chunks(items: list, n: int = 500):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]

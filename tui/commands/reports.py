@@ -1,0 +1,221 @@
+"""Registers and statistics (``report``), the work log (``worklog``) and the yearly audit
+self-check (``audit selfcheck|tick``). ``--json`` outputs are documented in docs/reports.md."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from models import clock
+from models.errors import UsageError
+from models.tabular import parse_user_date
+from tui import clikit
+
+
+def _report_help() -> str:
+    from models.reports import REPORTS
+
+    return "；".join(f"{k.name}={k.title}" for k in REPORTS.values())
+
+
+def register(sub) -> None:
+    from models.reports import REPORTS
+    from models.worklog import KINDS
+
+    p = sub.add_parser("report", help="登记簿与统计报表（屏幕、.xlsx、.csv） registers and statistics",
+                       description=f"报表 reports: {_report_help()}",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    clikit.add_db_options(p)
+    p.add_argument("name", choices=list(REPORTS), metavar="NAME", help=f"报表名称：{'|'.join(REPORTS)}")
+    p.add_argument("--period", required=True, metavar="YYYY-MM|YYYY", help="某月（2026-03）或全年（2026）")
+    p.add_argument("--out", metavar="FILE", help="写入 .xlsx（A4 打印）或 .csv；不写则显示在屏幕上")
+    clikit.add_json_option(p)
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("worklog", help="工作记录：管委会会议、业务培训、投稿 work log")
+    wsub = p.add_subparsers(dest="worklog_command", metavar="ACTION", required=True, parser_class=type(p))
+    kinds = "|".join(KINDS)
+    q = wsub.add_parser("add", help="登记一条 add an entry")
+    clikit.add_db_options(q)
+    q.add_argument("--kind", required=True, metavar=kinds, help=f"类别：{'、'.join(f'{k}={v}' for k, v in KINDS.items())}")
+    q.add_argument("--date", required=True, metavar="DATE", help="日期（2026-03-18、20260318 或 今天）")
+    q.add_argument("--title", required=True, metavar="TEXT", help="会议、培训或稿件标题")
+    q.add_argument("--with", dest="attendees", metavar="TEXT", help="参加人员；投稿则写投稿去向（如 办事处门户网站）")
+    q.add_argument("--note", metavar="TEXT", help="备注")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_worklog_add)
+    q = wsub.add_parser("list", help="列出 list entries")
+    clikit.add_db_options(q)
+    q.add_argument("--year", type=int, metavar="YYYY", help="只列某年")
+    q.add_argument("--kind", choices=list(KINDS), metavar=kinds)
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_worklog_list)
+    q = wsub.add_parser("import", help="从 .csv（UTF-8/GBK）或 .xlsx 导入，有错则全部不写入 import a file")
+    clikit.add_db_options(q)
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_worklog_import)
+    q = wsub.add_parser("template", help="写出导入模板 write the import template")
+    q.add_argument("--out", metavar="FILE", default="工作记录模板.xlsx", help="输出文件（.xlsx 或 .csv）")
+    q.set_defaults(func=cmd_worklog_template)
+
+    p = sub.add_parser("audit", help="年度稽核自查 yearly audit self-check")
+    asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True, parser_class=type(p))
+    q = asub.add_parser("selfcheck", help="计算可计量的稽核项目，列出人工核对清单及应准备的资料")
+    clikit.add_db_options(q)
+    q.add_argument("--year", type=int, required=True, metavar="YYYY", help="自查的年度")
+    q.add_argument("--out", metavar="FILE", help="写入 .xlsx（自查表及资料清单）")
+    q.add_argument("--materials", metavar="DIR", help="在此文件夹生成资料清单中本程序可生成的报表")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_selfcheck)
+    q = asub.add_parser("tick", help="勾选人工核对的项目 tick a checklist item")
+    clikit.add_db_options(q)
+    q.add_argument("code", metavar="CODE", help="项目编号，如 org.1（见 huzhu audit selfcheck）")
+    q.add_argument("--year", type=int, required=True, metavar="YYYY")
+    q.add_argument("--note", metavar="TEXT", help="核对说明")
+    q.add_argument("--untick", action="store_true", help="取消勾选")
+    q.set_defaults(func=cmd_tick)
+
+
+# --- report ------------------------------------------------------------------------------------------
+
+def cmd_report(args) -> int:
+    from models import reports
+
+    period = reports.parse_period(args.period)  # a bad period is refused before asking for a passphrase
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() not in (".xlsx", ".csv"):
+            raise UsageError(f"输出文件应以 .xlsx 或 .csv 结尾：{out.name}", f"the output file must end in .xlsx or .csv: {out.name}")
+    clikit.open_session(args)
+    report = reports.build(args.name, period)
+    if args.out:
+        reports.write(report, args.out)
+    if args.json:
+        clikit.print_json(report.to_json())
+    elif not args.out:
+        print(f"{report.title}　{report.branch}　{report.period.label}")
+        clikit.print_table(report.text_rows(), [c.title for c in report.columns])
+        for note in report.notes:
+            print(note)
+    if args.out:
+        clikit.say(f"已写入 {args.out}（{len(report.rows)} 行）", f"written: {args.out} ({len(report.rows)} rows)")
+    return 0
+
+
+# --- worklog -----------------------------------------------------------------------------------------
+
+def _date(text: str) -> dt.date:
+    try:
+        return parse_user_date(text, clock.today())
+    except ValueError:
+        raise UsageError(f"日期无法识别：“{text}”（可写 2026-03-18、20260318 或 今天）",
+                         f"cannot read the date '{text}' (use 2026-03-18, 20260318 or 今天)") from None
+
+
+def cmd_worklog_add(args) -> int:
+    from models.worklog import KINDS, add_entry, kind_code
+
+    kind = kind_code(args.kind)
+    if kind is None:
+        raise UsageError(f"类别应为 {'、'.join(KINDS)}（{'、'.join(KINDS.values())}）", f"--kind must be one of {', '.join(KINDS)}")
+    on = _date(args.date)
+    clikit.open_session(args)
+    entry = add_entry(kind, on, args.title, args.attendees, args.note)
+    if args.json:
+        clikit.print_json(entry.to_json())
+    clikit.say(f"已登记：{entry.on_date} {KINDS[entry.kind]}“{entry.title}”", f"recorded: {entry.on_date} {entry.kind}")
+    return 0
+
+
+def cmd_worklog_list(args) -> int:
+    from models.worklog import KINDS, list_entries
+
+    clikit.open_session(args)
+    entries = list_entries(year=args.year, kind=args.kind)
+    if args.json:
+        clikit.print_json([e.to_json() for e in entries])
+    else:
+        clikit.print_table([(e.on_date, KINDS[e.kind], e.title, e.attendees_or_outlet or "", e.note or "") for e in entries],
+                           ["日期", "类别", "标题", "参加人员或投稿去向", "备注"])
+    if not entries:
+        clikit.say("没有工作记录", "no entries")
+        return 1
+    return 0
+
+
+def cmd_worklog_import(args) -> int:
+    from models.worklog import import_worklog
+
+    clikit.open_session(args)
+    result = import_worklog(args.file, dry_run=args.dry_run)
+    if args.json:
+        clikit.print_json(result.to_json())
+    else:
+        for title, problems in (("错误：", result.errors), ("提示：", result.warnings)):
+            if problems:
+                print(title)
+                clikit.print_table([(p.line, p.column, p.reason) for p in problems], ["行", "列", "原因"])
+    if result.errors:
+        clikit.say(f"共 {len(result.errors)} 处错误，未写入任何数据（全部改正后重新导入）",
+                   f"{len(result.errors)} problems found; nothing was written")
+        return 3
+    if result.dry_run:
+        clikit.say(f"试运行：可导入 {len(result.entries)} 条，已登记跳过 {result.skipped} 条，未写入",
+                   f"dry run: {len(result.entries)} new, {result.skipped} already held; nothing written")
+    else:
+        clikit.say(f"已导入 {len(result.entries)} 条，已登记跳过 {result.skipped} 条",
+                   f"imported {len(result.entries)}, skipped {result.skipped} already held")
+    return 0
+
+
+def cmd_worklog_template(args) -> int:
+    from models.worklog import write_template
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        raise UsageError(f"模板文件应以 .xlsx 或 .csv 结尾：{out.name}", f"the template must end in .xlsx or .csv: {out.name}")
+    write_template(out)
+    clikit.say(f"已写入模板 {out}", f"template written: {out}")
+    return 0
+
+
+# --- audit -------------------------------------------------------------------------------------------
+
+def cmd_selfcheck(args) -> int:
+    from models import reports, selfcheck
+
+    if args.out and Path(args.out).suffix.lower() != ".xlsx":
+        raise UsageError("自查表只能写入 .xlsx 文件", "the self-check is written as .xlsx only")
+    clikit.open_session(args)
+    check = selfcheck.run(args.year)
+    if args.out:
+        reports.write(selfcheck.as_reports(check), args.out)
+    produced = selfcheck.produce_materials(args.year, args.materials) if args.materials else []
+    if args.json:
+        out = check.to_json()
+        out["materials_written"] = [str(p) for p in produced]
+        clikit.print_json(out)
+    else:
+        print(f"{args.year}年度稽核自查（{check.today}）：{check.due.message}")
+        clikit.print_table([(i.code, i.status_name, i.summary) for i in check.items], ["编号", "结果", "说明"])
+        print("\n稽核前应准备的资料（001 附件3）：")
+        clikit.print_table([(m.number, m.text[:40], "、".join(m.reports) or "—") for m in selfcheck.MATERIALS],
+                           ["序号", "资料", "本程序生成（huzhu report NAME）"])
+    if args.out:
+        clikit.say(f"已写入 {args.out}", f"written: {args.out}")
+    for path in produced:
+        clikit.say(f"已生成 {path}", f"written: {path}")
+    return 0
+
+
+def cmd_tick(args) -> int:
+    from models import selfcheck
+
+    clikit.open_session(args)
+    selfcheck.tick(args.year, args.code, ticked=not args.untick, note=args.note)
+    clikit.say(f"{args.year}年 {args.code} 已{'取消勾选' if args.untick else '勾选'}",
+               f"{args.year} {args.code} {'unticked' if args.untick else 'ticked'}")
+    return 0

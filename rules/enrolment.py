@@ -192,6 +192,10 @@ def classify_renewal(prev_start: date, prev_end: date, new_start: date, new_end:
                          f"{last_on_time.isoformat()} 内：自 {new_start.isoformat()} 起连续保障，不另设观察期",
                          "renewal_window_before_days", cover_start=new_start, expiry=due,
                          first_allowed=first_allowed, last_on_time=last_on_time)
+    if filed > new_end:
+        return _refused(rs, "R1.8.filed_after_end",
+                        f"续保办理日 {filed.isoformat()} 晚于本期保障期止日 {new_end.isoformat()}：逾期续保自办理日起保障，"
+                        "本期已无可保障的日期，请按下一期首次参保办理", HEAD_TO_TAIL_CITATION)
     return rs.decide("late_renewal_as_first", "R1.3.late_as_first",
                      f"续保办理日 {filed.isoformat()} 晚于失效日 {due.isoformat()} 后{after}日（{last_on_time.isoformat()}）："
                      f"视为首次参保，保障及观察期自办理日 {filed.isoformat()} 起算，"

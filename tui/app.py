@@ -28,6 +28,7 @@ from models import db as dbmod
 from tui.keymap import load_keymap
 from tui.screens.home import HomeScreen
 from tui.screens.lock import LockScreen
+from tui.screens.lookup import LookupScreen
 from tui.screens.menu import MENU, menu_entry
 from tui.screens.pending import PendingScreen
 from tui.screens.unlock import UnlockScreen
@@ -35,9 +36,10 @@ from tui.workers import close_database
 
 ENV_IDLE_LOCK = "HUZHU_IDLE_LOCK"
 DEFAULT_IDLE_LOCK_SECONDS = 600.0
-#: App bindings the command palette does not list: opening the palette from itself, and
-#: Ctrl+C's reminder of how to quit (the palette lists 退出 itself).
-PALETTE_SKIPS = frozenset({"app.command_palette", "app.help_quit"})
+#: App bindings the command palette does not list: opening the palette from itself,
+#: Ctrl+C's reminder of how to quit (the palette lists 退出 itself), and F2's 会员查询 (the
+#: palette lists the menu's 会员查询 on every screen).
+PALETTE_SKIPS = frozenset({"app.command_palette", "app.help_quit", "app.lookup"})
 
 
 class HuzhuApp(App[None]):
@@ -51,6 +53,9 @@ class HuzhuApp(App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "退出", id="app.quit", priority=True),
         Binding("ctrl+l", "lock", "锁定", id="app.lock", priority=True),
+        # From any screen, typing fields included (F-keys never type text). Not in the footer:
+        # the menu shows 会员查询 and the palette lists it on every screen.
+        Binding("f2", "lookup", "会员查询", id="app.lookup", show=False),
         Binding("ctrl+p", "command_palette", "命令", id="app.command_palette", priority=True, show=False),
         Binding("ctrl+c", "help_quit", "退出提示", id="app.help_quit", show=False, system=True),
     ]
@@ -95,6 +100,13 @@ class HuzhuApp(App[None]):
         entry = menu_entry(name)
         self.push_screen(entry.screen() if entry.screen else PendingScreen(entry))
 
+    def action_lookup(self) -> None:
+        """F2 from anywhere: the member lookup, or back to its search field if already there."""
+        if isinstance(self.screen, LookupScreen):
+            self.screen.action_focus_search()
+        else:
+            self.open_menu_entry("lookup")
+
     # --- locking --------------------------------------------------------------------------------
 
     @property
@@ -111,7 +123,7 @@ class HuzhuApp(App[None]):
             self.action_lock()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "lock":
+        if action in ("lock", "lookup"):
             return self.session is not None and not self.locked
         return True
 

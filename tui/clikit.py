@@ -115,7 +115,7 @@ def open_session(args, **kwargs) -> dbmod.Session:
     secret = read_secret(args, "恢复码" if user == "recovery" else "口令")
     session = dbmod.unlock(path, user, secret, **kwargs)
     for warning in session.warnings:
-        say(f"警告：{warning}", "warning: the database is behind its high-water mark and was opened read-only")
+        say(f"警告：{warning}", "warning: the database was opened read-only (see the message above); restore a backup")
     return session
 
 

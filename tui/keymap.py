@@ -26,6 +26,7 @@ app.quit               all          ctrl+q      退出（关闭数据库）
 app.lock               all          ctrl+l      锁定（隐藏全部数据，须重新输入口令）
 app.command_palette    all          ctrl+p      命令面板（列出所有功能）
 app.help_quit          all          ctrl+c      提示如何退出（防止误按 Ctrl+C）
+app.lookup             all          f2          会员查询（在任何页面；已在查询页则回到输入框）
 unlock.submit          解锁         enter       解锁（在用户名栏按下则跳到口令栏）
 lock.submit            已锁定       enter       重新解锁
 home.todo              首页         1           待办
@@ -35,8 +36,56 @@ home.renewal           首页         4           续保跟踪
 home.welfare           首页         5           互助互济
 home.handover          首页         6           交接记录
 home.sync              首页         7           同步
+home.reports           首页         8           报表
+home.worklog           首页         9           工作记录
+home.selfcheck         首页         0           稽核自查
 home.refresh           首页         f5          刷新概况
 screen.back            其他页面     escape      返回上一页
+form.save              新增表单     ctrl+s      保存表单（离开未保存的表单前会先确认）
+confirm.yes            确认框       y           确定
+confirm.no             确认框       n,escape    取消
+dialog.save            办理对话框   ctrl+s      保存（也可在输入框按回车）
+dialog.cancel          办理对话框   escape      取消
+claims.new             报案登记     n           登记新报案
+claims.submit          报案登记     s           上报
+claims.return          报案登记     r           打回（须填原因）
+claims.resubmit        报案登记     u           重新上报
+claims.settle          报案登记     j           结案给付（填互助金金额）
+claims.decline         报案登记     d           拒付（须填原因）
+claims.direct_pay      报案登记     p           直赔失败跟进（下一环节）
+claims.refresh         报案登记     f5          刷新
+welfare.new            互助互济     n           新增支出
+welfare.approve        互助互济     a           审批（须为录入人以外的主管）
+welfare.pay            互助互济     p           发放（转账凭证号或现金签收）
+welfare.sign           互助互济     g           受益会员签收
+welfare.refresh        互助互济     f5          刷新
+handover.new           交接记录     n           新建交接（清单、未办结事项、双方确认、账号变更）
+handover.report        交接记录     r           记录所选交接上报办事处的日期
+handover.refresh       交接记录     f5          刷新
+sync.export            同步         ctrl+o      导出所填期间的月度数据包（也可在期间栏按回车）
+sync.receive           同步         ctrl+r      接收回执文件栏中的办事处回执
+sync.notice_done       同步         d           将所选办事处通知标记为已处理
+sync.refresh           同步         f5          刷新
+todo.member            待办         m           查看该项涉及的会员
+todo.refresh           待办         f5          刷新待办
+lookup.search          会员查询     /           回到查询输入框
+member.refresh         会员信息     f5          刷新会员信息
+renewal.record         续保跟踪     r           办理所选单位险种的续保（也可按回车）
+renewal.filter         续保跟踪     f           切换状态筛选（待办、全部、各状态）
+renewal.search         续保跟踪     /           搜索单位编码、名称或险种
+renewal.import         续保跟踪     i           导入参保名单文件
+renewal.refresh        续保跟踪     f5          刷新
+renew.confirm          办理续保     ctrl+s      确认办理（先回车核算结果）
+renew.import           办理续保     ctrl+o      续保办理后导入新增人员名单
+import.confirm         导入参保名单 ctrl+s      确认导入（先回车检查文件）
+reports.preview        报表         f5          预览所选报表
+reports.export         报表         ctrl+o      导出为 .xlsx 或 .csv（文件栏填写路径）
+worklog.save           工作记录     ctrl+s      登记（也可在输入框按回车）
+worklog.import         工作记录     ctrl+o      导入文件栏中的 .csv/.xlsx（有错则全部不写入）
+worklog.refresh        工作记录     f5          刷新
+selfcheck.tick         稽核自查     t           勾选/取消人工核对项目（连同核对说明）
+selfcheck.export       稽核自查     ctrl+o      导出自查表 .xlsx
+selfcheck.refresh      稽核自查     f5          按所填年度重新计算
 =====================  ===========  ==========  ==========================================
 
 ``tests/tui`` checks that this table lists exactly the ids the screens define.

@@ -7,7 +7,7 @@ from textual.command import CommandList
 from tui.app import make_app
 from tui.screens.home import HomeScreen
 from tui.screens.lock import LockScreen
-from tui.screens.pending import PendingScreen
+from tui.screens.lookup import LookupScreen
 from tui_testkit import BRANCH_NAME, PASSPHRASE, screen_text, settle, unlock_with
 
 SIZE = (80, 24)
@@ -18,13 +18,13 @@ async def test_idle_lock_hides_the_branch_until_unlocked_again(branch_db):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("2")  # a sub-screen: the lock must cover it too
-        assert isinstance(app.screen, PendingScreen)
+        assert isinstance(app.screen, LookupScreen)
         await pilot.pause(1.5)
         assert isinstance(app.screen, LockScreen)
         text = screen_text(app)
         assert BRANCH_NAME not in text and "已锁定" in text and "会员查询" not in text
         await unlock_with(pilot)
-        assert isinstance(app.screen, PendingScreen)
+        assert isinstance(app.screen, LookupScreen)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.command import CommandList
 
 from tui.app import make_app
+from tui.screens.claims import ClaimsScreen
 from tui.screens.menu import MENU
-from tui.screens.pending import PendingScreen
 from tui_testkit import PASSPHRASE, settle
 
 SIZE = (80, 24)
@@ -43,7 +43,8 @@ async def test_palette_reaches_menu_screens_from_a_sub_screen(branch_db):
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause(0.3)
-        assert isinstance(app.screen, PendingScreen) and app.screen.entry.name == "claim"
+        await settle(pilot)
+        assert isinstance(app.screen, ClaimsScreen)
 
 
 async def test_palette_before_unlock_offers_quit_and_it_quits(branch_db):

@@ -1,0 +1,118 @@
+"""会员查询: F2 from anywhere, search as you type (masked IDs), the member's record."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from conftest import TODAY
+from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo  # noqa: F401 (fixture)
+from rules import mask_id
+from tui.app import make_app
+from tui.screens.lookup import LookupScreen, MemberScreen
+from tui.screens.renewals import RenewalsScreen
+from tui_testkit import screen_text, settle
+
+SIZE = (80, 24)
+
+
+def demo_app(small_demo):
+    return make_app(db_path=small_demo.path, user=DEMO_USER, passphrase=DEMO_PASSPHRASE, keymap={}, today=TODAY)
+
+
+async def search(pilot, text: str) -> None:
+    await pilot.press(*text)
+    await pilot.pause(0.4)  # past the debounce
+    await settle(pilot)
+
+
+async def test_search_by_initials_and_id_suffix_shows_masked_ids_and_opens_the_record(small_demo):
+    app = demo_app(small_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, LookupScreen)
+        await search(pilot, small_demo.initials)
+        text = screen_text(app)
+        assert small_demo.name in text and mask_id(small_demo.id_number) in text
+        assert small_demo.id_number not in text and "按拼音首字母查询" in text
+        query = app.screen.query_one("#lookup-query", Input)
+        query.value = ""
+        await search(pilot, small_demo.id_number[-6:])
+        text = screen_text(app)
+        assert "按身份证号后几位查询：1 位" in text and small_demo.name in text
+        await pilot.press("enter", "enter")  # into the results, then open the member
+        await settle(pilot)
+        assert isinstance(app.screen, MemberScreen) and app.screen.member_id == small_demo.member_id
+        text = screen_text(app)
+        assert "保障状态" in text and "依据 《代办处管理办法》(000)" in text
+        assert small_demo.id_number not in text and mask_id(small_demo.id_number) in text
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        await pilot.pause()
+        assert "报案记录" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LookupScreen)
+
+
+async def test_typing_fast_searches_once_and_shows_only_the_last_query(small_demo):
+    app = demo_app(small_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        started = []
+        original = app.screen.search
+        app.screen.search = lambda query, today: (started.append(query), original(query, today))
+        await search(pilot, "zzzq")
+        assert started == ["zzzq"]
+        assert "按拼音首字母没有找到“zzzq”" in screen_text(app)
+
+
+async def test_f2_works_from_any_screen_and_returns_to_the_search_field(small_demo):
+    app = demo_app(small_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, RenewalsScreen)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, LookupScreen)
+        await pilot.press("down")  # nothing to go into yet; the field keeps the focus
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, LookupScreen) and len(app.screen_stack) == 4  # default, home, renewals, lookup
+        assert isinstance(app.focused, Input)
+
+
+async def test_f2_does_nothing_before_unlock(small_demo):
+    app = make_app(db_path=small_demo.path, keymap={}, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "UnlockScreen"
+
+
+def test_lookup_snapshot(snap_compare, small_demo):
+    async def find(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("f2")
+        await search(pilot, "zh")
+        app = pilot.app
+        app.screen.query_one(Input).cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(demo_app(small_demo), terminal_size=SIZE, run_before=find)
+
+
+def test_member_record_snapshot(snap_compare, small_demo):
+    async def open_member(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("f2")
+        await search(pilot, small_demo.id_number[-6:])
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(small_demo), terminal_size=SIZE, run_before=open_member)

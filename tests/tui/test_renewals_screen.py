@@ -1,0 +1,219 @@
+"""续保跟踪: the board, recording a renewal (preview, then confirm), the auditor, the import."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+
+from textual.widgets import Input
+
+from conftest import TODAY
+from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo, writable_demo  # noqa: F401 (fixtures)
+from models import db as dbmod
+from models.demo import AUDITOR
+from rules import id_check_char, observation_end
+from tui.app import make_app
+from tui.screens.renewals import ImportScreen, RenewalRecordScreen, RenewalsScreen
+from tui.workers import db_connection
+from tui_testkit import screen_text, settle
+
+SIZE = (80, 24)
+
+
+def demo_app(path, user: str = DEMO_USER):
+    return make_app(db_path=path, user=user, passphrase=DEMO_PASSPHRASE, keymap={}, today=TODAY)
+
+
+def read(path, query: str, *params):
+    dbmod.unlock(path, DEMO_USER, DEMO_PASSPHRASE)
+    try:
+        return dbmod.database.execute_sql(query, params).fetchall()
+    finally:
+        dbmod.close()
+
+
+async def open_record(pilot, unit: str) -> None:
+    """From home: 续保跟踪, show every row, search the unit, Enter on its row."""
+    await pilot.press("4")
+    await settle(pilot)
+    await pilot.press("f", "slash", *unit, "enter", "enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, RenewalRecordScreen) and pilot.app.screen.row.unit_code == unit
+
+
+async def preview(pilot, date_text: str | None = None) -> str:
+    if date_text is not None:
+        pilot.app.screen.query_one("#renew-filed", Input).value = date_text
+    await pilot.press("enter")
+    await settle(pilot)
+    return screen_text(pilot.app)
+
+
+async def test_board_filters_by_status_and_text(small_demo):
+    app = demo_app(small_demo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "筛选：待办" in text and "共 3 条" in text
+        assert re.search(r"U0003 .*宽限期\s+按期至 2026-03-12", text)
+        assert re.search(r"U0004 .*可续保\s+按期至 2026-03-24", text)
+        await pilot.press("f")
+        await pilot.pause()
+        assert "筛选：全部" in screen_text(app) and "未到续保期" in screen_text(app)
+        await pilot.press("slash", *"U0005")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "U0004" not in text and text.count("U0005") >= 3
+
+
+async def test_on_time_renewal_is_previewed_then_written(writable_demo):
+    carried = read(writable_demo, "SELECT count(DISTINCT c.member_id) FROM coverage c JOIN policy p ON p.id = c.policy_id "
+                   "JOIN unit u ON u.id = p.unit_id JOIN member m ON m.id = c.member_id WHERE u.code = 'U0004' "
+                   "AND p.plan_id = 'ZYYL' AND p.start = '2025-03-09' "
+                   "AND (m.retirement_date IS NULL OR m.retirement_date > '2026-03-09')")[0][0]
+    app = demo_app(writable_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_record(pilot, "U0004")
+        text = await preview(pilot, "今天")
+        assert "办理结果：按期续保" in text and f"结转 {carried} 人" in text and "按 Ctrl+S 确认" in text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "已办理：按期续保" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        text = screen_text(app)  # the board is read again: the new policy is not due for a year
+        assert isinstance(app.screen, RenewalsScreen) and "可续保" not in text and "2027-03-08  未到续保期" in text
+    rows = read(writable_demo, "SELECT p.start, p.\"end\", p.filed, p.outcome, p.cover_from, count(DISTINCT c.member_id) FROM policy p "
+                "JOIN unit u ON u.id = p.unit_id JOIN coverage c ON c.policy_id = p.id "
+                "WHERE u.code = 'U0004' AND p.plan_id = 'ZYYL' AND p.start = '2026-03-09' GROUP BY p.id")
+    assert rows == [("2026-03-09", "2027-03-08", "2026-03-02", "renewal", "2026-03-09", carried)]
+
+
+async def test_late_renewal_shows_first_enrolment_with_observation_and_writes_it(writable_demo):
+    # Move U0003's latest ZYYL period back so that, on TODAY, it expired more than 15 days ago
+    # while the period a renewal would cover is still running.
+    unit = "U0003"
+    read(writable_demo, "UPDATE policy SET start = '2025-01-20', \"end\" = '2026-01-19' WHERE id = (SELECT p.id FROM policy p "
+         "JOIN unit u ON u.id = p.unit_id WHERE u.code = ? AND p.plan_id = 'ZYYL' ORDER BY p.start DESC LIMIT 1)", unit)
+    app = demo_app(writable_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_record(pilot, unit)
+        text = await preview(pilot, "今天")
+        obs = observation_end(TODAY, 90).isoformat()  # ZYYL: 90 days (sample configuration)
+        assert "逾期续保：视为首次参保" in text and f"保障及观察期自办理日 {TODAY.isoformat()}" in text
+        assert f"观察期：90 天，至 {obs}（含）止" in text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    rows = read(writable_demo, "SELECT p.outcome, p.cover_from, min(c.observation_end), max(c.observation_end), "
+                "min(c.cover_start) FROM policy p JOIN unit u ON u.id = p.unit_id JOIN coverage c ON c.policy_id = p.id "
+                "WHERE u.code = ? AND p.plan_id = 'ZYYL' GROUP BY p.id ORDER BY p.start DESC LIMIT 1", unit)
+    assert rows == [("late_renewal_as_first", TODAY.isoformat(), obs, obs, TODAY.isoformat())]
+
+
+async def test_too_early_and_bad_dates_write_nothing(writable_demo):
+    before = read(writable_demo, "SELECT count(*) FROM policy")[0][0]
+    app = demo_app(writable_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_record(pilot, "U0005")
+        text = await preview(pilot)
+        assert "办理结果：不能续保" in text and "早于可办理日" in text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = await preview(pilot, "2026-13-40")
+        assert "日期无法识别：“2026-13-40”" in text
+    assert read(writable_demo, "SELECT count(*) FROM policy")[0][0] == before
+
+
+async def test_auditor_sees_the_preview_but_cannot_record(writable_demo):
+    before = read(writable_demo, "SELECT count(*) FROM policy")[0][0]
+    app = demo_app(writable_demo, user=AUDITOR)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_record(pilot, "U0004")
+        assert "办理结果：按期续保" in await preview(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "数据库当前为只读状态，不能写入" in screen_text(app)  # the auditor opens it read-only
+    assert read(writable_demo, "SELECT count(*) FROM policy")[0][0] == before
+
+
+def new_hires_file(path, unit_name: str, count: int):
+    """An enrolment file of ``count`` new hires of U0004 for its renewed period."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["单位编码", "单位名称", "险种代码", "生效日期", "终止日期", "办理日期", "姓名", "身份证号", "份数"])
+        for n in range(count):
+            body = f"11010519950101{n:03d}"
+            out.writerow(["U0004", unit_name, "ZYYL", "2026-03-09", "2027-03-08", "2026-03-02", f"新员工{n}",
+                          body + id_check_char(body), "1"])
+    return path
+
+
+async def test_new_hires_are_imported_after_the_renewal(writable_demo, tmp_path):
+    unit_name = read(writable_demo, "SELECT name FROM unit WHERE code = 'U0004'")[0][0]
+    file = new_hires_file(tmp_path / "新增人员.csv", unit_name, 3)
+    app = demo_app(writable_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_record(pilot, "U0004")
+        await preview(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportScreen) and "生效 2026-03-09，终止 2027-03-08" in screen_text(app)
+        app.screen.query_one("#import-path", Input).value = str(file)
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "共 3 行" in text and "首次参保 3" in text and "按 Ctrl+S 确认导入" in text
+        with db_connection():  # the app's session, as a worker would (read() would close it)
+            assert dbmod.database.execute_sql("SELECT count(*) FROM member WHERE name LIKE '新员工%'").fetchone() == (0,)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "已导入：新增会员 3 人" in screen_text(app)
+    rows = read(writable_demo, "SELECT c.event, c.observation_end FROM coverage c JOIN member m ON m.id = c.member_id "
+                "WHERE m.name LIKE '新员工%'")
+    assert rows == [("first_enrolment", observation_end(dt.date(2026, 3, 9), 90).isoformat())] * 3
+
+
+async def test_palette_lists_the_renewal_actions(small_demo):
+    from test_tui_palette import palette_titles
+
+    app = demo_app(small_demo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        titles = palette_titles(app)
+        assert {"办理续保", "切换筛选", "搜索单位", "导入参保名单", "刷新", "返回"} <= set(titles)
+        assert len(titles) == len(set(titles))
+
+
+def test_renewals_snapshot(snap_compare, small_demo):
+    async def board(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        pilot.app.screen.query_one(Input).cursor_blink = False
+
+    assert snap_compare(demo_app(small_demo.path), terminal_size=SIZE, run_before=board)
+
+
+def test_renewal_preview_snapshot(snap_compare, small_demo):
+    async def previewed(pilot) -> None:
+        await settle(pilot)
+        await open_record(pilot, "U0002")
+        await preview(pilot)
+        pilot.app.screen.query_one(Input).cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(demo_app(small_demo.path), terminal_size=SIZE, run_before=previewed)

@@ -1,0 +1,404 @@
+"""报案登记: the claim register (DOMAIN §2) — the list with its filters, the new-report form
+with the preliminary check shown live, the lifecycle steps and the failed-direct-pay
+follow-up. Everything the screens decide comes from ``models.claims`` (and so the rules);
+the screens parse what was typed, run the services in thread workers and show the answers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, SelectionList, Static
+
+from models.claims import (
+    ACTIONS,
+    ClaimDetail,
+    ClaimDraft,
+    ClaimFilter,
+    RegisterPage,
+    Registered,
+    check_draft,
+    claim_detail,
+    claim_register,
+    record_direct_pay_step,
+    register_claim,
+    transition_claim,
+)
+from models.errors import RuleRefused
+from rules import CHANNELS, INCIDENT_KINDS, Report, format_fen, ruleset_on
+from rules.claims import CLAIM_STATES, DIRECT_PAY_STEPS, REGISTER_FIELDS
+from tui.screens.base import SubScreen
+from tui.screens.forms import (
+    DbWork,
+    DialogField,
+    Field,
+    FormScreen,
+    MemberPicker,
+    StepDialog,
+    decision_line,
+    parse_date_field,
+    writable,
+)
+from tui.widgets import StatusLine
+
+KIND_NAMES = {"illness": "疾病", "accident": "意外"}
+#: The form field beside which a rule decision's message goes, by the decision's ``field``.
+RULE_FIELDS = {"unit": "member", "member": "member", "diagnosis": "diagnosis", "plan": "plan",
+               "shares_claimed": "shares", "reported_on": "reported-on", "reporter": "reporter",
+               "incident_date": "incident-date", "incident_kind": "incident-kind"}
+#: The reason each step asks for.
+REASON_LABELS = {"return": "打回原因", "decline": "拒付原因"}
+
+
+def plan_names(today: date) -> dict[str, str]:
+    return {code: params.name for code, params in ruleset_on(today).plans.items()}
+
+
+def report_lines(report: Report) -> str:
+    """Errors first, then warnings, then what passed: the order a clerk should read them.
+    The register fields still empty (R2.1) make one line, not one each."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    missing = [d for d in report.decisions if d.code == "R2.1.missing_field"]
+    decisions = sorted((d for d in report.decisions if d not in missing), key=lambda d: order[d.severity.value])
+    lines = [decision_line(d) for d in decisions]
+    if missing:
+        names = "、".join(REGISTER_FIELDS[d.data["field"]] for d in missing)
+        lines.insert(0, f"✗尚未填写：{names}（{missing[0].citation.short}）")
+    return "\n".join(lines)
+
+
+# --- the register -----------------------------------------------------------------------------
+
+class ClaimsScreen(DbWork, SubScreen):
+    """The claim register, newest report first; the highlighted claim's history below, and
+    the steps its state allows as keys."""
+
+    BINDINGS = [
+        Binding("n", "new", "新报案", id="claims.new"),
+        Binding("s", "step('submit')", "上报", id="claims.submit"),
+        Binding("r", "step('return')", "打回", id="claims.return"),
+        Binding("u", "step('resubmit')", "重新上报", id="claims.resubmit"),
+        Binding("j", "step('settle')", "结案给付", id="claims.settle"),
+        Binding("d", "step('decline')", "拒付", id="claims.decline"),
+        Binding("p", "direct_pay", "直赔跟进", id="claims.direct_pay"),
+        Binding("f5", "refresh", "刷新", id="claims.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "报案登记"
+        self.detail: ClaimDetail | None = None
+        self._select_after_load: int | None = None
+        self._filter_timer = None
+
+    def compose(self) -> ComposeResult:
+        today = self.app.today()
+        yield Header()
+        with Horizontal(classes="filters"):
+            yield Select([(name, code) for code, name in CLAIM_STATES.items()], prompt="全部状态", id="f-state",
+                         compact=True)
+            yield Input(placeholder="单位", id="f-unit", compact=True)
+            yield Select([(name, code) for code, name in plan_names(today).items()], prompt="全部险种", id="f-plan",
+                         compact=True)
+            yield Input(placeholder="报案起", id="f-from", compact=True)
+            yield Input(placeholder="报案止", id="f-to", compact=True)
+            yield Select([("仅逾期", "overdue"), ("直赔待办", "direct_pay")], prompt="全部", id="f-flag", compact=True)
+        table = DataTable(cursor_type="row", id="claim-table", classes="register")
+        table.add_columns("编号", "报案日期", "单位", "出险人", "险种", "诊断", "份", "状态", "提示")
+        yield table
+        detail = Static("", id="claim-detail", classes="register-detail panel")
+        detail.border_title = "报案详情"
+        yield detail
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#claim-table", DataTable).focus()
+        self.reload()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    # --- the list -------------------------------------------------------------------------
+
+    def filters(self) -> ClaimFilter | None:
+        today = self.app.today()
+        try:
+            date_from = parse_date_field(self.query_one("#f-from", Input).value, today, required=False)
+            date_to = parse_date_field(self.query_one("#f-to", Input).value, today, required=False)
+        except ValueError as bad:
+            self.query_one(StatusLine).show_error(f"筛选日期有误：{bad}")
+            return None
+        state = self.query_one("#f-state", Select).value
+        plan = self.query_one("#f-plan", Select).value
+        flag = self.query_one("#f-flag", Select).value
+        return ClaimFilter(state=None if state is Select.NULL else state,
+                           unit=self.query_one("#f-unit", Input).value.strip() or None,
+                           plan=None if plan is Select.NULL else plan, date_from=date_from, date_to=date_to,
+                           overdue_only=flag == "overdue", direct_pay_open=flag == "direct_pay")
+
+    def reload(self) -> None:
+        filters = self.filters()
+        if filters is not None:
+            self.query_one(StatusLine).show_busy("正在读取…")
+            self.run_db("register", claim_register, filters, self.app.today())
+
+    @on(Select.Changed, ".filters Select")
+    @on(Input.Changed, ".filters Input")
+    def _filter_changed(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(0.3, self.reload)
+
+    def db_register(self, page: RegisterPage) -> None:
+        table = self.query_one("#claim-table", DataTable)
+        keep = self._select_after_load
+        if keep is None and table.row_count:
+            keep = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        table.clear()
+        for row in page.rows:
+            flags = "逾期" if row.overdue is not None and row.overdue.outcome == "overdue" else ""
+            if row.direct_pay_open:
+                flags = (flags + " 直赔").strip()
+            table.add_row(str(row.id), row.report_date.isoformat(), row.unit_name[:4], row.member_name[:3], row.plan,
+                          row.diagnosis[:5], str(row.shares_claimed), row.state_name, flags, key=str(row.id))
+        self._select_after_load = None
+        status = self.query_one(StatusLine)
+        if page.truncated:
+            status.show_error(f"只显示最近 {len(page.rows)} 条，请用上方条件缩小范围")
+        elif not page.rows:
+            status.show_busy("没有符合条件的报案；按 n 登记新报案")
+            self.show_detail(None)
+        else:
+            status.clear()
+        if page.rows:
+            keys = [str(r.id) for r in page.rows]
+            table.move_cursor(row=keys.index(str(keep)) if keep is not None and str(keep) in keys else 0)
+
+    @on(DataTable.RowHighlighted, "#claim-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value is not None:
+            self.run_db("detail", claim_detail, int(event.row_key.value), self.app.today())
+
+    def db_detail(self, detail: ClaimDetail) -> None:
+        self.show_detail(detail)
+
+    def show_detail(self, detail: ClaimDetail | None) -> None:
+        self.detail = detail
+        self.refresh_bindings()
+        box = self.query_one("#claim-detail", Static)
+        if detail is None:
+            box.update("")
+            return
+        history = " → ".join(
+            f"{CLAIM_STATES[e.state]} {e.on:%m-%d}{'（' + e.note + '）' if e.note else ''}"
+            f"{' ' + format_fen(e.amount_fen) if e.amount_fen else ''}" for e in detail.events)
+        notes = [detail.overdue.message] if detail.overdue and detail.overdue.outcome == "overdue" else []
+        notes += [item.status.message for item in detail.direct_pay]
+        box.update("\n".join([
+            f"#{detail.id} {detail.member_name} {detail.id_masked} {detail.unit_name}",
+            f"{plan_names(self.app.today()).get(detail.plan, detail.plan)} {detail.shares_claimed}份 "
+            f"{detail.diagnosis}（{KIND_NAMES[detail.incident_kind]}）出险 {detail.incident_date} "
+            f"报案人 {detail.reporter} {CHANNELS.get(detail.channel, detail.channel)}",
+            history, *notes]))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "step":
+            return self.detail is not None and parameters[0] in self.detail.actions
+        if action == "direct_pay":
+            return self.detail is not None and self.detail.direct_pay_next is not None
+        return True
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_new(self) -> None:
+        if writable(self):
+            self.app.push_screen(ClaimFormScreen(), self._after_form)
+
+    def _after_form(self, claim_id: int | None) -> None:
+        if claim_id is not None:
+            self._select_after_load = claim_id
+        self.reload()
+
+    def action_step(self, action: str) -> None:
+        detail = self.detail
+        if detail is None or action not in detail.actions or not writable(self):
+            return
+        today = self.app.today()
+        name = ACTIONS[action][1]
+        fields = [DialogField("on", f"{name}日期", "date", today.isoformat())]
+        if action in REASON_LABELS:
+            fields.append(DialogField("reason", REASON_LABELS[action]))
+        if action == "settle":
+            fields.append(DialogField("amount", "互助金(元)", "yuan"))
+        intro = (f"报案 #{detail.id} {detail.member_name} {detail.plan} {detail.diagnosis}\n"
+                 f"当前：{CLAIM_STATES[detail.state]}，将记为：{name}")
+
+        def submit(values: dict) -> object:
+            return transition_claim(detail.id, action, values["on"], reason=values.get("reason"),
+                                    benefit_fen=values.get("amount"))
+
+        self.app.push_screen(StepDialog(name, intro, fields, submit, today), self._after_step)
+
+    def action_direct_pay(self) -> None:
+        detail = self.detail
+        if detail is None or detail.direct_pay_next is None or not writable(self):
+            return
+        today = self.app.today()
+        step = detail.direct_pay_next
+        fields = [DialogField("on", "日期", "date", today.isoformat())]
+        if step == "notice":
+            fields.append(DialogField("note", "失败原因", required=False))
+        if step == "corrected":
+            fields.append(DialogField("account", "更正账号"))
+        intro = f"报案 #{detail.id} {detail.member_name} 直赔失败跟进\n本步：{DIRECT_PAY_STEPS[step]}"
+
+        def submit(values: dict) -> object:
+            return record_direct_pay_step(detail.id, step, values["on"], account=values.get("account"),
+                                          note=values.get("note"))
+
+        self.app.push_screen(StepDialog(f"直赔失败：{DIRECT_PAY_STEPS[step]}", intro, fields, submit, today),
+                             self._after_step)
+
+    def _after_step(self, decision: object) -> None:
+        if decision is not None:
+            self.notify(decision.message, title="已保存")
+            self.reload()
+
+
+# --- the new-report form ----------------------------------------------------------------------
+
+class ClaimFormScreen(FormScreen):
+    """A new claim report. The preliminary check (R2.1, R2.2, R2.5) runs in a worker a
+    moment after each change and is shown on the right; Ctrl+S registers the report unless
+    the check has an error. Dismisses with the new claim's id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "报案登记 › 新报案"
+
+    def compose(self) -> ComposeResult:
+        today = self.app.today()
+        yield Header()
+        with Horizontal(classes="form-body"):
+            with VerticalScroll(classes="form-column", id="claim-form"):
+                yield MemberPicker("出险人")
+                yield Field("申报险种", Select([(n, c) for c, n in plan_names(today).items()], prompt="请选择",
+                                              id="plan", compact=True), id="plan-field")
+                yield Field("主要诊断", Input(id="diagnosis", compact=True), id="diagnosis-field")
+                yield Field("出险类型", Select([(KIND_NAMES[k], k) for k in INCIDENT_KINDS], allow_blank=False,
+                                              id="incident-kind", compact=True), id="incident-kind-field")
+                yield Field("出险日期", Input(placeholder="2026-11-23 或 今天", id="incident-date", compact=True),
+                            id="incident-date-field")
+                yield Field("申报份数", Input(id="shares", restrict=r"\d*", compact=True), id="shares-field")
+                yield Field("报案日期", Input(today.isoformat(), id="reported-on", compact=True), id="reported-on-field")
+                yield Field("报案人", Input(id="reporter", compact=True), id="reporter-field")
+                yield Field("申报渠道", Select([(n, c) for c, n in CHANNELS.items()], value="paper", allow_blank=False,
+                                              id="channel", compact=True), id="channel-field")
+                yield Label("已收申报资料（空格勾选）", classes="form-label-wide")
+                yield SelectionList(id="materials", compact=True)
+            with VerticalScroll(classes="checks panel", id="claim-checks") as checks:
+                checks.border_title = "初步审核"
+                yield Static("选择出险人和险种后，这里显示初步审核结果", id="checks-text")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#member-query", Input).focus()
+        self.mark_clean()
+
+    # --- reading the form -----------------------------------------------------------------
+
+    def snapshot(self) -> tuple:
+        values = [self.query_one(MemberPicker).member_id]
+        values += [self.query_one(f"#{name}", Input).value
+                   for name in ("diagnosis", "incident-date", "shares", "reported-on", "reporter")]
+        values += [self.query_one(f"#{name}", Select).value for name in ("plan", "incident-kind", "channel")]
+        values.append(tuple(sorted(self.query_one("#materials", SelectionList).selected)))
+        return tuple(values)
+
+    def draft(self) -> tuple[ClaimDraft, dict[str, str]]:
+        """The draft as typed, and the fields that cannot be read (by field id)."""
+        today = self.app.today()
+        problems: dict[str, str] = {}
+
+        def text(name: str) -> str:
+            return self.query_one(f"#{name}", Input).value.strip()
+
+        def day(name: str) -> date | None:
+            try:
+                return parse_date_field(text(name), today, required=False)
+            except ValueError as bad:
+                problems[name] = str(bad)
+                return None
+
+        shares = int(text("shares")) if text("shares") else None
+        plan = self.query_one("#plan", Select).value
+        draft = ClaimDraft(
+            member_id=self.query_one(MemberPicker).member_id, plan=None if plan is Select.NULL else plan,
+            diagnosis=text("diagnosis") or None, incident_kind=self.query_one("#incident-kind", Select).value,
+            incident_date=day("incident-date"), shares_claimed=shares, reported_on=day("reported-on"),
+            reporter=text("reporter") or None, channel=self.query_one("#channel", Select).value,
+            materials=frozenset(self.query_one("#materials", SelectionList).selected))
+        return draft, problems
+
+    def show_field_errors(self, problems: dict[str, str]) -> None:
+        for name in ("member", "plan", "diagnosis", "incident-kind", "incident-date", "shares", "reported-on",
+                     "reporter"):
+            self.field(name).set_error(problems.get(name))
+
+    # --- live check -----------------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    @on(MemberPicker.Chosen)
+    def _changed(self) -> None:
+        self.schedule_check()
+
+    @on(Select.Changed, "#plan")
+    def _plan_changed(self, event: Select.Changed) -> None:
+        materials = self.query_one("#materials", SelectionList)
+        materials.clear_options()
+        params = None if event.value is Select.NULL else ruleset_on(self.app.today()).plan(event.value)
+        if params is not None:
+            materials.add_options([(m, m) for m in params.required_materials])
+
+    def live_check(self) -> None:
+        draft, problems = self.draft()
+        self.show_field_errors(problems)
+        self.run_db("checked", check_draft, draft, self.app.today())
+
+    def db_checked(self, report: Report) -> None:
+        self.query_one("#checks-text", Static).update(report_lines(report))
+
+    # --- saving ---------------------------------------------------------------------------
+
+    def save(self) -> None:
+        draft, problems = self.draft()
+        self.show_field_errors(problems)
+        if problems:
+            self.query_one(StatusLine).show_error("请先改正标出的字段")
+            return
+        self.query_one(StatusLine).show_busy("正在保存…")
+        self.run_db("saved", register_claim, draft, self.app.today())
+
+    def db_saved(self, registered: Registered) -> None:
+        warnings = len(registered.report.warnings)
+        self.mark_clean()
+        self.notify(f"已登记报案 #{registered.claim_id}" + (f"，有 {warnings} 条提示请跟进" if warnings else ""),
+                    title="已保存")
+        self.dismiss(registered.claim_id)
+
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        if tag == "saved" and isinstance(error, RuleRefused):
+            self.show_field_errors({RULE_FIELDS[d.data["field"]]: d.message for d in error.decisions
+                                    if d.data.get("field") in RULE_FIELDS})
+            self.query_one("#checks-text", Static).update("\n".join(decision_line(d) for d in error.decisions))
+            self.query_one(StatusLine).show_error("未保存：初步审核有错误，见右侧")
+            return
+        super().db_failed(tag, error)

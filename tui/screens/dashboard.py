@@ -1,0 +1,206 @@
+"""待办: what needs doing today, one line per item, Enter opens what handles it.
+
+The list is read by ``models.dashboard.read_dashboard`` in a thread worker each time the
+screen comes to the front (the clerk has just dealt with something, or the date moved on).
+Every line's reason and source article is shown under the list for the highlighted item,
+so the list itself stays one line per item at 80 columns.
+
+Where Enter leads: a renewal to its row on 续保跟踪; claims and failed direct pay to 报案登记,
+disbursements and budget lines to 互助互济, handovers to 交接记录, the monthly bundle and
+office notices to 同步 (those screens open as the menu opens them); ``m`` opens the member an
+item concerns. Business-system logins and the self-assessment have no screen here: they are
+done outside this program, so their line only says what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from models.dashboard import DISBURSEMENT_WAITING, Dashboard, RenewalRow, TodoItem, read_dashboard
+from rules import format_fen
+from tui.screens.base import SubScreen
+from tui.screens.lookup import MemberScreen
+from tui.screens.renewals import RenewalsScreen, window_text
+from tui.widgets import StatusLine
+from tui.widgets.fit import fit
+from tui.workers import db_connection, error_text
+
+#: Cells for an item's status tag at the start of its line.
+TAG_CELLS = 8
+
+
+@dataclass(frozen=True)
+class Line:
+    """What one selectable line of the list stands for."""
+
+    message: str
+    citation: str = ""
+    target: str | None = None  # a menu entry name, or "renewal_row" for RenewalsScreen(select=ref)
+    member_id: int | None = None
+    ref: str = ""
+
+
+def renewal_line(row: RenewalRow) -> tuple[str, Line]:
+    text = f"{fit(row.status_name, TAG_CELLS)}{row.unit_code} {fit(row.unit_name, 20)} {fit(row.plan_name, 8)} " \
+           f"{window_text(row)}"
+    message = f"若今天办理：{row.message}"
+    return text, Line(message, row.citation, "renewal_row", ref=row.key)
+
+
+def item_line(item: TodoItem, tag: str) -> tuple[str, Line]:
+    return f"{fit(tag, TAG_CELLS)}{item.title}", Line(item.message, item.citation, item.target, item.member_id,
+                                                     item.ref)
+
+
+def sections(board: Dashboard) -> list[tuple[str, list[tuple[str, Line]]]]:
+    """The list's sections in the order clerks work through them: heading, then lines."""
+    tags = {"overdue": "已超期", "due": "待上报", "warn": "将超期", "registered": "未上报", "returned": "未重报"}
+    out: list[tuple[str, list[tuple[str, Line]]]] = [
+        (f"续保 {len(board.renewals)}", [renewal_line(row) for row in board.renewals]),
+        (f"报案超期 {len(board.claims)}", [item_line(i, tags[i.status]) for i in board.claims]),
+        (f"直赔失败未签字 {len(board.direct_pay)}", [item_line(i, "未签字") for i in board.direct_pay]),
+        (f"互助互济待办 {len(board.disbursements)}",
+         [item_line(i, DISBURSEMENT_WAITING[i.status]) for i in board.disbursements]),
+        (f"交接未上报 {len(board.handovers)}", [item_line(i, tags[i.status]) for i in board.handovers]),
+        (f"业务系统登录 {len(board.logins)}", [item_line(i, tags[i.status]) for i in board.logins]),
+    ]
+    if board.notices:
+        out.append((f"办事处通知 {len(board.notices)}", [item_line(i, "通知") for i in board.notices]))
+    budget = []
+    for use in board.budget:
+        tag = "超支" if use.status != "within_budget" else f"{use.percent}%"
+        text = f"{fit(tag, TAG_CELLS)}{fit(use.name, 14)} 已用 {format_fen(use.used_fen)} / {format_fen(use.approved_fen)}"
+        budget.append((text, Line(use.message, use.citation, "welfare")))
+    out.append((f"{board.today.year}年预算执行", budget))
+    if board.bundle is not None:
+        tag = "可发送" if board.bundle.ready else "未到期"
+        out.append(("月度数据包", [(f"{fit(tag, TAG_CELLS)}{board.bundle.message}",
+                                    Line(board.bundle.message, "《代办处管理办法》(000) 第十七条9", "sync"))]))
+    if board.selfassessment is not None:
+        out.append(("年度自审", [item_line(board.selfassessment, "进行中")]))
+    return out
+
+
+class DashboardScreen(SubScreen):
+    """The to-do list with the highlighted item's reason under it."""
+
+    BINDINGS = [
+        Binding("m", "open_member", "查看会员", id="todo.member"),
+        Binding("f5", "refresh", "刷新", id="todo.refresh"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, board: Dashboard | None, error: str | None = None) -> None:
+            super().__init__()
+            self.board = board
+            self.error = error
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "待办"
+        self._lines: dict[str, Line] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield OptionList(id="todo-list")
+        yield Static(id="todo-detail")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#todo-list", OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.query_one(StatusLine).show_busy("正在读取…")
+        self.load(self.app.today())
+
+    @work(thread=True, exclusive=True, group="todo", exit_on_error=False)
+    def load(self, today: date) -> None:
+        try:
+            with db_connection():
+                board = read_dashboard(today)
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(self.Loaded(None, error_text(exc)))
+            return
+        self.post_message(self.Loaded(board))
+
+    def on_dashboard_screen_loaded(self, message: Loaded) -> None:
+        status = self.query_one(StatusLine)
+        if message.error:
+            status.show_error(f"读取失败：{message.error}")
+            return
+        board = message.board
+        todo = self.query_one("#todo-list", OptionList)
+        highlighted = todo.highlighted_option.id if todo.highlighted_option else None
+        todo.clear_options()
+        self._lines = {}
+        for heading, lines in sections(board):
+            todo.add_option(Option(Text(heading + ("" if lines else "  无"), style="bold underline"),
+                                   disabled=True))
+            for number, (text, line) in enumerate(lines):
+                option_id = f"{heading.split(' ')[0]}#{number}"
+                self._lines[option_id] = line
+                todo.add_option(Option(Text(text, no_wrap=True, overflow="ellipsis"), id=option_id))
+        open_items = sum(board.counts().values())
+        status.update(f"{board.today} 共 {open_items} 项待办；回车打开，m 查看会员，F5 刷新")
+        status.set_classes("")
+        ids = list(self._lines)
+        if highlighted in self._lines:
+            todo.highlighted = todo.get_option_index(highlighted)
+        elif ids:
+            todo.highlighted = todo.get_option_index(ids[0])
+        self._show_detail()
+
+    def _current(self) -> Line | None:
+        option = self.query_one("#todo-list", OptionList).highlighted_option
+        return self._lines.get(option.id) if option is not None and option.id else None
+
+    @on(OptionList.OptionHighlighted, "#todo-list")
+    def _show_detail(self) -> None:
+        self.refresh_bindings()  # 查看会员 only for items about a member
+        line = self._current()
+        detail = self.query_one("#todo-detail", Static)
+        if line is None:
+            detail.update("")
+            return
+        text = Text(line.message)
+        if line.citation:
+            text.append(f"\n依据 {line.citation}", style="dim")
+        detail.update(text)
+
+    @on(OptionList.OptionSelected, "#todo-list")
+    def _open(self) -> None:
+        line = self._current()
+        if line is None:
+            return
+        if line.target == "renewal_row":
+            self.app.push_screen(RenewalsScreen(select=line.ref))
+        elif line.target:
+            self.app.open_menu_entry(line.target)
+        elif line.member_id is not None:
+            self.action_open_member()
+        else:
+            self.query_one(StatusLine).show_error("此项在业务系统或线下办理，本程序中没有对应页面")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_member":
+            line = self._current()
+            return line is not None and line.member_id is not None
+        return True
+
+    def action_open_member(self) -> None:
+        line = self._current()
+        if line is not None and line.member_id is not None:
+            self.app.push_screen(MemberScreen(line.member_id))

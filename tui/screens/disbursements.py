@@ -1,0 +1,396 @@
+"""互助互济: welfare disbursements (DOMAIN §3) — the register of a period, the entry form
+with the member's remaining allowance, the caps, the payment-method rule and the budget
+line's remainder shown as the clerk types, and the steps entered → approved (by another
+user who is a supervisor) → paid → receipt signed. Decisions are ``models.disbursements``'s
+(and so the rules'); refusals are shown with their article.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from models.disbursements import (
+    RELATIONS,
+    STATE_NAMES,
+    BudgetChoice,
+    DisbursementDraft,
+    Entered,
+    Preview,
+    RegisterPage,
+    RegisterRow,
+    approve_disbursement,
+    budget_lines,
+    disbursement_register,
+    enter_disbursement,
+    pay_disbursement,
+    preview,
+    sign_receipt,
+)
+from models.errors import HuzhuError, RuleRefused
+from models.money import parse_yuan
+from rules import format_fen, ruleset_on
+from rules.disbursements import CATEGORIES, METHODS
+from tui.screens.base import SubScreen
+from tui.screens.forms import (
+    DbWork,
+    DialogField,
+    Field,
+    FormScreen,
+    MemberPicker,
+    StepDialog,
+    decision_line,
+    parse_date_field,
+    writable,
+)
+from tui.widgets import StatusLine
+
+#: The step each register state allows next: action, key word and the dialog's title.
+NEXT_STEP = {"entered": "approve", "approved": "pay", "paid": "sign"}
+STEP_NAMES = {"approve": "审批", "pay": "发放", "sign": "签收"}
+#: The form field beside which a refusal goes, by reason-code prefix.
+CODE_FIELDS = (("R3.cap", "amount"), ("R3.amount", "amount"), ("R3.4", "budget"), ("R3.2.cash", "cash-reason"),
+               ("R3.2", "method"), ("R3.3", "note"), ("R3.education.excluded", "student-kind"),
+               ("R3.education", "beneficiary"), ("R3.fee_subsidy", "scheme-ref"))
+
+
+def field_for(code: str) -> str | None:
+    return next((name for prefix, name in CODE_FIELDS if code.startswith(prefix)), None)
+
+
+# --- the register -----------------------------------------------------------------------------
+
+class DisbursementsScreen(DbWork, SubScreen):
+    """The disbursement register (附件1) of a period with its total; the highlighted row's
+    details below, and the next step its state allows."""
+
+    BINDINGS = [
+        Binding("n", "new", "新增支出", id="welfare.new"),
+        Binding("a", "step('approve')", "审批", id="welfare.approve"),
+        Binding("p", "step('pay')", "发放", id="welfare.pay"),
+        Binding("g", "step('sign')", "签收", id="welfare.sign"),
+        Binding("f5", "refresh", "刷新", id="welfare.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "互助互济"
+        self.rows: dict[int, RegisterRow] = {}
+        self.current: RegisterRow | None = None
+        self._select_after_load: int | None = None
+        self._filter_timer = None
+
+    def compose(self) -> ComposeResult:
+        today = self.app.today()
+        yield Header()
+        with Horizontal(classes="filters"):
+            yield Input(date(today.year, 1, 1).isoformat(), placeholder="起始日期", id="f-from", compact=True)
+            yield Input(today.isoformat(), placeholder="截止日期", id="f-to", compact=True)
+            yield Select([(name, code) for code, name in STATE_NAMES.items()], prompt="全部状态", id="f-state",
+                         compact=True)
+            yield Select([(name, code) for code, name in CATEGORIES.items()], prompt="全部类别", id="f-category",
+                         compact=True)
+        table = DataTable(cursor_type="row", id="welfare-table", classes="register")
+        table.add_columns("编号", "日期", "受益人", "类别", "金额", "方式", "状态", "录入", "审批")
+        yield table
+        detail = Static("", id="welfare-detail", classes="register-detail panel")
+        detail.border_title = "支出详情"
+        yield detail
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#welfare-table", DataTable).focus()
+        self.reload()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        today = self.app.today()
+        try:
+            date_from = parse_date_field(self.query_one("#f-from", Input).value, today)
+            date_to = parse_date_field(self.query_one("#f-to", Input).value, today)
+        except ValueError as bad:
+            self.query_one(StatusLine).show_error(f"期间有误：{bad}")
+            return
+        state = self.query_one("#f-state", Select).value
+        category = self.query_one("#f-category", Select).value
+        self.query_one(StatusLine).show_busy("正在读取…")
+        self.run_db("register", disbursement_register, date_from, date_to,
+                    state=None if state is Select.NULL else state,
+                    category=None if category is Select.NULL else category)
+
+    @on(Select.Changed, ".filters Select")
+    @on(Input.Changed, ".filters Input")
+    def _filter_changed(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(0.3, self.reload)
+
+    def db_register(self, page: RegisterPage) -> None:
+        table = self.query_one("#welfare-table", DataTable)
+        keep = self._select_after_load or (self.current.id if self.current else None)
+        table.clear()
+        self.rows = {row.id: row for row in page.rows}
+        for row in page.rows:
+            table.add_row(str(row.id), row.on.isoformat(), row.beneficiary[:6], CATEGORIES[row.category][:6],
+                          format_fen(row.amount_fen), METHODS.get(row.method, row.method)[:4], row.state_name,
+                          row.entered_by, row.approved_by or "", key=str(row.id))
+        self._select_after_load = None
+        summary = f"共 {page.count} 笔，合计 {format_fen(page.total_fen)}（不含作废）"
+        status = self.query_one(StatusLine)
+        if page.truncated:
+            status.show_error(f"{summary}；只列出前 {len(page.rows)} 笔，请缩短期间")
+        else:
+            status.clear()
+            status.update(summary)
+        if page.rows:
+            keys = list(self.rows)
+            table.move_cursor(row=keys.index(keep) if keep in self.rows else len(keys) - 1)
+        else:
+            self.show_row(None)
+
+    @on(DataTable.RowHighlighted, "#welfare-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value is not None:
+            self.show_row(self.rows.get(int(event.row_key.value)))
+
+    def show_row(self, row: RegisterRow | None) -> None:
+        self.current = row
+        self.refresh_bindings()
+        box = self.query_one("#welfare-detail", Static)
+        if row is None:
+            box.update("")
+            return
+        pay = METHODS.get(row.method, row.method)
+        if row.account_masked:
+            pay += f" {row.account_masked}"
+        if row.transfer_ref:
+            pay += f" 凭证 {row.transfer_ref}"
+        box.update("\n".join([
+            f"#{row.id} {row.on} {CATEGORIES[row.category]} {format_fen(row.amount_fen)} "
+            f"会员 {row.member_name}（{row.unit_name}）受益人 {row.beneficiary}（{RELATIONS.get(row.relation, '')}）",
+            f"情况说明：{row.reason}",
+            f"{pay}；发放 {row.paid_on or '—'}；签收 {row.signed_on or '—'} {row.receipt_no or ''}".rstrip()]))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "step":
+            return self.current is not None and NEXT_STEP.get(self.current.state) == parameters[0]
+        return True
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_new(self) -> None:
+        if writable(self):
+            self.app.push_screen(DisbursementFormScreen(), self._after_form)
+
+    def _after_form(self, disbursement_id: int | None) -> None:
+        if disbursement_id is not None:
+            self._select_after_load = disbursement_id
+        self.reload()
+
+    def action_step(self, step: str) -> None:
+        row = self.current
+        if row is None or NEXT_STEP.get(row.state) != step or not writable(self):
+            return
+        today = self.app.today()
+        fields = [DialogField("on", f"{STEP_NAMES[step]}日期", "date", today.isoformat())]
+        if step == "pay" and row.method == "transfer":
+            fields.append(DialogField("transfer_ref", "转账凭证号"))
+        if step == "pay" and row.method == "cash":
+            fields.append(DialogField("cash_signed", "受益会员已当场签字", "check", required=False))
+        if step in ("pay", "sign"):
+            fields.append(DialogField("receipt_no", "签收单号", default=row.receipt_no or "", required=step == "sign"))
+        intro = (f"#{row.id} {row.beneficiary} {CATEGORIES[row.category]} {format_fen(row.amount_fen)} "
+                 f"{METHODS.get(row.method, row.method)}\n录入人 {row.entered_by}，当前：{row.state_name}")
+        submit = {
+            "approve": lambda v: approve_disbursement(row.id, v["on"]),
+            "pay": lambda v: pay_disbursement(row.id, v["on"], transfer_ref=v.get("transfer_ref"),
+                                              receipt_no=v.get("receipt_no"),
+                                              cash_receipt_signed=bool(v.get("cash_signed"))),
+            "sign": lambda v: sign_receipt(row.id, v["on"], receipt_no=v.get("receipt_no")),
+        }[step]
+        self.app.push_screen(StepDialog(STEP_NAMES[step], intro, fields, submit, today), self._after_step)
+
+    def _after_step(self, decision: object) -> None:
+        if decision is not None:
+            self.notify(decision.message, title="已保存")
+            self.reload()
+
+
+# --- the entry form ---------------------------------------------------------------------------
+
+class DisbursementFormScreen(FormScreen):
+    """A new disbursement. As the clerk types, the right panel shows what the rules allow:
+    the remaining allowance this year and the per-occasion cap, the payment-method rule and
+    the budget line's remainder; Ctrl+S enters it unless a rule refuses (with its article).
+    Dismisses with the new disbursement's id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "互助互济 › 新增支出"
+
+    def compose(self) -> ComposeResult:
+        today = self.app.today()
+        excluded = ruleset_on(today)["education_aid_excluded_student_kinds"]
+        yield Header()
+        with Horizontal(classes="form-body"):
+            with VerticalScroll(classes="form-column", id="welfare-form"):
+                yield MemberPicker("会员")
+                yield Field("支出类别", Select([(n, c) for c, n in CATEGORIES.items()], prompt="请选择",
+                                              id="category", compact=True), id="category-field")
+                yield Field("日期", Input(today.isoformat(), id="on", compact=True), id="on-field")
+                yield Field("金额(元)", Input(id="amount", compact=True), id="amount-field")
+                yield Field("发放方式", Select([(n, c) for c, n in METHODS.items()], value="transfer",
+                                              allow_blank=False, id="method", compact=True), id="method-field")
+                yield Field("受益人", Input(placeholder="默认会员本人；助学金填学生", id="beneficiary", compact=True),
+                            id="beneficiary-field")
+                yield Field("关系", Select([(n, c) for c, n in RELATIONS.items()], value="self", allow_blank=False,
+                                          id="relation", compact=True), id="relation-field")
+                yield Field("情况说明", Input(id="note", compact=True), id="note-field")
+                yield Field("现金理由", Input(placeholder="现金发放时填写", id="cash-reason", compact=True),
+                            id="cash-reason-field")
+                yield Field("学生类别", Select([("普通在校生", "ordinary"), *((n, c) for c, n in excluded.items())],
+                                              value="ordinary", allow_blank=False, id="student-kind", compact=True),
+                            id="student-kind-field")
+                yield Field("方案文号", Input(placeholder="会费补助方案的批准文号", id="scheme-ref", compact=True),
+                            id="scheme-ref-field")
+                yield Field("预算科目", Select([], prompt="读取中…", id="budget", compact=True), id="budget-field")
+            with VerticalScroll(classes="checks panel", id="welfare-checks") as checks:
+                checks.border_title = "标准与额度"
+                yield Static("选择会员和类别后，这里显示本年剩余额度、发放方式和预算余额", id="checks-text")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#member-query", Input).focus()
+        self._show_optional_fields()
+        self.mark_clean()
+        self.run_db("budgets", budget_lines, self.app.today().year)
+
+    def db_budgets(self, lines: list[BudgetChoice]) -> None:
+        budget = self.query_one("#budget", Select)
+        budget.set_options([(f"{b.name} 余 {format_fen(b.approved_fen - b.committed_fen)}", b.id) for b in lines])
+        welfare = next((b.id for b in lines if b.code == "welfare"), None)
+        if welfare is not None:
+            budget.value = welfare
+        if not lines:
+            self.field("budget").set_error(f"{self.app.today().year} 年没有预算科目：无预算不得支出")
+        self.mark_clean()
+
+    # --- reading the form -----------------------------------------------------------------
+
+    def snapshot(self) -> tuple:
+        values = [self.query_one(MemberPicker).member_id]
+        values += [self.query_one(f"#{n}", Input).value for n in ("on", "amount", "beneficiary", "note", "cash-reason",
+                                                                   "scheme-ref")]
+        values += [self.query_one(f"#{n}", Select).value for n in ("category", "method", "relation", "student-kind")]
+        return tuple(values)
+
+    def draft(self) -> tuple[DisbursementDraft, dict[str, str]]:
+        """The draft as typed, and the fields that cannot be read (by field id)."""
+        problems: dict[str, str] = {}
+
+        def text(name: str) -> str:
+            return self.query_one(f"#{name}", Input).value.strip()
+
+        def choice(name: str):
+            value = self.query_one(f"#{name}", Select).value
+            return None if value is Select.NULL else value
+
+        on_day = None
+        try:
+            on_day = parse_date_field(text("on"), self.app.today(), required=False)
+        except ValueError as bad:
+            problems["on"] = str(bad)
+        amount = None
+        if text("amount"):
+            try:
+                amount = parse_yuan(text("amount"))
+            except HuzhuError as bad:
+                problems["amount"] = bad.message_zh
+        kind = choice("student-kind")
+        draft = DisbursementDraft(
+            member_id=self.query_one(MemberPicker).member_id, category=choice("category"), on=on_day,
+            amount_fen=amount, method=choice("method"), note=text("note"), beneficiary=text("beneficiary") or None,
+            relation=choice("relation"), cash_reason=text("cash-reason") or None,
+            student_kind=None if kind == "ordinary" else kind, scheme_ref=text("scheme-ref") or None,
+            budget_line_id=choice("budget"))
+        return draft, problems
+
+    def show_field_errors(self, problems: dict[str, str]) -> None:
+        for name in ("member", "category", "on", "amount", "method", "beneficiary", "note", "cash-reason",
+                     "student-kind", "scheme-ref", "budget"):
+            self.field(name).set_error(problems.get(name))
+
+    def _show_optional_fields(self) -> None:
+        """Cash reason, student kind and scheme reference only where they apply."""
+        draft, _ = self.draft()
+        self.field("cash-reason").display = draft.method == "cash"
+        self.field("student-kind").display = draft.category == "education_aid"
+        self.field("scheme-ref").display = draft.category == "fee_subsidy"
+
+    # --- live figures ---------------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(MemberPicker.Chosen)
+    def _changed(self) -> None:
+        self._show_optional_fields()
+        self.schedule_check()
+
+    def live_check(self) -> None:
+        draft, problems = self.draft()
+        self.show_field_errors(problems)
+        self.run_db("previewed", preview, draft)
+
+    def db_previewed(self, shown: Preview) -> None:
+        lines = []
+        if shown.allowance is not None:
+            lines.append(f"额度：{shown.allowance.message}（{shown.allowance.citation.short}）")
+        lines.append(f"发放方式：{shown.method_rule}")
+        if shown.account_masked:
+            lines.append(f"会员账户：{shown.account_masked}")
+        if shown.budget is not None:
+            lines.append(f"预算：{shown.budget.message}")
+        if shown.report is not None:
+            lines.append("")
+            lines += [decision_line(d) for d in shown.report.decisions if d.severity.value != "info"]
+            if shown.report.ok:
+                lines.append("✓符合标准，可保存")
+        self.query_one("#checks-text", Static).update("\n".join(lines))
+
+    # --- saving ---------------------------------------------------------------------------
+
+    def save(self) -> None:
+        draft, problems = self.draft()
+        self.show_field_errors(problems)
+        if problems:
+            self.query_one(StatusLine).show_error("请先改正标出的字段")
+            return
+        self.query_one(StatusLine).show_busy("正在保存…")
+        self.run_db("saved", enter_disbursement, draft)
+
+    def db_saved(self, entered: Entered) -> None:
+        self.mark_clean()
+        self.notify(f"已录入支出 #{entered.disbursement_id}，待主管审批", title="已保存")
+        self.dismiss(entered.disbursement_id)
+
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        if tag == "saved" and isinstance(error, RuleRefused):
+            problems: dict[str, str] = {}
+            for d in error.decisions:
+                name = field_for(d.code)
+                if name:
+                    problems.setdefault(name, f"{d.message}（{d.citation}）")
+            self.show_field_errors(problems)
+            self.query_one("#checks-text", Static).update("\n".join(decision_line(d) for d in error.decisions))
+            self.query_one(StatusLine).show_error("未保存：不符合支出标准，见标出的字段")
+            return
+        super().db_failed(tag, error)

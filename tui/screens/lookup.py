@@ -1,0 +1,280 @@
+"""会员查询: find a member as you type, then open their record.
+
+The search runs ``models.lookup.lookup`` in a thread worker a moment after the last key
+(typing a name should not fire one query per character), and only the newest search's
+answer is shown: an older one that finishes late is dropped. ID numbers are masked in the
+list and the record. The record (``MemberScreen``) is also opened straight from the 待办
+list for the member an item concerns.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from models.lookup import LookupResult, lookup
+from models.member_detail import MemberDetail, member_detail
+from rules import format_fen
+from tui.commands.enrolment import STATUS_ZH
+from tui.screens.base import SubScreen
+from tui.widgets import StatusLine
+from tui.widgets.fit import fit
+from tui.workers import db_connection, error_text
+
+#: Seconds after the last key before the search runs.
+DEBOUNCE_SECONDS = 0.25
+RESULT_LIMIT = 20
+KIND_ZH = {"id": "身份证号", "id_suffix": "身份证号后几位", "initials": "拼音首字母", "name": "姓名"}
+
+
+def status_summary(plans) -> str:
+    """Each plan's status in a few characters, for the results list."""
+    parts = []
+    for plan in plans:
+        text = STATUS_ZH.get(plan.status, plan.status)
+        if plan.status == "observation" and plan.days_left is not None:
+            text += f"余{plan.days_left}天"
+        parts.append(f"{plan.plan_name}:{text}")
+    return "  ".join(parts)
+
+
+class LookupScreen(SubScreen):
+    """The search field over a list of matches; Enter on a match opens the member's record."""
+
+    BINDINGS = [Binding("slash", "focus_search", "输入查询", id="lookup.search")]
+
+    class Found(Message):
+        def __init__(self, result: LookupResult) -> None:
+            super().__init__()
+            self.result = result
+
+    class Failed(Message):
+        def __init__(self, query: str, text: str) -> None:
+            super().__init__()
+            self.query = query
+            self.text = text
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "会员查询"
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="身份证号、后4位以上、姓名或拼音首字母（如 zs）", id="lookup-query")
+        yield StatusLine("输入后自动查询；回车或 ↓ 进入结果，再按回车查看会员", id="status")
+        yield OptionList(id="lookup-results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lookup-query", Input).focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#lookup-query", Input).focus()
+
+    @on(Input.Changed, "#lookup-query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
+
+    @on(Input.Submitted, "#lookup-query")
+    def _query_submitted(self) -> None:
+        results = self.query_one("#lookup-results", OptionList)
+        if results.option_count:
+            results.highlighted = results.highlighted or 0
+            results.focus()
+
+    def key_down(self) -> None:
+        """↓ in the search field moves into the results (the field has no use for it)."""
+        if isinstance(self.focused, Input):
+            self._query_submitted()
+
+    def _search_now(self) -> None:
+        self._timer = None
+        query = self.query_one("#lookup-query", Input).value.strip()
+        if not query:
+            self.query_one("#lookup-results", OptionList).clear_options()
+            self.query_one(StatusLine).clear()
+            return
+        self.query_one(StatusLine).show_busy("正在查询…")
+        self.search(query, self.app.today())
+
+    @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
+    def search(self, query: str, today: date) -> None:
+        try:
+            with db_connection():
+                result = lookup(query, today, limit=RESULT_LIMIT)
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(self.Failed(query, error_text(exc)))
+            return
+        self.post_message(self.Found(result))
+
+    def _is_current(self, query: str) -> bool:
+        return query == self.query_one("#lookup-query", Input).value.strip()
+
+    def on_lookup_screen_found(self, message: Found) -> None:
+        result = message.result
+        if not self._is_current(result.query):
+            return  # a newer search is on its way
+        results = self.query_one("#lookup-results", OptionList)
+        results.clear_options()
+        for member in result.members:
+            line = Text.assemble((fit(member.name, 8), "bold"), " ", member.id_masked, " ",
+                                 fit(f"{member.unit_code} {member.unit_name}", 40))
+            results.add_option(Option(Text.assemble(line, "\n  ", (status_summary(member.plans), "dim")),
+                                      id=str(member.member_id)))
+        status = self.query_one(StatusLine)
+        kind = KIND_ZH.get(result.kind, result.kind)
+        if not result.members:
+            status.show_error(f"按{kind}没有找到“{result.query}”")
+        elif result.truncated:
+            status.update(f"按{kind}查询：仅显示前 {len(result.members)} 位，请输入更完整的条件")
+            status.set_classes("")
+        else:
+            status.update(f"按{kind}查询：{len(result.members)} 位，回车查看")
+            status.set_classes("")
+
+    def on_lookup_screen_failed(self, message: Failed) -> None:
+        if self._is_current(message.query):
+            self.query_one(StatusLine).show_error(f"查询失败：{message.text}")
+
+    @on(OptionList.OptionSelected, "#lookup-results")
+    def _member_selected(self, event: OptionList.OptionSelected) -> None:
+        self.app.push_screen(MemberScreen(int(event.option.id)))
+
+
+class MemberScreen(SubScreen):
+    """One member's record: status per plan with its reason and source, coverage history,
+    claims and disbursements. Read in a worker each time it comes to the front."""
+
+    BINDINGS = [Binding("f5", "refresh", "刷新", id="member.refresh")]
+
+    class Loaded(Message):
+        def __init__(self, detail: MemberDetail | None) -> None:
+            super().__init__()
+            self.detail = detail
+
+    class Failed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__()
+        self.member_id = member_id
+        self.sub_title = "会员信息"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="member-body"):
+            yield StatusLine(id="status")
+            yield Static(id="member-head")
+            yield Static(id="member-plans")
+            yield Static(id="member-reasons")
+            yield Static(id="member-coverage")
+            yield Static(id="member-claims")
+            yield Static(id="member-disbursements")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#member-body").focus()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.query_one(StatusLine).show_busy("正在读取…")
+        self.load(self.app.today())
+
+    @work(thread=True, exclusive=True, group="member", exit_on_error=False)
+    def load(self, today: date) -> None:
+        try:
+            with db_connection():
+                detail = member_detail(self.member_id, today)
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(self.Failed(error_text(exc)))
+            return
+        self.post_message(self.Loaded(detail))
+
+    def on_member_screen_failed(self, message: Failed) -> None:
+        self.query_one(StatusLine).show_error(f"读取失败：{message.text}")
+
+    def on_member_screen_loaded(self, message: Loaded) -> None:
+        detail = message.detail
+        status = self.query_one(StatusLine)
+        if detail is None:
+            status.show_error("该会员已不在数据库中")
+            return
+        status.clear()
+        status.display = False
+        m = detail.member
+        retired = f"  退休 {m.retirement_date}" if m.retirement_date else ""
+        sex = {"M": "男", "F": "女"}.get(m.sex, m.sex)
+        self.query_one("#member-head", Static).update(Text.assemble(
+            (m.name, "bold"), f"  {m.id_masked}  {sex}{retired}\n", f"单位 {m.unit_code} {m.unit_name}"))
+        self.query_one("#member-plans", Static).update(self._plans_table(detail))
+        reasons = Text()
+        for plan in m.plans:
+            reasons.append(f"{plan.plan_name}：", style="bold")
+            reasons.append(f"{plan.message}\n")
+            reasons.append(f"  依据 {plan.citation}（规则集 {plan.ruleset}）\n", style="dim")
+        reasons.rstrip()
+        self.query_one("#member-reasons", Static).update(reasons)
+        self.query_one("#member-coverage", Static).update(self._coverage_table(detail))
+        self.query_one("#member-claims", Static).update(self._claims_table(detail))
+        self.query_one("#member-disbursements", Static).update(self._disbursements_table(detail))
+
+    @staticmethod
+    def _table(title: str, *columns: str) -> Table:
+        table = Table(title=title, title_justify="left", title_style="bold", box=None, padding=(0, 1),
+                      show_edge=False, header_style="bold")
+        for column in columns:
+            table.add_column(column, no_wrap=True)
+        return table
+
+    def _plans_table(self, detail: MemberDetail) -> Table:
+        table = self._table("保障状态", "险种", "状态", "持有", "可赔", "观察期止", "剩余")
+        for plan in detail.member.plans:
+            covered = plan.status in ("observation", "covered", "retired_pending_exit")
+            table.add_row(plan.plan_name, STATUS_ZH.get(plan.status, plan.status),
+                          str(plan.held) if covered else "-", str(plan.payable) if covered else "-",
+                          plan.observation_end or "-", f"{plan.days_left}天" if plan.days_left is not None else "-")
+        return table
+
+    def _coverage_table(self, detail: MemberDetail) -> Table | Text:
+        if not detail.coverage:
+            return Text("参保记录：无", style="bold")
+        table = self._table("参保记录", "险种", "单位", "保单期", "份数", "保障起", "观察期止", "办理")
+        for row in detail.coverage:
+            table.add_row(row.plan_name, row.unit_code, f"{row.start}~{row.end:%m-%d}", str(row.shares),
+                          str(row.cover_start), str(row.observation_end or "-"), row.event_name)
+        return table
+
+    def _claims_table(self, detail: MemberDetail) -> Table | Text:
+        if not detail.claims:
+            return Text("报案记录：无", style="bold")
+        table = self._table("报案记录", "编号", "险种", "出险日", "报案日", "状态", "给付")
+        for claim in detail.claims:
+            table.add_row(f"#{claim.claim_id}", claim.plan_name, str(claim.incident_date), str(claim.report_date),
+                          claim.state_name, format_fen(claim.benefit_fen) if claim.benefit_fen else "-")
+        return table
+
+    def _disbursements_table(self, detail: MemberDetail) -> Table | Text:
+        if not detail.disbursements:
+            return Text("互助互济：无", style="bold")
+        table = self._table("互助互济", "日期", "类别", "受益人", "金额", "状态")
+        for row in detail.disbursements:
+            table.add_row(str(row.on_date), row.category_name, row.beneficiary, format_fen(row.amount_fen),
+                          row.state_name)
+        return table

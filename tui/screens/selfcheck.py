@@ -1,0 +1,180 @@
+"""稽核自查: the audit items of a year with their results, the evidence of the highlighted
+item, ticking the items checked by hand, and writing the self-check workbook.
+
+Everything is computed by ``models.selfcheck`` in a thread worker; ticking writes through
+``selfcheck.tick`` (refused for measured items and for read-only users, with its message).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from models import reports, selfcheck
+from rules import selfassessment_due
+from tui.screens.base import SubScreen
+from tui.widgets import StatusLine
+from tui.widgets.fit import fit
+from tui.workers import db_connection, error_text
+
+
+class SelfcheckScreen(SubScreen):
+    DEFAULT_CSS = """
+    .selfcheck-row { height: auto; }
+    #selfcheck-year { width: 14; }
+    .selfcheck-row Input { width: 1fr; }
+    #selfcheck-table { height: 1fr; }
+    #selfcheck-detail { height: 5; border-top: solid ansi_blue; }
+    """
+    BINDINGS = [
+        Binding("t", "tick", "勾选/取消", id="selfcheck.tick"),
+        Binding("ctrl+o", "export", "导出", id="selfcheck.export"),
+        Binding("f5", "refresh", "刷新", id="selfcheck.refresh"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, check: selfcheck.SelfCheck, text: str = "") -> None:
+            super().__init__()
+            self.check = check
+            self.text = text
+
+    class Failed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "稽核自查"
+        self.check: selfcheck.SelfCheck | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="selfcheck-row"):
+            yield Input(placeholder="年度", id="selfcheck-year")
+            yield Input(placeholder="核对说明（按 t 勾选时一并保存）", id="selfcheck-note")
+            yield Input(placeholder="导出到 .xlsx（Ctrl+O）", id="selfcheck-out")
+        yield DataTable(id="selfcheck-table", zebra_stripes=True, cursor_type="row")
+        yield Static(id="selfcheck-detail")
+        yield StatusLine(id="selfcheck-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        today = self.app.today()
+        # From 12-15 the year under review is the one ending; in January it is the last one.
+        due = selfassessment_due(today)
+        year = due.data["assessed_year"] if due.outcome == "open" else today.year
+        self.query_one("#selfcheck-year", Input).value = str(year)
+        table = self.query_one("#selfcheck-table", DataTable)
+        table.add_columns("编号", "结果", "说明")
+        table.focus()
+        self.action_refresh()
+
+    def _year(self) -> int | None:
+        text = self.query_one("#selfcheck-year", Input).value.strip()
+        if text.isdigit() and len(text) == 4:
+            return int(text)
+        self.query_one("#selfcheck-status", StatusLine).show_error(f"年度应为四位数字，收到：“{text}”")
+        return None
+
+    @on(Input.Submitted, "#selfcheck-year")
+    def action_refresh(self) -> None:
+        year = self._year()
+        if year is not None:
+            self.query_one("#selfcheck-status", StatusLine).show_busy("正在计算…")
+            self.compute(year)
+
+    def action_tick(self) -> None:
+        if self.check is None:
+            return
+        table = self.query_one("#selfcheck-table", DataTable)
+        item = self.check.items[table.cursor_row]
+        if item.measured:
+            self.query_one("#selfcheck-status", StatusLine).show_error(f"{item.code} 由程序根据数据计算，不能手工勾选")
+            return
+        note = self.query_one("#selfcheck-note", Input).value
+        self.tick(self.check.year, item.code, item.status != "ticked", note or item.note)
+
+    @on(Input.Submitted, "#selfcheck-out")
+    def action_export(self) -> None:
+        out = self.query_one("#selfcheck-out", Input).value.strip()
+        status = self.query_one("#selfcheck-status", StatusLine)
+        if self.check is None:
+            return
+        if not out.lower().endswith(".xlsx"):
+            status.show_error("请在导出栏填写以 .xlsx 结尾的文件路径")
+            self.query_one("#selfcheck-out", Input).focus()
+            return
+        status.show_busy("正在写入…")
+        self.export(self.check, Path(out).expanduser())
+
+    @work(thread=True, exclusive=True, group="selfcheck", exit_on_error=False)
+    def compute(self, year: int, text: str = "") -> None:
+        try:
+            with db_connection():
+                check = selfcheck.run(year, today=self.app.today())
+        except Exception as exc:
+            self.post_message(self.Failed(error_text(exc)))
+            return
+        self.post_message(self.Loaded(check, text))
+
+    @work(thread=True, exclusive=True, group="selfcheck", exit_on_error=False)
+    def tick(self, year: int, code: str, ticked: bool, note: str | None) -> None:
+        try:
+            with db_connection():
+                selfcheck.tick(year, code, ticked=ticked, note=note)
+                check = selfcheck.run(year, today=self.app.today())
+        except Exception as exc:
+            self.post_message(self.Failed(error_text(exc)))
+            return
+        self.post_message(self.Loaded(check, f"{code} 已{'勾选' if ticked else '取消勾选'}"))
+
+    @work(thread=True, exclusive=True, group="selfcheck", exit_on_error=False)
+    def export(self, check: selfcheck.SelfCheck, path: Path) -> None:
+        try:
+            with db_connection():
+                tables = selfcheck.as_reports(check)
+            reports.write(tables, path)
+        except OSError as exc:
+            self.post_message(self.Failed(f"无法写入 {path}：{exc.strerror or type(exc).__name__}"))
+            return
+        except Exception as exc:
+            self.post_message(self.Failed(error_text(exc)))
+            return
+        self.post_message(self.Loaded(check, f"已写入 {path}"))
+
+    def on_selfcheck_screen_loaded(self, message: Loaded) -> None:
+        self.check = message.check
+        table = self.query_one("#selfcheck-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for item in message.check.items:
+            table.add_row(fit(item.code, 14), item.status_name, item.summary)
+        if message.check.items:
+            table.move_cursor(row=min(row, len(message.check.items) - 1))
+        counts = message.check.counts()
+        table.border_title = "，".join(f"{selfcheck.STATUS_NAMES[s]} {n}" for s, n in counts.items() if n)
+        status = self.query_one("#selfcheck-status", StatusLine)
+        status.clear()
+        status.update(message.text or message.check.due.message)
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#selfcheck-table")
+    def _show_detail(self) -> None:
+        if self.check is None or not self.check.items:
+            return
+        row = self.query_one("#selfcheck-table", DataTable).cursor_row
+        item = self.check.items[min(row, len(self.check.items) - 1)]
+        lines = [f"{item.code} {item.standard}", *item.evidence, *item.rules]
+        if item.note:
+            lines.append(f"备注：{item.note}（{item.by_user}）")
+        self.query_one("#selfcheck-detail", Static).update("\n".join(lines))
+
+    def on_selfcheck_screen_failed(self, message: Failed) -> None:
+        self.query_one("#selfcheck-status", StatusLine).show_error(message.text)

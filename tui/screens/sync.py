@@ -1,0 +1,242 @@
+"""同步: the monthly bundle for the office, the history of bundles sent and received, and the
+office's answer with its differences and notices (DOMAIN §5).
+
+The sync engine does the work (``sync.export.export_period``, ``sync.answer.receive``,
+``mark_notice_done``); this screen runs it in thread workers and shows its Chinese messages
+(a missing office key, a refused or out-of-order bundle …), never a traceback.
+
+``export_period`` takes no progress callback, so the export is shown in the two stages the
+screen can observe: a dry run builds the month's figures first (and tells the file name and
+sequence the bundle will get), then the export signs, encrypts, writes the file and reads it
+back to verify it before recording it. Building the figures twice costs a little time on a
+large branch; in exchange the clerk sees which stage a slow export is in.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
+
+from models.dashboard import BundleDue, bundle_due
+from rules import format_fen
+from rules.dates import add_months
+from sync.answer import ReceiveResult, mark_notice_done, open_notices, receive
+from sync.export import ExportResult, export_period
+from sync.history import BundleEntry, bundle_history
+from tui.screens.base import SubScreen
+from tui.screens.forms import DbWork, writable
+from tui.widgets import StatusLine
+
+#: Stages of an export as the progress bar counts them.
+EXPORT_STAGES = 2
+#: Table columns with fixed widths, so a table looks the same however its rows arrived. The
+#: kind says the direction too: a branch sends monthly bundles and receives answers.
+HISTORY_COLUMNS = (("类型", 10), ("期间", 7), ("序号", 4), ("文件", 26), ("时间", 16))
+NOTICE_COLUMNS = (("编号", 4), ("期间", 7), ("类型", 8), ("案件", 14), ("内容", 34))
+#: Differences listed under a received answer; the count is always complete.
+DIFFERENCES_LISTED = 20
+
+
+def last_month(today: date) -> str:
+    month = add_months(today.replace(day=1), -1)
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+class ExportStage(Message):
+    """Posted from the export's worker thread as each stage begins."""
+
+    def __init__(self, done: int, text: str) -> None:
+        super().__init__()
+        self.done = done
+        self.text = text
+
+
+def difference_line(d: dict) -> str:
+    def value(x: int) -> str:
+        return format_fen(x) if d["money"] else str(x)
+
+    return (f"{d['unit_code']} {d['plan_code']} {d['item_zh']}：本处 {value(d['branch_value'])}，"
+            f"办事处 {value(d['office_value'])}，差 {value(d['difference'])}")
+
+
+class SyncScreen(DbWork, SubScreen):
+    """Export form and progress, bundle history, answer file and its result, open notices."""
+
+    DEFAULT_CSS = """
+    .sync-row { height: 1; }
+    .sync-row > Label { width: auto; padding: 0 1 0 1; text-style: bold; }
+    #period { width: 9; }
+    .sync-row > Input { width: 1fr; }
+    #export-progress { width: 28; padding-left: 1; }
+    #export-progress Bar { width: 20; }
+    #export-stage { width: 1fr; }
+    #history, #notices { height: 1fr; border: round ansi_blue; border-title-color: ansi_bright_white; }
+    #answer-result { height: auto; max-height: 5; padding: 0 1; }
+    SyncScreen StatusLine { padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("ctrl+o", "export", "导出数据包", id="sync.export"),
+        Binding("ctrl+r", "receive", "接收回执", id="sync.receive"),
+        Binding("d", "notice_done", "通知已处理", id="sync.notice_done"),
+        Binding("f5", "refresh", "刷新", id="sync.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "同步"
+        self.notice_ids: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="sync-row"):
+            yield Label("期间")
+            yield Input(last_month(self.app.today()), id="period", compact=True)
+            yield Label("输出文件夹")
+            yield Input(str(self.app.db_path.resolve().parent), id="out-dir", compact=True)
+        with Horizontal(classes="sync-row"):
+            yield ProgressBar(total=EXPORT_STAGES, show_eta=False, id="export-progress")
+            yield Static("Ctrl+O 导出所填期间的月度数据包", id="export-stage")
+        history = DataTable(cursor_type="row", id="history", zebra_stripes=True)
+        history.border_title = "发送与接收记录"
+        for label, width in HISTORY_COLUMNS:
+            history.add_column(label, width=width)
+        yield history
+        with Horizontal(classes="sync-row"):
+            yield Label("回执文件")
+            yield Input(placeholder="办事处回执 .hzb 的路径（Ctrl+R 接收）", id="answer-file", compact=True)
+        yield Static("", id="answer-result")
+        notices = DataTable(cursor_type="row", id="notices")
+        for label, width in NOTICE_COLUMNS:
+            notices.add_column(label, width=width)
+        yield notices
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#period", Input).focus()
+        self.reload()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.run_db("history", bundle_history)
+        self.run_db("notices", open_notices)
+        self.run_db("due", bundle_due, self.app.today())
+
+    def db_history(self, entries: list[BundleEntry]) -> None:
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        for e in entries:
+            table.add_row(e.kind_name, e.period, str(e.sequence), e.file_name, e.created_at[:16].replace("T", " "))
+        table.border_title = f"发送与接收记录（{len(entries)}）"
+
+    def db_notices(self, notices: list[dict]) -> None:
+        table = self.query_one("#notices", DataTable)
+        table.clear()
+        self.notice_ids = [n["id"] for n in notices]
+        for n in notices:
+            table.add_row(str(n["id"]), n["period"], n["kind_zh"], n["ref"] or "", n["text"], key=str(n["id"]))
+        table.border_title = f"办事处通知：未处理 {len(notices)} 条（选中后按 d 标记已处理）"
+        self.refresh_bindings()
+
+    def db_due(self, due: BundleDue) -> None:
+        status = self.query_one(StatusLine)
+        if not status.has_class("-error"):
+            status.update(f"月度数据包：{due.message}")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "notice_done":
+            return bool(self.notice_ids)
+        return True
+
+    # --- export ---------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#period, #out-dir")
+    def action_export(self) -> None:
+        if not writable(self):
+            return
+        period = self.query_one("#period", Input).value.strip()
+        folder = Path(self.query_one("#out-dir", Input).value.strip() or ".").expanduser()
+        self.query_one("#export-progress", ProgressBar).update(progress=0)
+        self.query_one(StatusLine).show_busy(f"正在导出 {period}…")
+        self.run_db("exported", self._export, period, folder)
+
+    def _export(self, period: str, folder: Path) -> ExportResult:
+        """On the worker thread: the dry run (figures, file name), then the export itself."""
+        self.post_message(ExportStage(0, "汇总本月数据…"))
+        planned = export_period(period, folder, dry_run=True)
+        self.post_message(ExportStage(1, f"签名、加密、写出 {planned.file_name} 并读回核验…"))
+        return export_period(period, folder)
+
+    def on_export_stage(self, message: ExportStage) -> None:
+        self.query_one("#export-progress", ProgressBar).update(progress=message.done)
+        self.query_one("#export-stage", Static).update(f"{message.done + 1}/{EXPORT_STAGES} {message.text}")
+
+    def db_exported(self, result: ExportResult) -> None:
+        self.query_one("#export-progress", ProgressBar).update(progress=EXPORT_STAGES)
+        self.query_one("#export-stage", Static).update(f"完成：{result.file_name}（第 {result.sequence} 号）")
+        totals = result.summary["totals"]
+        status = self.query_one(StatusLine)
+        status.clear()
+        status.update(f"已写出并读回核验 {result.path}（{result.bytes} 字节）：参保 {totals['members']} 人，"
+                      f"报案 {totals['claims_reported']} 件，给付 {format_fen(totals['benefit_fen'])}")
+        self.run_db("history", bundle_history)
+
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        if tag == "exported":
+            self.query_one("#export-stage", Static).update("导出未完成，未写出文件")
+        super().db_failed(tag, error)
+
+    # --- the office's answer --------------------------------------------------------------
+
+    @on(Input.Submitted, "#answer-file")
+    def action_receive(self) -> None:
+        if not writable(self):
+            return
+        path = self.query_one("#answer-file", Input).value.strip()
+        if not path:
+            self.query_one(StatusLine).show_error("请先填写办事处回执文件的路径")
+            self.query_one("#answer-file", Input).focus()
+            return
+        self.query_one(StatusLine).show_busy("正在校验并接收回执…")
+        self.run_db("received", receive, Path(path).expanduser())
+
+    def db_received(self, result: ReceiveResult) -> None:
+        status = self.query_one(StatusLine)
+        status.clear()
+        box = self.query_one("#answer-result", Static)
+        if result.status == "duplicate":
+            status.update(f"{result.period} 回执（第 {result.sequence} 号）已接收过，未做任何改动")
+            return
+        status.update(f"已接收办事处 {result.period} 回执（第 {result.sequence} 号）：{len(result.notices)} 条通知")
+        if result.differences:
+            lines = [f"与本代办处数据有 {len(result.differences)} 处差异："]
+            lines += [difference_line(d) for d in result.differences[:DIFFERENCES_LISTED]]
+            if len(result.differences) > DIFFERENCES_LISTED:
+                lines.append(f"…另 {len(result.differences) - DIFFERENCES_LISTED} 处（huzhu sync receive 列出全部）")
+        else:
+            lines = ["办事处数据与本代办处一致（上下一致）"]
+        box.update("\n".join(lines))
+        self.run_db("history", bundle_history)
+        self.run_db("notices", open_notices)
+
+    # --- notices --------------------------------------------------------------------------
+
+    def action_notice_done(self) -> None:
+        table = self.query_one("#notices", DataTable)
+        if not self.notice_ids or not writable(self):
+            return
+        notice_id = self.notice_ids[min(table.cursor_row, len(self.notice_ids) - 1)]
+        self.run_db("notice_done", mark_notice_done, notice_id)
+
+    def db_notice_done(self, _result: None) -> None:
+        self.notify("通知已标记为已处理", title="已保存")
+        self.run_db("notices", open_notices)

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup bench bench-quick lint clean
+.PHONY: demo test setup bench bench-quick lint clean reliability
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "huzhu needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -28,6 +28,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/run_all.py --quick
+
+## The long crash/fault/fuzz runs (1,000 random kills …); regenerates RELIABILITY.md.
+reliability: $(STAMP)
+	$(BIN)/python tests/reliability/report.py
 
 lint: $(STAMP)
 	$(BIN)/lint-imports

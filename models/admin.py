@@ -253,11 +253,20 @@ def backup(session: Session, out: str | os.PathLike) -> dict:
         info = write_backup(out, session.path, session.key, session.keyfile)
     except OSError as exc:
         raise BackupError(f"备份写入失败：{exc.strerror}（{out}）", f"backup failed: {exc.strerror} ({out})") from None
+    except sqlite_errors() as exc:  # the snapshot's own writes: disk full, read-only folder
+        raise BackupError(f"备份写入失败：{exc}（{out}）；数据库未受影响", f"backup failed: {exc} ({out})") from None
     if session.can_write:
         with database.atomic():
             audit.record("db.backup", "database", None, {"file": out.name, "bytes": info["bytes"]})
         dbmod.committed(session)
     return info
+
+
+def sqlite_errors() -> tuple[type[Exception], ...]:
+    import peewee
+    import sqlcipher3
+
+    return (sqlcipher3.OperationalError, peewee.OperationalError)
 
 
 @dataclass
@@ -268,13 +277,36 @@ class CheckItem:
 
 
 def run_checks() -> list[CheckItem]:
+    import peewee
+    import sqlcipher3
+
+    unreadable = (peewee.DatabaseError, sqlcipher3.DatabaseError)
+
     items = []
-    rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check").fetchall()]
+    # The page-level HMAC check first: it names the damaged pages and never stops at one.
+    pages = dbmod.damaged_pages()
+    items.append(CheckItem("cipher_integrity_check", not pages, "ok" if not pages else
+                           "; ".join(pages[:20]) + "：请从备份恢复（huzhu restore）"))
+    try:
+        rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check").fetchall()]
+    except unreadable as exc:  # a page that fails its HMAC cannot even be read
+        rows = [f"无法读取：{exc}"]
     items.append(CheckItem("integrity_check", rows == ["ok"], "ok" if rows == ["ok"] else "; ".join(rows[:20])))
-    rows = [" ".join(str(c) for c in r) for r in database.execute_sql("PRAGMA cipher_integrity_check").fetchall()]
-    items.append(CheckItem("cipher_integrity_check", not rows, "ok" if not rows else "; ".join(rows[:20])))
-    rows = database.execute_sql("PRAGMA foreign_key_check").fetchall()
-    items.append(CheckItem("foreign_key_check", not rows, "ok" if not rows else f"{len(rows)} 行外键不一致"))
+    try:
+        rows = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+        items.append(CheckItem("foreign_key_check", not rows, "ok" if not rows else f"{len(rows)} 行外键不一致"))
+    except unreadable as exc:
+        items.append(CheckItem("foreign_key_check", False, f"无法读取：{exc}"))
+    if pages:
+        try:
+            return items + _chain_checks()
+        except unreadable as exc:
+            return items + [CheckItem("audit_chain", False, f"无法读取：{exc}")]
+    return items + _chain_checks()
+
+
+def _chain_checks() -> list[CheckItem]:
+    items = []
     from models import hwm
 
     mark = hwm.read(dbmod.current().path, dbmod.current().keyfile.db_id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+import peewee
 import sqlcipher3
 from playhouse.sqlcipher_ext import SqlCipherDatabase
 
@@ -226,6 +227,7 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
     path = Path(path)
     check_file_shape(path)
     keyfile = KeyFile.load(path)
+    check_writable_folder(path)
     pending = pending_keys_path(path)
     if pending.exists():
         keyfile, key = _resolve_pending(path, keyfile, user, secret, sleep)
@@ -238,12 +240,14 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
 
     close()
     database.init(str(path), passphrase=raw_key_literal(key), pragmas=PRAGMAS)
+    bad_pages: list[str] = []
     try:
         database.connect()
+        bad_pages = damaged_pages()
         _check_identity(path, keyfile)
         from models import migrate as _migrate  # local: migrate imports schema, which imports this module
 
-        if migrate:
+        if migrate and not bad_pages:
             _migrate.to_head(path, key, keyfile)
         role = _role_of(user)
     except sqlcipher3.OperationalError as exc:
@@ -253,13 +257,70 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
                 "数据库正被另一个程序占用（可能另一位经办人正在使用），请稍后再试",
                 "the database is locked by another process; try again shortly",
             ) from None
+        if bad_pages:
+            raise _damaged(path, bad_pages) from None
+        raise
+    except (sqlcipher3.DatabaseError, peewee.DatabaseError):
+        close()
+        if bad_pages:
+            raise _damaged(path, bad_pages) from None
         raise
     except BaseException:
         close()
         raise
     _session = Session(path, user, role, key, keyfile, read_only=read_only or role == "auditor")
+    if bad_pages:
+        # A page fails its HMAC (a flipped bit, a bad sector): never write on top of it.
+        _session.read_only = True
+        _session.warnings.append(
+            f"数据库文件有损坏的页（{'；'.join(bad_pages[:5])}）。已以只读方式打开，"
+            "请运行 huzhu check 查看详情，并从最近的备份恢复（huzhu restore）。"
+        )
+        return _session
     check_high_water_mark(_session)
     return _session
+
+
+def check_writable_folder(path: Path) -> None:
+    """A WAL database needs its folder writable (-wal, -shm); say so instead of "damaged"."""
+    if not (os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)):
+        raise HuzhuError(
+            f"数据库所在的文件夹或文件是只读的（例如 U 盘写保护，或没有写权限）：{path}。请复制到可写的位置后再打开",
+            f"the database's folder or file is read-only (write-protected stick or no permission): {path}",
+            exit_code=24, code="read_only_folder",
+        )
+
+
+def storage_error(exc: Exception) -> HuzhuError | None:
+    """A clear message for a commit the disk refused (full, read-only, I/O error); None otherwise."""
+    # A failed COMMIT may already have rolled back; peewee's ROLLBACK then fails too and
+    # hides the first error in __context__.
+    parts, seen = [], exc
+    while seen is not None and len(parts) < 5:
+        parts.append(str(seen).lower())
+        seen = seen.__context__
+    text = " | ".join(parts)
+    if "full" in text:
+        return HuzhuError("磁盘空间已满，本次操作未保存（数据库未受影响）。请清理磁盘空间后重试",
+                          "the disk is full: nothing was saved (the database is unharmed); free some space and retry",
+                          exit_code=33, code="disk_full")
+    if "readonly" in text or "read-only" in text or "disk i/o" in text:
+        return HuzhuError("无法写入数据库所在的磁盘（只读或读写错误），本次操作未保存。请检查 U 盘或磁盘后重试",
+                          "the disk refused the write (read-only or I/O error): nothing was saved",
+                          exit_code=33, code="write_failed")
+    return None
+
+
+def damaged_pages() -> list[str]:
+    """SQLCipher's page-level HMAC check of the open database: one line per failing page, [] when whole."""
+    return [" ".join(str(c) for c in r) for r in database.execute_sql("PRAGMA cipher_integrity_check").fetchall()]
+
+
+def _damaged(path: Path, bad_pages: list[str]) -> DamagedDatabase:
+    return DamagedDatabase(
+        f"{path} 有损坏的页，无法打开（{'；'.join(bad_pages[:5])}）。请从最近的备份恢复（huzhu restore）",
+        f"{path} has damaged pages and cannot be opened ({'; '.join(bad_pages[:5])}); restore from a backup",
+    )
 
 
 def _resolve_pending(path, keyfile, user, secret, sleep):
@@ -328,8 +389,22 @@ def writing() -> Iterator[Session]:
     session.require_write()
     outermost = not database.in_transaction()
     try:
-        with database.atomic():
+        # IMMEDIATE: take the write lock at BEGIN, where busy_timeout waits for another clerk's
+        # program; a deferred transaction that reads first fails at once with "locked" instead.
+        with database.atomic("IMMEDIATE"):
             yield session
+    except (sqlcipher3.OperationalError, peewee.OperationalError) as exc:
+        if outermost:
+            hwm.discard()
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseLocked(
+                "数据库正被另一个程序占用（可能另一位经办人正在保存），等待后仍未释放，本次操作未保存，请稍后再试",
+                "the database stayed locked by another process; nothing was saved, try again shortly",
+            ) from None
+        clear = storage_error(exc)
+        if clear is not None:
+            raise clear from None
+        raise
     except BaseException:
         if outermost:
             hwm.discard()

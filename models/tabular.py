@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import functools
 import io
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,11 @@ class Sheet:
 
 def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise ValidationFailed("文件以 UTF-8 标记开头，但内容不是有效的 UTF-8：请重新另存为 UTF-8 CSV",
+                                   "the file starts with a UTF-8 mark but is not valid UTF-8: save it again") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -90,7 +93,7 @@ def _read_xlsx(path: Path) -> Sheet:
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except Exception as exc:  # BadZipFile, zlib.error, XML errors …: a damaged file, whatever the kind
         raise ValidationFailed(f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}") from None
     try:
         ws = wb.worksheets[0]

@@ -290,7 +290,11 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
                 signer_private=keys.signing.private, recipient_public=office.x25519_public,
             )
             digest = hashlib.sha256(data).hexdigest()
-            write_bundle_atomic(target, data)
+            try:
+                write_bundle_atomic(target, data)
+            except OSError as exc:  # full or write-protected stick: nothing is left under the final name
+                raise UsageError(f"无法写入导出文件（{exc.strerror}）：{target}；未导出，请检查 U 盘后重试",
+                                 f"cannot write the bundle ({exc.strerror}): {target}; nothing was exported") from None
             written = True
             check = read_back_verify(target, data, pinned_signers={payload.branch_code: keys.signing.public})
             if not check.ok:

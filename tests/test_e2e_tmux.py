@@ -29,7 +29,7 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=30).stdout
 
 
-def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
+def wait_for(session: str, text: str, timeout: float = 90.0) -> str:
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
@@ -54,7 +54,7 @@ def pane(tmp_path):
     name = f"huzhu-e2e-{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update({"TERM": "xterm-16color", "NO_COLOR": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
-    cmd = f"{HUZHU} --db {db}; echo HUZHU-EXIT=$?; sleep 30"
+    cmd = f"{HUZHU} --db {db}; echo HUZHU-EXIT=$?; sleep 120"
     subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", cmd], env=env, check=True, timeout=30)
     try:
         yield name, db

@@ -1,0 +1,67 @@
+"""Item 5: a flipped byte in a database page. ``huzhu check`` names the page, the program
+opens the file read-only (refuses to write) and points to ``huzhu restore``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from models import db as dbmod
+from models.errors import DamagedDatabase, PermissionDenied
+from models.members import upsert_unit
+from tests.reliability.kit import PASSPHRASE, ROOT, make_branch
+
+PAGE = 4096
+
+
+def _flip(path, page: int, offset: int = 100) -> None:
+    data = bytearray(path.read_bytes())
+    data[(page - 1) * PAGE + offset] ^= 0x40
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    path = make_branch(tmp_path_factory.mktemp("pristine") / "branch.hzdb")
+    return path
+
+
+def _copy(pristine, tmp_path):
+    import shutil
+
+    for f in pristine.parent.iterdir():
+        shutil.copy2(f, tmp_path / f.name)
+    return tmp_path / pristine.name
+
+
+@pytest.mark.parametrize("where", ["middle", "last", "second"])
+def test_flipped_byte_is_named_and_writes_are_refused(pristine, tmp_path, where):
+    db = _copy(pristine, tmp_path)
+    pages = db.stat().st_size // PAGE
+    page = {"middle": pages // 2, "last": pages, "second": 2}[where]
+    _flip(db, page)
+    env = dict(os.environ, HUZHU_PASSPHRASE=PASSPHRASE, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "tui.cli", "check", "--db", str(db), "--user", "zhang", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    assert "Traceback" not in proc.stderr and "内部错误" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.returncode != 0
+    report = json.loads(proc.stdout)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert not report["ok"] and not checks["cipher_integrity_check"]["ok"]
+    assert f"page {page}" in checks["cipher_integrity_check"]["detail"]
+    assert "huzhu restore" in proc.stderr
+    before = db.read_bytes()
+    try:
+        session = dbmod.unlock(db, "zhang", PASSPHRASE)
+    except DamagedDatabase as exc:  # the damage is where the unlock itself must read
+        assert f"page {page}" in exc.message_en and "huzhu restore" in exc.message_zh
+    else:
+        assert session.read_only and any(f"page {page}" in w and "huzhu restore" in w for w in session.warnings)
+        with pytest.raises(PermissionDenied):
+            upsert_unit("U9999", "新单位工会")
+        dbmod.close(checkpoint=False)
+    assert db.read_bytes() == before, "the damaged file was written to"

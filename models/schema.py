@@ -118,14 +118,16 @@ class ImportBatch(BaseModel):
 class Coverage(BaseModel):
     """One enrolment event of a member in a policy; each line keeps its own observation end."""
 
-    member = ForeignKeyField(Member, backref="coverage")
+    # No index of its own: the (member, policy) index below serves lookups by member.
+    member = ForeignKeyField(Member, backref="coverage", index=False)
     policy = ForeignKeyField(Policy, backref="coverage", index=True)
     shares = IntegerField()
     cover_start = DateField()
     observation_end = DateField(null=True)
     event = CharField()  # first_enrolment | renewal | late_renewal_as_first | added_shares
     filed = DateField()
-    batch = ForeignKeyField(ImportBatch, null=True, backref="lines")
+    # Indexed by migration 0005 only where not NULL (most lines come from renewals, not files).
+    batch = ForeignKeyField(ImportBatch, null=True, backref="lines", index=False)
     created_by = CharField()
 
     class Meta:

@@ -22,7 +22,7 @@ from models.db import current, database, writing
 from models.errors import UsageError
 from models.version import VERSION
 from rules.idcard import mask_id
-from sync.bundle import KIND_BRANCH_MONTHLY, bundle_file_name, build_bundle
+from sync.bundle import KIND_BRANCH_MONTHLY, bundle_file_name, build_bundle, verify_bundle
 from sync.canonical import canonical_dumps
 from sync.errors import BundleRefused
 from sync.fileio import read_back_verify, write_bundle_atomic
@@ -279,7 +279,10 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
 
     target = out_dir / name
     if target.exists():
-        raise UsageError(f"文件已存在，不会覆盖：{target}", f"file exists, will not overwrite: {target}")
+        adopted = _adopt_interrupted(target, payload, period, sequence, last_sha, keys)
+        if adopted is None:
+            raise UsageError(f"文件已存在，不会覆盖：{target}", f"file exists, will not overwrite: {target}")
+        return adopted
     written = False
     try:
         with writing():
@@ -315,6 +318,31 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
         raise
     return ExportResult(False, payload.branch_code, period, sequence, name, target, digest, len(data), payload.summary,
                         keys.fingerprint)
+
+
+def _adopt_interrupted(target: Path, payload, period: str, sequence: int, last_sha: str | None, keys):
+    """A bundle under the next sequence's name with no log row is what an export killed between
+    the rename and its COMMIT leaves behind. If it is ours, whole and next in the chain, record it
+    as sent (it may already be on its way to the office, so it must not be rebuilt differently);
+    anything else stays refused."""
+    data = target.read_bytes()
+    result = verify_bundle(data, pinned_signers={payload.branch_code: keys.signing.public}, recipient_private=None,
+                           expected_kind=KIND_BRANCH_MONTHLY)
+    m = result.manifest or {}
+    if not (result.ok and m.get("period") == period and m.get("sequence") == sequence
+            and m.get("prev_sha256") == last_sha):
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    from models.schema import BundleLog
+
+    with writing():
+        BundleLog.create(direction="out", kind=KIND_BRANCH_MONTHLY, branch_code=payload.branch_code, period=period,
+                         sequence=sequence, file_name=target.name, sha256=digest, prev_sha256=last_sha,
+                         created_at=clock.stamp(), status="sent", note="导出中断后留下的完整数据包，已补记")
+        audit.record("sync.export.adopted", "bundle_log", target.name,
+                     {"period": period, "sequence": sequence, "sha256": digest, "bytes": len(data)})
+    return ExportResult(False, payload.branch_code, period, sequence, target.name, target, digest, len(data),
+                        payload.summary, keys.fingerprint)
 
 
 def _program_version() -> str:

@@ -70,7 +70,10 @@ def test_unlock_see_branch_and_quit(pane):
     for _ in range(5):
         tmux("send-keys", "-t", name, "BSpace")
     type_then_enter(name, "pass li")
-    screen = wait_for(name, "怀柔")
+    screen = wait_for(name, "待办")  # today's work comes first
+    assert "Traceback" not in screen
+    tmux("send-keys", "-t", name, "Escape")
+    screen = wait_for(name, "怀柔")  # the menu beneath it names the branch
     assert "007" in screen
     assert "Traceback" not in screen
     tmux("send-keys", "-t", name, "C-q")

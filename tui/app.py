@@ -61,8 +61,9 @@ class HuzhuApp(App[None]):
     ]
 
     def __init__(self, *, db_path: Path, user: str | None, passphrase: str | None, today: date | None,
-                 idle_lock_seconds: float, keymap: dict[str, str], notices: list[str]) -> None:
+                 idle_lock_seconds: float, keymap: dict[str, str], notices: list[str], start: str = "todo") -> None:
         super().__init__()
+        self._start = start
         self.theme = "ansi-dark"  # the terminal's own 16 colours: what clerks over SSH actually see
         self.db_path = db_path
         self.session: dbmod.Session | None = None
@@ -95,6 +96,9 @@ class HuzhuApp(App[None]):
         self.sub_title = f"{unlocked.branch_code} {unlocked.branch_name}".strip()
         self._last_input = monotonic()
         self.switch_screen(HomeScreen(unlocked))
+        if self._start == "todo":
+            # Today's work first (the TUI issue); Esc goes down to the menu beneath it.
+            self.open_menu_entry("todo")
 
     def open_menu_entry(self, name: str) -> None:
         entry = menu_entry(name)
@@ -232,15 +236,23 @@ def binding_ids() -> set[str]:
     return ids
 
 
+START_SCREENS = ("todo", "home")
+
+
 def make_app(*, db_path: str | os.PathLike, user: str | None = None, passphrase: str | None = None,
              today: date | None = None, idle_lock_seconds: float | None = None,
-             keymap: dict[str, str] | None = None) -> HuzhuApp:
+             keymap: dict[str, str] | None = None, start: str | None = None) -> HuzhuApp:
     """Build the TUI for one database file.
 
     ``passphrase`` unlocks at once (tests; the CLI never passes it). ``idle_lock_seconds``
     defaults to ``$HUZHU_IDLE_LOCK`` or 600. ``keymap`` defaults to the user's keymap file
-    (see ``tui.keymap``); pass ``{}`` for the built-in keys."""
+    (see ``tui.keymap``); pass ``{}`` for the built-in keys. ``start`` is the first screen after
+    unlock: ``todo`` (待办, the default) or ``home`` (the menu); ``$HUZHU_START`` sets it too."""
     notices: list[str] = []
+    start = start or os.environ.get("HUZHU_START") or "todo"
+    if start not in START_SCREENS:
+        notices.append(f"HUZHU_START 的值“{start}”无效（可选 todo、home），已使用 todo")
+        start = "todo"
     if idle_lock_seconds is None:
         idle_lock_seconds = idle_lock_from_env(notices)
     if keymap is None:
@@ -248,4 +260,4 @@ def make_app(*, db_path: str | os.PathLike, user: str | None = None, passphrase:
         keymap = loaded.keymap
         notices.extend(loaded.problems)
     return HuzhuApp(db_path=Path(db_path), user=user, passphrase=passphrase, today=today,
-                    idle_lock_seconds=idle_lock_seconds, keymap=keymap, notices=notices)
+                    idle_lock_seconds=idle_lock_seconds, keymap=keymap, notices=notices, start=start)

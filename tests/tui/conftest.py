@@ -21,6 +21,8 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("HUZHU_KEYMAP", raising=False)
     monkeypatch.delenv("HUZHU_IDLE_LOCK", raising=False)
+    # Most screen tests start from the menu; tests of the default start (待办) unset this.
+    monkeypatch.setenv("HUZHU_START", "home")
     clock.freeze(TODAY)
     yield
     clock.freeze(None)

@@ -156,3 +156,18 @@ def test_dashboard_snapshot(snap_compare, small_demo):
 
     app = make_app(db_path=small_demo.path, user=DEMO_USER, passphrase=DEMO_PASSPHRASE, keymap={}, today=TODAY)
     assert snap_compare(app, terminal_size=SIZE, run_before=open_dashboard)
+
+
+async def test_todo_is_the_first_screen_after_unlock_and_esc_opens_the_menu(small_demo, monkeypatch):
+    from tui.screens.dashboard import DashboardScreen
+    from tui.screens.home import HomeScreen
+
+    monkeypatch.delenv("HUZHU_START")
+    app = make_app(db_path=small_demo.path, user=DEMO_USER, passphrase=DEMO_PASSPHRASE, keymap={}, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert "续保" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen) and "会员查询" in screen_text(app)

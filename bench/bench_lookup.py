@@ -20,7 +20,7 @@ from pathlib import Path
 from common import Figure, parser, percentile, report
 
 from models import db as dbmod
-from models.lookup import SQL, DEFAULT_LIMIT, lookup, query_params
+from models.lookup import DEFAULT_LIMIT, lookup, run_query
 
 
 def build(path: Path, members: int) -> None:
@@ -75,13 +75,17 @@ def main() -> None:
         figs = []
         for kind, qs in queries.items():
             norm = [q.upper() if kind in ("id", "id_suffix") else q for q in qs]
-            params = [(SQL[kind], query_params(kind, q, DEFAULT_LIMIT + 1)) for q in norm]
+            runs = [(q,) for q in norm]
+
+            def on(conn):
+                return lambda q: run_query(lambda sql, p: conn.execute(sql, p).fetchall(), kind, q, DEFAULT_LIMIT + 1)
+
             # warm both caches the same way before measuring
-            for sql, p in params[:50]:
-                enc.execute(sql, p).fetchall()
-                plain.execute(sql, p).fetchall()
-            e = timed(lambda sql, p: enc.execute(sql, p).fetchall(), params)
-            b = timed(lambda sql, p: plain.execute(sql, p).fetchall(), params)
+            for (q,) in runs[:50]:
+                on(enc)(q)
+                on(plain)(q)
+            e = timed(on(enc), runs)
+            b = timed(on(plain), runs)
             for q_name, q in (("p50", 0.5), ("p99", 0.99)):
                 ev, bv = percentile(e, q), percentile(b, q)
                 figs.append(Figure(f"lookup SQL {kind} {q_name}", ev, "ms", bv, "same SQL, plain SQLite",

@@ -21,14 +21,20 @@ _ID_FULL = re.compile(r"^\d{17}[\dXx]$")
 _ID_SUFFIX = re.compile(r"^\d{3,16}[\dXx]$")
 _INITIALS = re.compile(r"^[A-Za-z]{1,10}$")
 
-# The SQL each kind of query runs; bench/bench_lookup.py runs the same text on plain SQLite.
+# The SQL each kind of query runs, in order, until the limit is filled; bench/bench_lookup.py
+# runs the same statements on plain SQLite. Every statement reads its index in order and stops
+# at the limit: exact matches first, then longer names or initials with the same beginning.
+# (Ordering by length(...) instead would read and sort every row with the prefix: 0.4 s for
+# "zs" among 1,000,000 members.)
 SELECT = ("SELECT m.id, m.name, m.id_number, m.sex, m.retirement_date, u.code, u.name "
           "FROM member m JOIN unit u ON u.id = m.unit_id ")
 SQL = {
-    "id": SELECT + "WHERE m.id_number = ? LIMIT ?",
-    "id_suffix": SELECT + "WHERE m.id_rev >= ? AND m.id_rev < ? ORDER BY m.id_rev LIMIT ?",
-    "name": SELECT + "WHERE m.name >= ? AND m.name < ? ORDER BY length(m.name), m.name, m.id LIMIT ?",
-    "initials": SELECT + "WHERE m.initials >= ? AND m.initials < ? ORDER BY length(m.initials), m.initials, m.id LIMIT ?",
+    "id": (SELECT + "WHERE m.id_number = ? LIMIT ?",),
+    "id_suffix": (SELECT + "WHERE m.id_rev >= ? AND m.id_rev < ? ORDER BY m.id_rev LIMIT ?",),
+    "name": (SELECT + "WHERE m.name = ? ORDER BY m.name, m.id LIMIT ?",
+             SELECT + "WHERE m.name > ? AND m.name < ? ORDER BY m.name, m.id LIMIT ?"),
+    "initials": (SELECT + "WHERE m.initials = ? ORDER BY m.initials, m.id LIMIT ?",
+                 SELECT + "WHERE m.initials > ? AND m.initials < ? ORDER BY m.initials, m.id LIMIT ?"),
 }
 COVERAGE_SQL = ("SELECT c.member_id, p.plan_id, p.start, p.end, c.shares, c.cover_start, c.observation_end "
                 "FROM coverage c JOIN policy p ON p.id = c.policy_id WHERE c.member_id IN ({})")
@@ -99,20 +105,31 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def query_params(kind: str, q: str, limit: int) -> tuple:
+def query_params(kind: str, q: str, limit: int, step: int = 0) -> tuple:
+    """Parameters of statement ``step`` of ``SQL[kind]``."""
     if kind == "id":
         return (q, limit)
     if kind == "id_suffix":
         rev = q[::-1]
         return (rev, _next_prefix(rev), limit)
-    return (q, _next_prefix(q), limit)
+    return (q, limit) if step == 0 else (q, _next_prefix(q), limit)
+
+
+def run_query(execute, kind: str, q: str, limit: int) -> list[tuple]:
+    """Run the statements of a kind until ``limit`` rows; ``execute(sql, params)`` returns rows."""
+    rows: list[tuple] = []
+    for step, sql in enumerate(SQL[kind]):
+        rows += execute(sql, query_params(kind, q, limit - len(rows), step))
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def find(query: str, limit: int = DEFAULT_LIMIT):
     kind, q = classify_query(query)
     if not q:
         return kind, q, [], False
-    rows = database.execute_sql(SQL[kind], query_params(kind, q, limit + 1)).fetchall()
+    rows = run_query(lambda sql, p: database.execute_sql(sql, p).fetchall(), kind, q, limit + 1)
     return kind, q, rows[:limit], len(rows) > limit
 
 

@@ -263,8 +263,9 @@ def open_direct_pay(today: dt.date) -> list[TodoItem]:
         decision = direct_pay_status(steps, today)
         if decision.outcome != "open":
             continue
+        # The follow-up is done on the claim, so the line opens the claim.
         items.append(TodoItem("direct_pay", decision.data["next_step"], f"直赔失败 报案 #{claim_id} {name}",
-                              decision.message, str(decision.citation), "claim", member_id, str(failure_id)))
+                              decision.message, str(decision.citation), "claim", member_id, str(claim_id)))
     return items
 
 

@@ -171,3 +171,22 @@ async def test_todo_is_the_first_screen_after_unlock_and_esc_opens_the_menu(smal
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen) and "会员查询" in screen_text(app)
+
+
+async def test_a_claim_line_opens_that_claim(small_demo):
+    from tui.screens.claims import ClaimsScreen
+
+    app = make_app(db_path=small_demo.path, user=DEMO_USER, passphrase=DEMO_PASSPHRASE, keymap={}, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        for _ in range(4):  # past the three renewals to the first overdue claim
+            await pilot.press("down")
+        await pilot.pause()
+        line = app.screen._current()
+        assert line.kind == "claim" and line.ref.isdigit()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClaimsScreen)
+        assert app.screen.detail is not None and app.screen.detail.id == int(line.ref)

@@ -88,11 +88,12 @@ class ClaimsScreen(DbWork, SubScreen):
         Binding("f5", "refresh", "刷新", id="claims.refresh"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, select: int | None = None) -> None:
+        """``select``: a claim to highlight once the list is read (from a 待办 line)."""
         super().__init__()
         self.sub_title = "报案登记"
         self.detail: ClaimDetail | None = None
-        self._select_after_load: int | None = None
+        self._select_after_load: int | None = select
         self._filter_timer = None
 
     def compose(self) -> ComposeResult:

@@ -47,6 +47,11 @@ class Line:
     target: str | None = None  # a menu entry name, or "renewal_row" for RenewalsScreen(select=ref)
     member_id: int | None = None
     ref: str = ""
+    kind: str = ""
+
+
+# 待办 kinds whose ``ref`` is the id of the record a screen can highlight.
+_RECORD_SCREENS = {"claim": "claim", "direct_pay": "claim", "disbursement": "welfare"}
 
 
 def renewal_line(row: RenewalRow) -> tuple[str, Line]:
@@ -58,7 +63,7 @@ def renewal_line(row: RenewalRow) -> tuple[str, Line]:
 
 def item_line(item: TodoItem, tag: str) -> tuple[str, Line]:
     return f"{fit(tag, TAG_CELLS)}{item.title}", Line(item.message, item.citation, item.target, item.member_id,
-                                                     item.ref)
+                                                     item.ref, item.kind)
 
 
 def sections(board: Dashboard) -> list[tuple[str, list[tuple[str, Line]]]]:
@@ -187,6 +192,12 @@ class DashboardScreen(SubScreen):
             return
         if line.target == "renewal_row":
             self.app.push_screen(RenewalsScreen(select=line.ref))
+        elif _RECORD_SCREENS.get(line.kind) == line.target and line.ref.isdigit():
+            from tui.screens.claims import ClaimsScreen
+            from tui.screens.disbursements import DisbursementsScreen
+
+            screen = ClaimsScreen if line.target == "claim" else DisbursementsScreen
+            self.app.push_screen(screen(select=int(line.ref)))
         elif line.target:
             self.app.open_menu_entry(line.target)
         elif line.member_id is not None:

@@ -77,12 +77,13 @@ class DisbursementsScreen(DbWork, SubScreen):
         Binding("f5", "refresh", "刷新", id="welfare.refresh"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, select: int | None = None) -> None:
+        """``select``: a payment to highlight once the register is read (from a 待办 line)."""
         super().__init__()
         self.sub_title = "互助互济"
         self.rows: dict[int, RegisterRow] = {}
         self.current: RegisterRow | None = None
-        self._select_after_load: int | None = None
+        self._select_after_load: int | None = select
         self._filter_timer = None
 
     def compose(self) -> ComposeResult:

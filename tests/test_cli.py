@@ -184,3 +184,14 @@ def test_usage_errors_are_bilingual(tmp_path):
     assert_clean_failure(proc, 2, "三位数字")
     assert "three digits" in proc.stderr
     assert_clean_failure(run("frobnicate"), 2, "命令用法错误")
+
+
+def test_demo_builds_and_opens_with_demo_demo(tmp_path):
+    db = tmp_path / "demo.hzdb"
+    proc = run("demo", "--db", db, "--members", "120", "--no-tui")
+    assert proc.returncode == 0, proc.stderr
+    assert "用户 demo，口令 demo" in proc.stderr and "完成：" in proc.stderr
+    check = run("check", "--json", env={"HUZHU_DB": str(db), "HUZHU_USER": "demo", "HUZHU_PASSPHRASE": "demo"})
+    assert check.returncode == 0 and json.loads(check.stdout)["ok"] is True
+    again = run("demo", "--db", db, "--no-tui")
+    assert again.returncode == 0 and "使用已有的演示数据库" in again.stderr

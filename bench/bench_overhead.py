@@ -100,7 +100,7 @@ def make_pair(d: Path, rep: int) -> tuple[Path, Path]:
 
     enc = d / f"enc{rep}.hzdb"
     admin.create_database(enc, branch_code="004", branch_name="朝阳", user="zhang", passphrase="bench", kdf=crypto.KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1))
-    session = dbmod.unlock(enc, "zhang", "bench")
+    dbmod.unlock(enc, "zhang", "bench")
     with dbmod.writing():
         AppUser.create(name="li", role="supervisor", created_at=clock.stamp())
         BudgetLine.create(year=2026, code="welfare", name="互助互济支出", amount_fen=10**12)

@@ -2,7 +2,7 @@
 and must never be edited or import the app's models."""
 
 from peewee import (
-    AutoField, BooleanField, CharField, DateField, ForeignKeyField, IntegerField, Model, TextField,
+    BooleanField, CharField, DateField, ForeignKeyField, IntegerField, Model, TextField,
 )
 
 

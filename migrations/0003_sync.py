@@ -3,7 +3,7 @@ imported figures/records, the office's ledger and outgoing notices, and the bran
 notices from the office's answers. Frozen inline models: never edit, never import the app."""
 
 from peewee import (
-    BlobField, BooleanField, CharField, ForeignKeyField, IntegerField, Model, TextField,
+    BlobField, CharField, ForeignKeyField, IntegerField, Model, TextField,
 )
 
 

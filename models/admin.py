@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from pathlib import Path
 from models import audit, clock, crypto
 from models import db as dbmod
 from models.db import ROLES, Session, database, raw_key_literal
-from models.errors import BackupError, HuzhuError, PermissionDenied, UsageError
+from models.errors import BackupError, UsageError
 from models.keyslots import RECOVERY_USER, KeyFile, keys_path, new_recovery_code, pending_keys_path
 from models.version import VERSION
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +18,12 @@ import peewee
 import sqlcipher3
 from playhouse.sqlcipher_ext import SqlCipherDatabase
 
-from models import attempts, clock, hwm
+from models import attempts, hwm
 from models.errors import (
     DamagedDatabase,
     DatabaseLocked,
     DatabaseMissing,
     EmptyPassphrase,
-    NewerDatabase,
     NotHuzhuDatabase,
     PermissionDenied,
     PlainSqlite,

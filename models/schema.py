@@ -8,7 +8,6 @@ these classes describe the schema at head and must match it (a test compares the
 from __future__ import annotations
 
 from peewee import (
-    AutoField,
     BlobField,
     BooleanField,
     CharField,

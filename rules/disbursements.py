@@ -237,7 +237,6 @@ def check_disbursement(d: Disbursement, history: Sequence[PriorPayment], budget:
     if d.category not in CATEGORIES:
         return Report((_refuse(rs, "R3.category_unknown", f"未知的支出类别 {d.category!r}", BUDGET_CITATION),))
     cite = _CATEGORY_CITATIONS[d.category]
-    name = CATEGORIES[d.category]
     if not _positive(d.amount_fen):
         return Report((_refuse(rs, "R3.amount_invalid", f"金额应为大于零的整数（分），实为 {d.amount_fen!r}", cite),))
     decisions: list[Decision] = []

@@ -7,7 +7,6 @@ production parameters are measured in bench/bench_unlock.py.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 

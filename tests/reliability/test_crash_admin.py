@@ -10,12 +10,11 @@ import shutil
 import sys
 from pathlib import Path
 
-import pytest
 
-from models import audit, clock
+from models import clock
 from models import db as dbmod
 from models.db import _opens
-from models.keyslots import KeyFile, keys_path, pending_keys_path
+from models.keyslots import KeyFile, pending_keys_path
 from tests.reliability.kit import PASSPHRASE, kill_at_random, make_branch, record, storage_checks
 
 RUNS = int(os.environ.get("HUZHU_RELIABILITY_ADMIN_RUNS", "8"))

@@ -6,9 +6,9 @@ database reopens and passes every check, earlier commits intact), nothing half-w
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -158,8 +158,8 @@ def test_export(tmp_path, fault):
     world = make_world(tmp_path)
     dbmod.close()
     with small_disk(tmp_path) as disk:
-        session = dbmod.unlock(world.branch, "zhang", PASSPHRASE)
-        clock.freeze(__import__("datetime").date(2026, 11, 2))
+        dbmod.unlock(world.branch, "zhang", PASSPHRASE)
+        clock.freeze(dt.date(2026, 11, 2))
         seq, digest = audit.head()
         target = disk
         if fault == "full":

@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from models import admin, clock
+from models import admin
 from models import db as dbmod
-from models.errors import BackupError, CheckFailed, UsageError
+from models.errors import CheckFailed, UsageError
 from models.keyslots import KeyFile, keys_path
 from models.version import VERSION
 from tui import clikit
@@ -211,7 +211,7 @@ def cmd_restore(args) -> int:
 
 
 def cmd_check(args) -> int:
-    session = clikit.open_session(args)
+    clikit.open_session(args)
     items = admin.run_checks()
     ok = all(i.ok for i in items)
     if args.json:

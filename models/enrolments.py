@@ -142,6 +142,10 @@ def _parse_rows(sheet, today: dt.date, result: ImportResult) -> list[_Row]:
         for col in REQUIRED:
             if not text[col]:
                 err(col, f"“{col}”不能为空")
+        for col in COLUMNS:
+            # Codes, names and numbers never hold control characters; stored ones would never match again.
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in text[col]):
+                err(col, f"“{col}”含有换行、制表符等不可见字符，请删除后重新导入")
         dates = {}
         for col in ("生效日期", "终止日期", "办理日期", "退休日期"):
             try:

@@ -69,6 +69,7 @@ def test_unlock_see_branch_and_quit(pane):
     wait_for(name, "口令错误")
     for _ in range(5):
         tmux("send-keys", "-t", name, "BSpace")
+    wait_for(name, "▊  口令")  # the passphrase field is empty again (its placeholder shows)
     type_then_enter(name, "pass li")
     screen = wait_for(name, "待办")  # today's work comes first
     assert "Traceback" not in screen

@@ -216,3 +216,13 @@ def test_template_round_trip(session, tmp_path):
         assert sheet.headers == COLUMNS and len(sheet.rows) == 1
     result = import_enrolments(tmp_path / "t.csv", dry_run=True)
     assert result.ok, result.errors
+
+
+def test_control_characters_in_a_cell_are_refused(session, tmp_path):
+    """Found by the fuzzer: a unit code with a carriage return crashed the import."""
+    bad = row("张三", 1)
+    bad[0] = "0\r0"
+    result = import_enrolments(write_csv(tmp_path / "a.csv", [bad]))
+    assert not result.written
+    assert any(p.column == "单位编码" and "不可见字符" in p.reason for p in result.errors)
+    assert counts("unit") == 0

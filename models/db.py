@@ -439,3 +439,19 @@ def check_high_water_mark(session: Session) -> None:
 
 def new_db_id() -> str:
     return uuid.uuid4().hex
+
+
+def drop_key() -> None:
+    """Locked (idle or Ctrl+L): forget the database key. The session keeps who is signed in,
+    not the key; no new connection can open until ``restore_key`` (the driver refuses an
+    empty key), and SQLCipher wipes its copy when each open connection closes."""
+    session = current()
+    session.key = b""
+    database.connect_params["passphrase"] = ""
+
+
+def restore_key(key: bytes) -> None:
+    """Unlocked again: ``key`` is what ``unwrap_key`` returned for the session's own slot."""
+    session = current()
+    session.key = key
+    database.connect_params["passphrase"] = raw_key_literal(key)

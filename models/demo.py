@@ -131,8 +131,10 @@ UNIT_TAKES_PLAN = {"medical": 0.97, "critical_illness": 0.55, "accident": 0.45}
 #: load itself uses (the renewal copy's lookup of a policy's lines) and keys that arrive in
 #: order (member.unit_id). The unique ID number index, built last, still refuses duplicates.
 DEFERRED_INDEXES = {
-    "member": {("name",), ("initials",), ("id_number",), ("id_rev",)},
-    "coverage": {("member_id",), ("member_id", "policy_id"), ("batch_id",)},
+    "member": {("id_number",), ("id_rev", "id_number", "name", "sex", "retirement_date", "unit_id"),
+               ("name", "id", "id_number", "sex", "retirement_date", "unit_id"),
+               ("initials", "id", "name", "id_number", "sex", "retirement_date", "unit_id")},
+    "coverage": {("member_id", "policy_id", "shares", "cover_start", "observation_end"), ("batch_id",)},
 }
 #: Page cache during the bulk load: room for the whole new file (about 1 KiB per member),
 #: so index builds and the renewal copy never re-read and decrypt spilled pages; capped, and

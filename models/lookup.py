@@ -25,11 +25,12 @@ _INITIALS = re.compile(r"^[A-Za-z]{1,10}$")
 # runs the same statements on plain SQLite. Every statement reads its index in order and stops
 # at the limit: exact matches first, then longer names or initials with the same beginning.
 # (Ordering by length(...) instead would read and sort every row with the prefix: 0.4 s for
-# "zs" among 1,000,000 members.)
+# "zs" among 1,000,000 members.) Each index covers the columns selected (migration 0006), so
+# no member table page is read; a full ID is searched reversed, in the same index as suffixes.
 SELECT = ("SELECT m.id, m.name, m.id_number, m.sex, m.retirement_date, u.code, u.name "
           "FROM member m JOIN unit u ON u.id = m.unit_id ")
 SQL = {
-    "id": (SELECT + "WHERE m.id_number = ? LIMIT ?",),
+    "id": (SELECT + "WHERE m.id_rev = ? LIMIT ?",),
     "id_suffix": (SELECT + "WHERE m.id_rev >= ? AND m.id_rev < ? ORDER BY m.id_rev LIMIT ?",),
     "name": (SELECT + "WHERE m.name = ? ORDER BY m.name, m.id LIMIT ?",
              SELECT + "WHERE m.name > ? AND m.name < ? ORDER BY m.name, m.id LIMIT ?"),
@@ -108,7 +109,7 @@ def _next_prefix(prefix: str) -> str:
 def query_params(kind: str, q: str, limit: int, step: int = 0) -> tuple:
     """Parameters of statement ``step`` of ``SQL[kind]``."""
     if kind == "id":
-        return (q, limit)
+        return (q[::-1], limit)
     if kind == "id_suffix":
         rev = q[::-1]
         return (rev, _next_prefix(rev), limit)
@@ -129,18 +130,38 @@ def find(query: str, limit: int = DEFAULT_LIMIT):
     kind, q = classify_query(query)
     if not q:
         return kind, q, [], False
-    rows = run_query(lambda sql, p: database.execute_sql(sql, p).fetchall(), kind, q, limit + 1)
+    rows = run_query(_execute, kind, q, limit + 1)
     return kind, q, rows[:limit], len(rows) > limit
 
 
-def member_policies(member_ids: list[int]) -> dict[int, dict[str, list[MemberPolicy]]]:
-    """Each member's policies per plan, with their coverage lines, as plain rule data."""
+def coverage_rows(execute, member_ids: list[int]) -> list[tuple]:
+    """The coverage lines of these members (``COVERAGE_SQL``); ``execute(sql, params)`` returns rows."""
+    if not member_ids:
+        return []
+    return execute(COVERAGE_SQL.format(",".join("?" * len(member_ids))), list(member_ids))
+
+
+def lookup_sql(execute, kind: str, q: str, limit: int) -> tuple[list[tuple], list[tuple]]:
+    """Every statement a lookup runs: the members found (up to ``limit + 1``, to tell a cut
+    list), then the coverage lines of the first ``limit``. bench/bench_lookup.py times this
+    same function on the encrypted database and on a plain copy."""
+    rows = run_query(execute, kind, q, limit + 1)
+    return rows, coverage_rows(execute, [r[0] for r in rows[:limit]])
+
+
+def _execute(sql: str, params) -> list[tuple]:
+    return database.execute_sql(sql, params).fetchall()
+
+
+def member_policies(member_ids: list[int], rows: list[tuple] | None = None) -> dict[int, dict[str, list[MemberPolicy]]]:
+    """Each member's policies per plan, with their coverage lines, as plain rule data
+    (from ``rows`` of ``COVERAGE_SQL`` when the caller already has them)."""
     grouped: dict[int, dict[str, dict[tuple, list[CoverageLine]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
-    if member_ids:
-        sql = COVERAGE_SQL.format(",".join("?" * len(member_ids)))
-        for mid, plan, start, end, shares, cs, oe in database.execute_sql(sql, member_ids):
-            grouped[mid][plan][(start, end)].append(
-                CoverageLine(shares, dt.date.fromisoformat(cs), dt.date.fromisoformat(oe) if oe else None))
+    if rows is None:
+        rows = coverage_rows(_execute, member_ids)
+    for mid, plan, start, end, shares, cs, oe in rows:
+        grouped[mid][plan][(start, end)].append(
+            CoverageLine(shares, dt.date.fromisoformat(cs), dt.date.fromisoformat(oe) if oe else None))
     out: dict[int, dict[str, list[MemberPolicy]]] = {}
     for mid, plans in grouped.items():
         out[mid] = {plan: [MemberPolicy(dt.date.fromisoformat(s), dt.date.fromisoformat(e), tuple(lines))
@@ -168,8 +189,10 @@ def statuses(policies: dict[str, list[MemberPolicy]], on: dt.date, retirement: d
 
 
 def lookup(query: str, on: dt.date, limit: int = DEFAULT_LIMIT) -> LookupResult:
-    kind, q, rows, truncated = find(query, limit)
-    policies = member_policies([r[0] for r in rows])
+    kind, q = classify_query(query)
+    found, lines = lookup_sql(_execute, kind, q, limit) if q else ([], [])
+    rows, truncated = found[:limit], len(found) > limit
+    policies = member_policies([r[0] for r in rows], lines)
     members = []
     for mid, name, idn, sex, retired, ucode, uname in rows:
         retirement = dt.date.fromisoformat(retired) if retired else None
@@ -177,3 +200,59 @@ def lookup(query: str, on: dt.date, limit: int = DEFAULT_LIMIT) -> LookupResult:
         m.plans = statuses(policies.get(mid, {}), on, retirement)
         members.append(m)
     return LookupResult(query, kind, on, members, truncated)
+
+
+# --- the lookup reader's page cache ---------------------------------------------------------------
+#
+# SQLCipher decrypts and authenticates every page it reads that is not in the connection's page
+# cache: a cold lookup costs about twice the same lookup on plain SQLite, whatever the index.
+# The TUI therefore runs lookups on one long-lived reader connection (tui/reader.py) whose page
+# cache holds what lookups read: the covering indexes and the small tables of the joins, read
+# once after unlock, a chunk at a time so a clerk's lookup never waits behind the warm-up.
+# bench/bench_lookup.py prepares its encrypted and plain connections the same way.
+
+#: The reader's page cache, KiB. SQLite allocates it only as pages are read, so it costs what
+#: the lookup indexes take: about 0.4 KiB per member (≈ 40 MiB for 100,000 members); the cap
+#: keeps a very large file from taking more than this, the rest is read on demand.
+READER_CACHE_KIB = 524_288
+WARM_CHUNK = 50_000
+#: (table, covering index, its leading columns: enough to say where a chunk ends)
+WARM_INDEXES = (
+    ("member", "member_lookup_id_rev", ("id_rev",)),
+    ("member", "member_lookup_name", ("name", "id")),
+    ("member", "member_lookup_initials", ("initials", "id")),
+    ("coverage", "coverage_lookup_member", ("member_id", "policy_id")),
+)
+#: (table, a column in no index: reading it reads the table itself)
+WARM_TABLES = (("unit", "name"), ("policy", "cover_from"))
+
+
+def prepare_reader(execute) -> None:
+    execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}", ())
+
+
+def warm_steps(execute):
+    """Read the lookup's pages into this connection's cache, one chunk per step (a generator:
+    the caller runs a waiting lookup between steps). Each chunk is its own statement, so no
+    read transaction stays open across steps and a lookup always sees the latest commits."""
+    for table, column in WARM_TABLES:
+        execute(f'SELECT max("{column}") FROM "{table}"', ())
+        yield table
+    for table, index, keys in WARM_INDEXES:
+        cols = ", ".join(keys)
+        last: tuple = ()
+        while True:
+            # OFFSET steps over a chunk of index entries inside SQLite (reading their pages)
+            # and returns only the last one: where the next chunk starts.
+            where = f"WHERE ({cols}) > ({', '.join('?' * len(keys))}) " if last else ""
+            rows = execute(f'SELECT {cols} FROM "{table}" INDEXED BY "{index}" {where}'
+                           f"ORDER BY {cols} LIMIT 1 OFFSET {WARM_CHUNK - 1}", last)
+            yield index
+            if not rows:
+                break
+            last = tuple(rows[0])
+
+
+def warm(execute) -> None:
+    for _ in warm_steps(execute):
+        pass

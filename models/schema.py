@@ -73,11 +73,11 @@ class Plan(BaseModel):
 
 
 class Member(BaseModel):
-    name = CharField(index=True)
-    initials = CharField(index=True)  # pinyin initials, lower case: 张三 -> zs
+    name = CharField()
+    initials = CharField()  # pinyin initials, lower case: 张三 -> zs
     id_number = CharField(unique=True)
     # The ID reversed, so "last N digits" is an indexed prefix range scan.
-    id_rev = CharField(index=True)
+    id_rev = CharField()
     sex = CharField(max_length=1)
     birth_date = DateField()
     unit = ForeignKeyField(Unit, backref="members", index=True)
@@ -85,6 +85,15 @@ class Member(BaseModel):
     bank_name = CharField(null=True)
     bank_account = CharField(null=True)
     retirement_date = DateField(null=True)
+
+    class Meta:
+        # The lookup's covering indexes (migration 0006): each holds every column the lookup
+        # reads, so finding a member never reads (and decrypts) a table page.
+        indexes = (
+            (("id_rev", "id_number", "name", "sex", "retirement_date", "unit"), False),
+            (("name", "id", "id_number", "sex", "retirement_date", "unit"), False),
+            (("initials", "id", "name", "id_number", "sex", "retirement_date", "unit"), False),
+        )
 
 
 class Policy(BaseModel):
@@ -117,7 +126,7 @@ class ImportBatch(BaseModel):
 class Coverage(BaseModel):
     """One enrolment event of a member in a policy; each line keeps its own observation end."""
 
-    # No index of its own: the (member, policy) index below serves lookups by member.
+    # No index of its own: the covering (member, policy, …) index below serves lookups by member.
     member = ForeignKeyField(Member, backref="coverage", index=False)
     policy = ForeignKeyField(Policy, backref="coverage", index=True)
     shares = IntegerField()
@@ -130,7 +139,7 @@ class Coverage(BaseModel):
     created_by = CharField()
 
     class Meta:
-        indexes = ((("member", "policy"), False),)
+        indexes = ((("member", "policy", "shares", "cover_start", "observation_end"), False),)
 
 
 class ClaimReport(BaseModel):

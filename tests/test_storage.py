@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlcipher3
 
-from models import admin, attempts, audit, migrate
+from models import admin, attempts, audit, lookup, migrate
 from models import db as dbmod
 from models.db import database, raw_key_literal
 from models.errors import (
@@ -387,7 +387,30 @@ def test_migrations_keep_every_row(tmp_path):
     for model in ALL_MODELS:
         cols = {c.name for c in database.get_columns(model._meta.table_name)}
         assert cols == {f.column_name for f in model._meta.sorted_fields}, model.__name__
+        assert _db_indexes(model._meta.table_name) == _model_indexes(model), model.__name__
+    # the lookup reads only its covering indexes: no member or coverage table page
+    plans = " ".join(str(r) for r in database.execute_sql(
+        "EXPLAIN QUERY PLAN " + lookup.SQL["name"][1], ("会员", "会员\uffff", 21)).fetchall())
+    plans += " ".join(str(r) for r in database.execute_sql(
+        "EXPLAIN QUERY PLAN " + lookup.COVERAGE_SQL.format("?,?"), (1, 2)).fetchall())
+    assert plans.count("COVERING INDEX") == 2, plans
     dbmod.close()
+
+
+def _db_indexes(table: str) -> set[tuple[tuple[str, ...], bool]]:
+    """(columns, unique) of every full index the migrations built (partial ones are the
+    migrations' own business: the models cannot describe them)."""
+    out = set()
+    for _, name, unique, origin, partial in database.execute_sql(f'PRAGMA index_list("{table}")'):
+        if origin == "pk" or partial:
+            continue
+        out.add((tuple(r[2] for r in database.execute_sql(f'PRAGMA index_info("{name}")')), bool(unique)))
+    return out
+
+
+def _model_indexes(model) -> set[tuple[tuple[str, ...], bool]]:
+    return {(tuple(f.column_name for f in index._expressions), bool(index._unique))
+            for index in model._meta.fields_to_index()}
 
 
 def test_unlock_backs_up_before_migrating(branch_db):

@@ -40,6 +40,9 @@ def close_database() -> None:
 
     ``models.db.close()`` checkpoints through the calling thread's connection and skips
     the checkpoint when that thread has none, which is always the case in the TUI."""
+    from tui.reader import stop_reader  # the reader uses this module's db_connection
+
+    stop_reader()
     try:
         dbmod.current()
     except RuntimeError:

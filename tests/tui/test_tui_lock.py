@@ -90,3 +90,39 @@ def test_idle_lock_setting_comes_from_the_environment(branch_db, monkeypatch):
     app = make_app(db_path=branch_db, keymap={})
     assert app.idle_lock_seconds == 600
     assert app._startup_notices == ["HUZHU_IDLE_LOCK=soon 无效（应为正的秒数），自动锁定仍为 600 秒"]
+
+
+async def test_the_key_leaves_memory_while_locked_and_comes_back_on_unlock(branch_db):
+    from models import db as dbmod
+    from models.errors import EmptyPassphrase
+    from tui import reader
+
+    app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        key = dbmod.current().key
+        assert len(key) == 32 and reader._reader is not None
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert dbmod.current().key == b"" and reader._reader is None
+        assert key.hex() not in str(dbmod.database.connect_params)
+        # no connection can be opened while locked (the driver refuses an empty key)
+        result = {}
+
+        def try_open():
+            try:
+                dbmod.database.connect(reuse_if_open=True)
+                result["opened"] = True
+            except EmptyPassphrase:
+                result["refused"] = True
+
+        import threading
+
+        t = threading.Thread(target=try_open)
+        t.start()
+        t.join()
+        assert result == {"refused": True}
+        await unlock_with(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert dbmod.current().key == key and reader._reader is not None and reader._reader.alive

@@ -2,12 +2,15 @@
 
 Pushed after ``idle_lock_seconds`` without input, or on Ctrl+L. It is a full (not modal)
 screen, so nothing underneath is drawn; it shows neither the branch nor any member data,
-only the user whose passphrase it asks for. The database stays open: the check is made
-against the session's key slot (``models.db.unwrap_key``), in a thread worker because it
-runs Argon2id and the growing delay after failures.
+only the user whose passphrase it asks for. The database key is dropped while locked
+(``models.db.drop_key``: no connection can open without it); the passphrase is checked
+against the session's key slot (``models.db.unwrap_key``), which gives the key back, in a
+thread worker because it runs Argon2id and the growing delay after failures.
 """
 
 from __future__ import annotations
+
+import threading
 
 from textual import work
 from textual.app import ComposeResult
@@ -18,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from models import db as dbmod
+from tui.reader import start_reader, stop_reader
 from tui.widgets import FieldRow, StatusLine
 from tui.workers import error_text
 
@@ -40,6 +44,7 @@ class LockScreen(Screen[None]):
     def __init__(self, session: dbmod.Session) -> None:
         super().__init__()
         self.session = session
+        self._forgotten = threading.Event()
         self._busy = False
 
     def compose(self) -> ComposeResult:
@@ -54,6 +59,16 @@ class LockScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()
+        self.forget_key()
+
+    @work(thread=True, exclusive=True, group="lock-key", exit_on_error=False)
+    def forget_key(self) -> None:
+        """The key leaves memory while locked: the lookup reader closes its connection first."""
+        try:
+            stop_reader()
+            dbmod.drop_key()
+        finally:
+            self._forgotten.set()
 
     def action_submit(self) -> None:
         if self._busy:
@@ -71,10 +86,13 @@ class LockScreen(Screen[None]):
     def verify(self, secret: str) -> None:
         session = self.session
         try:
-            dbmod.unwrap_key(session.path, session.keyfile, session.user, secret)
+            key = dbmod.unwrap_key(session.path, session.keyfile, session.user, secret)
         except Exception as exc:  # shown in the form, never as a traceback
             self.post_message(self.Failed(error_text(exc)))
             return
+        self._forgotten.wait(10)  # never give the key back before it was dropped
+        dbmod.restore_key(key)
+        start_reader()
         self.post_message(self.Verified())
 
     def on_lock_screen_failed(self, message: Failed) -> None:

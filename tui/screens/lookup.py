@@ -26,10 +26,11 @@ from models.lookup import LookupResult, lookup
 from models.member_detail import MemberDetail, member_detail
 from rules import format_fen
 from tui.commands.enrolment import STATUS_ZH
+from tui.reader import read
 from tui.screens.base import SubScreen
 from tui.widgets import StatusLine
 from tui.widgets.fit import fit
-from tui.workers import db_connection, error_text
+from tui.workers import error_text
 
 #: Seconds after the last key before the search runs.
 DEBOUNCE_SECONDS = 0.25
@@ -113,8 +114,7 @@ class LookupScreen(SubScreen):
     @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
     def search(self, query: str, today: date) -> None:
         try:
-            with db_connection():
-                result = lookup(query, today, limit=RESULT_LIMIT)
+            result = read(lookup, query, today, RESULT_LIMIT)
         except Exception as exc:  # shown in the status line, never as a traceback
             self.post_message(self.Failed(query, error_text(exc)))
             return
@@ -200,8 +200,7 @@ class MemberScreen(SubScreen):
     @work(thread=True, exclusive=True, group="member", exit_on_error=False)
     def load(self, today: date) -> None:
         try:
-            with db_connection():
-                detail = member_detail(self.member_id, today)
+            detail = read(member_detail, self.member_id, today)
         except Exception as exc:  # shown in the status line, never as a traceback
             self.post_message(self.Failed(error_text(exc)))
             return

@@ -23,6 +23,7 @@ from models import db as dbmod
 from models.errors import HuzhuError
 from models.keyslots import KeyFile
 from models.schema import Branch
+from tui.reader import start_reader
 from tui.widgets import FieldRow, StatusLine
 from tui.workers import error_text
 
@@ -141,6 +142,7 @@ class UnlockScreen(Screen[None]):
         except Exception as exc:  # every failure is shown in the form, never as a traceback
             self.post_message(self.Failed(error_text(exc)))
             return
+        start_reader()  # lookups get their own warm connection from now on
         code, name = (branch.code, branch.name) if branch else ("", "（未登记代办处）")
         self.post_message(self.Succeeded(Unlocked(session, code, name)))
 

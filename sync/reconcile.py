@@ -301,17 +301,41 @@ def write_csv(report: Report, path: str | Path) -> None:
     atomic_write_bytes(Path(path), _csv_bytes(DIFF_HEADERS, rows), mode=0o644)
 
 
+def _number(item: str, value: int) -> int | Decimal:
+    """A figure as a spreadsheet number: money in yuan, exact (Decimal), counts as integers."""
+    return Decimal(value).scaleb(-2) if item in MONEY_ITEMS else value
+
+
+def difference_cells(report: Report) -> list[list[Any]]:
+    """The rows of ``difference_rows`` with numbers as numbers, so a sheet can sum and sort them."""
+    return [[d.branch_code, d.unit_code, d.plan_code, d.item_zh, _number(d.item, d.branch_value),
+             _number(d.item, d.office_value), _number(d.item, d.difference)] for d in report.differences]
+
+
+YUAN_FORMAT = "#,##0.00"
+
+
 def write_xlsx(report: Report, path: str | Path) -> None:
-    """Sheets 差异 (differences) and 未报送 (branches that have not reported)."""
-    _write_xlsx(Path(path), [("差异", DIFF_HEADERS, difference_rows(report)),
-                             ("未报送", MISSING_HEADERS, missing_rows(report))])
+    """Sheets 差异 (differences) and 未报送 (branches that have not reported). Figures are
+    number cells (money in yuan with two decimals), not text."""
+    formats = [{4: YUAN_FORMAT, 5: YUAN_FORMAT, 6: YUAN_FORMAT} if d.item in MONEY_ITEMS else {}
+               for d in report.differences]
+    _write_xlsx(Path(path), [("差异", DIFF_HEADERS, difference_cells(report)),
+                             ("未报送", MISSING_HEADERS, missing_rows(report))],
+                number_formats={"差异": formats})
+
+
+def _shown(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, (int, Decimal)) else str(value)
 
 
 def _display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
 
 
-def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list[Any]]]]) -> None:
+def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list[Any]]]],
+                number_formats: dict[str, list[dict[int, str]]] | None = None) -> None:
+    """``number_formats``: per sheet, one {column index: Excel number format} per row."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -322,10 +346,13 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list[Any]]]]
         ws.append(headers)
         for cell in ws[1]:
             cell.font = Font(bold=True)
-        for row in rows:
+        formats = (number_formats or {}).get(title, [])
+        for r, row in enumerate(rows):
             ws.append(row)
+            for column, fmt in (formats[r] if r < len(formats) else {}).items():
+                ws.cell(row=r + 2, column=column + 1).number_format = fmt
         for index, header in enumerate(headers, start=1):
-            width = max([_display_width(header)] + [_display_width(r[index - 1]) for r in rows if index - 1 < len(r)])
+            width = max([_display_width(header)] + [_display_width(_shown(r[index - 1])) for r in rows if index - 1 < len(r)])
             ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = min(60, width + 2)
         ws.freeze_panes = "A2"
     buffer = io.BytesIO()

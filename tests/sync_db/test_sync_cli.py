@@ -101,6 +101,13 @@ def test_round_trip_demo_branch_to_reconciliation_with_three_planted_differences
 
     wb = load_workbook(tmp_path / "d.xlsx")
     assert wb.sheetnames == ["差异", "未报送"] and wb["差异"].max_row == 4
+    # figures are number cells: the planted 25.50 yuan and 1 member, summable in Excel
+    cells = {row[3].value: row[4:7] for row in wb["差异"].iter_rows(min_row=2)}
+    fees = cells["应缴会费（元）"]
+    assert fees[2].value == 25.5 and fees[2].number_format == "#,##0.00"  # branch − office
+    assert fees[0].value - fees[1].value == 25.5
+    members = [c for item, c in cells.items() if item not in ("应缴会费（元）", "给付金额（元）")][0]
+    assert members[2].value == -1 and isinstance(members[0].value, int)  # the ledger has one more
     screen = ok(run("office", "reconcile", "--period", PERIOD, env=o))
     assert "差异 3 处" in screen.stderr
 

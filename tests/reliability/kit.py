@@ -173,3 +173,57 @@ def check_day(db: Path, acks: list[dict]) -> None:
     finally:
         dbmod.close()
         clock.freeze(None)
+
+
+def kill_after(cmd: list[str], delay: float, *, start_when=None, ready_timeout: float = 60.0) -> Run:
+    """Like ``kill_at_random`` for any child (``cmd``) that prints ``READY`` and then JSON lines:
+    SIGKILL it ``delay`` seconds after READY, or, with ``start_when`` (a callable polled every
+    millisecond, e.g. "this file exists"), ``delay`` seconds after that first holds. The child
+    must still be running at the kill (a child that has finished its work waits to be killed);
+    ``acks`` holds its whole JSON lines; ``killed_after_s`` counts from READY."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    run = Run()
+    ready = threading.Event()
+    lines: list[str] = []
+
+    def reader():
+        for line in proc.stdout:
+            if line.strip() == "READY":
+                ready.set()
+            else:
+                lines.append(line)
+        ready.set()
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    if not ready.wait(ready_timeout):
+        proc.kill()
+        raise AssertionError(f"child never became ready: {proc.stderr.read()}")
+    readied = time.monotonic()
+    if proc.poll() is not None:
+        raise AssertionError(f"child ended before the kill (exit {proc.returncode}): {proc.stderr.read()[-3000:]}")
+    start = readied
+    if start_when is not None:
+        give_up = readied + ready_timeout
+        while not start_when() and proc.poll() is None and time.monotonic() < give_up:
+            time.sleep(0.001)
+        start = time.monotonic()
+    end = start + delay
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            break
+        time.sleep(min(0.002, max(0.0, end - time.monotonic())))
+    died_early = proc.poll() is not None
+    os.kill(proc.pid, signal.SIGKILL)
+    run.killed_after_s = time.monotonic() - readied
+    proc.wait()
+    t.join(10)
+    run.stderr = proc.stderr.read()
+    proc.stderr.close()
+    run.exit_code = proc.returncode
+    if died_early:
+        raise AssertionError(f"child failed before the kill (exit {proc.returncode}): {run.stderr[-3000:]}")
+    assert proc.returncode == -signal.SIGKILL, proc.returncode
+    run.acks = [json.loads(x) for x in lines if x.endswith("\n")]
+    return run

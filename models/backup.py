@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import struct
 import tempfile
 from pathlib import Path
@@ -45,8 +46,55 @@ def snapshot(target: Path, db_key: bytes) -> None:
         conn.execute("DETACH DATABASE hz_backup")
 
 
+#: Temporaries of a backup or restore carry this prefix and the writing process's id, so a
+#: later backup or restore in the same folder can remove those of a process that was killed:
+#: each is a whole copy of the database under the key it had then, which after a ``rekey``
+#: is a key a revoked clerk may still hold.
+TEMP_PREFIX = ".huzhu-tmp-"
+
+
+def _temp_name(kind: str) -> str:
+    return f"{TEMP_PREFIX}{os.getpid()}-{kind}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Remove the temporaries left in ``folder`` by killed backups and restores (their process
+    is gone); never those of a process still running. Returns what was removed."""
+    removed = []
+    try:
+        entries = list(Path(folder).glob(f"{TEMP_PREFIX}*"))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            pid = int(entry.name[len(TEMP_PREFIX):].split("-", 1)[0])
+        except ValueError:
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+    return removed
+
+
 def write_backup(out: str | os.PathLike, db_path: Path, db_key: bytes, keyfile: KeyFile) -> dict:
     out = Path(out)
+    if out.parent.exists():
+        sweep_stale(out.parent)
     header_obj = {
         "format": "huzhu-backup",
         "version": 1,
@@ -56,10 +104,10 @@ def write_backup(out: str | os.PathLike, db_path: Path, db_key: bytes, keyfile: 
         "keys": json.loads(keyfile.to_bytes().decode("utf-8")),
     }
     header = json.dumps(header_obj, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as tmpdir:
+    with tempfile.TemporaryDirectory(prefix=_temp_name("copy"), dir=out.parent if out.parent.exists() else None) as tmpdir:
         copy = Path(tmpdir) / "copy.db"
         snapshot(copy, db_key)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_name("backup"), suffix=".tmp", dir=out.parent)
         try:
             with os.fdopen(fd, "wb") as dst, open(copy, "rb") as src:
                 dst.write(MAGIC + struct.pack(">I", len(header)) + header)
@@ -103,7 +151,8 @@ def restore_backup(src: str | os.PathLike, db_path: Path, db_key: bytes, header_
     The database that was there (if any) is kept as ``FILE.before-restore-<time>``."""
     db_path = Path(db_path)
     keyfile_bytes = json.dumps(header_obj["keys"], ensure_ascii=False, indent=1, sort_keys=True).encode() + b"\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".restore", dir=db_path.parent)
+    sweep_stale(db_path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_name("restore"), suffix=".restore", dir=db_path.parent)
     try:
         with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
             fh.seek(body_offset)
@@ -125,6 +174,8 @@ def restore_backup(src: str | os.PathLike, db_path: Path, db_key: bytes, header_
         if db_path.exists():
             kept = db_path.with_name(f"{db_path.name}.before-restore-{clock.now().strftime('%Y%m%d%H%M%S')}")
             os.replace(db_path, kept)
+            # Not FILE.sent (models.sentmark): it records what the office already holds, which a
+            # restore cannot undo; kept in place, it lets the restored database notice it is behind.
             for suffix in (".keys", ".hwm"):
                 if Path(f"{db_path}{suffix}").exists():
                     os.replace(Path(f"{db_path}{suffix}"), Path(f"{kept}{suffix}"))

@@ -481,3 +481,31 @@ def test_high_water_mark_follows_commits(session):
             audit.record("rolled", "back")
             raise RuntimeError
     assert hwm.read(session.path, session.keyfile.db_id) == after
+
+
+def test_a_killed_backups_temporaries_are_swept_by_the_next_backup(branch_db, tmp_path):
+    """A backup killed mid-way leaves a whole copy of the database under the key it had then;
+    the next backup in that folder removes it (only if the process that wrote it is gone)."""
+    import subprocess
+    import sys
+
+    from models.backup import TEMP_PREFIX, sweep_stale
+
+    path, _ = branch_db
+    session = dbmod.unlock(path, "zhang", PASSPHRASE)
+    out = tmp_path / "stick"
+    out.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    stale_dir = out / f"{TEMP_PREFIX}{pid}-copy-abc"
+    stale_dir.mkdir()
+    (stale_dir / "copy.db").write_bytes(b"an old copy")
+    stale_file = out / f"{TEMP_PREFIX}{pid}-backup-xyz.tmp"
+    stale_file.write_bytes(b"half a backup")
+    live = out / f"{TEMP_PREFIX}{os.getppid()}-copy-def"  # our parent is alive: never touched
+    live.mkdir()
+    other = out / "notes.txt"
+    other.write_text("keep")
+    admin.backup(session, out / "b.hzbak")
+    assert sorted(p.name for p in out.iterdir()) == sorted(["b.hzbak", live.name, "notes.txt"])
+    assert sweep_stale(out) == []

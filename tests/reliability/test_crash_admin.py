@@ -1,6 +1,5 @@
-"""Item 3: SIGKILL during a rekey, a backup and an export (and a migration, simulated at
-each step boundary). Kills per kind: ``HUZHU_RELIABILITY_ADMIN_RUNS`` (default 8; the long
-run sets more)."""
+"""Item 3: SIGKILL during a rekey, a backup and an export (a migration: test_crash_migration.py).
+Kills per kind: ``HUZHU_RELIABILITY_ADMIN_RUNS`` (default 8; the long run sets more)."""
 
 from __future__ import annotations
 

@@ -84,7 +84,12 @@ class Session:
     key: bytes = field(repr=False)
     keyfile: KeyFile = field(repr=False)
     read_only: bool = False
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # said at unlock, in Chinese (the TUI shows these)
+    warnings_en: list[str] = field(default_factory=list)  # the same, in English (the CLI adds these)
+
+    def warn(self, zh: str, en: str) -> None:
+        self.warnings.append(zh)
+        self.warnings_en.append(en)
 
     @property
     def can_write(self) -> bool:
@@ -270,12 +275,15 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
     if bad_pages:
         # A page fails its HMAC (a flipped bit, a bad sector): never write on top of it.
         _session.read_only = True
-        _session.warnings.append(
+        _session.warn(
             f"数据库文件有损坏的页（{'；'.join(bad_pages[:5])}）。已以只读方式打开，"
-            "请运行 huzhu check 查看详情，并从最近的备份恢复（huzhu restore）。"
+            "请运行 huzhu check 查看详情，并从最近的备份恢复（huzhu restore）。",
+            f"damaged pages in the database file ({'; '.join(bad_pages[:5])}): opened read-only; "
+            "run huzhu check for details and restore the latest backup (huzhu restore)",
         )
         return _session
     check_high_water_mark(_session)
+    check_sent_mark(_session)
     return _session
 
 
@@ -429,12 +437,29 @@ def check_high_water_mark(session: Session) -> None:
         return
     if hwm.behind(mark, seq, digest, audit.hash_at(mark.seq) if seq >= mark.seq else None):
         session.read_only = True
-        session.warnings.append(
+        session.warn(
             f"数据库的审计链（第 {seq} 条）落后于文件外记录的高水位标记（第 {mark.seq} 条）：已提交的数据可能已丢失"
-            "（例如 -wal 文件损坏或被删除）。已以只读方式打开，请从最近的备份恢复（huzhu restore）。"
+            "（例如 -wal 文件损坏或被删除）。已以只读方式打开，请从最近的备份恢复（huzhu restore）。",
+            f"the audit chain (event {seq}) is behind the high-water mark kept outside the database (event {mark.seq}): "
+            "committed work may be lost (a damaged or deleted -wal file); opened read-only, restore the latest backup "
+            "(huzhu restore)",
         )
     elif seq > mark.seq:
         hwm.write(session.path, session.keyfile.db_id, seq, digest)
+
+
+def check_sent_mark(session: Session) -> None:
+    """At unlock: a database behind the bundles already sent to the office (an older backup was
+    restored) is told so. It stays writable, so the lost work can be entered again; only export
+    is refused until a supervisor reconciles (``models.sentmark``, ``sync.restore``)."""
+    from models import sentmark  # local: sentmark imports this module
+
+    try:
+        warning = sentmark.check_at_unlock(session.path, session.keyfile.db_id)
+    except (sqlcipher3.DatabaseError, peewee.DatabaseError):
+        return  # a safety net must never stop an unlock; export checks again itself
+    if warning:
+        session.warn(*warning)
 
 
 def new_db_id() -> str:

@@ -2,7 +2,9 @@
 
 ``branch_payload(period)`` reads the branch database and returns the payload files
 (canonical JSON, integer fen; layout in sync/FORMAT.md, "Payload contents");
-``export_period`` signs, encrypts, writes atomically, reads back and records the bundle.
+``export_period`` signs, encrypts, writes atomically, reads back and records the bundle, then
+lists it in ``FILE.sent`` (``models.sentmark``); it refuses while this database lacks bundles
+that file says were sent (an older backup restored, ``sync.restore``).
 No full ID number, bank account or diagnosis leaves the branch: claims carry a masked
 ID, disbursements no beneficiary name or account.
 """
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models import audit, clock
+from models import audit, clock, sentmark
 from models.db import current, database, writing
 from models.errors import UsageError
 from models.version import VERSION
@@ -27,6 +29,7 @@ from sync.canonical import canonical_dumps
 from sync.errors import BundleRefused
 from sync.fileio import read_back_verify, write_bundle_atomic
 from sync.keystore import branch_identity, local_keys, require_branch, require_trusted_office
+from sync.restore import require_reconciled
 
 PAYLOAD_VERSION = 1
 PERIOD_RE = re.compile(r"(2[0-9]{3})-(0[1-9]|1[0-2])")
@@ -262,6 +265,7 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
     """Build, sign, encrypt, write (atomically), read back and record the month's bundle."""
     require_branch()
     parse_period(period)
+    require_reconciled()  # an older backup restored: never reuse a sequence the office holds
     session = current()
     if not dry_run:
         session.require_write()
@@ -311,11 +315,15 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
             audit.record("sync.export", "bundle_log", name, {
                 "period": period, "sequence": sequence, "sha256": digest, "bytes": len(data),
                 "totals": payload.summary["totals"], "counts": payload.summary["counts"],
+                "disbursed_fen": payload.summary["disbursed_fen"],
             })
     except BaseException:
         if written:
             target.unlink(missing_ok=True)
         raise
+    # Committed: FILE.sent now lists this bundle too, where no restore can take it back.
+    sentmark.refresh(session.path, session.keyfile.db_id,
+                     {sequence: (payload.summary["totals"], payload.summary["disbursed_fen"])})
     return ExportResult(False, payload.branch_code, period, sequence, name, target, digest, len(data), payload.summary,
                         keys.fingerprint)
 
@@ -341,6 +349,9 @@ def _adopt_interrupted(target: Path, payload, period: str, sequence: int, last_s
                          created_at=clock.stamp(), status="sent", note="导出中断后留下的完整数据包，已补记")
         audit.record("sync.export.adopted", "bundle_log", target.name,
                      {"period": period, "sequence": sequence, "sha256": digest, "bytes": len(data)})
+    # Its figures are not known here (the bundle is sealed to the office): the mark says so.
+    session = current()
+    sentmark.refresh(session.path, session.keyfile.db_id, {sequence: (None, None)})
     return ExportResult(False, payload.branch_code, period, sequence, target.name, target, digest, len(data),
                         payload.summary, keys.fingerprint)
 

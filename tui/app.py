@@ -32,6 +32,7 @@ from tui.screens.lookup import LookupScreen
 from tui.screens.menu import MENU, menu_entry
 from tui.screens.pending import PendingScreen
 from tui.screens.unlock import UnlockScreen
+from tui.screens.warnings import WarningsDialog
 from tui.workers import close_database
 
 ENV_IDLE_LOCK = "HUZHU_IDLE_LOCK"
@@ -99,6 +100,9 @@ class HuzhuApp(App[None]):
         if self._start == "todo":
             # Today's work first (the TUI issue); Esc goes down to the menu beneath it.
             self.open_menu_entry("todo")
+        if unlocked.session.warnings:
+            # Opened read-only, or behind the bundles already sent: said before any work starts.
+            self.push_screen(WarningsDialog(unlocked.session.warnings))
 
     def open_menu_entry(self, name: str) -> None:
         entry = menu_entry(name)

@@ -114,8 +114,8 @@ def open_session(args, **kwargs) -> dbmod.Session:
         dbmod.unwrap_key(path, keyfile, user, "x")  # raises the precise unknown/revoked error
     secret = read_secret(args, "恢复码" if user == "recovery" else "口令")
     session = dbmod.unlock(path, user, secret, **kwargs)
-    for warning in session.warnings:
-        say(f"警告：{warning}", "warning: the database was opened read-only (see the message above); restore a backup")
+    for zh, en in zip(session.warnings, session.warnings_en):
+        say(f"警告：{zh}", f"warning: {en}")
     return session
 
 

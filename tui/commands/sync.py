@@ -1,6 +1,6 @@
 """Monthly bundles: keys, export, the office's commands, and receiving the office's answer.
 
-Branch: ``keys show|export|trust-office``, ``export``, ``sync receive|notices``.
+Branch: ``keys show|export|trust-office``, ``export``, ``sync receive|notices|reconcile-restore``.
 Office: ``office init|keys|enroll|branches|verify|import|reconcile|notice|return``.
 ``--json`` outputs are documented in sync/FORMAT.md ("Command-line JSON").
 """
@@ -65,6 +65,14 @@ def register(sub) -> None:
     q.add_argument("--done", type=int, metavar="ID", help="标记为已处理 mark as done")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_sync_notices)
+    q = ss.add_parser("reconcile-restore",
+                      help="恢复较早的备份后，核对并补记办事处已收到的数据包（负责人） reconcile after restoring an older backup")
+    _db(q)
+    q.add_argument("--accept-differences", action="store_true",
+                   help="数据与已发送的不一致也补记（须写明原因） re-record even though figures differ (needs --reason)")
+    q.add_argument("--reason", metavar="TEXT", help="确认差异的原因，记入审计 why the differences are accepted")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_sync_reconcile_restore)
 
     # office
     _, os_ = group(sub, "office", "办事处：登记代办处、导入、对账、回执 office side", "office_command")
@@ -314,6 +322,50 @@ def cmd_sync_notices(args) -> int:
     else:
         clikit.print_table([(n["id"], n["period"], n["kind_zh"], n["ref"] or "", n["text"]) for n in notices],
                            ["编号", "期间", "类型", "案件", "内容"])
+    return 0
+
+
+def _restore_value(item: str, value: int) -> str:
+    from sync.restore import MONEY_ITEMS
+
+    return clikit.yuan(value) if item in MONEY_ITEMS else str(value)
+
+
+def cmd_sync_reconcile_restore(args) -> int:
+    from sync.errors import RestoreDifferences
+    from sync.restore import reconcile_restore
+
+    if args.accept_differences and not (args.reason or "").strip():
+        raise UsageError("确认差异（--accept-differences）必须用 --reason 写明原因",
+                         "--accept-differences needs a reason: --reason TEXT")
+    clikit.open_session(args)
+    result = reconcile_restore(accept_differences=args.accept_differences, reason=args.reason)
+    if args.json:
+        clikit.print_json(result.to_json())
+    elif result.bundles:
+        check_zh = {"match": "一致", "differ": "不一致", "no_figures": "无已发送数据可比", "superseded": "同期已重发，不比较"}
+        clikit.print_table([(b.sequence, b.period, b.file_name, check_zh.get(b.check, b.check)) for b in result.bundles],
+                           ["序号", "期间", "文件", "核对结果"])
+        diffs = [(b.sequence, b.period, d.item_zh, _restore_value(d.item, d.sent), _restore_value(d.item, d.now),
+                  _restore_value(d.item, d.difference)) for b in result.bundles for d in b.differences]
+        if diffs:
+            print()
+            clikit.print_table(diffs, ["序号", "期间", "项目", "已发送", "本数据库", "差额"])
+    if result.status == "nothing_to_do":
+        clikit.say("本数据库没有落后于已发给办事处的数据包，无需核对",
+                   "nothing to reconcile: this database is not behind the bundles sent")
+        return 0
+    if result.status == "differences":
+        clikit.say("错误：本数据库的数据与已发给办事处的不一致（见上表），未做任何改动。请补录丢失的工作后重试；"
+                   "确认差异无误时，负责人可加 --accept-differences --reason 原因",
+                   "error: figures differ from those sent (see above); nothing was written. Re-enter the lost work "
+                   "and retry, or accept the differences with --accept-differences --reason TEXT")
+        return RestoreDifferences.exit_code
+    first, last = result.recorded[0], result.recorded[-1]
+    span = str(first) if first == last else f"{first}–{last}"
+    how = "（已确认差异，原因已记入审计）" if result.accepted_differences else "（数据一致）"
+    clikit.say(f"已补记第 {span} 号数据包的发送记录{how}；下一次导出为第 {result.next_sequence} 号",
+               f"bundle(s) {span} re-recorded as sent; the next export is sequence {result.next_sequence}")
     return 0
 
 

@@ -6,6 +6,12 @@ the preliminary check, every transition and every direct-pay step is decided the
 write is one transaction with one audit event naming the clerk ("谁操作谁负责"); a refused
 action raises ``RuleRefused`` before anything is written. Audit details carry ids, codes,
 dates and amounts, never a diagnosis, an ID number or an account.
+
+The register holds every report received (000 第十七条5): a report the preliminary check
+finds would not be paid as reported (no cover on the incident date, more shares than held,
+every share in observation — ``rules.claims.recorded_errors``) is recorded with its
+findings, flagged, and declined through the lifecycle. Only an entry that is itself
+incomplete or wrong (``rules.claims.register_blockers``) is refused.
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ from models.schema import ClaimEvent as ClaimEventRow
 from models.schema import ClaimReport as ClaimRow
 from models.schema import DirectPayFailure, Member, Unit
 from rules import (
+    Citation,
     ClaimEvent,
     ClaimReport,
     Decision,
     DirectPayStep,
     Report,
+    Severity,
     check_claim_channel,
     check_claim_transition,
     check_direct_pay_step,
@@ -37,7 +45,13 @@ from rules import (
     preliminary_check,
     ruleset_on,
 )
-from rules.claims import CLAIM_STATES, CLAIM_TRANSITIONS, DIRECT_PAY_STEPS
+from rules.claims import (
+    CLAIM_STATES,
+    CLAIM_TRANSITIONS,
+    DIRECT_PAY_STEPS,
+    recorded_errors,
+    register_blockers,
+)
 
 #: Lifecycle actions a clerk takes, the state each enters and its Chinese name (R2.3).
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -77,8 +91,20 @@ class ClaimDraft:
 
 @dataclass(frozen=True)
 class Registered:
+    """A recorded report and its preliminary check at registration."""
+
     claim_id: int
     report: Report
+
+    @property
+    def findings(self) -> tuple[Decision, ...]:
+        """What was recorded with the report: the check's errors, then its warnings."""
+        return check_findings(self.report)
+
+    @property
+    def flagged(self) -> bool:
+        """Recorded with an error: as reported, the claim would not be paid."""
+        return bool(recorded_errors(self.report))
 
 
 @dataclass(frozen=True)
@@ -107,6 +133,7 @@ class RegisterRow:
     state: str
     overdue: Decision | None
     direct_pay_open: bool
+    flagged: bool = False  # recorded with an error of the preliminary check
 
     @property
     def state_name(self) -> str:
@@ -157,6 +184,14 @@ class ClaimDetail:
     events: list[EventLine] = field(default_factory=list)
     overdue: Decision | None = None
     direct_pay: list[DirectPayItem] = field(default_factory=list)
+    #: The preliminary check's errors and warnings at registration; None for a report
+    #: registered before they were kept (migration 0007).
+    findings: list[Decision] | None = None
+
+    @property
+    def flagged(self) -> bool:
+        """Recorded with an error of the preliminary check: as reported it would not be paid."""
+        return any(d.severity is Severity.ERROR for d in self.findings or ())
 
     @property
     def actions(self) -> list[str]:
@@ -179,6 +214,44 @@ def allowed_actions(state: str | None) -> list[str]:
 
 
 # --- registering ---------------------------------------------------------------------------
+
+def check_findings(report: Report) -> tuple[Decision, ...]:
+    """What a registration keeps of its preliminary check: errors first, then warnings."""
+    return report.errors + report.warnings
+
+
+def findings_json(findings) -> str:
+    """``claim_report.check_findings``: one object per decision, enough to show it again
+    with its article (``findings_from_json``)."""
+    return json.dumps([finding_record(d) for d in findings], ensure_ascii=False)
+
+
+def finding_record(d: Decision) -> dict:
+    """One finding as stored and as the CLI's ``--json`` prints it."""
+    return {"code": d.code, "outcome": d.outcome, "severity": d.severity.value, "message": d.message,
+            "citation": d.citation.short, "configurable": d.citation.configurable, "ruleset": d.ruleset}
+
+
+def findings_from_json(text: str | None) -> list[Decision] | None:
+    if text is None:
+        return None
+    out = []
+    for f in json.loads(text):
+        source, _, article = f["citation"].partition(" ")
+        out.append(Decision(f["outcome"], f["code"], f["message"], Citation(source, article, f["configurable"]),
+                            f["ruleset"], Severity(f["severity"])))
+    return out
+
+
+def member_by_id_number(id_number: str) -> int:
+    """The member with this full ID number (how the command line names the insured)."""
+    text = "".join(id_number.split()).upper()
+    member = Member.get_or_none(Member.id_number == text)
+    if member is None:
+        raise ValidationFailed("没有此身份证号的会员（请先用 huzhu lookup 查询）",
+                               "no member has this ID number (try huzhu lookup first)")
+    return member.id
+
 
 def _to_rule_claim(row: ClaimRow) -> ClaimReport:
     return ClaimReport(unit=row.unit.code, member=str(row.member_id), diagnosis=row.diagnosis, plan=row.plan_id,
@@ -210,13 +283,21 @@ def check_draft(draft: ClaimDraft, today: dt.date) -> Report:
 
 @refuses_undated
 def register_claim(draft: ClaimDraft, today: dt.date | None = None) -> Registered:
-    """Write a claim report once its preliminary check has no error; warnings (missing
-    materials, a possible duplicate, some shares in observation) are returned, not blocking."""
+    """Record a claim report with what its preliminary check found.
+
+    An entry that is incomplete or wrong (``register_blockers``: a required field missing,
+    a date in the future or before the incident, an unknown plan or channel, no such
+    member) is refused and nothing is written. Otherwise the report is recorded with the
+    check's errors (``recorded_errors``: not covered, too many shares, all in observation —
+    as reported it would not be paid) and warnings (missing materials, a possible
+    duplicate, some shares in observation) in ``check_findings``; the audit event carries
+    their codes. One transaction, as every write."""
     today = today or clock.today()
     with writing() as session:
         report = check_draft(draft, today)
-        if report.errors:
-            raise RuleRefused(report.errors)
+        blockers = register_blockers(report)
+        if blockers:
+            raise RuleRefused(blockers)
         if draft.incident_date is None:
             # A warning while typing (rules), but the register cannot hold a report without it.
             raise ValidationFailed("请填写出险日期：登记时须据此核对保障期与观察期", "the incident date is required")
@@ -226,13 +307,13 @@ def register_claim(draft: ClaimDraft, today: dt.date | None = None) -> Registere
             incident_kind=draft.incident_kind, incident_date=draft.incident_date, shares_claimed=draft.shares_claimed,
             report_date=draft.reported_on, reporter=draft.reporter.strip(), channel=draft.channel,
             materials=json.dumps(sorted(draft.materials), ensure_ascii=False), state="registered",
-            created_by=session.user)
+            created_by=session.user, check_findings=findings_json(check_findings(report)))
         ClaimEventRow.create(claim=row, action="register", from_state=None, to_state="registered",
                              on_date=draft.reported_on, by_user=session.user, at=clock.stamp())
         audit.record("claim.register", "claim_report", row.id, {
             "member_id": member.id, "plan": draft.plan, "incident_date": draft.incident_date,
             "report_date": draft.reported_on, "shares": draft.shares_claimed, "channel": draft.channel,
-            "warnings": [d.code for d in report.warnings]})
+            "warnings": [d.code for d in report.warnings], "errors": [d.code for d in report.errors]})
     return Registered(row.id, report)
 
 
@@ -372,8 +453,12 @@ def claim_register(filters: ClaimFilter, today: dt.date, limit: int = REGISTER_L
         if filters.overdue_only and (overdue is None or overdue.outcome != "overdue"):
             continue
         rows.append(RegisterRow(c.id, c.report_date, c.unit.name, c.member.name, c.plan_id, c.diagnosis,
-                                c.shares_claimed, c.state, overdue, c.id in open_pay))
+                                c.shares_claimed, c.state, overdue, c.id in open_pay, _flagged(c.check_findings)))
     return RegisterPage(rows[:limit], len(rows) > limit)
+
+
+def _flagged(check_findings: str | None) -> bool:
+    return any(f["severity"] == Severity.ERROR.value for f in json.loads(check_findings or "[]"))
 
 
 def claim_detail(claim_id: int, today: dt.date) -> ClaimDetail:
@@ -384,7 +469,8 @@ def claim_detail(claim_id: int, today: dt.date) -> ClaimDetail:
         id=row.id, member_id=member.id, member_name=member.name, id_masked=mask_id(member.id_number),
         unit_name=row.unit.name, plan=row.plan_id, diagnosis=row.diagnosis, incident_kind=row.incident_kind,
         incident_date=row.incident_date, shares_claimed=row.shares_claimed, report_date=row.report_date,
-        reporter=row.reporter, channel=row.channel, materials=json.loads(row.materials), state=row.state)
+        reporter=row.reporter, channel=row.channel, materials=json.loads(row.materials), state=row.state,
+        findings=findings_from_json(row.check_findings))
     events = _events(claim_id)
     detail.events = [EventLine(e.state, e.on, e.clerk, e.reason, e.benefit_fen) for e in events]
     if row.state in ("registered", "returned"):

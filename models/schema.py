@@ -164,6 +164,9 @@ class ClaimReport(BaseModel):
     declined_on = DateField(null=True)
     decline_reason = TextField(null=True)
     created_by = CharField()
+    # The preliminary check's errors and warnings at registration, JSON (migration 0007):
+    # [{code, outcome, severity, message, citation, configurable, ruleset}]; NULL before 0007.
+    check_findings = TextField(null=True)
 
 
 class ClaimEvent(BaseModel):

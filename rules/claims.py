@@ -8,10 +8,10 @@ observation period, a likely duplicate, missing materials.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Mapping, Sequence
 
 from rules.coverage import INCIDENT_KINDS, payable_shares
 from rules.enrolment import MemberPolicy
@@ -139,7 +139,8 @@ def preliminary_check(claim: ClaimReport, policies: Sequence[MemberPolicy], earl
 
     `policies` are the insured member's policies in the claimed plan; `earlier_claims` the
     member's earlier register entries. Errors mean the claim would not be paid as reported;
-    the report itself is still recorded in the register.
+    the report itself is still recorded in the register (with them) unless the entry itself
+    is incomplete or wrong: `register_blockers` tells those apart from `recorded_errors`.
     """
     rs = resolve(rs, claim.reported_on or today)
     decisions = [d for d in check_register_fields(claim, today, rs) if d.code != "R2.1.complete"]
@@ -187,6 +188,29 @@ def preliminary_check(claim: ClaimReport, policies: Sequence[MemberPolicy], earl
                                    f"初步界定通过：出险日 {claim.incident_date.isoformat()} 在保障期内，"
                                    f"可给付 {payable.data['payable']} 份，资料齐全", REGISTER_CITATION))
     return Report(tuple(decisions))
+
+
+#: Errors of the preliminary check about the claim rather than the entry (R2.2): no cover on
+#: the incident date, more shares claimed than held, every share in observation. A 报案登记簿
+#: records every report received, so these are recorded with the report, which is flagged
+#: (as reported it would not be paid) and declined through the lifecycle. Every other error
+#: (R2.1 fields missing or invalid, dates in the future or out of order, unknown plan, invalid
+#: channel) means the entry itself is incomplete or wrong: nothing is recorded.
+RECORDED_ERROR_CODES: frozenset[str] = frozenset({
+    "R1.8.not_covered_on_incident", "R2.2.shares_exceed_held", "R1.7.in_observation",
+})
+
+
+def register_blockers(report: Report) -> tuple[Decision, ...]:
+    """The errors of a preliminary check that refuse the entry itself: nothing is recorded
+    until they are corrected. An error not known to be recordable refuses (the safe side)."""
+    return tuple(d for d in report.errors if d.code not in RECORDED_ERROR_CODES)
+
+
+def recorded_errors(report: Report) -> tuple[Decision, ...]:
+    """The errors of a preliminary check recorded with the report: it is registered, flagged,
+    and as reported would not be paid. Empty when the check has only warnings (or nothing)."""
+    return tuple(d for d in report.errors if d.code in RECORDED_ERROR_CODES)
 
 
 def claim_state(events: Sequence[ClaimEvent]) -> str | None:

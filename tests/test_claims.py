@@ -1,16 +1,21 @@
 """The claim register service against a real encrypted database: registering with the
-preliminary check, the R2.3 lifecycle with its dates, failed direct pay, the register's
-filters, the audit rows, and read-only users."""
+preliminary check (a report that would not be paid as reported is recorded with its
+findings; an incomplete or wrong entry is refused), the R2.3 lifecycle with its dates,
+failed direct pay, the register's filters, the audit rows, read-only users, and the
+``huzhu claim register`` command in a subprocess."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from tests.conftest import CHEAP_KDF
+from tests.conftest import CHEAP_KDF, PASSPHRASE
 from models import admin, clock
 from models import db as dbmod
 from models.claims import (
@@ -48,6 +53,14 @@ def audit_actions() -> list[str]:
     return [r[0] for r in database.execute_sql("SELECT action FROM audit_event ORDER BY seq")]
 
 
+def last_audit_detail() -> dict:
+    return json.loads(database.execute_sql("SELECT detail FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()[0])
+
+
+def stored_findings(claim_id: int) -> list[dict]:
+    return json.loads(ClaimReport.get_by_id(claim_id).check_findings)
+
+
 @pytest.fixture
 def members(session, tmp_path):
     """张三 (2 shares) and 李四 (3) in 住院医疗 for 2026, observation to 2026-03-31; 王五 in
@@ -66,8 +79,8 @@ def members(session, tmp_path):
     return {m.name: m.id for m in Member.select()}
 
 
-def draft(member_id: int, **changes) -> ClaimDraft:
-    values = dict(member_id=member_id, plan="ZYYL", diagnosis="肺炎", incident_kind="illness",
+def draft(member: int, **changes) -> ClaimDraft:
+    values = dict(member_id=member, plan="ZYYL", diagnosis="肺炎", incident_kind="illness",
                   incident_date=D(2026, 11, 2), shares_claimed=2, reported_on=D(2026, 11, 5), reporter="刘主席",
                   channel="app", materials=ZYYL_MATERIALS)
     values.update(changes)
@@ -86,6 +99,10 @@ def test_register_writes_the_report_its_event_and_one_audit_row(members):
     assert audit_actions()[before:] == ["claim.register"]
     detail = database.execute_sql("SELECT detail FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()[0]
     assert "肺炎" not in detail and idn(1) not in detail
+    assert (row.check_findings, registered.flagged) == ("[]", False)
+    assert last_audit_detail()["errors"] == [] and last_audit_detail()["warnings"] == []
+    assert not claim_register(ClaimFilter(), TODAY).rows[0].flagged
+    assert claim_detail(registered.claim_id, TODAY).findings == []
 
 
 def test_warnings_do_not_block_missing_materials_and_duplicate(members):
@@ -94,35 +111,97 @@ def test_warnings_do_not_block_missing_materials_and_duplicate(members):
     second = register_claim(draft(members["张三"], incident_date=D(2026, 11, 20), reported_on=D(2026, 11, 21)))
     assert "R2.2.possible_duplicate" in second.report.codes
     assert count("claim_report") == 2
+    # kept with the report, but a warning does not flag it
+    assert [(f["code"], f["severity"]) for f in stored_findings(first.claim_id)] == [
+        ("R2.2.materials_missing", "warning")]
+    assert not first.flagged and not claim_detail(first.claim_id, TODAY).flagged
+    assert [r.flagged for r in claim_register(ClaimFilter(), TODAY).rows] == [False, False]
+
+
+@pytest.mark.parametrize("changes, code, citation", [
+    ({"shares_claimed": 3}, "R2.2.shares_exceed_held", "000 第十七条5"),
+    ({"incident_date": D(2025, 12, 1), "reported_on": D(2025, 12, 3)}, "R1.8.not_covered_on_incident",
+     "000 第十七条2"),
+    ({"plan": "YWSH", "incident_kind": "accident", "channel": "paper"}, "R1.8.not_covered_on_incident",
+     "000 第十七条2"),
+])
+def test_a_report_that_would_not_be_paid_is_recorded_with_its_findings(members, changes, code, citation):
+    before = len(audit_actions())
+    registered = register_claim(draft(members["张三"], **changes))
+    assert registered.flagged and code in [d.code for d in registered.report.errors]
+    row = ClaimReport.get_by_id(registered.claim_id)
+    assert row.state == "registered" and [e.to_state for e in row.events] == ["registered"]
+    finding = next(f for f in stored_findings(row.id) if f["code"] == code)
+    assert finding["severity"] == "error" and finding["citation"] == citation and finding["message"]
+    assert audit_actions()[before:] == ["claim.register"]
+    assert code in last_audit_detail()["errors"]
+    assert [r.flagged for r in claim_register(ClaimFilter(), TODAY).rows] == [True]
+    detail = claim_detail(row.id, TODAY)
+    assert detail.flagged and detail.findings[0].code == code
+    assert str(detail.findings[0].citation).startswith("《代办处管理办法》(000)")
+    assert detail.findings[0].message == finding["message"]
+
+
+def test_a_flagged_report_is_declined_through_the_lifecycle(members):
+    cid = register_claim(draft(members["张三"], shares_claimed=3)).claim_id
+    transition_claim(cid, "submit", D(2026, 11, 6))
+    transition_claim(cid, "decline", D(2026, 11, 9), reason="申报份数超过所持份数")
+    row = ClaimReport.get_by_id(cid)
+    assert (row.state, row.declined_on, row.decline_reason) == ("declined", D(2026, 11, 9), "申报份数超过所持份数")
+    assert claim_detail(cid, TODAY).flagged  # what the check found stays with the report
+    assert claim_register(ClaimFilter(state="declined"), TODAY).rows[0].flagged
+
+
+def test_reports_registered_before_findings_were_kept_show_none(members):
+    cid = register_claim(draft(members["张三"], shares_claimed=3)).claim_id
+    with dbmod.writing():
+        database.execute_sql("UPDATE claim_report SET check_findings = NULL WHERE id = ?", (cid,))
+    detail = claim_detail(cid, TODAY)
+    assert detail.findings is None and not detail.flagged
+    assert not claim_register(ClaimFilter(), TODAY).rows[0].flagged
 
 
 @pytest.mark.parametrize("changes, code", [
-    ({"shares_claimed": 3}, "R2.2.shares_exceed_held"),
-    ({"incident_date": D(2025, 12, 1), "reported_on": D(2025, 12, 3)}, "R1.8.not_covered_on_incident"),
     ({"reported_on": D(2026, 11, 1)}, "R2.3.date_backwards"),
     ({"reported_on": D(2026, 11, 24)}, "R2.1.date_in_future"),
     ({"diagnosis": " "}, "R2.1.missing_field"),
-    ({"plan": "YWSH", "incident_kind": "accident", "channel": "app"}, "R1.8.not_covered_on_incident"),
+    ({"reporter": None, "shares_claimed": 3}, "R2.1.missing_field"),  # refused even with a recordable error
+    ({"shares_claimed": 0}, "R2.1.shares_invalid"),
+    ({"member_id": 9999}, "R2.1.missing_field"),  # no such member
+    ({"plan": "NOPE"}, "R2.2.unknown_plan"),
+    ({"incident_kind": "flood"}, "R2.1.incident_kind_invalid"),
+    ({"plan": "YWSH", "incident_kind": "accident", "channel": "app"}, "R2.5.app_not_allowed"),
 ])
-def test_errors_refuse_and_write_nothing(members, changes, code):
+def test_an_incomplete_or_wrong_entry_is_refused_and_nothing_written(members, changes, code):
     before = len(audit_actions())
     with pytest.raises(RuleRefused) as refused:
         register_claim(draft(members["张三"], **changes))
     assert code in [d.code for d in refused.value.decisions]
     assert "依据" in refused.value.message_zh
+    # only what refuses the entry is quoted: the clerk corrects that, then sees the rest
+    assert not {"R2.2.shares_exceed_held", "R1.8.not_covered_on_incident"} & {d.code for d in refused.value.decisions}
     assert count("claim_report") == 0 and count("claim_event") == 0 and len(audit_actions()) == before
 
 
-def test_observation_period_refuses_an_illness_claim(members):
+def test_a_report_without_incident_date_is_refused_and_nothing_written(members):
+    before = len(audit_actions())
+    with pytest.raises(ValidationFailed) as refused:
+        register_claim(draft(members["张三"], incident_date=None))
+    assert "出险日期" in refused.value.message_zh
+    assert count("claim_report") == 0 and len(audit_actions()) == before
+
+
+def test_an_illness_claim_in_observation_is_recorded_flagged(members):
     claim = draft(members["王五"], plan="ZJB", diagnosis="急性心肌梗死", shares_claimed=1, channel="paper",
                   incident_date=D(2026, 11, 20), reported_on=D(2026, 11, 21),
                   materials=frozenset(ruleset_on(TODAY).plan("ZJB").required_materials))
     report = check_draft(claim, TODAY)
     assert "R1.7.in_observation" in [d.code for d in report.errors]
     assert "2027-04-29" in next(d.message for d in report.errors if d.code == "R1.7.in_observation")
-    with pytest.raises(RuleRefused):
-        register_claim(claim)
-    assert count("claim_report") == 0
+    registered = register_claim(claim)
+    assert registered.flagged and count("claim_report") == 1
+    finding = next(f for f in stored_findings(registered.claim_id) if f["code"] == "R1.7.in_observation")
+    assert "2027-04-29" in finding["message"] and finding["configurable"] is True
 
 
 def test_app_channel_is_for_medical_plans_only(members):
@@ -261,3 +340,99 @@ def test_auditor_cannot_write(members, branch_db):
     assert "只读" in denied.value.message_zh
     assert count("claim_report") == 0
 
+
+
+# --- huzhu claim register, in a subprocess -------------------------------------------------
+
+def huzhu(branch_db, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
+    env.update(HUZHU_DB=str(branch_db[0]), HUZHU_USER="zhang", HUZHU_PASSPHRASE=PASSPHRASE)
+    return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def assert_no_traceback(proc) -> None:
+    assert "Traceback" not in proc.stderr + proc.stdout and "内部错误" not in proc.stderr, proc.stderr
+
+
+@pytest.fixture
+def cli_member(session, tmp_path):
+    """张三 with 2 shares of 住院医疗 from 150 days before the real today (the subprocess
+    reads the real clock), past observation; returns (ID number, policy start)."""
+    from rules.dates import term_end
+
+    real_today = dt.date.today()
+    start = real_today - dt.timedelta(days=150)
+    path = tmp_path / "staff.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(COLUMNS)
+        out.writerow(["U0001", "朝阳某公司工会", "ZYYL", start.isoformat(), term_end(start, 12).isoformat(),
+                      (start - dt.timedelta(days=5)).isoformat(), "张三", idn(1), "2", "", ""])
+    assert import_enrolments(path).written
+    dbmod.close()
+    return idn(1), start
+
+
+def cli_claim(id_number, incident, *extra):
+    return ("claim", "register", "--id-number", id_number, "--plan", "ZYYL", "--diagnosis", "肺炎",
+            "--incident-date", incident, "--reporter", "刘主席", *extra)
+
+
+def test_cli_records_a_report_for_an_uncovered_date_with_its_findings(branch_db, cli_member):
+    id_number, start = cli_member
+    before_cover = (start - dt.timedelta(days=20)).isoformat()
+    proc = huzhu(branch_db, *cli_claim(id_number, before_cover, "--shares", "1"))
+    assert proc.returncode == 0, proc.stderr
+    assert_no_traceback(proc)
+    assert "[R1.8.not_covered_on_incident]" in proc.stdout and "不在住院医疗" in proc.stdout
+    assert "《代办处管理办法》(000) 第十七条2" in proc.stdout
+    assert "已登记，但初审发现问题" in proc.stderr and "would not be paid" in proc.stderr
+    assert id_number not in proc.stdout + proc.stderr
+
+    proc = huzhu(branch_db, *cli_claim(id_number, before_cover, "--shares", "3", "--json"))
+    assert proc.returncode == 0, proc.stderr
+    assert_no_traceback(proc)
+    out = json.loads(proc.stdout)
+    assert (out["recorded"], out["flagged"], out["state"], out["refused"]) == (True, True, "registered", [])
+    codes = {f["code"]: f for f in out["findings"]}
+    assert codes["R1.8.not_covered_on_incident"]["severity"] == "error"
+    assert codes["R1.8.not_covered_on_incident"]["citation"] == "000 第十七条2"
+    assert codes["R2.2.materials_missing"]["severity"] == "warning"
+    assert out["id_masked"].endswith(id_number[-4:]) and id_number not in proc.stdout
+
+    dbmod.unlock(branch_db[0], "zhang", PASSPHRASE)
+    rows = database.execute_sql("SELECT id, state, shares_claimed, check_findings FROM claim_report ORDER BY id").fetchall()
+    assert [(r[1], r[2]) for r in rows] == [("registered", 1), ("registered", 3)] and rows[1][0] == out["claim_id"]
+    assert json.loads(rows[0][3])[0]["code"] == "R1.8.not_covered_on_incident"
+
+
+def test_cli_refuses_an_incomplete_entry_with_exit_3_and_writes_nothing(branch_db, cli_member):
+    id_number, _start = cli_member
+    covered = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    proc = huzhu(branch_db, "claim", "register", "--id-number", id_number, "--plan", "ZYYL", "--incident-date", covered,
+                 "--shares", "1", "--json")
+    assert proc.returncode == 3, proc.stderr
+    assert_no_traceback(proc)
+    out = json.loads(proc.stdout)
+    assert out["recorded"] is False and out["claim_id"] is None
+    assert {f["code"] for f in out["refused"]} == {"R2.1.missing_field"}
+    assert "报案登记簿缺少“主要诊断”" in proc.stderr and "报案人" in proc.stderr
+    proc = huzhu(branch_db, *cli_claim("110105198001019999", covered, "--shares", "1"))
+    assert proc.returncode == 3 and "没有此身份证号的会员" in proc.stderr
+    assert_no_traceback(proc)
+    proc = huzhu(branch_db, *cli_claim(id_number, covered, "--shares", "1", "--material", "身份证"))
+    assert proc.returncode == 2 and "互助金申请书" in proc.stderr
+    dbmod.unlock(branch_db[0], "zhang", PASSPHRASE)
+    assert count("claim_report") == 0
+
+
+def test_cli_records_a_clean_report(branch_db, cli_member):
+    id_number, _start = cli_member
+    covered = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    materials = [arg for m in ruleset_on(dt.date.today()).plan("ZYYL").required_materials for arg in ("--material", m)]
+    proc = huzhu(branch_db, *cli_claim(id_number, covered, "--shares", "2", "--json", *materials))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert (out["recorded"], out["flagged"], out["findings"]) == (True, False, [])
+    assert f"报案 #{out['claim_id']} 已登记" in proc.stderr and "初审发现问题" not in proc.stderr

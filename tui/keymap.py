@@ -55,6 +55,8 @@ claims.settle          报案登记     j           结案给付（填互助金�
 claims.decline         报案登记     d           拒付（须填原因）
 claims.direct_pay      报案登记     p           直赔失败跟进（下一环节）
 claims.refresh         报案登记     f5          刷新
+findings.register      初审确认     y           仍要登记（初审发现按所报内容不予给付的问题时）
+findings.cancel        初审确认     n,escape    返回报案表单，不登记
 welfare.new            互助互济     n           新增支出
 welfare.approve        互助互济     a           审批（须为录入人以外的主管）
 welfare.pay            互助互济     p           发放（转账凭证号或现金签收）

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from rules import (
     ClaimEvent, ClaimReport, CoverageLine, DirectPayStep, MemberPolicy, check_claim_channel, check_claim_history,
     check_claim_transition, check_direct_pay_step, check_register_fields, claim_overdue, direct_pay_status,
-    preliminary_check, ruleset_on,
+    Report, Severity, preliminary_check, ruleset_on,
 )
+from rules.claims import RECORDED_ERROR_CODES, recorded_errors, register_blockers
 
 RS = ruleset_on(date(2024, 1, 1))
 TODAY = date(2025, 7, 1)
@@ -71,6 +72,58 @@ def test_duplicate_window_is_thirty_days():
 def test_claim_outside_cover_is_an_error():
     report = preliminary_check(claim(incident_date=date(2024, 12, 1), reported_on=date(2024, 12, 2)), [POLICY], [], TODAY, RS)
     assert "R1.8.not_covered_on_incident" in report.codes and not report.ok
+
+
+# --- what keeps an entry out of the register, and what is recorded with it -----------------
+
+IN_OBSERVATION = MemberPolicy(date(2025, 1, 1), date(2025, 12, 31), (CoverageLine(2, date(2025, 6, 1), date(2025, 8, 29)),))
+
+
+@pytest.mark.parametrize("changes, policies, code", [
+    ({"incident_date": date(2024, 12, 1), "reported_on": date(2024, 12, 2)}, [POLICY], "R1.8.not_covered_on_incident"),
+    ({"shares_claimed": 9}, [POLICY], "R2.2.shares_exceed_held"),
+    ({"incident_date": date(2025, 6, 15)}, [IN_OBSERVATION], "R1.7.in_observation"),
+    ({}, [], "R1.8.not_covered_on_incident"),
+])
+def test_a_claim_that_would_not_be_paid_is_recorded_not_refused(changes, policies, code):
+    report = preliminary_check(claim(**changes), policies, [], TODAY, RS)
+    assert not report.ok and register_blockers(report) == ()
+    assert code in [d.code for d in recorded_errors(report)]
+    assert all(d.citation.source == "000" for d in recorded_errors(report))
+
+
+@pytest.mark.parametrize("changes, code", [
+    ({"reporter": " "}, "R2.1.missing_field"),
+    ({"member": None, "unit": None}, "R2.1.missing_field"),
+    ({"shares_claimed": 0}, "R2.1.shares_invalid"),
+    ({"reported_on": date(2025, 7, 2)}, "R2.1.date_in_future"),
+    ({"reported_on": date(2025, 6, 10)}, "R2.3.date_backwards"),
+    ({"incident_kind": "flood"}, "R2.1.incident_kind_invalid"),
+    ({"plan": "NOPE"}, "R2.2.unknown_plan"),
+])
+def test_an_incomplete_or_wrong_entry_is_refused(changes, code):
+    report = preliminary_check(claim(**changes), [POLICY], [], TODAY, RS)
+    assert code in [d.code for d in register_blockers(report)]
+
+
+def test_blockers_and_recorded_errors_split_the_errors_and_leave_warnings_alone():
+    earlier = claim(incident_date=date(2025, 5, 30), reported_on=date(2025, 6, 1))
+    report = preliminary_check(claim(shares_claimed=4, reporter=None, materials=frozenset()), [POLICY], [earlier],
+                               TODAY, RS)
+    blockers, recorded = register_blockers(report), recorded_errors(report)
+    assert [d.code for d in blockers] == ["R2.1.missing_field"]
+    assert [d.code for d in recorded] == ["R2.2.shares_exceed_held"]
+    assert sorted(blockers + recorded, key=report.decisions.index) == list(report.errors)
+    assert {"R2.2.possible_duplicate", "R2.2.materials_missing", "R1.7.partly_in_observation"} <= {
+        d.code for d in report.warnings}
+    assert not set(d.code for d in report.warnings) & {d.code for d in blockers + recorded}
+
+
+def test_an_error_not_known_to_be_recordable_refuses():
+    unknown = RS.decide("refused", "R9.9.new_rule", "新规则", RS.cite("duplicate_claim_window_days"), Severity.ERROR)
+    report = Report((unknown,))
+    assert register_blockers(report) == (unknown,) and recorded_errors(report) == ()
+    assert "R9.9.new_rule" not in RECORDED_ERROR_CODES
 
 
 INCIDENT = date(2025, 6, 1)

@@ -1,10 +1,13 @@
 """报案登记 on screen: the new-report form filled with keys and its live preliminary check,
-Ctrl+S, steps from the list, refusals shown where they happen, unsaved changes, the
+Ctrl+S, a report that would not be paid as reported confirmed first and then recorded and
+flagged, steps from the list, refusals shown where they happen, unsaved changes, the
 auditor, and snapshots at 80×24."""
 
 from __future__ import annotations
 
 import datetime as dt
+
+import json
 
 from textual.widgets import DataTable, Input
 
@@ -13,6 +16,7 @@ from demo_kit import DEMO_PASSPHRASE, small_demo, writable_demo  # noqa: F401 (f
 from models import db as dbmod
 from models.claims import ClaimDraft, register_claim
 from tui.app import make_app
+from tui.screens.claim_findings import FindingsDialog
 from tui.screens.claims import ClaimFormScreen, ClaimsScreen
 from tui.screens.forms import ConfirmDialog, StepDialog
 from tui_testkit import screen_text, settle
@@ -93,7 +97,7 @@ async def test_new_report_shows_live_checks_and_saves_with_ctrl_s(writable_demo)
         ("claim.register", "wang")]
 
 
-async def test_an_error_in_the_check_refuses_the_save_beside_its_field(writable_demo):
+async def test_an_incomplete_entry_is_refused_beside_its_field(writable_demo):
     _member_id, id_number = covered_member(writable_demo)
     before = sql(writable_demo, "SELECT count(*) FROM claim_report")
     app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
@@ -101,14 +105,83 @@ async def test_an_error_in_the_check_refuses_the_save_beside_its_field(writable_
         await open_claims(pilot)
         await fill_new_report(pilot, id_number)
         screen = app.screen
-        screen.query_one("#shares", Input).value = "9"
+        screen.query_one("#reported-on", Input).value = "20260219"  # the day before the incident
+        screen.query_one("#shares", Input).value = "9"  # recordable on its own, but the entry is wrong
         await wait(pilot)
-        assert "超过出险日所持" in shown(app)
         await pilot.press("ctrl+s")
         await wait(pilot)
-        assert app.screen is screen
+        assert app.screen is screen  # no confirmation: nothing can be recorded
+        assert "早于出险日期" in shown(app, "#reported-on-field .form-error")
         assert "未保存" in shown(app, "StatusLine")
     assert sql(writable_demo, "SELECT count(*) FROM claim_report") == before
+
+
+async def test_a_report_that_would_not_be_paid_asks_first_and_esc_writes_nothing(writable_demo):
+    _member_id, id_number = covered_member(writable_demo)
+    before = sql(writable_demo, "SELECT count(*), (SELECT count(*) FROM audit_event) FROM claim_report")
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_claims(pilot)
+        await fill_new_report(pilot, id_number)
+        form = app.screen
+        form.query_one("#shares", Input).value = "9"
+        await wait(pilot)
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert isinstance(app.screen, FindingsDialog)
+        text = screen_text(app)
+        assert "初审发现以下问题，仍要登记吗？" in text
+        assert "超过出险日所持" in text and "依据：《代办处管理办法》(000) 第十七条5" in text
+        assert "y 仍要登记" in text.splitlines()[-1]
+        await pilot.press("escape")
+        await wait(pilot)
+        assert app.screen is form and form.dirty
+        assert "未登记" in shown(app, "StatusLine")
+    assert sql(writable_demo, "SELECT count(*), (SELECT count(*) FROM audit_event) FROM claim_report") == before
+
+
+async def test_confirming_records_the_report_flagged_with_its_findings(writable_demo):
+    member_id, id_number = covered_member(writable_demo)
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_claims(pilot)
+        await fill_new_report(pilot, id_number)
+        app.screen.query_one("#shares", Input).value = "9"
+        await wait(pilot)
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert isinstance(app.screen, FindingsDialog)
+        await pilot.press("y")
+        await wait(pilot)
+        await wait(pilot, 0.1)
+        assert isinstance(app.screen, ClaimsScreen)
+        assert any("不予给付" in n.message for n in app._notifications)
+        table = app.screen.query_one("#claim-table", DataTable)
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert "✗初审" in [str(c) for c in table.get_row(row_key)]
+        flagged_lines = [line for line in screen_text(app).splitlines() if "✗初审" in line]
+        assert len(flagged_lines) == 1 and "肺炎" in flagged_lines[0], screen_text(app)
+        detail = shown(app, "#claim-detail")
+        assert "初审：✗申报 9 份超过出险日所持" in detail and "000 第十七条5" in detail
+        await pilot.press("s")  # the lifecycle goes on as for any report: submit, then decline
+        await wait(pilot, 0.1)
+        assert isinstance(app.screen, StepDialog) and "超过出险日所持" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        await pilot.press("d")
+        await wait(pilot, 0.1)
+        app.screen.query_one("#reason", Input).value = "申报份数超过所持份数"
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert isinstance(app.screen, ClaimsScreen)
+    rows = sql(writable_demo, "SELECT id, member_id, shares_claimed, state, decline_reason, check_findings "
+                              "FROM claim_report ORDER BY id DESC LIMIT 1")
+    claim_id, member, shares, state, reason, findings = rows[0]
+    assert (member, shares, state, reason) == (member_id, 9, "declined", "申报份数超过所持份数")
+    assert [f["code"] for f in json.loads(findings) if f["severity"] == "error"] == ["R2.2.shares_exceed_held"]
+    register = sql(writable_demo, "SELECT detail FROM audit_event WHERE action = 'claim.register' AND entity_id = ?",
+                   str(claim_id))
+    assert json.loads(register[0][0])["errors"] == ["R2.2.shares_exceed_held"]
 
 
 async def test_submit_from_the_list_and_a_backwards_date_is_refused(writable_demo):

@@ -2,12 +2,17 @@
 with the preliminary check shown live, the lifecycle steps and the failed-direct-pay
 follow-up. Everything the screens decide comes from ``models.claims`` (and so the rules);
 the screens parse what was typed, run the services in thread workers and show the answers.
+
+A report the preliminary check finds would not be paid as reported (``recorded_errors``) is
+still recorded — the register holds every report received — after the clerk confirms in a
+``FindingsDialog``; the list marks it ✗初审 and its detail shows what the check found.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,9 +34,10 @@ from models.claims import (
     transition_claim,
 )
 from models.errors import RuleRefused
-from rules import CHANNELS, INCIDENT_KINDS, Report, format_fen, ruleset_on
-from rules.claims import CLAIM_STATES, DIRECT_PAY_STEPS, REGISTER_FIELDS
+from rules import CHANNELS, INCIDENT_KINDS, Decision, Report, Severity, format_fen, ruleset_on
+from rules.claims import CLAIM_STATES, DIRECT_PAY_STEPS, REGISTER_FIELDS, recorded_errors, register_blockers
 from tui.screens.base import SubScreen
+from tui.screens.claim_findings import FindingsDialog
 from tui.screens.forms import (
     DbWork,
     DialogField,
@@ -52,6 +58,10 @@ RULE_FIELDS = {"unit": "member", "member": "member", "diagnosis": "diagnosis", "
                "incident_date": "incident-date", "incident_kind": "incident-kind"}
 #: The reason each step asks for.
 REASON_LABELS = {"return": "打回原因", "decline": "拒付原因"}
+#: The register's mark (提示 column) for a report recorded with an error of the preliminary check.
+FLAG = "✗初审"
+#: The register's columns.
+REGISTER_COLUMNS = ("编号", "报案日期", "单位", "出险人", "险种", "诊断", "份", "状态", "提示")
 
 
 def plan_names(today: date) -> dict[str, str]:
@@ -71,12 +81,24 @@ def report_lines(report: Report) -> str:
     return "\n".join(lines)
 
 
+def finding_lines(findings: list[Decision] | None) -> list[str]:
+    """What the preliminary check found when the report was registered, errors first, each
+    with its article; nothing for a report without findings (or registered before they
+    were kept)."""
+    if not findings:
+        return []
+    lines = [decision_line(d) for d in findings]
+    lines[0] = f"初审：{lines[0]}"
+    return lines
+
+
 # --- the register -----------------------------------------------------------------------------
 
 class ClaimsScreen(DbWork, SubScreen):
     """The claim register, newest report first; the highlighted claim's history below, and
     the steps its state allows as keys."""
 
+    CSS_PATH = "claims.tcss"
     BINDINGS = [
         Binding("n", "new", "新报案", id="claims.new"),
         Binding("s", "step('submit')", "上报", id="claims.submit"),
@@ -109,7 +131,7 @@ class ClaimsScreen(DbWork, SubScreen):
             yield Input(placeholder="报案止", id="f-to", compact=True)
             yield Select([("仅逾期", "overdue"), ("直赔待办", "direct_pay")], prompt="全部", id="f-flag", compact=True)
         table = DataTable(cursor_type="row", id="claim-table", classes="register")
-        table.add_columns("编号", "报案日期", "单位", "出险人", "险种", "诊断", "份", "状态", "提示")
+        table.add_columns(*REGISTER_COLUMNS)
         yield table
         detail = Static("", id="claim-detail", classes="register-detail panel")
         detail.border_title = "报案详情"
@@ -160,13 +182,23 @@ class ClaimsScreen(DbWork, SubScreen):
         keep = self._select_after_load
         if keep is None and table.row_count:
             keep = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        table.clear()
+        lines = []
         for row in page.rows:
-            flags = "逾期" if row.overdue is not None and row.overdue.outcome == "overdue" else ""
+            flags = [FLAG] if row.flagged else []
+            if row.overdue is not None and row.overdue.outcome == "overdue":
+                flags.append("逾期")
             if row.direct_pay_open:
-                flags = (flags + " 直赔").strip()
-            table.add_row(str(row.id), row.report_date.isoformat(), row.unit_name[:4], row.member_name[:3], row.plan,
-                          row.diagnosis[:5], str(row.shares_claimed), row.state_name, flags, key=str(row.id))
+                flags.append("直赔")
+            lines.append((str(row.id), row.report_date.isoformat(), row.unit_name[:4], row.member_name[:3], row.plan,
+                          row.diagnosis[:5], str(row.shares_claimed), row.state_name, " ".join(flags)))
+        # Columns as wide as their widest cell, set here rather than left to the table: an
+        # auto-width DataTable widens a column only when it is next idle, and a row drawn
+        # before that stays cut to the old width (a new ✗初审 shown as “✗初”).
+        table.clear(columns=True)
+        for i, label in enumerate(REGISTER_COLUMNS):
+            table.add_column(label, width=max(cell_len(text) for text in (label, *(line[i] for line in lines))))
+        for row, line in zip(page.rows, lines):
+            table.add_row(*line, key=str(row.id))
         self._select_after_load = None
         status = self.query_one(StatusLine)
         if page.truncated:
@@ -192,6 +224,7 @@ class ClaimsScreen(DbWork, SubScreen):
         self.detail = detail
         self.refresh_bindings()
         box = self.query_one("#claim-detail", Static)
+        box.set_class(bool(detail and detail.findings), "with-findings")
         if detail is None:
             box.update("")
             return
@@ -205,7 +238,7 @@ class ClaimsScreen(DbWork, SubScreen):
             f"{plan_names(self.app.today()).get(detail.plan, detail.plan)} {detail.shares_claimed}份 "
             f"{detail.diagnosis}（{KIND_NAMES[detail.incident_kind]}）出险 {detail.incident_date} "
             f"报案人 {detail.reporter} {CHANNELS.get(detail.channel, detail.channel)}",
-            history, *notes]))
+            history, *finding_lines(detail.findings), *notes]))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step":
@@ -238,6 +271,8 @@ class ClaimsScreen(DbWork, SubScreen):
             fields.append(DialogField("amount", "互助金(元)", "yuan"))
         intro = (f"报案 #{detail.id} {detail.member_name} {detail.plan} {detail.diagnosis}\n"
                  f"当前：{CLAIM_STATES[detail.state]}，将记为：{name}")
+        if detail.flagged:
+            intro += "\n" + "\n".join(finding_lines([d for d in detail.findings if d.severity is Severity.ERROR]))
 
         def submit(values: dict) -> object:
             return transition_claim(detail.id, action, values["on"], reason=values.get("reason"),
@@ -275,8 +310,11 @@ class ClaimsScreen(DbWork, SubScreen):
 
 class ClaimFormScreen(FormScreen):
     """A new claim report. The preliminary check (R2.1, R2.2, R2.5) runs in a worker a
-    moment after each change and is shown on the right; Ctrl+S registers the report unless
-    the check has an error. Dismisses with the new claim's id."""
+    moment after each change and is shown on the right. Ctrl+S checks once more, then: an
+    entry that is incomplete or wrong (``register_blockers``) is refused beside its fields;
+    one the check finds would not be paid as reported (``recorded_errors``) is recorded
+    after the clerk confirms in a ``FindingsDialog``; anything else is recorded at once.
+    Dismisses with the new claim's id."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -385,21 +423,58 @@ class ClaimFormScreen(FormScreen):
         if problems:
             self.query_one(StatusLine).show_error("请先改正标出的字段")
             return
+        self.query_one(StatusLine).show_busy("正在初审…")
+        self.run_db("prechecked", self._precheck, draft, self.app.today())
+
+    @staticmethod
+    def _precheck(draft: ClaimDraft, today: date) -> tuple[ClaimDraft, Report]:
+        return draft, check_draft(draft, today)
+
+    def db_prechecked(self, checked: tuple[ClaimDraft, Report]) -> None:
+        draft, report = checked
+        self.query_one("#checks-text", Static).update(report_lines(report))
+        blockers = register_blockers(report)
+        if blockers:
+            self.show_refusal(blockers)
+            return
+        errors = recorded_errors(report)
+        if not errors:
+            self.register(draft)
+            return
+        self.query_one(StatusLine).show_busy("初审发现问题，请确认是否仍要登记")
+
+        def answered(register: bool | None) -> None:
+            if register:
+                self.register(draft)
+            else:
+                self.query_one(StatusLine).show_error("未登记：可修改后按 Ctrl+S 重新保存")
+
+        self.app.push_screen(FindingsDialog(errors), answered)
+
+    def register(self, draft: ClaimDraft) -> None:
         self.query_one(StatusLine).show_busy("正在保存…")
         self.run_db("saved", register_claim, draft, self.app.today())
 
     def db_saved(self, registered: Registered) -> None:
         warnings = len(registered.report.warnings)
         self.mark_clean()
-        self.notify(f"已登记报案 #{registered.claim_id}" + (f"，有 {warnings} 条提示请跟进" if warnings else ""),
-                    title="已保存")
+        if registered.flagged:
+            self.notify(f"已登记报案 #{registered.claim_id}，初审发现问题：按所报内容将不予给付（登记簿标为 {FLAG}）",
+                        title="已保存", severity="warning")
+        else:
+            self.notify(f"已登记报案 #{registered.claim_id}" + (f"，有 {warnings} 条提示请跟进" if warnings else ""),
+                        title="已保存")
         self.dismiss(registered.claim_id)
+
+    def show_refusal(self, decisions: tuple[Decision, ...]) -> None:
+        """An entry the register cannot take: each message beside its field, all on the right."""
+        self.show_field_errors({RULE_FIELDS[d.data["field"]]: d.message for d in decisions
+                                if d.data.get("field") in RULE_FIELDS})
+        self.query_one("#checks-text", Static).update("\n".join(decision_line(d) for d in decisions))
+        self.query_one(StatusLine).show_error("未保存：初步审核有错误，见右侧")
 
     def db_failed(self, tag: str, error: BaseException) -> None:
         if tag == "saved" and isinstance(error, RuleRefused):
-            self.show_field_errors({RULE_FIELDS[d.data["field"]]: d.message for d in error.decisions
-                                    if d.data.get("field") in RULE_FIELDS})
-            self.query_one("#checks-text", Static).update("\n".join(decision_line(d) for d in error.decisions))
-            self.query_one(StatusLine).show_error("未保存：初步审核有错误，见右侧")
+            self.show_refusal(error.decisions)
             return
         super().db_failed(tag, error)

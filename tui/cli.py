@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 not found / nothing to do; 2 usage; 3 input refused by a rule
 (nothing written); 10–23 unlock failures (models.errors); 30 permission; 31 backup;
-32 check failed; 70 unexpected internal error; 130 interrupted. The README lists them all.
+32 check failed; 40–45 sync (sync/errors.py); 70 unexpected internal error; 130 interrupted.
+The README lists them all.
 """
 
 from __future__ import annotations

@@ -46,8 +46,10 @@ def main() -> int:
         env = dict(os.environ, HUZHU_RELIABILITY_RUNS=str(args.runs), HUZHU_RELIABILITY_ADMIN_RUNS=str(args.admin_runs),
                    HUZHU_FUZZ_EXAMPLES=str(args.fuzz_examples), HUZHU_RELIABILITY_STATS=str(stats))
         started = time.time()
-        proc = subprocess.run([sys.executable, "-m", "pytest", "tests/reliability", "-n", "2", "-q",
-                               "-p", "no:cacheprovider", f"--junitxml={junit}"], cwd=ROOT, env=env)
+        # worksteal: the two long writer shards were both queued on one worker and ran one
+        # after the other (37.7 min); an idle worker now takes the second.
+        proc = subprocess.run([sys.executable, "-m", "pytest", "tests/reliability", "-n", "2", "--dist", "worksteal",
+                               "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"], cwd=ROOT, env=env)
         took = time.time() - started
         recorded = [json.loads(x) for x in stats.read_text("utf-8").splitlines()] if stats.exists() else []
         cases = []

@@ -390,7 +390,7 @@ def test_migrations_keep_every_row(tmp_path):
         assert _db_indexes(model._meta.table_name) == _model_indexes(model), model.__name__
     # the lookup reads only its covering indexes: no member or coverage table page
     plans = " ".join(str(r) for r in database.execute_sql(
-        "EXPLAIN QUERY PLAN " + lookup.SQL["name"][1], ("会员", "会员\uffff", 21)).fetchall())
+        "EXPLAIN QUERY PLAN " + lookup.statement("name", 1, 21), ("会员", "会员\uffff")).fetchall())
     plans += " ".join(str(r) for r in database.execute_sql(
         "EXPLAIN QUERY PLAN " + lookup.COVERAGE_SQL.format("?,?"), (1, 2)).fetchall())
     assert plans.count("COVERING INDEX") == 2, plans

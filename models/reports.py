@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -176,8 +177,17 @@ CLAIM_COLUMNS = (
     Column("submitted_on", "上报日期", "date"), Column("returned_on", "打回日期", "date"),
     Column("return_reason", "打回原因"), Column("resubmitted_on", "重新上报日期", "date"),
     Column("settled_on", "结案日期", "date"), Column("benefit_fen", "给付金额（元）", "fen", total=True),
-    Column("declined_on", "拒付日期", "date"), Column("state", "状态"),
+    Column("declined_on", "拒付日期", "date"), Column("state", "状态"), Column("check", "初审"),
 )
+
+
+def _check_text(check_findings: str | None) -> str:
+    """The register's 初审 cell: what the preliminary check refused, with its articles; empty when
+    it passed (or for reports registered before the check was kept, migration 0007)."""
+    errors = [f for f in json.loads(check_findings or "[]") if f["severity"] == "error"]
+    if not errors:
+        return ""
+    return "未通过：" + "；".join(f"{f['message']}（{f['citation']}）" for f in errors)
 
 
 def claims_register(period: Period) -> Report:
@@ -185,14 +195,14 @@ def claims_register(period: Period) -> Report:
     sql = """
     SELECT u.name, m.name, m.id_number, c.diagnosis, pl.name, c.shares_claimed, c.incident_date, c.report_date,
            c.reporter, c.channel, c.submitted_on, c.returned_on, c.return_reason, c.resubmitted_on, c.settled_on,
-           c.benefit_fen, c.declined_on, c.state
+           c.benefit_fen, c.declined_on, c.state, c.check_findings
     FROM claim_report c JOIN unit u ON u.id = c.unit_id JOIN member m ON m.id = c.member_id
     JOIN plan pl ON pl.code = c.plan_id
     WHERE c.report_date BETWEEN ? AND ? ORDER BY c.report_date, c.id
     """
     rows = []
     for no, (unit, member, idn, diagnosis, plan, shares, incident, reported, reporter, channel, submitted, returned,
-             reason, resubmitted, settled, benefit, declined, state) in enumerate(
+             reason, resubmitted, settled, benefit, declined, state, findings) in enumerate(
             database.execute_sql(sql, period.bounds), start=1):
         rows.append({
             "no": no, "unit": unit, "member": member, "id_masked": mask_id(idn), "diagnosis": diagnosis,
@@ -200,7 +210,7 @@ def claims_register(period: Period) -> Report:
             "reporter": reporter, "channel": CHANNELS.get(channel, channel), "submitted_on": _date(submitted),
             "returned_on": _date(returned), "return_reason": reason, "resubmitted_on": _date(resubmitted),
             "settled_on": _date(settled), "benefit_fen": benefit, "declined_on": _date(declined),
-            "state": CLAIM_STATES.get(state, state),
+            "state": CLAIM_STATES.get(state, state), "check": _check_text(findings),
         })
     return Report("claims", "报案登记簿", period, CLAIM_COLUMNS, rows, _totals(CLAIM_COLUMNS, rows), branch_label(),
                   notes=("依据《代办处管理办法》第十七条5；按报案日期列入本期，其后的上报、打回、结案日期为制表时的记录。",))

@@ -142,6 +142,21 @@ def test_a_report_that_would_not_be_paid_is_recorded_with_its_findings(members, 
     assert detail.findings[0].message == finding["message"]
 
 
+def test_the_printed_register_shows_what_the_check_refused(members, tmp_path):
+    from models import reports
+
+    clean = register_claim(draft(members["李四"], shares_claimed=3))
+    flagged = register_claim(draft(members["张三"], shares_claimed=3))
+    report = reports.build("claims", "2026-11")
+    checks = {r["member"]: r["check"] for r in report.rows}
+    assert checks["李四"] == "" and not clean.flagged
+    assert checks["张三"].startswith("未通过：") and "（000 第十七条5）" in checks["张三"]
+    assert flagged.report.errors[0].message in checks["张三"]
+    assert "初审" in [c.title for c in report.columns]
+    written = reports.write(report, tmp_path / "claims.csv").read_text("utf-8-sig")
+    assert checks["张三"] in written
+
+
 def test_a_flagged_report_is_declined_through_the_lifecycle(members):
     cid = register_claim(draft(members["张三"], shares_claimed=3)).claim_id
     transition_claim(cid, "submit", D(2026, 11, 6))

@@ -457,8 +457,14 @@ def claim_register(filters: ClaimFilter, today: dt.date, limit: int = REGISTER_L
     return RegisterPage(rows[:limit], len(rows) > limit)
 
 
+def stored_errors(check_findings: str | None) -> list[dict]:
+    """The errors among ``claim_report.check_findings`` (as ``finding_record`` wrote them): what
+    flags a report ✗初审. Empty for a clean check, or for reports from before migration 0007."""
+    return [f for f in json.loads(check_findings or "[]") if f["severity"] == Severity.ERROR.value]
+
+
 def _flagged(check_findings: str | None) -> bool:
-    return any(f["severity"] == Severity.ERROR.value for f in json.loads(check_findings or "[]"))
+    return bool(stored_errors(check_findings))
 
 
 def claim_detail(claim_id: int, today: dt.date) -> ClaimDetail:

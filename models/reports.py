@@ -18,7 +18,6 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from models import clock
+from models.claims import stored_errors
 from models.db import database
 from models.errors import UsageError
 from rules import CATEGORIES, CHANNELS, CLAIM_STATES, METHODS, mask_id
@@ -184,7 +184,7 @@ CLAIM_COLUMNS = (
 def _check_text(check_findings: str | None) -> str:
     """The register's 初审 cell: what the preliminary check refused, with its articles; empty when
     it passed (or for reports registered before the check was kept, migration 0007)."""
-    errors = [f for f in json.loads(check_findings or "[]") if f["severity"] == "error"]
+    errors = stored_errors(check_findings)
     if not errors:
         return ""
     return "未通过：" + "；".join(f"{f['message']}（{f['citation']}）" for f in errors)

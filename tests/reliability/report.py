@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,22 @@ FAULTS = {  # test file -> the faults it tries, for the table
 }
 
 
+def test_order() -> list[str]:
+    """The tests in the order pytest is given them. The writer shards take about 17 min each
+    of a full run and everything else about 7; run one after the other on one worker they made
+    it 38 min. xdist's ``load`` first sends each worker two consecutive tests and then refills
+    whichever asks, so shard 0 goes first, then another file, then shard 1: the second worker
+    takes shard 1 as soon as its first tests are done, while the first is still in shard 0."""
+    here = Path(__file__).resolve().parent
+    shards = int(re.search(r"^SHARDS = (\d+)$", (here / "test_crash_writer.py").read_text("utf-8"), re.M).group(1))
+    writer = "tests/reliability/test_crash_writer.py::test_sigkill_during_a_clerks_day"
+    others = [f"tests/reliability/{f.name}" for f in sorted(here.glob("test_*.py")) if f.name != "test_crash_writer.py"]
+    order: list[str] = []
+    for shard in range(shards):
+        order += [f"{writer}[{shard}]", *others[shard:shard + 1]]
+    return order + others[shards:]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--runs", type=int, default=1000)
@@ -46,9 +63,7 @@ def main() -> int:
         env = dict(os.environ, HUZHU_RELIABILITY_RUNS=str(args.runs), HUZHU_RELIABILITY_ADMIN_RUNS=str(args.admin_runs),
                    HUZHU_FUZZ_EXAMPLES=str(args.fuzz_examples), HUZHU_RELIABILITY_STATS=str(stats))
         started = time.time()
-        # worksteal: the two long writer shards were both queued on one worker and ran one
-        # after the other (37.7 min); an idle worker now takes the second.
-        proc = subprocess.run([sys.executable, "-m", "pytest", "tests/reliability", "-n", "2", "--dist", "worksteal",
+        proc = subprocess.run([sys.executable, "-m", "pytest", *test_order(), "-n", "2", "--dist", "load",
                                "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"], cwd=ROOT, env=env)
         took = time.time() - started
         recorded = [json.loads(x) for x in stats.read_text("utf-8").splitlines()] if stats.exists() else []

@@ -35,10 +35,9 @@ FAULTS = {  # test file -> the faults it tries, for the table
 }
 
 
-def test_order() -> list[str]:
-    """The tests in the order pytest is given them. The writer shards take about 17 min each
-    of a full run and everything else about 7; run one after the other on one worker they made
-    it 38 min. xdist's ``load`` first sends each worker two consecutive tests and then refills
+def tests_in_order() -> list[str]:
+    """The tests in the order pytest is given them. The two writer shards are most of a full run
+    (13–18 min each; everything else 5–7); one after the other on one worker they made it 38 min. xdist's ``load`` first sends each worker two consecutive tests and then refills
     whichever asks, so shard 0 goes first, then another file, then shard 1: the second worker
     takes shard 1 as soon as its first tests are done, while the first is still in shard 0."""
     here = Path(__file__).resolve().parent
@@ -63,7 +62,7 @@ def main() -> int:
         env = dict(os.environ, HUZHU_RELIABILITY_RUNS=str(args.runs), HUZHU_RELIABILITY_ADMIN_RUNS=str(args.admin_runs),
                    HUZHU_FUZZ_EXAMPLES=str(args.fuzz_examples), HUZHU_RELIABILITY_STATS=str(stats))
         started = time.time()
-        proc = subprocess.run([sys.executable, "-m", "pytest", *test_order(), "-n", "2", "--dist", "load",
+        proc = subprocess.run([sys.executable, "-m", "pytest", *tests_in_order(), "-n", "2", "--dist", "load",
                                "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"], cwd=ROOT, env=env)
         took = time.time() - started
         recorded = [json.loads(x) for x in stats.read_text("utf-8").splitlines()] if stats.exists() else []

@@ -471,3 +471,50 @@ class SelfcheckTick(BaseModel):
 
 
 ALL_MODELS += [WorkLog, SelfcheckTick]
+
+
+# --- the office's register of branches (migration 0016, DOMAIN §8) --------------------------
+
+
+class OfficeBranch(BaseModel):
+    """One branch in the office's register: its state and the dates of its lifecycle steps
+    (000 第七–十条). The steps themselves are kept in ``OfficeBranchEvent``."""
+
+    code = CharField(unique=True)
+    name = CharField()
+    full_name = CharField(null=True)
+    state = CharField()
+    source = CharField()  # apply | import
+    applied_on = DateField(null=True)
+    decided_on = DateField(null=True)
+    certificate_no = CharField(null=True)
+    certified_on = DateField(null=True)
+    announced_on = DateField(null=True)
+    started_on = DateField(null=True)
+    excuse = TextField(null=True)
+    docs = TextField(default="[]")  # JSON: document keys received for the open application
+    change_item = CharField(null=True)
+    change_value = TextField(null=True)
+    change_applied_on = DateField(null=True)
+    change_decided_on = DateField(null=True)
+    change_announce_pending = BooleanField(default=False)
+    termination_ground = TextField(null=True)
+    termination_applied_on = DateField(null=True)
+    termination_approved_on = DateField(null=True)
+    stopped_on = DateField(null=True)
+    created_at = CharField()
+    updated_at = CharField()
+
+
+class OfficeBranchEvent(BaseModel):
+    """A dated step of a branch's lifecycle, with its documents and who recorded it."""
+
+    branch_code = CharField(index=True)
+    step = CharField()
+    on_date = DateField()
+    detail = TextField()  # JSON
+    by_user = CharField()
+    at = CharField()
+
+
+ALL_MODELS += [OfficeBranch, OfficeBranchEvent]

@@ -41,6 +41,13 @@ DB_REASONS: dict[str, tuple[str, str]] = {
                          "The payload names a different branch or period than the manifest; refused."),
     "bad_payload": ("数据包内容不符合格式要求，拒绝导入。", "Payload contents do not follow the format; refused."),
     "unreadable": ("无法读取文件。", "Cannot read the file."),
+    # The branch register (sync/branches.py, DOMAIN §8): a branch that may no longer send bundles.
+    "R8.5.disqualified": ("该代办处已被取消资格（核准后 3 个月内未开展业务，000 第八条4），拒绝导入。",
+                          "The branch lost its status (no business within 3 months of approval, 000 art. 8(4)); refused."),
+    "R8.3.rejected": ("该代办处的设立申请已被驳回（000 第八条2），拒绝导入。",
+                      "The branch's application was rejected (000 art. 8(2)); refused."),
+    "R8.7.terminated": ("该代办处已终止，不接收其终止后期间的数据包（000 第十条），拒绝导入。",
+                        "The branch has terminated; bundles for later periods are refused (000 art. 10)."),
 }
 
 _UNIT_RE = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
@@ -124,6 +131,9 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
                                       branch_code=code, sha256=result.bundle_sha256))
     m = result.manifest
     base = dict(branch_code=m["branch_code"], period=m["period"], sequence=m["sequence"], sha256=result.bundle_sha256)
+    closed = _register_refusal(m["branch_code"], m["period"])
+    if closed is not None:
+        return _Checked(ImportOutcome(name, "refused", closed, *_msg(closed), **base))
     # Only the last imported file is a harmless duplicate; an older one, even if it was
     # imported once, is a replay (check_sequence). A file already held stays held.
     if not releasing and _status_of_sha(result.bundle_sha256) == "held":
@@ -144,6 +154,16 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
         return _Checked(ImportOutcome(name, "held", "gap", f"{decision.message_zh}{zh}", f"{decision.message_en} {en}",
                                       missing=list(decision.missing), **base), m, parsed)
     return _Checked(ImportOutcome(name, "imported", "ok", *_msg("imported"), counts=parsed["counts"], **base), m, parsed)
+
+
+def _register_refusal(branch_code: str, period: Any) -> str | None:
+    """R8.5/R8.7: the reason code refusing a bundle from a branch the register has closed."""
+    from sync import branches
+
+    if not isinstance(period, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period) or not branches.table_exists():
+        return None
+    decision = branches.bundle_refusal(branch_code, period, clock.today())
+    return None if decision is None else decision.code
 
 
 def _header_branch(data: bytes) -> str | None:

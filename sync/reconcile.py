@@ -253,8 +253,13 @@ def reconcile(period: str) -> Report:
     for row in ledger_rows:
         ledger.setdefault(row["branch_code"], []).append(row)
     enrolled = enrolled_branches()
+    from sync import branches
+
+    # A branch the register has closed (rejected, disqualified, or stopped before the period)
+    # is not "not reported": the office expects nothing from it (DOMAIN R8.5, R8.7).
+    closed = branches.closed_for(period, clock.today()) if branches.table_exists() else {}
     not_reported = [{"branch_code": code, "name": p.name, "enrolled": True}
-                    for code, p in enrolled.items() if code not in reported]
+                    for code, p in enrolled.items() if code not in reported and code not in closed]
     not_reported += [{"branch_code": code, "name": "", "enrolled": False}
                      for code in sorted(ledger) if code not in reported and code not in enrolled]
     report = Report(period, reported, not_reported, ledger_rows=len(ledger_rows))

@@ -132,6 +132,9 @@ def register(sub) -> None:
     q.add_argument("--out", default=".", metavar="DIR")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_office_return)
+    from tui.commands import office_branch
+
+    office_branch.register(os_)
 
 
 # --- helpers ---------------------------------------------------------------------------------------

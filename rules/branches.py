@@ -312,13 +312,20 @@ def late_step(step: str, facts: BranchFacts, on: date) -> Decision | None:
                    cite, on, Severity.WARNING, due=due)
 
 
-def expects_bundle(state: str, stopped_on: date | None, period_start: date) -> bool:
-    """Whether the office expects a monthly bundle for a period: not from a rejected or
-    disqualified branch, nor for a period starting after a terminated branch stopped (R8.7)."""
-    if state in ("rejected", "disqualified"):
+def expects_bundle(state: str, stopped_on: date | None, period_start: date, started_on: date | None = None,
+                   period_end: date | None = None) -> bool:
+    """Whether the office expects a monthly bundle for a period: not from a branch that has
+    not started business (applied, approved or certified without a first business day in or
+    before the period), nor from a rejected or disqualified one, nor for a period starting
+    after a terminated branch stopped (R8.4, R8.5, R8.7)."""
+    if state in ("applied", "rejected", "disqualified"):
         return False
+    if state in ("approved", "certified"):
+        return started_on is not None and started_on <= (period_end or period_start)
     if state == "terminated":
         return stopped_on is None or period_start <= stopped_on
+    if started_on is not None and period_end is not None and started_on > period_end:
+        return False
     return True
 
 

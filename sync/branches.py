@@ -19,6 +19,7 @@ from models import audit, clock
 from models.db import database, writing
 from models.errors import RuleRefused, UsageError, ValidationFailed
 from rules import branches as rb
+from rules.dates import add_months
 from rules.result import Decision
 from sync.keystore import require_office
 
@@ -430,17 +431,19 @@ def _period_start(period: str) -> dt.date:
 
 
 def closed_for(period: str, today: dt.date) -> dict[str, str]:
-    """Branches the office expects nothing from for ``period`` (code → state), from the register."""
+    """Branches the office expects nothing from for ``period`` (code → state), from the register:
+    closed ones and those that have not started business."""
     try:
         OfficeBranch, _ = _schema()
         rows = list(OfficeBranch.select())
     except Exception:  # a database not yet migrated to 0016 has no register: nothing is closed
         return {}
     start = _period_start(period)
+    end = add_months(start, 1) - dt.timedelta(days=1)
     out = {}
     for row in rows:
         state = rb.effective_state(facts(row), today)
-        if not rb.expects_bundle(state, row.stopped_on, start):
+        if not rb.expects_bundle(state, row.stopped_on, start, row.started_on, end):
             out[row.code] = state
     return out
 

@@ -68,6 +68,7 @@ class HuzhuApp(App[None]):
         self.theme = "ansi-dark"  # the terminal's own 16 colours: what clerks over SSH actually see
         self.db_path = db_path
         self.session: dbmod.Session | None = None
+        self.db_kind = "branch"  # "office" once an office database is unlocked: its own screens, no branch menu
         self.idle_lock_seconds = idle_lock_seconds
         self._initial_user = user
         self._initial_passphrase = passphrase
@@ -94,10 +95,16 @@ class HuzhuApp(App[None]):
     def on_unlock_screen_succeeded(self, message: UnlockScreen.Succeeded) -> None:
         unlocked = message.unlocked
         self.session = unlocked.session
+        self.db_kind = unlocked.kind
         self.sub_title = f"{unlocked.branch_code} {unlocked.branch_name}".strip()
         self._last_input = monotonic()
-        self.switch_screen(HomeScreen(unlocked))
-        if self._start == "todo":
+        if unlocked.kind == "office":
+            from tui.office.screens import OfficeBoardScreen
+
+            self.switch_screen(OfficeBoardScreen())
+        else:
+            self.switch_screen(HomeScreen(unlocked))
+        if self._start == "todo" and unlocked.kind != "office":
             # Today's work first (the TUI issue); Esc goes down to the menu beneath it.
             self.open_menu_entry("todo")
         if unlocked.session.warnings:
@@ -131,6 +138,8 @@ class HuzhuApp(App[None]):
             self.action_lock()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lookup" and self.db_kind == "office":
+            return False
         if action in ("lock", "lookup"):
             return self.session is not None and not self.locked
         return True
@@ -204,7 +213,7 @@ class HuzhuApp(App[None]):
             if binding.id in summaries:
                 help_text += f"：{summaries[binding.id]}"
             yield SystemCommand(binding.description, help_text, partial(self.run_action, binding.action, active.node))
-        for entry in MENU:
+        for entry in MENU if self.db_kind != "office" else ():
             if entry.binding_id not in listed:
                 yield SystemCommand(entry.title, entry.summary, partial(self.open_menu_entry, entry.name))
         if screen.query("HelpPanel"):

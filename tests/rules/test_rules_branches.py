@@ -95,3 +95,11 @@ def test_which_bundles_the_office_expects_and_accepts():
     assert rb.accepts_bundle("terminated", stop, date(2026, 11, 1)).code == "R8.7.terminated"
     assert rb.accepts_bundle("terminated", stop, date(2026, 10, 1)) is None
     assert rb.accepts_bundle("disqualified", None, date(2026, 10, 1)).code == "R8.5.disqualified"
+
+
+def test_no_bundle_expected_before_business_starts():
+    oct1, oct31 = date(2026, 10, 1), date(2026, 10, 31)
+    assert not rb.expects_bundle("applied", None, oct1, None, oct31)
+    assert not rb.expects_bundle("certified", None, oct1, None, oct31)
+    assert rb.expects_bundle("certified", None, oct1, date(2026, 10, 20), oct31)
+    assert not rb.expects_bundle("active", None, oct1, date(2026, 11, 3), oct31)

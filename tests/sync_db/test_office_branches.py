@@ -175,3 +175,27 @@ def test_the_audited_branch_list_of_001_is_the_initial_register(office):
     ok(huzhu(office, "import", shipped))
     held = rows(office)
     assert len(held) == 50 and held["004"][0] == "朝阳" and held["007"][0] == "怀柔"
+
+
+def test_board_todo_and_due_day_from_the_command_line(office, tmp_path):
+    reg = tmp_path / "r.csv"
+    reg.write_text("编码,名称\n004,朝阳\n", encoding="utf-8")
+    ok(huzhu(office, "import", reg))
+
+    def office_cmd(*args):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
+        env.update(HUZHU_DB=str(office), HUZHU_USER="chen", HUZHU_PASSPHRASE=PASSPHRASE)
+        return ok(subprocess.run([sys.executable, "-m", "tui", "office", *args], capture_output=True, text=True,
+                                 env=env, timeout=120))
+
+    board = json.loads(office_cmd("board", "--months", "2", "--json").stdout)
+    assert len(board["periods"]) == 2 and board["branches"][0]["branch_code"] == "004"
+    assert board["branches"][0]["months"][0]["status"] == "late"  # the month before last is past any due day
+    office_cmd("settings", "--due-day", "28")
+    dbmod.unlock(office, "chen", PASSPHRASE)
+    try:
+        assert dbmod.database.execute_sql("SELECT value FROM huzhu_meta WHERE key = 'office_due_day'").fetchone() == ("28",)
+    finally:
+        dbmod.close()
+    todo = json.loads(office_cmd("todo", "--json").stdout)
+    assert {i["kind"] for i in todo} == {"late"} and all(i["branch_code"] == "004" for i in todo)

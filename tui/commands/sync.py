@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from models import admin
+from models import admin, clock
 from models.errors import UsageError
 from models.fsutil import atomic_write_bytes
 from sync.errors import BundleHeld, BundleRefused, TrustError
@@ -75,7 +75,25 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_sync_reconcile_restore)
 
     # office
-    _, os_ = group(sub, "office", "办事处：登记代办处、导入、对账、回执 office side", "office_command")
+    office_parser, os_ = group(sub, "office", "办事处：登记代办处、导入、对账、回执 office side", "office_command")
+    # ``huzhu office`` alone opens the office's screens (the TUI on an office database).
+    os_.required = False
+    _db(office_parser)
+    office_parser.set_defaults(func=cmd_office_tui)
+    q = os_.add_parser("board", help="代办处 × 月份报送情况 every branch × month")
+    _db(q)
+    q.add_argument("--months", type=int, default=6, metavar="N", help="最近 N 个已结束的月份（默认 6）")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_office_board)
+    q = os_.add_parser("todo", help="办事处待办 the office's to-do list")
+    _db(q)
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_office_todo)
+    q = os_.add_parser("settings", help="办事处设置 office settings")
+    _db(q)
+    q.add_argument("--due-day", type=int, required=True, metavar="N",
+                   help="每月数据包的报送截止日：次月第 N 日（1–28，默认 10）")
+    q.set_defaults(func=cmd_office_settings)
     q = os_.add_parser("init", help="新建办事处数据库 create the office database")
     _db(q)
     q.add_argument("--name", default="北京办事处", help="办事处名称（默认 北京办事处）")
@@ -373,6 +391,56 @@ def cmd_sync_reconcile_restore(args) -> int:
 
 
 # --- office ----------------------------------------------------------------------------------------
+
+def cmd_office_tui(args) -> int:
+    from sync.keystore import require_office
+    from tui.commands.admin import open_tui
+
+    if clikit.db_path(args, required=False) is None:
+        raise UsageError("请用 --db FILE 或 HUZHU_DB 指定办事处数据库", "give the office database with --db FILE")
+    clikit.open_session(args)  # refuses a branch database before the screen opens
+    require_office()
+    from models import db as dbmod
+
+    dbmod.close()
+    return open_tui(args)
+
+
+def cmd_office_board(args) -> int:
+    from sync import office_board
+
+    clikit.open_session(args)
+    if not 1 <= args.months <= 36:
+        raise UsageError("--months 应在 1 到 36 之间", "--months must be 1 to 36")
+    board = office_board.board(clock.today(), args.months)
+    if args.json:
+        clikit.print_json(board.to_json())
+        return 0
+    clikit.print_table([(code, name, *(c.zh for c in cells)) for code, name, cells in board.rows],
+                       ["编码", "代办处", *board.periods])
+    return 0
+
+
+def cmd_office_todo(args) -> int:
+    from sync import office_board
+
+    clikit.open_session(args)
+    items = office_board.todo(clock.today())
+    if args.json:
+        clikit.print_json([i.to_json() for i in items])
+        return 0
+    clikit.print_table([("!" if i.overdue else "", i.title, i.detail) for i in items], ["", "事项", "说明"])
+    return 0
+
+
+def cmd_office_settings(args) -> int:
+    from sync import office_board
+
+    clikit.open_session(args)
+    office_board.set_due_day(args.due_day)
+    clikit.say(f"报送截止日已设为次月第 {args.due_day} 日", f"bundles are now due on day {args.due_day} of the next month")
+    return 0
+
 
 def cmd_office_init(args) -> int:
     path = clikit.db_path(args)

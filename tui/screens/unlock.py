@@ -35,6 +35,7 @@ class Unlocked:
     session: dbmod.Session
     branch_code: str
     branch_name: str
+    kind: str = "branch"  # or "office": the office's database opens on the office's screens
 
 
 def key_file_facts(db_path: Path, user: str | None) -> tuple[str, str]:
@@ -135,7 +136,13 @@ class UnlockScreen(Screen[None]):
         try:
             session = dbmod.unlock(self.db_path, user, secret)
             try:
+                from sync.keystore import db_kind
+
                 branch = Branch.select().order_by(Branch.id).first()
+                kind = db_kind()
+                if kind == "office":
+                    row = dbmod.database.execute_sql("SELECT value FROM huzhu_meta WHERE key = 'office_name'").fetchone()
+                    office_name = row[0] if row else "办事处"
             finally:
                 # unlock() connected on this pool thread; later workers open their own.
                 dbmod.database.close()
@@ -143,6 +150,9 @@ class UnlockScreen(Screen[None]):
             self.post_message(self.Failed(error_text(exc)))
             return
         start_reader()  # lookups get their own warm connection from now on
+        if kind == "office":
+            self.post_message(self.Succeeded(Unlocked(session, "", office_name, "office")))
+            return
         code, name = (branch.code, branch.name) if branch else ("", "（未登记代办处）")
         self.post_message(self.Succeeded(Unlocked(session, code, name)))
 

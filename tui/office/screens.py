@@ -1,0 +1,277 @@
+"""Office screens: 代办处看板 (every branch × the last six months), one branch (bundles,
+figures, records, key, register, notices) and 办事处待办.
+
+Keyboard: on the board ↑↓ choose a branch and Enter opens it, ``t`` opens 待办, F5 reloads;
+Esc goes back; the app's Ctrl+L locks and Ctrl+Q quits as on a branch.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from rules import format_fen
+from sync import office_board as ob
+from tui.widgets import StatusLine
+from tui.workers import db_connection, error_text
+
+#: Status glyphs: the board must read without colour (NO_COLOR, monochrome terminals).
+GLYPH = {"inactive": "未", "closed": "关", "differences": "差", "reconciled": "✓", "received": "收", "held": "缺", "refused": "拒",
+         "late": "逾", "missing": "·"}
+STYLE = {"differences": "bold", "late": "bold reverse", "held": "bold", "refused": "bold"}
+
+
+class Loaded(Message):
+    def __init__(self, data: object, error: str | None = None) -> None:
+        super().__init__()
+        self.data = data
+        self.error = error
+
+
+class OfficeBoardScreen(Screen[None]):
+    """代办处看板: the office's home. Not dismissible: it is the bottom of the office's stack."""
+
+    CSS_PATH = "office.tcss"
+    BINDINGS = [
+        Binding("enter", "open_branch", "打开代办处", id="office.board.open"),
+        Binding("t", "todo", "办事处待办", id="office.board.todo"),
+        Binding("f5", "refresh", "刷新", id="office.board.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "代办处看板"
+        self._codes: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="board", cursor_type="row", zebra_stripes=False)
+        yield Static(" ".join(f"{g}={ob.STATUS_ZH[k]}" for k, g in GLYPH.items()), id="board-legend")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#board", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.query_one(StatusLine).show_busy("正在读取…")
+        self.load(self.app.today())
+
+    @work(thread=True, exclusive=True, group="office-board", exit_on_error=False)
+    def load(self, today: date) -> None:
+        try:
+            with db_connection():
+                board = ob.board(today)
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(Loaded(None, error_text(exc)))
+            return
+        self.post_message(Loaded(board))
+
+    def on_loaded(self, message: Loaded) -> None:
+        status = self.query_one(StatusLine)
+        if message.error:
+            status.show_error(f"读取失败：{message.error}")
+            return
+        board: ob.Board = message.data  # type: ignore[assignment]  # Loaded carries each screen's own data
+        table = self.query_one("#board", DataTable)
+        keep = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("编码", width=4)
+        table.add_column("代办处", width=10)
+        for period in board.periods:
+            table.add_column(period[2:], width=5)
+        self._codes = []
+        for code, name, cells in board.rows:
+            row = [code, name[:5]] + [Text(GLYPH[c.status] + (str(c.differences) if c.differences else ""),
+                                           style=STYLE.get(c.status, "")) for c in cells]
+            table.add_row(*row, key=code)
+            self._codes.append(code)
+        if self._codes:
+            table.move_cursor(row=min(keep, len(self._codes) - 1))
+        late = sum(1 for _, _, cells in board.rows if cells and cells[-1].status == "late")
+        status.update(f"{len(board.rows)} 个代办处；{board.periods[-1]} 逾期未报 {late} 个。回车打开，t 待办，F5 刷新")
+        status.set_classes("")
+
+    def action_open_branch(self) -> None:
+        table = self.query_one("#board", DataTable)
+        if self._codes and 0 <= table.cursor_row < len(self._codes):
+            self.app.push_screen(OfficeBranchScreen(self._codes[table.cursor_row]))
+
+    @on(DataTable.RowSelected, "#board")
+    def _selected(self) -> None:
+        self.action_open_branch()
+
+    def action_todo(self) -> None:
+        self.app.push_screen(OfficeTodoScreen())
+
+
+class OfficeBranchScreen(Screen[None]):
+    """One branch: what it sent and what the office holds of it."""
+
+    CSS_PATH = "office.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "返回", id="office.branch.back"),
+        Binding("f5", "refresh", "刷新", id="office.branch.refresh"),
+    ]
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+        self.sub_title = f"代办处 {code}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="branch-facts")
+        with TabbedContent():
+            with TabPane("数据包", id="tab-bundles"):
+                yield DataTable(id="bundles", cursor_type="row")
+            with TabPane("报送数据", id="tab-figures"):
+                yield DataTable(id="figures", cursor_type="row")
+            with TabPane("案件与支出", id="tab-records"):
+                yield DataTable(id="records", cursor_type="row")
+            with TabPane("通知", id="tab-notices"):
+                yield DataTable(id="notices", cursor_type="row")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_refresh(self) -> None:
+        self.query_one(StatusLine).show_busy("正在读取…")
+        self.load(self.app.today())
+
+    @work(thread=True, exclusive=True, group="office-branch", exit_on_error=False)
+    def load(self, today: date) -> None:
+        try:
+            with db_connection():
+                view = ob.branch_view(self.code, today)
+        except Exception as exc:
+            self.post_message(Loaded(None, error_text(exc)))
+            return
+        self.post_message(Loaded(view))
+
+    def on_loaded(self, message: Loaded) -> None:
+        status = self.query_one(StatusLine)
+        if message.error:
+            status.show_error(f"读取失败：{message.error}")
+            return
+        v: ob.BranchView = message.data  # type: ignore[assignment]
+        state = v.state["state_zh"] if v.state else "未在登记簿中"
+        nxt = v.state["deadlines"][0] if v.state and v.state["deadlines"] else None
+        facts = Text(f"{v.code} {v.name}  状态：{state}\n")
+        facts.append(f"公钥指纹：{v.fingerprint or '未登记'}" + (f"（{v.pinned_at[:10]} 登记）" if v.pinned_at else ""))
+        if nxt:
+            facts.append(f"\n下一期限：{nxt['label']} {nxt['due']}" + ("（已逾期）" if nxt["overdue"] else ""))
+        self.query_one("#branch-facts", Static).update(facts)
+        fill(self.query_one("#bundles", DataTable), ["期间", "序号", "状态", "原因", "接收时间"],
+             [(b["period"] or "", str(b["sequence"] or ""), b["status"], b["reason"], (b["received_at"] or "")[:16])
+              for b in v.bundles])
+        fill(self.query_one("#figures", DataTable), ["单位", "险种", "人数", "份数", "应缴", "报案", "给付", "金额"],
+             [(f["unit_code"], f["plan_code"], str(f["members"]), str(f["shares"]), format_fen(f["fees_due_fen"]),
+               str(f["claims_reported"]), str(f["claims_settled"]), format_fen(f["benefit_fen"])) for f in v.figures])
+        kinds = {"claim": "理赔", "disbursement": "互助互济", "handover": "交接"}
+        rows = []
+        for kind, items in v.records.items():
+            for r in items:
+                rows.append((kinds.get(kind, kind), r.get("period", ""), r.get("id", ""),
+                             str(r.get("state") or r.get("category") or r.get("on") or "")))
+        fill(self.query_one("#records", DataTable), ["类别", "期间", "编号", "状态"], rows)
+        fill(self.query_one("#notices", DataTable), ["期间", "类别", "关联", "内容", "已发"],
+             [(n["period"], n["kind"], n["ref"] or "", n["text"][:30], "是" if n["sent"] else "否") for n in v.notices])
+        status.update(f"{v.figures_period or '尚无'} 期报送数据；数据包 {len(v.bundles)} 个。Esc 返回")
+        status.set_classes("")
+
+
+def fill(table: DataTable, headers: list[str], rows: list[tuple]) -> None:
+    table.clear(columns=True)
+    for h in headers:
+        table.add_column(h)
+    for r in rows:
+        table.add_row(*r)
+
+
+class OfficeTodoScreen(Screen[None]):
+    """办事处待办: held bundles, late months, unanswered differences, register deadlines."""
+
+    CSS_PATH = "office.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "返回", id="office.todo.back"),
+        Binding("f5", "refresh", "刷新", id="office.todo.refresh"),
+    ]
+    HEADINGS = {"held": "缺前序暂存", "late": "逾期未报送", "differences": "差异未回复", "deadline": "登记簿期限"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "办事处待办"
+        self._items: dict[str, ob.TodoItem] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical():
+            yield OptionList(id="todo-list")
+            yield Static(id="todo-detail")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#todo-list", OptionList).focus()
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_refresh(self) -> None:
+        self.query_one(StatusLine).show_busy("正在读取…")
+        self.load(self.app.today())
+
+    @work(thread=True, exclusive=True, group="office-todo", exit_on_error=False)
+    def load(self, today: date) -> None:
+        try:
+            with db_connection():
+                items = ob.todo(today)
+        except Exception as exc:
+            self.post_message(Loaded(None, error_text(exc)))
+            return
+        self.post_message(Loaded(items))
+
+    def on_loaded(self, message: Loaded) -> None:
+        status = self.query_one(StatusLine)
+        if message.error:
+            status.show_error(f"读取失败：{message.error}")
+            return
+        items: list[ob.TodoItem] = message.data  # type: ignore[assignment]
+        todo = self.query_one("#todo-list", OptionList)
+        todo.clear_options()
+        self._items = {}
+        for kind, heading in self.HEADINGS.items():
+            group = [i for i in items if i.kind == kind]
+            todo.add_option(Option(Text(f"{heading} {len(group)}" + ("" if group else "  无"), style="bold underline"),
+                                   disabled=True))
+            for n, item in enumerate(group):
+                key = f"{kind}#{n}"
+                self._items[key] = item
+                todo.add_option(Option(Text(("! " if item.overdue else "  ") + item.title, no_wrap=True,
+                                            overflow="ellipsis"), id=key))
+        status.update(f"共 {len(items)} 项；F5 刷新，Esc 返回")
+        status.set_classes("")
+
+    @on(OptionList.OptionHighlighted, "#todo-list")
+    def _detail(self, event: OptionList.OptionHighlighted) -> None:
+        item = self._items.get(event.option.id or "")
+        self.query_one("#todo-detail", Static).update(item.detail if item else "")

@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 
 from models import audit, clock
+from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.db import writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
 from models.lookup import member_policies
@@ -87,6 +88,8 @@ class ClaimDraft:
     reporter: str | None = None
     channel: str = "paper"
     materials: frozenset[str] = frozenset()
+    #: Why a supervisor records a report date before today (rules.check_entry_date).
+    backdate_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -301,6 +304,9 @@ def register_claim(draft: ClaimDraft, today: dt.date | None = None) -> Registere
         if draft.incident_date is None:
             # A warning while typing (rules), but the register cannot hold a report without it.
             raise ValidationFailed("请填写出险日期：登记时须据此核对保障期与观察期", "the incident date is required")
+        # The report date decides the R2.1 period and the overdue clocks: an earlier one is a
+        # supervisor's back-dated entry with a reason, never a clerk's silent choice.
+        date_decision = check_typed_date(draft.reported_on, today, "claim_reported", draft.backdate_reason)
         member = Member.get_by_id(draft.member_id)
         row = ClaimRow.create(
             member=member, unit=member.unit_id, plan=draft.plan, diagnosis=draft.diagnosis.strip(),
@@ -313,7 +319,9 @@ def register_claim(draft: ClaimDraft, today: dt.date | None = None) -> Registere
         audit.record("claim.register", "claim_report", row.id, {
             "member_id": member.id, "plan": draft.plan, "incident_date": draft.incident_date,
             "report_date": draft.reported_on, "shares": draft.shares_claimed, "channel": draft.channel,
-            "warnings": [d.code for d in report.warnings], "errors": [d.code for d in report.errors]})
+            "warnings": [d.code for d in report.warnings], "errors": [d.code for d in report.errors],
+            **audit_detail(date_decision)})
+        record_backdated(date_decision, "claim_report", row.id)
     return Registered(row.id, report)
 
 

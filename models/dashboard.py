@@ -94,6 +94,8 @@ class RenewalRow:
     last_on_time: dt.date
     message: str
     citation: str
+    filed: dt.date | None = None  # the latest policy's filing date
+    backdated_reason: str | None = None  # set when that filing was a back-dated entry (rules.check_entry_date)
 
     @property
     def status_name(self) -> str:
@@ -129,12 +131,13 @@ def renewal_board(today: dt.date, *, statuses: tuple[str, ...] | None = None) ->
     (status order of RENEWAL_STATUSES, then expiry, unit, plan); ``statuses`` keeps only those."""
     rs = ruleset_on(today)
     rows = database.execute_sql(
-        "SELECT u.code, u.name, p.plan_id, p.start, p.\"end\", p.outcome "
+        "SELECT u.code, u.name, p.plan_id, p.start, p.\"end\", p.outcome, p.filed, b.reason "
         "FROM policy p JOIN unit u ON u.id = p.unit_id "
         "JOIN (SELECT unit_id, plan_id, max(start) AS latest FROM policy GROUP BY unit_id, plan_id) l "
-        "ON l.unit_id = p.unit_id AND l.plan_id = p.plan_id AND l.latest = p.start").fetchall()
+        "ON l.unit_id = p.unit_id AND l.plan_id = p.plan_id AND l.latest = p.start "
+        "LEFT JOIN backdated_entry b ON b.entity = 'policy' AND b.entity_id = p.id").fetchall()
     board = []
-    for code, name, plan, start, end, outcome in rows:
+    for code, name, plan, start, end, outcome, filed, backdated_reason in rows:
         start, end = _d(start), _d(end)
         status, decision = renewal_status(start, end, plan, today)
         if statuses is not None and status not in statuses:
@@ -143,7 +146,7 @@ def renewal_board(today: dt.date, *, statuses: tuple[str, ...] | None = None) ->
         first_allowed, last_on_time = renewal_window(end, rs)
         board.append(RenewalRow(
             code, name, plan, params.name if params else plan, start, end, outcome, status, expiry(end),
-            first_allowed, last_on_time, decision.message, str(decision.citation)))
+            first_allowed, last_on_time, decision.message, str(decision.citation), _d(filed), backdated_reason))
     order = list(RENEWAL_STATUSES)
     board.sort(key=lambda r: (order.index(r.status), r.expiry, r.unit_code, r.plan))
     return board

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from peewee import fn
 
 from models import audit, clock
+from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.db import writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
 from models.schema import BudgetLine as BudgetLineRow
@@ -66,6 +67,8 @@ class DisbursementDraft:
     student_kind: str | None = None
     scheme_ref: str | None = None
     budget_line_id: int | None = None
+    #: Why a supervisor enters a date before today (rules.check_entry_date).
+    backdate_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,9 +207,12 @@ def preview(draft: DisbursementDraft) -> Preview:
 # --- writing -------------------------------------------------------------------------------
 
 @refuses_undated
-def enter_disbursement(draft: DisbursementDraft) -> Entered:
+def enter_disbursement(draft: DisbursementDraft, today: dt.date | None = None) -> Entered:
     """Record a disbursement once ``check_disbursement`` has no error (over a cap, over the
-    budget line, cash over the limit … are refused with their article)."""
+    budget line, cash over the limit … are refused with their article). Its date decides
+    the year's caps and budget, so it obeys ``rules.check_entry_date`` (back-dated: a
+    supervisor with ``draft.backdate_reason``)."""
+    today = today or clock.today()
     with writing() as session:
         member = Member.get_or_none(Member.id == draft.member_id) if draft.member_id is not None else None
         missing = [name for name, value in (("受益会员", member), ("支出类别", draft.category), ("日期", draft.on),
@@ -218,6 +224,7 @@ def enter_disbursement(draft: DisbursementDraft) -> Entered:
                                     _budget(draft.budget_line_id))
         if report.errors:
             raise RuleRefused(report.errors)
+        date_decision = check_typed_date(draft.on, today, "disbursement", draft.backdate_reason)
         row = DisbursementRow.create(
             on_date=draft.on, member=member, beneficiary_name=(draft.beneficiary or "").strip() or member.name,
             relation=draft.relation, unit=member.unit_id, category=draft.category, reason=draft.note.strip(),
@@ -229,7 +236,8 @@ def enter_disbursement(draft: DisbursementDraft) -> Entered:
         audit.record("disbursement.enter", "disbursement", row.id, {
             "member_id": member.id, "category": draft.category, "amount_fen": draft.amount_fen,
             "method": draft.method, "on": draft.on, "budget_line": draft.budget_line_id,
-            "warnings": [d.code for d in report.warnings]})
+            "warnings": [d.code for d in report.warnings], **audit_detail(date_decision)})
+        record_backdated(date_decision, "disbursement", row.id)
     return Entered(row.id, report)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models import audit, clock
+from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.db import current, database, writing
 from models.errors import ValidationFailed
 from models.members import write_members, write_units
@@ -475,6 +476,7 @@ class RenewalResult:
     dropped: list[tuple[str, str, str]] = field(default_factory=list)  # (masked id, name, reason)
     written: bool = False
     policy_id: int | None = None
+    backdated: bool = False
 
     def to_json(self) -> dict:
         d = self.decision
@@ -482,12 +484,20 @@ class RenewalResult:
                 "start": self.start.isoformat(), "end": self.end.isoformat(), "filed": self.filed.isoformat(),
                 "outcome": d.outcome, "code": d.code, "message": d.message, "citation": str(d.citation),
                 "ruleset": d.ruleset, "carried": len(self.carried), "dropped": [
-                    {"member": m, "name": n, "reason": r} for m, n, r in self.dropped], "written": self.written}
+                    {"member": m, "name": n, "reason": r} for m, n, r in self.dropped], "written": self.written,
+                "backdated": self.backdated}
 
 
-def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = False) -> RenewalResult:
-    """Renew a unit's latest policy in a plan: members carried forward, retirees dropped, R1.3 applied."""
+def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = False, today: dt.date | None = None,
+               backdate_reason: str | None = None) -> RenewalResult:
+    """Renew a unit's latest policy in a plan: members carried forward, retirees dropped, R1.3 applied.
+
+    The filing date decides on-time or late, so it obeys ``rules.check_entry_date``: a future
+    date is refused, an earlier one needs a supervisor and ``backdate_reason`` (RuleRefused
+    otherwise, in a dry run too) and is recorded as back-dated."""
     from rules.idcard import mask_id
+
+    date_decision = check_typed_date(filed, today or clock.today(), "renewal_filed", backdate_reason)
 
     unit = database.execute_sql("SELECT id FROM unit WHERE code = ?", (unit_code,)).fetchone()
     if unit is None:
@@ -506,7 +516,8 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
     start = expiry(prev_end)
     end = term_end(start, params.term_months)
     decision = classify_renewal(prev_start, prev_end, start, end, filed, plan)
-    result = RenewalResult(unit_code, plan, (prev_start, prev_end), start, end, filed, decision)
+    result = RenewalResult(unit_code, plan, (prev_start, prev_end), start, end, filed, decision,
+                           backdated=date_decision.outcome == "backdated")
     if not decision.ok:
         return result
     rows = database.execute_sql(
@@ -544,7 +555,9 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
              for mid, outcome in planned for line in outcome.lines])
         audit.record("policy.renew", "policy", pid, {
             "unit": unit_code, "plan": plan, "start": start, "end": end, "filed": filed, "outcome": decision.outcome,
-            "code": decision.code, "carried": len(result.carried), "dropped": len(result.dropped)})
+            "code": decision.code, "carried": len(result.carried), "dropped": len(result.dropped),
+            **audit_detail(date_decision)})
+        record_backdated(date_decision, "policy", pid)
     result.written, result.policy_id = True, pid
     return result
 

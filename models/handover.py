@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from models import admin, audit
+from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.dashboard import RENEWAL_TODO, open_direct_pay, renewal_board, waiting_disbursements
 from models.db import current, database, writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
@@ -135,6 +136,8 @@ class HandoverDraft:
     incoming_username: str = ""
     revoke_user: str | None = None
     note: str = ""
+    #: Why a supervisor records a handover date before today (rules.check_entry_date).
+    backdate_reason: str | None = None
 
     def rule_handover(self) -> Handover:
         """The draft as ``rules.check_handover`` reads it (``on`` must be set)."""
@@ -200,14 +203,16 @@ def _text(value: str, what: str) -> str:
     return value
 
 
-def _check_dates(draft: HandoverDraft, today: dt.date) -> None:
+def _check_dates(draft: HandoverDraft, today: dt.date) -> Decision:
+    """The handover date starts R4.1's reporting deadline: a future one is refused, an earlier
+    one is a supervisor's back-dated entry with a reason (rules.check_entry_date)."""
     if draft.on is None:
         raise ValidationFailed("请填写交接日期", "the handover date is missing")
-    if draft.on > today:
-        raise ValidationFailed(f"交接日期 {draft.on} 晚于今天", f"the handover date {draft.on} is in the future")
+    decision = check_typed_date(draft.on, today, "handover", draft.backdate_reason)
     if draft.reported_on is not None and not draft.on <= draft.reported_on <= today:
         raise ValidationFailed(f"上报日期 {draft.reported_on} 应在交接日期 {draft.on} 与今天之间",
                                "the report date must lie between the handover date and today")
+    return decision
 
 
 def _account_forms(draft: HandoverDraft) -> list[AccountForm]:
@@ -258,7 +263,7 @@ def complete_handover(draft: HandoverDraft, today: dt.date) -> Completed:
     session.require_write()
     if draft.revoke_user:
         session.require_role("supervisor", "recovery")
-    _check_dates(draft, today)
+    date_decision = _check_dates(draft, today)
     report = check_handover(draft.rule_handover())
     if report.errors:
         raise RuleRefused(report.errors)
@@ -292,7 +297,9 @@ def complete_handover(draft: HandoverDraft, today: dt.date) -> Completed:
                           "incoming": {"name": row.incoming, "at": draft.incoming_confirmed_at},
                           "recorded_by": session.user},
             "account_forms": [f"{f.kind}:{f.old_username or ''}>{f.new_username or ''}" for f in forms],
-            "revoke_user": draft.revoke_user, "warnings": [d.code for d in report.warnings]})
+            "revoke_user": draft.revoke_user, "warnings": [d.code for d in report.warnings],
+            **audit_detail(date_decision)})
+        record_backdated(date_decision, "handover", row.id)
         if draft.revoke_user:
             admin.revoke_user(session, draft.revoke_user)
     return Completed(row.id, report, deadline, len(work), len(forms), draft.revoke_user)

@@ -518,3 +518,25 @@ class OfficeBranchEvent(BaseModel):
 
 
 ALL_MODELS += [OfficeBranch, OfficeBranchEvent]
+# --- back-dated entries (migration 0014) -------------------------------------------------------
+
+
+class BackdatedEntry(BaseModel):
+    """An entry recorded with a date before the day it was typed, by a supervisor with a reason
+    (rules.entry_dates; 000 第十七条9). ``entity``/``entity_id`` name the row (policy,
+    claim_report, disbursement, handover); ``kind`` is the date's kind (``renewal_filed`` …)."""
+
+    entity = CharField()
+    entity_id = IntegerField()
+    kind = CharField()
+    entered_date = DateField()
+    recorded_on = DateField()
+    reason = TextField()
+    by_user = CharField()
+    at = CharField()
+
+    class Meta:
+        indexes = ((("entity", "entity_id"), False),)
+
+
+ALL_MODELS += [BackdatedEntry]

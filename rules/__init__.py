@@ -49,6 +49,10 @@ Disbursements (rules.disbursements)
     check_approval(entered_by, approver, approver_role, on, rs=None)
     check_disbursement_transition(events, event, rs=None);  check_activity_awards(activity, on, rs=None)
 
+Typed dates (rules.entry_dates)
+    check_entry_date(entered, today, role, reason=None, *, kind, rs=None) -> Decision
+        future refused; earlier than today only for a supervisor with a reason (backdated)
+
 Staff (rules.staff), projects (rules.projects), audit (rules.audit)
     check_handover(h, rs=None) -> Report;  handover_report_status(h, today, rs=None)
     login_status(last_login, today, rs=None);  check_custody(accountants, custody, on, rs=None)
@@ -71,6 +75,7 @@ from rules.disbursements import (
     PriorPayment, check_activity_awards, check_approval, check_budget, check_caps, check_disbursement,
     check_disbursement_transition, check_payment_method, remaining_allowance,
 )
+from rules.entry_dates import ENTRY_DATE_KINDS, check_entry_date
 from rules.enrolment import (
     ENROLMENT_KINDS, CoverageLine, EnrolmentOutcome, EnrolmentRow, MemberPolicy, SupervisorOverride,
     check_mid_period_join, check_retirement, check_term, classify_enrolment, classify_renewal, cover_start,
@@ -90,14 +95,14 @@ from rules.staff import CUSTODY_ITEMS, Handover, check_custody, check_handover, 
 __all__ = [
     "ActivityAwards", "BudgetLine", "CATEGORIES", "CHANNELS", "CLAIM_STATES", "CUSTODY_ITEMS", "Citation",
     "ClaimEvent", "ClaimReport", "CoverageLine", "DIRECT_PAY_STEPS", "DISBURSEMENT_STATES", "Decision",
-    "DirectPayStep", "Disbursement", "DisbursementEvent", "ENROLMENT_KINDS", "EnrolmentOutcome", "EnrolmentRow",
+    "DirectPayStep", "Disbursement", "DisbursementEvent", "ENROLMENT_KINDS", "ENTRY_DATE_KINDS", "EnrolmentOutcome", "EnrolmentRow",
     "FIGURE_SPECS", "Figure", "Handover", "INCIDENT_KINDS", "IdNumber", "METHODS", "MemberPolicy",
     "PLAN_CATEGORIES", "PlanParams", "PriorPayment", "REGISTER_FIELDS", "Report", "RuleSet", "RuleSetError",
     "RuleSets", "RuleViolation", "SAMPLE_MARKER", "SEED_TITLES", "STATUSES", "SUPERVISOR_ROLE", "ServiceProject",
     "Severity", "SupervisorOverride", "SupplierScore", "add_months", "check_activity_awards", "check_approval",
     "check_audit_counts", "check_budget", "check_caps", "check_claim_channel", "check_claim_history",
     "check_claim_transition", "check_custody", "check_direct_pay_step", "check_disbursement",
-    "check_disbursement_transition", "check_handover", "check_id_number", "check_mid_period_join",
+    "check_disbursement_transition", "check_entry_date", "check_handover", "check_id_number", "check_mid_period_join",
     "check_payment_method", "check_project_timeline", "check_register_fields", "check_retirement", "check_term",
     "claim_overdue", "claim_state", "classify_enrolment", "classify_renewal", "cover_start", "direct_pay_status",
     "expiry", "format_fen", "handover_report_status", "id_check_char", "is_working_day", "load_rulesets",

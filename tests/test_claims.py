@@ -82,7 +82,8 @@ def members(session, tmp_path):
 def draft(member: int, **changes) -> ClaimDraft:
     values = dict(member_id=member, plan="ZYYL", diagnosis="肺炎", incident_kind="illness",
                   incident_date=D(2026, 11, 2), shares_claimed=2, reported_on=D(2026, 11, 5), reporter="刘主席",
-                  channel="app", materials=ZYYL_MATERIALS)
+                  channel="app", materials=ZYYL_MATERIALS,
+                  backdate_reason="按纸质登记簿补录")  # reported before TODAY: a supervisor's back-dated entry
     values.update(changes)
     return ClaimDraft(**values)
 

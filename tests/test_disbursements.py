@@ -60,7 +60,8 @@ def branch(session):
 
 def draft(branch, **changes) -> DisbursementDraft:
     values = dict(member_id=branch["张三"], category="condolence_cash", on=D(2026, 11, 20), amount_fen=150_000,
-                  method="transfer", note="会员本人患重大疾病住院", budget_line_id=branch["welfare"])
+                  method="transfer", note="会员本人患重大疾病住院", budget_line_id=branch["welfare"],
+                  backdate_reason="按纸质凭证补录")  # dated before TODAY: a supervisor's back-dated entry
     values.update(changes)
     return DisbursementDraft(**values)
 

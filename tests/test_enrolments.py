@@ -159,10 +159,10 @@ def test_renewal_filed_too_early_is_refused(session, tmp_path):
 def test_renew_command_carries_members_and_drops_retirees(session, tmp_path):
     import_enrolments(write_csv(tmp_path / "a.csv", [
         row("张三", 1), row("李四", 2, retired="2026-10-01", birth="19660101"), row("王五", 3)]))
-    early = renew_unit("U0001", "ZYYL", D(2026, 12, 16))
+    early = renew_unit("U0001", "ZYYL", D(2026, 12, 16), today=D(2026, 12, 16))
     assert early.decision.code == "R1.3.too_early" and not early.written
     assert str(early.decision.data["first_allowed"]) == "2026-12-17"
-    result = renew_unit("U0001", "ZYYL", D(2026, 12, 20))
+    result = renew_unit("U0001", "ZYYL", D(2026, 12, 20), today=D(2026, 12, 20))
     assert result.written and result.decision.outcome == "renewal"
     assert len(result.carried) == 2 and len(result.dropped) == 1
     assert "第十七条1" in result.dropped[0][2]
@@ -175,7 +175,7 @@ def test_renew_command_carries_members_and_drops_retirees(session, tmp_path):
 
 def test_renew_late_is_first_enrolment(session, tmp_path):
     import_enrolments(write_csv(tmp_path / "a.csv", [row("张三", 1)]))
-    result = renew_unit("U0001", "ZYYL", D(2027, 1, 17))
+    result = renew_unit("U0001", "ZYYL", D(2027, 1, 17), today=D(2027, 1, 17))
     assert result.decision.outcome == "late_renewal_as_first"
     s = lookup("张三", D(2027, 1, 10)).members[0].plans[0]
     assert s.status == "not_covered"  # the gap before filing is not covered

@@ -61,7 +61,7 @@ def full_draft(**changes) -> HandoverDraft:
     values = dict(outgoing="王芳", incoming="李静", supervisor="陈建国", on=ON, items=items,
                   outgoing_confirmed_at="2026-11-20T10:00:00+08:00", incoming_confirmed_at="2026-11-20T10:01:00+08:00",
                   outgoing_account_id=account, incoming_username="bj004lijing", revoke_user="wang",
-                  note="王芳调离")
+                  note="王芳调离", backdate_reason="交接当日未录入")  # ON < TODAY: back-dated
     values.update(changes)
     return HandoverDraft(**values)
 
@@ -148,7 +148,7 @@ def test_only_a_supervisor_may_revoke(branch, branch_db):
     with pytest.raises(PermissionDenied, match="负责人"):
         complete_handover(full_draft(), TODAY)
     assert counts() == before
-    complete_handover(full_draft(revoke_user=None), TODAY)  # a clerk may record the handover itself
+    complete_handover(full_draft(revoke_user=None, on=TODAY), TODAY)  # a clerk may record the handover itself
     assert counts()["handover"] == 1
 
 

@@ -85,18 +85,18 @@ def day(path: Path, workdir: Path) -> None:
         m1 = database.execute_sql("SELECT id FROM member WHERE id_number = ?", (numbers[0],)).fetchone()[0]
         claim = register_claim(ClaimDraft(
             member_id=m1, plan="ZYYL", diagnosis="肺炎", incident_kind="illness", incident_date=dt.date(2026, 11, 2),
-            shares_claimed=2, reported_on=dt.date(2026, 11, 5), reporter="刘主席", channel="app", materials=materials))
+            shares_claimed=2, reported_on=TODAY, reporter="刘主席", channel="app", materials=materials))
         ack(op="claim", id=claim.claim_id, state="registered")
-        transition_claim(claim.claim_id, "submit", dt.date(2026, 11, 6))
+        transition_claim(claim.claim_id, "submit", TODAY)
         ack(op="claim", id=claim.claim_id, state="submitted")
         entered = enter_disbursement(DisbursementDraft(
-            member_id=m2.id, category="condolence_cash", on=dt.date(2026, 11, 20), amount_fen=150_000,
+            member_id=m2.id, category="condolence_cash", on=TODAY, amount_fen=150_000,
             method="transfer", note="会员本人患重大疾病住院", budget_line_id=line))
         ack(op="disbursement", id=entered.disbursement_id, state="entered")
         as_user(path, "zhang")
-        approve_disbursement(entered.disbursement_id, dt.date(2026, 11, 21))
+        approve_disbursement(entered.disbursement_id, TODAY)
         ack(op="disbursement", id=entered.disbursement_id, state="approved")
-        pay_disbursement(entered.disbursement_id, dt.date(2026, 11, 22), transfer_ref=f"ZZ{cycle:012d}")
+        pay_disbursement(entered.disbursement_id, TODAY, transfer_ref=f"ZZ{cycle:012d}")
         ack(op="disbursement", id=entered.disbursement_id, state="paid")
         as_user(path, "li")
         f.unlink(missing_ok=True)

@@ -186,10 +186,11 @@ async def test_confirming_records_the_report_flagged_with_its_findings(writable_
 
 async def test_submit_from_the_list_and_a_backwards_date_is_refused(writable_demo):
     member_id, _id_number = covered_member(writable_demo)
-    dbmod.unlock(writable_demo, "wang", DEMO_PASSPHRASE)
+    dbmod.unlock(writable_demo, "demo", DEMO_PASSPHRASE)  # the supervisor: a report dated 3 days back
     try:
         claim_id = register_claim(ClaimDraft(member_id, "ZYYL", "肺炎", "illness", TODAY - dt.timedelta(days=5), 1,
-                                             TODAY - dt.timedelta(days=3), "刘主席")).claim_id
+                                             TODAY - dt.timedelta(days=3), "刘主席",
+                                             backdate_reason="按纸质登记簿补录")).claim_id
     finally:
         dbmod.close()
     reported = (TODAY - dt.timedelta(days=3)).isoformat()

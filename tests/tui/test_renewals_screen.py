@@ -217,3 +217,52 @@ def test_renewal_preview_snapshot(snap_compare, small_demo):
         await pilot.pause()
 
     assert snap_compare(demo_app(small_demo.path), terminal_size=SIZE, run_before=previewed)
+
+
+# --- issue 14 item 1: a typed filing date does not bypass the renewal window ---------------------
+
+async def test_a_clerk_cannot_file_a_renewal_earlier_or_in_the_future(writable_demo):
+    before = read(writable_demo, "SELECT count(*) FROM policy")[0][0]
+    app = demo_app(writable_demo, user="wang")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_record(pilot, "U0004")
+        text = await preview(pilot, (TODAY + dt.timedelta(days=14)).isoformat())
+        assert "晚于今天" in text and "不能登记未来的日期" in text
+        text = await preview(pilot, (TODAY - dt.timedelta(days=5)).isoformat())
+        assert "补录以前的日期须由负责人办理并写明理由" in text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert read(writable_demo, "SELECT count(*) FROM policy")[0][0] == before
+
+
+async def test_a_supervisor_back_dates_a_renewal_with_a_reason(writable_demo):
+    unit = "U0003"
+    # U0003 expired more than 15 days before TODAY: late today, on time 20 days ago.
+    read(writable_demo, "UPDATE policy SET start = '2025-01-20', \"end\" = '2026-01-19' WHERE id = (SELECT p.id FROM policy p "
+         "JOIN unit u ON u.id = p.unit_id WHERE u.code = ? AND p.plan_id = 'ZYYL' ORDER BY p.start DESC LIMIT 1)", unit)
+    filed = (TODAY - dt.timedelta(days=40)).isoformat()
+    app = demo_app(writable_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_record(pilot, unit)
+        reason_row = app.screen.query_one("#renew-reason-row")
+        assert not reason_row.display
+        text = await preview(pilot, filed)
+        assert reason_row.display and "补录须写明理由" in text
+        app.screen.query_one("#renew-reason", Input).value = "单位 1 月已交材料，当日漏录"
+        text = await preview(pilot)
+        assert "办理结果：按期续保" in text and f"补录：办理日期 {filed}" in text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "已办理：按期续保" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("slash", *unit, "enter")
+        await settle(pilot)
+        assert f"本期于 {filed} 办理（补录，理由：单位 1 月已交材料，当日漏录）" in screen_text(app)
+    rows = read(writable_demo, "SELECT b.entity, b.kind, b.entered_date, b.recorded_on, b.reason, b.by_user, p.outcome "
+                "FROM backdated_entry b JOIN policy p ON p.id = b.entity_id")
+    assert rows == [("policy", "renewal_filed", filed, TODAY.isoformat(), "单位 1 月已交材料，当日漏录", DEMO_USER, "renewal")]
+    detail = read(writable_demo, "SELECT detail FROM audit_event WHERE action = 'policy.renew' ORDER BY seq DESC LIMIT 1")[0][0]
+    assert '"backdated":{"date":"%s"' % filed in detail and "当日漏录" in detail

@@ -49,7 +49,9 @@ def register(sub) -> None:
     clikit.add_db_options(p)
     p.add_argument("--unit", required=True, metavar="CODE")
     p.add_argument("--plan", required=True, metavar="CODE")
-    p.add_argument("--filed", required=True, metavar="DATE", help="办理日期")
+    p.add_argument("--filed", required=True, metavar="DATE",
+                   help="办理日期：不得晚于今天；早于今天（补录）须负责人办理并填 --reason")
+    p.add_argument("--reason", metavar="TEXT", help="补录理由（办理日期早于今天时必填，仅负责人）")
     p.add_argument("--dry-run", action="store_true", help="只显示结果，不写入")
     clikit.add_json_option(p)
     p.set_defaults(func=cmd_renew)
@@ -137,7 +139,8 @@ def cmd_renew(args) -> int:
     from models.enrolments import renew_unit
 
     clikit.open_session(args)
-    result = renew_unit(args.unit, args.plan, _date(args.filed, "办理日期"), dry_run=args.dry_run)
+    result = renew_unit(args.unit, args.plan, _date(args.filed, "办理日期"), dry_run=args.dry_run,
+                        today=clock.today(), backdate_reason=args.reason)
     d = result.decision
     if args.json:
         clikit.print_json(result.to_json())
@@ -145,6 +148,8 @@ def cmd_renew(args) -> int:
         print(f"单位 {result.unit} 险种 {result.plan}：上期 {result.previous[0]} 至 {result.previous[1]}，"
               f"本期 {result.start} 至 {result.end}，办理日 {result.filed}")
         print(f"结果：{d.message}\n依据：{d.citation}（规则集 {d.ruleset}）")
+        if result.backdated:
+            print(f"补录：办理日期 {result.filed} 早于今天，理由已记入稽核记录")
         if d.ok:
             print(f"转入下期 {len(result.carried)} 人；不再续保 {len(result.dropped)} 人")
             if result.dropped:

@@ -197,9 +197,13 @@ class RenewalsScreen(SubScreen):
         if row is None:
             detail.update("没有符合条件的保单")
             return
+        filed = ""
+        if row.filed:
+            filed = f"本期于 {row.filed} 办理" + (f"（补录，理由：{row.backdated_reason}）" if row.backdated_reason else "") + "\n"
         detail.update(Text.assemble(
             (f"{row.unit_code} {row.plan_name}：", "bold"),
-            f"本期至 {row.end}，续保期限 {row.first_allowed} 至 {row.last_on_time}\n",
+            f"本期 {row.start} 至 {row.end}，续保期限 {row.first_allowed} 至 {row.last_on_time}\n",
+            (filed, "bold" if row.backdated_reason else ""),
             (f"若今天办理：{row.message}", "dim")))
 
     # --- actions -----------------------------------------------------------------------------------
@@ -252,12 +256,17 @@ class RenewalRecordScreen(SubScreen):
         ], label_width=8, id="renew-facts")
         yield FieldRow("日期", Input(self.app.today().isoformat(), placeholder="2026-11-23、20261123 或 今天",
                                        id="renew-filed"))
+        # Only for a supervisor's back-dated filing (rules.check_entry_date): shown when the date
+        # typed is before today.
+        yield FieldRow("理由", Input(placeholder="补录理由（办理日期早于今天时必填，仅负责人）", id="renew-reason"),
+                       id="renew-reason-row")
         with VerticalScroll(id="renew-outcome"):
             yield Static("输入办理日期后按回车，先查看办理结果，再按 Ctrl+S 确认。", id="renew-outcome-text")
         yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#renew-reason-row").display = False
         self.query_one("#renew-filed", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -278,12 +287,20 @@ class RenewalRecordScreen(SubScreen):
             return None
 
     @on(Input.Changed, "#renew-filed")
-    def _date_changed(self) -> None:
-        """A preview is only good for the date it was made for."""
+    @on(Input.Changed, "#renew-reason")
+    def _date_changed(self, event: Input.Changed) -> None:
+        """A preview is only good for the date (and reason) it was made for."""
+        if event.input.id == "renew-filed":
+            try:
+                filed = parse_user_date(event.value, self.app.today())
+            except ValueError:
+                filed = None
+            self.query_one("#renew-reason-row").display = filed is not None and filed < self.app.today()
         if self._written is None and self._preview is not None:
             self._preview = None
             self.refresh_bindings()
 
+    @on(Input.Submitted, "#renew-reason")
     @on(Input.Submitted, "#renew-filed")
     def _preview_requested(self) -> None:
         if self._busy or self._written is not None:
@@ -293,13 +310,19 @@ class RenewalRecordScreen(SubScreen):
             return
         self._busy = True
         self.query_one(StatusLine).show_busy("正在核算续保结果…")
-        self.preview(filed)
+        self.preview(filed, self.app.today(), self._reason())
+
+    def _reason(self) -> str | None:
+        if not self.query_one("#renew-reason-row").display:
+            return None
+        return self.query_one("#renew-reason", Input).value.strip() or None
 
     @work(thread=True, exclusive=True, group="renew", exit_on_error=False)
-    def preview(self, filed: date) -> None:
+    def preview(self, filed: date, today: date, reason: str | None) -> None:
         try:
             with db_connection():
-                result = renew_unit(self.row.unit_code, self.row.plan, filed, dry_run=True)
+                result = renew_unit(self.row.unit_code, self.row.plan, filed, dry_run=True, today=today,
+                                    backdate_reason=reason)
         except Exception as exc:  # shown in the status line, never as a traceback
             self.post_message(self.Previewed(error=error_text(exc)))
             return
@@ -325,13 +348,14 @@ class RenewalRecordScreen(SubScreen):
             return
         self._busy = True
         self.query_one(StatusLine).show_busy("正在写入…")
-        self.write(self._preview.filed)
+        self.write(self._preview.filed, self.app.today(), self._reason())
 
     @work(thread=True, exclusive=True, group="renew", exit_on_error=False)
-    def write(self, filed: date) -> None:
+    def write(self, filed: date, today: date, reason: str | None) -> None:
         try:
             with db_connection():
-                result = renew_unit(self.row.unit_code, self.row.plan, filed, dry_run=False)
+                result = renew_unit(self.row.unit_code, self.row.plan, filed, dry_run=False, today=today,
+                                    backdate_reason=reason)
         except Exception as exc:  # PermissionDenied (auditor) arrives here with its message
             self.post_message(self.Written(error=error_text(exc)))
             return
@@ -349,6 +373,7 @@ class RenewalRecordScreen(SubScreen):
             return
         self._written = result
         self.query_one("#renew-filed", Input).disabled = True
+        self.query_one("#renew-reason", Input).disabled = True
         self._show_result(result)
         status.update("已办理续保。有新增人员请按 Ctrl+O 导入参保名单；Esc 返回")
         status.set_classes("")
@@ -360,6 +385,8 @@ class RenewalRecordScreen(SubScreen):
         heading = {"renewal": "按期续保", "late_renewal_as_first": "逾期续保：视为首次参保"}.get(
             decision.outcome, "不能续保")
         text.append(f"{'已办理' if result.written else '办理结果'}：{heading}\n", style="bold")
+        if result.backdated:
+            text.append(f"补录：办理日期 {result.filed} 早于今天，理由记入稽核记录\n", style="bold")
         text.append(f"{decision.message}\n")
         text.append(f"依据 {decision.citation}（规则集 {decision.ruleset}）\n", style="dim")
         if decision.ok:

@@ -518,6 +518,8 @@ class OfficeBranchEvent(BaseModel):
 
 
 ALL_MODELS += [OfficeBranch, OfficeBranchEvent]
+
+
 # --- back-dated entries (migration 0014) -------------------------------------------------------
 
 

@@ -53,6 +53,9 @@ Typed dates (rules.entry_dates)
     check_entry_date(entered, today, role, reason=None, *, kind, rs=None) -> Decision
         future refused; earlier than today only for a supervisor with a reason (backdated)
 
+Export (rules.export)
+    check_export_month(month_start, month_end, today, sent_sequences=(), *, replace=False, reason=None) -> Decision
+
 Staff (rules.staff), projects (rules.projects), audit (rules.audit)
     check_handover(h, rs=None) -> Report;  handover_report_status(h, today, rs=None)
     login_status(last_login, today, rs=None);  check_custody(accountants, custody, on, rs=None)
@@ -76,6 +79,7 @@ from rules.disbursements import (
     check_disbursement_transition, check_payment_method, remaining_allowance,
 )
 from rules.entry_dates import ENTRY_DATE_KINDS, check_entry_date
+from rules.export import check_export_month
 from rules.enrolment import (
     ENROLMENT_KINDS, CoverageLine, EnrolmentOutcome, EnrolmentRow, MemberPolicy, SupervisorOverride,
     check_mid_period_join, check_retirement, check_term, classify_enrolment, classify_renewal, cover_start,
@@ -102,7 +106,7 @@ __all__ = [
     "Severity", "SupervisorOverride", "SupplierScore", "add_months", "check_activity_awards", "check_approval",
     "check_audit_counts", "check_budget", "check_caps", "check_claim_channel", "check_claim_history",
     "check_claim_transition", "check_custody", "check_direct_pay_step", "check_disbursement",
-    "check_disbursement_transition", "check_entry_date", "check_handover", "check_id_number", "check_mid_period_join",
+    "check_disbursement_transition", "check_entry_date", "check_export_month", "check_handover", "check_id_number", "check_mid_period_join",
     "check_payment_method", "check_project_timeline", "check_register_fields", "check_retirement", "check_term",
     "claim_overdue", "claim_state", "classify_enrolment", "classify_renewal", "cover_start", "direct_pay_status",
     "expiry", "format_fen", "handover_report_status", "id_check_char", "is_working_day", "load_rulesets",

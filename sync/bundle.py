@@ -82,6 +82,9 @@ MANIFEST_FIELDS = frozenset(
         "key_wrap", "payload", "files",
     }
 )  # fmt: skip
+#: Optional: a bundle that replaces an earlier one of the same month (sync/FORMAT.md "Replacements").
+OPTIONAL_MANIFEST_FIELDS = frozenset({"replaces"})
+REPLACES_FIELDS = frozenset({"sequence", "sha256"})
 KEY_WRAP_FIELDS = frozenset({"alg", "ephemeral_x25519", "nonce", "wrapped_key"})
 PAYLOAD_FIELDS = frozenset({"alg", "nonce", "length", "sha256"})
 FILE_ENTRY_FIELDS = frozenset({"path", "length", "sha256"})
@@ -167,6 +170,7 @@ def build_bundle(
     files: Mapping[str, bytes],
     signer_private: bytes,
     recipient_public: bytes,
+    replaces: Mapping[str, Any] | None = None,
 ) -> bytes:
     """Pack, encrypt and sign ``files``; returns the complete bundle file bytes.
 
@@ -190,6 +194,7 @@ def build_bundle(
         ("audit_head", _hex64_problem(audit_head)),
         ("signer_private", _raw_key_problem(signer_private)),
         ("recipient_public", _raw_key_problem(recipient_public)),
+        ("replaces", None if replaces is None else _replaces_problem(dict(replaces), sequence)),
     ):
         if problem:
             raise ValueError(f"{name}: {problem}")
@@ -232,6 +237,8 @@ def build_bundle(
             for path, data in sorted(files.items(), key=lambda item: item[0].encode("utf-8"))
         ],
     }
+    if replaces is not None:
+        manifest["replaces"] = {"sequence": replaces["sequence"], "sha256": replaces["sha256"]}
     manifest_bytes = canonical_dumps(manifest)
     if len(manifest_bytes) > MAX_MANIFEST_BYTES:
         raise ValueError(f"files: manifest would exceed {MAX_MANIFEST_BYTES} bytes; send fewer files")
@@ -426,7 +433,12 @@ def _parse_manifest(manifest_bytes: bytes) -> dict[str, Any]:
 
 def _check_manifest_fields(manifest: dict[str, Any]) -> None:
     """Exact field set and each field's type and form (format and kind already checked)."""
-    _require_exact_fields(manifest, MANIFEST_FIELDS, "manifest")
+    optional = manifest.keys() & OPTIONAL_MANIFEST_FIELDS if isinstance(manifest, dict) else set()
+    _require_exact_fields(manifest, MANIFEST_FIELDS | optional, "manifest")
+    if "replaces" in manifest:
+        problem = _replaces_problem(manifest["replaces"], manifest["sequence"])
+        if problem:
+            raise _Refusal(Reason.BAD_MANIFEST, f"replaces: {problem}")
     checks: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
         ("branch_code", _branch_code_problem),
         ("period", _period_problem),
@@ -477,6 +489,16 @@ def _check_manifest_fields(manifest: dict[str, Any]) -> None:
         ):
             if problem:
                 raise _Refusal(Reason.BAD_MANIFEST, f"files[{index}].{name}: {problem}")
+
+
+def _replaces_problem(value: Any, sequence: Any) -> str | None:
+    """The earlier bundle a replacement names: an earlier sequence and its SHA-256."""
+    if not isinstance(value, dict) or value.keys() != REPLACES_FIELDS:
+        return "must be an object with sequence and sha256"
+    earlier = value["sequence"]
+    if _sequence_problem(earlier) or not isinstance(sequence, int) or earlier >= sequence:
+        return "sequence must be an earlier sequence number"
+    return _hex64_problem(value["sha256"])
 
 
 def _require_exact_fields(obj: object, expected: frozenset[str], where: str) -> None:

@@ -21,8 +21,9 @@ from typing import Any
 
 from models import audit, clock, sentmark
 from models.db import current, database, writing
-from models.errors import UsageError
+from models.errors import RuleRefused, UsageError
 from models.version import VERSION
+from rules.export import check_export_month
 from rules.idcard import mask_id
 from sync.bundle import KIND_BRANCH_MONTHLY, bundle_file_name, build_bundle, verify_bundle
 from sync.canonical import canonical_dumps
@@ -247,6 +248,20 @@ def last_sent(kind: str = KIND_BRANCH_MONTHLY) -> tuple[int | None, str | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
+def sent_for(period: str, kind: str = KIND_BRANCH_MONTHLY) -> list[tuple[int, str]]:
+    """(sequence, sha256) of every bundle of ``period`` already sent, oldest first."""
+    return [(seq, sha) for seq, sha in database.execute_sql(
+        "SELECT sequence, sha256 FROM bundle_log WHERE direction = 'out' AND kind = ? AND period = ? ORDER BY sequence",
+        (kind, period))]
+
+
+def export_decision(period: str, today: dt.date, *, replace: bool = False, reason: str | None = None):
+    """``rules.check_export_month`` for ``period`` as of ``today`` over what this branch sent."""
+    start, end = parse_period(period)
+    return check_export_month(start, end, today, tuple(seq for seq, _ in sent_for(period)),
+                              replace=replace, reason=reason)
+
+
 @dataclass
 class ExportResult:
     dry_run: bool
@@ -259,13 +274,22 @@ class ExportResult:
     bytes: int | None
     summary: dict[str, Any]
     fingerprint: str | None = None
+    replaces: int | None = None  # the sequence this bundle replaces (a month sent again)
 
 
-def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = False) -> ExportResult:
-    """Build, sign, encrypt, write (atomically), read back and record the month's bundle."""
+def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = False, today: dt.date | None = None,
+                  replace: bool = False, reason: str | None = None) -> ExportResult:
+    """Build, sign, encrypt, write (atomically), read back and record the month's bundle.
+
+    Only a month that has ended may be exported, and a month already sent only as a
+    replacement (``replace`` with a ``reason``): ``rules.check_export_month`` decides, a
+    refusal raises ``RuleRefused`` (in a dry run too) with nothing written."""
     require_branch()
     parse_period(period)
     require_reconciled()  # an older backup restored: never reuse a sequence the office holds
+    decision = export_decision(period, today or clock.today(), replace=replace, reason=reason)
+    if not decision.ok:
+        raise RuleRefused([decision])
     session = current()
     if not dry_run:
         session.require_write()
@@ -275,11 +299,20 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
     keys = local_keys()
     office = None if dry_run else require_trusted_office()
     payload = branch_payload(period)
+    replaces = None
+    if decision.outcome == "replacement":
+        replaced_seq = decision.data["replaces"]
+        replaces = {"sequence": replaced_seq, "sha256": dict(sent_for(period))[replaced_seq]}
+        # The reason travels encrypted, in the summary: the manifest holds identifiers only.
+        payload.summary["replaces"] = {**replaces, "reason": decision.data["reason"]}
+        payload.files["summary.json"] = canonical_dumps(payload.summary)
     last_seq, last_sha = last_sent()
     sequence = (last_seq or 0) + 1
     name = bundle_file_name(payload.branch_code, period, sequence)
+    replaced = replaces["sequence"] if replaces else None
     if dry_run:
-        return ExportResult(True, payload.branch_code, period, sequence, name, None, None, None, payload.summary)
+        return ExportResult(True, payload.branch_code, period, sequence, name, None, None, None, payload.summary,
+                            replaces=replaced)
 
     target = out_dir / name
     if target.exists():
@@ -294,7 +327,7 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
                 kind=KIND_BRANCH_MONTHLY, branch_code=payload.branch_code, period=period, sequence=sequence,
                 prev_sha256=last_sha, created=utc_created(), program_version=_program_version(),
                 audit_head=audit.head()[1], files=payload.files,
-                signer_private=keys.signing.private, recipient_public=office.x25519_public,
+                signer_private=keys.signing.private, recipient_public=office.x25519_public, replaces=replaces,
             )
             digest = hashlib.sha256(data).hexdigest()
             try:
@@ -311,11 +344,13 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
 
             BundleLog.create(direction="out", kind=KIND_BRANCH_MONTHLY, branch_code=payload.branch_code, period=period,
                              sequence=sequence, file_name=name, sha256=digest, prev_sha256=last_sha,
-                             created_at=clock.stamp(), status="sent")
+                             created_at=clock.stamp(), status="sent",
+                             note=f"替换第 {replaced} 号：{decision.data['reason']}" if replaces else None)
             audit.record("sync.export", "bundle_log", name, {
                 "period": period, "sequence": sequence, "sha256": digest, "bytes": len(data),
                 "totals": payload.summary["totals"], "counts": payload.summary["counts"],
                 "disbursed_fen": payload.summary["disbursed_fen"],
+                **({"replaces": payload.summary["replaces"]} if replaces else {}),
             })
     except BaseException:
         if written:
@@ -325,7 +360,7 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
     sentmark.refresh(session.path, session.keyfile.db_id,
                      {sequence: (payload.summary["totals"], payload.summary["disbursed_fen"])})
     return ExportResult(False, payload.branch_code, period, sequence, name, target, digest, len(data), payload.summary,
-                        keys.fingerprint)
+                        keys.fingerprint, replaced)
 
 
 def _adopt_interrupted(target: Path, payload, period: str, sequence: int, last_sha: str | None, keys):

@@ -69,6 +69,8 @@ class ImportOutcome:
     missing: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     also_imported: list["ImportOutcome"] = field(default_factory=list)
+    #: A replacement of an earlier bundle of the same month: {"sequence", "sha256", "reason"}.
+    replaces: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -153,7 +155,22 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
         zh, en = _msg("gap")
         return _Checked(ImportOutcome(name, "held", "gap", f"{decision.message_zh}{zh}", f"{decision.message_en} {en}",
                                       missing=list(decision.missing), **base), m, parsed)
-    return _Checked(ImportOutcome(name, "imported", "ok", *_msg("imported"), counts=parsed["counts"], **base), m, parsed)
+    outcome = ImportOutcome(name, "imported", "ok", *_msg("imported"), counts=parsed["counts"], **base)
+    _note_replacement(outcome, m, parsed)
+    return _Checked(outcome, m, parsed)
+
+
+def _note_replacement(outcome: ImportOutcome, manifest: dict[str, Any], parsed: dict[str, Any]) -> None:
+    """A bundle marked as replacing an earlier one of its month (sync/FORMAT.md "Replacements"):
+    the import report says so, with the branch's reason from the encrypted summary."""
+    replaces = manifest.get("replaces")
+    if not replaces:
+        return
+    reason = parsed["summary"].get("replaces", {}).get("reason")
+    reason = reason if isinstance(reason, str) else ""
+    outcome.replaces = {"sequence": replaces["sequence"], "sha256": replaces["sha256"], "reason": reason}
+    outcome.message_zh += f"（替换 {manifest['period']} 的第 {replaces['sequence']} 号数据包；理由：{reason or '未写明'}）"
+    outcome.message_en += f" (replaces bundle {replaces['sequence']} of {manifest['period']})"
 
 
 def _register_refusal(branch_code: str, period: Any) -> str | None:
@@ -325,7 +342,7 @@ def _import(outcome: ImportOutcome, manifest: dict[str, Any], parsed: dict[str, 
         _insert_records(row.id, code, period, parsed["records"])
         audit.record("sync.import", "received_bundle", row.id, {
             "branch_code": code, "period": period, "sequence": outcome.sequence, "sha256": outcome.sha256,
-            **parsed["counts"],
+            **parsed["counts"], **({"replaces": outcome.replaces} if outcome.replaces else {}),
         })
 
 

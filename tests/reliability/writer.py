@@ -131,10 +131,18 @@ def backup(path: Path, outdir: Path) -> None:
 def export(path: Path, outdir: Path) -> None:
     from sync.export import export_period
 
+    from models.db import database
+
     as_user(path, "zhang")
-    clock.freeze(dt.date(2030, 1, 5))
+    # Only ended months may be exported, each once (rules.check_export_month): far in the
+    # future, and after a restart from the month after the last one sent.
+    clock.freeze(dt.date(2099, 1, 5))
     print("READY", flush=True)
+    last = database.execute_sql("SELECT max(period) FROM bundle_log WHERE direction = 'out'").fetchone()[0]
     year, month = 2026, 1
+    if last is not None:
+        year, month0 = divmod(int(last[:4]) * 12 + int(last[5:]), 12)  # the month after `last`
+        month = month0 + 1
     while True:
         result = export_period(f"{year}-{month:02d}", outdir)
         ack(op="export", file=str(result.path) if hasattr(result, "path") else repr(result))

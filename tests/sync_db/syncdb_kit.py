@@ -130,11 +130,17 @@ def make_world(tmp_path: Path) -> World:
 
 
 def export(world: World, period: str = PERIOD, out: Path | None = None, branch: Path | None = None):
-    from sync.export import export_period
+    """Export ``period`` as the chain tests need it: in any order and the same month again.
+    So the export is dated the day after the month ended (at the earliest NOW), and a month
+    already sent goes out as a replacement (rules.check_export_month; tested on its own in
+    tests/rules/test_export_month.py and test_sync_office.py)."""
+    from sync.export import export_period, parse_period, sent_for
 
     out = out or world.root
+    today = max(clock.today(), parse_period(period)[1] + dt.timedelta(days=1))
     with world.at_branch(branch):
-        return export_period(period, out)
+        again = bool(sent_for(period))
+        return export_period(period, out, today=today, replace=again, reason="测试：同月重发" if again else None)
 
 
 def import_path(world: World, path: Path, **kw):

@@ -116,7 +116,7 @@ async def test_dashboard_screen_lists_items_and_opens_them(small_demo):
         await pilot.press("enter")  # the first line: U0003's renewal
         await settle(pilot)
         assert isinstance(app.screen, RenewalsScreen)
-        assert "U0003 住院医疗：本期至 2026-02-24" in screen_text(app)
+        assert "U0003 住院医疗：本期 2025-02-25 至 2026-02-24" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)
         for _ in range(4):  # past the three renewals to the first overdue claim

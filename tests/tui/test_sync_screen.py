@@ -183,3 +183,49 @@ def test_snapshot_after_export(snap_compare, writable_demo, tmp_path, monkeypatc
 
     app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user=DEMO_USER, keymap={})
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+# --- issue 14 item 2: which month may be exported ---------------------------------------------------
+
+async def test_an_unfinished_or_future_month_is_not_exported(writable_demo, tmp_path):
+    exchange_keys(writable_demo, tmp_path)
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user=DEMO_USER, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_sync(pilot)
+        for period in ("2026-03", "2027-05"):  # conftest's TODAY is in 2026-03
+            pilot.app.screen.query_one("#period", Input).value = period
+            await export_to(pilot, str(tmp_path))
+            status = shown(app, "StatusLine")
+            assert "只能导出已结束的月份" in status and "最近可导出 2026-02" in status, status
+    assert list(tmp_path.glob("*.hzb")) == []
+    assert sql(writable_demo, "SELECT count(*) FROM bundle_log") == [(0,)]
+
+
+async def test_a_month_sent_again_asks_and_goes_out_as_a_replacement(writable_demo, tmp_path):
+    from tui.screens.forms import StepDialog
+
+    exchange_keys(writable_demo, tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user=DEMO_USER, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_sync(pilot)
+        await export_to(pilot, str(out))
+        assert "已写出并读回核验" in shown(app, "StatusLine")
+        await export_to(pilot, str(out))  # the same month again: asked first
+        assert isinstance(app.screen, StepDialog) and "已发送过数据包（第 1 号）" in str(
+            app.screen.query_one(".dialog-intro").render())
+        await pilot.press("escape")
+        await wait(pilot)
+        assert app.screen is screen and "已取消重新导出" in shown(app, "StatusLine")
+        await export_to(pilot, str(out))
+        await pilot.press("ctrl+s")  # no reason: stays on the dialog
+        await wait(pilot)
+        assert isinstance(app.screen, StepDialog) and "请填写理由" in str(app.screen.query_one(".form-error").render())
+        app.screen.query_one("#reason", Input).value = "2 月报案漏录一件，补录后重发"
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert app.screen is screen and "替换第 1 号" in shown(app, "#export-stage")
+    rows = sql(writable_demo, "SELECT period, sequence, note FROM bundle_log ORDER BY sequence")
+    assert rows == [(PERIOD, 1, None), (PERIOD, 2, "替换第 1 号：2 月报案漏录一件，补录后重发")]
+    assert (out / "004-202602-0002.hzb").is_file()

@@ -50,6 +50,9 @@ def register(sub) -> None:
     q.add_argument("--period", required=True, metavar="YYYY-MM")
     q.add_argument("--out", default=".", metavar="DIR", help="输出文件夹（默认当前文件夹） output folder")
     q.add_argument("--dry-run", action="store_true", help="只显示将要签名的合计，不写文件 show the totals only")
+    q.add_argument("--replace", action="store_true",
+                   help="重新导出已发送过的月份，作为替换包（须 --reason） send a month again as a replacement")
+    q.add_argument("--reason", metavar="TEXT", help="替换的理由 why the month is sent again")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_export)
 
@@ -275,15 +278,19 @@ def cmd_export(args) -> int:
     from sync.export import export_period
 
     clikit.open_session(args)
-    result = export_period(args.period, args.out, dry_run=args.dry_run)
+    result = export_period(args.period, args.out, dry_run=args.dry_run, replace=args.replace, reason=args.reason)
     if args.json:
         clikit.print_json({"dry_run": result.dry_run, "branch_code": result.branch_code, "period": result.period,
                            "sequence": result.sequence, "file": result.file_name,
                            "path": None if result.path is None else str(result.path), "sha256": result.sha256,
                            "bytes": result.bytes, "totals": result.summary["totals"],
-                           "counts": result.summary["counts"], "disbursed_fen": result.summary["disbursed_fen"]})
+                           "counts": result.summary["counts"], "disbursed_fen": result.summary["disbursed_fen"],
+                           "replaces": result.replaces})
         return 0
     _totals_table(result.summary)
+    if result.replaces:
+        clikit.say(f"替换包：替换 {result.period} 的第 {result.replaces} 号数据包",
+                   f"replacement: replaces bundle {result.replaces} of {result.period}")
     if result.dry_run:
         clikit.say(f"试运行：将写出 {result.file_name}（第 {result.sequence} 号），未写任何文件",
                    f"dry run: would write {result.file_name} (sequence {result.sequence}); nothing written")

@@ -28,10 +28,10 @@ from models.dashboard import BundleDue, bundle_due
 from rules import format_fen
 from rules.dates import add_months
 from sync.answer import ReceiveResult, mark_notice_done, open_notices, receive
-from sync.export import ExportResult, export_period
+from sync.export import ExportResult, export_decision, export_period
 from sync.history import BundleEntry, bundle_history
 from tui.screens.base import SubScreen
-from tui.screens.forms import DbWork, writable
+from tui.screens.forms import DbWork, DialogField, StepDialog, decision_line, writable
 from tui.widgets import StatusLine
 
 #: Stages of an export as the progress bar counts them.
@@ -161,20 +161,47 @@ class SyncScreen(DbWork, SubScreen):
 
     @on(Input.Submitted, "#period, #out-dir")
     def action_export(self) -> None:
+        """First ask the rule whether the month may be exported (rules.check_export_month):
+        an unfinished month is refused; a month already sent asks for a reason and goes out
+        as a replacement of the earlier bundle."""
         if not writable(self):
             return
         period = self.query_one("#period", Input).value.strip()
+        self.query_one(StatusLine).show_busy(f"正在检查 {period} 能否导出…")
+        self.run_db("export_checked", lambda: (period, export_decision(period, self.app.today())))
+
+    def db_export_checked(self, checked) -> None:
+        period, decision = checked
         folder = Path(self.query_one("#out-dir", Input).value.strip() or ".").expanduser()
+        if decision.outcome == "already_sent":
+            self.query_one(StatusLine).clear()
+            today = self.app.today()
+            intro = (f"{decision.message}。\n新的数据包将标明替换第 {decision.data['replaces']} 号，"
+                     "办事处导入时会看到替换及理由。")
+            dialog = StepDialog(f"重新导出 {period}（替换包）", intro, [DialogField("reason", "理由")],
+                                lambda values: self._export(period, folder, values["reason"], today), today)
+            self.app.push_screen(dialog, self._after_replacement)
+            return
+        if not decision.ok:
+            self.query_one(StatusLine).show_error(decision_line(decision))
+            return
         self.query_one("#export-progress", ProgressBar).update(progress=0)
         self.query_one(StatusLine).show_busy(f"正在导出 {period}…")
-        self.run_db("exported", self._export, period, folder)
+        self.run_db("exported", self._export, period, folder, None, self.app.today())
 
-    def _export(self, period: str, folder: Path) -> ExportResult:
-        """On the worker thread: the dry run (figures, file name), then the export itself."""
+    def _after_replacement(self, result: ExportResult | None) -> None:
+        if result is None:
+            self.query_one(StatusLine).update("未导出：已取消重新导出")
+            return
+        self.db_exported(result)
+
+    def _export(self, period: str, folder: Path, reason: str | None, today: date) -> ExportResult:
+        """On a worker thread: the dry run (figures, file name), then the export itself."""
+        replace = reason is not None
         self.post_message(ExportStage(0, "汇总本月数据…"))
-        planned = export_period(period, folder, dry_run=True)
+        planned = export_period(period, folder, dry_run=True, today=today, replace=replace, reason=reason)
         self.post_message(ExportStage(1, f"签名、加密、写出 {planned.file_name} 并读回核验…"))
-        return export_period(period, folder)
+        return export_period(period, folder, today=today, replace=replace, reason=reason)
 
     def on_export_stage(self, message: ExportStage) -> None:
         self.query_one("#export-progress", ProgressBar).update(progress=message.done)
@@ -182,7 +209,8 @@ class SyncScreen(DbWork, SubScreen):
 
     def db_exported(self, result: ExportResult) -> None:
         self.query_one("#export-progress", ProgressBar).update(progress=EXPORT_STAGES)
-        self.query_one("#export-stage", Static).update(f"完成：{result.file_name}（第 {result.sequence} 号）")
+        replaces = f"，替换第 {result.replaces} 号" if result.replaces else ""
+        self.query_one("#export-stage", Static).update(f"完成：{result.file_name}（第 {result.sequence} 号{replaces}）")
         totals = result.summary["totals"]
         status = self.query_one(StatusLine)
         status.clear()

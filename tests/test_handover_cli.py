@@ -34,7 +34,8 @@ def count(branch_db, table: str) -> int:
 def test_handover_recorded_listed_and_reported(branch_db):
     on = (dt.date.today() - dt.timedelta(days=3)).isoformat()
     args = ["record", "--outgoing", "王经办", "--incoming", "李经办", "--supervisor", "张主任", "--on", on,
-            "--outgoing-confirms", "--incoming-confirms", "--incoming-username", "li01", "--json"]
+            "--outgoing-confirms", "--incoming-confirms", "--incoming-username", "li01",
+            "--reason", "交接当日未录入", "--json"]  # 3 days back: the supervisor's back-dated entry
     # an item left out, or the incoming clerk not confirming, is refused with the article; nothing written
     short = huzhu(branch_db, *args[:-1], *[x for i in ALL_ITEMS[:-1] for x in ("--item", i)])
     assert short.returncode == 3 and "000" in short.stderr and "Traceback" not in short.stderr

@@ -25,7 +25,9 @@ def register(sub) -> None:
     q.add_argument("--outgoing", required=True, metavar="NAME", help="移交人")
     q.add_argument("--incoming", required=True, metavar="NAME", help="接交人")
     q.add_argument("--supervisor", required=True, metavar="NAME", help="监交人")
-    q.add_argument("--on", required=True, metavar="DATE", help="交接日期")
+    q.add_argument("--on", required=True, metavar="DATE",
+                   help="交接日期：不得晚于今天；早于今天（补录）须负责人办理并填 --reason")
+    q.add_argument("--reason", metavar="TEXT", help="补录理由（交接日期早于今天时必填，仅负责人）")
     q.add_argument("--reported-on", metavar="DATE", help="上报办事处日期")
     q.add_argument("--item", action="append", default=[], metavar="CODE[=TEXT[:N]]", help="交接清单项（可重复）")
     q.add_argument("--outgoing-confirms", action="store_true", help="移交人已确认移交")
@@ -108,7 +110,7 @@ def cmd_record(args) -> int:
         outgoing_confirmed_at=stamp if args.outgoing_confirms else None,
         incoming_confirmed_at=stamp if args.incoming_confirms else None,
         outgoing_account_id=account_id, incoming_username=args.incoming_username or "",
-        revoke_user=args.revoke_user, note=args.note or "")
+        revoke_user=args.revoke_user, note=args.note or "", backdate_reason=args.reason)
     done = complete_handover(draft, today)
     if args.json:
         clikit.print_json({"id": done.handover_id, "open_work": done.open_work, "account_forms": done.forms,

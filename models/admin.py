@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import audit, clock, crypto
+from models import audit, clock, crypto, grants
 from models import db as dbmod
 from models.db import ROLES, Session, database, raw_key_literal
 from models.errors import BackupError, UsageError
@@ -82,8 +82,14 @@ def create_database(path: str | os.PathLike, *, branch_code: str = "", branch_na
     now = clock.stamp()
     keyfile = KeyFile(db_id=db_id, hint=dict(hint or {}))
     recovery = new_recovery_code()
-    keyfile.put(keyfile.make_slot(user, role, passphrase, key, created=now, kdf=kdf))
-    keyfile.put(keyfile.make_slot(RECOVERY_USER, "recovery", recovery, key, kind="recovery", created=now, kdf=kdf))
+    signing = crypto.ed25519_generate()[0]
+    first = keyfile.make_slot(user, role, passphrase, key, created=now, kdf=kdf, signing_private=signing)
+    rescue = keyfile.make_slot(RECOVERY_USER, "recovery", recovery, key, kind="recovery", created=now, kdf=kdf)
+    keyfile.put(first)
+    keyfile.put(rescue)
+    # The grant root: the first supervisor's and the recovery slot's signing keys (models.grants).
+    root = {user: {"role": role, **grants.grant_detail(first)},
+            RECOVERY_USER: {"role": "recovery", **grants.grant_detail(rescue)}}
 
     tmp = path.with_name(f".{path.name}.creating")
     for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -93,13 +99,14 @@ def create_database(path: str | os.PathLike, *, branch_code: str = "", branch_na
     try:
         database.connect()
         migrate.runner().up()
-        dbmod._session = Session(path, user, role, key, keyfile)
+        dbmod._session = Session(path, user, role, key, keyfile, signer=crypto.Signer(signing))
         with database.atomic():
             Meta.insert_many([
                 {"key": "db_id", "value": db_id},
                 {"key": "created", "value": now},
                 {"key": "created_by_version", "value": VERSION},
                 {"key": "kind", "value": kind},
+                {"key": grants.META_SIGNED_FROM, "value": "1"},
             ] + ([{"key": "office_name", "value": branch_name}] if kind == "office" else [])).execute()
             if kind == "branch":
                 Branch.create(code=branch_code, name=branch_name, created_on=clock.today())
@@ -107,9 +114,10 @@ def create_database(path: str | os.PathLike, *, branch_code: str = "", branch_na
             AppUser.create(name=RECOVERY_USER, role="recovery", created_at=now)
             plans.sync_plans(clock.today())
             if kind == "branch":
-                audit.record("init", "branch", branch_code, {"branch_name": branch_name, "user": user, "role": role})
+                audit.record("init", "branch", branch_code,
+                             {"branch_name": branch_name, "user": user, "role": role, "grants": root})
             else:
-                audit.record("init", "office", None, {"office_name": branch_name, "user": user, "role": role})
+                audit.record("init", "office", None, {"office_name": branch_name, "user": user, "role": role, "grants": root})
             generate_local_keys()
         if on_created:
             on_created(dbmod._session)
@@ -132,18 +140,30 @@ def list_users(session: Session) -> list[dict]:
     from models.schema import AppUser
 
     slots = {s.user: s for s in session.keyfile.slots}
+    auth = grants.walk()
+    signed = auth.signed_from is not None
     out = []
     for u in AppUser.select().order_by(AppUser.id):
-        slot = slots.get(u.name)
+        slot = slots.pop(u.name, None)
+        granted = auth.role(u.name) if signed else u.role
         out.append({
             "user": u.name,
-            "role": u.role,
-            "role_zh": dbmod.ROLE_NAMES.get(u.role, u.role),
-            "active": bool(u.active and slot is not None),
+            # The role that counts is the granted one; an edited app_user.role shows as such.
+            "role": granted or u.role,
+            "role_zh": dbmod.ROLE_NAMES.get(granted or u.role, granted or u.role),
+            "active": bool(u.active and slot is not None and granted is not None),
+            "granted": granted is not None,
+            "stored_role": u.role,
             "created_at": u.created_at,
             "revoked_at": u.revoked_at,
             "kdf": slot.kdf.to_json() if slot else None,
         })
+    # Key slots that no app_user row names (planted with the raw key): listed, never usable.
+    for name, slot in slots.items():
+        granted = auth.role(name) if signed else None
+        out.append({"user": name, "role": granted or slot.role, "role_zh": "无授权" if granted is None else
+                    dbmod.ROLE_NAMES.get(granted, granted), "active": False, "granted": granted is not None,
+                    "stored_role": None, "created_at": slot.created, "revoked_at": None, "kdf": slot.kdf.to_json()})
     return out
 
 
@@ -166,7 +186,7 @@ def add_user(session: Session, name: str, role: str, passphrase: str, *, kdf: cr
             existing.save()
         else:
             AppUser.create(name=name, role=role, created_at=clock.stamp())
-        audit.record("user.add", "app_user", name, {"role": role})
+        audit.record("user.add", "app_user", name, {"role": role, **grants.grant_detail(slot)})
         session.keyfile.put(slot)
         session.keyfile.save(session.path)
 
@@ -180,9 +200,13 @@ def set_passphrase(session: Session, name: str, passphrase: str, *, kdf: crypto.
         raise UsageError(f"没有用户 {name}", f"no user {name}")
     if not passphrase:
         raise dbmod.EmptyPassphrase("口令不能为空", "the passphrase must not be empty")
-    slot = session.keyfile.make_slot(name, old.role, passphrase, session.key, kind=old.kind, created=clock.stamp(), kdf=kdf)
-    with database.atomic():
-        audit.record("user.passwd", "app_user", name, {"by": session.user})
+    # Your own passphrase keeps your signing key; a reset by a supervisor gives a new one, which
+    # that supervisor's signed event binds to the user (models.grants).
+    own = session.signer.raw() if name == session.user and session.signer is not None else None
+    slot = session.keyfile.make_slot(name, old.role, passphrase, session.key, kind=old.kind, created=clock.stamp(),
+                                     kdf=kdf, signing_private=own)
+    with database.atomic():  # not writing(): a read-only auditor may change their own passphrase
+        audit.record("user.passwd", "app_user", name, {"by": session.user, **grants.grant_detail(slot)})
         session.keyfile.put(slot)
         session.keyfile.save(session.path)
     dbmod.committed(session)
@@ -210,6 +234,8 @@ def revoke_user(session: Session, name: str) -> None:
 
 
 def _role(name: str) -> str | None:
+    if grants.signed_from() is not None:
+        return grants.walk().role(name)
     row = database.execute_sql("SELECT role FROM app_user WHERE name = ? AND active", (name,)).fetchone()
     return row[0] if row else None
 
@@ -223,9 +249,17 @@ def rekey(session: Session) -> None:
     session.require_role("supervisor", "recovery")
     session.require_write()
     new_key = os.urandom(crypto.KEY_BYTES)
-    nxt = session.keyfile.resealed(new_key)
+    # A slot no signed grant stands behind (planted with the raw key) gets no share of the new key.
+    dropped = []
+    if grants.signed_from() is not None:
+        auth = grants.walk()
+        dropped = [s.user for s in session.keyfile.slots if s.user not in auth.grants]
+    kept = KeyFile(session.keyfile.db_id, session.keyfile.key_epoch,
+                   [s for s in session.keyfile.slots if s.user not in dropped],
+                   list(session.keyfile.revoked), dict(session.keyfile.hint))
+    nxt = kept.resealed(new_key)
     with database.atomic():
-        audit.record("db.rekey", "database", None, {"key_epoch": nxt.key_epoch})
+        audit.record("db.rekey", "database", None, {"key_epoch": nxt.key_epoch, **({"dropped": dropped} if dropped else {})})
     dbmod.committed(session)
     database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     # SQLCipher cannot rekey a database in WAL mode.
@@ -321,4 +355,34 @@ def _chain_checks() -> list[CheckItem]:
         "audit_chain", chain.ok,
         f"{chain.events} 条，链头 {chain.head[:16]}…" if chain.ok else f"{chain.reason}（已验证 {chain.events} 条）",
     ))
+    import peewee
+    import sqlcipher3
+
+    try:
+        return items + signature_checks()
+    except (peewee.DatabaseError, sqlcipher3.DatabaseError) as exc:  # a damaged page
+        return items + [CheckItem("audit_signatures", False, f"无法读取：{exc}")]
+
+
+def signature_checks() -> list[CheckItem]:
+    """Issue 13: every event signed by its user's granted key; roles and slots as granted; every
+    business row as its latest signed event holds it."""
+    from models import rowseal
+
+    auth = grants.walk(verify_all=True)
+    legacy = f"；{auth.legacy} 条为升级前的旧事件（无签名，不视为篡改）" if auth.legacy else ""
+    if auth.signed_from is None:
+        sig = CheckItem("audit_signatures", not auth.problems,
+                        "; ".join(auth.problems) if auth.problems else
+                        f"旧版数据库，尚未升级为签名审计（{auth.legacy} 条无签名事件）；有写权限的用户解锁一次即升级")
+        return [sig]
+    items = [CheckItem("audit_signatures", not auth.problems,
+                       "；".join(auth.problems[:20]) if auth.problems else f"{auth.signed} 条签名均有效{legacy}")]
+    users = grants.check_users(auth, dbmod.current().keyfile)
+    items.append(CheckItem("user_grants", not users, "；".join(users[:20]) if users else
+                           f"{len(auth.grants)} 个授权，与用户表和密钥槽一致"))
+    findings, checked = rowseal.verify()
+    items.append(CheckItem("row_seals", not findings, "；".join(f.text() for f in findings[:20])
+                           + (f"；等共 {len(findings)} 处" if len(findings) > 20 else "") if findings else
+                           f"{checked} 行与其最近的签名事件一致"))
     return items

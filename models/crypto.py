@@ -12,8 +12,9 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -96,6 +97,47 @@ def x25519_generate() -> tuple[bytes, bytes]:
         priv.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()),
         priv.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
     )
+
+
+def ed25519_generate() -> tuple[bytes, bytes]:
+    """Return (private_raw, public_raw) of a fresh Ed25519 key: a user's signing key."""
+    priv = Ed25519PrivateKey.generate()
+    return (
+        priv.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()),
+        priv.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
+    )
+
+
+def ed25519_public(private_raw: bytes) -> bytes:
+    return Ed25519PrivateKey.from_private_bytes(private_raw).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def ed25519_verify(public_raw: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+class Signer:
+    """A user's Ed25519 private key, held for the session. Kept out of repr."""
+
+    __slots__ = ("_key", "public")
+
+    def __init__(self, private_raw: bytes) -> None:
+        self._key = Ed25519PrivateKey.from_private_bytes(private_raw)
+        self.public = self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    def sign(self, message: bytes) -> bytes:
+        return self._key.sign(message)
+
+    def raw(self) -> bytes:
+        """The private half, only to re-seal it under a new passphrase."""
+        return self._key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+
+    def __repr__(self) -> str:
+        return f"Signer(public={self.public.hex()[:16]}…)"
 
 
 @dataclass(frozen=True)

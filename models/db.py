@@ -18,7 +18,7 @@ import peewee
 import sqlcipher3
 from playhouse.sqlcipher_ext import SqlCipherDatabase
 
-from models import attempts, hwm
+from models import attempts, crypto, hwm
 from models.errors import (
     DamagedDatabase,
     DatabaseLocked,
@@ -29,6 +29,8 @@ from models.errors import (
     PlainSqlite,
     RevokedUser,
     SqlCipher3File,
+    StaleKeySlot,
+    UngrantedUser,
     UnknownUser,
     UserRequired,
     WrongPassphrase,
@@ -72,6 +74,13 @@ class HuzhuDatabase(SqlCipherDatabase):
             raise
         return conn
 
+    def begin(self, lock_type=None):
+        # Every write transaction of the program tracks the rows it writes (models.rowseal).
+        from models import rowseal
+
+        rowseal.ensure_triggers(self.connection())
+        return super().begin(lock_type)
+
 
 database = HuzhuDatabase(None)
 
@@ -86,6 +95,7 @@ class Session:
     read_only: bool = False
     warnings: list[str] = field(default_factory=list)  # said at unlock, in Chinese (the TUI shows these)
     warnings_en: list[str] = field(default_factory=list)  # the same, in English (the CLI adds these)
+    signer: crypto.Signer | None = field(default=None, repr=False)  # signs this user's audit events
 
     def warn(self, zh: str, en: str) -> None:
         self.warnings.append(zh)
@@ -198,6 +208,12 @@ def pick_user(keyfile: KeyFile, user: str | None) -> str:
 def unwrap_key(path: Path, keyfile: KeyFile, user: str, secret: str,
                sleep: Callable[[float], None] | None = None) -> bytes:
     """Check the passphrase against the user's slot and return the database key."""
+    return unwrap(path, keyfile, user, secret, sleep)[0]
+
+
+def unwrap(path: Path, keyfile: KeyFile, user: str, secret: str,
+           sleep: Callable[[float], None] | None = None) -> tuple[bytes, bytes | None]:
+    """(database key, the user's signing key or None for a slot written before signing)."""
     if not secret:
         raise EmptyPassphrase("口令不能为空", "the passphrase must not be empty")
     slot = keyfile.slot(user)
@@ -210,8 +226,8 @@ def unwrap_key(path: Path, keyfile: KeyFile, user: str, secret: str,
             )
         raise UnknownUser(f"此数据库没有用户 {user}", f"no user {user} in this database")
     attempts.wait_before_try(path, sleep=sleep)
-    private = keyfile.unlock_private(slot, secret)
-    if private is None:
+    opened = keyfile.open_slot(slot, secret)
+    if opened is None:
         failures = attempts.record_failure(path)
         delay = attempts.delay_for(failures)
         extra_zh = f"；连续失败 {failures} 次，下次尝试前需等待 {delay:.0f} 秒" if delay else ""
@@ -219,7 +235,8 @@ def unwrap_key(path: Path, keyfile: KeyFile, user: str, secret: str,
         what = "恢复码" if slot.kind == "recovery" else "口令"
         raise WrongPassphrase(f"{what}错误（用户 {user}）{extra_zh}", f"wrong passphrase for user {user}{extra_en}")
     attempts.reset(path)
-    return keyfile.open_db_key(slot, private)
+    private, signing = opened
+    return keyfile.open_db_key(slot, private), signing
 
 
 def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
@@ -233,11 +250,11 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
     check_writable_folder(path)
     pending = pending_keys_path(path)
     if pending.exists():
-        keyfile, key = _resolve_pending(path, keyfile, user, secret, sleep)
+        keyfile, key, signing = _resolve_pending(path, keyfile, user, secret, sleep)
         user = pick_user(keyfile, user)
     else:
         user = pick_user(keyfile, user)
-        key = unwrap_key(path, keyfile, user, secret, sleep)
+        key, signing = unwrap(path, keyfile, user, secret, sleep)
         if not _opens(path, key):
             raise diagnose_undecryptable(path, key)
 
@@ -252,7 +269,8 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
 
         if migrate and not bad_pages:
             _migrate.to_head(path, key, keyfile)
-        role = _role_of(user)
+        # Damaged pages: the grant events may be unreadable; the session is read-only anyway.
+        role, root_ok = (_role_of(user), True) if bad_pages else _granted_role(user, keyfile)
     except sqlcipher3.OperationalError as exc:
         close()
         if "locked" in str(exc) or "busy" in str(exc):
@@ -272,6 +290,18 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
         close()
         raise
     _session = Session(path, user, role, key, keyfile, read_only=read_only or role == "auditor")
+    if not root_ok:
+        _session.read_only = True
+        _session.warn(
+            "审计链的授权起点（建库或升级事件）被改动，无法确认任何用户的角色。已以只读方式打开；"
+            "请运行 huzhu check 查看详情，并由负责人从备份恢复",
+            "the audit chain's grant root (the init or upgrade event) was altered, so no role can be trusted: opened "
+            "read-only; run huzhu check and have a supervisor restore a backup",
+        )
+    if not bad_pages:
+        from models import signing as _signing  # local: it imports audit, which imports this module
+
+        _signing.settle_at_unlock(_session, secret, signing)
     if bad_pages:
         # A page fails its HMAC (a flipped bit, a bad sector): never write on top of it.
         _session.read_only = True
@@ -338,18 +368,18 @@ def _resolve_pending(path, keyfile, user, secret, sleep):
         newer = None
     if newer is not None:
         u = pick_user(newer, user)
-        key = unwrap_key(path, newer, u, secret, sleep)
+        key, signing = unwrap(path, newer, u, secret, sleep)
         if _opens(path, key):
             # The rekey reached the file; make its slots the real ones.
             newer.save(path)
             pending.unlink(missing_ok=True)
-            return newer, key
+            return newer, key, signing
         pending.unlink(missing_ok=True)
     u = pick_user(keyfile, user)
-    key = unwrap_key(path, keyfile, u, secret, sleep)
+    key, signing = unwrap(path, keyfile, u, secret, sleep)
     if not _opens(path, key):
         raise diagnose_undecryptable(path, key)
-    return keyfile, key
+    return keyfile, key, signing
 
 
 def _check_identity(path: Path, keyfile: KeyFile) -> None:
@@ -363,6 +393,37 @@ def _check_identity(path: Path, keyfile: KeyFile) -> None:
         raise DamagedDatabase(
             f"密钥文件 {keys_path(path).name} 与数据库 {path.name} 不配套", f"the key file does not belong to {path.name}"
         )
+
+
+def _granted_role(user: str, keyfile: KeyFile) -> tuple[str, bool]:
+    """(the role a signed grant gives ``user`` (``models.grants``), whether the grant root holds).
+    ``app_user.role`` only for a database no one has unlocked since the upgrade to signed events,
+    or one whose grant root was altered (then opened read-only)."""
+    from models import grants
+
+    if grants.signed_from() is None:
+        return _role_of(user), True
+    auth = grants.walk()
+    if not auth.root_ok:
+        # The chain's grant root itself was altered: no role can be trusted, but the books must
+        # stay readable so check can say what happened. The caller opens read-only.
+        return _role_of(user), False
+    granted = auth.grants.get(user)
+    if granted is None:
+        raise UngrantedUser(
+            f"用户 {user} 的密钥槽没有负责人签发的有效授权（它不是经 huzhu user add 添加的，或已被撤销），拒绝打开",
+            f"the key slot of user {user} has no valid grant signed by a supervisor (not added with huzhu user add, "
+            "or revoked): refused",
+        )
+    slot = keyfile.slot(user)
+    if granted.slot and slot is not None and slot.slot_id != granted.slot:
+        raise StaleKeySlot(
+            f"用户 {user} 的密钥槽不是最近一次设置口令时写入的那一个（可能放回了旧的 .keys 密钥文件）。"
+            "请用当前口令的密钥文件，或请负责人重设口令",
+            f"the key slot of user {user} is not the one written at the last passphrase change (an older key file "
+            "was put back?): use the current key file, or ask a supervisor to reset the passphrase",
+        )
+    return granted.role, True
 
 
 def _role_of(user: str) -> str:

@@ -57,6 +57,9 @@ KeySlotsDamaged = _unlock("keyslots_damaged", 20)
 NewerDatabase = _unlock("newer_database", 21)
 DatabaseLocked = _unlock("database_locked", 22)
 UserRequired = _unlock("user_required", 23)
+# 24: read_only_folder (models.db.check_writable_folder)
+UngrantedUser = _unlock("ungranted_user", 25)  # a key slot no supervisor's signed grant stands behind
+StaleKeySlot = _unlock("stale_key_slot", 26)  # an older slot file put back after a passphrase change
 
 
 class PermissionDenied(HuzhuError):

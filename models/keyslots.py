@@ -14,6 +14,13 @@ Nothing in the file reveals the key or a passphrase. Associated data binds each 
 to the database id, the user name and the slot kind, so slots cannot be swapped between
 users or files. Roles are kept inside the encrypted database; the role shown here is only
 a label.
+
+Each slot also holds the user's Ed25519 signing key (``sign``): the public half in clear,
+the private half encrypted under the same passphrase-derived key (its own associated data).
+Every audit event the user causes is signed with it (``models.audit``); which public key
+belongs to which user, and with which role, is decided by signed grant events inside the
+database (``models.grants``), never by this file. Slots written before signing existed have
+no ``sign`` entry; one is added at the user's next unlock.
 """
 
 from __future__ import annotations
@@ -68,9 +75,21 @@ class Slot:
     private_nonce: bytes
     private_ct: bytes
     sealed_key: crypto.Sealed
+    sign_public: bytes | None = None
+    sign_nonce: bytes | None = None
+    sign_ct: bytes | None = None
+
+    @property
+    def slot_id(self) -> str:
+        """Names this slot generation: a new passphrase makes a new X25519 pair, so a new id."""
+        return self.public.hex()[:32]
 
     def to_json(self) -> dict:
-        return {
+        extra = {}
+        if self.sign_public is not None:
+            extra["sign"] = {"public": crypto.b64e(self.sign_public), "nonce": crypto.b64e(self.sign_nonce),
+                             "ct": crypto.b64e(self.sign_ct)}
+        return extra | {
             "user": self.user,
             "role": self.role,
             "kind": self.kind,
@@ -88,6 +107,7 @@ class Slot:
 
     @classmethod
     def from_json(cls, obj: dict) -> "Slot":
+        sign = obj.get("sign")
         return cls(
             user=str(obj["user"]),
             role=str(obj["role"]),
@@ -103,6 +123,9 @@ class Slot:
                 crypto.b64d(obj["key"]["nonce"]),
                 crypto.b64d(obj["key"]["ct"]),
             ),
+            sign_public=crypto.b64d(sign["public"]) if sign else None,
+            sign_nonce=crypto.b64d(sign["nonce"]) if sign else None,
+            sign_ct=crypto.b64d(sign["ct"]) if sign else None,
         )
 
 
@@ -178,18 +201,59 @@ class KeyFile:
     def _aad(self, user: str, kind: str, public: bytes) -> bytes:
         return f"huzhu-slot|{self.db_id}|{kind}|{user}|".encode() + public
 
+    def _sign_aad(self, user: str, kind: str, sign_public: bytes) -> bytes:
+        return f"huzhu-slot-sign|{self.db_id}|{kind}|{user}|".encode() + sign_public
+
     def _key_context(self, user: str, kind: str) -> bytes:
         return f"huzhu-dbkey|{self.db_id}|{self.key_epoch}|{kind}|{user}".encode()
 
     def make_slot(self, user: str, role: str, secret: str, db_key: bytes, *, kind: str = "user",
-                  created: str, kdf: crypto.KdfParams | None = None) -> Slot:
+                  created: str, kdf: crypto.KdfParams | None = None, signing_private: bytes | None = None) -> Slot:
+        """A new slot; a new signing key pair unless ``signing_private`` (the user's own, kept
+        across a passphrase change) is given."""
         kdf = kdf or crypto.KdfParams()
         salt = os.urandom(16)
         private, public = crypto.x25519_generate()
         kek = crypto.derive_passphrase_key(secret, salt, kdf)
         nonce, ct = crypto.aead_encrypt(kek, private, self._aad(user, kind, public))
         sealed = crypto.seal(public, db_key, self._key_context(user, kind))
-        return Slot(user, role, kind, created, kdf, salt, public, nonce, ct, sealed)
+        slot = Slot(user, role, kind, created, kdf, salt, public, nonce, ct, sealed)
+        self._seal_signing(slot, kek, signing_private or crypto.ed25519_generate()[0])
+        return slot
+
+    def _seal_signing(self, slot: Slot, kek: bytes, signing_private: bytes) -> None:
+        slot.sign_public = crypto.ed25519_public(signing_private)
+        slot.sign_nonce, slot.sign_ct = crypto.aead_encrypt(
+            kek, signing_private, self._sign_aad(slot.user, slot.kind, slot.sign_public))
+
+    def open_slot(self, slot: Slot, secret: str) -> tuple[bytes, bytes | None] | None:
+        """(X25519 private, Ed25519 signing private or None for an old slot), or None when the
+        passphrase is wrong. One Argon2id derivation opens both."""
+        kek = crypto.derive_passphrase_key(secret, slot.salt, slot.kdf)
+        try:
+            private = crypto.aead_decrypt(kek, slot.private_nonce, slot.private_ct,
+                                          self._aad(slot.user, slot.kind, slot.public))
+        except crypto.DecryptionFailed:
+            return None
+        signing = None
+        if slot.sign_public is not None:
+            try:
+                signing = crypto.aead_decrypt(kek, slot.sign_nonce, slot.sign_ct,
+                                              self._sign_aad(slot.user, slot.kind, slot.sign_public))
+            except crypto.DecryptionFailed:
+                raise KeySlotsDamaged(
+                    f"用户 {slot.user} 的密钥槽中的签名密钥已损坏或被改动",
+                    f"the signing key in the key slot of user {slot.user} is damaged or was altered",
+                ) from None
+            if len(signing) != 32 or crypto.ed25519_public(signing) != slot.sign_public:
+                raise KeySlotsDamaged("密钥槽中的签名密钥无效", "the signing key in the key slot is invalid")
+        return private, signing
+
+    def add_signing(self, slot: Slot, secret: str) -> bytes:
+        """Give a slot written before signing existed its signing key pair; returns the private half."""
+        signing = crypto.ed25519_generate()[0]
+        self._seal_signing(slot, crypto.derive_passphrase_key(secret, slot.salt, slot.kdf), signing)
+        return signing
 
     def put(self, slot: Slot) -> None:
         self.slots = [s for s in self.slots if s.user != slot.user] + [slot]
@@ -200,11 +264,8 @@ class KeyFile:
 
     def unlock_private(self, slot: Slot, secret: str) -> bytes | None:
         """The slot's private key, or None when the passphrase is wrong."""
-        kek = crypto.derive_passphrase_key(secret, slot.salt, slot.kdf)
-        try:
-            return crypto.aead_decrypt(kek, slot.private_nonce, slot.private_ct, self._aad(slot.user, slot.kind, slot.public))
-        except crypto.DecryptionFailed:
-            return None
+        opened = self.open_slot(slot, secret)
+        return None if opened is None else opened[0]
 
     def open_db_key(self, slot: Slot, private: bytes) -> bytes:
         try:
@@ -224,5 +285,5 @@ class KeyFile:
         for s in self.slots:
             sealed = crypto.seal(s.public, new_key, nxt._key_context(s.user, s.kind))
             nxt.slots.append(Slot(s.user, s.role, s.kind, s.created, s.kdf, s.salt, s.public,
-                                  s.private_nonce, s.private_ct, sealed))
+                                  s.private_nonce, s.private_ct, sealed, s.sign_public, s.sign_nonce, s.sign_ct))
         return nxt

@@ -11,6 +11,7 @@ from peewee import (
     BlobField,
     BooleanField,
     CharField,
+    CompositeKey,
     DateField,
     ForeignKeyField,
     IntegerField,
@@ -281,6 +282,22 @@ class AuditEvent(BaseModel):
     detail = TextField()
     prev_hash = CharField()
     hash = CharField()
+    sig = TextField(null=True)  # the acting user's Ed25519 signature over ``hash`` (migration 0013)
+    rows = TextField(null=True)  # [[table, pk, row hash or null], …] the event's transaction wrote
+
+
+class RowSeal(BaseModel):
+    """Each business row's hash as of the latest signed event that wrote it (``models.rowseal``)."""
+
+    tbl = CharField()
+    pk = CharField()
+    hash = CharField()
+    cols = TextField()  # short per-column hashes: names what differs (not trusted: ``hash`` is signed)
+    seq = IntegerField(index=True)
+
+    class Meta:
+        table_name = "row_seal"
+        primary_key = CompositeKey("tbl", "pk")
 
 
 class BundleLog(BaseModel):
@@ -300,7 +317,7 @@ class BundleLog(BaseModel):
 ALL_MODELS = [
     Meta, Branch, AppUser, Unit, Plan, Member, Policy, ImportBatch, Coverage, ClaimReport,
     ClaimEvent, DirectPayFailure, BudgetLine, Disbursement, StaffAccount, AccountForm,
-    Handover, HandoverItem, AuditEvent, BundleLog,
+    Handover, HandoverItem, AuditEvent, BundleLog, RowSeal,
 ]
 
 
@@ -331,6 +348,7 @@ class TrustedKey(BaseModel):
     fingerprint = CharField()
     enrolled_at = CharField()
     enrolled_by = CharField()
+    root_ed25519 = BlobField(null=True)  # the branch's first supervisor's signing key (its registration)
 
     class Meta:
         indexes = ((("role", "branch_code"), True),)

@@ -1,0 +1,228 @@
+"""Rows bound to their events (issue 13, item 3).
+
+Every business row's canonical hash is held by the latest signed audit event that wrote it:
+``audit.record`` calls ``seal(seq)`` inside the writing transaction, which hashes each row
+the transaction inserted, updated or deleted, stores the hashes in the event's ``rows``
+(covered by the event hash and its signature) and keeps the current one per row in
+``row_seal``. ``check`` (``verify``) recomputes every row's hash, so a row changed, inserted
+or deleted with the raw key outside the program, which fires no event, is found and named.
+
+Which rows a transaction wrote is learnt generically: the program's own connection carries
+TEMP triggers on every business table that note (table, primary key) in ``temp.hz_dirty``.
+A connection someone opens with the raw key has no such triggers and writes no event.
+
+A row's hash covers its table, key and every non-NULL column (name and value), so adding a
+nullable column in a migration leaves existing rows' hashes unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from models.db import database
+
+#: Not business rows: the chain itself, the seals, the migration log and the file's own facts
+#: (written by migrations and at unlock without an event).
+EXCLUDED = frozenset({"audit_event", "row_seal", "schema_migration", "huzhu_meta"})
+HASH_CHARS = 32  # 128 bits: a second pre-image is out of reach; keeps each event's list short
+
+
+def business_tables() -> list[str]:
+    return [r[0] for r in database.execute_sql(
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        if r[0] not in EXCLUDED]
+
+
+def _pk_expr(table: str) -> str:
+    """SQL for a row's key as it appears in a trigger (NEW./OLD. prefixed by the caller) or a query."""
+    info = database.execute_sql(f'PRAGMA main.table_info("{table}")').fetchall()
+    pks = sorted((c for c in info if c[5]), key=lambda c: c[5])
+    if not pks or (len(pks) == 1 and pks[0][2].upper() == "INTEGER"):
+        return "rowid"
+    if len(pks) == 1:
+        return f'"{pks[0][1]}"'
+    return "json_array(" + ", ".join(f'"{c[1]}"' for c in pks) + ")"
+
+
+def _prefixed(expr: str, prefix: str) -> str:
+    if expr == "rowid":
+        return f"{prefix}.rowid"
+    if expr.startswith("json_array("):
+        cols = expr[len("json_array("):-1].split(", ")
+        return "json_array(" + ", ".join(f"{prefix}.{c}" for c in cols) + ")"
+    return f"{prefix}.{expr}"
+
+
+_state: dict[int, tuple[int, int]] = {}
+
+
+def ensure_triggers(conn=None) -> None:
+    """Install the dirty-row triggers on this connection for the current schema (cheap when present)."""
+    conn = conn or database.connection()
+    version, present = conn.execute(
+        "SELECT (SELECT schema_version FROM main.pragma_schema_version), "
+        "(SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'hz_dirty_%')").fetchone()
+    if present and _state.get(id(conn)) == (version, present):
+        return
+    has_seal = conn.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'row_seal'").fetchone()
+    if not has_seal:
+        return  # an old schema (before migration 0013): nothing to seal yet
+    # No key, so no conflict clause: an outer INSERT OR REPLACE or UPSERT would impose its own on
+    # the trigger's insert. Duplicates are folded when sealing.
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS hz_dirty (tbl TEXT NOT NULL, pk TEXT NOT NULL)")
+    for (name,) in conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'hz_dirty_%'").fetchall():
+        conn.execute(f'DROP TRIGGER temp."{name}"')
+    for table in business_tables():
+        expr = _pk_expr(table)
+        for op, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+            body = " ".join(f"INSERT INTO temp.hz_dirty VALUES ('{table}', CAST({_prefixed(expr, r)} AS TEXT));"
+                            for r in rows)
+            conn.execute(f'CREATE TEMP TRIGGER "hz_dirty_{op.lower()}_{table}" AFTER {op} ON main."{table}" '
+                         f"BEGIN {body} END")
+    version, present = conn.execute(
+        "SELECT (SELECT schema_version FROM main.pragma_schema_version), "
+        "(SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'hz_dirty_%')").fetchone()
+    _state[id(conn)] = (version, present)
+
+
+def _value(v):
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return {"b": bytes(v).hex()}
+    return v
+
+
+def row_hash(table: str, pk: str, names: list[str], values) -> tuple[str, dict[str, str]]:
+    """(the row's hash, short hashes per non-NULL column)."""
+    body = {n: _value(v) for n, v in zip(names, values) if v is not None}
+    text = json.dumps([table, pk, body], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    cols = {n: hashlib.sha256(json.dumps(v, ensure_ascii=False).encode()).hexdigest()[:8] for n, v in body.items()}
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_CHARS], cols
+
+
+def _current(table: str, pks: list[str] | None):
+    """Yield (pk, hash, cols) of the table's rows (all, or those keyed by ``pks``)."""
+    expr = _pk_expr(table)
+    sql = f'SELECT CAST({expr} AS TEXT), * FROM main."{table}"'
+    if pks is None:
+        cur = database.execute_sql(sql)
+    else:
+        cur = database.execute_sql(f"{sql} WHERE CAST({expr} AS TEXT) IN (SELECT value FROM json_each(?))",
+                                   (json.dumps(pks),))
+    names = [d[0] for d in cur.description][1:]
+    for row in cur:
+        h, cols = row_hash(table, row[0], names, row[1:])
+        yield row[0], h, cols
+
+
+def seal(seq: int) -> str:
+    """Hash what this transaction wrote, hold it in ``row_seal`` under event ``seq``; return the
+    event's ``rows`` (canonical JSON, sorted). Must run inside the writing transaction."""
+    ensure_triggers()
+    dirty: dict[str, list[str]] = {}
+    try:
+        for tbl, pk in database.execute_sql("SELECT DISTINCT tbl, pk FROM temp.hz_dirty"):
+            dirty.setdefault(tbl, []).append(pk)
+    except Exception:  # noqa: BLE001 - no table: nothing was tracked on this connection
+        return "[]"
+    if not dirty:
+        return "[]"
+    database.execute_sql("DELETE FROM temp.hz_dirty")
+    out: list[list] = []
+    for table, pks in sorted(dirty.items()):
+        found = {pk: (h, cols) for pk, h, cols in _current(table, pks)}
+        upserts = []
+        for pk in pks:
+            if pk in found:
+                h, cols = found[pk]
+                out.append([table, pk, h])
+                upserts.append((table, pk, h, json.dumps(cols, separators=(",", ":")), seq))
+            else:
+                out.append([table, pk, None])
+        gone = [pk for pk in pks if pk not in found]
+        if upserts:
+            database.cursor().executemany(
+                "INSERT OR REPLACE INTO row_seal (tbl, pk, hash, cols, seq) VALUES (?, ?, ?, ?, ?)", upserts)
+        if gone:
+            database.execute_sql("DELETE FROM row_seal WHERE tbl = ? AND pk IN (SELECT value FROM json_each(?))",
+                                 (table, json.dumps(gone)))
+    out.sort(key=lambda r: (r[0], r[1]))
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+def seal_everything() -> None:
+    """Mark every business row dirty, so the next event seals the whole database (the upgrade
+    event of an older database, whose rows no event has held yet)."""
+    ensure_triggers()
+    for table in business_tables():
+        database.execute_sql(
+            f'INSERT INTO temp.hz_dirty SELECT ?, CAST({_pk_expr(table)} AS TEXT) FROM main."{table}"', (table,))
+
+
+@dataclass
+class RowFinding:
+    table: str
+    pk: str
+    kind: str  # changed | added | deleted | seal_forged
+    columns: list[str] = field(default_factory=list)
+    seq: int | None = None
+
+    def text(self) -> str:
+        what = {"changed": "被改动", "added": "被添加（无事件记录）", "deleted": "被删除（无事件记录）",
+                "seal_forged": "的封存记录与签名事件不符"}[self.kind]
+        cols = f"（列 {'、'.join(self.columns)} 不同）" if self.columns else ""
+        by = f"，最后由第 {self.seq} 条事件写入" if self.seq else ""
+        return f"{self.table} 第 {self.pk} 行{what}{cols}{by}"
+
+    def to_json(self) -> dict:
+        return {"table": self.table, "pk": self.pk, "kind": self.kind, "columns": self.columns, "seq": self.seq}
+
+
+def expected_from_events() -> dict[tuple[str, str], tuple[str, int]] | None:
+    """The row hashes the signed events hold, latest per row; None before any event sealed rows."""
+    exp: dict[tuple[str, str], tuple[str, int]] = {}
+    any_rows = False
+    for seq, rows in database.execute_sql("SELECT seq, rows FROM audit_event WHERE rows IS NOT NULL ORDER BY seq"):
+        any_rows = True
+        for tbl, pk, h in json.loads(rows):
+            if h is None:
+                exp.pop((tbl, pk), None)
+            else:
+                exp[(tbl, pk)] = (h, seq)
+    return exp if any_rows else None
+
+
+def verify(limit: int = 200) -> tuple[list[RowFinding], int]:
+    """Compare every business row with the hash its latest signed event holds. Returns
+    (findings, rows checked). Relies on the events themselves having been verified."""
+    exp = expected_from_events()
+    if exp is None:
+        return [], 0
+    seals = {(t, p): (h, json.loads(c), s) for t, p, h, c, s in
+             database.execute_sql("SELECT tbl, pk, hash, cols, seq FROM row_seal")}
+    findings: list[RowFinding] = []
+    checked = 0
+    seen: set[tuple[str, str]] = set()
+    for table in business_tables():
+        for pk, h, cols in _current(table, None):
+            checked += 1
+            key = (table, pk)
+            seen.add(key)
+            want = exp.get(key)
+            if want is None:
+                findings.append(RowFinding(table, pk, "added"))
+            elif want[0] != h:
+                sealed = seals.get(key)
+                diff = sorted(n for n in set(cols) | set(sealed[1] if sealed else {})
+                              if sealed is None or sealed[1].get(n) != cols.get(n)) if sealed else []
+                findings.append(RowFinding(table, pk, "changed", diff, want[1]))
+    for key, (h, seq) in exp.items():
+        if key not in seen:
+            findings.append(RowFinding(key[0], key[1], "deleted", seq=seq))
+    for key, (h, _cols, seq) in seals.items():
+        want = exp.get(key)
+        if want is None or want[0] != h or want[1] != seq:
+            findings.append(RowFinding(key[0], key[1], "seal_forged", seq=seq))
+    findings.sort(key=lambda f: (f.table, f.pk, f.kind))
+    return findings, checked

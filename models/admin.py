@@ -228,8 +228,16 @@ def revoke_user(session: Session, name: str) -> None:
         raise UsageError("不能撤销最后一位负责人", "cannot revoke the last supervisor")
     with dbmod.writing():
         AppUser.update(active=False, revoked_at=clock.stamp()).where(AppUser.name == name).execute()
-        audit.record("user.revoke", "app_user", name, {})
-        session.keyfile.remove(name, at=clock.stamp(), by=session.user)
+        slot_id = session.keyfile.slot(name).slot_id
+        audit.record("user.revoke", "app_user", name, {"slot": slot_id})
+        at = clock.stamp()
+        session.keyfile.remove(name, at=at, by=session.user)
+        # Kept beside the slots, signed, so a restore of an older backup re-applies it (restore_guard).
+        entry = session.keyfile.revoked[-1]
+        entry["slot"] = slot_id
+        if session.signer is not None:
+            entry["sign"] = session.signer.public.hex()
+            entry["sig"] = session.signer.sign(revocation_message(session.keyfile.db_id, entry)).hex()
         session.keyfile.save(session.path)
 
 
@@ -272,6 +280,87 @@ def rekey(session: Session) -> None:
     database.connect_params["passphrase"] = raw_key_literal(new_key)
     session.key = new_key
     session.keyfile = nxt
+
+
+def revocation_message(db_id: str, entry: dict) -> bytes:
+    return f"huzhu-revoke-v1|{db_id}|{entry.get('user')}|{entry.get('slot')}|{entry.get('at')}|{entry.get('by')}".encode()
+
+
+# --- restore: who may, and what it must not bring back ------------------------------------------
+
+def restore_permission(target: Path, user: str, secret: str) -> KeyFile | None:
+    """Only a supervisor (or the recovery code) of the database being replaced may restore over it.
+
+    Returns the slot file being replaced (its revocations are re-applied after the restore), or
+    None when there is none. A database that is missing or unreadable is not asked (restoring is
+    the remedy); its slot file's revocations still count."""
+    from models.errors import (DamagedDatabase, KeySlotsDamaged, KeySlotsMissing, NotHuzhuDatabase,
+                               PermissionDenied, RevokedUser, StaleKeySlot, UngrantedUser, UnknownUser,
+                               WrongPassphrase)
+
+    target = Path(target)
+    try:
+        current = KeyFile.load(target)  # also when the database itself is gone: its revocations count
+    except (KeySlotsMissing, KeySlotsDamaged):
+        current = None
+    if not target.exists() or current is None:
+        return current
+    try:
+        session = dbmod.unlock(target, user, secret, migrate=False)
+    except (DamagedDatabase, NotHuzhuDatabase):
+        return current
+    except (RevokedUser, UnknownUser, UngrantedUser, StaleKeySlot, WrongPassphrase) as exc:
+        raise PermissionDenied(
+            f"只有当前数据库的负责人可以用备份覆盖它（用户 {user}：{exc.message_zh}）",
+            f"only a supervisor of the current database may restore over it (user {user}: {exc.message_en})",
+        ) from None
+    try:
+        if session.role not in ("supervisor", "recovery"):
+            raise PermissionDenied(
+                f"只有负责人可以恢复备份；用户 {user} 的角色是 {dbmod.ROLE_NAMES.get(session.role, session.role)}",
+                f"only a supervisor may restore a backup; user {user} is {session.role}",
+            )
+    finally:
+        dbmod.close()
+    return current
+
+
+def reapply_revocations(target: Path, previous: KeyFile | None) -> list[str]:
+    """After a restore: every revocation of the replaced slot file is kept, and a revoked slot the
+    backup brought back is removed again. Returns the users whose slot came back (then the
+    database still has a key they once held: the caller must rekey)."""
+    if previous is None or not previous.revoked:
+        return []
+    restored = KeyFile.load(target)
+    known = {(r.get("user"), r.get("slot"), r.get("at")) for r in restored.revoked}
+    for r in previous.revoked:
+        if (r.get("user"), r.get("slot"), r.get("at")) not in known:
+            restored.revoked.append(dict(r))
+    came_back = []
+    for r in previous.revoked:
+        slot = restored.slot(r.get("user", ""))
+        if slot is None:
+            continue
+        # The very slot that was revoked (or, for an entry without a slot id, the user is still
+        # revoked in the replaced file): a user re-added later has a new slot.
+        if r.get("slot") == slot.slot_id or (r.get("slot") is None and previous.slot(slot.user) is None):
+            restored.slots = [s for s in restored.slots if s.user != slot.user]
+            came_back.append(slot.user)
+    restored.save(target)
+    return came_back
+
+
+def enforce_revocations(session: Session, users: list[str]) -> None:
+    """The restored database predates these revocations: revoke again (signed) and rekey, so the
+    key the revoked users held no longer opens it."""
+    from models.schema import AppUser
+
+    session.require_role("supervisor", "recovery")
+    with dbmod.writing():
+        for name in users:
+            AppUser.update(active=False, revoked_at=clock.stamp()).where(AppUser.name == name).execute()
+            audit.record("user.revoke", "app_user", name, {"reapplied_after_restore": True})
+    rekey(session)
 
 
 # --- backup and check -----------------------------------------------------------------------------

@@ -60,9 +60,3 @@ def upgrade(session: Session) -> None:
                              (grants.META_SIGNED_FROM, str(legacy + 1)))
         rowseal.seal_everything()
         audit.record("audit.upgrade", "database", None, {"grants": found, "legacy_events": legacy})
-    session.warn(
-        f"已升级为签名审计：此前的 {legacy} 条审计事件没有签名（旧版本写入），此后每条事件都由操作人签名；"
-        "当前的用户与角色已作为授权起点记录",
-        f"upgraded to signed audit events: the {legacy} earlier events are unsigned (older version); every event "
-        "from now on is signed by its user; the current users and roles were recorded as the grant root",
-    )

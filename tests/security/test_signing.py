@@ -110,7 +110,7 @@ def test_events_before_the_upgrade_are_legacy_not_tampering(tmp_path):
     path = tmp_path / "old.hzdb"
     admin.create_database(path, branch_code="004", branch_name="朝阳", user="zhang", passphrase=PASSPHRASE, kdf=CHEAP_KDF)
     dbmod.unlock(path, "zhang", PASSPHRASE)
-    Runner(dbmod.database, migrations.DIRECTORY).down()  # back before migration 0013: no signatures
+    Runner(dbmod.database, migrations.DIRECTORY).down(target="0013_signed_audit")  # back before signatures
     prev = audit.GENESIS  # and the hashes the old program wrote (no rows bound)
     with dbmod.database.atomic():
         for seq, at, user, action, entity, eid, detail in dbmod.database.execute_sql(
@@ -125,8 +125,9 @@ def test_events_before_the_upgrade_are_legacy_not_tampering(tmp_path):
     for s in kf.slots:
         s.sign_public = s.sign_nonce = s.sign_ct = None
     kf.save(path)
-    session = dbmod.unlock(path, "zhang", PASSPHRASE)
-    assert any("已升级为签名审计" in w for w in session.warnings)
+    dbmod.unlock(path, "zhang", PASSPHRASE)
+    assert grants.signed_from() is not None
+    assert dbmod.database.execute_sql("SELECT action FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()[0] == "audit.upgrade"
     assert KeyFile.load(path).slot("zhang").sign_public is not None
     dbmod.close()
     code, items = check(path)

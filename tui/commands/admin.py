@@ -200,13 +200,22 @@ def cmd_restore(args) -> int:
         if answer.strip().lower() not in ("y", "yes", "是"):
             clikit.say("已取消", "cancelled")
             return 1
-    secret = clikit.read_secret(args, "备份时的口令")
+    secret = clikit.read_secret(args, "口令")
+    previous = admin.restore_permission(target, user, secret)  # only a supervisor replaces a database
     key = dbmod.unwrap_key(Path(args.file), keyfile, user, secret)
     dbmod.close()
     info = backup.restore_backup(args.file, target, key, header, raw_header, offset)
     clikit.say(f"已从 {args.file}（{info['created']}）恢复到 {target}", f"restored {target} from {args.file}")
     if info["previous_kept_as"]:
         clikit.say(f"原数据库保留为 {info['previous_kept_as']}", f"the previous file was kept as {info['previous_kept_as']}")
+    came_back = admin.reapply_revocations(target, previous)
+    if came_back:
+        names = "、".join(came_back)
+        session = dbmod.unlock(target, user, secret)
+        admin.enforce_revocations(session, came_back)
+        dbmod.close()
+        clikit.say(f"备份中有已撤销用户的密钥槽（{names}）：已重新撤销并换用新密钥，他们持有的旧密钥不能打开恢复后的数据库",
+                   f"the backup held slots of revoked users ({', '.join(came_back)}): revoked again and rekeyed")
     return 0
 
 

@@ -55,14 +55,18 @@ def make_branch(path: Path) -> Path:
                                      birth_date=dt.date(1980, 1, 1), unit=unit, bank_account=ACCOUNT).id)
         line = BudgetLine.create(year=2026, code="welfare", name="互助互济支出", amount_fen=1_000_000).id
         audit.record("test.setup", "member", None, {"members": len(ids)})
+    # Each step on its own day, so no entry is back-dated (which needs a reason).
+    clock.freeze(dt.date(2026, 11, 20))
     entered = enter_disbursement(DisbursementDraft(
         member_id=ids[0], category="condolence_cash", on=dt.date(2026, 11, 20), amount_fen=150_000,
         method="transfer", note="会员本人患重大疾病住院", budget_line_id=line))
     dbmod.close()
     dbmod.unlock(path, "li", LI)
-    clock.freeze(TODAY)
+    clock.freeze(dt.date(2026, 11, 21))
     approve_disbursement(entered.disbursement_id, dt.date(2026, 11, 21))
+    clock.freeze(dt.date(2026, 11, 22))
     pay_disbursement(entered.disbursement_id, dt.date(2026, 11, 22), transfer_ref="ZZ0000000001")
+    clock.freeze(dt.date(2026, 11, 5))
     register_claim(ClaimDraft(member_id=ids[1], plan="ZYYL", diagnosis="肺炎", incident_kind="illness",
                               incident_date=dt.date(2026, 11, 2), shares_claimed=1,
                               reported_on=dt.date(2026, 11, 5), reporter="刘主席", channel="paper"))

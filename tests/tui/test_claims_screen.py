@@ -296,3 +296,38 @@ def test_snapshot_new_report_form_with_live_checks(snap_compare, small_demo):
 
     app = make_app(db_path=small_demo.path, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+# --- issue 14 item 1: the report date does not bypass the rules ----------------------------------------
+
+async def test_an_earlier_report_date_needs_a_supervisor_and_a_reason(writable_demo):
+    member_id, id_number = covered_member(writable_demo)
+    earlier = (TODAY - dt.timedelta(days=4)).isoformat()
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_claims(pilot)
+        await fill_new_report(pilot, id_number)
+        app.screen.query_one("#reported-on", Input).value = earlier
+        await wait(pilot)
+        assert app.screen.query_one("#backdate-reason-field").display
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert isinstance(app.screen, ClaimFormScreen)
+        assert "补录以前的日期须由负责人办理并写明理由" in shown(app)
+    before = sql(writable_demo, "SELECT count(*) FROM claim_report")[0][0]
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="demo", keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_claims(pilot)
+        await fill_new_report(pilot, id_number)
+        app.screen.query_one("#reported-on", Input).value = earlier
+        await wait(pilot)
+        app.screen.query_one("#backdate-reason", Input).value = "纸质报案登记簿补录"
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert isinstance(app.screen, ClaimsScreen)
+        await wait(pilot)
+        assert "补录" in screen_text(app) and "理由：纸质报案登记簿补录" in shown(app, "#claim-detail")
+    assert sql(writable_demo, "SELECT count(*) FROM claim_report")[0][0] == before + 1
+    assert sql(writable_demo, "SELECT b.kind, b.entered_date, b.reason, c.report_date FROM backdated_entry b "
+                              "JOIN claim_report c ON c.id = b.entity_id WHERE b.entity = 'claim_report'") == [
+        ("claim_reported", earlier, "纸质报案登记簿补录", earlier)]

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, SelectionList, Static
 
+from models.backdating import backdated
 from models.claims import (
     ACTIONS,
     ClaimDetail,
@@ -39,14 +40,18 @@ from rules.claims import CLAIM_STATES, DIRECT_PAY_STEPS, REGISTER_FIELDS, record
 from tui.screens.base import SubScreen
 from tui.screens.claim_findings import FindingsDialog
 from tui.screens.forms import (
+    BACKDATE_REASON,
     DbWork,
     DialogField,
     Field,
     FormScreen,
     MemberPicker,
     StepDialog,
+    backdate_field,
+    backdate_reason,
     decision_line,
     parse_date_field,
+    show_backdate,
     writable,
 )
 from tui.widgets import StatusLine
@@ -55,7 +60,7 @@ KIND_NAMES = {"illness": "疾病", "accident": "意外"}
 #: The form field beside which a rule decision's message goes, by the decision's ``field``.
 RULE_FIELDS = {"unit": "member", "member": "member", "diagnosis": "diagnosis", "plan": "plan",
                "shares_claimed": "shares", "reported_on": "reported-on", "reporter": "reporter",
-               "incident_date": "incident-date", "incident_kind": "incident-kind"}
+               "incident_date": "incident-date", "incident_kind": "incident-kind", "claim_reported": "reported-on"}
 #: The reason each step asks for.
 REASON_LABELS = {"return": "打回原因", "decline": "拒付原因"}
 #: The register's mark (提示 column) for a report recorded with an error of the preliminary check.
@@ -93,6 +98,19 @@ def finding_lines(findings: list[Decision] | None) -> list[str]:
 
 
 # --- the register -----------------------------------------------------------------------------
+
+def register_with_marks(filters: ClaimFilter, today: date) -> tuple[RegisterPage, dict[int, str]]:
+    """The register page and, by claim id, the reason of each report entered back-dated
+    (rules.check_entry_date): the register shows them as 补录."""
+    page = claim_register(filters, today)
+    return page, {i: mark.reason for i, mark in backdated("claim_report", [r.id for r in page.rows]).items()}
+
+
+def detail_with_mark(claim_id: int, today: date) -> tuple[ClaimDetail, str | None]:
+    mark = backdated("claim_report", [claim_id]).get(claim_id)
+    return claim_detail(claim_id, today), (f"报案日期为补录（{mark.recorded_on} 由 {mark.by_user} 录入，理由：{mark.reason}）"
+                                           if mark else None)
+
 
 class ClaimsScreen(DbWork, SubScreen):
     """The claim register, newest report first; the highlighted claim's history below, and
@@ -168,7 +186,7 @@ class ClaimsScreen(DbWork, SubScreen):
         filters = self.filters()
         if filters is not None:
             self.query_one(StatusLine).show_busy("正在读取…")
-            self.run_db("register", claim_register, filters, self.app.today())
+            self.run_db("register", register_with_marks, filters, self.app.today())
 
     @on(Select.Changed, ".filters Select")
     @on(Input.Changed, ".filters Input")
@@ -177,7 +195,8 @@ class ClaimsScreen(DbWork, SubScreen):
             self._filter_timer.stop()
         self._filter_timer = self.set_timer(0.3, self.reload)
 
-    def db_register(self, page: RegisterPage) -> None:
+    def db_register(self, loaded: tuple[RegisterPage, dict[int, str]]) -> None:
+        page, backdated_ids = loaded
         table = self.query_one("#claim-table", DataTable)
         keep = self._select_after_load
         if keep is None and table.row_count:
@@ -189,6 +208,8 @@ class ClaimsScreen(DbWork, SubScreen):
                 flags.append("逾期")
             if row.direct_pay_open:
                 flags.append("直赔")
+            if row.id in backdated_ids:
+                flags.append("补录")
             lines.append((str(row.id), row.report_date.isoformat(), row.unit_name[:4], row.member_name[:3], row.plan,
                           row.diagnosis[:5], str(row.shares_claimed), row.state_name, " ".join(flags)))
         # Columns as wide as their widest cell, set here rather than left to the table: an
@@ -215,10 +236,13 @@ class ClaimsScreen(DbWork, SubScreen):
     @on(DataTable.RowHighlighted, "#claim-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None and event.row_key.value is not None:
-            self.run_db("detail", claim_detail, int(event.row_key.value), self.app.today())
+            self.run_db("detail", detail_with_mark, int(event.row_key.value), self.app.today())
 
-    def db_detail(self, detail: ClaimDetail) -> None:
+    def db_detail(self, loaded: tuple[ClaimDetail, str | None]) -> None:
+        detail, self._backdated_note = loaded
         self.show_detail(detail)
+
+    _backdated_note: str | None = None
 
     def show_detail(self, detail: ClaimDetail | None) -> None:
         self.detail = detail
@@ -233,6 +257,8 @@ class ClaimsScreen(DbWork, SubScreen):
             f"{' ' + format_fen(e.amount_fen) if e.amount_fen else ''}" for e in detail.events)
         notes = [detail.overdue.message] if detail.overdue and detail.overdue.outcome == "overdue" else []
         notes += [item.status.message for item in detail.direct_pay]
+        if self._backdated_note:
+            notes.append(self._backdated_note)
         box.update("\n".join([
             f"#{detail.id} {detail.member_name} {detail.id_masked} {detail.unit_name}",
             f"{plan_names(self.app.today()).get(detail.plan, detail.plan)} {detail.shares_claimed}份 "
@@ -335,6 +361,7 @@ class ClaimFormScreen(FormScreen):
                             id="incident-date-field")
                 yield Field("申报份数", Input(id="shares", restrict=r"\d*", compact=True), id="shares-field")
                 yield Field("报案日期", Input(today.isoformat(), id="reported-on", compact=True), id="reported-on-field")
+                yield backdate_field()
                 yield Field("报案人", Input(id="reporter", compact=True), id="reporter-field")
                 yield Field("申报渠道", Select([(n, c) for c, n in CHANNELS.items()], value="paper", allow_blank=False,
                                               id="channel", compact=True), id="channel-field")
@@ -355,7 +382,7 @@ class ClaimFormScreen(FormScreen):
     def snapshot(self) -> tuple:
         values = [self.query_one(MemberPicker).member_id]
         values += [self.query_one(f"#{name}", Input).value
-                   for name in ("diagnosis", "incident-date", "shares", "reported-on", "reporter")]
+                   for name in ("diagnosis", "incident-date", "shares", "reported-on", "reporter", BACKDATE_REASON)]
         values += [self.query_one(f"#{name}", Select).value for name in ("plan", "incident-kind", "channel")]
         values.append(tuple(sorted(self.query_one("#materials", SelectionList).selected)))
         return tuple(values)
@@ -382,7 +409,8 @@ class ClaimFormScreen(FormScreen):
             diagnosis=text("diagnosis") or None, incident_kind=self.query_one("#incident-kind", Select).value,
             incident_date=day("incident-date"), shares_claimed=shares, reported_on=day("reported-on"),
             reporter=text("reporter") or None, channel=self.query_one("#channel", Select).value,
-            materials=frozenset(self.query_one("#materials", SelectionList).selected))
+            materials=frozenset(self.query_one("#materials", SelectionList).selected),
+            backdate_reason=backdate_reason(self))
         return draft, problems
 
     def show_field_errors(self, problems: dict[str, str]) -> None:
@@ -398,6 +426,10 @@ class ClaimFormScreen(FormScreen):
     @on(MemberPicker.Chosen)
     def _changed(self) -> None:
         self.schedule_check()
+
+    @on(Input.Changed, "#reported-on")
+    def _reported_on_changed(self, event: Input.Changed) -> None:
+        show_backdate(self, event.value, self.app.today())
 
     @on(Select.Changed, "#plan")
     def _plan_changed(self, event: Select.Changed) -> None:

@@ -38,14 +38,18 @@ from rules import format_fen, ruleset_on
 from rules.disbursements import CATEGORIES, METHODS
 from tui.screens.base import SubScreen
 from tui.screens.forms import (
+    BACKDATE_REASON,
     DbWork,
     DialogField,
     Field,
     FormScreen,
     MemberPicker,
     StepDialog,
+    backdate_field,
+    backdate_reason,
     decision_line,
     parse_date_field,
+    show_backdate,
     writable,
 )
 from tui.widgets import StatusLine
@@ -56,7 +60,7 @@ STEP_NAMES = {"approve": "审批", "pay": "发放", "sign": "签收"}
 #: The form field beside which a refusal goes, by reason-code prefix.
 CODE_FIELDS = (("R3.cap", "amount"), ("R3.amount", "amount"), ("R3.4", "budget"), ("R3.2.cash", "cash-reason"),
                ("R3.2", "method"), ("R3.3", "note"), ("R3.education.excluded", "student-kind"),
-               ("R3.education", "beneficiary"), ("R3.fee_subsidy", "scheme-ref"))
+               ("R3.education", "beneficiary"), ("R3.fee_subsidy", "scheme-ref"), ("R0.date", "on"))
 
 
 def field_for(code: str) -> str | None:
@@ -247,6 +251,7 @@ class DisbursementFormScreen(FormScreen):
                 yield Field("支出类别", Select([(n, c) for c, n in CATEGORIES.items()], prompt="请选择",
                                               id="category", compact=True), id="category-field")
                 yield Field("日期", Input(today.isoformat(), id="on", compact=True), id="on-field")
+                yield backdate_field()
                 yield Field("金额(元)", Input(id="amount", compact=True), id="amount-field")
                 yield Field("发放方式", Select([(n, c) for c, n in METHODS.items()], value="transfer",
                                               allow_blank=False, id="method", compact=True), id="method-field")
@@ -290,7 +295,7 @@ class DisbursementFormScreen(FormScreen):
     def snapshot(self) -> tuple:
         values = [self.query_one(MemberPicker).member_id]
         values += [self.query_one(f"#{n}", Input).value for n in ("on", "amount", "beneficiary", "note", "cash-reason",
-                                                                   "scheme-ref")]
+                                                                   "scheme-ref", BACKDATE_REASON)]
         values += [self.query_one(f"#{n}", Select).value for n in ("category", "method", "relation", "student-kind")]
         return tuple(values)
 
@@ -322,7 +327,7 @@ class DisbursementFormScreen(FormScreen):
             amount_fen=amount, method=choice("method"), note=text("note"), beneficiary=text("beneficiary") or None,
             relation=choice("relation"), cash_reason=text("cash-reason") or None,
             student_kind=None if kind == "ordinary" else kind, scheme_ref=text("scheme-ref") or None,
-            budget_line_id=choice("budget"))
+            budget_line_id=choice("budget"), backdate_reason=backdate_reason(self))
         return draft, problems
 
     def show_field_errors(self, problems: dict[str, str]) -> None:
@@ -338,6 +343,10 @@ class DisbursementFormScreen(FormScreen):
         self.field("scheme-ref").display = draft.category == "fee_subsidy"
 
     # --- live figures ---------------------------------------------------------------------
+
+    @on(Input.Changed, "#on")
+    def _on_changed(self, event: Input.Changed) -> None:
+        show_backdate(self, event.value, self.app.today())
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -376,7 +385,7 @@ class DisbursementFormScreen(FormScreen):
             self.query_one(StatusLine).show_error("请先改正标出的字段")
             return
         self.query_one(StatusLine).show_busy("正在保存…")
-        self.run_db("saved", enter_disbursement, draft)
+        self.run_db("saved", enter_disbursement, draft, self.app.today())
 
     def db_saved(self, entered: Entered) -> None:
         self.mark_clean()

@@ -147,6 +147,33 @@ def parse_date_field(text: str, today: date, *, required: bool = True) -> date |
         raise ValueError(DATE_HINT) from None
 
 
+BACKDATE_REASON = "backdate-reason"
+
+
+def backdate_field() -> Field:
+    """The reason a supervisor gives for a date before today (rules.check_entry_date). Hidden
+    until the date typed above it is earlier than today; see ``show_backdate``."""
+    field = Field("补录理由", Input(placeholder="日期早于今天时必填（仅负责人）", id=BACKDATE_REASON, compact=True),
+                  id=f"{BACKDATE_REASON}-field")
+    field.display = False
+    return field
+
+
+def show_backdate(screen: Widget, typed: str, today: date) -> None:
+    """Show the back-date reason field when ``typed`` reads as a date before ``today``."""
+    try:
+        earlier = parse_user_date(typed, today) < today if typed.strip() else False
+    except ValueError:
+        earlier = False
+    screen.query_one(f"#{BACKDATE_REASON}-field").display = earlier
+
+
+def backdate_reason(screen: Widget) -> str | None:
+    """The reason typed, when its field is shown."""
+    field = screen.query_one(f"#{BACKDATE_REASON}-field")
+    return (screen.query_one(f"#{BACKDATE_REASON}", Input).value.strip() or None) if field.display else None
+
+
 class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question; dismisses with True for 确定 (Y), False for 取消 (N or Esc)."""
 

@@ -41,14 +41,18 @@ from models.handover import (
 )
 from tui.screens.base import SubScreen
 from tui.screens.forms import (
+    BACKDATE_REASON,
     ConfirmDialog,
     DbWork,
     DialogField,
     Field,
     FormScreen,
     StepDialog,
+    backdate_field,
+    backdate_reason,
     decision_line,
     parse_date_field,
+    show_backdate,
     writable,
 )
 from tui.widgets import StatusLine
@@ -266,6 +270,7 @@ class HandoverFormScreen(FormScreen):
                 yield Field("接交人", Input(id="incoming", compact=True), id="incoming-field")
                 yield Field("监交人", Input(id="supervisor", compact=True), id="supervisor-field")
                 yield Field("交接日期", Input(today.isoformat(), id="on", compact=True), id="on-field")
+                yield backdate_field()
                 yield Field("上报日期", Input(placeholder="上报办事处后填写", id="reported", compact=True),
                             id="reported-field")
                 yield Checklist(self.items)
@@ -323,7 +328,7 @@ class HandoverFormScreen(FormScreen):
 
     def snapshot(self) -> tuple:
         values: list = [self.query_one(f"#{n}", Input).value for n in (
-            "outgoing", "incoming", "supervisor", "on", "reported", "incoming-username", "note")]
+            "outgoing", "incoming", "supervisor", "on", "reported", "incoming-username", "note", BACKDATE_REASON)]
         for code in self.items:
             values += [self.query_one(f"#item-{code}", Checkbox).value, self._text(f"qty-{code}"),
                        self._text(f"desc-{code}")]
@@ -357,7 +362,7 @@ class HandoverFormScreen(FormScreen):
             outgoing_confirmed_at=self.confirmed_at["outgoing-confirm"],
             incoming_confirmed_at=self.confirmed_at["incoming-confirm"],
             outgoing_account_id=self._choice("account"), incoming_username=self._text("incoming-username"),
-            revoke_user=self._choice("revoke"), note=self._text("note"))
+            revoke_user=self._choice("revoke"), note=self._text("note"), backdate_reason=backdate_reason(self))
         return draft, problems
 
     def show_field_errors(self, problems: dict[str, str]) -> None:
@@ -380,6 +385,10 @@ class HandoverFormScreen(FormScreen):
         match = [a.id for a in self.accounts.accounts if a.name == event.value.strip()]
         if len(match) == 1:
             self.query_one("#account", Select).value = match[0]
+
+    @on(Input.Changed, "#on")
+    def _on_changed(self, event: Input.Changed) -> None:
+        show_backdate(self, event.value, self.app.today())
 
     @on(Input.Changed)
     @on(Checkbox.Changed)
@@ -437,6 +446,7 @@ class HandoverFormScreen(FormScreen):
             problems: dict[str, str] = {}
             for d in error.decisions:
                 name = d.data.get("field") or CODE_FIELDS.get(d.code)
+                name = "on" if name == "handover" else name  # the back-date rule names the date's kind
                 if name:
                     problems.setdefault(name, f"{d.message}（{d.citation.short}）")
             self.show_field_errors(problems)

@@ -116,11 +116,38 @@ class HuzhuApp(App[None]):
         self.push_screen(entry.screen() if entry.screen else PendingScreen(entry))
 
     def action_lookup(self) -> None:
-        """F2 from anywhere: the member lookup, or back to its search field if already there."""
+        """F2 from anywhere: the member lookup, or back to its search field if already there.
+
+        F2 never stacks a second lookup: with one already open below (a member's record
+        opened from it, say), the screens above it are closed and it comes to the front,
+        unless one of them is a form with unsaved changes (then a new lookup goes on top, as
+        the form must not be dropped unasked)."""
+        stack = self.screen_stack
         if isinstance(self.screen, LookupScreen):
             self.screen.action_focus_search()
-        else:
-            self.open_menu_entry("lookup")
+            return
+        below = [i for i, screen in enumerate(stack) if isinstance(screen, LookupScreen)]
+        if below and not any(getattr(screen, "dirty", False) for screen in stack[below[-1] + 1:]):
+            lookup = stack[below[-1]]
+            for _ in stack[below[-1] + 1:]:
+                self.pop_screen()
+            lookup.action_focus_search()
+            return
+        self.open_menu_entry("lookup")
+
+    # --- terminal size --------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        from tui.screens.too_small import TooSmallScreen, too_small
+
+        small = too_small(event.size.width, event.size.height)
+        shown = isinstance(self.screen, TooSmallScreen)
+        if small and not shown:
+            self.push_screen(TooSmallScreen())
+        elif small:
+            self.screen.show_size(event.size.width, event.size.height)
+        elif shown:
+            self.pop_screen()
 
     # --- locking --------------------------------------------------------------------------------
 
@@ -168,6 +195,20 @@ class HuzhuApp(App[None]):
     # --- quitting -------------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        """Ctrl+Q asks first when a form holds unsaved changes, as Esc does."""
+        if self.session is not None and not self.locked and any(
+                getattr(screen, "dirty", False) for screen in self.screen_stack):
+            from tui.screens.forms import ConfirmDialog  # only when there is a form to ask about
+
+            if isinstance(self.screen, ConfirmDialog):
+                return
+
+            def answered(quit_anyway: bool | None) -> None:
+                if quit_anyway:
+                    self._close_and_exit()
+
+            self.push_screen(ConfirmDialog("表单有未保存的修改，确定放弃并退出吗？"), answered)
+            return
         self._close_and_exit()
 
     @work(thread=True, exclusive=True, group="quit", exit_on_error=False)

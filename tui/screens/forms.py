@@ -346,6 +346,7 @@ class MemberPicker(DbWork, Vertical):
         self._timer: Timer | None = None
         self._matches: dict[str, str] = {}
         self._masking = False
+        self._searched = ""
 
     def compose(self) -> ComposeResult:
         yield Field(self.label, Input(placeholder="身份证号/后四位/姓名/拼音首字母", id="member-query", compact=True),
@@ -361,6 +362,11 @@ class MemberPicker(DbWork, Vertical):
         if self._masking:
             self._masking = False
             return
+        # A stray space (Tab then space, say) is not a new search: it must not drop the member
+        # already chosen.
+        if event.value.strip() == self._searched:
+            return
+        self._searched = event.value.strip()
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE, lambda: self.run_db("found", find_members, event.value))
@@ -386,6 +392,7 @@ class MemberPicker(DbWork, Vertical):
         if _ID_LIKE.search(query.value):
             self._masking = True
             query.value = label.split(" ", 1)[0]
+            self._searched = query.value.strip()
 
     def db_failed(self, tag: str, error: BaseException) -> None:
         self.query_one("#member-chosen", Static).update(f"查找失败：{failure_text(error)}")

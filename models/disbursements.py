@@ -17,6 +17,7 @@ from peewee import fn
 
 from models import audit, clock
 from models.backdating import audit_detail, check_typed_date, record_backdated
+from models.budget import committed
 from models.db import writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
 from models.schema import BudgetLine as BudgetLineRow
@@ -152,14 +153,15 @@ def _history(member_id: int, year: int, exclude: int | None = None) -> list[Prio
 
 
 def _budget(line_id: int | None) -> BudgetLine | None:
+    """The approved budget line (``budget_line`` holds only approved versions' amounts,
+    models.budget) with what it already carries and its year, so the rule can refuse a
+    payment charged to another year's budget."""
     if line_id is None:
         return None
     row = BudgetLineRow.get_or_none(BudgetLineRow.id == line_id)
     if row is None:
         return None
-    committed = (DisbursementRow.select(fn.COALESCE(fn.SUM(DisbursementRow.amount_fen), 0))
-                 .where((DisbursementRow.budget_line == line_id) & (DisbursementRow.state != "cancelled")).scalar())
-    return BudgetLine(f"{row.year}年{row.name}", row.amount_fen, committed)
+    return BudgetLine(f"{row.year}年{row.name}", row.amount_fen, committed([line_id])[line_id], row.year)
 
 
 def _rule_draft(draft: DisbursementDraft, member: Member) -> Disbursement:

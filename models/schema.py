@@ -194,11 +194,36 @@ class DirectPayFailure(BaseModel):
     created_by = CharField()
 
 
+class BudgetVersion(BaseModel):
+    """One version of a year's budget (R11.1–R11.3): a draft, then approved by a supervisor
+    with the committee meeting that reviewed it (000 第十三条2), then superseded when an
+    amendment is approved. Earlier versions stay on record."""
+
+    year = IntegerField()
+    number = IntegerField()
+    state = CharField()  # draft | approved | superseded
+    reason = TextField(null=True)  # why an amendment was made; None for a year's first version
+    drafted_by = CharField()
+    drafted_at = CharField()
+    approved_by = CharField(null=True)
+    approved_at = CharField(null=True)
+    meeting_date = DateField(null=True)
+    minutes = CharField(null=True)
+
+    class Meta:
+        indexes = ((("year", "number"), True),)
+
+
 class BudgetLine(BaseModel):
+    """A year's budget line as disbursements are charged to it: the amount of the approved
+    version in force (``version``, migration 0009). Written only when a version is approved
+    (models.budget), so spending is checked against the approved budget alone."""
+
     year = IntegerField()
     code = CharField()
     name = CharField()
     amount_fen = IntegerField()
+    version = ForeignKeyField(BudgetVersion, null=True, backref="in_force", index=False)
 
     class Meta:
         indexes = ((("year", "code"), True),)
@@ -234,8 +259,11 @@ class StaffAccount(BaseModel):
     name = CharField()
     phone = CharField(null=True)
     username = CharField(unique=True)
+    # The latest of the account's ``StaffLogin`` dates, kept with them (the 待办 list reads it).
     last_login = DateField(null=True)
     active = BooleanField(default=True)
+    created_on = DateField(null=True)  # a new account counts from here (R4.2); NULL before 0009
+    disabled_on = DateField(null=True)
 
 
 class AccountForm(BaseModel):
@@ -560,3 +588,50 @@ class BackdatedEntry(BaseModel):
 
 
 ALL_MODELS += [BackdatedEntry]
+
+
+# --- budget versions, staff logins and changes (migration 0009) ------------------------------
+
+
+class BudgetVersionLine(BaseModel):
+    version = ForeignKeyField(BudgetVersion, backref="lines", index=False)
+    code = CharField()
+    name = CharField()
+    amount_fen = IntegerField()
+    note = TextField(null=True)
+    reason = TextField(null=True)  # why the line changed in this version
+
+    class Meta:
+        indexes = ((("version", "code"), True),)
+
+
+class StaffLogin(BaseModel):
+    """A date a clerk logged in to the office's business system (R4.2), entered or imported."""
+
+    account = ForeignKeyField(StaffAccount, backref="logins", index=False)
+    on_date = DateField()
+    source = CharField()  # entered | import | migration
+    batch = ForeignKeyField(ImportBatch, null=True, backref="logins", index=False)
+    created_by = CharField()
+    created_at = CharField()
+
+    class Meta:
+        indexes = ((("account", "on_date"), True),)
+
+
+class StaffChange(BaseModel):
+    """A change of a clerk's account (name, phone, username, state, creation date) with the
+    date it took effect and the date it was reported to the office (R4.5)."""
+
+    account = ForeignKeyField(StaffAccount, backref="changes", index=True)
+    field_name = CharField()
+    old_value = CharField(null=True)
+    new_value = CharField(null=True)
+    on_date = DateField()
+    reported_on = DateField(null=True)
+    reason = TextField(null=True)
+    by_user = CharField()
+    at = CharField()
+
+
+ALL_MODELS += [BudgetVersion, BudgetVersionLine, StaffLogin, StaffChange]

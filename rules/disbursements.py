@@ -70,11 +70,13 @@ class PriorPayment:
 
 @dataclass(frozen=True)
 class BudgetLine:
-    """The year's approved budget line a payment is charged to, and what it already carries."""
+    """The year's approved budget line a payment is charged to, and what it already carries.
+    ``year`` is the budget year of the line (None where the caller does not know it)."""
 
     name: str
     approved_fen: int
     committed_fen: int
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -214,10 +216,15 @@ def check_payment_method(d: Disbursement, rs: RuleSet | None = None) -> Decision
 
 
 def check_budget(budget: BudgetLine | None, amount_fen: int, on: date, rs: RuleSet | None = None) -> Decision:
-    """R3.4: a payment is charged to an approved budget line and stays within it."""
+    """R3.4: a payment is charged to an approved budget line of the year it is paid in and
+    stays within it."""
     rs = resolve(rs, on)
     if budget is None:
         return _refuse(rs, "R3.4.no_budget", "无年度预算科目，不得支出", BUDGET_CITATION)
+    if budget.year is not None and budget.year != on.year:
+        return _refuse(rs, "R3.4.wrong_year",
+                       f"{on.isoformat()} 的支出应列入{on.year}年度预算，不能列入{budget.year}年度的预算科目“{budget.name}”",
+                       BUDGET_CITATION, budget_year=budget.year)
     remaining = budget.approved_fen - budget.committed_fen
     if amount_fen > remaining:
         return _refuse(rs, "R3.4.budget_exceeded",

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from models.budget import status as budget_status
 from models.disbursements import (
     RELATIONS,
     STATE_NAMES,
@@ -34,7 +35,7 @@ from models.disbursements import (
 )
 from models.errors import HuzhuError, RuleRefused
 from models.money import parse_yuan
-from rules import format_fen, ruleset_on
+from rules import Decision, format_fen, ruleset_on
 from rules.disbursements import CATEGORIES, METHODS
 from tui.screens.base import SubScreen
 from tui.screens.forms import (
@@ -231,6 +232,11 @@ class DisbursementsScreen(DbWork, SubScreen):
 
 # --- the entry form ---------------------------------------------------------------------------
 
+def _budget_choices(year: int) -> tuple[int, list[BudgetChoice], Decision]:
+    """The year's approved lines and whether its budget may be spent from (with why not)."""
+    return year, budget_lines(year), budget_status(year)
+
+
 class DisbursementFormScreen(FormScreen):
     """A new disbursement. As the clerk types, the right panel shows what the rules allow:
     the remaining allowance this year and the per-occasion cap, the payment-method rule and
@@ -240,6 +246,8 @@ class DisbursementFormScreen(FormScreen):
     def __init__(self) -> None:
         super().__init__()
         self.sub_title = "互助互济 › 新增支出"
+        self._budget_year: int | None = None
+        self._budget_problem: str | None = None  # why the date's year has nothing to charge to
 
     def compose(self) -> ComposeResult:
         today = self.app.today()
@@ -278,17 +286,31 @@ class DisbursementFormScreen(FormScreen):
         self.query_one("#member-query", Input).focus()
         self._show_optional_fields()
         self.mark_clean()
-        self.run_db("budgets", budget_lines, self.app.today().year)
+        self._load_budget(self.app.today().year)
 
-    def db_budgets(self, lines: list[BudgetChoice]) -> None:
+    def _load_budget(self, year: int) -> None:
+        """A payment is charged to the budget of the year it is paid in: the lines offered
+        are those of the date's year, read again whenever the date moves to another year."""
+        self._budget_year = year
+        self.run_db("budgets", _budget_choices, year)
+
+    def db_budgets(self, loaded: tuple[int, list[BudgetChoice], Decision]) -> None:
+        year, lines, status = loaded
         budget = self.query_one("#budget", Select)
+        keep = self.dirty
         budget.set_options([(f"{b.name} 余 {format_fen(b.approved_fen - b.committed_fen)}", b.id) for b in lines])
         welfare = next((b.id for b in lines if b.code == "welfare"), None)
         if welfare is not None:
             budget.value = welfare
-        if not lines:
-            self.field("budget").set_error(f"{self.app.today().year} 年没有预算科目：无预算不得支出")
-        self.mark_clean()
+        if not status.ok:
+            self._budget_problem = f"{status.message}（{status.citation.short}）"
+        elif not lines:
+            self._budget_problem = f"{year} 年没有预算科目：无预算不得支出"
+        else:
+            self._budget_problem = None
+        self.field("budget").set_error(self._budget_problem)
+        if not keep:
+            self.mark_clean()
 
     # --- reading the form -----------------------------------------------------------------
 
@@ -333,7 +355,8 @@ class DisbursementFormScreen(FormScreen):
     def show_field_errors(self, problems: dict[str, str]) -> None:
         for name in ("member", "category", "on", "amount", "method", "beneficiary", "note", "cash-reason",
                      "student-kind", "scheme-ref", "budget"):
-            self.field(name).set_error(problems.get(name))
+            standing = self._budget_problem if name == "budget" else None
+            self.field(name).set_error(problems.get(name) or standing)
 
     def _show_optional_fields(self) -> None:
         """Cash reason, student kind and scheme reference only where they apply."""
@@ -353,6 +376,9 @@ class DisbursementFormScreen(FormScreen):
     @on(MemberPicker.Chosen)
     def _changed(self) -> None:
         self._show_optional_fields()
+        on_day = self.draft()[0].on
+        if on_day is not None and self._budget_year is not None and on_day.year != self._budget_year:
+            self._load_budget(on_day.year)
         self.schedule_check()
 
     def live_check(self) -> None:

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import CHEAP_KDF
+from tests.conftest import CHEAP_KDF
 from models import admin
 from models import db as dbmod
 from models.errors import RuleRefused, ValidationFailed

@@ -91,13 +91,14 @@ def _models(db):
 
 
 def up(migrator, db):
-    import datetime as dt
-
     db.create_tables(_models(db))
     db.execute_sql('ALTER TABLE "budget_line" ADD COLUMN "version_id" INTEGER REFERENCES "budget_version" ("id")')
     db.execute_sql('ALTER TABLE "staff_account" ADD COLUMN "created_on" DATE')
     db.execute_sql('ALTER TABLE "staff_account" ADD COLUMN "disabled_on" DATE')
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    # Stamped with the last recorded write, not the clock: a migration interrupted and run
+    # again must leave exactly the rows an uninterrupted one leaves.
+    last = db.execute_sql("SELECT at FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
+    now = last[0] if last else "1970-01-01T00:00:00+00:00"
     years = [y for (y,) in db.execute_sql("SELECT DISTINCT year FROM budget_line ORDER BY year").fetchall()]
     for year in years:
         version_id = db.execute_sql(

@@ -301,12 +301,15 @@ def unreported_handovers(today: dt.date) -> list[TodoItem]:
 
 
 def stale_logins(today: dt.date) -> list[TodoItem]:
-    """Active business-system accounts at or past the warning age since their last login (R4.2)."""
+    """Active business-system accounts at or past the warning age since their last login,
+    or since their creation when never used (R4.2). ``last_login`` is kept equal to the
+    latest ``staff_login`` entry (models.staff), so this reads one row per account."""
     rows = database.execute_sql(
-        "SELECT id, name, username, last_login FROM staff_account WHERE active ORDER BY last_login, id").fetchall()
+        "SELECT id, name, username, last_login, created_on FROM staff_account WHERE active "
+        "ORDER BY last_login, id").fetchall()
     items = []
-    for account_id, name, username, last in rows:
-        decision = login_status(_d(last), today)
+    for account_id, name, username, last, created in rows:
+        decision = login_status(_d(last), today, created_on=_d(created))
         if decision.outcome in ("warn", "overdue"):
             items.append(TodoItem("login", decision.outcome, f"业务系统账号 {username}（{name}）",
                                   decision.message, str(decision.citation), None, None, str(account_id)))

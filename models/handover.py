@@ -225,6 +225,7 @@ def _account_forms(draft: HandoverDraft) -> list[AccountForm]:
         if account is None:
             raise ValidationFailed("所选移交人的业务系统账号不存在或已停用", "the outgoing account is missing or inactive")
         account.active = False
+        account.disabled_on = draft.on
         account.save()
         forms.append(AccountForm.create(account=account, kind="change", on_date=draft.on,
                                         old_username=account.username, new_username=None, note=f"{when}：账号停用"))
@@ -237,7 +238,7 @@ def _account_forms(draft: HandoverDraft) -> list[AccountForm]:
     if taken is not None and (own is None or taken.id != own.id):
         raise ValidationFailed(f"业务系统用户名 {username} 已属于 {taken.name}", f"username {username} is taken")
     if own is None:
-        own = StaffAccount.create(name=incoming, username=username, active=True)
+        own = StaffAccount.create(name=incoming, username=username, active=True, created_on=draft.on)
         forms.append(AccountForm.create(account=own, kind="filing", on_date=draft.on, old_username=None,
                                         new_username=username, note=f"{when}：接交人用户名备案"))
     elif own.username != username:

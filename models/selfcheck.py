@@ -40,9 +40,11 @@ from rules import (
     check_payment_method,
     check_register_fields,
     handover_report_status,
-    login_status,
+    ruleset_on,
     selfassessment_due,
 )
+from rules.audit import selfassessment_window
+from rules.staff import login_gaps
 
 STATUS_NAMES = {
     "ok": "符合", "fail": "不符合", "attention": "需关注", "no_record": "无记录", "info": "已计算",
@@ -242,18 +244,37 @@ class _Measures:
     # --- staff -------------------------------------------------------------------------------
 
     def logins(self):
+        """R4.2 over the year: every account in use during it, from its creation (or its
+        first login) to today, the day it was disabled, or the year's self-assessment
+        deadline (a gap still open when the year's papers are due counts against the year)."""
+        start, year_end = dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
+        deadline = selfassessment_window(year_end, ruleset_on(year_end))[1]
         accounts = database.execute_sql(
-            "SELECT name, username, last_login FROM staff_account WHERE active ORDER BY name").fetchall()
+            "SELECT id, name, username, created_on, disabled_on, last_login FROM staff_account "
+            "WHERE (created_on IS NULL OR created_on <= ?) AND (active OR disabled_on >= ?) "
+            "ORDER BY name, id", (year_end.isoformat(), start.isoformat())).fetchall()
         if not accounts:
-            return "no_record", "无记录：没有在用的业务系统账户", [], []
+            return "no_record", f"无记录：{self.year}年没有在用的业务系统账户（用 huzhu staff add 登记）", [], []
+        logins: dict[int, list[dt.date]] = defaultdict(list)
+        for account_id, on in database.execute_sql(
+                "SELECT account_id, on_date FROM staff_login WHERE on_date <= ? ORDER BY account_id, on_date",
+                (deadline.isoformat(),)):
+            logins[account_id].append(_d(on))
         decisions, evidence = [], []
-        for name, username, last in accounts:
-            d = login_status(_d(last), self.today)
+        for account_id, name, username, created, disabled, last in accounts:
+            end = min(self.today, deadline, _d(disabled) or deadline)
+            # the cached last login counts too: rows written before the login entries existed hold only it
+            seen = logins[account_id] + ([_d(last)] if last else [])
+            d = login_gaps(_d(created), seen, start, end)
+            if d.outcome == "not_yet":
+                continue
             decisions.append(d)
             evidence.append(f"{name}（{username}）：{d.message}")
+        if not decisions:
+            return "no_record", f"无记录：{self.year}年没有在用的业务系统账户", [], []
         overdue = [d for d in decisions if d.outcome == "overdue"]
         warned = [d for d in decisions if d.outcome == "warn"]
-        summary = f"按 {self.today} 计，{len(accounts)} 个在用账户"
+        summary = f"按 {min(self.today, deadline)} 计，{len(decisions)} 个在用账户"
         if overdue:
             return "fail", f"{summary}，{len(overdue)} 个登录间隔超过上限", evidence, overdue + warned
         if warned:

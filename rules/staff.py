@@ -93,24 +93,59 @@ def handover_report_status(h: Handover, today: date, rs: RuleSet | None = None) 
                      "handover_report_deadline_days", Severity.WARNING, due=due)
 
 
-def login_status(last_login: date | None, today: date, rs: RuleSet | None = None) -> Decision:
-    """R4.2: "ok" below the warning age, "warn" from it, "overdue" beyond the maximum interval."""
+def login_status(last_login: date | None, today: date, rs: RuleSet | None = None, *,
+                 created_on: date | None = None) -> Decision:
+    """R4.2: "ok" below the warning age, "warn" from it, "overdue" beyond the maximum interval,
+    counted from the last login or, for an account never used, from its creation date."""
     rs = resolve(rs, today)
     warn, most = rs["login_warn_days"], rs["login_max_days"]
-    if last_login is None:
+    if last_login is None and created_on is None:
         return rs.decide("overdue", "R4.2.never_logged_in", "无业务系统登录记录", "login_max_days", Severity.ERROR)
-    days = (today - last_login).days
+    since = last_login or created_on
+    what = f"上次登录业务系统 {since.isoformat()}" if last_login else f"账号 {since.isoformat()} 建立，尚无登录记录"
+    days = (today - since).days
     if days > most:
-        return rs.decide("overdue", "R4.2.overdue",
-                         f"上次登录业务系统 {last_login.isoformat()}，已间隔 {days} 天，超过 {most} 天上限",
+        return rs.decide("overdue", "R4.2.overdue", f"{what}，已间隔 {days} 天，超过 {most} 天上限",
                          "login_max_days", Severity.ERROR, days=days)
     if days >= warn:
-        deadline = last_login + timedelta(days=most)
-        return rs.decide("warn", "R4.2.warn",
-                         f"上次登录业务系统 {last_login.isoformat()}，已间隔 {days} 天：请于 {deadline.isoformat()}（含）前登录",
+        deadline = since + timedelta(days=most)
+        return rs.decide("warn", "R4.2.warn", f"{what}，已间隔 {days} 天：请于 {deadline.isoformat()}（含）前登录",
                          "login_warn_days", Severity.WARNING, days=days, deadline=deadline)
-    return rs.decide("ok", "R4.2.ok", f"上次登录业务系统 {last_login.isoformat()}，间隔 {days} 天", "login_max_days",
-                     days=days)
+    return rs.decide("ok", "R4.2.ok", f"{what}，间隔 {days} 天", "login_max_days", days=days)
+
+
+def login_gaps(created_on: date | None, logins: Sequence[date], start: date, end: date,
+               rs: RuleSet | None = None) -> Decision:
+    """R4.2 over a period (a year's self-check): every gap between two logins (the first
+    counted from the account's creation) that reaches into ``start``…``end``, and the gap
+    from the last login to ``end``, is at most the maximum; from the warning age the open gap
+    is a warning. data: worst (days), gap_from, gap_to, logins (in the period)."""
+    rs = resolve(rs, end)
+    warn, most = rs["login_warn_days"], rs["login_max_days"]
+    points = sorted({d for d in logins if d <= end} | ({created_on} if created_on and created_on <= end else set()))
+    if not points:
+        if created_on is not None and created_on > end:
+            return rs.decide("not_yet", "R4.2.not_yet", f"账号 {created_on.isoformat()} 建立，不在本期内",
+                             "login_max_days")
+        return rs.decide("overdue", "R4.2.never_logged_in", "无业务系统登录记录", "login_max_days", Severity.ERROR)
+    in_period = sum(1 for d in logins if start <= d <= end)
+    gaps = [(a, b) for a, b in zip(points, points[1:]) if b >= start] + [(points[-1], end)]
+    worst_from, worst_to = max(gaps, key=lambda g: (g[1] - g[0]).days)
+    worst = (worst_to - worst_from).days
+    data = {"worst": worst, "gap_from": worst_from, "gap_to": worst_to, "logins": in_period}
+    if worst > most:
+        return rs.decide("overdue", "R4.2.gap_exceeded",
+                         f"{worst_from.isoformat()} 至 {worst_to.isoformat()} 间隔 {worst} 天未登录业务系统，超过 {most} 天上限",
+                         "login_max_days", Severity.ERROR, **data)
+    open_days = (end - points[-1]).days
+    if open_days >= warn:
+        return rs.decide("warn", "R4.2.warn",
+                         f"最近一次 {points[-1].isoformat()}，至 {end.isoformat()} 已 {open_days} 天："
+                         f"请于 {(points[-1] + timedelta(days=most)).isoformat()}（含）前登录", "login_warn_days",
+                         Severity.WARNING, **data)
+    return rs.decide("ok", "R4.2.gaps_ok",
+                     f"本期登录 {in_period} 次，最长间隔 {worst} 天（{worst_from.isoformat()} 至 {worst_to.isoformat()}）",
+                     "login_max_days", **data)
 
 
 def check_custody(accountants: Sequence[str], custody: Mapping[str, str], on: date,

@@ -124,7 +124,7 @@ def test_logins_within_180_days(session):
     logins = item("org.7.login")
     assert logins.status == "fail" and "1 个登录间隔超过上限" in logins.summary
     assert any("赵磊" in e and "181 天" in e for e in logins.evidence)
-    assert logins.rules[0].startswith("[R4.2.overdue]")
+    assert logins.rules[0].startswith("[R4.2.gap_exceeded]")
 
 
 def test_every_staff_change_needs_a_complete_handover(session):

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from tests.conftest import CHEAP_KDF
-from models import admin
+from models import admin, clock
 from models import db as dbmod
 from models.errors import RuleRefused, ValidationFailed
 
@@ -184,10 +184,12 @@ def test_spending_needs_the_approved_budget_of_the_payment_year(fresh_db):
         with pytest.raises(ValidationFailed) as unknown:
             line_id_for(YEAR, "running_costs")
         assert "hardship_aid" in unknown.value.message_zh
+        clock.freeze(dt.date(YEAR, 1, 15))  # each payment entered on its day (no back-dating)
         entered = enter_disbursement(draft(dt.date(YEAR, 1, 15), this_year))
         assert entered.report.ok
         # a payment made next February is charged to next year's budget, never this year's
         paid_next_year = dt.date(YEAR + 1, 2, 1)
+        clock.freeze(paid_next_year)
         with pytest.raises(RuleRefused) as wrong:
             enter_disbursement(draft(paid_next_year, this_year))
         assert wrong.value.decisions[0].code == "R3.4.wrong_year"
@@ -197,6 +199,7 @@ def test_spending_needs_the_approved_budget_of_the_payment_year(fresh_db):
             "SELECT d.id, b.year FROM disbursement d JOIN budget_line b ON b.id = d.budget_line_id ORDER BY d.id").fetchall()
         assert rows == [(entered.disbursement_id, YEAR), (charged.disbursement_id, YEAR + 1)]
     finally:
+        clock.freeze(None)
         dbmod.close()
     # the list shows what is committed against each year's line
     assert listed(db)["lines"][0]["committed_fen"] == 300_000

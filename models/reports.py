@@ -387,6 +387,47 @@ def budget(period: Period) -> Report:
                   landscape=False)
 
 
+BUDGET_PLAN_COLUMNS = (
+    Column("code", "科目代码"), Column("group", "类别"), Column("name", "预算科目"),
+    Column("amount_fen", "预算数（元）", "fen", total=True), Column("previous_fen", "上年度批准数（元）", "fen", total=True),
+    Column("note", "说明"),
+)
+
+
+def budget_plan(period: Period) -> Report:
+    """下年度预算表 (000 第二十三条, R6.1): for the year of ``period``, the budget of the year
+    after — the approved version in force or, until one is, the latest draft, said so in the
+    title and notes — beside the year's own approved amounts."""
+    from models.budget import read_year
+
+    year = period.start.year + 1
+    plan, previous = read_year(year), read_year(year - 1)
+    before = {line.code: line.approved_fen for line in previous.lines}
+    version = next((v for v in reversed(plan.versions) if v.number == (plan.pending or plan.in_force)), None)
+    rows = []
+    for line in plan.lines:
+        amount = line.draft_fen if plan.pending else line.approved_fen
+        if amount is None:
+            continue
+        rows.append({"code": line.code, "group": line.group, "name": line.name, "amount_fen": amount,
+                     "previous_fen": before.get(line.code), "note": line.note or ""})
+    notes = [f"依据《代办处管理办法》第二十三条：每年12月15日至次年1月15日自审，并向办事处提交下年度预算表。"]
+    if version is None:
+        notes.append(f"{year}年度尚未编制预算（huzhu budget add）。")
+        state = "未编制"
+    elif version.state == "draft":
+        notes.append(f"第 {version.number} 版草稿，尚待管理委员会审议批准（000 第十三条2）。"
+                     + (f"修订理由：{version.reason}" if version.reason else ""))
+        state = f"第{version.number}版 草稿"
+    else:
+        notes.append(f"第 {version.number} 版，管理委员会 {version.meeting_date or '—'} 审议批准（{version.minutes or '—'}），"
+                     f"{version.approved_by or '—'} 录入批准。")
+        state = f"第{version.number}版 已批准"
+    plan_period = parse_period(str(year))
+    return Report("budget_plan", f"{year}年度预算表（{state}）", plan_period, BUDGET_PLAN_COLUMNS, rows,
+                  _totals(BUDGET_PLAN_COLUMNS, rows), branch_label(), notes=tuple(notes), landscape=False)
+
+
 ACCOUNT_COLUMNS = (
     Column("on_date", "日期", "date"), Column("form", "表格"), Column("staff", "经办人员"),
     Column("old_username", "原用户名"), Column("new_username", "新用户名"), Column("note", "备注"),
@@ -421,6 +462,7 @@ REPORTS: dict[str, ReportKind] = {k.name: k for k in (
     ReportKind("statistics", "会费收入、理赔给付业务统计报表", statistics),
     ReportKind("budget", "管理费预算执行情况表", budget),
     ReportKind("accounts", "业务系统用户名变更及备案记录", account_forms),
+    ReportKind("budget_plan", "下年度预算表", budget_plan),
 )}
 
 

@@ -40,6 +40,7 @@ home.sync              首页         7           同步
 home.reports           首页         8           报表
 home.worklog           首页         9           工作记录
 home.selfcheck         首页         0           稽核自查
+home.budget            首页         b           年度预算
 home.refresh           首页         f5          刷新概况
 screen.back            其他页面     escape      返回上一页
 form.save              新增表单     ctrl+s      保存表单（离开未保存的表单前会先确认）
@@ -89,6 +90,10 @@ worklog.refresh        工作记录     f5          刷新
 selfcheck.tick         稽核自查     t           勾选/取消人工核对项目（连同核对说明）
 selfcheck.export       稽核自查     ctrl+o      导出自查表 .xlsx
 selfcheck.refresh      稽核自查     f5          按所填年度重新计算
+budget.add             年度预算     a           在预算草稿中新增科目
+budget.amend           年度预算     m           修订科目（须写明理由，修订后须重新批准）
+budget.approve         年度预算     p           按管委会审议结果批准草稿（仅负责人）
+budget.refresh         年度预算     f5          按所填年度重新读取
 =====================  ===========  ==========  ==========================================
 
 ``tests/tui`` checks that this table lists exactly the ids the screens define.

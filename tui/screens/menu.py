@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from textual.screen import Screen
 
+from tui.screens.budget import BudgetScreen
 from tui.screens.claims import ClaimsScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.disbursements import DisbursementsScreen
@@ -47,6 +48,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("reports", "8", "报表", "报案登记簿、慰问金发放登记簿及签收单、业务统计与预算执行表", ReportsScreen),
     MenuEntry("worklog", "9", "工作记录", "管委会会议、业务培训、投稿的登记与导入", WorklogScreen),
     MenuEntry("selfcheck", "0", "稽核自查", "年度稽核各项目的自动计算、人工核对清单及应备资料", SelfcheckScreen),
+    MenuEntry("budget", "b", "年度预算", "年度预算的编制、修订与管委会批准；各科目批准数、已列支与余额", BudgetScreen),
 )
 
 

@@ -14,7 +14,9 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from models.db import database
-from rules import CoverageLine, MemberPolicy, mask_id, observation_status, payable_shares, ruleset_on
+from rules import (
+    CoverageLine, MemberPolicy, check_id_number, mask_id, observation_status, payable_shares, ruleset_on,
+)
 
 DEFAULT_LIMIT = 20
 _ID_FULL = re.compile(r"^\d{17}[\dXx]$")
@@ -39,7 +41,13 @@ SQL = {
              SELECT + "WHERE m.name > ? AND m.name < ? ORDER BY m.name, m.id LIMIT {limit}"),
     "initials": (SELECT + "WHERE m.initials = ? ORDER BY m.initials, m.id LIMIT {limit}",
                  SELECT + "WHERE m.initials > ? AND m.initials < ? ORDER BY m.initials, m.id LIMIT {limit}"),
+    # A unit's members (the palette's "lookup by unit"): by its code, or by part of its name
+    # when no member's name matches. Units are few; the member index by unit_id does the rest.
+    "unit": (SELECT + "WHERE u.code = ? COLLATE NOCASE ORDER BY m.name, m.id LIMIT {limit}",),
+    "unit_name": (SELECT + "WHERE u.name LIKE ? ESCAPE '\\' ORDER BY u.code, m.name, m.id LIMIT {limit}",),
 }
+_UNIT_CODE = re.compile(r"^[A-Za-z]+\d{2,}$")
+_DIGITS = re.compile(r"^\d{1,3}$")
 COVERAGE_SQL = ("SELECT c.member_id, p.plan_id, p.start, p.end, c.shares, c.cover_start, c.observation_end "
                 "FROM coverage c JOIN policy p ON p.id = c.policy_id WHERE c.member_id IN ({})")
 
@@ -86,15 +94,22 @@ class LookupResult:
     on: dt.date
     members: list[MemberStatus]
     truncated: bool
+    #: Why nothing was searched or found, when the query itself is the problem (Chinese).
+    problem: str | None = None
 
     def to_json(self) -> dict:
         return {"query": self.query, "kind": self.kind, "on": self.on.isoformat(), "count": len(self.members),
-                "truncated": self.truncated, "members": [m.to_json() for m in self.members]}
+                "truncated": self.truncated, "members": [m.to_json() for m in self.members],
+                "problem": self.problem}
 
 
 def classify_query(query: str) -> tuple[str, str]:
     """(kind, normalised query): id, id_suffix (last 4+ digits), initials, or name."""
     q = re.sub(r"\s+", "", query or "")
+    if _DIGITS.match(q):
+        return "too_short", q  # not searched: three digits match a tenth of the file
+    if _UNIT_CODE.match(q):
+        return "unit", q.upper()
     if _ID_FULL.match(q):
         return "id", q.upper()
     if _ID_SUFFIX.match(q) and len(q) >= 4:
@@ -121,6 +136,10 @@ def query_params(kind: str, q: str, step: int = 0) -> tuple:
     if kind == "id_suffix":
         rev = q[::-1]
         return (rev, _next_prefix(rev))
+    if kind == "unit":
+        return (q,)
+    if kind == "unit_name":
+        return ("%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",)
     return (q,) if step == 0 else (q, _next_prefix(q))
 
 
@@ -136,7 +155,7 @@ def run_query(execute, kind: str, q: str, limit: int) -> list[tuple]:
 
 def find(query: str, limit: int = DEFAULT_LIMIT):
     kind, q = classify_query(query)
-    if not q:
+    if not q or kind == "too_short":
         return kind, q, [], False
     rows = run_query(_execute, kind, q, limit + 1)
     return kind, q, rows[:limit], len(rows) > limit
@@ -198,7 +217,16 @@ def statuses(policies: dict[str, list[MemberPolicy]], on: dt.date, retirement: d
 
 def lookup(query: str, on: dt.date, limit: int = DEFAULT_LIMIT) -> LookupResult:
     kind, q = classify_query(query)
+    if kind == "too_short":
+        return LookupResult(query, kind, on, [], False, f"身份证号后几位至少 4 位（现为 {len(q)} 位）")
     found, lines = lookup_sql(_execute, kind, q, limit) if q else ([], [])
+    if not found and kind == "name" and q:
+        kind = "unit_name"
+        found, lines = lookup_sql(_execute, kind, q, limit)
+    problem = None
+    if not found and kind == "id":
+        decision = check_id_number(q)
+        problem = None if decision.ok else decision.message
     rows, truncated = found[:limit], len(found) > limit
     policies = member_policies([r[0] for r in rows], lines)
     members = []
@@ -207,7 +235,7 @@ def lookup(query: str, on: dt.date, limit: int = DEFAULT_LIMIT) -> LookupResult:
         m = MemberStatus(mid, name, mask_id(idn), sex, ucode, uname, retired)
         m.plans = statuses(policies.get(mid, {}), on, retirement)
         members.append(m)
-    return LookupResult(query, kind, on, members, truncated)
+    return LookupResult(query, kind, on, members, truncated, problem)
 
 
 # --- the lookup reader's page cache ---------------------------------------------------------------

@@ -21,6 +21,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.filter import LineFilter, Monochrome, NoColor
 from textual.screen import Screen
 
 from models import clock
@@ -36,6 +37,7 @@ from tui.screens.warnings import WarningsDialog
 from tui.workers import close_database
 
 ENV_IDLE_LOCK = "HUZHU_IDLE_LOCK"
+ENV_THEME = "HUZHU_THEME"
 DEFAULT_IDLE_LOCK_SECONDS = 600.0
 #: App bindings the command palette does not list: opening the palette from itself,
 #: Ctrl+C's reminder of how to quit (the palette lists 退出 itself), and F2's 会员查询 (the
@@ -65,7 +67,15 @@ class HuzhuApp(App[None]):
                  idle_lock_seconds: float, keymap: dict[str, str], notices: list[str], start: str = "todo") -> None:
         super().__init__()
         self._start = start
-        self.theme = "ansi-dark"  # the terminal's own 16 colours: what clerks over SSH actually see
+        # The terminal's own 16 colours: what clerks over SSH actually see. HUZHU_THEME=light
+        # for a terminal with a light background (the default assumes a dark one).
+        self.theme = "ansi-light" if os.environ.get(ENV_THEME, "").strip().lower() == "light" else "ansi-dark"
+        # With NO_COLOR, Textual greys out colours (Monochrome) when it started in a truecolour
+        # theme, which over the ANSI theme drew text black on black. The terminal's default
+        # colours instead: always readable; states stay marked by bold, reverse and borders.
+        self._no_color_filter: LineFilter | None = NoColor() if self.no_color else None
+        if self.no_color:
+            self.add_class("-no-color")
         self.db_path = db_path
         self.session: dbmod.Session | None = None
         self.db_kind = "branch"  # "office" once an office database is unlocked: its own screens, no branch menu
@@ -77,6 +87,12 @@ class HuzhuApp(App[None]):
         self._held_notices: list[tuple[str, str, str, float | None, bool]] = []
         self._last_input = monotonic()
         self.set_keymap(keymap)
+
+    def get_line_filters(self):
+        filters = super().get_line_filters()
+        if self._no_color_filter is None:
+            return filters
+        return [self._no_color_filter if isinstance(f, Monochrome) else f for f in filters]
 
     # --- screens --------------------------------------------------------------------------------
 

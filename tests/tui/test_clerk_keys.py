@@ -113,3 +113,65 @@ async def test_a_stray_space_keeps_the_chosen_member(writable_demo):
         await pilot.press("end", "space")
         await wait(pilot)
         assert picker.member_id == chosen
+
+
+async def test_ticked_and_unticked_differ_by_glyph(writable_demo):
+    from textual.widgets import SelectionList
+
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await wait(pilot)
+        await pilot.press("n")
+        await wait(pilot, 0.1)
+        form = app.screen
+        form.query_one("#plan").value = "ZYYL"
+        await wait(pilot, 0.2)
+        materials = form.query_one("#materials", SelectionList)
+        assert materials.option_count > 1
+        text = screen_text(app)
+        assert "[x]" not in text and text.count("[ ]") >= materials.option_count
+        materials.focus()
+        materials.highlighted = 0
+        await pilot.press("space")
+        await wait(pilot, 0.1)
+        assert len(materials.selected) == 1
+        text = screen_text(app)
+        assert text.count("[x]") == 1 and "▐X▌" not in text
+
+
+async def test_lookup_by_unit_short_digits_and_a_wrong_check_digit(small_demo):
+    from textual.widgets import OptionList
+
+    from models import db as dbmod
+    from rules import id_check_char
+
+    dbmod.unlock(small_demo.path, "demo", DEMO_PASSPHRASE)
+    try:
+        code, name, members = dbmod.database.execute_sql(
+            "SELECT u.code, u.name, count(m.id) FROM unit u JOIN member m ON m.unit_id = u.id "
+            "GROUP BY u.id ORDER BY u.code LIMIT 1").fetchone()
+    finally:
+        dbmod.close()
+    app = make_app(db_path=small_demo.path, passphrase=DEMO_PASSPHRASE, user="demo", keymap={}, start="home")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await wait(pilot, 0.1)
+        results = app.screen.query_one("#lookup-results", OptionList)
+        status = app.screen.query_one("#status")
+
+        async def search(text: str) -> str:
+            app.screen.query_one("#lookup-query", Input).value = text
+            await wait(pilot, 0.6)
+            return str(status.render())
+
+        said = await search(code.lower())
+        assert "按单位编码查询" in said and results.option_count == min(members, 20)
+        said = await search(name[2:6])  # part of the unit's name, matching no member's name
+        assert "按单位名称查询" in said and results.option_count >= 1
+        assert "至少 4 位" in await search("123") and results.option_count == 0
+        body = "11010519800101001"
+        wrong = "0" if id_check_char(body) != "0" else "1"
+        assert "校验码错误" in await search(body + wrong)

@@ -181,6 +181,9 @@ def cmd_lookup(args) -> int:
             print()
         if result.truncated:
             clikit.say(f"仅显示前 {len(result.members)} 位，请输入更完整的条件", "more matches: refine the query")
+    if result.problem:
+        clikit.say(result.problem, "the query itself is wrong (too short, or an ID number whose check digit is wrong)")
+        return 1
     if not result.members:
         clikit.say(f"没有找到“{args.query}”", f"no member matches '{args.query}'")
         return 1

@@ -55,6 +55,7 @@ from tui.screens.forms import (
     writable,
 )
 from tui.widgets import StatusLine
+from tui.widgets.ticks import TickList
 
 KIND_NAMES = {"illness": "疾病", "accident": "意外"}
 #: The form field beside which a rule decision's message goes, by the decision's ``field``.
@@ -366,7 +367,7 @@ class ClaimFormScreen(FormScreen):
                 yield Field("申报渠道", Select([(n, c) for c, n in CHANNELS.items()], value="paper", allow_blank=False,
                                               id="channel", compact=True), id="channel-field")
                 yield Label("已收申报资料（空格勾选）", classes="form-label-wide")
-                yield SelectionList(id="materials", compact=True)
+                yield TickList(id="materials", compact=True)
             with VerticalScroll(classes="checks panel", id="claim-checks") as checks:
                 checks.border_title = "初步审核"
                 yield Static("选择出险人和险种后，这里显示初步审核结果", id="checks-text")

@@ -34,6 +34,7 @@ from models.tabular import parse_user_date
 from rules import Decision, Severity, mask_id
 from tui.screens.base import SubScreen
 from tui.widgets import StatusLine
+from tui.widgets.ticks import Tick
 from tui.workers import db_connection, error_text
 
 DATE_HINT = "日期应写作 2026-11-23、20261123 或 今天"
@@ -231,7 +232,7 @@ class StepDialog(DbWork, ModalScreen[object]):
             box.border_title = self.title_text
             yield Static(self.intro, classes="dialog-intro")
             for f in self.fields:
-                widget = (Checkbox(f.label, value=f.default == "1", id=f.name, compact=True) if f.kind == "check"
+                widget = (Tick(f.label, value=f.default == "1", id=f.name, compact=True) if f.kind == "check"
                           else Input(f.default, id=f.name, compact=True))
                 yield Field("" if f.kind == "check" else f.label, widget, id=f"{f.name}-field")
             yield StatusLine()

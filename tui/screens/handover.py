@@ -56,6 +56,7 @@ from tui.screens.forms import (
     writable,
 )
 from tui.widgets import StatusLine
+from tui.widgets.ticks import Tick
 
 #: Reporting status of a handover as the list's column shows it, by the rule's outcome.
 REPORT_TAGS = {"due": "待上报", "overdue": "已超期", "reported": "已上报", "reported_late": "逾期上报"}
@@ -214,7 +215,7 @@ class ItemRow(Horizontal):
         self.label = label
 
     def compose(self) -> ComposeResult:
-        yield Checkbox(self.label, id=f"item-{self.code}", compact=True)
+        yield Tick(self.label, id=f"item-{self.code}", compact=True)
         yield Input("1", id=f"qty-{self.code}", classes="qty", compact=True, type="integer")
         yield Input(placeholder="名称、编号", id=f"desc-{self.code}", classes="desc", compact=True)
 
@@ -275,9 +276,9 @@ class HandoverFormScreen(FormScreen):
                             id="reported-field")
                 yield Checklist(self.items)
                 yield Static("双方确认", classes="form-heading")
-                yield Field("", Checkbox("接交人已核对未办结事项", id="incoming-confirm", compact=True),
+                yield Field("", Tick("接交人已核对未办结事项", id="incoming-confirm", compact=True),
                             id="incoming-confirm-field")
-                yield Field("", Checkbox("移交人确认已全部移交", id="outgoing-confirm", compact=True),
+                yield Field("", Tick("移交人确认已全部移交", id="outgoing-confirm", compact=True),
                             id="outgoing-confirm-field")
                 yield Static("账号变更", classes="form-heading")
                 yield Field("移交账号", Select([], prompt="无业务系统账号", id="account", compact=True),

@@ -35,7 +35,8 @@ from tui.workers import error_text
 #: Seconds after the last key before the search runs.
 DEBOUNCE_SECONDS = 0.25
 RESULT_LIMIT = 20
-KIND_ZH = {"id": "身份证号", "id_suffix": "身份证号后几位", "initials": "拼音首字母", "name": "姓名"}
+KIND_ZH = {"id": "身份证号", "id_suffix": "身份证号后几位", "initials": "拼音首字母", "name": "姓名",
+           "unit": "单位编码", "unit_name": "单位名称"}
 
 
 def status_summary(plans) -> str:
@@ -136,7 +137,9 @@ class LookupScreen(SubScreen):
                                       id=str(member.member_id)))
         status = self.query_one(StatusLine)
         kind = KIND_ZH.get(result.kind, result.kind)
-        if not result.members:
+        if result.problem:
+            status.show_error(result.problem)
+        elif not result.members:
             status.show_error(f"按{kind}没有找到“{result.query}”")
         elif result.truncated:
             status.update(f"按{kind}查询：仅显示前 {len(result.members)} 位，请输入更完整的条件")

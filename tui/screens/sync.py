@@ -77,7 +77,7 @@ class SyncScreen(DbWork, SubScreen):
     #export-progress { width: 28; padding-left: 1; }
     #export-progress Bar { width: 20; }
     #export-stage { width: 1fr; }
-    #history, #notices { height: 1fr; border: round ansi_blue; border-title-color: ansi_bright_white; }
+    #history, #notices { height: 1fr; border: round ansi_blue; border-title-style: bold; }
     #answer-result { height: auto; max-height: 5; padding: 0 1; }
     SyncScreen StatusLine { padding: 0 1; }
     """

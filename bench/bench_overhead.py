@@ -73,7 +73,7 @@ def day(staff: Path, claims: int, payments: int) -> dict[str, float]:
         reg = register_claim(ClaimDraft(
             member_id=members[i], plan="ZYYL", diagnosis="肺炎", incident_kind="illness",
             incident_date=dt.date(2026, 11, 2), shares_claimed=2, reported_on=dt.date(2026, 11, 5), reporter="刘主席",
-            channel="app", materials=materials))
+            channel="app", materials=materials, backdate_reason="月末集中补录"))
         transition_claim(reg.claim_id, "submit", dt.date(2026, 11, 6))
     took["claims"] = time.perf_counter() - t
     # bank accounts on file for the paid members (setup, not timed)
@@ -84,7 +84,7 @@ def day(staff: Path, claims: int, payments: int) -> dict[str, float]:
         session.user = "zhang"
         entered = enter_disbursement(DisbursementDraft(
             member_id=members[claims + i], category="condolence_cash", on=dt.date(2026, 11, 20), amount_fen=150_000,
-            method="transfer", note="会员本人患重大疾病住院", budget_line_id=line))
+            method="transfer", note="会员本人患重大疾病住院", budget_line_id=line, backdate_reason="月末集中补录"))
         session.user = "li"
         approve_disbursement(entered.disbursement_id, dt.date(2026, 11, 21))
         pay_disbursement(entered.disbursement_id, dt.date(2026, 11, 22), transfer_ref=f"ZZ{i:010d}")

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import audit, clock, crypto, grants
+from models import audit, clock, crypto, grants, secret as keymem
 from models import db as dbmod
-from models.db import ROLES, Session, database, raw_key_literal
+from models.db import ROLES, Session, database
 from models.errors import BackupError, UsageError
 from models.keyslots import RECOVERY_USER, KeyFile, keys_path, new_recovery_code, pending_keys_path
 from models.version import VERSION
@@ -77,7 +77,7 @@ def create_database(path: str | os.PathLike, *, branch_code: str = "", branch_na
     if not path.parent.exists():
         raise UsageError(f"文件夹不存在：{path.parent}", f"folder does not exist: {path.parent}")
 
-    key = os.urandom(crypto.KEY_BYTES)
+    key = bytearray(os.urandom(crypto.KEY_BYTES))
     db_id = dbmod.new_db_id()
     now = clock.stamp()
     keyfile = KeyFile(db_id=db_id, hint=dict(hint or {}))
@@ -95,7 +95,7 @@ def create_database(path: str | os.PathLike, *, branch_code: str = "", branch_na
     for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         p.unlink(missing_ok=True)
     dbmod.close()
-    database.init(str(tmp), passphrase=raw_key_literal(key), pragmas=dbmod.PRAGMAS)
+    database.init(str(tmp), passphrase=keymem.KeyRef(key), pragmas=dbmod.PRAGMAS)
     try:
         database.connect()
         migrate.runner().up()
@@ -256,7 +256,7 @@ def rekey(session: Session) -> None:
     crash at any point exactly one consistent pair opens the database."""
     session.require_role("supervisor", "recovery")
     session.require_write()
-    new_key = os.urandom(crypto.KEY_BYTES)
+    new_key = bytearray(os.urandom(crypto.KEY_BYTES))
     # A slot no signed grant stands behind (planted with the raw key) gets no share of the new key.
     dropped = []
     if grants.signed_from() is not None:
@@ -273,11 +273,12 @@ def rekey(session: Session) -> None:
     # SQLCipher cannot rekey a database in WAL mode.
     database.execute_sql("PRAGMA journal_mode = DELETE")
     nxt.save(session.path, pending=True)
-    database.execute_sql(f'PRAGMA rekey = "{raw_key_literal(new_key)}"')
+    keymem.apply_key(database.connection(), new_key, "PRAGMA rekey = ")
     nxt.save(session.path)
     pending_keys_path(session.path).unlink(missing_ok=True)
     database.execute_sql("PRAGMA journal_mode = WAL")
-    database.connect_params["passphrase"] = raw_key_literal(new_key)
+    keymem.wipe(session.key)
+    database.connect_params["passphrase"] = keymem.KeyRef(new_key)
     session.key = new_key
     session.keyfile = nxt
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import sqlcipher3
 
-from models import clock, crypto
-from models.db import _opens, database, raw_key_literal
+from models import clock, crypto, secret as keymem
+from models.db import _opens, database
 from models.errors import BackupError
 from models.fsutil import atomic_write_bytes, fsync_dir
 from models.keyslots import KeyFile, keys_path
@@ -39,7 +39,12 @@ def snapshot(target: Path, db_key: bytes) -> None:
     """A consistent encrypted copy of the open database (same key), via sqlcipher_export."""
     target.unlink(missing_ok=True)
     conn = database.connection()
-    conn.execute(f"ATTACH DATABASE ? AS hz_backup KEY \"{raw_key_literal(db_key)}\"", (str(target),))
+    # The key as a bound value from a buffer we wipe: no statement text holds it (models.secret).
+    literal = keymem.literal(db_key)
+    try:
+        conn.execute("ATTACH DATABASE ? AS hz_backup KEY ?", (str(target), literal))
+    finally:
+        keymem.wipe(literal)
     try:
         conn.execute("SELECT sqlcipher_export('hz_backup')")
     finally:
@@ -165,7 +170,7 @@ def restore_backup(src: str | os.PathLike, db_path: Path, db_key: bytes, header_
         conn = sqlcipher3.connect(tmp)
         try:
             conn.execute("PRAGMA cipher_log_level = NONE")
-            conn.execute(f'PRAGMA key = "{raw_key_literal(db_key)}"')
+            keymem.apply_key(conn, db_key)
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise BackupError("备份中的数据库未通过完整性检查", "the database inside the backup fails integrity_check")
         finally:

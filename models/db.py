@@ -18,7 +18,7 @@ import peewee
 import sqlcipher3
 from playhouse.sqlcipher_ext import SqlCipherDatabase
 
-from models import attempts, crypto, hwm
+from models import attempts, crypto, hwm, secret as keymem
 from models.errors import (
     DamagedDatabase,
     DatabaseLocked,
@@ -67,7 +67,10 @@ class HuzhuDatabase(SqlCipherDatabase):
         conn = sqlcipher3.connect(self.database, isolation_level=None, check_same_thread=False, **params)
         try:
             conn.execute("PRAGMA cipher_log_level = NONE")
-            conn.execute(f'PRAGMA key = "{passphrase}"')
+            if isinstance(passphrase, keymem.KeyRef):
+                keymem.apply_key(conn, passphrase.buf)  # no literal of the key outlives this line
+            else:
+                conn.execute(f'PRAGMA key = "{passphrase}"')
             self._add_conn_hooks(conn)
         except BaseException:
             conn.close()
@@ -90,7 +93,7 @@ class Session:
     path: Path
     user: str
     role: str
-    key: bytes = field(repr=False)
+    key: bytearray = field(repr=False)  # the one copy; zeroed in place by drop_key (models.secret)
     keyfile: KeyFile = field(repr=False)
     read_only: bool = False
     warnings: list[str] = field(default_factory=list)  # said at unlock, in Chinese (the TUI shows these)
@@ -137,7 +140,7 @@ def current() -> Session:
 def _raw_connect(path: Path, key: bytes, compat: int | None = None) -> sqlcipher3.Connection:
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA cipher_log_level = NONE")
-    conn.execute(f'PRAGMA key = "{raw_key_literal(key)}"')
+    keymem.apply_key(conn, key)
     if compat is not None:
         conn.execute(f"PRAGMA cipher_compatibility = {compat}")
     return conn
@@ -259,7 +262,8 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
             raise diagnose_undecryptable(path, key)
 
     close()
-    database.init(str(path), passphrase=raw_key_literal(key), pragmas=PRAGMAS)
+    key = _held(key)
+    database.init(str(path), passphrase=keymem.KeyRef(key), pragmas=PRAGMAS)
     bad_pages: list[str] = []
     try:
         database.connect()
@@ -527,17 +531,31 @@ def new_db_id() -> str:
     return uuid.uuid4().hex
 
 
+def _held(key: bytes | bytearray) -> bytearray:
+    """The key moved into a mutable buffer; the immutable copy it came in is overwritten."""
+    if isinstance(key, bytearray):
+        return key
+    buf = bytearray(key)
+    keymem.wipe(key)
+    return buf
+
+
 def drop_key() -> None:
     """Locked (idle or Ctrl+L): forget the database key. The session keeps who is signed in,
-    not the key; no new connection can open until ``restore_key`` (the driver refuses an
-    empty key), and SQLCipher wipes its copy when each open connection closes."""
+    not the key: its one buffer is zeroed in place (``connect_params`` refers to that buffer,
+    so no new connection can open until ``restore_key``), and this thread's connection is
+    closed so SQLCipher wipes its copy. See ``models.secret`` for what Python cannot promise."""
     session = current()
-    session.key = b""
+    keymem.wipe(session.key)
+    session.key = bytearray()
     database.connect_params["passphrase"] = ""
+    if not database.is_closed():
+        with contextlib.suppress(Exception):
+            database.close()
 
 
-def restore_key(key: bytes) -> None:
+def restore_key(key: bytes | bytearray) -> None:
     """Unlocked again: ``key`` is what ``unwrap_key`` returned for the session's own slot."""
     session = current()
-    session.key = key
-    database.connect_params["passphrase"] = raw_key_literal(key)
+    session.key = _held(key)
+    database.connect_params["passphrase"] = keymem.KeyRef(session.key)

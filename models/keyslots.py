@@ -31,7 +31,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models import crypto
+from models import crypto, secret as keymem
 from models.errors import KeySlotsDamaged, KeySlotsMissing
 from models.fsutil import atomic_write_bytes
 
@@ -267,9 +267,12 @@ class KeyFile:
         opened = self.open_slot(slot, secret)
         return None if opened is None else opened[0]
 
-    def open_db_key(self, slot: Slot, private: bytes) -> bytes:
+    def open_db_key(self, slot: Slot, private: bytes) -> bytearray:
         try:
-            key = crypto.open_sealed(private, slot.sealed_key, self._key_context(slot.user, slot.kind))
+            opened = crypto.open_sealed(private, slot.sealed_key, self._key_context(slot.user, slot.kind))
+            # One mutable copy; the immutable one the cipher returned is overwritten (models.secret).
+            key = bytearray(opened)
+            keymem.wipe(opened)
         except crypto.DecryptionFailed:
             raise KeySlotsDamaged(
                 f"用户 {slot.user} 的密钥槽已损坏（口令正确，但数据库密钥无法解出）",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass, field
 
 from models.db import database
@@ -97,7 +98,8 @@ def row_hash(table: str, pk: str, names: list[str], values) -> tuple[str, dict[s
     """(the row's hash, short hashes per non-NULL column)."""
     body = {n: _value(v) for n, v in zip(names, values) if v is not None}
     text = json.dumps([table, pk, body], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    cols = {n: hashlib.sha256(json.dumps(v, ensure_ascii=False).encode()).hexdigest()[:8] for n, v in body.items()}
+    # Only to name the differing columns (the signed hash is the row's): a CRC is enough and cheap.
+    cols = {n: format(zlib.crc32(repr(v).encode("utf-8")), "08x") for n, v in body.items()}
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_CHARS], cols
 
 
@@ -108,8 +110,14 @@ def _current(table: str, pks: list[str] | None):
     if pks is None:
         cur = database.execute_sql(sql)
     else:
-        cur = database.execute_sql(f"{sql} WHERE CAST({expr} AS TEXT) IN (SELECT value FROM json_each(?))",
-                                   (json.dumps(pks),))
+        # Keyed lookups (rowid or the primary key's index), never a scan of the table per event.
+        if expr == "rowid":
+            where = "rowid IN (SELECT CAST(value AS INTEGER) FROM json_each(?))"
+        elif expr.startswith("json_array("):
+            where = f"CAST({expr} AS TEXT) IN (SELECT value FROM json_each(?))"
+        else:
+            where = f"{expr} IN (SELECT value FROM json_each(?))"
+        cur = database.execute_sql(f"{sql} WHERE {where}", (json.dumps(pks),))
     names = [d[0] for d in cur.description][1:]
     for row in cur:
         h, cols = row_hash(table, row[0], names, row[1:])

@@ -100,12 +100,14 @@ async def test_the_key_leaves_memory_while_locked_and_comes_back_on_unlock(branc
     app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        key = dbmod.current().key
+        held = dbmod.current().key
+        key = bytes(held)
         assert len(key) == 32 and reader._reader is not None
         await pilot.press("ctrl+l")
         await pilot.pause()
         await app.workers.wait_for_complete()
         assert dbmod.current().key == b"" and reader._reader is None
+        assert not any(held), "the key's buffer was not zeroed"
         assert key.hex() not in str(dbmod.database.connect_params)
         # no connection can be opened while locked (the driver refuses an empty key)
         result = {}

@@ -381,7 +381,7 @@ def _done_steps(item: DirectPayFailure) -> list[DirectPayStep]:
 
 @refuses_undated
 def record_direct_pay_step(claim_id: int, step: str, on: dt.date, *, account: str | None = None,
-                           note: str | None = None) -> Decision:
+                           note: str | None = None, bank_name: str | None = None) -> Decision:
     """Record the next step of a failed direct pay: a new failure notice on a settled claim,
     or the next step of its open item (the corrected account goes with "corrected")."""
     if step not in DIRECT_PAY_STEPS:
@@ -407,6 +407,11 @@ def record_direct_pay_step(claim_id: int, step: str, on: dt.date, *, account: st
             setattr(item, DIRECT_PAY_COLUMNS[step], on)
             if step == "corrected":
                 item.corrected_account = account
+                # R2.4/R3.7: the corrected account becomes the member's own, with history.
+                from models.member_edit import correct_account
+
+                correct_account(row.member_id, account, bank_name=bank_name, source="direct_pay",
+                                reason=f"直赔失败短信（{item.notice_on}，报案 #{claim_id}）", on=on)
             item.save()
         audit.record(f"claim.direct_pay.{step}", "direct_pay_failure", item.id,
                      {"claim_id": claim_id, "on": on})

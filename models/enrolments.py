@@ -19,6 +19,7 @@ from models import audit, clock
 from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.db import current, database, writing
 from models.errors import ValidationFailed
+from models.member_edit import apply_changes, record_transfer
 from models.members import write_members, write_units
 from models.tabular import parse_date, read_table
 from rules import (
@@ -34,9 +35,11 @@ from rules import (
     ruleset_on,
 )
 from rules.dates import expiry, term_end
-from rules.idcard import id_check_char
+from rules.idcard import id_check_char, mask_id
+from rules.members import TRANSFER_CITATION, check_account_number, check_bank_name, unit_change_in_import
 
-COLUMNS = ["单位编码", "单位名称", "险种代码", "生效日期", "终止日期", "办理日期", "姓名", "身份证号", "份数", "退休日期", "手机号"]
+COLUMNS = ["单位编码", "单位名称", "险种代码", "生效日期", "终止日期", "办理日期", "姓名", "身份证号", "份数", "退休日期", "手机号",
+           "开户行", "银行账号"]
 REQUIRED = COLUMNS[:9]
 KIND_NAMES = {
     "first_enrolment": "首次参保",
@@ -77,6 +80,8 @@ class ImportResult:
     new_units: int = 0
     new_policies: int = 0
     new_lines: int = 0
+    #: Unit transfers this file makes (R1.9; only with a 负责人's override): masked ID, from, to, date.
+    transfers: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -88,7 +93,8 @@ class ImportResult:
             "already_imported_at": self.already_imported_at,
             "counts": {k: self.counts.get(k, 0) for k in ENROLMENT_KINDS},
             "new": {"units": self.new_units, "members": self.new_members, "policies": self.new_policies,
-                    "coverage_lines": self.new_lines},
+                    "coverage_lines": self.new_lines, "transfers": len(self.transfers)},
+            "transfers": self.transfers,
             "errors": [p.__dict__ for p in self.errors],
             "warnings": [p.__dict__ for p in self.warnings],
         }
@@ -108,6 +114,8 @@ class _Row:
     shares: int
     retirement: dt.date | None
     phone: str | None
+    bank_name: str | None = None
+    bank_account: str | None = None
 
 
 @dataclass
@@ -175,6 +183,15 @@ def _parse_rows(sheet, today: dt.date, result: ImportResult) -> list[_Row]:
         phone = text["手机号"] or None
         if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
             err("手机号", f"手机号应为以1开头的11位数字，实为“{phone}”")
+        bank_name = bank_account = None
+        if text["银行账号"] or text["开户行"]:
+            for col, decision in (("开户行", check_bank_name(text["开户行"])),
+                                  ("银行账号", check_account_number(text["银行账号"]))):
+                if not decision.ok:
+                    err(col, f"{decision.message}（{decision.citation}）", decision.code)
+                else:
+                    bank_name = decision.data.get("bank_name", bank_name)
+                    bank_account = decision.data.get("account", bank_account)
         if len(text["姓名"]) > 50:
             err("姓名", "姓名超过50个字符")
         if filed:
@@ -195,7 +212,8 @@ def _parse_rows(sheet, today: dt.date, result: ImportResult) -> list[_Row]:
             result.warnings.append(RowProblem(line, "", "表头之外还有内容，已忽略"))
         if len(result.errors) == bad:
             rows.append(_Row(line, text["单位编码"], text["单位名称"], text["险种代码"], start, end, filed,
-                             text["姓名"], text["身份证号"].upper(), shares, dates["退休日期"], phone))
+                             text["姓名"], text["身份证号"].upper(), shares, dates["退休日期"], phone, bank_name,
+                             bank_account))
     return rows
 
 
@@ -224,14 +242,16 @@ def _chunks(items: list, n: int = 500):
 def _load_state(rows: list[_Row]):
     """What the database holds for the members, units and plans in the file."""
     ids = sorted({r.id_number for r in rows})
-    members: dict[str, tuple[int, str]] = {}
+    members: dict[str, tuple[int, str, str]] = {}
     for chunk in _chunks(ids):
         q = ",".join("?" * len(chunk))
-        for mid, idn, name in database.execute_sql(f"SELECT id, id_number, name FROM member WHERE id_number IN ({q})", chunk):
-            members[idn] = (mid, name)
+        for mid, idn, name, ucode in database.execute_sql(
+                f"SELECT m.id, m.id_number, m.name, u.code FROM member m JOIN unit u ON u.id = m.unit_id "
+                f"WHERE m.id_number IN ({q})", chunk):
+            members[idn] = (mid, name, ucode)
     history: dict[tuple[str, str], dict[tuple, list[CoverageLine]]] = defaultdict(lambda: defaultdict(list))
     plans = sorted({r.plan for r in rows})
-    by_id = {mid: idn for idn, (mid, _) in members.items()}
+    by_id = {mid: idn for idn, (mid, *_) in members.items()}
     mids = sorted(by_id)
     for chunk in _chunks(mids):
         q = ",".join("?" * len(chunk))
@@ -264,6 +284,63 @@ def _d(value) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(value)
+
+
+def _transfers_of(member_ids: list[int]) -> dict[int, list[tuple[dt.date, str, str]]]:
+    """Recorded transfers per member: (date, from-unit code, to-unit code), oldest first."""
+    out: dict[int, list[tuple[dt.date, str, str]]] = defaultdict(list)
+    for chunk in _chunks(sorted(member_ids)):
+        q = ",".join("?" * len(chunk))
+        for mid, on, fcode, tcode in database.execute_sql(
+                f"SELECT x.member_id, x.on_date, f.code, t.code FROM member_transfer x JOIN unit f ON f.id = x.from_unit_id "
+                f"JOIN unit t ON t.id = x.to_unit_id WHERE x.member_id IN ({q}) ORDER BY x.on_date, x.id", chunk):
+            out[mid].append((_d(on), fcode, tcode))
+    return out
+
+
+def _unit_on(current: str, transfers: list[tuple[dt.date, str, str]], on: dt.date) -> str:
+    """The unit a member was in on ``on``, from their present unit and recorded transfers."""
+    unit = current
+    for when, from_unit, _to in reversed(transfers):
+        if on < when:
+            unit = from_unit
+    return unit
+
+
+def _check_units(rows: list[_Row], members, override: SupervisorOverride | None, result: ImportResult):
+    """R1.9: a row that puts a member under another unit than the one they were in on the
+    row's 办理日期 (known members: from the database and its transfers; new members: from
+    their first row) is refused, or with a 负责人's override planned as a transfer.
+    Returns (first unit of each member for the member row, planned transfers)."""
+    history = _transfers_of([m[0] for m in members.values()])
+    start_unit: dict[str, str] = {}
+    planned: list[tuple[str, str, str, dt.date, int]] = []  # (id number, from, to, on, line)
+    by_member: dict[str, list[_Row]] = defaultdict(list)
+    for r in sorted(rows, key=lambda r: (r.filed, r.start, r.line)):
+        by_member[r.id_number].append(r)
+    for idn, member_rows in by_member.items():
+        known = members.get(idn)
+        transfers = list(history.get(known[0], [])) if known else []
+        current = known[2] if known else member_rows[0].unit_code
+        start_unit[idn] = current if known else member_rows[0].unit_code
+        for r in member_rows:
+            was = _unit_on(current, transfers, r.filed)
+            if was == r.unit_code:
+                continue
+            d = unit_change_in_import(was, r.unit_code)
+            if override is None:
+                result.errors.append(RowProblem(r.line, "单位编码", f"{d.message}（{d.citation}）", d.code))
+                break  # one refusal per member says it; later rows would repeat it
+            if transfers and transfers[-1][0] > r.filed:
+                # A move before a recorded transfer would rewrite the member's unit history.
+                result.errors.append(RowProblem(
+                    r.line, "单位编码", f"该会员 {transfers[-1][0]} 已登记调动，本行办理日期 {r.filed} 在其之前，"
+                    f"却属另一单位 {r.unit_code}：请核对（{d.citation}）", "R1.9.transfer.before_last"))
+                break
+            planned.append((idn, was, r.unit_code, r.filed, r.line))
+            transfers.append((r.filed, was, r.unit_code))
+            current = r.unit_code
+    return start_unit, planned
 
 
 def _plan_groups(rows: list[_Row], policies, result: ImportResult) -> dict[tuple, _PolicyGroup]:
@@ -338,6 +415,7 @@ def plan_import(path: str | Path, *, today: dt.date | None = None, override: Sup
             result.errors.append(RowProblem(r.line, "姓名", f"该身份证号已登记为“{known[1]}”，本行为“{r.name}”；如确已更名请先在会员资料中修改"))
         if r.unit_code in unit_names and unit_names[r.unit_code] != r.unit_name:
             result.warnings.append(RowProblem(r.line, "单位名称", f"单位 {r.unit_code} 已登记为“{unit_names[r.unit_code]}”，沿用已登记名称"))
+    start_units, transfers = _check_units(rows, members, override, result)
     groups = _plan_groups(rows, policies, result)
 
     planned: list[tuple[_Row, object]] = []
@@ -362,11 +440,38 @@ def plan_import(path: str | Path, *, today: dt.date | None = None, override: Sup
         planned.append((r, outcome))
     if result.errors:
         return result, None
-    return result, (planned, groups, unit_ids, members)
+    result.transfers = [{"id": mask_id(idn), "line": line, "from_unit": f, "to_unit": t, "on": on.isoformat()}
+                        for idn, f, t, on, line in transfers]
+    return result, (planned, groups, unit_ids, members, start_units, transfers)
+
+
+def _member_values(planned) -> dict[str, dict[str, object]]:
+    """Per member, the last non-empty phone, retirement date and account in the file (by period)."""
+    values: dict[str, dict[str, object]] = defaultdict(dict)
+    for r, _ in planned:
+        for name, value in (("phone", r.phone), ("retirement_date", r.retirement), ("bank_name", r.bank_name),
+                            ("bank_account", r.bank_account)):
+            if value:
+                values[r.id_number][name] = value
+    return values
+
+
+def _values_differ(planned, members) -> bool:
+    """Whether the file's phones, retirement dates or accounts differ from the members' (new members: any)."""
+    for idn, values in _member_values(planned).items():
+        known = members.get(idn)
+        if known is None:
+            return True
+        row = database.execute_sql("SELECT phone, retirement_date, bank_name, bank_account FROM member WHERE id = ?",
+                                   (known[0],)).fetchone()
+        held = dict(zip(("phone", "retirement_date", "bank_name", "bank_account"), row))
+        if any(str(held[k] or "") != (v.isoformat() if isinstance(v, dt.date) else str(v)) for k, v in values.items()):
+            return True
+    return False
 
 
 def write_import(result: ImportResult, work, file_sha256: str, *, override: SupervisorOverride | None = None) -> None:
-    planned, groups, unit_ids, members = work
+    planned, groups, unit_ids, members, start_units, transfers = work
     session = current()
     with writing():
         conn = database.connection()
@@ -379,9 +484,11 @@ def write_import(result: ImportResult, work, file_sha256: str, *, override: Supe
         for code, uid in database.execute_sql(
                 f"SELECT code, id FROM unit WHERE code IN ({','.join('?' * len(units))})", list(units)):
             unit_ids[code] = uid
+        # Units come from each member's present unit (new: first row); moves are the transfers
+        # below, and phone, retirement date and account go through the member history.
         member_rows = {}
         for r, _ in planned:
-            member_rows[r.id_number] = (r.id_number, r.name, r.unit_code, r.phone, None, None, r.retirement)
+            member_rows[r.id_number] = (r.id_number, r.name, start_units[r.id_number], None, None, None, None)
         write_members(conn, list(member_rows.values()), today=clock.today())
         member_ids = {}
         ids = list(member_rows)
@@ -389,6 +496,8 @@ def write_import(result: ImportResult, work, file_sha256: str, *, override: Supe
             for mid, idn in database.execute_sql(
                     f"SELECT id, id_number FROM member WHERE id_number IN ({','.join('?' * len(chunk))})", chunk):
                 member_ids[idn] = mid
+        for code in {u for _, f, t, _, _ in transfers for u in (f, t)} - set(unit_ids):
+            unit_ids[code] = database.execute_sql("SELECT id FROM unit WHERE code = ?", (code,)).fetchone()[0]
         now = clock.stamp()
         cur = conn.execute(
             "INSERT INTO import_batch (kind, file_name, file_sha256, rows, summary, imported_at, imported_by) VALUES (?,?,?,?,?,?,?)",
@@ -415,11 +524,21 @@ def write_import(result: ImportResult, work, file_sha256: str, *, override: Supe
         conn.executemany(
             "INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, batch_id, created_by) "
             "VALUES (?,?,?,?,?,?,?,?,?)", lines)
+        reason = f"参保名单 {result.file}"
+        changed_members = 0
+        for idn, values in _member_values(planned).items():
+            if apply_changes(member_ids[idn], values, source="enrolment", reason=reason, on=clock.today(),
+                             batch_id=batch_id, audit_action=None):
+                changed_members += 1
+        for idn, from_unit, to_unit, on, line in transfers:
+            record_transfer(member_ids[idn], unit_ids[from_unit], unit_ids[to_unit], on,
+                            f"参保名单第 {line} 行：{override.reason}", source="enrolment_transfer", batch_id=batch_id)
         result.new_lines = len(lines)
         result.new_units = len(new_units)
         result.new_members = len([i for i in member_rows if i not in members])
         detail = {"file": result.file, "sha256": file_sha256, "rows": result.rows,
-                  "counts": dict(result.counts), "coverage_lines": len(lines), "policies": result.new_policies}
+                  "counts": dict(result.counts), "coverage_lines": len(lines), "policies": result.new_policies,
+                  "members_changed": changed_members, "transfers": result.transfers}
         if override:
             detail["override"] = {"supervisor": override.supervisor, "reason": override.reason}
         audit.record("import.enrolments", "import_batch", batch_id, detail)
@@ -453,7 +572,8 @@ def import_enrolments(path: str | Path, *, dry_run: bool = False, today: dt.date
     result.dry_run = dry_run
     if work is None or dry_run:
         return result
-    if not any(o.lines for _, o in work[0]) and not any(not g.existing_id for g in work[1].values()):
+    if (not any(o.lines for _, o in work[0]) and not any(not g.existing_id for g in work[1].values())
+            and not work[5] and not _values_differ(work[0], work[3])):
         return result  # every row already held as it is: nothing to write
     if not dry_run:
         session.require_write()
@@ -521,14 +641,19 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
     if not decision.ok:
         return result
     rows = database.execute_sql(
-        "SELECT m.id, m.id_number, m.name, m.retirement_date, c.shares, c.cover_start, c.observation_end "
-        "FROM coverage c JOIN member m ON m.id = c.member_id WHERE c.policy_id = ? ORDER BY m.id", (prev_id,)).fetchall()
+        "SELECT m.id, m.id_number, m.name, m.retirement_date, c.shares, c.cover_start, c.observation_end, u.code "
+        "FROM coverage c JOIN member m ON m.id = c.member_id JOIN unit u ON u.id = m.unit_id "
+        "WHERE c.policy_id = ? ORDER BY m.id", (prev_id,)).fetchall()
     by_member: dict[int, dict] = {}
-    for mid, idn, name, retired, shares, cs, oe in rows:
-        entry = by_member.setdefault(mid, {"id": idn, "name": name, "retired": _d(retired), "lines": []})
+    for mid, idn, name, retired, shares, cs, oe, now_in in rows:
+        entry = by_member.setdefault(mid, {"id": idn, "name": name, "retired": _d(retired), "lines": [],
+                                           "unit": now_in})
         entry["lines"].append(CoverageLine(shares, _d(cs), _d(oe)))
     planned = []
     for mid, m in by_member.items():
+        if m["unit"] != unit_code:  # transferred out (R1.9): the new unit enrols them, not this renewal
+            result.dropped.append((mask_id(m["id"]), m["name"], f"已调至单位 {m['unit']}（{TRANSFER_CITATION}）"))
+            continue
         held = MemberPolicy(prev_start, prev_end, tuple(m["lines"]))
         row = EnrolmentRow(unit_code, plan, start, end, filed, held.shares, m["retired"])
         outcome = classify_enrolment(row, [held])
@@ -569,7 +694,7 @@ def write_template(path: str | Path) -> None:
     """The enrolment template: the header and one example row, as .xlsx or .csv (UTF-8 with BOM for Excel)."""
     path = Path(path)
     example = ["U0001", "北京市朝阳区示例有限公司工会", "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20",
-               "张三", _EXAMPLE_ID, "2", "", "13800138000"]
+               "张三", _EXAMPLE_ID, "2", "", "13800138000", "中国工商银行北京朝阳支行", "6222020200112233445"]
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
 

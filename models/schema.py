@@ -635,3 +635,40 @@ class StaffChange(BaseModel):
 
 
 ALL_MODELS += [BudgetVersion, BudgetVersionLine, StaffLogin, StaffChange]
+
+
+# --- member record history (migration 0008) --------------------------------------------------
+
+
+class MemberChange(BaseModel):
+    """One change of a member's phone, bank name, account or retirement date (R3.7, R9.3):
+    the old and the new value, where it came from, why, when and by whom. Accounts are kept
+    whole here (inside the encryption, as on the member row) and shown masked."""
+
+    member = ForeignKeyField(Member, backref="changes", index=True)
+    field = CharField()  # phone | bank_name | bank_account | retirement_date
+    old_value = TextField(null=True)
+    new_value = TextField(null=True)
+    source = CharField()  # rules.members.SOURCES
+    reason = TextField()
+    on_date = DateField()
+    batch = ForeignKeyField(ImportBatch, null=True, backref="member_changes", index=False)
+    by_user = CharField()
+    at = CharField()
+
+
+class MemberTransfer(BaseModel):
+    """A member's move to another unit (R1.9): from-unit, to-unit, date, reason, clerk."""
+
+    member = ForeignKeyField(Member, backref="transfers", index=True)
+    from_unit = ForeignKeyField(Unit, backref="transfers_out", index=True)
+    to_unit = ForeignKeyField(Unit, backref="transfers_in", index=True)
+    on_date = DateField()
+    reason = TextField()
+    source = CharField()  # transfer | enrolment_transfer
+    batch = ForeignKeyField(ImportBatch, null=True, backref="member_transfers", index=False)
+    by_user = CharField()
+    at = CharField()
+
+
+ALL_MODELS += [MemberChange, MemberTransfer]

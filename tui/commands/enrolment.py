@@ -30,8 +30,9 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_rules_show)
 
     p = sub.add_parser("template", help="导入模板 write an import template")
-    p.add_argument("kind", choices=["enrolments", "ledger"])
-    p.add_argument("--out", metavar="FILE", help="输出文件（.xlsx 或 .csv），默认 参保名单模板.xlsx / 办事处台账模板.xlsx")
+    p.add_argument("kind", choices=["enrolments", "ledger", "accounts"])
+    p.add_argument("--out", metavar="FILE",
+                   help="输出文件（.xlsx 或 .csv），默认 参保名单模板.xlsx / 办事处台账模板.xlsx / 会员账户模板.xlsx")
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("import", help="导入 import data")
@@ -41,7 +42,8 @@ def register(sub) -> None:
     q.add_argument("file", metavar="FILE")
     q.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入")
     q.add_argument("--override-reason", metavar="TEXT",
-                   help="负责人书面理由：允许保障期内新增人员（000 第十七条3）；仅负责人可用")
+                   help="负责人书面理由：允许保障期内新增人员（000 第十七条3），或确认名单中会员的单位调动"
+                        "（记为调动，001 调入调出）；仅负责人可用")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_import_enrolments)
 
@@ -89,6 +91,11 @@ def cmd_template(args) -> int:
 
         out = Path(args.out or "参保名单模板.xlsx")
         write_template(out)
+    elif args.kind == "accounts":
+        from models.member_edit import write_accounts_template
+
+        out = Path(args.out or "会员账户模板.xlsx")
+        write_accounts_template(out)
     else:
         from sync.reconcile import write_ledger_template
 
@@ -115,6 +122,10 @@ def cmd_import_enrolments(args) -> int:
         pass
     else:
         clikit.print_table([(KIND_NAMES[k], n) for k, n in result.counts.items() if n], ["结果", "行数"])
+        if result.transfers:
+            print("单位调动（负责人确认）：")
+            clikit.print_table([(t["line"], t["id"], t["from_unit"], t["to_unit"], t["on"]) for t in result.transfers],
+                               ["行", "身份证号", "调出单位", "调入单位", "日期"])
         _print_problems("错误：", result.errors)
         _print_problems("提示：", result.warnings)
     if result.already_imported_at:

@@ -400,6 +400,7 @@ def record_direct_pay_step(claim_id: int, step: str, on: dt.date, *, account: st
         decision = check_direct_pay_step(_done_steps(item) if item else [], DirectPayStep(step, on, session.user))
         if not decision.ok:
             raise RuleRefused([decision])
+        member_changes: list[dict] = []
         if item is None:
             item = DirectPayFailure.create(claim=claim_id, notice_on=on, note=(note or "").strip() or None,
                                            created_by=session.user)
@@ -407,14 +408,15 @@ def record_direct_pay_step(claim_id: int, step: str, on: dt.date, *, account: st
             setattr(item, DIRECT_PAY_COLUMNS[step], on)
             if step == "corrected":
                 item.corrected_account = account
-                # R2.4/R3.7: the corrected account becomes the member's own, with history.
+                # R2.4/R3.7: the corrected account becomes the member's own, with history (masked
+                # in this step's audit event).
                 from models.member_edit import correct_account
 
-                correct_account(row.member_id, account, bank_name=bank_name, source="direct_pay",
-                                reason=f"直赔失败短信（{item.notice_on}，报案 #{claim_id}）", on=on)
+                member_changes = correct_account(row.member_id, account, bank_name=bank_name, source="direct_pay",
+                                                 reason=f"直赔失败短信（{item.notice_on}，报案 #{claim_id}）", on=on)
             item.save()
         audit.record(f"claim.direct_pay.{step}", "direct_pay_failure", item.id,
-                     {"claim_id": claim_id, "on": on})
+                     {"claim_id": claim_id, "on": on, **({"member_changes": member_changes} if member_changes else {})})
     return decision
 
 

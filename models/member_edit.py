@@ -134,7 +134,8 @@ def correct_account(member_id: int, account: str, *, bank_name: str | None, sour
                     on: dt.date) -> list[dict]:
     """Set the member's own account from a correction (a failed direct pay, R2.4), inside the
     caller's transaction: the account is checked like any other (R3.7); the holder is the
-    member (the correction is for the member's own payment)."""
+    member (the correction is for the member's own payment). The caller's audit event
+    records the returned changes, which are masked (``[{field, old, new}]``)."""
     decision = check_account_number(account)
     values: dict[str, object] = {"bank_account": decision.data.get("account")}
     checks = [decision]
@@ -143,7 +144,8 @@ def correct_account(member_id: int, account: str, *, bank_name: str | None, sour
         checks.append(bank)
         values["bank_name"] = bank.data.get("bank_name")
     _refuse(checks)
-    return apply_changes(member_id, values, source=source, reason=reason, on=on)
+    changes = apply_changes(member_id, values, source=source, reason=reason, on=on, audit_action=None)
+    return [_audit_change(c) for c in changes]
 
 
 # --- member edit ------------------------------------------------------------------------------

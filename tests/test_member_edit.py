@@ -61,6 +61,9 @@ def test_direct_pay_correction_updates_the_member_account_with_history(member):
     assert "直赔失败" in change.reason and f"#{cid}" in change.reason
     record = member_record(member)
     assert record.history[0]["source_name"] == "直赔失败更正" and record.history[0]["new"].endswith("8901")
+    corrected = json.loads(database.execute_sql(
+        "SELECT detail FROM audit_event WHERE action = 'claim.direct_pay.corrected'").fetchone()[0])
+    assert corrected["member_changes"] == [{"field": "bank_account", "old": "*" * 15 + "4567", "new": "*" * 15 + "8901"}]
     details = " ".join(r[0] for r in database.execute_sql("SELECT detail FROM audit_event"))
     assert "6222020012345678901" not in details and "6217000010001234567" not in details
 

@@ -74,6 +74,7 @@ todo.member            待办         m           查看该项涉及的会员
 todo.refresh           待办         f5          刷新待办
 lookup.search          会员查询     /           回到查询输入框
 member.refresh         会员信息     f5          刷新会员信息
+member.edit            会员信息     e           修改资料：手机号、开户行和账号、退休日期（留存修改记录）
 renewal.record         续保跟踪     r           办理所选单位险种的续保（也可按回车）
 renewal.filter         续保跟踪     f           切换状态筛选（待办、全部、各状态）
 renewal.search         续保跟踪     /           搜索单位编码、名称或险种

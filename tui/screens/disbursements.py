@@ -53,6 +53,7 @@ from tui.screens.forms import (
     show_backdate,
     writable,
 )
+from tui.screens.member_edit import no_account_hint
 from tui.widgets import StatusLine
 
 #: The step each register state allows next: action, key word and the dialog's title.
@@ -393,6 +394,8 @@ class DisbursementFormScreen(FormScreen):
         lines.append(f"发放方式：{shown.method_rule}")
         if shown.account_masked:
             lines.append(f"会员账户：{shown.account_masked}")
+        elif self.query_one(MemberPicker).member_id is not None:
+            lines.append(f"会员账户：未登记。{no_account_hint(self.app)}")
         if shown.budget is not None:
             lines.append(f"预算：{shown.budget.message}")
         if shown.report is not None:
@@ -427,6 +430,10 @@ class DisbursementFormScreen(FormScreen):
                     problems.setdefault(name, f"{d.message}（{d.citation}）")
             self.show_field_errors(problems)
             self.query_one("#checks-text", Static).update("\n".join(decision_line(d) for d in error.decisions))
-            self.query_one(StatusLine).show_error("未保存：不符合支出标准，见标出的字段")
+            if any(d.code == "R3.2.not_own_account" for d in error.decisions):
+                more = "；其他问题见标出的字段" if len(error.decisions) > 1 else ""
+                self.query_one(StatusLine).show_error(f"未保存：{no_account_hint(self.app)}{more}")
+            else:
+                self.query_one(StatusLine).show_error("未保存：不符合支出标准，见标出的字段")
             return
         super().db_failed(tag, error)

@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from models.lookup import LookupResult, lookup
 from models.member_detail import MemberDetail, member_detail
+from models.member_edit import MemberRecord, member_record
 from rules import format_fen
 from tui.commands.enrolment import STATUS_ZH
 from tui.reader import read
@@ -48,6 +49,11 @@ def status_summary(plans) -> str:
             text += f"余{plan.days_left}天"
         parts.append(f"{plan.plan_name}:{text}")
     return "  ".join(parts)
+
+
+def _short(value: str | None) -> str | None:
+    """A masked account as ****1234 (its full-length mask does not fit a narrow screen)."""
+    return "****" + value.lstrip("*") if value and value.startswith("*") else value
 
 
 class LookupScreen(SubScreen):
@@ -161,12 +167,14 @@ class MemberScreen(SubScreen):
     """One member's record: status per plan with its reason and source, coverage history,
     claims and disbursements. Read in a worker each time it comes to the front."""
 
-    BINDINGS = [Binding("f5", "refresh", "刷新", id="member.refresh")]
+    BINDINGS = [Binding("f5", "refresh", "刷新", id="member.refresh"),
+                Binding("e", "edit", "修改资料", id="member.edit")]
 
     class Loaded(Message):
-        def __init__(self, detail: MemberDetail | None) -> None:
+        def __init__(self, detail: MemberDetail | None, record: MemberRecord | None = None) -> None:
             super().__init__()
             self.detail = detail
+            self.record = record
 
     class Failed(Message):
         def __init__(self, text: str) -> None:
@@ -183,11 +191,13 @@ class MemberScreen(SubScreen):
         with VerticalScroll(id="member-body"):
             yield StatusLine(id="status")
             yield Static(id="member-head")
+            yield Static(id="member-record")
             yield Static(id="member-plans")
             yield Static(id="member-reasons")
             yield Static(id="member-coverage")
             yield Static(id="member-claims")
             yield Static(id="member-disbursements")
+            yield Static(id="member-history")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -204,10 +214,19 @@ class MemberScreen(SubScreen):
     def load(self, today: date) -> None:
         try:
             detail = read(member_detail, self.member_id, today)
+            record = read(member_record, self.member_id)
         except Exception as exc:  # shown in the status line, never as a traceback
             self.post_message(self.Failed(error_text(exc)))
             return
-        self.post_message(self.Loaded(detail))
+        self.post_message(self.Loaded(detail, record))
+
+    def action_edit(self) -> None:
+        """The edit form (``e``); back here, the record is read again (on_screen_resume)."""
+        from tui.screens.forms import writable
+        from tui.screens.member_edit import MemberEditScreen
+
+        if writable(self):
+            self.app.push_screen(MemberEditScreen(self.member_id))
 
     def on_member_screen_failed(self, message: Failed) -> None:
         self.query_one(StatusLine).show_error(f"读取失败：{message.text}")
@@ -236,6 +255,30 @@ class MemberScreen(SubScreen):
         self.query_one("#member-coverage", Static).update(self._coverage_table(detail))
         self.query_one("#member-claims", Static).update(self._claims_table(detail))
         self.query_one("#member-disbursements", Static).update(self._disbursements_table(detail))
+        if message.record is not None:
+            self.query_one("#member-record", Static).update(self._record_text(message.record))
+            self.query_one("#member-history", Static).update(self._history_text(message.record))
+
+    @staticmethod
+    def _record_text(record: MemberRecord) -> Text:
+        account = (f"{record.bank_name or '（未填开户行）'} {_short(record.bank_account_masked)}" if record.has_account
+                   else "未登记（按 e 登记本人账户）")
+        return Text.assemble(f"手机 {record.phone or '未登记'}  账户 ", (account, "" if record.has_account else "bold"))
+
+    @staticmethod
+    def _history_text(record: MemberRecord) -> Text:
+        """Each change on a line of its own (a table of 7 columns does not fit 80 columns)."""
+        rows = [(h["at"], h["on"], h["field_name"], h["old"], h["new"], h["source_name"], h["reason"], h["by"])
+                for h in record.history]
+        rows += [(t["at"], t["on"], "单位", t["from_unit"], t["to_unit"], t["source_name"], t["reason"], t["by"])
+                 for t in record.transfers]
+        text = Text("资料修改记录", style="bold")
+        if not rows:
+            return text.append("：无")
+        for _at, on, what, old, new, source, reason, by in sorted(rows, key=lambda r: r[0], reverse=True):
+            text.append(f"\n {on} {what} {_short(old) or '（空）'} → {_short(new) or '（空）'}  {reason}"
+                        f"（{source}，{by}）")
+        return text
 
     @staticmethod
     def _table(title: str, *columns: str) -> Table:

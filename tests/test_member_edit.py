@@ -45,7 +45,8 @@ def test_direct_pay_correction_updates_the_member_account_with_history(member):
     materials = frozenset(ruleset_on(TODAY).plan("ZYYL").required_materials)
     cid = register_claim(ClaimDraft(
         member_id=member, plan="ZYYL", diagnosis="肺炎", incident_kind="illness", incident_date=D(2026, 11, 2),
-        shares_claimed=2, reported_on=D(2026, 11, 5), reporter="刘主席", channel="app", materials=materials)).claim_id
+        shares_claimed=2, reported_on=D(2026, 11, 5), reporter="刘主席", channel="app", materials=materials,
+        backdate_reason="按纸质登记簿补录")).claim_id
     transition_claim(cid, "submit", D(2026, 11, 6))
     transition_claim(cid, "settle", D(2026, 11, 10), benefit_fen=50000)
     record_direct_pay_step(cid, "notice", D(2026, 11, 12), note="原账户已销户")
@@ -101,6 +102,7 @@ def test_a_transferred_member_is_not_carried_by_the_old_units_renewal(member, tm
         out.writerow(["U0002", "另一工会", "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "李四", idn(2), "1"])
     assert import_enrolments(path).written
     transfer_member(member, "U0002", D(2026, 11, 1), "调至另一单位")
+    clock.freeze(D(2026, 12, 20))
     renewed = renew_unit("U0001", "ZYYL", D(2026, 12, 20), dry_run=True)
     assert renewed.carried == []
     assert [(name, "U0002" in reason) for _, name, reason in renewed.dropped] == [("张三", True)]

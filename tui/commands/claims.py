@@ -37,6 +37,8 @@ def register(sub) -> None:
                    help="出险类型 illness（疾病，默认）或 accident（意外）")
     q.add_argument("--shares", type=int, metavar="N", help="申报份数 shares claimed")
     q.add_argument("--reported-on", metavar="DATE", help="报案日期，默认今天 report date (default today)")
+    q.add_argument("--reason", metavar="TEXT",
+                   help="补录理由：报案日期早于今天时必填，仅负责人 why a supervisor enters an earlier report date")
     q.add_argument("--reporter", metavar="NAME", help="报案人 who reported it")
     q.add_argument("--channel", default="paper", metavar="CHANNEL", help="申报渠道 paper（纸质，默认）或 app（无纸化APP）")
     q.add_argument("--material", action="append", default=[], metavar="NAME",
@@ -93,7 +95,8 @@ def cmd_claim_register(args) -> int:
         member_id = member_by_id_number(args.id_number) if args.id_number else None
         draft = ClaimDraft(member_id=member_id, plan=args.plan, diagnosis=args.diagnosis, incident_kind=args.kind,
                            incident_date=incident_date, shares_claimed=args.shares, reported_on=reported_on,
-                           reporter=args.reporter, channel=args.channel, materials=frozenset(args.material))
+                           reporter=args.reporter, channel=args.channel, materials=frozenset(args.material),
+                           backdate_reason=args.reason)
         registered = register_claim(draft, today)
     except ValidationFailed as refused:  # nothing written; the message (with articles) goes to stderr
         if args.json:

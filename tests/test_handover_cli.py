@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-from conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE
 
 from models import db as dbmod
 

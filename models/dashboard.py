@@ -126,16 +126,43 @@ def renewal_status(prev_start: dt.date, prev_end: dt.date, plan: str, today: dt.
     return "refused", decision
 
 
+#: Every unit × plan's latest policy, from the table the triggers of migration 0015 keep,
+#: through its ("end", unit, plan, start, outcome) index: what the 待办 reads is bounded by the
+#: policies whose window is open, not by the policies ever filed or the members.
+RENEWAL_SQL = ('SELECT u.code, u.name, l.plan_id, l.start, l."end", l.outcome, p.filed, b.reason FROM policy_latest l '
+               'INDEXED BY "policylatest_end_unit_id_plan_id_start_outcome" JOIN unit u ON u.id = l.unit_id '
+               'JOIN policy p ON p.id = l.policy_id '
+               "LEFT JOIN backdated_entry b ON b.entity = 'policy' AND b.entity_id = l.policy_id")
+#: Statuses of a policy whose renewal window has not opened yet: the only ones a policy ending
+#: after ``last_end_in_window(today)`` can have (``classify_renewal`` refuses it as too early,
+#: or for a reason that has nothing to do with the date).
+_BEFORE_WINDOW = ("too_early", "refused")
+
+
+def last_end_in_window(today: dt.date) -> dt.date:
+    """The latest policy end date whose renewal window (``rules.renewal_window``) has opened by
+    ``today``. Found by bisection over the rule itself, which is monotonic in the end date, so
+    the bound follows the rule set's figures without restating them."""
+    rs = ruleset_on(today)
+    lo, hi = today - dt.timedelta(days=3660), today + dt.timedelta(days=3660)
+    while (hi - lo).days > 1:
+        mid = lo + dt.timedelta(days=(hi - lo).days // 2)
+        if renewal_window(mid, rs)[0] <= today:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def renewal_board(today: dt.date, *, statuses: tuple[str, ...] | None = None) -> list[RenewalRow]:
     """Every unit × plan's latest policy with its renewal status, most urgent first
     (status order of RENEWAL_STATUSES, then expiry, unit, plan); ``statuses`` keeps only those."""
     rs = ruleset_on(today)
-    rows = database.execute_sql(
-        "SELECT u.code, u.name, p.plan_id, p.start, p.\"end\", p.outcome, p.filed, b.reason "
-        "FROM policy p JOIN unit u ON u.id = p.unit_id "
-        "JOIN (SELECT unit_id, plan_id, max(start) AS latest FROM policy GROUP BY unit_id, plan_id) l "
-        "ON l.unit_id = p.unit_id AND l.plan_id = p.plan_id AND l.latest = p.start "
-        "LEFT JOIN backdated_entry b ON b.entity = 'policy' AND b.entity_id = p.id").fetchall()
+    bound = None
+    if statuses is not None and not set(statuses) & set(_BEFORE_WINDOW):
+        bound = last_end_in_window(today)
+    rows = database.execute_sql(RENEWAL_SQL + (' WHERE l."end" <= ?' if bound else ""),
+                                (bound.isoformat(),) if bound else ()).fetchall()
     board = []
     for code, name, plan, start, end, outcome, filed, backdated_reason in rows:
         start, end = _d(start), _d(end)
@@ -230,7 +257,7 @@ def overdue_claims(today: dt.date) -> list[TodoItem]:
     deadline ``rules.claim_overdue`` applies; oldest first."""
     claims = database.execute_sql(
         "SELECT c.id, c.state, c.member_id, m.name, c.plan_id, c.report_date, c.returned_on "
-        "FROM claim_report c JOIN member m ON m.id = c.member_id "
+        "FROM claim_report c INDEXED BY claim_report_open JOIN member m ON m.id = c.member_id "
         "WHERE c.state IN ('registered', 'returned') ORDER BY c.id").fetchall()
     events: dict[int, list[ClaimEvent]] = defaultdict(list)
     ids = [c[0] for c in claims]
@@ -258,7 +285,8 @@ def open_direct_pay(today: dt.date) -> list[TodoItem]:
     """Failed direct payments the member has not yet signed for (R2.4), with their next step."""
     rows = database.execute_sql(
         "SELECT f.id, f.claim_id, c.member_id, m.name, f.notice_on, f.corrected_on, f.transferred_on, "
-        "f.handed_down_on, f.signed_on FROM direct_pay_failure f JOIN claim_report c ON c.id = f.claim_id "
+        "f.handed_down_on, f.signed_on FROM direct_pay_failure f INDEXED BY direct_pay_failure_open "
+        "JOIN claim_report c ON c.id = f.claim_id "
         "JOIN member m ON m.id = c.member_id WHERE f.signed_on IS NULL ORDER BY f.notice_on, f.id").fetchall()
     items = []
     for failure_id, claim_id, member_id, name, *dates in rows:
@@ -276,7 +304,7 @@ def waiting_disbursements() -> list[TodoItem]:
     """Disbursements waiting for approval, payment or the beneficiary's signed receipt."""
     rows = database.execute_sql(
         "SELECT id, state, on_date, member_id, beneficiary_name, category, amount_fen FROM disbursement "
-        "WHERE state IN ('entered', 'approved', 'paid') ORDER BY on_date, id").fetchall()
+        "INDEXED BY disbursement_waiting WHERE state IN ('entered', 'approved', 'paid') ORDER BY on_date, id").fetchall()
     items = []
     for disbursement_id, state, on, member_id, beneficiary, category, amount in rows:
         waiting = DISBURSEMENT_WAITING[state]
@@ -289,7 +317,8 @@ def waiting_disbursements() -> list[TodoItem]:
 def unreported_handovers(today: dt.date) -> list[TodoItem]:
     """Handovers not yet reported to the office (R4.1): due soon or overdue."""
     rows = database.execute_sql(
-        "SELECT id, on_date, outgoing, incoming, supervisor FROM handover WHERE reported_on IS NULL "
+        "SELECT id, on_date, outgoing, incoming, supervisor FROM handover INDEXED BY handover_unreported "
+        "WHERE reported_on IS NULL "
         "ORDER BY on_date, id").fetchall()
     items = []
     for handover_id, on, outgoing, incoming, supervisor in rows:
@@ -305,7 +334,8 @@ def stale_logins(today: dt.date) -> list[TodoItem]:
     or since their creation when never used (R4.2). ``last_login`` is kept equal to the
     latest ``staff_login`` entry (models.staff), so this reads one row per account."""
     rows = database.execute_sql(
-        "SELECT id, name, username, last_login, created_on FROM staff_account WHERE active "
+        "SELECT id, name, username, last_login, created_on FROM staff_account INDEXED BY staff_account_active "
+        "WHERE active "
         "ORDER BY last_login, id").fetchall()
     items = []
     for account_id, name, username, last, created in rows:
@@ -319,7 +349,8 @@ def stale_logins(today: dt.date) -> list[TodoItem]:
 def office_notices() -> list[TodoItem]:
     """Notices from the office's answer bundles not yet marked done."""
     rows = database.execute_sql(
-        "SELECT id, period, kind, text FROM office_notice WHERE done_at IS NULL ORDER BY received_at, id").fetchall()
+        "SELECT id, period, kind, text FROM office_notice INDEXED BY office_notice_open WHERE done_at IS NULL "
+        "ORDER BY received_at, id").fetchall()
     targets = {"claim_returned": "claim", "direct_pay_failed": "claim"}
     return [TodoItem("notice", kind, f"办事处通知（{period}）", text, "", targets.get(kind, "sync"), None,
                      str(notice_id)) for notice_id, period, kind, text in rows]
@@ -330,7 +361,7 @@ def budget_use(today: dt.date) -> list[BudgetUse]:
     ``rules.check_budget`` says whether the line still has room."""
     rows = database.execute_sql(
         "SELECT b.code, b.name, b.amount_fen, COALESCE(SUM(d.amount_fen), 0) FROM budget_line b "
-        "LEFT JOIN disbursement d ON d.budget_line_id = b.id AND d.state IN ('paid', 'signed') "
+        "LEFT JOIN disbursement d INDEXED BY disbursement_spent ON d.budget_line_id = b.id AND d.state IN ('paid', 'signed') "
         "WHERE b.year = ? GROUP BY b.id ORDER BY b.code", (today.year,)).fetchall()
     out = []
     for code, name, approved, used in rows:
@@ -350,7 +381,8 @@ def bundle_due(today: dt.date) -> BundleDue:
     """The next monthly bundle: the month after the last one sent, or, if none was ever
     sent, the last month that is over."""
     row = database.execute_sql(
-        "SELECT period FROM bundle_log WHERE direction = 'out' AND kind = ? ORDER BY period DESC LIMIT 1",
+        "SELECT period FROM bundle_log INDEXED BY bundle_log_sent WHERE direction = 'out' AND kind = ? "
+        "ORDER BY period DESC LIMIT 1",
         (MONTHLY_BUNDLE_KIND,)).fetchone()
     this_month = today.replace(day=1)
     if row:

@@ -135,6 +135,9 @@ DEFERRED_INDEXES = {
                ("name", "id", "id_number", "sex", "retirement_date", "unit_id"),
                ("initials", "id", "name", "id_number", "sex", "retirement_date", "unit_id")},
     "coverage": {("member_id", "policy_id", "shares", "cover_start", "observation_end"), ("batch_id",)},
+    # the 待办's covering indexes (migration 0015)
+    "claim_event": {("claim_id", "on_date", "id", "to_state", "by_user")},
+    "claim_report": {("id", "state", "member_id", "plan_id", "report_date", "returned_on")},
 }
 #: Page cache during the bulk load: room for the whole new file (about 1 KiB per member),
 #: so index builds and the renewal copy never re-read and decrypt spilled pages; capped, and
@@ -261,8 +264,29 @@ def fill(conn, *, members: int, seed: int = DEFAULT_SEED, today: date, superviso
     same person). ``on_step`` records one audit event per bulk step."""
     if members < 1:
         raise ValueError("members must be at least 1")
-    with _indexes_deferred(conn, DEFERRED_INDEXES):
+    with _indexes_deferred(conn, DEFERRED_INDEXES), _policy_latest_deferred(conn):
         return _Generator(conn, members, seed, today, supervisor, clerk, on_step, progress).run()
+
+
+@contextlib.contextmanager
+def _policy_latest_deferred(conn):
+    """Drop the triggers that keep ``policy_latest`` (migration 0015) for the load, then fill the
+    table once from the policies and create the triggers again (same SQL, from sqlite_master):
+    one grouped read instead of a trigger run per policy inserted."""
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'policy' "
+                            "AND name LIKE 'policy_latest%' ORDER BY name").fetchall()
+    for name, _ in triggers:
+        conn.execute(f'DROP TRIGGER "{name}"')
+    yield
+    if triggers:
+        conn.execute("DELETE FROM policy_latest")
+        conn.execute(
+            'INSERT INTO policy_latest (unit_id, plan_id, policy_id, start, "end", outcome) '
+            'SELECT p.unit_id, p.plan_id, p.id, p.start, p."end", p.outcome FROM policy p '
+            "JOIN (SELECT unit_id, plan_id, max(start) AS latest FROM policy GROUP BY unit_id, plan_id) l "
+            "ON l.unit_id = p.unit_id AND l.plan_id = p.plan_id AND l.latest = p.start")
+    for _, sql in triggers:
+        conn.execute(sql)
 
 
 @contextlib.contextmanager

@@ -181,6 +181,10 @@ class ClaimEvent(BaseModel):
     by_user = CharField()
     at = CharField()
 
+    class Meta:
+        # covering the 待办's read of the listed claims' histories (migration 0015)
+        indexes = ((("claim", "on_date", "id", "to_state", "by_user"), False),)
+
 
 class DirectPayFailure(BaseModel):
     claim = ForeignKeyField(ClaimReport, backref="pay_failures", index=True)
@@ -672,3 +676,27 @@ class MemberTransfer(BaseModel):
 
 
 ALL_MODELS += [MemberChange, MemberTransfer]
+
+
+# --- 待办 (migration 0015) ------------------------------------------------------------------------
+
+
+class PolicyLatest(BaseModel):
+    """The latest policy of each unit × plan, written only by the triggers on ``policy`` that
+    migration 0015 creates (never by the program): the 待办 list reads the ones whose renewal
+    window has opened through the ``end`` index, without reading every policy ever filed."""
+
+    unit_id = IntegerField()
+    plan_id = CharField()
+    policy_id = IntegerField()
+    start = DateField()
+    end = DateField()
+    outcome = CharField()
+
+    class Meta:
+        table_name = "policy_latest"
+        primary_key = CompositeKey("unit_id", "plan_id")
+        indexes = ((("end", "unit_id", "plan_id", "start", "outcome"), False),)
+
+
+ALL_MODELS += [PolicyLatest]

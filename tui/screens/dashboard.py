@@ -36,6 +36,10 @@ from tui.workers import db_connection, error_text
 
 #: Cells for an item's status tag at the start of its line.
 TAG_CELLS = 8
+#: Lines listed per section, most urgent first; the rest are counted in a last line that opens
+#: the screen listing them all. A large branch has thousands of open items (a million members:
+#: ~10,000), and laying out every line kept 待办 from painting for seconds (issue 15).
+SECTION_LINES = 100
 
 
 @dataclass(frozen=True)
@@ -66,33 +70,49 @@ def item_line(item: TodoItem, tag: str) -> tuple[str, Line]:
                                                      item.ref, item.kind)
 
 
-def sections(board: Dashboard) -> list[tuple[str, list[tuple[str, Line]]]]:
-    """The list's sections in the order clerks work through them: heading, then lines."""
+def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list[tuple[str, Line]], int]]:
+    """The list's sections in the order clerks work through them: heading, the lines (the
+    first ``limit`` of each section), and how many items the section has in all."""
     tags = {"overdue": "已超期", "due": "待上报", "warn": "将超期", "registered": "未上报", "returned": "未重报"}
-    out: list[tuple[str, list[tuple[str, Line]]]] = [
-        (f"续保 {len(board.renewals)}", [renewal_line(row) for row in board.renewals]),
-        (f"报案超期 {len(board.claims)}", [item_line(i, tags[i.status]) for i in board.claims]),
-        (f"直赔失败未签字 {len(board.direct_pay)}", [item_line(i, "未签字") for i in board.direct_pay]),
+
+    def first(items: list) -> list:
+        return items if limit is None else items[:limit]
+
+    out: list[tuple[str, list[tuple[str, Line]], int]] = [
+        (f"续保 {len(board.renewals)}", [renewal_line(row) for row in first(board.renewals)], len(board.renewals)),
+        (f"报案超期 {len(board.claims)}", [item_line(i, tags[i.status]) for i in first(board.claims)], len(board.claims)),
+        (f"直赔失败未签字 {len(board.direct_pay)}", [item_line(i, "未签字") for i in first(board.direct_pay)],
+         len(board.direct_pay)),
         (f"互助互济待办 {len(board.disbursements)}",
-         [item_line(i, DISBURSEMENT_WAITING[i.status]) for i in board.disbursements]),
-        (f"交接未上报 {len(board.handovers)}", [item_line(i, tags[i.status]) for i in board.handovers]),
-        (f"业务系统登录 {len(board.logins)}", [item_line(i, tags[i.status]) for i in board.logins]),
+         [item_line(i, DISBURSEMENT_WAITING[i.status]) for i in first(board.disbursements)], len(board.disbursements)),
+        (f"交接未上报 {len(board.handovers)}", [item_line(i, tags[i.status]) for i in first(board.handovers)],
+         len(board.handovers)),
+        (f"业务系统登录 {len(board.logins)}", [item_line(i, tags[i.status]) for i in first(board.logins)],
+         len(board.logins)),
     ]
     if board.notices:
-        out.append((f"办事处通知 {len(board.notices)}", [item_line(i, "通知") for i in board.notices]))
+        out.append((f"办事处通知 {len(board.notices)}", [item_line(i, "通知") for i in first(board.notices)],
+                    len(board.notices)))
     budget = []
     for use in board.budget:
         tag = "超支" if use.status != "within_budget" else f"{use.percent}%"
         text = f"{fit(tag, TAG_CELLS)}{fit(use.name, 14)} 已用 {format_fen(use.used_fen)} / {format_fen(use.approved_fen)}"
         budget.append((text, Line(use.message, use.citation, "welfare")))
-    out.append((f"{board.today.year}年预算执行", budget))
+    out.append((f"{board.today.year}年预算执行", budget, len(budget)))
     if board.bundle is not None:
         tag = "可发送" if board.bundle.ready else "未到期"
         out.append(("月度数据包", [(f"{fit(tag, TAG_CELLS)}{board.bundle.message}",
-                                    Line(board.bundle.message, "《代办处管理办法》(000) 第十七条9", "sync"))]))
+                                    Line(board.bundle.message, "《代办处管理办法》(000) 第十七条9", "sync"))], 1))
     if board.selfassessment is not None:
-        out.append(("年度自审", [item_line(board.selfassessment, "进行中")]))
+        out.append(("年度自审", [item_line(board.selfassessment, "进行中")], 1))
     return out
+
+
+def more_line(lines: list[tuple[str, Line]], total: int) -> Line:
+    """The line after a section's first lines: it opens the screen that lists all ``total``."""
+    first = lines[0][1]
+    target = "renewal" if first.target == "renewal_row" else first.target
+    return Line(f"此处只列出最紧急的 {len(lines)} 项；其余 {total - len(lines)} 项请在对应页面查看", target=target)
 
 
 class DashboardScreen(SubScreen):
@@ -151,13 +171,20 @@ class DashboardScreen(SubScreen):
         highlighted = todo.highlighted_option.id if todo.highlighted_option else None
         todo.clear_options()
         self._lines = {}
-        for heading, lines in sections(board):
-            todo.add_option(Option(Text(heading + ("" if lines else "  无"), style="bold underline"),
-                                   disabled=True))
+        options: list[Option] = []  # added in one call: thousands of lines on a large branch
+        for heading, lines, total in sections(board, SECTION_LINES):
+            options.append(Option(Text(heading + ("" if lines else "  无"), style="bold underline"),
+                                  disabled=True))
             for number, (text, line) in enumerate(lines):
                 option_id = f"{heading.split(' ')[0]}#{number}"
                 self._lines[option_id] = line
-                todo.add_option(Option(Text(text, no_wrap=True, overflow="ellipsis"), id=option_id))
+                options.append(Option(Text(text, no_wrap=True, overflow="ellipsis"), id=option_id))
+            if total > len(lines):
+                option_id = f"{heading.split(' ')[0]}#more"
+                self._lines[option_id] = more_line(lines, total)
+                options.append(Option(Text(f"{'':{TAG_CELLS}}… 另有 {total - len(lines)} 项，回车查看全部",
+                                           style="dim", no_wrap=True), id=option_id))
+        todo.add_options(options)
         open_items = sum(board.counts().values())
         status.update(f"{board.today} 共 {open_items} 项待办；回车打开，m 查看会员，F5 刷新")
         status.set_classes("")

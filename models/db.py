@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +101,11 @@ class Session:
     warnings: list[str] = field(default_factory=list)  # said at unlock, in Chinese (the TUI shows these)
     warnings_en: list[str] = field(default_factory=list)  # the same, in English (the CLI adds these)
     signer: crypto.Signer | None = field(default=None, repr=False)  # signs this user's audit events
+    #: Set once the whole file's pages are known to be whole (or the session was made read-only
+    #: because they are not). ``writing`` waits for it, so nothing is written on top of a damaged
+    #: page while the check runs in the background (``check_pages_in_background``).
+    pages_checked: threading.Event = field(default_factory=lambda: _set_event(), repr=False)
+    pages_check_claimed: bool = field(default=False, repr=False)  # a thread has started the check
 
     def warn(self, zh: str, en: str) -> None:
         self.warnings.append(zh)
@@ -124,6 +131,12 @@ class Session:
                 f"用户 {self.user}（{ROLE_NAMES.get(self.role, self.role)}）只能查看，不能修改数据",
                 f"user {self.user} ({self.role}) is read-only",
             )
+
+
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
 
 
 _session: Session | None = None
@@ -244,8 +257,14 @@ def unwrap(path: Path, keyfile: KeyFile, user: str, secret: str,
 
 def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
            sleep: Callable[[float], None] | None = None, migrate: bool = True,
-           read_only: bool = False) -> Session:
-    """Open the database for ``user``. Raises an ``UnlockError`` subclass on every failure."""
+           read_only: bool = False, check_pages: bool = True) -> Session:
+    """Open the database for ``user``. Raises an ``UnlockError`` subclass on every failure.
+
+    ``check_pages``: run SQLCipher's whole-file page check (``damaged_pages``) before anything
+    else; at a million members it reads the whole 1 GB file (3–4 s). The TUI passes False and
+    runs it after the unlock with ``check_pages_in_background``; it is still run here first
+    whenever a migration is due (a migration must never write on top of a damaged page), and
+    whenever a read made by the unlock itself fails, to say which pages are damaged."""
     global _session
     path = Path(path)
     check_file_shape(path)
@@ -265,27 +284,34 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
     key = _held(key)
     database.init(str(path), passphrase=keymem.KeyRef(key), pragmas=PRAGMAS)
     bad_pages: list[str] = []
+    checked = check_pages
     try:
         database.connect()
-        bad_pages = damaged_pages()
+        if checked:
+            bad_pages = damaged_pages()
         _check_identity(path, keyfile)
         from models import migrate as _migrate  # local: migrate imports schema, which imports this module
 
+        if migrate and not checked and _migrate.pending():
+            bad_pages, checked = damaged_pages(), True
         if migrate and not bad_pages:
             _migrate.to_head(path, key, keyfile)
         # Damaged pages: the grant events may be unreadable; the session is read-only anyway.
         role, root_ok = (_role_of(user), True) if bad_pages else _granted_role(user, keyfile)
     except sqlcipher3.OperationalError as exc:
-        close()
         if "locked" in str(exc) or "busy" in str(exc):
+            close()
             raise DatabaseLocked(
                 "数据库正被另一个程序占用（可能另一位经办人正在使用），请稍后再试",
                 "the database is locked by another process; try again shortly",
             ) from None
+        bad_pages = bad_pages or _pages_after_failure(checked)
+        close()
         if bad_pages:
             raise _damaged(path, bad_pages) from None
         raise
     except (sqlcipher3.DatabaseError, peewee.DatabaseError):
+        bad_pages = bad_pages or _pages_after_failure(checked)
         close()
         if bad_pages:
             raise _damaged(path, bad_pages) from None
@@ -294,6 +320,8 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
         close()
         raise
     _session = Session(path, user, role, key, keyfile, read_only=read_only or role == "auditor")
+    if not checked:
+        _session.pages_checked.clear()  # a write before the background check runs it first (writing)
     if not root_ok:
         _session.read_only = True
         _session.warn(
@@ -307,16 +335,18 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
 
         _signing.settle_at_unlock(_session, secret, signing)
     if bad_pages:
-        # A page fails its HMAC (a flipped bit, a bad sector): never write on top of it.
-        _session.read_only = True
-        _session.warn(
-            f"数据库文件有损坏的页（{'；'.join(bad_pages[:5])}）。已以只读方式打开，"
-            "请运行 huzhu check 查看详情，并从最近的备份恢复（huzhu restore）。",
-            f"damaged pages in the database file ({'; '.join(bad_pages[:5])}): opened read-only; "
-            "run huzhu check for details and restore the latest backup (huzhu restore)",
-        )
+        _mark_damaged(_session, bad_pages)
         return _session
-    check_high_water_mark(_session)
+    try:
+        check_high_water_mark(_session)
+    except (sqlcipher3.DatabaseError, peewee.DatabaseError):
+        bad_pages = _pages_after_failure(checked)
+        if not bad_pages:
+            close()
+            raise
+        _session.pages_checked.set()
+        _mark_damaged(_session, bad_pages)
+        return _session
     check_sent_mark(_session)
     return _session
 
@@ -354,6 +384,89 @@ def storage_error(exc: Exception) -> HuzhuError | None:
 def damaged_pages() -> list[str]:
     """SQLCipher's page-level HMAC check of the open database: one line per failing page, [] when whole."""
     return [" ".join(str(c) for c in r) for r in database.execute_sql("PRAGMA cipher_integrity_check").fetchall()]
+
+
+def _pages_after_failure(checked: bool) -> list[str]:
+    """A read made by the unlock failed before the page check ran: run it now, to tell a
+    damaged page from any other failure."""
+    if checked:
+        return []
+    try:
+        return damaged_pages()
+    except Exception:
+        return []
+
+
+def _mark_damaged(session: Session, bad_pages: list[str]) -> None:
+    """A page fails its HMAC (a flipped bit, a bad sector): never write on top of it."""
+    session.read_only = True
+    session.warn(
+        f"数据库文件有损坏的页（{'；'.join(bad_pages[:5])}）。已以只读方式打开，"
+        "请运行 huzhu check 查看详情，并从最近的备份恢复（huzhu restore）。",
+        f"damaged pages in the database file ({'; '.join(bad_pages[:5])}): opened read-only; "
+        "run huzhu check for details and restore the latest backup (huzhu restore)",
+    )
+
+
+@dataclass
+class PageCheck:
+    """The whole-file page check of a session, running on its own thread and connection."""
+
+    session: Session
+    thread: threading.Thread
+    bad_pages: list[str] = field(default_factory=list)
+    seconds: float | None = None  # how long the check took, once done
+    error: str | None = None  # the check itself could not run (the file went away, …)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.session.pages_checked.wait(timeout)
+
+
+def check_pages_in_background(session: Session, on_damage: Callable[[list[str]], None] | None = None) -> PageCheck:
+    """Run ``PRAGMA cipher_integrity_check`` over the whole file after an unlock made with
+    ``check_pages=False``. Until it is done, ``writing`` waits for it; if a page is damaged the
+    session becomes read-only with the same warning the unlock gives, and ``on_damage(pages)``
+    is called (from the check's thread) so the TUI can say so at once."""
+    key = session.key
+
+    def run() -> None:
+        started = time.perf_counter()
+        try:
+            conn = _raw_connect(session.path, key)
+            try:
+                rows = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+            finally:
+                conn.close()
+            check.bad_pages = [" ".join(str(c) for c in r) for r in rows]
+        except Exception as exc:  # cannot even read: say so as damage, never leave writes waiting
+            check.error = type(exc).__name__
+            check.bad_pages = [f"无法完成检查（{type(exc).__name__}）"]
+        finally:
+            check.seconds = time.perf_counter() - started
+            if check.bad_pages:
+                _mark_damaged(session, check.bad_pages)
+            session.pages_checked.set()
+        if check.bad_pages and on_damage is not None:
+            on_damage(check.bad_pages)
+
+    check = PageCheck(session, threading.Thread(target=run, name="huzhu-page-check", daemon=True))
+    if not _claim_page_check(session):
+        check.seconds = 0.0  # done already (at unlock, or by a write that came first)
+        return check
+    check.thread.start()
+    return check
+
+
+_claim_lock = threading.Lock()
+
+
+def _claim_page_check(session: Session) -> bool:
+    """True for the one caller that is to run the session's page check."""
+    with _claim_lock:
+        if session.pages_checked.is_set() or session.pages_check_claimed:
+            return False
+        session.pages_check_claimed = True
+        return True
 
 
 def _damaged(path: Path, bad_pages: list[str]) -> DamagedDatabase:
@@ -457,6 +570,19 @@ def writing() -> Iterator[Session]:
 
     After the outermost transaction commits, the audit high-water mark is moved forward."""
     session = current()
+    if not session.pages_checked.is_set():
+        session.require_write()  # a read-only session is refused at once, not after the check
+        if _claim_page_check(session):
+            # No background check has started (a write made by the unlock itself, or by the
+            # command line): check here, before anything is written.
+            try:
+                pages = damaged_pages()
+            except (sqlcipher3.DatabaseError, peewee.DatabaseError) as exc:
+                pages = [f"无法完成检查（{type(exc).__name__}）"]
+            if pages:
+                _mark_damaged(session, pages)
+            session.pages_checked.set()
+        session.pages_checked.wait()
     session.require_write()
     outermost = not database.in_transaction()
     try:

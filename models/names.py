@@ -7,7 +7,11 @@ search is an index range scan instead of a decrypt-and-compare over every row.
 
 from __future__ import annotations
 
-from pypinyin import Style, lazy_pinyin
+import importlib.util
+import json
+import threading
+import unicodedata
+from pathlib import Path
 
 from rules.idcard import normalise_id
 
@@ -25,10 +29,35 @@ SURNAME_READINGS: dict[str, tuple[str, ...]] = {
 _SURNAME_LENGTHS = sorted({len(s) for s in SURNAME_READINGS}, reverse=True)
 
 
+_readings: dict[int, str] | None = None
+_readings_lock = threading.Lock()
+
+
+def _everyday_readings() -> dict[int, str]:
+    """pypinyin's single-character dictionary (code point → its readings, the everyday one
+    first), read from the package's JSON on first use without importing ``pypinyin`` itself:
+    its ``__init__`` loads the phrase dictionary too (2.5 MB of JSON, 0.5 s and most of the
+    program's memory at start), which a name's initials never need: they are read one
+    character at a time, as ``lazy_pinyin(char, Style.FIRST_LETTER)`` reads them."""
+    global _readings
+    with _readings_lock:
+        if _readings is None:
+            spec = importlib.util.find_spec("pypinyin")
+            folder = Path(next(iter(spec.submodule_search_locations)))
+            raw = json.loads((folder / "pinyin_dict.json").read_text(encoding="utf-8"))
+            _readings = {int(code): readings for code, readings in raw.items()}
+        return _readings
+
+
+def _first_letter(reading: str) -> str:
+    """The first letter of a toned reading without its tone mark ("ǎi" → "a", "ń" → "n")."""
+    return unicodedata.normalize("NFD", reading[:1])[:1].lower()
+
+
 class _FirstLetters(dict):
     """Per-character cache for ``str.translate``: code point → first letter of the everyday
-    reading, looked up in pypinyin once per distinct character. ASCII letters and digits
-    stand for themselves; anything else (the · in minority names, spaces) maps to nothing.
+    reading, looked up once per distinct character. ASCII letters and digits stand for
+    themselves; anything else (the · in minority names, spaces) maps to nothing.
     ``translate`` does the per-character work in C, which keeps a million names fast."""
 
     def __missing__(self, code: int) -> str:
@@ -36,7 +65,8 @@ class _FirstLetters(dict):
         if char.isascii():
             letter = char.lower() if char.isalnum() else ""
         else:
-            letter = "".join(lazy_pinyin(char, style=Style.FIRST_LETTER, errors=lambda _: "")).lower()
+            readings = _everyday_readings().get(code)
+            letter = _first_letter(readings.split(",")[0]) if readings else ""
         self[code] = letter
         return letter
 

@@ -11,7 +11,9 @@ shown. ``tui.workers`` explains how those threads share the one peewee database.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import importlib
+import threading
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -20,24 +22,29 @@ from time import monotonic
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.command import CommandPalette
 from textual.filter import LineFilter, Monochrome, NoColor
+from textual.message import Message
 from textual.screen import Screen
 
 from models import clock
 from models import db as dbmod
 from tui.keymap import load_keymap
-from tui.screens.home import HomeScreen
-from tui.screens.lock import LockScreen
-from tui.screens.lookup import LookupScreen
-from tui.screens.menu import MENU, menu_entry
-from tui.screens.pending import PendingScreen
 from tui.screens.unlock import UnlockScreen
-from tui.screens.warnings import WarningsDialog
 from tui.workers import close_database
+
+# Start-up imports only what the unlock screen needs (issue 15: launch → unlock screen within
+# 1.5× a bare Textual app). The screens after it are imported on a background thread while the
+# clerk types the passphrase (``_preload``), or on first use if the Enter comes sooner.
+AFTER_UNLOCK_MODULES = (
+    "models.schema", "models.dashboard", "models.lookup", "models.member_detail",
+    "tui.screens.warnings", "tui.screens.lock", "tui.screens.home", "tui.screens.dashboard",
+    "tui.screens.lookup", "tui.screens.menu", "tui.screens.pending", "textual.command",
+)
 
 ENV_IDLE_LOCK = "HUZHU_IDLE_LOCK"
 ENV_THEME = "HUZHU_THEME"
+#: Seconds after start-up before the screens after the unlock are imported in the background.
+PRELOAD_AFTER_SECONDS = 0.5
 DEFAULT_IDLE_LOCK_SECONDS = 600.0
 #: App bindings the command palette does not list: opening the palette from itself,
 #: Ctrl+C's reminder of how to quit (the palette lists 退出 itself), and F2's 会员查询 (the
@@ -96,6 +103,9 @@ class HuzhuApp(App[None]):
 
     # --- screens --------------------------------------------------------------------------------
 
+    class PagesDamaged(Message):
+        """The page check after unlock found damaged pages (posted from its thread)."""
+
     def on_mount(self) -> None:
         # Pushed (not the default screen) so that the home screen can replace it in place.
         self.push_screen(UnlockScreen(self.db_path, user=self._initial_user, passphrase=self._initial_passphrase))
@@ -103,6 +113,11 @@ class HuzhuApp(App[None]):
         self.set_interval(min(1.0, self.idle_lock_seconds / 4), self._lock_if_idle)
         for notice in self._startup_notices:
             self.notify(notice, title="配置", severity="warning", timeout=15)
+        # Not at once: the imports would compete with painting the unlock screen itself.
+        self.set_timer(PRELOAD_AFTER_SECONDS, self._preload)
+
+    def _preload(self) -> None:
+        threading.Thread(target=preload_after_unlock, name="huzhu-preload", daemon=True).start()
 
     def today(self) -> date:
         """The working date: fixed by ``make_app(today=...)`` (demos, tests), else the clock."""
@@ -114,11 +129,15 @@ class HuzhuApp(App[None]):
         self.db_kind = unlocked.kind
         self.sub_title = f"{unlocked.branch_code} {unlocked.branch_name}".strip()
         self._last_input = monotonic()
+        from tui.screens.warnings import WarningsDialog
+
         if unlocked.kind == "office":
             from tui.office.screens import OfficeBoardScreen
 
             self.switch_screen(OfficeBoardScreen())
         else:
+            from tui.screens.home import HomeScreen
+
             self.switch_screen(HomeScreen(unlocked))
         if self._start == "todo" and unlocked.kind != "office":
             # Today's work first (the TUI issue); Esc goes down to the menu beneath it.
@@ -126,8 +145,22 @@ class HuzhuApp(App[None]):
         if unlocked.session.warnings:
             # Opened read-only, or behind the bundles already sent: said before any work starts.
             self.push_screen(WarningsDialog(unlocked.session.warnings))
+        # The whole file's page check, after the first screen is up (models.db: writes wait for it).
+        self.page_check = dbmod.check_pages_in_background(
+            unlocked.session, lambda _pages: self.post_message(self.PagesDamaged()))
+
+    def on_huzhu_app_pages_damaged(self, _message: PagesDamaged) -> None:
+        """Damaged pages found after unlock: the session is read-only already; say so now,
+        with the unlock's own warning, over whatever screen the clerk is on."""
+        from tui.screens.warnings import WarningsDialog
+
+        if self.session is not None and self.session.warnings:
+            self.push_screen(WarningsDialog(self.session.warnings[-1:]))
 
     def open_menu_entry(self, name: str) -> None:
+        from tui.screens.menu import menu_entry
+        from tui.screens.pending import PendingScreen
+
         entry = menu_entry(name)
         self.push_screen(entry.screen() if entry.screen else PendingScreen(entry))
 
@@ -138,6 +171,8 @@ class HuzhuApp(App[None]):
         opened from it, say), the screens above it are closed and it comes to the front,
         unless one of them is a form with unsaved changes (then a new lookup goes on top, as
         the form must not be dropped unasked)."""
+        from tui.screens.lookup import LookupScreen
+
         stack = self.screen_stack
         if isinstance(self.screen, LookupScreen):
             self.screen.action_focus_search()
@@ -169,6 +204,10 @@ class HuzhuApp(App[None]):
 
     @property
     def locked(self) -> bool:
+        if self.session is None:
+            return False  # nothing to lock before the first unlock (and no need to import it)
+        from tui.screens.lock import LockScreen
+
         return any(isinstance(screen, LockScreen) for screen in self.screen_stack)
 
     async def on_event(self, event: events.Event) -> None:
@@ -192,6 +231,8 @@ class HuzhuApp(App[None]):
             return
         # A notice on screen may name a member; it would stay visible over the lock screen.
         self.clear_notifications()
+        from tui.screens.lock import LockScreen
+
         self.push_screen(LockScreen(self.session), callback=self._after_relock)
 
     def _after_relock(self, _result: None) -> None:
@@ -250,6 +291,8 @@ class HuzhuApp(App[None]):
     # --- command palette ------------------------------------------------------------------------
 
     def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
         if not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(placeholder="搜索命令…", id="--command-palette"))
 
@@ -259,6 +302,8 @@ class HuzhuApp(App[None]):
         if self.session is None or self.locked:
             yield SystemCommand("退出", "关闭数据库并退出", self.action_quit)
             return
+        from tui.screens.menu import MENU
+
         summaries = {entry.binding_id: entry.summary for entry in MENU}
         listed: set[str] = set(PALETTE_SKIPS)
         for active in screen.active_bindings.values():
@@ -294,8 +339,45 @@ def idle_lock_from_env(notices: list[str]) -> float:
     return DEFAULT_IDLE_LOCK_SECONDS
 
 
+def preload_after_unlock() -> None:
+    """Import what the screens after the unlock need (run on a thread while the clerk types)."""
+    for name in AFTER_UNLOCK_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # an import error is reported where the module is first used
+            return
+
+
+class KnownBindingIds(Collection[str]):
+    """``binding_ids()``, computed on first use: only a keymap file that names an id needs
+    every screen imported, so a start without one imports none of them."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] | None = None
+
+    def _all(self) -> set[str]:
+        if self._ids is None:
+            self._ids = binding_ids()
+        return self._ids
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._all()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 def binding_ids() -> set[str]:
     """Every binding id the app and its screens define: what a keymap file may name."""
+    import pkgutil
+
+    for package in ("tui.screens", "tui.office"):
+        path = importlib.import_module(package).__path__
+        for module in pkgutil.iter_modules(path, f"{package}."):
+            importlib.import_module(module.name)
     ids = {binding.id for binding in HuzhuApp.BINDINGS if binding.id}
     pending: list[type] = [Screen]
     while pending:
@@ -326,7 +408,7 @@ def make_app(*, db_path: str | os.PathLike, user: str | None = None, passphrase:
     if idle_lock_seconds is None:
         idle_lock_seconds = idle_lock_from_env(notices)
     if keymap is None:
-        loaded = load_keymap(binding_ids())
+        loaded = load_keymap(KnownBindingIds())
         keymap = loaded.keymap
         notices.extend(loaded.problems)
     return HuzhuApp(db_path=Path(db_path), user=user, passphrase=passphrase, today=today,

@@ -14,7 +14,6 @@ import sys
 
 from models.errors import HuzhuError
 from tui import clikit
-from tui.commands import MODULES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,14 +30,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clikit.add_db_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    from tui.commands import MODULES  # here: the commands import what they need at registration
+
     for module in MODULES:
         module.register(sub)
     return parser
 
 
+def _tui_only(argv: list[str] | None) -> argparse.Namespace | None:
+    """The arguments when they only open the TUI (``huzhu [--db F] [--user U] …``), else None.
+
+    Opening the TUI is the most common start and must paint its first screen quickly, so it
+    does not build the sub-commands' parsers, which import their modules (reports, worklog, …)."""
+    argv = sys.argv[1:] if argv is None else argv
+    quick = argparse.ArgumentParser(add_help=False)
+    clikit.add_db_options(quick)
+    try:
+        args, rest = quick.parse_known_args(argv)
+    except SystemExit:  # let the full parser say what is wrong
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _tui_only(argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     try:
         if args.command is None:
             from tui.commands.admin import open_tui

@@ -1,6 +1,14 @@
-"""Sub-command groups of ``huzhu``; each module has ``register(subparsers)``."""
+"""Sub-command groups of ``huzhu``; each module has ``register(subparsers)``.
 
-from tui.commands import admin, budget, claims, enrolment, handover, members, reports, staff, sync
+``MODULES`` imports them on first use (PEP 562): opening the TUI needs none but ``admin``."""
+
+import importlib
 
 # members after enrolment: it adds ``import accounts`` to the ``import`` group made there.
-MODULES = [admin, enrolment, claims, sync, reports, handover, budget, staff, members]
+NAMES = ("admin", "enrolment", "claims", "sync", "reports", "handover", "budget", "staff", "members")
+
+
+def __getattr__(name: str):
+    if name == "MODULES":
+        return [importlib.import_module(f"tui.commands.{n}") for n in NAMES]
+    raise AttributeError(name)

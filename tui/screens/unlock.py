@@ -22,8 +22,6 @@ from models import attempts
 from models import db as dbmod
 from models.errors import HuzhuError
 from models.keyslots import KeyFile
-from models.schema import Branch
-from tui.reader import start_reader
 from tui.widgets import FieldRow, StatusLine
 from tui.workers import error_text
 
@@ -133,8 +131,14 @@ class UnlockScreen(Screen[None]):
         delay = attempts.delay_for(attempts.failures(self.db_path))
         if delay:
             self.post_message(self.Waiting(delay))
+        # Imported here, not at start: the unlock screen paints before these are needed (issue 15).
+        from models.schema import Branch
+        from tui.reader import start_reader
+
         try:
-            session = dbmod.unlock(self.db_path, user, secret)
+            # The whole-file page check runs after the unlock (the app starts it): at a million
+            # members it reads 1 GB, which would keep the clerk waiting for seconds.
+            session = dbmod.unlock(self.db_path, user, secret, check_pages=False)
             try:
                 from sync.keystore import db_kind
 

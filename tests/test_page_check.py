@@ -1,0 +1,104 @@
+"""The whole-file page check (``PRAGMA cipher_integrity_check``) after an unlock made with
+``check_pages=False``, as the TUI unlocks (issue 15: it reads the whole file, 3–4 s at a
+million members, so it must not hold the unlock up). The guarantee stays: a damaged page is
+found, the session becomes read-only with the unlock's own warning, and no write lands on the
+damaged file, not even one started while the check was still running."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from models import db as dbmod
+from models.errors import PermissionDenied
+from models.members import upsert_unit
+from tests.conftest import PASSPHRASE
+
+PAGE = 4096
+
+
+def unit_page(path) -> int:
+    """The page holding the unit table (its root: a few units fit on one leaf), which no
+    read made by the unlock touches."""
+    dbmod.unlock(path, "zhang", PASSPHRASE)
+    for i in range(5):
+        upsert_unit(f"U{i:04d}", f"单位{i}工会")
+    page = dbmod.database.execute_sql("SELECT rootpage FROM sqlite_master WHERE name = 'unit'").fetchone()[0]
+    dbmod.close()
+    return page
+
+
+def flip(path, page: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[(page - 1) * PAGE + 200] ^= 0x40
+    path.write_bytes(bytes(data))
+
+
+def test_unlock_without_the_check_then_the_check_finds_the_page(branch_db):
+    path, _ = branch_db
+    page = unit_page(path)
+    flip(path, page)
+    before = path.read_bytes()
+    session = dbmod.unlock(path, "zhang", PASSPHRASE, check_pages=False)
+    assert not session.read_only and not session.warnings and not session.pages_checked.is_set()
+    found: list[list[str]] = []
+    check = dbmod.check_pages_in_background(session, found.append)
+    assert check.wait(60)
+    check.thread.join(10)
+    assert session.read_only
+    assert any(f"page {page}" in w and "huzhu restore" in w for w in session.warnings)
+    assert found and any(f"page {page}" in line for line in found[0])
+    assert check.seconds is not None and check.seconds >= 0
+    with pytest.raises(PermissionDenied):
+        upsert_unit("U9999", "新单位工会")
+    dbmod.close(checkpoint=False)
+    assert path.read_bytes() == before, "the damaged file was written to"
+
+
+def test_a_write_started_during_the_check_waits_for_it_and_is_refused(branch_db):
+    path, _ = branch_db
+    page = unit_page(path)
+    flip(path, page)
+    before = path.read_bytes()
+    session = dbmod.unlock(path, "zhang", PASSPHRASE, check_pages=False)
+    outcome: list[BaseException | None] = []
+
+    def write() -> None:
+        try:
+            upsert_unit("U9999", "新单位工会")
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+        finally:
+            dbmod.database.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(0.5)
+    assert writer.is_alive() and not outcome, "the write went ahead before the page check"
+    check = dbmod.check_pages_in_background(session)
+    writer.join(60)
+    assert check.wait(0) and len(outcome) == 1 and isinstance(outcome[0], PermissionDenied)
+    dbmod.close(checkpoint=False)
+    assert path.read_bytes() == before
+
+
+def test_a_whole_file_passes_and_writes_go_ahead(branch_db):
+    path, _ = branch_db
+    session = dbmod.unlock(path, "zhang", PASSPHRASE, check_pages=False)
+    check = dbmod.check_pages_in_background(session)
+    assert check.wait(60)
+    check.thread.join(10)
+    assert not session.read_only and not check.bad_pages and not session.warnings
+    upsert_unit("U0001", "单位工会")
+
+
+def test_the_command_line_still_checks_at_unlock(branch_db):
+    """Without ``check_pages=False`` (every CLI command) the damage is found by the unlock."""
+    path, _ = branch_db
+    page = unit_page(path)
+    flip(path, page)
+    session = dbmod.unlock(path, "zhang", PASSPHRASE)
+    assert session.pages_checked.is_set() and session.read_only
+    assert any(f"page {page}" in w for w in session.warnings)

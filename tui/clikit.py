@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from tabulate import tabulate
-
 from models import db as dbmod
 from models.errors import EmptyPassphrase, UsageError
 from models.keyslots import KeyFile
@@ -113,7 +111,11 @@ def open_session(args, **kwargs) -> dbmod.Session:
     if keyfile.slot(user) is None:
         dbmod.unwrap_key(path, keyfile, user, "x")  # raises the precise unknown/revoked error
     secret = read_secret(args, "恢复码" if user == "recovery" else "口令")
-    session = dbmod.unlock(path, user, secret, **kwargs)
+    from tui.progress import progress
+
+    # At a million members the unlock's whole-file page check alone reads 1 GB (3–4 s).
+    with progress("正在打开数据库", "opening the database"):
+        session = dbmod.unlock(path, user, secret, **kwargs)
     for zh, en in zip(session.warnings, session.warnings_en):
         say(f"警告：{zh}", f"warning: {en}")
     return session
@@ -130,6 +132,8 @@ def print_json(obj: Any) -> None:
 
 
 def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
+    from tabulate import tabulate  # here, not at start: the TUI prints no tables
+
     print(tabulate(list(rows), headers=list(headers), tablefmt="simple", disable_numparse=True))
 
 

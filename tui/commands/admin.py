@@ -14,6 +14,7 @@ from models.errors import CheckFailed, UsageError
 from models.keyslots import KeyFile, keys_path
 from models.version import VERSION
 from tui import clikit
+from tui.progress import progress
 
 DEFAULT_DEMO_DB = Path("demo") / "huzhu-demo.hzdb"
 
@@ -114,7 +115,9 @@ def cmd_demo(args) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         clikit.say(f"正在生成演示数据库 {path}（{args.members} 名会员）…", f"building demo database {path}…")
         started = time.perf_counter()
-        demo.build_demo(path, members=args.members, seed=args.seed)
+        with progress("正在生成演示数据库", "building the demo") as step:
+            demo.build_demo(path, members=args.members, seed=args.seed,
+                            progress=lambda stage, done, total: step(done, total, stage))
         seconds = time.perf_counter() - started
         clikit.say(f"完成：{seconds:.1f} 秒。用户 demo，口令 demo", f"done in {seconds:.1f} s. user demo, passphrase demo")
     else:
@@ -178,7 +181,8 @@ def cmd_rekey(args) -> int:
 
 def cmd_backup(args) -> int:
     session = clikit.open_session(args)
-    info = admin.backup(session, args.out)
+    with progress("正在备份", "backing up"):
+        info = admin.backup(session, args.out)
     clikit.say(f"已写入加密备份 {info['file']}（{info['bytes']} 字节）", f"encrypted backup written: {info['file']}")
     return 0
 

@@ -9,6 +9,7 @@ from models import clock
 from models.errors import UsageError, ValidationFailed
 from models.tabular import parse_user_date
 from tui import clikit
+from tui.progress import progress
 
 
 def _date(text: str | None, what: str) -> dt.date:
@@ -115,7 +116,8 @@ def cmd_import_enrolments(args) -> int:
     from models.enrolments import KIND_NAMES, import_enrolments
 
     clikit.open_session(args)
-    result = import_enrolments(args.file, dry_run=args.dry_run, override_reason=args.override_reason)
+    with progress("正在导入", "importing"):
+        result = import_enrolments(args.file, dry_run=args.dry_run, override_reason=args.override_reason)
     if args.json:
         clikit.print_json(result.to_json())
     elif result.already_imported_at:

@@ -16,6 +16,7 @@ from models.fsutil import atomic_write_bytes
 from sync.errors import BundleHeld, BundleRefused, TrustError
 from sync.keys import KeyFileError, parse_branch_registration, parse_office_keys
 from tui import clikit
+from tui.progress import progress
 
 
 def _db(p) -> None:
@@ -278,7 +279,8 @@ def cmd_export(args) -> int:
     from sync.export import export_period
 
     clikit.open_session(args)
-    result = export_period(args.period, args.out, dry_run=args.dry_run, replace=args.replace, reason=args.reason)
+    with progress("正在生成数据包", "exporting"):
+        result = export_period(args.period, args.out, dry_run=args.dry_run, replace=args.replace, reason=args.reason)
     if args.json:
         clikit.print_json({"dry_run": result.dry_run, "branch_code": result.branch_code, "period": result.period,
                            "sequence": result.sequence, "file": result.file_name,
@@ -562,7 +564,12 @@ def cmd_office_import(args) -> int:
 
     clikit.open_session(args)
     require_office()
-    return _print_outcomes(args, [import_file(f) for f in args.files])
+    outcomes = []
+    with progress("正在导入数据包", "importing bundles", total=len(args.files)) as step:
+        for done, f in enumerate(args.files, 1):
+            outcomes.append(import_file(f))
+            step(done)
+    return _print_outcomes(args, outcomes)
 
 
 def cmd_office_reconcile(args) -> int:
@@ -573,10 +580,12 @@ def cmd_office_reconcile(args) -> int:
     require_office()
     ledger = None
     if args.ledger:
-        ledger = import_ledger(args.ledger, args.period)
+        with progress("正在导入台账", "importing the ledger"):
+            ledger = import_ledger(args.ledger, args.period)
         clikit.say(f"已导入 {args.period} 办事处台账：{ledger['rows']} 行，{ledger['branches']} 个代办处",
                    f"office ledger for {args.period} imported: {ledger['rows']} rows")
-    report = reconcile(args.period)
+    with progress("正在对账", "reconciling"):
+        report = reconcile(args.period)
     if args.csv:
         write_csv(report, args.csv)
     if args.xlsx:

@@ -250,7 +250,10 @@ def lookup(query: str, on: dt.date, limit: int = DEFAULT_LIMIT) -> LookupResult:
 #: The reader's page cache, KiB. SQLite allocates it only as pages are read, so it costs what
 #: the lookup indexes take: about 0.4 KiB per member (≈ 40 MiB for 100,000 members); the cap
 #: keeps a very large file from taking more than this, the rest is read on demand.
-READER_CACHE_KIB = 524_288
+#: The lookup reader's page cache (issue 15: the TUI stays within 150 MB at a million members,
+#: where the lookup indexes alone are ~110 MiB). Lookups keep the indexes' upper levels in it;
+#: the leaf pages a lookup reads are decrypted from the OS's file cache (~25 µs each).
+READER_CACHE_KIB = 32_768
 WARM_CHUNK = 50_000
 #: (table, covering index, its leading columns: enough to say where a chunk ends)
 WARM_INDEXES = (
@@ -267,14 +270,16 @@ def prepare_reader(execute) -> None:
     execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}", ())
 
 
-def warm_steps(execute):
+def warm_steps(execute, *, indexes: bool = True):
     """Read the lookup's pages into this connection's cache, one chunk per step (a generator:
     the caller runs a waiting lookup between steps). Each chunk is its own statement, so no
-    read transaction stays open across steps and a lookup always sees the latest commits."""
+    read transaction stays open across steps and a lookup always sees the latest commits.
+    ``indexes=False``: the tables only (the reader does so when the indexes would not fit in
+    its cache: reading them through would only churn it)."""
     for table, column in WARM_TABLES:
         execute(f'SELECT max("{column}") FROM "{table}"', ())
         yield table
-    for table, index, keys in WARM_INDEXES:
+    for table, index, keys in WARM_INDEXES if indexes else ():
         cols = ", ".join(keys)
         last: tuple = ()
         while True:

@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from models import db as dbmod
-from models.lookup import prepare_reader, warm_steps
+from models.lookup import READER_CACHE_KIB, prepare_reader, warm_steps
 from tui.workers import db_connection
 
 T = TypeVar("T")
@@ -35,6 +35,16 @@ _STOP = object()
 
 def _execute(sql: str, params) -> list[tuple]:
     return dbmod.database.execute_sql(sql, params).fetchall()
+
+
+def _indexes_fit() -> bool:
+    """Whether the whole file fits in the reader's cache (a small branch): then the lookup
+    indexes are read in after unlock; a large one keeps only what lookups touch."""
+    try:
+        size = dbmod.current().path.stat().st_size
+    except (OSError, RuntimeError):
+        return False
+    return size <= READER_CACHE_KIB * 1024
 
 
 class LookupReader:
@@ -70,7 +80,7 @@ class LookupReader:
             return  # no database (locked or closed meanwhile): callers fall back to their own connection
         try:
             prepare_reader(_execute)
-            warming = warm_steps(_execute)
+            warming = warm_steps(_execute, indexes=_indexes_fit())
             version, warmed_at = self._data_version(), time.monotonic()
             while True:
                 try:

@@ -1,6 +1,6 @@
 """Lookup on a large branch: the SQL time against plain SQLite, and end-to-end latency.
 
-Builds a demo database (1,000,000 members; --quick 100,000), exports an unencrypted copy
+Uses the cached demo database (1,000,000 members; --quick 100,000; ``common.demo_db``), exports an unencrypted copy
 with sqlcipher_export, then runs 1,000 random queries of each kind (full ID, last 6 digits,
 name, pinyin initials). Database time is every statement a lookup runs (models.lookup.lookup_sql:
 the members found, then their coverage lines), run on the encrypted database and on the plain
@@ -8,8 +8,9 @@ copy with the stdlib sqlite3 in the same run, with the same page cache size.
 The SQL is timed twice: on cold connections (16 MiB page cache, nothing read yet: for
 information, it is SQLCipher's cost of decrypting and authenticating each page read) and as the
 TUI runs lookups, on its lookup reader (models.lookup.prepare_reader + warm, the same on both
-sides). Goals (rules issue): SQL p50/p99 ratio ≤ 1.5; end-to-end p99 ≤ 5 ms for full ID and
-name, ≤ 50 ms for every kind.
+sides; since issue 15 that reader has a 32 MiB cache and, on a file larger than that, warms
+only the small tables: the TUI stays within 150 MB). Goals (rules issue): SQL p50/p99 ratio ≤ 1.5
+on pages in the cache; end-to-end p99 ≤ 5 ms for full ID and name, ≤ 50 ms for every kind.
 """
 
 from __future__ import annotations
@@ -22,22 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import Figure, parser, percentile, report
+from common import Figure, demo_db, parser, percentile, report
 
 from models import db as dbmod
-from models.lookup import DEFAULT_LIMIT, lookup, lookup_sql, prepare_reader, warm
+from models.lookup import DEFAULT_LIMIT, READER_CACHE_KIB, lookup, lookup_sql, prepare_reader, warm_steps
 
 
-def build(path: Path, members: int) -> None:
-    from models.demo import build_demo
-
-    t = time.perf_counter()
-    build_demo(path, members=members)
-    print(f"built {members} members in {time.perf_counter() - t:.1f} s", flush=True)
-
-
-def plain_copy(path: Path, key: bytes) -> Path:
-    plain = path.with_suffix(".plain.db")
+def plain_copy(path: Path, key: bytes, folder: Path) -> Path:
+    plain = folder / "plain.db"
     conn = dbmod._raw_connect(path, key)
     conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(plain),))
     conn.execute("SELECT sqlcipher_export('plain')")
@@ -77,10 +70,9 @@ def main() -> None:
     per_kind = 300 if args.quick else 1000
     rnd = random.Random(7)
     with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "lookup.hzdb"
-        build(path, members)
+        path = demo_db(members)
         session = dbmod.unlock(path, "demo", "demo")
-        plain = sqlite3.connect(plain_copy(path, session.key))
+        plain = sqlite3.connect(plain_copy(path, session.key, Path(d)))
         enc = dbmod.database.connection()
         total = enc.execute("SELECT max(id) FROM member").fetchone()[0]
         sample = [enc.execute("SELECT id_number, name, initials FROM member WHERE id = ?", (rnd.randint(1, total),)).fetchone()
@@ -105,7 +97,8 @@ def main() -> None:
                 e, b = timed_pair(on(enc), on(plain), runs, rounds)
                 for q_name, q in (("p50", 0.5), ("p99", 0.99)):
                     ev, bv = percentile(e, q), percentile(b, q)
-                    figs.append(Figure(f"lookup SQL {kind} {q_name}, {label}", ev, "ms", bv, "same SQL, plain SQLite",
+                    figs.append(Figure(f"lookup SQL {kind} {q_name}, {label}, {members:,} members", ev, "ms", bv,
+                                       "same SQL, plain SQLite",
                                        "ratio ≤ 1.5" if goal else "(for information)",
                                        (ev / bv <= 1.5 if bv else None) if goal else None))
 
@@ -120,9 +113,10 @@ def main() -> None:
             execute = (lambda c: lambda sql, p: c.execute(sql, p).fetchall())(conn)
             prepare_reader(execute)
             t = time.perf_counter()
-            warm(execute)
+            for _ in warm_steps(execute, indexes=path.stat().st_size <= READER_CACHE_KIB * 1024):
+                pass
             warm_times[name] = time.perf_counter() - t
-        figs.append(Figure("lookup reader warm-up (after unlock, in the background)", warm_times["enc"], "s",
+        figs.append(Figure(f"lookup reader warm-up (after unlock, in the background), {members:,} members", warm_times["enc"], "s",
                            warm_times["plain"], "same warm-up, plain SQLite"))
         # Warm: every page is cached, so each query's time is the median of 3 runs (see timed_pair).
         sql_figures("lookup reader", goal=True, rounds=3)
@@ -130,7 +124,8 @@ def main() -> None:
             end = timed(lambda q: lookup(q, today), [(q,) for q in qs])
             goal = 5.0 if kind in ("id", "name") else 50.0
             p99 = percentile(end, 0.99)
-            figs.append(Figure(f"lookup end-to-end {kind} p99", p99, "ms", goal=f"≤ {goal:g} ms", met=p99 <= goal))
+            figs.append(Figure(f"lookup end-to-end {kind} p99 (reader: {READER_CACHE_KIB // 1024} MiB cache), "
+                               f"{members:,} members", p99, "ms", goal=f"≤ {goal:g} ms", met=p99 <= goal))
         dbmod.close()
         plain.close()
     report(f"lookup ({members} members, {per_kind} queries per kind)", figs, args.json)

@@ -72,3 +72,41 @@ def report(title: str, figures: list[Figure], json_path: str | None) -> None:
         Path(json_path).write_text(json.dumps(
             {"title": title, "figures": [dict(asdict(f), ratio=f.ratio) for f in figures]},
             ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+# --- demo databases shared by the benches ------------------------------------------------------
+
+#: Where the demo databases live between runs (gitignored): building 1,000,000 members takes a
+#: minute, so each size is built once per schema head and reused (``HUZHU_BENCH_CACHE`` moves it).
+CACHE = Path(__import__("os").environ.get("HUZHU_BENCH_CACHE") or Path(__file__).resolve().parent / ".dbcache")
+
+
+def demo_db(members: int) -> Path:
+    """The cached demo database of ``members`` members at the current schema head (user demo,
+    passphrase demo), built if missing. Benches that only read may use it; one that writes
+    must copy it first."""
+    import time
+
+    import migrations
+    from models.demo import build_demo
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"demo-{members}-{migrations.HEAD}.hzdb"
+    if not path.exists():
+        for old in CACHE.glob(f"demo-{members}-*"):
+            old.unlink()
+        t = time.perf_counter()
+        tmp = CACHE / f"building-{members}.hzdb"
+        for p in CACHE.glob(f"building-{members}.hzdb*"):
+            p.unlink()
+        build_demo(tmp, members=members)
+        for p in sorted(CACHE.glob(f"building-{members}.hzdb*")):
+            p.rename(CACHE / p.name.replace(f"building-{members}.hzdb", path.name))
+        print(f"built the {members:,}-member demo database in {time.perf_counter() - t:.1f} s ({path})", flush=True)
+    return path
+
+
+def load_average() -> float:
+    import os
+
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

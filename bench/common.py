@@ -82,19 +82,17 @@ CACHE = Path(__import__("os").environ.get("HUZHU_BENCH_CACHE") or Path(__file__)
 
 
 def demo_db(members: int) -> Path:
-    """The cached demo database of ``members`` members at the current schema head (user demo,
-    passphrase demo), built if missing. Benches that only read may use it; one that writes
-    must copy it first."""
+    """The cached demo database of ``members`` members (user demo, passphrase demo), built if
+    missing and brought to the schema head if an older one is cached. Benches that only read
+    may use it; one that writes must copy it first."""
     import time
 
-    import migrations
+    from models import db as dbmod
     from models.demo import build_demo
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"demo-{members}-{migrations.HEAD}.hzdb"
+    path = CACHE / f"demo-{members}.hzdb"
     if not path.exists():
-        for old in CACHE.glob(f"demo-{members}-*"):
-            old.unlink()
         t = time.perf_counter()
         tmp = CACHE / f"building-{members}.hzdb"
         for p in CACHE.glob(f"building-{members}.hzdb*"):
@@ -103,6 +101,10 @@ def demo_db(members: int) -> Path:
         for p in sorted(CACHE.glob(f"building-{members}.hzdb*")):
             p.rename(CACHE / p.name.replace(f"building-{members}.hzdb", path.name))
         print(f"built the {members:,}-member demo database in {time.perf_counter() - t:.1f} s ({path})", flush=True)
+    dbmod.unlock(path, "demo", "demo")  # migrates a database cached by an older schema
+    dbmod.close()
+    for backup in CACHE.glob(f"{path.name}.pre-*.hzbak"):
+        backup.unlink()
     return path
 
 

@@ -10,8 +10,8 @@ shown. ``tui.workers`` explains how those threads share the one peewee database.
 
 from __future__ import annotations
 
-import os
 import importlib
+import os
 import threading
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date

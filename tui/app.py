@@ -36,7 +36,7 @@ from tui.workers import close_database
 # 1.5× a bare Textual app). The screens after it are imported on a background thread while the
 # clerk types the passphrase (``_preload``), or on first use if the Enter comes sooner.
 AFTER_UNLOCK_MODULES = (
-    "models.schema", "models.dashboard", "models.lookup", "models.member_detail",
+    "models.schema", "sync.keystore", "tui.reader", "models.dashboard", "models.lookup", "models.member_detail",
     "tui.screens.warnings", "tui.screens.lock", "tui.screens.home", "tui.screens.dashboard",
     "tui.screens.lookup", "tui.screens.menu", "tui.screens.pending", "textual.command",
 )

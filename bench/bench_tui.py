@@ -38,7 +38,7 @@ HUZHU = str(Path(sys.executable).with_name("huzhu"))
 SOCKET = f"huzhu-bench-{os.getpid()}"
 UNLOCK_MARK = "代办处互助保障业务"
 TODO_MARK = "项待办"
-BARE_MARK = "READY 行 19"
+BARE_MARK = "READY 行 1"
 
 
 def tmux(*args: str) -> str:
@@ -170,6 +170,31 @@ def lookups(name: str, queries: list[tuple[str, str, str]]) -> list[float]:
     return times
 
 
+def echo_times(runs: int) -> list[float]:
+    """The baseline of search as you type: last key → the bare app's echo of it painted."""
+    name, _ = start([sys.executable, str(HERE / "bare_app.py")])
+    rnd = random.Random(3)
+    times = []
+    try:
+        wait_for(name, lambda text: BARE_MARK in text)
+        time.sleep(1.0)
+        for _ in range(runs):
+            tmux("send-keys", "-t", name, "C-u")
+            wait_for(name, lambda text: "ECHO:\n" in text or "ECHO: " in text or text.rstrip().endswith("ECHO:"))
+            time.sleep(0.15)
+            word = "".join(rnd.choice("abcdefghjkmnpqrstwxyz") for _ in range(3))
+            for ch in word[:-1]:
+                tmux("send-keys", "-t", name, "-l", ch)
+                time.sleep(0.12)
+            tmux("send-keys", "-t", name, "-l", word[-1])
+            t0 = time.perf_counter()
+            seen, _ = wait_for(name, lambda text, word=word: f"ECHO:{word}" in text, timeout=30)
+            times.append((seen - t0) * 1000)
+    finally:
+        stop(name)
+    return times
+
+
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--launches", type=int, default=7)
@@ -182,6 +207,8 @@ def main() -> None:
     launches = 3 if args.quick else args.launches
     dbs = {n: demo_db(n) for n in sizes}
     figs: list[Figure] = []
+    # a session that lives for the whole run: the tmux server would exit with its last session
+    subprocess.run(["tmux", "-L", SOCKET, "new-session", "-d", "-s", "keep", "sleep 3600"], check=True, timeout=30)
     try:
         ours, bare = launch_times(dbs[sizes[-1]], launches)
         o, b = statistics.median(ours), statistics.median(bare)
@@ -205,9 +232,11 @@ def main() -> None:
             rss = rss_mb(pid)
             stop(name)
             p95 = percentile(times, 0.95)
+            echo = echo_times(len(times) // 2)
             figs.append(Figure(f"search as you type: last key → results painted p95, {n:,} members "
-                               f"({len(times)} lookups)", p95, "ms", goal="≤ 100 ms" if at_goal else "",
-                               met=(p95 <= 100) if at_goal else None))
+                               f"({len(times)} lookups)", p95, "ms", percentile(echo, 0.95),
+                               "bare Textual app: last key → its echo painted, p95", "≤ 100 ms" if at_goal else "",
+                               (p95 <= 100) if at_goal else None))
             figs.append(Figure(f"  the same, median, {n:,} members", percentile(times, 0.5), "ms"))
             figs.append(Figure(f"RSS after unlock and 待办, {n:,} members", after_todo, "MB"))
             figs.append(Figure(f"RSS after unlock, 待办 and {len(times)} lookups, {n:,} members", rss, "MB",

@@ -374,10 +374,10 @@ def binding_ids() -> set[str]:
     """Every binding id the app and its screens define: what a keymap file may name."""
     import pkgutil
 
-    for package in ("tui.screens", "tui.office"):
-        path = importlib.import_module(package).__path__
-        for module in pkgutil.iter_modules(path, f"{package}."):
-            importlib.import_module(module.name)
+    import tui.screens
+
+    for module in pkgutil.iter_modules(tui.screens.__path__, "tui.screens."):
+        importlib.import_module(module.name)
     ids = {binding.id for binding in HuzhuApp.BINDINGS if binding.id}
     pending: list[type] = [Screen]
     while pending:

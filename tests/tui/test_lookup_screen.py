@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import Input
 
 from conftest import TODAY
@@ -64,7 +65,13 @@ async def test_typing_fast_searches_once_and_shows_only_the_last_query(small_dem
         started = []
         original = app.screen.search
         app.screen.search = lambda query, today: (started.append(query), original(query, today))
-        await search(pilot, "zzzq")
+        # Keys that arrive together, as a terminal delivers fast typing or an input method's
+        # commit (pilot.press waits for each key to be handled, slower than the 50 ms debounce
+        # on a busy machine).
+        for ch in "zzzq":
+            app.post_message(events.Key(ch, ch))
+        await pilot.pause(0.4)
+        await settle(pilot)
         assert started == ["zzzq"]
         assert "按拼音首字母没有找到“zzzq”" in screen_text(app)
 

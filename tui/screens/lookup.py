@@ -37,7 +37,7 @@ from tui.workers import error_text
 #: arrive together (a pinyin input method committing a name, a pasted ID) as one search; a
 #: lookup itself takes 1–2 ms, so searching as the clerk types costs nothing (issue 15: last
 #: key → results painted within 100 ms).
-DEBOUNCE_SECONDS = 0.03
+DEBOUNCE_SECONDS = 0.05
 RESULT_LIMIT = 20
 KIND_ZH = {"id": "身份证号", "id_suffix": "身份证号后几位", "initials": "拼音首字母", "name": "姓名",
            "unit": "单位编码", "unit_name": "单位名称"}

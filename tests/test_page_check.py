@@ -56,12 +56,38 @@ def test_unlock_without_the_check_then_the_check_finds_the_page(branch_db):
     assert path.read_bytes() == before, "the damaged file was written to"
 
 
-def test_a_write_started_during_the_check_waits_for_it_and_is_refused(branch_db):
+def test_a_write_before_the_background_check_runs_the_check_first(branch_db):
+    """A write that comes before the background check has started (one the unlock itself makes,
+    e.g. signing a new user's key) runs the check on its own thread, then is refused."""
     path, _ = branch_db
     page = unit_page(path)
     flip(path, page)
     before = path.read_bytes()
     session = dbmod.unlock(path, "zhang", PASSPHRASE, check_pages=False)
+    with pytest.raises(PermissionDenied):
+        upsert_unit("U9999", "新单位工会")
+    assert session.read_only and session.pages_checked.is_set()
+    assert any(f"page {page}" in w for w in session.warnings)
+    check = dbmod.check_pages_in_background(session)
+    assert check.seconds == 0.0 and not check.thread.is_alive()  # nothing left to check
+    dbmod.close(checkpoint=False)
+    assert path.read_bytes() == before
+
+
+def test_a_write_while_the_background_check_runs_waits_for_it(branch_db, monkeypatch):
+    path, _ = branch_db
+    page = unit_page(path)
+    flip(path, page)
+    session = dbmod.unlock(path, "zhang", PASSPHRASE, check_pages=False)
+    release = threading.Event()
+    connect = dbmod._raw_connect
+
+    def slow_connect(*args, **kwargs):
+        release.wait(30)  # the check holds until the writer is waiting
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(dbmod, "_raw_connect", slow_connect)
+    check = dbmod.check_pages_in_background(session)
     outcome: list[BaseException | None] = []
 
     def write() -> None:
@@ -77,11 +103,10 @@ def test_a_write_started_during_the_check_waits_for_it_and_is_refused(branch_db)
     writer.start()
     writer.join(0.5)
     assert writer.is_alive() and not outcome, "the write went ahead before the page check"
-    check = dbmod.check_pages_in_background(session)
+    release.set()
     writer.join(60)
     assert check.wait(0) and len(outcome) == 1 and isinstance(outcome[0], PermissionDenied)
     dbmod.close(checkpoint=False)
-    assert path.read_bytes() == before
 
 
 def test_a_whole_file_passes_and_writes_go_ahead(branch_db):

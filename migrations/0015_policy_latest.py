@@ -48,8 +48,8 @@ def up(migrator, db):
         'CREATE TABLE "policy_latest" ("unit_id" INTEGER NOT NULL, "plan_id" VARCHAR(255) NOT NULL, '
         '"policy_id" INTEGER NOT NULL, "start" DATE NOT NULL, "end" DATE NOT NULL, "outcome" VARCHAR(255) NOT NULL, '
         'PRIMARY KEY ("unit_id", "plan_id"))')
-    db.execute_sql('CREATE INDEX "policylatest_end_unit_id_plan_id_start_outcome" '
-                   'ON "policy_latest" ("end", "unit_id", "plan_id", "start", "outcome")')
+    db.execute_sql('CREATE INDEX "policylatest_end_unit_id_plan_id_start_outcome_policy_id" '
+                   'ON "policy_latest" ("end", "unit_id", "plan_id", "start", "outcome", "policy_id")')
     db.execute_sql(
         f'INSERT INTO policy_latest ({COLUMNS}) '
         'SELECT p.unit_id, p.plan_id, p.id, p.start, p."end", p.outcome FROM policy p '

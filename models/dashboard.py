@@ -127,10 +127,10 @@ def renewal_status(prev_start: dt.date, prev_end: dt.date, plan: str, today: dt.
 
 
 #: Every unit × plan's latest policy, from the table the triggers of migration 0015 keep,
-#: through its ("end", unit, plan, start, outcome) index: what the 待办 reads is bounded by the
+#: through its ("end", unit, plan, start, outcome, policy) index: what the 待办 reads is bounded by the
 #: policies whose window is open, not by the policies ever filed or the members.
 RENEWAL_SQL = ('SELECT u.code, u.name, l.plan_id, l.start, l."end", l.outcome, p.filed, b.reason FROM policy_latest l '
-               'INDEXED BY "policylatest_end_unit_id_plan_id_start_outcome" JOIN unit u ON u.id = l.unit_id '
+               'INDEXED BY "policylatest_end_unit_id_plan_id_start_outcome_policy_id" JOIN unit u ON u.id = l.unit_id '
                'JOIN policy p ON p.id = l.policy_id '
                "LEFT JOIN backdated_entry b ON b.entity = 'policy' AND b.entity_id = l.policy_id")
 #: Statuses of a policy whose renewal window has not opened yet: the only ones a policy ending

@@ -696,7 +696,7 @@ class PolicyLatest(BaseModel):
     class Meta:
         table_name = "policy_latest"
         primary_key = CompositeKey("unit_id", "plan_id")
-        indexes = ((("end", "unit_id", "plan_id", "start", "outcome"), False),)
+        indexes = ((("end", "unit_id", "plan_id", "start", "outcome", "policy_id"), False),)
 
 
 ALL_MODELS += [PolicyLatest]

@@ -19,7 +19,7 @@ from models import audit, clock
 from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.db import current, database, writing
 from models.errors import ValidationFailed
-from models.member_edit import apply_changes, record_transfer
+from models.member_edit import apply_changes_bulk, held_values, record_transfer
 from models.members import write_members, write_units
 from models.tabular import parse_date, read_table
 from rules import (
@@ -458,16 +458,12 @@ def _member_values(planned) -> dict[str, dict[str, object]]:
 
 def _values_differ(planned, members) -> bool:
     """Whether the file's phones, retirement dates or accounts differ from the members' (new members: any)."""
-    for idn, values in _member_values(planned).items():
-        known = members.get(idn)
-        if known is None:
-            return True
-        row = database.execute_sql("SELECT phone, retirement_date, bank_name, bank_account FROM member WHERE id = ?",
-                                   (known[0],)).fetchone()
-        held = dict(zip(("phone", "retirement_date", "bank_name", "bank_account"), row))
-        if any(str(held[k] or "") != (v.isoformat() if isinstance(v, dt.date) else str(v)) for k, v in values.items()):
-            return True
-    return False
+    wanted = _member_values(planned)
+    if any(idn not in members for idn in wanted):
+        return True
+    held = held_values(members[idn][0] for idn in wanted)
+    return any(held[members[idn][0]][k] != (v.isoformat() if isinstance(v, dt.date) else str(v))
+               for idn, values in wanted.items() for k, v in values.items())
 
 
 def write_import(result: ImportResult, work, file_sha256: str, *, override: SupervisorOverride | None = None) -> None:
@@ -524,12 +520,9 @@ def write_import(result: ImportResult, work, file_sha256: str, *, override: Supe
         conn.executemany(
             "INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, batch_id, created_by) "
             "VALUES (?,?,?,?,?,?,?,?,?)", lines)
-        reason = f"参保名单 {result.file}"
-        changed_members = 0
-        for idn, values in _member_values(planned).items():
-            if apply_changes(member_ids[idn], values, source="enrolment", reason=reason, on=clock.today(),
-                             batch_id=batch_id, audit_action=None):
-                changed_members += 1
+        changed_members = len(apply_changes_bulk(
+            {member_ids[idn]: values for idn, values in _member_values(planned).items()}, source="enrolment",
+            reason=f"参保名单 {result.file}", on=clock.today(), batch_id=batch_id))
         for idn, from_unit, to_unit, on, line in transfers:
             record_transfer(member_ids[idn], unit_ids[from_unit], unit_ids[to_unit], on,
                             f"参保名单第 {line} 行：{override.reason}", source="enrolment_transfer", batch_id=batch_id)

@@ -92,35 +92,68 @@ def _as_text(value) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def apply_changes(member_id: int, new_values: dict[str, object], *, source: str, reason: str, on: dt.date,
-                  batch_id: int | None = None, audit_action: str | None = "member.edit") -> list[dict]:
-    """Write the fields of ``new_values`` that differ from the member's, each with a history
-    row; inside the caller's transaction. Returns the changes [{field, old, new}] (whole values).
-    With ``audit_action`` None the caller records the audit event (a batch records one)."""
+HISTORY_FIELDS = ("phone", "bank_name", "bank_account", "retirement_date")
+
+
+def held_values(member_ids) -> dict[int, dict[str, str | None]]:
+    """The members' phone, bank name, account and retirement date as stored (text)."""
+    held: dict[int, dict[str, str | None]] = {}
+    ids = sorted(set(member_ids))
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for row in database.execute_sql(
+                f"SELECT id, {', '.join(HISTORY_FIELDS)} FROM member WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+            held[row[0]] = {name: _as_text(value) for name, value in zip(HISTORY_FIELDS, row[1:])}
+    return held
+
+
+def apply_changes_bulk(new_values: dict[int, dict[str, object]], *, source: str, reason: str, on: dt.date,
+                       batch_id: int | None = None) -> dict[int, list[dict]]:
+    """For each member, write the fields of their ``new_values`` that differ from what is
+    stored, each with a history row; inside the caller's transaction, no audit event (the
+    caller records one). Returns the changes [{field, old, new}] (whole values) per member
+    that changed. One statement per field and one for the history, whatever the count, so an
+    import of many members costs a few statements, not a few per member."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
-    member = _member_row(member_id)
-    changes = []
-    for name, value in new_values.items():
-        if name not in FIELDS or name == "unit":
-            raise ValueError(f"unknown member field {name!r}")
-        old, new = _as_text(member[name]), _as_text(value)
-        if old != new:
-            changes.append({"field": name, "old": old, "new": new})
-    if not changes:
-        return []
+    held = held_values(new_values)
+    out: dict[int, list[dict]] = {}
+    updates: dict[str, list[tuple]] = {}
     session = current()
     now = clock.stamp()
-    sets = ", ".join(f"{c['field']} = ?" for c in changes)
-    database.execute_sql(f"UPDATE member SET {sets} WHERE id = ?", [c["new"] for c in changes] + [member_id])
-    database.connection().executemany(
+    history = []
+    for member_id, values in new_values.items():
+        if member_id not in held:
+            raise ValidationFailed(f"没有编号为 {member_id} 的会员", f"no member {member_id}")
+        changes = []
+        for name, value in values.items():
+            if name not in HISTORY_FIELDS:
+                raise ValueError(f"unknown member field {name!r}")
+            old, new = held[member_id][name], _as_text(value)
+            if old != new:
+                changes.append({"field": name, "old": old, "new": new})
+                updates.setdefault(name, []).append((new, member_id))
+                history.append((member_id, name, old, new, source, reason, on.isoformat(), batch_id, session.user,
+                                now))
+        if changes:
+            out[member_id] = changes
+    conn = database.connection()
+    for name, rows in updates.items():  # names come from HISTORY_FIELDS only
+        conn.executemany(f"UPDATE member SET {name} = ? WHERE id = ?", rows)
+    conn.executemany(
         "INSERT INTO member_change (member_id, field, old_value, new_value, source, reason, on_date, batch_id, "
-        "by_user, at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        [(member_id, c["field"], c["old"], c["new"], source, reason, on.isoformat(), batch_id, session.user, now)
-         for c in changes])
-    if audit_action:
+        "by_user, at) VALUES (?,?,?,?,?,?,?,?,?,?)", history)
+    return out
+
+
+def apply_changes(member_id: int, new_values: dict[str, object], *, source: str, reason: str, on: dt.date,
+                  audit_action: str | None = "member.edit") -> list[dict]:
+    """``apply_changes_bulk`` for one member, with its audit event (``audit_action``; None:
+    the caller records the event). Returns the changes [{field, old, new}] (whole values)."""
+    changes = apply_changes_bulk({member_id: new_values}, source=source, reason=reason, on=on).get(member_id, [])
+    if changes and audit_action:
         audit.record(audit_action, "member", member_id, {
-            "id": mask_id(member["id_number"]), "source": source, "reason": reason, "on": on,
+            "id": mask_id(_member_row(member_id)["id_number"]), "source": source, "reason": reason, "on": on,
             "changes": [_audit_change(c) for c in changes]})
     return changes
 
@@ -472,12 +505,12 @@ def import_accounts(path: str | Path, *, dry_run: bool = False, today: dt.date |
             "VALUES (?,?,?,?,?,?,?)",
             ("accounts", result.file, sha, result.rows, f"账户变更 {result.changed}；无变化 {result.unchanged}",
              clock.stamp(), session.user)).lastrowid
-        audited_changes = []
-        reason = f"账户名单 {result.file}"
-        for mid, (line, bank, account) in planned.items():
-            changes = apply_changes(mid, {"bank_name": bank, "bank_account": account}, source="accounts_import",
-                                    reason=reason, on=today, batch_id=batch_id, audit_action=None)
-            audited_changes.append({"member_id": mid, "line": line, "changes": [_audit_change(c) for c in changes]})
+        changed = apply_changes_bulk({mid: {"bank_name": bank, "bank_account": account}
+                                      for mid, (_line, bank, account) in planned.items()},
+                                     source="accounts_import", reason=f"账户名单 {result.file}", on=today,
+                                     batch_id=batch_id)
+        audited_changes = [{"member_id": mid, "line": planned[mid][0], "changes": [_audit_change(c) for c in changes]}
+                           for mid, changes in changed.items()]
         audit.record("import.accounts", "import_batch", batch_id, {
             "file": result.file, "sha256": sha, "rows": result.rows, "changed": result.changed,
             "unchanged": result.unchanged, "members": audited_changes})

@@ -23,7 +23,7 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 
 def table(results: dict) -> str:
-    lines = [f"Run of {results.get('date', '?')}: {results['seconds']:.0f} s in all"
+    lines = [f"Run of {results.get('date', '?')}" + (f": {results['seconds']:.0f} s in all" if results.get("seconds") else "")
              + (f", load average {results['load']:.1f} on 2 cores" if results.get("load") is not None else "")
              + (" (`--quick`)" if results.get("quick") else "") + ".", "",
              "| script | figure | value | baseline (same run) | ratio | goal | met |", "|---|---|---|---|---|---|---|"]

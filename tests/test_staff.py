@@ -141,6 +141,7 @@ def test_logins_entered_and_imported_all_or_nothing(fresh_db, tmp_path):
     assert sql(db, "SELECT username, last_login FROM staff_account ORDER BY id") == [
         ("bj004wangfang", days_ago(20).isoformat()), ("bj004lijing", days_ago(10).isoformat())]
     assert sql(db, "SELECT kind, rows FROM import_batch") == [("logins", 3)]
+    ok(run(db, "check"))  # every row written is bound to its signed audit event
 
 
 def _org7_and_todo(db, today):

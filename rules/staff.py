@@ -128,7 +128,7 @@ def login_gaps(created_on: date | None, logins: Sequence[date], start: date, end
             return rs.decide("not_yet", "R4.2.not_yet", f"账号 {created_on.isoformat()} 建立，不在本期内",
                              "login_max_days")
         return rs.decide("overdue", "R4.2.never_logged_in", "无业务系统登录记录", "login_max_days", Severity.ERROR)
-    in_period = sum(1 for d in logins if start <= d <= end)
+    in_period = len({d for d in logins if start <= d <= end})
     gaps = [(a, b) for a, b in zip(points, points[1:]) if b >= start] + [(points[-1], end)]
     worst_from, worst_to = max(gaps, key=lambda g: (g[1] - g[0]).days)
     worst = (worst_to - worst_from).days

@@ -45,3 +45,20 @@ def test_a_payment_is_charged_to_its_own_year():
     wrong = check_budget(line, 100, date(2027, 2, 1))
     assert wrong.code == "R3.4.wrong_year" and "应列入2027年度预算" in wrong.message
     assert check_budget(BudgetLine("无年度", 1_000_000, 0), 100, date(2027, 2, 1)).ok  # year unknown: not judged
+
+
+def test_login_gaps_over_a_period():
+    from rules.staff import login_gaps, login_status
+
+    created, start, end = date(2025, 6, 1), date(2026, 1, 1), date(2026, 12, 6)
+    ok = login_gaps(created, [date(2025, 10, 1), date(2026, 3, 1), date(2026, 8, 1), date(2026, 12, 1),
+                              date(2026, 12, 1)], start, end)
+    assert ok.outcome == "ok" and ok.data["logins"] == 3 and ok.data["worst"] == 153
+    gap = login_gaps(created, [date(2026, 1, 5), date(2026, 7, 6)], start, end)
+    assert gap.code == "R4.2.gap_exceeded" and gap.data["gap_from"] == created and gap.data["worst"] == 218
+    assert login_gaps(None, [], start, end).code == "R4.2.never_logged_in"
+    assert login_gaps(date(2027, 1, 2), [], start, end).outcome == "not_yet"
+    # a new account counts from its creation: warned from day 150, overdue after 180
+    assert login_status(None, date(2026, 6, 29), created_on=date(2026, 1, 30)).outcome == "warn"
+    assert login_status(None, date(2026, 7, 30), created_on=date(2026, 1, 30)).outcome == "overdue"
+    assert login_status(None, date(2026, 2, 1), created_on=date(2026, 1, 30)).outcome == "ok"

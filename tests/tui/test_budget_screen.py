@@ -4,8 +4,7 @@ spent from, and a clerk told that only a supervisor approves."""
 
 from __future__ import annotations
 
-from conftest import TODAY
-from models import admin
+from models import admin, clock
 from models import db as dbmod
 from tui.app import make_app
 from tui.screens.budget import BudgetScreen
@@ -35,6 +34,7 @@ def shown(app, selector: str) -> str:
 
 
 async def test_add_a_line_and_approve_the_budget_with_keys(branch_db):
+    today = clock.today()  # frozen by the TUI tests' conftest
     app = make_app(db_path=branch_db, passphrase=PASSPHRASE, user=USER, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)
@@ -57,19 +57,20 @@ async def test_add_a_line_and_approve_the_budget_with_keys(branch_db):
         await wait(pilot)
         assert isinstance(app.screen, BudgetScreen)
         state = shown(app, "#budget-state")
-        assert "可支出" in state and "第 1 版" in state and TODAY.isoformat() in state
+        assert "可支出" in state and "第 1 版" in state and today.isoformat() in state
         assert "已批准" in shown(app, "#budget-versions")
     assert sql(branch_db, "SELECT year, number, state, approved_by, meeting_date, minutes FROM budget_version") == [
-        (TODAY.year, 1, "approved", USER, TODAY.isoformat(), "管委会纪要2026-1号")]
-    assert sql(branch_db, "SELECT year, code, amount_fen FROM budget_line") == [(TODAY.year, "hardship_aid", 5_000_000)]
+        (today.year, 1, "approved", USER, today.isoformat(), "管委会纪要2026-1号")]
+    assert sql(branch_db, "SELECT year, code, amount_fen FROM budget_line") == [(today.year, "hardship_aid", 5_000_000)]
 
 
 async def test_a_clerk_cannot_approve(branch_db):
+    today = clock.today()
     session = dbmod.unlock(branch_db, USER, PASSPHRASE)
     admin.add_user(session, "li", "clerk", "li pass", kdf=CHEAP_KDF)
     from models.budget import add_line
 
-    add_line(TODAY.year, "running_costs", 2_000_000)
+    add_line(today.year, "running_costs", 2_000_000)
     dbmod.close()
     app = make_app(db_path=branch_db, passphrase="li pass", user="li", keymap={})
     async with app.run_test(size=SIZE) as pilot:

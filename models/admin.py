@@ -366,22 +366,32 @@ def enforce_revocations(session: Session, users: list[str]) -> None:
 
 # --- backup and check -----------------------------------------------------------------------------
 
-def backup(session: Session, out: str | os.PathLike) -> dict:
-    from models.backup import write_backup
+def backup(session: Session, out: str | os.PathLike, *, force: bool = False) -> dict:
+    from models.backup import refuse_own_file, write_backup
 
     out = Path(out)
     if not out.parent.exists():
         raise BackupError(f"文件夹不存在：{out.parent}", f"folder does not exist: {out.parent}")
+    refuse_own_file(out, session.path)
+    if out.is_dir() or (out.exists() and not force):
+        raise BackupError(f"文件已存在，不会覆盖：{out}（确认覆盖请加 --force）",
+                          f"file exists, will not overwrite: {out} (add --force to replace it)")
     try:
         info = write_backup(out, session.path, session.key, session.keyfile)
     except OSError as exc:
         raise BackupError(f"备份写入失败：{exc.strerror}（{out}）", f"backup failed: {exc.strerror} ({out})") from None
     except sqlite_errors() as exc:  # the snapshot's own writes: disk full, read-only folder
         raise BackupError(f"备份写入失败：{exc}（{out}）；数据库未受影响", f"backup failed: {exc} ({out})") from None
+    info["recorded"] = False
     if session.can_write:
-        with database.atomic():
-            audit.record("db.backup", "database", None, {"file": out.name, "bytes": info["bytes"]})
-        dbmod.committed(session)
+        # The backup is whole on disk by now. Another program's long write (a large import)
+        # may hold the lock past busy_timeout: the backup stays valid, only its event is missing.
+        try:
+            with dbmod.writing():
+                audit.record("db.backup", "database", None, {"file": out.name, "bytes": info["bytes"]})
+            info["recorded"] = True
+        except dbmod.DatabaseLocked:
+            pass
     return info
 
 

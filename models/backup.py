@@ -96,8 +96,28 @@ def sweep_stale(folder: Path) -> list[Path]:
     return removed
 
 
+#: Files that belong to a database ``FILE``: a backup written over any of them destroys it.
+OWN_SUFFIXES = ("", ".keys", ".keys.pending", ".sent", ".hwm", "-wal", "-shm", "-journal", ".attempts")
+
+
+def refuse_own_file(out: Path, db_path: Path) -> None:
+    """Refuse an output path that is the database or one of the files beside it (seen:
+    ``backup --out FILE.keys`` replaced the slot file, and the database no longer opened)."""
+    target = os.path.realpath(out)
+    for suffix in OWN_SUFFIXES:
+        own = Path(f"{db_path}{suffix}")
+        same = os.path.realpath(own) == target
+        if not same and out.exists() and own.exists():
+            with contextlib.suppress(OSError):
+                same = os.path.samefile(out, own)
+        if same:
+            raise BackupError(f"备份文件不能写在数据库自己的文件上：{out}（{own.name}）",
+                              f"a backup must not be written over the database's own file: {out} ({own.name})")
+
+
 def write_backup(out: str | os.PathLike, db_path: Path, db_key: bytes, keyfile: KeyFile) -> dict:
     out = Path(out)
+    refuse_own_file(out, Path(db_path))
     if out.parent.exists():
         sweep_stale(out.parent)
     header_obj = {

@@ -179,6 +179,10 @@ def check_file_shape(path: Path) -> None:
         raise DatabaseMissing(f"数据库文件不存在：{path}", f"database file not found: {path}")
     if path.is_dir():
         raise NotHuzhuDatabase(f"{path} 是一个文件夹，不是数据库文件", f"{path} is a folder, not a database file")
+    if not path.is_file():
+        # A FIFO, socket or device: opening it to read the header would wait for ever.
+        raise NotHuzhuDatabase(f"{path} 不是普通文件（可能是管道或设备），不是数据库文件",
+                               f"{path} is not a regular file (a pipe or a device), not a database file")
     with open(path, "rb") as fh:
         head = fh.read(16)
     if head == SQLITE_HEADER:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 from models import audit, clock
 from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.db import current, database, writing
+from models.safeout import text_cells
 from models.errors import ValidationFailed
 from models.member_edit import apply_changes_bulk, held_values, record_transfer
 from models.members import write_members, write_units
@@ -38,6 +40,8 @@ from rules.dates import expiry, term_end
 from rules.idcard import id_check_char, mask_id
 from rules.members import TRANSFER_CITATION, check_account_number, check_bank_name, unit_change_in_import
 
+SHARES_TEXT = re.compile(r"[0-9]{1,6}")
+MAX_SHARES = 9999
 COLUMNS = ["单位编码", "单位名称", "险种代码", "生效日期", "终止日期", "办理日期", "姓名", "身份证号", "份数", "退休日期", "手机号",
            "开户行", "银行账号"]
 REQUIRED = COLUMNS[:9]
@@ -169,13 +173,12 @@ def _parse_rows(sheet, today: dt.date, result: ImportResult) -> list[_Row]:
             err("办理日期", f"办理日期 {filed} 晚于今天 {today}")
         shares = None
         if text["份数"]:
-            try:
-                value = float(text["份数"])
-                if not value.is_integer() or value <= 0:
-                    raise ValueError
-                shares = int(value)
-            except ValueError:
-                err("份数", f"份数应为正整数，实为“{text['份数']}”")
+            # Plain digits only: float() read "1e3" as 1000 shares and "99999999999999999999999"
+            # as a number no database column holds. (An Excel number cell 2.0 arrives as "2".)
+            if SHARES_TEXT.fullmatch(text["份数"]) and 0 < int(text["份数"]) <= MAX_SHARES:
+                shares = int(text["份数"])
+            else:
+                err("份数", f"份数应为 1–{MAX_SHARES} 的整数，实为“{text['份数']}”")
         if text["身份证号"]:
             decision = check_id_number(text["身份证号"], today)
             if not decision.ok:
@@ -699,6 +702,7 @@ def write_template(path: str | Path) -> None:
         for i, col in enumerate(COLUMNS):
             ws.column_dimensions[chr(ord("A") + i)].width = max(12, 2 * len(col) + 4, len(example[i]) + 4)
             ws.cell(row=2, column=i + 1).number_format = "@"  # ID numbers and codes stay text in Excel
+        text_cells(wb)
         wb.save(path)
     else:
         import csv

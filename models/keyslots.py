@@ -185,6 +185,8 @@ class KeyFile:
     @classmethod
     def load(cls, db_path: str | os.PathLike) -> "KeyFile":
         path = keys_path(db_path)
+        if path.exists() and not path.is_file():  # a FIFO would block read_bytes for ever
+            raise KeySlotsDamaged(f"密钥槽文件不是普通文件：{path}", f"the key-slot file is not a regular file: {path}")
         try:
             data = path.read_bytes()
         except FileNotFoundError:

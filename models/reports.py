@@ -28,6 +28,7 @@ from typing import Any, Callable
 from models import clock
 from models.claims import stored_errors
 from models.db import database
+from models.safeout import csv_row, text_cells
 from models.errors import UsageError
 from rules import CATEGORIES, CHANNELS, CLAIM_STATES, METHODS, mask_id
 
@@ -501,7 +502,7 @@ def write_csv(report: Report, path: str | Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow([c.title for c in report.columns])
-        writer.writerows(report.text_rows())
+        writer.writerows(csv_row(r) for r in report.text_rows())
 
 
 MAX_COLUMN_WIDTH = 40
@@ -521,6 +522,7 @@ def write_xlsx(reports: list[Report], path: str | Path) -> None:
         if report.forms:
             _forms_sheet(wb.create_sheet(_sheet_name(report.title, used)), report)
         _table_sheet(wb.create_sheet(_sheet_name(f"{report.title}清单" if report.forms else report.title, used)), report)
+    text_cells(wb)  # a name "=HYPERLINK(…)" stays text in the binder's copy
     wb.save(path)
 
 

@@ -127,14 +127,27 @@ def _to_sheet(records: list[list], encoding: str) -> Sheet:
     return Sheet(headers, rows, encoding)
 
 
+# Dates the program can compute with: a term's end plus a year, an observation period, a
+# retirement age all stay inside Python's calendar. 9999-12-31 is a typing mistake, and
+# 0001-01-01 comes before every rule set; both are refused as unreadable dates.
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+
 def parse_date(value: object) -> dt.date | None:
-    """2026-11-23, 20261123, 2026/11/23, 2026.11.23 or an Excel date cell; None when empty; ValueError when bad."""
+    """2026-11-23, 20261123, 2026/11/23, 2026.11.23 or an Excel date cell; None when empty;
+    ValueError when bad or outside MIN_YEAR–MAX_YEAR."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
     if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        return None
-    return _parse_text_date(text)
+        parsed = value
+    else:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        parsed = _parse_text_date(text)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(str(value))
+    return parsed
 
 
 @functools.lru_cache(maxsize=4096)  # an import file repeats the same few dates on every row

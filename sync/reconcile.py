@@ -21,6 +21,7 @@ from typing import Any
 
 from models import audit, clock
 from models.db import database, writing
+from models.safeout import csv_row, text_cells
 from models.errors import UsageError, ValidationFailed
 from models.fsutil import atomic_write_bytes
 from sync.export import parse_period
@@ -296,7 +297,7 @@ def _csv_bytes(headers: list[str], rows: list[list[str]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows(csv_row(r) for r in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel on Chinese Windows opens it as UTF-8
 
 
@@ -360,6 +361,7 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list[Any]]]]
             width = max([_display_width(header)] + [_display_width(_shown(r[index - 1])) for r in rows if index - 1 < len(r)])
             ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = min(60, width + 2)
         ws.freeze_panes = "A2"
+    text_cells(wb)  # unit names come from the branches' bundles: never a live formula here
     buffer = io.BytesIO()
     wb.save(buffer)
     atomic_write_bytes(path, buffer.getvalue(), mode=0o644)

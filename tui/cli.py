@@ -56,6 +56,15 @@ def _tui_only(argv: list[str] | None) -> argparse.Namespace | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = clikit.TerminalSafe(sys.stdout), clikit.TerminalSafe(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: list[str] | None) -> int:
     args = _tui_only(argv)
     if args is None:
         args = build_parser().parse_args(argv)
@@ -73,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+        # A path the person gave (an --out folder that does not exist, a file they may not
+        # read): say which, never "internal error".
+        where = exc.filename or ""
+        clikit.say(f"错误：无法读写文件 {where}：{exc.strerror}", f"error: cannot use the file {where}: {exc.strerror}")
+        return 2
     except Exception as exc:  # never show a traceback (it may quote data); say what kind of failure it was
         if os.environ.get("HUZHU_DEBUG"):
             raise

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Sequence
 from models import db as dbmod
 from models.errors import EmptyPassphrase, UsageError
 from models.keyslots import KeyFile
+from models.safeout import terminal_text
 
 ENV_DB = "HUZHU_DB"
 ENV_USER = "HUZHU_USER"
@@ -123,7 +124,7 @@ def open_session(args, **kwargs) -> dbmod.Session:
 
 def say(zh: str, en: str | None = None) -> None:
     """A message to the person at the terminal (stderr), in Chinese and English."""
-    print(zh if en is None else f"{zh}\n{en}", file=sys.stderr)
+    print(terminal_text(zh if en is None else f"{zh}\n{en}"), file=sys.stderr)
 
 
 def print_json(obj: Any) -> None:
@@ -134,7 +135,58 @@ def print_json(obj: Any) -> None:
 def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
     from tabulate import tabulate  # here, not at start: the TUI prints no tables
 
-    print(tabulate(list(rows), headers=list(headers), tablefmt="simple", disable_numparse=True))
+    # A name or diagnosis may hold ESC/OSC sequences (imported, or from a bundle): never let the
+    # terminal act on them.
+    cleaned = [[terminal_text(v) if isinstance(v, str) else v for v in row] for row in rows]
+    print(tabulate(cleaned, headers=[terminal_text(h) for h in headers], tablefmt="simple", disable_numparse=True))
+
+
+class TerminalSafe:
+    """stdout/stderr of the CLI: every write loses its terminal control sequences, so no print
+    path (tables, one-line summaries, messages quoting what a clerk typed) can pass one on.
+    JSON output is unaffected: ``json.dump`` already escapes control characters."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(terminal_text(text))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def positive_int(maximum: int, *, minimum: int = 1):
+    """An argparse ``type``: a plain decimal whole number within [minimum, maximum].
+
+    ``int()`` alone accepts ``9223372036854775808`` (which SQLite cannot hold: exit 70 later),
+    ``+5``, ``1_000`` and full-width digits; here those are usage errors (exit 2)."""
+
+    def parse(text: str) -> int:
+        t = (text or "").strip()
+        if not (t.isascii() and t.isdigit()) or len(t) > len(str(maximum)) or not minimum <= int(t) <= maximum:
+            raise argparse.ArgumentTypeError(f"应为 {minimum}–{maximum} 的整数，收到 “{terminal_text(text)}” / "
+                                             f"expected a whole number from {minimum} to {maximum}")
+        return int(t)
+
+    parse.__name__ = "整数"
+    return parse
+
+
+YEAR = positive_int(2199, minimum=1900)
+
+
+def output_file(text: str | os.PathLike) -> Path:
+    """An --out FILE to write: its folder must exist and it must not be a folder itself
+    (checked before any passphrase is asked, so nothing is done for nothing)."""
+    path = Path(text)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"输出文件所在的文件夹不存在：{parent}", f"the output file's folder does not exist: {parent}")
+    if path.is_dir():
+        raise UsageError(f"输出文件是一个文件夹：{path}", f"the output file is a folder: {path}")
+    return path
 
 
 def yuan(fen: int | None) -> str:

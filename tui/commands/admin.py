@@ -28,8 +28,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("demo", help="生成演示数据库并打开界面 build a demo database and open the TUI")
     p.add_argument("--db", metavar="FILE", default=argparse.SUPPRESS, help=f"默认 {DEFAULT_DEMO_DB}")
-    p.add_argument("--members", type=int, default=2000, help="会员人数 number of members (默认 2000)")
-    p.add_argument("--seed", type=int, default=2026, help="随机种子 random seed")
+    p.add_argument("--members", type=clikit.positive_int(1_000_000), default=2000, help="会员人数 number of members (默认 2000)")
+    p.add_argument("--seed", type=clikit.positive_int(2**31 - 1, minimum=0), default=2026, help="随机种子 random seed")
     p.add_argument("--no-tui", action="store_true", help="只生成，不打开界面 build only")
     p.add_argument("--fresh", action="store_true", help="已存在时删除重建 rebuild if it exists")
     p.set_defaults(func=cmd_demo)
@@ -63,6 +63,7 @@ def register(sub) -> None:
     p = sub.add_parser("backup", help="加密备份 encrypted backup")
     clikit.add_db_options(p)
     p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的文件 replace an existing file")
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("restore", help="从备份恢复 restore from a backup")
@@ -182,8 +183,12 @@ def cmd_rekey(args) -> int:
 def cmd_backup(args) -> int:
     session = clikit.open_session(args)
     with progress("正在备份", "backing up"):
-        info = admin.backup(session, args.out)
+        info = admin.backup(session, args.out, force=args.force)
     clikit.say(f"已写入加密备份 {info['file']}（{info['bytes']} 字节）", f"encrypted backup written: {info['file']}")
+    if session.can_write and not info["recorded"]:
+        clikit.say("警告：数据库正被另一个程序写入，本次备份未记入审计日志（备份文件完整可用）",
+                   "warning: the database was busy with another program's write; the backup is whole, "
+                   "but its audit event was not recorded")
     return 0
 
 

@@ -19,6 +19,8 @@ from models.errors import RuleRefused, UsageError, ValidationFailed
 from models.tabular import parse_user_date
 from tui import clikit
 
+# Far above any plan's limit, far below what SQLite can hold: a typo, not a claim.
+MAX_SHARES = 9999
 MARKS = {"error": "✗", "warning": "!", "info": "✓"}
 
 
@@ -35,7 +37,7 @@ def register(sub) -> None:
     q.add_argument("--incident-date", metavar="DATE", help="出险日期 incident date")
     q.add_argument("--kind", default="illness", metavar="KIND",
                    help="出险类型 illness（疾病，默认）或 accident（意外）")
-    q.add_argument("--shares", type=int, metavar="N", help="申报份数 shares claimed")
+    q.add_argument("--shares", type=clikit.positive_int(MAX_SHARES), metavar="N", help="申报份数 shares claimed")
     q.add_argument("--reported-on", metavar="DATE", help="报案日期，默认今天 report date (default today)")
     q.add_argument("--reason", metavar="TEXT",
                    help="补录理由：报案日期早于今天时必填，仅负责人 why a supervisor enters an earlier report date")

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from models import clock
-from models.errors import UsageError, ValidationFailed
+from models.errors import UsageError, ValidationFailed, refuses_undated
 from models.tabular import parse_user_date
 from tui import clikit
 from tui.progress import progress
@@ -63,7 +63,7 @@ def register(sub) -> None:
     clikit.add_db_options(p)
     p.add_argument("query", metavar="QUERY")
     p.add_argument("--on", metavar="DATE", help="查询日期，默认今天")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=clikit.positive_int(1000), default=20, help="最多显示几位 at most this many (1–1000)")
     clikit.add_json_option(p)
     p.set_defaults(func=cmd_lookup)
 
@@ -90,7 +90,7 @@ def cmd_template(args) -> int:
     if args.kind == "enrolments":
         from models.enrolments import write_template
 
-        out = Path(args.out or "参保名单模板.xlsx")
+        out = clikit.output_file(args.out or "参保名单模板.xlsx")
         write_template(out)
     elif args.kind == "accounts":
         from models.member_edit import write_accounts_template
@@ -100,7 +100,7 @@ def cmd_template(args) -> int:
     else:
         from sync.reconcile import write_ledger_template
 
-        out = Path(args.out or "办事处台账模板.xlsx")
+        out = clikit.output_file(args.out or "办事处台账模板.xlsx")
         write_ledger_template(out)
     clikit.say(f"已写入模板 {out}", f"template written: {out}")
     return 0
@@ -148,6 +148,7 @@ def cmd_import_enrolments(args) -> int:
     return 0
 
 
+@refuses_undated  # a date before every rule set is the clerk's typing mistake, not exit 70
 def cmd_renew(args) -> int:
     from models.enrolments import renew_unit
 
@@ -175,6 +176,7 @@ def cmd_renew(args) -> int:
     return 0
 
 
+@refuses_undated
 def cmd_lookup(args) -> int:
     from models.lookup import lookup
 

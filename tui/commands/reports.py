@@ -47,7 +47,7 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_worklog_add)
     q = wsub.add_parser("list", help="列出 list entries")
     clikit.add_db_options(q)
-    q.add_argument("--year", type=int, metavar="YYYY", help="只列某年")
+    q.add_argument("--year", type=clikit.YEAR, metavar="YYYY", help="只列某年")
     q.add_argument("--kind", choices=list(KINDS), metavar=kinds)
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_worklog_list)
@@ -65,7 +65,7 @@ def register(sub) -> None:
     asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True, parser_class=type(p))
     q = asub.add_parser("selfcheck", help="计算可计量的稽核项目，列出人工核对清单及应准备的资料")
     clikit.add_db_options(q)
-    q.add_argument("--year", type=int, required=True, metavar="YYYY", help="自查的年度")
+    q.add_argument("--year", type=clikit.YEAR, required=True, metavar="YYYY", help="自查的年度")
     q.add_argument("--out", metavar="FILE", help="写入 .xlsx（自查表及资料清单）")
     q.add_argument("--materials", metavar="DIR", help="在此文件夹生成资料清单中本程序可生成的报表")
     clikit.add_json_option(q)
@@ -73,7 +73,7 @@ def register(sub) -> None:
     q = asub.add_parser("tick", help="勾选人工核对的项目 tick a checklist item")
     clikit.add_db_options(q)
     q.add_argument("code", metavar="CODE", help="项目编号，如 org.1（见 huzhu audit selfcheck）")
-    q.add_argument("--year", type=int, required=True, metavar="YYYY")
+    q.add_argument("--year", type=clikit.YEAR, required=True, metavar="YYYY")
     q.add_argument("--note", metavar="TEXT", help="核对说明")
     q.add_argument("--untick", action="store_true", help="取消勾选")
     q.set_defaults(func=cmd_tick)
@@ -89,6 +89,7 @@ def cmd_report(args) -> int:
         out = Path(args.out)
         if out.suffix.lower() not in (".xlsx", ".csv"):
             raise UsageError(f"输出文件应以 .xlsx 或 .csv 结尾：{out.name}", f"the output file must end in .xlsx or .csv: {out.name}")
+        clikit.output_file(out)
     clikit.open_session(args)
     report = reports.build(args.name, period)
     if args.out:
@@ -177,7 +178,7 @@ def cmd_worklog_template(args) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise UsageError(f"模板文件应以 .xlsx 或 .csv 结尾：{out.name}", f"the template must end in .xlsx or .csv: {out.name}")
-    write_template(out)
+    write_template(clikit.output_file(out))
     clikit.say(f"已写入模板 {out}", f"template written: {out}")
     return 0
 
@@ -189,6 +190,8 @@ def cmd_selfcheck(args) -> int:
 
     if args.out and Path(args.out).suffix.lower() != ".xlsx":
         raise UsageError("自查表只能写入 .xlsx 文件", "the self-check is written as .xlsx only")
+    if args.out:
+        clikit.output_file(args.out)
     clikit.open_session(args)
     check = selfcheck.run(args.year)
     if args.out:

@@ -66,7 +66,7 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_sync_receive)
     q = ss.add_parser("notices", help="办事处通知 notices from the office")
     _db(q)
-    q.add_argument("--done", type=int, metavar="ID", help="标记为已处理 mark as done")
+    q.add_argument("--done", type=clikit.positive_int(2**63 - 1), metavar="ID", help="标记为已处理 mark as done")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_sync_notices)
     q = ss.add_parser("reconcile-restore",
@@ -576,6 +576,9 @@ def cmd_office_reconcile(args) -> int:
     from sync.keystore import require_office
     from sync.reconcile import difference_rows, import_ledger, missing_rows, reconcile, write_csv, write_xlsx
 
+    for out in (args.csv, args.xlsx):
+        if out:
+            clikit.output_file(out)
     clikit.open_session(args)
     require_office()
     ledger = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -266,21 +267,37 @@ def rekey(session: Session) -> None:
                    [s for s in session.keyfile.slots if s.user not in dropped],
                    list(session.keyfile.revoked), dict(session.keyfile.hint))
     nxt = kept.resealed(new_key)
-    with database.atomic():
-        audit.record("db.rekey", "database", None, {"key_epoch": nxt.key_epoch, **({"dropped": dropped} if dropped else {})})
-    dbmod.committed(session)
+    # SQLCipher cannot rekey a database in WAL mode, and leaving WAL needs every other
+    # connection closed: busy_timeout waits for them; past it, refuse before anything is
+    # written (seen: exit 70 with db.rekey already in the audit chain and the key unchanged).
     database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    # SQLCipher cannot rekey a database in WAL mode.
-    database.execute_sql("PRAGMA journal_mode = DELETE")
-    nxt.save(session.path, pending=True)
-    keymem.apply_key(database.connection(), new_key, "PRAGMA rekey = ")
-    nxt.save(session.path)
-    pending_keys_path(session.path).unlink(missing_ok=True)
-    database.execute_sql("PRAGMA journal_mode = WAL")
+    try:
+        mode = database.execute_sql("PRAGMA journal_mode = DELETE").fetchone()[0]
+    except sqlite_errors() as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        mode = "wal"
+    if str(mode).lower() != "delete":
+        with contextlib.suppress(*sqlite_errors()):
+            database.execute_sql("PRAGMA journal_mode = WAL")
+        raise dbmod.DatabaseLocked(
+            "数据库正被另一个程序打开（例如另一位经办人的界面或查询），无法换钥；请关闭其他程序后重试。未作任何更改",
+            "busy: another program has the database open, so it cannot be re-keyed; close it and retry. Nothing changed",
+        )
+    try:
+        nxt.save(session.path, pending=True)
+        keymem.apply_key(database.connection(), new_key, "PRAGMA rekey = ")
+        nxt.save(session.path)
+        pending_keys_path(session.path).unlink(missing_ok=True)
+    finally:
+        database.execute_sql("PRAGMA journal_mode = WAL")
     keymem.wipe(session.key)
     database.connect_params["passphrase"] = keymem.KeyRef(new_key)
     session.key = new_key
     session.keyfile = nxt
+    # Recorded once it has happened, under the new key.
+    with dbmod.writing():
+        audit.record("db.rekey", "database", None, {"key_epoch": nxt.key_epoch, **({"dropped": dropped} if dropped else {})})
 
 
 def revocation_message(db_id: str, entry: dict) -> bytes:

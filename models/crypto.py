@@ -37,6 +37,12 @@ def b64d(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
+KDF_MIN_KIB = 8 * 1024
+KDF_MAX_KIB = 1024 * 1024  # 1 GiB
+KDF_MAX_ITERATIONS = 10
+KDF_MAX_LANES = 16
+
+
 @dataclass(frozen=True)
 class KdfParams:
     """Argon2id parameters, stored in each key slot so they can be raised later.
@@ -57,9 +63,14 @@ class KdfParams:
     def from_json(cls, obj: dict) -> "KdfParams":
         if obj.get("alg") != "argon2id":
             raise ValueError("unsupported kdf")
-        params = cls(int(obj["memory_kib"]), int(obj["iterations"]), int(obj["lanes"]))
-        # Refuse absurd values a tampered file could use to stall unlock or weaken it.
-        if not (8 * 1024 <= params.memory_kib <= 4 * 1024 * 1024 and 1 <= params.iterations <= 64 and 1 <= params.lanes <= 64):
+        values = (obj["memory_kib"], obj["iterations"], obj["lanes"])
+        if not all(type(v) is int for v in values):
+            raise ValueError("kdf parameters must be integers")
+        params = cls(*values)
+        # Refuse values a tampered file could use to stall unlock (seen: 4 GiB × 64 passes)
+        # or to weaken it. The defaults are 64 MiB × 3; the bounds leave 16× headroom to raise them.
+        if not (KDF_MIN_KIB <= params.memory_kib <= KDF_MAX_KIB and 1 <= params.iterations <= KDF_MAX_ITERATIONS
+                and 1 <= params.lanes <= KDF_MAX_LANES):
             raise ValueError("kdf parameters out of range")
         return params
 

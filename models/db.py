@@ -154,6 +154,7 @@ def _raw_connect(path: Path, key: bytes, compat: int | None = None) -> sqlcipher
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA cipher_log_level = NONE")
     keymem.apply_key(conn, key)
+    conn.execute("PRAGMA busy_timeout = 5000")
     if compat is not None:
         conn.execute(f"PRAGMA cipher_compatibility = {compat}")
     return conn
@@ -167,10 +168,21 @@ def _opens(path: Path, key: bytes, compat: int | None = None) -> bool:
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return True
+    except sqlcipher3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            # Another program holds the file exclusively (a rekey rewriting every page): that
+            # is not a damaged first page.
+            raise _busy() from None
+        return False
     except sqlcipher3.DatabaseError:
         return False
     finally:
         conn.close()
+
+
+def _busy() -> DatabaseLocked:
+    return DatabaseLocked("数据库正被另一个程序独占（例如正在换钥 huzhu rekey），请稍后重试",
+                          "busy: another program holds the database (a rekey, perhaps); retry shortly")
 
 
 def check_file_shape(path: Path) -> None:
@@ -275,13 +287,16 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
     keyfile = KeyFile.load(path)
     check_writable_folder(path)
     pending = pending_keys_path(path)
+    pending_warnings: list[tuple[str, str]] = []
     if pending.exists():
-        keyfile, key, signing = _resolve_pending(path, keyfile, user, secret, sleep)
+        keyfile, key, signing = _resolve_pending(path, keyfile, user, secret, sleep, pending_warnings)
         user = pick_user(keyfile, user)
     else:
         user = pick_user(keyfile, user)
         key, signing = unwrap(path, keyfile, user, secret, sleep)
         if not _opens(path, key):
+            if _rekeyed_meanwhile(path, keyfile):
+                raise _busy()
             raise diagnose_undecryptable(path, key)
 
     close()
@@ -326,6 +341,8 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
     _session = Session(path, user, role, key, keyfile, read_only=read_only or role == "auditor")
     if not checked:
         _session.pages_checked.clear()  # a write before the background check runs it first (writing)
+    for warning in pending_warnings:
+        _session.warn(*warning)
     if not root_ok:
         _session.read_only = True
         _session.warn(
@@ -480,27 +497,60 @@ def _damaged(path: Path, bad_pages: list[str]) -> DamagedDatabase:
     )
 
 
-def _resolve_pending(path, keyfile, user, secret, sleep):
+def _resolve_pending(path, keyfile, user, secret, sleep, warnings):
+    """A rekey left ``FILE.keys.pending``: the passphrase is checked against the current slots
+    first (so a forged pending file can never make a correct passphrase "wrong"); the pending
+    slots are used only when the file no longer opens with the current key, and only if the
+    same passphrase opens them. A pending file that is not a leftover of our own rekey is set
+    aside and reported."""
     pending = pending_keys_path(path)
     try:
         newer = KeyFile.from_bytes(pending.read_bytes(), where=str(pending))
     except HuzhuError:
-        pending.unlink(missing_ok=True)
         newer = None
-    if newer is not None:
-        u = pick_user(newer, user)
-        key, signing = unwrap(path, newer, u, secret, sleep)
-        if _opens(path, key):
+    u = pick_user(keyfile, user)
+    key, signing = unwrap(path, keyfile, u, secret, sleep)
+    if _opens(path, key):
+        # The rekey never reached the file. A genuine leftover holds this user's slot unchanged.
+        mine, theirs = keyfile.slot(u), newer.slot(u) if newer else None
+        if theirs is not None and (theirs.public, theirs.private_ct) == (mine.public, mine.private_ct):
+            pending.unlink(missing_ok=True)
+        else:
+            warnings.append(_set_aside(pending))
+        return keyfile, key, signing
+    slot = newer.slot(u) if newer else None
+    opened = newer.open_slot(slot, secret) if slot is not None else None
+    if opened is not None:
+        new_key = newer.open_db_key(slot, opened[0])
+        if _opens(path, new_key):
             # The rekey reached the file; make its slots the real ones.
             newer.save(path)
             pending.unlink(missing_ok=True)
-            return newer, key, signing
-        pending.unlink(missing_ok=True)
-    u = pick_user(keyfile, user)
-    key, signing = unwrap(path, keyfile, u, secret, sleep)
-    if not _opens(path, key):
-        raise diagnose_undecryptable(path, key)
-    return keyfile, key, signing
+            return newer, new_key, opened[1]
+    warnings.append(_set_aside(pending))
+    raise diagnose_undecryptable(path, key)
+
+
+def _rekeyed_meanwhile(path: Path, keyfile: KeyFile) -> bool:
+    """A rekey started or finished between reading the slot file and opening the database."""
+    if pending_keys_path(path).exists():
+        return True
+    try:
+        return KeyFile.load(path).key_epoch != keyfile.key_epoch
+    except HuzhuError:
+        return False
+
+
+def _set_aside(pending: Path) -> tuple[str, str]:
+    from models import clock
+
+    aside = pending.with_name(f"{pending.name}.rejected-{clock.now().strftime('%Y%m%d%H%M%S')}")
+    with contextlib.suppress(OSError):
+        os.replace(pending, aside)
+    return (f"密钥槽文件旁有一个无法用本用户口令打开、也不属于上次换钥的 {pending.name}；已移到 {aside.name}，"
+            "未使用。若无人在换钥（huzhu rekey），请报告负责人：可能有人放置了伪造的文件",
+            f"{pending.name} beside the key-slot file does not open with this user's passphrase and is not left "
+            f"from a rekey: moved aside to {aside.name}, unused; if nobody ran huzhu rekey, tell the supervisor")
 
 
 def _check_identity(path: Path, keyfile: KeyFile) -> None:

@@ -107,6 +107,28 @@ class Slot:
 
     @classmethod
     def from_json(cls, obj: dict) -> "Slot":
+        slot = cls._parse(obj)
+        # Every field has the one length this code writes: an empty salt or a short nonce from
+        # a tampered file must be "damaged slot file", not an exception inside Argon2 or AES-GCM.
+        sizes = {"salt": (slot.salt, 16, 64), "public": (slot.public, 32, 32),
+                 "private.nonce": (slot.private_nonce, crypto.NONCE_BYTES, crypto.NONCE_BYTES),
+                 "private.ct": (slot.private_ct, 48, 1024),  # room for more sealed key material
+                 "key.ephemeral": (slot.sealed_key.ephemeral_public, 32, 32),
+                 "key.nonce": (slot.sealed_key.nonce, crypto.NONCE_BYTES, crypto.NONCE_BYTES),
+                 "key.ct": (slot.sealed_key.ciphertext, crypto.KEY_BYTES + 16, crypto.KEY_BYTES + 16)}
+        if slot.sign_public is not None:
+            sizes.update({"sign.public": (slot.sign_public, 32, 32),
+                          "sign.nonce": (slot.sign_nonce, crypto.NONCE_BYTES, crypto.NONCE_BYTES),
+                          "sign.ct": (slot.sign_ct, 48, 48)})
+        for name, (value, low, high) in sizes.items():
+            if not low <= len(value) <= high:
+                raise ValueError(f"slot field {name} has length {len(value)}")
+        if slot.kind not in ("user", "recovery") or not slot.user:
+            raise ValueError("slot kind or user")
+        return slot
+
+    @classmethod
+    def _parse(cls, obj: dict) -> "Slot":
         sign = obj.get("sign")
         return cls(
             user=str(obj["user"]),

@@ -17,6 +17,12 @@ from pathlib import Path
 from models.errors import ValidationFailed
 
 MAX_BYTES = 200 * 1024 * 1024
+#: An .xlsx is a zip: a 1 MB file once inflated to 1.18 GB in memory. What an import may
+#: hold once uncompressed, and how many rows and columns it may have (the largest branch
+#: holds tens of thousands of members).
+MAX_XLSX_UNCOMPRESSED = 256 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_COLUMNS = 64
 
 
 @dataclass
@@ -82,22 +88,54 @@ def _read_csv(data: bytes) -> Sheet:
         raise ValidationFailed("文件不是文本格式的 CSV（含二进制内容）", "not a text CSV file (binary content)")
     text, encoding = _decode(data)
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        records = []
+        for record in csv.reader(io.StringIO(text, newline="")):
+            if len(records) > MAX_ROWS:
+                raise _too_many_rows()
+            records.append(record)
     except csv.Error as exc:
         raise ValidationFailed(f"CSV 格式错误：{exc}", f"malformed CSV: {exc}") from None
     return _to_sheet(records, encoding)
 
 
+def _too_many_rows() -> ValidationFailed:
+    return ValidationFailed(f"文件行数超过 {MAX_ROWS} 行，拒绝导入：请分成几个文件",
+                            f"more than {MAX_ROWS} rows: refused; split the file")
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse an .xlsx whose parts would inflate beyond MAX_XLSX_UNCOMPRESSED, before any is read."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(max(0, info.file_size) for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ValidationFailed(f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}") from None
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise ValidationFailed(
+            f"Excel 文件解压后超过 {MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB（{total // (1024 * 1024)} MB），拒绝导入："
+            "可能是损坏或恶意构造的文件；请另存为 CSV 或分成几个文件",
+            f"the Excel file inflates to {total // (1024 * 1024)} MB, more than {MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB: refused")
+
+
 def _read_xlsx(path: Path) -> Sheet:
     from openpyxl import load_workbook
 
+    _check_zip(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # BadZipFile, zlib.error, XML errors …: a damaged file, whatever the kind
         raise ValidationFailed(f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}") from None
     try:
         ws = wb.worksheets[0]
-        records = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        records = []
+        for row in ws.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            if len(records) > MAX_ROWS:
+                raise _too_many_rows()
+            records.append([_cell(v) for v in row])
+    except ValidationFailed:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged sheet; all mean the same to a clerk
         raise ValidationFailed(f"Excel 文件内容损坏：{type(exc).__name__}", f"damaged Excel file: {type(exc).__name__}") from None
     finally:

@@ -323,6 +323,16 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
     written = False
     try:
         with writing():
+            # Allocated again under the write lock (BEGIN IMMEDIATE): a second export that ran
+            # at the same time has committed by now, and this one takes the number after it
+            # (seen: two exports at once both wrote sequence N).
+            if last_sent() != (last_seq, last_sha):
+                last_seq, last_sha = last_sent()
+                sequence = (last_seq or 0) + 1
+                name = bundle_file_name(payload.branch_code, period, sequence)
+                target = out_dir / name
+                if target.exists():
+                    raise UsageError(f"文件已存在，不会覆盖：{target}", f"file exists, will not overwrite: {target}")
             data = build_bundle(
                 kind=KIND_BRANCH_MONTHLY, branch_code=payload.branch_code, period=period, sequence=sequence,
                 prev_sha256=last_sha, created=utc_created(), program_version=_program_version(),

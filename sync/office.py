@@ -48,7 +48,22 @@ DB_REASONS: dict[str, tuple[str, str]] = {
                       "The branch's application was rejected (000 art. 8(2)); refused."),
     "R8.7.terminated": ("该代办处已终止，不接收其终止后期间的数据包（000 第十条），拒绝导入。",
                         "The branch has terminated; bundles for later periods are refused (000 art. 10)."),
+    "gap_too_large": ("数据包序号比已导入的超前太多（最多暂存相差 24 号以内的数据包），拒绝导入，请联系代办处核实。",
+                      "The sequence number is too far ahead of the last imported bundle (at most 24 are held); "
+                      "refused, contact the branch."),
+    "personal_data": ("数据包含有完整的身份证号，拒绝导入（上报数据只应有脱敏号码），请联系代办处。",
+                      "The payload holds a full ID number (only masked numbers may be sent); refused."),
+    "control_characters": ("数据包的文字中含有控制字符，拒绝导入。", "Text in the payload holds control characters; refused."),
+    "formula_text": ("数据包中的单位编码或名称以 = + - @ 开头（电子表格会当作公式），拒绝导入。",
+                     "A unit code or name in the payload begins with = + - @ (a spreadsheet formula); refused."),
+    "summary_mismatch": ("数据包 summary.json 的合计与明细不符，拒绝导入。",
+                         "The totals in summary.json do not match the payload's rows; refused."),
 }
+
+#: The furthest ahead of the last imported bundle that a bundle is held (two years of months).
+#: Beyond it a signed sequence such as 2**53 - 1 is refused, not held, so the office never
+#: builds the list of every missing number (seen: MemoryError, exit 70).
+MAX_GAP = 24
 
 _UNIT_RE = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
 _PLAN_RE = re.compile(r"[0-9A-Za-z_.-]{1,32}")
@@ -151,6 +166,9 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
         parsed = parse_payload(m, result.files)
     except _PayloadProblem as problem:
         return _Checked(ImportOutcome(name, "refused", problem.reason, *_msg(problem.reason, problem.detail), **base))
+    if decision.outcome is SequenceOutcome.GAP and len(decision.missing) > MAX_GAP:
+        return _Checked(ImportOutcome(name, "refused", "gap_too_large",
+                                      *_msg("gap_too_large", f"{len(decision.missing)} > {MAX_GAP}"), **base))
     if decision.outcome is SequenceOutcome.GAP:
         zh, en = _msg("gap")
         return _Checked(ImportOutcome(name, "held", "gap", f"{decision.message_zh}{zh}", f"{decision.message_en} {en}",
@@ -268,8 +286,76 @@ def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str
         records.append((uid, "unit", _compact(u)))
     state = docs["state.json"]
     _require(isinstance(state, dict) and all(isinstance(v, dict) for v in state.values()), "state.json")
+    _screen_text(docs, figures, units)
+    _check_summary(summary, docs)
     counts = {"figures": len(figures), "records": len(records)}
     return {"summary": summary, "figures": figures, "records": records, "state": state, "counts": counts}
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ID_CANDIDATE = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _strings(obj: Any):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield k
+            yield from _strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v)
+
+
+def _full_id(text: str) -> bool:
+    """An 18-character number with a valid birth date and check character: an ID number."""
+    import datetime as dt
+
+    from rules.idcard import id_check_char
+
+    for m in _ID_CANDIDATE.findall(text):
+        try:
+            dt.date(int(m[6:10]), int(m[10:12]), int(m[12:14]))
+        except ValueError:
+            continue
+        if id_check_char(m[:17]) == m[17].upper():
+            return True
+    return False
+
+
+def _screen_text(docs: dict[str, Any], figures: list[dict[str, Any]], units: list[dict[str, Any]]) -> None:
+    """No full ID number (the payload only ever holds masked ones), no control characters
+    (they would reach the office's terminals and sheets), and no unit code or name that a
+    spreadsheet would run as a formula."""
+    for path in sorted(docs):
+        for text in _strings(docs[path]):
+            _require(not _CONTROL.search(text), path, "control_characters")
+            _require(not _full_id(text), path, "personal_data")
+    for label, values in (("units.json", [v for u in units for v in (u["code"], u["name"])]),
+                          ("figures.json", [r["unit_code"] for r in figures])):
+        _require(not any(v.lstrip().startswith(_FORMULA_START) for v in values), label, "formula_text")
+
+
+def _check_summary(summary: dict[str, Any], docs: dict[str, Any]) -> None:
+    """The totals the branch signed for must be the sums of the rows it sent."""
+    figures = docs["figures.json"]
+    expected = {f: sum(r[f] for r in figures) for f in FIGURE_FIELDS}
+    _require(summary.get("totals") == expected, "totals", "summary_mismatch")
+    counts = {"figures": len(figures), "claims": len(docs["claims.json"]),
+              "disbursements": len(docs["disbursements.json"]), "handovers": len(docs["handovers.json"]),
+              "units": len(docs["units.json"])}
+    _require(summary.get("counts") == counts, "counts", "summary_mismatch")
+    start, end = summary.get("period_start"), summary.get("period_end")
+    _require(isinstance(start, str) and isinstance(end, str), "period bounds")
+    disbursed = 0
+    for d in docs["disbursements.json"]:
+        on, amount = d.get("on_date"), d.get("amount_fen")
+        _require(amount is None or type(amount) is int, "disbursements.json amount")
+        if isinstance(on, str) and start <= on <= end and amount:
+            disbursed += amount
+    _require(summary.get("disbursed_fen") == disbursed, "disbursed_fen", "summary_mismatch")
 
 
 # --- import ---------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-PASS = "口令 pass 1"
+PASS = "口令 pass 12"  # ten characters: the shortest passphrase init accepts
+LI_PASS = "li 的口令 pass 1"
 
 
 def run(*args, env=None, input=None, cwd=None):
@@ -38,7 +39,7 @@ def cli_db(tmp_path_factory):
     recovery = proc.stdout.strip().splitlines()[-1]
     assert len(recovery.replace("-", "")) == 24
     assert PASS not in proc.stdout + proc.stderr
-    proc = run("user", "add", "li", "--role", "clerk", "--db", db, env={"HUZHU_PASSPHRASE": PASS, "HUZHU_NEW_PASSPHRASE": "li"})
+    proc = run("user", "add", "li", "--role", "clerk", "--db", db, env={"HUZHU_PASSPHRASE": PASS, "HUZHU_NEW_PASSPHRASE": LI_PASS})
     assert proc.returncode == 0, proc.stderr
     return db, recovery
 
@@ -146,7 +147,7 @@ def test_revoked_user_cannot_open(cli_db, tmp_path):
     db, _ = cli_db
     target = _copy(db, tmp_path, "r.hzdb")
     assert run("user", "revoke", "li", env=env(target)).returncode == 0
-    assert_clean_failure(run("check", env=env(target, user="li", passphrase="li")), 12, "已于")
+    assert_clean_failure(run("check", env=env(target, user="li", passphrase=LI_PASS)), 12, "已于")
 
 
 def test_backup_then_tampered_backup_refused(cli_db, tmp_path):

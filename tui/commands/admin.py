@@ -11,7 +11,8 @@ from pathlib import Path
 from models import admin
 from models import db as dbmod
 from models.errors import CheckFailed, UsageError
-from models.keyslots import KeyFile, keys_path
+from models.keyslots import RECOVERY_USER, KeyFile, keys_path
+from models.passphrase import MIN_LENGTH, check_new_passphrase
 from models.version import VERSION
 from tui import clikit
 from tui.progress import progress
@@ -90,7 +91,7 @@ def cmd_init(args) -> int:
         raise UsageError("请用 --user NAME 指定第一位用户", "give the first user with --user NAME")
     admin.validate_branch(args.branch_code, args.branch_name)
     admin.validate_user_name(user)
-    secret = clikit.read_secret(args, f"用户 {user} 的口令", confirm=True)
+    secret = check_new_passphrase(clikit.read_secret(args, f"用户 {user} 的口令", confirm=True), user)
     created = admin.create_database(path, branch_code=args.branch_code, branch_name=args.branch_name,
                                     user=user, passphrase=secret)
     clikit.say(f"已创建代办处数据库 {path}（{args.branch_code} {args.branch_name}），用户 {user}（负责人）",
@@ -120,7 +121,10 @@ def cmd_demo(args) -> int:
             demo.build_demo(path, members=args.members, seed=args.seed,
                             progress=lambda stage, done, total: step(done, total, stage))
         seconds = time.perf_counter() - started
-        clikit.say(f"完成：{seconds:.1f} 秒。用户 demo，口令 demo", f"done in {seconds:.1f} s. user demo, passphrase demo")
+        clikit.say(f"完成：{seconds:.1f} 秒。用户 demo，口令 demo（公开的演示口令，只用于虚构数据；"
+                   f"真实数据库的口令至少 {MIN_LENGTH} 个字符）",
+                   f"done in {seconds:.1f} s. user demo, passphrase demo (published, for invented data only; "
+                   f"a real database needs at least {MIN_LENGTH} characters)")
     else:
         clikit.say(f"使用已有的演示数据库 {path}（--fresh 可重建）。用户 demo，口令 demo",
                    f"using the existing demo database {path} (--fresh rebuilds it); user demo, passphrase demo")
@@ -133,7 +137,7 @@ def cmd_demo(args) -> int:
 def cmd_user_add(args) -> int:
     session = clikit.open_session(args)
     name = admin.validate_user_name(args.name)
-    secret = clikit.read_new_secret(args, f"用户 {name}")
+    secret = check_new_passphrase(clikit.read_new_secret(args, f"用户 {name}"), name)
     admin.add_user(session, name, args.role, secret)
     clikit.say(f"已新增用户 {name}（{dbmod.ROLE_NAMES[args.role]}）", f"added user {name} ({args.role})")
     return 0
@@ -143,6 +147,8 @@ def cmd_user_passwd(args) -> int:
     session = clikit.open_session(args)
     name = args.name or session.user
     secret = clikit.read_new_secret(args, f"用户 {name}")
+    if name != RECOVERY_USER:  # the recovery slot keeps its generated code (see huzhu rekey)
+        check_new_passphrase(secret, name)
     admin.set_passphrase(session, name, secret)
     clikit.say(f"已更新用户 {name} 的口令", f"passphrase of {name} changed")
     return 0

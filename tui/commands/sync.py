@@ -15,6 +15,7 @@ from models.errors import UsageError
 from models.fsutil import atomic_write_bytes
 from sync.errors import BundleHeld, BundleRefused, TrustError
 from sync.keys import KeyFileError, parse_branch_registration, parse_office_keys
+from models.passphrase import check_new_passphrase
 from tui import clikit
 from tui.progress import progress
 
@@ -457,7 +458,7 @@ def cmd_office_init(args) -> int:
     if not user:
         raise UsageError("请用 --user NAME 指定第一位用户", "give the first user with --user NAME")
     admin.validate_user_name(user)
-    secret = clikit.read_secret(args, f"用户 {user} 的口令", confirm=True)
+    secret = check_new_passphrase(clikit.read_secret(args, f"用户 {user} 的口令", confirm=True), user)
     created = admin.create_database(path, branch_name=args.name, user=user, passphrase=secret, kind="office")
     clikit.say(f"已创建办事处数据库 {path}（{args.name}），用户 {user}（负责人），已生成签名与加密密钥",
                f"created the office database {path}; user {user} (supervisor); signing and encryption keys generated")

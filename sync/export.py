@@ -228,6 +228,9 @@ def branch_payload(period: str) -> Payload:
                    "handovers": len(handovers), "units": len(units)},
         "disbursed_fen": sum(d["amount_fen"] for d in disbursements if d["on_date"] and s <= d["on_date"] <= e),
     }
+    changes = office_key_changes()
+    if changes:  # only when there are any: older offices and tests see the summary they know
+        summary["office_key_changes"] = changes
     files = {
         "summary.json": canonical_dumps(summary),
         "figures.json": canonical_dumps(figures),
@@ -238,6 +241,23 @@ def branch_payload(period: str) -> Payload:
         "state.json": canonical_dumps(state_digest()),
     }
     return Payload(period, code, name, figures, summary, files)
+
+
+def office_key_changes() -> list[dict[str, str]]:
+    """Every replacement of the pinned office key since the last bundle was exported, so the
+    office learns of it (a clerk pinning an impostor's key would otherwise go unseen)."""
+    import json
+
+    last = database.execute_sql(
+        "SELECT coalesce(max(seq), 0) FROM audit_event WHERE action IN ('sync.export', 'sync.export.adopted')").fetchone()[0]
+    out = []
+    for at, user, detail in database.execute_sql(
+            "SELECT at, user, detail FROM audit_event WHERE action = 'keys.trust_office' AND seq > ? ORDER BY seq", (last,)):
+        d = json.loads(detail or "{}")
+        if d.get("replaced"):
+            out.append({"at": str(at), "by": str(user), "old_fingerprint": str(d["replaced"]),
+                        "new_fingerprint": str(d.get("fingerprint", "")), "reason": str(d.get("reason", ""))})
+    return out
 
 
 def last_sent(kind: str = KIND_BRANCH_MONTHLY) -> tuple[int | None, str | None]:

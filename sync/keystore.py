@@ -184,7 +184,31 @@ def _same_keys(pinned: Pinned, ed: bytes, x: bytes) -> bool:
     return hmac.compare_digest(pinned.ed25519_public, ed) and hmac.compare_digest(pinned.x25519_public, x)
 
 
-def trust_office(keys: OfficeKeys, *, replace: bool = False) -> str:
+def _norm_fingerprint(text: str | None) -> str:
+    return "".join(ch for ch in (text or "") if ch.isalnum()).upper()
+
+
+def require_replacement_allowed(new_fingerprint: str, reason: str | None, typed_fingerprint: str | None) -> str:
+    """Replacing a pinned key decides whom every later bundle trusts (seen: a clerk re-pinned
+    the office key; an office clerk re-pinned a branch to an impostor). Only a supervisor,
+    with a written reason, after typing the new fingerprint read out over the phone."""
+    from models.db import current
+
+    current().require_role("supervisor")
+    reason = (reason or "").strip()
+    if not reason:
+        raise TrustError("更换已登记的公钥须写明原因（--reason），原因会记入审计日志",
+                         "replacing a pinned key needs a reason (--reason); it goes into the audit log",
+                         exit_code=2, code="usage")
+    if _norm_fingerprint(typed_fingerprint) != _norm_fingerprint(new_fingerprint):
+        raise TrustError("更换已登记的公钥须输入电话核对过的新指纹（--fingerprint），且须与文件中的一致；未做任何改动",
+                         "replacing a pinned key needs the new fingerprint typed in (--fingerprint), as read out "
+                         "by phone, and it must match the file; nothing changed", exit_code=2, code="usage")
+    return reason
+
+
+def trust_office(keys: OfficeKeys, *, replace: bool = False, reason: str | None = None,
+                 fingerprint: str | None = None) -> str:
     """Pin the office's keys at a branch: ``pinned``, ``unchanged`` or ``replaced``."""
     from models.db import current, writing
     from models.schema import TrustedKey
@@ -196,21 +220,27 @@ def trust_office(keys: OfficeKeys, *, replace: bool = False) -> str:
     if old is not None and not replace:
         raise TrustError(
             f"已安装的办事处公钥（指纹 {old.fingerprint}）与此文件（{keys.fingerprint}）不同；"
-            "确认办事处更换了密钥后加 --replace",
-            "a different office key is already pinned; after confirming the office changed its keys, add --replace",
+            "确认办事处更换了密钥后，由负责人加 --replace --reason 原因 --fingerprint 新指纹",
+            "a different office key is already pinned; after confirming the office changed its keys, a supervisor "
+            "adds --replace --reason TEXT --fingerprint NEW",
         )
+    if old is not None:
+        reason = require_replacement_allowed(keys.fingerprint, reason, fingerprint)
     with writing():
         TrustedKey.delete().where(TrustedKey.role == ROLE_OFFICE).execute()
         TrustedKey.create(role=ROLE_OFFICE, branch_code=None, name="办事处", ed25519_public=keys.ed25519_public,
                           x25519_public=keys.x25519_public, fingerprint=keys.fingerprint,
                           enrolled_at=clock.stamp(), enrolled_by=current().user)
         audit.record("keys.trust_office", "trusted_key", "office",
-                     {"fingerprint": keys.fingerprint, "replaced": old.fingerprint if old else None})
+                     {"fingerprint": keys.fingerprint, "replaced": old.fingerprint if old else None,
+                      **({"reason": reason} if old else {})})
     return "replaced" if old else "pinned"
 
 
-def enroll_branch(registration: BranchRegistration, *, replace: bool = False) -> str:
-    """Pin a branch's keys at the office: ``pinned``, ``unchanged`` or ``replaced``."""
+def enroll_branch(registration: BranchRegistration, *, replace: bool = False, reason: str | None = None,
+                  fingerprint: str | None = None) -> str:
+    """Pin a branch's keys at the office: ``pinned``, ``unchanged`` or ``replaced``. A
+    replacement also queues a notice to the branch, so the office's next answer tells it."""
     from models.db import current, writing
     from models.schema import TrustedKey
 
@@ -221,9 +251,12 @@ def enroll_branch(registration: BranchRegistration, *, replace: bool = False) ->
     if old is not None and not replace:
         raise TrustError(
             f"代办处 {registration.branch_code} 已登记了另一组公钥（指纹 {old.fingerprint}），此文件为 "
-            f"{registration.fingerprint}；电话确认该代办处更换了密钥后加 --replace",
-            f"branch {registration.branch_code} is enrolled with different keys; after confirming by phone, add --replace",
+            f"{registration.fingerprint}；电话确认该代办处更换了密钥后，由负责人加 --replace --reason 原因 --fingerprint 新指纹",
+            f"branch {registration.branch_code} is enrolled with different keys; after confirming by phone, a supervisor "
+            "adds --replace --reason TEXT --fingerprint NEW",
         )
+    if old is not None:
+        reason = require_replacement_allowed(registration.fingerprint, reason, fingerprint)
     for other in enrolled_branches().values():
         if other.branch_code != registration.branch_code and (
             hmac.compare_digest(other.ed25519_public, registration.ed25519_public)
@@ -241,5 +274,11 @@ def enroll_branch(registration: BranchRegistration, *, replace: bool = False) ->
                           fingerprint=registration.fingerprint, enrolled_at=clock.stamp(), enrolled_by=current().user)
         audit.record("office.enroll", "trusted_key", registration.branch_code,
                      {"branch_name": registration.branch_name, "fingerprint": registration.fingerprint,
-                      "replaced": old.fingerprint if old else None})
+                      "replaced": old.fingerprint if old else None, **({"reason": reason} if old else {})})
+        if old is not None:
+            from sync.answer import queue_notice
+
+            queue_notice(registration.branch_code, clock.today().strftime("%Y-%m"), "other",
+                         f"办事处已更换贵代办处登记的公钥：旧指纹 {old.fingerprint}，新指纹 {registration.fingerprint}，"
+                         f"原因：{reason}。如非贵代办处申请，请立即电话联系办事处。", ref="key-change")
     return "replaced" if old else "pinned"

@@ -175,6 +175,7 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
                                       missing=list(decision.missing), **base), m, parsed)
     outcome = ImportOutcome(name, "imported", "ok", *_msg("imported"), counts=parsed["counts"], **base)
     _note_replacement(outcome, m, parsed)
+    _note_key_changes(outcome, parsed)
     return _Checked(outcome, m, parsed)
 
 
@@ -189,6 +190,17 @@ def _note_replacement(outcome: ImportOutcome, manifest: dict[str, Any], parsed: 
     outcome.replaces = {"sequence": replaces["sequence"], "sha256": replaces["sha256"], "reason": reason}
     outcome.message_zh += f"（替换 {manifest['period']} 的第 {replaces['sequence']} 号数据包；理由：{reason or '未写明'}）"
     outcome.message_en += f" (replaces bundle {replaces['sequence']} of {manifest['period']})"
+
+
+def _note_key_changes(outcome: ImportOutcome, parsed: dict[str, Any]) -> None:
+    """The branch replaced its pinned office key since its last bundle: whoever holds the new
+    key now reads its bundles, so the import report says so."""
+    for change in parsed["key_changes"]:
+        outcome.message_zh += (f"注意：代办处报告其安装的办事处公钥已于 {change['at'][:10]} 由 {change['by']} 更换"
+                               f"（新指纹 {change['new_fingerprint']}，原因：{change['reason']}）；如非办事处所换，请立即联系该代办处。")
+        outcome.message_en += (f" Note: the branch reports that its pinned office key was replaced on {change['at'][:10]} "
+                               f"by {change['by']} (new fingerprint {change['new_fingerprint']}); if the office did not "
+                               "change it, call the branch.")
 
 
 def _register_refusal(branch_code: str, period: Any) -> str | None:
@@ -288,8 +300,14 @@ def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str
     _require(isinstance(state, dict) and all(isinstance(v, dict) for v in state.values()), "state.json")
     _screen_text(docs, figures, units)
     _check_summary(summary, docs)
+    key_changes = summary.get("office_key_changes", [])
+    _require(isinstance(key_changes, list) and len(key_changes) <= 100
+             and all(isinstance(c, dict) and all(isinstance(c.get(k), str) for k in
+                                                 ("at", "by", "old_fingerprint", "new_fingerprint", "reason"))
+                     for c in key_changes), "summary.json office_key_changes")
     counts = {"figures": len(figures), "records": len(records)}
-    return {"summary": summary, "figures": figures, "records": records, "state": state, "counts": counts}
+    return {"summary": summary, "figures": figures, "records": records, "state": state, "counts": counts,
+            "key_changes": key_changes}
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -43,7 +43,8 @@ def register(sub) -> None:
     _db(q)
     q.add_argument("file", metavar="FILE")
     q.add_argument("--yes", action="store_true", help="已电话核对指纹，不再询问 fingerprint confirmed by phone")
-    q.add_argument("--replace", action="store_true", help="替换已安装的另一组办事处公钥 replace a different pinned key")
+    q.add_argument("--replace", action="store_true", help="替换已安装的另一组办事处公钥（仅负责人） replace a different pinned key")
+    _replacement_options(q)
     q.set_defaults(func=cmd_trust_office)
 
     # export
@@ -116,7 +117,8 @@ def register(sub) -> None:
     _db(q)
     q.add_argument("file", metavar="FILE")
     q.add_argument("--yes", action="store_true", help="已电话核对指纹 fingerprint confirmed by phone")
-    q.add_argument("--replace", action="store_true", help="替换该代办处已登记的另一组公钥 replace its pinned keys")
+    q.add_argument("--replace", action="store_true", help="替换该代办处已登记的另一组公钥（仅负责人） replace its pinned keys")
+    _replacement_options(q)
     q.set_defaults(func=cmd_office_enroll)
     q = os_.add_parser("branches", help="已登记的代办处 enrolled branches")
     _db(q)
@@ -172,6 +174,12 @@ def _read_key_file(path: str) -> bytes:
 
 def _key_file_error(exc: KeyFileError) -> TrustError:
     return TrustError(exc.message_zh, exc.message_en, exit_code=40, code="bad_key_file")
+
+
+def _replacement_options(q) -> None:
+    q.add_argument("--reason", metavar="TEXT", help="更换公钥的原因（--replace 时必填，记入审计） why the key is replaced")
+    q.add_argument("--fingerprint", metavar="FP",
+                   help="电话核对过的新指纹（--replace 时必填） the new fingerprint as read out by phone")
 
 
 def _confirm_fingerprint(args, what_zh: str, fp: str) -> None:
@@ -254,7 +262,7 @@ def cmd_trust_office(args) -> int:
     clikit.open_session(args)
     require_branch()
     _confirm_fingerprint(args, "办事处公钥", keys.fingerprint)
-    outcome = trust_office(keys, replace=args.replace)
+    outcome = trust_office(keys, replace=args.replace, reason=args.reason, fingerprint=args.fingerprint)
     text = {"pinned": ("已安装办事处公钥", "office keys pinned"), "unchanged": ("办事处公钥已安装过，未改动", "already pinned; unchanged"),
             "replaced": ("已替换办事处公钥", "office keys replaced")}[outcome]
     clikit.say(*text)
@@ -490,7 +498,7 @@ def cmd_office_enroll(args) -> int:
     clikit.open_session(args)
     require_office()
     _confirm_fingerprint(args, f"代办处 {registration.branch_code} {registration.branch_name} 公钥", registration.fingerprint)
-    outcome = enroll_branch(registration, replace=args.replace)
+    outcome = enroll_branch(registration, replace=args.replace, reason=args.reason, fingerprint=args.fingerprint)
     zh = {"pinned": "已登记", "unchanged": "已登记过，公钥相同，未改动", "replaced": "已替换公钥"}[outcome]
     clikit.say(f"代办处 {registration.branch_code} {registration.branch_name}：{zh}", f"branch {registration.branch_code}: {outcome}")
     return 0

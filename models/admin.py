@@ -265,7 +265,7 @@ def rekey(session: Session) -> None:
         dropped = [s.user for s in session.keyfile.slots if s.user not in auth.grants]
     kept = KeyFile(session.keyfile.db_id, session.keyfile.key_epoch,
                    [s for s in session.keyfile.slots if s.user not in dropped],
-                   list(session.keyfile.revoked), dict(session.keyfile.hint))
+                   list(session.keyfile.revoked), dict(session.keyfile.hint), session.keyfile.hwm)
     nxt = kept.resealed(new_key)
     # SQLCipher cannot rekey a database in WAL mode, and leaving WAL needs every other
     # connection closed: busy_timeout waits for them; past it, refuse before anything is

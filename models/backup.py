@@ -193,6 +193,7 @@ def restore_backup(src: str | os.PathLike, db_path: Path, db_key: bytes, header_
             keymem.apply_key(conn, db_key)
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise BackupError("备份中的数据库未通过完整性检查", "the database inside the backup fails integrity_check")
+            restored_head = conn.execute("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
         finally:
             conn.close()
         kept = None
@@ -208,6 +209,12 @@ def restore_backup(src: str | os.PathLike, db_path: Path, db_key: bytes, header_
             Path(str(db_path) + suffix).unlink(missing_ok=True)
         os.replace(tmp, db_path)
         atomic_write_bytes(keys_path(db_path), keyfile_bytes)
+        if restored_head:
+            # A fresh high-water mark for what was restored (the old one went with the old file),
+            # so a missing mark after this still means something was lost.
+            from models import hwm
+
+            hwm.write(db_path, str(header_obj.get("db_id", "")), restored_head[0], restored_head[1])
     except crypto.DecryptionFailed:
         raise BackupError(
             "备份文件已被改动或损坏（认证失败），拒绝恢复", "the backup file was altered or damaged (authentication failed): refused"

@@ -66,7 +66,7 @@ class HuzhuDatabase(SqlCipherDatabase):
         # peewee's driver would open (and create) a plaintext file when given an empty key.
         if not passphrase:
             raise EmptyPassphrase("未提供数据库密钥，拒绝以明文方式打开", "no database key: refusing to open unencrypted")
-        conn = sqlcipher3.connect(self.database, isolation_level=None, check_same_thread=False, **params)
+        conn = _connect_file(Path(self.database), params)
         try:
             conn.execute("PRAGMA cipher_log_level = NONE")
             if isinstance(passphrase, keymem.KeyRef):
@@ -150,8 +150,48 @@ def current() -> Session:
 
 # --- probing files -----------------------------------------------------------------------
 
+#: Databases whose -wal was found damaged in this process: every connection to them is opened
+#: read-only (``mode=ro``), because SQLite checkpoints (and so truncates) the WAL when the last
+#: read-write connection closes, destroying the frames after the damage.
+_READ_ONLY_FILES: set[str] = set()
+
+
+def _connect_file(path: Path, params: dict | None = None) -> sqlcipher3.Connection:
+    params = dict(params or {})
+    if os.path.abspath(path) in _READ_ONLY_FILES:
+        from urllib.parse import quote
+
+        return sqlcipher3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, isolation_level=None,
+                                  check_same_thread=False, **params)
+    return sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False, **params)
+
+
+def guard_damaged_wal(path: Path) -> tuple[str, str] | None:
+    """Before any connection: a damaged ``-wal`` is copied aside (with the database it belongs
+    to) and the database is marked to open read-only; returns the warning to give, or None."""
+    from models import clock, walcheck
+
+    wal = Path(f"{path}-wal")
+    state = walcheck.inspect(wal)
+    if state is None or not state.damaged:
+        return None
+    stamp = clock.now().strftime("%Y%m%d%H%M%S")
+    aside = path.with_name(f"{path.name}.damaged-wal-{stamp}")
+    import shutil
+
+    shutil.copy2(path, aside)
+    shutil.copy2(wal, Path(f"{aside}-wal"))
+    _READ_ONLY_FILES.add(os.path.abspath(path))
+    return (f"数据库的 -wal 文件已损坏（{state.detail}）：为免丢失其后仍可恢复的数据，程序不会把它并入数据库。"
+            f"已将数据库及 -wal 复制为 {aside.name} 和 {aside.name}-wal，并以只读方式打开。请联系技术支持恢复，"
+            "或从最近的备份恢复（huzhu restore）",
+            f"the database's -wal file is damaged ({state.detail}); it is never checkpointed, so the frames after the "
+            f"damage stay recoverable: copied aside as {aside.name} and {aside.name}-wal, opened read-only; get them "
+            "recovered or restore the latest backup (huzhu restore)")
+
+
 def _raw_connect(path: Path, key: bytes, compat: int | None = None) -> sqlcipher3.Connection:
-    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn = _connect_file(path)
     conn.execute("PRAGMA cipher_log_level = NONE")
     keymem.apply_key(conn, key)
     conn.execute("PRAGMA busy_timeout = 5000")
@@ -286,6 +326,8 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
     check_file_shape(path)
     keyfile = KeyFile.load(path)
     check_writable_folder(path)
+    # Before the first connection: closing one may checkpoint a damaged WAL.
+    wal_warning = guard_damaged_wal(path) if os.path.abspath(path) not in _READ_ONLY_FILES else None
     pending = pending_keys_path(path)
     pending_warnings: list[tuple[str, str]] = []
     if pending.exists():
@@ -311,9 +353,10 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
         _check_identity(path, keyfile)
         from models import migrate as _migrate  # local: migrate imports schema, which imports this module
 
-        if migrate and not checked and _migrate.pending():
+        wal_read_only = os.path.abspath(path) in _READ_ONLY_FILES
+        if migrate and not checked and not wal_read_only and _migrate.pending():
             bad_pages, checked = damaged_pages(), True
-        if migrate and not bad_pages:
+        if migrate and not bad_pages and not wal_read_only:
             _migrate.to_head(path, key, keyfile)
         # Damaged pages: the grant events may be unreadable; the session is read-only anyway.
         role, root_ok = (_role_of(user), True) if bad_pages else _granted_role(user, keyfile)
@@ -343,6 +386,9 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
         _session.pages_checked.clear()  # a write before the background check runs it first (writing)
     for warning in pending_warnings:
         _session.warn(*warning)
+    if wal_read_only:
+        _session.read_only = True
+        _session.warn(*(wal_warning or ("数据库的 -wal 文件已损坏，已以只读方式打开", "the -wal file is damaged: opened read-only")))
     if not root_ok:
         _session.read_only = True
         _session.warn(
@@ -678,8 +724,17 @@ def check_high_water_mark(session: Session) -> None:
     seq, digest = audit.head()
     mark = hwm.read(session.path, session.keyfile.db_id)
     if mark is None:
+        if session.keyfile.hwm:
+            session.warn(
+                f"数据库旁的高水位标记文件 {hwm.path_for(session.path).name} 不见了，而此数据库曾有过它：如果 -wal 文件"
+                "也被删除，最后提交的数据可能已悄悄丢失。请核对最近录入的内容，必要时从最近的备份恢复（huzhu restore）。",
+                f"the high-water mark {hwm.path_for(session.path).name} is missing although this database had one: "
+                "if the -wal file was deleted too, the last commits may be lost; check the latest work, or restore a backup",
+            )
         hwm.write(session.path, session.keyfile.db_id, seq, digest)
+        _remember_hwm(session)
         return
+    _remember_hwm(session)
     if hwm.behind(mark, seq, digest, audit.hash_at(mark.seq) if seq >= mark.seq else None):
         session.read_only = True
         session.warn(
@@ -691,6 +746,21 @@ def check_high_water_mark(session: Session) -> None:
         )
     elif seq > mark.seq:
         hwm.write(session.path, session.keyfile.db_id, seq, digest)
+
+
+def _remember_hwm(session: Session) -> None:
+    """Note in the key file that this database has a mark (once), so its loss is noticed."""
+    if session.keyfile.hwm or not hwm.path_for(session.path).exists():
+        return
+    try:
+        # Re-read just before writing: another program may have changed the slots meanwhile.
+        on_disk = KeyFile.load(session.path)
+        if on_disk.db_id == session.keyfile.db_id and not on_disk.hwm:
+            on_disk.hwm = True
+            on_disk.save(session.path)
+    except (OSError, HuzhuError):
+        return
+    session.keyfile.hwm = True
 
 
 def check_sent_mark(session: Session) -> None:

@@ -158,6 +158,9 @@ class KeyFile:
     slots: list[Slot] = field(default_factory=list)
     revoked: list[dict] = field(default_factory=list)
     hint: dict = field(default_factory=dict)  # e.g. {"demo": true}: shown on the unlock screen
+    # True once FILE.hwm has been written beside this database: if the mark is then missing
+    # (deleted together with -wal and -shm, losing the last commits silently), unlock says so.
+    hwm: bool = False
 
     # --- lookups -----------------------------------------------------------------
     def slot(self, user: str) -> Slot | None:
@@ -180,6 +183,8 @@ class KeyFile:
             "slots": [s.to_json() for s in self.slots],
             "revoked": self.revoked,
         }
+        if self.hwm:
+            obj["hwm"] = True
         return (json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
     @classmethod
@@ -196,6 +201,7 @@ class KeyFile:
                 slots=[Slot.from_json(s) for s in obj["slots"]],
                 revoked=list(obj.get("revoked", [])),
                 hint=dict(obj.get("hint", {})),
+                hwm=obj.get("hwm", False) is True,
             )
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise KeySlotsDamaged(
@@ -308,7 +314,7 @@ class KeyFile:
 
     def resealed(self, new_key: bytes) -> "KeyFile":
         """A copy for the next key epoch, every slot's database key re-sealed to its own public key."""
-        nxt = KeyFile(self.db_id, self.key_epoch + 1, [], list(self.revoked), dict(self.hint))
+        nxt = KeyFile(self.db_id, self.key_epoch + 1, [], list(self.revoked), dict(self.hint), self.hwm)
         for s in self.slots:
             sealed = crypto.seal(s.public, new_key, nxt._key_context(s.user, s.kind))
             nxt.slots.append(Slot(s.user, s.role, s.kind, s.created, s.kdf, s.salt, s.public,

@@ -162,13 +162,13 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
     if decision.outcome in (SequenceOutcome.REPLAY, SequenceOutcome.CHAIN_BREAK):
         reason = str(decision.outcome)
         return _Checked(ImportOutcome(name, "refused", reason, decision.message_zh, decision.message_en, **base))
+    if decision.outcome is SequenceOutcome.GAP and len(decision.missing) > MAX_GAP:
+        return _Checked(ImportOutcome(name, "refused", "gap_too_large",
+                                      *_msg("gap_too_large", f"{len(decision.missing)} > {MAX_GAP}"), **base))
     try:
         parsed = parse_payload(m, result.files)
     except _PayloadProblem as problem:
         return _Checked(ImportOutcome(name, "refused", problem.reason, *_msg(problem.reason, problem.detail), **base))
-    if decision.outcome is SequenceOutcome.GAP and len(decision.missing) > MAX_GAP:
-        return _Checked(ImportOutcome(name, "refused", "gap_too_large",
-                                      *_msg("gap_too_large", f"{len(decision.missing)} > {MAX_GAP}"), **base))
     if decision.outcome is SequenceOutcome.GAP:
         zh, en = _msg("gap")
         return _Checked(ImportOutcome(name, "held", "gap", f"{decision.message_zh}{zh}", f"{decision.message_en} {en}",

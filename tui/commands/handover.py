@@ -40,7 +40,7 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_record)
     q = hs.add_parser("report", help="登记交接上报办事处的日期 record the date reported to the office")
     clikit.add_db_options(q)
-    q.add_argument("id", type=int, metavar="ID")
+    q.add_argument("id", type=clikit.positive_int(2**63 - 1), metavar="ID")
     q.add_argument("--on", required=True, metavar="DATE")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_report)

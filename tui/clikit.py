@@ -7,6 +7,7 @@ Messages to people go to stderr in Chinese and English; data goes to stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
@@ -155,6 +156,18 @@ class TerminalSafe:
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def raw_terminal():
+    """The real streams back, for the TUI: Textual's own escape sequences must reach the terminal."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = getattr(sys.stdout, "_stream", sys.stdout)
+    sys.stderr = getattr(sys.stderr, "_stream", sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def positive_int(maximum: int, *, minimum: int = 1):

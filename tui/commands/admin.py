@@ -260,5 +260,6 @@ def open_tui(args) -> int:
     dbmod.check_file_shape(path)
     KeyFile.load(path)
     app = make_app(db_path=path, user=clikit.user_name(args))
-    app.run()
+    with clikit.raw_terminal():
+        app.run()
     return 0

@@ -21,7 +21,7 @@ from typing import Any
 
 from models import audit, clock, sentmark
 from models.db import current, database, writing
-from models.errors import RuleRefused, UsageError
+from models.errors import DatabaseLocked, RuleRefused, UsageError
 from models.version import VERSION
 from rules.export import check_export_month
 from rules.idcard import mask_id
@@ -347,6 +347,12 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
             # at the same time has committed by now, and this one takes the number after it
             # (seen: two exports at once both wrote sequence N).
             if last_sent() != (last_seq, last_sha):
+                again = export_decision(period, today or clock.today(), replace=replace, reason=reason)
+                if not again.ok:
+                    raise RuleRefused([again])  # the same month was sent meanwhile
+                if again.outcome != decision.outcome or again.data != decision.data:
+                    raise DatabaseLocked("另一次导出刚刚完成，本次未导出任何文件；请重新运行 huzhu export",
+                                         "another export finished meanwhile; nothing was exported, run huzhu export again")
                 last_seq, last_sha = last_sent()
                 sequence = (last_seq or 0) + 1
                 name = bundle_file_name(payload.branch_code, period, sequence)

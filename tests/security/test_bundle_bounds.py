@@ -103,29 +103,43 @@ if gate != "-":
         return real()
     ex.writing = gated
 dbmod.unlock(sys.argv[1], "zhang", sys.argv[2])
-r = ex.export_period("2026-10", sys.argv[3])
-print("SEQ", r.sequence, flush=True)
+try:
+    r = ex.export_period(sys.argv[5], sys.argv[3])
+    print("SEQ", r.sequence, flush=True)
+except Exception as exc:
+    print("REFUSED", type(exc).__name__, getattr(exc, "message_en", ""), flush=True)
 dbmod.close()
 """
 
 
-def test_two_exports_at_once_take_different_sequence_numbers(world):
+def _race(world, first_period, second_period):
+    """The second export reads the last sequence number, then waits while the first one runs."""
     outs = [world.root / "a", world.root / "b"]
     for o in outs:
         o.mkdir()
     gate = world.root / "go"
-    second = subprocess.Popen([sys.executable, "-c", _EXPORT, str(world.branch), PASSPHRASE, str(outs[1]), str(gate)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen([sys.executable, "-c", _EXPORT, str(world.branch), PASSPHRASE, str(outs[1]), str(gate),
+                               second_period], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert second.stdout.readline().strip() == "WAIT"  # it chose its number from what was committed then
-        first = subprocess.run([sys.executable, "-c", _EXPORT, str(world.branch), PASSPHRASE, str(outs[0]), "-"],
-                               capture_output=True, text=True, timeout=120)
+        first = subprocess.run([sys.executable, "-c", _EXPORT, str(world.branch), PASSPHRASE, str(outs[0]), "-",
+                                first_period], capture_output=True, text=True, timeout=120)
     finally:
         gate.touch()
     rest, err = second.communicate(timeout=120)
     assert first.returncode == 0 and second.returncode == 0, (first.stderr, err)
-    sequences = sorted(int(line.split()[1]) for line in (first.stdout + rest).splitlines() if line.startswith("SEQ"))
-    assert sequences == [1, 2]
     with world.at_branch():
         logged = [r[0] for r in dbmod.database.execute_sql("SELECT sequence FROM bundle_log ORDER BY sequence")]
+    return first.stdout.strip(), rest.strip(), logged
+
+
+def test_two_exports_at_once_take_different_sequence_numbers(world):
+    first, second, logged = _race(world, "2026-10", "2026-09")
+    assert (first, second) == ("SEQ 1", "SEQ 2")
     assert logged == [1, 2]
+
+
+def test_the_same_month_exported_twice_at_once_is_sent_once(world):
+    first, second, logged = _race(world, "2026-10", "2026-10")
+    assert first == "SEQ 1" and second.startswith("REFUSED RuleRefused")
+    assert logged == [1]

@@ -6,6 +6,7 @@ terminal."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -15,6 +16,8 @@ from security_kit import assert_clear, env, fresh_branch, run
 
 NAME = "=cmd|' /C calc'!A0"
 DIAGNOSIS = '=HYPERLINK("http://evil.example/x","肺炎")'
+YEAR = str(dt.date.today().year)  # claims are reported today (a back-dated one needs a reason)
+INCIDENT = (dt.date.today() - dt.timedelta(days=3)).isoformat()
 ESCAPES = "\x1b]0;owned\x07肺炎\x1b[2J\x1b[31m\x9b1m\x07"
 
 
@@ -22,7 +25,7 @@ ESCAPES = "\x1b]0;owned\x07肺炎\x1b[2J\x1b[31m\x9b1m\x07"
 def poisoned(tmp_path):
     db = fresh_branch(tmp_path, name=NAME)
     proc = run("claim", "register", "--id-number", "110105198001010016", "--plan", "ZYYL", "--diagnosis", DIAGNOSIS,
-               "--incident-date", "2026-03-01", "--reported-on", "2026-03-02", "--reporter", "+本人", "--shares", "1",
+               "--incident-date", INCIDENT, "--reporter", "+本人", "--shares", "1",
                env=env(db), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     return db
@@ -41,7 +44,7 @@ def _texts(path):
 
 def test_register_xlsx_holds_text_not_formulas(poisoned, tmp_path):
     out = tmp_path / "claims.xlsx"
-    assert run("report", "claims", "--period", "2026", "--out", out, env=env(poisoned), cwd=tmp_path).returncode == 0
+    assert run("report", "claims", "--period", YEAR, "--out", out, env=env(poisoned), cwd=tmp_path).returncode == 0
     assert _formula_cells(out) == []
     texts = _texts(out)
     assert any(NAME in t for t in texts) and any(DIAGNOSIS in t for t in texts)
@@ -49,7 +52,7 @@ def test_register_xlsx_holds_text_not_formulas(poisoned, tmp_path):
 
 def test_audit_materials_hold_no_formulas(poisoned, tmp_path):
     folder = tmp_path / "materials"
-    proc = run("audit", "selfcheck", "--year", "2026", "--materials", folder, "--out", tmp_path / "self.xlsx",
+    proc = run("audit", "selfcheck", "--year", YEAR, "--materials", folder, "--out", tmp_path / "self.xlsx",
                env=env(poisoned), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     files = sorted(folder.glob("*.xlsx")) + [tmp_path / "self.xlsx"]
@@ -60,7 +63,7 @@ def test_audit_materials_hold_no_formulas(poisoned, tmp_path):
 
 def test_register_csv_prefixes_formula_like_cells(poisoned, tmp_path):
     out = tmp_path / "claims.csv"
-    assert run("report", "claims", "--period", "2026", "--out", out, env=env(poisoned), cwd=tmp_path).returncode == 0
+    assert run("report", "claims", "--period", YEAR, "--out", out, env=env(poisoned), cwd=tmp_path).returncode == 0
     cells = [c for row in csv.reader(io.StringIO(out.read_text("utf-8-sig"))) for c in row]
     assert "'" + NAME in cells and "'" + DIAGNOSIS in cells
     assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
@@ -87,10 +90,10 @@ def test_office_reconcile_sheet_and_csv_hold_text(tmp_path):
 
 def test_terminal_control_sequences_are_stripped_from_printed_values(branch, tmp_path):
     proc = run("claim", "register", "--id-number", "110105198001010016", "--plan", "ZYYL", "--diagnosis", ESCAPES,
-               "--incident-date", "2026-03-01", "--reported-on", "2026-03-02", "--reporter", "本人\x1b[8m", "--shares", "1",
+               "--incident-date", INCIDENT, "--reporter", "本人\x1b[8m", "--shares", "1",
                env=env(branch), cwd=tmp_path)
-    assert_clear(proc, (0, 3))
-    for args in (["report", "claims", "--period", "2026"], ["lookup", "张三"], ["lookup", "\x1b]0;x\x07"],
+    assert_clear(proc, 0)
+    for args in (["report", "claims", "--period", YEAR], ["lookup", "张三"], ["lookup", "\x1b]0;x\x07"],
                  ["worklog", "add", "--kind", "x\x1b[2J", "--date", "2026-03-01", "--title", "t"]):
         proc = run(*args, env=env(branch), cwd=tmp_path)
         shown = proc.stdout + proc.stderr

@@ -14,7 +14,7 @@ from models import db as dbmod
 from models.enrolments import COLUMNS
 from rules import id_check_char
 from rules.dates import term_end
-from tests.test_cli import PASS, assert_clean_failure, env, run
+from tests.test_cli import LI_PASS, PASS, assert_clean_failure, env, run
 
 TODAY = dt.date.today()
 
@@ -27,7 +27,7 @@ def renewable(tmp_path_factory):
     proc = run("init", "--db", db, "--branch-code", "004", "--branch-name", "朝阳", "--user", "zhang",
                env={"HUZHU_PASSPHRASE": PASS})
     assert proc.returncode == 0, proc.stderr
-    proc = run("user", "add", "li", "--role", "clerk", "--db", db, env={"HUZHU_PASSPHRASE": PASS, "HUZHU_NEW_PASSPHRASE": "li"})
+    proc = run("user", "add", "li", "--role", "clerk", "--db", db, env={"HUZHU_PASSPHRASE": PASS, "HUZHU_NEW_PASSPHRASE": LI_PASS})
     assert proc.returncode == 0, proc.stderr
     end = TODAY + dt.timedelta(days=10)
     start = end.replace(year=end.year - 1) + dt.timedelta(days=1)
@@ -54,7 +54,7 @@ def test_a_future_filing_date_is_refused(renewable):
 def test_an_earlier_date_is_refused_for_a_clerk_and_without_a_reason(renewable):
     earlier = (TODAY - dt.timedelta(days=2)).isoformat()
     proc = run("renew", "--unit", "U0001", "--plan", "ZYYL", "--filed", earlier, "--reason", "漏录",
-               env=env(renewable, user="li", passphrase="li"))
+               env=env(renewable, user="li", passphrase=LI_PASS))
     assert_clean_failure(proc, 3, "补录以前的日期须由负责人办理并写明理由")
     proc = run("renew", "--unit", "U0001", "--plan", "ZYYL", "--filed", earlier, env=env(renewable))
     assert_clean_failure(proc, 3, "补录须写明理由")

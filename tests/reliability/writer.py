@@ -123,7 +123,7 @@ def backup(path: Path, outdir: Path) -> None:
     n = 0
     while True:
         out = outdir / f"backup-{n}.hzbak"
-        admin.backup(dbmod.current(), out)
+        admin.backup(dbmod.current(), out, force=True)  # a killed run may have left backup-N
         ack(op="backup", file=str(out))
         n += 1
 

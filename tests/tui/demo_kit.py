@@ -58,6 +58,9 @@ def copy_database(source: Path, folder: Path) -> Path:
     target = folder / source.name
     shutil.copy2(source, target)
     shutil.copy2(keys_path(source), keys_path(target))
+    mark = Path(f"{source}.hwm")  # the key file remembers there was one: a copy without it is warned about
+    if mark.exists():
+        shutil.copy2(mark, Path(f"{target}.hwm"))
     return target
 
 

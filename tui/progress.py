@@ -49,7 +49,8 @@ def progress(label_zh: str, label_en: str, total: int | None = None) -> Iterator
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(file=sys.stderr, stderr=True)
+    # The real stderr: the CLI's filtered one (clikit.TerminalSafe) would strip the bar's cursor moves.
+    console = Console(file=getattr(sys.stderr, "_stream", sys.stderr), stderr=True)
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=console, transient=True, refresh_per_second=8)
     label = f"{label_zh} / {label_en}"

@@ -34,8 +34,8 @@ from rules import (
     check_term,
     classify_enrolment,
     classify_renewal,
-    ruleset_on,
 )
+from rules.params import active_rulesets
 from rules.dates import expiry, term_end
 from rules.idcard import id_check_char, mask_id
 from rules.members import TRANSFER_CITATION, check_account_number, check_bank_name, unit_change_in_import
@@ -142,7 +142,8 @@ def _column_for(code: str) -> str:
     return next((col for prefix, col in _CODE_COLUMN if code.startswith(prefix)), "")
 
 
-def _parse_rows(sheet, today: dt.date, result: ImportResult) -> list[_Row]:
+def _parse_rows(sheet, today: dt.date, result: ImportResult,
+                override: SupervisorOverride | None = None) -> list[_Row]:
     rows: list[_Row] = []
     terms: dict[tuple, object] = {}  # rows share a handful of periods; decide each once
     for line, raw in sheet.rows:
@@ -198,19 +199,17 @@ def _parse_rows(sheet, today: dt.date, result: ImportResult) -> list[_Row]:
         if len(text["姓名"]) > 50:
             err("姓名", "姓名超过50个字符")
         if filed:
-            try:
-                rs = ruleset_on(filed)
-            except LookupError as exc:
-                err("办理日期", str(exc))
-            else:
-                if text["险种代码"] and rs.plan(text["险种代码"]) is None:
-                    err("险种代码", f"险种代码“{text['险种代码']}”不在 {filed} 适用的规则集中", "R1.plan.unknown")
-                if start and end and end >= start:
-                    term = terms.get((start, end, rs.version))
-                    if term is None:
-                        term = terms[(start, end, rs.version)] = check_term(start, end, rs)
-                    if not term.ok:
-                        err("终止日期", f"{term.message}（{term.citation}）", term.code)
+            # Records before 2017-01-01 load as unchecked history; a plan known on other dates
+            # but without figures on this one is accepted and marked (R1.10).
+            rs = active_rulesets().for_record(filed)
+            if text["险种代码"] and rs.plan_or_no_figure(text["险种代码"]) is None:
+                err("险种代码", f"险种代码“{text['险种代码']}”不在 {filed} 适用的规则集中", "R1.plan.unknown")
+            if start and end and end >= start:
+                term = terms.get((start, end, rs.version))
+                if term is None:
+                    term = terms[(start, end, rs.version)] = check_term(start, end, rs, override)
+                if not term.ok:
+                    err("终止日期", f"{term.message}（{term.citation}）", term.code)
         if "__extra__" in raw:
             result.warnings.append(RowProblem(line, "", "表头之外还有内容，已忽略"))
         if len(result.errors) == bad:
@@ -253,6 +252,7 @@ def _load_state(rows: list[_Row]):
                 f"WHERE m.id_number IN ({q})", chunk):
             members[idn] = (mid, name, ucode)
     history: dict[tuple[str, str], dict[tuple, list[CoverageLine]]] = defaultdict(lambda: defaultdict(list))
+    pending: dict[tuple, int] = {}  # (id number, plan, start, end) -> total asked for the next period
     plans = sorted({r.plan for r in rows})
     by_id = {mid: idn for idn, (mid, *_) in members.items()}
     mids = sorted(by_id)
@@ -265,6 +265,11 @@ def _load_state(rows: list[_Row]):
             [*chunk, *plans])
         for mid, plan, start, end, shares, cs, oe in cur:
             history[(by_id[mid], plan)][(_d(start), _d(end))].append(CoverageLine(shares, _d(cs), _d(oe)))
+        for mid, plan, start, end, shares in database.execute_sql(
+                f"SELECT s.member_id, p.plan_id, p.start, p.end, s.shares FROM share_change s "
+                f"JOIN policy p ON p.id = s.policy_id WHERE s.member_id IN ({q}) AND p.plan_id IN ({pq}) "
+                f"ORDER BY s.filed, s.id", [*chunk, *plans]):
+            pending[(by_id[mid], plan, _d(start), _d(end))] = shares
     units = sorted({r.unit_code for r in rows})
     unit_ids: dict[str, int] = {}
     unit_names: dict[str, str] = {}
@@ -280,7 +285,7 @@ def _load_state(rows: list[_Row]):
             for pid, uid, plan, start, end, filed in database.execute_sql(
                     f"SELECT id, unit_id, plan_id, start, end, filed FROM policy WHERE unit_id IN ({q})", chunk):
                 policies[(rev[uid], plan)].append((pid, _d(start), _d(end), _d(filed)))
-    return members, history, unit_ids, unit_names, policies
+    return members, history, pending, unit_ids, unit_names, policies
 
 
 def _d(value) -> dt.date | None:
@@ -374,7 +379,8 @@ def _plan_groups(rows: list[_Row], policies, result: ImportResult) -> dict[tuple
         prev_end = max([p[2] for p in previous] + [x.end for x in earlier_groups], default=None)
         if prev_end is not None and expiry(prev_end) == g.start:
             prev_start = next((p[1] for p in previous if p[2] == prev_end), None) or next(x.start for x in earlier_groups if x.end == prev_end)
-            decision = classify_renewal(prev_start, prev_end, g.start, g.end, g.filed, g.plan)
+            decision = classify_renewal(prev_start, prev_end, g.start, g.end, g.filed, g.plan,
+                                        active_rulesets().for_record(g.filed))
             if not decision.ok:
                 line = min(r.line for r in rows if (r.unit_code, r.plan, r.start, r.end) == key)
                 result.errors.append(RowProblem(line, _column_for(decision.code), f"{decision.message}（{decision.citation}）", decision.code))
@@ -409,9 +415,9 @@ def plan_import(path: str | Path, *, today: dt.date | None = None, override: Sup
         return result, None
     # Rows with a bad cell are left out of the rule checks, but every other row still gets
     # them, so one pass reports every problem in the file.
-    rows = _parse_rows(sheet, today, result)
+    rows = _parse_rows(sheet, today, result, override)
     _check_file_consistency(rows, result)
-    members, history, unit_ids, unit_names, policies = _load_state(rows)
+    members, history, pending, unit_ids, unit_names, policies = _load_state(rows)
     for r in rows:
         known = members.get(r.id_number)
         if known and known[1] != r.name:
@@ -427,10 +433,12 @@ def plan_import(path: str | Path, *, today: dt.date | None = None, override: Sup
         if g is None:
             continue  # its unit policy was refused; that error is already listed
         held = history[(r.id_number, r.plan)]
-        member_policies = [MemberPolicy(s, e, tuple(lines)) for (s, e), lines in sorted(held.items())]
+        member_policies = [MemberPolicy(s, e, tuple(lines), pending.get((r.id_number, r.plan, s, e)))
+                           for (s, e), lines in sorted(held.items())]
         unit_filed = g.filed if g.existing_id else None
         row = EnrolmentRow(r.unit_code, r.plan, r.start, r.end, r.filed, r.shares, r.retirement)
-        outcome = classify_enrolment(row, member_policies, unit_filed=unit_filed, override=override)
+        outcome = classify_enrolment(row, member_policies, active_rulesets().for_record(r.filed),
+                                     unit_filed=unit_filed, override=override)
         if not outcome.ok:
             d = outcome.decision
             result.errors.append(RowProblem(r.line, _column_for(d.code), f"{d.message}（{d.citation}）", d.code))
@@ -440,6 +448,8 @@ def plan_import(path: str | Path, *, today: dt.date | None = None, override: Sup
                 result.warnings.append(RowProblem(r.line, _column_for(note.code), note.message, note.code))
         result.counts[outcome.kind] += 1
         held[(r.start, r.end)].extend(outcome.lines)
+        if "next_shares" in outcome.decision.data:
+            pending[(r.id_number, r.plan, r.start, r.end)] = outcome.decision.data["next_shares"]
         planned.append((r, outcome))
     if result.errors:
         return result, None
@@ -513,16 +523,22 @@ def write_import(result: ImportResult, work, file_sha256: str, *, override: Supe
                  g.renews_id, g.outcome, (g.cover_from or g.start).isoformat(), session.user))
             g.new_id = cur.lastrowid
             result.new_policies += 1
-        lines = []
+        lines, changes = [], []
         for r, outcome in planned:
             g = groups[(r.unit_code, r.plan, r.start, r.end)]
             for line in outcome.lines:
                 lines.append((member_ids[r.id_number], g.existing_id or g.new_id, line.shares, line.cover_start.isoformat(),
                               line.observation_end.isoformat() if line.observation_end else None, outcome.kind,
-                              r.filed.isoformat(), batch_id, session.user))
+                              r.filed.isoformat(), batch_id, session.user, line.basis))
+            if "next_shares" in outcome.decision.data:  # R1.5: kept for the renewal, by import or renew
+                changes.append((member_ids[r.id_number], g.existing_id or g.new_id, outcome.decision.data["next_shares"],
+                                r.filed.isoformat(), batch_id, session.user, now))
         conn.executemany(
-            "INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, batch_id, created_by) "
-            "VALUES (?,?,?,?,?,?,?,?,?)", lines)
+            "INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, batch_id, "
+            "created_by, basis) VALUES (?,?,?,?,?,?,?,?,?,?)", lines)
+        conn.executemany(
+            "INSERT INTO share_change (member_id, policy_id, shares, filed, batch_id, created_by, created_at) "
+            "VALUES (?,?,?,?,?,?,?)", changes)
         changed_members = len(apply_changes_bulk(
             {member_ids[idn]: values for idn, values in _member_values(planned).items()}, source="enrolment",
             reason=f"参保名单 {result.file}", on=clock.today(), batch_id=batch_id))
@@ -534,7 +550,8 @@ def write_import(result: ImportResult, work, file_sha256: str, *, override: Supe
         result.new_members = len([i for i in member_rows if i not in members])
         detail = {"file": result.file, "sha256": file_sha256, "rows": result.rows,
                   "counts": dict(result.counts), "coverage_lines": len(lines), "policies": result.new_policies,
-                  "members_changed": changed_members, "transfers": result.transfers}
+                  "members_changed": changed_members, "transfers": result.transfers,
+                  "share_changes": len(changes)}
         if override:
             detail["override"] = {"supervisor": override.supervisor, "reason": override.reason}
         audit.record("import.enrolments", "import_batch", batch_id, detail)
@@ -568,7 +585,8 @@ def import_enrolments(path: str | Path, *, dry_run: bool = False, today: dt.date
     result.dry_run = dry_run
     if work is None or dry_run:
         return result
-    if (not any(o.lines for _, o in work[0]) and not any(not g.existing_id for g in work[1].values())
+    if (not any(o.lines or "next_shares" in o.decision.data for _, o in work[0])
+            and not any(not g.existing_id for g in work[1].values())
             and not work[5] and not _values_differ(work[0], work[3])):
         return result  # every row already held as it is: nothing to write
     if not dry_run:
@@ -625,13 +643,14 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
         raise ValidationFailed(f"单位 {unit_code} 没有险种 {plan} 的保单可续保；首次参保请用 huzhu import enrolments",
                                f"unit {unit_code} has no {plan} policy to renew; use import for a first enrolment")
     prev_id, prev_start, prev_end = prev[0], _d(prev[1]), _d(prev[2])
-    rs = ruleset_on(filed)
-    params = rs.plan(plan)
+    rs = active_rulesets().for_record(filed)
+    params = rs.plan_or_no_figure(plan)
     if params is None:
         raise ValidationFailed(f"险种 {plan} 不在 {filed} 适用的规则集中", f"plan {plan} unknown on {filed}")
     start = expiry(prev_end)
-    end = term_end(start, params.term_months)
-    decision = classify_renewal(prev_start, prev_end, start, end, filed, plan)
+    # With no term figure in force (R1.10) the renewal repeats the previous period's length.
+    end = term_end(start, params.term_months or _months(prev_start, prev_end))
+    decision = classify_renewal(prev_start, prev_end, start, end, filed, plan, rs)
     result = RenewalResult(unit_code, plan, (prev_start, prev_end), start, end, filed, decision,
                            backdated=date_decision.outcome == "backdated")
     if not decision.ok:
@@ -645,18 +664,23 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
         entry = by_member.setdefault(mid, {"id": idn, "name": name, "retired": _d(retired), "lines": [],
                                            "unit": now_in})
         entry["lines"].append(CoverageLine(shares, _d(cs), _d(oe)))
+    # R1.5: a decrease filed during the period takes effect now; the latest row filed counts.
+    requested: dict[int, int] = {}
+    for mid, shares in database.execute_sql(
+            "SELECT member_id, shares FROM share_change WHERE policy_id = ? ORDER BY filed, id", (prev_id,)):
+        requested[mid] = shares
     planned = []
     for mid, m in by_member.items():
         if m["unit"] != unit_code:  # transferred out (R1.9): the new unit enrols them, not this renewal
             result.dropped.append((mask_id(m["id"]), m["name"], f"已调至单位 {m['unit']}（{TRANSFER_CITATION}）"))
             continue
-        held = MemberPolicy(prev_start, prev_end, tuple(m["lines"]))
-        row = EnrolmentRow(unit_code, plan, start, end, filed, held.shares, m["retired"])
-        outcome = classify_enrolment(row, [held])
+        held = MemberPolicy(prev_start, prev_end, tuple(m["lines"]), requested.get(mid))
+        row = EnrolmentRow(unit_code, plan, start, end, filed, held.renewal_shares, m["retired"])
+        outcome = classify_enrolment(row, [held], rs)
         if not outcome.ok:
             result.dropped.append((mask_id(m["id"]), m["name"], f"{outcome.decision.message}（{outcome.decision.citation}）"))
             continue
-        result.carried.append((mask_id(m["id"]), m["name"], held.shares))
+        result.carried.append((mask_id(m["id"]), m["name"], held.renewal_shares))
         planned.append((mid, outcome))
     if dry_run:
         return result
@@ -669,10 +693,11 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
             (unit[0], plan, start.isoformat(), end.isoformat(), filed.isoformat(), prev_id, decision.outcome,
              cover_from.isoformat(), session.user)).lastrowid
         database.connection().executemany(
-            "INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, created_by) "
-            "VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, created_by, basis) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
             [(mid, pid, line.shares, line.cover_start.isoformat(),
-              line.observation_end.isoformat() if line.observation_end else None, outcome.kind, filed.isoformat(), session.user)
+              line.observation_end.isoformat() if line.observation_end else None, outcome.kind, filed.isoformat(),
+              session.user, line.basis)
              for mid, outcome in planned for line in outcome.lines])
         audit.record("policy.renew", "policy", pid, {
             "unit": unit_code, "plan": plan, "start": start, "end": end, "filed": filed, "outcome": decision.outcome,
@@ -681,6 +706,12 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
         record_backdated(date_decision, "policy", pid)
     result.written, result.policy_id = True, pid
     return result
+
+
+def _months(start: dt.date, end: dt.date) -> int:
+    """Whole months from `start` to `end`'s expiry (the previous period's length)."""
+    after = expiry(end)
+    return max(1, (after.year - start.year) * 12 + after.month - start.month)
 
 
 _EXAMPLE_ID = "11010519800101001" + id_check_char("11010519800101001")

@@ -138,6 +138,8 @@ class Coverage(BaseModel):
     # Indexed by migration 0005 only where not NULL (most lines come from renewals, not files).
     batch = ForeignKeyField(ImportBatch, null=True, backref="lines", index=False)
     created_by = CharField()
+    # migration 0011: '' checked | no_figure | unchecked_history (R1.10)
+    basis = CharField(default="")
 
     class Meta:
         indexes = ((("member", "policy", "shares", "cover_start", "observation_end"), False),)
@@ -700,3 +702,37 @@ class PolicyLatest(BaseModel):
 
 
 ALL_MODELS += [PolicyLatest]
+
+
+# --- office parameter notices and deferred share decreases (migration 0011) -----------------
+
+
+class ParamNotice(BaseModel):
+    """Branch side: an office parameter notice (参数通知) installed here, with its signed bytes."""
+
+    reference = CharField(unique=True)
+    title = CharField()
+    effective_from = DateField(unique=True)
+    signed_file = BlobField()
+    sha256 = CharField()
+    office_fingerprint = CharField()
+    installed_by = CharField()
+    installed_at = CharField()
+
+
+class ShareChange(BaseModel):
+    """A member's total asked for the next period by a row filed in this period (R1.5)."""
+
+    member = ForeignKeyField(Member, index=False)
+    policy = ForeignKeyField(Policy, index=False)  # the (policy, member) index serves it
+    shares = IntegerField()
+    filed = DateField()
+    batch = ForeignKeyField(ImportBatch, null=True, index=False)
+    created_by = CharField()
+    created_at = CharField()
+
+    class Meta:
+        indexes = ((("policy", "member"), False),)
+
+
+ALL_MODELS += [ParamNotice, ShareChange]

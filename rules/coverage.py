@@ -20,7 +20,9 @@ INCIDENT_KINDS = ("illness", "accident")
 
 
 def _plan(rs: RuleSet, plan: str) -> PlanParams:
-    params = rs.plan(plan)
+    # A plan known on other dates but without figures on this one (R1.10) still has a status:
+    # its stored lines say what was decided when they were filed.
+    params = rs.plan_or_no_figure(plan)
     if params is None:
         raise ValueError(f"规则集 {rs.version} 中没有保障计划 {plan}")
     return params

@@ -9,12 +9,12 @@ the lines to create, so importing the same file twice changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Sequence
 
 from rules.dates import expiry, term_end
-from rules.params import PlanParams, RuleSet, resolve
+from rules.params import NO_FIGURE_MARKER, PlanParams, RuleSet, resolve
 from rules.result import Citation, Decision, Report, Severity
 from rules.roles import SUPERVISOR_ROLE
 
@@ -23,6 +23,11 @@ HEAD_TO_TAIL_CITATION = Citation("000", "第十七条2")
 MID_PERIOD_CITATION = Citation("000", "第十七条3")
 ADDED_SHARES_CITATION = Citation("000", "第十七条4")
 TERM_CITATION = Citation("002", "第十五条")
+HISTORY_CITATION = Citation("000", "第三十一条")
+
+#: How a coverage line was decided (`CoverageLine.basis`): checked under the rules in force,
+#: or R1.10's two cases: no figure in force for its date, or history before 2017-01-01.
+BASES = ("", "no_figure", "unchecked_history")
 
 #: Kinds of enrolment row (`EnrolmentOutcome.kind`); a refused row has kind "refused".
 ENROLMENT_KINDS = ("first_enrolment", "renewal", "late_renewal_as_first", "added_shares",
@@ -36,15 +41,22 @@ class CoverageLine:
     shares: int
     cover_start: date
     observation_end: date | None
+    basis: str = ""
 
 
 @dataclass(frozen=True)
 class MemberPolicy:
-    """A member's coverage lines in one policy period of one plan."""
+    """A member's coverage lines in one policy period of one plan.
+
+    `next_shares` is the member's total asked for the next period by the latest row filed in
+    this period, when that was a decrease (or a later row cancelling one): R1.5 defers a
+    decrease to the next renewal, which must then carry no more than this.
+    """
 
     start: date
     end: date
     lines: tuple[CoverageLine, ...] = ()
+    next_shares: int | None = None
 
     @property
     def expiry(self) -> date:
@@ -53,6 +65,11 @@ class MemberPolicy:
     @property
     def shares(self) -> int:
         return sum(line.shares for line in self.lines)
+
+    @property
+    def renewal_shares(self) -> int:
+        """Shares a renewal carries forward: the held shares less a decrease filed this period (R1.5)."""
+        return self.shares if self.next_shares is None else min(self.shares, self.next_shares)
 
 
 @dataclass(frozen=True)
@@ -141,19 +158,48 @@ def check_retirement(retirement_date: date | None, new_cover_start: date, policy
     return rs.decide("not_retired", "R1.1.not_retired", "未办理退休手续，可承保", RETIREMENT_CITATION)
 
 
-def check_term(start: date, end: date, rs: RuleSet) -> Decision:
-    """R1.6: a period must be non-empty and at most the maximum term (three years)."""
+def check_term(start: date, end: date, rs: RuleSet, override: SupervisorOverride | None = None) -> Decision:
+    """R1.6: a period must be non-empty; as a rule (一般) at most the maximum term.
+
+    A longer term is a warning that needs a stated reason: without a supervisor's override
+    it is not accepted ("R1.6.reason_required"); with one it is accepted with a warning.
+    Before 002 applied (2020-03-02) no limit is in force and the check is skipped (R1.10).
+    """
     if end < start:
         return _refused(rs, "R1.2.period_invalid",
                         f"保障期止日 {end.isoformat()} 早于起始日 {start.isoformat()}", HEAD_TO_TAIL_CITATION)
+    if not rs.has("term_max_years"):
+        return rs.decide("term_not_checked", "R1.6.no_figure",
+                         f"{rs.effective_from.isoformat()} 起的规则集没有保障期限上限（{NO_FIGURE_MARKER}）：不核查期限",
+                         TERM_CITATION)
     latest_end = term_end(start, rs["term_max_years"] * 12)
+    period = f"保障期 {start.isoformat()} 至 {end.isoformat()} 超过 {rs['term_max_years']} 年（最晚止于 {latest_end.isoformat()}）"
     if end > latest_end:
-        return _refused(rs, "R1.6.term_exceeds_max",
-                        f"保障期 {start.isoformat()} 至 {end.isoformat()} 超过 {rs['term_max_years']} 年上限"
-                        f"（最晚止于 {latest_end.isoformat()}）", "term_max_years", latest_end=latest_end)
+        if override is None:
+            return _refused(rs, "R1.6.reason_required",
+                            f"{period}：保障期限一般控制在三年以内，超过须由主管写明理由方可办理",
+                            "term_max_years", latest_end=latest_end)
+        if override.role != SUPERVISOR_ROLE or not override.supervisor.strip() or not override.reason.strip():
+            return _refused(rs, "R1.6.override_invalid",
+                            f"{period}：须由主管（现为角色 {override.role or '无'}）批准并写明理由",
+                            "term_max_years", latest_end=latest_end)
+        return rs.decide("term_over_max", "R1.6.term_over_max",
+                         f"{period}：经主管 {override.supervisor} 批准，理由：{override.reason.strip()}",
+                         "term_max_years", Severity.WARNING, latest_end=latest_end,
+                         supervisor=override.supervisor, reason=override.reason.strip())
     return rs.decide("term_ok", "R1.6.term_ok",
                      f"保障期 {start.isoformat()} 至 {end.isoformat()} 未超过 {rs['term_max_years']} 年",
                      "term_max_years")
+
+
+def renewal_shares(requested: Sequence[int], held: int) -> int:
+    """R1.5: a renewal carries the held shares, less a decrease filed in the period.
+
+    `requested` are the member's totals on the rows filed in the period, oldest first; the
+    latest counts. An increase is never deferred (it was added when filed), so the result
+    never exceeds `held`.
+    """
+    return min(held, requested[-1]) if requested else held
 
 
 def classify_renewal(prev_start: date, prev_end: date, new_start: date, new_end: date, filed: date,
@@ -165,7 +211,7 @@ def classify_renewal(prev_start: date, prev_end: date, new_start: date, new_end:
     or "refused" (not head-to-tail, wrong term length, or filed too early).
     """
     rs = resolve(rs, filed)
-    params = rs.plan(plan)
+    params = rs.plan_or_no_figure(plan)
     if params is None:
         return _refused(rs, "R1.plan.unknown", f"规则集 {rs.version} 中没有保障计划 {plan}", TERM_CITATION)
     due = expiry(prev_end)
@@ -174,7 +220,11 @@ def classify_renewal(prev_start: date, prev_end: date, new_start: date, new_end:
         return _refused(rs, "R1.2.not_head_to_tail",
                         f"续保生效日 {new_start.isoformat()} 应为{previous}的失效日 {due.isoformat()}，须首尾相接",
                         HEAD_TO_TAIL_CITATION, required_start=due)
-    expected_end = term_end(new_start, params.term_months)
+    if rs.unchecked_history:
+        return rs.decide("renewal", "R1.10.unchecked_history",
+                         f"续保办理日 {filed.isoformat()} 早于 2017-01-01：按历史记录载入，不核查续保期限",
+                         HISTORY_CITATION, cover_start=new_start, expiry=due)
+    expected_end = term_end(new_start, params.term_months) if not params.no_figure else new_end
     if new_end != expected_end:
         return _refused(rs, "R1.2.term_mismatch",
                         f"续保期止日 {new_end.isoformat()} 与{params.label}保障期限 {params.term_months} 个月不符"
@@ -259,16 +309,35 @@ def classify_enrolment(row: EnrolmentRow, history: Sequence[MemberPolicy], rs: R
     The rule set is the one in force on the filing day unless `rs` is given.
     """
     rs = resolve(rs, row.filed)
-    params = rs.plan(row.plan)
+    params = rs.plan_or_no_figure(row.plan)
     if params is None:
         return EnrolmentOutcome(_refused(rs, "R1.plan.unknown", f"规则集 {rs.version} 中没有保障计划 {row.plan}",
                                          TERM_CITATION))
     if not isinstance(row.shares, int) or isinstance(row.shares, bool) or row.shares <= 0:
         return EnrolmentOutcome(_refused(rs, "R1.5.shares_invalid", f"份数应为正整数，实为 {row.shares!r}",
                                          ADDED_SHARES_CITATION))
-    term = check_term(row.start, row.end, rs)
+    outcome = _classify(row, history, rs, params, unit_filed, override)
+    if not outcome.ok or not (params.no_figure or rs.unchecked_history):
+        return outcome
+    # R1.10: accepted, its lines marked, and the note saying which checks were skipped.
+    basis = "unchecked_history" if rs.unchecked_history else "no_figure"
+    note = (rs.decide("unchecked_history", "R1.10.unchecked_history",
+                      f"办理日 {row.filed.isoformat()} 早于 2017-01-01：按未核查历史载入，不计观察期",
+                      HISTORY_CITATION, Severity.WARNING) if rs.unchecked_history else
+            rs.decide("no_figure", "R1.10.no_figure",
+                      f"办理日 {row.filed.isoformat()} 无 {row.plan} 的当时参数（{NO_FIGURE_MARKER}）："
+                      "已接收并标注，观察期及期限核查跳过", HISTORY_CITATION, Severity.WARNING))
+    lines = tuple(replace(line, basis=basis) if line.basis == "" and line.observation_end is None else line
+                  for line in outcome.lines)
+    return EnrolmentOutcome(outcome.decision, lines, (*outcome.notes, note))
+
+
+def _classify(row: EnrolmentRow, history: Sequence[MemberPolicy], rs: RuleSet, params: PlanParams,
+              unit_filed: date | None, override: SupervisorOverride | None) -> EnrolmentOutcome:
+    term = check_term(row.start, row.end, rs, override)
     if not term.ok:
         return EnrolmentOutcome(term)
+    term_notes = (term,) if term.severity is Severity.WARNING else ()
     if row.filed > row.end:
         return EnrolmentOutcome(_refused(
             rs, "R1.8.filed_after_end",
@@ -284,22 +353,30 @@ def classify_enrolment(row: EnrolmentRow, history: Sequence[MemberPolicy], rs: R
             f"保障期 {row.start.isoformat()} 至 {row.end.isoformat()} 与已有保单 {other.start.isoformat()} 至 "
             f"{other.end.isoformat()} 重叠：续保须首尾相接，不得重叠", HEAD_TO_TAIL_CITATION))
     if same is not None:
-        return _change_shares(row, same, params, rs)
+        return _with_notes(_change_shares(row, same, params, rs), term_notes)
 
     earlier = [p for p in history if p.end < row.start]
     previous = max(earlier, key=lambda p: p.end) if earlier else None
     if previous is not None and previous.expiry == row.start:
-        return _renew(row, previous, params, rs)
+        return _with_notes(_renew(row, previous, params, rs), term_notes)
 
     notes: list[Decision] = []
     if previous is not None:
         notes.append(rs.decide("not_head_to_tail", "R1.2.not_head_to_tail",
                                f"上期保单已于 {previous.expiry.isoformat()} 失效，本期自 {row.start.isoformat()} 起，"
                                "未首尾相接，按首次参保办理", HEAD_TO_TAIL_CITATION, Severity.WARNING))
-    return _first_enrolment(row, params, rs, notes, unit_filed, override)
+    return _with_notes(_first_enrolment(row, params, rs, notes, unit_filed, override), term_notes)
+
+
+def _with_notes(outcome: EnrolmentOutcome, notes: tuple[Decision, ...]) -> EnrolmentOutcome:
+    if not outcome.ok or not notes:
+        return outcome
+    return EnrolmentOutcome(outcome.decision, outcome.lines, (*outcome.notes, *notes))
 
 
 def _term_note(row: EnrolmentRow, params: PlanParams, rs: RuleSet) -> list[Decision]:
+    if params.no_figure:
+        return []
     expected_end = term_end(row.start, params.term_months)
     if row.end == expected_end:
         return []
@@ -356,25 +433,36 @@ def _renew(row: EnrolmentRow, previous: MemberPolicy, params: PlanParams, rs: Ru
     return _with_retirement(row, row.start, rs, EnrolmentOutcome(renewal, tuple(lines), tuple(notes)))
 
 
-def _added_shares_decision(added: int, held: int, total: int, line: CoverageLine, rs: RuleSet) -> Decision:
+def _added_shares_decision(added: int, held: int, total: int, line: CoverageLine, rs: RuleSet,
+                           **extra: object) -> Decision:
     observation = f"观察期至 {line.observation_end.isoformat()}" if line.observation_end else "无观察期"
     return rs.decide("added_shares", "R1.5.added_shares",
                      f"份数由 {held} 份增至 {total} 份：新增 {added} 份视为首次参保，"
                      f"自 {line.cover_start.isoformat()} 起保障，{observation}；原有份数保持原状态",
                      ADDED_SHARES_CITATION, added_shares=added, cover_start=line.cover_start,
-                     observation_end=line.observation_end)
+                     observation_end=line.observation_end, **extra)
 
 
 def _change_shares(row: EnrolmentRow, held: MemberPolicy, params: PlanParams, rs: RuleSet) -> EnrolmentOutcome:
+    """A row for a period already held. Its decision's data carries `next_shares` (the total
+    the next renewal carries) whenever it sets or cancels a deferred decrease; the caller
+    stores it, since a renewal by `huzhu renew` has no row to read it from."""
+    pending = held.next_shares is not None and held.next_shares < held.shares
     if row.shares == held.shares:
+        if pending:
+            return EnrolmentOutcome(rs.decide(
+                "unchanged", "R1.5.decrease_cancelled",
+                f"已持有 {held.shares} 份，与本行一致：此前申报的下期减为 {held.next_shares} 份撤销，下期仍续 {held.shares} 份",
+                ADDED_SHARES_CITATION, Severity.WARNING, next_shares=row.shares))
         return EnrolmentOutcome(rs.decide("unchanged", "R1.5.unchanged",
                                           f"已持有 {held.shares} 份，与本行一致：无需变更", ADDED_SHARES_CITATION))
     if row.shares < held.shares:
         return EnrolmentOutcome(rs.decide(
             "shares_decrease_deferred", "R1.5.decrease_deferred",
             f"份数由 {held.shares} 份减为 {row.shares} 份：本期不变，减少自下期续保 {held.expiry.isoformat()} 起生效",
-            ADDED_SHARES_CITATION, Severity.WARNING, effective_from=held.expiry))
+            ADDED_SHARES_CITATION, Severity.WARNING, effective_from=held.expiry, next_shares=row.shares))
     start = cover_start(row.start, row.filed)
     line = _new_line(row.shares - held.shares, start, params)
-    decision = _added_shares_decision(line.shares, held.shares, row.shares, line, rs)
+    decision = _added_shares_decision(line.shares, held.shares, row.shares, line, rs,
+                                      **({"next_shares": row.shares} if pending else {}))
     return _with_retirement(row, start, rs, EnrolmentOutcome(decision, (line,)))

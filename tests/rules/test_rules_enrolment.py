@@ -184,12 +184,30 @@ def test_row_filed_with_the_unit_batch_needs_no_override():
     assert outcome.kind == "first_enrolment"
 
 
-def test_periods_overlapping_or_over_three_years_are_refused():
+def test_overlapping_periods_are_refused():
     overlap = classify_enrolment(row(start=date(2025, 7, 1), end=date(2026, 6, 30), filed=date(2025, 6, 20)), [PREV], RS)
     assert overlap.decision.code == "R1.2.overlap"
+
+
+def test_r1_6_a_term_over_three_years_needs_a_supervisors_stated_reason():
+    """002 第十五条 "一般控制在三年以内": a warning that needs a reason, not a plain refusal."""
     too_long = classify_enrolment(row(end=date(2029, 1, 1)), [], RS)
-    assert too_long.decision.code == "R1.6.term_exceeds_max"
+    assert too_long.decision.code == "R1.6.reason_required" and not too_long.ok
     assert too_long.decision.data["latest_end"] == date(2028, 12, 31)
+    assert "须由主管写明理由" in too_long.decision.message
+
+    clerk = SupervisorOverride("lee", "clerk", "单位合同四年")
+    assert classify_enrolment(row(end=date(2029, 1, 1)), [], RS, override=clerk).decision.code == "R1.6.override_invalid"
+    boss = SupervisorOverride("wang", SUPERVISOR_ROLE, "单位合同期四年，办事处同意")
+    accepted = classify_enrolment(row(end=date(2029, 1, 1)), [], RS, override=boss)
+    assert accepted.kind == "first_enrolment"
+    warning = next(d for d in accepted.notes if d.code == "R1.6.term_over_max")
+    assert warning.severity.value == "warning" and "办事处同意" in warning.message
+
+    # Before 002 applied (2020-03-02) no limit is in force: the check is skipped, not borrowed.
+    early = ruleset_on(date(2019, 1, 1))
+    from rules import check_term
+    assert check_term(date(2019, 1, 1), date(2023, 6, 30), early).code == "R1.6.no_figure"
 
 
 def test_gap_after_previous_policy_is_a_first_enrolment_with_warning():

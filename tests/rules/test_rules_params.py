@@ -38,8 +38,36 @@ def test_every_figure_has_a_seed_citation():
 
 def test_ruleset_on_before_every_ruleset_is_a_clear_error():
     with pytest.raises(LookupError, match="早于所有规则集的生效日"):
-        ruleset_on(date(2022, 11, 30))
+        ruleset_on(date(2016, 12, 31))
     assert ruleset_on(date(2022, 12, 1)).version == "2022-12"
+
+
+def test_rule_sets_go_back_to_2017_with_only_the_figures_then_in_force():
+    """000 第三十一条: rules from 2017-01-01; 002's term limit from 2020-03-02; 003's caps from 2022-12."""
+    from rules.params import NoFigureInForce
+
+    early, middle = ruleset_on(date(2017, 1, 1)), ruleset_on(date(2020, 3, 2))
+    assert (early.version, middle.version) == ("2017-01", "2020-03")
+    assert early["renewal_window_after_days"] == 15 and not early.has("term_max_years")
+    assert middle["term_max_years"] == 3 and not middle.has("hardship_aid_year_cap_fen")
+    with pytest.raises(NoFigureInForce, match="无当时数值"):
+        early["hardship_aid_year_cap_fen"]
+    # No plan figure before the sample plans' date; the codes are still known (R1.10).
+    assert not early.plans and early.plan_or_no_figure("ZYYL").no_figure
+    assert early.plan_or_no_figure("NOPE") is None
+    rows = {row[0]: row for row in ruleset_rows(early)}
+    assert rows["生活救助金 每人每年上限"][1] == "无当时数值"
+    history = packaged_rulesets().for_record(date(2016, 5, 1))
+    assert history.unchecked_history and not history.figures
+
+
+def test_a_figure_left_out_is_no_figure_in_force_not_an_error(ruleset_data):
+    from rules.params import NoFigureInForce
+
+    ruleset_data["ruleset"][0]["figures"].pop("cash_payment_max_fen")
+    rs = load_rulesets(ruleset_data).on(date(2024, 1, 1))
+    with pytest.raises(NoFigureInForce):
+        rs["cash_payment_max_fen"]
 
 
 def test_cap_change_from_a_date_needs_no_code_change(ruleset_data):
@@ -83,7 +111,6 @@ def test_r3_1_aid_cap_lowered_below_a_condolence_cap_is_invalid(ruleset_data):
 
 @pytest.mark.parametrize("mutate, expected", [
     (lambda r: r["figures"].__setitem__("surprise_days", {"value": 1, "citation": "000 第一条"}), "未知的键 surprise_days"),
-    (lambda r: r["figures"].pop("cash_payment_max_fen"), "缺少 cash_payment_max_fen"),
     (lambda r: r["figures"]["term_max_years"].__setitem__("value", 0), "应为正整数"),
     (lambda r: r["figures"]["term_max_years"].__setitem__("value", "3"), "应为正整数"),
     (lambda r: r["figures"]["cash_payment_max_fen"].__setitem__("value", 1000.0), "应为正整数"),

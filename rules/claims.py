@@ -290,16 +290,66 @@ def direct_pay_status(done: Sequence[DirectPayStep], today: date, rs: RuleSet | 
 
 
 def check_claim_channel(channel: str, plan: str, on: date, rs: RuleSet | None = None) -> Decision:
-    """R2.5: the paperless app is for medical claims only; paper is always possible."""
+    """R2.5: the APP channel is a target with office-set conditions, never a condition.
+
+    Any channel is accepted; an APP claim in a plan the office's conditions (per plan, from
+    its parameter notice; sample: medical plans) exclude gets a warning.
+    """
     rs = resolve(rs, on)
-    params = rs.plan(plan)
+    params = rs.plan_or_no_figure(plan)
     if channel not in CHANNELS:
         return rs.decide("refused", "R2.5.channel_invalid", f"申报渠道应为 APP 或纸质，实为 {channel!r}",
                          CHANNEL_CITATION, Severity.ERROR)
     if params is None:
         return rs.decide("refused", "R2.2.unknown_plan", f"申报险种 {plan} 不在规则集 {rs.version} 中",
                          REGISTER_CITATION, Severity.ERROR)
-    if channel == "app" and params.category != "medical":
-        return rs.decide("refused", "R2.5.app_not_allowed",
-                         f"{params.label}不是医疗类险种，不能通过无纸化APP申报，请纸质申报", CHANNEL_CITATION, Severity.ERROR)
+    if channel == "app" and not params.app_eligible and not params.no_figure:
+        conditions = f"（条件：{params.app_conditions}）" if params.app_conditions else ""
+        return rs.decide("app", "R2.5.app_outside_conditions",
+                         f"{params.label}不在办事处规定的APP申报条件内{conditions}：已按APP登记，请核实是否应纸质申报",
+                         CHANNEL_CITATION, Severity.WARNING)
     return rs.decide(channel, "R2.5.channel_ok", f"{params.label}通过{CHANNELS[channel]}申报", CHANNEL_CITATION)
+
+
+@dataclass(frozen=True)
+class ChannelRecord:
+    """One registered claim as R2.5 counts it: plan, channel, report date."""
+
+    plan: str
+    channel: str
+    reported_on: date
+
+
+def app_share(claims: Sequence[ChannelRecord], year: int) -> Decision:
+    """R2.5 (001 biz.6): APP claims ÷ claims that met the office's APP conditions, per year.
+
+    Each claim is judged with the conditions in force on its report date. A measure, never
+    a refusal; APP claims outside the conditions are counted apart (they got a warning).
+    """
+    rs = resolve(None, date(year, 12, 31))
+    per_plan: dict[str, dict[str, object]] = {}
+    sample = False
+    for c in claims:
+        if c.reported_on.year != year:
+            continue
+        params = resolve(None, c.reported_on).plan_or_no_figure(c.plan)
+        if params is None or params.no_figure:
+            continue
+        sample = sample or params.sample
+        row = per_plan.setdefault(c.plan, {"plan": c.plan, "name": params.name, "eligible_claims": 0,
+                                           "app_claims": 0, "app_excluded": 0})
+        if params.app_eligible:
+            row["eligible_claims"] += 1  # type: ignore[operator]
+            row["app_claims"] += c.channel == "app"  # type: ignore[operator]
+        elif c.channel == "app":
+            row["app_excluded"] += 1  # type: ignore[operator]
+    plans = sorted(per_plan.values(), key=lambda r: str(r["plan"]))
+    for row in plans:
+        row["share"] = row["app_claims"] / row["eligible_claims"] if row["eligible_claims"] else None
+    eligible = sum(int(r["eligible_claims"]) for r in plans)  # type: ignore[call-overload]
+    app = sum(int(r["app_claims"]) for r in plans)  # type: ignore[call-overload]
+    share = app / eligible if eligible else None
+    text = f"{app}/{eligible} = {share:.1%}" if share is not None else "无符合条件的报案"
+    return rs.decide("measured", "R2.5.app_share", f"{year} 年符合APP申报条件的报案中APP申报占比：{text}",
+                     CHANNEL_CITATION, plans=plans, eligible_claims=eligible, app_claims=app, share=share,
+                     sample=sample)

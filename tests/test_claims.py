@@ -186,7 +186,6 @@ def test_reports_registered_before_findings_were_kept_show_none(members):
     ({"member_id": 9999}, "R2.1.missing_field"),  # no such member
     ({"plan": "NOPE"}, "R2.2.unknown_plan"),
     ({"incident_kind": "flood"}, "R2.1.incident_kind_invalid"),
-    ({"plan": "YWSH", "incident_kind": "accident", "channel": "app"}, "R2.5.app_not_allowed"),
 ])
 def test_an_incomplete_or_wrong_entry_is_refused_and_nothing_written(members, changes, code):
     before = len(audit_actions())
@@ -220,9 +219,10 @@ def test_an_illness_claim_in_observation_is_recorded_flagged(members):
     assert "2027-04-29" in finding["message"] and finding["configurable"] is True
 
 
-def test_app_channel_is_for_medical_plans_only(members):
+def test_r2_5_an_app_claim_outside_the_conditions_is_a_warning_not_a_refusal(members):
     report = check_draft(draft(members["王五"], plan="ZJB", channel="app"), TODAY)
-    assert "R2.5.app_not_allowed" in report.codes
+    warning = next(d for d in report.decisions if d.code == "R2.5.app_outside_conditions")
+    assert warning.severity.value == "warning" and warning not in report.errors
 
 
 def test_live_check_of_an_empty_form_names_the_missing_fields(members):

@@ -195,12 +195,28 @@ def test_failed_direct_pay_steps_in_order_until_signed():
                                  RS).code == "R2.4.date_backwards"
 
 
-def test_app_channel_for_medical_claims_only():
-    assert check_claim_channel("app", "ZYYL", TODAY, RS).ok
+def test_r2_5_app_is_a_target_with_conditions_never_a_refusal():
+    assert check_claim_channel("app", "ZYYL", TODAY, RS).code == "R2.5.channel_ok"
     assert check_claim_channel("paper", "ZJB", TODAY, RS).ok
-    refused = check_claim_channel("app", "ZJB", TODAY, RS)
-    assert refused.code == "R2.5.app_not_allowed" and refused.citation.source == "001"
+    warned = check_claim_channel("app", "ZJB", TODAY, RS)  # sample conditions: medical plans only
+    assert warned.ok and warned.code == "R2.5.app_outside_conditions" and warned.severity.value == "warning"
+    assert warned.citation.source == "001"
     assert check_claim_channel("fax", "ZYYL", TODAY, RS).code == "R2.5.channel_invalid"
+
+
+def test_r2_5_app_share_counts_app_claims_among_those_meeting_the_conditions():
+    from rules.claims import ChannelRecord, app_share
+
+    day = date(2025, 6, 1)
+    claims = [ChannelRecord("ZYYL", "app", day), ChannelRecord("ZYYL", "paper", day),
+              ChannelRecord("ZYYL", "app", day), ChannelRecord("ZJB", "app", day),  # outside: not counted in
+              ChannelRecord("ZJB", "paper", day), ChannelRecord("ZYYL", "app", date(2024, 6, 1))]
+    share = app_share(claims, 2025)
+    assert (share.data["app_claims"], share.data["eligible_claims"]) == (2, 3)
+    assert abs(share.data["share"] - 2 / 3) < 1e-9 and share.data["sample"]
+    zjb = next(r for r in share.data["plans"] if r["plan"] == "ZJB")
+    assert (zjb["eligible_claims"], zjb["app_excluded"], zjb["share"]) == (0, 1, None)
+    assert app_share([], 2025).data["share"] is None
 
 
 def test_unknown_plan_or_incident_kind_is_refused_not_raised():

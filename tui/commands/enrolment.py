@@ -26,6 +26,7 @@ def register(sub) -> None:
     p = sub.add_parser("rules", help="规则集 the rule set")
     rsub = p.add_subparsers(dest="rules_command", metavar="ACTION", required=True, parser_class=type(p))
     q = rsub.add_parser("show", help="列出某日适用的规则集及依据 show the rule set in force")
+    clikit.add_db_options(q)
     q.add_argument("--on", metavar="DATE", help="日期，默认今天")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_rules_show)
@@ -70,18 +71,29 @@ def register(sub) -> None:
 
 def cmd_rules_show(args) -> int:
     from rules import ruleset_header, ruleset_on, ruleset_rows
+    from rules.params import ruleset_source
 
+    if clikit.db_path(args, required=False) is not None:
+        clikit.open_session(args)  # the office notices installed in this database are in force
     on = _date(args.on, "日期")
     try:
         rs = ruleset_on(on)
     except LookupError as exc:
         raise ValidationFailed(str(exc), f"no rule set in force on {on}") from None
     rows = ruleset_rows(rs)
+    source = ruleset_source(rs)
     if args.json:
+        n = rs.notice
         clikit.print_json({"on": on.isoformat(), "version": rs.version, "effective_from": rs.effective_from.isoformat(),
-                           "title": rs.title, "figures": [dict(zip(("figure", "value", "unit", "citation"), r)) for r in rows]})
+                           "title": rs.title, "source": source, "sample": rs.uses_sample,
+                           "notice": None if n is None else {
+                               "reference": n.reference, "title": n.title, "effective_from": n.effective_from.isoformat(),
+                               "office_fingerprint": n.office_fingerprint, "installed_by": n.installed_by,
+                               "installed_at": n.installed_at},
+                           "figures": [dict(zip(("figure", "value", "unit", "citation"), r)) for r in rows]})
         return 0
     print(ruleset_header(rs))
+    print(source)
     clikit.print_table(rows, ["项目", "数值", "单位", "依据"])
     return 0
 
@@ -189,7 +201,7 @@ def cmd_lookup(args) -> int:
         for m in result.members:
             print(f"{m.name}  {m.id_masked}  {m.unit_code} {m.unit_name}" + (f"  退休 {m.retirement_date}" if m.retirement_date else ""))
             clikit.print_table(
-                [(f"{p.plan_name}({p.plan})", STATUS_ZH.get(p.status, p.status), p.held or "", p.payable or "",
+                [(f"{p.plan_name}({p.plan})" + ("【示例配置】" if p.sample else ""), STATUS_ZH.get(p.status, p.status), p.held or "", p.payable or "",
                   p.observation_end or "", "" if p.days_left is None else p.days_left, p.message, p.citation)
                  for p in m.plans],
                 ["险种", "状态", "持有", "可赔", "观察期止", "剩余天数", "说明", "依据"])

@@ -192,16 +192,6 @@ def check_term(start: date, end: date, rs: RuleSet, override: SupervisorOverride
                      "term_max_years")
 
 
-def renewal_shares(requested: Sequence[int], held: int) -> int:
-    """R1.5: a renewal carries the held shares, less a decrease filed in the period.
-
-    `requested` are the member's totals on the rows filed in the period, oldest first; the
-    latest counts. An increase is never deferred (it was added when filed), so the result
-    never exceeds `held`.
-    """
-    return min(held, requested[-1]) if requested else held
-
-
 def classify_renewal(prev_start: date, prev_end: date, new_start: date, new_end: date, filed: date,
                      plan: str, rs: RuleSet | None = None) -> Decision:
     """Classify a unit's renewal of a policy (R1.2, R1.3).

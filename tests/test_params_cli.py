@@ -284,18 +284,26 @@ def test_r1_6_a_term_over_36_months_needs_a_supervisors_reason(world):
 
 
 def test_r2_5_app_claims_are_measured_never_refused(world):
+    import datetime as dt
+
+    from rules.dates import term_end
+
     tmp, o, b = world
+    today = dt.date.today()  # the CLI's clock: claims are reported today (an earlier date is back-dated)
+    start = (today - dt.timedelta(days=180)).replace(day=1)
+    period = [start.isoformat(), term_end(start, 12).isoformat(), (start - dt.timedelta(days=10)).isoformat()]
     ok(run("import", "enrolments", _rows_csv(tmp / "e.csv", [
-        ["U0003", "APP单位工会", "ZJB", "2026-01-01", "2026-12-31", "2025-12-20", "李四", _idn(4), "1"],
-        ["U0003", "APP单位工会", "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "李四", _idn(4), "1"]]), env=b))
-    base = ["claim", "register", "--id-number", _idn(4), "--incident-date", "2026-09-01", "--shares", "1",
-            "--reported-on", "2026-09-02", "--reporter", "工会王"]
-    app_outside = run(*base, "--plan", "ZJB", "--diagnosis", "肺癌", "--channel", "app", env=b)
+        ["U0003", "APP单位工会", "ZJB", *period, "李四", _idn(4), "1"],
+        ["U0003", "APP单位工会", "ZYYL", *period, "李四", _idn(4), "1"]]), env=b))
+    base = ["claim", "register", "--id-number", _idn(4), "--incident-date", (today - dt.timedelta(days=2)).isoformat(),
+            "--shares", "1", "--reporter", "工会王"]
+    app_outside = run(*base, "--plan", "ZJB", "--diagnosis", "肺癌", "--channel", "app", "--json", env=b)
     assert app_outside.returncode == 0, app_outside.stderr  # a warning, not a refusal
-    assert "R2.5" in app_outside.stdout + app_outside.stderr or "APP申报条件" in app_outside.stdout
+    findings = {f["code"]: f for f in json.loads(app_outside.stdout)["findings"]}
+    assert findings["R2.5.app_outside_conditions"]["severity"] == "warning"
     ok(run(*base, "--plan", "ZYYL", "--diagnosis", "肺炎", "--channel", "app", env=b))
     ok(run(*base, "--plan", "ZYYL", "--diagnosis", "骨折", "--channel", "paper", env=b))
-    share = json.loads(ok(run("app-share", "--year", "2026", "--json", env=b)).stdout)
+    share = json.loads(ok(run("app-share", "--year", str(today.year), "--json", env=b)).stdout)
     assert (share["app_claims"], share["eligible_claims"]) == (1, 2) and share["share"] == 0.5 and share["sample"]
     zjb = next(p for p in share["plans"] if p["plan"] == "ZJB")
     assert zjb["app_excluded"] == 1

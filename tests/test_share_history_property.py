@@ -113,7 +113,8 @@ def histories(draw):
     for _ in range(draw(st.integers(1, 3))):
         # rows restating the member's total during the period, in filing order
         room = (end - dt.timedelta(days=20) - last_filed).days
-        offsets = sorted(draw(st.lists(st.integers(1, max(1, room)), max_size=3)))
+        # distinct days: the same row filed twice on one day is the same file, imported once
+        offsets = sorted(draw(st.lists(st.integers(1, max(1, room)), max_size=3, unique=True)))
         for offset in offsets:
             filed = last_filed + dt.timedelta(days=offset)
             if filed < end - dt.timedelta(days=16):

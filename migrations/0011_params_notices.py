@@ -6,7 +6,7 @@ of each coverage line (DOMAIN R1.5, R1.10, R12.1, §15).
   signing key's fingerprint and who installed it when.
 - ``share_change``: the member's total asked for the next period by a row filed in the
   period (a decrease waits for the renewal, R1.5); ``huzhu renew`` carries no more than it.
-- ``coverage.basis``: '' checked under the rules then in force; 'no_figure' no plan figure
+- ``coverage.basis``: NULL checked under the rules then in force; 'no_figure' no plan figure
   was in force on its date; 'unchecked_history' filed before 2017-01-01 (R1.10).
 
 Frozen inline models: never edit, never import the app."""
@@ -59,7 +59,8 @@ def _models(db):
 
 def up(migrator, db):
     db.create_tables(_models(db))
-    db.execute_sql("ALTER TABLE \"coverage\" ADD COLUMN \"basis\" VARCHAR(255) NOT NULL DEFAULT ''")
+    # Nullable: NULL for a checked line, so existing rows keep their row-seal hashes (0013).
+    db.execute_sql('ALTER TABLE "coverage" ADD COLUMN "basis" VARCHAR(255)')
 
 
 def down(migrator, db):

@@ -529,7 +529,7 @@ def write_import(result: ImportResult, work, file_sha256: str, *, override: Supe
             for line in outcome.lines:
                 lines.append((member_ids[r.id_number], g.existing_id or g.new_id, line.shares, line.cover_start.isoformat(),
                               line.observation_end.isoformat() if line.observation_end else None, outcome.kind,
-                              r.filed.isoformat(), batch_id, session.user, line.basis))
+                              r.filed.isoformat(), batch_id, session.user, line.basis or None))
             if "next_shares" in outcome.decision.data:  # R1.5: kept for the renewal, by import or renew
                 changes.append((member_ids[r.id_number], g.existing_id or g.new_id, outcome.decision.data["next_shares"],
                                 r.filed.isoformat(), batch_id, session.user, now))
@@ -697,7 +697,7 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
             "VALUES (?,?,?,?,?,?,?,?,?)",
             [(mid, pid, line.shares, line.cover_start.isoformat(),
               line.observation_end.isoformat() if line.observation_end else None, outcome.kind, filed.isoformat(),
-              session.user, line.basis)
+              session.user, line.basis or None)
              for mid, outcome in planned for line in outcome.lines])
         audit.record("policy.renew", "policy", pid, {
             "unit": unit_code, "plan": plan, "start": start, "end": end, "filed": filed, "outcome": decision.outcome,

@@ -138,8 +138,8 @@ class Coverage(BaseModel):
     # Indexed by migration 0005 only where not NULL (most lines come from renewals, not files).
     batch = ForeignKeyField(ImportBatch, null=True, backref="lines", index=False)
     created_by = CharField()
-    # migration 0011: '' checked | no_figure | unchecked_history (R1.10)
-    basis = CharField(default="")
+    # migration 0011: NULL checked | no_figure | unchecked_history (R1.10)
+    basis = CharField(null=True)
 
     class Meta:
         indexes = ((("member", "policy", "shares", "cover_start", "observation_end"), False),)

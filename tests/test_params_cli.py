@@ -256,6 +256,8 @@ def test_history_from_2019_and_before_2017_loads_without_false_observation(world
     assert plan["status"] == "observation" and plan["observation_end"] == "2019-04-29"
     joiner = json.loads(ok(run("lookup", _idn(1), "--on", "2020-06-01", "--json", env=b)).stdout)["members"][0]
     assert next(p for p in joiner["plans"] if p["plan"] == "ZYYL")["status"] == "covered"
+    # every row the install and the import wrote is bound to its signed event
+    assert json.loads(ok(run("check", "--json", env=b)).stdout)["ok"]
 
 
 def test_without_a_notice_2019_records_are_accepted_and_marked_no_figure_in_force(world):

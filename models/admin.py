@@ -383,7 +383,7 @@ def enforce_revocations(session: Session, users: list[str]) -> None:
 
 # --- backup and check -----------------------------------------------------------------------------
 
-def backup(session: Session, out: str | os.PathLike, *, force: bool = False) -> dict:
+def backup(session: Session, out: str | os.PathLike, *, force: bool = False, detail: dict | None = None) -> dict:
     from models.backup import refuse_own_file, write_backup
 
     out = Path(out)
@@ -405,7 +405,7 @@ def backup(session: Session, out: str | os.PathLike, *, force: bool = False) -> 
         # may hold the lock past busy_timeout: the backup stays valid, only its event is missing.
         try:
             with dbmod.writing():
-                audit.record("db.backup", "database", None, {"file": out.name, "bytes": info["bytes"]})
+                audit.record("db.backup", "database", None, {"file": out.name, "bytes": info["bytes"], **(detail or {})})
             info["recorded"] = True
         except dbmod.DatabaseLocked:
             pass

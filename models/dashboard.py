@@ -244,6 +244,7 @@ class Dashboard:
     budget: list[BudgetUse] = field(default_factory=list)
     bundle: BundleDue | None = None
     selfassessment: TodoItem | None = None
+    backup: TodoItem | None = None  # no backup folder, folder missing, or no recent verified backup
 
     def counts(self) -> dict[str, int]:
         """Open items per section (budget, bundle and self-assessment are facts, not counted)."""
@@ -416,7 +417,21 @@ def read_dashboard(today: dt.date) -> Dashboard:
         budget=budget_use(today),
         bundle=bundle_due(today),
         selfassessment=selfassessment_item(today),
+        backup=backup_item(today),
     )
+
+
+def backup_item(today: dt.date) -> TodoItem | None:
+    """Issue 13 item 7: a warning when automatic backups cannot be relied on (one meta read, one stat)."""
+    from models.autobackup import warning
+
+    found = warning(today)
+    if found is None:
+        return None
+    status, message = found
+    titles = {"no_folder": "未设置自动备份文件夹", "folder_missing": "备份文件夹不存在",
+              "never_verified": "还没有验证过的备份", "stale": "最近验证的备份已超过 7 天"}
+    return TodoItem("backup", status, titles[status], message)
 
 
 def _chunks(items: list, n: int = 500):

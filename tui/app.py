@@ -30,7 +30,7 @@ from models import clock
 from models import db as dbmod
 from tui.keymap import load_keymap
 from tui.screens.unlock import UnlockScreen
-from tui.workers import close_database
+from tui.workers import auto_backup_on_quit, close_database
 
 # Start-up imports only what the unlock screen needs (issue 15: launch → unlock screen within
 # 1.5× a bare Textual app). The screens after it are imported on a background thread while the
@@ -273,6 +273,7 @@ class HuzhuApp(App[None]):
         """Checkpoint the WAL and close the database off the UI thread (it may wait on a
         busy file), then exit."""
         try:
+            auto_backup_on_quit()
             close_database()
         finally:
             self.call_from_thread(self.exit)

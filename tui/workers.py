@@ -35,6 +35,22 @@ def db_connection() -> Iterator[None]:
             dbmod.database.close()
 
 
+def auto_backup_on_quit() -> None:
+    """Issue 13 item 7: after a day with changes, a copy into the branch's backup folder
+    (``models.autobackup``: at most once a day). Never in the way of quitting: a missing folder
+    or a full stick is what the 待办 list warns about at the next start."""
+    try:
+        session = dbmod.current()
+    except RuntimeError:
+        return
+    if not session.can_write or not session.key:  # read-only, or locked (the key is gone)
+        return
+    from models import autobackup
+
+    with contextlib.suppress(Exception), db_connection():
+        autobackup.auto_backup(session)
+
+
 def close_database() -> None:
     """Checkpoint the WAL and close the database, from whatever thread calls it.
 

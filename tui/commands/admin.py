@@ -63,9 +63,27 @@ def register(sub) -> None:
 
     p = sub.add_parser("backup", help="加密备份 encrypted backup")
     clikit.add_db_options(p)
-    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--out", metavar="FILE", help="备份文件 backup file (不用子命令时必填)")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件 replace an existing file")
     p.set_defaults(func=cmd_backup)
+    bsub = p.add_subparsers(dest="backup_command", metavar="ACTION", parser_class=type(p))
+    q = bsub.add_parser("verify", help="验证备份可恢复且通过全部检查 prove a backup restores and passes every check")
+    clikit.add_db_options(q)
+    clikit.add_json_option(q)
+    q.add_argument("file", metavar="FILE")
+    q.set_defaults(func=cmd_backup_verify)
+    q = bsub.add_parser("config", help="自动备份文件夹 the automatic backup folder")
+    clikit.add_db_options(q)
+    clikit.add_json_option(q)
+    g = q.add_mutually_exclusive_group(required=True)
+    g.add_argument("--dir", metavar="DIR", help="U 盘或网络共享上的文件夹 a folder on a USB stick or share")
+    g.add_argument("--show", action="store_true", help="显示当前设置 show the setting")
+    q.set_defaults(func=cmd_backup_config)
+    q = bsub.add_parser("auto", help="需要时写一份自动备份 write an automatic backup when one is due")
+    clikit.add_db_options(q)
+    clikit.add_json_option(q)
+    q.add_argument("--force", action="store_true", help="今天已备份或无改动也写 write even if done today or unchanged")
+    q.set_defaults(func=cmd_backup_auto)
 
     p = sub.add_parser("restore", help="从备份恢复 restore from a backup")
     clikit.add_db_options(p)
@@ -187,6 +205,9 @@ def cmd_rekey(args) -> int:
 
 
 def cmd_backup(args) -> int:
+    if not args.out:
+        raise UsageError("请用 --out FILE 指定备份文件，或使用子命令 verify / config / auto",
+                         "give --out FILE, or one of the actions verify / config / auto")
     session = clikit.open_session(args)
     with progress("正在备份", "backing up"):
         info = admin.backup(session, args.out, force=args.force)
@@ -195,6 +216,96 @@ def cmd_backup(args) -> int:
         clikit.say("警告：数据库正被另一个程序写入，本次备份未记入审计日志（备份文件完整可用）",
                    "warning: the database was busy with another program's write; the backup is whole, "
                    "but its audit event was not recorded")
+    return 0
+
+
+def cmd_backup_verify(args) -> int:
+    from models import autobackup
+    from models.errors import BackupError
+
+    from models.errors import HuzhuError
+
+    secret = clikit.read_secret(args, "口令")
+    result = autobackup.verify_file(args.file, clikit.user_name(args), secret)
+    result["live"], result["recorded"] = None, False
+    live = clikit.db_path(args, required=False)
+    session = None
+    if live is not None and live.exists():
+        try:  # the backup stands on its own; the live chain is a comparison when it can be opened
+            keyfile = KeyFile.load(live)
+            session = dbmod.unlock(live, dbmod.pick_user(keyfile, clikit.user_name(args) or result["user"]), secret)
+        except HuzhuError as exc:
+            clikit.say(f"警告：无法打开当前数据库进行比较（{exc.message_zh}）",
+                       f"warning: the live database could not be opened to compare ({exc.message_en})")
+    if session is not None:
+        result["live"] = autobackup.compare_live(result)
+        if result["live"]["prefix"] is False:
+            result["ok"] = False
+            result["reason"] = (f"备份的最后一条审计事件（第 {result['head']['seq']} 条）不在当前数据库的审计链上"
+                                f"（当前第 {result['live']['seq']} 条）")
+        if result["ok"]:
+            result["recorded"] = autobackup.record_verified(session, result)
+    if args.json:
+        clikit.print_json(result)
+    else:
+        clikit.print_table([(c["name"], "通过" if c["ok"] else "未通过", c["detail"]) for c in result["checks"]],
+                           ["检查", "结果", "说明"])
+    if not result["ok"]:
+        raise BackupError(f"备份验证未通过：{result['reason']}", f"backup verification failed: {result['reason']}")
+    head = result["head"]
+    clikit.say(f"备份可以恢复并通过全部检查：{args.file}（{result['created']}），审计链第 {head['seq']} 条，"
+               f"链头 {head['hash'][:16]}…",
+               f"the backup restores and passes every check; audit head {head['seq']} {head['hash'][:16]}…")
+    if result["live"] and result["live"]["same_database"]:
+        clikit.say(f"与当前数据库的审计链一致（当前第 {result['live']['seq']} 条）",
+                   f"it is a prefix of the live audit chain (now at {result['live']['seq']})")
+    return 0
+
+
+def cmd_backup_config(args) -> int:
+    from models import autobackup
+
+    session = clikit.open_session(args)
+    if args.show:
+        info = autobackup.show()
+        if args.json:
+            clikit.print_json(info)
+        else:
+            auto, verified = info["last_auto"] or {}, info["last_verified"] or {}
+            clikit.print_table([
+                ("备份文件夹", info["dir"] or "（未设置）", "存在" if info["exists"] else "不存在" if info["dir"] else ""),
+                ("最近自动备份", auto.get("file", "—"), auto.get("at", "")),
+                ("最近验证的备份", verified.get("file", "—"), verified.get("created", "")),
+            ], ["项目", "值", "说明"])
+        return 0
+    info = autobackup.set_dir(session, args.dir)
+    if args.json:
+        clikit.print_json(info)
+    clikit.say(f"自动备份文件夹已设为 {info['dir']}", f"automatic backups now go to {info['dir']}")
+    if info["same_disk_as_database"]:
+        clikit.say("注意：此文件夹与数据库在同一块磁盘上，硬盘损坏时备份会一起丢失",
+                   "note: this folder is on the same disk as the database; a dead disk takes both")
+    return 0
+
+
+def cmd_backup_auto(args) -> int:
+    from models import autobackup
+
+    session = clikit.open_session(args)
+    info = autobackup.auto_backup(session, force=args.force)
+    if args.json:
+        clikit.print_json(info)
+    reasons = {"not_configured": ("尚未设置备份文件夹（huzhu backup config --dir DIR），未写备份",
+                                  "no backup folder configured (huzhu backup config --dir DIR): nothing written"),
+               "done_today": ("今天已有自动备份", "an automatic backup was already made today"),
+               "unchanged": ("自上次自动备份以来数据库没有改动", "nothing changed since the last automatic backup")}
+    if info["written"]:
+        clikit.say(f"已写入自动备份 {info['written']}", f"automatic backup written: {info['written']}")
+        if info["removed"]:
+            clikit.say(f"按保留规则删除了 {len(info['removed'])} 份旧的自动备份",
+                       f"removed {len(info['removed'])} older automatic backups (7 daily, 12 monthly kept)")
+    else:
+        clikit.say(*reasons[info["reason"]])
     return 0
 
 

@@ -105,6 +105,8 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
                                     Line(board.bundle.message, "《代办处管理办法》(000) 第十七条9", "sync"))], 1))
     if board.selfassessment is not None:
         out.append(("年度自审", [item_line(board.selfassessment, "进行中")], 1))
+    if board.backup is not None:
+        out.append(("备份", [item_line(board.backup, "需处理")], 1))
     return out
 
 

@@ -4,6 +4,7 @@ import accounts, and the enrolment import that no longer moves a member silently
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import subprocess
@@ -15,8 +16,8 @@ from models import db as dbmod
 from models.db import database
 from rules.idcard import id_check_char
 
-PASS = "口令 pass 1"
-CLERK_PASS = "li pass"
+PASS = "口令 pass 1 足够长"
+CLERK_PASS = "li pass 足够长的口令"
 COLUMNS = ["单位编码", "单位名称", "险种代码", "生效日期", "终止日期", "办理日期", "姓名", "身份证号", "份数", "退休日期",
            "手机号", "开户行", "银行账号"]
 
@@ -157,7 +158,7 @@ def test_edit_sets_an_account_with_history_and_masked_audit(db):
     (["--bank-account", "622202020011223344", "--holder", "王五", "--reason", "x"], "R3.7.holder.not_member", "王五"),
     (["--bank-account", "622202020011223344"], "R9.3.reason.missing", "原因"),
     (["--phone", "1380013"], "member.phone.format", "11 位"),
-    (["--retirement-date", "2999-01-01"], "R1.1.retirement.future", "晚于今天"),
+    (["--retirement-date", (dt.date.today() + dt.timedelta(days=40)).isoformat()], "R1.1.retirement.future", "晚于今天"),
 ])
 def test_bad_edits_are_refused_and_write_nothing(db, args, code, text):
     before = query(db, "SELECT count(*) FROM member_change")[0][0]

@@ -17,6 +17,7 @@ incomplete or wrong (``rules.claims.register_blockers``) is refused.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.db import writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
 from models.lookup import member_policies
+from models.schema import ClaimCorrection
 from models.schema import ClaimEvent as ClaimEventRow
 from models.schema import ClaimReport as ClaimRow
 from models.schema import DirectPayFailure, Member, Unit
@@ -49,7 +51,9 @@ from rules import (
 from rules.claims import (
     CLAIM_STATES,
     CLAIM_TRANSITIONS,
+    CORRECTABLE_FIELDS,
     DIRECT_PAY_STEPS,
+    check_claim_correction,
     recorded_errors,
     register_blockers,
 )
@@ -159,6 +163,33 @@ class EventLine:
 
 
 @dataclass(frozen=True)
+class CorrectionLine:
+    """A correction before submission: its date, clerk, reason and each field's
+    ``(old, new)`` as stored (dates as ISO text)."""
+
+    id: int
+    on: dt.date
+    clerk: str
+    reason: str
+    changes: dict[str, list]
+
+    @property
+    def summary(self) -> str:
+        parts = [f"{CORRECTABLE_FIELDS.get(k, k)} {old} → {new}" for k, (old, new) in self.changes.items()]
+        return f"更正 {self.on.isoformat()}（{self.clerk}）：{'；'.join(parts)}；原因：{self.reason}"
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """A correction recorded, and the corrected claim's new preliminary check."""
+
+    claim_id: int
+    correction_id: int
+    decision: Decision
+    report: Report
+
+
+@dataclass(frozen=True)
 class DirectPayItem:
     id: int
     steps: list[tuple[str, dt.date]]
@@ -187,9 +218,11 @@ class ClaimDetail:
     events: list[EventLine] = field(default_factory=list)
     overdue: Decision | None = None
     direct_pay: list[DirectPayItem] = field(default_factory=list)
-    #: The preliminary check's errors and warnings at registration; None for a report
-    #: registered before they were kept (migration 0007).
+    #: The preliminary check's errors and warnings at registration (or at the last
+    #: correction); None for a report registered before they were kept (migration 0007).
     findings: list[Decision] | None = None
+    #: Corrections before submission, oldest first, with the old and new values (R9.3).
+    corrections: list[CorrectionLine] = field(default_factory=list)
 
     @property
     def flagged(self) -> bool:
@@ -264,9 +297,10 @@ def _to_rule_claim(row: ClaimRow) -> ClaimReport:
 
 
 @refuses_undated
-def check_draft(draft: ClaimDraft, today: dt.date) -> Report:
+def check_draft(draft: ClaimDraft, today: dt.date, *, exclude: int | None = None) -> Report:
     """What the clerk sees while filling the form (R2.1, R2.2, R2.5): the rules' preliminary
-    check over the member's policies and earlier reports, then the channel check."""
+    check over the member's policies and earlier reports (but ``exclude``, the claim being
+    corrected), then the channel check."""
     member = Member.get_or_none(Member.id == draft.member_id) if draft.member_id is not None else None
     claim = ClaimReport(unit=member.unit.code if member else None, member=str(member.id) if member else None,
                         diagnosis=draft.diagnosis, plan=draft.plan, shares_claimed=draft.shares_claimed,
@@ -276,7 +310,8 @@ def check_draft(draft: ClaimDraft, today: dt.date) -> Report:
     if member is not None and draft.plan:
         policies = member_policies([member.id]).get(member.id, {}).get(draft.plan, [])
         earlier = [_to_rule_claim(row) for row in
-                   ClaimRow.select().where((ClaimRow.member == member.id) & (ClaimRow.plan == draft.plan))]
+                   ClaimRow.select().where((ClaimRow.member == member.id) & (ClaimRow.plan == draft.plan))
+                   if row.id != exclude]
     report = preliminary_check(claim, policies, earlier, today)
     on = draft.reported_on or today
     if draft.plan and ruleset_on(on).plan(draft.plan) is not None:
@@ -351,7 +386,7 @@ def transition_claim(claim_id: int, action: str, on: dt.date, *, reason: str | N
     with writing() as session:
         row = _claim(claim_id)
         event = ClaimEvent(state, on, session.user, reason=reason, benefit_fen=benefit_fen)
-        decision = check_claim_transition(_events(claim_id), event, row.incident_date)
+        decision = check_claim_transition(_events(claim_id), event, row.incident_date, today=clock.today())
         if not decision.ok:
             raise RuleRefused([decision])
         date_column, reason_column = _ACTION_COLUMNS[action]
@@ -368,6 +403,71 @@ def transition_claim(claim_id: int, action: str, on: dt.date, *, reason: str | N
             "from": row.state, "to": state, "on": on, "amount_fen": benefit_fen if action == "settle" else None,
             "with_reason": reason is not None})
     return decision
+
+
+# --- corrections before submission (R2.3, R9.3) --------------------------------------------
+
+def _field_value(row: ClaimRow, name: str):
+    return {"plan": row.plan_id, "diagnosis": row.diagnosis, "incident_kind": row.incident_kind,
+            "incident_date": row.incident_date, "shares_claimed": row.shares_claimed, "reporter": row.reporter,
+            "channel": row.channel}[name]
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+@refuses_undated
+def correct_claim(claim_id: int, changes: dict[str, object], reason: str | None,
+                  today: dt.date | None = None) -> Corrected:
+    """Correct a registered claim before it is submitted (R2.3): the register row takes the
+    new values, a ``claim_correction`` row keeps each field's old and new value with the
+    date, clerk and reason, and the audit event records them (a diagnosis only as changed,
+    as every audit detail). The corrected entry is checked again as on registering: what
+    would refuse a new entry refuses the correction, and the new findings are kept. After
+    submission the rules refuse: the claim changes only through the office's return and
+    the resubmission."""
+    today = today or clock.today()
+    reason = (reason or "").strip() or None
+    cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()}
+    with writing() as session:
+        row = _claim(claim_id)
+        pairs = {k: (_field_value(row, k) if k in CORRECTABLE_FIELDS else None, v) for k, v in cleaned.items()}
+        decision = check_claim_correction(row.state, pairs, reason, today)
+        if not decision.ok:
+            raise RuleRefused([decision])
+        real = {k: pair for k, pair in pairs.items() if pair[0] != pair[1]}
+        value = {k: real[k][1] if k in real else _field_value(row, k) for k in CORRECTABLE_FIELDS}
+        draft = ClaimDraft(member_id=row.member_id, plan=value["plan"], diagnosis=value["diagnosis"],
+                           incident_kind=value["incident_kind"], incident_date=value["incident_date"],
+                           shares_claimed=value["shares_claimed"], reported_on=row.report_date,
+                           reporter=value["reporter"], channel=value["channel"],
+                           materials=frozenset(json.loads(row.materials)))
+        report = check_draft(draft, today, exclude=claim_id)
+        blockers = register_blockers(report)
+        if blockers:
+            raise RuleRefused(blockers)
+        stored = {k: [_plain(old), _plain(new)] for k, (old, new) in real.items()}
+        text = json.dumps(stored, ensure_ascii=False, sort_keys=True)
+        columns = {"plan": "plan", "diagnosis": "diagnosis", "incident_kind": "incident_kind",
+                   "incident_date": "incident_date", "shares_claimed": "shares_claimed", "reporter": "reporter",
+                   "channel": "channel"}
+        ClaimRow.update({columns[k]: new for k, (_, new) in real.items()}
+                        | {"check_findings": findings_json(check_findings(report))}
+                        ).where(ClaimRow.id == claim_id).execute()
+        correction = ClaimCorrection.create(claim=claim_id, on_date=today, reason=reason, changes=text,
+                                            by_user=session.user, at=clock.stamp())
+        audit.record("claim.correct", "claim_report", claim_id, {
+            "correction_id": correction.id, "on": today,
+            "changes": {k: ("已更正，新旧值见报案更正记录" if k == "diagnosis" else v) for k, v in stored.items()},
+            "changes_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "warnings": [d.code for d in report.warnings], "errors": [d.code for d in report.errors]})
+    return Corrected(claim_id, correction.id, decision, report)
+
+
+def _corrections(claim_id: int) -> list[CorrectionLine]:
+    rows = ClaimCorrection.select().where(ClaimCorrection.claim == claim_id).order_by(ClaimCorrection.id)
+    return [CorrectionLine(r.id, r.on_date, r.by_user, r.reason, json.loads(r.changes)) for r in rows]
 
 
 # --- failed direct pay (R2.4) --------------------------------------------------------------
@@ -494,6 +594,7 @@ def claim_detail(claim_id: int, today: dt.date) -> ClaimDetail:
         findings=findings_from_json(row.check_findings))
     events = _events(claim_id)
     detail.events = [EventLine(e.state, e.on, e.clerk, e.reason, e.benefit_fen) for e in events]
+    detail.corrections = _corrections(claim_id)
     if row.state in ("registered", "returned"):
         detail.overdue = claim_overdue(events, today)
     for item in DirectPayFailure.select().where(DirectPayFailure.claim == claim_id).order_by(DirectPayFailure.id):

@@ -815,8 +815,8 @@ class _Generator:
         self.conn.executemany(
             "INSERT INTO disbursement (on_date, member_id, beneficiary_name, relation, unit_id, category, reason, "
             "amount_fen, method, account, transfer_ref, receipt_no, cash_reason, scheme_ref, budget_line_id, state, "
-            "entered_by, approved_by, approved_on, paid_on, signed_on) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "entered_by, approved_by, approved_on, paid_on, signed_on, visit_place) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         states = {s: sum(1 for r in rows if r[15] == s) for s in ("entered", "approved", "paid", "signed", "cancelled")}
         self._step("demo.disbursements", "disbursement", {"budget_lines": len(budget_rows), "disbursements": len(rows)},
                    states=states)
@@ -918,7 +918,8 @@ class _Generator:
                 member[3] if method == "transfer" else None,
                 f"ZZ{on:%Y%m%d}{number:05d}" if paid_on and method == "transfer" else None,
                 f"QS{on.year}-{number:05d}" if paid_on else None, cash_reason, None, budget_line, state, self.clerk,
-                self.supervisor if approved_on else None, approved_on, paid_on, signed_on)
+                self.supervisor if approved_on else None, approved_on, paid_on, signed_on,
+                "会员住院的医院" if method == "cash" else None)
 
     # --- staff -----------------------------------------------------------------------------------
 

@@ -6,6 +6,11 @@ year, payment method, budget line remainder, who may approve, the order of the s
 module gathers that plain data, writes what the rules allow (one transaction, one audit
 event each) and raises ``RuleRefused`` with the article otherwise. Transfers go to the
 member's own account on file, so "own account" is a fact read here, not something typed.
+
+Seasonal goods and activity awards are one entry each with a recipient list
+(``disbursement_recipient``), checked as a whole (R3.8, R3.9). A wrong entry is voided by a
+supervisor with a reason (R9.3): the row stays, marked cancelled, and no longer counts
+against caps or budget.
 """
 
 from __future__ import annotations
@@ -13,16 +18,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from models import audit, clock
 from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.budget import committed
 from models.db import writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
+from models.schema import AppUser
 from models.schema import BudgetLine as BudgetLineRow
+from models.schema import ClaimReport
 from models.schema import Disbursement as DisbursementRow
-from models.schema import Member, Unit
+from models.schema import DisbursementRecipient, Member, Unit
 from rules import (
     BudgetLine,
     Decision,
@@ -39,12 +46,20 @@ from rules import (
     remaining_allowance,
     ruleset_on,
 )
-from rules.disbursements import CATEGORIES, DISBURSEMENT_STATES
+from rules.disbursements import (
+    BATCH_CATEGORIES,
+    CATEGORIES,
+    DISBURSEMENT_STATES,
+    GoodsShare,
+    Recipient,
+    check_approvers,
+    check_void,
+)
+from rules.roles import SUPERVISOR_ROLE
 
 #: The database's state names, by the rules' state names (the table says "signed").
 STATE_COLUMN = {"entered": "entered", "approved": "approved", "paid": "paid", "receipt_signed": "signed"}
-#: Register states and their Chinese names, in lifecycle order (cancelled rows come from
-#: the office or older data; nothing here cancels).
+#: Register states and their Chinese names, in lifecycle order; "cancelled" is a void (R9.3).
 STATE_NAMES = {STATE_COLUMN[s]: name for s, name in DISBURSEMENT_STATES.items()} | {"cancelled": "作废"}
 RELATIONS = {"self": "本人", "spouse": "配偶", "child": "子女"}
 #: How many register rows one query returns; the total covers all of them.
@@ -70,6 +85,23 @@ class DisbursementDraft:
     budget_line_id: int | None = None
     #: Why a supervisor enters a date before today (rules.check_entry_date).
     backdate_reason: str | None = None
+    #: Cash: the on-site visit's place (R3.2).
+    visit_place: str | None = None
+    #: The event paid for (R3.11): a linked claim of the member, the event date, the cause.
+    claim_id: int | None = None
+    event_date: dt.date | None = None
+    cause: str | None = None
+    #: Why the payment exceeds the standards hierarchy, when it does (R3.1).
+    hierarchy_reason: str | None = None
+    #: A batch (seasonal goods) or an activity: (member id, amount in fen, role) per line;
+    #: the entry's amount is their total.
+    recipients: tuple[tuple[int, int, str], ...] = ()
+    #: An activity's participant count (R3.9).
+    participants: int | None = None
+
+    @property
+    def batch(self) -> bool:
+        return self.category in BATCH_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -120,10 +152,25 @@ class RegisterRow:
     signed_on: dt.date | None
     transfer_ref: str | None
     receipt_no: str | None
+    voided_on: dt.date | None = None
+    voided_by: str | None = None
+    void_reason: str | None = None
+    visit_place: str | None = None
+    participants: int | None = None
+    recipients: int = 0
 
     @property
     def state_name(self) -> str:
         return STATE_NAMES.get(self.state, self.state)
+
+
+@dataclass(frozen=True)
+class RecipientLine:
+    member_id: int | None
+    name: str
+    id_masked: str
+    amount_fen: int
+    role: str
 
 
 @dataclass(frozen=True)
@@ -142,14 +189,68 @@ def _student(draft: DisbursementDraft) -> str | None:
     return (draft.beneficiary or "").strip() or None
 
 
+def _event_key(claim_id: int | None, event_date: dt.date | None) -> str | None:
+    """One member's event for R3.1: the linked claim, else the event date."""
+    if claim_id is not None:
+        return f"claim:{claim_id}"
+    return f"date:{event_date.isoformat()}" if event_date else None
+
+
 def _history(member_id: int, year: int, exclude: int | None = None) -> list[PriorPayment]:
-    """The member's payments of the calendar year, in any state but cancelled."""
+    """The member's payments of the calendar year, in any state but cancelled (a void no
+    longer counts)."""
     rows = DisbursementRow.select().where(
         (DisbursementRow.member == member_id) & (DisbursementRow.state != "cancelled")
         & (DisbursementRow.on_date >= dt.date(year, 1, 1)) & (DisbursementRow.on_date <= dt.date(year, 12, 31)))
     return [PriorPayment(r.category, r.on_date, r.amount_fen,
-                         r.beneficiary_name if r.category == "education_aid" else None)
+                         r.beneficiary_name if r.category == "education_aid" else None, r.method,
+                         _event_key(r.claim_id, r.event_date))
             for r in rows if r.id != exclude]
+
+
+def _year_goods(year: int) -> list[GoodsShare]:
+    """What each recipient got in the year's seasonal-goods distributions, voids left out (R3.8)."""
+    rows = (DisbursementRecipient.select(DisbursementRecipient, DisbursementRow.on_date)
+            .join(DisbursementRow)
+            .where((DisbursementRow.category == "weather_goods") & (DisbursementRow.state != "cancelled")
+                   & (DisbursementRow.on_date >= dt.date(year, 1, 1))
+                   & (DisbursementRow.on_date <= dt.date(year, 12, 31))))
+    return [GoodsShare(str(r.member_id), r.disbursement.on_date, r.amount_fen) for r in rows]
+
+
+def _recipients(draft: DisbursementDraft) -> tuple[Recipient, ...]:
+    """The draft's list as the rules take it; a seasonal-goods entry for one member without a
+    list is a distribution to that member alone."""
+    lines = draft.recipients
+    if not lines and draft.category == "weather_goods" and draft.member_id is not None and draft.amount_fen:
+        lines = ((draft.member_id, draft.amount_fen, "recipient"),)
+    names = {m.id: m.name for m in Member.select(Member.id, Member.name).where(
+        Member.id.in_([line[0] for line in lines]))} if lines else {}
+    return tuple(Recipient(str(member_id), names.get(member_id, str(member_id)), amount, role)
+                 for member_id, amount, role in lines)
+
+
+def _amount(draft: DisbursementDraft) -> int | None:
+    """A batch's amount is its list's total; otherwise the amount typed."""
+    if draft.batch and draft.recipients:
+        return sum(amount for _, amount, _ in draft.recipients)
+    return draft.amount_fen
+
+
+def _claim_benefit(draft: DisbursementDraft, member: Member | None) -> int | None:
+    """The benefit settled on the linked claim (R3.1 (a)); the claim must be this member's."""
+    if draft.claim_id is None:
+        return None
+    claim = ClaimReport.get_or_none(ClaimReport.id == draft.claim_id)
+    if claim is None or member is None or claim.member_id != member.id:
+        raise ValidationFailed(f"关联报案 {draft.claim_id} 不存在或不是该会员的报案",
+                               f"claim {draft.claim_id} does not exist or is not this member's")
+    return claim.benefit_fen if claim.state == "settled" else None
+
+
+def _supervisors() -> list[str]:
+    return [u.name for u in AppUser.select(AppUser.name).where(
+        (AppUser.role == SUPERVISOR_ROLE) & (AppUser.active == True))]  # noqa: E712 (SQL comparison)
 
 
 def _budget(line_id: int | None) -> BudgetLine | None:
@@ -164,13 +265,24 @@ def _budget(line_id: int | None) -> BudgetLine | None:
     return BudgetLine(f"{row.year}年{row.name}", row.amount_fen, committed([line_id])[line_id], row.year)
 
 
-def _rule_draft(draft: DisbursementDraft, member: Member) -> Disbursement:
+def _rule_draft(draft: DisbursementDraft, member: Member | None) -> Disbursement:
     return Disbursement(
-        category=draft.category, member=str(member.id), on=draft.on, amount_fen=draft.amount_fen,
+        category=draft.category, member=str(member.id) if member else "", on=draft.on, amount_fen=_amount(draft),
         note=draft.note or "", method=draft.method,
-        to_own_account=draft.method == "transfer" and bool((member.bank_account or "").strip()),
+        to_own_account=draft.method == "transfer" and member is not None and bool((member.bank_account or "").strip()),
         cash_reason=draft.cash_reason, student=_student(draft), student_kind=draft.student_kind,
-        scheme_ref=draft.scheme_ref)
+        scheme_ref=draft.scheme_ref, visit_place=draft.visit_place,
+        event=_event_key(draft.claim_id, draft.event_date), claim_benefit_fen=_claim_benefit(draft, member),
+        hierarchy_reason=draft.hierarchy_reason, recipients=_recipients(draft), participants=draft.participants)
+
+
+def _check(draft: DisbursementDraft, member: Member | None, user: str) -> Report:
+    """The full check of a complete draft: the rules' ``check_disbursement`` with the member's
+    year, the year's seasonal goods and the budget line, then who could approve it (R3.5)."""
+    history = _history(member.id, draft.on.year) if member is not None else []
+    report = check_disbursement(_rule_draft(draft, member), history, _budget(draft.budget_line_id),
+                                year_goods=_year_goods(draft.on.year) if draft.category == "weather_goods" else ())
+    return Report((*report.decisions, check_approvers(user, _supervisors(), draft.on)))
 
 
 def budget_lines(year: int) -> list[BudgetChoice]:
@@ -193,11 +305,14 @@ def preview(draft: DisbursementDraft) -> Preview:
                                         student=_student(draft))
     budget = _budget(draft.budget_line_id)
     budget_decision = check_budget(budget, draft.amount_fen or 0, on) if draft.budget_line_id is not None else None
-    complete = member is not None and draft.category in CATEGORIES and draft.on and draft.amount_fen
+    complete = ((member is not None or draft.batch) and draft.category in CATEGORIES and draft.on
+                and _amount(draft))
     if complete:
+        from models.db import current
+
         rule_draft = _rule_draft(draft, member)
-        method_rule = check_payment_method(rule_draft).message
-        report = check_disbursement(rule_draft, _history(member.id, on.year), budget)
+        method_rule = check_payment_method(rule_draft, history=_history(member.id, on.year) if member else ()).message
+        report = _check(draft, member, current().user)
     else:
         limit = ruleset_on(on)["cash_payment_max_fen"]
         method_rule = f"一律转账至会员本人账户；现场现金仅限 {format_fen(limit)} 以内，须写明理由并由会员签收"
@@ -217,27 +332,47 @@ def enter_disbursement(draft: DisbursementDraft, today: dt.date | None = None) -
     today = today or clock.today()
     with writing() as session:
         member = Member.get_or_none(Member.id == draft.member_id) if draft.member_id is not None else None
-        missing = [name for name, value in (("受益会员", member), ("支出类别", draft.category), ("日期", draft.on),
-                                            ("金额", draft.amount_fen), ("预算科目", draft.budget_line_id))
-                   if value is None]
+        batch = draft.category in BATCH_CATEGORIES
+        if batch and not draft.recipients and member is not None and draft.category == "weather_goods":
+            batch = False  # one member's seasonal goods: a distribution of one, listed below
+        missing = [name for name, value in (("受益会员", member if not batch else True), ("支出类别", draft.category),
+                                            ("日期", draft.on), ("金额", _amount(draft)),
+                                            ("预算科目", draft.budget_line_id)) if value is None]
         if missing:
             raise ValidationFailed(f"请填写：{'、'.join(missing)}", f"missing: {len(missing)} fields")
-        report = check_disbursement(_rule_draft(draft, member), _history(member.id, draft.on.year),
-                                    _budget(draft.budget_line_id))
+        if draft.event_date is not None and draft.event_date > draft.on:
+            raise ValidationFailed(f"事件日期 {draft.event_date.isoformat()} 晚于支出日期 {draft.on.isoformat()}",
+                                   "the event date is after the payment date")
+        report = _check(draft, member, session.user)
         if report.errors:
             raise RuleRefused(report.errors)
         date_decision = check_typed_date(draft.on, today, "disbursement", draft.backdate_reason)
+        recipients = _recipients(draft)
+        amount = _amount(draft)
+        if draft.category in BATCH_CATEGORIES and (draft.recipients or member is None):
+            beneficiary = (draft.beneficiary or "").strip() or f"{len(recipients)}人（见名单）"
+        else:
+            beneficiary = (draft.beneficiary or "").strip() or member.name
         row = DisbursementRow.create(
-            on_date=draft.on, member=member, beneficiary_name=(draft.beneficiary or "").strip() or member.name,
-            relation=draft.relation, unit=member.unit_id, category=draft.category, reason=draft.note.strip(),
-            amount_fen=draft.amount_fen, method=draft.method,
-            account=member.bank_account if draft.method == "transfer" else None,
+            on_date=draft.on, member=member, beneficiary_name=beneficiary,
+            relation=draft.relation, unit=member.unit_id if member else None, category=draft.category,
+            reason=draft.note.strip(), amount_fen=amount, method=draft.method,
+            account=member.bank_account if draft.method == "transfer" and member else None,
             cash_reason=((draft.cash_reason or "").strip() or None) if draft.method == "cash" else None,
+            visit_place=((draft.visit_place or "").strip() or None) if draft.method == "cash" else None,
             scheme_ref=(draft.scheme_ref or "").strip() or None, budget_line=draft.budget_line_id,
+            participants=draft.participants if draft.category == "activity_prize" else None,
+            claim_id=draft.claim_id, event_date=draft.event_date, cause=(draft.cause or "").strip() or None,
+            hierarchy_reason=(draft.hierarchy_reason or "").strip() or None,
             state="entered", entered_by=session.user)
+        for r in recipients if draft.category in BATCH_CATEGORIES else ():
+            DisbursementRecipient.create(disbursement=row, member=int(r.member), name=r.name, amount_fen=r.amount_fen,
+                                         role=r.role)
         audit.record("disbursement.enter", "disbursement", row.id, {
-            "member_id": member.id, "category": draft.category, "amount_fen": draft.amount_fen,
+            "member_id": member.id if member else None, "category": draft.category, "amount_fen": amount,
             "method": draft.method, "on": draft.on, "budget_line": draft.budget_line_id,
+            "recipients": len(recipients) if draft.category in BATCH_CATEGORIES else None,
+            "participants": draft.participants, "claim_id": draft.claim_id,
             "warnings": [d.code for d in report.warnings], **audit_detail(date_decision)})
         record_backdated(date_decision, "disbursement", row.id)
     return Entered(row.id, report)
@@ -266,7 +401,7 @@ def _advance(disbursement_id: int, event_for, changes_for) -> Decision:
         if row.state == "cancelled":
             raise ValidationFailed(f"支出 {disbursement_id} 已作废，不能再办理", f"disbursement {disbursement_id} is cancelled")
         event = event_for(session, row)
-        decision = check_disbursement_transition(_events(row), event)
+        decision = check_disbursement_transition(_events(row), event, today=clock.today())
         if not decision.ok:
             raise RuleRefused([decision])
         changes = {"state": STATE_COLUMN[event.state], **changes_for(session, row)}
@@ -304,14 +439,52 @@ def sign_receipt(disbursement_id: int, on: dt.date, *, receipt_no: str | None = 
                     lambda s, row: {"signed_on": on, "receipt_no": receipt or row.receipt_no})
 
 
+@refuses_undated
+def void_disbursement(disbursement_id: int, reason: str | None, on: dt.date | None = None) -> Decision:
+    """Void a wrong disbursement (R9.3), as a supervisor, with a reason: the row stays with
+    state "cancelled", who voided it, when and why, and stops counting against the member's
+    caps, the year's seasonal-goods averages and the budget line. Nothing is deleted."""
+    today = clock.today()
+    on = on or today
+    with writing() as session:
+        session.require_role(SUPERVISOR_ROLE)
+        row = DisbursementRow.get_or_none(DisbursementRow.id == disbursement_id)
+        if row is None:
+            raise ValidationFailed(f"没有编号为 {disbursement_id} 的支出", f"no disbursement {disbursement_id}")
+        last_on = max((d for d in (row.on_date, row.approved_on, row.paid_on, row.signed_on) if d), default=None)
+        decision = check_void(row.state, reason, on, last_on, today)
+        if not decision.ok:
+            raise RuleRefused([decision])
+        reason = reason.strip()
+        DisbursementRow.update(state="cancelled", voided_on=on, voided_by=session.user, void_reason=reason).where(
+            DisbursementRow.id == disbursement_id).execute()
+        audit.record("disbursement.void", "disbursement", disbursement_id, {
+            "on": on, "amount_fen": row.amount_fen, "category": row.category,
+            "changes": {"state": [row.state, "cancelled"], "voided_on": [None, on], "voided_by": [None, session.user],
+                        "void_reason": [None, reason]}})
+    return decision
+
+
+def recipients_of(disbursement_id: int) -> list[RecipientLine]:
+    """A batch's or an activity's list, masked IDs (for the screen, the CLI and the register)."""
+    from rules import mask_id
+
+    rows = list(DisbursementRecipient.select().where(DisbursementRecipient.disbursement == disbursement_id)
+                .order_by(DisbursementRecipient.id))
+    ids = {m.id: m.id_number for m in Member.select(Member.id, Member.id_number).where(
+        Member.id.in_([r.member_id for r in rows if r.member_id is not None]))} if rows else {}
+    return [RecipientLine(r.member_id, r.name, mask_id(ids[r.member_id]) if r.member_id in ids else "", r.amount_fen,
+                          r.role) for r in rows]
+
+
 # --- the register --------------------------------------------------------------------------
 
 def disbursement_register(date_from: dt.date, date_to: dt.date, *, state: str | None = None,
                           category: str | None = None, limit: int = REGISTER_LIMIT) -> RegisterPage:
     """The register (附件1) of a period, oldest first, with the period's total."""
     query = (DisbursementRow.select(DisbursementRow, Member.name, Unit.name)
-             .join(Member, on=(DisbursementRow.member == Member.id))
-             .switch(DisbursementRow).join(Unit, on=(DisbursementRow.unit == Unit.id))
+             .join(Member, JOIN.LEFT_OUTER, on=(DisbursementRow.member == Member.id))
+             .switch(DisbursementRow).join(Unit, JOIN.LEFT_OUTER, on=(DisbursementRow.unit == Unit.id))
              .where((DisbursementRow.on_date >= date_from) & (DisbursementRow.on_date <= date_to)))
     if state:
         query = query.where(DisbursementRow.state == state)
@@ -319,10 +492,51 @@ def disbursement_register(date_from: dt.date, date_to: dt.date, *, state: str | 
         query = query.where(DisbursementRow.category == category)
     total_query = query.select(fn.COUNT(DisbursementRow.id), fn.COALESCE(fn.SUM(DisbursementRow.amount_fen), 0))
     count, total = total_query.where(DisbursementRow.state != "cancelled").tuples().get()
+    found = list(query.order_by(DisbursementRow.on_date, DisbursementRow.id).limit(limit + 1))
+    counts = dict(DisbursementRecipient.select(DisbursementRecipient.disbursement, fn.COUNT(DisbursementRecipient.id))
+                  .where(DisbursementRecipient.disbursement.in_([r.id for r in found]))
+                  .group_by(DisbursementRecipient.disbursement).tuples()) if found else {}
     rows = [RegisterRow(
-        r.id, r.on_date, r.member.name, r.beneficiary_name, r.relation, r.unit.name, r.category, r.amount_fen,
+        # The joined names: None for a batch (no member, no unit).
+        r.id, r.on_date, getattr(r.member, "name", None) or r.beneficiary_name, r.beneficiary_name, r.relation,
+        getattr(r.unit, "name", None) or "", r.category, r.amount_fen,
         r.method, mask_account(r.account) if r.account else None, r.reason, r.state, r.entered_by, r.approved_by,
-        r.paid_on, r.signed_on, r.transfer_ref, r.receipt_no)
-        for r in query.order_by(DisbursementRow.on_date, DisbursementRow.id).limit(limit + 1)]
+        r.paid_on, r.signed_on, r.transfer_ref, r.receipt_no, r.voided_on, r.voided_by, r.void_reason,
+        r.visit_place, r.participants, counts.get(r.id, 0))
+        for r in found]
     return RegisterPage(rows[:limit], total, count, len(rows) > limit)
 
+
+
+# --- recipient lists as typed ----------------------------------------------------------------
+
+def parse_recipients(items: list[str], role: str = "recipient") -> tuple[tuple[int, int, str], ...]:
+    """Recipient lines typed as ``身份证号:金额`` (also ``身份证号 金额``, full-width colon), one
+    item each, into (member id, fen, role). A bad item is refused with its position, what
+    it says and why; nothing is guessed."""
+    import re
+
+    from models.claims import member_by_id_number
+    from models.money import parse_yuan
+
+    out = []
+    for n, item in enumerate(items, start=1):
+        text = item.strip()
+        parts = [p for p in re.split(r"[:：\s]+", text) if p]
+        if len(parts) != 2:
+            raise ValidationFailed(f"名单第 {n} 项“{text[:6]}…”应写成 身份证号:金额",
+                                   f"list item {n} should read ID_NUMBER:YUAN")
+        try:
+            member_id = member_by_id_number(parts[0])
+            amount = parse_yuan(parts[1])
+        except ValidationFailed as bad:
+            raise ValidationFailed(f"名单第 {n} 项：{bad.message_zh}", f"list item {n}: {bad.message_en}") from None
+        out.append((member_id, amount, role))
+    return tuple(out)
+
+
+def split_list(text: str) -> list[str]:
+    """A list typed on one line (a form field): items separated by ；, ; or new lines."""
+    import re
+
+    return [p for p in re.split(r"[；;\n]+", text or "") if p.strip()]

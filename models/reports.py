@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -179,7 +180,21 @@ CLAIM_COLUMNS = (
     Column("return_reason", "打回原因"), Column("resubmitted_on", "重新上报日期", "date"),
     Column("settled_on", "结案日期", "date"), Column("benefit_fen", "给付金额（元）", "fen", total=True),
     Column("declined_on", "拒付日期", "date"), Column("state", "状态"), Column("check", "初审"),
+    Column("corrected", "更正"),
 )
+
+
+def _correction_text(claim_id: int) -> str:
+    """The register's 更正 cell: each correction before submission with its date and the
+    fields it changed (the old values are in the claim's history, R9.3)."""
+    from rules.claims import CORRECTABLE_FIELDS
+
+    out = []
+    for on, changes in database.execute_sql(
+            "SELECT on_date, changes FROM claim_correction WHERE claim_id = ? ORDER BY id", (claim_id,)):
+        names = "、".join(CORRECTABLE_FIELDS.get(k, k) for k in json.loads(changes))
+        out.append(f"更正 {on}（{names}）")
+    return "；".join(out)
 
 
 def _check_text(check_findings: str | None) -> str:
@@ -196,14 +211,15 @@ def claims_register(period: Period) -> Report:
     sql = """
     SELECT u.name, m.name, m.id_number, c.diagnosis, pl.name, c.shares_claimed, c.incident_date, c.report_date,
            c.reporter, c.channel, c.submitted_on, c.returned_on, c.return_reason, c.resubmitted_on, c.settled_on,
-           c.benefit_fen, c.declined_on, c.state, c.check_findings
+           c.benefit_fen, c.declined_on, c.state, c.check_findings, c.id,
+           EXISTS (SELECT 1 FROM claim_correction k WHERE k.claim_id = c.id)
     FROM claim_report c JOIN unit u ON u.id = c.unit_id JOIN member m ON m.id = c.member_id
     JOIN plan pl ON pl.code = c.plan_id
     WHERE c.report_date BETWEEN ? AND ? ORDER BY c.report_date, c.id
     """
     rows = []
     for no, (unit, member, idn, diagnosis, plan, shares, incident, reported, reporter, channel, submitted, returned,
-             reason, resubmitted, settled, benefit, declined, state, findings) in enumerate(
+             reason, resubmitted, settled, benefit, declined, state, findings, claim_id, corrected) in enumerate(
             database.execute_sql(sql, period.bounds), start=1):
         rows.append({
             "no": no, "unit": unit, "member": member, "id_masked": mask_id(idn), "diagnosis": diagnosis,
@@ -212,6 +228,7 @@ def claims_register(period: Period) -> Report:
             "returned_on": _date(returned), "return_reason": reason, "resubmitted_on": _date(resubmitted),
             "settled_on": _date(settled), "benefit_fen": benefit, "declined_on": _date(declined),
             "state": CLAIM_STATES.get(state, state), "check": _check_text(findings),
+            "corrected": _correction_text(claim_id) if corrected else "",
         })
     return Report("claims", "报案登记簿", period, CLAIM_COLUMNS, rows, _totals(CLAIM_COLUMNS, rows), branch_label(),
                   notes=("依据《代办处管理办法》第十七条5；按报案日期列入本期，其后的上报、打回、结案日期为制表时的记录。",))
@@ -222,7 +239,7 @@ DISBURSEMENT_COLUMNS = (
     Column("id_masked", "身份证号"), Column("unit", "所在单位"), Column("beneficiary", "受益人"),
     Column("category", "类别"), Column("reason", "事由（情况说明）"), Column("amount_fen", "金额（元）", "fen", total=True),
     Column("method", "发放方式"), Column("clerk", "经办人"), Column("approver", "审批人"),
-    Column("signed_on", "签收日期", "date"), Column("signature", "受益会员签字", "sign"),
+    Column("signed_on", "签收日期", "date"), Column("state", "状态"), Column("signature", "受益会员签字", "sign"),
 )
 
 _DISBURSEMENT_SQL = """
@@ -253,10 +270,15 @@ def _disbursement_rows(where: str, period: Period) -> list[dict]:
 def disbursement_register(period: Period) -> Report:
     """慰问金发放登记簿 (003 第十条, 附件1): every welfare payment made (paid, or paid and signed
     for) in the period, by payment date, with space for the beneficiary's signature."""
-    rows = _disbursement_rows("d.state IN ('paid', 'signed') AND d.paid_on BETWEEN ? AND ?", period)
+    # A payment voided after it was paid stays on the register, marked 作废 and outside the
+    # total (R9.3: corrected by a new entry, the original stays visible).
+    rows = _disbursement_rows("d.state IN ('paid', 'signed', 'cancelled') AND d.paid_on BETWEEN ? AND ?", period)
+    for row in rows:
+        if row["state"] == DISBURSEMENT_STATE_NAMES["cancelled"]:
+            row["state"] = "作废"
     return Report("disbursements", "慰问金发放登记簿", period, DISBURSEMENT_COLUMNS, rows,
-                  _totals(DISBURSEMENT_COLUMNS, rows), branch_label(),
-                  notes=("依据《互助互济支出使用办法》第十条及附件1；列入本期已发放（含已签收）的支出，作废的不列入。",
+                  _totals(DISBURSEMENT_COLUMNS, [r for r in rows if r["state"] != "作废"]), branch_label(),
+                  notes=("依据《互助互济支出使用办法》第十条及附件1；列入本期已发放（含已签收）的支出；发放后作废的标为“作废”，不计入合计。",
                          "资金一律转账至会员个人账户（第九条）；本表不打印银行账号。"))
 
 

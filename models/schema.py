@@ -257,6 +257,17 @@ class Disbursement(BaseModel):
     approved_on = DateField(null=True)
     paid_on = DateField(null=True)
     signed_on = DateField(null=True)
+    # Migration 0010. A void keeps the row (state "cancelled") with who, when and why (R9.3).
+    voided_on = DateField(null=True)
+    voided_by = CharField(null=True)
+    void_reason = TextField(null=True)
+    visit_place = CharField(null=True)  # cash paid at an on-site visit: where (R3.2)
+    participants = IntegerField(null=True)  # an activity's participant count (R3.9)
+    # The event paid for (R3.11): a plain id, not a foreign key (0010 must be able to drop it).
+    claim_id = IntegerField(null=True)
+    event_date = DateField(null=True)
+    cause = CharField(null=True)
+    hierarchy_reason = TextField(null=True)  # why it exceeds the standards hierarchy (R3.1)
 
 
 class StaffAccount(BaseModel):
@@ -736,3 +747,32 @@ class ShareChange(BaseModel):
 
 
 ALL_MODELS += [ParamNotice, ShareChange]
+
+
+# --- corrections and batches (migration 0010) --------------------------------------------------
+
+
+class ClaimCorrection(BaseModel):
+    """A registered claim corrected before submission (R2.3, R9.3): what changed (JSON
+    ``{field: [old, new]}``), when, by whom and why. The claim row holds the new values."""
+
+    claim = ForeignKeyField(ClaimReport, backref="corrections", index=True)
+    on_date = DateField()
+    reason = TextField()
+    changes = TextField()
+    by_user = CharField()
+    at = CharField()
+
+
+class DisbursementRecipient(BaseModel):
+    """One recipient of a batch disbursement: seasonal goods (R3.8) or an activity's winners
+    and participants (R3.9); ``role`` is recipient | winner | participant."""
+
+    disbursement = ForeignKeyField(Disbursement, backref="recipients", index=True)
+    member = ForeignKeyField(Member, null=True, backref="batch_disbursements", index=True)
+    name = CharField()
+    amount_fen = IntegerField()
+    role = CharField()
+
+
+ALL_MODELS += [ClaimCorrection, DisbursementRecipient]

@@ -52,6 +52,13 @@ _DIRECT_PAY_TRANSITIONS: Mapping[str | None, frozenset[str]] = MappingProxyType(
 
 CHANNELS: Mapping[str, str] = MappingProxyType({"app": "无纸化APP", "paper": "纸质"})
 
+#: The register fields a correction may change (R2.3, R9.3), with their Chinese names.
+CORRECTABLE_FIELDS: Mapping[str, str] = MappingProxyType({
+    "plan": "申报险种", "diagnosis": "主要诊断", "incident_kind": "出险类型", "incident_date": "出险日期",
+    "shares_claimed": "申报份数", "reporter": "报案人", "channel": "申报渠道",
+})
+CORRECTION_CITATION = Citation("002", "第二十一条")
+
 
 @dataclass(frozen=True)
 class ClaimReport:
@@ -219,10 +226,15 @@ def claim_state(events: Sequence[ClaimEvent]) -> str | None:
 
 
 def check_claim_transition(events: Sequence[ClaimEvent], event: ClaimEvent, incident_date: date,
-                           rs: RuleSet | None = None) -> Decision:
+                           rs: RuleSet | None = None, today: date | None = None) -> Decision:
     """R2.3: may `event` follow `events`? Dates never go backwards (registered ≥ incident,
-    each step ≥ the previous one); a return needs a reason, a settlement a positive benefit."""
+    each step ≥ the previous one) nor into the future (``today``, when given); a return needs
+    a reason, a settlement a positive benefit."""
     rs = resolve(rs, event.on)
+    if today is not None and event.on > today:
+        return rs.decide("refused", "R2.3.date_in_future",
+                         f"“{CLAIM_STATES.get(event.state, event.state)}”日期 {event.on.isoformat()} 晚于当日 "
+                         f"{today.isoformat()}", REGISTER_CITATION, Severity.ERROR)
     last_on = events[-1].on if events else incident_date
     refusal = check_step(rs, "R2.3", REGISTER_CITATION, CLAIM_TRANSITIONS, CLAIM_STATES,
                          claim_state(events), last_on, event.state, event.on, event.clerk)
@@ -236,6 +248,32 @@ def check_claim_transition(events: Sequence[ClaimEvent], event: ClaimEvent, inci
                          REGISTER_CITATION, Severity.ERROR)
     return rs.decide(event.state, "R2.3.transition_ok",
                      f"{event.on.isoformat()} {CLAIM_STATES[event.state]}（经办人 {event.clerk}）", REGISTER_CITATION)
+
+
+def check_claim_correction(state: str | None, changes: Mapping[str, tuple[object, object]], reason: str | None,
+                           on: date, rs: RuleSet | None = None) -> Decision:
+    """R2.3 with R9.3: a registered claim is corrected before it is submitted, by a dated entry
+    with a reason that keeps the old values. Once submitted, the claim changes only through
+    the office's return and the resubmission (R2.3). ``changes`` maps a field of
+    ``CORRECTABLE_FIELDS`` to (old, new). The corrected entry is then checked again like a
+    new one (``register_blockers``) by the caller."""
+    rs = resolve(rs, on)
+    if state != "registered":
+        return rs.decide("refused", "R2.3.corrected_after_submission",
+                         f"报案已{CLAIM_STATES.get(state, state)}，不能再更正：上报后只能经办事处打回、更正后重新上报",
+                         REGISTER_CITATION, Severity.ERROR, state=state)
+    unknown = sorted(set(changes) - set(CORRECTABLE_FIELDS))
+    if unknown:
+        return rs.decide("refused", "R9.3.field_not_correctable", f"不能更正的字段：{'、'.join(unknown)}",
+                         CORRECTION_CITATION, Severity.ERROR)
+    real = {k: v for k, v in changes.items() if v[0] != v[1]}
+    if not real:
+        return rs.decide("refused", "R9.3.nothing_changed", "更正的内容与原登记相同", CORRECTION_CITATION, Severity.ERROR)
+    if _blank(reason):
+        return rs.decide("refused", "R9.3.reason_required", "更正须写明原因", CORRECTION_CITATION, Severity.ERROR)
+    names = "、".join(CORRECTABLE_FIELDS[k] for k in real)
+    return rs.decide("corrected", "R9.3.correction_ok", f"{on.isoformat()} 更正{names}，原因：{reason.strip()}；原值保留",
+                     CORRECTION_CITATION, fields=sorted(real))
 
 
 def check_claim_history(events: Sequence[ClaimEvent], incident_date: date, rs: RuleSet | None = None) -> Report:

@@ -2,8 +2,13 @@
 
 Caps are per occasion and per calendar year, computed from the member's earlier payments
 passed in as plain data, so that no sequence of accepted payments can exceed a cap within a
-year. Money goes by transfer to the member's own account; cash is the exception (003 第九、十条).
-Nobody approves a payment they entered (002 第三十一条).
+year. Seasonal goods are not capped per member: one distribution is one entry with its
+recipient list, and its caps are averages over the recipients (R3.8); an activity is one
+entry with its participants and winners, checked as a whole (R3.9). Money goes by transfer
+to the member's own account; cash only at an on-site visit, up to the day's limit per
+member (003 第九、十条). The standards hierarchy is a per-case warning that needs a stated
+reason (R3.1). Nobody approves a payment they entered (002 第三十一条), and an entry nobody
+else could approve is said at entry (R3.5). A wrong entry is voided, never deleted (R9.3).
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ CATEGORIES: Mapping[str, str] = MappingProxyType({
 })
 #: Categories handed out as goods (实物): never as money.
 GOODS_CATEGORIES = frozenset({"small_goods", "weather_goods", "activity_prize"})
+#: Categories entered as one batch with a recipient list and checked as a whole (R3.8, R3.9).
+BATCH_CATEGORIES = frozenset({"weather_goods", "activity_prize"})
+#: 救助 (aid, 003 第四条) and 慰问 money (003 第五条2(3)), for the hierarchy of R3.1.
+AID_CATEGORIES = frozenset({"hardship_aid", "education_aid"})
+CONDOLENCE_CATEGORIES = frozenset({"condolence_cash"})
+#: Roles in an activity's or a batch's recipient list.
+RECIPIENT_ROLES: Mapping[str, str] = MappingProxyType(
+    {"recipient": "领取人", "winner": "获奖者", "participant": "参与奖"})
 METHODS: Mapping[str, str] = MappingProxyType({"transfer": "银行转账", "cash": "现场现金", "in_kind": "实物发放"})
 
 #: (per-occasion cap figure, per-year cap figure) by category; education aid counts per student.
@@ -46,6 +59,8 @@ _CATEGORY_CITATIONS: Mapping[str, Citation] = MappingProxyType({
     "activity_prize": Citation("003", "第七条"),
 })
 TRANSFER_CITATION = Citation("003", "第九条")
+HIERARCHY_CITATION = Citation("003", "第三条3")
+VOID_CITATION = Citation("002", "第二十一条")
 RECEIPT_CITATION = Citation("003", "第十条")
 BUDGET_CITATION = Citation("003", "第八条")
 APPROVAL_CITATION = Citation("002", "第三十一条")
@@ -66,6 +81,28 @@ class PriorPayment:
     on: date
     amount_fen: int
     student: str | None = None
+    method: str | None = None
+    #: The event it was paid for (the linked claim, or the event date), for R3.1.
+    event: str | None = None
+
+
+@dataclass(frozen=True)
+class GoodsShare:
+    """What one recipient got in an earlier seasonal-goods distribution of the year (R3.8)."""
+
+    member: str
+    on: date
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One line of a batch's recipient list: a member and what they got (R3.8, R3.9)."""
+
+    member: str
+    name: str
+    amount_fen: int
+    role: str = "recipient"
 
 
 @dataclass(frozen=True)
@@ -95,6 +132,18 @@ class Disbursement:
     student: str | None = None
     student_kind: str | None = None
     scheme_ref: str | None = None
+    #: Cash only: where the on-site visit took place (R3.2).
+    visit_place: str | None = None
+    #: The event paid for (R3.11): the linked claim's id or the event date, as a key.
+    event: str | None = None
+    #: The benefit settled on the linked claim, if any (R3.1 (a)).
+    claim_benefit_fen: int | None = None
+    #: Why the payment exceeds the standards hierarchy, when it does (R3.1).
+    hierarchy_reason: str | None = None
+    #: A batch's recipient list (seasonal goods) or an activity's winners and participants.
+    recipients: tuple[Recipient, ...] = ()
+    #: An activity's participant count (R3.9).
+    participants: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +192,8 @@ def remaining_allowance(category: str, history: Sequence[PriorPayment], on: date
     rs = resolve(rs, on)
     if category not in CATEGORIES:
         raise ValueError(f"未知的支出类别 {category!r}")
+    if category in BATCH_CATEGORIES:
+        return _batch_rule(category, rs)
     occasion_key, year_key = _CAPS[category]
     used = _used_this_year(category, history, on, student)
     occasion_cap = rs[occasion_key] if occasion_key else None
@@ -164,12 +215,33 @@ def remaining_allowance(category: str, history: Sequence[PriorPayment], on: date
                      year_key or occasion_key, **data)
 
 
+def _batch_rule(category: str, rs: RuleSet) -> Decision:
+    """What a batch category's caps are: no per-member cap, averages or per-prize caps."""
+    name = CATEGORIES[category]
+    if category == "weather_goods":
+        return rs.decide("batch", "R3.allowance.batch",
+                         f"{name}按每次发放整批核对：人均不超过 {format_fen(rs['weather_goods_occasion_cap_fen'])}，"
+                         f"年度人均不超过 {format_fen(rs['weather_goods_year_cap_fen'])}（不是每人上限）",
+                         "weather_goods_occasion_cap_fen", used_fen=0, year_cap_fen=None, occasion_cap_fen=None,
+                         remaining_fen=None)
+    return rs.decide("batch", "R3.allowance.batch",
+                     f"{name}按一次活动整体核对：每人奖品不超过 {format_fen(rs['activity_prize_winner_cap_fen'])}，"
+                     f"获奖不超过参与人数的 {rs['activity_winners_max_share']}；不设奖品的参与奖人均不超过 "
+                     f"{format_fen(rs['activity_participation_avg_cap_fen'])}",
+                     "activity_prize_winner_cap_fen", used_fen=0, year_cap_fen=None, occasion_cap_fen=None,
+                     remaining_fen=None)
+
+
 def check_caps(category: str, amount_fen: int, on: date, history: Sequence[PriorPayment], rs: RuleSet | None = None,
                *, student: str | None = None) -> Decision:
     """A payment stays within its per-occasion cap and, with this year's earlier payments,
-    within its per-year cap (003 第四、五、七条)."""
+    within its per-year cap (003 第四、五条). Seasonal goods and activity awards have no
+    per-member cap: ``check_weather_distribution`` and ``check_activity_awards`` check them
+    as a whole."""
     allowance = remaining_allowance(category, history, on, rs, student=student)
     rs = resolve(rs, on)
+    if category in BATCH_CATEGORIES:
+        return allowance
     name = CATEGORIES[category]
     occasion_cap, year_cap, used = (allowance.data[k] for k in ("occasion_cap_fen", "year_cap_fen", "used_fen"))
     occasion_key, year_key = _CAPS[category]
@@ -185,9 +257,13 @@ def check_caps(category: str, amount_fen: int, on: date, history: Sequence[Prior
     return rs.decide("within_caps", "R3.cap.ok", f"{name} {format_fen(amount_fen)} 未超过上限", allowance.citation)
 
 
-def check_payment_method(d: Disbursement, rs: RuleSet | None = None) -> Decision:
-    """R3.2: goods are handed out in kind; money goes by transfer to the member's own account;
-    cash only up to the cash limit and with a stated reason (its receipt is checked on payment)."""
+def check_payment_method(d: Disbursement, rs: RuleSet | None = None,
+                         history: Sequence[PriorPayment] = ()) -> Decision:
+    """R3.2/R3.7: goods are handed out in kind; money goes by transfer to the member's own
+    account (003 第九条 一律). Cash is the exception of 003 第十条: only at an on-site visit
+    (its place recorded), with a stated reason, and only while the cash paid to this member
+    on that day (earlier cash payments in ``history`` added up) stays within the limit;
+    above it cash is refused. The signed receipt is checked on payment."""
     rs = resolve(rs, d.on)
     name = CATEGORIES.get(d.category, d.category)
     if d.method not in METHODS:
@@ -201,18 +277,26 @@ def check_payment_method(d: Disbursement, rs: RuleSet | None = None) -> Decision
         return _refuse(rs, "R3.2.money_not_in_kind", f"{name}为资金支出，应转账至会员个人账户", TRANSFER_CITATION)
     if d.method == "transfer":
         if not d.to_own_account:
-            return _refuse(rs, "R3.2.not_own_account", f"{name}须转账至会员本人个人账户", TRANSFER_CITATION)
+            return _refuse(rs, "R3.2.not_own_account",
+                           f"{name}须转账至会员本人个人账户，该会员没有登记本人银行账户：请先登记账户", TRANSFER_CITATION)
         return rs.decide("transfer", "R3.2.ok", f"{name} {format_fen(d.amount_fen)} 转账至会员个人账户", TRANSFER_CITATION)
     limit = rs["cash_payment_max_fen"]
-    if d.amount_fen > limit:
+    same_day = sum(p.amount_fen for p in history if p.method == "cash" and p.on == d.on)
+    if same_day + d.amount_fen > limit:
+        earlier = f"（当日已现金发放 {format_fen(same_day)}，合计 {format_fen(same_day + d.amount_fen)}）" if same_day else ""
         return _refuse(rs, "R3.2.cash_over_limit",
-                       f"现金发放 {format_fen(d.amount_fen)} 超过 {format_fen(limit)}：须转账至会员个人账户",
-                       "cash_payment_max_fen", limit_fen=limit)
+                       f"现金发放 {format_fen(d.amount_fen)}{earlier}超过每人每日 {format_fen(limit)}："
+                       "须转账至会员个人账户（003 第九条“一律”）", "cash_payment_max_fen", limit_fen=limit,
+                       same_day_fen=same_day)
+    if not (d.visit_place or "").strip():
+        return _refuse(rs, "R3.2.cash_visit_required", "现金仅限现场慰问时发放：须写明现场慰问的地点（日期即发放日期）",
+                       "cash_payment_max_fen")
     if not (d.cash_reason or "").strip():
         return _refuse(rs, "R3.2.cash_reason_required", "现场现金发放须写明不能转账的理由", "cash_payment_max_fen")
     return rs.decide("cash", "R3.2.cash_allowed",
-                     f"现场现金发放 {format_fen(d.amount_fen)}（不超过 {format_fen(limit)}），理由：{d.cash_reason.strip()}；"
-                     "须受益会员签收", "cash_payment_max_fen", Severity.WARNING)
+                     f"{d.on.isoformat()} 于{d.visit_place.strip()}现场慰问，现金 {format_fen(d.amount_fen)}"
+                     f"（当日合计不超过 {format_fen(limit)}），理由：{d.cash_reason.strip()}；属 003 第九条的例外，"
+                     "须受益会员当场签收（附件2）", "cash_payment_max_fen", Severity.WARNING)
 
 
 def check_budget(budget: BudgetLine | None, amount_fen: int, on: date, rs: RuleSet | None = None) -> Decision:
@@ -237,9 +321,11 @@ def check_budget(budget: BudgetLine | None, amount_fen: int, on: date, rs: RuleS
 
 
 def check_disbursement(d: Disbursement, history: Sequence[PriorPayment], budget: BudgetLine | None,
-                       rs: RuleSet | None = None) -> Report:
+                       rs: RuleSet | None = None, *, year_goods: Sequence[GoodsShare] = ()) -> Report:
     """Everything checked when a disbursement is entered: category rules, caps (with the
-    member's `history`), situation note, payment method and budget."""
+    member's `history`; a seasonal-goods batch with the year's earlier distributions
+    `year_goods`; an activity as a whole), the standards hierarchy, situation note, payment
+    method and budget."""
     rs = resolve(rs, d.on)
     if d.category not in CATEGORIES:
         return Report((_refuse(rs, "R3.category_unknown", f"未知的支出类别 {d.category!r}", BUDGET_CITATION),))
@@ -260,10 +346,156 @@ def check_disbursement(d: Disbursement, history: Sequence[PriorPayment], budget:
     if d.category == "fee_subsidy" and not (d.scheme_ref or "").strip():
         decisions.append(_refuse(rs, "R3.fee_subsidy.scheme_required",
                                  "会费补助须依据经管委会（或代管管理费的办事处）批准的补助方案，请填写方案文号", cite))
-    decisions.append(check_caps(d.category, d.amount_fen, d.on, history, rs, student=d.student))
-    decisions.append(check_payment_method(d, rs))
+    if d.category == "weather_goods":
+        decisions += check_weather_distribution(d.on, d.recipients, year_goods, rs).decisions
+    elif d.category == "activity_prize":
+        decisions += check_activity_entry(d, rs).decisions
+    else:
+        decisions.append(check_caps(d.category, d.amount_fen, d.on, history, rs, student=d.student))
+    hierarchy = check_hierarchy(d, history, rs)
+    if hierarchy is not None:
+        decisions.append(hierarchy)
+    decisions.append(check_payment_method(d, rs, history))
     decisions.append(check_budget(budget, d.amount_fen, d.on, rs))
     return Report(tuple(decisions))
+
+
+def check_hierarchy(d: Disbursement, history: Sequence[PriorPayment], rs: RuleSet | None = None) -> Decision | None:
+    """R3.1 "原则上救助标准不高于赔付标准，慰问标准不高于救助标准" (003 第三条3), per case (one
+    member, one event): (a) aid for an event that is a settled claim should not exceed the
+    benefit settled on it; (b) condolence money should not exceed the aid paid to the member
+    for the same event, where aid was paid. 原则上: a warning, accepted with a stated reason
+    (``hierarchy_reason``); without one it is refused until the reason is given. None when
+    the case does not arise."""
+    rs = resolve(rs, d.on)
+    same_event = [p for p in history if d.event is not None and p.event == d.event]
+    aid_before = sum(p.amount_fen for p in same_event if p.category in AID_CATEGORIES)
+    if d.category in AID_CATEGORIES and d.claim_benefit_fen is not None:
+        total = aid_before + d.amount_fen
+        if total <= d.claim_benefit_fen:
+            return None
+        code = "R3.1.aid_above_benefit"
+        what = (f"同一事件救助合计 {format_fen(total)} 高于该案给付的互助金 {format_fen(d.claim_benefit_fen)}"
+                "（原则上救助标准不高于赔付标准）")
+    elif d.category in CONDOLENCE_CATEGORIES and aid_before > 0:
+        total = d.amount_fen + sum(p.amount_fen for p in same_event if p.category in CONDOLENCE_CATEGORIES)
+        if total <= aid_before:
+            return None
+        code = "R3.1.condolence_above_aid"
+        what = (f"同一事件慰问金合计 {format_fen(total)} 高于已发放的救助 {format_fen(aid_before)}"
+                "（原则上慰问标准不高于救助标准）")
+    else:
+        return None
+    reason = (d.hierarchy_reason or "").strip()
+    if not reason:
+        return _refuse(rs, code, f"{what}：如确需超出，须写明理由", HIERARCHY_CITATION, reason_required=True)
+    return rs.decide("exception", code, f"{what}；理由：{reason}", HIERARCHY_CITATION, Severity.WARNING)
+
+
+def check_weather_distribution(on: date, recipients: Sequence[Recipient], year_goods: Sequence[GoodsShare],
+                               rs: RuleSet | None = None) -> Report:
+    """R3.8 "每次人均不超过100元，年度人均不超过300元" (003 第五条2(2)): one distribution is
+    one entry with its recipient list. Per occasion the total ÷ recipients stays within the
+    occasion average; per year the year's seasonal-goods total (``year_goods``: what each
+    recipient got in the year's earlier distributions) ÷ distinct recipients within the year
+    average. A recipient above either average is shown, not refused, while the averages hold."""
+    rs = resolve(rs, on)
+    occasion_cap, year_cap = rs["weather_goods_occasion_cap_fen"], rs["weather_goods_year_cap_fen"]
+    cite = "weather_goods_occasion_cap_fen"
+    if not recipients:
+        return Report((_refuse(rs, "R3.8.recipients_required", "季节性慰问品须附领取人名单（每人所得价值）", cite),))
+    decisions: list[Decision] = []
+    members = [r.member for r in recipients]
+    duplicates = sorted({r.name for r in recipients if members.count(r.member) > 1})
+    if duplicates:
+        decisions.append(_refuse(rs, "R3.8.duplicate_recipient",
+                                 f"同一次发放的名单中重复列出：{'、'.join(duplicates)}", cite))
+    bad = [r.name for r in recipients if not _positive(r.amount_fen)]
+    if bad:
+        decisions.append(_refuse(rs, "R3.amount_invalid", f"领取价值应大于零：{'、'.join(bad)}", cite))
+        return Report(tuple(decisions))
+    n, total = len(recipients), sum(r.amount_fen for r in recipients)
+    if total > occasion_cap * n:
+        decisions.append(_refuse(rs, "R3.8.occasion_average_exceeded",
+                                 f"本次 {n} 人合计 {format_fen(total)}，人均 {format_fen(total // n)} 超过每次人均 "
+                                 f"{format_fen(occasion_cap)}（合计至多 {format_fen(occasion_cap * n)}）", cite,
+                                 cap_fen=occasion_cap * n))
+    year_members = {g.member for g in year_goods if g.on.year == on.year} | set(members)
+    year_total = sum(g.amount_fen for g in year_goods if g.on.year == on.year) + total
+    if year_total > year_cap * len(year_members):
+        decisions.append(_refuse(rs, "R3.8.year_average_exceeded",
+                                 f"{on.year}年季节性慰问品合计 {format_fen(year_total)}，{len(year_members)} 人，人均超过年度 "
+                                 f"{format_fen(year_cap)}（合计至多 {format_fen(year_cap * len(year_members))}）",
+                                 "weather_goods_year_cap_fen", cap_fen=year_cap * len(year_members)))
+    above = [r.name for r in recipients if r.amount_fen > occasion_cap]
+    got = {m: sum(g.amount_fen for g in year_goods if g.member == m and g.on.year == on.year) for m in members}
+    above_year = [r.name for r in recipients if got[r.member] + r.amount_fen > year_cap]
+    if above or above_year:
+        parts = ([f"本次高于人均 {format_fen(occasion_cap)}：{'、'.join(above)}"] if above else []) + (
+            [f"全年高于人均 {format_fen(year_cap)}：{'、'.join(above_year)}"] if above_year else [])
+        decisions.append(rs.decide("shown", "R3.8.recipient_above_average",
+                                   "；".join(parts) + "（人均标准按全体领取人计算，个人高于人均不拒绝）", cite,
+                                   Severity.WARNING, above=above, above_year=above_year))
+    if not any(d.severity is Severity.ERROR for d in decisions):
+        decisions.append(rs.decide("within_averages", "R3.8.ok",
+                                   f"本次 {n} 人，人均 {format_fen(total // n)}；{on.year}年 {len(year_members)} 人，"
+                                   f"人均 {format_fen(year_total // len(year_members))}", cite))
+    return Report(tuple(decisions))
+
+
+def check_activity_entry(d: Disbursement, rs: RuleSet | None = None) -> Report:
+    """R3.9: one activity entered as a whole — its participant count, winners with their
+    prizes (role "winner") or participation awards (role "participant") — checked by
+    ``check_activity_awards``; the entry's amount is the list's total."""
+    rs = resolve(rs, d.on)
+    cite = "activity_prize_winner_cap_fen"
+    if not d.recipients:
+        return Report((_refuse(rs, "R3.9.recipients_required", "文体活动须列出获奖者及奖品，或参与奖领取人", cite),))
+    decisions: list[Decision] = []
+    unknown = sorted({r.role for r in d.recipients if r.role not in ("winner", "participant")})
+    if unknown:
+        decisions.append(_refuse(rs, "R3.9.role_invalid", f"名单中的身份应为获奖者或参与奖，实为 {'、'.join(unknown)}", cite))
+    participants = d.participants if _positive(d.participants) else 0
+    takers = [r for r in d.recipients if r.role == "participant"]
+    if participants and len(takers) > participants:
+        decisions.append(_refuse(rs, "R3.9.more_takers_than_participants",
+                                 f"参与奖领取 {len(takers)} 人多于参与人数 {participants} 人", cite))
+    awards = ActivityAwards(participants, tuple(r.amount_fen for r in d.recipients if r.role == "winner"),
+                            sum(r.amount_fen for r in takers))
+    decisions += check_activity_awards(awards, d.on, rs).decisions
+    return Report(tuple(decisions))
+
+
+def check_approvers(entered_by: str, supervisors: Sequence[str], on: date, rs: RuleSet | None = None) -> Decision:
+    """R3.5 at entry: someone other than the entering user must be able to approve. When the
+    only active supervisors are the entering user (or there are none), say so and what to do;
+    a warning, since the entry itself is right and a second supervisor may be added later."""
+    rs = resolve(rs, on)
+    others = sorted(s for s in supervisors if s.strip() != entered_by.strip())
+    if others:
+        return rs.decide("approvable", "R3.5.approver_available", f"可由主管 {'、'.join(others)} 审批", APPROVAL_CITATION)
+    who = f"录入人 {entered_by} 是唯一在职主管" if entered_by in supervisors else "没有在职主管"
+    return rs.decide("no_approver", "R3.5.no_other_approver",
+                     f"{who}，本笔支出无人能审批（不得审批本人录入的支出）：请增加一名主管"
+                     "（huzhu user add 姓名 --role supervisor），或由另一名主管录入", APPROVAL_CITATION, Severity.WARNING)
+
+
+def check_void(state: str | None, reason: str | None, on: date, last_on: date | None, today: date,
+               rs: RuleSet | None = None) -> Decision:
+    """R9.3: a wrong disbursement is voided by a new, dated entry with a reason; the row stays.
+    A void is dated on or after its last step and not in the future; a voided one stays void."""
+    rs = resolve(rs, on)
+    if state == "cancelled":
+        return _refuse(rs, "R9.3.already_void", "该笔支出已作废", VOID_CITATION)
+    if not (reason or "").strip():
+        return _refuse(rs, "R9.3.reason_required", "作废须写明原因", VOID_CITATION)
+    if on > today:
+        return _refuse(rs, "R9.3.date_in_future", f"作废日期 {on.isoformat()} 晚于当日 {today.isoformat()}", VOID_CITATION)
+    if last_on is not None and on < last_on:
+        return _refuse(rs, "R9.3.date_backwards", f"作废日期 {on.isoformat()} 早于上一环节日期 {last_on.isoformat()}",
+                       VOID_CITATION, earliest=last_on)
+    return rs.decide("void", "R9.3.void_ok", f"{on.isoformat()} 作废，原因：{reason.strip()}；原记录保留，不再计入上限和预算",
+                     VOID_CITATION)
 
 
 def check_approval(entered_by: str, approver: str, approver_role: str | None, on: date,
@@ -279,9 +511,13 @@ def check_approval(entered_by: str, approver: str, approver_role: str | None, on
 
 
 def check_disbursement_transition(events: Sequence[DisbursementEvent], event: DisbursementEvent,
-                                  rs: RuleSet | None = None) -> Decision:
-    """entered → approved → paid → receipt_signed, with R3.5 on approval and proof on payment."""
+                                  rs: RuleSet | None = None, today: date | None = None) -> Decision:
+    """entered → approved → paid → receipt_signed, with R3.5 on approval and proof on payment;
+    a step is never dated in the future (``today``)."""
     rs = resolve(rs, event.on)
+    if today is not None and event.on > today:
+        return _refuse(rs, "R3.state.date_in_future", f"“{DISBURSEMENT_STATES.get(event.state, event.state)}”日期 "
+                       f"{event.on.isoformat()} 晚于当日 {today.isoformat()}", RECEIPT_CITATION)
     current = events[-1].state if events else None
     refusal = check_step(rs, "R3.state", RECEIPT_CITATION, _TRANSITIONS, DISBURSEMENT_STATES, current,
                          events[-1].on if events else None, event.state, event.on, event.clerk)

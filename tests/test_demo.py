@@ -168,9 +168,10 @@ def test_disbursements_stay_within_caps_and_separate_duties(db):
     budget = {(year, code): amount for year, code, amount in rows("SELECT year, code, amount_fen FROM budget_line")}
     spent = defaultdict(int)
     for (on, member, beneficiary, category, amount, method, account, member_account, state, entered, approved,
-         cash_reason, year) in rows(
+         cash_reason, visit_place, year) in rows(
             "SELECT d.on_date, d.member_id, d.beneficiary_name, d.category, d.amount_fen, d.method, d.account, "
-            "m.bank_account, d.state, d.entered_by, d.approved_by, d.cash_reason, b.year FROM disbursement d "
+            "m.bank_account, d.state, d.entered_by, d.approved_by, d.cash_reason, d.visit_place, b.year "
+            "FROM disbursement d "
             "JOIN member m ON m.id = d.member_id JOIN budget_line b ON b.id = d.budget_line_id "
             "ORDER BY d.on_date, d.id"):
         states.add(state)
@@ -183,7 +184,7 @@ def test_disbursements_stay_within_caps_and_separate_duties(db):
         history[member].append(PriorPayment(category, D(on), amount, student))
         paid = RuleDisbursement(category, str(member), D(on), amount, "情况说明", method,
                                 to_own_account=account is not None and account == member_account,
-                                cash_reason=cash_reason)
+                                cash_reason=cash_reason, visit_place=visit_place)
         assert check_payment_method(paid, rs).ok
         assert D(on).year == year
         spent[year] += amount

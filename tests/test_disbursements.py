@@ -167,11 +167,14 @@ def test_cash_over_1000_is_refused_and_cash_needs_reason_and_signature(branch, b
     with pytest.raises(RuleRefused) as over:
         enter_disbursement(draft(branch, method="cash", amount_fen=100_001, cash_reason="会员住院，现场慰问"))
     assert over.value.decisions[0].code == "R3.2.cash_over_limit" and "第十条" in over.value.message_zh
+    with pytest.raises(RuleRefused) as no_place:
+        enter_disbursement(draft(branch, method="cash", amount_fen=100_000, cash_reason="会员住院，现场慰问"))
+    assert no_place.value.decisions[0].code == "R3.2.cash_visit_required"
     with pytest.raises(RuleRefused) as no_reason:
-        enter_disbursement(draft(branch, method="cash", amount_fen=100_000))
+        enter_disbursement(draft(branch, method="cash", amount_fen=100_000, visit_place="朝阳医院"))
     assert no_reason.value.decisions[0].code == "R3.2.cash_reason_required"
     entered = enter_disbursement(draft(branch, member_id=branch["李四"], method="cash", amount_fen=100_000,
-                                       cash_reason="会员住院，现场慰问"))
+                                       cash_reason="会员住院，现场慰问", visit_place="朝阳医院"))
     assert "R3.2.cash_allowed" in [d.code for d in entered.report.warnings]
     second_supervisor(branch_db)
     approve_disbursement(entered.disbursement_id, D(2026, 11, 20))
@@ -211,7 +214,8 @@ def test_missing_fields_and_unknown_rows(branch):
 
 def test_preview_shows_allowance_method_and_budget(branch):
     shown = preview(draft(branch, category="weather_goods", method="in_kind", amount_fen=None))
-    assert "每次上限 100.00元" in shown.allowance.message and "年度上限 300.00元" in shown.allowance.message
+    # R3.8: averages over the recipients, not a per-member cap
+    assert "人均不超过 100.00元" in shown.allowance.message and "年度人均不超过 300.00元" in shown.allowance.message
     assert "1000.00元" in shown.method_rule and "余额 10000.00元" in shown.budget.message
     assert shown.account_masked and ACCOUNT not in shown.account_masked
     full = preview(draft(branch, category="weather_goods", method="transfer", amount_fen=10_000))

@@ -1,4 +1,6 @@
-"""The claim register (报案登记簿, DOMAIN §2) from the command line: ``huzhu claim register``.
+"""The claim register (报案登记簿, DOMAIN §2) from the command line: ``huzhu claim register``,
+the lifecycle (``submit|return|resubmit|settle|decline``), the failed-direct-pay follow-up
+(``direct-pay-failed``), ``correct`` before submission, ``list`` and ``show``.
 
 A report is recorded with what the preliminary check found (R2.2). An entry that is itself
 incomplete or wrong (a required field missing, a date in the future or before the incident,
@@ -19,8 +21,12 @@ from models.errors import RuleRefused, UsageError, ValidationFailed
 from models.tabular import parse_user_date
 from tui import clikit
 
+from rules.claims import CLAIM_STATES as CLAIM_STATE_NAMES
+from rules.claims import DIRECT_PAY_STEPS as DIRECT_PAY_STEP_NAMES
+
 # Far above any plan's limit, far below what SQLite can hold: a typo, not a claim.
 MAX_SHARES = 9999
+
 MARKS = {"error": "✗", "warning": "!", "info": "✓"}
 
 
@@ -47,6 +53,71 @@ def register(sub) -> None:
                    help="已收申报资料（可重复），名称见 huzhu rules show received material (repeatable)")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_claim_register)
+
+    steps = {
+        "submit": ("上报办事处 submit to the office", None, False),
+        "return": ("记录办事处打回 record the office's return", "打回原因 the office's reason", False),
+        "resubmit": ("更正后重新上报 resubmit after a return", None, False),
+        "settle": ("结案给付 record the settlement", None, True),
+        "decline": ("拒付 record a decline", "拒付原因 the reason", False),
+    }
+    for action, (help_text, reason_help, amount) in steps.items():
+        q = csub.add_parser(action, help=help_text, description=f"{help_text}（000 第十七条5，R2.3）。日期不得早于上一环节，不得晚于今天。")
+        clikit.add_db_options(q)
+        q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
+        q.add_argument("--on", metavar="DATE", help="日期，默认今天 date (default today)")
+        if reason_help:
+            q.add_argument("--reason", metavar="TEXT", required=True, help=reason_help)
+        if amount:
+            q.add_argument("--amount", metavar="YUAN", required=True, help="给付互助金（元） benefit paid, in yuan")
+        clikit.add_json_option(q)
+        q.set_defaults(func=cmd_claim_step, action=action)
+
+    q = csub.add_parser("direct-pay-failed", help="直赔失败跟进 follow up a failed direct payment",
+                        description="直赔失败跟进（000 第十七条7，R2.4）：依次记录 notice 收到失败短信、corrected 更正账号、"
+                                    "transferred 到办事处转账、handed_down 下拨基层、signed 职工签字。")
+    clikit.add_db_options(q)
+    q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
+    q.add_argument("--step", choices=list(DIRECT_PAY_STEP_NAMES), help="环节，默认下一环节 step (default: the next one)")
+    q.add_argument("--on", metavar="DATE", help="日期，默认今天 date (default today)")
+    q.add_argument("--account", metavar="DIGITS", help="更正后的银行账号（corrected 环节） corrected account")
+    q.add_argument("--note", metavar="TEXT", help="失败原因等说明（notice 环节） note")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_claim_direct_pay)
+
+    q = csub.add_parser("correct", help="上报前更正报案 correct a claim before submission",
+                        description="上报前更正报案登记（R2.3、R9.3）：原值保留在报案记录中，登记簿显示“更正”及日期。"
+                                    "上报后只能经办事处打回、重新上报。")
+    clikit.add_db_options(q)
+    q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
+    q.add_argument("--plan", metavar="CODE", help="申报险种代码 plan code")
+    q.add_argument("--diagnosis", metavar="TEXT", help="主要诊断 main diagnosis")
+    q.add_argument("--kind", metavar="KIND", help="出险类型 illness 或 accident")
+    q.add_argument("--incident-date", metavar="DATE", help="出险日期 incident date")
+    q.add_argument("--shares", type=int, metavar="N", help="申报份数 shares claimed")
+    q.add_argument("--reporter", metavar="NAME", help="报案人 reporter")
+    q.add_argument("--channel", metavar="CHANNEL", help="申报渠道 paper 或 app")
+    q.add_argument("--reason", metavar="TEXT", required=True, help="更正原因 why")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_claim_correct)
+
+    q = csub.add_parser("list", help="报案登记簿列表 list the register")
+    clikit.add_db_options(q)
+    q.add_argument("--state", choices=list(CLAIM_STATE_NAMES), help="状态 state")
+    q.add_argument("--unit", metavar="TEXT", help="单位编码或名称的一部分 unit code or part of its name")
+    q.add_argument("--plan", metavar="CODE", help="险种代码 plan code")
+    q.add_argument("--from", dest="date_from", metavar="DATE", help="报案日期起 reported from")
+    q.add_argument("--to", dest="date_to", metavar="DATE", help="报案日期止 reported until")
+    q.add_argument("--overdue", action="store_true", help="仅逾期未上报/未重新上报 overdue only")
+    q.add_argument("--direct-pay-open", action="store_true", help="仅直赔失败待办 open failed direct pays only")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_claim_list)
+
+    q = csub.add_parser("show", help="一件报案及其全部记录 one claim with its history")
+    clikit.add_db_options(q)
+    q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_claim_show)
 
 
 def _date(text: str | None, what_zh: str, what_en: str) -> dt.date | None:
@@ -130,4 +201,174 @@ def cmd_claim_register(args) -> int:
         clikit.say(f"报案 #{n} 已登记，有 {len(findings)} 条提示请跟进", f"claim {n} recorded; {len(findings)} warnings to follow up")
     else:
         clikit.say(f"报案 #{n} 已登记", f"claim {n} recorded")
+    return 0
+
+
+# --- the lifecycle, corrections and the register ---------------------------------------------
+
+def _error_json(error: ValidationFailed) -> dict:
+    from models.claims import finding_record
+
+    return {"ok": False,
+            "refused": [finding_record(d) for d in error.decisions] if isinstance(error, RuleRefused) else [],
+            "error": {"code": error.code, "message_zh": error.message_zh, "message_en": error.message_en}}
+
+
+def _refusing_json(args, work):
+    """Run ``work()``; with --json a refusal is printed as JSON too (the message still goes
+    to stderr and the exit code is the error's)."""
+    try:
+        return work()
+    except ValidationFailed as refused:
+        if args.json:
+            clikit.print_json(_error_json(refused))
+        raise
+
+
+def cmd_claim_step(args) -> int:
+    from models.claims import ACTIONS, finding_record, transition_claim
+    from models.money import parse_yuan
+
+    clikit.open_session(args)
+    on = _date(args.on, "日期", "date") or clock.today()
+    benefit = None
+    if getattr(args, "amount", None) is not None:
+        benefit = _refusing_json(args, lambda: parse_yuan(args.amount))
+    decision = _refusing_json(args, lambda: transition_claim(
+        args.claim_id, args.action, on, reason=getattr(args, "reason", None), benefit_fen=benefit))
+    state, name = ACTIONS[args.action]
+    if args.json:
+        clikit.print_json({"ok": True, "claim_id": args.claim_id, "action": args.action, "state": state, "on": on,
+                           "amount_fen": benefit, "decision": finding_record(decision)})
+    clikit.say(f"报案 #{args.claim_id}：{decision.message}", f"claim {args.claim_id}: {args.action} on {on}")
+    return 0
+
+
+def cmd_claim_direct_pay(args) -> int:
+    from models.claims import claim_detail, finding_record, record_direct_pay_step
+
+    clikit.open_session(args)
+    today = clock.today()
+    on = _date(args.on, "日期", "date") or today
+    step = args.step
+    if step is None:
+        step = _refusing_json(args, lambda: claim_detail(args.claim_id, today)).direct_pay_next
+        if step is None:
+            raise ValidationFailed(f"报案 {args.claim_id} 尚未结案给付，没有直赔可跟进",
+                                   f"claim {args.claim_id} is not settled: no direct pay to follow up")
+    decision = _refusing_json(args, lambda: record_direct_pay_step(args.claim_id, step, on, account=args.account,
+                                                                    note=args.note))
+    if args.json:
+        clikit.print_json({"ok": True, "claim_id": args.claim_id, "step": step, "on": on,
+                           "decision": finding_record(decision)})
+    clikit.say(f"报案 #{args.claim_id}：{decision.message}", f"claim {args.claim_id}: direct pay step {step} on {on}")
+    return 0
+
+
+def cmd_claim_correct(args) -> int:
+    from models.claims import correct_claim, finding_record
+
+    clikit.open_session(args)
+    changes: dict[str, object] = {}
+    for key, value in (("plan", args.plan), ("diagnosis", args.diagnosis), ("incident_kind", args.kind),
+                       ("shares_claimed", args.shares), ("reporter", args.reporter), ("channel", args.channel)):
+        if value is not None:
+            changes[key] = value
+    if args.incident_date is not None:
+        changes["incident_date"] = _date(args.incident_date, "出险日期", "incident date")
+    if not changes:
+        raise UsageError("请给出要更正的字段，如 --diagnosis、--shares、--incident-date、--reporter、--plan",
+                         "give at least one field to correct, e.g. --diagnosis, --shares, --incident-date")
+    corrected = _refusing_json(args, lambda: correct_claim(args.claim_id, changes, args.reason))
+    if args.json:
+        clikit.print_json({"ok": True, "claim_id": args.claim_id, "correction_id": corrected.correction_id,
+                           "changed": sorted(corrected.decision.data.get("fields", [])),
+                           "decision": finding_record(corrected.decision),
+                           "findings": [finding_record(d) for d in corrected.report.errors + corrected.report.warnings]})
+    else:
+        for d in corrected.report.errors + corrected.report.warnings:
+            print(f"{MARKS[d.severity.value]} {d}")
+    clikit.say(f"报案 #{args.claim_id}：{corrected.decision.message}", f"claim {args.claim_id} corrected")
+    return 0
+
+
+def cmd_claim_list(args) -> int:
+    from models.claims import ClaimFilter, claim_register
+
+    clikit.open_session(args)
+    today = clock.today()
+    filters = ClaimFilter(state=args.state, unit=args.unit, plan=args.plan,
+                          date_from=_date(args.date_from, "起始日期", "start date"),
+                          date_to=_date(args.date_to, "截止日期", "end date"), overdue_only=args.overdue,
+                          direct_pay_open=args.direct_pay_open)
+    page = claim_register(filters, today)
+    if args.json:
+        clikit.print_json({"claims": [{
+            "id": r.id, "report_date": r.report_date, "unit": r.unit_name, "member": r.member_name, "plan": r.plan,
+            "diagnosis": r.diagnosis, "shares_claimed": r.shares_claimed, "state": r.state, "state_name": r.state_name,
+            "overdue": r.overdue is not None and r.overdue.outcome == "overdue", "direct_pay_open": r.direct_pay_open,
+            "flagged": r.flagged} for r in page.rows], "truncated": page.truncated})
+        return 0
+    clikit.print_table([(r.id, r.report_date, r.unit_name, r.member_name, r.plan, r.diagnosis, r.shares_claimed,
+                         r.state_name, " ".join(f for f, on in (("✗初审", r.flagged), ("逾期", r.overdue is not None and
+                                                                r.overdue.outcome == "overdue"),
+                                                               ("直赔", r.direct_pay_open)) if on))
+                        for r in page.rows],
+                       ["编号", "报案日期", "单位", "出险人", "险种", "诊断", "份数", "状态", "提示"])
+    if page.truncated:
+        clikit.say(f"只列出最近 {len(page.rows)} 件，请用条件缩小范围", f"only the latest {len(page.rows)} shown")
+    return 0
+
+
+def detail_json(detail) -> dict:
+    """``claim show --json``: the claim, its steps, its corrections and direct-pay items."""
+    from models.claims import finding_record
+
+    return {
+        "id": detail.id, "member": detail.member_name, "id_masked": detail.id_masked, "unit": detail.unit_name,
+        "plan": detail.plan, "diagnosis": detail.diagnosis, "incident_kind": detail.incident_kind,
+        "incident_date": detail.incident_date, "shares_claimed": detail.shares_claimed,
+        "report_date": detail.report_date, "reporter": detail.reporter, "channel": detail.channel,
+        "materials": detail.materials, "state": detail.state, "state_name": CLAIM_STATE_NAMES[detail.state],
+        "actions": detail.actions, "flagged": detail.flagged,
+        "findings": [finding_record(d) for d in detail.findings or []],
+        "events": [{"state": e.state, "on": e.on, "clerk": e.clerk, "note": e.note, "amount_fen": e.amount_fen}
+                   for e in detail.events],
+        "corrections": [{"id": c.id, "on": c.on, "clerk": c.clerk, "reason": c.reason,
+                         "changes": {k: {"old": old, "new": new} for k, (old, new) in c.changes.items()}}
+                        for c in detail.corrections],
+        "overdue": finding_record(detail.overdue) if detail.overdue is not None else None,
+        "direct_pay": [{"id": item.id, "steps": [{"step": s, "on": on} for s, on in item.steps],
+                        "account_masked": item.account_masked, "status": item.status.outcome,
+                        "next_step": item.status.data.get("next_step"), "message": item.status.message}
+                       for item in detail.direct_pay],
+        "direct_pay_next": detail.direct_pay_next,
+    }
+
+
+def cmd_claim_show(args) -> int:
+    from models.claims import claim_detail
+
+    clikit.open_session(args)
+    detail = _refusing_json(args, lambda: claim_detail(args.claim_id, clock.today()))
+    if args.json:
+        clikit.print_json(detail_json(detail))
+        return 0
+    print(f"报案 #{detail.id} {detail.member_name} {detail.id_masked} {detail.unit_name}")
+    print(f"{detail.plan} {detail.shares_claimed} 份 {detail.diagnosis}（{detail.incident_kind}）出险 {detail.incident_date} "
+          f"报案 {detail.report_date} 报案人 {detail.reporter} 渠道 {detail.channel}")
+    print(f"状态：{CLAIM_STATE_NAMES[detail.state]}；可办理：{'、'.join(detail.actions) or '无'}")
+    print("记录 history:")
+    for e in detail.events:
+        extra = f"（{e.note}）" if e.note else ""
+        money = f" {clikit.yuan(e.amount_fen)}元" if e.amount_fen else ""
+        print(f"  {e.on} {CLAIM_STATE_NAMES[e.state]}{extra}{money} 经办人 {e.clerk}")
+    for c in detail.corrections:
+        print(f"  {c.summary}")
+    for d in detail.findings or []:
+        print(f"{MARKS[d.severity.value]} {d}")
+    if detail.overdue is not None and detail.overdue.outcome == "overdue":
+        print(f"! {detail.overdue.message}")
+    for item in detail.direct_pay:
+        print(f"直赔失败 #{item.id}：{item.status.message}")
     return 0

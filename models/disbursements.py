@@ -16,7 +16,7 @@ against caps or budget.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from peewee import JOIN, fn
 
@@ -98,6 +98,10 @@ class DisbursementDraft:
     recipients: tuple[tuple[int, int, str], ...] = ()
     #: An activity's participant count (R3.9).
     participants: int | None = None
+    #: The list as typed on a form (``身份证号:金额`` items) with its role, resolved into
+    #: ``recipients`` by the service, in its worker thread.
+    recipient_items: tuple[str, ...] = ()
+    recipient_role: str = "recipient"
 
     @property
     def batch(self) -> bool:
@@ -294,14 +298,24 @@ def budget_lines(year: int) -> list[BudgetChoice]:
     return out
 
 
+def _resolved(draft: DisbursementDraft) -> DisbursementDraft:
+    """A form's typed list as member ids (a bad item is refused with its position)."""
+    if not draft.recipient_items:
+        return draft
+    return replace(draft, recipients=draft.recipients + parse_recipients(list(draft.recipient_items),
+                                                                         draft.recipient_role),
+                   recipient_items=())
+
+
 @refuses_undated
 def preview(draft: DisbursementDraft) -> Preview:
     """The live figures for the form; every part is the rules' own decision."""
+    draft = _resolved(draft)
     member = Member.get_or_none(Member.id == draft.member_id) if draft.member_id is not None else None
     on = draft.on or clock.today()
     allowance = None
-    if member is not None and draft.category in CATEGORIES:
-        allowance = remaining_allowance(draft.category, _history(member.id, on.year), on,
+    if (member is not None or draft.batch) and draft.category in CATEGORIES:
+        allowance = remaining_allowance(draft.category, _history(member.id, on.year) if member else [], on,
                                         student=_student(draft))
     budget = _budget(draft.budget_line_id)
     budget_decision = check_budget(budget, draft.amount_fen or 0, on) if draft.budget_line_id is not None else None
@@ -330,6 +344,7 @@ def enter_disbursement(draft: DisbursementDraft, today: dt.date | None = None) -
     the year's caps and budget, so it obeys ``rules.check_entry_date`` (back-dated: a
     supervisor with ``draft.backdate_reason``)."""
     today = today or clock.today()
+    draft = _resolved(draft)
     with writing() as session:
         member = Member.get_or_none(Member.id == draft.member_id) if draft.member_id is not None else None
         batch = draft.category in BATCH_CATEGORIES
@@ -350,6 +365,8 @@ def enter_disbursement(draft: DisbursementDraft, today: dt.date | None = None) -
         recipients = _recipients(draft)
         amount = _amount(draft)
         if draft.category in BATCH_CATEGORIES and (draft.recipients or member is None):
+            # A list: the entry belongs to no one member; each line names its member.
+            member = None
             beneficiary = (draft.beneficiary or "").strip() or f"{len(recipients)}人（见名单）"
         else:
             beneficiary = (draft.beneficiary or "").strip() or member.name

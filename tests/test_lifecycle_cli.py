@@ -115,8 +115,7 @@ def days_ago(n: int) -> str:
 def test_a_claims_whole_lifecycle_with_a_correction_and_a_return(branch):
     db = branch
     reg = ok(db, "claim", "register", "--id-number", idn(1), "--plan", "ZYYL", "--diagnosis", "肺",
-             "--incident-date", days_ago(30), "--shares", "1", "--reporter", "刘主席", "--reported-on", days_ago(28),
-             "--json", user="li")
+             "--incident-date", days_ago(30), "--shares", "1", "--reporter", "刘主席", "--json", user="li")
     n = reg["claim_id"]
     fixed = ok(db, "claim", "correct", n, "--diagnosis", "肺炎", "--shares", "2", "--incident-date", days_ago(29),
                "--reason", "录入笔误，按病历更正", "--json", user="li")
@@ -141,25 +140,26 @@ def test_a_claims_whole_lifecycle_with_a_correction_and_a_return(branch):
     assert row["corrected"] == f"更正 {DAY}（主要诊断、出险日期、申报份数）"
 
     # a correction that would make the entry wrong is refused: incident after the report
-    refused(db, "claim", "correct", n, "--incident-date", days_ago(20), "--reason", "x", reason="R2.3.date_backwards")
-    # dates never go backwards, nor into the future
-    refused(db, "claim", "submit", n, "--on", days_ago(29), reason="早于上一环节日期")
-    refused(db, "claim", "submit", n, "--on", (TODAY + dt.timedelta(days=1)).isoformat(), reason="R2.3.date_in_future")
-    step = ok(db, "claim", "submit", n, "--on", days_ago(25), "--json", user="li")
-    assert (step["state"], step["on"], step["decision"]["code"]) == ("submitted", days_ago(25), "R2.3.transition_ok")
+    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
+    refused(db, "claim", "correct", n, "--incident-date", tomorrow, "--reason", "x", reason="R2.3.date_backwards")
+    # dates never go backwards (the report is dated today), nor into the future
+    refused(db, "claim", "submit", n, "--on", days_ago(1), reason="早于上一环节日期")
+    refused(db, "claim", "submit", n, "--on", tomorrow, reason="R2.3.date_in_future")
+    step = ok(db, "claim", "submit", n, "--json", user="li")
+    assert (step["state"], step["on"], step["decision"]["code"]) == ("submitted", DAY, "R2.3.transition_ok")
     # after submission: only the office's return and the resubmission
     proc = refused(db, "claim", "correct", n, "--shares", "1", "--reason", "又错了", "--json",
                    reason="上报后只能经办事处打回")
     assert json.loads(proc.stdout)["refused"][0]["code"] == "R2.3.corrected_after_submission"
     assert ok(db, "claim", "show", n, "--json")["shares_claimed"] == 2
-    refused(db, "claim", "return", n, "--on", days_ago(20), code=2)  # the reason is required
-    ok(db, "claim", "return", n, "--on", days_ago(20), "--reason", "缺住院病历首页")
-    ok(db, "claim", "resubmit", n, "--on", days_ago(18))
-    refused(db, "claim", "settle", n, "--on", days_ago(10), "--amount", "abc")
-    ok(db, "claim", "settle", n, "--on", days_ago(10), "--amount", "3000")
-    ok(db, "claim", "direct-pay-failed", n, "--on", days_ago(8), "--note", "账号已销户")
-    refused(db, "claim", "direct-pay-failed", n, "--on", days_ago(7), reason="更正后的银行账号")
-    ok(db, "claim", "direct-pay-failed", n, "--on", days_ago(7), "--account", "6222000011112222")
+    refused(db, "claim", "return", n, code=2)  # the reason is required
+    ok(db, "claim", "return", n, "--reason", "缺住院病历首页")
+    ok(db, "claim", "resubmit", n)
+    refused(db, "claim", "settle", n, "--amount", "abc")
+    ok(db, "claim", "settle", n, "--amount", "3000")
+    ok(db, "claim", "direct-pay-failed", n, "--note", "账号已销户")
+    refused(db, "claim", "direct-pay-failed", n, reason="更正后的银行账号")
+    ok(db, "claim", "direct-pay-failed", n, "--account", "6222000011112222")
     shown = ok(db, "claim", "show", n, "--json")
     assert [e["state"] for e in shown["events"]] == ["registered", "submitted", "returned", "resubmitted", "settled"]
     assert shown["events"][2]["note"] == "缺住院病历首页" and shown["events"][4]["amount_fen"] == 300_000
@@ -337,7 +337,7 @@ def test_disbursement_bad_input_is_refused_with_nothing_written(branch):
     refused(db, "disbursement", "enter", "--category", "weather_goods", "--note", "x", "--recipient", "abc",
             reason="名单第 1 项")
     refused(db, "disbursement", "enter", "--category", "hardship_aid", "--note", "x", "--id-number", idn(1),
-            "--amount", "10", "--on", (TODAY + dt.timedelta(days=2)).isoformat(), reason="晚于当日")
+            "--amount", "10", "--on", (TODAY + dt.timedelta(days=2)).isoformat(), reason="R0.date.future")
     refused(db, "disbursement", "enter", "--category", "hardship_aid", "--note", "x", "--id-number", idn(1),
             "--amount", "10", "--budget-line", "nope", reason="没有预算科目 nope")
     assert count(db) == 0

@@ -49,6 +49,7 @@ confirm.no             确认框       n,escape    取消
 dialog.save            办理对话框   ctrl+s      保存（也可在输入框按回车）
 dialog.cancel          办理对话框   escape      取消
 claims.new             报案登记     n           登记新报案
+claims.correct         报案登记     c           更正（上报前，须填原因；原值保留）
 claims.submit          报案登记     s           上报
 claims.return          报案登记     r           打回（须填原因）
 claims.resubmit        报案登记     u           重新上报
@@ -62,6 +63,7 @@ welfare.new            互助互济     n           新增支出
 welfare.approve        互助互济     a           审批（须为录入人以外的主管）
 welfare.pay            互助互济     p           发放（转账凭证号或现金签收）
 welfare.sign           互助互济     g           受益会员签收
+welfare.void           互助互济     x           作废（主管，须填原因；记录保留）
 welfare.refresh        互助互济     f5          刷新
 handover.new           交接记录     n           新建交接（清单、未办结事项、双方确认、账号变更）
 handover.report        交接记录     r           记录所选交接上报办事处的日期

@@ -331,3 +331,40 @@ async def test_an_earlier_report_date_needs_a_supervisor_and_a_reason(writable_d
     assert sql(writable_demo, "SELECT b.kind, b.entered_date, b.reason, c.report_date FROM backdated_entry b "
                               "JOIN claim_report c ON c.id = b.entity_id WHERE b.entity = 'claim_report'") == [
         ("claim_reported", earlier, "纸质报案登记簿补录", earlier)]
+
+
+async def test_c_corrects_a_registered_claim_and_keeps_the_old_values(writable_demo):
+    member_id, _id_number = covered_member(writable_demo)
+    dbmod.unlock(writable_demo, "wang", DEMO_PASSPHRASE)
+    try:
+        claim_id = register_claim(ClaimDraft(member_id, "ZYYL", "肺", "illness", TODAY - dt.timedelta(days=5), 1,
+                                             TODAY, "刘主席")).claim_id
+    finally:
+        dbmod.close()
+    submitted = sql(writable_demo, "SELECT id FROM claim_report WHERE state = 'submitted' ORDER BY id LIMIT 1")[0][0]
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_claims(pilot)
+        await highlight(pilot, submitted)
+        assert "更正" not in screen_text(app).splitlines()[-1]  # after submission: return and resubmit only
+        await pilot.press("c")
+        await wait(pilot, 0.1)
+        assert app.screen is screen
+        await highlight(pilot, claim_id)
+        assert "更正" in screen_text(app).splitlines()[-1]
+        await pilot.press("c")
+        await wait(pilot, 0.1)
+        assert isinstance(app.screen, StepDialog) and app.screen.query_one("#diagnosis", Input).value == "肺"
+        app.screen.query_one("#diagnosis", Input).value = "肺炎"
+        await pilot.press("ctrl+s")
+        await wait(pilot, 0.1)
+        assert "请填写更正原因" in shown(app, "#reason-field .form-error")
+        app.screen.query_one("#reason", Input).value = "录入笔误"
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert app.screen is screen
+        assert "更正" in shown(app, "#claim-detail") and "主要诊断 肺 → 肺炎" in shown(app, "#claim-detail")
+    assert sql(writable_demo, "SELECT diagnosis, state FROM claim_report WHERE id = ?", claim_id) == [("肺炎", "registered")]
+    [(changes, reason, by)] = sql(writable_demo, "SELECT changes, reason, by_user FROM claim_correction "
+                                                 "WHERE claim_id = ?", claim_id)
+    assert json.loads(changes) == {"diagnosis": ["肺", "肺炎"]} and (reason, by) == ("录入笔误", "wang")

@@ -4,7 +4,7 @@ and given by another supervisor, and snapshots at 80×24."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Select
 
 from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, small_demo, writable_demo  # noqa: F401 (fixtures)
@@ -12,6 +12,7 @@ from models import db as dbmod
 from tui.app import make_app
 from tui.screens.disbursements import DisbursementFormScreen, DisbursementsScreen
 from tui.screens.forms import StepDialog
+from tui_testkit import screen_text
 
 SIZE = (80, 24)
 
@@ -171,3 +172,72 @@ def test_snapshot_entry_form_with_allowance(snap_compare, small_demo):
 
     app = make_app(db_path=small_demo.path, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_x_voids_an_entry_by_a_supervisor_with_a_reason(writable_demo):
+    entry = sql(writable_demo, "SELECT id FROM disbursement WHERE state = 'entered' AND on_date >= '2026-01-01' "
+                               "ORDER BY id LIMIT 1")[0][0]
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
+    async with app.run_test(size=SIZE) as pilot:  # a clerk: refused with the role needed
+        await open_register(pilot)
+        await highlight(pilot, entry)
+        await pilot.press("x")
+        await wait(pilot, 0.1)
+        assert isinstance(app.screen, StepDialog)
+        app.screen.query_one("#reason", Input).value = "重复录入"
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert isinstance(app.screen, StepDialog) and "负责人" in shown(app, "StatusLine")
+    assert sql(writable_demo, "SELECT state FROM disbursement WHERE id = ?", entry) == [("entered",)]
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="demo", keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        register = await open_register(pilot)
+        await highlight(pilot, entry)
+        await pilot.press("x")
+        await wait(pilot, 0.1)
+        await pilot.press("ctrl+s")
+        await wait(pilot, 0.1)
+        assert "请填写作废原因" in shown(app, "#reason-field .form-error")
+        app.screen.query_one("#reason", Input).value = "重复录入"
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert app.screen is register
+        await highlight(pilot, entry)
+        assert register.current.state_name == "作废" and "作废" in shown(app, "#welfare-detail")
+        assert "重复录入" in shown(app, "#welfare-detail")
+        assert "作废" not in screen_text(app).splitlines()[-1]  # no second void
+    assert sql(writable_demo, "SELECT state, voided_by, void_reason FROM disbursement WHERE id = ?", entry) == [
+        ("cancelled", "demo", "重复录入")]
+
+
+async def test_an_activity_is_entered_with_its_winners_and_checked_as_a_whole(writable_demo):
+    ids = [n for (n,) in sql(writable_demo, "SELECT id_number FROM member ORDER BY id LIMIT 3")]
+    app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        register = await open_register(pilot)
+        await pilot.press("n")
+        await wait(pilot, 0.1)
+        form = app.screen
+        assert isinstance(form, DisbursementFormScreen)
+        form.query_one("#category", Select).value = "activity_prize"
+        await wait(pilot, 0.1)
+        assert form.query_one("#method", Select).value == "in_kind"
+        assert form.field("participants").display and form.field("recipients").display
+        form.query_one("#participants", Input).value = "2"
+        form.query_one("#recipients", Input).value = f"{ids[0]}:300；{ids[1]}:200"
+        form.query_one("#note", Input).value = "健康知识竞赛"
+        await wait(pilot)
+        assert "获奖 2 人超过参与人数 2 人" in shown(app)  # 2 × 3 > 2 × 2, shown live
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert app.screen is form and "003 第七条" in shown(app)
+        form.query_one("#participants", Input).value = "3"
+        await wait(pilot)
+        await pilot.press("ctrl+s")
+        await wait(pilot)
+        assert app.screen is register
+        entered = register.current.id
+    assert sql(writable_demo, "SELECT category, amount_fen, participants, member_id FROM disbursement WHERE id = ?",
+               entered) == [("activity_prize", 50_000, 3, None)]
+    assert sql(writable_demo, "SELECT amount_fen, role FROM disbursement_recipient WHERE disbursement_id = ? "
+                              "ORDER BY id", entered) == [(30_000, "winner"), (20_000, "winner")]

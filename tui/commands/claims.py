@@ -355,7 +355,8 @@ def cmd_claim_show(args) -> int:
         clikit.print_json(detail_json(detail))
         return 0
     print(f"报案 #{detail.id} {detail.member_name} {detail.id_masked} {detail.unit_name}")
-    print(f"{detail.plan} {detail.shares_claimed} 份 {detail.diagnosis}（{detail.incident_kind}）出险 {detail.incident_date} "
+    kind = {"illness": "疾病", "accident": "意外"}.get(detail.incident_kind, detail.incident_kind)
+    print(f"{detail.plan} {detail.shares_claimed} 份 {detail.diagnosis}（{kind}）出险 {detail.incident_date} "
           f"报案 {detail.report_date} 报案人 {detail.reporter} 渠道 {detail.channel}")
     print(f"状态：{CLAIM_STATE_NAMES[detail.state]}；可办理：{'、'.join(detail.actions) or '无'}")
     print("记录 history:")

@@ -54,6 +54,7 @@ def register(sub) -> None:
     q.add_argument("--event-date", metavar="DATE", help="事件日期（R3.11）")
     q.add_argument("--cause", metavar="TEXT", help="事由：重大疾病、意外事故、自然灾害…（R3.11）")
     q.add_argument("--hierarchy-reason", metavar="TEXT", help="高于赔付或救助标准时的理由（R3.1）")
+    q.add_argument("--reason", metavar="TEXT", help="支出日期早于今天（补录）时的理由，须由主管办理")
     q.add_argument("--recipient", action="append", default=[], metavar="ID:YUAN",
                    help="季节性慰问品领取人 身份证号:价值（可重复）")
     q.add_argument("--recipients-file", metavar="CSV", help="领取人名单 CSV（列：身份证号,金额；UTF-8 或 GBK）")
@@ -188,7 +189,8 @@ def build_draft(args):
         scheme_ref=args.scheme_ref, budget_line_id=_budget_line(args.budget_line, on.year),
         visit_place=args.visit_place, claim_id=args.claim,
         event_date=_date(args.event_date, "事件日期", "event date"), cause=args.cause,
-        hierarchy_reason=args.hierarchy_reason, recipients=recipients, participants=args.participants)
+        hierarchy_reason=args.hierarchy_reason, recipients=recipients, participants=args.participants,
+        backdate_reason=args.reason)
 
 
 def cmd_enter(args) -> int:

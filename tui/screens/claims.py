@@ -30,11 +30,12 @@ from models.claims import (
     check_draft,
     claim_detail,
     claim_register,
+    correct_claim,
     record_direct_pay_step,
     register_claim,
     transition_claim,
 )
-from models.errors import RuleRefused
+from models.errors import RuleRefused, ValidationFailed
 from rules import CHANNELS, INCIDENT_KINDS, Decision, Report, Severity, format_fen, ruleset_on
 from rules.claims import CLAIM_STATES, DIRECT_PAY_STEPS, REGISTER_FIELDS, recorded_errors, register_blockers
 from tui.screens.base import SubScreen
@@ -120,6 +121,7 @@ class ClaimsScreen(DbWork, SubScreen):
     CSS_PATH = "claims.tcss"
     BINDINGS = [
         Binding("n", "new", "新报案", id="claims.new"),
+        Binding("c", "correct", "更正", id="claims.correct"),
         Binding("s", "step('submit')", "上报", id="claims.submit"),
         Binding("r", "step('return')", "打回", id="claims.return"),
         Binding("u", "step('resubmit')", "重新上报", id="claims.resubmit"),
@@ -265,13 +267,16 @@ class ClaimsScreen(DbWork, SubScreen):
             f"{plan_names(self.app.today()).get(detail.plan, detail.plan)} {detail.shares_claimed}份 "
             f"{detail.diagnosis}（{KIND_NAMES[detail.incident_kind]}）出险 {detail.incident_date} "
             f"报案人 {detail.reporter} {CHANNELS.get(detail.channel, detail.channel)}",
-            history, *finding_lines(detail.findings), *notes]))
+            history, *(c.summary for c in detail.corrections), *finding_lines(detail.findings), *notes]))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step":
             return self.detail is not None and parameters[0] in self.detail.actions
         if action == "direct_pay":
             return self.detail is not None and self.detail.direct_pay_next is not None
+        if action == "correct":
+            # Only before submission (R2.3); after it, the office's return and the resubmission.
+            return self.detail is not None and self.detail.state == "registered"
         return True
 
     # --- actions --------------------------------------------------------------------------
@@ -306,6 +311,36 @@ class ClaimsScreen(DbWork, SubScreen):
                                     benefit_fen=values.get("amount"))
 
         self.app.push_screen(StepDialog(name, intro, fields, submit, today), self._after_step)
+
+    def action_correct(self) -> None:
+        """Correct a registered claim (R2.3, R9.3): the fields as registered, changed where
+        wrong, and the reason; the old values stay in the claim's history."""
+        detail = self.detail
+        if detail is None or detail.state != "registered" or not writable(self):
+            return
+        today = self.app.today()
+        current = {"plan": detail.plan, "diagnosis": detail.diagnosis, "incident_date": detail.incident_date,
+                   "shares_claimed": detail.shares_claimed, "reporter": detail.reporter}
+        fields = [DialogField("diagnosis", "主要诊断", default=detail.diagnosis),
+                  DialogField("shares_claimed", "申报份数", default=str(detail.shares_claimed)),
+                  DialogField("incident_date", "出险日期", "date", detail.incident_date.isoformat()),
+                  DialogField("reporter", "报案人", default=detail.reporter),
+                  DialogField("plan", "险种代码", default=detail.plan),
+                  DialogField("reason", "更正原因")]
+        intro = (f"报案 #{detail.id} {detail.member_name}（登记，尚未上报）\n"
+                 "改正有误的项目并写明原因；原值保留在报案记录中。上报后只能经办事处打回、重新上报")
+
+        def submit(values: dict) -> object:
+            text = (values.get("shares_claimed") or "").strip()
+            if not text.isdigit():
+                raise ValidationFailed(f"申报份数应为正整数：{text}", "shares must be a positive whole number")
+            typed = {"diagnosis": values.get("diagnosis") or "", "shares_claimed": int(text),
+                     "incident_date": values["incident_date"], "reporter": values.get("reporter") or "",
+                     "plan": (values.get("plan") or "").upper()}
+            changes = {k: v for k, v in typed.items() if v != current[k]}
+            return correct_claim(detail.id, changes, values.get("reason"), today).decision
+
+        self.app.push_screen(StepDialog("更正报案", intro, fields, submit, today), self._after_step)
 
     def action_direct_pay(self) -> None:
         detail = self.detail

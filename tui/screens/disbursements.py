@@ -32,11 +32,13 @@ from models.disbursements import (
     pay_disbursement,
     preview,
     sign_receipt,
+    split_list,
+    void_disbursement,
 )
 from models.errors import HuzhuError, RuleRefused
 from models.money import parse_yuan
 from rules import Decision, format_fen, ruleset_on
-from rules.disbursements import CATEGORIES, METHODS
+from rules.disbursements import CATEGORIES, GOODS_CATEGORIES, METHODS
 from tui.screens.base import SubScreen
 from tui.screens.forms import (
     BACKDATE_REASON,
@@ -60,9 +62,15 @@ from tui.widgets import StatusLine
 NEXT_STEP = {"entered": "approve", "approved": "pay", "paid": "sign"}
 STEP_NAMES = {"approve": "审批", "pay": "发放", "sign": "签收"}
 #: The form field beside which a refusal goes, by reason-code prefix.
-CODE_FIELDS = (("R3.cap", "amount"), ("R3.amount", "amount"), ("R3.4", "budget"), ("R3.2.cash", "cash-reason"),
+CODE_FIELDS = (("R3.cap", "amount"), ("R3.amount", "amount"), ("R3.4", "budget"),
+               ("R3.2.cash_visit", "visit-place"), ("R3.2.cash", "cash-reason"),
                ("R3.2", "method"), ("R3.3", "note"), ("R3.education.excluded", "student-kind"),
-               ("R3.education", "beneficiary"), ("R3.fee_subsidy", "scheme-ref"), ("R0.date", "on"))
+               ("R3.education", "beneficiary"), ("R3.fee_subsidy", "scheme-ref"), ("R3.8", "recipients"),
+               ("R3.9", "recipients"), ("R3.activity", "recipients"), ("R3.1", "hierarchy-reason"),
+               ("R0.date", "on"))
+#: Categories entered with a list (R3.8, R3.9) and those where the R3.1 hierarchy can arise.
+LIST_CATEGORIES = ("weather_goods", "activity_prize")
+CASE_CATEGORIES = ("hardship_aid", "education_aid", "condolence_cash")
 
 
 def field_for(code: str) -> str | None:
@@ -80,6 +88,7 @@ class DisbursementsScreen(DbWork, SubScreen):
         Binding("a", "step('approve')", "审批", id="welfare.approve"),
         Binding("p", "step('pay')", "发放", id="welfare.pay"),
         Binding("g", "step('sign')", "签收", id="welfare.sign"),
+        Binding("x", "void", "作废", id="welfare.void"),
         Binding("f5", "refresh", "刷新", id="welfare.refresh"),
     ]
 
@@ -180,15 +189,21 @@ class DisbursementsScreen(DbWork, SubScreen):
             pay += f" {row.account_masked}"
         if row.transfer_ref:
             pay += f" 凭证 {row.transfer_ref}"
-        box.update("\n".join([
+        lines = [
             f"#{row.id} {row.on} {CATEGORIES[row.category]} {format_fen(row.amount_fen)} "
             f"会员 {row.member_name}（{row.unit_name}）受益人 {row.beneficiary}（{RELATIONS.get(row.relation, '')}）",
             f"情况说明：{row.reason}",
-            f"{pay}；发放 {row.paid_on or '—'}；签收 {row.signed_on or '—'} {row.receipt_no or ''}".rstrip()]))
+            f"{pay}；发放 {row.paid_on or '—'}；签收 {row.signed_on or '—'} {row.receipt_no or ''}".rstrip()]
+        if row.state == "cancelled":
+            lines.insert(0, f"作废 {row.voided_on or ''} {row.voided_by or ''}：{row.void_reason or ''}"
+                            "（原记录保留，不计入上限和预算）")
+        box.update("\n".join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step":
             return self.current is not None and NEXT_STEP.get(self.current.state) == parameters[0]
+        if action == "void":
+            return self.current is not None and self.current.state != "cancelled"
         return True
 
     # --- actions --------------------------------------------------------------------------
@@ -224,6 +239,19 @@ class DisbursementsScreen(DbWork, SubScreen):
             "sign": lambda v: sign_receipt(row.id, v["on"], receipt_no=v.get("receipt_no")),
         }[step]
         self.app.push_screen(StepDialog(STEP_NAMES[step], intro, fields, submit, today), self._after_step)
+
+    def action_void(self) -> None:
+        """A supervisor voids a wrong entry with a reason (R9.3): it stays, marked 作废."""
+        row = self.current
+        if row is None or row.state == "cancelled" or not writable(self):
+            return
+        today = self.app.today()
+        fields = [DialogField("on", "作废日期", "date", today.isoformat()), DialogField("reason", "作废原因")]
+        intro = (f"#{row.id} {row.beneficiary} {CATEGORIES[row.category]} {format_fen(row.amount_fen)}，"
+                 f"当前：{row.state_name}\n作废须由主管办理并写明原因；记录保留并标为作废，不再计入上限和预算")
+        self.app.push_screen(StepDialog("作废支出", intro, fields,
+                                        lambda v: void_disbursement(row.id, v.get("reason"), v["on"]), today),
+                             self._after_step)
 
     def _after_step(self, decision: object) -> None:
         if decision is not None:
@@ -271,6 +299,20 @@ class DisbursementFormScreen(FormScreen):
                 yield Field("情况说明", Input(id="note", compact=True), id="note-field")
                 yield Field("现金理由", Input(placeholder="现金发放时填写", id="cash-reason", compact=True),
                             id="cash-reason-field")
+                yield Field("慰问地点", Input(placeholder="现场慰问的地点（现金仅限现场）", id="visit-place", compact=True),
+                            id="visit-place-field")
+                yield Field("名单", Input(placeholder="身份证号:金额；身份证号:金额", id="recipients", compact=True),
+                            id="recipients-field")
+                yield Field("参与人数", Input(placeholder="文体活动参与人数", id="participants", compact=True),
+                            id="participants-field")
+                yield Field("名单身份", Select([("获奖者（奖品）", "winner"), ("参与奖（不设奖品）", "participant")],
+                                              value="winner", allow_blank=False, id="award-kind", compact=True),
+                            id="award-kind-field")
+                yield Field("关联报案", Input(placeholder="报案编号（可空）", id="claim", compact=True), id="claim-field")
+                yield Field("事件日期", Input(placeholder="出险/事件日期（可空）", id="event-date", compact=True),
+                            id="event-date-field")
+                yield Field("超标理由", Input(placeholder="高于赔付或救助标准时写明", id="hierarchy-reason",
+                                              compact=True), id="hierarchy-reason-field")
                 yield Field("学生类别", Select([("普通在校生", "ordinary"), *((n, c) for c, n in excluded.items())],
                                               value="ordinary", allow_blank=False, id="student-kind", compact=True),
                             id="student-kind-field")
@@ -318,8 +360,11 @@ class DisbursementFormScreen(FormScreen):
     def snapshot(self) -> tuple:
         values = [self.query_one(MemberPicker).member_id]
         values += [self.query_one(f"#{n}", Input).value for n in ("on", "amount", "beneficiary", "note", "cash-reason",
-                                                                   "scheme-ref", BACKDATE_REASON)]
-        values += [self.query_one(f"#{n}", Select).value for n in ("category", "method", "relation", "student-kind")]
+                                                                   "scheme-ref", "visit-place", "recipients",
+                                                                   "participants", "claim", "event-date",
+                                                                   "hierarchy-reason", BACKDATE_REASON)]
+        values += [self.query_one(f"#{n}", Select).value for n in ("category", "method", "relation", "student-kind",
+                                                                    "award-kind")]
         return tuple(values)
 
     def draft(self) -> tuple[DisbursementDraft, dict[str, str]]:
@@ -345,32 +390,69 @@ class DisbursementFormScreen(FormScreen):
             except HuzhuError as bad:
                 problems["amount"] = bad.message_zh
         kind = choice("student-kind")
+        category = choice("category")
+        listed = category in LIST_CATEGORIES
+        participants = claim_id = event_day = None
+        if listed and text("participants"):
+            if text("participants").isdigit():
+                participants = int(text("participants"))
+            else:
+                problems["participants"] = "参与人数应为正整数"
+        if category in CASE_CATEGORIES and text("claim"):
+            if text("claim").isdigit():
+                claim_id = int(text("claim"))
+            else:
+                problems["claim"] = "报案编号应为数字"
+        if category in CASE_CATEGORIES:
+            try:
+                event_day = parse_date_field(text("event-date"), self.app.today(), required=False)
+            except ValueError as bad:
+                problems["event-date"] = str(bad)
+        role = "recipient" if category == "weather_goods" else choice("award-kind")
         draft = DisbursementDraft(
             member_id=self.query_one(MemberPicker).member_id, category=choice("category"), on=on_day,
             amount_fen=amount, method=choice("method"), note=text("note"), beneficiary=text("beneficiary") or None,
             relation=choice("relation"), cash_reason=text("cash-reason") or None,
             student_kind=None if kind == "ordinary" else kind, scheme_ref=text("scheme-ref") or None,
-            budget_line_id=choice("budget"), backdate_reason=backdate_reason(self))
+            budget_line_id=choice("budget"), visit_place=text("visit-place") or None,
+            recipient_items=tuple(split_list(text("recipients"))) if listed else (), recipient_role=role,
+            participants=participants if category == "activity_prize" else None, claim_id=claim_id,
+            event_date=event_day, hierarchy_reason=text("hierarchy-reason") or None,
+            backdate_reason=backdate_reason(self))
         return draft, problems
 
     def show_field_errors(self, problems: dict[str, str]) -> None:
         for name in ("member", "category", "on", "amount", "method", "beneficiary", "note", "cash-reason",
-                     "student-kind", "scheme-ref", "budget"):
+                     "student-kind", "scheme-ref", "budget", "visit-place", "recipients", "participants", "claim",
+                     "event-date", "hierarchy-reason"):
             standing = self._budget_problem if name == "budget" else None
             self.field(name).set_error(problems.get(name) or standing)
 
     def _show_optional_fields(self) -> None:
-        """Cash reason, student kind and scheme reference only where they apply."""
+        """Cash reason and place, student kind, scheme reference, the list of a batch or an
+        activity and the facts of a case (R3.1) only where they apply."""
         draft, _ = self.draft()
         self.field("cash-reason").display = draft.method == "cash"
+        self.field("visit-place").display = draft.method == "cash"
         self.field("student-kind").display = draft.category == "education_aid"
         self.field("scheme-ref").display = draft.category == "fee_subsidy"
+        self.field("recipients").display = draft.category in LIST_CATEGORIES
+        self.field("participants").display = draft.category == "activity_prize"
+        self.field("award-kind").display = draft.category == "activity_prize"
+        for name in ("claim", "event-date", "hierarchy-reason"):
+            self.field(name).display = draft.category in CASE_CATEGORIES
 
     # --- live figures ---------------------------------------------------------------------
 
     @on(Input.Changed, "#on")
     def _on_changed(self, event: Input.Changed) -> None:
         show_backdate(self, event.value, self.app.today())
+
+    @on(Select.Changed, "#category")
+    def _category_changed(self, event: Select.Changed) -> None:
+        # Goods and prizes are given in kind (R3.2): the usual method follows the category.
+        if event.value in GOODS_CATEGORIES:
+            self.query_one("#method", Select).value = "in_kind"
 
     @on(Input.Changed)
     @on(Select.Changed)

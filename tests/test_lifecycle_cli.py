@@ -1,9 +1,10 @@
 """The whole claim and disbursement cycle through the ``huzhu`` command in subprocesses,
 from a database made by ``huzhu init`` (DOMAIN R2.3, R3.1–R3.9, R9.3).
 
-Members come from an enrolment import. Two things have no command yet (other issue-12
-work adds ``member edit`` and ``budget add|approve``): the fixture writes the members' own
-bank accounts and the year's welfare budget line directly, as setup only."""
+Members come from an enrolment import, the year's budget from ``huzhu budget add|approve``.
+The members' own bank accounts have no command yet on this branch (other issue-12 work adds
+``member edit``): the fixture writes them directly, as setup only. The database is built
+once per module and copied for each test."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import csv
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -19,7 +21,8 @@ import pytest
 from models import db as dbmod
 from models.db import database
 from models.enrolments import COLUMNS
-from models.schema import BudgetLine, Member
+from models.schema import Member
+from rules.disbursements import CATEGORIES
 from rules.dates import term_end
 from rules.idcard import id_check_char
 
@@ -65,12 +68,12 @@ def query(db, sql, *params):
         dbmod.close()
 
 
-@pytest.fixture
-def branch(tmp_path):
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
     """``huzhu init`` (supervisor zhang), clerk li, six members of one unit in 住院医疗 from 150
-    days ago (past observation), each with an own bank account but 李四; a welfare budget
-    line of 1,000,000 yuan for this year. Returns the database path."""
-    db = tmp_path / "b.hzdb"
+    days ago (past observation), each with an own bank account but 李四; this year's budget
+    approved with a line of 100,000 yuan for each 003 kind. Returns the database path."""
+    db = tmp_path_factory.mktemp("lifecycle") / "b.hzdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update(HUZHU_PASSPHRASE=PASS, HUZHU_NEW_PASSPHRASE="li pass")
     for args in (("init", "--db", db, "--branch-code", "004", "--branch-name", "朝阳", "--user", "zhang"),
@@ -79,7 +82,7 @@ def branch(tmp_path):
                               env=env, timeout=120)
         assert proc.returncode == 0, proc.stderr
     start = TODAY - dt.timedelta(days=150)
-    path = tmp_path / "staff.csv"
+    path = db.parent / "staff.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(COLUMNS)
@@ -87,15 +90,25 @@ def branch(tmp_path):
             out.writerow(["U0001", "朝阳某公司工会", "ZYYL", start.isoformat(), term_end(start, 12).isoformat(),
                           (start - dt.timedelta(days=5)).isoformat(), name, idn(i), "2", "", ""])
     ok(db, "import", "enrolments", path)
+    for code in CATEGORIES:
+        ok(db, "budget", "add", "--year", TODAY.year, "--line", code, "--amount", "100000")
+    ok(db, "budget", "approve", "--year", TODAY.year, "--meeting-date", DAY, "--minutes", "管委会第1次会议纪要")
     dbmod.unlock(db, "zhang", PASS)
-    with dbmod.writing():  # setup only: no command for accounts or budgets yet (see the docstring)
+    with dbmod.writing():  # setup only: no command for accounts on this branch yet (see the docstring)
         for i, name in enumerate(NAMES, start=1):
             if name != "李四":
                 Member.update(bank_name="工商银行", bank_account=f"62220200{i:011d}").where(
                     Member.id_number == idn(i)).execute()
-        BudgetLine.create(year=TODAY.year, code="welfare", name="互助互济支出", amount_fen=100_000_000)
     dbmod.close()
     return db
+
+
+@pytest.fixture
+def branch(template, tmp_path):
+    """A copy of the module's template database (with its key slots and sidecars)."""
+    for source in template.parent.glob(template.name + "*"):
+        shutil.copy2(source, tmp_path / source.name)
+    return tmp_path / template.name
 
 
 def second_supervisor(db, name="wang"):
@@ -339,5 +352,5 @@ def test_disbursement_bad_input_is_refused_with_nothing_written(branch):
     refused(db, "disbursement", "enter", "--category", "hardship_aid", "--note", "x", "--id-number", idn(1),
             "--amount", "10", "--on", (TODAY + dt.timedelta(days=2)).isoformat(), reason="R0.date.future")
     refused(db, "disbursement", "enter", "--category", "hardship_aid", "--note", "x", "--id-number", idn(1),
-            "--amount", "10", "--budget-line", "nope", reason="没有预算科目 nope")
+            "--amount", "10", "--budget-line", "nope", reason="没有科目“nope”")
     assert count(db) == 0

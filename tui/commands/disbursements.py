@@ -49,7 +49,7 @@ def register(sub) -> None:
     q.add_argument("--visit-place", metavar="TEXT", help="现金：现场慰问的地点（R3.2）")
     q.add_argument("--student-kind", metavar="KIND", help="助学金：学生类别（见 huzhu rules show）")
     q.add_argument("--scheme-ref", metavar="TEXT", help="会费补助：批准的补助方案文号")
-    q.add_argument("--budget-line", metavar="CODE", help="预算科目代码，默认当年的 welfare")
+    q.add_argument("--budget-line", metavar="CODE", help="预算科目代码（huzhu budget list），默认与类别同名的科目")
     q.add_argument("--claim", type=int, metavar="ID", help="关联报案编号（R3.1、R3.11）")
     q.add_argument("--event-date", metavar="DATE", help="事件日期（R3.11）")
     q.add_argument("--cause", metavar="TEXT", help="事由：重大疾病、意外事故、自然灾害…（R3.11）")
@@ -151,16 +151,12 @@ def _file_items(path: str) -> list[str]:
     return items
 
 
-def _budget_line(code: str | None, year: int) -> int | None:
-    from models.disbursements import budget_lines
+def _budget_line(code: str | None, year: int, category: str) -> int:
+    """The approved line of the payment's year (R3.4): ``--budget-line``, else the line of the
+    category; refused with the reason when the year's budget is not approved."""
+    from models.budget import line_id_for
 
-    lines = budget_lines(year)
-    wanted = code or "welfare"
-    found = next((b.id for b in lines if b.code == wanted), None)
-    if found is None and code is not None:
-        known = "、".join(b.code for b in lines) or "无"
-        raise ValidationFailed(f"{year} 年没有预算科目 {code}（已有：{known}）", f"no budget line {code} in {year}")
-    return found
+    return line_id_for(year, code or category)
 
 
 def build_draft(args):
@@ -186,7 +182,7 @@ def build_draft(args):
         member_id=member_id, category=args.category, on=on, amount_fen=amount,
         method=args.method or ("in_kind" if goods else "transfer"), note=args.note, beneficiary=args.beneficiary,
         relation=args.relation, cash_reason=args.cash_reason, student_kind=args.student_kind,
-        scheme_ref=args.scheme_ref, budget_line_id=_budget_line(args.budget_line, on.year),
+        scheme_ref=args.scheme_ref, budget_line_id=_budget_line(args.budget_line, on.year, args.category),
         visit_place=args.visit_place, claim_id=args.claim,
         event_date=_date(args.event_date, "事件日期", "event date"), cause=args.cause,
         hierarchy_reason=args.hierarchy_reason, recipients=recipients, participants=args.participants,

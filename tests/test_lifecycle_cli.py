@@ -1,10 +1,9 @@
 """The whole claim and disbursement cycle through the ``huzhu`` command in subprocesses,
 from a database made by ``huzhu init`` (DOMAIN R2.3, R3.1–R3.9, R9.3).
 
-Members come from an enrolment import, the year's budget from ``huzhu budget add|approve``.
-The members' own bank accounts have no command yet on this branch (other issue-12 work adds
-``member edit``): the fixture writes them directly, as setup only. The database is built
-once per module and copied for each test."""
+Members come from an enrolment import, their own bank accounts from ``huzhu member edit``,
+the year's budget from ``huzhu budget add|approve``. The database is built once per module
+and copied for each test."""
 
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ import pytest
 from models import db as dbmod
 from models.db import database
 from models.enrolments import COLUMNS
-from models.schema import Member
 from rules.disbursements import CATEGORIES
 from rules.dates import term_end
 from rules.idcard import id_check_char
@@ -93,13 +91,10 @@ def template(tmp_path_factory):
     for code in CATEGORIES:
         ok(db, "budget", "add", "--year", TODAY.year, "--line", code, "--amount", "100000")
     ok(db, "budget", "approve", "--year", TODAY.year, "--meeting-date", DAY, "--minutes", "管委会第1次会议纪要")
-    dbmod.unlock(db, "zhang", PASS)
-    with dbmod.writing():  # setup only: no command for accounts on this branch yet (see the docstring)
-        for i, name in enumerate(NAMES, start=1):
-            if name != "李四":
-                Member.update(bank_name="工商银行", bank_account=f"62220200{i:011d}").where(
-                    Member.id_number == idn(i)).execute()
-    dbmod.close()
+    for i, name in enumerate(NAMES, start=1):
+        if name != "李四":
+            ok(db, "member", "edit", idn(i), "--bank-name", "工商银行", "--bank-account", f"62220200{i:011d}",
+               "--reason", "会员书面提供本人账户")
     return db
 
 

@@ -37,7 +37,7 @@ def idn(i: int) -> str:
 
 def run(db, *args, user="zhang"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_DB=str(db), HUZHU_USER=user, HUZHU_PASSPHRASE=PASS if user == "zhang" else f"{user} pass")
+    env.update(HUZHU_DB=str(db), HUZHU_USER=user, HUZHU_PASSPHRASE=PASS if user == "zhang" else f"{user} passphrase")
     proc = subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env,
                           timeout=120)
     assert "Traceback" not in proc.stderr + proc.stdout and "内部错误" not in proc.stderr, proc.stderr
@@ -73,7 +73,7 @@ def template(tmp_path_factory):
     approved with a line of 100,000 yuan for each 003 kind. Returns the database path."""
     db = tmp_path_factory.mktemp("lifecycle") / "b.hzdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_PASSPHRASE=PASS, HUZHU_NEW_PASSPHRASE="li pass")
+    env.update(HUZHU_PASSPHRASE=PASS, HUZHU_NEW_PASSPHRASE="li passphrase")
     for args in (("init", "--db", db, "--branch-code", "004", "--branch-name", "朝阳", "--user", "zhang"),
                  ("user", "add", "li", "--role", "clerk", "--db", db, "--user", "zhang")):
         proc = subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True,
@@ -108,7 +108,7 @@ def branch(template, tmp_path):
 
 def second_supervisor(db, name="wang"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_DB=str(db), HUZHU_USER="zhang", HUZHU_PASSPHRASE=PASS, HUZHU_NEW_PASSPHRASE=f"{name} pass")
+    env.update(HUZHU_DB=str(db), HUZHU_USER="zhang", HUZHU_PASSPHRASE=PASS, HUZHU_NEW_PASSPHRASE=f"{name} passphrase")
     proc = subprocess.run([sys.executable, "-m", "tui", "user", "add", name, "--role", "supervisor"],
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr

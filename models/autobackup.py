@@ -68,7 +68,10 @@ def verify_file(file: str | os.PathLike, user: str | None, secret: str) -> dict:
     user = dbmod.pick_user(keyfile, user)
     key = dbmod.unwrap_key(file, keyfile, user, secret)  # a wrong passphrase is not the backup's fault
     dbmod.close()
-    folder = Path(tempfile.mkdtemp(prefix="huzhu-verify-"))  # 0700: only this user can read it
+    # 0700: only this user can read it. Named like backup's temporaries, so one left by a killed
+    # verify (a whole copy under a key a later rekey retires) is swept by the next one.
+    backup.sweep_stale(Path(tempfile.gettempdir()))
+    folder = Path(tempfile.mkdtemp(prefix=backup._temp_name("verify")))
     try:
         copy = folder / "copy.hzdb"
         try:

@@ -197,3 +197,27 @@ def test_todo_warns_without_folder_missing_folder_and_stale(session, tmp_path):
     assert backup_item(today + dt.timedelta(days=8)).status == "stale"
     usb.rename(tmp_path / "unplugged")
     assert backup_item(today).status == "folder_missing"
+
+
+def test_quitting_the_tui_writes_the_days_backup(session, tmp_path):
+    from tui.workers import auto_backup_on_quit
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    autobackup.set_dir(session, usb)
+    auto_backup_on_quit()
+    written = sorted(p.name for p in usb.iterdir())
+    assert written == [autobackup.auto_name(session.keyfile.db_id, clock.today())]
+    auto_backup_on_quit()  # once a day
+    assert sorted(p.name for p in usb.iterdir()) == written
+
+
+def test_the_pre_migration_copy_also_goes_to_the_folder(session, tmp_path):
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    assert autobackup.copy_before_migration(session.path, session.key, session.keyfile, "x.pre-0099.hzbak") is None
+    autobackup.set_dir(session, usb)
+    out = autobackup.copy_before_migration(session.path, session.key, session.keyfile, "x.pre-0099.hzbak")
+    assert out == usb / "x.pre-0099.hzbak" and out.stat().st_size > 0
+    dbmod.close()
+    assert autobackup.verify_file(out, "zhang", PASSPHRASE)["ok"] is True

@@ -268,6 +268,12 @@ def check_payment_method(d: Disbursement, rs: RuleSet | None = None,
     name = CATEGORIES.get(d.category, d.category)
     if d.method not in METHODS:
         return _refuse(rs, "R3.2.method_invalid", f"发放方式应为转账、现金或实物，实为 {d.method!r}", TRANSFER_CITATION)
+    if d.category == "fee_subsidy":
+        # R3.10 (DOMAIN interpretation of 003 第六条): the subsidy reduces what the member's unit
+        # owes; no money goes to the member, so the transfer rule of 003 第九条 has nothing to check.
+        return rs.decide("fee_reduction", "R3.10.no_payment_to_member",
+                         f"{name} {format_fen(d.amount_fen)} 冲减单位应缴会费，不向会员支付资金，不适用转账规定",
+                         _CATEGORY_CITATIONS["fee_subsidy"])
     if d.category in GOODS_CATEGORIES:
         if d.method != "in_kind":
             return _refuse(rs, "R3.2.goods_in_kind", f"{name}应发放实物，不得以{METHODS[d.method]}代替",

@@ -284,3 +284,16 @@ def test_void_needs_a_reason_and_a_sane_date():
     assert check_void("cancelled", "x", date(2025, 3, 5), None, today, RS).code == "R9.3.already_void"
     assert check_void("entered", "x", date(2025, 3, 11), None, today, RS).code == "R9.3.date_in_future"
     assert check_void("paid", "x", date(2025, 3, 2), date(2025, 3, 3), today, RS).code == "R9.3.date_backwards"
+
+
+def test_a_fee_subsidy_pays_no_money_so_the_transfer_rule_does_not_apply():
+    """R3.10: the subsidy reduces the unit's fees; 003 第九条's own-account transfer is not checked."""
+    import datetime as _dt
+
+    from rules.disbursements import Disbursement, check_payment_method
+
+    d = Disbursement(category="fee_subsidy", member="郭红", on=_dt.date(2026, 10, 10), amount_fen=5000,
+                     note="困难会员会费补助", method="transfer", to_own_account=False, scheme_ref="管委会纪要〔2026〕1号")
+    decision = check_payment_method(d)
+    assert decision.ok and decision.code == "R3.10.no_payment_to_member"
+    assert "003" in str(decision.citation) and "第六条" in str(decision.citation)

@@ -226,7 +226,9 @@ def branch_payload(period: str) -> Payload:
         "totals": totals(figures),
         "counts": {"figures": len(figures), "claims": len(claims), "disbursements": len(disbursements),
                    "handovers": len(handovers), "units": len(units)},
-        "disbursed_fen": sum(d["amount_fen"] for d in disbursements if d["on_date"] and s <= d["on_date"] <= e),
+        # A voided disbursement (作废, R9.3) stays in the rows with its state but is money not spent.
+        "disbursed_fen": sum(d["amount_fen"] for d in disbursements
+                             if d["on_date"] and s <= d["on_date"] <= e and d["state"] != "cancelled"),
     }
     changes = office_key_changes()
     if changes:  # only when there are any: older offices and tests see the summary they know

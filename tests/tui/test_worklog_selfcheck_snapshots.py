@@ -23,6 +23,10 @@ def _opening(key: str):
         await pilot.press(key)
         await settle(pilot)
         await pilot.app.workers.wait_for_complete()
+        # A blinking cursor would make the picture depend on timing (seen: the focused field's
+        # placeholder drawn with and without its cursor).
+        for field in pilot.app.screen.query("Input"):
+            field.cursor_blink = False
         await pilot.pause(0.3)
 
     return run_before

@@ -6,8 +6,10 @@ an earlier one from its effective date (003 第十四条 repealed the 2019 rules
 is made with the rule set in force on the date it concerns and names that rule set. A change
 of figures from a date is a new rule set in the data file, not a code change.
 
-Loading validates everything and refuses a rule set that breaks R3.1's hierarchy
-("慰问标准不高于救助标准", 003 第三条3): such a file is invalid configuration.
+Loading validates every figure's type and the figures that must agree with each other. R3.1's
+hierarchy ("原则上…慰问标准不高于救助标准", 003 第三条3) is not one of them: 原则上 makes it a
+per-case warning that needs a stated reason (``rules.disbursements.check_hierarchy``), not a
+refusal of configuration.
 
 Rule sets go back to 2017-01-01 (000 第三十一条). A figure whose source was not yet in force
 (003's caps before 2022-12, 002's term limit before 2020-03-02) is simply absent from the
@@ -91,21 +93,12 @@ FIGURE_SPECS: Mapping[str, FigureSpec] = MappingProxyType(
     }
 )
 
-#: R3.1: condolence (慰问) caps that must not exceed any aid (救助) cap.
-CONDOLENCE_CAPS = (
-    "small_goods_occasion_cap_fen",
-    "weather_goods_occasion_cap_fen",
-    "weather_goods_year_cap_fen",
-    "condolence_cash_occasion_cap_fen",
-)
-AID_CAPS = ("hardship_aid_year_cap_fen", "education_aid_year_cap_fen")
 SUPPLIER_WEIGHTS = (
     "supplier_weight_qualification",
     "supplier_weight_price",
     "supplier_weight_quality",
     "supplier_weight_after_sales",
 )
-HIERARCHY_CITATION = Citation("003", "第三条3")
 TERM_CITATION = Citation("002", "第十五条")
 
 
@@ -423,18 +416,7 @@ def _parse_plan(raw: Any, where: str, term_max_years: Any, errors: list[str]) ->
 
 
 def _check_consistency(where: str, values: Mapping[str, Any], errors: list[str]) -> None:
-    """Cross-figure rules, R3.1's hierarchy first."""
-    aid = [key for key in AID_CAPS if _positive_int(values.get(key))]
-    for condolence in CONDOLENCE_CAPS:
-        if not _positive_int(values.get(condolence)):
-            continue
-        for aid_key in aid:
-            if values[condolence] > values[aid_key]:
-                errors.append(
-                    f"{where}: R3.1 救助与慰问标准层级不符——{FIGURE_SPECS[condolence].name} "
-                    f"{format_fen(values[condolence])} 高于 {FIGURE_SPECS[aid_key].name} "
-                    f"{format_fen(values[aid_key])}（{HIERARCHY_CITATION}：慰问标准不高于救助标准）"
-                )
+    """Figures that must agree with each other (R3.1's hierarchy is decided per case, not here)."""
     occasion, year = values.get("weather_goods_occasion_cap_fen"), values.get("weather_goods_year_cap_fen")
     if _positive_int(occasion) and _positive_int(year) and occasion > year:
         errors.append(f"{where}: 高温/寒冷/雾霾慰问品每次上限高于年度上限")
@@ -503,7 +485,7 @@ def load_rulesets(data: Mapping[str, Any]) -> RuleSets:
     """Validate parsed rule-set data ({"ruleset": [ … ]}) and return the rule sets by date.
 
     Raises `RuleSetError` listing every problem: wrong types, non-positive figures, unknown
-    or missing keys, bad dates, duplicate versions or dates, and R3.1 hierarchy violations.
+    or missing keys, bad dates, duplicate versions or dates, and figures that contradict each other.
     """
     errors: list[str] = []
     if not isinstance(data, Mapping) or set(data) != {"ruleset"} or not isinstance(data["ruleset"], list):

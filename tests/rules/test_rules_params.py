@@ -96,17 +96,13 @@ def test_rule_sets_are_ordered_by_date_whatever_the_file_order(ruleset_data):
     assert sets.on(date(2022, 11, 30)).version == "2019"
 
 
-def test_r3_1_condolence_cap_above_aid_cap_is_invalid_configuration(ruleset_data):
+def test_r3_1_is_not_a_load_time_check_of_the_configuration(ruleset_data):
+    """R3.1 as revised (003 第三条3 "原则上"): a condolence cap above an aid cap is not invalid
+    configuration; the hierarchy is a per-case warning (rules.disbursements.check_hierarchy)."""
     ruleset_data["ruleset"][0]["figures"]["condolence_cash_occasion_cap_fen"]["value"] = 600_000
-    with pytest.raises(RuleSetError, match="R3.1") as caught:
-        load_rulesets(ruleset_data)
-    assert "慰问金 每人每次上限 6000.00元" in str(caught.value)
-
-
-def test_r3_1_aid_cap_lowered_below_a_condolence_cap_is_invalid(ruleset_data):
     ruleset_data["ruleset"][0]["figures"]["education_aid_year_cap_fen"]["value"] = 150_000
-    with pytest.raises(RuleSetError, match="子女助学金 每生每年上限"):
-        load_rulesets(ruleset_data)
+    loaded = load_rulesets(ruleset_data)
+    assert loaded.sets[0]["condolence_cash_occasion_cap_fen"] == 600_000
 
 
 @pytest.mark.parametrize("mutate, expected", [

@@ -123,6 +123,21 @@ def open_session(args, **kwargs) -> dbmod.Session:
     return session
 
 
+def user_date(text: str | None, what_zh: str, what_en: str = "date"):
+    """A date typed on the command line (2026-11-23, 20261123, 今天 …; models.tabular bounds the
+    year), or None when the option was not given. Unreadable: a usage error naming the option."""
+    if text is None:
+        return None
+    from models import clock
+    from models.tabular import parse_user_date
+
+    try:
+        return parse_user_date(text, clock.today())
+    except ValueError:
+        raise UsageError(f"{what_zh}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
+                         f"cannot read the {what_en} '{text}' (use 2026-11-23, 20261123 or 今天)") from None
+
+
 def say(zh: str, en: str | None = None) -> None:
     """A message to the person at the terminal (stderr), in Chinese and English."""
     print(terminal_text(zh if en is None else f"{zh}\n{en}"), file=sys.stderr)

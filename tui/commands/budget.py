@@ -9,10 +9,7 @@ reason and article, nothing written. ``--json`` of ``list`` is documented in the
 
 from __future__ import annotations
 
-from models import clock
-from models.errors import UsageError
 from models.money import parse_yuan
-from models.tabular import parse_user_date
 from rules.budget import line_catalogue
 from tui import clikit
 
@@ -58,12 +55,7 @@ def _amount(text: str) -> int:
     return parse_yuan(text)
 
 
-def _date(text: str, what_zh: str, what_en: str):
-    try:
-        return parse_user_date(text, clock.today())
-    except ValueError:
-        raise UsageError(f"{what_zh}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
-                         f"cannot read the {what_en} '{text}' (use 2026-11-23, 20261123 or 今天)") from None
+_date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
 
 def cmd_add(args) -> int:

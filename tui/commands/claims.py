@@ -18,7 +18,6 @@ import datetime as dt
 
 from models import clock
 from models.errors import RuleRefused, UsageError, ValidationFailed
-from models.tabular import parse_user_date
 from tui import clikit
 
 from rules.claims import CLAIM_STATES as CLAIM_STATE_NAMES
@@ -120,14 +119,7 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_claim_show)
 
 
-def _date(text: str | None, what_zh: str, what_en: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return parse_user_date(text, clock.today())
-    except ValueError:
-        raise UsageError(f"{what_zh}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
-                         f"cannot read the {what_en} '{text}' (use 2026-11-23, 20261123 or 今天)") from None
+_date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
 
 def _check_materials(names: list[str], plan: str | None, on: dt.date) -> None:

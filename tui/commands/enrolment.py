@@ -6,20 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 from models import clock
-from models.errors import UsageError, ValidationFailed, refuses_undated
-from models.tabular import parse_user_date
+from models.errors import ValidationFailed, refuses_undated
 from tui import clikit
 from tui.progress import progress
 
 
 def _date(text: str | None, what: str) -> dt.date:
-    if text is None:
-        return clock.today()
-    try:
-        return parse_user_date(text, clock.today())
-    except ValueError:
-        raise UsageError(f"{what}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
-                         f"cannot read the date '{text}' (use 2026-11-23, 20261123 or 今天)") from None
+    """A typed date; today when the option was not given."""
+    return clikit.user_date(text, what) or clock.today()
 
 
 def register(sub) -> None:

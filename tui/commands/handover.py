@@ -11,7 +11,6 @@ import datetime as dt
 
 from models import clock
 from models.errors import UsageError
-from models.tabular import parse_user_date
 from tui import clikit
 
 
@@ -55,17 +54,7 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_checklist)
 
 
-def _date(text: str | None, what: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        value = parse_user_date(text, clock.today())
-    except ValueError:
-        raise UsageError(f"{what}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
-                         f"cannot read the date '{text}' (use 2026-11-23, 20261123 or 今天)") from None
-    if not 2000 <= value.year <= 2100:
-        raise UsageError(f"{what}超出范围：{value.isoformat()}", f"date out of range: {value.isoformat()}")
-    return value
+_date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
 
 def _items(specs: list[str], on: dt.date):

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
-from models import clock
-from models.errors import UsageError
-from models.tabular import parse_user_date
 from tui import clikit
 
 
-def _date(text: str, what: str) -> dt.date:
-    try:
-        return parse_user_date(text, clock.today())
-    except ValueError:
-        raise UsageError(f"{what}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
-                         f"cannot read the date '{text}' (use 2026-11-23, 20261123 or 今天)") from None
+_date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
 
 def _subparsers(parser: argparse.ArgumentParser):

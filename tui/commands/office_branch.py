@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from models import clock
-from models.errors import UsageError
-from models.tabular import parse_user_date
 from rules import branches as rb
 from tui import clikit
 
@@ -89,16 +87,8 @@ def register(office_sub) -> None:
 
 
 def _date(text: str | None, what: str) -> dt.date:
-    if text is None:
-        return clock.today()
-    try:
-        value = parse_user_date(text, clock.today())
-    except ValueError:
-        raise UsageError(f"{what}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
-                         f"cannot read the date '{text}' (use 2026-11-23, 20261123 or 今天)") from None
-    if value.year < 2000 or value.year > 2100:
-        raise UsageError(f"{what}超出范围：{value.isoformat()}", f"date out of range: {value.isoformat()}")
-    return value
+    """A typed date; today when the option was not given."""
+    return clikit.user_date(text, what) or clock.today()
 
 
 def _report(args, result) -> int:

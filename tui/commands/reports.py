@@ -7,9 +7,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from models import clock
 from models.errors import UsageError
-from models.tabular import parse_user_date
 from tui import clikit
 
 
@@ -109,11 +107,7 @@ def cmd_report(args) -> int:
 # --- worklog -----------------------------------------------------------------------------------------
 
 def _date(text: str) -> dt.date:
-    try:
-        return parse_user_date(text, clock.today())
-    except ValueError:
-        raise UsageError(f"日期无法识别：“{text}”（可写 2026-03-18、20260318 或 今天）",
-                         f"cannot read the date '{text}' (use 2026-03-18, 20260318 or 今天)") from None
+    return clikit.user_date(text, "日期")
 
 
 def cmd_worklog_add(args) -> int:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 
 from models import clock
-from models.errors import UsageError
-from models.tabular import parse_user_date
 from tui import clikit
 
 
@@ -67,14 +65,7 @@ def register(sub) -> None:
         q.set_defaults(func=cmd_import_logins)
 
 
-def _date(text: str | None, what_zh: str, what_en: str):
-    if text is None:
-        return None
-    try:
-        return parse_user_date(text, clock.today())
-    except ValueError:
-        raise UsageError(f"{what_zh}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
-                         f"cannot read the {what_en} '{text}' (use 2026-11-23, 20261123 or 今天)") from None
+_date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
 
 def cmd_add(args) -> int:

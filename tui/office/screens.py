@@ -37,14 +37,45 @@ class Loaded(Message):
         self.error = error
 
 
-class OfficeBoardScreen(Screen[None]):
+class _ReadingScreen(Screen[None]):
+    """An office screen whose data is read in a thread worker: ``fetch`` reads (off the UI
+    thread), ``show`` draws what it read; a failure goes to the status line, never a traceback."""
+
+    def fetch(self, today: date) -> object:
+        raise NotImplementedError
+
+    def show(self, data) -> None:
+        raise NotImplementedError
+
+    def action_refresh(self) -> None:
+        self.query_one(StatusLine).show_busy("正在读取…")
+        self.load(self.app.today())
+
+    @work(thread=True, exclusive=True, group="office-read", exit_on_error=False)
+    def load(self, today: date) -> None:
+        try:
+            with db_connection():
+                data = self.fetch(today)
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(Loaded(None, error_text(exc)))
+            return
+        self.post_message(Loaded(data))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.error:
+            self.query_one(StatusLine).show_error(f"读取失败：{message.error}")
+            return
+        self.show(message.data)
+
+
+class OfficeBoardScreen(_ReadingScreen):
     """代办处看板: the office's home. Not dismissible: it is the bottom of the office's stack."""
 
     CSS_PATH = "office.tcss"
     BINDINGS = [
-        Binding("enter", "open_branch", "打开代办处", id="office.board.open"),
-        Binding("t", "todo", "办事处待办", id="office.board.todo"),
-        Binding("f5", "refresh", "刷新", id="office.board.refresh"),
+        Binding("enter", "open_branch", "打开代办处", id="office_board.open"),
+        Binding("t", "todo", "办事处待办", id="office_board.todo"),
+        Binding("f5", "refresh", "刷新", id="office_board.refresh"),
     ]
 
     def __init__(self) -> None:
@@ -65,26 +96,11 @@ class OfficeBoardScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.action_refresh()
 
-    def action_refresh(self) -> None:
-        self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.app.today())
+    def fetch(self, today: date) -> ob.Board:
+        return ob.board(today)
 
-    @work(thread=True, exclusive=True, group="office-board", exit_on_error=False)
-    def load(self, today: date) -> None:
-        try:
-            with db_connection():
-                board = ob.board(today)
-        except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(Loaded(None, error_text(exc)))
-            return
-        self.post_message(Loaded(board))
-
-    def on_loaded(self, message: Loaded) -> None:
+    def show(self, board: ob.Board) -> None:
         status = self.query_one(StatusLine)
-        if message.error:
-            status.show_error(f"读取失败：{message.error}")
-            return
-        board: ob.Board = message.data  # type: ignore[assignment]  # Loaded carries each screen's own data
         table = self.query_one("#board", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
@@ -117,13 +133,13 @@ class OfficeBoardScreen(Screen[None]):
         self.app.push_screen(OfficeTodoScreen())
 
 
-class OfficeBranchScreen(Screen[None]):
+class OfficeBranchScreen(_ReadingScreen):
     """One branch: what it sent and what the office holds of it."""
 
     CSS_PATH = "office.tcss"
     BINDINGS = [
-        Binding("escape", "back", "返回", id="office.branch.back"),
-        Binding("f5", "refresh", "刷新", id="office.branch.refresh"),
+        Binding("escape", "back", "返回", id="office_branch.back"),
+        Binding("f5", "refresh", "刷新", id="office_branch.refresh"),
     ]
 
     def __init__(self, code: str) -> None:
@@ -152,26 +168,11 @@ class OfficeBranchScreen(Screen[None]):
     def action_back(self) -> None:
         self.dismiss()
 
-    def action_refresh(self) -> None:
-        self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.app.today())
+    def fetch(self, today: date) -> ob.BranchView:
+        return ob.branch_view(self.code, today)
 
-    @work(thread=True, exclusive=True, group="office-branch", exit_on_error=False)
-    def load(self, today: date) -> None:
-        try:
-            with db_connection():
-                view = ob.branch_view(self.code, today)
-        except Exception as exc:
-            self.post_message(Loaded(None, error_text(exc)))
-            return
-        self.post_message(Loaded(view))
-
-    def on_loaded(self, message: Loaded) -> None:
+    def show(self, v: ob.BranchView) -> None:
         status = self.query_one(StatusLine)
-        if message.error:
-            status.show_error(f"读取失败：{message.error}")
-            return
-        v: ob.BranchView = message.data  # type: ignore[assignment]
         state = v.state["state_zh"] if v.state else "未在登记簿中"
         nxt = v.state["deadlines"][0] if v.state and v.state["deadlines"] else None
         facts = Text(f"{v.code} {v.name}  状态：{state}\n")
@@ -206,13 +207,13 @@ def fill(table: DataTable, headers: list[str], rows: list[tuple]) -> None:
         table.add_row(*r)
 
 
-class OfficeTodoScreen(Screen[None]):
+class OfficeTodoScreen(_ReadingScreen):
     """办事处待办: held bundles, late months, unanswered differences, register deadlines."""
 
     CSS_PATH = "office.tcss"
     BINDINGS = [
-        Binding("escape", "back", "返回", id="office.todo.back"),
-        Binding("f5", "refresh", "刷新", id="office.todo.refresh"),
+        Binding("escape", "back", "返回", id="office_todo.back"),
+        Binding("f5", "refresh", "刷新", id="office_todo.refresh"),
     ]
     HEADINGS = {"held": "缺前序暂存", "late": "逾期未报送", "differences": "差异未回复", "deadline": "登记簿期限"}
 
@@ -236,26 +237,11 @@ class OfficeTodoScreen(Screen[None]):
     def action_back(self) -> None:
         self.dismiss()
 
-    def action_refresh(self) -> None:
-        self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.app.today())
+    def fetch(self, today: date) -> list[ob.TodoItem]:
+        return ob.todo(today)
 
-    @work(thread=True, exclusive=True, group="office-todo", exit_on_error=False)
-    def load(self, today: date) -> None:
-        try:
-            with db_connection():
-                items = ob.todo(today)
-        except Exception as exc:
-            self.post_message(Loaded(None, error_text(exc)))
-            return
-        self.post_message(Loaded(items))
-
-    def on_loaded(self, message: Loaded) -> None:
+    def show(self, items: list[ob.TodoItem]) -> None:
         status = self.query_one(StatusLine)
-        if message.error:
-            status.show_error(f"读取失败：{message.error}")
-            return
-        items: list[ob.TodoItem] = message.data  # type: ignore[assignment]
         todo = self.query_one("#todo-list", OptionList)
         todo.clear_options()
         self._items = {}

@@ -375,10 +375,13 @@ def binding_ids() -> set[str]:
     """Every binding id the app and its screens define: what a keymap file may name."""
     import pkgutil
 
+    import tui.office
     import tui.screens
 
-    for module in pkgutil.iter_modules(tui.screens.__path__, "tui.screens."):
-        importlib.import_module(module.name)
+    # Screens are imported lazily at start-up; a keymap may name any of them, the office's included.
+    for package in (tui.screens, tui.office):
+        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)
     ids = {binding.id for binding in HuzhuApp.BINDINGS if binding.id}
     pending: list[type] = [Screen]
     while pending:

@@ -97,6 +97,13 @@ budget.add             年度预算     a           在预算草稿中新增科�
 budget.amend           年度预算     m           修订科目（须写明理由，修订后须重新批准）
 budget.approve         年度预算     p           按管委会审议结果批准草稿（仅负责人）
 budget.refresh         年度预算     f5          按所填年度重新读取
+office_board.open      代办处看板   enter       打开所选代办处（办事处数据库）
+office_board.todo      代办处看板   t           办事处待办
+office_board.refresh   代办处看板   f5          刷新看板
+office_branch.back     代办处       escape      返回看板
+office_branch.refresh  代办处       f5          刷新
+office_todo.back       办事处待办   escape      返回看板
+office_todo.refresh    办事处待办   f5          刷新
 =====================  ===========  ==========  ==========================================
 
 ``tests/tui`` checks that this table lists exactly the ids the screens define.

@@ -27,9 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import Figure, median, parser, report
-
 import sqlcipher3
+from common import Figure, median, parser, report
 
 from models import admin, clock, crypto
 from models import db as dbmod
@@ -53,8 +52,21 @@ def write_file(path: Path, rows: int) -> None:
             birth = dt.date(1970, 1, 1) + dt.timedelta(days=i // 500)
             body = f"110105{birth:%Y%m%d}{i % 500:03d}"
             unit = f"U{i // 100:04d}"
-            w.writerow([unit, f"单位{unit}工会", "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20",
-                        "王" + rnd.choice("伟芳娜敏静丽强磊") + rnd.choice("军洋勇艳杰娟"), body + id_check_char(body), "2", "", ""])
+            w.writerow(
+                [
+                    unit,
+                    f"单位{unit}工会",
+                    "ZYYL",
+                    "2026-01-01",
+                    "2026-12-31",
+                    "2025-12-20",
+                    "王" + rnd.choice("伟芳娜敏静丽强磊") + rnd.choice("军洋勇艳杰娟"),
+                    body + id_check_char(body),
+                    "2",
+                    "",
+                    "",
+                ]
+            )
 
 
 def day(staff: Path, claims: int, payments: int) -> dict[str, float]:
@@ -70,21 +82,43 @@ def day(staff: Path, claims: int, payments: int) -> dict[str, float]:
     materials = frozenset(ruleset_on(TODAY).plan("ZYYL").required_materials)
     t = time.perf_counter()
     for i in range(claims // 2):
-        reg = register_claim(ClaimDraft(
-            member_id=members[i], plan="ZYYL", diagnosis="肺炎", incident_kind="illness",
-            incident_date=dt.date(2026, 11, 2), shares_claimed=2, reported_on=dt.date(2026, 11, 5), reporter="刘主席",
-            channel="app", materials=materials, backdate_reason="月末集中补录"))
+        reg = register_claim(
+            ClaimDraft(
+                member_id=members[i],
+                plan="ZYYL",
+                diagnosis="肺炎",
+                incident_kind="illness",
+                incident_date=dt.date(2026, 11, 2),
+                shares_claimed=2,
+                reported_on=dt.date(2026, 11, 5),
+                reporter="刘主席",
+                channel="app",
+                materials=materials,
+                backdate_reason="月末集中补录",
+            )
+        )
         transition_claim(reg.claim_id, "submit", dt.date(2026, 11, 6))
     took["claims"] = time.perf_counter() - t
     # bank accounts on file for the paid members (setup, not timed)
-    database.execute_sql("UPDATE member SET bank_account = '6222020012345678901' WHERE id <= ?", (members[payments + claims],))
+    database.execute_sql(
+        "UPDATE member SET bank_account = '6222020012345678901' WHERE id <= ?", (members[payments + claims],)
+    )
     line = database.execute_sql("SELECT id FROM budget_line WHERE code = 'welfare'").fetchone()[0]
     t = time.perf_counter()
     for i in range(payments):
         session.user = "zhang"
-        entered = enter_disbursement(DisbursementDraft(
-            member_id=members[claims + i], category="condolence_cash", on=dt.date(2026, 11, 20), amount_fen=150_000,
-            method="transfer", note="会员本人患重大疾病住院", budget_line_id=line, backdate_reason="月末集中补录"))
+        entered = enter_disbursement(
+            DisbursementDraft(
+                member_id=members[claims + i],
+                category="condolence_cash",
+                on=dt.date(2026, 11, 20),
+                amount_fen=150_000,
+                method="transfer",
+                note="会员本人患重大疾病住院",
+                budget_line_id=line,
+                backdate_reason="月末集中补录",
+            )
+        )
         session.user = "li"
         approve_disbursement(entered.disbursement_id, dt.date(2026, 11, 21))
         pay_disbursement(entered.disbursement_id, dt.date(2026, 11, 22), transfer_ref=f"ZZ{i:010d}")
@@ -99,7 +133,14 @@ def make_pair(d: Path, rep: int) -> tuple[Path, Path]:
     from models.schema import AppUser, BudgetLine
 
     enc = d / f"enc{rep}.hzdb"
-    admin.create_database(enc, branch_code="004", branch_name="朝阳", user="zhang", passphrase="bench", kdf=crypto.KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1))
+    admin.create_database(
+        enc,
+        branch_code="004",
+        branch_name="朝阳",
+        user="zhang",
+        passphrase="bench",
+        kdf=crypto.KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1),
+    )
     dbmod.unlock(enc, "zhang", "bench")
     with dbmod.writing():
         AppUser.create(name="li", role="supervisor", created_at=clock.stamp())
@@ -153,14 +194,26 @@ def main() -> None:
             finally:
                 close_plain()
     figures = []
-    for part, label in (("day", "busy day on a new branch (2,000-row import + 200 claim events + 100 payments)"),
-                        ("import", "  import 2,000 rows"), ("claims", "  200 claim events"),
-                        ("payments", "  100 payments (enter, approve, pay)")):
+    for part, label in (
+        ("day", "busy day on a new branch (2,000-row import + 200 claim events + 100 payments)"),
+        ("import", "  import 2,000 rows"),
+        ("claims", "  200 claim events"),
+        ("payments", "  100 payments (enter, approve, pay)"),
+    ):
         e = median([r[part] for r in enc_runs])
         p = median([r[part] for r in plain_runs])
         goal = "≤ 1.3× unencrypted" if part == "day" else ""
-        figures.append(Figure(label + " encrypted", e, "s", p, "same code on unencrypted SQLite", goal,
-                              (e / p <= 1.3) if part == "day" else None))
+        figures.append(
+            Figure(
+                label + " encrypted",
+                e,
+                "s",
+                p,
+                "same code on unencrypted SQLite",
+                goal,
+                (e / p <= 1.3) if part == "day" else None,
+            )
+        )
     report(f"SQLCipher overhead on the write path ({reps} repetition(s), median)", figures, args.json)
 
 

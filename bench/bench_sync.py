@@ -39,18 +39,35 @@ def add_claims(n: int) -> None:
         member, unit = rng.choice(members)
         day = rng.randint(1, 28)
         state = rng.choice(["registered", "submitted", "returned", "settled"])
-        rows.append((member, unit, rng.choice(["ZYYL", "ZJB", "YWSH"]), "肺炎", "illness", f"2026-09-{day:02d}", 1,
-                     f"2026-10-{day:02d}", "本人", "paper", "[]", state,
-                     f"2026-10-{min(day + 1, 31):02d}" if state != "registered" else None,
-                     f"2026-10-{min(day + 2, 31):02d}" if state == "returned" else None,
-                     "材料不全" if state == "returned" else None,
-                     f"2026-10-{min(day + 3, 31):02d}" if state == "settled" else None,
-                     rng.randint(1000, 500000) if state == "settled" else None, "bench"))
+        rows.append(
+            (
+                member,
+                unit,
+                rng.choice(["ZYYL", "ZJB", "YWSH"]),
+                "肺炎",
+                "illness",
+                f"2026-09-{day:02d}",
+                1,
+                f"2026-10-{day:02d}",
+                "本人",
+                "paper",
+                "[]",
+                state,
+                f"2026-10-{min(day + 1, 31):02d}" if state != "registered" else None,
+                f"2026-10-{min(day + 2, 31):02d}" if state == "returned" else None,
+                "材料不全" if state == "returned" else None,
+                f"2026-10-{min(day + 3, 31):02d}" if state == "settled" else None,
+                rng.randint(1000, 500000) if state == "settled" else None,
+                "bench",
+            )
+        )
     with dbmod.writing():
         dbmod.database.cursor().executemany(
             "INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, shares_claimed, "
             "report_date, reporter, channel, materials, state, submitted_on, returned_on, return_reason, settled_on, "
-            "benefit_fen, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            "benefit_fen, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
 
 
 def readdress(files: dict[str, bytes], code: str) -> dict[str, bytes]:
@@ -112,10 +129,19 @@ def main() -> None:
             signing, exchange = generate_signing_keypair(), generate_exchange_keypair()
             enroll_branch(BranchRegistration(code, f"代办处{code}", signing.public, exchange.public))
             pinned[code] = signing.public
-            data = build_bundle(kind="branch_monthly", branch_code=code, period=PERIOD, sequence=1, prev_sha256=None,
-                                created="2026-11-02T01:00:00Z", program_version="bench", audit_head="0" * 64,
-                                files=readdress(payload.files, code), signer_private=signing.private,
-                                recipient_public=office_keys.x25519_public)
+            data = build_bundle(
+                kind="branch_monthly",
+                branch_code=code,
+                period=PERIOD,
+                sequence=1,
+                prev_sha256=None,
+                created="2026-11-02T01:00:00Z",
+                program_version="bench",
+                audit_head="0" * 64,
+                files=readdress(payload.files, code),
+                signer_private=signing.private,
+                recipient_public=office_keys.x25519_public,
+            )
             paths.append(out / f"{code}-202610-0001.hzb")
             paths[-1].write_bytes(data)
         ledger = root / "ledger.csv"
@@ -123,8 +149,10 @@ def main() -> None:
             fh.write(",".join(LEDGER_COLUMNS) + "\n")
             for code in pinned:
                 for f in payload.figures:
-                    fh.write(f"{code},{f['unit_code']},{f['plan_code']},{f['members']},{f['shares']},"
-                             f"{f['fees_due_fen'] / 100:.2f},{f['claims_settled']},{f['benefit_fen'] / 100:.2f}\n")
+                    fh.write(
+                        f"{code},{f['unit_code']},{f['plan_code']},{f['members']},{f['shares']},"
+                        f"{f['fees_due_fen'] / 100:.2f},{f['claims_settled']},{f['benefit_fen'] / 100:.2f}\n"
+                    )
         from sync.keystore import local_keys
 
         private = local_keys().exchange.private
@@ -146,13 +174,30 @@ def main() -> None:
     clock.freeze(None)
     total = import_seconds + reconcile_seconds
     figures = [
-        Figure(f"export, {members:,} members, {claims:,} claims in the month ({result.bytes:,} bytes)", export_seconds, "s",
-               read_seconds, "reading the payload only", "≤ 10 s", export_seconds <= 10),
-        Figure(f"office import of {bundles} bundles of {members:,}-member branches + ledger + reconcile", total, "s",
-               verify_seconds,
-               "verifying the bundles only", "≤ 60 s", total <= 60),
-        Figure(f"  of which import ({len(payload.figures)} figure rows and "
-               f"{payload.summary['counts']['claims']:,} claims per bundle)", import_seconds, "s"),
+        Figure(
+            f"export, {members:,} members, {claims:,} claims in the month ({result.bytes:,} bytes)",
+            export_seconds,
+            "s",
+            read_seconds,
+            "reading the payload only",
+            "≤ 10 s",
+            export_seconds <= 10,
+        ),
+        Figure(
+            f"office import of {bundles} bundles of {members:,}-member branches + ledger + reconcile",
+            total,
+            "s",
+            verify_seconds,
+            "verifying the bundles only",
+            "≤ 60 s",
+            total <= 60,
+        ),
+        Figure(
+            f"  of which import ({len(payload.figures)} figure rows and "
+            f"{payload.summary['counts']['claims']:,} claims per bundle)",
+            import_seconds,
+            "s",
+        ),
         Figure("  of which ledger + reconcile", reconcile_seconds, "s"),
         Figure(f"(setup) demo build, {members:,} members", build_seconds, "s"),
     ]

@@ -68,8 +68,12 @@ def start(command: list[str], env_extra: dict | None = None) -> tuple[str, float
     env.update(env_extra or {})
     cmd = "exec " + " ".join(f"'{c}'" for c in command)
     t0 = time.perf_counter()
-    subprocess.run(["tmux", "-L", SOCKET, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", cmd],
-                   env=env, check=True, timeout=30)
+    subprocess.run(
+        ["tmux", "-L", SOCKET, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", cmd],
+        env=env,
+        check=True,
+        timeout=30,
+    )
     return name, t0
 
 
@@ -91,8 +95,10 @@ def rss_mb(pid: int) -> float:
 def launch_times(db: Path, runs: int) -> tuple[list[float], list[float]]:
     ours, bare = [], []
     for _ in range(runs):
-        for command, mark, out in (([HUZHU, "--db", str(db)], UNLOCK_MARK, ours),
-                                   ([sys.executable, str(HERE / "bare_app.py")], BARE_MARK, bare)):
+        for command, mark, out in (
+            ([HUZHU, "--db", str(db)], UNLOCK_MARK, ours),
+            ([sys.executable, str(HERE / "bare_app.py")], BARE_MARK, bare),
+        ):
             name, t0 = start(command)
             try:
                 seen, _ = wait_for(name, lambda text, mark=mark: mark in text)
@@ -130,7 +136,8 @@ def lookup_queries(db: Path, n: int) -> list[tuple[str, str, str]]:
         today = __import__("datetime").date.today()
         while len(out) < n:
             name, initials = dbmod.database.execute_sql(
-                "SELECT name, initials FROM member WHERE id = ?", (rnd.randint(1, total),)).fetchone()
+                "SELECT name, initials FROM member WHERE id = ?", (rnd.randint(1, total),)
+            ).fetchone()
             how = "burst" if len(out) % 2 == 0 else "letters"
             query = name if how == "burst" else initials
             if how == "letters" and len(query) < 2:
@@ -202,8 +209,11 @@ def main() -> None:
     args = p.parse_args()
     if shutil.which("tmux") is None:
         raise SystemExit("bench_tui needs tmux")
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
-        [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    sizes = (
+        [int(s) for s in args.sizes.split(",")]
+        if args.sizes
+        else ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    )
     launches = 3 if args.quick else args.launches
     dbs = {n: demo_db(n) for n in sizes}
     figs: list[Figure] = []
@@ -212,8 +222,17 @@ def main() -> None:
     try:
         ours, bare = launch_times(dbs[sizes[-1]], launches)
         o, b = statistics.median(ours), statistics.median(bare)
-        figs.append(Figure(f"launch → unlock screen painted (median of {launches}; {sizes[-1]:,} members)", o, "s",
-                           b, "bare Textual app with a DataTable", "ratio ≤ 1.5", o / b <= 1.5))
+        figs.append(
+            Figure(
+                f"launch → unlock screen painted (median of {launches}; {sizes[-1]:,} members)",
+                o,
+                "s",
+                b,
+                "bare Textual app with a DataTable",
+                "ratio ≤ 1.5",
+                o / b <= 1.5,
+            )
+        )
         for n in sizes:
             runs, name = [], None
             for i in range(3):
@@ -223,8 +242,15 @@ def main() -> None:
                 runs.append(seconds)
             at_goal = n == 1_000_000
             value = statistics.median(runs)
-            figs.append(Figure(f"passphrase Enter → 待办 painted, {n:,} members (median of 3)", value, "s",
-                               goal="≤ 1.0 s" if at_goal else "", met=(value <= 1.0) if at_goal else None))
+            figs.append(
+                Figure(
+                    f"passphrase Enter → 待办 painted, {n:,} members (median of 3)",
+                    value,
+                    "s",
+                    goal="≤ 1.0 s" if at_goal else "",
+                    met=(value <= 1.0) if at_goal else None,
+                )
+            )
             pid = pane_pid(name)
             after_todo = rss_mb(pid)
             queries = lookup_queries(dbs[n], 20 if args.quick else 100)
@@ -233,14 +259,28 @@ def main() -> None:
             stop(name)
             p95 = percentile(times, 0.95)
             echo = echo_times(len(times) // 2)
-            figs.append(Figure(f"search as you type: last key → results painted p95, {n:,} members "
-                               f"({len(times)} lookups)", p95, "ms", percentile(echo, 0.95),
-                               "bare Textual app: last key → its echo painted, p95", "≤ 100 ms" if at_goal else "",
-                               (p95 <= 100) if at_goal else None))
+            figs.append(
+                Figure(
+                    f"search as you type: last key → results painted p95, {n:,} members ({len(times)} lookups)",
+                    p95,
+                    "ms",
+                    percentile(echo, 0.95),
+                    "bare Textual app: last key → its echo painted, p95",
+                    "≤ 100 ms" if at_goal else "",
+                    (p95 <= 100) if at_goal else None,
+                )
+            )
             figs.append(Figure(f"  the same, median, {n:,} members", percentile(times, 0.5), "ms"))
             figs.append(Figure(f"RSS after unlock and 待办, {n:,} members", after_todo, "MB"))
-            figs.append(Figure(f"RSS after unlock, 待办 and {len(times)} lookups, {n:,} members", rss, "MB",
-                               goal="≤ 150 MB" if at_goal else "", met=(rss <= 150) if at_goal else None))
+            figs.append(
+                Figure(
+                    f"RSS after unlock, 待办 and {len(times)} lookups, {n:,} members",
+                    rss,
+                    "MB",
+                    goal="≤ 150 MB" if at_goal else "",
+                    met=(rss <= 150) if at_goal else None,
+                )
+            )
     finally:
         tmux("kill-server")
     print(f"load average at the end: {load_average():.2f} (2 cores shared)")

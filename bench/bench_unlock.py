@@ -48,8 +48,11 @@ def main() -> None:
     p = parser(__doc__)
     p.add_argument("--sizes", help="comma-separated member counts (default 10000,100000,1000000)")
     args = p.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
-        [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    sizes = (
+        [int(s) for s in args.sizes.split(",")]
+        if args.sizes
+        else ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    )
     runs = 3 if args.quick else 5
     params = crypto.KdfParams()
     today = dt.date.today()
@@ -89,11 +92,25 @@ def main() -> None:
             open_times.append(time.perf_counter() - t)
         size = path.stat().st_size / 2**20
         value = median(unlock_times)
-        figs.append(Figure(f"unlock as the TUI (Argon2id {params.memory_kib // 1024} MiB, t={params.iterations}, "
-                           f"p={params.lanes}), {n:,} members", value, "s", median(open_times),
-                           "open with raw key, no KDF", "≤ 0.5 s", value <= 0.5))
-        figs.append(Figure(f"whole-file page check after unlock (background), {n:,} members, {size:,.0f} MiB",
-                           median(check_times), "s"))
+        figs.append(
+            Figure(
+                f"unlock as the TUI (Argon2id {params.memory_kib // 1024} MiB, t={params.iterations}, "
+                f"p={params.lanes}), {n:,} members",
+                value,
+                "s",
+                median(open_times),
+                "open with raw key, no KDF",
+                "≤ 0.5 s",
+                value <= 0.5,
+            )
+        )
+        figs.append(
+            Figure(
+                f"whole-file page check after unlock (background), {n:,} members, {size:,.0f} MiB",
+                median(check_times),
+                "s",
+            )
+        )
         figs.append(Figure(f"read_dashboard (all of 待办, {items:,} items), {n:,} members", median(board_times), "s"))
         for name, _ in QUERIES:
             per_query.setdefault(name, {})[n] = (median(query_times[name]), listed[name])
@@ -105,9 +122,17 @@ def main() -> None:
             last = n == max(by_size) and len(by_size) > 1
             figs.append(Figure(f"  待办 query {name}, {n:,} members ({items:,} listed)", value * 1000, "ms"))
             if last:
-                figs.append(Figure(f"  {name} per item listed, {n:,} members", per_large * 1e6, "µs", per_small * 1e6,
-                                   f"per item, {min(by_size):,} members", "≤ 2× per item at the smallest size, "
-                                   "or < 20 ms in all", flat))
+                figs.append(
+                    Figure(
+                        f"  {name} per item listed, {n:,} members",
+                        per_large * 1e6,
+                        "µs",
+                        per_small * 1e6,
+                        f"per item, {min(by_size):,} members",
+                        "≤ 2× per item at the smallest size, or < 20 ms in all",
+                        flat,
+                    )
+                )
     print(f"load average at the end: {load_average():.2f} (2 cores shared)")
     report("unlock and 待办 by size", figs, args.json)
 

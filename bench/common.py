@@ -58,20 +58,27 @@ def median(values: list[float]) -> float:
 def report(title: str, figures: list[Figure], json_path: str | None) -> None:
     rows = []
     for f in figures:
-        rows.append([
-            f.name,
-            f"{f.value:.4g} {f.unit}",
-            "" if f.baseline is None else f"{f.baseline:.4g} {f.unit} ({f.baseline_name})",
-            "" if f.ratio is None else f"{f.ratio:.2f}",
-            f.goal,
-            "" if f.met is None else ("yes" if f.met else "NO"),
-        ])
+        rows.append(
+            [
+                f.name,
+                f"{f.value:.4g} {f.unit}",
+                "" if f.baseline is None else f"{f.baseline:.4g} {f.unit} ({f.baseline_name})",
+                "" if f.ratio is None else f"{f.ratio:.2f}",
+                f.goal,
+                "" if f.met is None else ("yes" if f.met else "NO"),
+            ]
+        )
     print(f"\n== {title}")
     print(tabulate(rows, headers=["figure", "value", "baseline", "ratio", "goal", "met"], disable_numparse=True))
     if json_path:
-        Path(json_path).write_text(json.dumps(
-            {"title": title, "figures": [dict(asdict(f), ratio=f.ratio) for f in figures]},
-            ensure_ascii=False, indent=2), encoding="utf-8")
+        Path(json_path).write_text(
+            json.dumps(
+                {"title": title, "figures": [dict(asdict(f), ratio=f.ratio) for f in figures]},
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
 
 
 # --- demo databases shared by the benches ------------------------------------------------------

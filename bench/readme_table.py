@@ -23,16 +23,24 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 
 def table(results: dict) -> str:
-    lines = [f"Run of {results.get('date', '?')}" + (f": {results['seconds']:.0f} s in all" if results.get("seconds") else "")
-             + (f", load average {results['load']:.1f} on 2 cores" if results.get("load") is not None else "")
-             + (" (`--quick`)" if results.get("quick") else "") + ".", "",
-             "| script | figure | value | baseline (same run) | ratio | goal | met |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Run of {results.get('date', '?')}"
+        + (f": {results['seconds']:.0f} s in all" if results.get("seconds") else "")
+        + (f", load average {results['load']:.1f} on 2 cores" if results.get("load") is not None else "")
+        + (" (`--quick`)" if results.get("quick") else "")
+        + ".",
+        "",
+        "| script | figure | value | baseline (same run) | ratio | goal | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for f in results["figures"]:
         baseline = "" if f["baseline"] is None else f"{fmt(f['baseline'], f['unit'])} ({f['baseline_name']})"
         met = "" if f["met"] is None else ("✔" if f["met"] else "✘")
         name = f["name"].strip().replace("|", "\\|")
-        lines.append(f"| {f['script'].removeprefix('bench_').removesuffix('.py')} | {name} | {fmt(f['value'], f['unit'])} "
-                     f"| {baseline} | {fmt(f['ratio'])} | {f['goal']} | {met} |")
+        lines.append(
+            f"| {f['script'].removeprefix('bench_').removesuffix('.py')} | {name} | {fmt(f['value'], f['unit'])} "
+            f"| {baseline} | {fmt(f['ratio'])} | {f['goal']} | {met} |"
+        )
     if results.get("failed"):
         lines += ["", f"Scripts that failed: {', '.join(results['failed'])}."]
     return "\n".join(lines)

@@ -42,17 +42,35 @@ def main() -> int:
         for f in data["figures"]:
             merged.append(dict(f, script=script.name))
         out.unlink()
-    rows = [[f["script"], f["name"], f"{f['value']:.4g} {f['unit']}",
-             "" if f["baseline"] is None else f"{f['baseline']:.4g}", "" if f["ratio"] is None else f"{f['ratio']:.2f}",
-             f["goal"], "" if f["met"] is None else ("yes" if f["met"] else "NO")] for f in merged]
+    rows = [
+        [
+            f["script"],
+            f["name"],
+            f"{f['value']:.4g} {f['unit']}",
+            "" if f["baseline"] is None else f"{f['baseline']:.4g}",
+            "" if f["ratio"] is None else f"{f['ratio']:.2f}",
+            f["goal"],
+            "" if f["met"] is None else ("yes" if f["met"] else "NO"),
+        ]
+        for f in merged
+    ]
     print("\n== all figures")
-    print(tabulate(rows, headers=["script", "figure", "value", "baseline", "ratio", "goal", "met"], disable_numparse=True))
+    print(
+        tabulate(rows, headers=["script", "figure", "value", "baseline", "ratio", "goal", "met"], disable_numparse=True)
+    )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print(f"load average at the end: {load:.2f} on {os.cpu_count()} cores (the machine is shared: compare ratios)")
-    result = {"quick": quick, "date": dt.date.today().isoformat(), "load": load, "seconds": round(time.time() - started, 1),
-              "figures": merged, "failed": failed}
+    result = {
+        "quick": quick,
+        "date": dt.date.today().isoformat(),
+        "load": load,
+        "seconds": round(time.time() - started, 1),
+        "figures": merged,
+        "failed": failed,
+    }
     (HERE / ("results-quick.json" if quick else "results.json")).write_text(
-        json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+        json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -2,7 +2,13 @@
 and must never be edited or import the app's models."""
 
 from peewee import (
-    BooleanField, CharField, DateField, ForeignKeyField, IntegerField, Model, TextField,
+    BooleanField,
+    CharField,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
 )
 
 
@@ -222,9 +228,27 @@ def _models(db):
         status = CharField()
         note = TextField(null=True)
 
-    return [Meta, Branch, AppUser, Unit, Plan, Member, Policy, Coverage, ClaimReport, ClaimEvent,
-            DirectPayFailure, BudgetLine, Disbursement, StaffAccount, AccountForm, Handover,
-            HandoverItem, AuditEvent, BundleLog]
+    return [
+        Meta,
+        Branch,
+        AppUser,
+        Unit,
+        Plan,
+        Member,
+        Policy,
+        Coverage,
+        ClaimReport,
+        ClaimEvent,
+        DirectPayFailure,
+        BudgetLine,
+        Disbursement,
+        StaffAccount,
+        AccountForm,
+        Handover,
+        HandoverItem,
+        AuditEvent,
+        BundleLog,
+    ]
 
 
 def up(migrator, db):

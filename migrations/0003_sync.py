@@ -3,7 +3,12 @@ imported figures/records, the office's ledger and outgoing notices, and the bran
 notices from the office's answers. Frozen inline models: never edit, never import the app."""
 
 from peewee import (
-    BlobField, CharField, ForeignKeyField, IntegerField, Model, TextField,
+    BlobField,
+    CharField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
 )
 
 
@@ -115,8 +120,16 @@ def _models(db):
         done_at = CharField(null=True)
         done_by = CharField(null=True)
 
-    return [LocalKey, TrustedKey, ReceivedBundle, OfficeFigure, OfficeRecord, OfficeLedger,
-            OutgoingNotice, OfficeNotice]
+    return [
+        LocalKey,
+        TrustedKey,
+        ReceivedBundle,
+        OfficeFigure,
+        OfficeRecord,
+        OfficeLedger,
+        OutgoingNotice,
+        OfficeNotice,
+    ]
 
 
 def up(migrator, db):

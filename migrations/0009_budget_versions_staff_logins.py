@@ -104,15 +104,19 @@ def up(migrator, db):
         version_id = db.execute_sql(
             "INSERT INTO budget_version (year, number, state, reason, drafted_by, drafted_at, approved_by, "
             "approved_at, meeting_date, minutes) VALUES (?, 1, 'approved', NULL, 'migration', ?, NULL, ?, NULL, ?)",
-            (year, now, now, MIGRATED_MINUTES)).lastrowid
+            (year, now, now, MIGRATED_MINUTES),
+        ).lastrowid
         db.execute_sql(
             "INSERT INTO budget_version_line (version_id, code, name, amount_fen, note, reason) "
-            "SELECT ?, code, name, amount_fen, NULL, NULL FROM budget_line WHERE year = ?", (version_id, year))
+            "SELECT ?, code, name, amount_fen, NULL, NULL FROM budget_line WHERE year = ?",
+            (version_id, year),
+        )
         db.execute_sql("UPDATE budget_line SET version_id = ? WHERE year = ?", (version_id, year))
     db.execute_sql(
         "INSERT INTO staff_login (account_id, on_date, source, batch_id, created_by, created_at) "
         "SELECT id, last_login, 'migration', NULL, 'migration', ? FROM staff_account WHERE last_login IS NOT NULL",
-        (now,))
+        (now,),
+    )
 
 
 def down(migrator, db):

@@ -15,11 +15,17 @@ facts the 2022 rules ask for (R3.1, R3.2, R3.8, R3.9, R3.11).
 
 Frozen inline models and plain SQL: never edit, never import the app."""
 
-from peewee import CharField, ForeignKeyField, IntegerField, Model, TextField, DateField
+from peewee import CharField, DateField, ForeignKeyField, IntegerField, Model, TextField
 
 _DISBURSEMENT_COLUMNS = (
-    ("voided_on", "DATE"), ("voided_by", "VARCHAR(255)"), ("void_reason", "TEXT"), ("visit_place", "VARCHAR(255)"),
-    ("participants", "INTEGER"), ("claim_id", "INTEGER"), ("event_date", "DATE"), ("cause", "VARCHAR(255)"),
+    ("voided_on", "DATE"),
+    ("voided_by", "VARCHAR(255)"),
+    ("void_reason", "TEXT"),
+    ("visit_place", "VARCHAR(255)"),
+    ("participants", "INTEGER"),
+    ("claim_id", "INTEGER"),
+    ("event_date", "DATE"),
+    ("cause", "VARCHAR(255)"),
     ("hierarchy_reason", "TEXT"),
 )
 

@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import audit, clock, crypto, grants, secret as keymem
+from models import audit, clock, crypto, grants
 from models import db as dbmod
+from models import secret as keymem
 from models.db import ROLES, Session, database
 from models.errors import BackupError, UsageError
 from models.keyslots import RECOVERY_USER, KeyFile, keys_path, new_recovery_code, pending_keys_path
@@ -30,13 +31,18 @@ def validate_user_name(name: str) -> str:
 
 def validate_role(role: str) -> str:
     if role not in ROLES:
-        raise UsageError(f"角色无效：{role}（可选 clerk / supervisor / auditor）", f"invalid role {role} (clerk|supervisor|auditor)")
+        raise UsageError(
+            f"角色无效：{role}（可选 clerk / supervisor / auditor）", f"invalid role {role} (clerk|supervisor|auditor)"
+        )
     return role
 
 
 def validate_branch(code: str, name: str) -> tuple[str, str]:
     if not re.fullmatch(r"\d{3}", code or ""):
-        raise UsageError(f"代办处编码必须是三位数字（如 004），收到：{code}", f"branch code must be three digits (e.g. 004), got {code}")
+        raise UsageError(
+            f"代办处编码必须是三位数字（如 004），收到：{code}",
+            f"branch code must be three digits (e.g. 004), got {code}",
+        )
     if not (name or "").strip():
         raise UsageError("代办处名称不能为空", "branch name must not be empty")
     return code, name.strip()
@@ -48,9 +54,19 @@ class Created:
     recovery_code: str
 
 
-def create_database(path: str | os.PathLike, *, branch_code: str = "", branch_name: str, user: str, passphrase: str,
-                    role: str = "supervisor", hint: dict | None = None, kdf: crypto.KdfParams | None = None,
-                    on_created=None, kind: str = "branch") -> Created:
+def create_database(
+    path: str | os.PathLike,
+    *,
+    branch_code: str = "",
+    branch_name: str,
+    user: str,
+    passphrase: str,
+    role: str = "supervisor",
+    hint: dict | None = None,
+    kdf: crypto.KdfParams | None = None,
+    on_created=None,
+    kind: str = "branch",
+) -> Created:
     """Create an encrypted branch database (or, with ``kind="office"``, the office's: then
     ``branch_name`` is the office's name and ``branch_code`` is unused) and its slot file
     (first user + recovery code). Both kinds get their Ed25519/X25519 key pairs here.
@@ -89,8 +105,10 @@ def create_database(path: str | os.PathLike, *, branch_code: str = "", branch_na
     keyfile.put(first)
     keyfile.put(rescue)
     # The grant root: the first supervisor's and the recovery slot's signing keys (models.grants).
-    root = {user: {"role": role, **grants.grant_detail(first)},
-            RECOVERY_USER: {"role": "recovery", **grants.grant_detail(rescue)}}
+    root = {
+        user: {"role": role, **grants.grant_detail(first)},
+        RECOVERY_USER: {"role": "recovery", **grants.grant_detail(rescue)},
+    }
 
     tmp = path.with_name(f".{path.name}.creating")
     for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -102,23 +120,32 @@ def create_database(path: str | os.PathLike, *, branch_code: str = "", branch_na
         migrate.runner().up()
         dbmod._session = Session(path, user, role, key, keyfile, signer=crypto.Signer(signing))
         with database.atomic():
-            Meta.insert_many([
-                {"key": "db_id", "value": db_id},
-                {"key": "created", "value": now},
-                {"key": "created_by_version", "value": VERSION},
-                {"key": "kind", "value": kind},
-                {"key": grants.META_SIGNED_FROM, "value": "1"},
-            ] + ([{"key": "office_name", "value": branch_name}] if kind == "office" else [])).execute()
+            Meta.insert_many(
+                [
+                    {"key": "db_id", "value": db_id},
+                    {"key": "created", "value": now},
+                    {"key": "created_by_version", "value": VERSION},
+                    {"key": "kind", "value": kind},
+                    {"key": grants.META_SIGNED_FROM, "value": "1"},
+                ]
+                + ([{"key": "office_name", "value": branch_name}] if kind == "office" else [])
+            ).execute()
             if kind == "branch":
                 Branch.create(code=branch_code, name=branch_name, created_on=clock.today())
             AppUser.create(name=user, role=role, created_at=now)
             AppUser.create(name=RECOVERY_USER, role="recovery", created_at=now)
             plans.sync_plans(clock.today())
             if kind == "branch":
-                audit.record("init", "branch", branch_code,
-                             {"branch_name": branch_name, "user": user, "role": role, "grants": root})
+                audit.record(
+                    "init",
+                    "branch",
+                    branch_code,
+                    {"branch_name": branch_name, "user": user, "role": role, "grants": root},
+                )
             else:
-                audit.record("init", "office", None, {"office_name": branch_name, "user": user, "role": role, "grants": root})
+                audit.record(
+                    "init", "office", None, {"office_name": branch_name, "user": user, "role": role, "grants": root}
+                )
             generate_local_keys()
         if on_created:
             on_created(dbmod._session)
@@ -137,6 +164,7 @@ def create_database(path: str | os.PathLike, *, branch_code: str = "", branch_na
 
 # --- users ----------------------------------------------------------------------------------
 
+
 def list_users(session: Session) -> list[dict]:
     from models.schema import AppUser
 
@@ -147,24 +175,36 @@ def list_users(session: Session) -> list[dict]:
     for u in AppUser.select().order_by(AppUser.id):
         slot = slots.pop(u.name, None)
         granted = auth.role(u.name) if signed else u.role
-        out.append({
-            "user": u.name,
-            # The role that counts is the granted one; an edited app_user.role shows as such.
-            "role": granted or u.role,
-            "role_zh": dbmod.ROLE_NAMES.get(granted or u.role, granted or u.role),
-            "active": bool(u.active and slot is not None and granted is not None),
-            "granted": granted is not None,
-            "stored_role": u.role,
-            "created_at": u.created_at,
-            "revoked_at": u.revoked_at,
-            "kdf": slot.kdf.to_json() if slot else None,
-        })
+        out.append(
+            {
+                "user": u.name,
+                # The role that counts is the granted one; an edited app_user.role shows as such.
+                "role": granted or u.role,
+                "role_zh": dbmod.ROLE_NAMES.get(granted or u.role, granted or u.role),
+                "active": bool(u.active and slot is not None and granted is not None),
+                "granted": granted is not None,
+                "stored_role": u.role,
+                "created_at": u.created_at,
+                "revoked_at": u.revoked_at,
+                "kdf": slot.kdf.to_json() if slot else None,
+            }
+        )
     # Key slots that no app_user row names (planted with the raw key): listed, never usable.
     for name, slot in slots.items():
         granted = auth.role(name) if signed else None
-        out.append({"user": name, "role": granted or slot.role, "role_zh": "无授权" if granted is None else
-                    dbmod.ROLE_NAMES.get(granted, granted), "active": False, "granted": granted is not None,
-                    "stored_role": None, "created_at": slot.created, "revoked_at": None, "kdf": slot.kdf.to_json()})
+        out.append(
+            {
+                "user": name,
+                "role": granted or slot.role,
+                "role_zh": "无授权" if granted is None else dbmod.ROLE_NAMES.get(granted, granted),
+                "active": False,
+                "granted": granted is not None,
+                "stored_role": None,
+                "created_at": slot.created,
+                "revoked_at": None,
+                "kdf": slot.kdf.to_json(),
+            }
+        )
     return out
 
 
@@ -204,8 +244,9 @@ def set_passphrase(session: Session, name: str, passphrase: str, *, kdf: crypto.
     # Your own passphrase keeps your signing key; a reset by a supervisor gives a new one, which
     # that supervisor's signed event binds to the user (models.grants).
     own = session.signer.raw() if name == session.user and session.signer is not None else None
-    slot = session.keyfile.make_slot(name, old.role, passphrase, session.key, kind=old.kind, created=clock.stamp(),
-                                     kdf=kdf, signing_private=own)
+    slot = session.keyfile.make_slot(
+        name, old.role, passphrase, session.key, kind=old.kind, created=clock.stamp(), kdf=kdf, signing_private=own
+    )
     with database.atomic():  # not writing(): a read-only auditor may change their own passphrase
         audit.record("user.passwd", "app_user", name, {"by": session.user, **grants.grant_detail(slot)})
         session.keyfile.put(slot)
@@ -263,9 +304,14 @@ def rekey(session: Session) -> None:
     if grants.signed_from() is not None:
         auth = grants.walk()
         dropped = [s.user for s in session.keyfile.slots if s.user not in auth.grants]
-    kept = KeyFile(session.keyfile.db_id, session.keyfile.key_epoch,
-                   [s for s in session.keyfile.slots if s.user not in dropped],
-                   list(session.keyfile.revoked), dict(session.keyfile.hint), session.keyfile.hwm)
+    kept = KeyFile(
+        session.keyfile.db_id,
+        session.keyfile.key_epoch,
+        [s for s in session.keyfile.slots if s.user not in dropped],
+        list(session.keyfile.revoked),
+        dict(session.keyfile.hint),
+        session.keyfile.hwm,
+    )
     nxt = kept.resealed(new_key)
     # SQLCipher cannot rekey a database in WAL mode, and leaving WAL needs every other
     # connection closed: busy_timeout waits for them; past it, refuse before anything is
@@ -297,14 +343,19 @@ def rekey(session: Session) -> None:
     session.keyfile = nxt
     # Recorded once it has happened, under the new key.
     with dbmod.writing():
-        audit.record("db.rekey", "database", None, {"key_epoch": nxt.key_epoch, **({"dropped": dropped} if dropped else {})})
+        audit.record(
+            "db.rekey", "database", None, {"key_epoch": nxt.key_epoch, **({"dropped": dropped} if dropped else {})}
+        )
 
 
 def revocation_message(db_id: str, entry: dict) -> bytes:
-    return f"huzhu-revoke-v1|{db_id}|{entry.get('user')}|{entry.get('slot')}|{entry.get('at')}|{entry.get('by')}".encode()
+    return (
+        f"huzhu-revoke-v1|{db_id}|{entry.get('user')}|{entry.get('slot')}|{entry.get('at')}|{entry.get('by')}".encode()
+    )
 
 
 # --- restore: who may, and what it must not bring back ------------------------------------------
+
 
 def restore_permission(target: Path, user: str, secret: str) -> KeyFile | None:
     """Only a supervisor (or the recovery code) of the database being replaced may restore over it.
@@ -312,9 +363,18 @@ def restore_permission(target: Path, user: str, secret: str) -> KeyFile | None:
     Returns the slot file being replaced (its revocations are re-applied after the restore), or
     None when there is none. A database that is missing or unreadable is not asked (restoring is
     the remedy); its slot file's revocations still count."""
-    from models.errors import (DamagedDatabase, KeySlotsDamaged, KeySlotsMissing, NotHuzhuDatabase,
-                               PermissionDenied, RevokedUser, StaleKeySlot, UngrantedUser, UnknownUser,
-                               WrongPassphrase)
+    from models.errors import (
+        DamagedDatabase,
+        KeySlotsDamaged,
+        KeySlotsMissing,
+        NotHuzhuDatabase,
+        PermissionDenied,
+        RevokedUser,
+        StaleKeySlot,
+        UngrantedUser,
+        UnknownUser,
+        WrongPassphrase,
+    )
 
     target = Path(target)
     try:
@@ -383,6 +443,7 @@ def enforce_revocations(session: Session, users: list[str]) -> None:
 
 # --- backup and check -----------------------------------------------------------------------------
 
+
 def backup(session: Session, out: str | os.PathLike, *, force: bool = False, detail: dict | None = None) -> dict:
     from models.backup import refuse_own_file, write_backup
 
@@ -391,8 +452,10 @@ def backup(session: Session, out: str | os.PathLike, *, force: bool = False, det
         raise BackupError(f"文件夹不存在：{out.parent}", f"folder does not exist: {out.parent}")
     refuse_own_file(out, session.path)
     if out.is_dir() or (out.exists() and not force):
-        raise BackupError(f"文件已存在，不会覆盖：{out}（确认覆盖请加 --force）",
-                          f"file exists, will not overwrite: {out} (add --force to replace it)")
+        raise BackupError(
+            f"文件已存在，不会覆盖：{out}（确认覆盖请加 --force）",
+            f"file exists, will not overwrite: {out} (add --force to replace it)",
+        )
     try:
         info = write_backup(out, session.path, session.key, session.keyfile)
     except OSError as exc:
@@ -405,7 +468,9 @@ def backup(session: Session, out: str | os.PathLike, *, force: bool = False, det
         # may hold the lock past busy_timeout: the backup stays valid, only its event is missing.
         try:
             with dbmod.writing():
-                audit.record("db.backup", "database", None, {"file": out.name, "bytes": info["bytes"], **(detail or {})})
+                audit.record(
+                    "db.backup", "database", None, {"file": out.name, "bytes": info["bytes"], **(detail or {})}
+                )
             info["recorded"] = True
         except dbmod.DatabaseLocked:
             pass
@@ -435,8 +500,13 @@ def run_checks() -> list[CheckItem]:
     items = []
     # The page-level HMAC check first: it names the damaged pages and never stops at one.
     pages = dbmod.damaged_pages()
-    items.append(CheckItem("cipher_integrity_check", not pages, "ok" if not pages else
-                           "; ".join(pages[:20]) + "：请从备份恢复（huzhu restore）"))
+    items.append(
+        CheckItem(
+            "cipher_integrity_check",
+            not pages,
+            "ok" if not pages else "; ".join(pages[:20]) + "：请从备份恢复（huzhu restore）",
+        )
+    )
     try:
         rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check").fetchall()]
     except unreadable as exc:  # a page that fails its HMAC cannot even be read
@@ -462,16 +532,24 @@ def _chain_checks() -> list[CheckItem]:
     mark = hwm.read(dbmod.current().path, dbmod.current().keyfile.db_id)
     seq, digest = audit.head()
     lost = hwm.behind(mark, seq, digest, audit.hash_at(mark.seq) if mark and seq >= mark.seq else None)
-    items.append(CheckItem(
-        "high_water_mark", not lost,
-        f"审计链第 {seq} 条，文件外标记第 {mark.seq if mark else '—'} 条"
-        + ("：已提交的数据丢失，请从备份恢复" if lost else ""),
-    ))
+    items.append(
+        CheckItem(
+            "high_water_mark",
+            not lost,
+            f"审计链第 {seq} 条，文件外标记第 {mark.seq if mark else '—'} 条"
+            + ("：已提交的数据丢失，请从备份恢复" if lost else ""),
+        )
+    )
     chain = audit.verify()
-    items.append(CheckItem(
-        "audit_chain", chain.ok,
-        f"{chain.events} 条，链头 {chain.head[:16]}…" if chain.ok else f"{chain.reason}（已验证 {chain.events} 条）",
-    ))
+    items.append(
+        CheckItem(
+            "audit_chain",
+            chain.ok,
+            f"{chain.events} 条，链头 {chain.head[:16]}…"
+            if chain.ok
+            else f"{chain.reason}（已验证 {chain.events} 条）",
+        )
+    )
     import peewee
     import sqlcipher3
 
@@ -489,17 +567,37 @@ def signature_checks() -> list[CheckItem]:
     auth = grants.walk(verify_all=True)
     legacy = f"；{auth.legacy} 条为升级前的旧事件（无签名，不视为篡改）" if auth.legacy else ""
     if auth.signed_from is None:
-        sig = CheckItem("audit_signatures", not auth.problems,
-                        "; ".join(auth.problems) if auth.problems else
-                        f"旧版数据库，尚未升级为签名审计（{auth.legacy} 条无签名事件）；有写权限的用户解锁一次即升级")
+        sig = CheckItem(
+            "audit_signatures",
+            not auth.problems,
+            "; ".join(auth.problems)
+            if auth.problems
+            else f"旧版数据库，尚未升级为签名审计（{auth.legacy} 条无签名事件）；有写权限的用户解锁一次即升级",
+        )
         return [sig]
-    items = [CheckItem("audit_signatures", not auth.problems,
-                       "；".join(auth.problems[:20]) if auth.problems else f"{auth.signed} 条签名均有效{legacy}")]
+    items = [
+        CheckItem(
+            "audit_signatures",
+            not auth.problems,
+            "；".join(auth.problems[:20]) if auth.problems else f"{auth.signed} 条签名均有效{legacy}",
+        )
+    ]
     users = grants.check_users(auth, dbmod.current().keyfile)
-    items.append(CheckItem("user_grants", not users, "；".join(users[:20]) if users else
-                           f"{len(auth.grants)} 个授权，与用户表和密钥槽一致"))
+    items.append(
+        CheckItem(
+            "user_grants",
+            not users,
+            "；".join(users[:20]) if users else f"{len(auth.grants)} 个授权，与用户表和密钥槽一致",
+        )
+    )
     findings, checked = rowseal.verify()
-    items.append(CheckItem("row_seals", not findings, "；".join(f.text() for f in findings[:20])
-                           + (f"；等共 {len(findings)} 处" if len(findings) > 20 else "") if findings else
-                           f"{checked} 行与其最近的签名事件一致"))
+    items.append(
+        CheckItem(
+            "row_seals",
+            not findings,
+            "；".join(f.text() for f in findings[:20]) + (f"；等共 {len(findings)} 处" if len(findings) > 20 else "")
+            if findings
+            else f"{checked} 行与其最近的签名事件一致",
+        )
+    )
     return items

@@ -25,8 +25,17 @@ GENESIS = "0" * 64
 SIG_DOMAIN = b"huzhu-audit-v1|"
 
 
-def _digest(prev_hash: str, seq: int, at: str, user: str, action: str, entity: str,
-            entity_id: str | None, detail: str, rows: str | None = None) -> str:
+def _digest(
+    prev_hash: str,
+    seq: int,
+    at: str,
+    user: str,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    detail: str,
+    rows: str | None = None,
+) -> str:
     fields = [seq, at, user, action, entity, entity_id, detail]
     if rows is not None:  # signed events (from migration 0013 on) also bind the rows they wrote
         fields.append(rows)
@@ -46,8 +55,9 @@ def head() -> tuple[int, str]:
 
 def _has_signed_columns() -> bool:
     """False only on a schema before migration 0013 (tests that build old databases)."""
-    return database.execute_sql(
-        "SELECT 1 FROM pragma_table_info('audit_event') WHERE name = 'sig'").fetchone() is not None
+    return (
+        database.execute_sql("SELECT 1 FROM pragma_table_info('audit_event') WHERE name = 'sig'").fetchone() is not None
+    )
 
 
 def record(action: str, entity: str, entity_id=None, detail: dict | None = None, *, user: str | None = None) -> str:

@@ -55,6 +55,7 @@ def _json(value: str | None) -> dict | None:
 
 # --- verify ---------------------------------------------------------------------------------------
 
+
 def verify_file(file: str | os.PathLike, user: str | None, secret: str) -> dict:
     """Open ``file`` as restore would, in a private temporary folder removed afterwards, and run
     every check. Closes whatever database was unlocked. Raises BackupError when the file does not
@@ -80,14 +81,17 @@ def verify_file(file: str | os.PathLike, user: str | None, secret: str) -> dict:
                 for chunk in crypto.stream_decrypt(backup._backup_key(key, raw_header), fh, backup.MAGIC + raw_header):
                     out.write(chunk)
         except crypto.DecryptionFailed:
-            raise BackupError("备份文件已被改动或损坏（认证失败）", "the backup file was altered or damaged "
-                              "(authentication failed)") from None
+            raise BackupError(
+                "备份文件已被改动或损坏（认证失败）", "the backup file was altered or damaged (authentication failed)"
+            ) from None
         keys_path(copy).write_bytes(keyfile.to_bytes())
         try:
             session = dbmod.unlock(copy, user, secret, migrate=False, read_only=True)
         except HuzhuError as exc:
-            raise BackupError(f"备份中的数据库无法打开：{exc.message_zh}",
-                              f"the database inside the backup does not open: {exc.message_en}") from None
+            raise BackupError(
+                f"备份中的数据库无法打开：{exc.message_zh}",
+                f"the database inside the backup does not open: {exc.message_en}",
+            ) from None
         try:
             items = admin.run_checks()
             seq, digest = audit.head()
@@ -97,10 +101,17 @@ def verify_file(file: str | os.PathLike, user: str | None, secret: str) -> dict:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     failed = [i for i in items if not i.ok]
-    return {"ok": not failed, "file": str(file.resolve()), "user": user, "db_id": db_id, "created": header.get("created"),
-            "program": header.get("program"), "head": {"seq": seq, "hash": digest},
-            "checks": [i.__dict__ for i in items],
-            "reason": "；".join(f"{i.name}：{i.detail}" for i in failed) or None}
+    return {
+        "ok": not failed,
+        "file": str(file.resolve()),
+        "user": user,
+        "db_id": db_id,
+        "created": header.get("created"),
+        "program": header.get("program"),
+        "head": {"seq": seq, "hash": digest},
+        "checks": [i.__dict__ for i in items],
+        "reason": "；".join(f"{i.name}：{i.detail}" for i in failed) or None,
+    }
 
 
 def compare_live(result: dict) -> dict:
@@ -121,17 +132,26 @@ def record_verified(session: Session, result: dict) -> bool:
         return False
     with dbmod.writing():
         old = _json(_meta(META_VERIFIED).get(META_VERIFIED))
-        note = {"at": clock.stamp(), "file": result["file"], "created": result["created"],
-                "seq": result["head"]["seq"], "hash": result["head"]["hash"]}
+        note = {
+            "at": clock.stamp(),
+            "file": result["file"],
+            "created": result["created"],
+            "seq": result["head"]["seq"],
+            "hash": result["head"]["hash"],
+        }
         if old is None or (old.get("created") or "") <= (result["created"] or ""):
             _set_meta(META_VERIFIED, json.dumps(note, ensure_ascii=False, sort_keys=True))
-        audit.record("backup.verify", "database", None,
-                     {"file": Path(result["file"]).name, "created": result["created"], "seq": note["seq"],
-                      "hash": note["hash"]})
+        audit.record(
+            "backup.verify",
+            "database",
+            None,
+            {"file": Path(result["file"]).name, "created": result["created"], "seq": note["seq"], "hash": note["hash"]},
+        )
     return True
 
 
 # --- the configured folder ------------------------------------------------------------------------
+
 
 def configured_dir() -> Path | None:
     value = _meta(META_DIR).get(META_DIR)
@@ -146,9 +166,11 @@ def set_dir(session: Session, folder: str | os.PathLike) -> dict:
     if not os.access(path, os.W_OK):
         raise ValidationFailed(f"备份文件夹不可写：{path}", f"the backup folder is not writable: {path}")
     if path == session.path.resolve().parent:
-        raise ValidationFailed("备份文件夹不能是数据库所在的文件夹（硬盘损坏时会一起丢失），请用 U 盘或网络共享",
-                         "the backup folder must not be the database's own folder (a dead disk takes both): "
-                         "use a USB stick or a network share")
+        raise ValidationFailed(
+            "备份文件夹不能是数据库所在的文件夹（硬盘损坏时会一起丢失），请用 U 盘或网络共享",
+            "the backup folder must not be the database's own folder (a dead disk takes both): "
+            "use a USB stick or a network share",
+        )
     with dbmod.writing():
         old = _meta(META_DIR).get(META_DIR)
         _set_meta(META_DIR, str(path))
@@ -160,11 +182,16 @@ def set_dir(session: Session, folder: str | os.PathLike) -> dict:
 def show() -> dict:
     meta = _meta(META_DIR, META_VERIFIED, META_AUTO)
     folder = meta.get(META_DIR)
-    return {"dir": folder, "exists": bool(folder) and Path(folder).is_dir(),
-            "last_auto": _json(meta.get(META_AUTO)), "last_verified": _json(meta.get(META_VERIFIED))}
+    return {
+        "dir": folder,
+        "exists": bool(folder) and Path(folder).is_dir(),
+        "last_auto": _json(meta.get(META_AUTO)),
+        "last_verified": _json(meta.get(META_VERIFIED)),
+    }
 
 
 # --- automatic copies -----------------------------------------------------------------------------
+
 
 def _prefix(db_id: str) -> str:
     return f"huzhu-auto-{db_id[:12]}-"
@@ -213,8 +240,10 @@ def changed_since(mark: dict | None) -> bool:
     if mark is None:
         return True
     marks = ",".join("?" * len(QUIET_ACTIONS))
-    row = database.execute_sql(f"SELECT 1 FROM audit_event WHERE seq > ? AND action NOT IN ({marks}) LIMIT 1",
-                               (int(mark.get("seq") or 0), *QUIET_ACTIONS)).fetchone()
+    row = database.execute_sql(
+        f"SELECT 1 FROM audit_event WHERE seq > ? AND action NOT IN ({marks}) LIMIT 1",
+        (int(mark.get("seq") or 0), *QUIET_ACTIONS),
+    ).fetchone()
     return row is not None
 
 
@@ -230,8 +259,10 @@ def auto_backup(session: Session, *, force: bool = False) -> dict:
         return {"written": None, "reason": "not_configured", "removed": []}
     folder = Path(folder)
     if not folder.is_dir():
-        raise BackupError(f"备份文件夹不存在（U 盘未插入或网络共享未连接？）：{folder}",
-                          f"the backup folder is missing (USB stick not plugged in, share not connected?): {folder}")
+        raise BackupError(
+            f"备份文件夹不存在（U 盘未插入或网络共享未连接？）：{folder}",
+            f"the backup folder is missing (USB stick not plugged in, share not connected?): {folder}",
+        )
     last = _json(meta.get(META_AUTO))
     today = clock.today()
     if not force:
@@ -265,6 +296,7 @@ def copy_before_migration(path: Path, key: bytes, keyfile, name: str) -> Path | 
 
 
 # --- 待办 -------------------------------------------------------------------------------------------
+
 
 def warning(today: dt.date) -> tuple[str, str] | None:
     """(status, message) when backups need attention; one meta read and one stat."""

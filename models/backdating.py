@@ -30,17 +30,29 @@ def record_backdated(decision: Decision, entity: str, entity_id: int) -> None:
     """Inside the writing transaction: mark the entry if the decision back-dated it."""
     if decision.outcome != "backdated":
         return
-    BackdatedEntry.create(entity=entity, entity_id=entity_id, kind=decision.data["field"],
-                          entered_date=decision.data["entered"], recorded_on=decision.data["today"],
-                          reason=decision.data["reason"], by_user=current().user, at=clock.stamp())
+    BackdatedEntry.create(
+        entity=entity,
+        entity_id=entity_id,
+        kind=decision.data["field"],
+        entered_date=decision.data["entered"],
+        recorded_on=decision.data["today"],
+        reason=decision.data["reason"],
+        by_user=current().user,
+        at=clock.stamp(),
+    )
 
 
 def audit_detail(decision: Decision) -> dict:
     """What the service's audit event adds for a back-dated entry (nothing otherwise)."""
     if decision.outcome != "backdated":
         return {}
-    return {"backdated": {"date": decision.data["entered"], "recorded_on": decision.data["today"],
-                          "reason": decision.data["reason"]}}
+    return {
+        "backdated": {
+            "date": decision.data["entered"],
+            "recorded_on": decision.data["today"],
+            "reason": decision.data["reason"],
+        }
+    }
 
 
 def backdated(entity: str, ids: Iterable[int]) -> dict[int, BackdatedEntry]:
@@ -48,7 +60,9 @@ def backdated(entity: str, ids: Iterable[int]) -> dict[int, BackdatedEntry]:
     ids = list(ids)
     found: dict[int, BackdatedEntry] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for row in BackdatedEntry.select().where((BackdatedEntry.entity == entity) & (BackdatedEntry.entity_id.in_(chunk))):
+        chunk = ids[start : start + 500]
+        for row in BackdatedEntry.select().where(
+            (BackdatedEntry.entity == entity) & (BackdatedEntry.entity_id.in_(chunk))
+        ):
             found[row.entity_id] = row
     return found

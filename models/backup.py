@@ -20,7 +20,8 @@ from pathlib import Path
 
 import sqlcipher3
 
-from models import clock, crypto, secret as keymem
+from models import clock, crypto
+from models import secret as keymem
 from models.db import _opens, database
 from models.errors import BackupError
 from models.fsutil import atomic_write_bytes, fsync_dir
@@ -82,7 +83,7 @@ def sweep_stale(folder: Path) -> list[Path]:
         return removed
     for entry in entries:
         try:
-            pid = int(entry.name[len(TEMP_PREFIX):].split("-", 1)[0])
+            pid = int(entry.name[len(TEMP_PREFIX) :].split("-", 1)[0])
         except ValueError:
             continue
         if pid == os.getpid() or _alive(pid):
@@ -111,8 +112,10 @@ def refuse_own_file(out: Path, db_path: Path) -> None:
             with contextlib.suppress(OSError):
                 same = os.path.samefile(out, own)
         if same:
-            raise BackupError(f"备份文件不能写在数据库自己的文件上：{out}（{own.name}）",
-                              f"a backup must not be written over the database's own file: {out} ({own.name})")
+            raise BackupError(
+                f"备份文件不能写在数据库自己的文件上：{out}（{own.name}）",
+                f"a backup must not be written over the database's own file: {out} ({own.name})",
+            )
 
 
 def write_backup(out: str | os.PathLike, db_path: Path, db_key: bytes, keyfile: KeyFile) -> dict:
@@ -129,7 +132,9 @@ def write_backup(out: str | os.PathLike, db_path: Path, db_key: bytes, keyfile: 
         "keys": json.loads(keyfile.to_bytes().decode("utf-8")),
     }
     header = json.dumps(header_obj, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    with tempfile.TemporaryDirectory(prefix=_temp_name("copy"), dir=out.parent if out.parent.exists() else None) as tmpdir:
+    with tempfile.TemporaryDirectory(
+        prefix=_temp_name("copy"), dir=out.parent if out.parent.exists() else None
+    ) as tmpdir:
         copy = Path(tmpdir) / "copy.db"
         snapshot(copy, db_key)
         fd, tmp = tempfile.mkstemp(prefix=_temp_name("backup"), suffix=".tmp", dir=out.parent)
@@ -165,12 +170,15 @@ def read_header(path: str | os.PathLike) -> tuple[dict, bytes, int]:
     except FileNotFoundError:
         raise BackupError(f"备份文件不存在：{path}", f"backup file not found: {path}") from None
     except (ValueError, UnicodeDecodeError, struct.error):
-        raise BackupError(f"{path} 不是 huzhu 备份文件，或文件头已损坏", f"{path} is not a huzhu backup, or its header is damaged") from None
+        raise BackupError(
+            f"{path} 不是 huzhu 备份文件，或文件头已损坏", f"{path} is not a huzhu backup, or its header is damaged"
+        ) from None
     return obj, header, len(MAGIC) + 4 + n
 
 
-def restore_backup(src: str | os.PathLike, db_path: Path, db_key: bytes, header_obj: dict, header: bytes,
-                   body_offset: int) -> dict:
+def restore_backup(
+    src: str | os.PathLike, db_path: Path, db_key: bytes, header_obj: dict, header: bytes, body_offset: int
+) -> dict:
     """Decrypt into a temporary file, prove it opens, then move it and its slots into place.
 
     The database that was there (if any) is kept as ``FILE.before-restore-<time>``."""
@@ -192,7 +200,9 @@ def restore_backup(src: str | os.PathLike, db_path: Path, db_key: bytes, header_
             conn.execute("PRAGMA cipher_log_level = NONE")
             keymem.apply_key(conn, db_key)
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise BackupError("备份中的数据库未通过完整性检查", "the database inside the backup fails integrity_check")
+                raise BackupError(
+                    "备份中的数据库未通过完整性检查", "the database inside the backup fails integrity_check"
+                )
             restored_head = conn.execute("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
         finally:
             conn.close()
@@ -217,11 +227,16 @@ def restore_backup(src: str | os.PathLike, db_path: Path, db_key: bytes, header_
             hwm.write(db_path, str(header_obj.get("db_id", "")), restored_head[0], restored_head[1])
     except crypto.DecryptionFailed:
         raise BackupError(
-            "备份文件已被改动或损坏（认证失败），拒绝恢复", "the backup file was altered or damaged (authentication failed): refused"
+            "备份文件已被改动或损坏（认证失败），拒绝恢复",
+            "the backup file was altered or damaged (authentication failed): refused",
         ) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     fsync_dir(db_path.parent)
-    return {"restored": str(db_path), "from": str(src), "created": header_obj.get("created"),
-            "previous_kept_as": str(kept) if kept else None}
+    return {
+        "restored": str(db_path),
+        "from": str(src),
+        "created": header_obj.get("created"),
+        "previous_kept_as": str(kept) if kept else None,
+    }

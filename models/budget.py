@@ -45,6 +45,7 @@ def check_year(year: int) -> int:
 
 # --- reading --------------------------------------------------------------------------------
 
+
 def committed(line_ids: list[int]) -> dict[int, int]:
     """What the disbursements charged to each line carry (every state but a void), by line id."""
     if not line_ids:
@@ -53,7 +54,9 @@ def committed(line_ids: list[int]) -> dict[int, int]:
     states = ",".join("?" * len(NOT_COUNTED_STATES))
     rows = database.execute_sql(
         f"SELECT budget_line_id, COALESCE(SUM(amount_fen), 0) FROM disbursement WHERE budget_line_id IN ({marks}) "
-        f"AND state NOT IN ({states}) GROUP BY budget_line_id", (*line_ids, *NOT_COUNTED_STATES)).fetchall()
+        f"AND state NOT IN ({states}) GROUP BY budget_line_id",
+        (*line_ids, *NOT_COUNTED_STATES),
+    ).fetchall()
     out = dict.fromkeys(line_ids, 0)
     out.update({line_id: total for line_id, total in rows})
     return out
@@ -98,9 +101,16 @@ class LineView:
         return None if self.approved_fen is None else self.approved_fen - self.committed_fen
 
     def to_json(self) -> dict:
-        return {"code": self.code, "name": self.name, "group": self.group, "approved_fen": self.approved_fen,
-                "committed_fen": self.committed_fen, "remaining_fen": self.remaining_fen,
-                "draft_fen": self.draft_fen, "note": self.note}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "group": self.group,
+            "approved_fen": self.approved_fen,
+            "committed_fen": self.committed_fen,
+            "remaining_fen": self.remaining_fen,
+            "draft_fen": self.draft_fen,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -125,12 +135,20 @@ class VersionView:
         return sum(amount for _, _, amount, _ in self.lines)
 
     def to_json(self) -> dict:
-        return {"number": self.number, "state": self.state, "state_name": self.state_name, "reason": self.reason,
-                "drafted_by": self.drafted_by, "drafted_at": self.drafted_at, "approved_by": self.approved_by,
-                "approved_at": self.approved_at,
-                "meeting_date": self.meeting_date.isoformat() if self.meeting_date else None,
-                "minutes": self.minutes, "total_fen": self.total_fen,
-                "lines": [{"code": c, "name": n, "amount_fen": a, "reason": r} for c, n, a, r in self.lines]}
+        return {
+            "number": self.number,
+            "state": self.state,
+            "state_name": self.state_name,
+            "reason": self.reason,
+            "drafted_by": self.drafted_by,
+            "drafted_at": self.drafted_at,
+            "approved_by": self.approved_by,
+            "approved_at": self.approved_at,
+            "meeting_date": self.meeting_date.isoformat() if self.meeting_date else None,
+            "minutes": self.minutes,
+            "total_fen": self.total_fen,
+            "lines": [{"code": c, "name": n, "amount_fen": a, "reason": r} for c, n, a, r in self.lines],
+        }
 
 
 @dataclass(frozen=True)
@@ -150,18 +168,26 @@ class YearBudget:
 
     def totals(self) -> dict[str, int | None]:
         approved = [line.approved_fen for line in self.lines if line.approved_fen is not None]
-        return {"approved_fen": sum(approved) if approved else None,
-                "committed_fen": sum(line.committed_fen for line in self.lines),
-                "remaining_fen": (sum(approved) - sum(line.committed_fen for line in self.lines)) if approved else None,
-                "draft_fen": (sum(line.draft_fen or 0 for line in self.lines) if self.pending else None)}
+        return {
+            "approved_fen": sum(approved) if approved else None,
+            "committed_fen": sum(line.committed_fen for line in self.lines),
+            "remaining_fen": (sum(approved) - sum(line.committed_fen for line in self.lines)) if approved else None,
+            "draft_fen": (sum(line.draft_fen or 0 for line in self.lines) if self.pending else None),
+        }
 
     def to_json(self) -> dict:
         d = self.status
-        return {"year": self.year, "state": d.outcome, "in_force_version": self.in_force,
-                "pending_version": self.pending, "can_spend": d.ok,
-                "status": {"code": d.code, "message": d.message, "citation": d.citation.short},
-                "lines": [line.to_json() for line in self.lines], "totals": self.totals(),
-                "versions": [v.to_json() for v in self.versions]}
+        return {
+            "year": self.year,
+            "state": d.outcome,
+            "in_force_version": self.in_force,
+            "pending_version": self.pending,
+            "can_spend": d.ok,
+            "status": {"code": d.code, "message": d.message, "citation": d.citation.short},
+            "lines": [line.to_json() for line in self.lines],
+            "totals": self.totals(),
+            "versions": [v.to_json() for v in self.versions],
+        }
 
 
 def read_year(year: int) -> YearBudget:
@@ -171,8 +197,11 @@ def read_year(year: int) -> YearBudget:
     versions = _versions(year)
     lines_by_version: dict[int, list[BudgetVersionLine]] = defaultdict(list)
     if versions:
-        for row in (BudgetVersionLine.select().where(BudgetVersionLine.version.in_([v.id for v in versions]))
-                    .order_by(BudgetVersionLine.id)):
+        for row in (
+            BudgetVersionLine.select()
+            .where(BudgetVersionLine.version.in_([v.id for v in versions]))
+            .order_by(BudgetVersionLine.id)
+        ):
             lines_by_version[row.version_id].append(row)
     in_force = {row.code: row for row in BudgetLine.select().where(BudgetLine.year == year)}
     spent = committed([row.id for row in in_force.values()])
@@ -185,17 +214,38 @@ def read_year(year: int) -> YearBudget:
         line, planned = in_force.get(code), draft_lines.get(code)
         name = (planned or line).name
         kind = catalogue.get(code)
-        views.append(LineView(code, name, kind.group if kind else "", line.amount_fen if line else None,
-                              spent.get(line.id, 0) if line else 0, planned.amount_fen if planned else None,
-                              planned.note if planned else None, line.id if line else None))
-    version_views = [VersionView(v.number, v.state, v.reason, v.drafted_by, v.drafted_at, v.approved_by,
-                                 v.approved_at, v.meeting_date, v.minutes,
-                                 [(r.code, r.name, r.amount_fen, r.reason) for r in lines_by_version[v.id]])
-                     for v in versions]
+        views.append(
+            LineView(
+                code,
+                name,
+                kind.group if kind else "",
+                line.amount_fen if line else None,
+                spent.get(line.id, 0) if line else 0,
+                planned.amount_fen if planned else None,
+                planned.note if planned else None,
+                line.id if line else None,
+            )
+        )
+    version_views = [
+        VersionView(
+            v.number,
+            v.state,
+            v.reason,
+            v.drafted_by,
+            v.drafted_at,
+            v.approved_by,
+            v.approved_at,
+            v.meeting_date,
+            v.minutes,
+            [(r.code, r.name, r.amount_fen, r.reason) for r in lines_by_version[v.id]],
+        )
+        for v in versions
+    ]
     return YearBudget(year, status(year), views, version_views)
 
 
 # --- writing ---------------------------------------------------------------------------------
+
 
 def _refuse_if(decision: Decision) -> None:
     if not decision.ok:
@@ -207,12 +257,21 @@ def _draft(year: int, versions: list[BudgetVersion], session_user: str, reason: 
     latest = versions[-1] if versions else None
     if latest is not None and latest.state == "draft":
         return latest
-    version = BudgetVersion.create(year=year, number=(latest.number + 1) if latest else 1, state="draft",
-                                   reason=reason, drafted_by=session_user, drafted_at=clock.stamp())
+    version = BudgetVersion.create(
+        year=year,
+        number=(latest.number + 1) if latest else 1,
+        state="draft",
+        reason=reason,
+        drafted_by=session_user,
+        drafted_at=clock.stamp(),
+    )
     if latest is not None:
-        for row in BudgetVersionLine.select().where(BudgetVersionLine.version == latest.id).order_by(BudgetVersionLine.id):
-            BudgetVersionLine.create(version=version, code=row.code, name=row.name, amount_fen=row.amount_fen,
-                                     note=row.note)
+        for row in (
+            BudgetVersionLine.select().where(BudgetVersionLine.version == latest.id).order_by(BudgetVersionLine.id)
+        ):
+            BudgetVersionLine.create(
+                version=version, code=row.code, name=row.name, amount_fen=row.amount_fen, note=row.note
+            )
     return version
 
 
@@ -227,7 +286,9 @@ class Written:
 
 
 @refuses_undated
-def add_line(year: int, code: str, amount_fen: int, note: str | None = None, *, today: dt.date | None = None) -> Written:
+def add_line(
+    year: int, code: str, amount_fen: int, note: str | None = None, *, today: dt.date | None = None
+) -> Written:
     """Add a line to the year's draft budget (a new version 1 when the year has none).
 
     Refused when the year already has an approved budget (a change to it is an amendment
@@ -243,22 +304,33 @@ def add_line(year: int, code: str, amount_fen: int, note: str | None = None, *, 
     with writing() as session:
         versions = _versions(year)
         approved = [v for v in versions if v.state == "approved"]
-        if approved and versions[-1].state != "draft" or (not versions and BudgetLine.select().where(
-                BudgetLine.year == year).exists()):
+        if (
+            approved
+            and versions[-1].state != "draft"
+            or (not versions and BudgetLine.select().where(BudgetLine.year == year).exists())
+        ):
             raise ValidationFailed(
                 f"{year}年度预算已批准：增加或调整科目属于修订，请用 huzhu budget amend 并写明理由（修订后须重新批准）",
-                f"the {year} budget is approved: adding a line is an amendment (huzhu budget amend --reason)")
+                f"the {year} budget is approved: adding a line is an amendment (huzhu budget amend --reason)",
+            )
         draft = _draft(year, versions, session.user, None)
         if draft.number > 1:
             raise ValidationFailed(
                 f"{year}年度预算第 {draft.number} 版是修订草稿：修订须写明理由，请用 huzhu budget amend",
-                f"version {draft.number} of {year} is an amendment: use huzhu budget amend with a reason")
+                f"version {draft.number} of {year} is an amendment: use huzhu budget amend with a reason",
+            )
         if BudgetVersionLine.get_or_none((BudgetVersionLine.version == draft.id) & (BudgetVersionLine.code == code)):
-            raise ValidationFailed(f"{year}年度预算草稿已有科目“{kind.name}”，修改金额请用 huzhu budget amend",
-                                   f"the {year} draft already has line {code}: use huzhu budget amend")
+            raise ValidationFailed(
+                f"{year}年度预算草稿已有科目“{kind.name}”，修改金额请用 huzhu budget amend",
+                f"the {year} draft already has line {code}: use huzhu budget amend",
+            )
         BudgetVersionLine.create(version=draft, code=code, name=kind.name, amount_fen=amount_fen, note=note)
-        audit.record("budget.add", "budget_version", draft.id,
-                     {"year": year, "version": draft.number, "code": code, "amount_fen": amount_fen, "note": note})
+        audit.record(
+            "budget.add",
+            "budget_version",
+            draft.id,
+            {"year": year, "version": draft.number, "code": code, "amount_fen": amount_fen, "note": note},
+        )
     return Written(year, draft.number, code, kind.name, amount_fen, decision)
 
 
@@ -275,8 +347,10 @@ def amend_line(year: int, code: str, amount_fen: int, reason: str, *, today: dt.
     with writing() as session:
         versions = _versions(year)
         if not versions:
-            raise ValidationFailed(f"{year}年度还没有预算，请先用 huzhu budget add 编制",
-                                   f"no budget for {year} yet: draft it with huzhu budget add")
+            raise ValidationFailed(
+                f"{year}年度还没有预算，请先用 huzhu budget add 编制",
+                f"no budget for {year} yet: draft it with huzhu budget add",
+            )
         line = BudgetLine.get_or_none((BudgetLine.year == year) & (BudgetLine.code == code))
         charged = committed([line.id]).get(line.id, 0) if line else 0
         report = check_amendment(reason, amount_fen, charged, kind.name, today)
@@ -294,9 +368,19 @@ def amend_line(year: int, code: str, amount_fen: int, reason: str, *, today: dt.
         else:
             row.amount_fen, row.reason = amount_fen, reason
             row.save()
-        audit.record("budget.amend", "budget_version", draft.id,
-                     {"year": year, "version": draft.number, "code": code, "old_fen": old, "amount_fen": amount_fen,
-                      "reason": reason})
+        audit.record(
+            "budget.amend",
+            "budget_version",
+            draft.id,
+            {
+                "year": year,
+                "version": draft.number,
+                "code": code,
+                "old_fen": old,
+                "amount_fen": amount_fen,
+                "reason": reason,
+            },
+        )
     return Written(year, draft.number, code, kind.name, amount_fen, report.decisions[0])
 
 
@@ -323,25 +407,39 @@ def approve(year: int, meeting_date: dt.date | None, minutes: str | None, *, tod
         draft = versions[-1] if versions and versions[-1].state == "draft" else None
         if draft is None:
             if versions:
-                raise ValidationFailed(f"{year}年度预算第 {versions[-1].number} 版已批准，没有待批准的版本",
-                                       f"the {year} budget has no draft waiting for approval")
-            raise ValidationFailed(f"{year}年度还没有预算草稿，请先用 huzhu budget add 编制",
-                                   f"no budget draft for {year}: draft it with huzhu budget add")
-        rows = list(BudgetVersionLine.select().where(BudgetVersionLine.version == draft.id).order_by(BudgetVersionLine.id))
+                raise ValidationFailed(
+                    f"{year}年度预算第 {versions[-1].number} 版已批准，没有待批准的版本",
+                    f"the {year} budget has no draft waiting for approval",
+                )
+            raise ValidationFailed(
+                f"{year}年度还没有预算草稿，请先用 huzhu budget add 编制",
+                f"no budget draft for {year}: draft it with huzhu budget add",
+            )
+        rows = list(
+            BudgetVersionLine.select().where(BudgetVersionLine.version == draft.id).order_by(BudgetVersionLine.id)
+        )
         in_force = {row.code: row for row in BudgetLine.select().where(BudgetLine.year == year)}
         spent = committed([row.id for row in in_force.values()])
         lines = [(r.name, r.amount_fen, spent.get(in_force[r.code].id, 0) if r.code in in_force else 0) for r in rows]
         # a line dropped from the new version would leave its payments uncovered
-        lines += [(row.name, 0, spent[row.id]) for code, row in in_force.items()
-                  if code not in {r.code for r in rows} and spent[row.id]]
-        logged = meeting_date is not None and database.execute_sql(
-            "SELECT 1 FROM work_log WHERE kind = 'meeting' AND on_date = ?", (meeting_date.isoformat(),)).fetchone()
+        lines += [
+            (row.name, 0, spent[row.id])
+            for code, row in in_force.items()
+            if code not in {r.code for r in rows} and spent[row.id]
+        ]
+        logged = (
+            meeting_date is not None
+            and database.execute_sql(
+                "SELECT 1 FROM work_log WHERE kind = 'meeting' AND on_date = ?", (meeting_date.isoformat(),)
+            ).fetchone()
+        )
         report = check_approval(year, meeting_date, minutes, today, lines, meeting_logged=bool(logged))
         if report.errors:
             raise RuleRefused(report.errors)
         minutes = minutes.strip()
         BudgetVersion.update(state="superseded").where(
-            (BudgetVersion.year == year) & (BudgetVersion.state == "approved")).execute()
+            (BudgetVersion.year == year) & (BudgetVersion.state == "approved")
+        ).execute()
         draft.state, draft.approved_by, draft.approved_at = "approved", session.user, clock.stamp()
         draft.meeting_date, draft.minutes = meeting_date, minutes
         draft.save()
@@ -351,19 +449,32 @@ def approve(year: int, meeting_date: dt.date | None, minutes: str | None, *, tod
                 BudgetLine.create(year=year, code=r.code, name=r.name, amount_fen=r.amount_fen, version=draft.id)
             else:
                 BudgetLine.update(name=r.name, amount_fen=r.amount_fen, version=draft.id).where(
-                    BudgetLine.id == line.id).execute()
+                    BudgetLine.id == line.id
+                ).execute()
         dropped = [code for code in in_force if code not in {r.code for r in rows}]
         if dropped:
             BudgetLine.update(amount_fen=0, version=draft.id).where(
-                (BudgetLine.year == year) & BudgetLine.code.in_(dropped)).execute()
+                (BudgetLine.year == year) & BudgetLine.code.in_(dropped)
+            ).execute()
         total = sum(r.amount_fen for r in rows)
-        audit.record("budget.approve", "budget_version", draft.id,
-                     {"year": year, "version": draft.number, "meeting_date": meeting_date, "minutes": minutes,
-                      "lines": {r.code: r.amount_fen for r in rows}, "total_fen": total})
+        audit.record(
+            "budget.approve",
+            "budget_version",
+            draft.id,
+            {
+                "year": year,
+                "version": draft.number,
+                "meeting_date": meeting_date,
+                "minutes": minutes,
+                "lines": {r.code: r.amount_fen for r in rows},
+                "total_fen": total,
+            },
+        )
     return Approved(year, draft.number, len(rows), total, report.decisions[0], report.warnings)
 
 
 # --- for the disbursement form and the year-end papers -----------------------------------------
+
 
 def line_id_for(year: int, code: str) -> int:
     """The approved line ``code`` of ``year`` that a payment of that year is charged to.
@@ -374,8 +485,15 @@ def line_id_for(year: int, code: str) -> int:
     _refuse_if(decision)
     row = BudgetLine.get_or_none((BudgetLine.year == year) & (BudgetLine.code == code))
     if row is None:
-        listed = "、".join(f"{r.code}（{r.name}）" for r in
-                          BudgetLine.select().where(BudgetLine.year == year).order_by(BudgetLine.code)) or "无"
-        raise ValidationFailed(f"{year}年度批准的预算中没有科目“{code}”；可用科目：{listed}",
-                               f"the approved {year} budget has no line {code}")
+        listed = (
+            "、".join(
+                f"{r.code}（{r.name}）"
+                for r in BudgetLine.select().where(BudgetLine.year == year).order_by(BudgetLine.code)
+            )
+            or "无"
+        )
+        raise ValidationFailed(
+            f"{year}年度批准的预算中没有科目“{code}”；可用科目：{listed}",
+            f"the approved {year} budget has no line {code}",
+        )
     return row.id

@@ -26,10 +26,9 @@ from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.db import writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
 from models.lookup import member_policies
-from models.schema import ClaimCorrection
+from models.schema import ClaimCorrection, DirectPayFailure, Member, Unit
 from models.schema import ClaimEvent as ClaimEventRow
 from models.schema import ClaimReport as ClaimRow
-from models.schema import DirectPayFailure, Member, Unit
 from rules import (
     Citation,
     ClaimEvent,
@@ -68,12 +67,20 @@ ACTIONS: dict[str, tuple[str, str]] = {
 }
 #: The register columns each action fills in (date, and reason or amount).
 _ACTION_COLUMNS = {
-    "submit": ("submitted_on", None), "return": ("returned_on", "return_reason"),
-    "resubmit": ("resubmitted_on", None), "settle": ("settled_on", None), "decline": ("declined_on", "decline_reason"),
+    "submit": ("submitted_on", None),
+    "return": ("returned_on", "return_reason"),
+    "resubmit": ("resubmitted_on", None),
+    "settle": ("settled_on", None),
+    "decline": ("declined_on", "decline_reason"),
 }
 #: The failed-direct-pay row's date column for each R2.4 step, in order.
-DIRECT_PAY_COLUMNS = {"notice": "notice_on", "corrected": "corrected_on", "transferred": "transferred_on",
-                      "handed_down": "handed_down_on", "signed": "signed_on"}
+DIRECT_PAY_COLUMNS = {
+    "notice": "notice_on",
+    "corrected": "corrected_on",
+    "transferred": "transferred_on",
+    "handed_down": "handed_down_on",
+    "signed": "signed_on",
+}
 #: How many register rows one query returns; the screen says when there are more.
 REGISTER_LIMIT = 500
 
@@ -251,6 +258,7 @@ def allowed_actions(state: str | None) -> list[str]:
 
 # --- registering ---------------------------------------------------------------------------
 
+
 def check_findings(report: Report) -> tuple[Decision, ...]:
     """What a registration keeps of its preliminary check: errors first, then warnings."""
     return report.errors + report.warnings
@@ -264,8 +272,15 @@ def findings_json(findings) -> str:
 
 def finding_record(d: Decision) -> dict:
     """One finding as stored and as the CLI's ``--json`` prints it."""
-    return {"code": d.code, "outcome": d.outcome, "severity": d.severity.value, "message": d.message,
-            "citation": d.citation.short, "configurable": d.citation.configurable, "ruleset": d.ruleset}
+    return {
+        "code": d.code,
+        "outcome": d.outcome,
+        "severity": d.severity.value,
+        "message": d.message,
+        "citation": d.citation.short,
+        "configurable": d.citation.configurable,
+        "ruleset": d.ruleset,
+    }
 
 
 def findings_from_json(text: str | None) -> list[Decision] | None:
@@ -274,8 +289,16 @@ def findings_from_json(text: str | None) -> list[Decision] | None:
     out = []
     for f in json.loads(text):
         source, _, article = f["citation"].partition(" ")
-        out.append(Decision(f["outcome"], f["code"], f["message"], Citation(source, article, f["configurable"]),
-                            f["ruleset"], Severity(f["severity"])))
+        out.append(
+            Decision(
+                f["outcome"],
+                f["code"],
+                f["message"],
+                Citation(source, article, f["configurable"]),
+                f["ruleset"],
+                Severity(f["severity"]),
+            )
+        )
     return out
 
 
@@ -284,16 +307,25 @@ def member_by_id_number(id_number: str) -> int:
     text = "".join(id_number.split()).upper()
     member = Member.get_or_none(Member.id_number == text)
     if member is None:
-        raise ValidationFailed("没有此身份证号的会员（请先用 huzhu lookup 查询）",
-                               "no member has this ID number (try huzhu lookup first)")
+        raise ValidationFailed(
+            "没有此身份证号的会员（请先用 huzhu lookup 查询）", "no member has this ID number (try huzhu lookup first)"
+        )
     return member.id
 
 
 def _to_rule_claim(row: ClaimRow) -> ClaimReport:
-    return ClaimReport(unit=row.unit.code, member=str(row.member_id), diagnosis=row.diagnosis, plan=row.plan_id,
-                       shares_claimed=row.shares_claimed, reported_on=row.report_date, reporter=row.reporter,
-                       incident_date=row.incident_date, incident_kind=row.incident_kind,
-                       materials=frozenset(json.loads(row.materials)))
+    return ClaimReport(
+        unit=row.unit.code,
+        member=str(row.member_id),
+        diagnosis=row.diagnosis,
+        plan=row.plan_id,
+        shares_claimed=row.shares_claimed,
+        reported_on=row.report_date,
+        reporter=row.reporter,
+        incident_date=row.incident_date,
+        incident_kind=row.incident_kind,
+        materials=frozenset(json.loads(row.materials)),
+    )
 
 
 @refuses_undated
@@ -302,16 +334,26 @@ def check_draft(draft: ClaimDraft, today: dt.date, *, exclude: int | None = None
     check over the member's policies and earlier reports (but ``exclude``, the claim being
     corrected), then the channel check."""
     member = Member.get_or_none(Member.id == draft.member_id) if draft.member_id is not None else None
-    claim = ClaimReport(unit=member.unit.code if member else None, member=str(member.id) if member else None,
-                        diagnosis=draft.diagnosis, plan=draft.plan, shares_claimed=draft.shares_claimed,
-                        reported_on=draft.reported_on, reporter=draft.reporter, incident_date=draft.incident_date,
-                        incident_kind=draft.incident_kind, materials=draft.materials)
+    claim = ClaimReport(
+        unit=member.unit.code if member else None,
+        member=str(member.id) if member else None,
+        diagnosis=draft.diagnosis,
+        plan=draft.plan,
+        shares_claimed=draft.shares_claimed,
+        reported_on=draft.reported_on,
+        reporter=draft.reporter,
+        incident_date=draft.incident_date,
+        incident_kind=draft.incident_kind,
+        materials=draft.materials,
+    )
     policies, earlier = [], []
     if member is not None and draft.plan:
         policies = member_policies([member.id]).get(member.id, {}).get(draft.plan, [])
-        earlier = [_to_rule_claim(row) for row in
-                   ClaimRow.select().where((ClaimRow.member == member.id) & (ClaimRow.plan == draft.plan))
-                   if row.id != exclude]
+        earlier = [
+            _to_rule_claim(row)
+            for row in ClaimRow.select().where((ClaimRow.member == member.id) & (ClaimRow.plan == draft.plan))
+            if row.id != exclude
+        ]
     report = preliminary_check(claim, policies, earlier, today)
     on = draft.reported_on or today
     if draft.plan and ruleset_on(on).plan(draft.plan) is not None:
@@ -344,23 +386,52 @@ def register_claim(draft: ClaimDraft, today: dt.date | None = None) -> Registere
         date_decision = check_typed_date(draft.reported_on, today, "claim_reported", draft.backdate_reason)
         member = Member.get_by_id(draft.member_id)
         row = ClaimRow.create(
-            member=member, unit=member.unit_id, plan=draft.plan, diagnosis=draft.diagnosis.strip(),
-            incident_kind=draft.incident_kind, incident_date=draft.incident_date, shares_claimed=draft.shares_claimed,
-            report_date=draft.reported_on, reporter=draft.reporter.strip(), channel=draft.channel,
-            materials=json.dumps(sorted(draft.materials), ensure_ascii=False), state="registered",
-            created_by=session.user, check_findings=findings_json(check_findings(report)))
-        ClaimEventRow.create(claim=row, action="register", from_state=None, to_state="registered",
-                             on_date=draft.reported_on, by_user=session.user, at=clock.stamp())
-        audit.record("claim.register", "claim_report", row.id, {
-            "member_id": member.id, "plan": draft.plan, "incident_date": draft.incident_date,
-            "report_date": draft.reported_on, "shares": draft.shares_claimed, "channel": draft.channel,
-            "warnings": [d.code for d in report.warnings], "errors": [d.code for d in report.errors],
-            **audit_detail(date_decision)})
+            member=member,
+            unit=member.unit_id,
+            plan=draft.plan,
+            diagnosis=draft.diagnosis.strip(),
+            incident_kind=draft.incident_kind,
+            incident_date=draft.incident_date,
+            shares_claimed=draft.shares_claimed,
+            report_date=draft.reported_on,
+            reporter=draft.reporter.strip(),
+            channel=draft.channel,
+            materials=json.dumps(sorted(draft.materials), ensure_ascii=False),
+            state="registered",
+            created_by=session.user,
+            check_findings=findings_json(check_findings(report)),
+        )
+        ClaimEventRow.create(
+            claim=row,
+            action="register",
+            from_state=None,
+            to_state="registered",
+            on_date=draft.reported_on,
+            by_user=session.user,
+            at=clock.stamp(),
+        )
+        audit.record(
+            "claim.register",
+            "claim_report",
+            row.id,
+            {
+                "member_id": member.id,
+                "plan": draft.plan,
+                "incident_date": draft.incident_date,
+                "report_date": draft.reported_on,
+                "shares": draft.shares_claimed,
+                "channel": draft.channel,
+                "warnings": [d.code for d in report.warnings],
+                "errors": [d.code for d in report.errors],
+                **audit_detail(date_decision),
+            },
+        )
         record_backdated(date_decision, "claim_report", row.id)
     return Registered(row.id, report)
 
 
 # --- the lifecycle -------------------------------------------------------------------------
+
 
 def _events(claim_id: int) -> list[ClaimEvent]:
     rows = ClaimEventRow.select().where(ClaimEventRow.claim == claim_id).order_by(ClaimEventRow.id)
@@ -375,8 +446,9 @@ def _claim(claim_id: int) -> ClaimRow:
 
 
 @refuses_undated
-def transition_claim(claim_id: int, action: str, on: dt.date, *, reason: str | None = None,
-                     benefit_fen: int | None = None) -> Decision:
+def transition_claim(
+    claim_id: int, action: str, on: dt.date, *, reason: str | None = None, benefit_fen: int | None = None
+) -> Decision:
     """Submit, return (reason), resubmit, settle (benefit in fen) or decline (reason) a claim
     on ``on``, as the session's clerk; R2.3 decides whether the step may follow."""
     if action not in ACTIONS:
@@ -396,21 +468,45 @@ def transition_claim(claim_id: int, action: str, on: dt.date, *, reason: str | N
         if action == "settle":
             changes["benefit_fen"] = benefit_fen
         ClaimRow.update(changes).where(ClaimRow.id == claim_id).execute()
-        ClaimEventRow.create(claim=claim_id, action=action, from_state=row.state, to_state=state, on_date=on,
-                             amount_fen=benefit_fen if action == "settle" else None, note=reason,
-                             by_user=session.user, at=clock.stamp())
-        audit.record(f"claim.{action}", "claim_report", claim_id, {
-            "from": row.state, "to": state, "on": on, "amount_fen": benefit_fen if action == "settle" else None,
-            "with_reason": reason is not None})
+        ClaimEventRow.create(
+            claim=claim_id,
+            action=action,
+            from_state=row.state,
+            to_state=state,
+            on_date=on,
+            amount_fen=benefit_fen if action == "settle" else None,
+            note=reason,
+            by_user=session.user,
+            at=clock.stamp(),
+        )
+        audit.record(
+            f"claim.{action}",
+            "claim_report",
+            claim_id,
+            {
+                "from": row.state,
+                "to": state,
+                "on": on,
+                "amount_fen": benefit_fen if action == "settle" else None,
+                "with_reason": reason is not None,
+            },
+        )
     return decision
 
 
 # --- corrections before submission (R2.3, R9.3) --------------------------------------------
 
+
 def _field_value(row: ClaimRow, name: str):
-    return {"plan": row.plan_id, "diagnosis": row.diagnosis, "incident_kind": row.incident_kind,
-            "incident_date": row.incident_date, "shares_claimed": row.shares_claimed, "reporter": row.reporter,
-            "channel": row.channel}[name]
+    return {
+        "plan": row.plan_id,
+        "diagnosis": row.diagnosis,
+        "incident_kind": row.incident_kind,
+        "incident_date": row.incident_date,
+        "shares_claimed": row.shares_claimed,
+        "reporter": row.reporter,
+        "channel": row.channel,
+    }[name]
 
 
 def _plain(value):
@@ -418,8 +514,9 @@ def _plain(value):
 
 
 @refuses_undated
-def correct_claim(claim_id: int, changes: dict[str, object], reason: str | None,
-                  today: dt.date | None = None) -> Corrected:
+def correct_claim(
+    claim_id: int, changes: dict[str, object], reason: str | None, today: dt.date | None = None
+) -> Corrected:
     """Correct a registered claim before it is submitted (R2.3): the register row takes the
     new values, a ``claim_correction`` row keeps each field's old and new value with the
     date, clerk and reason, and the audit event records them (a diagnosis only as changed,
@@ -438,30 +535,53 @@ def correct_claim(claim_id: int, changes: dict[str, object], reason: str | None,
             raise RuleRefused([decision])
         real = {k: pair for k, pair in pairs.items() if pair[0] != pair[1]}
         value = {k: real[k][1] if k in real else _field_value(row, k) for k in CORRECTABLE_FIELDS}
-        draft = ClaimDraft(member_id=row.member_id, plan=value["plan"], diagnosis=value["diagnosis"],
-                           incident_kind=value["incident_kind"], incident_date=value["incident_date"],
-                           shares_claimed=value["shares_claimed"], reported_on=row.report_date,
-                           reporter=value["reporter"], channel=value["channel"],
-                           materials=frozenset(json.loads(row.materials)))
+        draft = ClaimDraft(
+            member_id=row.member_id,
+            plan=value["plan"],
+            diagnosis=value["diagnosis"],
+            incident_kind=value["incident_kind"],
+            incident_date=value["incident_date"],
+            shares_claimed=value["shares_claimed"],
+            reported_on=row.report_date,
+            reporter=value["reporter"],
+            channel=value["channel"],
+            materials=frozenset(json.loads(row.materials)),
+        )
         report = check_draft(draft, today, exclude=claim_id)
         blockers = register_blockers(report)
         if blockers:
             raise RuleRefused(blockers)
         stored = {k: [_plain(old), _plain(new)] for k, (old, new) in real.items()}
         text = json.dumps(stored, ensure_ascii=False, sort_keys=True)
-        columns = {"plan": "plan", "diagnosis": "diagnosis", "incident_kind": "incident_kind",
-                   "incident_date": "incident_date", "shares_claimed": "shares_claimed", "reporter": "reporter",
-                   "channel": "channel"}
-        ClaimRow.update({columns[k]: new for k, (_, new) in real.items()}
-                        | {"check_findings": findings_json(check_findings(report))}
-                        ).where(ClaimRow.id == claim_id).execute()
-        correction = ClaimCorrection.create(claim=claim_id, on_date=today, reason=reason, changes=text,
-                                            by_user=session.user, at=clock.stamp())
-        audit.record("claim.correct", "claim_report", claim_id, {
-            "correction_id": correction.id, "on": today,
-            "changes": {k: ("已更正，新旧值见报案更正记录" if k == "diagnosis" else v) for k, v in stored.items()},
-            "changes_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-            "warnings": [d.code for d in report.warnings], "errors": [d.code for d in report.errors]})
+        columns = {
+            "plan": "plan",
+            "diagnosis": "diagnosis",
+            "incident_kind": "incident_kind",
+            "incident_date": "incident_date",
+            "shares_claimed": "shares_claimed",
+            "reporter": "reporter",
+            "channel": "channel",
+        }
+        ClaimRow.update(
+            {columns[k]: new for k, (_, new) in real.items()}
+            | {"check_findings": findings_json(check_findings(report))}
+        ).where(ClaimRow.id == claim_id).execute()
+        correction = ClaimCorrection.create(
+            claim=claim_id, on_date=today, reason=reason, changes=text, by_user=session.user, at=clock.stamp()
+        )
+        audit.record(
+            "claim.correct",
+            "claim_report",
+            claim_id,
+            {
+                "correction_id": correction.id,
+                "on": today,
+                "changes": {k: ("已更正，新旧值见报案更正记录" if k == "diagnosis" else v) for k, v in stored.items()},
+                "changes_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                "warnings": [d.code for d in report.warnings],
+                "errors": [d.code for d in report.errors],
+            },
+        )
     return Corrected(claim_id, correction.id, decision, report)
 
 
@@ -472,16 +592,27 @@ def _corrections(claim_id: int) -> list[CorrectionLine]:
 
 # --- failed direct pay (R2.4) --------------------------------------------------------------
 
+
 def _done_steps(item: DirectPayFailure) -> list[DirectPayStep]:
     """The steps a failure row records, in order. The row keeps one clerk (who opened it);
     the audit chain names the clerk of each later step."""
-    return [DirectPayStep(step, getattr(item, column), item.created_by)
-            for step, column in DIRECT_PAY_COLUMNS.items() if getattr(item, column) is not None]
+    return [
+        DirectPayStep(step, getattr(item, column), item.created_by)
+        for step, column in DIRECT_PAY_COLUMNS.items()
+        if getattr(item, column) is not None
+    ]
 
 
 @refuses_undated
-def record_direct_pay_step(claim_id: int, step: str, on: dt.date, *, account: str | None = None,
-                           note: str | None = None, bank_name: str | None = None) -> Decision:
+def record_direct_pay_step(
+    claim_id: int,
+    step: str,
+    on: dt.date,
+    *,
+    account: str | None = None,
+    note: str | None = None,
+    bank_name: str | None = None,
+) -> Decision:
     """Record the next step of a failed direct pay: a new failure notice on a settled claim,
     or the next step of its open item (the corrected account goes with "corrected")."""
     if step not in DIRECT_PAY_STEPS:
@@ -492,18 +623,24 @@ def record_direct_pay_step(claim_id: int, step: str, on: dt.date, *, account: st
     with writing() as session:
         row = _claim(claim_id)
         if row.state != "settled":
-            raise ValidationFailed(f"报案 {claim_id} 尚未结案给付，没有直赔可跟进",
-                                   f"claim {claim_id} is not settled: no direct pay to follow up")
-        item = (DirectPayFailure.select().where((DirectPayFailure.claim == claim_id)
-                                                & DirectPayFailure.signed_on.is_null())
-                .order_by(DirectPayFailure.id).first())
+            raise ValidationFailed(
+                f"报案 {claim_id} 尚未结案给付，没有直赔可跟进",
+                f"claim {claim_id} is not settled: no direct pay to follow up",
+            )
+        item = (
+            DirectPayFailure.select()
+            .where((DirectPayFailure.claim == claim_id) & DirectPayFailure.signed_on.is_null())
+            .order_by(DirectPayFailure.id)
+            .first()
+        )
         decision = check_direct_pay_step(_done_steps(item) if item else [], DirectPayStep(step, on, session.user))
         if not decision.ok:
             raise RuleRefused([decision])
         member_changes: list[dict] = []
         if item is None:
-            item = DirectPayFailure.create(claim=claim_id, notice_on=on, note=(note or "").strip() or None,
-                                           created_by=session.user)
+            item = DirectPayFailure.create(
+                claim=claim_id, notice_on=on, note=(note or "").strip() or None, created_by=session.user
+            )
         else:
             setattr(item, DIRECT_PAY_COLUMNS[step], on)
             if step == "corrected":
@@ -512,34 +649,50 @@ def record_direct_pay_step(claim_id: int, step: str, on: dt.date, *, account: st
                 # in this step's audit event).
                 from models.member_edit import correct_account
 
-                member_changes = correct_account(row.member_id, account, bank_name=bank_name, source="direct_pay",
-                                                 reason=f"直赔失败短信（{item.notice_on}，报案 #{claim_id}）", on=on)
+                member_changes = correct_account(
+                    row.member_id,
+                    account,
+                    bank_name=bank_name,
+                    source="direct_pay",
+                    reason=f"直赔失败短信（{item.notice_on}，报案 #{claim_id}）",
+                    on=on,
+                )
             item.save()
-        audit.record(f"claim.direct_pay.{step}", "direct_pay_failure", item.id,
-                     {"claim_id": claim_id, "on": on, **({"member_changes": member_changes} if member_changes else {})})
+        audit.record(
+            f"claim.direct_pay.{step}",
+            "direct_pay_failure",
+            item.id,
+            {"claim_id": claim_id, "on": on, **({"member_changes": member_changes} if member_changes else {})},
+        )
     return decision
 
 
 # --- reading -------------------------------------------------------------------------------
 
+
 def _events_by_claim(claim_ids: list[int]) -> dict[int, list[ClaimEvent]]:
     out: dict[int, list[ClaimEvent]] = {cid: [] for cid in claim_ids}
     for start in range(0, len(claim_ids), 500):
-        chunk = claim_ids[start:start + 500]
-        rows = (ClaimEventRow.select().where(ClaimEventRow.claim.in_(chunk))
-                .order_by(ClaimEventRow.claim, ClaimEventRow.id))
+        chunk = claim_ids[start : start + 500]
+        rows = (
+            ClaimEventRow.select().where(ClaimEventRow.claim.in_(chunk)).order_by(ClaimEventRow.claim, ClaimEventRow.id)
+        )
         for r in rows:
-            out[r.claim_id].append(ClaimEvent(r.to_state, r.on_date, r.by_user, reason=r.note,
-                                              benefit_fen=r.amount_fen))
+            out[r.claim_id].append(
+                ClaimEvent(r.to_state, r.on_date, r.by_user, reason=r.note, benefit_fen=r.amount_fen)
+            )
     return out
 
 
 def claim_register(filters: ClaimFilter, today: dt.date, limit: int = REGISTER_LIMIT) -> RegisterPage:
     """The register, newest report first. Overdue is decided by ``rules.claim_overdue`` on
     each waiting claim's events (only registered and returned claims can be overdue)."""
-    query = (ClaimRow.select(ClaimRow, Member.name, Unit.name)
-             .join(Member, on=(ClaimRow.member == Member.id))
-             .switch(ClaimRow).join(Unit, on=(ClaimRow.unit == Unit.id)))
+    query = (
+        ClaimRow.select(ClaimRow, Member.name, Unit.name)
+        .join(Member, on=(ClaimRow.member == Member.id))
+        .switch(ClaimRow)
+        .join(Unit, on=(ClaimRow.unit == Unit.id))
+    )
     if filters.state:
         query = query.where(ClaimRow.state == filters.state)
     if filters.unit:
@@ -553,8 +706,9 @@ def claim_register(filters: ClaimFilter, today: dt.date, limit: int = REGISTER_L
         query = query.where(ClaimRow.report_date <= filters.date_to)
     if filters.overdue_only:
         query = query.where(ClaimRow.state.in_(("registered", "returned")))
-    open_pay = {r.claim_id for r in DirectPayFailure.select(DirectPayFailure.claim)
-                .where(DirectPayFailure.signed_on.is_null())}
+    open_pay = {
+        r.claim_id for r in DirectPayFailure.select(DirectPayFailure.claim).where(DirectPayFailure.signed_on.is_null())
+    }
     if filters.direct_pay_open:
         query = query.where(ClaimRow.id.in_(list(open_pay)))
     query = query.order_by(ClaimRow.report_date.desc(), ClaimRow.id.desc())
@@ -567,8 +721,21 @@ def claim_register(filters: ClaimFilter, today: dt.date, limit: int = REGISTER_L
         overdue = claim_overdue(waiting[c.id], today) if c.id in waiting else None
         if filters.overdue_only and (overdue is None or overdue.outcome != "overdue"):
             continue
-        rows.append(RegisterRow(c.id, c.report_date, c.unit.name, c.member.name, c.plan_id, c.diagnosis,
-                                c.shares_claimed, c.state, overdue, c.id in open_pay, _flagged(c.check_findings)))
+        rows.append(
+            RegisterRow(
+                c.id,
+                c.report_date,
+                c.unit.name,
+                c.member.name,
+                c.plan_id,
+                c.diagnosis,
+                c.shares_claimed,
+                c.state,
+                overdue,
+                c.id in open_pay,
+                _flagged(c.check_findings),
+            )
+        )
     return RegisterPage(rows[:limit], len(rows) > limit)
 
 
@@ -587,11 +754,23 @@ def claim_detail(claim_id: int, today: dt.date) -> ClaimDetail:
     row = _claim(claim_id)
     member = row.member
     detail = ClaimDetail(
-        id=row.id, member_id=member.id, member_name=member.name, id_masked=mask_id(member.id_number),
-        unit_name=row.unit.name, plan=row.plan_id, diagnosis=row.diagnosis, incident_kind=row.incident_kind,
-        incident_date=row.incident_date, shares_claimed=row.shares_claimed, report_date=row.report_date,
-        reporter=row.reporter, channel=row.channel, materials=json.loads(row.materials), state=row.state,
-        findings=findings_from_json(row.check_findings))
+        id=row.id,
+        member_id=member.id,
+        member_name=member.name,
+        id_masked=mask_id(member.id_number),
+        unit_name=row.unit.name,
+        plan=row.plan_id,
+        diagnosis=row.diagnosis,
+        incident_kind=row.incident_kind,
+        incident_date=row.incident_date,
+        shares_claimed=row.shares_claimed,
+        report_date=row.report_date,
+        reporter=row.reporter,
+        channel=row.channel,
+        materials=json.loads(row.materials),
+        state=row.state,
+        findings=findings_from_json(row.check_findings),
+    )
     events = _events(claim_id)
     detail.events = [EventLine(e.state, e.on, e.clerk, e.reason, e.benefit_fen) for e in events]
     detail.corrections = _corrections(claim_id)
@@ -599,9 +778,13 @@ def claim_detail(claim_id: int, today: dt.date) -> ClaimDetail:
         detail.overdue = claim_overdue(events, today)
     for item in DirectPayFailure.select().where(DirectPayFailure.claim == claim_id).order_by(DirectPayFailure.id):
         done = _done_steps(item)
-        detail.direct_pay.append(DirectPayItem(
-            item.id, [(s.step, s.on) for s in done],
-            mask_account(item.corrected_account) if item.corrected_account else None, item.note,
-            direct_pay_status(done, today)))
+        detail.direct_pay.append(
+            DirectPayItem(
+                item.id,
+                [(s.step, s.on) for s in done],
+                mask_account(item.corrected_account) if item.corrected_account else None,
+                item.note,
+                direct_pay_status(done, today),
+            )
+        )
     return detail
-

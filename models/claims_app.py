@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules.claims import ChannelRecord, app_share as _app_share
+from rules.claims import ChannelRecord
+from rules.claims import app_share as _app_share
 
 
 def app_share(year: int) -> dict:
@@ -13,7 +14,13 @@ def app_share(year: int) -> dict:
 
     rows = database.execute_sql(
         "SELECT plan_id, channel, report_date FROM claim_report WHERE report_date BETWEEN ? AND ?",
-        (f"{year}-01-01", f"{year}-12-31")).fetchall()
+        (f"{year}-01-01", f"{year}-12-31"),
+    ).fetchall()
     decision = _app_share([ChannelRecord(p, c, dt.date.fromisoformat(str(d))) for p, c, d in rows], year)
-    return {"year": year, **decision.data, "message": decision.message, "citation": str(decision.citation),
-            "ruleset": decision.ruleset}
+    return {
+        "year": year,
+        **decision.data,
+        "message": decision.message,
+        "citation": str(decision.citation),
+        "ruleset": decision.ruleset,
+    }

@@ -11,7 +11,7 @@ _frozen: _dt.datetime | None = None
 
 
 def now() -> _dt.datetime:
-    return _frozen if _frozen is not None else _dt.datetime.now(_dt.timezone.utc).astimezone()
+    return _frozen if _frozen is not None else _dt.datetime.now(_dt.UTC).astimezone()
 
 
 def today() -> _dt.date:

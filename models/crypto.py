@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, PrivateFormat, NoEncryption
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -60,7 +61,7 @@ class KdfParams:
         return {"alg": "argon2id", "memory_kib": self.memory_kib, "iterations": self.iterations, "lanes": self.lanes}
 
     @classmethod
-    def from_json(cls, obj: dict) -> "KdfParams":
+    def from_json(cls, obj: dict) -> KdfParams:
         if obj.get("alg") != "argon2id":
             raise ValueError("unsupported kdf")
         values = (obj["memory_kib"], obj["iterations"], obj["lanes"])
@@ -69,8 +70,11 @@ class KdfParams:
         params = cls(*values)
         # Refuse values a tampered file could use to stall unlock (seen: 4 GiB × 64 passes)
         # or to weaken it. The defaults are 64 MiB × 3; the bounds leave 16× headroom to raise them.
-        if not (KDF_MIN_KIB <= params.memory_kib <= KDF_MAX_KIB and 1 <= params.iterations <= KDF_MAX_ITERATIONS
-                and 1 <= params.lanes <= KDF_MAX_LANES):
+        if not (
+            KDF_MIN_KIB <= params.memory_kib <= KDF_MAX_KIB
+            and 1 <= params.iterations <= KDF_MAX_ITERATIONS
+            and 1 <= params.lanes <= KDF_MAX_LANES
+        ):
             raise ValueError("kdf parameters out of range")
         return params
 

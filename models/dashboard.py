@@ -62,8 +62,13 @@ DISBURSEMENT_WAITING = {"entered": "待审批", "approved": "待发放", "paid":
 #: States whose money has left the budget line (R3.4: "used" this year).
 DISBURSEMENT_SPENT = ("paid", "signed")
 #: Failed direct pay columns in step order (rules.DIRECT_PAY_STEPS).
-_DIRECT_PAY_COLUMNS = (("notice", "notice_on"), ("corrected", "corrected_on"), ("transferred", "transferred_on"),
-                       ("handed_down", "handed_down_on"), ("signed", "signed_on"))
+_DIRECT_PAY_COLUMNS = (
+    ("notice", "notice_on"),
+    ("corrected", "corrected_on"),
+    ("transferred", "transferred_on"),
+    ("handed_down", "handed_down_on"),
+    ("signed", "signed_on"),
+)
 #: ``bundle_log.kind`` of the branch's monthly bundle (sync.bundle.KIND_BRANCH_MONTHLY; models
 #: may not import sync's internals, and the value is part of the stored format).
 MONTHLY_BUNDLE_KIND = "branch_monthly"
@@ -76,6 +81,7 @@ def _d(value) -> dt.date | None:
 
 
 # --- renewals -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RenewalRow:
@@ -129,10 +135,12 @@ def renewal_status(prev_start: dt.date, prev_end: dt.date, plan: str, today: dt.
 #: Every unit × plan's latest policy, from the table the triggers of migration 0015 keep,
 #: through its ("end", unit, plan, start, outcome, policy) index: what the 待办 reads is bounded by the
 #: policies whose window is open, not by the policies ever filed or the members.
-RENEWAL_SQL = ('SELECT u.code, u.name, l.plan_id, l.start, l."end", l.outcome, p.filed, b.reason FROM policy_latest l '
-               'INDEXED BY "policylatest_end_unit_id_plan_id_start_outcome_policy_id" JOIN unit u ON u.id = l.unit_id '
-               'JOIN policy p ON p.id = l.policy_id '
-               "LEFT JOIN backdated_entry b ON b.entity = 'policy' AND b.entity_id = l.policy_id")
+RENEWAL_SQL = (
+    'SELECT u.code, u.name, l.plan_id, l.start, l."end", l.outcome, p.filed, b.reason FROM policy_latest l '
+    'INDEXED BY "policylatest_end_unit_id_plan_id_start_outcome_policy_id" JOIN unit u ON u.id = l.unit_id '
+    "JOIN policy p ON p.id = l.policy_id "
+    "LEFT JOIN backdated_entry b ON b.entity = 'policy' AND b.entity_id = l.policy_id"
+)
 #: Statuses of a policy whose renewal window has not opened yet: the only ones a policy ending
 #: after ``last_end_in_window(today)`` can have (``classify_renewal`` refuses it as too early,
 #: or for a reason that has nothing to do with the date).
@@ -161,8 +169,9 @@ def renewal_board(today: dt.date, *, statuses: tuple[str, ...] | None = None) ->
     bound = None
     if statuses is not None and not set(statuses) & set(_BEFORE_WINDOW):
         bound = last_end_in_window(today)
-    rows = database.execute_sql(RENEWAL_SQL + (' WHERE l."end" <= ?' if bound else ""),
-                                (bound.isoformat(),) if bound else ()).fetchall()
+    rows = database.execute_sql(
+        RENEWAL_SQL + (' WHERE l."end" <= ?' if bound else ""), (bound.isoformat(),) if bound else ()
+    ).fetchall()
     board = []
     for code, name, plan, start, end, outcome, filed, backdated_reason in rows:
         start, end = _d(start), _d(end)
@@ -171,15 +180,32 @@ def renewal_board(today: dt.date, *, statuses: tuple[str, ...] | None = None) ->
             continue
         params = rs.plan(plan)
         first_allowed, last_on_time = renewal_window(end, rs)
-        board.append(RenewalRow(
-            code, name, plan, params.name if params else plan, start, end, outcome, status, expiry(end),
-            first_allowed, last_on_time, decision.message, str(decision.citation), _d(filed), backdated_reason))
+        board.append(
+            RenewalRow(
+                code,
+                name,
+                plan,
+                params.name if params else plan,
+                start,
+                end,
+                outcome,
+                status,
+                expiry(end),
+                first_allowed,
+                last_on_time,
+                decision.message,
+                str(decision.citation),
+                _d(filed),
+                backdated_reason,
+            )
+        )
     order = list(RENEWAL_STATUSES)
     board.sort(key=lambda r: (order.index(r.status), r.expiry, r.unit_code, r.plan))
     return board
 
 
 # --- the to-do list ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TodoItem:
@@ -248,9 +274,15 @@ class Dashboard:
 
     def counts(self) -> dict[str, int]:
         """Open items per section (budget, bundle and self-assessment are facts, not counted)."""
-        return {"renewals": len(self.renewals), "claims": len(self.claims), "direct_pay": len(self.direct_pay),
-                "disbursements": len(self.disbursements), "handovers": len(self.handovers),
-                "logins": len(self.logins), "notices": len(self.notices)}
+        return {
+            "renewals": len(self.renewals),
+            "claims": len(self.claims),
+            "direct_pay": len(self.direct_pay),
+            "disbursements": len(self.disbursements),
+            "handovers": len(self.handovers),
+            "logins": len(self.logins),
+            "notices": len(self.notices),
+        }
 
 
 def overdue_claims(today: dt.date) -> list[TodoItem]:
@@ -259,13 +291,16 @@ def overdue_claims(today: dt.date) -> list[TodoItem]:
     claims = database.execute_sql(
         "SELECT c.id, c.state, c.member_id, m.name, c.plan_id, c.report_date, c.returned_on "
         "FROM claim_report c INDEXED BY claim_report_open JOIN member m ON m.id = c.member_id "
-        "WHERE c.state IN ('registered', 'returned') ORDER BY c.id").fetchall()
+        "WHERE c.state IN ('registered', 'returned') ORDER BY c.id"
+    ).fetchall()
     events: dict[int, list[ClaimEvent]] = defaultdict(list)
     ids = [c[0] for c in claims]
     for chunk in _chunks(ids):
         for claim_id, state, on, by_user in database.execute_sql(
-                f"SELECT claim_id, to_state, on_date, by_user FROM claim_event WHERE claim_id IN "
-                f"({','.join('?' * len(chunk))}) ORDER BY claim_id, on_date, id", chunk):
+            f"SELECT claim_id, to_state, on_date, by_user FROM claim_event WHERE claim_id IN "
+            f"({','.join('?' * len(chunk))}) ORDER BY claim_id, on_date, id",
+            chunk,
+        ):
             events[claim_id].append(ClaimEvent(state, _d(on), by_user))
     rs = ruleset_on(today)
     overdue = []
@@ -276,8 +311,14 @@ def overdue_claims(today: dt.date) -> list[TodoItem]:
             continue
         params = rs.plan(plan)
         title = f"报案 #{claim_id} {name} {params.name if params else plan} {CLAIM_STATES[state]}于 {history[-1].on}"
-        overdue.append((history[-1].on, TodoItem("claim", state, title, decision.message, str(decision.citation),
-                                                 "claim", member_id, str(claim_id))))
+        overdue.append(
+            (
+                history[-1].on,
+                TodoItem(
+                    "claim", state, title, decision.message, str(decision.citation), "claim", member_id, str(claim_id)
+                ),
+            )
+        )
     overdue.sort(key=lambda pair: pair[0])
     return [item for _, item in overdue]
 
@@ -288,7 +329,8 @@ def open_direct_pay(today: dt.date) -> list[TodoItem]:
         "SELECT f.id, f.claim_id, c.member_id, m.name, f.notice_on, f.corrected_on, f.transferred_on, "
         "f.handed_down_on, f.signed_on FROM direct_pay_failure f INDEXED BY direct_pay_failure_open "
         "JOIN claim_report c ON c.id = f.claim_id "
-        "JOIN member m ON m.id = c.member_id WHERE f.signed_on IS NULL ORDER BY f.notice_on, f.id").fetchall()
+        "JOIN member m ON m.id = c.member_id WHERE f.signed_on IS NULL ORDER BY f.notice_on, f.id"
+    ).fetchall()
     items = []
     for failure_id, claim_id, member_id, name, *dates in rows:
         steps = [DirectPayStep(step, _d(on), "") for (step, _), on in zip(_DIRECT_PAY_COLUMNS, dates) if on]
@@ -296,8 +338,18 @@ def open_direct_pay(today: dt.date) -> list[TodoItem]:
         if decision.outcome != "open":
             continue
         # The follow-up is done on the claim, so the line opens the claim.
-        items.append(TodoItem("direct_pay", decision.data["next_step"], f"直赔失败 报案 #{claim_id} {name}",
-                              decision.message, str(decision.citation), "claim", member_id, str(claim_id)))
+        items.append(
+            TodoItem(
+                "direct_pay",
+                decision.data["next_step"],
+                f"直赔失败 报案 #{claim_id} {name}",
+                decision.message,
+                str(decision.citation),
+                "claim",
+                member_id,
+                str(claim_id),
+            )
+        )
     return items
 
 
@@ -305,7 +357,8 @@ def waiting_disbursements() -> list[TodoItem]:
     """Disbursements waiting for approval, payment or the beneficiary's signed receipt."""
     rows = database.execute_sql(
         "SELECT id, state, on_date, member_id, beneficiary_name, category, amount_fen FROM disbursement "
-        "INDEXED BY disbursement_waiting WHERE state IN ('entered', 'approved', 'paid') ORDER BY on_date, id").fetchall()
+        "INDEXED BY disbursement_waiting WHERE state IN ('entered', 'approved', 'paid') ORDER BY on_date, id"
+    ).fetchall()
     items = []
     for disbursement_id, state, on, member_id, beneficiary, category, amount in rows:
         waiting = DISBURSEMENT_WAITING[state]
@@ -320,13 +373,24 @@ def unreported_handovers(today: dt.date) -> list[TodoItem]:
     rows = database.execute_sql(
         "SELECT id, on_date, outgoing, incoming, supervisor FROM handover INDEXED BY handover_unreported "
         "WHERE reported_on IS NULL "
-        "ORDER BY on_date, id").fetchall()
+        "ORDER BY on_date, id"
+    ).fetchall()
     items = []
     for handover_id, on, outgoing, incoming, supervisor in rows:
         decision = handover_report_status(Handover(outgoing, incoming, supervisor, _d(on), frozenset(), True), today)
         if decision.outcome in ("due", "overdue"):
-            items.append(TodoItem("handover", decision.outcome, f"交接 {on} {outgoing} → {incoming} 未上报办事处",
-                                  decision.message, str(decision.citation), "handover", None, str(handover_id)))
+            items.append(
+                TodoItem(
+                    "handover",
+                    decision.outcome,
+                    f"交接 {on} {outgoing} → {incoming} 未上报办事处",
+                    decision.message,
+                    str(decision.citation),
+                    "handover",
+                    None,
+                    str(handover_id),
+                )
+            )
     return items
 
 
@@ -337,13 +401,24 @@ def stale_logins(today: dt.date) -> list[TodoItem]:
     rows = database.execute_sql(
         "SELECT id, name, username, last_login, created_on FROM staff_account INDEXED BY staff_account_active "
         "WHERE active "
-        "ORDER BY last_login, id").fetchall()
+        "ORDER BY last_login, id"
+    ).fetchall()
     items = []
     for account_id, name, username, last, created in rows:
         decision = login_status(_d(last), today, created_on=_d(created))
         if decision.outcome in ("warn", "overdue"):
-            items.append(TodoItem("login", decision.outcome, f"业务系统账号 {username}（{name}）",
-                                  decision.message, str(decision.citation), None, None, str(account_id)))
+            items.append(
+                TodoItem(
+                    "login",
+                    decision.outcome,
+                    f"业务系统账号 {username}（{name}）",
+                    decision.message,
+                    str(decision.citation),
+                    None,
+                    None,
+                    str(account_id),
+                )
+            )
     return items
 
 
@@ -351,10 +426,13 @@ def office_notices() -> list[TodoItem]:
     """Notices from the office's answer bundles not yet marked done."""
     rows = database.execute_sql(
         "SELECT id, period, kind, text FROM office_notice INDEXED BY office_notice_open WHERE done_at IS NULL "
-        "ORDER BY received_at, id").fetchall()
+        "ORDER BY received_at, id"
+    ).fetchall()
     targets = {"claim_returned": "claim", "direct_pay_failed": "claim"}
-    return [TodoItem("notice", kind, f"办事处通知（{period}）", text, "", targets.get(kind, "sync"), None,
-                     str(notice_id)) for notice_id, period, kind, text in rows]
+    return [
+        TodoItem("notice", kind, f"办事处通知（{period}）", text, "", targets.get(kind, "sync"), None, str(notice_id))
+        for notice_id, period, kind, text in rows
+    ]
 
 
 def budget_use(today: dt.date) -> list[BudgetUse]:
@@ -363,13 +441,16 @@ def budget_use(today: dt.date) -> list[BudgetUse]:
     rows = database.execute_sql(
         "SELECT b.code, b.name, b.amount_fen, COALESCE(SUM(d.amount_fen), 0) FROM budget_line b "
         "LEFT JOIN disbursement d INDEXED BY disbursement_spent ON d.budget_line_id = b.id AND d.state IN ('paid', 'signed') "
-        "WHERE b.year = ? GROUP BY b.id ORDER BY b.code", (today.year,)).fetchall()
+        "WHERE b.year = ? GROUP BY b.id ORDER BY b.code",
+        (today.year,),
+    ).fetchall()
     out = []
     for code, name, approved, used in rows:
         decision = check_budget(BudgetLine(name, approved, used), 0, today)
         left = approved - used
-        message = (f"“{name}”批准 {format_fen(approved)}，已支出 {format_fen(used)}，"
-                   + (f"余额 {format_fen(left)}" if left >= 0 else f"超支 {format_fen(-left)}"))
+        message = f"“{name}”批准 {format_fen(approved)}，已支出 {format_fen(used)}，" + (
+            f"余额 {format_fen(left)}" if left >= 0 else f"超支 {format_fen(-left)}"
+        )
         out.append(BudgetUse(code, name, approved, used, decision.outcome, message, str(decision.citation)))
     return out
 
@@ -384,7 +465,8 @@ def bundle_due(today: dt.date) -> BundleDue:
     row = database.execute_sql(
         "SELECT period FROM bundle_log INDEXED BY bundle_log_sent WHERE direction = 'out' AND kind = ? "
         "ORDER BY period DESC LIMIT 1",
-        (MONTHLY_BUNDLE_KIND,)).fetchone()
+        (MONTHLY_BUNDLE_KIND,),
+    ).fetchone()
     this_month = today.replace(day=1)
     if row:
         year, month = (int(part) for part in row[0].split("-"))
@@ -399,8 +481,9 @@ def selfassessment_item(today: dt.date) -> TodoItem | None:
     decision = selfassessment_due(today)
     if decision.outcome != "open":
         return None
-    return TodoItem("selfassessment", "open", f"{decision.data['assessed_year']}年度自审", decision.message,
-                    str(decision.citation))
+    return TodoItem(
+        "selfassessment", "open", f"{decision.data['assessed_year']}年度自审", decision.message, str(decision.citation)
+    )
 
 
 def read_dashboard(today: dt.date) -> Dashboard:
@@ -429,11 +512,15 @@ def backup_item(today: dt.date) -> TodoItem | None:
     if found is None:
         return None
     status, message = found
-    titles = {"no_folder": "未设置自动备份文件夹", "folder_missing": "备份文件夹不存在",
-              "never_verified": "还没有验证过的备份", "stale": "最近验证的备份已超过 7 天"}
+    titles = {
+        "no_folder": "未设置自动备份文件夹",
+        "folder_missing": "备份文件夹不存在",
+        "never_verified": "还没有验证过的备份",
+        "stale": "最近验证的备份已超过 7 天",
+    }
     return TodoItem("backup", status, titles[status], message)
 
 
 def _chunks(items: list, n: int = 500):
     for i in range(0, len(items), n):
-        yield items[i:i + n]
+        yield items[i : i + n]

@@ -12,20 +12,22 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import peewee
 import sqlcipher3
 from playhouse.sqlcipher_ext import SqlCipherDatabase
 
-from models import attempts, crypto, hwm, secret as keymem
+from models import attempts, crypto, hwm
+from models import secret as keymem
 from models.errors import (
     DamagedDatabase,
     DatabaseLocked,
     DatabaseMissing,
     EmptyPassphrase,
+    HuzhuError,
     NotHuzhuDatabase,
     PermissionDenied,
     PlainSqlite,
@@ -36,7 +38,6 @@ from models.errors import (
     UnknownUser,
     UserRequired,
     WrongPassphrase,
-    HuzhuError,
 )
 from models.keyslots import RECOVERY_USER, KeyFile, keys_path, pending_keys_path
 
@@ -65,7 +66,9 @@ class HuzhuDatabase(SqlCipherDatabase):
         passphrase = params.pop("passphrase", "")
         # peewee's driver would open (and create) a plaintext file when given an empty key.
         if not passphrase:
-            raise EmptyPassphrase("未提供数据库密钥，拒绝以明文方式打开", "no database key: refusing to open unencrypted")
+            raise EmptyPassphrase(
+                "未提供数据库密钥，拒绝以明文方式打开", "no database key: refusing to open unencrypted"
+            )
         conn = _connect_file(Path(self.database), params)
         try:
             conn.execute("PRAGMA cipher_log_level = NONE")
@@ -161,8 +164,13 @@ def _connect_file(path: Path, params: dict | None = None) -> sqlcipher3.Connecti
     if os.path.abspath(path) in _READ_ONLY_FILES:
         from urllib.parse import quote
 
-        return sqlcipher3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, isolation_level=None,
-                                  check_same_thread=False, **params)
+        return sqlcipher3.connect(
+            f"file:{quote(os.path.abspath(path))}?mode=ro",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+            **params,
+        )
     return sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False, **params)
 
 
@@ -182,12 +190,14 @@ def guard_damaged_wal(path: Path) -> tuple[str, str] | None:
     shutil.copy2(path, aside)
     shutil.copy2(wal, Path(f"{aside}-wal"))
     _READ_ONLY_FILES.add(os.path.abspath(path))
-    return (f"数据库的 -wal 文件已损坏（{state.detail}）：为免丢失其后仍可恢复的数据，程序不会把它并入数据库。"
-            f"已将数据库及 -wal 复制为 {aside.name} 和 {aside.name}-wal，并以只读方式打开。请联系技术支持恢复，"
-            "或从最近的备份恢复（huzhu restore）",
-            f"the database's -wal file is damaged ({state.detail}); it is never checkpointed, so the frames after the "
-            f"damage stay recoverable: copied aside as {aside.name} and {aside.name}-wal, opened read-only; get them "
-            "recovered or restore the latest backup (huzhu restore)")
+    return (
+        f"数据库的 -wal 文件已损坏（{state.detail}）：为免丢失其后仍可恢复的数据，程序不会把它并入数据库。"
+        f"已将数据库及 -wal 复制为 {aside.name} 和 {aside.name}-wal，并以只读方式打开。请联系技术支持恢复，"
+        "或从最近的备份恢复（huzhu restore）",
+        f"the database's -wal file is damaged ({state.detail}); it is never checkpointed, so the frames after the "
+        f"damage stay recoverable: copied aside as {aside.name} and {aside.name}-wal, opened read-only; get them "
+        "recovered or restore the latest backup (huzhu restore)",
+    )
 
 
 def _raw_connect(path: Path, key: bytes, compat: int | None = None) -> sqlcipher3.Connection:
@@ -221,8 +231,10 @@ def _opens(path: Path, key: bytes, compat: int | None = None) -> bool:
 
 
 def _busy() -> DatabaseLocked:
-    return DatabaseLocked("数据库正被另一个程序独占（例如正在换钥 huzhu rekey），请稍后重试",
-                          "busy: another program holds the database (a rekey, perhaps); retry shortly")
+    return DatabaseLocked(
+        "数据库正被另一个程序独占（例如正在换钥 huzhu rekey），请稍后重试",
+        "busy: another program holds the database (a rekey, perhaps); retry shortly",
+    )
 
 
 def check_file_shape(path: Path) -> None:
@@ -233,8 +245,10 @@ def check_file_shape(path: Path) -> None:
         raise NotHuzhuDatabase(f"{path} 是一个文件夹，不是数据库文件", f"{path} is a folder, not a database file")
     if not path.is_file():
         # A FIFO, socket or device: opening it to read the header would wait for ever.
-        raise NotHuzhuDatabase(f"{path} 不是普通文件（可能是管道或设备），不是数据库文件",
-                               f"{path} is not a regular file (a pipe or a device), not a database file")
+        raise NotHuzhuDatabase(
+            f"{path} 不是普通文件（可能是管道或设备），不是数据库文件",
+            f"{path} is not a regular file (a pipe or a device), not a database file",
+        )
     with open(path, "rb") as fh:
         head = fh.read(16)
     if head == SQLITE_HEADER:
@@ -265,6 +279,7 @@ def diagnose_undecryptable(path: Path, key: bytes) -> HuzhuError:
 
 # --- unlock --------------------------------------------------------------------------------
 
+
 def pick_user(keyfile: KeyFile, user: str | None) -> str:
     if user:
         return user
@@ -277,14 +292,16 @@ def pick_user(keyfile: KeyFile, user: str | None) -> str:
     )
 
 
-def unwrap_key(path: Path, keyfile: KeyFile, user: str, secret: str,
-               sleep: Callable[[float], None] | None = None) -> bytes:
+def unwrap_key(
+    path: Path, keyfile: KeyFile, user: str, secret: str, sleep: Callable[[float], None] | None = None
+) -> bytes:
     """Check the passphrase against the user's slot and return the database key."""
     return unwrap(path, keyfile, user, secret, sleep)[0]
 
 
-def unwrap(path: Path, keyfile: KeyFile, user: str, secret: str,
-           sleep: Callable[[float], None] | None = None) -> tuple[bytes, bytes | None]:
+def unwrap(
+    path: Path, keyfile: KeyFile, user: str, secret: str, sleep: Callable[[float], None] | None = None
+) -> tuple[bytes, bytes | None]:
     """(database key, the user's signing key or None for a slot written before signing)."""
     if not secret:
         raise EmptyPassphrase("口令不能为空", "the passphrase must not be empty")
@@ -311,9 +328,16 @@ def unwrap(path: Path, keyfile: KeyFile, user: str, secret: str,
     return keyfile.open_db_key(slot, private), signing
 
 
-def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
-           sleep: Callable[[float], None] | None = None, migrate: bool = True,
-           read_only: bool = False, check_pages: bool = True) -> Session:
+def unlock(
+    path: str | os.PathLike,
+    user: str | None,
+    secret: str,
+    *,
+    sleep: Callable[[float], None] | None = None,
+    migrate: bool = True,
+    read_only: bool = False,
+    check_pages: bool = True,
+) -> Session:
     """Open the database for ``user``. Raises an ``UnlockError`` subclass on every failure.
 
     ``check_pages``: run SQLCipher's whole-file page check (``damaged_pages``) before anything
@@ -388,7 +412,12 @@ def unlock(path: str | os.PathLike, user: str | None, secret: str, *,
         _session.warn(*warning)
     if wal_read_only:
         _session.read_only = True
-        _session.warn(*(wal_warning or ("数据库的 -wal 文件已损坏，已以只读方式打开", "the -wal file is damaged: opened read-only")))
+        _session.warn(
+            *(
+                wal_warning
+                or ("数据库的 -wal 文件已损坏，已以只读方式打开", "the -wal file is damaged: opened read-only")
+            )
+        )
     if not root_ok:
         _session.read_only = True
         _session.warn(
@@ -424,7 +453,8 @@ def check_writable_folder(path: Path) -> None:
         raise HuzhuError(
             f"数据库所在的文件夹或文件是只读的（例如 U 盘写保护，或没有写权限）：{path}。请复制到可写的位置后再打开",
             f"the database's folder or file is read-only (write-protected stick or no permission): {path}",
-            exit_code=24, code="read_only_folder",
+            exit_code=24,
+            code="read_only_folder",
         )
 
 
@@ -438,13 +468,19 @@ def storage_error(exc: Exception) -> HuzhuError | None:
         seen = seen.__context__
     text = " | ".join(parts)
     if "full" in text:
-        return HuzhuError("磁盘空间已满，本次操作未保存（数据库未受影响）。请清理磁盘空间后重试",
-                          "the disk is full: nothing was saved (the database is unharmed); free some space and retry",
-                          exit_code=33, code="disk_full")
+        return HuzhuError(
+            "磁盘空间已满，本次操作未保存（数据库未受影响）。请清理磁盘空间后重试",
+            "the disk is full: nothing was saved (the database is unharmed); free some space and retry",
+            exit_code=33,
+            code="disk_full",
+        )
     if "readonly" in text or "read-only" in text or "disk i/o" in text:
-        return HuzhuError("无法写入数据库所在的磁盘（只读或读写错误），本次操作未保存。请检查 U 盘或磁盘后重试",
-                          "the disk refused the write (read-only or I/O error): nothing was saved",
-                          exit_code=33, code="write_failed")
+        return HuzhuError(
+            "无法写入数据库所在的磁盘（只读或读写错误），本次操作未保存。请检查 U 盘或磁盘后重试",
+            "the disk refused the write (read-only or I/O error): nothing was saved",
+            exit_code=33,
+            code="write_failed",
+        )
     return None
 
 
@@ -593,10 +629,12 @@ def _set_aside(pending: Path) -> tuple[str, str]:
     aside = pending.with_name(f"{pending.name}.rejected-{clock.now().strftime('%Y%m%d%H%M%S')}")
     with contextlib.suppress(OSError):
         os.replace(pending, aside)
-    return (f"密钥槽文件旁有一个无法用本用户口令打开、也不属于上次换钥的 {pending.name}；已移到 {aside.name}，"
-            "未使用。若无人在换钥（huzhu rekey），请报告负责人：可能有人放置了伪造的文件",
-            f"{pending.name} beside the key-slot file does not open with this user's passphrase and is not left "
-            f"from a rekey: moved aside to {aside.name}, unused; if nobody ran huzhu rekey, tell the supervisor")
+    return (
+        f"密钥槽文件旁有一个无法用本用户口令打开、也不属于上次换钥的 {pending.name}；已移到 {aside.name}，"
+        "未使用。若无人在换钥（huzhu rekey），请报告负责人：可能有人放置了伪造的文件",
+        f"{pending.name} beside the key-slot file does not open with this user's passphrase and is not left "
+        f"from a rekey: moved aside to {aside.name}, unused; if nobody ran huzhu rekey, tell the supervisor",
+    )
 
 
 def _check_identity(path: Path, keyfile: KeyFile) -> None:
@@ -608,7 +646,8 @@ def _check_identity(path: Path, keyfile: KeyFile) -> None:
     row = database.execute_sql("SELECT value FROM huzhu_meta WHERE key = 'db_id'").fetchone()
     if row is None or row[0] != keyfile.db_id:
         raise DamagedDatabase(
-            f"密钥文件 {keys_path(path).name} 与数据库 {path.name} 不配套", f"the key file does not belong to {path.name}"
+            f"密钥文件 {keys_path(path).name} 与数据库 {path.name} 不配套",
+            f"the key file does not belong to {path.name}",
         )
 
 

@@ -28,18 +28,18 @@ import contextlib
 import json
 import os
 import random
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import accumulate
-from typing import Callable
 
 from faker.providers.company.zh_CN import Provider as _CompanyNames
 from faker.providers.person.zh_CN import Provider as _PersonNames
 
 from models import admin, audit, clock
-from models import members as member_service
 from models import db as dbmod
+from models import members as member_service
 from rules.dates import add_months, expiry, term_end
 from rules.enrolment import cover_start, observation_end, renewal_window
 from rules.idcard import IdNumber, id_check_char
@@ -62,8 +62,24 @@ OnStep = Callable[[str, str, dict], None]
 # --- vocabulary -------------------------------------------------------------------------------------
 
 #: Beijing district codes (GB/T 2260, 1101xx), 朝阳 weighted up: most members live near the branch.
-REGIONS = ("110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111", "110112",
-           "110113", "110114", "110115", "110116", "110117", "110118", "110119")
+REGIONS = (
+    "110101",
+    "110102",
+    "110105",
+    "110106",
+    "110107",
+    "110108",
+    "110109",
+    "110111",
+    "110112",
+    "110113",
+    "110114",
+    "110115",
+    "110116",
+    "110117",
+    "110118",
+    "110119",
+)
 REGION_WEIGHTS = (4, 4, 20, 6, 3, 8, 1, 2, 4, 3, 5, 4, 1, 1, 1, 1)
 #: Statutory retirement ages used for the demo (men 60, women 55), and birth dates drawn so
 #: that nobody was retired before the first policies (women from 1971).
@@ -71,32 +87,144 @@ RETIREMENT_AGE = {"male": 60, "female": 55}
 BIRTH_RANGES = {"male": (date(1966, 1, 1), date(2004, 12, 31)), "female": (date(1971, 1, 1), date(2004, 12, 31))}
 #: Position of bank_account in ``models.member_service.MEMBER_COLUMNS``.
 MEMBER_ACCOUNT = member_service.MEMBER_COLUMNS.index("bank_account")
-BANKS = (("中国工商银行", "622202"), ("中国建设银行", "621700"), ("中国农业银行", "622848"),
-         ("中国银行", "621661"), ("北京银行", "621468"), ("交通银行", "622262"), ("中国邮政储蓄银行", "621799"))
-STREETS = ("三里屯", "建外", "呼家楼", "八里庄", "双井", "劲松", "潘家园", "麦子店", "团结湖", "六里屯", "朝外",
-           "左家庄", "香河园", "和平街", "安贞", "亚运村", "小关", "酒仙桥", "大屯", "望京", "奥运村", "东湖",
-           "南磨房", "垡头", "高碑店", "管庄", "常营", "三间房", "平房", "十八里店", "小红门", "豆各庄", "王四营",
-           "东风", "将台", "太阳宫", "崔各庄", "孙河", "金盏", "来广营")
-PUBLIC_BODIES = ("街道办事处", "社区卫生服务中心", "第一小学", "中学", "中心幼儿园", "市场监督管理所", "供电所",
-                 "环境卫生服务中心", "养老照料中心", "文化活动中心", "地区医院", "邮政支局")
+BANKS = (
+    ("中国工商银行", "622202"),
+    ("中国建设银行", "621700"),
+    ("中国农业银行", "622848"),
+    ("中国银行", "621661"),
+    ("北京银行", "621468"),
+    ("交通银行", "622262"),
+    ("中国邮政储蓄银行", "621799"),
+)
+STREETS = (
+    "三里屯",
+    "建外",
+    "呼家楼",
+    "八里庄",
+    "双井",
+    "劲松",
+    "潘家园",
+    "麦子店",
+    "团结湖",
+    "六里屯",
+    "朝外",
+    "左家庄",
+    "香河园",
+    "和平街",
+    "安贞",
+    "亚运村",
+    "小关",
+    "酒仙桥",
+    "大屯",
+    "望京",
+    "奥运村",
+    "东湖",
+    "南磨房",
+    "垡头",
+    "高碑店",
+    "管庄",
+    "常营",
+    "三间房",
+    "平房",
+    "十八里店",
+    "小红门",
+    "豆各庄",
+    "王四营",
+    "东风",
+    "将台",
+    "太阳宫",
+    "崔各庄",
+    "孙河",
+    "金盏",
+    "来广营",
+)
+PUBLIC_BODIES = (
+    "街道办事处",
+    "社区卫生服务中心",
+    "第一小学",
+    "中学",
+    "中心幼儿园",
+    "市场监督管理所",
+    "供电所",
+    "环境卫生服务中心",
+    "养老照料中心",
+    "文化活动中心",
+    "地区医院",
+    "邮政支局",
+)
 BRAND_CHARS = "华信恒达通泰安盛博远鑫宏誉瑞祥德嘉明新联兴创宇佳晨光天海金润中正和永东方长城汇源丰利捷诚益"
-INDUSTRIES = ("科技有限公司", "建设工程有限公司", "物业管理有限公司", "商贸有限公司", "餐饮管理有限公司",
-              "文化传媒有限公司", "医药有限公司", "汽车服务有限公司", "物流有限公司", "酒店管理有限公司",
-              "环境工程有限公司", "信息技术有限公司", "电子有限公司", "食品有限公司", "房地产开发有限公司",
-              "保安服务有限公司", "印刷有限公司", "装饰工程有限公司", "出租汽车有限公司", "热力有限公司")
+INDUSTRIES = (
+    "科技有限公司",
+    "建设工程有限公司",
+    "物业管理有限公司",
+    "商贸有限公司",
+    "餐饮管理有限公司",
+    "文化传媒有限公司",
+    "医药有限公司",
+    "汽车服务有限公司",
+    "物流有限公司",
+    "酒店管理有限公司",
+    "环境工程有限公司",
+    "信息技术有限公司",
+    "电子有限公司",
+    "食品有限公司",
+    "房地产开发有限公司",
+    "保安服务有限公司",
+    "印刷有限公司",
+    "装饰工程有限公司",
+    "出租汽车有限公司",
+    "热力有限公司",
+)
 DIAGNOSES = {
-    "medical": ("肺炎", "急性阑尾炎", "胆囊结石伴胆囊炎", "腰椎间盘突出症", "冠状动脉粥样硬化性心脏病", "2型糖尿病",
-                "高血压病3级", "脑梗死", "慢性胃炎", "子宫平滑肌瘤", "老年性白内障", "慢性阻塞性肺疾病急性加重",
-                "泌尿系结石", "甲状腺结节", "急性支气管炎"),
-    "critical_illness": ("恶性肿瘤（肺癌）", "恶性肿瘤（乳腺癌）", "恶性肿瘤（结肠癌）", "急性心肌梗死",
-                         "脑中风后遗症", "终末期肾病", "冠状动脉搭桥术", "良性脑肿瘤", "重大器官移植术"),
-    "accident": ("左桡骨远端骨折", "右踝关节扭伤", "软组织挫伤", "手指切割伤", "交通事故致肋骨骨折",
-                 "摔伤致腰椎压缩性骨折", "烫伤", "右胫腓骨骨折"),
+    "medical": (
+        "肺炎",
+        "急性阑尾炎",
+        "胆囊结石伴胆囊炎",
+        "腰椎间盘突出症",
+        "冠状动脉粥样硬化性心脏病",
+        "2型糖尿病",
+        "高血压病3级",
+        "脑梗死",
+        "慢性胃炎",
+        "子宫平滑肌瘤",
+        "老年性白内障",
+        "慢性阻塞性肺疾病急性加重",
+        "泌尿系结石",
+        "甲状腺结节",
+        "急性支气管炎",
+    ),
+    "critical_illness": (
+        "恶性肿瘤（肺癌）",
+        "恶性肿瘤（乳腺癌）",
+        "恶性肿瘤（结肠癌）",
+        "急性心肌梗死",
+        "脑中风后遗症",
+        "终末期肾病",
+        "冠状动脉搭桥术",
+        "良性脑肿瘤",
+        "重大器官移植术",
+    ),
+    "accident": (
+        "左桡骨远端骨折",
+        "右踝关节扭伤",
+        "软组织挫伤",
+        "手指切割伤",
+        "交通事故致肋骨骨折",
+        "摔伤致腰椎压缩性骨折",
+        "烫伤",
+        "右胫腓骨骨折",
+    ),
 }
 #: Benefit per claimed share in yuan (low, high), by plan category: illustrative only.
 BENEFIT_PER_SHARE = {"medical": (200, 6000), "critical_illness": (10000, 30000), "accident": (150, 5000)}
-RETURN_REASONS = ("缺少住院费用明细清单", "诊断证明书未加盖医院公章", "银行卡复印件不清晰", "出院小结缺页",
-                  "申请书未经单位盖章", "出险人身份证复印件与名单不一致")
+RETURN_REASONS = (
+    "缺少住院费用明细清单",
+    "诊断证明书未加盖医院公章",
+    "银行卡复印件不清晰",
+    "出院小结缺页",
+    "申请书未经单位盖章",
+    "出险人身份证复印件与名单不一致",
+)
 DECLINE_REASONS = ("出险日期在观察期内，不予给付", "不属于保障责任范围", "申报资料不实", "属于除外责任（既往症）")
 PAY_FAILURE_NOTES = ("原账户已销户", "户名与身份证姓名不符", "账户状态异常（长期不动户）", "开户行信息有误")
 
@@ -131,9 +259,12 @@ UNIT_TAKES_PLAN = {"medical": 0.97, "critical_illness": 0.55, "accident": 0.45}
 #: load itself uses (the renewal copy's lookup of a policy's lines) and keys that arrive in
 #: order (member.unit_id). The unique ID number index, built last, still refuses duplicates.
 DEFERRED_INDEXES = {
-    "member": {("id_number",), ("id_rev", "id_number", "name", "sex", "retirement_date", "unit_id"),
-               ("name", "id", "id_number", "sex", "retirement_date", "unit_id"),
-               ("initials", "id", "name", "id_number", "sex", "retirement_date", "unit_id")},
+    "member": {
+        ("id_number",),
+        ("id_rev", "id_number", "name", "sex", "retirement_date", "unit_id"),
+        ("name", "id", "id_number", "sex", "retirement_date", "unit_id"),
+        ("initials", "id", "name", "id_number", "sex", "retirement_date", "unit_id"),
+    },
     "coverage": {("member_id", "policy_id", "shares", "cover_start", "observation_end"), ("batch_id",)},
     # the 待办's covering indexes (migration 0015)
     "claim_event": {("claim_id", "on_date", "id", "to_state", "by_user")},
@@ -144,8 +275,10 @@ DEFERRED_INDEXES = {
 #: allocated by SQLite only as pages are used.
 CACHE_KIB_PER_MEMBER = 1
 CACHE_KIB_RANGE = (65_536, 1_048_576)
-_COVERAGE_SQL = ("INSERT INTO coverage (member_id, shares, policy_id, cover_start, observation_end, event, filed, "
-                 "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_COVERAGE_SQL = (
+    "INSERT INTO coverage (member_id, shares, policy_id, cover_start, observation_end, event, filed, "
+    "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 #: Renewal lines in the window keep each line's shares and observation end (R1.3, R1.7);
 #: members retired on or before the new cover start are not renewed (R1.1).
 _RENEW_SQL = """
@@ -197,8 +330,9 @@ class _People:
         self.birth_days: dict[str, list[tuple[date, str]]] = {}
         self.retire_after: dict[str, date] = {}
         for sex, (first, last) in BIRTH_RANGES.items():
-            self.birth_days[sex] = [(d, f"{d:%Y%m%d}") for d in (first + timedelta(days=n)
-                                                                for n in range((last - first).days + 1))]
+            self.birth_days[sex] = [
+                (d, f"{d:%Y%m%d}") for d in (first + timedelta(days=n) for n in range((last - first).days + 1))
+            ]
             # Born on or before this day: retires by today + 180 days (recorded in advance).
             self.retire_after[sex] = add_months(today + timedelta(days=180), -12 * RETIREMENT_AGE[sex])
         self.seen: set[str] = set()
@@ -206,8 +340,17 @@ class _People:
 
 # --- entry points -------------------------------------------------------------------------------------
 
-def build_demo(path: str | os.PathLike, *, members: int = 2000, seed: int = DEFAULT_SEED, today: date | None = None,
-               user: str = "demo", passphrase: str = "demo", progress: Progress | None = None) -> dict[str, int]:
+
+def build_demo(
+    path: str | os.PathLike,
+    *,
+    members: int = 2000,
+    seed: int = DEFAULT_SEED,
+    today: date | None = None,
+    user: str = "demo",
+    passphrase: str = "demo",
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Create an encrypted demo database at ``path`` and return its row counts.
 
     ``user`` is the supervisor; the clerk "wang" and the auditor "audit" get the same
@@ -221,13 +364,28 @@ def build_demo(path: str | os.PathLike, *, members: int = 2000, seed: int = DEFA
             admin.add_user(session, name, role, passphrase)
         conn = dbmod.database.connection()
         with bulk_load_pragmas(conn, members), dbmod.writing():
-            counts.update(fill(conn, members=members, seed=seed, today=today, supervisor=session.user,
-                               on_step=lambda action, entity, detail: audit.record(action, entity, None, detail),
-                               progress=progress))
+            counts.update(
+                fill(
+                    conn,
+                    members=members,
+                    seed=seed,
+                    today=today,
+                    supervisor=session.user,
+                    on_step=lambda action, entity, detail: audit.record(action, entity, None, detail),
+                    progress=progress,
+                )
+            )
 
-    admin.create_database(path, branch_code=BRANCH_CODE, branch_name=BRANCH_NAME, user=user, passphrase=passphrase,
-                          role="supervisor", hint={"demo": True, "user": user, "passphrase": passphrase},
-                          on_created=on_created)
+    admin.create_database(
+        path,
+        branch_code=BRANCH_CODE,
+        branch_name=BRANCH_NAME,
+        user=user,
+        passphrase=passphrase,
+        role="supervisor",
+        hint={"demo": True, "user": user, "passphrase": passphrase},
+        on_created=on_created,
+    )
     return counts
 
 
@@ -253,8 +411,17 @@ def bulk_load_pragmas(conn, members: int):
             conn.execute(f"PRAGMA {name} = {value}")
 
 
-def fill(conn, *, members: int, seed: int = DEFAULT_SEED, today: date, supervisor: str, clerk: str = CLERK,
-         on_step: OnStep | None = None, progress: Progress | None = None) -> dict[str, int]:
+def fill(
+    conn,
+    *,
+    members: int,
+    seed: int = DEFAULT_SEED,
+    today: date,
+    supervisor: str,
+    clerk: str = CLERK,
+    on_step: OnStep | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Fill an open DB-API connection whose schema is at head, with plans synced and no units,
     members or later business data yet, inside the caller's transaction; returns the row counts.
     The connection must allow use from a second thread (``check_same_thread=False``): member
@@ -273,8 +440,10 @@ def _policy_latest_deferred(conn):
     """Drop the triggers that keep ``policy_latest`` (migration 0015) for the load, then fill the
     table once from the policies and create the triggers again (same SQL, from sqlite_master):
     one grouped read instead of a trigger run per policy inserted."""
-    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'policy' "
-                            "AND name LIKE 'policy_latest%' ORDER BY name").fetchall()
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'policy' "
+        "AND name LIKE 'policy_latest%' ORDER BY name"
+    ).fetchall()
     for name, _ in triggers:
         conn.execute(f'DROP TRIGGER "{name}"')
     yield
@@ -284,7 +453,8 @@ def _policy_latest_deferred(conn):
             'INSERT INTO policy_latest (unit_id, plan_id, policy_id, start, "end", outcome) '
             'SELECT p.unit_id, p.plan_id, p.id, p.start, p."end", p.outcome FROM policy p '
             "JOIN (SELECT unit_id, plan_id, max(start) AS latest FROM policy GROUP BY unit_id, plan_id) l "
-            "ON l.unit_id = p.unit_id AND l.plan_id = p.plan_id AND l.latest = p.start")
+            "ON l.unit_id = p.unit_id AND l.plan_id = p.plan_id AND l.latest = p.start"
+        )
     for _, sql in triggers:
         conn.execute(sql)
 
@@ -296,8 +466,11 @@ def _indexes_deferred(conn, deferred: dict[str, set[tuple[str, ...]]]):
     everything else."""
     dropped = []
     for table, columns_deferred in deferred.items():
-        indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                               "AND sql IS NOT NULL ORDER BY name", (table,)).fetchall()
+        indexes = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL ORDER BY name",
+            (table,),
+        ).fetchall()
         for name, sql in indexes:
             columns = tuple(row[2] for row in conn.execute(f'PRAGMA index_info("{name}")'))
             if columns in columns_deferred:
@@ -310,13 +483,23 @@ def _indexes_deferred(conn, deferred: dict[str, set[tuple[str, ...]]]):
 
 # --- the generator ------------------------------------------------------------------------------------
 
+
 class _Generator:
     """One build: the seeded random generator (drawn from in a fixed order, which is what
     makes a build reproducible), the rule set, and the stages in dependency order, each
     writing its rows and recording one audit step."""
 
-    def __init__(self, conn, members: int, seed: int, today: date, supervisor: str, clerk: str,
-                 on_step: OnStep | None, progress: Progress | None):
+    def __init__(
+        self,
+        conn,
+        members: int,
+        seed: int,
+        today: date,
+        supervisor: str,
+        clerk: str,
+        on_step: OnStep | None,
+        progress: Progress | None,
+    ):
         self.conn = conn
         self.members = members
         self.seed = seed
@@ -426,8 +609,14 @@ class _Generator:
             phone = f"010-{rng.choice('568')}{rng.randrange(10**7):07d}"
             rows.append((code, self._unit_name(taken, code), contact, phone))
         result = member_service.write_units(self.conn, rows)
-        self._step("demo.units", "unit", {"units": result.inserted}, seed=self.seed, today=self.today.isoformat(),
-                   ruleset=self.rs.version)
+        self._step(
+            "demo.units",
+            "unit",
+            {"units": result.inserted},
+            seed=self.seed,
+            today=self.today.isoformat(),
+            ruleset=self.rs.version,
+        )
         return units
 
     # --- policies ----------------------------------------------------------------------------
@@ -440,7 +629,8 @@ class _Generator:
         rng = self.rng
         today = self.today
         forced = {
-            0: ("late", None), 1: ("lapse", None),
+            0: ("late", None),
+            1: ("lapse", None),
             2: ("unfiled", add_months(today - timedelta(days=5), -12 * HISTORY_YEARS)),
             3: ("unfiled", add_months(today + timedelta(days=7), -12 * HISTORY_YEARS)),
             4: ("early", add_months(today + timedelta(days=10), -12 * HISTORY_YEARS)),
@@ -458,17 +648,42 @@ class _Generator:
                 next_id += len(chain)
                 unit.chains[plan.code] = chain
                 for p in chain:
-                    rows.append((p.id, unit.id, plan.code, p.start.isoformat(), p.end.isoformat(), p.filed.isoformat(),
-                                 p.renews, p.outcome, p.cover_from.isoformat(), self.clerk))
+                    rows.append(
+                        (
+                            p.id,
+                            unit.id,
+                            plan.code,
+                            p.start.isoformat(),
+                            p.end.isoformat(),
+                            p.filed.isoformat(),
+                            p.renews,
+                            p.outcome,
+                            p.cover_from.isoformat(),
+                            self.clerk,
+                        )
+                    )
                     if p.renews is not None:
                         obs = observation_end(p.cover_from, plan.observation_days)
-                        renewals.append((p.k, p.id, p.renews, p.outcome, p.cover_from.isoformat(), p.filed.isoformat(),
-                                         obs.isoformat() if obs else None))
+                        renewals.append(
+                            (
+                                p.k,
+                                p.id,
+                                p.renews,
+                                p.outcome,
+                                p.cover_from.isoformat(),
+                                p.filed.isoformat(),
+                                obs.isoformat() if obs else None,
+                            )
+                        )
         self.conn.executemany(
-            "INSERT INTO policy (id, unit_id, plan_id, start, \"end\", filed, renews_id, outcome, cover_from, "
-            "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        self.conn.execute("CREATE TEMP TABLE demo_renewal (k INTEGER, policy_id INTEGER PRIMARY KEY, prev_id INTEGER, "
-                          "outcome TEXT, cover_from TEXT, filed TEXT, observation_end TEXT)")
+            'INSERT INTO policy (id, unit_id, plan_id, start, "end", filed, renews_id, outcome, cover_from, '
+            "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        self.conn.execute(
+            "CREATE TEMP TABLE demo_renewal (k INTEGER, policy_id INTEGER PRIMARY KEY, prev_id INTEGER, "
+            "outcome TEXT, cover_from TEXT, filed TEXT, observation_end TEXT)"
+        )
         self.conn.executemany("INSERT INTO demo_renewal VALUES (?, ?, ?, ?, ?, ?, ?)", renewals)
         self.max_k = max((r[0] for r in renewals), default=0)
         late = sum(1 for r in renewals if r[3] == "late_renewal_as_first")
@@ -549,13 +764,16 @@ class _Generator:
                     self._tell("会员", next_member - 1, self.members)
             self._write_behind(writer, written, member_rows, line_rows).result()
         self._tell("会员", self.members, self.members)
-        self._step("demo.members", "member",
-                   {"members": next_member - 1, "retired": retired, "with_bank_account": with_bank})
-        self._step("demo.enrolment", "coverage",
-                   {"first_enrolment_lines": first_lines, "added_shares_lines": added_lines})
+        self._step(
+            "demo.members", "member", {"members": next_member - 1, "retired": retired, "with_bank_account": with_bank}
+        )
+        self._step(
+            "demo.enrolment", "coverage", {"first_enrolment_lines": first_lines, "added_shares_lines": added_lines}
+        )
 
-    def _enrol(self, unit: _Unit, unit_members: list[tuple[int, date | None]],
-               line_rows: list[tuple]) -> tuple[int, int]:
+    def _enrol(
+        self, unit: _Unit, unit_members: list[tuple[int, date | None]], line_rows: list[tuple]
+    ) -> tuple[int, int]:
         """Append the unit's members' own lines in each plan it holds: a first enrolment with
         the unit's first policy (or, for some, at a later renewal), never on or after
         retirement (R1.1), and now and then added shares. Returns the counts of both."""
@@ -609,8 +827,16 @@ class _Generator:
         templates = []
         for p in chain:
             obs = observation_end(p.cover_from, plan.observation_days)
-            templates.append((p.id, p.cover_from.isoformat(), obs.isoformat() if obs else None, "first_enrolment",
-                              p.filed.isoformat(), self.clerk))
+            templates.append(
+                (
+                    p.id,
+                    p.cover_from.isoformat(),
+                    obs.isoformat() if obs else None,
+                    "first_enrolment",
+                    p.filed.isoformat(),
+                    self.clerk,
+                )
+            )
         return templates
 
     def _added_line(self, member_id: int, policy: _Policy, plan: PlanParams, retirement: date | None) -> tuple | None:
@@ -623,11 +849,20 @@ class _Generator:
         if retirement is not None and retirement <= filed:
             return None
         obs = observation_end(filed, plan.observation_days)
-        return (member_id, self.rng.randint(1, 2), policy.id, filed.isoformat(), obs.isoformat() if obs else None,
-                "added_shares", filed.isoformat(), self.clerk)
+        return (
+            member_id,
+            self.rng.randint(1, 2),
+            policy.id,
+            filed.isoformat(),
+            obs.isoformat() if obs else None,
+            "added_shares",
+            filed.isoformat(),
+            self.clerk,
+        )
 
-    def _write_behind(self, writer: ThreadPoolExecutor, previous: Future | None, member_rows: list[tuple],
-                      line_rows: list[tuple]) -> Future:
+    def _write_behind(
+        self, writer: ThreadPoolExecutor, previous: Future | None, member_rows: list[tuple], line_rows: list[tuple]
+    ) -> Future:
         """Hand a chunk to the writer thread once the previous one is in. SQLite runs each
         insert with the GIL released, so the chunk is written while this thread draws the
         next one; at most one chunk waits in memory, the writer's errors surface here, and
@@ -649,8 +884,15 @@ class _Generator:
             self._tell("续保", k, self.max_k)
         self.conn.execute("DROP TABLE demo_renewal")
         rows = dict(self.conn.execute("SELECT event, count(*) FROM coverage GROUP BY event").fetchall())
-        self._step("demo.renewals", "coverage", {"coverage_lines": sum(rows.values()),
-                   "renewal_lines": rows.get("renewal", 0), "late_renewal_lines": rows.get("late_renewal_as_first", 0)})
+        self._step(
+            "demo.renewals",
+            "coverage",
+            {
+                "coverage_lines": sum(rows.values()),
+                "renewal_lines": rows.get("renewal", 0),
+                "late_renewal_lines": rows.get("late_renewal_as_first", 0),
+            },
+        )
 
     # --- claims ------------------------------------------------------------------------------------
 
@@ -668,8 +910,11 @@ class _Generator:
         lines: list[tuple] = []
         for number in range(wanted):
             # The first claims walk every path once, so even a tiny demo shows every state.
-            path = _CLAIM_PATHS[number] if number < len(_CLAIM_PATHS) else \
-                _CLAIM_PATHS[bisect.bisect(_CLAIM_PATH_CUM, rng.random() * _CLAIM_PATH_CUM[-1])]
+            path = (
+                _CLAIM_PATHS[number]
+                if number < len(_CLAIM_PATHS)
+                else _CLAIM_PATHS[bisect.bisect(_CLAIM_PATH_CUM, rng.random() * _CLAIM_PATH_CUM[-1])]
+            )
             for _attempt in range(50):
                 if not lines:
                     lines = self._random_lines(total_lines)
@@ -683,34 +928,65 @@ class _Generator:
                 failure = self._pay_failure(claim, closed=len(failures) == 1 or rng.random() < 0.6)
                 if failure:
                     failures.append(failure)
-        columns = ("id", "member_id", "unit_id", "plan_id", "diagnosis", "incident_kind", "incident_date",
-                   "shares_claimed", "report_date", "reporter", "channel", "materials", "state", "submitted_on",
-                   "returned_on", "return_reason", "resubmitted_on", "settled_on", "benefit_fen", "declined_on",
-                   "decline_reason", "created_by")
+        columns = (
+            "id",
+            "member_id",
+            "unit_id",
+            "plan_id",
+            "diagnosis",
+            "incident_kind",
+            "incident_date",
+            "shares_claimed",
+            "report_date",
+            "reporter",
+            "channel",
+            "materials",
+            "state",
+            "submitted_on",
+            "returned_on",
+            "return_reason",
+            "resubmitted_on",
+            "settled_on",
+            "benefit_fen",
+            "declined_on",
+            "decline_reason",
+            "created_by",
+        )
         self.conn.executemany(
             f"INSERT INTO claim_report ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            [tuple(c.get(col) for col in columns) for c in claims])
+            [tuple(c.get(col) for col in columns) for c in claims],
+        )
         self.conn.executemany(
             "INSERT INTO claim_event (claim_id, action, from_state, to_state, on_date, amount_fen, note, by_user, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", events)
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            events,
+        )
         self.conn.executemany(
             "INSERT INTO direct_pay_failure (claim_id, notice_on, corrected_on, corrected_account, transferred_on, "
-            "handed_down_on, signed_on, note, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", failures)
+            "handed_down_on, signed_on, note, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            failures,
+        )
         by_state = {state: sum(1 for c in claims if c["state"] == state) for state, _, _ in _CLAIM_PATHS}
-        self._step("demo.claims", "claim_report",
-                   {"claims": len(claims), "claim_events": len(events), "direct_pay_failures": len(failures)},
-                   states=by_state)
+        self._step(
+            "demo.claims",
+            "claim_report",
+            {"claims": len(claims), "claim_events": len(events), "direct_pay_failures": len(failures)},
+            states=by_state,
+        )
 
     def _random_lines(self, total_lines: int, count: int = 1000) -> list[tuple]:
         """About ``count`` random coverage lines with their policy's unit, plan and end."""
         ids = sorted({self.rng.randint(1, total_lines) for _ in range(count)}, reverse=True)
         return self.conn.execute(
-            "SELECT c.member_id, p.unit_id, p.plan_id, c.shares, c.cover_start, c.observation_end, p.\"end\" "
+            'SELECT c.member_id, p.unit_id, p.plan_id, c.shares, c.cover_start, c.observation_end, p."end" '
             f"FROM coverage c JOIN policy p ON p.id = c.policy_id WHERE c.id IN ({','.join('?' * len(ids))}) "
-            "ORDER BY c.id DESC", ids).fetchall()
+            "ORDER BY c.id DESC",
+            ids,
+        ).fetchall()
 
-    def _claim(self, claim_id: int, path: tuple, line: tuple, plan: PlanParams, reporter: str,
-               events: list[tuple]) -> dict | None:
+    def _claim(
+        self, claim_id: int, path: tuple, line: tuple, plan: PlanParams, reporter: str, events: list[tuple]
+    ) -> dict | None:
         """One claim on one coverage line following ``path``, or None if the line cannot carry
         it (too old for a claim in progress, too recent for the whole path, inside observation)."""
         rng = self.rng
@@ -722,8 +998,9 @@ class _Generator:
         illness = plan.illness_subject_to_observation
         gaps = [rng.randint(0, 20)] + [rng.randint(*_CLAIM_STEPS[s][1]) for s in steps]
         span = sum(gaps)
-        declined_in_observation = (target == "declined" and illness and obs_end is not None and obs_end >= start
-                                   and rng.random() < 0.4)
+        declined_in_observation = (
+            target == "declined" and illness and obs_end is not None and obs_end >= start and rng.random() < 0.4
+        )
         if declined_in_observation:
             earliest, latest = start, min(obs_end, last_day, today - timedelta(days=span))
         else:
@@ -739,18 +1016,27 @@ class _Generator:
         else:
             incident = self._day(earliest, latest)
         required = list(plan.required_materials)
-        received = required if steps else required[:len(required) - rng.randint(0, 2)]
+        received = required if steps else required[: len(required) - rng.randint(0, 2)]
         on = incident + timedelta(days=gaps[0])
         claim = {
-            "id": claim_id, "member_id": member_id, "unit_id": unit_id, "plan_id": plan_code,
-            "diagnosis": rng.choice(DIAGNOSES[plan.category]), "incident_kind": "illness" if illness else "accident",
-            "incident_date": incident.isoformat(), "shares_claimed": rng.randint(1, shares),
-            "report_date": on.isoformat(), "reporter": reporter,
+            "id": claim_id,
+            "member_id": member_id,
+            "unit_id": unit_id,
+            "plan_id": plan_code,
+            "diagnosis": rng.choice(DIAGNOSES[plan.category]),
+            "incident_kind": "illness" if illness else "accident",
+            "incident_date": incident.isoformat(),
+            "shares_claimed": rng.randint(1, shares),
+            "report_date": on.isoformat(),
+            "reporter": reporter,
             "channel": "app" if plan.category == "medical" and rng.random() < 0.6 else "paper",
-            "materials": json.dumps(received, ensure_ascii=False), "state": "registered", "created_by": self.clerk,
+            "materials": json.dumps(received, ensure_ascii=False),
+            "state": "registered",
+            "created_by": self.clerk,
         }
-        events.append((claim_id, "register", None, "registered", on.isoformat(), None, None, self.clerk,
-                       self._stamp(on)))
+        events.append(
+            (claim_id, "register", None, "registered", on.isoformat(), None, None, self.clerk, self._stamp(on))
+        )
         for action, gap in zip(steps, gaps[1:]):
             on += timedelta(days=gap)
             state = _CLAIM_STEPS[action][0]
@@ -759,14 +1045,17 @@ class _Generator:
                 note = claim["return_reason"] = rng.choice(RETURN_REASONS)
             elif action == "settle":
                 low, high = BENEFIT_PER_SHARE[plan.category]
-                amount = claim["benefit_fen"] = sum(rng.randint(low * 100, high * 100)
-                                                    for _ in range(claim["shares_claimed"]))
+                amount = claim["benefit_fen"] = sum(
+                    rng.randint(low * 100, high * 100) for _ in range(claim["shares_claimed"])
+                )
             elif action == "decline":
-                note = claim["decline_reason"] = DECLINE_REASONS[0] if declined_in_observation else \
-                    rng.choice(DECLINE_REASONS[1:])
+                note = claim["decline_reason"] = (
+                    DECLINE_REASONS[0] if declined_in_observation else rng.choice(DECLINE_REASONS[1:])
+                )
             claim.setdefault(f"{state}_on", on.isoformat())
-            events.append((claim_id, action, claim["state"], state, on.isoformat(), amount, note, self.clerk,
-                           self._stamp(on)))
+            events.append(
+                (claim_id, action, claim["state"], state, on.isoformat(), amount, note, self.clerk, self._stamp(on))
+            )
             claim["state"] = state
         return claim
 
@@ -781,15 +1070,24 @@ class _Generator:
         if on > self.today:
             return None
         dates = [on]
-        for low, high in ((1, 5), (2, 10), (1, 7), (1, 10))[:4 if closed else rng.randint(0, 3)]:
+        for low, high in ((1, 5), (2, 10), (1, 7), (1, 10))[: 4 if closed else rng.randint(0, 3)]:
             on += timedelta(days=rng.randint(low, high))
             if on > self.today:
                 break
             dates.append(on)
         dates += [None] * (5 - len(dates))
         notice, corrected, transferred, handed_down, signed = (d.isoformat() if d else None for d in dates)
-        return (claim["id"], notice, corrected, self._account()[1] if corrected else None, transferred, handed_down,
-                signed, rng.choice(PAY_FAILURE_NOTES), self.clerk)
+        return (
+            claim["id"],
+            notice,
+            corrected,
+            self._account()[1] if corrected else None,
+            transferred,
+            handed_down,
+            signed,
+            rng.choice(PAY_FAILURE_NOTES),
+            self.clerk,
+        )
 
     # --- welfare disbursements ------------------------------------------------------------------
 
@@ -810,25 +1108,33 @@ class _Generator:
                 (welfare_id + 2, year, "office", "办公经费", max(1_000_000, self.members * 100)),
             ]
             rows += year_rows
-        self.conn.executemany("INSERT INTO budget_line (id, year, code, name, amount_fen) VALUES (?, ?, ?, ?, ?)",
-                              budget_rows)
+        self.conn.executemany(
+            "INSERT INTO budget_line (id, year, code, name, amount_fen) VALUES (?, ?, ?, ?, ?)", budget_rows
+        )
         self.conn.executemany(
             "INSERT INTO disbursement (on_date, member_id, beneficiary_name, relation, unit_id, category, reason, "
             "amount_fen, method, account, transfer_ref, receipt_no, cash_reason, scheme_ref, budget_line_id, state, "
             "entered_by, approved_by, approved_on, paid_on, signed_on, visit_place) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         states = {s: sum(1 for r in rows if r[15] == s) for s in ("entered", "approved", "paid", "signed", "cancelled")}
-        self._step("demo.disbursements", "disbursement", {"budget_lines": len(budget_rows), "disbursements": len(rows)},
-                   states=states)
+        self._step(
+            "demo.disbursements",
+            "disbursement",
+            {"budget_lines": len(budget_rows), "disbursements": len(rows)},
+            states=states,
+        )
 
     def _recipients(self, count: int) -> list[tuple]:
         """Distinct random members as (id, name, unit_id, bank_account), in draw order."""
         ids = self.rng.sample(range(1, self.members + 1), min(count, self.members))
         found = {}
         for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            for row in self.conn.execute("SELECT id, name, unit_id, bank_account FROM member WHERE id IN "
-                                         f"({','.join('?' * len(chunk))})", chunk):
+            chunk = ids[i : i + 500]
+            for row in self.conn.execute(
+                f"SELECT id, name, unit_id, bank_account FROM member WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ):
                 found[row[0]] = row
         return [found[i] for i in ids]
 
@@ -844,60 +1150,149 @@ class _Generator:
             cash_reason = "会员住院，代办处人员现场慰问" if method == "cash" else None
             if cancelled is None:
                 cancelled = rng.random() < 0.03
-            rows.append(self._disbursement(on, member, beneficiary, relation, category, reason, amount, method,
-                                           cash_reason, budget_line, len(rows) + 1, steps, cancelled))
+            rows.append(
+                self._disbursement(
+                    on,
+                    member,
+                    beneficiary,
+                    relation,
+                    category,
+                    reason,
+                    amount,
+                    method,
+                    cash_reason,
+                    budget_line,
+                    len(rows) + 1,
+                    steps,
+                    cancelled,
+                )
+            )
 
         banked = [m for m in self._recipients(max(3, scale // 500) * 4) if m[3]]
-        for member in banked[:max(2, scale // 500)]:
+        for member in banked[: max(2, scale // 500)]:
             amount = min(rng.choice((100_000, 150_000, 200_000, 300_000, 500_000)), rs["hardship_aid_year_cap_fen"])
-            reason = rng.choice(("家庭成员患重病，生活困难", "本人长期患病，收入微薄", "遭遇火灾，家庭财产损失严重",
-                                 "单亲家庭，子女就学负担重"))
+            reason = rng.choice(
+                (
+                    "家庭成员患重病，生活困难",
+                    "本人长期患病，收入微薄",
+                    "遭遇火灾，家庭财产损失严重",
+                    "单亲家庭，子女就学负担重",
+                )
+            )
             add(self._day(first, last), member, member[1], "self", "hardship_aid", reason, amount, "transfer")
-        for member in banked[max(2, scale // 500):][:max(2, scale // 800)]:
+        for member in banked[max(2, scale // 500) :][: max(2, scale // 800)]:
             child = self._name(rng.choice(("male", "female")), self._surname_of(member[1]))
             amount = min(rng.choice((100_000, 200_000, 300_000, 500_000)), rs["education_aid_year_cap_fen"])
-            add(self._day(first, last), member, child, "child", "education_aid",
-                f"子女{child}考入大学，家庭经济困难", amount, "transfer")
+            add(
+                self._day(first, last),
+                member,
+                child,
+                "child",
+                "education_aid",
+                f"子女{child}考入大学，家庭经济困难",
+                amount,
+                "transfer",
+            )
         for member in self._recipients(max(3, scale // 300)):
             amount = min(rng.randrange(100, 501, 50) * 100, rs["small_goods_occasion_cap_fen"])
-            add(self._day(first, last), member, member[1], "self", "small_goods",
-                rng.choice(("住院慰问", "节日慰问", "困难职工走访慰问")), amount, "in_kind")
+            add(
+                self._day(first, last),
+                member,
+                member[1],
+                "self",
+                "small_goods",
+                rng.choice(("住院慰问", "节日慰问", "困难职工走访慰问")),
+                amount,
+                "in_kind",
+            )
         for member in self._recipients(max(3, scale // 400)):
             relation = rng.choices(("self", "spouse", "child"), (6, 3, 1))[0]
-            beneficiary = member[1] if relation == "self" else \
-                self._name(rng.choice(("male", "female")), self._surname_of(member[1]) if relation == "child" else None)
-            reason = {"self": "会员本人患重大疾病住院", "spouse": "会员配偶遭受意外伤害",
-                      "child": "会员子女患重大疾病"}[relation]
+            beneficiary = (
+                member[1]
+                if relation == "self"
+                else self._name(
+                    rng.choice(("male", "female")), self._surname_of(member[1]) if relation == "child" else None
+                )
+            )
+            reason = {
+                "self": "会员本人患重大疾病住院",
+                "spouse": "会员配偶遭受意外伤害",
+                "child": "会员子女患重大疾病",
+            }[relation]
             amount = min(rng.randrange(500, 2001, 100) * 100, rs["condolence_cash_occasion_cap_fen"])
             if member[3]:
-                add(self._day(first, last), member, beneficiary, relation, "condolence_cash", reason, amount,
-                    "transfer")
+                add(
+                    self._day(first, last), member, beneficiary, relation, "condolence_cash", reason, amount, "transfer"
+                )
             else:
-                add(self._day(first, last), member, beneficiary, relation, "condolence_cash", reason,
-                    min(amount, rs["cash_payment_max_fen"]), "cash")
+                add(
+                    self._day(first, last),
+                    member,
+                    beneficiary,
+                    relation,
+                    "condolence_cash",
+                    reason,
+                    min(amount, rs["cash_payment_max_fen"]),
+                    "cash",
+                )
         # Weather goods: the same outdoor workers on each occasion, at most three a year, so
         # the yearly cap (three occasions at the per-occasion cap) cannot be exceeded.
         outdoor = self._recipients(max(5, scale // 200))
-        occasions = ((date(year, 1, 10), "寒冷天气慰问品"), (date(year, 7, 15), "高温慰问品"),
-                     (date(year, 12, 20), "寒冷天气慰问品"))
+        occasions = (
+            (date(year, 1, 10), "寒冷天气慰问品"),
+            (date(year, 7, 15), "高温慰问品"),
+            (date(year, 12, 20), "寒冷天气慰问品"),
+        )
         per_occasion = min(rs["weather_goods_occasion_cap_fen"], rs["weather_goods_year_cap_fen"] // len(occasions))
         for on, reason in occasions:
             if on <= last:
                 for member in outdoor:
-                    add(on, member, member[1], "self", "weather_goods", reason,
-                        rng.choice((per_occasion * 4 // 5, per_occasion)), "in_kind")
+                    add(
+                        on,
+                        member,
+                        member[1],
+                        "self",
+                        "weather_goods",
+                        reason,
+                        rng.choice((per_occasion * 4 // 5, per_occasion)),
+                        "in_kind",
+                    )
         if year == self.today.year:
             # Recent hospital visits, one in each open state and one cancelled, so that even a
             # small demo shows the whole register.
-            for member, days_ago, steps, cancelled in zip(self._recipients(4), (1, 4, 9, 15), (0, 1, 2, 0),
-                                                          (False, False, False, True)):
-                add(max(first, self.today - timedelta(days=days_ago)), member, member[1], "self", "small_goods",
-                    "住院慰问", min(30_000, rs["small_goods_occasion_cap_fen"]), "in_kind", steps, cancelled)
+            for member, days_ago, steps, cancelled in zip(
+                self._recipients(4), (1, 4, 9, 15), (0, 1, 2, 0), (False, False, False, True)
+            ):
+                add(
+                    max(first, self.today - timedelta(days=days_ago)),
+                    member,
+                    member[1],
+                    "self",
+                    "small_goods",
+                    "住院慰问",
+                    min(30_000, rs["small_goods_occasion_cap_fen"]),
+                    "in_kind",
+                    steps,
+                    cancelled,
+                )
         return rows
 
-    def _disbursement(self, on: date, member: tuple, beneficiary: str, relation: str, category: str, reason: str,
-                      amount: int, method: str, cash_reason: str | None, budget_line: int, number: int,
-                      steps: int | None = None, cancelled: bool = False) -> tuple:
+    def _disbursement(
+        self,
+        on: date,
+        member: tuple,
+        beneficiary: str,
+        relation: str,
+        category: str,
+        reason: str,
+        amount: int,
+        method: str,
+        cash_reason: str | None,
+        budget_line: int,
+        number: int,
+        steps: int | None = None,
+        cancelled: bool = False,
+    ) -> tuple:
         """One disbursement moved along entered → approved → paid → signed by ``steps`` (drawn
         from its age unless given; never past today), or cancelled after entry. Entered by the
         clerk, approved by the supervisor (R3.5); a paid transfer has its bank reference and
@@ -907,19 +1302,37 @@ class _Generator:
             steps = 3 if (self.today - on).days > 30 and rng.random() < 0.9 else rng.randint(0, 3)
         dates: list[date] = []
         day = on
-        for low, high in ((0, 3), (1, 5), (0, 7))[:0 if cancelled else steps]:
+        for low, high in ((0, 3), (1, 5), (0, 7))[: 0 if cancelled else steps]:
             day += timedelta(days=rng.randint(low, high))
             if day > self.today:
                 break
             dates.append(day)
         state = "cancelled" if cancelled else ("entered", "approved", "paid", "signed")[len(dates)]
         approved_on, paid_on, signed_on = (d.isoformat() if d else None for d in (dates + [None] * 3)[:3])
-        return (on.isoformat(), member[0], beneficiary, relation, member[2], category, reason, amount, method,
-                member[3] if method == "transfer" else None,
-                f"ZZ{on:%Y%m%d}{number:05d}" if paid_on and method == "transfer" else None,
-                f"QS{on.year}-{number:05d}" if paid_on else None, cash_reason, None, budget_line, state, self.clerk,
-                self.supervisor if approved_on else None, approved_on, paid_on, signed_on,
-                "会员住院的医院" if method == "cash" else None)
+        return (
+            on.isoformat(),
+            member[0],
+            beneficiary,
+            relation,
+            member[2],
+            category,
+            reason,
+            amount,
+            method,
+            member[3] if method == "transfer" else None,
+            f"ZZ{on:%Y%m%d}{number:05d}" if paid_on and method == "transfer" else None,
+            f"QS{on.year}-{number:05d}" if paid_on else None,
+            cash_reason,
+            None,
+            budget_line,
+            state,
+            self.clerk,
+            self.supervisor if approved_on else None,
+            approved_on,
+            paid_on,
+            signed_on,
+            "会员住院的医院" if method == "cash" else None,
+        )
 
     # --- staff -----------------------------------------------------------------------------------
 
@@ -937,27 +1350,68 @@ class _Generator:
         )
         self.conn.executemany(
             "INSERT INTO staff_account (id, name, phone, username, last_login, active) VALUES (?, ?, ?, ?, ?, ?)",
-            [(i, name, self._mobile(), username, last.isoformat(), active)
-             for i, (name, username, last, active) in enumerate(accounts, start=1)])
-        forms = [(i, "filing", date(today.year - HISTORY_YEARS, 1, 5).isoformat(), None, username, "用户名备案")
-                 for i, (_, username, _, _) in enumerate(accounts, start=1)]
-        forms.append((1, "change", (left_on + timedelta(days=3)).isoformat(), "bj004wangf", "bj004wangfang",
-                      "接替刘洋岗位后用户名变更"))
-        self.conn.executemany("INSERT INTO account_form (account_id, kind, on_date, old_username, new_username, note) "
-                              "VALUES (?, ?, ?, ?, ?, ?)", forms)
+            [
+                (i, name, self._mobile(), username, last.isoformat(), active)
+                for i, (name, username, last, active) in enumerate(accounts, start=1)
+            ],
+        )
+        forms = [
+            (i, "filing", date(today.year - HISTORY_YEARS, 1, 5).isoformat(), None, username, "用户名备案")
+            for i, (_, username, _, _) in enumerate(accounts, start=1)
+        ]
+        forms.append(
+            (
+                1,
+                "change",
+                (left_on + timedelta(days=3)).isoformat(),
+                "bj004wangf",
+                "bj004wangfang",
+                "接替刘洋岗位后用户名变更",
+            )
+        )
+        self.conn.executemany(
+            "INSERT INTO account_form (account_id, kind, on_date, old_username, new_username, note) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            forms,
+        )
         open_work = {"unfinished_claims": 3, "unsigned_receipts": 2, "pending_renewals": 4}
         self.conn.execute(
             "INSERT INTO handover (id, on_date, outgoing, incoming, supervisor, reported_on, outgoing_confirmed, "
             "incoming_confirmed, open_work, note, created_by) VALUES (1, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)",
-            (left_on.isoformat(), "刘洋", "王芳", "陈建国", (left_on + timedelta(days=6)).isoformat(),
-             json.dumps(open_work, ensure_ascii=False), "刘洋调离，岗位由王芳接替", self.clerk))
-        quantities = {"seals": ("代办处公章、财务专用章", 2), "cheques": ("空白支票（连号）", 25),
-                      "certificates": ("代办处登记证及经办人员聘书", 3), "archives": ("会员参保及理赔档案", 12),
-                      "ledgers": ("现金日记账、报案登记簿、慰问金发放登记簿", 3),
-                      "system_usernames": ("业务系统用户名 bj004liuyang（已停用）", 1)}
-        items = [(1, code, f"{label}：{quantities.get(code, (label, 1))[0]}", quantities.get(code, (label, 1))[1], 1)
-                 for code, label in self.rs["handover_items"].items()]
-        self.conn.executemany("INSERT INTO handover_item (handover_id, kind, description, quantity, checked) "
-                              "VALUES (?, ?, ?, ?, ?)", items)
-        self._step("demo.staff", "staff_account", {"staff_accounts": len(accounts), "account_forms": len(forms),
-                   "handovers": 1, "handover_items": len(items)})
+            (
+                left_on.isoformat(),
+                "刘洋",
+                "王芳",
+                "陈建国",
+                (left_on + timedelta(days=6)).isoformat(),
+                json.dumps(open_work, ensure_ascii=False),
+                "刘洋调离，岗位由王芳接替",
+                self.clerk,
+            ),
+        )
+        quantities = {
+            "seals": ("代办处公章、财务专用章", 2),
+            "cheques": ("空白支票（连号）", 25),
+            "certificates": ("代办处登记证及经办人员聘书", 3),
+            "archives": ("会员参保及理赔档案", 12),
+            "ledgers": ("现金日记账、报案登记簿、慰问金发放登记簿", 3),
+            "system_usernames": ("业务系统用户名 bj004liuyang（已停用）", 1),
+        }
+        items = [
+            (1, code, f"{label}：{quantities.get(code, (label, 1))[0]}", quantities.get(code, (label, 1))[1], 1)
+            for code, label in self.rs["handover_items"].items()
+        ]
+        self.conn.executemany(
+            "INSERT INTO handover_item (handover_id, kind, description, quantity, checked) VALUES (?, ?, ?, ?, ?)",
+            items,
+        )
+        self._step(
+            "demo.staff",
+            "staff_account",
+            {
+                "staff_accounts": len(accounts),
+                "account_forms": len(forms),
+                "handovers": 1,
+                "handover_items": len(items),
+            },
+        )

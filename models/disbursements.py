@@ -25,11 +25,9 @@ from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.budget import committed
 from models.db import writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
-from models.schema import AppUser
+from models.schema import AppUser, ClaimReport, DisbursementRecipient, Member, Unit
 from models.schema import BudgetLine as BudgetLineRow
-from models.schema import ClaimReport
 from models.schema import Disbursement as DisbursementRow
-from models.schema import DisbursementRecipient, Member, Unit
 from rules import (
     BudgetLine,
     Decision,
@@ -187,6 +185,7 @@ class RegisterPage:
 
 # --- plain data for the rules --------------------------------------------------------------
 
+
 def _student(draft: DisbursementDraft) -> str | None:
     if draft.category != "education_aid":
         return None
@@ -204,21 +203,37 @@ def _history(member_id: int, year: int, exclude: int | None = None) -> list[Prio
     """The member's payments of the calendar year, in any state but cancelled (a void no
     longer counts)."""
     rows = DisbursementRow.select().where(
-        (DisbursementRow.member == member_id) & (DisbursementRow.state != "cancelled")
-        & (DisbursementRow.on_date >= dt.date(year, 1, 1)) & (DisbursementRow.on_date <= dt.date(year, 12, 31)))
-    return [PriorPayment(r.category, r.on_date, r.amount_fen,
-                         r.beneficiary_name if r.category == "education_aid" else None, r.method,
-                         _event_key(r.claim_id, r.event_date))
-            for r in rows if r.id != exclude]
+        (DisbursementRow.member == member_id)
+        & (DisbursementRow.state != "cancelled")
+        & (DisbursementRow.on_date >= dt.date(year, 1, 1))
+        & (DisbursementRow.on_date <= dt.date(year, 12, 31))
+    )
+    return [
+        PriorPayment(
+            r.category,
+            r.on_date,
+            r.amount_fen,
+            r.beneficiary_name if r.category == "education_aid" else None,
+            r.method,
+            _event_key(r.claim_id, r.event_date),
+        )
+        for r in rows
+        if r.id != exclude
+    ]
 
 
 def _year_goods(year: int) -> list[GoodsShare]:
     """What each recipient got in the year's seasonal-goods distributions, voids left out (R3.8)."""
-    rows = (DisbursementRecipient.select(DisbursementRecipient, DisbursementRow.on_date)
-            .join(DisbursementRow)
-            .where((DisbursementRow.category == "weather_goods") & (DisbursementRow.state != "cancelled")
-                   & (DisbursementRow.on_date >= dt.date(year, 1, 1))
-                   & (DisbursementRow.on_date <= dt.date(year, 12, 31))))
+    rows = (
+        DisbursementRecipient.select(DisbursementRecipient, DisbursementRow.on_date)
+        .join(DisbursementRow)
+        .where(
+            (DisbursementRow.category == "weather_goods")
+            & (DisbursementRow.state != "cancelled")
+            & (DisbursementRow.on_date >= dt.date(year, 1, 1))
+            & (DisbursementRow.on_date <= dt.date(year, 12, 31))
+        )
+    )
     return [GoodsShare(str(r.member_id), r.disbursement.on_date, r.amount_fen) for r in rows]
 
 
@@ -228,10 +243,15 @@ def _recipients(draft: DisbursementDraft) -> tuple[Recipient, ...]:
     lines = draft.recipients
     if not lines and draft.category == "weather_goods" and draft.member_id is not None and draft.amount_fen:
         lines = ((draft.member_id, draft.amount_fen, "recipient"),)
-    names = {m.id: m.name for m in Member.select(Member.id, Member.name).where(
-        Member.id.in_([line[0] for line in lines]))} if lines else {}
-    return tuple(Recipient(str(member_id), names.get(member_id, str(member_id)), amount, role)
-                 for member_id, amount, role in lines)
+    names = (
+        {m.id: m.name for m in Member.select(Member.id, Member.name).where(Member.id.in_([line[0] for line in lines]))}
+        if lines
+        else {}
+    )
+    return tuple(
+        Recipient(str(member_id), names.get(member_id, str(member_id)), amount, role)
+        for member_id, amount, role in lines
+    )
 
 
 def _amount(draft: DisbursementDraft) -> int | None:
@@ -247,14 +267,17 @@ def _claim_benefit(draft: DisbursementDraft, member: Member | None) -> int | Non
         return None
     claim = ClaimReport.get_or_none(ClaimReport.id == draft.claim_id)
     if claim is None or member is None or claim.member_id != member.id:
-        raise ValidationFailed(f"关联报案 {draft.claim_id} 不存在或不是该会员的报案",
-                               f"claim {draft.claim_id} does not exist or is not this member's")
+        raise ValidationFailed(
+            f"关联报案 {draft.claim_id} 不存在或不是该会员的报案",
+            f"claim {draft.claim_id} does not exist or is not this member's",
+        )
     return claim.benefit_fen if claim.state == "settled" else None
 
 
 def _supervisors() -> list[str]:
-    return [u.name for u in AppUser.select(AppUser.name).where(
-        (AppUser.role == SUPERVISOR_ROLE) & (AppUser.active == True))]  # noqa: E712 (SQL comparison)
+    return [
+        u.name for u in AppUser.select(AppUser.name).where((AppUser.role == SUPERVISOR_ROLE) & (AppUser.active == True))
+    ]  # noqa: E712 (SQL comparison)
 
 
 def _budget(line_id: int | None) -> BudgetLine | None:
@@ -271,21 +294,36 @@ def _budget(line_id: int | None) -> BudgetLine | None:
 
 def _rule_draft(draft: DisbursementDraft, member: Member | None) -> Disbursement:
     return Disbursement(
-        category=draft.category, member=str(member.id) if member else "", on=draft.on, amount_fen=_amount(draft),
-        note=draft.note or "", method=draft.method,
+        category=draft.category,
+        member=str(member.id) if member else "",
+        on=draft.on,
+        amount_fen=_amount(draft),
+        note=draft.note or "",
+        method=draft.method,
         to_own_account=draft.method == "transfer" and member is not None and bool((member.bank_account or "").strip()),
-        cash_reason=draft.cash_reason, student=_student(draft), student_kind=draft.student_kind,
-        scheme_ref=draft.scheme_ref, visit_place=draft.visit_place,
-        event=_event_key(draft.claim_id, draft.event_date), claim_benefit_fen=_claim_benefit(draft, member),
-        hierarchy_reason=draft.hierarchy_reason, recipients=_recipients(draft), participants=draft.participants)
+        cash_reason=draft.cash_reason,
+        student=_student(draft),
+        student_kind=draft.student_kind,
+        scheme_ref=draft.scheme_ref,
+        visit_place=draft.visit_place,
+        event=_event_key(draft.claim_id, draft.event_date),
+        claim_benefit_fen=_claim_benefit(draft, member),
+        hierarchy_reason=draft.hierarchy_reason,
+        recipients=_recipients(draft),
+        participants=draft.participants,
+    )
 
 
 def _check(draft: DisbursementDraft, member: Member | None, user: str) -> Report:
     """The full check of a complete draft: the rules' ``check_disbursement`` with the member's
     year, the year's seasonal goods and the budget line, then who could approve it (R3.5)."""
     history = _history(member.id, draft.on.year) if member is not None else []
-    report = check_disbursement(_rule_draft(draft, member), history, _budget(draft.budget_line_id),
-                                year_goods=_year_goods(draft.on.year) if draft.category == "weather_goods" else ())
+    report = check_disbursement(
+        _rule_draft(draft, member),
+        history,
+        _budget(draft.budget_line_id),
+        year_goods=_year_goods(draft.on.year) if draft.category == "weather_goods" else (),
+    )
     return Report((*report.decisions, check_approvers(user, _supervisors(), draft.on)))
 
 
@@ -302,9 +340,11 @@ def _resolved(draft: DisbursementDraft) -> DisbursementDraft:
     """A form's typed list as member ids (a bad item is refused with its position)."""
     if not draft.recipient_items:
         return draft
-    return replace(draft, recipients=draft.recipients + parse_recipients(list(draft.recipient_items),
-                                                                         draft.recipient_role),
-                   recipient_items=())
+    return replace(
+        draft,
+        recipients=draft.recipients + parse_recipients(list(draft.recipient_items), draft.recipient_role),
+        recipient_items=(),
+    )
 
 
 @refuses_undated
@@ -315,12 +355,12 @@ def preview(draft: DisbursementDraft) -> Preview:
     on = draft.on or clock.today()
     allowance = None
     if (member is not None or draft.batch) and draft.category in CATEGORIES:
-        allowance = remaining_allowance(draft.category, _history(member.id, on.year) if member else [], on,
-                                        student=_student(draft))
+        allowance = remaining_allowance(
+            draft.category, _history(member.id, on.year) if member else [], on, student=_student(draft)
+        )
     budget = _budget(draft.budget_line_id)
     budget_decision = check_budget(budget, draft.amount_fen or 0, on) if draft.budget_line_id is not None else None
-    complete = ((member is not None or draft.batch) and draft.category in CATEGORIES and draft.on
-                and _amount(draft))
+    complete = (member is not None or draft.batch) and draft.category in CATEGORIES and draft.on and _amount(draft)
     if complete:
         from models.db import current
 
@@ -337,6 +377,7 @@ def preview(draft: DisbursementDraft) -> Preview:
 
 # --- writing -------------------------------------------------------------------------------
 
+
 @refuses_undated
 def enter_disbursement(draft: DisbursementDraft, today: dt.date | None = None) -> Entered:
     """Record a disbursement once ``check_disbursement`` has no error (over a cap, over the
@@ -350,14 +391,24 @@ def enter_disbursement(draft: DisbursementDraft, today: dt.date | None = None) -
         batch = draft.category in BATCH_CATEGORIES
         if batch and not draft.recipients and member is not None and draft.category == "weather_goods":
             batch = False  # one member's seasonal goods: a distribution of one, listed below
-        missing = [name for name, value in (("受益会员", member if not batch else True), ("支出类别", draft.category),
-                                            ("日期", draft.on), ("金额", _amount(draft)),
-                                            ("预算科目", draft.budget_line_id)) if value is None]
+        missing = [
+            name
+            for name, value in (
+                ("受益会员", member if not batch else True),
+                ("支出类别", draft.category),
+                ("日期", draft.on),
+                ("金额", _amount(draft)),
+                ("预算科目", draft.budget_line_id),
+            )
+            if value is None
+        ]
         if missing:
             raise ValidationFailed(f"请填写：{'、'.join(missing)}", f"missing: {len(missing)} fields")
         if draft.event_date is not None and draft.event_date > draft.on:
-            raise ValidationFailed(f"事件日期 {draft.event_date.isoformat()} 晚于支出日期 {draft.on.isoformat()}",
-                                   "the event date is after the payment date")
+            raise ValidationFailed(
+                f"事件日期 {draft.event_date.isoformat()} 晚于支出日期 {draft.on.isoformat()}",
+                "the event date is after the payment date",
+            )
         report = _check(draft, member, session.user)
         if report.errors:
             raise RuleRefused(report.errors)
@@ -371,26 +422,50 @@ def enter_disbursement(draft: DisbursementDraft, today: dt.date | None = None) -
         else:
             beneficiary = (draft.beneficiary or "").strip() or member.name
         row = DisbursementRow.create(
-            on_date=draft.on, member=member, beneficiary_name=beneficiary,
-            relation=draft.relation, unit=member.unit_id if member else None, category=draft.category,
-            reason=draft.note.strip(), amount_fen=amount, method=draft.method,
+            on_date=draft.on,
+            member=member,
+            beneficiary_name=beneficiary,
+            relation=draft.relation,
+            unit=member.unit_id if member else None,
+            category=draft.category,
+            reason=draft.note.strip(),
+            amount_fen=amount,
+            method=draft.method,
             account=member.bank_account if draft.method == "transfer" and member else None,
             cash_reason=((draft.cash_reason or "").strip() or None) if draft.method == "cash" else None,
             visit_place=((draft.visit_place or "").strip() or None) if draft.method == "cash" else None,
-            scheme_ref=(draft.scheme_ref or "").strip() or None, budget_line=draft.budget_line_id,
+            scheme_ref=(draft.scheme_ref or "").strip() or None,
+            budget_line=draft.budget_line_id,
             participants=draft.participants if draft.category == "activity_prize" else None,
-            claim_id=draft.claim_id, event_date=draft.event_date, cause=(draft.cause or "").strip() or None,
+            claim_id=draft.claim_id,
+            event_date=draft.event_date,
+            cause=(draft.cause or "").strip() or None,
             hierarchy_reason=(draft.hierarchy_reason or "").strip() or None,
-            state="entered", entered_by=session.user)
+            state="entered",
+            entered_by=session.user,
+        )
         for r in recipients if draft.category in BATCH_CATEGORIES else ():
-            DisbursementRecipient.create(disbursement=row, member=int(r.member), name=r.name, amount_fen=r.amount_fen,
-                                         role=r.role)
-        audit.record("disbursement.enter", "disbursement", row.id, {
-            "member_id": member.id if member else None, "category": draft.category, "amount_fen": amount,
-            "method": draft.method, "on": draft.on, "budget_line": draft.budget_line_id,
-            "recipients": len(recipients) if draft.category in BATCH_CATEGORIES else None,
-            "participants": draft.participants, "claim_id": draft.claim_id,
-            "warnings": [d.code for d in report.warnings], **audit_detail(date_decision)})
+            DisbursementRecipient.create(
+                disbursement=row, member=int(r.member), name=r.name, amount_fen=r.amount_fen, role=r.role
+            )
+        audit.record(
+            "disbursement.enter",
+            "disbursement",
+            row.id,
+            {
+                "member_id": member.id if member else None,
+                "category": draft.category,
+                "amount_fen": amount,
+                "method": draft.method,
+                "on": draft.on,
+                "budget_line": draft.budget_line_id,
+                "recipients": len(recipients) if draft.category in BATCH_CATEGORIES else None,
+                "participants": draft.participants,
+                "claim_id": draft.claim_id,
+                "warnings": [d.code for d in report.warnings],
+                **audit_detail(date_decision),
+            },
+        )
         record_backdated(date_decision, "disbursement", row.id)
     return Entered(row.id, report)
 
@@ -402,8 +477,16 @@ def _events(row: DisbursementRow) -> list[DisbursementEvent]:
     if row.approved_on:
         events.append(DisbursementEvent("approved", row.approved_on, row.approved_by or ""))
     if row.paid_on:
-        events.append(DisbursementEvent("paid", row.paid_on, row.entered_by, method=row.method,
-                                        transfer_ref=row.transfer_ref, cash_receipt_signed=row.method == "cash"))
+        events.append(
+            DisbursementEvent(
+                "paid",
+                row.paid_on,
+                row.entered_by,
+                method=row.method,
+                transfer_ref=row.transfer_ref,
+                cash_receipt_signed=row.method == "cash",
+            )
+        )
     if row.signed_on:
         events.append(DisbursementEvent("receipt_signed", row.signed_on, row.entered_by))
     return events
@@ -416,44 +499,66 @@ def _advance(disbursement_id: int, event_for, changes_for) -> Decision:
         if row is None:
             raise ValidationFailed(f"没有编号为 {disbursement_id} 的支出", f"no disbursement {disbursement_id}")
         if row.state == "cancelled":
-            raise ValidationFailed(f"支出 {disbursement_id} 已作废，不能再办理", f"disbursement {disbursement_id} is cancelled")
+            raise ValidationFailed(
+                f"支出 {disbursement_id} 已作废，不能再办理", f"disbursement {disbursement_id} is cancelled"
+            )
         event = event_for(session, row)
         decision = check_disbursement_transition(_events(row), event, today=clock.today())
         if not decision.ok:
             raise RuleRefused([decision])
         changes = {"state": STATE_COLUMN[event.state], **changes_for(session, row)}
         DisbursementRow.update(changes).where(DisbursementRow.id == disbursement_id).execute()
-        audit.record(f"disbursement.{event.state}", "disbursement", disbursement_id,
-                     {"from": row.state, "to": changes["state"], "on": event.on, "amount_fen": row.amount_fen})
+        audit.record(
+            f"disbursement.{event.state}",
+            "disbursement",
+            disbursement_id,
+            {"from": row.state, "to": changes["state"], "on": event.on, "amount_fen": row.amount_fen},
+        )
     return decision
 
 
 def approve_disbursement(disbursement_id: int, on: dt.date) -> Decision:
     """Approve as the session's user: a supervisor other than the clerk who entered it (R3.5)."""
-    return _advance(disbursement_id,
-                    lambda s, row: DisbursementEvent("approved", on, s.user, role=s.role),
-                    lambda s, row: {"approved_by": s.user, "approved_on": on})
+    return _advance(
+        disbursement_id,
+        lambda s, row: DisbursementEvent("approved", on, s.user, role=s.role),
+        lambda s, row: {"approved_by": s.user, "approved_on": on},
+    )
 
 
-def pay_disbursement(disbursement_id: int, on: dt.date, *, transfer_ref: str | None = None,
-                     receipt_no: str | None = None, cash_receipt_signed: bool = False) -> Decision:
+def pay_disbursement(
+    disbursement_id: int,
+    on: dt.date,
+    *,
+    transfer_ref: str | None = None,
+    receipt_no: str | None = None,
+    cash_receipt_signed: bool = False,
+) -> Decision:
     """Record the payment: a transfer with its bank reference, cash with the member's
     signature taken on the spot, goods handed over in kind."""
     ref = (transfer_ref or "").strip() or None
     receipt = (receipt_no or "").strip() or None
-    return _advance(disbursement_id,
-                    lambda s, row: DisbursementEvent("paid", on, s.user, method=row.method, transfer_ref=ref,
-                                                     cash_receipt_signed=cash_receipt_signed),
-                    lambda s, row: {"paid_on": on, "transfer_ref": ref if row.method == "transfer" else None,
-                                    "receipt_no": receipt or row.receipt_no})
+    return _advance(
+        disbursement_id,
+        lambda s, row: DisbursementEvent(
+            "paid", on, s.user, method=row.method, transfer_ref=ref, cash_receipt_signed=cash_receipt_signed
+        ),
+        lambda s, row: {
+            "paid_on": on,
+            "transfer_ref": ref if row.method == "transfer" else None,
+            "receipt_no": receipt or row.receipt_no,
+        },
+    )
 
 
 def sign_receipt(disbursement_id: int, on: dt.date, *, receipt_no: str | None = None) -> Decision:
     """The beneficiary's signed receipt (附件2) is back: the payment is complete."""
     receipt = (receipt_no or "").strip() or None
-    return _advance(disbursement_id,
-                    lambda s, row: DisbursementEvent("receipt_signed", on, s.user),
-                    lambda s, row: {"signed_on": on, "receipt_no": receipt or row.receipt_no})
+    return _advance(
+        disbursement_id,
+        lambda s, row: DisbursementEvent("receipt_signed", on, s.user),
+        lambda s, row: {"signed_on": on, "receipt_no": receipt or row.receipt_no},
+    )
 
 
 @refuses_undated
@@ -474,11 +579,24 @@ def void_disbursement(disbursement_id: int, reason: str | None, on: dt.date | No
             raise RuleRefused([decision])
         reason = reason.strip()
         DisbursementRow.update(state="cancelled", voided_on=on, voided_by=session.user, void_reason=reason).where(
-            DisbursementRow.id == disbursement_id).execute()
-        audit.record("disbursement.void", "disbursement", disbursement_id, {
-            "on": on, "amount_fen": row.amount_fen, "category": row.category,
-            "changes": {"state": [row.state, "cancelled"], "voided_on": [None, on], "voided_by": [None, session.user],
-                        "void_reason": [None, reason]}})
+            DisbursementRow.id == disbursement_id
+        ).execute()
+        audit.record(
+            "disbursement.void",
+            "disbursement",
+            disbursement_id,
+            {
+                "on": on,
+                "amount_fen": row.amount_fen,
+                "category": row.category,
+                "changes": {
+                    "state": [row.state, "cancelled"],
+                    "voided_on": [None, on],
+                    "voided_by": [None, session.user],
+                    "void_reason": [None, reason],
+                },
+            },
+        )
     return decision
 
 
@@ -486,23 +604,48 @@ def recipients_of(disbursement_id: int) -> list[RecipientLine]:
     """A batch's or an activity's list, masked IDs (for the screen, the CLI and the register)."""
     from rules import mask_id
 
-    rows = list(DisbursementRecipient.select().where(DisbursementRecipient.disbursement == disbursement_id)
-                .order_by(DisbursementRecipient.id))
-    ids = {m.id: m.id_number for m in Member.select(Member.id, Member.id_number).where(
-        Member.id.in_([r.member_id for r in rows if r.member_id is not None]))} if rows else {}
-    return [RecipientLine(r.member_id, r.name, mask_id(ids[r.member_id]) if r.member_id in ids else "", r.amount_fen,
-                          r.role) for r in rows]
+    rows = list(
+        DisbursementRecipient.select()
+        .where(DisbursementRecipient.disbursement == disbursement_id)
+        .order_by(DisbursementRecipient.id)
+    )
+    ids = (
+        {
+            m.id: m.id_number
+            for m in Member.select(Member.id, Member.id_number).where(
+                Member.id.in_([r.member_id for r in rows if r.member_id is not None])
+            )
+        }
+        if rows
+        else {}
+    )
+    return [
+        RecipientLine(
+            r.member_id, r.name, mask_id(ids[r.member_id]) if r.member_id in ids else "", r.amount_fen, r.role
+        )
+        for r in rows
+    ]
 
 
 # --- the register --------------------------------------------------------------------------
 
-def disbursement_register(date_from: dt.date, date_to: dt.date, *, state: str | None = None,
-                          category: str | None = None, limit: int = REGISTER_LIMIT) -> RegisterPage:
+
+def disbursement_register(
+    date_from: dt.date,
+    date_to: dt.date,
+    *,
+    state: str | None = None,
+    category: str | None = None,
+    limit: int = REGISTER_LIMIT,
+) -> RegisterPage:
     """The register (附件1) of a period, oldest first, with the period's total."""
-    query = (DisbursementRow.select(DisbursementRow, Member.name, Unit.name)
-             .join(Member, JOIN.LEFT_OUTER, on=(DisbursementRow.member == Member.id))
-             .switch(DisbursementRow).join(Unit, JOIN.LEFT_OUTER, on=(DisbursementRow.unit == Unit.id))
-             .where((DisbursementRow.on_date >= date_from) & (DisbursementRow.on_date <= date_to)))
+    query = (
+        DisbursementRow.select(DisbursementRow, Member.name, Unit.name)
+        .join(Member, JOIN.LEFT_OUTER, on=(DisbursementRow.member == Member.id))
+        .switch(DisbursementRow)
+        .join(Unit, JOIN.LEFT_OUTER, on=(DisbursementRow.unit == Unit.id))
+        .where((DisbursementRow.on_date >= date_from) & (DisbursementRow.on_date <= date_to))
+    )
     if state:
         query = query.where(DisbursementRow.state == state)
     if category:
@@ -510,22 +653,51 @@ def disbursement_register(date_from: dt.date, date_to: dt.date, *, state: str | 
     total_query = query.select(fn.COUNT(DisbursementRow.id), fn.COALESCE(fn.SUM(DisbursementRow.amount_fen), 0))
     count, total = total_query.where(DisbursementRow.state != "cancelled").tuples().get()
     found = list(query.order_by(DisbursementRow.on_date, DisbursementRow.id).limit(limit + 1))
-    counts = dict(DisbursementRecipient.select(DisbursementRecipient.disbursement, fn.COUNT(DisbursementRecipient.id))
-                  .where(DisbursementRecipient.disbursement.in_([r.id for r in found]))
-                  .group_by(DisbursementRecipient.disbursement).tuples()) if found else {}
-    rows = [RegisterRow(
-        # The joined names: None for a batch (no member, no unit).
-        r.id, r.on_date, getattr(r.member, "name", None) or r.beneficiary_name, r.beneficiary_name, r.relation,
-        getattr(r.unit, "name", None) or "", r.category, r.amount_fen,
-        r.method, mask_account(r.account) if r.account else None, r.reason, r.state, r.entered_by, r.approved_by,
-        r.paid_on, r.signed_on, r.transfer_ref, r.receipt_no, r.voided_on, r.voided_by, r.void_reason,
-        r.visit_place, r.participants, counts.get(r.id, 0))
-        for r in found]
+    counts = (
+        dict(
+            DisbursementRecipient.select(DisbursementRecipient.disbursement, fn.COUNT(DisbursementRecipient.id))
+            .where(DisbursementRecipient.disbursement.in_([r.id for r in found]))
+            .group_by(DisbursementRecipient.disbursement)
+            .tuples()
+        )
+        if found
+        else {}
+    )
+    rows = [
+        RegisterRow(
+            # The joined names: None for a batch (no member, no unit).
+            r.id,
+            r.on_date,
+            getattr(r.member, "name", None) or r.beneficiary_name,
+            r.beneficiary_name,
+            r.relation,
+            getattr(r.unit, "name", None) or "",
+            r.category,
+            r.amount_fen,
+            r.method,
+            mask_account(r.account) if r.account else None,
+            r.reason,
+            r.state,
+            r.entered_by,
+            r.approved_by,
+            r.paid_on,
+            r.signed_on,
+            r.transfer_ref,
+            r.receipt_no,
+            r.voided_on,
+            r.voided_by,
+            r.void_reason,
+            r.visit_place,
+            r.participants,
+            counts.get(r.id, 0),
+        )
+        for r in found
+    ]
     return RegisterPage(rows[:limit], total, count, len(rows) > limit)
 
 
-
 # --- recipient lists as typed ----------------------------------------------------------------
+
 
 def parse_recipients(items: list[str], role: str = "recipient") -> tuple[tuple[int, int, str], ...]:
     """Recipient lines typed as ``身份证号:金额`` (also ``身份证号 金额``, full-width colon), one
@@ -541,8 +713,9 @@ def parse_recipients(items: list[str], role: str = "recipient") -> tuple[tuple[i
         text = item.strip()
         parts = [p for p in re.split(r"[:：\s]+", text) if p]
         if len(parts) != 2:
-            raise ValidationFailed(f"名单第 {n} 项“{text[:6]}…”应写成 身份证号:金额",
-                                   f"list item {n} should read ID_NUMBER:YUAN")
+            raise ValidationFailed(
+                f"名单第 {n} 项“{text[:6]}…”应写成 身份证号:金额", f"list item {n} should read ID_NUMBER:YUAN"
+            )
         try:
             member_id = member_by_id_number(parts[0])
             amount = parse_yuan(parts[1])

@@ -19,31 +19,44 @@ from pathlib import Path
 from models import audit, clock
 from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.db import current, database, writing
-from models.safeout import text_cells
 from models.errors import ValidationFailed
 from models.member_edit import apply_changes_bulk, held_values, record_transfer
 from models.members import write_members, write_units
+from models.safeout import text_cells
 from models.tabular import parse_date, read_table
 from rules import (
     ENROLMENT_KINDS,
+    CoverageLine,
     EnrolmentRow,
     MemberPolicy,
-    CoverageLine,
     SupervisorOverride,
     check_id_number,
     check_term,
     classify_enrolment,
     classify_renewal,
 )
-from rules.params import active_rulesets
 from rules.dates import expiry, term_end
 from rules.idcard import id_check_char, mask_id
 from rules.members import TRANSFER_CITATION, check_account_number, check_bank_name, unit_change_in_import
+from rules.params import active_rulesets
 
 SHARES_TEXT = re.compile(r"[0-9]{1,6}")
 MAX_SHARES = 9999
-COLUMNS = ["单位编码", "单位名称", "险种代码", "生效日期", "终止日期", "办理日期", "姓名", "身份证号", "份数", "退休日期", "手机号",
-           "开户行", "银行账号"]
+COLUMNS = [
+    "单位编码",
+    "单位名称",
+    "险种代码",
+    "生效日期",
+    "终止日期",
+    "办理日期",
+    "姓名",
+    "身份证号",
+    "份数",
+    "退休日期",
+    "手机号",
+    "开户行",
+    "银行账号",
+]
 REQUIRED = COLUMNS[:9]
 KIND_NAMES = {
     "first_enrolment": "首次参保",
@@ -55,8 +68,15 @@ KIND_NAMES = {
 }
 # Which column a refused rule decision points at, by reason-code prefix.
 _CODE_COLUMN = [
-    ("R1.1", "退休日期"), ("R1.3", "办理日期"), ("R1.4", "办理日期"), ("R1.8", "办理日期"), ("R1.5", "份数"),
-    ("R1.6", "终止日期"), ("R1.2.term", "终止日期"), ("R1.2.period", "终止日期"), ("R1.2", "生效日期"),
+    ("R1.1", "退休日期"),
+    ("R1.3", "办理日期"),
+    ("R1.4", "办理日期"),
+    ("R1.8", "办理日期"),
+    ("R1.5", "份数"),
+    ("R1.6", "终止日期"),
+    ("R1.2.term", "终止日期"),
+    ("R1.2.period", "终止日期"),
+    ("R1.2", "生效日期"),
     ("R1.plan", "险种代码"),
 ]
 
@@ -93,11 +113,20 @@ class ImportResult:
 
     def to_json(self) -> dict:
         return {
-            "file": self.file, "rows": self.rows, "ok": self.ok, "written": self.written, "dry_run": self.dry_run,
+            "file": self.file,
+            "rows": self.rows,
+            "ok": self.ok,
+            "written": self.written,
+            "dry_run": self.dry_run,
             "already_imported_at": self.already_imported_at,
             "counts": {k: self.counts.get(k, 0) for k in ENROLMENT_KINDS},
-            "new": {"units": self.new_units, "members": self.new_members, "policies": self.new_policies,
-                    "coverage_lines": self.new_lines, "transfers": len(self.transfers)},
+            "new": {
+                "units": self.new_units,
+                "members": self.new_members,
+                "policies": self.new_policies,
+                "coverage_lines": self.new_lines,
+                "transfers": len(self.transfers),
+            },
             "transfers": self.transfers,
             "errors": [p.__dict__ for p in self.errors],
             "warnings": [p.__dict__ for p in self.warnings],
@@ -142,8 +171,7 @@ def _column_for(code: str) -> str:
     return next((col for prefix, col in _CODE_COLUMN if code.startswith(prefix)), "")
 
 
-def _parse_rows(sheet, today: dt.date, result: ImportResult,
-                override: SupervisorOverride | None = None) -> list[_Row]:
+def _parse_rows(sheet, today: dt.date, result: ImportResult, override: SupervisorOverride | None = None) -> list[_Row]:
     rows: list[_Row] = []
     terms: dict[tuple, object] = {}  # rows share a handful of periods; decide each once
     for line, raw in sheet.rows:
@@ -189,8 +217,10 @@ def _parse_rows(sheet, today: dt.date, result: ImportResult,
             err("手机号", f"手机号应为以1开头的11位数字，实为“{phone}”")
         bank_name = bank_account = None
         if text["银行账号"] or text["开户行"]:
-            for col, decision in (("开户行", check_bank_name(text["开户行"])),
-                                  ("银行账号", check_account_number(text["银行账号"]))):
+            for col, decision in (
+                ("开户行", check_bank_name(text["开户行"])),
+                ("银行账号", check_account_number(text["银行账号"])),
+            ):
                 if not decision.ok:
                     err(col, f"{decision.message}（{decision.citation}）", decision.code)
                 else:
@@ -213,9 +243,24 @@ def _parse_rows(sheet, today: dt.date, result: ImportResult,
         if "__extra__" in raw:
             result.warnings.append(RowProblem(line, "", "表头之外还有内容，已忽略"))
         if len(result.errors) == bad:
-            rows.append(_Row(line, text["单位编码"], text["单位名称"], text["险种代码"], start, end, filed,
-                             text["姓名"], text["身份证号"].upper(), shares, dates["退休日期"], phone, bank_name,
-                             bank_account))
+            rows.append(
+                _Row(
+                    line,
+                    text["单位编码"],
+                    text["单位名称"],
+                    text["险种代码"],
+                    start,
+                    end,
+                    filed,
+                    text["姓名"],
+                    text["身份证号"].upper(),
+                    shares,
+                    dates["退休日期"],
+                    phone,
+                    bank_name,
+                    bank_account,
+                )
+            )
     return rows
 
 
@@ -226,10 +271,14 @@ def _check_file_consistency(rows: list[_Row], result: ImportResult) -> None:
     for r in rows:
         first = names.setdefault(r.id_number, (r.name, r.line))
         if first[0] != r.name:
-            result.errors.append(RowProblem(r.line, "姓名", f"同一身份证号在第 {first[1]} 行的姓名为“{first[0]}”，本行为“{r.name}”"))
+            result.errors.append(
+                RowProblem(r.line, "姓名", f"同一身份证号在第 {first[1]} 行的姓名为“{first[0]}”，本行为“{r.name}”")
+            )
         unit = units.setdefault(r.unit_code, (r.unit_name, r.line))
         if unit[0] != r.unit_name:
-            result.errors.append(RowProblem(r.line, "单位名称", f"单位编码 {r.unit_code} 在第 {unit[1]} 行的名称为“{unit[0]}”"))
+            result.errors.append(
+                RowProblem(r.line, "单位名称", f"单位编码 {r.unit_code} 在第 {unit[1]} 行的名称为“{unit[0]}”")
+            )
         key = (r.id_number, r.plan, r.start)
         if key in seen:
             result.errors.append(RowProblem(r.line, "身份证号", f"与第 {seen[key]} 行重复（同一会员、险种、保障期）"))
@@ -238,7 +287,7 @@ def _check_file_consistency(rows: list[_Row], result: ImportResult) -> None:
 
 def _chunks(items: list, n: int = 500):
     for i in range(0, len(items), n):
-        yield items[i:i + n]
+        yield items[i : i + n]
 
 
 def _load_state(rows: list[_Row]):
@@ -248,8 +297,10 @@ def _load_state(rows: list[_Row]):
     for chunk in _chunks(ids):
         q = ",".join("?" * len(chunk))
         for mid, idn, name, ucode in database.execute_sql(
-                f"SELECT m.id, m.id_number, m.name, u.code FROM member m JOIN unit u ON u.id = m.unit_id "
-                f"WHERE m.id_number IN ({q})", chunk):
+            f"SELECT m.id, m.id_number, m.name, u.code FROM member m JOIN unit u ON u.id = m.unit_id "
+            f"WHERE m.id_number IN ({q})",
+            chunk,
+        ):
             members[idn] = (mid, name, ucode)
     history: dict[tuple[str, str], dict[tuple, list[CoverageLine]]] = defaultdict(lambda: defaultdict(list))
     pending: dict[tuple, int] = {}  # (id number, plan, start, end) -> total asked for the next period
@@ -262,13 +313,16 @@ def _load_state(rows: list[_Row]):
         cur = database.execute_sql(
             f"SELECT c.member_id, p.plan_id, p.start, p.end, c.shares, c.cover_start, c.observation_end "
             f"FROM coverage c JOIN policy p ON p.id = c.policy_id WHERE c.member_id IN ({q}) AND p.plan_id IN ({pq})",
-            [*chunk, *plans])
+            [*chunk, *plans],
+        )
         for mid, plan, start, end, shares, cs, oe in cur:
             history[(by_id[mid], plan)][(_d(start), _d(end))].append(CoverageLine(shares, _d(cs), _d(oe)))
         for mid, plan, start, end, shares in database.execute_sql(
-                f"SELECT s.member_id, p.plan_id, p.start, p.end, s.shares FROM share_change s "
-                f"JOIN policy p ON p.id = s.policy_id WHERE s.member_id IN ({q}) AND p.plan_id IN ({pq}) "
-                f"ORDER BY s.filed, s.id", [*chunk, *plans]):
+            f"SELECT s.member_id, p.plan_id, p.start, p.end, s.shares FROM share_change s "
+            f"JOIN policy p ON p.id = s.policy_id WHERE s.member_id IN ({q}) AND p.plan_id IN ({pq}) "
+            f"ORDER BY s.filed, s.id",
+            [*chunk, *plans],
+        ):
             pending[(by_id[mid], plan, _d(start), _d(end))] = shares
     units = sorted({r.unit_code for r in rows})
     unit_ids: dict[str, int] = {}
@@ -283,7 +337,8 @@ def _load_state(rows: list[_Row]):
         for chunk in _chunks(sorted(rev)):
             q = ",".join("?" * len(chunk))
             for pid, uid, plan, start, end, filed in database.execute_sql(
-                    f"SELECT id, unit_id, plan_id, start, end, filed FROM policy WHERE unit_id IN ({q})", chunk):
+                f"SELECT id, unit_id, plan_id, start, end, filed FROM policy WHERE unit_id IN ({q})", chunk
+            ):
                 policies[(rev[uid], plan)].append((pid, _d(start), _d(end), _d(filed)))
     return members, history, pending, unit_ids, unit_names, policies
 
@@ -300,8 +355,10 @@ def _transfers_of(member_ids: list[int]) -> dict[int, list[tuple[dt.date, str, s
     for chunk in _chunks(sorted(member_ids)):
         q = ",".join("?" * len(chunk))
         for mid, on, fcode, tcode in database.execute_sql(
-                f"SELECT x.member_id, x.on_date, f.code, t.code FROM member_transfer x JOIN unit f ON f.id = x.from_unit_id "
-                f"JOIN unit t ON t.id = x.to_unit_id WHERE x.member_id IN ({q}) ORDER BY x.on_date, x.id", chunk):
+            f"SELECT x.member_id, x.on_date, f.code, t.code FROM member_transfer x JOIN unit f ON f.id = x.from_unit_id "
+            f"JOIN unit t ON t.id = x.to_unit_id WHERE x.member_id IN ({q}) ORDER BY x.on_date, x.id",
+            chunk,
+        ):
             out[mid].append((_d(on), fcode, tcode))
     return out
 
@@ -341,9 +398,15 @@ def _check_units(rows: list[_Row], members, override: SupervisorOverride | None,
                 break  # one refusal per member says it; later rows would repeat it
             if transfers and transfers[-1][0] > r.filed:
                 # A move before a recorded transfer would rewrite the member's unit history.
-                result.errors.append(RowProblem(
-                    r.line, "单位编码", f"该会员 {transfers[-1][0]} 已登记调动，本行办理日期 {r.filed} 在其之前，"
-                    f"却属另一单位 {r.unit_code}：请核对（{d.citation}）", "R1.9.transfer.before_last"))
+                result.errors.append(
+                    RowProblem(
+                        r.line,
+                        "单位编码",
+                        f"该会员 {transfers[-1][0]} 已登记调动，本行办理日期 {r.filed} 在其之前，"
+                        f"却属另一单位 {r.unit_code}：请核对（{d.citation}）",
+                        "R1.9.transfer.before_last",
+                    )
+                )
                 break
             planned.append((idn, was, r.unit_code, r.filed, r.line))
             transfers.append((r.filed, was, r.unit_code))
@@ -370,20 +433,37 @@ def _plan_groups(rows: list[_Row], policies, result: ImportResult) -> dict[tuple
         clash = next((p for p in known if p[1] <= g.end and g.start <= p[2]), None)
         if clash:
             line = min(r.line for r in rows if (r.unit_code, r.plan, r.start, r.end) == key)
-            result.errors.append(RowProblem(line, "生效日期",
-                                            f"单位 {g.unit_code} 的{g.plan}已有保单 {clash[1]} 至 {clash[2]}，与本期重叠", "R1.2.overlap"))
+            result.errors.append(
+                RowProblem(
+                    line,
+                    "生效日期",
+                    f"单位 {g.unit_code} 的{g.plan}已有保单 {clash[1]} 至 {clash[2]}，与本期重叠",
+                    "R1.2.overlap",
+                )
+            )
             refused.append(key)
             continue
         previous = [p for p in known if p[2] < g.start]
-        earlier_groups = [x for x in groups.values() if x is not g and (x.unit_code, x.plan) == (g.unit_code, g.plan) and x.end < g.start]
+        earlier_groups = [
+            x
+            for x in groups.values()
+            if x is not g and (x.unit_code, x.plan) == (g.unit_code, g.plan) and x.end < g.start
+        ]
         prev_end = max([p[2] for p in previous] + [x.end for x in earlier_groups], default=None)
         if prev_end is not None and expiry(prev_end) == g.start:
-            prev_start = next((p[1] for p in previous if p[2] == prev_end), None) or next(x.start for x in earlier_groups if x.end == prev_end)
-            decision = classify_renewal(prev_start, prev_end, g.start, g.end, g.filed, g.plan,
-                                        active_rulesets().for_record(g.filed))
+            prev_start = next((p[1] for p in previous if p[2] == prev_end), None) or next(
+                x.start for x in earlier_groups if x.end == prev_end
+            )
+            decision = classify_renewal(
+                prev_start, prev_end, g.start, g.end, g.filed, g.plan, active_rulesets().for_record(g.filed)
+            )
             if not decision.ok:
                 line = min(r.line for r in rows if (r.unit_code, r.plan, r.start, r.end) == key)
-                result.errors.append(RowProblem(line, _column_for(decision.code), f"{decision.message}（{decision.citation}）", decision.code))
+                result.errors.append(
+                    RowProblem(
+                        line, _column_for(decision.code), f"{decision.message}（{decision.citation}）", decision.code
+                    )
+                )
                 refused.append(key)
                 continue
             g.outcome = decision.outcome
@@ -405,7 +485,9 @@ def plan_import(path: str | Path, *, today: dt.date | None = None, override: Sup
     result = ImportResult(file=path.name, rows=len(sheet.rows))
     missing = [c for c in REQUIRED if c not in sheet.headers]
     if missing:
-        result.errors.append(RowProblem(1, "、".join(missing), f"缺少列：{'、'.join(missing)}（模板见 huzhu template enrolments）"))
+        result.errors.append(
+            RowProblem(1, "、".join(missing), f"缺少列：{'、'.join(missing)}（模板见 huzhu template enrolments）")
+        )
         return result, None
     unknown = [h for h in sheet.headers if h and h not in COLUMNS]
     if unknown:
@@ -421,9 +503,17 @@ def plan_import(path: str | Path, *, today: dt.date | None = None, override: Sup
     for r in rows:
         known = members.get(r.id_number)
         if known and known[1] != r.name:
-            result.errors.append(RowProblem(r.line, "姓名", f"该身份证号已登记为“{known[1]}”，本行为“{r.name}”；如确已更名请先在会员资料中修改"))
+            result.errors.append(
+                RowProblem(
+                    r.line, "姓名", f"该身份证号已登记为“{known[1]}”，本行为“{r.name}”；如确已更名请先在会员资料中修改"
+                )
+            )
         if r.unit_code in unit_names and unit_names[r.unit_code] != r.unit_name:
-            result.warnings.append(RowProblem(r.line, "单位名称", f"单位 {r.unit_code} 已登记为“{unit_names[r.unit_code]}”，沿用已登记名称"))
+            result.warnings.append(
+                RowProblem(
+                    r.line, "单位名称", f"单位 {r.unit_code} 已登记为“{unit_names[r.unit_code]}”，沿用已登记名称"
+                )
+            )
     start_units, transfers = _check_units(rows, members, override, result)
     groups = _plan_groups(rows, policies, result)
 
@@ -433,12 +523,15 @@ def plan_import(path: str | Path, *, today: dt.date | None = None, override: Sup
         if g is None:
             continue  # its unit policy was refused; that error is already listed
         held = history[(r.id_number, r.plan)]
-        member_policies = [MemberPolicy(s, e, tuple(lines), pending.get((r.id_number, r.plan, s, e)))
-                           for (s, e), lines in sorted(held.items())]
+        member_policies = [
+            MemberPolicy(s, e, tuple(lines), pending.get((r.id_number, r.plan, s, e)))
+            for (s, e), lines in sorted(held.items())
+        ]
         unit_filed = g.filed if g.existing_id else None
         row = EnrolmentRow(r.unit_code, r.plan, r.start, r.end, r.filed, r.shares, r.retirement)
-        outcome = classify_enrolment(row, member_policies, active_rulesets().for_record(r.filed),
-                                     unit_filed=unit_filed, override=override)
+        outcome = classify_enrolment(
+            row, member_policies, active_rulesets().for_record(r.filed), unit_filed=unit_filed, override=override
+        )
         if not outcome.ok:
             d = outcome.decision
             result.errors.append(RowProblem(r.line, _column_for(d.code), f"{d.message}（{d.citation}）", d.code))
@@ -453,8 +546,10 @@ def plan_import(path: str | Path, *, today: dt.date | None = None, override: Sup
         planned.append((r, outcome))
     if result.errors:
         return result, None
-    result.transfers = [{"id": mask_id(idn), "line": line, "from_unit": f, "to_unit": t, "on": on.isoformat()}
-                        for idn, f, t, on, line in transfers]
+    result.transfers = [
+        {"id": mask_id(idn), "line": line, "from_unit": f, "to_unit": t, "on": on.isoformat()}
+        for idn, f, t, on, line in transfers
+    ]
     return result, (planned, groups, unit_ids, members, start_units, transfers)
 
 
@@ -462,8 +557,12 @@ def _member_values(planned) -> dict[str, dict[str, object]]:
     """Per member, the last non-empty phone, retirement date and account in the file (by period)."""
     values: dict[str, dict[str, object]] = defaultdict(dict)
     for r, _ in planned:
-        for name, value in (("phone", r.phone), ("retirement_date", r.retirement), ("bank_name", r.bank_name),
-                            ("bank_account", r.bank_account)):
+        for name, value in (
+            ("phone", r.phone),
+            ("retirement_date", r.retirement),
+            ("bank_name", r.bank_name),
+            ("bank_account", r.bank_account),
+        ):
             if value:
                 values[r.id_number][name] = value
     return values
@@ -475,8 +574,11 @@ def _values_differ(planned, members) -> bool:
     if any(idn not in members for idn in wanted):
         return True
     held = held_values(members[idn][0] for idn in wanted)
-    return any(held[members[idn][0]][k] != (v.isoformat() if isinstance(v, dt.date) else str(v))
-               for idn, values in wanted.items() for k, v in values.items())
+    return any(
+        held[members[idn][0]][k] != (v.isoformat() if isinstance(v, dt.date) else str(v))
+        for idn, values in wanted.items()
+        for k, v in values.items()
+    )
 
 
 def write_import(result: ImportResult, work, file_sha256: str, *, override: SupervisorOverride | None = None) -> None:
@@ -491,7 +593,8 @@ def write_import(result: ImportResult, work, file_sha256: str, *, override: Supe
         if new_units:
             write_units(conn, new_units)
         for code, uid in database.execute_sql(
-                f"SELECT code, id FROM unit WHERE code IN ({','.join('?' * len(units))})", list(units)):
+            f"SELECT code, id FROM unit WHERE code IN ({','.join('?' * len(units))})", list(units)
+        ):
             unit_ids[code] = uid
         # Units come from each member's present unit (new: first row); moves are the transfers
         # below, and phone, retirement date and account go through the member history.
@@ -503,15 +606,16 @@ def write_import(result: ImportResult, work, file_sha256: str, *, override: Supe
         ids = list(member_rows)
         for chunk in _chunks(ids):
             for mid, idn in database.execute_sql(
-                    f"SELECT id, id_number FROM member WHERE id_number IN ({','.join('?' * len(chunk))})", chunk):
+                f"SELECT id, id_number FROM member WHERE id_number IN ({','.join('?' * len(chunk))})", chunk
+            ):
                 member_ids[idn] = mid
         for code in {u for _, f, t, _, _ in transfers for u in (f, t)} - set(unit_ids):
             unit_ids[code] = database.execute_sql("SELECT id FROM unit WHERE code = ?", (code,)).fetchone()[0]
         now = clock.stamp()
         cur = conn.execute(
             "INSERT INTO import_batch (kind, file_name, file_sha256, rows, summary, imported_at, imported_by) VALUES (?,?,?,?,?,?,?)",
-            ("enrolments", result.file, file_sha256, result.rows,
-             _summary_text(result), now, session.user))
+            ("enrolments", result.file, file_sha256, result.rows, _summary_text(result), now, session.user),
+        )
         batch_id = cur.lastrowid
         for g in groups.values():
             if g.existing_id:
@@ -519,39 +623,93 @@ def write_import(result: ImportResult, work, file_sha256: str, *, override: Supe
             cur = conn.execute(
                 "INSERT INTO policy (unit_id, plan_id, start, end, filed, renews_id, outcome, cover_from, created_by) "
                 "VALUES (?,?,?,?,?,?,?,?,?)",
-                (unit_ids[g.unit_code], g.plan, g.start.isoformat(), g.end.isoformat(), g.filed.isoformat(),
-                 g.renews_id, g.outcome, (g.cover_from or g.start).isoformat(), session.user))
+                (
+                    unit_ids[g.unit_code],
+                    g.plan,
+                    g.start.isoformat(),
+                    g.end.isoformat(),
+                    g.filed.isoformat(),
+                    g.renews_id,
+                    g.outcome,
+                    (g.cover_from or g.start).isoformat(),
+                    session.user,
+                ),
+            )
             g.new_id = cur.lastrowid
             result.new_policies += 1
         lines, changes = [], []
         for r, outcome in planned:
             g = groups[(r.unit_code, r.plan, r.start, r.end)]
             for line in outcome.lines:
-                lines.append((member_ids[r.id_number], g.existing_id or g.new_id, line.shares, line.cover_start.isoformat(),
-                              line.observation_end.isoformat() if line.observation_end else None, outcome.kind,
-                              r.filed.isoformat(), batch_id, session.user, line.basis or None))
+                lines.append(
+                    (
+                        member_ids[r.id_number],
+                        g.existing_id or g.new_id,
+                        line.shares,
+                        line.cover_start.isoformat(),
+                        line.observation_end.isoformat() if line.observation_end else None,
+                        outcome.kind,
+                        r.filed.isoformat(),
+                        batch_id,
+                        session.user,
+                        line.basis or None,
+                    )
+                )
             if "next_shares" in outcome.decision.data:  # R1.5: kept for the renewal, by import or renew
-                changes.append((member_ids[r.id_number], g.existing_id or g.new_id, outcome.decision.data["next_shares"],
-                                r.filed.isoformat(), batch_id, session.user, now))
+                changes.append(
+                    (
+                        member_ids[r.id_number],
+                        g.existing_id or g.new_id,
+                        outcome.decision.data["next_shares"],
+                        r.filed.isoformat(),
+                        batch_id,
+                        session.user,
+                        now,
+                    )
+                )
         conn.executemany(
             "INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, batch_id, "
-            "created_by, basis) VALUES (?,?,?,?,?,?,?,?,?,?)", lines)
+            "created_by, basis) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            lines,
+        )
         conn.executemany(
             "INSERT INTO share_change (member_id, policy_id, shares, filed, batch_id, created_by, created_at) "
-            "VALUES (?,?,?,?,?,?,?)", changes)
-        changed_members = len(apply_changes_bulk(
-            {member_ids[idn]: values for idn, values in _member_values(planned).items()}, source="enrolment",
-            reason=f"参保名单 {result.file}", on=clock.today(), batch_id=batch_id))
+            "VALUES (?,?,?,?,?,?,?)",
+            changes,
+        )
+        changed_members = len(
+            apply_changes_bulk(
+                {member_ids[idn]: values for idn, values in _member_values(planned).items()},
+                source="enrolment",
+                reason=f"参保名单 {result.file}",
+                on=clock.today(),
+                batch_id=batch_id,
+            )
+        )
         for idn, from_unit, to_unit, on, line in transfers:
-            record_transfer(member_ids[idn], unit_ids[from_unit], unit_ids[to_unit], on,
-                            f"参保名单第 {line} 行：{override.reason}", source="enrolment_transfer", batch_id=batch_id)
+            record_transfer(
+                member_ids[idn],
+                unit_ids[from_unit],
+                unit_ids[to_unit],
+                on,
+                f"参保名单第 {line} 行：{override.reason}",
+                source="enrolment_transfer",
+                batch_id=batch_id,
+            )
         result.new_lines = len(lines)
         result.new_units = len(new_units)
         result.new_members = len([i for i in member_rows if i not in members])
-        detail = {"file": result.file, "sha256": file_sha256, "rows": result.rows,
-                  "counts": dict(result.counts), "coverage_lines": len(lines), "policies": result.new_policies,
-                  "members_changed": changed_members, "transfers": result.transfers,
-                  "share_changes": len(changes)}
+        detail = {
+            "file": result.file,
+            "sha256": file_sha256,
+            "rows": result.rows,
+            "counts": dict(result.counts),
+            "coverage_lines": len(lines),
+            "policies": result.new_policies,
+            "members_changed": changed_members,
+            "transfers": result.transfers,
+            "share_changes": len(changes),
+        }
         if override:
             detail["override"] = {"supervisor": override.supervisor, "reason": override.reason}
         audit.record("import.enrolments", "import_batch", batch_id, detail)
@@ -563,8 +721,9 @@ def _summary_text(result: ImportResult) -> str:
     return "；".join(f"{KIND_NAMES[k]} {n}" for k, n in result.counts.items() if n)
 
 
-def import_enrolments(path: str | Path, *, dry_run: bool = False, today: dt.date | None = None,
-                      override_reason: str | None = None) -> ImportResult:
+def import_enrolments(
+    path: str | Path, *, dry_run: bool = False, today: dt.date | None = None, override_reason: str | None = None
+) -> ImportResult:
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -577,7 +736,8 @@ def import_enrolments(path: str | Path, *, dry_run: bool = False, today: dt.date
         session.require_role("supervisor")
         override = SupervisorOverride(session.user, session.role, override_reason)
     row = database.execute_sql(
-        "SELECT imported_at FROM import_batch WHERE file_sha256 = ? AND kind = 'enrolments' ORDER BY id DESC LIMIT 1", (sha,)
+        "SELECT imported_at FROM import_batch WHERE file_sha256 = ? AND kind = 'enrolments' ORDER BY id DESC LIMIT 1",
+        (sha,),
     ).fetchone()
     if row:
         return ImportResult(file=path.name, rows=0, already_imported_at=row[0], dry_run=dry_run)
@@ -585,9 +745,12 @@ def import_enrolments(path: str | Path, *, dry_run: bool = False, today: dt.date
     result.dry_run = dry_run
     if work is None or dry_run:
         return result
-    if (not any(o.lines or "next_shares" in o.decision.data for _, o in work[0])
-            and not any(not g.existing_id for g in work[1].values())
-            and not work[5] and not _values_differ(work[0], work[3])):
+    if (
+        not any(o.lines or "next_shares" in o.decision.data for _, o in work[0])
+        and not any(not g.existing_id for g in work[1].values())
+        and not work[5]
+        and not _values_differ(work[0], work[3])
+    ):
         return result  # every row already held as it is: nothing to write
     if not dry_run:
         session.require_write()
@@ -596,6 +759,7 @@ def import_enrolments(path: str | Path, *, dry_run: bool = False, today: dt.date
 
 
 # --- renewal of a unit's policy -----------------------------------------------------------------
+
 
 @dataclass
 class RenewalResult:
@@ -614,16 +778,34 @@ class RenewalResult:
 
     def to_json(self) -> dict:
         d = self.decision
-        return {"unit": self.unit, "plan": self.plan, "previous": [x.isoformat() for x in self.previous],
-                "start": self.start.isoformat(), "end": self.end.isoformat(), "filed": self.filed.isoformat(),
-                "outcome": d.outcome, "code": d.code, "message": d.message, "citation": str(d.citation),
-                "ruleset": d.ruleset, "carried": len(self.carried), "dropped": [
-                    {"member": m, "name": n, "reason": r} for m, n, r in self.dropped], "written": self.written,
-                "backdated": self.backdated}
+        return {
+            "unit": self.unit,
+            "plan": self.plan,
+            "previous": [x.isoformat() for x in self.previous],
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "filed": self.filed.isoformat(),
+            "outcome": d.outcome,
+            "code": d.code,
+            "message": d.message,
+            "citation": str(d.citation),
+            "ruleset": d.ruleset,
+            "carried": len(self.carried),
+            "dropped": [{"member": m, "name": n, "reason": r} for m, n, r in self.dropped],
+            "written": self.written,
+            "backdated": self.backdated,
+        }
 
 
-def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = False, today: dt.date | None = None,
-               backdate_reason: str | None = None) -> RenewalResult:
+def renew_unit(
+    unit_code: str,
+    plan: str,
+    filed: dt.date,
+    *,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    backdate_reason: str | None = None,
+) -> RenewalResult:
     """Renew a unit's latest policy in a plan: members carried forward, retirees dropped, R1.3 applied.
 
     The filing date decides on-time or late, so it obeys ``rules.check_entry_date``: a future
@@ -637,11 +819,14 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
     if unit is None:
         raise ValidationFailed(f"没有单位编码 {unit_code}", f"no unit {unit_code}")
     prev = database.execute_sql(
-        "SELECT id, start, end FROM policy WHERE unit_id = ? AND plan_id = ? ORDER BY start DESC LIMIT 1", (unit[0], plan)
+        "SELECT id, start, end FROM policy WHERE unit_id = ? AND plan_id = ? ORDER BY start DESC LIMIT 1",
+        (unit[0], plan),
     ).fetchone()
     if prev is None:
-        raise ValidationFailed(f"单位 {unit_code} 没有险种 {plan} 的保单可续保；首次参保请用 huzhu import enrolments",
-                               f"unit {unit_code} has no {plan} policy to renew; use import for a first enrolment")
+        raise ValidationFailed(
+            f"单位 {unit_code} 没有险种 {plan} 的保单可续保；首次参保请用 huzhu import enrolments",
+            f"unit {unit_code} has no {plan} policy to renew; use import for a first enrolment",
+        )
     prev_id, prev_start, prev_end = prev[0], _d(prev[1]), _d(prev[2])
     rs = active_rulesets().for_record(filed)
     params = rs.plan_or_no_figure(plan)
@@ -651,23 +836,35 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
     # With no term figure in force (R1.10) the renewal repeats the previous period's length.
     end = term_end(start, params.term_months or _months(prev_start, prev_end))
     decision = classify_renewal(prev_start, prev_end, start, end, filed, plan, rs)
-    result = RenewalResult(unit_code, plan, (prev_start, prev_end), start, end, filed, decision,
-                           backdated=date_decision.outcome == "backdated")
+    result = RenewalResult(
+        unit_code,
+        plan,
+        (prev_start, prev_end),
+        start,
+        end,
+        filed,
+        decision,
+        backdated=date_decision.outcome == "backdated",
+    )
     if not decision.ok:
         return result
     rows = database.execute_sql(
         "SELECT m.id, m.id_number, m.name, m.retirement_date, c.shares, c.cover_start, c.observation_end, u.code "
         "FROM coverage c JOIN member m ON m.id = c.member_id JOIN unit u ON u.id = m.unit_id "
-        "WHERE c.policy_id = ? ORDER BY m.id", (prev_id,)).fetchall()
+        "WHERE c.policy_id = ? ORDER BY m.id",
+        (prev_id,),
+    ).fetchall()
     by_member: dict[int, dict] = {}
     for mid, idn, name, retired, shares, cs, oe, now_in in rows:
-        entry = by_member.setdefault(mid, {"id": idn, "name": name, "retired": _d(retired), "lines": [],
-                                           "unit": now_in})
+        entry = by_member.setdefault(
+            mid, {"id": idn, "name": name, "retired": _d(retired), "lines": [], "unit": now_in}
+        )
         entry["lines"].append(CoverageLine(shares, _d(cs), _d(oe)))
     # R1.5: a decrease filed during the period takes effect now; the latest row filed counts.
     requested: dict[int, int] = {}
     for mid, shares in database.execute_sql(
-            "SELECT member_id, shares FROM share_change WHERE policy_id = ? ORDER BY filed, id", (prev_id,)):
+        "SELECT member_id, shares FROM share_change WHERE policy_id = ? ORDER BY filed, id", (prev_id,)
+    ):
         requested[mid] = shares
     planned = []
     for mid, m in by_member.items():
@@ -678,7 +875,9 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
         row = EnrolmentRow(unit_code, plan, start, end, filed, held.renewal_shares, m["retired"])
         outcome = classify_enrolment(row, [held], rs)
         if not outcome.ok:
-            result.dropped.append((mask_id(m["id"]), m["name"], f"{outcome.decision.message}（{outcome.decision.citation}）"))
+            result.dropped.append(
+                (mask_id(m["id"]), m["name"], f"{outcome.decision.message}（{outcome.decision.citation}）")
+            )
             continue
         result.carried.append((mask_id(m["id"]), m["name"], held.renewal_shares))
         planned.append((mid, outcome))
@@ -690,19 +889,54 @@ def renew_unit(unit_code: str, plan: str, filed: dt.date, *, dry_run: bool = Fal
         pid = database.execute_sql(
             "INSERT INTO policy (unit_id, plan_id, start, end, filed, renews_id, outcome, cover_from, created_by) "
             "VALUES (?,?,?,?,?,?,?,?,?)",
-            (unit[0], plan, start.isoformat(), end.isoformat(), filed.isoformat(), prev_id, decision.outcome,
-             cover_from.isoformat(), session.user)).lastrowid
+            (
+                unit[0],
+                plan,
+                start.isoformat(),
+                end.isoformat(),
+                filed.isoformat(),
+                prev_id,
+                decision.outcome,
+                cover_from.isoformat(),
+                session.user,
+            ),
+        ).lastrowid
         database.connection().executemany(
             "INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, created_by, basis) "
             "VALUES (?,?,?,?,?,?,?,?,?)",
-            [(mid, pid, line.shares, line.cover_start.isoformat(),
-              line.observation_end.isoformat() if line.observation_end else None, outcome.kind, filed.isoformat(),
-              session.user, line.basis or None)
-             for mid, outcome in planned for line in outcome.lines])
-        audit.record("policy.renew", "policy", pid, {
-            "unit": unit_code, "plan": plan, "start": start, "end": end, "filed": filed, "outcome": decision.outcome,
-            "code": decision.code, "carried": len(result.carried), "dropped": len(result.dropped),
-            **audit_detail(date_decision)})
+            [
+                (
+                    mid,
+                    pid,
+                    line.shares,
+                    line.cover_start.isoformat(),
+                    line.observation_end.isoformat() if line.observation_end else None,
+                    outcome.kind,
+                    filed.isoformat(),
+                    session.user,
+                    line.basis or None,
+                )
+                for mid, outcome in planned
+                for line in outcome.lines
+            ],
+        )
+        audit.record(
+            "policy.renew",
+            "policy",
+            pid,
+            {
+                "unit": unit_code,
+                "plan": plan,
+                "start": start,
+                "end": end,
+                "filed": filed,
+                "outcome": decision.outcome,
+                "code": decision.code,
+                "carried": len(result.carried),
+                "dropped": len(result.dropped),
+                **audit_detail(date_decision),
+            },
+        )
         record_backdated(date_decision, "policy", pid)
     result.written, result.policy_id = True, pid
     return result
@@ -720,8 +954,21 @@ _EXAMPLE_ID = "11010519800101001" + id_check_char("11010519800101001")
 def write_template(path: str | Path) -> None:
     """The enrolment template: the header and one example row, as .xlsx or .csv (UTF-8 with BOM for Excel)."""
     path = Path(path)
-    example = ["U0001", "北京市朝阳区示例有限公司工会", "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20",
-               "张三", _EXAMPLE_ID, "2", "", "13800138000", "中国工商银行北京朝阳支行", "6222020200112233445"]
+    example = [
+        "U0001",
+        "北京市朝阳区示例有限公司工会",
+        "ZYYL",
+        "2026-01-01",
+        "2026-12-31",
+        "2025-12-20",
+        "张三",
+        _EXAMPLE_ID,
+        "2",
+        "",
+        "13800138000",
+        "中国工商银行北京朝阳支行",
+        "6222020200112233445",
+    ]
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
 

@@ -93,8 +93,10 @@ class RuleRefused(ValidationFailed):
 
     def __init__(self, decisions) -> None:
         self.decisions = tuple(decisions)
-        super().__init__("；".join(f"{d.message}（依据：{d.citation}）" for d in self.decisions),
-                         "refused by rule " + ", ".join(d.code for d in self.decisions))
+        super().__init__(
+            "；".join(f"{d.message}（依据：{d.citation}）" for d in self.decisions),
+            "refused by rule " + ", ".join(d.code for d in self.decisions),
+        )
 
 
 def refuses_undated(fn):

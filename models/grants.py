@@ -94,8 +94,10 @@ def walk(verify_all: bool = False) -> Authority:
         if verify_all:
             auth.legacy = database.execute_sql("SELECT count(*) FROM audit_event").fetchone()[0]
             if database.execute_sql("SELECT count(*) FROM audit_event WHERE sig IS NOT NULL").fetchone()[0]:
-                auth.problem("审计链中有签名事件，但数据库缺少签名起点标记（huzhu_meta 被改动）",
-                             "the chain has signed events but the database lacks its signing start mark")
+                auth.problem(
+                    "审计链中有签名事件，但数据库缺少签名起点标记（huzhu_meta 被改动）",
+                    "the chain has signed events but the database lacks its signing start mark",
+                )
         return auth
     where = "" if verify_all else "WHERE seq >= ? AND action IN (%s)" % ",".join("?" * len(GRANT_ACTIONS))
     params = () if verify_all else (start, *GRANT_ACTIONS)
@@ -104,7 +106,9 @@ def walk(verify_all: bool = False) -> Authority:
         if seq < start:
             auth.legacy += 1
             if sig is not None:
-                auth.problem(f"第 {seq} 条在签名起点之前却带有签名", f"event {seq} is signed but precedes the signing start")
+                auth.problem(
+                    f"第 {seq} 条在签名起点之前却带有签名", f"event {seq} is signed but precedes the signing start"
+                )
             prev = digest
             continue
         # Bind the event's content to its hash here too (unlock reads only grant events).
@@ -120,19 +124,25 @@ def walk(verify_all: bool = False) -> Authority:
         if action in ("user.key", "user.passwd") and eid == user and user in auth.grants and key is None:
             key = _hex(info.get("sign"))  # the legacy user's first key signs its own registration
         if sig is None:
-            auth.problem(f"第 {seq} 条（{action}，用户 {user}）没有签名", f"event {seq} ({action}, user {user}) is unsigned")
+            auth.problem(
+                f"第 {seq} 条（{action}，用户 {user}）没有签名", f"event {seq} ({action}, user {user}) is unsigned"
+            )
             continue
         if key is None:
-            auth.problem(f"第 {seq} 条（{action}）的用户 {user} 没有有效的签名授权",
-                         f"event {seq} ({action}): user {user} holds no valid signing grant")
+            auth.problem(
+                f"第 {seq} 条（{action}）的用户 {user} 没有有效的签名授权",
+                f"event {seq} ({action}): user {user} holds no valid signing grant",
+            )
             continue
         try:
             sig_bytes = bytes.fromhex(sig)
         except ValueError:
             sig_bytes = b""
         if not crypto.ed25519_verify(key, sig_bytes, audit.signed_message(db_id, digest)):
-            auth.problem(f"第 {seq} 条（{action}）的签名不是用户 {user} 的：该事件被伪造或改动",
-                         f"event {seq} ({action}) is not signed by user {user}: forged or altered")
+            auth.problem(
+                f"第 {seq} 条（{action}）的签名不是用户 {user} 的：该事件被伪造或改动",
+                f"event {seq} ({action}) is not signed by user {user}: forged or altered",
+            )
             continue
         auth.signed += 1
         if root is not None:
@@ -148,10 +158,15 @@ def _root(auth: Authority, seq: int, user: str, action: str, info: dict) -> dict
     """The grants the root event names (taken only once its signature holds)."""
     grants = info.get("grants")
     if action not in ("init", "audit.upgrade") or not isinstance(grants, dict):
-        auth.problem(f"签名起点第 {seq} 条不是建库或升级事件", f"the signing start (event {seq}) is not an init or upgrade event")
+        auth.problem(
+            f"签名起点第 {seq} 条不是建库或升级事件", f"the signing start (event {seq}) is not an init or upgrade event"
+        )
         return None
-    return {name: Grant(g["role"], _hex(g.get("sign")), g.get("slot"), seq)
-            for name, g in grants.items() if isinstance(g, dict) and isinstance(g.get("role"), str)}
+    return {
+        name: Grant(g["role"], _hex(g.get("sign")), g.get("slot"), seq)
+        for name, g in grants.items()
+        if isinstance(g, dict) and isinstance(g.get("role"), str)
+    }
 
 
 def _apply(auth: Authority, seq: int, user: str, action: str, eid: str | None, info: dict) -> None:
@@ -169,8 +184,10 @@ def _apply(auth: Authority, seq: int, user: str, action: str, eid: str | None, i
             g.slot, g.seq = info.get("slot", g.slot), seq
         return
     if by not in GRANTORS:
-        auth.problem(f"第 {seq} 条（{action} {target}）由非负责人 {user} 签发，不予承认",
-                     f"event {seq} ({action} {target}) was issued by {user}, who is no supervisor: not honoured")
+        auth.problem(
+            f"第 {seq} 条（{action} {target}）由非负责人 {user} 签发，不予承认",
+            f"event {seq} ({action} {target}) was issued by {user}, who is no supervisor: not honoured",
+        )
         return
     if action == "user.add":
         role = info.get("role")

@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from models import admin, audit
 from models.backdating import audit_detail, check_typed_date, record_backdated
@@ -51,6 +51,7 @@ def checklist(on: dt.date) -> Mapping[str, str]:
 
 # --- open work -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class OpenWorkItem:
     """One piece of unfinished business handed over: ``kind`` is a key of OPEN_WORK_KINDS,
@@ -71,9 +72,12 @@ def open_claims() -> list[OpenWorkItem]:
         f"SELECT c.id, c.state, m.name, p.name, c.report_date FROM claim_report c "
         f"JOIN member m ON m.id = c.member_id JOIN plan p ON p.code = c.plan_id "
         f"WHERE c.state IN ({','.join('?' * len(OPEN_CLAIM_STATES))}) ORDER BY c.report_date, c.id",
-        OPEN_CLAIM_STATES).fetchall()
-    return [OpenWorkItem("claim", str(claim_id), f"报案 #{claim_id} {name} {plan} {CLAIM_STATES[state]}（{reported} 报案）")
-            for claim_id, state, name, plan, reported in rows]
+        OPEN_CLAIM_STATES,
+    ).fetchall()
+    return [
+        OpenWorkItem("claim", str(claim_id), f"报案 #{claim_id} {name} {plan} {CLAIM_STATES[state]}（{reported} 报案）")
+        for claim_id, state, name, plan, reported in rows
+    ]
 
 
 def open_work(today: dt.date) -> list[OpenWorkItem]:
@@ -83,8 +87,10 @@ def open_work(today: dt.date) -> list[OpenWorkItem]:
     items = open_claims()
     items += [OpenWorkItem("receipt", f"disbursement/{i.ref}", i.title) for i in waiting_disbursements()]
     items += [OpenWorkItem("receipt", f"direct_pay/{i.ref}", i.title) for i in open_direct_pay(today)]
-    items += [OpenWorkItem("renewal", row.key, f"{row.unit_code} {row.unit_name} {row.plan_name} {row.status_name}")
-              for row in renewal_board(today, statuses=RENEWAL_TODO)]
+    items += [
+        OpenWorkItem("renewal", row.key, f"{row.unit_code} {row.unit_name} {row.plan_name} {row.status_name}")
+        for row in renewal_board(today, statuses=RENEWAL_TODO)
+    ]
     return items
 
 
@@ -103,6 +109,7 @@ def counts_text(counts: Mapping[str, int]) -> str:
 
 
 # --- the form ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ItemEntry:
@@ -141,8 +148,15 @@ class HandoverDraft:
 
     def rule_handover(self) -> Handover:
         """The draft as ``rules.check_handover`` reads it (``on`` must be set)."""
-        return Handover(self.outgoing.strip(), self.incoming.strip(), self.supervisor.strip(), self.on,
-                        frozenset(self.items), self.incoming_confirmed_at is not None, self.reported_on)
+        return Handover(
+            self.outgoing.strip(),
+            self.incoming.strip(),
+            self.supervisor.strip(),
+            self.on,
+            frozenset(self.items),
+            self.incoming_confirmed_at is not None,
+            self.reported_on,
+        )
 
 
 @dataclass(frozen=True)
@@ -177,14 +191,18 @@ class FormChoices:
 
 
 def form_choices() -> FormChoices:
-    accounts = [Account(a.id, a.name, a.username)
-                for a in StaffAccount.select().where(StaffAccount.active).order_by(StaffAccount.name, StaffAccount.id)]
-    users = [(u["user"], u["role_zh"]) for u in admin.list_users(current())
-             if u["active"] and u["user"] != RECOVERY_USER]
+    accounts = [
+        Account(a.id, a.name, a.username)
+        for a in StaffAccount.select().where(StaffAccount.active).order_by(StaffAccount.name, StaffAccount.id)
+    ]
+    users = [
+        (u["user"], u["role_zh"]) for u in admin.list_users(current()) if u["active"] and u["user"] != RECOVERY_USER
+    ]
     return FormChoices(accounts, users)
 
 
 # --- completing a handover -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Completed:
@@ -210,8 +228,10 @@ def _check_dates(draft: HandoverDraft, today: dt.date) -> Decision:
         raise ValidationFailed("请填写交接日期", "the handover date is missing")
     decision = check_typed_date(draft.on, today, "handover", draft.backdate_reason)
     if draft.reported_on is not None and not draft.on <= draft.reported_on <= today:
-        raise ValidationFailed(f"上报日期 {draft.reported_on} 应在交接日期 {draft.on} 与今天之间",
-                               "the report date must lie between the handover date and today")
+        raise ValidationFailed(
+            f"上报日期 {draft.reported_on} 应在交接日期 {draft.on} 与今天之间",
+            "the report date must lie between the handover date and today",
+        )
     return decision
 
 
@@ -223,12 +243,22 @@ def _account_forms(draft: HandoverDraft) -> list[AccountForm]:
     if draft.outgoing_account_id is not None:
         account = StaffAccount.get_or_none((StaffAccount.id == draft.outgoing_account_id) & StaffAccount.active)
         if account is None:
-            raise ValidationFailed("所选移交人的业务系统账号不存在或已停用", "the outgoing account is missing or inactive")
+            raise ValidationFailed(
+                "所选移交人的业务系统账号不存在或已停用", "the outgoing account is missing or inactive"
+            )
         account.active = False
         account.disabled_on = draft.on
         account.save()
-        forms.append(AccountForm.create(account=account, kind="change", on_date=draft.on,
-                                        old_username=account.username, new_username=None, note=f"{when}：账号停用"))
+        forms.append(
+            AccountForm.create(
+                account=account,
+                kind="change",
+                on_date=draft.on,
+                old_username=account.username,
+                new_username=None,
+                note=f"{when}：账号停用",
+            )
+        )
     username = _text(draft.incoming_username, "接交人业务系统用户名")
     if not username:
         return forms
@@ -239,11 +269,27 @@ def _account_forms(draft: HandoverDraft) -> list[AccountForm]:
         raise ValidationFailed(f"业务系统用户名 {username} 已属于 {taken.name}", f"username {username} is taken")
     if own is None:
         own = StaffAccount.create(name=incoming, username=username, active=True, created_on=draft.on)
-        forms.append(AccountForm.create(account=own, kind="filing", on_date=draft.on, old_username=None,
-                                        new_username=username, note=f"{when}：接交人用户名备案"))
+        forms.append(
+            AccountForm.create(
+                account=own,
+                kind="filing",
+                on_date=draft.on,
+                old_username=None,
+                new_username=username,
+                note=f"{when}：接交人用户名备案",
+            )
+        )
     elif own.username != username:
-        forms.append(AccountForm.create(account=own, kind="change", on_date=draft.on, old_username=own.username,
-                                        new_username=username, note=f"{when}：接交人用户名变更"))
+        forms.append(
+            AccountForm.create(
+                account=own,
+                kind="change",
+                on_date=draft.on,
+                old_username=own.username,
+                new_username=username,
+                note=f"{when}：接交人用户名变更",
+            )
+        )
         own.username = username
         own.save()
     return forms
@@ -280,26 +326,51 @@ def complete_handover(draft: HandoverDraft, today: dt.date) -> Completed:
     with writing():
         work = open_work(today)
         row = HandoverRow.create(
-            on_date=draft.on, outgoing=draft.outgoing.strip(), incoming=draft.incoming.strip(),
-            supervisor=draft.supervisor.strip(), reported_on=draft.reported_on, outgoing_confirmed=True,
-            incoming_confirmed=True, open_work=json.dumps([w.to_json() for w in work], ensure_ascii=False),
-            note=note, created_by=session.user)
+            on_date=draft.on,
+            outgoing=draft.outgoing.strip(),
+            incoming=draft.incoming.strip(),
+            supervisor=draft.supervisor.strip(),
+            reported_on=draft.reported_on,
+            outgoing_confirmed=True,
+            incoming_confirmed=True,
+            open_work=json.dumps([w.to_json() for w in work], ensure_ascii=False),
+            note=note,
+            created_by=session.user,
+        )
         for code, label in items.items():
             entry = draft.items[code]
-            HandoverItemRow.create(handover=row, kind=code, description=_text(entry.description, label) or label,
-                                   quantity=entry.quantity, checked=True)
+            HandoverItemRow.create(
+                handover=row,
+                kind=code,
+                description=_text(entry.description, label) or label,
+                quantity=entry.quantity,
+                checked=True,
+            )
         forms = _account_forms(draft)
         deadline = handover_report_status(draft.rule_handover(), today)
-        audit.record("handover.complete", "handover", row.id, {
-            "on": draft.on, "outgoing": row.outgoing, "incoming": row.incoming, "supervisor": row.supervisor,
-            "reported_on": draft.reported_on, "items": sorted(items),
-            "open_work": open_work_counts(row.open_work),
-            "confirmed": {"outgoing": {"name": row.outgoing, "at": draft.outgoing_confirmed_at},
-                          "incoming": {"name": row.incoming, "at": draft.incoming_confirmed_at},
-                          "recorded_by": session.user},
-            "account_forms": [f"{f.kind}:{f.old_username or ''}>{f.new_username or ''}" for f in forms],
-            "revoke_user": draft.revoke_user, "warnings": [d.code for d in report.warnings],
-            **audit_detail(date_decision)})
+        audit.record(
+            "handover.complete",
+            "handover",
+            row.id,
+            {
+                "on": draft.on,
+                "outgoing": row.outgoing,
+                "incoming": row.incoming,
+                "supervisor": row.supervisor,
+                "reported_on": draft.reported_on,
+                "items": sorted(items),
+                "open_work": open_work_counts(row.open_work),
+                "confirmed": {
+                    "outgoing": {"name": row.outgoing, "at": draft.outgoing_confirmed_at},
+                    "incoming": {"name": row.incoming, "at": draft.incoming_confirmed_at},
+                    "recorded_by": session.user,
+                },
+                "account_forms": [f"{f.kind}:{f.old_username or ''}>{f.new_username or ''}" for f in forms],
+                "revoke_user": draft.revoke_user,
+                "warnings": [d.code for d in report.warnings],
+                **audit_detail(date_decision),
+            },
+        )
         record_backdated(date_decision, "handover", row.id)
         if draft.revoke_user:
             admin.revoke_user(session, draft.revoke_user)
@@ -316,16 +387,20 @@ def mark_reported(handover_id: int, on: dt.date, today: dt.date) -> Decision:
         if row.reported_on is not None:
             raise ValidationFailed(f"交接记录 #{handover_id} 已于 {row.reported_on} 上报", "already reported")
         if not row.on_date <= on <= today:
-            raise ValidationFailed(f"上报日期 {on} 应在交接日期 {row.on_date} 与今天之间",
-                                   "the report date must lie between the handover date and today")
+            raise ValidationFailed(
+                f"上报日期 {on} 应在交接日期 {row.on_date} 与今天之间",
+                "the report date must lie between the handover date and today",
+            )
         HandoverRow.update(reported_on=on).where(HandoverRow.id == handover_id).execute()
-        decision = handover_report_status(Handover(row.outgoing, row.incoming, row.supervisor, row.on_date,
-                                                   frozenset(), True, on), today)
+        decision = handover_report_status(
+            Handover(row.outgoing, row.incoming, row.supervisor, row.on_date, frozenset(), True, on), today
+        )
         audit.record("handover.reported", "handover", handover_id, {"reported_on": on, "outcome": decision.outcome})
     return decision
 
 
 # --- past handovers ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class HandoverSummary:
@@ -351,14 +426,26 @@ def list_handovers(today: dt.date) -> list[HandoverSummary]:
     names = checklist(today)
     items: dict[int, list[tuple[str, str, int]]] = {}
     for item in HandoverItemRow.select().order_by(HandoverItemRow.id):
-        items.setdefault(item.handover_id, []).append((names.get(item.kind, item.kind), item.description,
-                                                      item.quantity))
+        items.setdefault(item.handover_id, []).append(
+            (names.get(item.kind, item.kind), item.description, item.quantity)
+        )
     out = []
     for row in rows:
         rule = Handover(row.outgoing, row.incoming, row.supervisor, row.on_date, frozenset(), True, row.reported_on)
-        out.append(HandoverSummary(row.id, row.on_date, row.outgoing, row.incoming, row.supervisor, row.reported_on,
-                                   bool(row.outgoing_confirmed and row.incoming_confirmed), row.note, row.created_by,
-                                   items.get(row.id, []), open_work_counts(row.open_work),
-                                   handover_report_status(rule, today)))
+        out.append(
+            HandoverSummary(
+                row.id,
+                row.on_date,
+                row.outgoing,
+                row.incoming,
+                row.supervisor,
+                row.reported_on,
+                bool(row.outgoing_confirmed and row.incoming_confirmed),
+                row.note,
+                row.created_by,
+                items.get(row.id, []),
+                open_work_counts(row.open_work),
+                handover_report_status(rule, today),
+            )
+        )
     return out
-

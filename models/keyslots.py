@@ -31,7 +31,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models import crypto, secret as keymem
+from models import crypto
+from models import secret as keymem
 from models.errors import KeySlotsDamaged, KeySlotsMissing
 from models.fsutil import atomic_write_bytes
 
@@ -54,13 +55,13 @@ def pending_keys_path(db_path: str | os.PathLike) -> Path:
 
 def new_recovery_code() -> str:
     raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(24))  # 120 bits
-    return "-".join(raw[i:i + 4] for i in range(0, 24, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 24, 4))
 
 
 def normalise_recovery_code(code: str) -> str:
     cleaned = code.strip().upper().replace(" ", "").replace("-", "")
     cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
-    return "-".join(cleaned[i:i + 4] for i in range(0, len(cleaned), 4))
+    return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
 
 
 @dataclass
@@ -87,8 +88,11 @@ class Slot:
     def to_json(self) -> dict:
         extra = {}
         if self.sign_public is not None:
-            extra["sign"] = {"public": crypto.b64e(self.sign_public), "nonce": crypto.b64e(self.sign_nonce),
-                             "ct": crypto.b64e(self.sign_ct)}
+            extra["sign"] = {
+                "public": crypto.b64e(self.sign_public),
+                "nonce": crypto.b64e(self.sign_nonce),
+                "ct": crypto.b64e(self.sign_ct),
+            }
         return extra | {
             "user": self.user,
             "role": self.role,
@@ -106,20 +110,27 @@ class Slot:
         }
 
     @classmethod
-    def from_json(cls, obj: dict) -> "Slot":
+    def from_json(cls, obj: dict) -> Slot:
         slot = cls._parse(obj)
         # Every field has the one length this code writes: an empty salt or a short nonce from
         # a tampered file must be "damaged slot file", not an exception inside Argon2 or AES-GCM.
-        sizes = {"salt": (slot.salt, 16, 64), "public": (slot.public, 32, 32),
-                 "private.nonce": (slot.private_nonce, crypto.NONCE_BYTES, crypto.NONCE_BYTES),
-                 "private.ct": (slot.private_ct, 48, 1024),  # room for more sealed key material
-                 "key.ephemeral": (slot.sealed_key.ephemeral_public, 32, 32),
-                 "key.nonce": (slot.sealed_key.nonce, crypto.NONCE_BYTES, crypto.NONCE_BYTES),
-                 "key.ct": (slot.sealed_key.ciphertext, crypto.KEY_BYTES + 16, crypto.KEY_BYTES + 16)}
+        sizes = {
+            "salt": (slot.salt, 16, 64),
+            "public": (slot.public, 32, 32),
+            "private.nonce": (slot.private_nonce, crypto.NONCE_BYTES, crypto.NONCE_BYTES),
+            "private.ct": (slot.private_ct, 48, 1024),  # room for more sealed key material
+            "key.ephemeral": (slot.sealed_key.ephemeral_public, 32, 32),
+            "key.nonce": (slot.sealed_key.nonce, crypto.NONCE_BYTES, crypto.NONCE_BYTES),
+            "key.ct": (slot.sealed_key.ciphertext, crypto.KEY_BYTES + 16, crypto.KEY_BYTES + 16),
+        }
         if slot.sign_public is not None:
-            sizes.update({"sign.public": (slot.sign_public, 32, 32),
-                          "sign.nonce": (slot.sign_nonce, crypto.NONCE_BYTES, crypto.NONCE_BYTES),
-                          "sign.ct": (slot.sign_ct, 48, 48)})
+            sizes.update(
+                {
+                    "sign.public": (slot.sign_public, 32, 32),
+                    "sign.nonce": (slot.sign_nonce, crypto.NONCE_BYTES, crypto.NONCE_BYTES),
+                    "sign.ct": (slot.sign_ct, 48, 48),
+                }
+            )
         for name, (value, low, high) in sizes.items():
             if not low <= len(value) <= high:
                 raise ValueError(f"slot field {name} has length {len(value)}")
@@ -128,7 +139,7 @@ class Slot:
         return slot
 
     @classmethod
-    def _parse(cls, obj: dict) -> "Slot":
+    def _parse(cls, obj: dict) -> Slot:
         sign = obj.get("sign")
         return cls(
             user=str(obj["user"]),
@@ -188,7 +199,7 @@ class KeyFile:
         return (json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, where: str = "") -> "KeyFile":
+    def from_bytes(cls, data: bytes, *, where: str = "") -> KeyFile:
         try:
             obj = json.loads(data.decode("utf-8"))
             if obj.get("format") != FORMAT:
@@ -211,7 +222,7 @@ class KeyFile:
         return kf
 
     @classmethod
-    def load(cls, db_path: str | os.PathLike) -> "KeyFile":
+    def load(cls, db_path: str | os.PathLike) -> KeyFile:
         path = keys_path(db_path)
         if path.exists() and not path.is_file():  # a FIFO would block read_bytes for ever
             raise KeySlotsDamaged(f"密钥槽文件不是普通文件：{path}", f"the key-slot file is not a regular file: {path}")
@@ -237,8 +248,18 @@ class KeyFile:
     def _key_context(self, user: str, kind: str) -> bytes:
         return f"huzhu-dbkey|{self.db_id}|{self.key_epoch}|{kind}|{user}".encode()
 
-    def make_slot(self, user: str, role: str, secret: str, db_key: bytes, *, kind: str = "user",
-                  created: str, kdf: crypto.KdfParams | None = None, signing_private: bytes | None = None) -> Slot:
+    def make_slot(
+        self,
+        user: str,
+        role: str,
+        secret: str,
+        db_key: bytes,
+        *,
+        kind: str = "user",
+        created: str,
+        kdf: crypto.KdfParams | None = None,
+        signing_private: bytes | None = None,
+    ) -> Slot:
         """A new slot; a new signing key pair unless ``signing_private`` (the user's own, kept
         across a passphrase change) is given."""
         kdf = kdf or crypto.KdfParams()
@@ -254,22 +275,25 @@ class KeyFile:
     def _seal_signing(self, slot: Slot, kek: bytes, signing_private: bytes) -> None:
         slot.sign_public = crypto.ed25519_public(signing_private)
         slot.sign_nonce, slot.sign_ct = crypto.aead_encrypt(
-            kek, signing_private, self._sign_aad(slot.user, slot.kind, slot.sign_public))
+            kek, signing_private, self._sign_aad(slot.user, slot.kind, slot.sign_public)
+        )
 
     def open_slot(self, slot: Slot, secret: str) -> tuple[bytes, bytes | None] | None:
         """(X25519 private, Ed25519 signing private or None for an old slot), or None when the
         passphrase is wrong. One Argon2id derivation opens both."""
         kek = crypto.derive_passphrase_key(secret, slot.salt, slot.kdf)
         try:
-            private = crypto.aead_decrypt(kek, slot.private_nonce, slot.private_ct,
-                                          self._aad(slot.user, slot.kind, slot.public))
+            private = crypto.aead_decrypt(
+                kek, slot.private_nonce, slot.private_ct, self._aad(slot.user, slot.kind, slot.public)
+            )
         except crypto.DecryptionFailed:
             return None
         signing = None
         if slot.sign_public is not None:
             try:
-                signing = crypto.aead_decrypt(kek, slot.sign_nonce, slot.sign_ct,
-                                              self._sign_aad(slot.user, slot.kind, slot.sign_public))
+                signing = crypto.aead_decrypt(
+                    kek, slot.sign_nonce, slot.sign_ct, self._sign_aad(slot.user, slot.kind, slot.sign_public)
+                )
             except crypto.DecryptionFailed:
                 raise KeySlotsDamaged(
                     f"用户 {slot.user} 的密钥槽中的签名密钥已损坏或被改动",
@@ -312,11 +336,26 @@ class KeyFile:
             raise KeySlotsDamaged("密钥槽内容无效", "key slot content is invalid")
         return key
 
-    def resealed(self, new_key: bytes) -> "KeyFile":
+    def resealed(self, new_key: bytes) -> KeyFile:
         """A copy for the next key epoch, every slot's database key re-sealed to its own public key."""
         nxt = KeyFile(self.db_id, self.key_epoch + 1, [], list(self.revoked), dict(self.hint), self.hwm)
         for s in self.slots:
             sealed = crypto.seal(s.public, new_key, nxt._key_context(s.user, s.kind))
-            nxt.slots.append(Slot(s.user, s.role, s.kind, s.created, s.kdf, s.salt, s.public,
-                                  s.private_nonce, s.private_ct, sealed, s.sign_public, s.sign_nonce, s.sign_ct))
+            nxt.slots.append(
+                Slot(
+                    s.user,
+                    s.role,
+                    s.kind,
+                    s.created,
+                    s.kdf,
+                    s.salt,
+                    s.public,
+                    s.private_nonce,
+                    s.private_ct,
+                    sealed,
+                    s.sign_public,
+                    s.sign_nonce,
+                    s.sign_ct,
+                )
+            )
         return nxt

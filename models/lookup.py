@@ -15,7 +15,13 @@ from dataclasses import asdict, dataclass, field
 
 from models.db import database
 from rules import (
-    CoverageLine, MemberPolicy, check_id_number, mask_id, observation_status, payable_shares, ruleset_on,
+    CoverageLine,
+    MemberPolicy,
+    check_id_number,
+    mask_id,
+    observation_status,
+    payable_shares,
+    ruleset_on,
 )
 
 DEFAULT_LIMIT = 20
@@ -32,15 +38,21 @@ _INITIALS = re.compile(r"^[A-Za-z]{1,10}$")
 # LIMIT is an integer literal, not a parameter: the SQLite in SQLCipher 4.19 (3.53) lets a
 # bound LIMIT steer its plan, so it recompiles such a statement on every run (10–15 µs: more
 # than the whole cached lookup takes on plain SQLite). A few LIMIT values, a few cached texts.
-SELECT = ("SELECT m.id, m.name, m.id_number, m.sex, m.retirement_date, u.code, u.name "
-          "FROM member m JOIN unit u ON u.id = m.unit_id ")
+SELECT = (
+    "SELECT m.id, m.name, m.id_number, m.sex, m.retirement_date, u.code, u.name "
+    "FROM member m JOIN unit u ON u.id = m.unit_id "
+)
 SQL = {
     "id": (SELECT + "WHERE m.id_rev = ? LIMIT {limit}",),
     "id_suffix": (SELECT + "WHERE m.id_rev >= ? AND m.id_rev < ? ORDER BY m.id_rev LIMIT {limit}",),
-    "name": (SELECT + "WHERE m.name = ? ORDER BY m.name, m.id LIMIT {limit}",
-             SELECT + "WHERE m.name > ? AND m.name < ? ORDER BY m.name, m.id LIMIT {limit}"),
-    "initials": (SELECT + "WHERE m.initials = ? ORDER BY m.initials, m.id LIMIT {limit}",
-                 SELECT + "WHERE m.initials > ? AND m.initials < ? ORDER BY m.initials, m.id LIMIT {limit}"),
+    "name": (
+        SELECT + "WHERE m.name = ? ORDER BY m.name, m.id LIMIT {limit}",
+        SELECT + "WHERE m.name > ? AND m.name < ? ORDER BY m.name, m.id LIMIT {limit}",
+    ),
+    "initials": (
+        SELECT + "WHERE m.initials = ? ORDER BY m.initials, m.id LIMIT {limit}",
+        SELECT + "WHERE m.initials > ? AND m.initials < ? ORDER BY m.initials, m.id LIMIT {limit}",
+    ),
     # A unit's members (the palette's "lookup by unit"): by its code, or by part of its name
     # when no member's name matches. Units are few; the member index by unit_id does the rest.
     "unit": (SELECT + "WHERE u.code = ? COLLATE NOCASE ORDER BY m.name, m.id LIMIT {limit}",),
@@ -48,8 +60,10 @@ SQL = {
 }
 _UNIT_CODE = re.compile(r"^[A-Za-z]+\d{2,}$")
 _DIGITS = re.compile(r"^\d{1,3}$")
-COVERAGE_SQL = ("SELECT c.member_id, p.plan_id, p.start, p.end, c.shares, c.cover_start, c.observation_end "
-                "FROM coverage c JOIN policy p ON p.id = c.policy_id WHERE c.member_id IN ({})")
+COVERAGE_SQL = (
+    "SELECT c.member_id, p.plan_id, p.start, p.end, c.shares, c.cover_start, c.observation_end "
+    "FROM coverage c JOIN policy p ON p.id = c.policy_id WHERE c.member_id IN ({})"
+)
 
 
 @dataclass
@@ -98,9 +112,15 @@ class LookupResult:
     problem: str | None = None
 
     def to_json(self) -> dict:
-        return {"query": self.query, "kind": self.kind, "on": self.on.isoformat(), "count": len(self.members),
-                "truncated": self.truncated, "members": [m.to_json() for m in self.members],
-                "problem": self.problem}
+        return {
+            "query": self.query,
+            "kind": self.kind,
+            "on": self.on.isoformat(),
+            "count": len(self.members),
+            "truncated": self.truncated,
+            "members": [m.to_json() for m in self.members],
+            "problem": self.problem,
+        }
 
 
 def classify_query(query: str) -> tuple[str, str]:
@@ -183,16 +203,24 @@ def _execute(sql: str, params) -> list[tuple]:
 def member_policies(member_ids: list[int], rows: list[tuple] | None = None) -> dict[int, dict[str, list[MemberPolicy]]]:
     """Each member's policies per plan, with their coverage lines, as plain rule data
     (from ``rows`` of ``COVERAGE_SQL`` when the caller already has them)."""
-    grouped: dict[int, dict[str, dict[tuple, list[CoverageLine]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    grouped: dict[int, dict[str, dict[tuple, list[CoverageLine]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
     if rows is None:
         rows = coverage_rows(_execute, member_ids)
     for mid, plan, start, end, shares, cs, oe in rows:
         grouped[mid][plan][(start, end)].append(
-            CoverageLine(shares, dt.date.fromisoformat(cs), dt.date.fromisoformat(oe) if oe else None))
+            CoverageLine(shares, dt.date.fromisoformat(cs), dt.date.fromisoformat(oe) if oe else None)
+        )
     out: dict[int, dict[str, list[MemberPolicy]]] = {}
     for mid, plans in grouped.items():
-        out[mid] = {plan: [MemberPolicy(dt.date.fromisoformat(s), dt.date.fromisoformat(e), tuple(lines))
-                           for (s, e), lines in sorted(periods.items())] for plan, periods in plans.items()}
+        out[mid] = {
+            plan: [
+                MemberPolicy(dt.date.fromisoformat(s), dt.date.fromisoformat(e), tuple(lines))
+                for (s, e), lines in sorted(periods.items())
+            ]
+            for plan, periods in plans.items()
+        }
     return out
 
 
@@ -286,8 +314,11 @@ def warm_steps(execute, *, indexes: bool = True):
             # OFFSET steps over a chunk of index entries inside SQLite (reading their pages)
             # and returns only the last one: where the next chunk starts.
             where = f"WHERE ({cols}) > ({', '.join('?' * len(keys))}) " if last else ""
-            rows = execute(f'SELECT {cols} FROM "{table}" INDEXED BY "{index}" {where}'
-                           f"ORDER BY {cols} LIMIT 1 OFFSET {WARM_CHUNK - 1}", last)
+            rows = execute(
+                f'SELECT {cols} FROM "{table}" INDEXED BY "{index}" {where}'
+                f"ORDER BY {cols} LIMIT 1 OFFSET {WARM_CHUNK - 1}",
+                last,
+            )
             yield index
             if not rows:
                 break

@@ -24,8 +24,13 @@ EVENT_NAMES = {
     "added_shares": "新增份数",
 }
 #: Disbursement states (``disbursement.state``), in Chinese.
-DISBURSEMENT_STATE_NAMES = {"entered": "待审批", "approved": "已审批", "paid": "已发放", "signed": "已签收",
-                            "cancelled": "已取消"}
+DISBURSEMENT_STATE_NAMES = {
+    "entered": "待审批",
+    "approved": "已审批",
+    "paid": "已发放",
+    "signed": "已签收",
+    "cancelled": "已取消",
+}
 
 
 @dataclass(frozen=True)
@@ -99,18 +104,26 @@ def member_detail(member_id: int, on: dt.date) -> MemberDetail | None:
     plan_names = {code: params.name for code, params in ruleset_on(on).plans.items()}
     detail = MemberDetail(status)
     for plan, ucode, start, end, shares, cover_start, obs_end, event in database.execute_sql(
-            "SELECT p.plan_id, u.code, p.start, p.\"end\", c.shares, c.cover_start, c.observation_end, c.event "
-            "FROM coverage c JOIN policy p ON p.id = c.policy_id JOIN unit u ON u.id = p.unit_id "
-            "WHERE c.member_id = ? ORDER BY p.start DESC, p.plan_id, c.cover_start, c.id", (mid,)):
-        detail.coverage.append(CoverageRow(plan, plan_names.get(plan, plan), ucode, _d(start), _d(end), shares,
-                                           _d(cover_start), _d(obs_end), event))
+        'SELECT p.plan_id, u.code, p.start, p."end", c.shares, c.cover_start, c.observation_end, c.event '
+        "FROM coverage c JOIN policy p ON p.id = c.policy_id JOIN unit u ON u.id = p.unit_id "
+        "WHERE c.member_id = ? ORDER BY p.start DESC, p.plan_id, c.cover_start, c.id",
+        (mid,),
+    ):
+        detail.coverage.append(
+            CoverageRow(
+                plan, plan_names.get(plan, plan), ucode, _d(start), _d(end), shares, _d(cover_start), _d(obs_end), event
+            )
+        )
     for claim_id, plan, incident, reported, state, benefit in database.execute_sql(
-            "SELECT id, plan_id, incident_date, report_date, state, benefit_fen FROM claim_report "
-            "WHERE member_id = ? ORDER BY report_date DESC, id DESC", (mid,)):
-        detail.claims.append(ClaimRow(claim_id, plan_names.get(plan, plan), _d(incident), _d(reported), state,
-                                      benefit))
+        "SELECT id, plan_id, incident_date, report_date, state, benefit_fen FROM claim_report "
+        "WHERE member_id = ? ORDER BY report_date DESC, id DESC",
+        (mid,),
+    ):
+        detail.claims.append(ClaimRow(claim_id, plan_names.get(plan, plan), _d(incident), _d(reported), state, benefit))
     for on_date, category, beneficiary, amount, state in database.execute_sql(
-            "SELECT on_date, category, beneficiary_name, amount_fen, state FROM disbursement "
-            "WHERE member_id = ? ORDER BY on_date DESC, id DESC", (mid,)):
+        "SELECT on_date, category, beneficiary_name, amount_fen, state FROM disbursement "
+        "WHERE member_id = ? ORDER BY on_date DESC, id DESC",
+        (mid,),
+    ):
         detail.disbursements.append(DisbursementRow(_d(on_date), category, beneficiary, amount, state))
     return detail

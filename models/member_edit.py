@@ -75,14 +75,27 @@ def _refuse(decisions) -> None:
 
 # --- writing changes (inside the caller's transaction) -------------------------------------------
 
+
 def _member_row(member_id: int) -> dict:
     row = database.execute_sql(
         "SELECT m.id, m.name, m.id_number, m.birth_date, m.phone, m.bank_name, m.bank_account, m.retirement_date, "
-        "m.unit_id, u.code FROM member m JOIN unit u ON u.id = m.unit_id WHERE m.id = ?", (member_id,)).fetchone()
+        "m.unit_id, u.code FROM member m JOIN unit u ON u.id = m.unit_id WHERE m.id = ?",
+        (member_id,),
+    ).fetchone()
     if row is None:
         raise ValidationFailed(f"没有编号为 {member_id} 的会员", f"no member {member_id}")
-    keys = ("id", "name", "id_number", "birth_date", "phone", "bank_name", "bank_account", "retirement_date",
-            "unit_id", "unit_code")
+    keys = (
+        "id",
+        "name",
+        "id_number",
+        "birth_date",
+        "phone",
+        "bank_name",
+        "bank_account",
+        "retirement_date",
+        "unit_id",
+        "unit_code",
+    )
     return dict(zip(keys, row))
 
 
@@ -100,15 +113,17 @@ def held_values(member_ids) -> dict[int, dict[str, str | None]]:
     held: dict[int, dict[str, str | None]] = {}
     ids = sorted(set(member_ids))
     for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
+        chunk = ids[i : i + 500]
         for row in database.execute_sql(
-                f"SELECT id, {', '.join(HISTORY_FIELDS)} FROM member WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+            f"SELECT id, {', '.join(HISTORY_FIELDS)} FROM member WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        ):
             held[row[0]] = {name: _as_text(value) for name, value in zip(HISTORY_FIELDS, row[1:])}
     return held
 
 
-def apply_changes_bulk(new_values: dict[int, dict[str, object]], *, source: str, reason: str, on: dt.date,
-                       batch_id: int | None = None) -> dict[int, list[dict]]:
+def apply_changes_bulk(
+    new_values: dict[int, dict[str, object]], *, source: str, reason: str, on: dt.date, batch_id: int | None = None
+) -> dict[int, list[dict]]:
     """For each member, write the fields of their ``new_values`` that differ from what is
     stored, each with a history row; inside the caller's transaction, no audit event (the
     caller records one). Returns the changes [{field, old, new}] (whole values) per member
@@ -133,8 +148,7 @@ def apply_changes_bulk(new_values: dict[int, dict[str, object]], *, source: str,
             if old != new:
                 changes.append({"field": name, "old": old, "new": new})
                 updates.setdefault(name, []).append((new, member_id))
-                history.append((member_id, name, old, new, source, reason, on.isoformat(), batch_id, session.user,
-                                now))
+                history.append((member_id, name, old, new, source, reason, on.isoformat(), batch_id, session.user, now))
         if changes:
             out[member_id] = changes
     conn = database.connection()
@@ -142,29 +156,51 @@ def apply_changes_bulk(new_values: dict[int, dict[str, object]], *, source: str,
         conn.executemany(f"UPDATE member SET {name} = ? WHERE id = ?", rows)
     conn.executemany(
         "INSERT INTO member_change (member_id, field, old_value, new_value, source, reason, on_date, batch_id, "
-        "by_user, at) VALUES (?,?,?,?,?,?,?,?,?,?)", history)
+        "by_user, at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        history,
+    )
     return out
 
 
-def apply_changes(member_id: int, new_values: dict[str, object], *, source: str, reason: str, on: dt.date,
-                  audit_action: str | None = "member.edit") -> list[dict]:
+def apply_changes(
+    member_id: int,
+    new_values: dict[str, object],
+    *,
+    source: str,
+    reason: str,
+    on: dt.date,
+    audit_action: str | None = "member.edit",
+) -> list[dict]:
     """``apply_changes_bulk`` for one member, with its audit event (``audit_action``; None:
     the caller records the event). Returns the changes [{field, old, new}] (whole values)."""
     changes = apply_changes_bulk({member_id: new_values}, source=source, reason=reason, on=on).get(member_id, [])
     if changes and audit_action:
-        audit.record(audit_action, "member", member_id, {
-            "id": mask_id(_member_row(member_id)["id_number"]), "source": source, "reason": reason, "on": on,
-            "changes": [_audit_change(c) for c in changes]})
+        audit.record(
+            audit_action,
+            "member",
+            member_id,
+            {
+                "id": mask_id(_member_row(member_id)["id_number"]),
+                "source": source,
+                "reason": reason,
+                "on": on,
+                "changes": [_audit_change(c) for c in changes],
+            },
+        )
     return changes
 
 
 def _audit_change(change: dict) -> dict:
-    return {"field": change["field"], "old": audited(change["field"], change["old"]),
-            "new": audited(change["field"], change["new"])}
+    return {
+        "field": change["field"],
+        "old": audited(change["field"], change["old"]),
+        "new": audited(change["field"], change["new"]),
+    }
 
 
-def correct_account(member_id: int, account: str, *, bank_name: str | None, source: str, reason: str,
-                    on: dt.date) -> list[dict]:
+def correct_account(
+    member_id: int, account: str, *, bank_name: str | None, source: str, reason: str, on: dt.date
+) -> list[dict]:
     """Set the member's own account from a correction (a failed direct pay, R2.4), inside the
     caller's transaction: the account is checked like any other (R3.7); the holder is the
     member (the correction is for the member's own payment). The caller's audit event
@@ -183,6 +219,7 @@ def correct_account(member_id: int, account: str, *, bank_name: str | None, sour
 
 # --- member edit ------------------------------------------------------------------------------
 
+
 @dataclass
 class EditResult:
     member_id: int
@@ -192,24 +229,46 @@ class EditResult:
     reason: str = ""
 
     def to_json(self) -> dict:
-        return {"member_id": self.member_id, "id": self.id_masked, "name": self.name, "written": bool(self.changes),
-                "reason": self.reason,
-                "changes": [{"field": c["field"], "field_name": FIELDS[c["field"]], "old": shown(c["field"], c["old"]),
-                             "new": shown(c["field"], c["new"])} for c in self.changes]}
+        return {
+            "member_id": self.member_id,
+            "id": self.id_masked,
+            "name": self.name,
+            "written": bool(self.changes),
+            "reason": self.reason,
+            "changes": [
+                {
+                    "field": c["field"],
+                    "field_name": FIELDS[c["field"]],
+                    "old": shown(c["field"], c["old"]),
+                    "new": shown(c["field"], c["new"]),
+                }
+                for c in self.changes
+            ],
+        }
 
 
 def member_by_id_number(id_number: str, today: dt.date | None = None) -> int:
     parsed = check_id(id_number, today)
     row = database.execute_sql("SELECT id FROM member WHERE id_number = ?", (parsed.number,)).fetchone()
     if row is None:
-        raise ValidationFailed(f"没有身份证号为 {parsed.masked} 的会员（会员由参保名单导入）",
-                               f"no member with ID {parsed.masked}")
+        raise ValidationFailed(
+            f"没有身份证号为 {parsed.masked} 的会员（会员由参保名单导入）", f"no member with ID {parsed.masked}"
+        )
     return row[0]
 
 
-def edit_member(member_id: int, *, phone: str | None = None, bank_name: str | None = None,
-                bank_account: str | None = None, holder: str | None = None, retirement_date: dt.date | str | None = None,
-                reason: str | None = None, source: str = "member_edit", today: dt.date | None = None) -> EditResult:
+def edit_member(
+    member_id: int,
+    *,
+    phone: str | None = None,
+    bank_name: str | None = None,
+    bank_account: str | None = None,
+    holder: str | None = None,
+    retirement_date: dt.date | str | None = None,
+    reason: str | None = None,
+    source: str = "member_edit",
+    today: dt.date | None = None,
+) -> EditResult:
     """Change the given fields (None: leave as is; ``CLEAR`` empties a phone or retirement
     date). Every value is checked first; one refusal writes nothing. A value that replaces
     another needs a reason (R9.3); a first entry is recorded as 首次登记 when none is given.
@@ -249,9 +308,11 @@ def edit_member(member_id: int, *, phone: str | None = None, bank_name: str | No
                 checks.append(check_retirement_date(retirement_date, birth, today))
                 values["retirement_date"] = retirement_date
         if not values:
-            raise ValidationFailed("没有要修改的内容：请给出 --phone、--bank-name/--bank-account 或 --retirement-date",
-                                   "nothing to change: give --phone, --bank-name/--bank-account or --retirement-date",
-                                   exit_code=2)
+            raise ValidationFailed(
+                "没有要修改的内容：请给出 --phone、--bank-name/--bank-account 或 --retirement-date",
+                "nothing to change: give --phone, --bank-name/--bank-account or --retirement-date",
+                exit_code=2,
+            )
         _refuse(checks)
         replaces = [n for n, v in values.items() if _as_text(member[n]) not in (None, _as_text(v))]
         if reason is None or not reason.strip():
@@ -267,6 +328,7 @@ def edit_member(member_id: int, *, phone: str | None = None, bank_name: str | No
 
 # --- unit transfer (R1.9) -----------------------------------------------------------------------
 
+
 @dataclass
 class TransferResult:
     member_id: int
@@ -279,15 +341,24 @@ class TransferResult:
     transfer_id: int
 
     def to_json(self) -> dict:
-        return {"transfer_id": self.transfer_id, "member_id": self.member_id, "id": self.id_masked, "name": self.name,
-                "from_unit": self.from_unit, "to_unit": self.to_unit, "on": self.on.isoformat(), "reason": self.reason}
+        return {
+            "transfer_id": self.transfer_id,
+            "member_id": self.member_id,
+            "id": self.id_masked,
+            "name": self.name,
+            "from_unit": self.from_unit,
+            "to_unit": self.to_unit,
+            "on": self.on.isoformat(),
+            "reason": self.reason,
+        }
 
 
 def _unit_id(code: str) -> int:
     row = database.execute_sql("SELECT id FROM unit WHERE code = ?", ((code or "").strip(),)).fetchone()
     if row is None:
-        raise ValidationFailed(f"单位编码 {code} 不存在：调入单位须先登记（参保名单导入时建立）",
-                               f"unknown unit code {code}")
+        raise ValidationFailed(
+            f"单位编码 {code} 不存在：调入单位须先登记（参保名单导入时建立）", f"unknown unit code {code}"
+        )
     return row[0]
 
 
@@ -296,39 +367,61 @@ def _last_transfer_on(member_id: int) -> dt.date | None:
     return dt.date.fromisoformat(row[0]) if row and row[0] else None
 
 
-def record_transfer(member_id: int, from_unit_id: int, to_unit_id: int, on: dt.date, reason: str, *, source: str,
-                    batch_id: int | None = None) -> int:
+def record_transfer(
+    member_id: int,
+    from_unit_id: int,
+    to_unit_id: int,
+    on: dt.date,
+    reason: str,
+    *,
+    source: str,
+    batch_id: int | None = None,
+) -> int:
     """Move the member and write the transfer row, inside the caller's transaction (no audit)."""
     session = current()
     database.execute_sql("UPDATE member SET unit_id = ? WHERE id = ?", (to_unit_id, member_id))
     return database.execute_sql(
         "INSERT INTO member_transfer (member_id, from_unit_id, to_unit_id, on_date, reason, source, batch_id, by_user, at) "
         "VALUES (?,?,?,?,?,?,?,?,?)",
-        (member_id, from_unit_id, to_unit_id, on.isoformat(), reason, source, batch_id, session.user,
-         clock.stamp())).lastrowid
+        (member_id, from_unit_id, to_unit_id, on.isoformat(), reason, source, batch_id, session.user, clock.stamp()),
+    ).lastrowid
 
 
-def transfer_member(member_id: int, to_unit: str, on: dt.date, reason: str, *,
-                    today: dt.date | None = None) -> TransferResult:
+def transfer_member(
+    member_id: int, to_unit: str, on: dt.date, reason: str, *, today: dt.date | None = None
+) -> TransferResult:
     """Record a member's move to another unit (R1.9), dated, with reason and clerk."""
     today = today or clock.today()
     with writing():
         member = _member_row(member_id)
         to_unit = (to_unit or "").strip()
-        report = check_transfer(Transfer(member["unit_code"], to_unit, on, reason or "", _last_transfer_on(member_id)),
-                                today)
+        report = check_transfer(
+            Transfer(member["unit_code"], to_unit, on, reason or "", _last_transfer_on(member_id)), today
+        )
         _refuse(report.decisions)
         to_id = _unit_id(to_unit)
         text = " ".join(reason.split())
         tid = record_transfer(member_id, member["unit_id"], to_id, on, text, source="transfer")
-        audit.record("member.transfer", "member", member_id, {
-            "id": mask_id(member["id_number"]), "from_unit": member["unit_code"], "to_unit": to_unit, "on": on,
-            "reason": text, "transfer_id": tid})
-    return TransferResult(member_id, mask_id(member["id_number"]), member["name"], member["unit_code"], to_unit, on,
-                          text, tid)
+        audit.record(
+            "member.transfer",
+            "member",
+            member_id,
+            {
+                "id": mask_id(member["id_number"]),
+                "from_unit": member["unit_code"],
+                "to_unit": to_unit,
+                "on": on,
+                "reason": text,
+                "transfer_id": tid,
+            },
+        )
+    return TransferResult(
+        member_id, mask_id(member["id_number"]), member["name"], member["unit_code"], to_unit, on, text, tid
+    )
 
 
 # --- reading: the record with its history -------------------------------------------------------
+
 
 @dataclass
 class MemberRecord:
@@ -350,49 +443,102 @@ class MemberRecord:
         return bool(self.bank_account_masked)
 
     def to_json(self) -> dict:
-        return {"member_id": self.member_id, "name": self.name, "id": self.id_masked, "sex": self.sex,
-                "unit": {"code": self.unit_code, "name": self.unit_name}, "phone": self.phone,
-                "bank_name": self.bank_name, "bank_account": self.bank_account_masked,
-                "retirement_date": self.retirement_date, "history": self.history, "transfers": self.transfers}
+        return {
+            "member_id": self.member_id,
+            "name": self.name,
+            "id": self.id_masked,
+            "sex": self.sex,
+            "unit": {"code": self.unit_code, "name": self.unit_name},
+            "phone": self.phone,
+            "bank_name": self.bank_name,
+            "bank_account": self.bank_account_masked,
+            "retirement_date": self.retirement_date,
+            "history": self.history,
+            "transfers": self.transfers,
+        }
 
 
 def member_record(member_id: int) -> MemberRecord | None:
     """The member's record (account masked) with every change and transfer, newest first."""
     row = database.execute_sql(
         "SELECT m.id, m.name, m.id_number, m.sex, u.code, u.name, m.phone, m.bank_name, m.bank_account, "
-        "m.retirement_date FROM member m JOIN unit u ON u.id = m.unit_id WHERE m.id = ?", (member_id,)).fetchone()
+        "m.retirement_date FROM member m JOIN unit u ON u.id = m.unit_id WHERE m.id = ?",
+        (member_id,),
+    ).fetchone()
     if row is None:
         return None
     mid, name, idn, sex, ucode, uname, phone, bank, account, retired = row
-    record = MemberRecord(mid, name, mask_id(idn), sex, ucode, uname, phone, bank,
-                          mask_account(account) if account else None, _as_text(retired))
+    record = MemberRecord(
+        mid,
+        name,
+        mask_id(idn),
+        sex,
+        ucode,
+        uname,
+        phone,
+        bank,
+        mask_account(account) if account else None,
+        _as_text(retired),
+    )
     for fname, old, new, source, reason, on, by, at in database.execute_sql(
-            "SELECT field, old_value, new_value, source, reason, on_date, by_user, at FROM member_change "
-            "WHERE member_id = ? ORDER BY at DESC, id DESC", (mid,)):
-        record.history.append({"field": fname, "field_name": FIELDS.get(fname, fname), "old": shown(fname, old),
-                               "new": shown(fname, new), "source": source, "source_name": SOURCES.get(source, source),
-                               "reason": reason, "on": _as_text(on), "by": by, "at": at})
+        "SELECT field, old_value, new_value, source, reason, on_date, by_user, at FROM member_change "
+        "WHERE member_id = ? ORDER BY at DESC, id DESC",
+        (mid,),
+    ):
+        record.history.append(
+            {
+                "field": fname,
+                "field_name": FIELDS.get(fname, fname),
+                "old": shown(fname, old),
+                "new": shown(fname, new),
+                "source": source,
+                "source_name": SOURCES.get(source, source),
+                "reason": reason,
+                "on": _as_text(on),
+                "by": by,
+                "at": at,
+            }
+        )
     for fcode, tcode, on, reason, source, by, at in database.execute_sql(
-            "SELECT f.code, t.code, x.on_date, x.reason, x.source, x.by_user, x.at FROM member_transfer x "
-            "JOIN unit f ON f.id = x.from_unit_id JOIN unit t ON t.id = x.to_unit_id "
-            "WHERE x.member_id = ? ORDER BY x.on_date DESC, x.id DESC", (mid,)):
-        record.transfers.append({"from_unit": fcode, "to_unit": tcode, "on": _as_text(on), "reason": reason,
-                                 "source": source, "source_name": SOURCES.get(source, source), "by": by, "at": at})
+        "SELECT f.code, t.code, x.on_date, x.reason, x.source, x.by_user, x.at FROM member_transfer x "
+        "JOIN unit f ON f.id = x.from_unit_id JOIN unit t ON t.id = x.to_unit_id "
+        "WHERE x.member_id = ? ORDER BY x.on_date DESC, x.id DESC",
+        (mid,),
+    ):
+        record.transfers.append(
+            {
+                "from_unit": fcode,
+                "to_unit": tcode,
+                "on": _as_text(on),
+                "reason": reason,
+                "source": source,
+                "source_name": SOURCES.get(source, source),
+                "by": by,
+                "at": at,
+            }
+        )
     return record
 
 
 def edit_values(member_id: int) -> dict | None:
     """What the edit form starts from: the whole account (the one place it is shown whole)."""
-    row = database.execute_sql("SELECT name, phone, bank_name, bank_account, retirement_date FROM member WHERE id = ?",
-                               (member_id,)).fetchone()
+    row = database.execute_sql(
+        "SELECT name, phone, bank_name, bank_account, retirement_date FROM member WHERE id = ?", (member_id,)
+    ).fetchone()
     if row is None:
         return None
     name, phone, bank, account, retired = row
-    return {"name": name, "phone": phone or "", "bank_name": bank or "", "bank_account": account or "",
-            "retirement_date": _as_text(retired) or ""}
+    return {
+        "name": name,
+        "phone": phone or "",
+        "bank_name": bank or "",
+        "bank_account": account or "",
+        "retirement_date": _as_text(retired) or "",
+    }
 
 
 # --- import accounts ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AccountProblem:
@@ -419,10 +565,18 @@ class AccountsImportResult:
         return not self.errors
 
     def to_json(self) -> dict:
-        return {"file": self.file, "rows": self.rows, "ok": self.ok, "written": self.written,
-                "dry_run": self.dry_run, "changed": self.changed, "unchanged": self.unchanged,
-                "batch_id": self.batch_id, "errors": [p.__dict__ for p in self.errors],
-                "warnings": [p.__dict__ for p in self.warnings]}
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "ok": self.ok,
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "batch_id": self.batch_id,
+            "errors": [p.__dict__ for p in self.errors],
+            "warnings": [p.__dict__ for p in self.warnings],
+        }
 
 
 def _cell_text(raw: dict, column: str) -> str:
@@ -444,8 +598,9 @@ def import_accounts(path: str | Path, *, dry_run: bool = False, today: dt.date |
     result = AccountsImportResult(file=path.name, rows=len(sheet.rows), dry_run=dry_run)
     missing = [c for c in ACCOUNT_COLUMNS if c not in sheet.headers]
     if missing:
-        result.errors.append(AccountProblem(1, "、".join(missing), f"缺少列：{'、'.join(missing)}"
-                                            f"（应有 {'、'.join(ACCOUNT_COLUMNS)}）"))
+        result.errors.append(
+            AccountProblem(1, "、".join(missing), f"缺少列：{'、'.join(missing)}（应有 {'、'.join(ACCOUNT_COLUMNS)}）")
+        )
         return result
     unknown = [h for h in sheet.headers if h and h not in ACCOUNT_COLUMNS]
     if unknown:
@@ -456,6 +611,7 @@ def import_accounts(path: str | Path, *, dry_run: bool = False, today: dt.date |
     planned: dict[int, tuple[int, str, str]] = {}  # member id -> (line, bank name, account)
     seen: dict[str, int] = {}
     for line, raw in sheet.rows:
+
         def err(column: str, reason: str, code: str = "") -> None:
             result.errors.append(AccountProblem(line, column, reason, code))
 
@@ -477,14 +633,18 @@ def import_accounts(path: str | Path, *, dry_run: bool = False, today: dt.date |
             err("身份证号", f"与第 {seen[number]} 行是同一会员：每人只能有一行")
             continue
         seen[number] = line
-        row = database.execute_sql("SELECT id, name, bank_name, bank_account FROM member WHERE id_number = ?",
-                                   (number,)).fetchone()
+        row = database.execute_sql(
+            "SELECT id, name, bank_name, bank_account FROM member WHERE id_number = ?", (number,)
+        ).fetchone()
         if row is None:
             err("身份证号", f"没有身份证号为 {mask_id(number)} 的会员：请先导入参保名单", "member.unknown")
             continue
         mid, name, old_bank, old_account = row
-        for column, d in (("姓名", check_account_holder(text["姓名"], name)), ("开户行", check_bank_name(text["开户行"])),
-                          ("银行账号", check_account_number(text["银行账号"]))):
+        for column, d in (
+            ("姓名", check_account_holder(text["姓名"], name)),
+            ("开户行", check_bank_name(text["开户行"])),
+            ("银行账号", check_account_number(text["银行账号"])),
+        ):
             if not d.ok:
                 err(column, f"{d.message}（{d.citation}）", d.code)
         if len(result.errors) > bad:
@@ -503,17 +663,40 @@ def import_accounts(path: str | Path, *, dry_run: bool = False, today: dt.date |
         batch_id = database.execute_sql(
             "INSERT INTO import_batch (kind, file_name, file_sha256, rows, summary, imported_at, imported_by) "
             "VALUES (?,?,?,?,?,?,?)",
-            ("accounts", result.file, sha, result.rows, f"账户变更 {result.changed}；无变化 {result.unchanged}",
-             clock.stamp(), session.user)).lastrowid
-        changed = apply_changes_bulk({mid: {"bank_name": bank, "bank_account": account}
-                                      for mid, (_line, bank, account) in planned.items()},
-                                     source="accounts_import", reason=f"账户名单 {result.file}", on=today,
-                                     batch_id=batch_id)
-        audited_changes = [{"member_id": mid, "line": planned[mid][0], "changes": [_audit_change(c) for c in changes]}
-                           for mid, changes in changed.items()]
-        audit.record("import.accounts", "import_batch", batch_id, {
-            "file": result.file, "sha256": sha, "rows": result.rows, "changed": result.changed,
-            "unchanged": result.unchanged, "members": audited_changes})
+            (
+                "accounts",
+                result.file,
+                sha,
+                result.rows,
+                f"账户变更 {result.changed}；无变化 {result.unchanged}",
+                clock.stamp(),
+                session.user,
+            ),
+        ).lastrowid
+        changed = apply_changes_bulk(
+            {mid: {"bank_name": bank, "bank_account": account} for mid, (_line, bank, account) in planned.items()},
+            source="accounts_import",
+            reason=f"账户名单 {result.file}",
+            on=today,
+            batch_id=batch_id,
+        )
+        audited_changes = [
+            {"member_id": mid, "line": planned[mid][0], "changes": [_audit_change(c) for c in changes]}
+            for mid, changes in changed.items()
+        ]
+        audit.record(
+            "import.accounts",
+            "import_batch",
+            batch_id,
+            {
+                "file": result.file,
+                "sha256": sha,
+                "rows": result.rows,
+                "changed": result.changed,
+                "unchanged": result.unchanged,
+                "members": audited_changes,
+            },
+        )
     result.batch_id = batch_id
     result.written = True
     return result

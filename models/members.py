@@ -17,9 +17,9 @@ Audit details hold masked ID numbers and counts only, never a full ID, phone or 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Sequence
 
 from models import audit, clock
 from models.db import database, writing
@@ -47,11 +47,20 @@ _UNIT_SQL = (
     "ON CONFLICT(code) DO UPDATE SET name = excluded.name, "
     "contact = COALESCE(excluded.contact, unit.contact), phone = COALESCE(excluded.phone, unit.phone)"
 )
-MEMBER_COLUMNS = ("name", "initials", "id_number", "id_rev", "sex", "birth_date", "unit_id", "phone", "bank_name",
-                  "bank_account", "retirement_date")
-_MEMBER_INSERT_SQL = (
-    f"INSERT INTO member ({', '.join(MEMBER_COLUMNS)}) VALUES ({', '.join('?' * len(MEMBER_COLUMNS))})"
+MEMBER_COLUMNS = (
+    "name",
+    "initials",
+    "id_number",
+    "id_rev",
+    "sex",
+    "birth_date",
+    "unit_id",
+    "phone",
+    "bank_name",
+    "bank_account",
+    "retirement_date",
 )
+_MEMBER_INSERT_SQL = f"INSERT INTO member ({', '.join(MEMBER_COLUMNS)}) VALUES ({', '.join('?' * len(MEMBER_COLUMNS))})"
 _MEMBER_SQL = (
     f"{_MEMBER_INSERT_SQL} ON CONFLICT(id_number) DO UPDATE SET name = excluded.name, initials = excluded.initials, "
     "unit_id = excluded.unit_id, phone = COALESCE(excluded.phone, member.phone), "
@@ -72,6 +81,7 @@ class BulkResult:
 
 # --- validation ---------------------------------------------------------------------------------
 
+
 def _text(value: str | None) -> str | None:
     """Blank optional fields are stored as NULL (so an upsert never blanks a stored value)."""
     if value is None:
@@ -85,8 +95,10 @@ def _check_name(name: str | None, what: str, where: str = "") -> str:
     if text is None:
         raise ValidationFailed(f"{where}{what}不能为空", f"{where}{what}: must not be empty")
     if len(text) > NAME_MAX:
-        raise ValidationFailed(f"{where}{what}过长（{len(text)} 个字，最多 {NAME_MAX}）",
-                               f"{where}{what}: too long ({len(text)} > {NAME_MAX})")
+        raise ValidationFailed(
+            f"{where}{what}过长（{len(text)} 个字，最多 {NAME_MAX}）",
+            f"{where}{what}: too long ({len(text)} > {NAME_MAX})",
+        )
     return text
 
 
@@ -97,21 +109,40 @@ def check_id(id_number: str, today: date | None = None, where: str = "") -> IdNu
         return parse_id_number(id_number or "", today or clock.today())
     except RuleViolation as exc:
         decision = exc.decision
-        raise ValidationFailed(f"{where}{decision.message}",
-                               f"{where}invalid ID number {mask_id(id_number or '')} ({decision.code})",
-                               code=decision.code) from None
+        raise ValidationFailed(
+            f"{where}{decision.message}",
+            f"{where}invalid ID number {mask_id(id_number or '')} ({decision.code})",
+            code=decision.code,
+        ) from None
 
 
-def member_record(id_number: IdNumber, name: str, unit_id: int, phone: str | None, bank_name: str | None,
-                  bank_account: str | None, retirement_date: date | None) -> tuple:
+def member_record(
+    id_number: IdNumber,
+    name: str,
+    unit_id: int,
+    phone: str | None,
+    bank_name: str | None,
+    bank_account: str | None,
+    retirement_date: date | None,
+) -> tuple:
     """The ``member`` row (``MEMBER_COLUMNS``) for a checked ID number and name: the one place
     where sex, birth date, reversed ID and initials are derived. Bulk generators that build
     valid numbers themselves (the demo) call it directly; everything else goes through the
     validating functions below."""
     number = id_number.number
-    return (name, initials(name), number, id_reversed(number), SEX_CODES[id_number.sex],
-            id_number.birth_date.isoformat(), unit_id, phone, bank_name, bank_account,
-            retirement_date.isoformat() if retirement_date else None)
+    return (
+        name,
+        initials(name),
+        number,
+        id_reversed(number),
+        SEX_CODES[id_number.sex],
+        id_number.birth_date.isoformat(),
+        unit_id,
+        phone,
+        bank_name,
+        bank_account,
+        retirement_date.isoformat() if retirement_date else None,
+    )
 
 
 def _member_row(row: Sequence, unit_ids: dict[str, int], today: date, where: str) -> tuple:
@@ -121,11 +152,13 @@ def _member_row(row: Sequence, unit_ids: dict[str, int], today: date, where: str
     name = _check_name(name, "姓名", where)
     unit_id = unit_ids.get(_text(unit_code) or "")
     if unit_id is None:
-        raise ValidationFailed(f"{where}单位编码 {unit_code} 不存在，请先登记该单位",
-                               f"{where}unknown unit code {unit_code}")
+        raise ValidationFailed(
+            f"{where}单位编码 {unit_code} 不存在，请先登记该单位", f"{where}unknown unit code {unit_code}"
+        )
     if retirement_date is not None and retirement_date < parsed.birth_date:
-        raise ValidationFailed(f"{where}退休日期 {retirement_date.isoformat()} 早于出生日期",
-                               f"{where}retirement date before birth date")
+        raise ValidationFailed(
+            f"{where}退休日期 {retirement_date.isoformat()} 早于出生日期", f"{where}retirement date before birth date"
+        )
     account = "".join(bank_account.split()) if bank_account else None
     return member_record(parsed, name, unit_id, _text(phone), _text(bank_name), account or None, retirement_date)
 
@@ -158,13 +191,14 @@ def _prepare(rows: Iterable[Sequence], make) -> list[tuple]:
 
 # --- connection-level bulk writes (inside the caller's transaction) -----------------------------------
 
+
 def _count(conn, table: str) -> int:
     return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def _execute_chunks(conn, sql: str, rows: list[tuple]) -> None:
     for i in range(0, len(rows), CHUNK):
-        conn.executemany(sql, rows[i:i + CHUNK])
+        conn.executemany(sql, rows[i : i + CHUNK])
 
 
 def write_units(conn, rows: Iterable[UnitInput]) -> BulkResult:
@@ -204,6 +238,7 @@ def write_member_records(conn, records: list[tuple], *, all_new: bool = False) -
 
 # --- service API (the current session's database) --------------------------------------------------
 
+
 def bulk_upsert_units(rows: Iterable[UnitInput]) -> BulkResult:
     """Insert or update many units in one transaction, with one audit event for the batch."""
     with writing():
@@ -229,14 +264,21 @@ def upsert_unit(code: str, name: str, *, contact: str | None = None, phone: str 
         existing = Unit.get_or_none(Unit.code == code)
         database.execute_sql(_UNIT_SQL, (code, name, contact, phone))
         unit = Unit.get(Unit.code == code)
-        audit.record("unit.update" if existing else "unit.create", "unit", unit.id,
-                     {"code": code, "name": name})
+        audit.record("unit.update" if existing else "unit.create", "unit", unit.id, {"code": code, "name": name})
     return unit
 
 
-def upsert_member(id_number: str, name: str, unit_code: str, *, phone: str | None = None,
-                  bank_name: str | None = None, bank_account: str | None = None,
-                  retirement_date: date | None = None, today: date | None = None):
+def upsert_member(
+    id_number: str,
+    name: str,
+    unit_code: str,
+    *,
+    phone: str | None = None,
+    bank_name: str | None = None,
+    bank_account: str | None = None,
+    retirement_date: date | None = None,
+    today: date | None = None,
+):
     """Create the member with this ID number, or update the stored one.
 
     Refuses an invalid ID number (format, region, birth date, check digit) with the rule's
@@ -247,8 +289,12 @@ def upsert_member(id_number: str, name: str, unit_code: str, *, phone: str | Non
 
     today = today or clock.today()
     unit = Unit.get_or_none(Unit.code == (_text(unit_code) or ""))
-    row = _member_row((id_number, name, unit_code, phone, bank_name, bank_account, retirement_date),
-                      {unit.code: unit.id} if unit else {}, today, "")
+    row = _member_row(
+        (id_number, name, unit_code, phone, bank_name, bank_account, retirement_date),
+        {unit.code: unit.id} if unit else {},
+        today,
+        "",
+    )
     number = row[2]
     with writing():
         existing = Member.get_or_none(Member.id_number == number)
@@ -257,7 +303,8 @@ def upsert_member(id_number: str, name: str, unit_code: str, *, phone: str | Non
         detail = {"id": mask_id(number), "unit": unit.code}
         if existing:
             detail["changed"] = sorted(
-                field for field in ("name", "unit_id", "phone", "bank_name", "bank_account", "retirement_date")
+                field
+                for field in ("name", "unit_id", "phone", "bank_name", "bank_account", "retirement_date")
                 if getattr(existing, field) != getattr(member, field)
             )
         audit.record("member.update" if existing else "member.create", "member", member.id, detail)

@@ -32,9 +32,8 @@ def to_head(path: Path, key: bytes, keyfile: KeyFile, *, backup: bool = True) ->
     if not todo:
         return []
     if backup and "huzhu_meta" in database.get_tables():
-        from models.backup import write_backup
-
         from models.autobackup import copy_before_migration
+        from models.backup import write_backup
 
         write_backup(Path(f"{path}.pre-{todo[0]}.hzbak"), path, key, keyfile)
         copy_before_migration(path, key, keyfile, f"{path.name}.pre-{todo[0]}.hzbak")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 from rules.params import PlanParams, RuleSets, packaged_rulesets, ruleset_on, use_rulesets, with_notices
 
@@ -34,11 +34,23 @@ def upsert_plans(plans: Iterable[PlanParams]) -> None:
 
     for p in plans:
         Plan.insert(
-            code=p.code, name=p.name, category=p.category, term_months=p.term_months,
-            share_price_fen=p.share_price_fen, observation_days=p.observation_days, sample=p.sample,
+            code=p.code,
+            name=p.name,
+            category=p.category,
+            term_months=p.term_months,
+            share_price_fen=p.share_price_fen,
+            observation_days=p.observation_days,
+            sample=p.sample,
         ).on_conflict(
             conflict_target=[Plan.code],
-            preserve=[Plan.name, Plan.category, Plan.term_months, Plan.share_price_fen, Plan.observation_days, Plan.sample],
+            preserve=[
+                Plan.name,
+                Plan.category,
+                Plan.term_months,
+                Plan.share_price_fen,
+                Plan.observation_days,
+                Plan.sample,
+            ],
         ).execute()
 
 
@@ -74,7 +86,8 @@ def _load() -> RuleSets | None:
     try:
         rows = database.execute_sql(
             "SELECT reference, title, effective_from, signed_file, office_fingerprint, installed_by, installed_at "
-            "FROM param_notice ORDER BY effective_from").fetchall()
+            "FROM param_notice ORDER BY effective_from"
+        ).fetchall()
     except (peewee.DatabaseError, sqlcipher3.DatabaseError):
         return None  # a database not migrated yet (opened without migrating): nothing installed
     if not rows:
@@ -93,11 +106,21 @@ def installed_notices() -> list[dict]:
     """The notices installed here, oldest first, with their provenance (``params list``)."""
     from models.db import database
 
-    return [{"reference": r[0], "title": r[1], "effective_from": str(r[2]), "office_fingerprint": r[3],
-             "installed_by": r[4], "installed_at": r[5], "sha256": r[6]}
-            for r in database.execute_sql(
-                "SELECT reference, title, effective_from, office_fingerprint, installed_by, installed_at, sha256 "
-                "FROM param_notice ORDER BY effective_from")]
+    return [
+        {
+            "reference": r[0],
+            "title": r[1],
+            "effective_from": str(r[2]),
+            "office_fingerprint": r[3],
+            "installed_by": r[4],
+            "installed_at": r[5],
+            "sha256": r[6],
+        }
+        for r in database.execute_sql(
+            "SELECT reference, title, effective_from, office_fingerprint, installed_by, installed_at, sha256 "
+            "FROM param_notice ORDER BY effective_from"
+        )
+    ]
 
 
 def activate() -> None:

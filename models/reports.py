@@ -21,23 +21,29 @@ import datetime as dt
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from models import clock
 from models.claims import stored_errors
 from models.db import database
-from models.safeout import csv_row, text_cells
 from models.errors import UsageError
+from models.safeout import csv_row, text_cells
 from rules import CATEGORIES, CHANNELS, CLAIM_STATES, METHODS, mask_id
 
 PERIOD_RE = re.compile(r"(2[0-9]{3})(?:-(0[1-9]|1[0-2]))?")
 RELATIONS = {"self": "本人", "spouse": "配偶", "child": "子女"}
 #: States of a disbursement row as stored (the disbursement service writes them).
-DISBURSEMENT_STATE_NAMES = {"entered": "已录入", "approved": "已审批", "paid": "已发放", "signed": "已签收",
-                            "cancelled": "已作废"}
+DISBURSEMENT_STATE_NAMES = {
+    "entered": "已录入",
+    "approved": "已审批",
+    "paid": "已发放",
+    "signed": "已签收",
+    "cancelled": "已作废",
+}
 ACCOUNT_FORM_NAMES = {"change": "业务系统用户名变更表", "filing": "业务系统用户名备案表"}
 
 
@@ -67,8 +73,10 @@ def parse_period(text: str) -> Period:
     text = (text or "").strip()
     match = PERIOD_RE.fullmatch(text)
     if not match:
-        raise UsageError(f"期间应写成 YYYY-MM（某月）或 YYYY（全年），如 2026-03 或 2026，收到：“{text}”",
-                         f"the period must be YYYY-MM (a month) or YYYY (a year), e.g. 2026-03 or 2026; got {text!r}")
+        raise UsageError(
+            f"期间应写成 YYYY-MM（某月）或 YYYY（全年），如 2026-03 或 2026，收到：“{text}”",
+            f"the period must be YYYY-MM (a month) or YYYY (a year), e.g. 2026-03 or 2026; got {text!r}",
+        )
     year = int(match[1])
     if match[2] is None:
         return Period(text, dt.date(year, 1, 1), dt.date(year, 12, 31))
@@ -105,11 +113,17 @@ class Report:
 
     def to_json(self) -> dict:
         return {
-            "report": self.name, "title": self.title, "period": self.period.text,
-            "start": self.period.start.isoformat(), "end": self.period.end.isoformat(), "branch": self.branch,
+            "report": self.name,
+            "title": self.title,
+            "period": self.period.text,
+            "start": self.period.start.isoformat(),
+            "end": self.period.end.isoformat(),
+            "branch": self.branch,
             "made_on": self.made_on.isoformat(),
             "columns": [{"key": c.key, "title": c.title, "kind": c.kind} for c in self.columns if c.kind != "sign"],
-            "rows": [{c.key: _json_value(row.get(c.key)) for c in self.columns if c.kind != "sign"} for row in self.rows],
+            "rows": [
+                {c.key: _json_value(row.get(c.key)) for c in self.columns if c.kind != "sign"} for row in self.rows
+            ],
             "totals": {k: _json_value(v) for k, v in self.totals.items()},
             "notes": list(self.notes),
         }
@@ -172,14 +186,26 @@ def branch_label() -> str:
 # --- builders ------------------------------------------------------------------------------------
 
 CLAIM_COLUMNS = (
-    Column("no", "序号", "int"), Column("unit", "单位名称"), Column("member", "出险人姓名"),
-    Column("id_masked", "身份证号"), Column("diagnosis", "主要诊断"), Column("plan", "申报险种"),
-    Column("shares", "申报份数", "int", total=True), Column("incident_date", "出险日期", "date"),
-    Column("report_date", "报案日期", "date"), Column("reporter", "报案人"), Column("channel", "申报渠道"),
-    Column("submitted_on", "上报日期", "date"), Column("returned_on", "打回日期", "date"),
-    Column("return_reason", "打回原因"), Column("resubmitted_on", "重新上报日期", "date"),
-    Column("settled_on", "结案日期", "date"), Column("benefit_fen", "给付金额（元）", "fen", total=True),
-    Column("declined_on", "拒付日期", "date"), Column("state", "状态"), Column("check", "初审"),
+    Column("no", "序号", "int"),
+    Column("unit", "单位名称"),
+    Column("member", "出险人姓名"),
+    Column("id_masked", "身份证号"),
+    Column("diagnosis", "主要诊断"),
+    Column("plan", "申报险种"),
+    Column("shares", "申报份数", "int", total=True),
+    Column("incident_date", "出险日期", "date"),
+    Column("report_date", "报案日期", "date"),
+    Column("reporter", "报案人"),
+    Column("channel", "申报渠道"),
+    Column("submitted_on", "上报日期", "date"),
+    Column("returned_on", "打回日期", "date"),
+    Column("return_reason", "打回原因"),
+    Column("resubmitted_on", "重新上报日期", "date"),
+    Column("settled_on", "结案日期", "date"),
+    Column("benefit_fen", "给付金额（元）", "fen", total=True),
+    Column("declined_on", "拒付日期", "date"),
+    Column("state", "状态"),
+    Column("check", "初审"),
     Column("corrected", "更正"),
 )
 
@@ -191,7 +217,8 @@ def _correction_text(claim_id: int) -> str:
 
     out = []
     for on, changes in database.execute_sql(
-            "SELECT on_date, changes FROM claim_correction WHERE claim_id = ? ORDER BY id", (claim_id,)):
+        "SELECT on_date, changes FROM claim_correction WHERE claim_id = ? ORDER BY id", (claim_id,)
+    ):
         names = "、".join(CORRECTABLE_FIELDS.get(k, k) for k in json.loads(changes))
         out.append(f"更正 {on}（{names}）")
     return "；".join(out)
@@ -218,28 +245,82 @@ def claims_register(period: Period) -> Report:
     WHERE c.report_date BETWEEN ? AND ? ORDER BY c.report_date, c.id
     """
     rows = []
-    for no, (unit, member, idn, diagnosis, plan, shares, incident, reported, reporter, channel, submitted, returned,
-             reason, resubmitted, settled, benefit, declined, state, findings, claim_id, corrected) in enumerate(
-            database.execute_sql(sql, period.bounds), start=1):
-        rows.append({
-            "no": no, "unit": unit, "member": member, "id_masked": mask_id(idn), "diagnosis": diagnosis,
-            "plan": plan, "shares": shares, "incident_date": _date(incident), "report_date": _date(reported),
-            "reporter": reporter, "channel": CHANNELS.get(channel, channel), "submitted_on": _date(submitted),
-            "returned_on": _date(returned), "return_reason": reason, "resubmitted_on": _date(resubmitted),
-            "settled_on": _date(settled), "benefit_fen": benefit, "declined_on": _date(declined),
-            "state": CLAIM_STATES.get(state, state), "check": _check_text(findings),
-            "corrected": _correction_text(claim_id) if corrected else "",
-        })
-    return Report("claims", "报案登记簿", period, CLAIM_COLUMNS, rows, _totals(CLAIM_COLUMNS, rows), branch_label(),
-                  notes=("依据《代办处管理办法》第十七条5；按报案日期列入本期，其后的上报、打回、结案日期为制表时的记录。",))
+    for no, (
+        unit,
+        member,
+        idn,
+        diagnosis,
+        plan,
+        shares,
+        incident,
+        reported,
+        reporter,
+        channel,
+        submitted,
+        returned,
+        reason,
+        resubmitted,
+        settled,
+        benefit,
+        declined,
+        state,
+        findings,
+        claim_id,
+        corrected,
+    ) in enumerate(database.execute_sql(sql, period.bounds), start=1):
+        rows.append(
+            {
+                "no": no,
+                "unit": unit,
+                "member": member,
+                "id_masked": mask_id(idn),
+                "diagnosis": diagnosis,
+                "plan": plan,
+                "shares": shares,
+                "incident_date": _date(incident),
+                "report_date": _date(reported),
+                "reporter": reporter,
+                "channel": CHANNELS.get(channel, channel),
+                "submitted_on": _date(submitted),
+                "returned_on": _date(returned),
+                "return_reason": reason,
+                "resubmitted_on": _date(resubmitted),
+                "settled_on": _date(settled),
+                "benefit_fen": benefit,
+                "declined_on": _date(declined),
+                "state": CLAIM_STATES.get(state, state),
+                "check": _check_text(findings),
+                "corrected": _correction_text(claim_id) if corrected else "",
+            }
+        )
+    return Report(
+        "claims",
+        "报案登记簿",
+        period,
+        CLAIM_COLUMNS,
+        rows,
+        _totals(CLAIM_COLUMNS, rows),
+        branch_label(),
+        notes=("依据《代办处管理办法》第十七条5；按报案日期列入本期，其后的上报、打回、结案日期为制表时的记录。",),
+    )
 
 
 DISBURSEMENT_COLUMNS = (
-    Column("no", "序号", "int"), Column("paid_on", "发放日期", "date"), Column("member", "会员姓名"),
-    Column("id_masked", "身份证号"), Column("unit", "所在单位"), Column("beneficiary", "受益人"),
-    Column("category", "类别"), Column("reason", "事由（情况说明）"), Column("amount_fen", "金额（元）", "fen", total=True),
-    Column("method", "发放方式"), Column("clerk", "经办人"), Column("approver", "审批人"),
-    Column("signed_on", "签收日期", "date"), Column("state", "状态"), Column("signature", "受益会员签字", "sign"),
+    Column("no", "序号", "int"),
+    Column("paid_on", "发放日期", "date"),
+    Column("member", "会员姓名"),
+    Column("id_masked", "身份证号"),
+    Column("unit", "所在单位"),
+    Column("beneficiary", "受益人"),
+    Column("category", "类别"),
+    Column("reason", "事由（情况说明）"),
+    Column("amount_fen", "金额（元）", "fen", total=True),
+    Column("method", "发放方式"),
+    Column("clerk", "经办人"),
+    Column("approver", "审批人"),
+    Column("signed_on", "签收日期", "date"),
+    Column("state", "状态"),
+    Column("signature", "受益会员签字", "sign"),
 )
 
 _DISBURSEMENT_SQL = """
@@ -252,18 +333,46 @@ WHERE {where} ORDER BY coalesce(d.paid_on, d.on_date), d.id
 
 def _disbursement_rows(where: str, period: Period) -> list[dict]:
     rows = []
-    for no, (_id, on, paid, member, idn, unit, beneficiary, relation, category, reason, amount, method, receipt_no,
-             clerk, approver, signed, state) in enumerate(
-            database.execute_sql(_DISBURSEMENT_SQL.format(where=where), period.bounds), start=1):
+    for no, (
+        _id,
+        on,
+        paid,
+        member,
+        idn,
+        unit,
+        beneficiary,
+        relation,
+        category,
+        reason,
+        amount,
+        method,
+        receipt_no,
+        clerk,
+        approver,
+        signed,
+        state,
+    ) in enumerate(database.execute_sql(_DISBURSEMENT_SQL.format(where=where), period.bounds), start=1):
         who = beneficiary if relation == "self" else f"{beneficiary}（{RELATIONS.get(relation, relation)}）"
-        rows.append({
-            "no": no, "on_date": _date(on), "paid_on": _date(paid), "member": member or beneficiary,
-            "id_masked": mask_id(idn) if idn else "", "unit": unit or "", "beneficiary": who,
-            "category": CATEGORIES.get(category, category), "reason": reason, "amount_fen": amount,
-            "method": METHODS.get(method, method), "receipt_no": receipt_no or "", "clerk": clerk,
-            "approver": approver or "", "signed_on": _date(signed),
-            "state": DISBURSEMENT_STATE_NAMES.get(state, state),
-        })
+        rows.append(
+            {
+                "no": no,
+                "on_date": _date(on),
+                "paid_on": _date(paid),
+                "member": member or beneficiary,
+                "id_masked": mask_id(idn) if idn else "",
+                "unit": unit or "",
+                "beneficiary": who,
+                "category": CATEGORIES.get(category, category),
+                "reason": reason,
+                "amount_fen": amount,
+                "method": METHODS.get(method, method),
+                "receipt_no": receipt_no or "",
+                "clerk": clerk,
+                "approver": approver or "",
+                "signed_on": _date(signed),
+                "state": DISBURSEMENT_STATE_NAMES.get(state, state),
+            }
+        )
     return rows
 
 
@@ -276,18 +385,37 @@ def disbursement_register(period: Period) -> Report:
     for row in rows:
         if row["state"] == DISBURSEMENT_STATE_NAMES["cancelled"]:
             row["state"] = "作废"
-    return Report("disbursements", "慰问金发放登记簿", period, DISBURSEMENT_COLUMNS, rows,
-                  _totals(DISBURSEMENT_COLUMNS, [r for r in rows if r["state"] != "作废"]), branch_label(),
-                  notes=("依据《互助互济支出使用办法》第十条及附件1；列入本期已发放（含已签收）的支出；发放后作废的标为“作废”，不计入合计。",
-                         "资金一律转账至会员个人账户（第九条）；本表不打印银行账号。"))
+    return Report(
+        "disbursements",
+        "慰问金发放登记簿",
+        period,
+        DISBURSEMENT_COLUMNS,
+        rows,
+        _totals(DISBURSEMENT_COLUMNS, [r for r in rows if r["state"] != "作废"]),
+        branch_label(),
+        notes=(
+            "依据《互助互济支出使用办法》第十条及附件1；列入本期已发放（含已签收）的支出；发放后作废的标为“作废”，不计入合计。",
+            "资金一律转账至会员个人账户（第九条）；本表不打印银行账号。",
+        ),
+    )
 
 
 RECEIPT_COLUMNS = (
-    Column("receipt_no", "签收单编号"), Column("on_date", "登记日期", "date"), Column("paid_on", "发放日期", "date"),
-    Column("member", "会员姓名"), Column("id_masked", "身份证号"), Column("unit", "所在单位"),
-    Column("beneficiary", "受益人"), Column("category", "类别"), Column("reason", "事由（情况说明）"),
-    Column("amount_fen", "金额（元）", "fen", total=True), Column("method", "发放方式"), Column("clerk", "经办人"),
-    Column("approver", "审批人"), Column("state", "状态"), Column("signature", "受益会员签字", "sign"),
+    Column("receipt_no", "签收单编号"),
+    Column("on_date", "登记日期", "date"),
+    Column("paid_on", "发放日期", "date"),
+    Column("member", "会员姓名"),
+    Column("id_masked", "身份证号"),
+    Column("unit", "所在单位"),
+    Column("beneficiary", "受益人"),
+    Column("category", "类别"),
+    Column("reason", "事由（情况说明）"),
+    Column("amount_fen", "金额（元）", "fen", total=True),
+    Column("method", "发放方式"),
+    Column("clerk", "经办人"),
+    Column("approver", "审批人"),
+    Column("state", "状态"),
+    Column("signature", "受益会员签字", "sign"),
 )
 
 
@@ -295,19 +423,34 @@ def receipts(period: Period) -> Report:
     """慰问金发放签收单 (003 第十条, 附件2): one form per approved payment of the period —
     paid ones by payment date, approved ones not yet paid by their date, so the form can
     go with the payment and come back signed."""
-    rows = _disbursement_rows("d.state IN ('approved', 'paid', 'signed') "
-                              "AND coalesce(d.paid_on, d.on_date) BETWEEN ? AND ?", period)
-    return Report("receipts", "慰问金发放签收单", period, RECEIPT_COLUMNS, rows, _totals(RECEIPT_COLUMNS, rows),
-                  branch_label(), notes=("依据《互助互济支出使用办法》第十条及附件2：每笔发放须附情况说明，受益会员确认签字。",),
-                  forms=True)
+    rows = _disbursement_rows(
+        "d.state IN ('approved', 'paid', 'signed') AND coalesce(d.paid_on, d.on_date) BETWEEN ? AND ?", period
+    )
+    return Report(
+        "receipts",
+        "慰问金发放签收单",
+        period,
+        RECEIPT_COLUMNS,
+        rows,
+        _totals(RECEIPT_COLUMNS, rows),
+        branch_label(),
+        notes=("依据《互助互济支出使用办法》第十条及附件2：每笔发放须附情况说明，受益会员确认签字。",),
+        forms=True,
+    )
 
 
 STATISTICS_COLUMNS = (
-    Column("unit_code", "单位编码"), Column("unit", "单位名称"), Column("plan", "险种"),
-    Column("members", "参保人数", "int", total=True), Column("shares", "份数", "int", total=True),
-    Column("fees_due_fen", "会费（元）", "fen", total=True), Column("claims_reported", "报案", "int", total=True),
-    Column("claims_submitted", "上报", "int", total=True), Column("claims_returned", "打回", "int", total=True),
-    Column("claims_settled", "结案给付", "int", total=True), Column("claims_declined", "拒付", "int", total=True),
+    Column("unit_code", "单位编码"),
+    Column("unit", "单位名称"),
+    Column("plan", "险种"),
+    Column("members", "参保人数", "int", total=True),
+    Column("shares", "份数", "int", total=True),
+    Column("fees_due_fen", "会费（元）", "fen", total=True),
+    Column("claims_reported", "报案", "int", total=True),
+    Column("claims_submitted", "上报", "int", total=True),
+    Column("claims_returned", "打回", "int", total=True),
+    Column("claims_settled", "结案给付", "int", total=True),
+    Column("claims_declined", "拒付", "int", total=True),
     Column("benefit_fen", "给付金额（元）", "fen", total=True),
 )
 
@@ -340,8 +483,14 @@ WHERE c.report_date BETWEEN ?1 AND ?2 OR c.submitted_on BETWEEN ?1 AND ?2 OR c.r
    OR c.returned_on BETWEEN ?1 AND ?2 OR c.settled_on BETWEEN ?1 AND ?2 OR c.declined_on BETWEEN ?1 AND ?2
 GROUP BY u.code, c.plan_id
 """
-_CLAIM_FIGURES = ("claims_reported", "claims_submitted", "claims_returned", "claims_settled", "claims_declined",
-                  "benefit_fen")
+_CLAIM_FIGURES = (
+    "claims_reported",
+    "claims_submitted",
+    "claims_returned",
+    "claims_settled",
+    "claims_declined",
+    "benefit_fen",
+)
 
 
 def statistics(period: Period) -> Report:
@@ -351,11 +500,18 @@ def statistics(period: Period) -> Report:
     def row(unit_code: str, unit: str, plan_code: str, plan: str) -> dict[str, Any]:
         key = (unit_code, plan_code)
         if key not in rows:
-            rows[key] = {"unit_code": unit_code, "unit": unit, "plan_code": plan_code, "plan": plan,
-                         **{c.key: 0 for c in STATISTICS_COLUMNS if c.total}}
+            rows[key] = {
+                "unit_code": unit_code,
+                "unit": unit,
+                "plan_code": plan_code,
+                "plan": plan,
+                **{c.key: 0 for c in STATISTICS_COLUMNS if c.total},
+            }
         return rows[key]
 
-    for unit_code, unit, plan_code, plan, members, shares, price in database.execute_sql(_STAT_POLICY_SQL, period.bounds):
+    for unit_code, unit, plan_code, plan, members, shares, price in database.execute_sql(
+        _STAT_POLICY_SQL, period.bounds
+    ):
         r = row(unit_code, unit, plan_code, plan)
         r["members"] += members
         r["shares"] += shares
@@ -363,18 +519,31 @@ def statistics(period: Period) -> Report:
     for unit_code, unit, plan_code, plan, *figures in database.execute_sql(_STAT_CLAIMS_SQL, period.bounds):
         row(unit_code, unit, plan_code, plan).update(zip(_CLAIM_FIGURES, figures))
     ordered = [rows[k] for k in sorted(rows)]
-    return Report("statistics", "会费收入、理赔给付业务统计报表", period, STATISTICS_COLUMNS, ordered,
-                  _totals(STATISTICS_COLUMNS, ordered), branch_label(),
-                  notes=("参保人数、份数、会费为本期内有效的各单位最新一期保单（份数×每份会费）；"
-                         "报案、上报（含重新上报）、打回、结案、拒付及给付金额按其日期计入本期。",
-                         "与每月上报办事处数据包中的统计口径一致。"))
+    return Report(
+        "statistics",
+        "会费收入、理赔给付业务统计报表",
+        period,
+        STATISTICS_COLUMNS,
+        ordered,
+        _totals(STATISTICS_COLUMNS, ordered),
+        branch_label(),
+        notes=(
+            "参保人数、份数、会费为本期内有效的各单位最新一期保单（份数×每份会费）；"
+            "报案、上报（含重新上报）、打回、结案、拒付及给付金额按其日期计入本期。",
+            "与每月上报办事处数据包中的统计口径一致。",
+        ),
+    )
 
 
 BUDGET_COLUMNS = (
-    Column("code", "科目代码"), Column("name", "预算科目"), Column("budget_fen", "年度预算（元）", "fen", total=True),
-    Column("period_fen", "本期支出（元）", "fen", total=True), Column("year_fen", "本年累计支出（元）", "fen", total=True),
+    Column("code", "科目代码"),
+    Column("name", "预算科目"),
+    Column("budget_fen", "年度预算（元）", "fen", total=True),
+    Column("period_fen", "本期支出（元）", "fen", total=True),
+    Column("year_fen", "本年累计支出（元）", "fen", total=True),
     Column("pending_fen", "已录入/审批待发放（元）", "fen", total=True),
-    Column("remaining_fen", "预算余额（元）", "fen", total=True), Column("rate", "执行率", "rate"),
+    Column("remaining_fen", "预算余额（元）", "fen", total=True),
+    Column("rate", "执行率", "rate"),
 )
 
 
@@ -397,22 +566,44 @@ def budget(period: Period) -> Report:
     """
     rows = []
     for code, name, amount, in_period, to_date, pending in database.execute_sql(
-            sql, (year_start, *period.bounds, period.start.year)):
-        rows.append({"code": code, "name": name, "budget_fen": amount, "period_fen": in_period, "year_fen": to_date,
-                     "pending_fen": pending, "remaining_fen": amount - to_date,
-                     "rate": execution_rate(to_date, amount)})
+        sql, (year_start, *period.bounds, period.start.year)
+    ):
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "budget_fen": amount,
+                "period_fen": in_period,
+                "year_fen": to_date,
+                "pending_fen": pending,
+                "remaining_fen": amount - to_date,
+                "rate": execution_rate(to_date, amount),
+            }
+        )
     totals = _totals(BUDGET_COLUMNS, rows)
     totals["rate"] = execution_rate(totals["year_fen"], totals["budget_fen"])
     notes = ["执行率 = 本年累计支出 ÷ 年度预算（至本期末）；支出为本系统登记的互助互济支出（已发放、已签收）。"]
     if not rows:
         notes.append(f"{period.start.year}年尚未录入预算科目。")
-    return Report("budget", "管理费预算执行情况表", period, BUDGET_COLUMNS, rows, totals, branch_label(), notes=tuple(notes),
-                  landscape=False)
+    return Report(
+        "budget",
+        "管理费预算执行情况表",
+        period,
+        BUDGET_COLUMNS,
+        rows,
+        totals,
+        branch_label(),
+        notes=tuple(notes),
+        landscape=False,
+    )
 
 
 BUDGET_PLAN_COLUMNS = (
-    Column("code", "科目代码"), Column("group", "类别"), Column("name", "预算科目"),
-    Column("amount_fen", "预算数（元）", "fen", total=True), Column("previous_fen", "上年度批准数（元）", "fen", total=True),
+    Column("code", "科目代码"),
+    Column("group", "类别"),
+    Column("name", "预算科目"),
+    Column("amount_fen", "预算数（元）", "fen", total=True),
+    Column("previous_fen", "上年度批准数（元）", "fen", total=True),
     Column("note", "说明"),
 )
 
@@ -432,28 +623,53 @@ def budget_plan(period: Period) -> Report:
         amount = line.draft_fen if plan.pending else line.approved_fen
         if amount is None:
             continue
-        rows.append({"code": line.code, "group": line.group, "name": line.name, "amount_fen": amount,
-                     "previous_fen": before.get(line.code), "note": line.note or ""})
-    notes = [f"依据《代办处管理办法》第二十三条：每年12月15日至次年1月15日自审，并向办事处提交下年度预算表。"]
+        rows.append(
+            {
+                "code": line.code,
+                "group": line.group,
+                "name": line.name,
+                "amount_fen": amount,
+                "previous_fen": before.get(line.code),
+                "note": line.note or "",
+            }
+        )
+    notes = ["依据《代办处管理办法》第二十三条：每年12月15日至次年1月15日自审，并向办事处提交下年度预算表。"]
     if version is None:
         notes.append(f"{year}年度尚未编制预算（huzhu budget add）。")
         state = "未编制"
     elif version.state == "draft":
-        notes.append(f"第 {version.number} 版草稿，尚待管理委员会审议批准（000 第十三条2）。"
-                     + (f"修订理由：{version.reason}" if version.reason else ""))
+        notes.append(
+            f"第 {version.number} 版草稿，尚待管理委员会审议批准（000 第十三条2）。"
+            + (f"修订理由：{version.reason}" if version.reason else "")
+        )
         state = f"第{version.number}版 草稿"
     else:
-        notes.append(f"第 {version.number} 版，管理委员会 {version.meeting_date or '—'} 审议批准（{version.minutes or '—'}），"
-                     f"{version.approved_by or '—'} 录入批准。")
+        notes.append(
+            f"第 {version.number} 版，管理委员会 {version.meeting_date or '—'} 审议批准（{version.minutes or '—'}），"
+            f"{version.approved_by or '—'} 录入批准。"
+        )
         state = f"第{version.number}版 已批准"
     plan_period = parse_period(str(year))
-    return Report("budget_plan", f"{year}年度预算表（{state}）", plan_period, BUDGET_PLAN_COLUMNS, rows,
-                  _totals(BUDGET_PLAN_COLUMNS, rows), branch_label(), notes=tuple(notes), landscape=False)
+    return Report(
+        "budget_plan",
+        f"{year}年度预算表（{state}）",
+        plan_period,
+        BUDGET_PLAN_COLUMNS,
+        rows,
+        _totals(BUDGET_PLAN_COLUMNS, rows),
+        branch_label(),
+        notes=tuple(notes),
+        landscape=False,
+    )
 
 
 ACCOUNT_COLUMNS = (
-    Column("on_date", "日期", "date"), Column("form", "表格"), Column("staff", "经办人员"),
-    Column("old_username", "原用户名"), Column("new_username", "新用户名"), Column("note", "备注"),
+    Column("on_date", "日期", "date"),
+    Column("form", "表格"),
+    Column("staff", "经办人员"),
+    Column("old_username", "原用户名"),
+    Column("new_username", "新用户名"),
+    Column("note", "备注"),
 )
 
 
@@ -464,11 +680,27 @@ def account_forms(period: Period) -> Report:
     FROM account_form f JOIN staff_account s ON s.id = f.account_id
     WHERE f.on_date BETWEEN ? AND ? ORDER BY f.on_date, f.id
     """
-    rows = [{"on_date": _date(on), "form": ACCOUNT_FORM_NAMES.get(kind, kind), "staff": staff,
-             "old_username": old or "", "new_username": new or "", "note": note or ""}
-            for on, kind, staff, old, new, note in database.execute_sql(sql, period.bounds)]
-    return Report("accounts", "业务系统用户名变更及备案记录", period, ACCOUNT_COLUMNS, rows,
-                  _totals(ACCOUNT_COLUMNS, rows), branch_label(), landscape=False)
+    rows = [
+        {
+            "on_date": _date(on),
+            "form": ACCOUNT_FORM_NAMES.get(kind, kind),
+            "staff": staff,
+            "old_username": old or "",
+            "new_username": new or "",
+            "note": note or "",
+        }
+        for on, kind, staff, old, new, note in database.execute_sql(sql, period.bounds)
+    ]
+    return Report(
+        "accounts",
+        "业务系统用户名变更及备案记录",
+        period,
+        ACCOUNT_COLUMNS,
+        rows,
+        _totals(ACCOUNT_COLUMNS, rows),
+        branch_label(),
+        landscape=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -478,25 +710,31 @@ class ReportKind:
     build: Callable[[Period], Report]
 
 
-REPORTS: dict[str, ReportKind] = {k.name: k for k in (
-    ReportKind("claims", "报案登记簿", claims_register),
-    ReportKind("disbursements", "慰问金发放登记簿", disbursement_register),
-    ReportKind("receipts", "慰问金发放签收单", receipts),
-    ReportKind("statistics", "会费收入、理赔给付业务统计报表", statistics),
-    ReportKind("budget", "管理费预算执行情况表", budget),
-    ReportKind("accounts", "业务系统用户名变更及备案记录", account_forms),
-    ReportKind("budget_plan", "下年度预算表", budget_plan),
-)}
+REPORTS: dict[str, ReportKind] = {
+    k.name: k
+    for k in (
+        ReportKind("claims", "报案登记簿", claims_register),
+        ReportKind("disbursements", "慰问金发放登记簿", disbursement_register),
+        ReportKind("receipts", "慰问金发放签收单", receipts),
+        ReportKind("statistics", "会费收入、理赔给付业务统计报表", statistics),
+        ReportKind("budget", "管理费预算执行情况表", budget),
+        ReportKind("accounts", "业务系统用户名变更及备案记录", account_forms),
+        ReportKind("budget_plan", "下年度预算表", budget_plan),
+    )
+}
 
 
 def build(name: str, period: Period | str) -> Report:
     if name not in REPORTS:
-        raise UsageError(f"没有名为“{name}”的报表，可选：{'、'.join(REPORTS)}",
-                         f"no report named {name!r}; choose one of {', '.join(REPORTS)}")
+        raise UsageError(
+            f"没有名为“{name}”的报表，可选：{'、'.join(REPORTS)}",
+            f"no report named {name!r}; choose one of {', '.join(REPORTS)}",
+        )
     return REPORTS[name].build(period if isinstance(period, Period) else parse_period(period))
 
 
 # --- writers -------------------------------------------------------------------------------------
+
 
 def text_width(text: str) -> int:
     """Width in character cells: CJK characters take two (Excel's column width counts the same way)."""
@@ -515,7 +753,9 @@ def write(report_or_reports: Report | list[Report], path: str | Path) -> Path:
             raise UsageError("CSV 文件只能写一张表，请改用 .xlsx", "a CSV file holds one table; use .xlsx")
         write_csv(reports[0], path)
     else:
-        raise UsageError(f"输出文件应以 .xlsx 或 .csv 结尾：{path.name}", f"the output file must end in .xlsx or .csv: {path.name}")
+        raise UsageError(
+            f"输出文件应以 .xlsx 或 .csv 结尾：{path.name}", f"the output file must end in .xlsx or .csv: {path.name}"
+        )
     return path
 
 
@@ -543,7 +783,9 @@ def write_xlsx(reports: list[Report], path: str | Path) -> None:
     for report in reports:
         if report.forms:
             _forms_sheet(wb.create_sheet(_sheet_name(report.title, used)), report)
-        _table_sheet(wb.create_sheet(_sheet_name(f"{report.title}清单" if report.forms else report.title, used)), report)
+        _table_sheet(
+            wb.create_sheet(_sheet_name(f"{report.title}清单" if report.forms else report.title, used)), report
+        )
     text_cells(wb)  # a name "=HYPERLINK(…)" stays text in the binder's copy
     wb.save(path)
 
@@ -564,7 +806,9 @@ def _styles():
 
     thin = Side(style="thin")
     return {
-        "title": Font(bold=True, size=16), "bold": Font(bold=True), "note": Font(italic=True, size=9),
+        "title": Font(bold=True, size=16),
+        "bold": Font(bold=True),
+        "note": Font(italic=True, size=9),
         "border": Border(left=thin, right=thin, top=thin, bottom=thin),
         "total_border": Border(left=thin, right=thin, top=Side(style="double"), bottom=thin),
         "head_fill": PatternFill("solid", fgColor="DDDDDD"),
@@ -602,9 +846,11 @@ def _xlsx_value(column: Column, value: Any) -> tuple[Any, str | None]:
 
 
 def _subtitle(report: Report) -> str:
-    parts = [f"代办处：{report.branch}" if report.branch else "", f"期间：{report.period.label}"
-             f"（{report.period.start.isoformat()} 至 {report.period.end.isoformat()}）",
-             f"制表日期：{report.made_on.isoformat()}"]
+    parts = [
+        f"代办处：{report.branch}" if report.branch else "",
+        f"期间：{report.period.label}（{report.period.start.isoformat()} 至 {report.period.end.isoformat()}）",
+        f"制表日期：{report.made_on.isoformat()}",
+    ]
     return "　　".join(p for p in parts if p)
 
 
@@ -657,8 +903,20 @@ def _table_sheet(ws, report: Report) -> None:
 
 
 #: The lines of a receipt form (003 附件2), by column key, then the signature lines.
-_FORM_FIELDS = ("receipt_no", "member", "id_masked", "unit", "beneficiary", "category", "reason", "amount_fen",
-                "method", "paid_on", "clerk", "approver")
+_FORM_FIELDS = (
+    "receipt_no",
+    "member",
+    "id_masked",
+    "unit",
+    "beneficiary",
+    "category",
+    "reason",
+    "amount_fen",
+    "method",
+    "paid_on",
+    "clerk",
+    "approver",
+)
 
 
 def _forms_sheet(ws, report: Report) -> None:

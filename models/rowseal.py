@@ -33,9 +33,13 @@ HASH_CHARS = 32  # 128 bits: a second pre-image is out of reach; keeps each even
 
 
 def business_tables() -> list[str]:
-    return [r[0] for r in database.execute_sql(
-        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        if r[0] not in EXCLUDED]
+    return [
+        r[0]
+        for r in database.execute_sql(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        if r[0] not in EXCLUDED
+    ]
 
 
 def _pk_expr(table: str) -> str:
@@ -53,7 +57,7 @@ def _prefixed(expr: str, prefix: str) -> str:
     if expr == "rowid":
         return f"{prefix}.rowid"
     if expr.startswith("json_array("):
-        cols = expr[len("json_array("):-1].split(", ")
+        cols = expr[len("json_array(") : -1].split(", ")
         return "json_array(" + ", ".join(f"{prefix}.{c}" for c in cols) + ")"
     return f"{prefix}.{expr}"
 
@@ -66,7 +70,8 @@ def ensure_triggers(conn=None) -> None:
     conn = conn or database.connection()
     version, present = conn.execute(
         "SELECT (SELECT schema_version FROM main.pragma_schema_version), "
-        "(SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'hz_dirty_%')").fetchone()
+        "(SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'hz_dirty_%')"
+    ).fetchone()
     if present and _state.get(id(conn)) == (version, present):
         return
     has_seal = conn.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'row_seal'").fetchone()
@@ -75,18 +80,23 @@ def ensure_triggers(conn=None) -> None:
     # No key, so no conflict clause: an outer INSERT OR REPLACE or UPSERT would impose its own on
     # the trigger's insert. Duplicates are folded when sealing.
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS hz_dirty (tbl TEXT NOT NULL, pk TEXT NOT NULL)")
-    for (name,) in conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'hz_dirty_%'").fetchall():
+    for (name,) in conn.execute(
+        "SELECT name FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'hz_dirty_%'"
+    ).fetchall():
         conn.execute(f'DROP TRIGGER temp."{name}"')
     for table in business_tables():
         expr = _pk_expr(table)
         for op, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
-            body = " ".join(f"INSERT INTO temp.hz_dirty VALUES ('{table}', CAST({_prefixed(expr, r)} AS TEXT));"
-                            for r in rows)
-            conn.execute(f'CREATE TEMP TRIGGER "hz_dirty_{op.lower()}_{table}" AFTER {op} ON main."{table}" '
-                         f"BEGIN {body} END")
+            body = " ".join(
+                f"INSERT INTO temp.hz_dirty VALUES ('{table}', CAST({_prefixed(expr, r)} AS TEXT));" for r in rows
+            )
+            conn.execute(
+                f'CREATE TEMP TRIGGER "hz_dirty_{op.lower()}_{table}" AFTER {op} ON main."{table}" BEGIN {body} END'
+            )
     version, present = conn.execute(
         "SELECT (SELECT schema_version FROM main.pragma_schema_version), "
-        "(SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'hz_dirty_%')").fetchone()
+        "(SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'hz_dirty_%')"
+    ).fetchone()
     _state[id(conn)] = (version, present)
 
 
@@ -153,10 +163,13 @@ def seal(seq: int) -> str:
         gone = [pk for pk in pks if pk not in found]
         if upserts:
             database.cursor().executemany(
-                "INSERT OR REPLACE INTO row_seal (tbl, pk, hash, cols, seq) VALUES (?, ?, ?, ?, ?)", upserts)
+                "INSERT OR REPLACE INTO row_seal (tbl, pk, hash, cols, seq) VALUES (?, ?, ?, ?, ?)", upserts
+            )
         if gone:
-            database.execute_sql("DELETE FROM row_seal WHERE tbl = ? AND pk IN (SELECT value FROM json_each(?))",
-                                 (table, json.dumps(gone)))
+            database.execute_sql(
+                "DELETE FROM row_seal WHERE tbl = ? AND pk IN (SELECT value FROM json_each(?))",
+                (table, json.dumps(gone)),
+            )
     out.sort(key=lambda r: (r[0], r[1]))
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
@@ -167,7 +180,8 @@ def seal_everything() -> None:
     ensure_triggers()
     for table in business_tables():
         database.execute_sql(
-            f'INSERT INTO temp.hz_dirty SELECT ?, CAST({_pk_expr(table)} AS TEXT) FROM main."{table}"', (table,))
+            f'INSERT INTO temp.hz_dirty SELECT ?, CAST({_pk_expr(table)} AS TEXT) FROM main."{table}"', (table,)
+        )
 
 
 @dataclass
@@ -179,8 +193,12 @@ class RowFinding:
     seq: int | None = None
 
     def text(self) -> str:
-        what = {"changed": "被改动", "added": "被添加（无事件记录）", "deleted": "被删除（无事件记录）",
-                "seal_forged": "的封存记录与签名事件不符"}[self.kind]
+        what = {
+            "changed": "被改动",
+            "added": "被添加（无事件记录）",
+            "deleted": "被删除（无事件记录）",
+            "seal_forged": "的封存记录与签名事件不符",
+        }[self.kind]
         cols = f"（列 {'、'.join(self.columns)} 不同）" if self.columns else ""
         by = f"，最后由第 {self.seq} 条事件写入" if self.seq else ""
         return f"{self.table} 第 {self.pk} 行{what}{cols}{by}"
@@ -209,8 +227,10 @@ def verify(limit: int = 200) -> tuple[list[RowFinding], int]:
     exp = expected_from_events()
     if exp is None:
         return [], 0
-    seals = {(t, p): (h, json.loads(c), s) for t, p, h, c, s in
-             database.execute_sql("SELECT tbl, pk, hash, cols, seq FROM row_seal")}
+    seals = {
+        (t, p): (h, json.loads(c), s)
+        for t, p, h, c, s in database.execute_sql("SELECT tbl, pk, hash, cols, seq FROM row_seal")
+    }
     findings: list[RowFinding] = []
     checked = 0
     seen: set[tuple[str, str]] = set()
@@ -224,8 +244,15 @@ def verify(limit: int = 200) -> tuple[list[RowFinding], int]:
                 findings.append(RowFinding(table, pk, "added"))
             elif want[0] != h:
                 sealed = seals.get(key)
-                diff = sorted(n for n in set(cols) | set(sealed[1] if sealed else {})
-                              if sealed is None or sealed[1].get(n) != cols.get(n)) if sealed else []
+                diff = (
+                    sorted(
+                        n
+                        for n in set(cols) | set(sealed[1] if sealed else {})
+                        if sealed is None or sealed[1].get(n) != cols.get(n)
+                    )
+                    if sealed
+                    else []
+                )
                 findings.append(RowFinding(table, pk, "changed", diff, want[1]))
     for key, (h, seq) in exp.items():
         if key not in seen:

@@ -13,7 +13,8 @@ bundle) where another program would act on them instead of showing them.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9,]*(\.[0-9]+)?%?")
@@ -21,11 +22,11 @@ _PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9,]*(\.[0-9]+)?%?")
 # ESC-introduced sequences first (CSI … final byte, OSC … BEL/ST, and two-byte escapes), so
 # their printable tails go too; then any remaining C0 (except \t \n), DEL and C1 code point.
 _ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"          # CSI
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, ended by BEL or ST (or not at all)
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"   # DCS, SOS, PM, APC
-    r"|\x1b[ -/]*[0-~]?"                # other escapes
-    r"|\x9b[0-?]*[ -/]*[@-~]"           # 8-bit CSI
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
+    r"|\x1b[ -/]*[0-~]?"  # other escapes
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

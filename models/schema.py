@@ -360,9 +360,27 @@ class BundleLog(BaseModel):
 
 
 ALL_MODELS = [
-    Meta, Branch, AppUser, Unit, Plan, Member, Policy, ImportBatch, Coverage, ClaimReport,
-    ClaimEvent, DirectPayFailure, BudgetLine, Disbursement, StaffAccount, AccountForm,
-    Handover, HandoverItem, AuditEvent, BundleLog, RowSeal,
+    Meta,
+    Branch,
+    AppUser,
+    Unit,
+    Plan,
+    Member,
+    Policy,
+    ImportBatch,
+    Coverage,
+    ClaimReport,
+    ClaimEvent,
+    DirectPayFailure,
+    BudgetLine,
+    Disbursement,
+    StaffAccount,
+    AccountForm,
+    Handover,
+    HandoverItem,
+    AuditEvent,
+    BundleLog,
+    RowSeal,
 ]
 
 
@@ -500,7 +518,16 @@ class OfficeNotice(BaseModel):
     done_by = CharField(null=True)
 
 
-ALL_MODELS += [LocalKey, TrustedKey, ReceivedBundle, OfficeFigure, OfficeRecord, OfficeLedger, OutgoingNotice, OfficeNotice]
+ALL_MODELS += [
+    LocalKey,
+    TrustedKey,
+    ReceivedBundle,
+    OfficeFigure,
+    OfficeRecord,
+    OfficeLedger,
+    OutgoingNotice,
+    OfficeNotice,
+]
 
 
 # --- work log and audit self-check (migration 0004) ------------------------------------------

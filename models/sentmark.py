@@ -61,9 +61,16 @@ class Sent:
     disbursed_fen: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"sequence": self.sequence, "period": self.period, "file": self.file_name, "sha256": self.sha256,
-                "prev_sha256": self.prev_sha256, "created": self.created, "totals": self.totals,
-                "disbursed_fen": self.disbursed_fen}
+        return {
+            "sequence": self.sequence,
+            "period": self.period,
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "prev_sha256": self.prev_sha256,
+            "created": self.created,
+            "totals": self.totals,
+            "disbursed_fen": self.disbursed_fen,
+        }
 
     @classmethod
     def from_json(cls, obj: Any) -> Sent:
@@ -81,8 +88,10 @@ class Sent:
             raise ValueError("bad prev_sha256")
         if not isinstance(name, str) or not isinstance(created, str):
             raise ValueError("bad file or created")
-        if totals is not None and not (isinstance(totals, dict) and all(
-                isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in totals.items())):
+        if totals is not None and not (
+            isinstance(totals, dict)
+            and all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in totals.items())
+        ):
             raise ValueError("bad totals")
         if disbursed is not None and not (isinstance(disbursed, int) and not isinstance(disbursed, bool)):
             raise ValueError("bad disbursed_fen")
@@ -100,8 +109,13 @@ class Mark:
         return max((b.sequence for b in self.bundles), default=0)
 
     def to_bytes(self) -> bytes:
-        obj = {"format": FORMAT, "version": VERSION, "branch_code": self.branch_code, "db_id": self.db_id,
-               "bundles": [b.to_json() for b in sorted(self.bundles, key=lambda b: b.sequence)]}
+        obj = {
+            "format": FORMAT,
+            "version": VERSION,
+            "branch_code": self.branch_code,
+            "db_id": self.db_id,
+            "bundles": [b.to_json() for b in sorted(self.bundles, key=lambda b: b.sequence)],
+        }
         return json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
 
 
@@ -133,6 +147,7 @@ def write(db_path: str | os.PathLike, mark: Mark) -> bool:
 
 # --- the database's side -------------------------------------------------------------------------
 
+
 def _is_branch() -> bool:
     row = database.execute_sql("SELECT value FROM huzhu_meta WHERE key = 'kind'").fetchone()
     return not (row and row[0] == "office")
@@ -148,7 +163,9 @@ def logged() -> dict[int, tuple[str, str, str, str | None, str]]:
     prev_sha256, created_at)."""
     rows = database.execute_sql(
         "SELECT sequence, period, file_name, sha256, prev_sha256, created_at FROM bundle_log "
-        "WHERE direction = 'out' AND kind = ? ORDER BY sequence", (MONTHLY_BUNDLE_KIND,)).fetchall()
+        "WHERE direction = 'out' AND kind = ? ORDER BY sequence",
+        (MONTHLY_BUNDLE_KIND,),
+    ).fetchall()
     return {seq: (period, name, sha, prev, created) for seq, period, name, sha, prev, created in rows}
 
 
@@ -157,8 +174,8 @@ def _figures_from_audit() -> dict[str, tuple[dict[str, int] | None, int | None]]
     not hold yet: sent before the mark existed, or killed between COMMIT and writing the mark)."""
     out: dict[str, tuple[dict[str, int] | None, int | None]] = {}
     for name, text in database.execute_sql(
-            "SELECT entity_id, detail FROM audit_event WHERE action = 'sync.export' AND entity = 'bundle_log' "
-            "ORDER BY seq"):
+        "SELECT entity_id, detail FROM audit_event WHERE action = 'sync.export' AND entity = 'bundle_log' ORDER BY seq"
+    ):
         try:
             detail = json.loads(text)
         except ValueError:
@@ -178,8 +195,9 @@ def mark_for_this_branch(db_path: str | os.PathLike) -> Mark | None:
     return mark if mark is not None and mark.branch_code == _branch_code() else None
 
 
-def refresh(db_path: str | os.PathLike, db_id: str,
-            figures: dict[int, tuple[dict[str, int] | None, int | None]] | None = None) -> Mark | None:
+def refresh(
+    db_path: str | os.PathLike, db_id: str, figures: dict[int, tuple[dict[str, int] | None, int | None]] | None = None
+) -> Mark | None:
     """Add every bundle the database records as sent and the mark lacks, and write the mark if
     that changed it. ``figures`` gives sequence → (totals, disbursed_fen) for bundles just sent;
     older ones take theirs from the export's audit event. A bundle the mark already holds is
@@ -220,16 +238,20 @@ def describe(bundles: list[Sent]) -> str:
 
 def warning_zh(bundles: list[Sent], db_last_sequence: int) -> str:
     have = f"本数据库记录的最后一个是第 {db_last_sequence} 号" if db_last_sequence else "本数据库中没有任何发送记录"
-    return (f"本数据库比已发给办事处的数据落后（可能恢复了较早的备份）：办事处已收到{describe(bundles)}"
-            f"月度数据包，{have}。数据库仍可正常使用，请补录备份之后丢失的工作；在核对之前不能导出月度数据包"
-            f"（否则序号重复，办事处会拒收）。补录后请负责人运行 {RECONCILE_COMMAND} 核对。")
+    return (
+        f"本数据库比已发给办事处的数据落后（可能恢复了较早的备份）：办事处已收到{describe(bundles)}"
+        f"月度数据包，{have}。数据库仍可正常使用，请补录备份之后丢失的工作；在核对之前不能导出月度数据包"
+        f"（否则序号重复，办事处会拒收）。补录后请负责人运行 {RECONCILE_COMMAND} 核对。"
+    )
 
 
 def warning_en(bundles: list[Sent], db_last_sequence: int) -> str:
     numbers = ", ".join(f"{b.sequence} ({b.period})" for b in bundles)
-    return (f"this database is behind what was sent to the office (an older backup restored?): the office has "
-            f"monthly bundles {numbers}, this database's last is {db_last_sequence or 'none'}. Keep working and enter "
-            f"the lost work again; export is refused until a supervisor runs {RECONCILE_COMMAND}")
+    return (
+        f"this database is behind what was sent to the office (an older backup restored?): the office has "
+        f"monthly bundles {numbers}, this database's last is {db_last_sequence or 'none'}. Keep working and enter "
+        f"the lost work again; export is refused until a supervisor runs {RECONCILE_COMMAND}"
+    )
 
 
 def check_at_unlock(db_path: str | os.PathLike, db_id: str) -> tuple[str, str] | None:

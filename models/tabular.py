@@ -37,8 +37,10 @@ def _decode(data: bytes) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError:
-            raise ValidationFailed("文件以 UTF-8 标记开头，但内容不是有效的 UTF-8：请重新另存为 UTF-8 CSV",
-                                   "the file starts with a UTF-8 mark but is not valid UTF-8: save it again") from None
+            raise ValidationFailed(
+                "文件以 UTF-8 标记开头，但内容不是有效的 UTF-8：请重新另存为 UTF-8 CSV",
+                "the file starts with a UTF-8 mark but is not valid UTF-8: save it again",
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -47,8 +49,10 @@ def _decode(data: bytes) -> tuple[str, str]:
         # GB18030 is a superset of GBK and GB2312: Excel's "CSV" on a Chinese Windows writes these.
         return data.decode("gb18030"), "gbk"
     except UnicodeDecodeError:
-        raise ValidationFailed("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx",
-                               "unknown text encoding: save as UTF-8 or GBK CSV, or .xlsx") from None
+        raise ValidationFailed(
+            "无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx",
+            "unknown text encoding: save as UTF-8 or GBK CSV, or .xlsx",
+        ) from None
 
 
 def _cell(value: object) -> object:
@@ -77,10 +81,14 @@ def read_table(path: str | Path) -> Sheet:
     if suffix in (".csv", ".txt"):
         return _read_csv(path.read_bytes())
     if suffix == ".xls":
-        raise ValidationFailed("不支持旧版 .xls 文件：请在 Excel 中另存为 .xlsx 或 CSV",
-                               "old .xls files are not supported: save as .xlsx or CSV")
-    raise ValidationFailed(f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .csv 或 .xlsx",
-                           f"unsupported file type {suffix!r}: use .csv or .xlsx")
+        raise ValidationFailed(
+            "不支持旧版 .xls 文件：请在 Excel 中另存为 .xlsx 或 CSV",
+            "old .xls files are not supported: save as .xlsx or CSV",
+        )
+    raise ValidationFailed(
+        f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .csv 或 .xlsx",
+        f"unsupported file type {suffix!r}: use .csv or .xlsx",
+    )
 
 
 def _read_csv(data: bytes) -> Sheet:
@@ -99,8 +107,9 @@ def _read_csv(data: bytes) -> Sheet:
 
 
 def _too_many_rows() -> ValidationFailed:
-    return ValidationFailed(f"文件行数超过 {MAX_ROWS} 行，拒绝导入：请分成几个文件",
-                            f"more than {MAX_ROWS} rows: refused; split the file")
+    return ValidationFailed(
+        f"文件行数超过 {MAX_ROWS} 行，拒绝导入：请分成几个文件", f"more than {MAX_ROWS} rows: refused; split the file"
+    )
 
 
 def _check_zip(path: Path) -> None:
@@ -111,12 +120,15 @@ def _check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             total = sum(max(0, info.file_size) for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ValidationFailed(f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}") from None
+        raise ValidationFailed(
+            f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}"
+        ) from None
     if total > MAX_XLSX_UNCOMPRESSED:
         raise ValidationFailed(
             f"Excel 文件解压后超过 {MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB（{total // (1024 * 1024)} MB），拒绝导入："
             "可能是损坏或恶意构造的文件；请另存为 CSV 或分成几个文件",
-            f"the Excel file inflates to {total // (1024 * 1024)} MB, more than {MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB: refused")
+            f"the Excel file inflates to {total // (1024 * 1024)} MB, more than {MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB: refused",
+        )
 
 
 def _read_xlsx(path: Path) -> Sheet:
@@ -126,7 +138,9 @@ def _read_xlsx(path: Path) -> Sheet:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # BadZipFile, zlib.error, XML errors …: a damaged file, whatever the kind
-        raise ValidationFailed(f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}") from None
+        raise ValidationFailed(
+            f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}"
+        ) from None
     try:
         ws = wb.worksheets[0]
         records = []
@@ -137,7 +151,9 @@ def _read_xlsx(path: Path) -> Sheet:
     except ValidationFailed:
         raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged sheet; all mean the same to a clerk
-        raise ValidationFailed(f"Excel 文件内容损坏：{type(exc).__name__}", f"damaged Excel file: {type(exc).__name__}") from None
+        raise ValidationFailed(
+            f"Excel 文件内容损坏：{type(exc).__name__}", f"damaged Excel file: {type(exc).__name__}"
+        ) from None
     finally:
         wb.close()
     return _to_sheet(records, "xlsx")
@@ -158,7 +174,7 @@ def _to_sheet(records: list[list], encoding: str) -> Sheet:
         if not any(str(c) for c in cells):
             continue  # blank lines in the middle or at the end are common in hand-edited files
         row = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if h}
-        extra = [c for c in cells[len(headers):] if str(c)]
+        extra = [c for c in cells[len(headers) :] if str(c)]
         if extra:
             row["__extra__"] = extra
         rows.append((number, row))

@@ -24,8 +24,15 @@ from models.tabular import parse_date, read_table
 #: Kinds of entry, with the Chinese name used on screen and in files.
 KINDS = {"meeting": "管委会会议", "training": "业务培训", "article": "投稿"}
 #: What a file may write in the 类别 column for each kind (the Chinese name, a short form or the code).
-_KIND_WORDS = {**{name: code for code, name in KINDS.items()}, **{code: code for code in KINDS},
-               "会议": "meeting", "管委会": "meeting", "培训": "training", "稿件": "article", "信息": "article"}
+_KIND_WORDS = {
+    **{name: code for code, name in KINDS.items()},
+    **{code: code for code in KINDS},
+    "会议": "meeting",
+    "管委会": "meeting",
+    "培训": "training",
+    "稿件": "article",
+    "信息": "article",
+}
 COLUMNS = ["类别", "日期", "标题", "参加人员或投稿去向", "备注"]
 REQUIRED = COLUMNS[:3]
 TITLE_MAX = 200
@@ -42,9 +49,16 @@ class Entry:
     created_by: str | None = None
 
     def to_json(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "kind_name": KINDS[self.kind], "on_date": self.on_date.isoformat(),
-                "title": self.title, "attendees_or_outlet": self.attendees_or_outlet, "note": self.note,
-                "created_by": self.created_by}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "kind_name": KINDS[self.kind],
+            "on_date": self.on_date.isoformat(),
+            "title": self.title,
+            "attendees_or_outlet": self.attendees_or_outlet,
+            "note": self.note,
+            "created_by": self.created_by,
+        }
 
 
 @dataclass(frozen=True)
@@ -70,9 +84,17 @@ class ImportResult:
         return not self.errors
 
     def to_json(self) -> dict:
-        return {"file": self.file, "rows": self.rows, "ok": self.ok, "written": self.written, "dry_run": self.dry_run,
-                "new": len(self.entries), "skipped": self.skipped,
-                "errors": [p.__dict__ for p in self.errors], "warnings": [p.__dict__ for p in self.warnings]}
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "ok": self.ok,
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "new": len(self.entries),
+            "skipped": self.skipped,
+            "errors": [p.__dict__ for p in self.errors],
+            "warnings": [p.__dict__ for p in self.warnings],
+        }
 
 
 def kind_code(text: str) -> str | None:
@@ -102,8 +124,12 @@ def _clean(text: str | None) -> str | None:
 
 
 def _exists(kind: str, on_date: dt.date, title: str) -> bool:
-    return database.execute_sql("SELECT 1 FROM work_log WHERE kind = ? AND on_date = ? AND title = ?",
-                                (kind, on_date.isoformat(), title)).fetchone() is not None
+    return (
+        database.execute_sql(
+            "SELECT 1 FROM work_log WHERE kind = ? AND on_date = ? AND title = ?", (kind, on_date.isoformat(), title)
+        ).fetchone()
+        is not None
+    )
 
 
 def _insert(entries: list[Entry], user: str) -> list[Entry]:
@@ -113,13 +139,21 @@ def _insert(entries: list[Entry], user: str) -> list[Entry]:
         new_id = database.execute_sql(
             "INSERT INTO work_log (kind, on_date, title, attendees_or_outlet, note, created_by, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (e.kind, e.on_date.isoformat(), e.title, e.attendees_or_outlet, e.note, user, now)).lastrowid
+            (e.kind, e.on_date.isoformat(), e.title, e.attendees_or_outlet, e.note, user, now),
+        ).lastrowid
         written.append(Entry(new_id, e.kind, e.on_date, e.title, e.attendees_or_outlet, e.note, user))
     return written
 
 
-def add_entry(kind: str, on_date: dt.date, title: str, attendees_or_outlet: str | None = None,
-              note: str | None = None, *, today: dt.date | None = None) -> Entry:
+def add_entry(
+    kind: str,
+    on_date: dt.date,
+    title: str,
+    attendees_or_outlet: str | None = None,
+    note: str | None = None,
+    *,
+    today: dt.date | None = None,
+) -> Entry:
     """Write one entry (refused with every problem named when it is not valid)."""
     today = today or clock.today()
     code = kind_code(kind) or kind
@@ -129,12 +163,17 @@ def add_entry(kind: str, on_date: dt.date, title: str, attendees_or_outlet: str 
         raise ValidationFailed(f"未登记：{text}", "not recorded: " + "; ".join(col for col, _ in problems) + " invalid")
     entry = Entry(None, code, on_date, title.strip(), _clean(attendees_or_outlet), _clean(note))
     if _exists(entry.kind, entry.on_date, entry.title):
-        raise ValidationFailed(f"已登记过：{on_date} {KINDS[code]}“{entry.title}”",
-                               f"already recorded: {on_date} {code} '{entry.title}'")
+        raise ValidationFailed(
+            f"已登记过：{on_date} {KINDS[code]}“{entry.title}”", f"already recorded: {on_date} {code} '{entry.title}'"
+        )
     with writing() as session:
         (written,) = _insert([entry], session.user)
-        audit.record("worklog.add", "work_log", written.id,
-                     {"kind": written.kind, "on_date": written.on_date, "title": written.title})
+        audit.record(
+            "worklog.add",
+            "work_log",
+            written.id,
+            {"kind": written.kind, "on_date": written.on_date, "title": written.title},
+        )
     return written
 
 
@@ -149,8 +188,10 @@ def list_entries(*, year: int | None = None, kind: str | None = None) -> list[En
         sql += " AND kind = ?"
         params.append(kind)
     sql += " ORDER BY on_date, id"
-    return [Entry(i, k, dt.date.fromisoformat(str(d)[:10]), t, a, n, by)
-            for i, k, d, t, a, n, by in database.execute_sql(sql, params)]
+    return [
+        Entry(i, k, dt.date.fromisoformat(str(d)[:10]), t, a, n, by)
+        for i, k, d, t, a, n, by in database.execute_sql(sql, params)
+    ]
 
 
 def import_worklog(path: str | Path, *, dry_run: bool = False, today: dt.date | None = None) -> ImportResult:
@@ -161,8 +202,9 @@ def import_worklog(path: str | Path, *, dry_run: bool = False, today: dt.date | 
     result = ImportResult(file=path.name, rows=len(sheet.rows), dry_run=dry_run)
     missing = [c for c in REQUIRED if c not in sheet.headers]
     if missing:
-        result.errors.append(RowProblem(1, "、".join(missing),
-                                        f"缺少列：{'、'.join(missing)}（模板见 huzhu worklog template）"))
+        result.errors.append(
+            RowProblem(1, "、".join(missing), f"缺少列：{'、'.join(missing)}（模板见 huzhu worklog template）")
+        )
         return result
     unknown = [h for h in sheet.headers if h and h not in COLUMNS]
     if unknown:
@@ -186,8 +228,11 @@ def import_worklog(path: str | Path, *, dry_run: bool = False, today: dt.date | 
         except ValueError:
             on_date, unreadable = None, True
             problems.append(("日期", f"日期无法识别：“{text['日期']}”（应为 2026-11-23 或 20261123）"))
-        problems += [p for p in check_entry(code or "meeting", on_date, text["标题"], today)
-                     if p[0] != "类别" and not (unreadable and p[0] == "日期")]
+        problems += [
+            p
+            for p in check_entry(code or "meeting", on_date, text["标题"], today)
+            if p[0] != "类别" and not (unreadable and p[0] == "日期")
+        ]
         for column, reason in problems:
             result.errors.append(RowProblem(line, column, reason))
         if problems:
@@ -212,9 +257,18 @@ def import_worklog(path: str | Path, *, dry_run: bool = False, today: dt.date | 
         return result
     with writing() as session:
         result.entries = _insert(planned, session.user)
-        audit.record("import.worklog", "work_log", None, {
-            "file": result.file, "rows": result.rows, "new": len(planned), "skipped": result.skipped,
-            "kinds": {k: sum(1 for e in planned if e.kind == k) for k in KINDS}})
+        audit.record(
+            "import.worklog",
+            "work_log",
+            None,
+            {
+                "file": result.file,
+                "rows": result.rows,
+                "new": len(planned),
+                "skipped": result.skipped,
+                "kinds": {k: sum(1 for e in planned if e.kind == k) for k in KINDS},
+            },
+        )
     result.written = True
     return result
 

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from datetime import date
-from typing import Sequence
 
 from rules.params import RuleSet, resolve
 from rules.result import Decision, Report, Severity
@@ -40,15 +40,28 @@ def selfassessment_due(today: date, rs: RuleSet | None = None) -> Decision:
     papers = f"{end.year - 1}年度考核自评表、{end.year}年度预算表、稽核统计表及管理费收支稽核统计表"
     if start <= today:
         days_left = (end - today).days + 1
-        return rs.decide("open", "R6.selfassessment_open",
-                         f"年度自审进行中（{start.isoformat()} 至 {end.isoformat()}）：请于 {end.isoformat()}（含）前提交{papers}，"
-                         f"尚余 {days_left} 天", "selfassessment_window_end", Severity.WARNING, days_left=days_left, **data)
-    return rs.decide("not_open", "R6.selfassessment_not_open",
-                     f"下次年度自审 {start.isoformat()} 至 {end.isoformat()}", "selfassessment_window_start", **data)
+        return rs.decide(
+            "open",
+            "R6.selfassessment_open",
+            f"年度自审进行中（{start.isoformat()} 至 {end.isoformat()}）：请于 {end.isoformat()}（含）前提交{papers}，"
+            f"尚余 {days_left} 天",
+            "selfassessment_window_end",
+            Severity.WARNING,
+            days_left=days_left,
+            **data,
+        )
+    return rs.decide(
+        "not_open",
+        "R6.selfassessment_not_open",
+        f"下次年度自审 {start.isoformat()} 至 {end.isoformat()}",
+        "selfassessment_window_start",
+        **data,
+    )
 
 
-def check_audit_counts(year: int, committee_meetings: Sequence[date], trainings: int, articles: int,
-                       rs: RuleSet | None = None) -> Report:
+def check_audit_counts(
+    year: int, committee_meetings: Sequence[date], trainings: int, articles: int, rs: RuleSet | None = None
+) -> Report:
     """Committee meetings every quarter, and the yearly minimum of trainings and articles.
 
     Judged with the rule set in force at the end of `year`.
@@ -59,17 +72,38 @@ def check_audit_counts(year: int, committee_meetings: Sequence[date], trainings:
     held = [sum(1 for d in committee_meetings if d.year == year and (d.month - 1) // 3 == q) for q in range(4)]
     short = [f"第{q + 1}季度 {n} 次" for q, n in enumerate(held) if n < per_quarter]
     if short:
-        decisions.append(rs.decide("short", "R6.committee_meetings_short",
-                                   f"{year}年管委会会议每季度至少 {per_quarter} 次，不足：{'、'.join(short)}",
-                                   "committee_meetings_per_quarter", Severity.WARNING, per_quarter=held))
+        decisions.append(
+            rs.decide(
+                "short",
+                "R6.committee_meetings_short",
+                f"{year}年管委会会议每季度至少 {per_quarter} 次，不足：{'、'.join(short)}",
+                "committee_meetings_per_quarter",
+                Severity.WARNING,
+                per_quarter=held,
+            )
+        )
     for key, count, what, unit, code in (
-            ("trainings_per_year_min", trainings, "业务培训", "次", "R6.trainings_short"),
-            ("articles_per_year_min", articles, "向办事处投稿", "篇", "R6.articles_short")):
+        ("trainings_per_year_min", trainings, "业务培训", "次", "R6.trainings_short"),
+        ("articles_per_year_min", articles, "向办事处投稿", "篇", "R6.articles_short"),
+    ):
         if count < rs[key]:
-            decisions.append(rs.decide("short", code, f"{year}年{what} {count} {unit}，少于 {rs[key]} {unit}", key,
-                                       Severity.WARNING, count=count))
+            decisions.append(
+                rs.decide(
+                    "short",
+                    code,
+                    f"{year}年{what} {count} {unit}，少于 {rs[key]} {unit}",
+                    key,
+                    Severity.WARNING,
+                    count=count,
+                )
+            )
     if not decisions:
-        decisions.append(rs.decide("ok", "R6.counts_ok",
-                                   f"{year}年管委会会议每季度均已召开，业务培训 {trainings} 次，投稿 {articles} 篇",
-                                   "committee_meetings_per_quarter"))
+        decisions.append(
+            rs.decide(
+                "ok",
+                "R6.counts_ok",
+                f"{year}年管委会会议每季度均已召开，业务培训 {trainings} 次，投稿 {articles} 篇",
+                "committee_meetings_per_quarter",
+            )
+        )
     return Report(tuple(decisions))

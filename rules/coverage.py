@@ -7,8 +7,8 @@ observation period, in the renewal grace days, or gone? It also answers the clai
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Sequence
 
 from rules.enrolment import HEAD_TO_TAIL_CITATION, RETIREMENT_CITATION, CoverageLine, MemberPolicy
 from rules.params import PlanParams, RuleSet, resolve
@@ -34,12 +34,17 @@ def _policy_on(policies: Sequence[MemberPolicy], d: date) -> MemberPolicy | None
 
 def _in_observation(line: CoverageLine, params: PlanParams, d: date, incident_kind: str) -> bool:
     """Observation only withholds illness incidents, and only on plans that apply it to illness."""
-    return (incident_kind == "illness" and params.illness_subject_to_observation
-            and line.observation_end is not None and d <= line.observation_end)
+    return (
+        incident_kind == "illness"
+        and params.illness_subject_to_observation
+        and line.observation_end is not None
+        and d <= line.observation_end
+    )
 
 
-def payable_shares(policies: Sequence[MemberPolicy], plan: str, incident_date: date, incident_kind: str,
-                   rs: RuleSet | None = None) -> Decision:
+def payable_shares(
+    policies: Sequence[MemberPolicy], plan: str, incident_date: date, incident_kind: str, rs: RuleSet | None = None
+) -> Decision:
     """How many held shares pay for an incident (R1.7, R1.8).
 
     Outcome "payable", "partly_payable", "not_payable" (all in observation) or "not_covered";
@@ -53,10 +58,17 @@ def payable_shares(policies: Sequence[MemberPolicy], plan: str, incident_date: d
     lines = [l for l in (policy.lines if policy else ()) if l.cover_start <= incident_date]
     day = incident_date.isoformat()
     if not lines:
-        return rs.decide("not_covered", "R1.8.not_covered_on_incident",
-                         f"出险日 {day} 不在{params.label}的保障期内（或保障尚未开始）",
-                         HEAD_TO_TAIL_CITATION, Severity.ERROR, held=0, payable=0, in_observation=0,
-                         observation_ends=[])
+        return rs.decide(
+            "not_covered",
+            "R1.8.not_covered_on_incident",
+            f"出险日 {day} 不在{params.label}的保障期内（或保障尚未开始）",
+            HEAD_TO_TAIL_CITATION,
+            Severity.ERROR,
+            held=0,
+            payable=0,
+            in_observation=0,
+            observation_ends=[],
+        )
     waiting = [l for l in lines if _in_observation(l, params, incident_date, incident_kind)]
     held = sum(l.shares for l in lines)
     withheld = sum(l.shares for l in waiting)
@@ -64,21 +76,40 @@ def payable_shares(policies: Sequence[MemberPolicy], plan: str, incident_date: d
     data = {"held": held, "payable": held - withheld, "in_observation": withheld, "observation_ends": ends}
     kind = "疾病" if incident_kind == "illness" else "意外"
     if not waiting:
-        return rs.decide("payable", "R1.7.payable",
-                         f"{kind}出险日 {day}：所持 {held} 份均已过观察期（或不适用观察期），可予给付",
-                         params.observation_citation, **data)
+        return rs.decide(
+            "payable",
+            "R1.7.payable",
+            f"{kind}出险日 {day}：所持 {held} 份均已过观察期（或不适用观察期），可予给付",
+            params.observation_citation,
+            **data,
+        )
     detail = "、".join(f"{n} 份观察期至 {end.isoformat()}" for n, end in ends)
     if withheld == held:
-        return rs.decide("not_payable", "R1.7.in_observation",
-                         f"疾病出险日 {day} 在观察期内（{detail}）：所持 {held} 份均不予给付",
-                         params.observation_citation, Severity.ERROR, **data)
-    return rs.decide("partly_payable", "R1.7.partly_in_observation",
-                     f"疾病出险日 {day}：所持 {held} 份中 {held - withheld} 份可给付，"
-                     f"{withheld} 份在观察期内（{detail}）", params.observation_citation, Severity.WARNING, **data)
+        return rs.decide(
+            "not_payable",
+            "R1.7.in_observation",
+            f"疾病出险日 {day} 在观察期内（{detail}）：所持 {held} 份均不予给付",
+            params.observation_citation,
+            Severity.ERROR,
+            **data,
+        )
+    return rs.decide(
+        "partly_payable",
+        "R1.7.partly_in_observation",
+        f"疾病出险日 {day}：所持 {held} 份中 {held - withheld} 份可给付，{withheld} 份在观察期内（{detail}）",
+        params.observation_citation,
+        Severity.WARNING,
+        **data,
+    )
 
 
-def observation_status(policies: Sequence[MemberPolicy], plan: str, on: date,
-                       retirement_date: date | None = None, rs: RuleSet | None = None) -> Decision:
+def observation_status(
+    policies: Sequence[MemberPolicy],
+    plan: str,
+    on: date,
+    retirement_date: date | None = None,
+    rs: RuleSet | None = None,
+) -> Decision:
     """A member's status in one plan on `on`; the outcome is one of `STATUSES`.
 
     `policies` are the member's policies in the plan with their coverage lines; a renewal
@@ -94,52 +125,91 @@ def observation_status(policies: Sequence[MemberPolicy], plan: str, on: date,
 
     earlier = [p for p in policies if p.end < on]
     if not earlier:
-        return rs.decide("not_covered", "R1.status.not_covered", f"{day} 未参加{params.label}",
-                         HEAD_TO_TAIL_CITATION)
+        return rs.decide("not_covered", "R1.status.not_covered", f"{day} 未参加{params.label}", HEAD_TO_TAIL_CITATION)
     last = max(earlier, key=lambda p: p.end)
     if retirement_date is not None and retirement_date <= last.expiry:
-        return rs.decide("not_covered", "R1.status.retired_exited",
-                         f"已于 {retirement_date.isoformat()} 退休，{params.label}保障已于 {last.end.isoformat()} 期满终止",
-                         RETIREMENT_CITATION, cover_until=last.end)
+        return rs.decide(
+            "not_covered",
+            "R1.status.retired_exited",
+            f"已于 {retirement_date.isoformat()} 退休，{params.label}保障已于 {last.end.isoformat()} 期满终止",
+            RETIREMENT_CITATION,
+            cover_until=last.end,
+        )
     renew_by = last.expiry + timedelta(days=rs["renewal_window_after_days"])
     if on <= renew_by:
-        return rs.decide("grace", "R1.status.grace",
-                         f"{params.label}保单已于 {last.expiry.isoformat()} 失效，尚未续保：{renew_by.isoformat()}（含）前办理续保"
-                         f"可自 {last.expiry.isoformat()} 起恢复保障，其间出险待续保后可予给付",
-                         "renewal_window_after_days", Severity.WARNING, expiry=last.expiry, renew_by=renew_by)
-    return rs.decide("lapsed", "R1.status.lapsed",
-                     f"{params.label}保单已于 {last.expiry.isoformat()} 失效，{renew_by.isoformat()}（含）前未续保：已脱保，"
-                     "再参保视为首次参保", "renewal_window_after_days", Severity.ERROR,
-                     expiry=last.expiry, renew_by=renew_by)
+        return rs.decide(
+            "grace",
+            "R1.status.grace",
+            f"{params.label}保单已于 {last.expiry.isoformat()} 失效，尚未续保：{renew_by.isoformat()}（含）前办理续保"
+            f"可自 {last.expiry.isoformat()} 起恢复保障，其间出险待续保后可予给付",
+            "renewal_window_after_days",
+            Severity.WARNING,
+            expiry=last.expiry,
+            renew_by=renew_by,
+        )
+    return rs.decide(
+        "lapsed",
+        "R1.status.lapsed",
+        f"{params.label}保单已于 {last.expiry.isoformat()} 失效，{renew_by.isoformat()}（含）前未续保：已脱保，"
+        "再参保视为首次参保",
+        "renewal_window_after_days",
+        Severity.ERROR,
+        expiry=last.expiry,
+        renew_by=renew_by,
+    )
 
 
-def _status_in_period(policy: MemberPolicy, params: PlanParams, on: date, retirement_date: date | None,
-                      rs: RuleSet) -> Decision:
+def _status_in_period(
+    policy: MemberPolicy, params: PlanParams, on: date, retirement_date: date | None, rs: RuleSet
+) -> Decision:
     day = on.isoformat()
     active = [l for l in policy.lines if l.cover_start <= on]
     if not active:
         starts = min((l.cover_start for l in policy.lines), default=None)
         begins = f"保障自 {starts.isoformat()} 起（不早于办理日）" if starts else "未持有份数"
-        return rs.decide("not_covered", "R1.status.cover_not_started",
-                         f"{day} 在保单期 {policy.start.isoformat()} 至 {policy.end.isoformat()} 内，但{begins}",
-                         HEAD_TO_TAIL_CITATION, cover_start=starts)
+        return rs.decide(
+            "not_covered",
+            "R1.status.cover_not_started",
+            f"{day} 在保单期 {policy.start.isoformat()} 至 {policy.end.isoformat()} 内，但{begins}",
+            HEAD_TO_TAIL_CITATION,
+            cover_start=starts,
+        )
     held = sum(l.shares for l in active)
     waiting = [l for l in active if _in_observation(l, params, on, "illness")]
     withheld = sum(l.shares for l in waiting)
     shares = {"held": held, "payable": held - withheld, "in_observation": withheld}
     if retirement_date is not None and retirement_date <= on:
-        return rs.decide("retired_pending_exit", "R1.status.retired_pending_exit",
-                         f"已于 {retirement_date.isoformat()} 退休：{params.label}保障至 {policy.end.isoformat()} 期满终止，"
-                         "下期不予续保", RETIREMENT_CITATION, Severity.WARNING, cover_until=policy.end, **shares)
+        return rs.decide(
+            "retired_pending_exit",
+            "R1.status.retired_pending_exit",
+            f"已于 {retirement_date.isoformat()} 退休：{params.label}保障至 {policy.end.isoformat()} 期满终止，"
+            "下期不予续保",
+            RETIREMENT_CITATION,
+            Severity.WARNING,
+            cover_until=policy.end,
+            **shares,
+        )
     if not waiting:
-        return rs.decide("covered", "R1.status.covered",
-                         f"{day} {params.label}所持 {held} 份均在保障中且已过观察期，保障至 {policy.end.isoformat()}",
-                         params.observation_citation, cover_until=policy.end, **shares)
+        return rs.decide(
+            "covered",
+            "R1.status.covered",
+            f"{day} {params.label}所持 {held} 份均在保障中且已过观察期，保障至 {policy.end.isoformat()}",
+            params.observation_citation,
+            cover_until=policy.end,
+            **shares,
+        )
     last_day = max(l.observation_end for l in waiting)
     days_left = (last_day - on).days + 1
-    return rs.decide("observation", "R1.status.observation",
-                     f"{day} {params.label}所持 {held} 份中 {withheld} 份在观察期内（至 {last_day.isoformat()}，"
-                     f"含当日尚余 {days_left} 天）：当日疾病出险可给付 {held - withheld} 份",
-                     params.observation_citation, Severity.WARNING, observation_end=last_day,
-                     days_left=days_left, cover_until=policy.end,
-                     observation_ends=[(l.shares, l.observation_end) for l in waiting], **shares)
+    return rs.decide(
+        "observation",
+        "R1.status.observation",
+        f"{day} {params.label}所持 {held} 份中 {withheld} 份在观察期内（至 {last_day.isoformat()}，"
+        f"含当日尚余 {days_left} 天）：当日疾病出险可给付 {held - withheld} 份",
+        params.observation_citation,
+        Severity.WARNING,
+        observation_end=last_day,
+        days_left=days_left,
+        cover_until=policy.end,
+        observation_ends=[(l.shares, l.observation_end) for l in waiting],
+        **shares,
+    )

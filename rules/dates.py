@@ -53,4 +53,3 @@ def working_days_before(d: date, count: int) -> date:
         if is_working_day(current):
             remaining -= 1
     return current
-

@@ -35,8 +35,15 @@ ENTRY_DATE_KINDS = {
 SUPERVISOR_NAME = "负责人"
 
 
-def check_entry_date(entered: date, today: date, role: str, reason: str | None = None, *,
-                     kind: str = "renewal_filed", rs: RuleSet | None = None) -> Decision:
+def check_entry_date(
+    entered: date,
+    today: date,
+    role: str,
+    reason: str | None = None,
+    *,
+    kind: str = "renewal_filed",
+    rs: RuleSet | None = None,
+) -> Decision:
     """Whether ``entered`` may be recorded today by a user of ``role``.
 
     Outcomes: ``today`` (allowed), ``backdated`` (allowed, WARNING: a supervisor with a
@@ -46,21 +53,58 @@ def check_entry_date(entered: date, today: date, role: str, reason: str | None =
     rs = resolve(rs, today)
     what = ENTRY_DATE_KINDS.get(kind, kind)
     if entered > today:
-        return rs.decide("future", "R0.date.future",
-                         f"{what} {entered.isoformat()} 晚于今天 {today.isoformat()}：不能登记未来的日期",
-                         ENTRY_DATE_CITATION, Severity.ERROR, field=kind, entered=entered, today=today)
+        return rs.decide(
+            "future",
+            "R0.date.future",
+            f"{what} {entered.isoformat()} 晚于今天 {today.isoformat()}：不能登记未来的日期",
+            ENTRY_DATE_CITATION,
+            Severity.ERROR,
+            field=kind,
+            entered=entered,
+            today=today,
+        )
     if entered == today:
-        return rs.decide("today", "R0.date.today", f"{what}为今天 {today.isoformat()}", ENTRY_DATE_CITATION,
-                         field=kind, entered=entered, today=today)
+        return rs.decide(
+            "today",
+            "R0.date.today",
+            f"{what}为今天 {today.isoformat()}",
+            ENTRY_DATE_CITATION,
+            field=kind,
+            entered=entered,
+            today=today,
+        )
     reason = (reason or "").strip()
     situation = f"{what} {entered.isoformat()} 早于今天 {today.isoformat()}（补录）"
     if role != SUPERVISOR_ROLE:
-        return rs.decide("needs_supervisor", "R0.date.backdate_supervisor",
-                         f"{situation}：补录以前的日期须由{SUPERVISOR_NAME}办理并写明理由；经办人只能登记今天的日期",
-                         ENTRY_DATE_CITATION, Severity.ERROR, field=kind, entered=entered, today=today)
+        return rs.decide(
+            "needs_supervisor",
+            "R0.date.backdate_supervisor",
+            f"{situation}：补录以前的日期须由{SUPERVISOR_NAME}办理并写明理由；经办人只能登记今天的日期",
+            ENTRY_DATE_CITATION,
+            Severity.ERROR,
+            field=kind,
+            entered=entered,
+            today=today,
+        )
     if not reason:
-        return rs.decide("needs_supervisor", "R0.date.backdate_reason",
-                         f"{situation}：补录须写明理由", ENTRY_DATE_CITATION, Severity.ERROR,
-                         field=kind, entered=entered, today=today)
-    return rs.decide("backdated", "R0.date.backdated", f"{situation}，{SUPERVISOR_NAME}补录，理由：{reason}",
-                     ENTRY_DATE_CITATION, Severity.WARNING, field=kind, entered=entered, today=today, reason=reason)
+        return rs.decide(
+            "needs_supervisor",
+            "R0.date.backdate_reason",
+            f"{situation}：补录须写明理由",
+            ENTRY_DATE_CITATION,
+            Severity.ERROR,
+            field=kind,
+            entered=entered,
+            today=today,
+        )
+    return rs.decide(
+        "backdated",
+        "R0.date.backdated",
+        f"{situation}，{SUPERVISOR_NAME}补录，理由：{reason}",
+        ENTRY_DATE_CITATION,
+        Severity.WARNING,
+        field=kind,
+        entered=entered,
+        today=today,
+        reason=reason,
+    )

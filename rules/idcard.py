@@ -9,7 +9,6 @@ only ever show them masked.
 from __future__ import annotations
 
 import operator
-
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -43,14 +42,14 @@ def mask_id(text: str) -> str:
     """
     value = normalise_id(text)
     head, tail = min(6, len(value) // 3), min(4, len(value) // 4)
-    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail:]
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
 
 
 def mask_account(text: str) -> str:
     """Masked bank account: only the last 4 characters (never all of a short input)."""
     value = "".join(text.split())
     tail = min(4, max(0, len(value) - 4))
-    return "*" * (len(value) - tail) + value[len(value) - tail:]
+    return "*" * (len(value) - tail) + value[len(value) - tail :]
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,9 @@ def check_id_number(text: str, today: date | None = None) -> Decision:
     masked = mask_id(value)
     body, last = value[:17], value[17:]
     if len(value) != 18 or not (body.isascii() and body.isdigit()) or last not in "0123456789X":
-        return _invalid("ID.format", f"身份证号 {masked} 格式错误：应为18位，前17位为数字，末位为数字或X（现为{len(value)}位）")
+        return _invalid(
+            "ID.format", f"身份证号 {masked} 格式错误：应为18位，前17位为数字，末位为数字或X（现为{len(value)}位）"
+        )
     if value[0] not in _REGION_FIRST_DIGITS:
         return _invalid("ID.region", f"身份证号 {masked} 地址码首位 {value[0]} 不是有效的行政区划代码")
     try:
@@ -95,15 +96,22 @@ def check_id_number(text: str, today: date | None = None) -> Decision:
     except ValueError:
         return _invalid("ID.birth_date", f"身份证号 {masked} 出生日期码 {value[6:14]} 不是有效日期")
     if today is not None and birth > today:
-        return _invalid("ID.birth_in_future",
-                        f"身份证号 {masked} 出生日期 {birth.isoformat()} 晚于当日 {today.isoformat()}")
+        return _invalid(
+            "ID.birth_in_future", f"身份证号 {masked} 出生日期 {birth.isoformat()} 晚于当日 {today.isoformat()}"
+        )
     expected = id_check_char(body)
     if last != expected:
         return _invalid("ID.check_digit", f"身份证号 {masked} 校验码错误：末位应为计算所得的校验码，请核对号码")
     sex = "male" if int(value[16]) % 2 else "female"
-    return Decision("valid", "ID.valid", f"身份证号 {masked} 校验通过（出生日期 {birth.isoformat()}，"
-                    f"{'男' if sex == 'male' else '女'}）", _CITATION, ID_STANDARD, Severity.INFO,
-                    {"birth_date": birth, "sex": sex})
+    return Decision(
+        "valid",
+        "ID.valid",
+        f"身份证号 {masked} 校验通过（出生日期 {birth.isoformat()}，{'男' if sex == 'male' else '女'}）",
+        _CITATION,
+        ID_STANDARD,
+        Severity.INFO,
+        {"birth_date": birth, "sex": sex},
+    )
 
 
 def parse_id_number(text: str, today: date | None = None) -> IdNumber:

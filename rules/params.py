@@ -26,13 +26,14 @@ packaged sample plans (marked 示例配置) apply from 2022-12-01, and none befo
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from rules.money import format_fen
 from rules.result import Citation, Decision, Severity
@@ -154,10 +155,20 @@ class PlanParams:
 def no_figure_plan(code: str) -> PlanParams:
     """Stand-in for a plan known from other dates but with no figure in force (R1.10):
     no observation period, no term, no materials; checks needing them are skipped."""
-    return PlanParams(code=code, name=code, category="medical", term_months=0, share_price_fen=0,
-                      observation_days=0, illness_subject_to_observation=True, required_materials=(),
-                      sample=False, observation_citation=Citation("000", "第三十一条", True),
-                      materials_citation=Citation("000", "第三十一条", True), no_figure=True)
+    return PlanParams(
+        code=code,
+        name=code,
+        category="medical",
+        term_months=0,
+        share_price_fen=0,
+        observation_days=0,
+        illness_subject_to_observation=True,
+        required_materials=(),
+        sample=False,
+        observation_citation=Citation("000", "第三十一条", True),
+        materials_citation=Citation("000", "第三十一条", True),
+        no_figure=True,
+    )
 
 
 class NoFigureInForce(LookupError):
@@ -196,8 +207,10 @@ class RuleSet:
         figure = self.figures.get(key)
         if figure is None:
             name = FIGURE_SPECS[key].name if key in FIGURE_SPECS else key
-            raise NoFigureInForce(f"规则集 {self.version}（{self.effective_from.isoformat()} 起）没有“{name}”的"
-                                  f"当时数值（{NO_FIGURE_MARKER}）")
+            raise NoFigureInForce(
+                f"规则集 {self.version}（{self.effective_from.isoformat()} 起）没有“{name}”的"
+                f"当时数值（{NO_FIGURE_MARKER}）"
+            )
         return figure.value
 
     def has(self, key: str) -> bool:
@@ -248,18 +261,22 @@ class RuleSets:
         in_force = [rs for rs in self.sets if rs.effective_from <= d]
         if not in_force:
             earliest = self.sets[0].effective_from if self.sets else None
-            raise LookupError(
-                f"{d.isoformat()} 早于所有规则集的生效日（最早 {earliest}），无法按当时规则作出判断"
-            )
+            raise LookupError(f"{d.isoformat()} 早于所有规则集的生效日（最早 {earliest}），无法按当时规则作出判断")
         return in_force[-1]
 
     def for_record(self, d: date) -> RuleSet:
         """The rule set for a record dated `d`: `on(d)`, or before 2017-01-01 (000 第三十一条)
         the unchecked-history set with no figures, under which records load unchecked (R1.10)."""
         if d < EARLIEST_RULES or (self.sets and d < self.sets[0].effective_from):
-            return RuleSet("未核查历史", date.min, "2017-01-01 前的历史记录：按原样载入，不作规则核查",
-                           MappingProxyType({}), MappingProxyType({}),
-                           known_plans=self.known_plans, unchecked_history=True)
+            return RuleSet(
+                "未核查历史",
+                date.min,
+                "2017-01-01 前的历史记录：按原样载入，不作规则核查",
+                MappingProxyType({}),
+                MappingProxyType({}),
+                known_plans=self.known_plans,
+                unchecked_history=True,
+            )
         return self.on(d)
 
     @property
@@ -276,8 +293,9 @@ class RuleSets:
 # ---------------------------------------------------------------------------- loading
 
 
-def _check_keys(where: str, table: Mapping[str, Any], required: Iterable[str],
-                optional: Iterable[str], errors: list[str]) -> bool:
+def _check_keys(
+    where: str, table: Mapping[str, Any], required: Iterable[str], optional: Iterable[str], errors: list[str]
+) -> bool:
     required, allowed = set(required), set(required) | set(optional)
     missing = sorted(required - table.keys())
     unknown = sorted(table.keys() - allowed)
@@ -313,16 +331,19 @@ def _parse_value(key: str, kind: str, value: Any, where: str, errors: list[str])
         except (ValueError, ZeroDivisionError):
             fraction = None
         if fraction is None or not 0 < fraction <= 1:
-            errors.append(f"{where}: 应为 0 到 1 之间的分数，如 \"2/3\"，实为 {value!r}")
+            errors.append(f'{where}: 应为 0 到 1 之间的分数，如 "2/3"，实为 {value!r}')
         return fraction
     if kind == "month_day":
         parsed = _parse_month_day(value)
         if parsed is None:
-            errors.append(f"{where}: 应为 \"MM-DD\" 形式的有效月日，实为 {value!r}")
+            errors.append(f'{where}: 应为 "MM-DD" 形式的有效月日，实为 {value!r}')
         return parsed
     if kind == "labels":
-        if (not isinstance(value, Mapping) or not value
-                or not all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items())):
+        if (
+            not isinstance(value, Mapping)
+            or not value
+            or not all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items())
+        ):
             errors.append(f"{where}: 应为非空的“代码 = 中文名称”表，实为 {value!r}")
             return MappingProxyType({})
         return MappingProxyType(dict(value))
@@ -346,24 +367,39 @@ def _parse_citation(raw: Mapping[str, Any], where: str, errors: list[str]) -> Ci
 
 def _parse_cited(raw: Any, where: str, errors: list[str]) -> tuple[Any, Citation | None] | None:
     if not isinstance(raw, Mapping):
-        errors.append(f"{where}: 应为 {{ value = …, citation = \"…\" }} 表")
+        errors.append(f'{where}: 应为 {{ value = …, citation = "…" }} 表')
         return None
     if not _check_keys(where, raw, ("value", "citation"), ("configurable",), errors):
         return None
     return raw["value"], _parse_citation(raw, where, errors)
 
 
-_PLAN_KEYS = ("code", "name", "category", "sample", "term_months", "share_price_fen",
-              "illness_subject_to_observation", "observation_days", "required_materials")
+_PLAN_KEYS = (
+    "code",
+    "name",
+    "category",
+    "sample",
+    "term_months",
+    "share_price_fen",
+    "illness_subject_to_observation",
+    "observation_days",
+    "required_materials",
+)
 _PLAN_OPTIONAL = ("app_eligible", "app_conditions", "term_reason")
 
 
 def _check_plan_term(where: str, term_months: Any, term_max_years: Any, reason: Any, errors: list[str]) -> None:
     """R1.6 on plan data: a term over the limit needs a stated reason (002 第十五条 says 一般)."""
-    if _positive_int(term_months) and _positive_int(term_max_years) and term_months > term_max_years * 12 \
-            and not (isinstance(reason, str) and reason.strip()):
-        errors.append(f"{where}.term_months: {term_months} 个月超过保障期限上限 {term_max_years} 年"
-                      f"（002 第十五条“一般”）：须写明理由 term_reason")
+    if (
+        _positive_int(term_months)
+        and _positive_int(term_max_years)
+        and term_months > term_max_years * 12
+        and not (isinstance(reason, str) and reason.strip())
+    ):
+        errors.append(
+            f"{where}.term_months: {term_months} 个月超过保障期限上限 {term_max_years} 年"
+            f"（002 第十五条“一般”）：须写明理由 term_reason"
+        )
 
 
 def _parse_plan(raw: Any, where: str, term_max_years: Any, errors: list[str]) -> PlanParams | None:
@@ -405,12 +441,19 @@ def _parse_plan(raw: Any, where: str, term_max_years: Any, errors: list[str]) ->
     if observation_citation is None or materials_citation is None:
         return None
     return PlanParams(
-        code=raw["code"], name=raw["name"], category=raw["category"],
-        term_months=raw["term_months"], share_price_fen=raw["share_price_fen"],
-        observation_days=days, illness_subject_to_observation=raw["illness_subject_to_observation"],
-        required_materials=tuple(items), sample=raw["sample"],
-        observation_citation=observation_citation, materials_citation=materials_citation,
-        app_eligible=app_eligible is True, app_conditions=str(raw.get("app_conditions", "")).strip(),
+        code=raw["code"],
+        name=raw["name"],
+        category=raw["category"],
+        term_months=raw["term_months"],
+        share_price_fen=raw["share_price_fen"],
+        observation_days=days,
+        illness_subject_to_observation=raw["illness_subject_to_observation"],
+        required_materials=tuple(items),
+        sample=raw["sample"],
+        observation_citation=observation_citation,
+        materials_citation=materials_citation,
+        app_eligible=app_eligible is True,
+        app_conditions=str(raw.get("app_conditions", "")).strip(),
         term_reason=str(raw.get("term_reason", "")).strip(),
     )
 
@@ -477,8 +520,9 @@ def _parse_ruleset(raw: Any, where: str, errors: list[str]) -> RuleSet | None:
         plans[plan.code] = plan
     if errors:
         return None
-    return RuleSet(raw["version"], raw["effective_from"], raw["title"],
-                   MappingProxyType(figures), MappingProxyType(plans))
+    return RuleSet(
+        raw["version"], raw["effective_from"], raw["title"], MappingProxyType(figures), MappingProxyType(plans)
+    )
 
 
 def load_rulesets(data: Mapping[str, Any]) -> RuleSets:
@@ -490,8 +534,9 @@ def load_rulesets(data: Mapping[str, Any]) -> RuleSets:
     errors: list[str] = []
     if not isinstance(data, Mapping) or set(data) != {"ruleset"} or not isinstance(data["ruleset"], list):
         raise RuleSetError("规则集数据应只含一个 ruleset 列表（[[ruleset]]）")
-    sets = [rs for i, raw in enumerate(data["ruleset"])
-            if (rs := _parse_ruleset(raw, f"ruleset[{i}]", errors)) is not None]
+    sets = [
+        rs for i, raw in enumerate(data["ruleset"]) if (rs := _parse_ruleset(raw, f"ruleset[{i}]", errors)) is not None
+    ]
     if not data["ruleset"]:
         errors.append("至少需要一个规则集")
     for attribute, label in (("version", "版本"), ("effective_from", "生效日")):
@@ -547,8 +592,16 @@ def resolve(rs: RuleSet | None, d: date) -> RuleSet:
 # ---------------------------------------------------------------------------- office notices
 
 NOTICE_KEYS = ("reference", "title", "effective_from", "plans")
-NOTICE_PLAN_KEYS = ("code", "name", "category", "share_price_fen", "observation_days", "term_months",
-                    "materials", "app_eligible")
+NOTICE_PLAN_KEYS = (
+    "code",
+    "name",
+    "category",
+    "share_price_fen",
+    "observation_days",
+    "term_months",
+    "materials",
+    "app_eligible",
+)
 NOTICE_PLAN_OPTIONAL = ("app_conditions", "illness_subject_to_observation", "term_reason")
 NOTICE_OBSERVATION_CITATION = Citation("000", "第十七条4", True)
 NOTICE_MATERIALS_CITATION = Citation("000", "第十七条5", True)
@@ -565,11 +618,16 @@ class ParamNotice:
     plans: Mapping[str, PlanParams]
 
 
-def _text(raw: Mapping[str, Any], key: str, where: str, errors: list[str], *, limit: int = 200,
-          required: bool = True) -> str:
+def _text(
+    raw: Mapping[str, Any], key: str, where: str, errors: list[str], *, limit: int = 200, required: bool = True
+) -> str:
     value = raw.get(key, "")
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit \
-            or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if (
+        not isinstance(value, str)
+        or (required and not value.strip())
+        or len(value) > limit
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    ):
         errors.append(f"{where}.{key}: 应为不超过 {limit} 字、不含控制字符的{'非空' if required else ''}文字")
         return ""
     return value.strip()
@@ -598,8 +656,10 @@ def parse_notice(raw: Any, term_max_years: int | None = 3) -> ParamNotice:
         errors.append(f"参数通知.effective_from: 应为日期（如 2027-01-01），实为 {raw.get('effective_from')!r}")
         effective = None
     elif effective < EARLIEST_RULES:
-        errors.append(f"参数通知.effective_from: {effective.isoformat()} 早于 2017-01-01（000 第三十一条）："
-                      "此前的记录按未核查历史载入")
+        errors.append(
+            f"参数通知.effective_from: {effective.isoformat()} 早于 2017-01-01（000 第三十一条）："
+            "此前的记录按未核查历史载入"
+        )
     plans: dict[str, PlanParams] = {}
     raw_plans = raw.get("plans")
     if not isinstance(raw_plans, list) or not raw_plans or len(raw_plans) > MAX_NOTICE_PLANS:
@@ -626,8 +686,12 @@ def parse_notice(raw: Any, term_max_years: int | None = 3) -> ParamNotice:
         if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3650:
             errors.append(f"{where}.observation_days: 应为 0 至 3650 的整数天数，实为 {days!r}")
         materials = item["materials"]
-        if (not isinstance(materials, list) or not materials or len(materials) > 50
-                or not all(isinstance(m, str) and m.strip() and len(m) <= 100 for m in materials)):
+        if (
+            not isinstance(materials, list)
+            or not materials
+            or len(materials) > 50
+            or not all(isinstance(m, str) and m.strip() and len(m) <= 100 for m in materials)
+        ):
             errors.append(f"{where}.materials: 应为非空的材料名称列表")
             materials = []
         illness = item.get("illness_subject_to_observation", item["category"] != "accident")
@@ -640,12 +704,21 @@ def parse_notice(raw: Any, term_max_years: int | None = 3) -> ParamNotice:
         if code in plans:
             errors.append(f"参数通知.plans: 计划代码 {code} 重复")
         plans[code] = PlanParams(
-            code=code, name=name, category=item["category"], term_months=item["term_months"],
-            share_price_fen=item["share_price_fen"], observation_days=days,
-            illness_subject_to_observation=illness is True, required_materials=tuple(m.strip() for m in materials),
-            sample=False, observation_citation=NOTICE_OBSERVATION_CITATION,
-            materials_citation=NOTICE_MATERIALS_CITATION, app_eligible=item["app_eligible"] is True,
-            app_conditions=conditions, term_reason=reason)
+            code=code,
+            name=name,
+            category=item["category"],
+            term_months=item["term_months"],
+            share_price_fen=item["share_price_fen"],
+            observation_days=days,
+            illness_subject_to_observation=illness is True,
+            required_materials=tuple(m.strip() for m in materials),
+            sample=False,
+            observation_citation=NOTICE_OBSERVATION_CITATION,
+            materials_citation=NOTICE_MATERIALS_CITATION,
+            app_eligible=item["app_eligible"] is True,
+            app_conditions=conditions,
+            term_reason=reason,
+        )
     if errors:
         raise RuleSetError("参数通知无效：\n- " + "\n- ".join(errors))
     return ParamNotice(reference, title, effective, MappingProxyType(plans))
@@ -654,13 +727,25 @@ def parse_notice(raw: Any, term_max_years: int | None = 3) -> ParamNotice:
 def notice_to_data(notice: ParamNotice) -> dict[str, Any]:
     """The notice as plain JSON-able data (the signed payload's body); `parse_notice` reads it back."""
     return {
-        "reference": notice.reference, "title": notice.title, "effective_from": notice.effective_from.isoformat(),
-        "plans": [{"code": p.code, "name": p.name, "category": p.category, "share_price_fen": p.share_price_fen,
-                   "observation_days": p.observation_days, "term_months": p.term_months,
-                   "materials": list(p.required_materials), "app_eligible": p.app_eligible,
-                   "app_conditions": p.app_conditions,
-                   "illness_subject_to_observation": p.illness_subject_to_observation,
-                   "term_reason": p.term_reason} for p in notice.plans.values()],
+        "reference": notice.reference,
+        "title": notice.title,
+        "effective_from": notice.effective_from.isoformat(),
+        "plans": [
+            {
+                "code": p.code,
+                "name": p.name,
+                "category": p.category,
+                "share_price_fen": p.share_price_fen,
+                "observation_days": p.observation_days,
+                "term_months": p.term_months,
+                "materials": list(p.required_materials),
+                "app_eligible": p.app_eligible,
+                "app_conditions": p.app_conditions,
+                "illness_subject_to_observation": p.illness_subject_to_observation,
+                "term_reason": p.term_reason,
+            }
+            for p in notice.plans.values()
+        ],
     }
 
 
@@ -682,19 +767,34 @@ def with_notices(base: RuleSets, notices: Sequence[tuple[ParamNotice, NoticeSour
         current = [n for n in ordered if n[0].effective_from <= start]
         if current:
             notice, source = current[-1]
-            sets.append(RuleSet(f"{figures_set.version}+{notice.reference}", start,
-                                f"{figures_set.title}；保障计划依{notice.reference}《{notice.title}》",
-                                figures_set.figures, notice.plans, notice=source))
+            sets.append(
+                RuleSet(
+                    f"{figures_set.version}+{notice.reference}",
+                    start,
+                    f"{figures_set.title}；保障计划依{notice.reference}《{notice.title}》",
+                    figures_set.figures,
+                    notice.plans,
+                    notice=source,
+                )
+            )
         else:
             sets.append(replace(figures_set, effective_from=start))
     return _with_known_plans(sets)
 
 
-PLAN_DIFF_FIELDS: Mapping[str, str] = MappingProxyType({
-    "name": "名称", "category": "险种类别", "share_price_fen": "每份会费（元）", "observation_days": "观察期（天）",
-    "term_months": "保障期限（月）", "required_materials": "理赔所需材料", "app_eligible": "符合APP申报条件",
-    "app_conditions": "APP申报条件说明", "illness_subject_to_observation": "疾病出险执行观察期",
-})
+PLAN_DIFF_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "name": "名称",
+        "category": "险种类别",
+        "share_price_fen": "每份会费（元）",
+        "observation_days": "观察期（天）",
+        "term_months": "保障期限（月）",
+        "required_materials": "理赔所需材料",
+        "app_eligible": "符合APP申报条件",
+        "app_conditions": "APP申报条件说明",
+        "illness_subject_to_observation": "疾病出险执行观察期",
+    }
+)
 
 
 def _diff_value(key: str, value: Any) -> str:
@@ -754,9 +854,12 @@ def ruleset_rows(rs: RuleSet) -> list[tuple[str, str, str, str]]:
 
     Plans of sample configuration carry the visible "示例配置" marker in their row names.
     """
-    rows = [(figure.spec.name, *_format_value(figure), str(figure.citation)) if figure is not None
-            else (spec.name, NO_FIGURE_MARKER, spec.unit, "当时尚无规定该数值的文件（R1.10：相关核查跳过）")
-            for spec, figure in ((FIGURE_SPECS[key], rs.figures.get(key)) for key in FIGURE_SPECS)]
+    rows = [
+        (figure.spec.name, *_format_value(figure), str(figure.citation))
+        if figure is not None
+        else (spec.name, NO_FIGURE_MARKER, spec.unit, "当时尚无规定该数值的文件（R1.10：相关核查跳过）")
+        for spec, figure in ((FIGURE_SPECS[key], rs.figures.get(key)) for key in FIGURE_SPECS)
+    ]
     for plan in rs.plans.values():
         if plan.sample:
             design = f"{SAMPLE_MARKER}（来源未规定保障计划）"
@@ -766,16 +869,27 @@ def ruleset_rows(rs: RuleSet) -> list[tuple[str, str, str, str]]:
             design = ""
         rows += [
             (f"{plan.label} 险种类别", PLAN_CATEGORIES[plan.category], "", design),
-            (f"{plan.label} 保障期限", str(plan.term_months), "月",
-             str(TERM_CITATION) + (f"；超过上限的理由：{plan.term_reason}" if plan.term_reason else "")),
+            (
+                f"{plan.label} 保障期限",
+                str(plan.term_months),
+                "月",
+                str(TERM_CITATION) + (f"；超过上限的理由：{plan.term_reason}" if plan.term_reason else ""),
+            ),
             (f"{plan.label} 每份会费", format_fen(plan.share_price_fen).removesuffix("元"), "元", design),
             (f"{plan.label} 观察期", str(plan.observation_days), "天", str(plan.observation_citation)),
-            (f"{plan.label} 疾病出险执行观察期", "是" if plan.illness_subject_to_observation else "否", "",
-             str(plan.observation_citation)),
-            (f"{plan.label} 理赔所需材料", "、".join(plan.required_materials), "项",
-             str(plan.materials_citation)),
-            (f"{plan.label} 符合APP申报条件", "是" if plan.app_eligible else "否", "",
-             "；".join(x for x in (plan.app_conditions, design or "001 附件1 业务管理") if x)),
+            (
+                f"{plan.label} 疾病出险执行观察期",
+                "是" if plan.illness_subject_to_observation else "否",
+                "",
+                str(plan.observation_citation),
+            ),
+            (f"{plan.label} 理赔所需材料", "、".join(plan.required_materials), "项", str(plan.materials_citation)),
+            (
+                f"{plan.label} 符合APP申报条件",
+                "是" if plan.app_eligible else "否",
+                "",
+                "；".join(x for x in (plan.app_conditions, design or "001 附件1 业务管理") if x),
+            ),
         ]
     return rows
 
@@ -797,4 +911,3 @@ def ruleset_source(rs: RuleSet) -> str:
 def ruleset_header(rs: RuleSet) -> str:
     """One line naming the rule set, for the top of a printed table."""
     return f"规则集 {rs.version}（{rs.effective_from.isoformat()} 起施行）{rs.title}"
-

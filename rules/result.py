@@ -8,10 +8,11 @@ the source article and the rule-set version.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 #: Short titles of the source regulations in /work/shared/seeds, by seed number.
 SEED_TITLES: Mapping[str, str] = MappingProxyType(

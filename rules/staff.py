@@ -8,10 +8,10 @@ separation of duties (000 第十九条2).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Mapping, Sequence
 
 from rules.params import RuleSet, resolve
 from rules.result import Citation, Decision, Report, Severity
@@ -21,7 +21,8 @@ CUSTODY_CITATION = Citation("000", "第十九条2")
 
 #: R4.4 items that a single accountant must not hold all at once.
 CUSTODY_ITEMS: Mapping[str, str] = MappingProxyType(
-    {"finance_seal": "财务专用章", "personal_seals": "个人名章", "cheques": "支票"})
+    {"finance_seal": "财务专用章", "personal_seals": "个人名章", "cheques": "支票"}
+)
 
 
 @dataclass(frozen=True)
@@ -45,30 +46,78 @@ def check_handover(h: Handover, rs: RuleSet | None = None) -> Report:
     decisions: list[Decision] = []
     for role, name in (("outgoing", "移交人"), ("incoming", "接交人"), ("supervisor", "监交人")):
         if not getattr(h, role).strip():
-            decisions.append(rs.decide("refused", "R4.1.person_missing", f"交接记录缺少{name}",
-                                       HANDOVER_CITATION, Severity.ERROR, field=role))
+            decisions.append(
+                rs.decide(
+                    "refused",
+                    "R4.1.person_missing",
+                    f"交接记录缺少{name}",
+                    HANDOVER_CITATION,
+                    Severity.ERROR,
+                    field=role,
+                )
+            )
     if h.outgoing.strip() and h.outgoing.strip() == h.incoming.strip():
-        decisions.append(rs.decide("refused", "R4.1.same_person", f"移交人与接交人不能是同一人（{h.outgoing}）",
-                                   HANDOVER_CITATION, Severity.ERROR))
+        decisions.append(
+            rs.decide(
+                "refused",
+                "R4.1.same_person",
+                f"移交人与接交人不能是同一人（{h.outgoing}）",
+                HANDOVER_CITATION,
+                Severity.ERROR,
+            )
+        )
     if h.supervisor.strip() and h.supervisor.strip() == h.outgoing.strip():
-        decisions.append(rs.decide("refused", "R4.1.supervisor_is_outgoing", f"监交人不能由移交人 {h.outgoing} 担任",
-                                   HANDOVER_CITATION, Severity.ERROR))
+        decisions.append(
+            rs.decide(
+                "refused",
+                "R4.1.supervisor_is_outgoing",
+                f"监交人不能由移交人 {h.outgoing} 担任",
+                HANDOVER_CITATION,
+                Severity.ERROR,
+            )
+        )
     elif h.supervisor.strip() and h.supervisor.strip() == h.incoming.strip():
-        decisions.append(rs.decide("attention", "R4.1.supervisor_is_incoming",
-                                   f"监交人由接交人 {h.incoming} 担任，宜另请第三人监交", HANDOVER_CITATION, Severity.WARNING))
+        decisions.append(
+            rs.decide(
+                "attention",
+                "R4.1.supervisor_is_incoming",
+                f"监交人由接交人 {h.incoming} 担任，宜另请第三人监交",
+                HANDOVER_CITATION,
+                Severity.WARNING,
+            )
+        )
     checklist = rs["handover_items"]
     missing = [label for code, label in checklist.items() if code not in h.items]
     if missing:
-        decisions.append(rs.decide("refused", "R4.1.items_missing", f"交接清单未完成：{'、'.join(missing)}",
-                                   "handover_items", Severity.ERROR, missing=missing))
+        decisions.append(
+            rs.decide(
+                "refused",
+                "R4.1.items_missing",
+                f"交接清单未完成：{'、'.join(missing)}",
+                "handover_items",
+                Severity.ERROR,
+                missing=missing,
+            )
+        )
     if not h.open_work_acknowledged:
-        decisions.append(rs.decide("refused", "R4.1.open_work_not_acknowledged",
-                                   "未办结事项（未结理赔、未签收单、待续保）清单须经接交人确认", HANDOVER_CITATION,
-                                   Severity.ERROR))
+        decisions.append(
+            rs.decide(
+                "refused",
+                "R4.1.open_work_not_acknowledged",
+                "未办结事项（未结理赔、未签收单、待续保）清单须经接交人确认",
+                HANDOVER_CITATION,
+                Severity.ERROR,
+            )
+        )
     if not decisions:
-        decisions.append(rs.decide("complete", "R4.1.complete",
-                                   f"{h.on.isoformat()} {h.outgoing} 移交 {h.incoming}，{h.supervisor} 监交，交接完整",
-                                   HANDOVER_CITATION))
+        decisions.append(
+            rs.decide(
+                "complete",
+                "R4.1.complete",
+                f"{h.on.isoformat()} {h.outgoing} 移交 {h.incoming}，{h.supervisor} 监交，交接完整",
+                HANDOVER_CITATION,
+            )
+        )
     return Report(tuple(decisions))
 
 
@@ -79,22 +128,43 @@ def handover_report_status(h: Handover, today: date, rs: RuleSet | None = None) 
     due = h.on + timedelta(days=days)
     if h.reported_on is not None:
         if h.reported_on > due:
-            return rs.decide("reported_late", "R4.1.reported_late",
-                             f"交接日 {h.on.isoformat()}，{h.reported_on.isoformat()} 上报办事处，晚于期限 {due.isoformat()}",
-                             "handover_report_deadline_days", Severity.WARNING, due=due)
-        return rs.decide("reported", "R4.1.reported",
-                         f"交接日 {h.on.isoformat()}，已于 {h.reported_on.isoformat()} 上报办事处（期限 {due.isoformat()}）",
-                         "handover_report_deadline_days", due=due)
+            return rs.decide(
+                "reported_late",
+                "R4.1.reported_late",
+                f"交接日 {h.on.isoformat()}，{h.reported_on.isoformat()} 上报办事处，晚于期限 {due.isoformat()}",
+                "handover_report_deadline_days",
+                Severity.WARNING,
+                due=due,
+            )
+        return rs.decide(
+            "reported",
+            "R4.1.reported",
+            f"交接日 {h.on.isoformat()}，已于 {h.reported_on.isoformat()} 上报办事处（期限 {due.isoformat()}）",
+            "handover_report_deadline_days",
+            due=due,
+        )
     if today > due:
-        return rs.decide("overdue", "R4.1.report_overdue",
-                         f"交接日 {h.on.isoformat()} 后 {days} 日内应上报办事处（{due.isoformat()} 前），至 {today.isoformat()} 仍未上报",
-                         "handover_report_deadline_days", Severity.ERROR, due=due)
-    return rs.decide("due", "R4.1.report_due", f"请于 {due.isoformat()}（含）前将人员变更上报办事处",
-                     "handover_report_deadline_days", Severity.WARNING, due=due)
+        return rs.decide(
+            "overdue",
+            "R4.1.report_overdue",
+            f"交接日 {h.on.isoformat()} 后 {days} 日内应上报办事处（{due.isoformat()} 前），至 {today.isoformat()} 仍未上报",
+            "handover_report_deadline_days",
+            Severity.ERROR,
+            due=due,
+        )
+    return rs.decide(
+        "due",
+        "R4.1.report_due",
+        f"请于 {due.isoformat()}（含）前将人员变更上报办事处",
+        "handover_report_deadline_days",
+        Severity.WARNING,
+        due=due,
+    )
 
 
-def login_status(last_login: date | None, today: date, rs: RuleSet | None = None, *,
-                 created_on: date | None = None) -> Decision:
+def login_status(
+    last_login: date | None, today: date, rs: RuleSet | None = None, *, created_on: date | None = None
+) -> Decision:
     """R4.2: "ok" below the warning age, "warn" from it, "overdue" beyond the maximum interval,
     counted from the last login or, for an account never used, from its creation date."""
     rs = resolve(rs, today)
@@ -105,17 +175,31 @@ def login_status(last_login: date | None, today: date, rs: RuleSet | None = None
     what = f"上次登录业务系统 {since.isoformat()}" if last_login else f"账号 {since.isoformat()} 建立，尚无登录记录"
     days = (today - since).days
     if days > most:
-        return rs.decide("overdue", "R4.2.overdue", f"{what}，已间隔 {days} 天，超过 {most} 天上限",
-                         "login_max_days", Severity.ERROR, days=days)
+        return rs.decide(
+            "overdue",
+            "R4.2.overdue",
+            f"{what}，已间隔 {days} 天，超过 {most} 天上限",
+            "login_max_days",
+            Severity.ERROR,
+            days=days,
+        )
     if days >= warn:
         deadline = since + timedelta(days=most)
-        return rs.decide("warn", "R4.2.warn", f"{what}，已间隔 {days} 天：请于 {deadline.isoformat()}（含）前登录",
-                         "login_warn_days", Severity.WARNING, days=days, deadline=deadline)
+        return rs.decide(
+            "warn",
+            "R4.2.warn",
+            f"{what}，已间隔 {days} 天：请于 {deadline.isoformat()}（含）前登录",
+            "login_warn_days",
+            Severity.WARNING,
+            days=days,
+            deadline=deadline,
+        )
     return rs.decide("ok", "R4.2.ok", f"{what}，间隔 {days} 天", "login_max_days", days=days)
 
 
-def login_gaps(created_on: date | None, logins: Sequence[date], start: date, end: date,
-               rs: RuleSet | None = None) -> Decision:
+def login_gaps(
+    created_on: date | None, logins: Sequence[date], start: date, end: date, rs: RuleSet | None = None
+) -> Decision:
     """R4.2 over a period (a year's self-check): every gap between two logins (the first
     counted from the account's creation) that reaches into ``start``…``end``, and the gap
     from the last login to ``end``, is at most the maximum; from the warning age the open gap
@@ -125,8 +209,9 @@ def login_gaps(created_on: date | None, logins: Sequence[date], start: date, end
     points = sorted({d for d in logins if d <= end} | ({created_on} if created_on and created_on <= end else set()))
     if not points:
         if created_on is not None and created_on > end:
-            return rs.decide("not_yet", "R4.2.not_yet", f"账号 {created_on.isoformat()} 建立，不在本期内",
-                             "login_max_days")
+            return rs.decide(
+                "not_yet", "R4.2.not_yet", f"账号 {created_on.isoformat()} 建立，不在本期内", "login_max_days"
+            )
         return rs.decide("overdue", "R4.2.never_logged_in", "无业务系统登录记录", "login_max_days", Severity.ERROR)
     in_period = len({d for d in logins if start <= d <= end})
     gaps = [(a, b) for a, b in zip(points, points[1:]) if b >= start] + [(points[-1], end)]
@@ -134,33 +219,58 @@ def login_gaps(created_on: date | None, logins: Sequence[date], start: date, end
     worst = (worst_to - worst_from).days
     data = {"worst": worst, "gap_from": worst_from, "gap_to": worst_to, "logins": in_period}
     if worst > most:
-        return rs.decide("overdue", "R4.2.gap_exceeded",
-                         f"{worst_from.isoformat()} 至 {worst_to.isoformat()} 间隔 {worst} 天未登录业务系统，超过 {most} 天上限",
-                         "login_max_days", Severity.ERROR, **data)
+        return rs.decide(
+            "overdue",
+            "R4.2.gap_exceeded",
+            f"{worst_from.isoformat()} 至 {worst_to.isoformat()} 间隔 {worst} 天未登录业务系统，超过 {most} 天上限",
+            "login_max_days",
+            Severity.ERROR,
+            **data,
+        )
     open_days = (end - points[-1]).days
     if open_days >= warn:
-        return rs.decide("warn", "R4.2.warn",
-                         f"最近一次 {points[-1].isoformat()}，至 {end.isoformat()} 已 {open_days} 天："
-                         f"请于 {(points[-1] + timedelta(days=most)).isoformat()}（含）前登录", "login_warn_days",
-                         Severity.WARNING, **data)
-    return rs.decide("ok", "R4.2.gaps_ok",
-                     f"本期登录 {in_period} 次，最长间隔 {worst} 天（{worst_from.isoformat()} 至 {worst_to.isoformat()}）",
-                     "login_max_days", **data)
+        return rs.decide(
+            "warn",
+            "R4.2.warn",
+            f"最近一次 {points[-1].isoformat()}，至 {end.isoformat()} 已 {open_days} 天："
+            f"请于 {(points[-1] + timedelta(days=most)).isoformat()}（含）前登录",
+            "login_warn_days",
+            Severity.WARNING,
+            **data,
+        )
+    return rs.decide(
+        "ok",
+        "R4.2.gaps_ok",
+        f"本期登录 {in_period} 次，最长间隔 {worst} 天（{worst_from.isoformat()} 至 {worst_to.isoformat()}）",
+        "login_max_days",
+        **data,
+    )
 
 
-def check_custody(accountants: Sequence[str], custody: Mapping[str, str], on: date,
-                  rs: RuleSet | None = None) -> Decision:
+def check_custody(
+    accountants: Sequence[str], custody: Mapping[str, str], on: date, rs: RuleSet | None = None
+) -> Decision:
     """R4.4: `custody` maps each item of `CUSTODY_ITEMS` to its holder. With a single
     accountant, that accountant must not hold all of them."""
     rs = resolve(rs, on)
     missing = [label for code, label in CUSTODY_ITEMS.items() if not custody.get(code, "").strip()]
     if missing:
-        return rs.decide("refused", "R4.4.custody_incomplete", f"保管清单未列明保管人：{'、'.join(missing)}",
-                         CUSTODY_CITATION, Severity.ERROR, missing=missing)
+        return rs.decide(
+            "refused",
+            "R4.4.custody_incomplete",
+            f"保管清单未列明保管人：{'、'.join(missing)}",
+            CUSTODY_CITATION,
+            Severity.ERROR,
+            missing=missing,
+        )
     holders = {custody[code].strip() for code in CUSTODY_ITEMS}
     if len(accountants) == 1 and holders == {accountants[0].strip()}:
-        return rs.decide("refused", "R4.4.single_holder",
-                         f"仅有一名会计人员 {accountants[0]}，财务专用章、个人名章、支票不得由其一人保管",
-                         CUSTODY_CITATION, Severity.ERROR)
+        return rs.decide(
+            "refused",
+            "R4.4.single_holder",
+            f"仅有一名会计人员 {accountants[0]}，财务专用章、个人名章、支票不得由其一人保管",
+            CUSTODY_CITATION,
+            Severity.ERROR,
+        )
     listing = "，".join(f"{label}：{custody[code]}" for code, label in CUSTODY_ITEMS.items())
     return rs.decide("ok", "R4.4.ok", f"保管分离：{listing}", CUSTODY_CITATION)

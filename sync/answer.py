@@ -46,6 +46,7 @@ ANSWER_FILES = ("figures.json", "notices.json", "summary.json")
 
 # --- office: notices and the return bundle ----------------------------------------------------------
 
+
 def queue_notice(branch_code: str, period: str, kind: str, text: str, ref: str | None = None) -> str:
     from models.schema import OutgoingNotice
 
@@ -54,16 +55,30 @@ def queue_notice(branch_code: str, period: str, kind: str, text: str, ref: str |
     if branch_code not in enrolled_branches():
         raise TrustError(f"代办处 {branch_code} 未登记", f"branch {branch_code} is not enrolled")
     if kind not in NOTICE_KINDS:
-        raise UsageError(f"通知类型须为 {' / '.join(NOTICE_KINDS)}", f"notice kind must be one of {', '.join(NOTICE_KINDS)}")
+        raise UsageError(
+            f"通知类型须为 {' / '.join(NOTICE_KINDS)}", f"notice kind must be one of {', '.join(NOTICE_KINDS)}"
+        )
     text = (text or "").strip()
     if not text or len(text) > 500:
         raise UsageError("通知内容不能为空，且不超过 500 字", "the notice text must be 1-500 characters")
     uid = f"N-{branch_code}-{uuid.uuid4().hex[:16]}"
     with writing() as session:
-        OutgoingNotice.create(uid=uid, branch_code=branch_code, period=period, kind=kind, ref=(ref or None),
-                              text=text, created_at=clock.stamp(), created_by=session.user)
-        audit.record("office.notice", "outgoing_notice", uid, {"branch_code": branch_code, "period": period,
-                                                               "kind": kind, "ref": ref})
+        OutgoingNotice.create(
+            uid=uid,
+            branch_code=branch_code,
+            period=period,
+            kind=kind,
+            ref=(ref or None),
+            text=text,
+            created_at=clock.stamp(),
+            created_by=session.user,
+        )
+        audit.record(
+            "office.notice",
+            "outgoing_notice",
+            uid,
+            {"branch_code": branch_code, "period": period, "kind": kind, "ref": ref},
+        )
     return uid
 
 
@@ -90,23 +105,39 @@ def build_return(branch_code: str, period: str, out_dir: str | Path = ".") -> Re
     if branch is None:
         raise TrustError(f"代办处 {branch_code} 未登记（huzhu office enroll）", f"branch {branch_code} is not enrolled")
     if not has_ledger(period):
-        raise ValidationFailed(f"{period} 还没有导入办事处台账：请先运行 huzhu office reconcile --period {period} --ledger 文件",
-                               f"no office ledger for {period}: run huzhu office reconcile --period {period} --ledger FILE first")
+        raise ValidationFailed(
+            f"{period} 还没有导入办事处台账：请先运行 huzhu office reconcile --period {period} --ledger 文件",
+            f"no office ledger for {period}: run huzhu office reconcile --period {period} --ledger FILE first",
+        )
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise UsageError(f"输出文件夹不存在：{out_dir}", f"output folder does not exist: {out_dir}")
     keys = local_keys()
     figures = [{k: v for k, v in r.items() if k != "branch_code"} for r in ledger_figures(period, branch_code)]
-    notices = [{"id": n.uid, "period": n.period, "kind": n.kind, "ref": n.ref, "text": n.text}
-               for n in OutgoingNotice.select().where((OutgoingNotice.branch_code == branch_code)
-                                                      & OutgoingNotice.sent_sha256.is_null()).order_by(OutgoingNotice.id)]
-    summary = {"answer_version": ANSWER_VERSION, "branch_code": branch_code, "period": period,
-               "office_name": office_name(), "figures": len(figures), "notices": len(notices)}
-    files = {"figures.json": canonical_dumps(figures), "notices.json": canonical_dumps(notices),
-             "summary.json": canonical_dumps(summary)}
+    notices = [
+        {"id": n.uid, "period": n.period, "kind": n.kind, "ref": n.ref, "text": n.text}
+        for n in OutgoingNotice.select()
+        .where((OutgoingNotice.branch_code == branch_code) & OutgoingNotice.sent_sha256.is_null())
+        .order_by(OutgoingNotice.id)
+    ]
+    summary = {
+        "answer_version": ANSWER_VERSION,
+        "branch_code": branch_code,
+        "period": period,
+        "office_name": office_name(),
+        "figures": len(figures),
+        "notices": len(notices),
+    }
+    files = {
+        "figures.json": canonical_dumps(figures),
+        "notices.json": canonical_dumps(notices),
+        "summary.json": canonical_dumps(summary),
+    }
     row = database.execute_sql(
         "SELECT sequence, sha256 FROM bundle_log WHERE direction = 'out' AND kind = ? AND branch_code = ? "
-        "ORDER BY sequence DESC LIMIT 1", (KIND_OFFICE_ANSWER, branch_code)).fetchone()
+        "ORDER BY sequence DESC LIMIT 1",
+        (KIND_OFFICE_ANSWER, branch_code),
+    ).fetchone()
     last_seq, last_sha = (row[0], row[1]) if row else (None, None)
     sequence = (last_seq or 0) + 1
     name = bundle_file_name(branch_code, period, sequence, KIND_OFFICE_ANSWER)
@@ -117,9 +148,16 @@ def build_return(branch_code: str, period: str, out_dir: str | Path = ".") -> Re
     try:
         with writing():
             data = build_bundle(
-                kind=KIND_OFFICE_ANSWER, branch_code=branch_code, period=period, sequence=sequence,
-                prev_sha256=last_sha, created=utc_created(), program_version=_program_version(),
-                audit_head=audit.head()[1], files=files, signer_private=keys.signing.private,
+                kind=KIND_OFFICE_ANSWER,
+                branch_code=branch_code,
+                period=period,
+                sequence=sequence,
+                prev_sha256=last_sha,
+                created=utc_created(),
+                program_version=_program_version(),
+                audit_head=audit.head()[1],
+                files=files,
+                signer_private=keys.signing.private,
                 recipient_public=branch.x25519_public,
             )
             digest = hashlib.sha256(data).hexdigest()
@@ -127,16 +165,38 @@ def build_return(branch_code: str, period: str, out_dir: str | Path = ".") -> Re
             written = True
             check = read_back_verify(target, data, pinned_signers={branch_code: keys.signing.public})
             if not check.ok:
-                raise BundleRefused(f"写入后校验失败：{check.message_zh}", f"verification after writing failed: {check.message_en}")
-            BundleLog.create(direction="out", kind=KIND_OFFICE_ANSWER, branch_code=branch_code, period=period,
-                             sequence=sequence, file_name=name, sha256=digest, prev_sha256=last_sha,
-                             created_at=clock.stamp(), status="sent")
+                raise BundleRefused(
+                    f"写入后校验失败：{check.message_zh}", f"verification after writing failed: {check.message_en}"
+                )
+            BundleLog.create(
+                direction="out",
+                kind=KIND_OFFICE_ANSWER,
+                branch_code=branch_code,
+                period=period,
+                sequence=sequence,
+                file_name=name,
+                sha256=digest,
+                prev_sha256=last_sha,
+                created_at=clock.stamp(),
+                status="sent",
+            )
             if notices:
                 OutgoingNotice.update(sent_sha256=digest).where(
-                    OutgoingNotice.uid.in_([n["id"] for n in notices])).execute()
-            audit.record("office.return", "bundle_log", name, {"branch_code": branch_code, "period": period,
-                                                               "sequence": sequence, "sha256": digest,
-                                                               "figures": len(figures), "notices": len(notices)})
+                    OutgoingNotice.uid.in_([n["id"] for n in notices])
+                ).execute()
+            audit.record(
+                "office.return",
+                "bundle_log",
+                name,
+                {
+                    "branch_code": branch_code,
+                    "period": period,
+                    "sequence": sequence,
+                    "sha256": digest,
+                    "figures": len(figures),
+                    "notices": len(notices),
+                },
+            )
     except BaseException:
         if written:
             target.unlink(missing_ok=True)
@@ -145,6 +205,7 @@ def build_return(branch_code: str, period: str, out_dir: str | Path = ".") -> Re
 
 
 # --- branch: receiving the answer --------------------------------------------------------------------
+
 
 @dataclass
 class ReceiveResult:
@@ -156,8 +217,14 @@ class ReceiveResult:
     differences: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "period": self.period, "sequence": self.sequence, "sha256": self.sha256,
-                "notices": self.notices, "differences": self.differences}
+        return {
+            "status": self.status,
+            "period": self.period,
+            "sequence": self.sequence,
+            "sha256": self.sha256,
+            "notices": self.notices,
+            "differences": self.differences,
+        }
 
 
 def _refuse(reason: str, zh: str, en: str):
@@ -165,7 +232,9 @@ def _refuse(reason: str, zh: str, en: str):
 
 
 def _parse_answer(manifest: dict[str, Any], files: dict[str, bytes]) -> tuple[list, list]:
-    bad = lambda what: _refuse("bad_payload", f"办事处回执内容不符合格式（{what}）", f"the answer's contents are invalid ({what})")  # noqa: E731
+    bad = lambda what: _refuse(
+        "bad_payload", f"办事处回执内容不符合格式（{what}）", f"the answer's contents are invalid ({what})"
+    )  # noqa: E731
     if set(files) != set(ANSWER_FILES):
         bad("files")
     summary = canonical_loads(files["summary.json"])
@@ -177,14 +246,25 @@ def _parse_answer(manifest: dict[str, Any], files: dict[str, bytes]) -> tuple[li
         _refuse("payload_mismatch", "回执内容所属代办处或期间与清单不符", "the answer names another branch or period")
     keys = {"unit_code", "plan_code", *(k for k, _ in ITEMS)}
     if not isinstance(figures, list) or not all(
-            isinstance(f, dict) and set(f) == keys and all(type(f[k]) is int for k, _ in ITEMS)
-            and isinstance(f["unit_code"], str) and isinstance(f["plan_code"], str) for f in figures):
+        isinstance(f, dict)
+        and set(f) == keys
+        and all(type(f[k]) is int for k, _ in ITEMS)
+        and isinstance(f["unit_code"], str)
+        and isinstance(f["plan_code"], str)
+        for f in figures
+    ):
         bad("figures.json")
     if not isinstance(notices, list) or not all(
-            isinstance(n, dict) and set(n) == {"id", "period", "kind", "ref", "text"}
-            and isinstance(n["id"], str) and n["id"].startswith(f"N-{manifest['branch_code']}-")
-            and isinstance(n["text"], str) and isinstance(n["kind"], str) and isinstance(n["period"], str)
-            and (n["ref"] is None or isinstance(n["ref"], str)) for n in notices):
+        isinstance(n, dict)
+        and set(n) == {"id", "period", "kind", "ref", "text"}
+        and isinstance(n["id"], str)
+        and n["id"].startswith(f"N-{manifest['branch_code']}-")
+        and isinstance(n["text"], str)
+        and isinstance(n["kind"], str)
+        and isinstance(n["period"], str)
+        and (n["ref"] is None or isinstance(n["ref"], str))
+        for n in notices
+    ):
         bad("notices.json")
     return figures, notices
 
@@ -201,18 +281,26 @@ def receive(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> Re
         data = read_limited(path, max_size)
     except OSError as exc:
         _refuse("unreadable", f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}")
-    result = verify_bundle(data, pinned_signers={code: office.ed25519_public}, recipient_private=keys.exchange.private,
-                           max_size=max_size, expected_kind=KIND_OFFICE_ANSWER)
+    result = verify_bundle(
+        data,
+        pinned_signers={code: office.ed25519_public},
+        recipient_private=keys.exchange.private,
+        max_size=max_size,
+        expected_kind=KIND_OFFICE_ANSWER,
+    )
     if not result.ok:
         _refuse(str(result.code), result.message_zh, result.message_en)
     m = result.manifest
-    seen = database.execute_sql("SELECT 1 FROM bundle_log WHERE direction = 'in' AND kind = ? AND sha256 = ?",
-                                (KIND_OFFICE_ANSWER, result.bundle_sha256)).fetchone()
+    seen = database.execute_sql(
+        "SELECT 1 FROM bundle_log WHERE direction = 'in' AND kind = ? AND sha256 = ?",
+        (KIND_OFFICE_ANSWER, result.bundle_sha256),
+    ).fetchone()
     if seen:
         return ReceiveResult("duplicate", m["period"], m["sequence"], result.bundle_sha256)
     row = database.execute_sql(
         "SELECT sequence, sha256 FROM bundle_log WHERE direction = 'in' AND kind = ? ORDER BY sequence DESC LIMIT 1",
-        (KIND_OFFICE_ANSWER,)).fetchone()
+        (KIND_OFFICE_ANSWER,),
+    ).fetchone()
     decision = check_sequence(row[0] if row else None, row[1] if row else None, m, bundle_sha256=result.bundle_sha256)
     if decision.outcome is SequenceOutcome.GAP:
         raise BundleHeld(decision.message_zh, decision.message_en, code="gap")
@@ -221,26 +309,52 @@ def receive(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> Re
     figures, notices = _parse_answer(m, result.files)
     now = clock.stamp()
     with writing():
-        BundleLog.create(direction="in", kind=KIND_OFFICE_ANSWER, branch_code=code, period=m["period"],
-                         sequence=m["sequence"], file_name=Path(path).name[:200], sha256=result.bundle_sha256,
-                         prev_sha256=m["prev_sha256"], created_at=now, status="received")
+        BundleLog.create(
+            direction="in",
+            kind=KIND_OFFICE_ANSWER,
+            branch_code=code,
+            period=m["period"],
+            sequence=m["sequence"],
+            file_name=Path(path).name[:200],
+            sha256=result.bundle_sha256,
+            prev_sha256=m["prev_sha256"],
+            created_at=now,
+            status="received",
+        )
         for n in notices:
-            OfficeNotice.insert(uid=n["id"], period=n["period"][:7], kind=n["kind"][:40], ref=n["ref"],
-                                text=n["text"][:1000], bundle_sha256=result.bundle_sha256,
-                                received_at=now).on_conflict_ignore().execute()
-        audit.record("sync.receive", "bundle_log", Path(path).name[:200],
-                     {"period": m["period"], "sequence": m["sequence"], "sha256": result.bundle_sha256,
-                      "notices": len(notices), "figures": len(figures)})
+            OfficeNotice.insert(
+                uid=n["id"],
+                period=n["period"][:7],
+                kind=n["kind"][:40],
+                ref=n["ref"],
+                text=n["text"][:1000],
+                bundle_sha256=result.bundle_sha256,
+                received_at=now,
+            ).on_conflict_ignore().execute()
+        audit.record(
+            "sync.receive",
+            "bundle_log",
+            Path(path).name[:200],
+            {
+                "period": m["period"],
+                "sequence": m["sequence"],
+                "sha256": result.bundle_sha256,
+                "notices": len(notices),
+                "figures": len(figures),
+            },
+        )
     diffs = compare(branch_figures(m["period"]), figures, code)
-    return ReceiveResult("received", m["period"], m["sequence"], result.bundle_sha256, notices,
-                         [d.to_json() for d in diffs])
+    return ReceiveResult(
+        "received", m["period"], m["sequence"], result.bundle_sha256, notices, [d.to_json() for d in diffs]
+    )
 
 
 def open_notices() -> list[dict[str, Any]]:
     """Branch dashboard: notices from the office not yet marked done, oldest first."""
     keys = ("id", "uid", "period", "kind", "ref", "text", "received_at")
-    rows = database.execute_sql("SELECT id, uid, period, kind, ref, text, received_at FROM office_notice "
-                                "WHERE done_at IS NULL ORDER BY id").fetchall()
+    rows = database.execute_sql(
+        "SELECT id, uid, period, kind, ref, text, received_at FROM office_notice WHERE done_at IS NULL ORDER BY id"
+    ).fetchall()
     return [dict(zip(keys, r), kind_zh=NOTICE_KINDS.get(r[3], r[3])) for r in rows]
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from models import audit, clock
 from models.db import database, writing
@@ -42,19 +43,31 @@ def _get(code: str):
     OfficeBranch, _ = _schema()
     row = OfficeBranch.get_or_none(OfficeBranch.code == code)
     if row is None:
-        raise ValidationFailed(f"登记簿中没有代办处 {code}（先用 huzhu office branch apply 或 import 登记）",
-                               f"no branch {code} in the register (use huzhu office branch apply or import first)")
+        raise ValidationFailed(
+            f"登记簿中没有代办处 {code}（先用 huzhu office branch apply 或 import 登记）",
+            f"no branch {code} in the register (use huzhu office branch apply or import first)",
+        )
     return row
 
 
 def facts(row) -> rb.BranchFacts:
     return rb.BranchFacts(
-        code=row.code, state=row.state, applied_on=row.applied_on, decided_on=row.decided_on,
-        certified_on=row.certified_on, announced_on=row.announced_on, started_on=row.started_on,
-        excused=bool(row.excuse), change_applied_on=row.change_applied_on, change_decided_on=row.change_decided_on,
+        code=row.code,
+        state=row.state,
+        applied_on=row.applied_on,
+        decided_on=row.decided_on,
+        certified_on=row.certified_on,
+        announced_on=row.announced_on,
+        started_on=row.started_on,
+        excused=bool(row.excuse),
+        change_applied_on=row.change_applied_on,
+        change_decided_on=row.change_decided_on,
         change_announce_pending=bool(row.change_announce_pending),
-        termination_applied_on=row.termination_applied_on, termination_approved_on=row.termination_approved_on,
-        stopped_on=row.stopped_on, missing_docs=tuple(_missing(row)))
+        termination_applied_on=row.termination_applied_on,
+        termination_approved_on=row.termination_approved_on,
+        stopped_on=row.stopped_on,
+        missing_docs=tuple(_missing(row)),
+    )
 
 
 def _docs(row) -> list[str]:
@@ -66,7 +79,9 @@ def _docs(row) -> list[str]:
 
 
 def _open_step(row) -> str | None:
-    return {"applied": "apply", "change_pending": "change_apply", "termination_applied": "terminate_apply"}.get(row.state)
+    return {"applied": "apply", "change_pending": "change_apply", "termination_applied": "terminate_apply"}.get(
+        row.state
+    )
 
 
 def _missing(row) -> list[str]:
@@ -83,9 +98,21 @@ def _missing_named(row) -> list[tuple[str, str]]:
 
 
 def _last_on(row) -> dt.date | None:
-    dates = [d for d in (row.applied_on, row.decided_on, row.certified_on, row.announced_on, row.change_applied_on,
-                         row.change_decided_on, row.termination_applied_on, row.termination_approved_on, row.stopped_on)
-             if d is not None]
+    dates = [
+        d
+        for d in (
+            row.applied_on,
+            row.decided_on,
+            row.certified_on,
+            row.announced_on,
+            row.change_applied_on,
+            row.change_decided_on,
+            row.termination_applied_on,
+            row.termination_approved_on,
+            row.stopped_on,
+        )
+        if d is not None
+    ]
     return max(dates) if dates else None
 
 
@@ -98,15 +125,26 @@ class StepResult:
     missing: list[tuple[str, str]]  # (document key, its name) still to come for the open application
 
     def to_json(self) -> dict[str, Any]:
-        return {"branch_code": self.code, "step": self.step, "state": self.state, "state_zh": rb.STATES[self.state],
-                "warnings": [{"code": d.code, "message": d.message, "citation": str(d.citation)} for d in self.warnings],
-                "missing_documents": [{"key": k, "name": n} for k, n in self.missing]}
+        return {
+            "branch_code": self.code,
+            "step": self.step,
+            "state": self.state,
+            "state_zh": rb.STATES[self.state],
+            "warnings": [{"code": d.code, "message": d.message, "citation": str(d.citation)} for d in self.warnings],
+            "missing_documents": [{"key": k, "name": n} for k, n in self.missing],
+        }
 
 
 def _event(code: str, step: str, on: dt.date, detail: dict[str, Any], user: str) -> None:
     _, OfficeBranchEvent = _schema()
-    OfficeBranchEvent.create(branch_code=code, step=step, on_date=on, by_user=user, at=clock.stamp(),
-                             detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str))
+    OfficeBranchEvent.create(
+        branch_code=code,
+        step=step,
+        on_date=on,
+        by_user=user,
+        at=clock.stamp(),
+        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+    )
     audit.record(f"office.branch.{step}", "office_branch", code, {"on": on.isoformat(), **detail})
 
 
@@ -117,8 +155,15 @@ def _check_code(code: str) -> str:
     return code
 
 
-def apply(code: str, name: str, received: dt.date, docs: Sequence[str], *, full_name: str | None = None,
-          other_docs: str | None = None) -> StepResult:
+def apply(
+    code: str,
+    name: str,
+    received: dt.date,
+    docs: Sequence[str],
+    *,
+    full_name: str | None = None,
+    other_docs: str | None = None,
+) -> StepResult:
     """R8.2: an application received with the documents that came with it."""
     require_office()
     code = _check_code(code)
@@ -129,8 +174,10 @@ def apply(code: str, name: str, received: dt.date, docs: Sequence[str], *, full_
     today = clock.today()
     with writing() as session:
         row = OfficeBranch.get_or_none(OfficeBranch.code == code)
-        _refuse(rb.check_documents_known("apply", docs),
-                rb.check_step("apply", row.state if row else None, None, received, today))
+        _refuse(
+            rb.check_documents_known("apply", docs),
+            rb.check_step("apply", row.state if row else None, None, received, today),
+        )
         warnings = [d for d in (rb.check_name(full_name, received),) if d is not None]
         now = clock.stamp()
         if row is None:
@@ -138,8 +185,13 @@ def apply(code: str, name: str, received: dt.date, docs: Sequence[str], *, full_
         row.name, row.full_name, row.state, row.source = name, full_name, "applied", "apply"
         row.applied_on, row.decided_on, row.docs, row.updated_at = received, None, json.dumps(sorted(set(docs))), now
         row.save()
-        _event(code, "apply", received, {"name": name, "full_name": full_name, "docs": sorted(set(docs)),
-                                          "other_docs": other_docs}, session.user)
+        _event(
+            code,
+            "apply",
+            received,
+            {"name": name, "full_name": full_name, "docs": sorted(set(docs)), "other_docs": other_docs},
+            session.user,
+        )
         return StepResult(code, "apply", row.state, warnings, _missing_named(row))
 
 
@@ -186,8 +238,9 @@ def certify(code: str, number: str, on: dt.date) -> StepResult:
         raise UsageError("请填写登记证编号（--number）", "give the certificate number (--number)")
     with writing() as session:
         row = _get(code)
-        _refuse(rb.check_step("certify", rb.effective_state(facts(row), clock.today()), _last_on(row), on,
-                              clock.today()))
+        _refuse(
+            rb.check_step("certify", rb.effective_state(facts(row), clock.today()), _last_on(row), on, clock.today())
+        )
         row.state, row.certificate_no, row.certified_on, row.updated_at = "certified", number.strip(), on, clock.stamp()
         row.save()
         _event(code, "certify", on, {"number": number.strip()}, session.user)
@@ -199,11 +252,14 @@ def announce(code: str, on: dt.date, started: dt.date | None = None) -> StepResu
     require_office()
     with writing() as session:
         row = _get(code)
-        _refuse(rb.check_step("announce", rb.effective_state(facts(row), clock.today()), _last_on(row), on,
-                              clock.today()))
+        _refuse(
+            rb.check_step("announce", rb.effective_state(facts(row), clock.today()), _last_on(row), on, clock.today())
+        )
         if started is not None and (started > clock.today() or (row.decided_on and started < row.decided_on)):
-            raise ValidationFailed(f"开展业务日期 {started.isoformat()} 应在核准日之后、今天之前",
-                                   f"the first business day {started.isoformat()} must be after approval and not in the future")
+            raise ValidationFailed(
+                f"开展业务日期 {started.isoformat()} 应在核准日之后、今天之前",
+                f"the first business day {started.isoformat()} must be after approval and not in the future",
+            )
         warnings = [d for d in (rb.late_step("announce", facts(row), on),) if d is not None]
         row.state, row.announced_on, row.updated_at = "active", on, clock.stamp()
         if started is not None:
@@ -219,11 +275,15 @@ def record_business(code: str, started: dt.date) -> StepResult:
     with writing() as session:
         row = _get(code)
         if rb.effective_state(facts(row), clock.today()) in rb.CLOSED:
-            raise ValidationFailed(f"代办处 {code} 已{rb.STATES[rb.effective_state(facts(row), clock.today())]}",
-                                   f"branch {code} is closed")
+            raise ValidationFailed(
+                f"代办处 {code} 已{rb.STATES[rb.effective_state(facts(row), clock.today())]}",
+                f"branch {code} is closed",
+            )
         if started > clock.today() or (row.decided_on and started < row.decided_on):
-            raise ValidationFailed(f"开展业务日期 {started.isoformat()} 应在核准日之后、今天之前",
-                                   f"the first business day {started.isoformat()} must be after approval and not in the future")
+            raise ValidationFailed(
+                f"开展业务日期 {started.isoformat()} 应在核准日之后、今天之前",
+                f"the first business day {started.isoformat()} must be after approval and not in the future",
+            )
         row.started_on, row.updated_at = started, clock.stamp()
         row.save()
         _event(code, "business", started, {}, session.user)
@@ -245,8 +305,17 @@ def excuse(code: str, reason: str, on: dt.date) -> StepResult:
         return StepResult(code, "excuse", row.state, [], [])
 
 
-def change(code: str, step: str, on: dt.date, *, item: str | None = None, value: str | None = None,
-           docs: Sequence[str] = (), approve: bool | None = None, reason: str | None = None) -> StepResult:
+def change(
+    code: str,
+    step: str,
+    on: dt.date,
+    *,
+    item: str | None = None,
+    value: str | None = None,
+    docs: Sequence[str] = (),
+    approve: bool | None = None,
+    reason: str | None = None,
+) -> StepResult:
     """R8.6: apply (what changes, documents) → decide within 10 days → announce at once."""
     require_office()
     with writing() as session:
@@ -256,10 +325,15 @@ def change(code: str, step: str, on: dt.date, *, item: str | None = None, value:
         warnings: list[Decision] = []
         if step == "apply":
             if item not in rb.CHANGE_ITEMS:
-                raise UsageError(f"--what 应为 {'、'.join(rb.CHANGE_ITEMS)} 之一", f"--what must be one of {', '.join(rb.CHANGE_ITEMS)}")
+                raise UsageError(
+                    f"--what 应为 {'、'.join(rb.CHANGE_ITEMS)} 之一",
+                    f"--what must be one of {', '.join(rb.CHANGE_ITEMS)}",
+                )
             if not (value or "").strip():
                 raise UsageError("请写明变更后的内容（--value）", "give the new value (--value)")
-            _refuse(rb.check_documents_known("change_apply", docs), rb.check_step("change_apply", state, None, on, today))
+            _refuse(
+                rb.check_documents_known("change_apply", docs), rb.check_step("change_apply", state, None, on, today)
+            )
             row.state, row.change_item, row.change_value = "change_pending", item, value.strip()
             row.change_applied_on, row.change_decided_on, row.docs = on, None, json.dumps(sorted(set(docs)))
             name = "change_apply"
@@ -283,7 +357,9 @@ def change(code: str, step: str, on: dt.date, *, item: str | None = None, value:
         elif step == "announce":
             name = "change_announce"
             if not row.change_announce_pending:
-                raise ValidationFailed(f"代办处 {code} 没有已核准、待通告的变更", f"branch {code} has no approved change to announce")
+                raise ValidationFailed(
+                    f"代办处 {code} 没有已核准、待通告的变更", f"branch {code} has no approved change to announce"
+                )
             _refuse(rb.check_step(name, state, row.change_decided_on, on, today))
             warnings += [d for d in (rb.late_step(name, facts(row), on),) if d is not None]
             if row.change_item == "name":
@@ -310,15 +386,20 @@ def terminate(code: str, step: str, on: dt.date, *, ground: str | None = None, d
         if step == "apply":
             if not (ground or "").strip():
                 raise UsageError("请写明终止理由（--ground）", "give the ground for termination (--ground)")
-            _refuse(rb.check_documents_known("terminate_apply", docs), rb.check_step("terminate_apply", state, None, on, today))
+            _refuse(
+                rb.check_documents_known("terminate_apply", docs),
+                rb.check_step("terminate_apply", state, None, on, today),
+            )
             row.state, row.termination_ground, row.termination_applied_on = "termination_applied", ground.strip(), on
             row.docs = json.dumps(sorted(set(docs)))
             name, detail = "terminate_apply", {"ground": ground.strip(), "docs": sorted(set(docs))}
         elif step == "approve":
             session.require_role("supervisor")
             name = "terminate_approve"
-            _refuse(rb.check_step(name, state, row.termination_applied_on, on, today),
-                    rb.check_approval(name, _docs(row), on))
+            _refuse(
+                rb.check_step(name, state, row.termination_applied_on, on, today),
+                rb.check_approval(name, _docs(row), on),
+            )
             warnings += [d for d in (rb.late_step(name, facts(row), on),) if d is not None]
             row.state, row.termination_approved_on = "termination_approved", on
             detail = {}
@@ -355,7 +436,9 @@ def import_register(path: str | Path) -> tuple[int, list[ImportProblem]]:
     code_col = next((h for h in sheet.headers if h in ("编码", "代码", "code")), None)
     name_col = next((h for h in sheet.headers if h in ("名称", "代办处", "name")), None)
     if code_col is None or name_col is None:
-        raise ValidationFailed("文件须有“编码”和“名称”两列（或 code、name）", "the file needs the columns 编码 and 名称 (or code, name)")
+        raise ValidationFailed(
+            "文件须有“编码”和“名称”两列（或 code、name）", "the file needs the columns 编码 and 名称 (or code, name)"
+        )
     OfficeBranch, _ = _schema()
     problems: list[ImportProblem] = []
     seen: dict[str, int] = {}
@@ -366,22 +449,41 @@ def import_register(path: str | Path) -> tuple[int, list[ImportProblem]]:
         if code.isdigit() and len(code) < 3:
             code = code.zfill(3)  # Excel drops the leading zeros of 004
         if not CODE_RE.match(code):
-            problems.append(ImportProblem(line, code_col, f"编码应为 3 位数字：“{code}”", f"a code is three digits: '{code}'"))
+            problems.append(
+                ImportProblem(line, code_col, f"编码应为 3 位数字：“{code}”", f"a code is three digits: '{code}'")
+            )
             continue
         if not name:
             problems.append(ImportProblem(line, name_col, "名称为空", "the name is empty"))
             continue
         if any(ord(c) < 32 or c in "=+@" for c in name[:1]) or any(ord(c) < 32 for c in name):
-            problems.append(ImportProblem(line, name_col, "名称含控制字符或以公式符号开头", "the name has control characters or starts like a formula"))
+            problems.append(
+                ImportProblem(
+                    line,
+                    name_col,
+                    "名称含控制字符或以公式符号开头",
+                    "the name has control characters or starts like a formula",
+                )
+            )
             continue
         if code in seen:
-            problems.append(ImportProblem(line, code_col, f"编码 {code} 与第 {seen[code]} 行重复", f"code {code} repeats line {seen[code]}"))
+            problems.append(
+                ImportProblem(
+                    line, code_col, f"编码 {code} 与第 {seen[code]} 行重复", f"code {code} repeats line {seen[code]}"
+                )
+            )
             continue
         seen[code] = line
         existing = OfficeBranch.get_or_none(OfficeBranch.code == code)
         if existing is not None and existing.name != name:
-            problems.append(ImportProblem(line, name_col, f"编码 {code} 已登记为“{existing.name}”",
-                                          f"code {code} is registered as another name"))
+            problems.append(
+                ImportProblem(
+                    line,
+                    name_col,
+                    f"编码 {code} 已登记为“{existing.name}”",
+                    f"code {code} is registered as another name",
+                )
+            )
             continue
         if existing is None:
             rows.append((code, name))
@@ -404,15 +506,25 @@ def listing(today: dt.date) -> list[dict[str, Any]]:
         f = facts(row)
         state = rb.effective_state(f, today)
         due = rb.deadlines(f, today)
-        out.append({
-            "branch_code": row.code, "name": row.name, "full_name": row.full_name, "state": state,
-            "state_zh": rb.STATES[state], "source": row.source,
-            "applied_on": row.applied_on, "decided_on": row.decided_on, "certificate_no": row.certificate_no,
-            "certified_on": row.certified_on, "announced_on": row.announced_on, "started_on": row.started_on,
-            "stopped_on": row.stopped_on,
-            "deadlines": [d.to_json() for d in due],
-            "missing_documents": [{"key": k, "name": n} for k, n in _missing_named(row)],
-        })
+        out.append(
+            {
+                "branch_code": row.code,
+                "name": row.name,
+                "full_name": row.full_name,
+                "state": state,
+                "state_zh": rb.STATES[state],
+                "source": row.source,
+                "applied_on": row.applied_on,
+                "decided_on": row.decided_on,
+                "certificate_no": row.certificate_no,
+                "certified_on": row.certified_on,
+                "announced_on": row.announced_on,
+                "started_on": row.started_on,
+                "stopped_on": row.stopped_on,
+                "deadlines": [d.to_json() for d in due],
+                "missing_documents": [{"key": k, "name": n} for k, n in _missing_named(row)],
+            }
+        )
     return out
 
 
@@ -420,9 +532,17 @@ def history(code: str) -> list[dict[str, Any]]:
     require_office()
     _get(code)
     _, OfficeBranchEvent = _schema()
-    return [{"step": e.step, "step_zh": rb.STEP_LABELS.get(e.step, e.step),
-             "on": e.on_date, "by": e.by_user, "at": e.at, "detail": json.loads(e.detail)}
-            for e in OfficeBranchEvent.select().where(OfficeBranchEvent.branch_code == code).order_by(OfficeBranchEvent.id)]
+    return [
+        {
+            "step": e.step,
+            "step_zh": rb.STEP_LABELS.get(e.step, e.step),
+            "on": e.on_date,
+            "by": e.by_user,
+            "at": e.at,
+            "detail": json.loads(e.detail),
+        }
+        for e in OfficeBranchEvent.select().where(OfficeBranchEvent.branch_code == code).order_by(OfficeBranchEvent.id)
+    ]
 
 
 def _period_start(period: str) -> dt.date:

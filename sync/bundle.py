@@ -529,8 +529,8 @@ def _check_file_list(entries: list[dict[str, Any]]) -> None:
 
 
 def _decrypt_files(manifest: dict[str, Any], payload: bytes, recipient_private: bytes) -> dict[str, bytes]:
-    recipient_public = X25519PrivateKey.from_private_bytes(recipient_private).public_key().public_bytes(
-        Encoding.Raw, PublicFormat.Raw
+    recipient_public = (
+        X25519PrivateKey.from_private_bytes(recipient_private).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     )
     if b64d(manifest["recipient_x25519"]) != recipient_public:
         raise _Refusal(Reason.WRONG_RECIPIENT)

@@ -93,7 +93,7 @@ def _within_limits(obj: Any) -> bool:
     stack = [(obj, 0)]
     while stack:
         value, depth = stack.pop()
-        for child in (value.values() if type(value) is dict else value):
+        for child in value.values() if type(value) is dict else value:
             kind = type(child)
             if kind is dict or kind is list:
                 if depth + 1 >= MAX_DEPTH:

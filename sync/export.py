@@ -25,7 +25,7 @@ from models.errors import DatabaseLocked, RuleRefused, UsageError
 from models.version import VERSION
 from rules.export import check_export_month
 from rules.idcard import mask_id
-from sync.bundle import KIND_BRANCH_MONTHLY, bundle_file_name, build_bundle, verify_bundle
+from sync.bundle import KIND_BRANCH_MONTHLY, build_bundle, bundle_file_name, verify_bundle
 from sync.canonical import canonical_dumps
 from sync.errors import BundleRefused
 from sync.fileio import read_back_verify, write_bundle_atomic
@@ -36,24 +36,41 @@ PAYLOAD_VERSION = 1
 PERIOD_RE = re.compile(r"(2[0-9]{3})-(0[1-9]|1[0-2])")
 #: Figure fields per unit × plan, in file order (all integers; *_fen in fen).
 FIGURE_FIELDS = (
-    "members", "shares", "fees_due_fen", "claims_reported", "claims_submitted", "claims_returned",
-    "claims_settled", "claims_declined", "benefit_fen",
+    "members",
+    "shares",
+    "fees_due_fen",
+    "claims_reported",
+    "claims_submitted",
+    "claims_returned",
+    "claims_settled",
+    "claims_declined",
+    "benefit_fen",
 )
-PAYLOAD_FILES = ("claims.json", "disbursements.json", "figures.json", "handovers.json", "state.json",
-                 "summary.json", "units.json")
+PAYLOAD_FILES = (
+    "claims.json",
+    "disbursements.json",
+    "figures.json",
+    "handovers.json",
+    "state.json",
+    "summary.json",
+    "units.json",
+)
 
 
 def parse_period(text: str) -> tuple[dt.date, dt.date]:
     """``YYYY-MM`` → (first day, last day); UsageError otherwise."""
     match = PERIOD_RE.fullmatch(text or "")
     if not match:
-        raise UsageError(f"期间必须写成 YYYY-MM（如 2026-10），收到：{text}", f"the period must be YYYY-MM (e.g. 2026-10), got {text!r}")
+        raise UsageError(
+            f"期间必须写成 YYYY-MM（如 2026-10），收到：{text}",
+            f"the period must be YYYY-MM (e.g. 2026-10), got {text!r}",
+        )
     year, month = int(match[1]), int(match[2])
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def utc_created() -> str:
-    return clock.now().astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- figures -----------------------------------------------------------------------------------
@@ -103,10 +120,18 @@ def branch_figures(period: str) -> list[dict[str, Any]]:
         r["members"] += members
         r["shares"] += shares
         r["fees_due_fen"] += shares * price
-    for unit, plan, reported, submitted, returned, settled, declined, benefit in database.execute_sql(_CLAIMS_SQL, bounds):
+    for unit, plan, reported, submitted, returned, settled, declined, benefit in database.execute_sql(
+        _CLAIMS_SQL, bounds
+    ):
         r = row(unit, plan)
-        r.update(claims_reported=reported, claims_submitted=submitted, claims_returned=returned,
-                 claims_settled=settled, claims_declined=declined, benefit_fen=benefit)
+        r.update(
+            claims_reported=reported,
+            claims_submitted=submitted,
+            claims_returned=returned,
+            claims_settled=settled,
+            claims_declined=declined,
+            benefit_fen=benefit,
+        )
     return [rows[k] for k in sorted(rows)]
 
 
@@ -115,6 +140,7 @@ def totals(figures: list[dict[str, Any]]) -> dict[str, int]:
 
 
 # --- records -----------------------------------------------------------------------------------
+
 
 def _d(value) -> str | None:
     return None if value is None else str(value)[:10]
@@ -131,16 +157,48 @@ def _claims(code: str, start: str, end: str) -> list[dict[str, Any]]:
     ORDER BY c.id
     """
     out = []
-    for (cid, unit, plan, id_number, kind, incident, reported, shares, channel, state, submitted, returned,
-         return_reason, resubmitted, settled, benefit, declined, decline_reason) in database.execute_sql(sql, (start, end)):
-        out.append({
-            "id": f"{code}-claim-{cid}", "unit_code": unit, "plan_code": plan, "member": mask_id(id_number),
-            "incident_kind": kind, "incident_date": _d(incident), "report_date": _d(reported),
-            "shares_claimed": shares, "channel": channel, "state": state, "submitted_on": _d(submitted),
-            "returned_on": _d(returned), "return_reason": return_reason, "resubmitted_on": _d(resubmitted),
-            "settled_on": _d(settled), "benefit_fen": benefit, "declined_on": _d(declined),
-            "decline_reason": decline_reason,
-        })
+    for (
+        cid,
+        unit,
+        plan,
+        id_number,
+        kind,
+        incident,
+        reported,
+        shares,
+        channel,
+        state,
+        submitted,
+        returned,
+        return_reason,
+        resubmitted,
+        settled,
+        benefit,
+        declined,
+        decline_reason,
+    ) in database.execute_sql(sql, (start, end)):
+        out.append(
+            {
+                "id": f"{code}-claim-{cid}",
+                "unit_code": unit,
+                "plan_code": plan,
+                "member": mask_id(id_number),
+                "incident_kind": kind,
+                "incident_date": _d(incident),
+                "report_date": _d(reported),
+                "shares_claimed": shares,
+                "channel": channel,
+                "state": state,
+                "submitted_on": _d(submitted),
+                "returned_on": _d(returned),
+                "return_reason": return_reason,
+                "resubmitted_on": _d(resubmitted),
+                "settled_on": _d(settled),
+                "benefit_fen": benefit,
+                "declined_on": _d(declined),
+                "decline_reason": decline_reason,
+            }
+        )
     return out
 
 
@@ -153,11 +211,23 @@ def _disbursements(code: str, start: str, end: str) -> list[dict[str, Any]]:
     ORDER BY d.id
     """
     return [
-        {"id": f"{code}-disbursement-{i}", "on_date": _d(on), "unit_code": unit, "category": cat, "relation": rel,
-         "amount_fen": amount, "method": method, "state": state, "has_receipt": bool(receipt),
-         "approved_on": _d(approved), "paid_on": _d(paid), "signed_on": _d(signed)}
-        for i, on, unit, cat, rel, amount, method, state, receipt, approved, paid, signed
-        in database.execute_sql(sql, (start, end))
+        {
+            "id": f"{code}-disbursement-{i}",
+            "on_date": _d(on),
+            "unit_code": unit,
+            "category": cat,
+            "relation": rel,
+            "amount_fen": amount,
+            "method": method,
+            "state": state,
+            "has_receipt": bool(receipt),
+            "approved_on": _d(approved),
+            "paid_on": _d(paid),
+            "signed_on": _d(signed),
+        }
+        for i, on, unit, cat, rel, amount, method, state, receipt, approved, paid, signed in database.execute_sql(
+            sql, (start, end)
+        )
     ]
 
 
@@ -168,8 +238,17 @@ def _handovers(code: str, start: str, end: str) -> list[dict[str, Any]]:
     FROM handover h WHERE h.on_date BETWEEN ?1 AND ?2 OR h.reported_on BETWEEN ?1 AND ?2 ORDER BY h.id
     """
     return [
-        {"id": f"{code}-handover-{i}", "on_date": _d(on), "outgoing": out, "incoming": inc, "supervisor": sup,
-         "reported_on": _d(rep), "outgoing_confirmed": bool(oc), "incoming_confirmed": bool(ic), "items": n}
+        {
+            "id": f"{code}-handover-{i}",
+            "on_date": _d(on),
+            "outgoing": out,
+            "incoming": inc,
+            "supervisor": sup,
+            "reported_on": _d(rep),
+            "outgoing_confirmed": bool(oc),
+            "incoming_confirmed": bool(ic),
+            "items": n,
+        }
         for i, on, out, inc, sup, rep, oc, ic, n in database.execute_sql(sql, (start, end))
     ]
 
@@ -182,13 +261,16 @@ def state_digest() -> dict[str, dict[str, int]]:
         "member": {"count": q("SELECT count(*) FROM member")[0]},
         "policy": {"count": q("SELECT count(*) FROM policy")[0]},
         "coverage": dict(zip(("count", "shares"), q("SELECT count(*), coalesce(sum(shares), 0) FROM coverage"))),
-        "claim_report": dict(zip(("count", "benefit_fen"),
-                                 q("SELECT count(*), coalesce(sum(benefit_fen), 0) FROM claim_report"))),
+        "claim_report": dict(
+            zip(("count", "benefit_fen"), q("SELECT count(*), coalesce(sum(benefit_fen), 0) FROM claim_report"))
+        ),
         "claim_event": {"count": q("SELECT count(*) FROM claim_event")[0]},
-        "direct_pay_failure": dict(zip(("count", "open"), q(
-            "SELECT count(*), coalesce(sum(signed_on IS NULL), 0) FROM direct_pay_failure"))),
-        "disbursement": dict(zip(("count", "amount_fen"),
-                                 q("SELECT count(*), coalesce(sum(amount_fen), 0) FROM disbursement"))),
+        "direct_pay_failure": dict(
+            zip(("count", "open"), q("SELECT count(*), coalesce(sum(signed_on IS NULL), 0) FROM direct_pay_failure"))
+        ),
+        "disbursement": dict(
+            zip(("count", "amount_fen"), q("SELECT count(*), coalesce(sum(amount_fen), 0) FROM disbursement"))
+        ),
         "handover": {"count": q("SELECT count(*) FROM handover")[0]},
         "audit_event": {"count": q("SELECT count(*) FROM audit_event")[0]},
     }
@@ -196,6 +278,7 @@ def state_digest() -> dict[str, dict[str, int]]:
 
 
 # --- payload and export ------------------------------------------------------------------------
+
 
 @dataclass
 class Payload:
@@ -224,11 +307,19 @@ def branch_payload(period: str) -> Payload:
         "period_start": s,
         "period_end": e,
         "totals": totals(figures),
-        "counts": {"figures": len(figures), "claims": len(claims), "disbursements": len(disbursements),
-                   "handovers": len(handovers), "units": len(units)},
+        "counts": {
+            "figures": len(figures),
+            "claims": len(claims),
+            "disbursements": len(disbursements),
+            "handovers": len(handovers),
+            "units": len(units),
+        },
         # A voided disbursement (作废, R9.3) stays in the rows with its state but is money not spent.
-        "disbursed_fen": sum(d["amount_fen"] for d in disbursements
-                             if d["on_date"] and s <= d["on_date"] <= e and d["state"] != "cancelled"),
+        "disbursed_fen": sum(
+            d["amount_fen"]
+            for d in disbursements
+            if d["on_date"] and s <= d["on_date"] <= e and d["state"] != "cancelled"
+        ),
     }
     changes = office_key_changes()
     if changes:  # only when there are any: older offices and tests see the summary they know
@@ -251,14 +342,23 @@ def office_key_changes() -> list[dict[str, str]]:
     import json
 
     last = database.execute_sql(
-        "SELECT coalesce(max(seq), 0) FROM audit_event WHERE action IN ('sync.export', 'sync.export.adopted')").fetchone()[0]
+        "SELECT coalesce(max(seq), 0) FROM audit_event WHERE action IN ('sync.export', 'sync.export.adopted')"
+    ).fetchone()[0]
     out = []
     for at, user, detail in database.execute_sql(
-            "SELECT at, user, detail FROM audit_event WHERE action = 'keys.trust_office' AND seq > ? ORDER BY seq", (last,)):
+        "SELECT at, user, detail FROM audit_event WHERE action = 'keys.trust_office' AND seq > ? ORDER BY seq", (last,)
+    ):
         d = json.loads(detail or "{}")
         if d.get("replaced"):
-            out.append({"at": str(at), "by": str(user), "old_fingerprint": str(d["replaced"]),
-                        "new_fingerprint": str(d.get("fingerprint", "")), "reason": str(d.get("reason", ""))})
+            out.append(
+                {
+                    "at": str(at),
+                    "by": str(user),
+                    "old_fingerprint": str(d["replaced"]),
+                    "new_fingerprint": str(d.get("fingerprint", "")),
+                    "reason": str(d.get("reason", "")),
+                }
+            )
     return out
 
 
@@ -272,16 +372,21 @@ def last_sent(kind: str = KIND_BRANCH_MONTHLY) -> tuple[int | None, str | None]:
 
 def sent_for(period: str, kind: str = KIND_BRANCH_MONTHLY) -> list[tuple[int, str]]:
     """(sequence, sha256) of every bundle of ``period`` already sent, oldest first."""
-    return [(seq, sha) for seq, sha in database.execute_sql(
-        "SELECT sequence, sha256 FROM bundle_log WHERE direction = 'out' AND kind = ? AND period = ? ORDER BY sequence",
-        (kind, period))]
+    return [
+        (seq, sha)
+        for seq, sha in database.execute_sql(
+            "SELECT sequence, sha256 FROM bundle_log WHERE direction = 'out' AND kind = ? AND period = ? ORDER BY sequence",
+            (kind, period),
+        )
+    ]
 
 
 def export_decision(period: str, today: dt.date, *, replace: bool = False, reason: str | None = None):
     """``rules.check_export_month`` for ``period`` as of ``today`` over what this branch sent."""
     start, end = parse_period(period)
-    return check_export_month(start, end, today, tuple(seq for seq, _ in sent_for(period)),
-                              replace=replace, reason=reason)
+    return check_export_month(
+        start, end, today, tuple(seq for seq, _ in sent_for(period)), replace=replace, reason=reason
+    )
 
 
 @dataclass
@@ -299,8 +404,15 @@ class ExportResult:
     replaces: int | None = None  # the sequence this bundle replaces (a month sent again)
 
 
-def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = False, today: dt.date | None = None,
-                  replace: bool = False, reason: str | None = None) -> ExportResult:
+def export_period(
+    period: str,
+    out_dir: str | Path = ".",
+    *,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    replace: bool = False,
+    reason: str | None = None,
+) -> ExportResult:
     """Build, sign, encrypt, write (atomically), read back and record the month's bundle.
 
     Only a month that has ended may be exported, and a month already sent only as a
@@ -333,8 +445,9 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
     name = bundle_file_name(payload.branch_code, period, sequence)
     replaced = replaces["sequence"] if replaces else None
     if dry_run:
-        return ExportResult(True, payload.branch_code, period, sequence, name, None, None, None, payload.summary,
-                            replaces=replaced)
+        return ExportResult(
+            True, payload.branch_code, period, sequence, name, None, None, None, payload.summary, replaces=replaced
+        )
 
     target = out_dir / name
     if target.exists():
@@ -353,8 +466,10 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
                 if not again.ok:
                     raise RuleRefused([again])  # the same month was sent meanwhile
                 if again.outcome != decision.outcome or again.data != decision.data:
-                    raise DatabaseLocked("另一次导出刚刚完成，本次未导出任何文件；请重新运行 huzhu export",
-                                         "another export finished meanwhile; nothing was exported, run huzhu export again")
+                    raise DatabaseLocked(
+                        "另一次导出刚刚完成，本次未导出任何文件；请重新运行 huzhu export",
+                        "another export finished meanwhile; nothing was exported, run huzhu export again",
+                    )
                 last_seq, last_sha = last_sent()
                 sequence = (last_seq or 0) + 1
                 name = bundle_file_name(payload.branch_code, period, sequence)
@@ -362,43 +477,86 @@ def export_period(period: str, out_dir: str | Path = ".", *, dry_run: bool = Fal
                 if target.exists():
                     raise UsageError(f"文件已存在，不会覆盖：{target}", f"file exists, will not overwrite: {target}")
             data = build_bundle(
-                kind=KIND_BRANCH_MONTHLY, branch_code=payload.branch_code, period=period, sequence=sequence,
-                prev_sha256=last_sha, created=utc_created(), program_version=_program_version(),
-                audit_head=audit.head()[1], files=payload.files,
-                signer_private=keys.signing.private, recipient_public=office.x25519_public, replaces=replaces,
+                kind=KIND_BRANCH_MONTHLY,
+                branch_code=payload.branch_code,
+                period=period,
+                sequence=sequence,
+                prev_sha256=last_sha,
+                created=utc_created(),
+                program_version=_program_version(),
+                audit_head=audit.head()[1],
+                files=payload.files,
+                signer_private=keys.signing.private,
+                recipient_public=office.x25519_public,
+                replaces=replaces,
             )
             digest = hashlib.sha256(data).hexdigest()
             try:
                 write_bundle_atomic(target, data)
             except OSError as exc:  # full or write-protected stick: nothing is left under the final name
-                raise UsageError(f"无法写入导出文件（{exc.strerror}）：{target}；未导出，请检查 U 盘后重试",
-                                 f"cannot write the bundle ({exc.strerror}): {target}; nothing was exported") from None
+                raise UsageError(
+                    f"无法写入导出文件（{exc.strerror}）：{target}；未导出，请检查 U 盘后重试",
+                    f"cannot write the bundle ({exc.strerror}): {target}; nothing was exported",
+                ) from None
             written = True
             check = read_back_verify(target, data, pinned_signers={payload.branch_code: keys.signing.public})
             if not check.ok:
-                raise BundleRefused(f"写入后校验失败：{check.message_zh}", f"verification after writing failed: {check.message_en}",
-                                    code=str(check.code))
+                raise BundleRefused(
+                    f"写入后校验失败：{check.message_zh}",
+                    f"verification after writing failed: {check.message_en}",
+                    code=str(check.code),
+                )
             from models.schema import BundleLog
 
-            BundleLog.create(direction="out", kind=KIND_BRANCH_MONTHLY, branch_code=payload.branch_code, period=period,
-                             sequence=sequence, file_name=name, sha256=digest, prev_sha256=last_sha,
-                             created_at=clock.stamp(), status="sent",
-                             note=f"替换第 {replaced} 号：{decision.data['reason']}" if replaces else None)
-            audit.record("sync.export", "bundle_log", name, {
-                "period": period, "sequence": sequence, "sha256": digest, "bytes": len(data),
-                "totals": payload.summary["totals"], "counts": payload.summary["counts"],
-                "disbursed_fen": payload.summary["disbursed_fen"],
-                **({"replaces": payload.summary["replaces"]} if replaces else {}),
-            })
+            BundleLog.create(
+                direction="out",
+                kind=KIND_BRANCH_MONTHLY,
+                branch_code=payload.branch_code,
+                period=period,
+                sequence=sequence,
+                file_name=name,
+                sha256=digest,
+                prev_sha256=last_sha,
+                created_at=clock.stamp(),
+                status="sent",
+                note=f"替换第 {replaced} 号：{decision.data['reason']}" if replaces else None,
+            )
+            audit.record(
+                "sync.export",
+                "bundle_log",
+                name,
+                {
+                    "period": period,
+                    "sequence": sequence,
+                    "sha256": digest,
+                    "bytes": len(data),
+                    "totals": payload.summary["totals"],
+                    "counts": payload.summary["counts"],
+                    "disbursed_fen": payload.summary["disbursed_fen"],
+                    **({"replaces": payload.summary["replaces"]} if replaces else {}),
+                },
+            )
     except BaseException:
         if written:
             target.unlink(missing_ok=True)
         raise
     # Committed: FILE.sent now lists this bundle too, where no restore can take it back.
-    sentmark.refresh(session.path, session.keyfile.db_id,
-                     {sequence: (payload.summary["totals"], payload.summary["disbursed_fen"])})
-    return ExportResult(False, payload.branch_code, period, sequence, name, target, digest, len(data), payload.summary,
-                        keys.fingerprint, replaced)
+    sentmark.refresh(
+        session.path, session.keyfile.db_id, {sequence: (payload.summary["totals"], payload.summary["disbursed_fen"])}
+    )
+    return ExportResult(
+        False,
+        payload.branch_code,
+        period,
+        sequence,
+        name,
+        target,
+        digest,
+        len(data),
+        payload.summary,
+        keys.fingerprint,
+        replaced,
+    )
 
 
 def _adopt_interrupted(target: Path, payload, period: str, sequence: int, last_sha: str | None, keys):
@@ -407,26 +565,55 @@ def _adopt_interrupted(target: Path, payload, period: str, sequence: int, last_s
     as sent (it may already be on its way to the office, so it must not be rebuilt differently);
     anything else stays refused."""
     data = target.read_bytes()
-    result = verify_bundle(data, pinned_signers={payload.branch_code: keys.signing.public}, recipient_private=None,
-                           expected_kind=KIND_BRANCH_MONTHLY)
+    result = verify_bundle(
+        data,
+        pinned_signers={payload.branch_code: keys.signing.public},
+        recipient_private=None,
+        expected_kind=KIND_BRANCH_MONTHLY,
+    )
     m = result.manifest or {}
-    if not (result.ok and m.get("period") == period and m.get("sequence") == sequence
-            and m.get("prev_sha256") == last_sha):
+    if not (
+        result.ok and m.get("period") == period and m.get("sequence") == sequence and m.get("prev_sha256") == last_sha
+    ):
         return None
     digest = hashlib.sha256(data).hexdigest()
     from models.schema import BundleLog
 
     with writing():
-        BundleLog.create(direction="out", kind=KIND_BRANCH_MONTHLY, branch_code=payload.branch_code, period=period,
-                         sequence=sequence, file_name=target.name, sha256=digest, prev_sha256=last_sha,
-                         created_at=clock.stamp(), status="sent", note="导出中断后留下的完整数据包，已补记")
-        audit.record("sync.export.adopted", "bundle_log", target.name,
-                     {"period": period, "sequence": sequence, "sha256": digest, "bytes": len(data)})
+        BundleLog.create(
+            direction="out",
+            kind=KIND_BRANCH_MONTHLY,
+            branch_code=payload.branch_code,
+            period=period,
+            sequence=sequence,
+            file_name=target.name,
+            sha256=digest,
+            prev_sha256=last_sha,
+            created_at=clock.stamp(),
+            status="sent",
+            note="导出中断后留下的完整数据包，已补记",
+        )
+        audit.record(
+            "sync.export.adopted",
+            "bundle_log",
+            target.name,
+            {"period": period, "sequence": sequence, "sha256": digest, "bytes": len(data)},
+        )
     # Its figures are not known here (the bundle is sealed to the office): the mark says so.
     session = current()
     sentmark.refresh(session.path, session.keyfile.db_id, {sequence: (None, None)})
-    return ExportResult(False, payload.branch_code, period, sequence, target.name, target, digest, len(data),
-                        payload.summary, keys.fingerprint)
+    return ExportResult(
+        False,
+        payload.branch_code,
+        period,
+        sequence,
+        target.name,
+        target,
+        digest,
+        len(data),
+        payload.summary,
+        keys.fingerprint,
+    )
 
 
 def _program_version() -> str:

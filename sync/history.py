@@ -36,5 +36,7 @@ def bundle_history(limit: int = HISTORY_LIMIT) -> list[BundleEntry]:
     """Bundles sent and received, newest first."""
     rows = database.execute_sql(
         "SELECT direction, kind, period, sequence, file_name, sha256, created_at, status FROM bundle_log "
-        "ORDER BY created_at DESC, id DESC LIMIT ?", (limit,)).fetchall()
+        "ORDER BY created_at DESC, id DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
     return [BundleEntry(*row) for row in rows]

@@ -189,7 +189,10 @@ class OfficeKeys:
 def parse_office_keys(data: bytes) -> OfficeKeys:
     """Parse and check an office public-keys file; raises KeyFileError."""
     obj = _load_key_file(
-        data, OFFICE_KEYS_FORMAT, {"format", "version", "ed25519_public", "x25519_public", "fingerprint"}, "办事处公钥文件"
+        data,
+        OFFICE_KEYS_FORMAT,
+        {"format", "version", "ed25519_public", "x25519_public", "fingerprint"},
+        "办事处公钥文件",
     )
     keys = OfficeKeys(_key_field(obj, "ed25519_public"), _key_field(obj, "x25519_public"))
     _require_fingerprint(obj, keys.fingerprint)
@@ -207,7 +210,9 @@ def _dump_key_file(obj: dict[str, object]) -> bytes:
 
 def _load_key_file(data: bytes, expected_format: str, fields: set[str], file_zh: str) -> dict[str, object]:
     if not isinstance(data, bytes) or len(data) > MAX_KEY_FILE_BYTES:
-        raise KeyFileError(f"{file_zh}过大或不是文件内容。", f"File too large or not bytes (limit {MAX_KEY_FILE_BYTES}).")
+        raise KeyFileError(
+            f"{file_zh}过大或不是文件内容。", f"File too large or not bytes (limit {MAX_KEY_FILE_BYTES})."
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         raise KeyFileError(
             f"{file_zh}被编辑过（含 BOM 标记），请使用原始文件。",

@@ -32,6 +32,7 @@ ROLE_BRANCH = "branch"
 
 # --- which end is this database ----------------------------------------------------------
 
+
 def db_kind() -> str:
     """``office`` or ``branch`` (a database without the ``kind`` row predates sync: a branch)."""
     row = database.execute_sql("SELECT value FROM huzhu_meta WHERE key = 'kind'").fetchone()
@@ -67,6 +68,7 @@ def office_name() -> str:
 
 
 # --- own keys ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LocalKeys:
@@ -141,6 +143,7 @@ def own_office_keys() -> OfficeKeys:
 
 # --- pinned keys -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Pinned:
     branch_code: str | None
@@ -152,8 +155,9 @@ class Pinned:
 
 
 def _pinned(row) -> Pinned:
-    return Pinned(row.branch_code, row.name, bytes(row.ed25519_public), bytes(row.x25519_public),
-                  row.fingerprint, row.enrolled_at)
+    return Pinned(
+        row.branch_code, row.name, bytes(row.ed25519_public), bytes(row.x25519_public), row.fingerprint, row.enrolled_at
+    )
 
 
 def trusted_office() -> Pinned | None:
@@ -176,8 +180,10 @@ def require_trusted_office() -> Pinned:
 def enrolled_branches() -> dict[str, Pinned]:
     from models.schema import TrustedKey
 
-    return {r.branch_code: _pinned(r) for r in TrustedKey.select().where(TrustedKey.role == ROLE_BRANCH)
-            .order_by(TrustedKey.branch_code)}
+    return {
+        r.branch_code: _pinned(r)
+        for r in TrustedKey.select().where(TrustedKey.role == ROLE_BRANCH).order_by(TrustedKey.branch_code)
+    }
 
 
 def _same_keys(pinned: Pinned, ed: bytes, x: bytes) -> bool:
@@ -197,18 +203,26 @@ def require_replacement_allowed(new_fingerprint: str, reason: str | None, typed_
     current().require_role("supervisor")
     reason = (reason or "").strip()
     if not reason:
-        raise TrustError("更换已登记的公钥须写明原因（--reason），原因会记入审计日志",
-                         "replacing a pinned key needs a reason (--reason); it goes into the audit log",
-                         exit_code=2, code="usage")
+        raise TrustError(
+            "更换已登记的公钥须写明原因（--reason），原因会记入审计日志",
+            "replacing a pinned key needs a reason (--reason); it goes into the audit log",
+            exit_code=2,
+            code="usage",
+        )
     if _norm_fingerprint(typed_fingerprint) != _norm_fingerprint(new_fingerprint):
-        raise TrustError("更换已登记的公钥须输入电话核对过的新指纹（--fingerprint），且须与文件中的一致；未做任何改动",
-                         "replacing a pinned key needs the new fingerprint typed in (--fingerprint), as read out "
-                         "by phone, and it must match the file; nothing changed", exit_code=2, code="usage")
+        raise TrustError(
+            "更换已登记的公钥须输入电话核对过的新指纹（--fingerprint），且须与文件中的一致；未做任何改动",
+            "replacing a pinned key needs the new fingerprint typed in (--fingerprint), as read out "
+            "by phone, and it must match the file; nothing changed",
+            exit_code=2,
+            code="usage",
+        )
     return reason
 
 
-def trust_office(keys: OfficeKeys, *, replace: bool = False, reason: str | None = None,
-                 fingerprint: str | None = None) -> str:
+def trust_office(
+    keys: OfficeKeys, *, replace: bool = False, reason: str | None = None, fingerprint: str | None = None
+) -> str:
     """Pin the office's keys at a branch: ``pinned``, ``unchanged`` or ``replaced``."""
     from models.db import current, writing
     from models.schema import TrustedKey
@@ -228,17 +242,36 @@ def trust_office(keys: OfficeKeys, *, replace: bool = False, reason: str | None 
         reason = require_replacement_allowed(keys.fingerprint, reason, fingerprint)
     with writing():
         TrustedKey.delete().where(TrustedKey.role == ROLE_OFFICE).execute()
-        TrustedKey.create(role=ROLE_OFFICE, branch_code=None, name="办事处", ed25519_public=keys.ed25519_public,
-                          x25519_public=keys.x25519_public, fingerprint=keys.fingerprint,
-                          enrolled_at=clock.stamp(), enrolled_by=current().user)
-        audit.record("keys.trust_office", "trusted_key", "office",
-                     {"fingerprint": keys.fingerprint, "replaced": old.fingerprint if old else None,
-                      **({"reason": reason} if old else {})})
+        TrustedKey.create(
+            role=ROLE_OFFICE,
+            branch_code=None,
+            name="办事处",
+            ed25519_public=keys.ed25519_public,
+            x25519_public=keys.x25519_public,
+            fingerprint=keys.fingerprint,
+            enrolled_at=clock.stamp(),
+            enrolled_by=current().user,
+        )
+        audit.record(
+            "keys.trust_office",
+            "trusted_key",
+            "office",
+            {
+                "fingerprint": keys.fingerprint,
+                "replaced": old.fingerprint if old else None,
+                **({"reason": reason} if old else {}),
+            },
+        )
     return "replaced" if old else "pinned"
 
 
-def enroll_branch(registration: BranchRegistration, *, replace: bool = False, reason: str | None = None,
-                  fingerprint: str | None = None) -> str:
+def enroll_branch(
+    registration: BranchRegistration,
+    *,
+    replace: bool = False,
+    reason: str | None = None,
+    fingerprint: str | None = None,
+) -> str:
     """Pin a branch's keys at the office: ``pinned``, ``unchanged`` or ``replaced``. A
     replacement also queues a notice to the branch, so the office's next answer tells it."""
     from models.db import current, writing
@@ -267,18 +300,39 @@ def enroll_branch(registration: BranchRegistration, *, replace: bool = False, re
                 f"these keys are already enrolled for branch {other.branch_code}",
             )
     with writing():
-        TrustedKey.delete().where((TrustedKey.role == ROLE_BRANCH)
-                                  & (TrustedKey.branch_code == registration.branch_code)).execute()
-        TrustedKey.create(role=ROLE_BRANCH, branch_code=registration.branch_code, name=registration.branch_name,
-                          ed25519_public=registration.ed25519_public, x25519_public=registration.x25519_public,
-                          fingerprint=registration.fingerprint, enrolled_at=clock.stamp(), enrolled_by=current().user)
-        audit.record("office.enroll", "trusted_key", registration.branch_code,
-                     {"branch_name": registration.branch_name, "fingerprint": registration.fingerprint,
-                      "replaced": old.fingerprint if old else None, **({"reason": reason} if old else {})})
+        TrustedKey.delete().where(
+            (TrustedKey.role == ROLE_BRANCH) & (TrustedKey.branch_code == registration.branch_code)
+        ).execute()
+        TrustedKey.create(
+            role=ROLE_BRANCH,
+            branch_code=registration.branch_code,
+            name=registration.branch_name,
+            ed25519_public=registration.ed25519_public,
+            x25519_public=registration.x25519_public,
+            fingerprint=registration.fingerprint,
+            enrolled_at=clock.stamp(),
+            enrolled_by=current().user,
+        )
+        audit.record(
+            "office.enroll",
+            "trusted_key",
+            registration.branch_code,
+            {
+                "branch_name": registration.branch_name,
+                "fingerprint": registration.fingerprint,
+                "replaced": old.fingerprint if old else None,
+                **({"reason": reason} if old else {}),
+            },
+        )
         if old is not None:
             from sync.answer import queue_notice
 
-            queue_notice(registration.branch_code, clock.today().strftime("%Y-%m"), "other",
-                         f"办事处已更换贵代办处登记的公钥：旧指纹 {old.fingerprint}，新指纹 {registration.fingerprint}，"
-                         f"原因：{reason}。如非贵代办处申请，请立即电话联系办事处。", ref="key-change")
+            queue_notice(
+                registration.branch_code,
+                clock.today().strftime("%Y-%m"),
+                "other",
+                f"办事处已更换贵代办处登记的公钥：旧指纹 {old.fingerprint}，新指纹 {registration.fingerprint}，"
+                f"原因：{reason}。如非贵代办处申请，请立即电话联系办事处。",
+                ref="key-change",
+            )
     return "replaced" if old else "pinned"

@@ -29,35 +29,62 @@ from sync.sequence import SequenceOutcome, check_sequence
 DB_REASONS: dict[str, tuple[str, str]] = {
     "imported": ("已导入。", "Imported."),
     "duplicate": ("此数据包已导入过，本次未做任何改动。", "This bundle was already imported; nothing changed."),
-    "already_held": ("此数据包已在等待中（缺少更早的数据包），本次未做任何改动。",
-                     "This bundle is already held (earlier bundles missing); nothing changed."),
-    "gap": ("缺少更早的数据包，此数据包已暂存，收到缺少的数据包后自动导入。",
-            "Earlier bundles are missing; this one is held and will be imported when they arrive."),
-    "replay": ("数据包序号不新于已导入的数据包且内容不同（重放或旧文件），拒绝导入。",
-               "Sequence is not newer than an imported bundle and the file differs (replay or older file); refused."),
-    "chain_break": ("数据包与已导入的上一个数据包衔接不上，拒绝导入，请联系代办处核实。",
-                    "Bundle does not chain to the previously imported one; refused, contact the branch."),
-    "payload_mismatch": ("数据包内容所属的代办处或期间与清单不符，拒绝导入。",
-                         "The payload names a different branch or period than the manifest; refused."),
+    "already_held": (
+        "此数据包已在等待中（缺少更早的数据包），本次未做任何改动。",
+        "This bundle is already held (earlier bundles missing); nothing changed.",
+    ),
+    "gap": (
+        "缺少更早的数据包，此数据包已暂存，收到缺少的数据包后自动导入。",
+        "Earlier bundles are missing; this one is held and will be imported when they arrive.",
+    ),
+    "replay": (
+        "数据包序号不新于已导入的数据包且内容不同（重放或旧文件），拒绝导入。",
+        "Sequence is not newer than an imported bundle and the file differs (replay or older file); refused.",
+    ),
+    "chain_break": (
+        "数据包与已导入的上一个数据包衔接不上，拒绝导入，请联系代办处核实。",
+        "Bundle does not chain to the previously imported one; refused, contact the branch.",
+    ),
+    "payload_mismatch": (
+        "数据包内容所属的代办处或期间与清单不符，拒绝导入。",
+        "The payload names a different branch or period than the manifest; refused.",
+    ),
     "bad_payload": ("数据包内容不符合格式要求，拒绝导入。", "Payload contents do not follow the format; refused."),
     "unreadable": ("无法读取文件。", "Cannot read the file."),
     # The branch register (sync/branches.py, DOMAIN §8): a branch that may no longer send bundles.
-    "R8.5.disqualified": ("该代办处已被取消资格（核准后 3 个月内未开展业务，000 第八条4），拒绝导入。",
-                          "The branch lost its status (no business within 3 months of approval, 000 art. 8(4)); refused."),
-    "R8.3.rejected": ("该代办处的设立申请已被驳回（000 第八条2），拒绝导入。",
-                      "The branch's application was rejected (000 art. 8(2)); refused."),
-    "R8.7.terminated": ("该代办处已终止，不接收其终止后期间的数据包（000 第十条），拒绝导入。",
-                        "The branch has terminated; bundles for later periods are refused (000 art. 10)."),
-    "gap_too_large": ("数据包序号比已导入的超前太多（最多暂存相差 24 号以内的数据包），拒绝导入，请联系代办处核实。",
-                      "The sequence number is too far ahead of the last imported bundle (at most 24 are held); "
-                      "refused, contact the branch."),
-    "personal_data": ("数据包含有完整的身份证号，拒绝导入（上报数据只应有脱敏号码），请联系代办处。",
-                      "The payload holds a full ID number (only masked numbers may be sent); refused."),
-    "control_characters": ("数据包的文字中含有控制字符，拒绝导入。", "Text in the payload holds control characters; refused."),
-    "formula_text": ("数据包中的单位编码或名称以 = + - @ 开头（电子表格会当作公式），拒绝导入。",
-                     "A unit code or name in the payload begins with = + - @ (a spreadsheet formula); refused."),
-    "summary_mismatch": ("数据包 summary.json 的合计与明细不符，拒绝导入。",
-                         "The totals in summary.json do not match the payload's rows; refused."),
+    "R8.5.disqualified": (
+        "该代办处已被取消资格（核准后 3 个月内未开展业务，000 第八条4），拒绝导入。",
+        "The branch lost its status (no business within 3 months of approval, 000 art. 8(4)); refused.",
+    ),
+    "R8.3.rejected": (
+        "该代办处的设立申请已被驳回（000 第八条2），拒绝导入。",
+        "The branch's application was rejected (000 art. 8(2)); refused.",
+    ),
+    "R8.7.terminated": (
+        "该代办处已终止，不接收其终止后期间的数据包（000 第十条），拒绝导入。",
+        "The branch has terminated; bundles for later periods are refused (000 art. 10).",
+    ),
+    "gap_too_large": (
+        "数据包序号比已导入的超前太多（最多暂存相差 24 号以内的数据包），拒绝导入，请联系代办处核实。",
+        "The sequence number is too far ahead of the last imported bundle (at most 24 are held); "
+        "refused, contact the branch.",
+    ),
+    "personal_data": (
+        "数据包含有完整的身份证号，拒绝导入（上报数据只应有脱敏号码），请联系代办处。",
+        "The payload holds a full ID number (only masked numbers may be sent); refused.",
+    ),
+    "control_characters": (
+        "数据包的文字中含有控制字符，拒绝导入。",
+        "Text in the payload holds control characters; refused.",
+    ),
+    "formula_text": (
+        "数据包中的单位编码或名称以 = + - @ 开头（电子表格会当作公式），拒绝导入。",
+        "A unit code or name in the payload begins with = + - @ (a spreadsheet formula); refused.",
+    ),
+    "summary_mismatch": (
+        "数据包 summary.json 的合计与明细不符，拒绝导入。",
+        "The totals in summary.json do not match the payload's rows; refused.",
+    ),
 }
 
 #: The furthest ahead of the last imported bundle that a bundle is held (two years of months).
@@ -83,7 +110,7 @@ class ImportOutcome:
     sha256: str | None = None
     missing: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    also_imported: list["ImportOutcome"] = field(default_factory=list)
+    also_imported: list[ImportOutcome] = field(default_factory=list)
     #: A replacement of an earlier bundle of the same month: {"sequence", "sha256", "reason"}.
     replaces: dict[str, Any] | None = None
 
@@ -113,20 +140,25 @@ def read_limited(path: str | Path, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> 
 
 # --- state of each branch's chain -------------------------------------------------------------
 
+
 def last_imported(branch_code: str) -> tuple[int | None, str | None]:
     row = database.execute_sql(
         "SELECT sequence, sha256 FROM received_bundle WHERE branch_code = ? AND kind = ? AND status = 'imported' "
-        "ORDER BY sequence DESC LIMIT 1", (branch_code, KIND_BRANCH_MONTHLY)).fetchone()
+        "ORDER BY sequence DESC LIMIT 1",
+        (branch_code, KIND_BRANCH_MONTHLY),
+    ).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
 def _status_of_sha(sha: str) -> str | None:
     row = database.execute_sql(
-        "SELECT status FROM received_bundle WHERE sha256 = ? AND status = 'held' LIMIT 1", (sha,)).fetchone()
+        "SELECT status FROM received_bundle WHERE sha256 = ? AND status = 'held' LIMIT 1", (sha,)
+    ).fetchone()
     return row[0] if row else None
 
 
 # --- verification ---------------------------------------------------------------------------------
+
 
 @dataclass
 class _Checked:
@@ -140,12 +172,26 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
     require_office()
     keys = local_keys()
     pinned = {code: p.ed25519_public for code, p in enrolled_branches().items()}
-    result = verify_bundle(data, pinned_signers=pinned, recipient_private=keys.exchange.private,
-                           max_size=max_size, expected_kind=KIND_BRANCH_MONTHLY)
+    result = verify_bundle(
+        data,
+        pinned_signers=pinned,
+        recipient_private=keys.exchange.private,
+        max_size=max_size,
+        expected_kind=KIND_BRANCH_MONTHLY,
+    )
     if not result.ok:
         code = _header_branch(data)
-        return _Checked(ImportOutcome(name, "refused", str(result.code), result.message_zh, result.message_en,
-                                      branch_code=code, sha256=result.bundle_sha256))
+        return _Checked(
+            ImportOutcome(
+                name,
+                "refused",
+                str(result.code),
+                result.message_zh,
+                result.message_en,
+                branch_code=code,
+                sha256=result.bundle_sha256,
+            )
+        )
     m = result.manifest
     base = dict(branch_code=m["branch_code"], period=m["period"], sequence=m["sequence"], sha256=result.bundle_sha256)
     closed = _register_refusal(m["branch_code"], m["period"])
@@ -163,16 +209,30 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
         reason = str(decision.outcome)
         return _Checked(ImportOutcome(name, "refused", reason, decision.message_zh, decision.message_en, **base))
     if decision.outcome is SequenceOutcome.GAP and len(decision.missing) > MAX_GAP:
-        return _Checked(ImportOutcome(name, "refused", "gap_too_large",
-                                      *_msg("gap_too_large", f"{len(decision.missing)} > {MAX_GAP}"), **base))
+        return _Checked(
+            ImportOutcome(
+                name, "refused", "gap_too_large", *_msg("gap_too_large", f"{len(decision.missing)} > {MAX_GAP}"), **base
+            )
+        )
     try:
         parsed = parse_payload(m, result.files)
     except _PayloadProblem as problem:
         return _Checked(ImportOutcome(name, "refused", problem.reason, *_msg(problem.reason, problem.detail), **base))
     if decision.outcome is SequenceOutcome.GAP:
         zh, en = _msg("gap")
-        return _Checked(ImportOutcome(name, "held", "gap", f"{decision.message_zh}{zh}", f"{decision.message_en} {en}",
-                                      missing=list(decision.missing), **base), m, parsed)
+        return _Checked(
+            ImportOutcome(
+                name,
+                "held",
+                "gap",
+                f"{decision.message_zh}{zh}",
+                f"{decision.message_en} {en}",
+                missing=list(decision.missing),
+                **base,
+            ),
+            m,
+            parsed,
+        )
     outcome = ImportOutcome(name, "imported", "ok", *_msg("imported"), counts=parsed["counts"], **base)
     _note_replacement(outcome, m, parsed)
     _note_key_changes(outcome, parsed)
@@ -188,7 +248,9 @@ def _note_replacement(outcome: ImportOutcome, manifest: dict[str, Any], parsed: 
     reason = parsed["summary"].get("replaces", {}).get("reason")
     reason = reason if isinstance(reason, str) else ""
     outcome.replaces = {"sequence": replaces["sequence"], "sha256": replaces["sha256"], "reason": reason}
-    outcome.message_zh += f"（替换 {manifest['period']} 的第 {replaces['sequence']} 号数据包；理由：{reason or '未写明'}）"
+    outcome.message_zh += (
+        f"（替换 {manifest['period']} 的第 {replaces['sequence']} 号数据包；理由：{reason or '未写明'}）"
+    )
     outcome.message_en += f" (replaces bundle {replaces['sequence']} of {manifest['period']})"
 
 
@@ -196,11 +258,15 @@ def _note_key_changes(outcome: ImportOutcome, parsed: dict[str, Any]) -> None:
     """The branch replaced its pinned office key since its last bundle: whoever holds the new
     key now reads its bundles, so the import report says so."""
     for change in parsed["key_changes"]:
-        outcome.message_zh += (f"注意：代办处报告其安装的办事处公钥已于 {change['at'][:10]} 由 {change['by']} 更换"
-                               f"（新指纹 {change['new_fingerprint']}，原因：{change['reason']}）；如非办事处所换，请立即联系该代办处。")
-        outcome.message_en += (f" Note: the branch reports that its pinned office key was replaced on {change['at'][:10]} "
-                               f"by {change['by']} (new fingerprint {change['new_fingerprint']}); if the office did not "
-                               "change it, call the branch.")
+        outcome.message_zh += (
+            f"注意：代办处报告其安装的办事处公钥已于 {change['at'][:10]} 由 {change['by']} 更换"
+            f"（新指纹 {change['new_fingerprint']}，原因：{change['reason']}）；如非办事处所换，请立即联系该代办处。"
+        )
+        outcome.message_en += (
+            f" Note: the branch reports that its pinned office key was replaced on {change['at'][:10]} "
+            f"by {change['by']} (new fingerprint {change['new_fingerprint']}); if the office did not "
+            "change it, call the branch."
+        )
 
 
 def _register_refusal(branch_code: str, period: Any) -> str | None:
@@ -238,6 +304,7 @@ def verify_file(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -
 
 # --- payload contents ----------------------------------------------------------------------------
 
+
 def _require(cond: bool, detail: str, reason: str = "bad_payload") -> None:
     if not cond:
         raise _PayloadProblem(reason, detail)
@@ -259,9 +326,11 @@ def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str
     docs = {path: json.loads(data) for path, data in files.items()}
     summary = docs["summary.json"]
     _require(isinstance(summary, dict) and summary.get("payload_version") == PAYLOAD_VERSION, "summary.json version")
-    _require(summary.get("branch_code") == manifest["branch_code"] and summary.get("period") == manifest["period"],
-             f"summary names {ascii(summary.get('branch_code'))[:8]} {ascii(summary.get('period'))[:12]}",
-             "payload_mismatch")
+    _require(
+        summary.get("branch_code") == manifest["branch_code"] and summary.get("period") == manifest["period"],
+        f"summary names {ascii(summary.get('branch_code'))[:8]} {ascii(summary.get('period'))[:12]}",
+        "payload_mismatch",
+    )
     code = manifest["branch_code"]
     figures = docs["figures.json"]
     _require(isinstance(figures, list) and len(figures) <= MAX_RECORDS, "figures.json")
@@ -269,28 +338,50 @@ def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str
     expected = {"unit_code", "plan_code", *FIGURE_FIELDS}
     for i, row in enumerate(figures):
         _require(isinstance(row, dict) and set(row) == expected, f"figures.json[{i}] fields")
-        _require(isinstance(row["unit_code"], str) and bool(_UNIT_RE.fullmatch(row["unit_code"])), f"figures.json[{i}] unit")
-        _require(isinstance(row["plan_code"], str) and bool(_PLAN_RE.fullmatch(row["plan_code"])), f"figures.json[{i}] plan")
+        _require(
+            isinstance(row["unit_code"], str) and bool(_UNIT_RE.fullmatch(row["unit_code"])), f"figures.json[{i}] unit"
+        )
+        _require(
+            isinstance(row["plan_code"], str) and bool(_PLAN_RE.fullmatch(row["plan_code"])), f"figures.json[{i}] plan"
+        )
         _require(all(_int(row[f]) for f in FIGURE_FIELDS), f"figures.json[{i}] values")
         key = (row["unit_code"], row["plan_code"])
         _require(key not in seen, f"figures.json[{i}] repeated")
         seen.add(key)
     records: list[tuple[str, str, str]] = []
     uids: set[str] = set()
-    for path, kind in (("claims.json", "claim"), ("disbursements.json", "disbursement"), ("handovers.json", "handover")):
+    for path, kind in (
+        ("claims.json", "claim"),
+        ("disbursements.json", "disbursement"),
+        ("handovers.json", "handover"),
+    ):
         items = docs[path]
         _require(isinstance(items, list) and len(items) <= MAX_RECORDS, path)
         prefix = f"{code}-{kind}-"
         for i, item in enumerate(items):
-            _require(isinstance(item, dict) and isinstance(item.get("id"), str)
-                     and item["id"].startswith(prefix) and item["id"][len(prefix):].isdigit(), f"{path}[{i}] id")
+            _require(
+                isinstance(item, dict)
+                and isinstance(item.get("id"), str)
+                and item["id"].startswith(prefix)
+                and item["id"][len(prefix) :].isdigit(),
+                f"{path}[{i}] id",
+            )
             _require(item["id"] not in uids, f"{path}[{i}] repeated id")
             uids.add(item["id"])
             records.append((item["id"], kind, _compact(item)))
     units = docs["units.json"]
-    _require(isinstance(units, list) and len(units) <= MAX_RECORDS
-             and all(isinstance(u, dict) and set(u) == {"code", "name"} and isinstance(u["code"], str)
-                     and isinstance(u["name"], str) for u in units), "units.json")
+    _require(
+        isinstance(units, list)
+        and len(units) <= MAX_RECORDS
+        and all(
+            isinstance(u, dict)
+            and set(u) == {"code", "name"}
+            and isinstance(u["code"], str)
+            and isinstance(u["name"], str)
+            for u in units
+        ),
+        "units.json",
+    )
     for u in units:
         uid = f"{code}-unit-{u['code']}"
         _require(uid not in uids, "units.json repeated code")
@@ -301,13 +392,25 @@ def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str
     _screen_text(docs, figures, units)
     _check_summary(summary, docs)
     key_changes = summary.get("office_key_changes", [])
-    _require(isinstance(key_changes, list) and len(key_changes) <= 100
-             and all(isinstance(c, dict) and all(isinstance(c.get(k), str) for k in
-                                                 ("at", "by", "old_fingerprint", "new_fingerprint", "reason"))
-                     for c in key_changes), "summary.json office_key_changes")
+    _require(
+        isinstance(key_changes, list)
+        and len(key_changes) <= 100
+        and all(
+            isinstance(c, dict)
+            and all(isinstance(c.get(k), str) for k in ("at", "by", "old_fingerprint", "new_fingerprint", "reason"))
+            for c in key_changes
+        ),
+        "summary.json office_key_changes",
+    )
     counts = {"figures": len(figures), "records": len(records)}
-    return {"summary": summary, "figures": figures, "records": records, "state": state, "counts": counts,
-            "key_changes": key_changes}
+    return {
+        "summary": summary,
+        "figures": figures,
+        "records": records,
+        "state": state,
+        "counts": counts,
+        "key_changes": key_changes,
+    }
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -351,8 +454,10 @@ def _screen_text(docs: dict[str, Any], figures: list[dict[str, Any]], units: lis
         for text in _strings(docs[path]):
             _require(not _CONTROL.search(text), path, "control_characters")
             _require(not _full_id(text), path, "personal_data")
-    for label, values in (("units.json", [v for u in units for v in (u["code"], u["name"])]),
-                          ("figures.json", [r["unit_code"] for r in figures])):
+    for label, values in (
+        ("units.json", [v for u in units for v in (u["code"], u["name"])]),
+        ("figures.json", [r["unit_code"] for r in figures]),
+    ):
         _require(not any(v.lstrip().startswith(_FORMULA_START) for v in values), label, "formula_text")
 
 
@@ -361,9 +466,13 @@ def _check_summary(summary: dict[str, Any], docs: dict[str, Any]) -> None:
     figures = docs["figures.json"]
     expected = {f: sum(r[f] for r in figures) for f in FIGURE_FIELDS}
     _require(summary.get("totals") == expected, "totals", "summary_mismatch")
-    counts = {"figures": len(figures), "claims": len(docs["claims.json"]),
-              "disbursements": len(docs["disbursements.json"]), "handovers": len(docs["handovers.json"]),
-              "units": len(docs["units.json"])}
+    counts = {
+        "figures": len(figures),
+        "claims": len(docs["claims.json"]),
+        "disbursements": len(docs["disbursements.json"]),
+        "handovers": len(docs["handovers.json"]),
+        "units": len(docs["units.json"]),
+    }
     _require(summary.get("counts") == counts, "counts", "summary_mismatch")
     start, end = summary.get("period_start"), summary.get("period_end")
     _require(isinstance(start, str) and isinstance(end, str), "period bounds")
@@ -382,6 +491,7 @@ def _check_summary(summary: dict[str, Any], docs: dict[str, Any]) -> None:
 
 
 # --- import ---------------------------------------------------------------------------------------
+
 
 def import_file(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> ImportOutcome:
     name = Path(path).name
@@ -412,28 +522,53 @@ def _row(outcome: ImportOutcome, manifest: dict[str, Any] | None, **extra):
     from models.schema import ReceivedBundle
 
     return ReceivedBundle.create(
-        branch_code=outcome.branch_code, kind=KIND_BRANCH_MONTHLY if manifest else None,
-        period=outcome.period, sequence=outcome.sequence, sha256=outcome.sha256 or "",
-        prev_sha256=manifest["prev_sha256"] if manifest else None, file_name=outcome.file[:200],
-        status=outcome.status, reason=outcome.reason, detail=outcome.message_en[:500],
-        received_at=clock.stamp(), received_by=current().user, **extra,
+        branch_code=outcome.branch_code,
+        kind=KIND_BRANCH_MONTHLY if manifest else None,
+        period=outcome.period,
+        sequence=outcome.sequence,
+        sha256=outcome.sha256 or "",
+        prev_sha256=manifest["prev_sha256"] if manifest else None,
+        file_name=outcome.file[:200],
+        status=outcome.status,
+        reason=outcome.reason,
+        detail=outcome.message_en[:500],
+        received_at=clock.stamp(),
+        received_by=current().user,
+        **extra,
     )
 
 
 def _record_refusal(outcome: ImportOutcome) -> None:
     with writing():
         row = _row(outcome, None)
-        audit.record("sync.import.refused", "received_bundle", row.id,
-                     {"file": outcome.file, "reason": outcome.reason, "branch_code": outcome.branch_code,
-                      "sha256": outcome.sha256})
+        audit.record(
+            "sync.import.refused",
+            "received_bundle",
+            row.id,
+            {
+                "file": outcome.file,
+                "reason": outcome.reason,
+                "branch_code": outcome.branch_code,
+                "sha256": outcome.sha256,
+            },
+        )
 
 
 def _hold(outcome: ImportOutcome, manifest: dict[str, Any], data: bytes) -> None:
     with writing():
         row = _row(outcome, manifest, held_data=data)
-        audit.record("sync.import.held", "received_bundle", row.id,
-                     {"branch_code": outcome.branch_code, "period": outcome.period, "sequence": outcome.sequence,
-                      "missing": outcome.missing, "sha256": outcome.sha256})
+        audit.record(
+            "sync.import.held",
+            "received_bundle",
+            row.id,
+            {
+                "branch_code": outcome.branch_code,
+                "period": outcome.period,
+                "sequence": outcome.sequence,
+                "missing": outcome.missing,
+                "sha256": outcome.sha256,
+            },
+        )
 
 
 def _import(outcome: ImportOutcome, manifest: dict[str, Any], parsed: dict[str, Any]) -> None:
@@ -442,30 +577,48 @@ def _import(outcome: ImportOutcome, manifest: dict[str, Any], parsed: dict[str, 
     code, period = outcome.branch_code, outcome.period
     now = clock.stamp()
     with writing():
-        ReceivedBundle.delete().where((ReceivedBundle.sha256 == outcome.sha256)
-                                      & (ReceivedBundle.status == "held")).execute()
-        row = _row(outcome, manifest, imported_at=now,
-                   summary=json.dumps({"summary": parsed["summary"], "state": parsed["state"]}, ensure_ascii=False))
+        ReceivedBundle.delete().where(
+            (ReceivedBundle.sha256 == outcome.sha256) & (ReceivedBundle.status == "held")
+        ).execute()
+        row = _row(
+            outcome,
+            manifest,
+            imported_at=now,
+            summary=json.dumps({"summary": parsed["summary"], "state": parsed["state"]}, ensure_ascii=False),
+        )
         OfficeFigure.delete().where((OfficeFigure.branch_code == code) & (OfficeFigure.period == period)).execute()
         _insert_figures(row.id, code, period, parsed["figures"])
         _insert_records(row.id, code, period, parsed["records"])
-        audit.record("sync.import", "received_bundle", row.id, {
-            "branch_code": code, "period": period, "sequence": outcome.sequence, "sha256": outcome.sha256,
-            **parsed["counts"], **({"replaces": outcome.replaces} if outcome.replaces else {}),
-        })
+        audit.record(
+            "sync.import",
+            "received_bundle",
+            row.id,
+            {
+                "branch_code": code,
+                "period": period,
+                "sequence": outcome.sequence,
+                "sha256": outcome.sha256,
+                **parsed["counts"],
+                **({"replaces": outcome.replaces} if outcome.replaces else {}),
+            },
+        )
 
 
 def _insert_figures(bundle_id: int, code: str, period: str, figures: list[dict[str, Any]]) -> None:
     cols = ("unit_code", "plan_code", *FIGURE_FIELDS)
-    sql = (f"INSERT INTO office_figure (bundle_id, branch_code, period, {', '.join(cols)}) "
-           f"VALUES ({', '.join('?' * (3 + len(cols)))})")
+    sql = (
+        f"INSERT INTO office_figure (bundle_id, branch_code, period, {', '.join(cols)}) "
+        f"VALUES ({', '.join('?' * (3 + len(cols)))})"
+    )
     database.cursor().executemany(sql, [(bundle_id, code, period, *(f[c] for c in cols)) for f in figures])
 
 
 def _insert_records(bundle_id: int, code: str, period: str, records: list[tuple[str, str, str]]) -> None:
-    sql = ("INSERT INTO office_record (uid, branch_code, kind, period, bundle_id, data) VALUES (?, ?, ?, ?, ?, ?) "
-           "ON CONFLICT(uid) DO UPDATE SET kind = excluded.kind, period = excluded.period, "
-           "bundle_id = excluded.bundle_id, data = excluded.data")
+    sql = (
+        "INSERT INTO office_record (uid, branch_code, kind, period, bundle_id, data) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(uid) DO UPDATE SET kind = excluded.kind, period = excluded.period, "
+        "bundle_id = excluded.bundle_id, data = excluded.data"
+    )
     database.cursor().executemany(sql, [(uid, code, kind, period, bundle_id, data) for uid, kind, data in records])
 
 
@@ -476,7 +629,9 @@ def _release_held(branch_code: str, max_size: int) -> list[ImportOutcome]:
         last_seq, _ = last_imported(branch_code)
         row = database.execute_sql(
             "SELECT file_name, held_data FROM received_bundle WHERE branch_code = ? AND status = 'held' "
-            "AND sequence = ? ORDER BY id LIMIT 1", (branch_code, (last_seq or 0) + 1)).fetchone()
+            "AND sequence = ? ORDER BY id LIMIT 1",
+            (branch_code, (last_seq or 0) + 1),
+        ).fetchone()
         if row is None:
             return released
         name, data = row[0], bytes(row[1])
@@ -489,15 +644,23 @@ def _release_held(branch_code: str, max_size: int) -> list[ImportOutcome]:
             with writing():
                 database.execute_sql(
                     "UPDATE received_bundle SET status = 'refused', reason = ?, detail = ?, held_data = NULL "
-                    "WHERE sha256 = ? AND status = 'held'", (outcome.reason, outcome.message_en[:500], outcome.sha256))
-                audit.record("sync.import.refused", "received_bundle", None,
-                             {"file": name, "reason": outcome.reason, "sha256": outcome.sha256, "was_held": True})
+                    "WHERE sha256 = ? AND status = 'held'",
+                    (outcome.reason, outcome.message_en[:500], outcome.sha256),
+                )
+                audit.record(
+                    "sync.import.refused",
+                    "received_bundle",
+                    None,
+                    {"file": name, "reason": outcome.reason, "sha256": outcome.sha256, "was_held": True},
+                )
             released.append(outcome)
 
 
 def received(branch_code: str | None = None) -> list[dict[str, Any]]:
-    sql = ("SELECT id, branch_code, period, sequence, status, reason, file_name, received_at, sha256 "
-           "FROM received_bundle" + (" WHERE branch_code = ?" if branch_code else "") + " ORDER BY id")
+    sql = (
+        "SELECT id, branch_code, period, sequence, status, reason, file_name, received_at, sha256 "
+        "FROM received_bundle" + (" WHERE branch_code = ?" if branch_code else "") + " ORDER BY id"
+    )
     keys = ("id", "branch_code", "period", "sequence", "status", "reason", "file_name", "received_at", "sha256")
     return [dict(zip(keys, r)) for r in database.execute_sql(sql, (branch_code,) if branch_code else ())]
 
@@ -509,5 +672,14 @@ def reason_codes() -> dict[str, tuple[str, str]]:
     return {**{str(k): v for k, v in MESSAGES.items()}, **DB_REASONS}
 
 
-__all__ = ["ImportOutcome", "Reason", "import_file", "import_bytes", "verify_file", "last_imported", "received",
-           "reason_codes", "DB_REASONS"]
+__all__ = [
+    "ImportOutcome",
+    "Reason",
+    "import_file",
+    "import_bytes",
+    "verify_file",
+    "last_imported",
+    "received",
+    "reason_codes",
+    "DB_REASONS",
+]

@@ -30,8 +30,15 @@ from rules.dates import add_months
 from sync.keystore import enrolled_branches, require_office
 
 STATUS_ZH = {
-    "inactive": "未开业", "closed": "已关闭", "differences": "有差异", "reconciled": "一致", "received": "已接收", "held": "缺前序",
-    "refused": "被拒收", "late": "逾期未报", "missing": "未报送",
+    "inactive": "未开业",
+    "closed": "已关闭",
+    "differences": "有差异",
+    "reconciled": "一致",
+    "received": "已接收",
+    "held": "缺前序",
+    "refused": "被拒收",
+    "late": "逾期未报",
+    "missing": "未报送",
 }
 #: The day of the following month by which a month's bundle is due (R5.1: Configurable,
 #: set by the office with ``huzhu office settings --due-day N``).
@@ -103,10 +110,25 @@ class Board:
     rows: list[tuple[str, str, list[Cell]]] = field(default_factory=list)  # (code, name, cells)
 
     def to_json(self) -> dict[str, Any]:
-        return {"periods": self.periods, "branches": [
-            {"branch_code": code, "name": name,
-             "months": [{"period": p, "status": c.status, "status_zh": STATUS_ZH[c.status], "differences": c.differences}
-                        for p, c in zip(self.periods, cells)]} for code, name, cells in self.rows]}
+        return {
+            "periods": self.periods,
+            "branches": [
+                {
+                    "branch_code": code,
+                    "name": name,
+                    "months": [
+                        {
+                            "period": p,
+                            "status": c.status,
+                            "status_zh": STATUS_ZH[c.status],
+                            "differences": c.differences,
+                        }
+                        for p, c in zip(self.periods, cells)
+                    ],
+                }
+                for code, name, cells in self.rows
+            ],
+        }
 
 
 def board(today: dt.date, months: int = 6) -> Board:
@@ -120,8 +142,10 @@ def board(today: dt.date, months: int = 6) -> Board:
     statuses: dict[tuple[str, str], set[str]] = {}
     marks = ",".join("?" * len(periods))
     for code, period, status in database.execute_sql(
-            f"SELECT branch_code, period, status FROM received_bundle WHERE period IN ({marks}) "
-            "AND branch_code IS NOT NULL", periods):
+        f"SELECT branch_code, period, status FROM received_bundle WHERE period IN ({marks}) "
+        "AND branch_code IS NOT NULL",
+        periods,
+    ):
         statuses.setdefault((code, period), set()).add(status)
     diffs: dict[tuple[str, str], int] = {}
     has_ledger: set[str] = set()
@@ -142,7 +166,9 @@ def board(today: dt.date, months: int = 6) -> Board:
                 cells.append(Cell("closed" if closed[period][code] in CLOSED else "inactive"))
             elif "imported" in seen:
                 n = diffs.get((code, period), 0)
-                cells.append(Cell("differences", n) if n else Cell("reconciled" if period in has_ledger else "received"))
+                cells.append(
+                    Cell("differences", n) if n else Cell("reconciled" if period in has_ledger else "received")
+                )
             elif "held" in seen:
                 cells.append(Cell("held"))
             elif "refused" in seen:
@@ -162,8 +188,13 @@ class TodoItem:
     overdue: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "branch_code": self.branch_code, "title": self.title, "detail": self.detail,
-                "overdue": self.overdue}
+        return {
+            "kind": self.kind,
+            "branch_code": self.branch_code,
+            "title": self.title,
+            "detail": self.detail,
+            "overdue": self.overdue,
+        }
 
 
 def todo(today: dt.date, months: int = 3, soon_days: int = 7) -> list[TodoItem]:
@@ -174,26 +205,48 @@ def todo(today: dt.date, months: int = 3, soon_days: int = 7) -> list[TodoItem]:
     require_office()
     items: list[TodoItem] = []
     for code, period, missing in database.execute_sql(
-            "SELECT branch_code, period, detail FROM received_bundle WHERE status = 'held' ORDER BY branch_code, period"):
+        "SELECT branch_code, period, detail FROM received_bundle WHERE status = 'held' ORDER BY branch_code, period"
+    ):
         items.append(TodoItem("held", code, f"{code} {period} 缺前序数据包，已暂存", missing or ""))
     b = board(today, months)
-    answered = {(r[0], r[1]) for r in database.execute_sql(
-        "SELECT branch_code, period FROM bundle_log WHERE direction = 'out'")}
+    answered = {
+        (r[0], r[1]) for r in database.execute_sql("SELECT branch_code, period FROM bundle_log WHERE direction = 'out'")
+    }
     for code, name, cells in b.rows:
         for period, cell in zip(b.periods, cells):
             if cell.status == "late":
-                items.append(TodoItem("late", code, f"{code} {name} {period} 逾期未报送",
-                                      f"截止 {due_date(period, due_day()).isoformat()}", True))
+                items.append(
+                    TodoItem(
+                        "late",
+                        code,
+                        f"{code} {name} {period} 逾期未报送",
+                        f"截止 {due_date(period, due_day()).isoformat()}",
+                        True,
+                    )
+                )
             elif cell.status == "differences" and (code, period) not in answered:
-                items.append(TodoItem("differences", code, f"{code} {name} {period} 有 {cell.differences} 处差异，未回复",
-                                      "用 huzhu office notice / return 回复"))
+                items.append(
+                    TodoItem(
+                        "differences",
+                        code,
+                        f"{code} {name} {period} 有 {cell.differences} 处差异，未回复",
+                        "用 huzhu office notice / return 回复",
+                    )
+                )
     if register.table_exists():
         for row in register.listing(today):
             for d in row["deadlines"]:
                 if d["overdue"] or d["days_left"] <= soon_days:
                     when = f"已逾期 {-d['days_left']} 天" if d["overdue"] else f"剩 {d['days_left']} 天"
-                    items.append(TodoItem("deadline", row["branch_code"], f"{row['branch_code']} {row['name']}：{d['label']}",
-                                          f"期限 {d['due']}（{when}；{d['citation']}）", d["overdue"]))
+                    items.append(
+                        TodoItem(
+                            "deadline",
+                            row["branch_code"],
+                            f"{row['branch_code']} {row['name']}：{d['label']}",
+                            f"期限 {d['due']}（{when}；{d['citation']}）",
+                            d["overdue"],
+                        )
+                    )
     return items
 
 
@@ -211,10 +264,18 @@ class BranchView:
     notices: list[dict[str, Any]]
 
     def to_json(self) -> dict[str, Any]:
-        return {"branch_code": self.code, "name": self.name, "fingerprint": self.fingerprint,
-                "pinned_at": self.pinned_at, "register": self.state, "bundles": self.bundles,
-                "figures_period": self.figures_period, "figures": self.figures, "records": self.records,
-                "notices": self.notices}
+        return {
+            "branch_code": self.code,
+            "name": self.name,
+            "fingerprint": self.fingerprint,
+            "pinned_at": self.pinned_at,
+            "register": self.state,
+            "bundles": self.bundles,
+            "figures_period": self.figures_period,
+            "figures": self.figures,
+            "records": self.records,
+            "notices": self.notices,
+        }
 
 
 def branch_view(code: str, today: dt.date, period: str | None = None) -> BranchView:
@@ -228,28 +289,69 @@ def branch_view(code: str, today: dt.date, period: str | None = None) -> BranchV
     state = None
     if register.table_exists():
         state = next((r for r in register.listing(today) if r["branch_code"] == code), None)
-    bundles = [dict(zip(("period", "sequence", "file", "status", "reason", "received_at"), r)) for r in database.execute_sql(
-        "SELECT period, sequence, file_name, status, reason, received_at FROM received_bundle WHERE branch_code = ? "
-        "ORDER BY id DESC", (code,))]
+    bundles = [
+        dict(zip(("period", "sequence", "file", "status", "reason", "received_at"), r))
+        for r in database.execute_sql(
+            "SELECT period, sequence, file_name, status, reason, received_at FROM received_bundle WHERE branch_code = ? "
+            "ORDER BY id DESC",
+            (code,),
+        )
+    ]
     if period is None:
         row = database.execute_sql("SELECT max(period) FROM office_figure WHERE branch_code = ?", (code,)).fetchone()
         period = row[0] if row else None
-    fields = ("unit_code", "plan_code", "members", "shares", "fees_due_fen", "claims_reported", "claims_submitted",
-              "claims_returned", "claims_settled", "claims_declined", "benefit_fen")
-    figures = [dict(zip(fields, r)) for r in database.execute_sql(
-        f"SELECT {', '.join(fields)} FROM office_figure WHERE branch_code = ? AND period = ? ORDER BY unit_code, plan_code",
-        (code, period))] if period else []
+    fields = (
+        "unit_code",
+        "plan_code",
+        "members",
+        "shares",
+        "fees_due_fen",
+        "claims_reported",
+        "claims_submitted",
+        "claims_returned",
+        "claims_settled",
+        "claims_declined",
+        "benefit_fen",
+    )
+    figures = (
+        [
+            dict(zip(fields, r))
+            for r in database.execute_sql(
+                f"SELECT {', '.join(fields)} FROM office_figure WHERE branch_code = ? AND period = ? ORDER BY unit_code, plan_code",
+                (code, period),
+            )
+        ]
+        if period
+        else []
+    )
     records: dict[str, list[dict[str, Any]]] = {}
     for kind, rperiod, data in database.execute_sql(
-            "SELECT kind, period, data FROM office_record WHERE branch_code = ? ORDER BY period DESC, uid", (code,)):
+        "SELECT kind, period, data FROM office_record WHERE branch_code = ? ORDER BY period DESC, uid", (code,)
+    ):
         try:
             value = json.loads(data)
         except ValueError:
             value = {"raw": data}
-        records.setdefault(kind, []).append({"period": rperiod, **(value if isinstance(value, dict) else {"value": value})})
-    notices = [dict(zip(("period", "kind", "ref", "text", "created_at", "sent"), (*r[:5], r[5] is not None)))
-               for r in database.execute_sql(
-                   "SELECT period, kind, ref, text, created_at, sent_sha256 FROM outgoing_notice WHERE branch_code = ? "
-                   "ORDER BY id DESC", (code,))]
-    return BranchView(code, name, pinned.fingerprint if pinned else None, pinned.enrolled_at if pinned else None, state,
-                      bundles, figures, period, records, notices)
+        records.setdefault(kind, []).append(
+            {"period": rperiod, **(value if isinstance(value, dict) else {"value": value})}
+        )
+    notices = [
+        dict(zip(("period", "kind", "ref", "text", "created_at", "sent"), (*r[:5], r[5] is not None)))
+        for r in database.execute_sql(
+            "SELECT period, kind, ref, text, created_at, sent_sha256 FROM outgoing_notice WHERE branch_code = ? "
+            "ORDER BY id DESC",
+            (code,),
+        )
+    ]
+    return BranchView(
+        code,
+        name,
+        pinned.fingerprint if pinned else None,
+        pinned.enrolled_at if pinned else None,
+        state,
+        bundles,
+        figures,
+        period,
+        records,
+        notices,
+    )

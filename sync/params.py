@@ -82,6 +82,7 @@ def key_id(ed25519_public: bytes) -> bytes:
 
 # --- the office side -------------------------------------------------------------------------------
 
+
 def read_toml(data: bytes) -> ParamNotice:
     """Parse and check the office's TOML source; raises ParamsRefused("params.invalid")."""
     if len(data) > MAX_TOML_BYTES:
@@ -113,13 +114,20 @@ def _parse(raw: object) -> ParamNotice:
     try:
         return parse_notice(raw, limit)
     except RuleSetError as exc:
-        raise ParamsRefused("params.invalid", str(exc), "the notice's data is invalid (see the Chinese message)") from None
+        raise ParamsRefused(
+            "params.invalid", str(exc), "the notice's data is invalid (see the Chinese message)"
+        ) from None
 
 
 def payload_bytes(notice: ParamNotice, issued_at: str, office: str) -> bytes:
     """The signed JSON body: UTF-8, sorted keys, no spaces, so it is the same bytes every time."""
-    body = {"format": PAYLOAD_FORMAT, "version": VERSION, "issued_at": issued_at, "office": office,
-            "notice": notice_to_data(notice)}
+    body = {
+        "format": PAYLOAD_FORMAT,
+        "version": VERSION,
+        "issued_at": issued_at,
+        "office": office,
+        "notice": notice_to_data(notice),
+    }
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
@@ -154,14 +162,21 @@ def issue(toml_data: bytes) -> tuple[bytes, Issued]:
     notice = read_toml(toml_data)
     keys = local_keys()
     data = seal(payload_bytes(notice, clock.stamp(), office_name()), keys.signing.private)
-    issued = Issued(notice.reference, notice.effective_from.isoformat(), len(notice.plans),
-                    hashlib.sha256(data).hexdigest(), keys.fingerprint, len(data))
+    issued = Issued(
+        notice.reference,
+        notice.effective_from.isoformat(),
+        len(notice.plans),
+        hashlib.sha256(data).hexdigest(),
+        keys.fingerprint,
+        len(data),
+    )
     with writing():
         audit.record("office.params_issue", "param_notice", notice.reference, issued.to_json())
     return data, issued
 
 
 # --- the branch side -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Verified:
@@ -179,7 +194,7 @@ def verify(data: bytes, office_ed25519_public: bytes | None) -> Verified:
     """
     if not isinstance(data, bytes) or len(data) > MAX_NOTICE_BYTES:
         raise ParamsRefused("params.too_large")
-    if len(data) < len(MAGIC) or data[:len(MAGIC)] != MAGIC:
+    if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
         raise ParamsRefused("params.wrong_kind")
     if len(data) < _HEADER.size + SIGNATURE_BYTES:
         raise ParamsRefused("params.malformed", "文件过短", "file truncated")
@@ -189,23 +204,34 @@ def verify(data: bytes, office_ed25519_public: bytes | None) -> Verified:
     if _HEADER.size + length + SIGNATURE_BYTES != len(data):
         raise ParamsRefused("params.malformed", "长度与内容不符", "declared length does not match the file")
     if office_ed25519_public is None:
-        raise ParamsRefused("params.office_not_trusted", "请先运行 huzhu keys trust-office 文件（并电话核对指纹）",
-                            "pin the office's keys first: huzhu keys trust-office FILE")
+        raise ParamsRefused(
+            "params.office_not_trusted",
+            "请先运行 huzhu keys trust-office 文件（并电话核对指纹）",
+            "pin the office's keys first: huzhu keys trust-office FILE",
+        )
     if not hmac.compare_digest(signer, key_id(office_ed25519_public)):
-        raise ParamsRefused("params.unknown_key", "签发者不是本代办处已安装的办事处密钥",
-                            "signed by a key other than the pinned office key")
+        raise ParamsRefused(
+            "params.unknown_key",
+            "签发者不是本代办处已安装的办事处密钥",
+            "signed by a key other than the pinned office key",
+        )
     signed, signature = data[:-SIGNATURE_BYTES], data[-SIGNATURE_BYTES:]
     try:
         Ed25519PublicKey.from_public_bytes(office_ed25519_public).verify(signature, SIGNING_DOMAIN + signed)
     except InvalidSignature:
         raise ParamsRefused("params.bad_signature") from None
     try:
-        body = strict_loads(signed[_HEADER.size:])
+        body = strict_loads(signed[_HEADER.size :])
     except CanonicalJSONError as exc:
         raise ParamsRefused("params.malformed", f"内容不是合法 JSON：{exc.reason}", str(exc)) from None
-    if (not isinstance(body, dict) or body.keys() != {"format", "version", "issued_at", "office", "notice"}
-            or body["format"] != PAYLOAD_FORMAT or body["version"] != VERSION
-            or not isinstance(body["issued_at"], str) or not isinstance(body["office"], str)):
+    if (
+        not isinstance(body, dict)
+        or body.keys() != {"format", "version", "issued_at", "office", "notice"}
+        or body["format"] != PAYLOAD_FORMAT
+        or body["version"] != VERSION
+        or not isinstance(body["issued_at"], str)
+        or not isinstance(body["office"], str)
+    ):
         raise ParamsRefused("params.malformed", "签名内容的字段不符", "payload fields differ from the format")
     return Verified(_parse(body["notice"]), body["issued_at"], body["office"], hashlib.sha256(data).hexdigest())
 
@@ -214,7 +240,7 @@ def notice_from_signed(data: bytes) -> ParamNotice:
     """Read back a notice stored after it was verified at install (no key needed: the stored
     bytes are the verified ones, inside the encrypted, audited database)."""
     _, _, _, length = _HEADER.unpack_from(data)
-    return _parse(json.loads(data[_HEADER.size:_HEADER.size + length].decode("utf-8"))["notice"])
+    return _parse(json.loads(data[_HEADER.size : _HEADER.size + length].decode("utf-8"))["notice"])
 
 
 @dataclass
@@ -231,11 +257,18 @@ class InstallResult:
     records_after: int = 0
 
     def to_json(self) -> dict:
-        return {"outcome": self.outcome, "reference": self.reference, "title": self.title,
-                "effective_from": self.effective_from, "office_fingerprint": self.fingerprint,
-                "issued_at": self.issued_at, "replaces": self.replaces, "compared_on": self.compared_on,
-                "records_filed_since": self.records_after,
-                "changes": [dict(zip(("plan", "item", "before", "after"), row)) for row in self.diff]}
+        return {
+            "outcome": self.outcome,
+            "reference": self.reference,
+            "title": self.title,
+            "effective_from": self.effective_from,
+            "office_fingerprint": self.fingerprint,
+            "issued_at": self.issued_at,
+            "replaces": self.replaces,
+            "compared_on": self.compared_on,
+            "records_filed_since": self.records_after,
+            "changes": [dict(zip(("plan", "item", "before", "after"), row)) for row in self.diff],
+        }
 
 
 def check_install(data: bytes) -> tuple[Verified, InstallResult]:
@@ -252,15 +285,21 @@ def check_install(data: bytes) -> tuple[Verified, InstallResult]:
     notice = verified.notice
     same = database.execute_sql("SELECT sha256 FROM param_notice WHERE reference = ?", (notice.reference,)).fetchone()
     if same is not None and same[0] != verified.sha256:
-        raise ParamsRefused("params.reference_reused", f"文号 {notice.reference} 已安装，内容不同",
-                            f"reference {notice.reference} is installed with other content")
+        raise ParamsRefused(
+            "params.reference_reused",
+            f"文号 {notice.reference} 已安装，内容不同",
+            f"reference {notice.reference} is installed with other content",
+        )
     latest = database.execute_sql(
-        "SELECT reference, effective_from FROM param_notice ORDER BY effective_from DESC LIMIT 1").fetchone()
+        "SELECT reference, effective_from FROM param_notice ORDER BY effective_from DESC LIMIT 1"
+    ).fetchone()
     outcome = "unchanged" if same is not None else "dry_run"
     if same is None and latest is not None and dt.date.fromisoformat(str(latest[1])) >= notice.effective_from:
-        raise ParamsRefused("params.not_after_installed",
-                            f"本通知 {notice.effective_from} 起，已安装的 {latest[0]} 自 {latest[1]} 起",
-                            f"effective {notice.effective_from}; {latest[0]} already in force from {latest[1]}")
+        raise ParamsRefused(
+            "params.not_after_installed",
+            f"本通知 {notice.effective_from} 起，已安装的 {latest[0]} 自 {latest[1]} 起",
+            f"effective {notice.effective_from}; {latest[0]} already in force from {latest[1]}",
+        )
     # "The parameters in force": today's for a notice already in effect (it replaces them, and
     # whatever applied before, from its date), else those on its effective date.
     compared_on = max(notice.effective_from, clock.today())
@@ -268,19 +307,29 @@ def check_install(data: bytes) -> tuple[Verified, InstallResult]:
         current: RuleSet | None = rulesets_in_force().on(compared_on)
     except LookupError:
         current = None
-    records = database.execute_sql("SELECT count(*) FROM coverage WHERE filed >= ?",
-                                   (notice.effective_from.isoformat(),)).fetchone()[0]
-    result = InstallResult(outcome, notice.reference, notice.title, notice.effective_from.isoformat(),
-                           office.fingerprint, verified.issued_at,
-                           notice_diff(current, notice) if same is None else [],
-                           current.version if current else "", compared_on.isoformat(), records)
+    records = database.execute_sql(
+        "SELECT count(*) FROM coverage WHERE filed >= ?", (notice.effective_from.isoformat(),)
+    ).fetchone()[0]
+    result = InstallResult(
+        outcome,
+        notice.reference,
+        notice.title,
+        notice.effective_from.isoformat(),
+        office.fingerprint,
+        verified.issued_at,
+        notice_diff(current, notice) if same is None else [],
+        current.version if current else "",
+        compared_on.isoformat(),
+        records,
+    )
     return verified, result
 
 
 def install(data: bytes, verified: Verified, result: InstallResult) -> InstallResult:
     """Store a verified notice and its plans (one transaction, audited)."""
     from models import audit, clock
-    from models.db import current as session, writing
+    from models.db import current as session
+    from models.db import writing
     from models.plans import forget_installed, upsert_plans
     from models.schema import ParamNotice as Row
 
@@ -288,13 +337,30 @@ def install(data: bytes, verified: Verified, result: InstallResult) -> InstallRe
         return result
     notice = verified.notice
     with writing():
-        row = Row.create(reference=notice.reference, title=notice.title, effective_from=notice.effective_from,
-                         signed_file=data, sha256=verified.sha256, office_fingerprint=result.fingerprint,
-                         installed_by=session().user, installed_at=clock.stamp())
+        row = Row.create(
+            reference=notice.reference,
+            title=notice.title,
+            effective_from=notice.effective_from,
+            signed_file=data,
+            sha256=verified.sha256,
+            office_fingerprint=result.fingerprint,
+            installed_by=session().user,
+            installed_at=clock.stamp(),
+        )
         upsert_plans(notice.plans.values())
-        audit.record("params.install", "param_notice", row.id, {
-            "reference": notice.reference, "effective_from": notice.effective_from, "sha256": verified.sha256,
-            "office_fingerprint": result.fingerprint, "plans": sorted(notice.plans), "changes": len(result.diff)})
+        audit.record(
+            "params.install",
+            "param_notice",
+            row.id,
+            {
+                "reference": notice.reference,
+                "effective_from": notice.effective_from,
+                "sha256": verified.sha256,
+                "office_fingerprint": result.fingerprint,
+                "plans": sorted(notice.plans),
+                "changes": len(result.diff),
+            },
+        )
     forget_installed()
     result.outcome = "installed"
     return result

@@ -21,9 +21,9 @@ from typing import Any
 
 from models import audit, clock
 from models.db import database, writing
-from models.safeout import csv_row, text_cells
 from models.errors import UsageError, ValidationFailed
 from models.fsutil import atomic_write_bytes
+from models.safeout import csv_row, text_cells
 from sync.export import parse_period
 from sync.keystore import enrolled_branches, require_office
 
@@ -42,8 +42,12 @@ LEDGER_LAYOUT = (
 )
 LEDGER_COLUMNS = [header for header, _, _ in LEDGER_LAYOUT]
 #: Also accepted on reading: the headers without the unit, and ASCII parentheses.
-_ALIASES = {"应缴会费": "应缴会费（元）", "应缴会费(元)": "应缴会费（元）", "给付金额": "给付金额（元）",
-            "给付金额(元)": "给付金额（元）"}
+_ALIASES = {
+    "应缴会费": "应缴会费（元）",
+    "应缴会费(元)": "应缴会费（元）",
+    "给付金额": "给付金额（元）",
+    "给付金额(元)": "给付金额（元）",
+}
 #: The items compared, with their Chinese names; money items in fen.
 ITEMS = (
     ("members", "参保人数"),
@@ -107,8 +111,10 @@ def read_ledger(path: str | Path) -> list[dict[str, Any]]:
     headers = [_ALIASES.get(h, h) for h in sheet.headers]
     missing = [c for c in LEDGER_COLUMNS if c not in headers]
     if missing:
-        raise ValidationFailed(f"台账缺少列：{'、'.join(missing)}（模板：huzhu template ledger）",
-                               f"the ledger lacks the columns {', '.join(missing)} (see huzhu template ledger)")
+        raise ValidationFailed(
+            f"台账缺少列：{'、'.join(missing)}（模板：huzhu template ledger）",
+            f"the ledger lacks the columns {', '.join(missing)} (see huzhu template ledger)",
+        )
     problems: list[str] = []
     rows: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str], int] = {}
@@ -142,8 +148,10 @@ def read_ledger(path: str | Path) -> list[dict[str, Any]]:
             rows.append(row)
     if problems:
         listed = "；".join(problems[:20]) + (f"；另有 {len(problems) - 20} 处" if len(problems) > 20 else "")
-        raise ValidationFailed(f"台账有 {len(problems)} 处错误，未导入：{listed}",
-                               f"the ledger has {len(problems)} problem(s); nothing imported")
+        raise ValidationFailed(
+            f"台账有 {len(problems)} 处错误，未导入：{listed}",
+            f"the ledger has {len(problems)} problem(s); nothing imported",
+        )
     return rows
 
 
@@ -162,26 +170,41 @@ def import_ledger(path: str | Path, period: str) -> dict[str, Any]:
         database.cursor().executemany(
             f"INSERT INTO office_ledger (period, {', '.join(cols)}, source_file, source_sha256, imported_at) "
             f"VALUES ({', '.join('?' * (len(cols) + 4))})",
-            [(period, *(r[c] for c in cols), Path(path).name[:200], digest, now) for r in rows])
-        audit.record("office.ledger", "office_ledger", period,
-                     {"file": Path(path).name, "sha256": digest, "rows": len(rows),
-                      "branches": len({r["branch_code"] for r in rows})})
+            [(period, *(r[c] for c in cols), Path(path).name[:200], digest, now) for r in rows],
+        )
+        audit.record(
+            "office.ledger",
+            "office_ledger",
+            period,
+            {
+                "file": Path(path).name,
+                "sha256": digest,
+                "rows": len(rows),
+                "branches": len({r["branch_code"] for r in rows}),
+            },
+        )
     return {"period": period, "rows": len(rows), "branches": len({r["branch_code"] for r in rows}), "sha256": digest}
 
 
 def ledger_figures(period: str, branch_code: str | None = None) -> list[dict[str, Any]]:
-    sql = ("SELECT branch_code, unit_code, plan_code, members, shares, fees_due_fen, claims_settled, benefit_fen "
-           "FROM office_ledger WHERE period = ?" + (" AND branch_code = ?" if branch_code else "")
-           + " ORDER BY branch_code, unit_code, plan_code")
+    sql = (
+        "SELECT branch_code, unit_code, plan_code, members, shares, fees_due_fen, claims_settled, benefit_fen "
+        "FROM office_ledger WHERE period = ?"
+        + (" AND branch_code = ?" if branch_code else "")
+        + " ORDER BY branch_code, unit_code, plan_code"
+    )
     keys = ("branch_code", "unit_code", "plan_code", *(k for k, _ in ITEMS))
     return [dict(zip(keys, r)) for r in database.execute_sql(sql, (period, branch_code) if branch_code else (period,))]
 
 
 def has_ledger(period: str) -> bool:
-    return database.execute_sql("SELECT 1 FROM office_ledger WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+    return (
+        database.execute_sql("SELECT 1 FROM office_ledger WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+    )
 
 
 # --- reconciliation ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Difference:
@@ -216,8 +239,12 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "period": self.period, "ok": self.ok, "rows_compared": self.rows_compared, "ledger_rows": self.ledger_rows,
-            "branches_reported": self.branches_reported, "not_reported": self.not_reported,
+            "period": self.period,
+            "ok": self.ok,
+            "rows_compared": self.rows_compared,
+            "ledger_rows": self.ledger_rows,
+            "branches_reported": self.branches_reported,
+            "not_reported": self.not_reported,
             "differences": [d.to_json() for d in self.differences],
         }
 
@@ -242,13 +269,22 @@ def reconcile(period: str) -> Report:
     figures: dict[str, list[dict[str, Any]]] = {}
     cur = database.execute_sql(
         "SELECT branch_code, unit_code, plan_code, members, shares, fees_due_fen, claims_settled, benefit_fen "
-        "FROM office_figure WHERE period = ? ORDER BY branch_code, unit_code, plan_code", (period,))
+        "FROM office_figure WHERE period = ? ORDER BY branch_code, unit_code, plan_code",
+        (period,),
+    )
     keys = ("branch_code", "unit_code", "plan_code", *(k for k, _ in ITEMS))
     for r in cur:
         row = dict(zip(keys, r))
         figures.setdefault(row["branch_code"], []).append(row)
-    reported = sorted(set(figures) | {r[0] for r in database.execute_sql(
-        "SELECT DISTINCT branch_code FROM received_bundle WHERE period = ? AND status = 'imported'", (period,))})
+    reported = sorted(
+        set(figures)
+        | {
+            r[0]
+            for r in database.execute_sql(
+                "SELECT DISTINCT branch_code FROM received_bundle WHERE period = ? AND status = 'imported'", (period,)
+            )
+        }
+    )
     ledger: dict[str, list[dict[str, Any]]] = {}
     ledger_rows = ledger_figures(period)
     for row in ledger_rows:
@@ -259,14 +295,22 @@ def reconcile(period: str) -> Report:
     # A branch the register has closed (rejected, disqualified, or stopped before the period)
     # is not "not reported": the office expects nothing from it (DOMAIN R8.5, R8.7).
     closed = branches.closed_for(period, clock.today()) if branches.table_exists() else {}
-    not_reported = [{"branch_code": code, "name": p.name, "enrolled": True}
-                    for code, p in enrolled.items() if code not in reported and code not in closed]
-    not_reported += [{"branch_code": code, "name": "", "enrolled": False}
-                     for code in sorted(ledger) if code not in reported and code not in enrolled]
+    not_reported = [
+        {"branch_code": code, "name": p.name, "enrolled": True}
+        for code, p in enrolled.items()
+        if code not in reported and code not in closed
+    ]
+    not_reported += [
+        {"branch_code": code, "name": "", "enrolled": False}
+        for code in sorted(ledger)
+        if code not in reported and code not in enrolled
+    ]
     report = Report(period, reported, not_reported, ledger_rows=len(ledger_rows))
     for code in reported:
         report.differences += compare(figures.get(code, []), ledger.get(code, []), code)
-        report.rows_compared += len({(r["unit_code"], r["plan_code"]) for r in figures.get(code, []) + ledger.get(code, [])})
+        report.rows_compared += len(
+            {(r["unit_code"], r["plan_code"]) for r in figures.get(code, []) + ledger.get(code, [])}
+        )
     return report
 
 
@@ -284,13 +328,25 @@ def _value(item: str, value: int) -> str:
 
 
 def difference_rows(report: Report) -> list[list[str]]:
-    return [[d.branch_code, d.unit_code, d.plan_code, d.item_zh, _value(d.item, d.branch_value),
-             _value(d.item, d.office_value), _value(d.item, d.difference)] for d in report.differences]
+    return [
+        [
+            d.branch_code,
+            d.unit_code,
+            d.plan_code,
+            d.item_zh,
+            _value(d.item, d.branch_value),
+            _value(d.item, d.office_value),
+            _value(d.item, d.difference),
+        ]
+        for d in report.differences
+    ]
 
 
 def missing_rows(report: Report) -> list[list[str]]:
-    return [[m["branch_code"], m["name"], "未报送本期数据包" if m["enrolled"] else "台账中有，但未登记、未报送"]
-            for m in report.not_reported]
+    return [
+        [m["branch_code"], m["name"], "未报送本期数据包" if m["enrolled"] else "台账中有，但未登记、未报送"]
+        for m in report.not_reported
+    ]
 
 
 def _csv_bytes(headers: list[str], rows: list[list[str]]) -> bytes:
@@ -314,8 +370,18 @@ def _number(item: str, value: int) -> int | Decimal:
 
 def difference_cells(report: Report) -> list[list[Any]]:
     """The rows of ``difference_rows`` with numbers as numbers, so a sheet can sum and sort them."""
-    return [[d.branch_code, d.unit_code, d.plan_code, d.item_zh, _number(d.item, d.branch_value),
-             _number(d.item, d.office_value), _number(d.item, d.difference)] for d in report.differences]
+    return [
+        [
+            d.branch_code,
+            d.unit_code,
+            d.plan_code,
+            d.item_zh,
+            _number(d.item, d.branch_value),
+            _number(d.item, d.office_value),
+            _number(d.item, d.difference),
+        ]
+        for d in report.differences
+    ]
 
 
 YUAN_FORMAT = "#,##0.00"
@@ -324,11 +390,14 @@ YUAN_FORMAT = "#,##0.00"
 def write_xlsx(report: Report, path: str | Path) -> None:
     """Sheets 差异 (differences) and 未报送 (branches that have not reported). Figures are
     number cells (money in yuan with two decimals), not text."""
-    formats = [{4: YUAN_FORMAT, 5: YUAN_FORMAT, 6: YUAN_FORMAT} if d.item in MONEY_ITEMS else {}
-               for d in report.differences]
-    _write_xlsx(Path(path), [("差异", DIFF_HEADERS, difference_cells(report)),
-                             ("未报送", MISSING_HEADERS, missing_rows(report))],
-                number_formats={"差异": formats})
+    formats = [
+        {4: YUAN_FORMAT, 5: YUAN_FORMAT, 6: YUAN_FORMAT} if d.item in MONEY_ITEMS else {} for d in report.differences
+    ]
+    _write_xlsx(
+        Path(path),
+        [("差异", DIFF_HEADERS, difference_cells(report)), ("未报送", MISSING_HEADERS, missing_rows(report))],
+        number_formats={"差异": formats},
+    )
 
 
 def _shown(value: Any) -> str:
@@ -339,8 +408,11 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
 
 
-def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list[Any]]]],
-                number_formats: dict[str, list[dict[int, str]]] | None = None) -> None:
+def _write_xlsx(
+    path: Path,
+    sheets: list[tuple[str, list[str], list[list[Any]]]],
+    number_formats: dict[str, list[dict[int, str]]] | None = None,
+) -> None:
     """``number_formats``: per sheet, one {column index: Excel number format} per row."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -358,7 +430,9 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list[Any]]]]
             for column, fmt in (formats[r] if r < len(formats) else {}).items():
                 ws.cell(row=r + 2, column=column + 1).number_format = fmt
         for index, header in enumerate(headers, start=1):
-            width = max([_display_width(header)] + [_display_width(_shown(r[index - 1])) for r in rows if index - 1 < len(r)])
+            width = max(
+                [_display_width(header)] + [_display_width(_shown(r[index - 1])) for r in rows if index - 1 < len(r)]
+            )
             ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = min(60, width + 2)
         ws.freeze_panes = "A2"
     text_cells(wb)  # unit names come from the branches' bundles: never a live formula here

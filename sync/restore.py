@@ -25,9 +25,16 @@ from sync.keystore import branch_identity, require_branch
 
 #: Items compared, with their Chinese names: the summary's totals and the period's disbursements.
 ITEMS = (
-    ("members", "参保人数"), ("shares", "份数"), ("fees_due_fen", "应缴会费（元）"), ("claims_reported", "报案件数"),
-    ("claims_submitted", "上报件数"), ("claims_returned", "打回件数"), ("claims_settled", "给付件数"),
-    ("claims_declined", "拒付件数"), ("benefit_fen", "给付金额（元）"), ("disbursed_fen", "慰问救助支出（元）"),
+    ("members", "参保人数"),
+    ("shares", "份数"),
+    ("fees_due_fen", "应缴会费（元）"),
+    ("claims_reported", "报案件数"),
+    ("claims_submitted", "上报件数"),
+    ("claims_returned", "打回件数"),
+    ("claims_settled", "给付件数"),
+    ("claims_declined", "拒付件数"),
+    ("benefit_fen", "给付金额（元）"),
+    ("disbursed_fen", "慰问救助支出（元）"),
 )
 ITEM_NAMES = dict(ITEMS)
 MONEY_ITEMS = {"fees_due_fen", "benefit_fen", "disbursed_fen"}
@@ -64,6 +71,7 @@ def require_reconciled() -> None:
 
 # --- reconciling -------------------------------------------------------------------------------------
 
+
 @dataclass
 class Difference:
     item: str
@@ -94,8 +102,15 @@ class BundleCheck:
     differences: list[Difference] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"sequence": self.sequence, "period": self.period, "file": self.file_name, "sha256": self.sha256,
-                "created": self.created, "check": self.check, "differences": [d.to_json() for d in self.differences]}
+        return {
+            "sequence": self.sequence,
+            "period": self.period,
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "created": self.created,
+            "check": self.check,
+            "differences": [d.to_json() for d in self.differences],
+        }
 
 
 @dataclass
@@ -115,10 +130,16 @@ class ReconcileResult:
         return max(self.db_last_sequence, self.sent_last_sequence) + 1
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "db_last_sequence": self.db_last_sequence,
-                "sent_last_sequence": self.sent_last_sequence, "next_sequence": self.next_sequence,
-                "accepted_differences": self.accepted_differences, "reason": self.reason, "recorded": self.recorded,
-                "bundles": [b.to_json() for b in self.bundles]}
+        return {
+            "status": self.status,
+            "db_last_sequence": self.db_last_sequence,
+            "sent_last_sequence": self.sent_last_sequence,
+            "next_sequence": self.next_sequence,
+            "accepted_differences": self.accepted_differences,
+            "reason": self.reason,
+            "recorded": self.recorded,
+            "bundles": [b.to_json() for b in self.bundles],
+        }
 
 
 def _check_chain(missing: list[sentmark.Sent], logged: dict, last: int) -> None:
@@ -167,8 +188,10 @@ def reconcile_restore(*, accept_differences: bool = False, reason: str | None = 
     session.require_role("supervisor")
     reason = (reason or "").strip() or None
     if accept_differences and reason is None:
-        raise UsageError("确认差异（--accept-differences）必须用 --reason 写明原因",
-                         "--accept-differences needs a reason: --reason TEXT")
+        raise UsageError(
+            "确认差异（--accept-differences）必须用 --reason 写明原因",
+            "--accept-differences needs a reason: --reason TEXT",
+        )
     from models.schema import BundleLog
 
     with writing():  # one transaction: compared, recorded and audited on the same state
@@ -182,17 +205,44 @@ def reconcile_restore(*, accept_differences: bool = False, reason: str | None = 
         if differs and not accept_differences:
             return ReconcileResult("differences", last, sent_last, checks, False, reason)
         code, _name = branch_identity()
-        note = NOTE + (f"；负责人 {session.user} 确认差异：{reason}" if differs else f"；负责人 {session.user} 核对数据一致")
+        note = NOTE + (
+            f"；负责人 {session.user} 确认差异：{reason}" if differs else f"；负责人 {session.user} 核对数据一致"
+        )
         for b in missing:
-            BundleLog.create(direction="out", kind=KIND_BRANCH_MONTHLY, branch_code=code, period=b.period,
-                             sequence=b.sequence, file_name=b.file_name, sha256=b.sha256, prev_sha256=b.prev_sha256,
-                             created_at=b.created, status="sent", note=note)
-        audit.record("sync.restore.reconciled", "bundle_log", None, {
-            "db_last_sequence": last, "sequences": [b.sequence for b in missing],
-            "periods": [b.period for b in missing], "sha256": [b.sha256 for b in missing],
-            "accepted_differences": bool(differs), "reason": reason,
-            "differences": [{"sequence": c.sequence, "period": c.period, "check": c.check,
-                             "items": [d.to_json() for d in c.differences]} for c in differs],
-        })
+            BundleLog.create(
+                direction="out",
+                kind=KIND_BRANCH_MONTHLY,
+                branch_code=code,
+                period=b.period,
+                sequence=b.sequence,
+                file_name=b.file_name,
+                sha256=b.sha256,
+                prev_sha256=b.prev_sha256,
+                created_at=b.created,
+                status="sent",
+                note=note,
+            )
+        audit.record(
+            "sync.restore.reconciled",
+            "bundle_log",
+            None,
+            {
+                "db_last_sequence": last,
+                "sequences": [b.sequence for b in missing],
+                "periods": [b.period for b in missing],
+                "sha256": [b.sha256 for b in missing],
+                "accepted_differences": bool(differs),
+                "reason": reason,
+                "differences": [
+                    {
+                        "sequence": c.sequence,
+                        "period": c.period,
+                        "check": c.check,
+                        "items": [d.to_json() for d in c.differences],
+                    }
+                    for c in differs
+                ],
+            },
+        )
     sentmark.refresh(session.path, session.keyfile.db_id)
     return ReconcileResult("reconciled", last, sent_last, checks, bool(differs), reason, [b.sequence for b in missing])

@@ -30,8 +30,9 @@ def _isolated(monkeypatch):
 def branch_db(tmp_path):
     """A fresh branch database (004 朝阳) with supervisor 'zhang'; returns (path, recovery_code)."""
     path = tmp_path / "branch.hzdb"
-    created = admin.create_database(path, branch_code="004", branch_name="朝阳", user="zhang",
-                                    passphrase=PASSPHRASE, kdf=CHEAP_KDF)
+    created = admin.create_database(
+        path, branch_code="004", branch_name="朝阳", user="zhang", passphrase=PASSPHRASE, kdf=CHEAP_KDF
+    )
     return path, created.recovery_code
 
 

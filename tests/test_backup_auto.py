@@ -23,8 +23,9 @@ D = dt.date
 def run(*args, db, cwd=None, extra=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update({"HUZHU_DB": str(db), "HUZHU_USER": "zhang", "HUZHU_PASSPHRASE": PASSPHRASE, **(extra or {})})
-    return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
 
 
 def ok(proc):
@@ -38,10 +39,12 @@ def figures(db: Path) -> dict:
     dbmod.unlock(db, "zhang", PASSPHRASE, migrate=False, read_only=True)
     try:
         q = dbmod.database.execute_sql
-        return {"members": q("SELECT count(*) FROM member").fetchone()[0],
-                "policies": q("SELECT count(*) FROM policy").fetchone()[0],
-                "claims": q("SELECT id, state, diagnosis FROM claim_report ORDER BY id").fetchall(),
-                "head": q("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()}
+        return {
+            "members": q("SELECT count(*) FROM member").fetchone()[0],
+            "policies": q("SELECT count(*) FROM policy").fetchone()[0],
+            "claims": q("SELECT id, state, diagnosis FROM claim_report ORDER BY id").fetchall(),
+            "head": q("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone(),
+        }
     finally:
         dbmod.close()
 
@@ -58,9 +61,25 @@ def busy_db(db, tmp_path):
     template = tmp_path / "enrol.csv"
     ok(run("template", "enrolments", "--out", template, db=path))
     ok(run("import", "enrolments", template, db=path))
-    ok(run("claim", "register", "--id-number", "110105198001010016", "--plan", "ZYYL", "--diagnosis", "肺炎",
-           "--incident-date", (clock.today() - dt.timedelta(days=20)).isoformat(), "--shares", "1",
-           "--reporter", "张三", db=path))
+    ok(
+        run(
+            "claim",
+            "register",
+            "--id-number",
+            "110105198001010016",
+            "--plan",
+            "ZYYL",
+            "--diagnosis",
+            "肺炎",
+            "--incident-date",
+            (clock.today() - dt.timedelta(days=20)).isoformat(),
+            "--shares",
+            "1",
+            "--reporter",
+            "张三",
+            db=path,
+        )
+    )
     return path
 
 
@@ -94,8 +113,15 @@ def test_verify_reports_the_head_and_leaves_nothing_behind(db, tmp_path):
     result = json.loads(ok(run("backup", "verify", out, "--json", db=db, extra={"TMPDIR": str(temp)})).stdout)
     assert result["ok"] is True and result["recorded"] is True
     names = {c["name"] for c in result["checks"]}
-    assert {"cipher_integrity_check", "integrity_check", "foreign_key_check", "audit_chain",
-            "audit_signatures", "user_grants", "row_seals"} <= names
+    assert {
+        "cipher_integrity_check",
+        "integrity_check",
+        "foreign_key_check",
+        "audit_chain",
+        "audit_signatures",
+        "user_grants",
+        "row_seals",
+    } <= names
     assert result["head"]["seq"] >= 1 and len(result["head"]["hash"]) == 64
     assert result["live"]["same_database"] is True and result["live"]["prefix"] is True
     assert list(temp.iterdir()) == []  # the private copy is gone
@@ -145,11 +171,13 @@ def test_config_auto_once_a_day_when_changed_and_pruned(session, tmp_path):
     stranger = usb / "holiday-photos.hzbak"
     stranger.write_bytes(b"not ours")
     try:
-        clock.freeze(dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.timezone.utc))
+        clock.freeze(dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.UTC))
         first = autobackup.auto_backup(session)
-        assert first["written"] and Path(first["written"]).name == autobackup.auto_name(session.keyfile.db_id, D(2026, 3, 2))
+        assert first["written"] and Path(first["written"]).name == autobackup.auto_name(
+            session.keyfile.db_id, D(2026, 3, 2)
+        )
         assert autobackup.auto_backup(session)["reason"] == "done_today"
-        clock.freeze(dt.datetime(2026, 3, 3, 18, 0, tzinfo=dt.timezone.utc))
+        clock.freeze(dt.datetime(2026, 3, 3, 18, 0, tzinfo=dt.UTC))
         assert autobackup.auto_backup(session)["reason"] == "unchanged"  # its own backup event is no change
         with dbmod.writing():
             from models import audit

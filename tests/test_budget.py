@@ -12,10 +12,10 @@ import sys
 
 import pytest
 
-from tests.conftest import CHEAP_KDF
 from models import admin, clock
 from models import db as dbmod
 from models.errors import RuleRefused, ValidationFailed
+from tests.conftest import CHEAP_KDF
 
 PASS = "预算 pass 1"
 CLERK_PASS = "li pass"
@@ -25,10 +25,12 @@ YEAR = dt.date.today().year
 def run(*args, user="zhang", db=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     if db is not None:
-        env.update({"HUZHU_DB": str(db), "HUZHU_USER": user,
-                    "HUZHU_PASSPHRASE": PASS if user == "zhang" else CLERK_PASS})
-    return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=120)
+        env.update(
+            {"HUZHU_DB": str(db), "HUZHU_USER": user, "HUZHU_PASSPHRASE": PASS if user == "zhang" else CLERK_PASS}
+        )
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def ok(proc):
@@ -72,11 +74,26 @@ def test_draft_approve_amend_and_approve_again(fresh_db):
     db = fresh_db
     today = dt.date.today()
     # a clerk drafts; nothing can be spent yet, and the list says why with the article
-    ok(run("budget", "add", "--year", YEAR, "--line", "hardship_aid", "--amount", "50000", "--note", "困难会员",
-           user="li", db=db))
+    ok(
+        run(
+            "budget",
+            "add",
+            "--year",
+            YEAR,
+            "--line",
+            "hardship_aid",
+            "--amount",
+            "50000",
+            "--note",
+            "困难会员",
+            user="li",
+            db=db,
+        )
+    )
     ok(run("budget", "add", "--year", YEAR, "--line", "running_costs", "--amount", "20,000.50", user="li", db=db))
-    refused(run("budget", "add", "--year", YEAR, "--line", "hardship_aid", "--amount", "1", user="li", db=db), 3,
-            "已有科目")
+    refused(
+        run("budget", "add", "--year", YEAR, "--line", "hardship_aid", "--amount", "1", user="li", db=db), 3, "已有科目"
+    )
     refused(run("budget", "add", "--year", YEAR, "--line", "travel", "--amount", "1", db=db), 3, "没有预算科目“travel”")
     refused(run("budget", "add", "--year", YEAR, "--line", "small_goods", "--amount", "-5", db=db), 3, "负数")
     draft = listed(db)
@@ -84,36 +101,76 @@ def test_draft_approve_amend_and_approve_again(fresh_db):
     assert draft["status"]["code"] == "R3.4.budget_not_approved" and draft["status"]["citation"] == "003 第八条"
     assert "尚未经管理委员会审议批准" in draft["status"]["message"]
     assert [(line["code"], line["approved_fen"], line["draft_fen"]) for line in draft["lines"]] == [
-        ("hardship_aid", None, 5_000_000), ("running_costs", None, 2_000_050)]
+        ("hardship_aid", None, 5_000_000),
+        ("running_costs", None, 2_000_050),
+    ]
     text = ok(run("budget", "list", "--year", YEAR, db=db)).stdout
     assert "尚未经管理委员会审议批准" in text and "生活救助金" in text
 
     # only a supervisor approves, with the meeting (not in the future) and its minutes
-    refused(run("budget", "approve", "--year", YEAR, "--meeting-date", today, "--minutes", "纪要1", user="li", db=db),
-            30, "负责人")
+    refused(
+        run("budget", "approve", "--year", YEAR, "--meeting-date", today, "--minutes", "纪要1", user="li", db=db),
+        30,
+        "负责人",
+    )
     future = today + dt.timedelta(days=3)
-    refused(run("budget", "approve", "--year", YEAR, "--meeting-date", future, "--minutes", "纪要1", db=db), 3,
-            "晚于今天")
+    refused(
+        run("budget", "approve", "--year", YEAR, "--meeting-date", future, "--minutes", "纪要1", db=db), 3, "晚于今天"
+    )
     refused(run("budget", "approve", "--year", YEAR, "--meeting-date", today, "--minutes", " ", db=db), 3, "会议纪要")
     assert listed(db)["in_force_version"] is None
-    approved = ok(run("budget", "approve", "--year", YEAR, "--meeting-date", today, "--minutes", "管委会纪要〔1〕号",
-                      db=db))
+    approved = ok(
+        run("budget", "approve", "--year", YEAR, "--meeting-date", today, "--minutes", "管委会纪要〔1〕号", db=db)
+    )
     assert "审议批准" in approved.stderr and "工作记录中没有" in approved.stderr  # the meeting is not in the log
     first = listed(db)
     assert first["can_spend"] and first["in_force_version"] == 1 and first["pending_version"] is None
     assert [(line["code"], line["approved_fen"], line["remaining_fen"]) for line in first["lines"]] == [
-        ("hardship_aid", 5_000_000, 5_000_000), ("running_costs", 2_000_050, 2_000_050)]
+        ("hardship_aid", 5_000_000, 5_000_000),
+        ("running_costs", 2_000_050, 2_000_050),
+    ]
     assert first["versions"][0]["minutes"] == "管委会纪要〔1〕号" and first["versions"][0]["approved_by"] == "zhang"
 
     # an approved budget changes only by an amendment with a reason, approved again
     refused(run("budget", "add", "--year", YEAR, "--line", "small_goods", "--amount", "100", db=db), 3, "budget amend")
-    refused(run("budget", "amend", "--year", YEAR, "--line", "hardship_aid", "--amount", "60000", "--reason", "",
-                db=db), 3, "须写明理由")
+    refused(
+        run("budget", "amend", "--year", YEAR, "--line", "hardship_aid", "--amount", "60000", "--reason", "", db=db),
+        3,
+        "须写明理由",
+    )
     assert run("budget", "amend", "--year", YEAR, "--line", "hardship_aid", "--amount", "60000", db=db).returncode == 2
-    ok(run("budget", "amend", "--year", YEAR, "--line", "hardship_aid", "--amount", "60000", "--reason",
-           "救助申请增加", user="li", db=db))
-    ok(run("budget", "amend", "--year", YEAR, "--line", "small_goods", "--amount", "3000", "--reason", "慰问品",
-           user="li", db=db))
+    ok(
+        run(
+            "budget",
+            "amend",
+            "--year",
+            YEAR,
+            "--line",
+            "hardship_aid",
+            "--amount",
+            "60000",
+            "--reason",
+            "救助申请增加",
+            user="li",
+            db=db,
+        )
+    )
+    ok(
+        run(
+            "budget",
+            "amend",
+            "--year",
+            YEAR,
+            "--line",
+            "small_goods",
+            "--amount",
+            "3000",
+            "--reason",
+            "慰问品",
+            user="li",
+            db=db,
+        )
+    )
     pending = listed(db)
     assert pending["in_force_version"] == 1 and pending["pending_version"] == 2 and pending["can_spend"]
     lines = {line["code"]: line for line in pending["lines"]}
@@ -122,9 +179,14 @@ def test_draft_approve_amend_and_approve_again(fresh_db):
     assert pending["versions"][1]["reason"] == "救助申请增加；慰问品"
     # still in force: version 1's amounts, in the rows payments are charged to
     assert sorted(sql(db, "SELECT code, amount_fen FROM budget_line WHERE year = ?", YEAR)) == [
-        ("hardship_aid", 5_000_000), ("running_costs", 2_000_050)]
-    refused(run("budget", "approve", "--year", YEAR, "--meeting-date", today, "--minutes", "纪要2", user="li", db=db),
-            30, "负责人")
+        ("hardship_aid", 5_000_000),
+        ("running_costs", 2_000_050),
+    ]
+    refused(
+        run("budget", "approve", "--year", YEAR, "--meeting-date", today, "--minutes", "纪要2", user="li", db=db),
+        30,
+        "负责人",
+    )
     ok(run("worklog", "add", "--kind", "meeting", "--date", today, "--title", "管委会审议预算修订", db=db))
     again = ok(run("budget", "approve", "--year", YEAR, "--meeting-date", today, "--minutes", "纪要2", db=db))
     assert "工作记录中没有" not in again.stderr
@@ -132,12 +194,20 @@ def test_draft_approve_amend_and_approve_again(fresh_db):
     assert second["in_force_version"] == 2 and second["pending_version"] is None
     assert [v["state"] for v in second["versions"]] == ["superseded", "approved"]
     assert {line["code"]: line["approved_fen"] for line in second["lines"]} == {
-        "hardship_aid": 6_000_000, "small_goods": 300_000, "running_costs": 2_000_050}
-    refused(run("budget", "approve", "--year", YEAR, "--meeting-date", today, "--minutes", "纪要3", db=db), 3,
-            "没有待批准的版本")
+        "hardship_aid": 6_000_000,
+        "small_goods": 300_000,
+        "running_costs": 2_000_050,
+    }
+    refused(
+        run("budget", "approve", "--year", YEAR, "--meeting-date", today, "--minutes", "纪要3", db=db),
+        3,
+        "没有待批准的版本",
+    )
     # what the database holds: both versions with their lines, the lines in force, the audit trail
     assert sql(db, "SELECT number, state, drafted_by, approved_by, minutes FROM budget_version ORDER BY number") == [
-        (1, "superseded", "li", "zhang", "管委会纪要〔1〕号"), (2, "approved", "li", "zhang", "纪要2")]
+        (1, "superseded", "li", "zhang", "管委会纪要〔1〕号"),
+        (2, "approved", "li", "zhang", "纪要2"),
+    ]
     assert sql(db, "SELECT count(*) FROM budget_version_line") == [(5,)]
     assert set(sql(db, "SELECT DISTINCT version_id FROM budget_line")) == {(2,)}
     actions = [a for (a,) in sql(db, "SELECT action FROM audit_event WHERE action LIKE 'budget.%' ORDER BY seq")]
@@ -159,13 +229,28 @@ def test_spending_needs_the_approved_budget_of_the_payment_year(fresh_db):
     try:
         with dbmod.writing():  # a member with an account of their own (member edit is another command)
             unit = Unit.create(code="U1", name="甲工会")
-            member = Member.create(name="张三", initials="zs", id_number="110101198001010012", id_rev="x", sex="M",
-                                   birth_date=dt.date(1980, 1, 1), unit=unit, bank_name="工商银行",
-                                   bank_account="6222020200001234567")
+            member = Member.create(
+                name="张三",
+                initials="zs",
+                id_number="110101198001010012",
+                id_rev="x",
+                sex="M",
+                birth_date=dt.date(1980, 1, 1),
+                unit=unit,
+                bank_name="工商银行",
+                bank_account="6222020200001234567",
+            )
 
         def draft(on, line):
-            return DisbursementDraft(member_id=member.id, category="hardship_aid", on=on, amount_fen=300_000,
-                                     method="transfer", note="重大疾病住院", budget_line_id=line)
+            return DisbursementDraft(
+                member_id=member.id,
+                category="hardship_aid",
+                on=on,
+                amount_fen=300_000,
+                method="transfer",
+                note="重大疾病住院",
+                budget_line_id=line,
+            )
 
         with pytest.raises(RuleRefused) as before:
             line_id_for(YEAR, "hardship_aid")
@@ -196,7 +281,8 @@ def test_spending_needs_the_approved_budget_of_the_payment_year(fresh_db):
         assert f"应列入{YEAR + 1}年度预算" in wrong.value.message_zh
         charged = enter_disbursement(draft(paid_next_year, next_year))
         rows = dbmod.database.execute_sql(
-            "SELECT d.id, b.year FROM disbursement d JOIN budget_line b ON b.id = d.budget_line_id ORDER BY d.id").fetchall()
+            "SELECT d.id, b.year FROM disbursement d JOIN budget_line b ON b.id = d.budget_line_id ORDER BY d.id"
+        ).fetchall()
         assert rows == [(entered.disbursement_id, YEAR), (charged.disbursement_id, YEAR + 1)]
     finally:
         clock.freeze(None)
@@ -205,5 +291,8 @@ def test_spending_needs_the_approved_budget_of_the_payment_year(fresh_db):
     assert listed(db)["lines"][0]["committed_fen"] == 300_000
     assert listed(db, YEAR + 1)["lines"][0]["remaining_fen"] == 800_000 - 300_000
     # a line cannot be amended below what is already charged to it
-    refused(run("budget", "amend", "--year", YEAR, "--line", "hardship_aid", "--amount", "2000", "--reason", "压缩",
-                db=db), 3, "不得低于已列支金额")
+    refused(
+        run("budget", "amend", "--year", YEAR, "--line", "hardship_aid", "--amount", "2000", "--reason", "压缩", db=db),
+        3,
+        "不得低于已列支金额",
+    )

@@ -15,7 +15,6 @@ import sys
 
 import pytest
 
-from tests.conftest import CHEAP_KDF, PASSPHRASE
 from models import admin, clock
 from models import db as dbmod
 from models.claims import (
@@ -34,6 +33,7 @@ from models.errors import PermissionDenied, RuleRefused, ValidationFailed
 from models.schema import ClaimEvent, ClaimReport, DirectPayFailure, Member
 from rules import ruleset_on
 from rules.idcard import id_check_char
+from tests.conftest import CHEAP_KDF, PASSPHRASE
 
 D = dt.date
 TODAY = D(2026, 11, 23)
@@ -71,19 +71,29 @@ def members(session, tmp_path):
         out = csv.writer(fh)
         out.writerow(COLUMNS)
         for name, i, plan, start, end, filed, shares in (
-                ("张三", 1, "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "2"),
-                ("李四", 2, "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "3"),
-                ("王五", 3, "ZJB", "2026-11-01", "2027-10-31", "2026-10-25", "1")):
+            ("张三", 1, "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "2"),
+            ("李四", 2, "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "3"),
+            ("王五", 3, "ZJB", "2026-11-01", "2027-10-31", "2026-10-25", "1"),
+        ):
             out.writerow(["U0001", "朝阳某公司工会", plan, start, end, filed, name, idn(i), shares, "", ""])
     assert import_enrolments(path).written
     return {m.name: m.id for m in Member.select()}
 
 
 def draft(member: int, **changes) -> ClaimDraft:
-    values = dict(member_id=member, plan="ZYYL", diagnosis="肺炎", incident_kind="illness",
-                  incident_date=D(2026, 11, 2), shares_claimed=2, reported_on=D(2026, 11, 5), reporter="刘主席",
-                  channel="app", materials=ZYYL_MATERIALS,
-                  backdate_reason="按纸质登记簿补录")  # reported before TODAY: a supervisor's back-dated entry
+    values = dict(
+        member_id=member,
+        plan="ZYYL",
+        diagnosis="肺炎",
+        incident_kind="illness",
+        incident_date=D(2026, 11, 2),
+        shares_claimed=2,
+        reported_on=D(2026, 11, 5),
+        reporter="刘主席",
+        channel="app",
+        materials=ZYYL_MATERIALS,
+        backdate_reason="按纸质登记簿补录",
+    )  # reported before TODAY: a supervisor's back-dated entry
     values.update(changes)
     return ClaimDraft(**values)
 
@@ -114,18 +124,28 @@ def test_warnings_do_not_block_missing_materials_and_duplicate(members):
     assert count("claim_report") == 2
     # kept with the report, but a warning does not flag it
     assert [(f["code"], f["severity"]) for f in stored_findings(first.claim_id)] == [
-        ("R2.2.materials_missing", "warning")]
+        ("R2.2.materials_missing", "warning")
+    ]
     assert not first.flagged and not claim_detail(first.claim_id, TODAY).flagged
     assert [r.flagged for r in claim_register(ClaimFilter(), TODAY).rows] == [False, False]
 
 
-@pytest.mark.parametrize("changes, code, citation", [
-    ({"shares_claimed": 3}, "R2.2.shares_exceed_held", "000 第十七条5"),
-    ({"incident_date": D(2025, 12, 1), "reported_on": D(2025, 12, 3)}, "R1.8.not_covered_on_incident",
-     "000 第十七条2"),
-    ({"plan": "YWSH", "incident_kind": "accident", "channel": "paper"}, "R1.8.not_covered_on_incident",
-     "000 第十七条2"),
-])
+@pytest.mark.parametrize(
+    "changes, code, citation",
+    [
+        ({"shares_claimed": 3}, "R2.2.shares_exceed_held", "000 第十七条5"),
+        (
+            {"incident_date": D(2025, 12, 1), "reported_on": D(2025, 12, 3)},
+            "R1.8.not_covered_on_incident",
+            "000 第十七条2",
+        ),
+        (
+            {"plan": "YWSH", "incident_kind": "accident", "channel": "paper"},
+            "R1.8.not_covered_on_incident",
+            "000 第十七条2",
+        ),
+    ],
+)
 def test_a_report_that_would_not_be_paid_is_recorded_with_its_findings(members, changes, code, citation):
     before = len(audit_actions())
     registered = register_claim(draft(members["张三"], **changes))
@@ -177,16 +197,19 @@ def test_reports_registered_before_findings_were_kept_show_none(members):
     assert not claim_register(ClaimFilter(), TODAY).rows[0].flagged
 
 
-@pytest.mark.parametrize("changes, code", [
-    ({"reported_on": D(2026, 11, 1)}, "R2.3.date_backwards"),
-    ({"reported_on": D(2026, 11, 24)}, "R2.1.date_in_future"),
-    ({"diagnosis": " "}, "R2.1.missing_field"),
-    ({"reporter": None, "shares_claimed": 3}, "R2.1.missing_field"),  # refused even with a recordable error
-    ({"shares_claimed": 0}, "R2.1.shares_invalid"),
-    ({"member_id": 9999}, "R2.1.missing_field"),  # no such member
-    ({"plan": "NOPE"}, "R2.2.unknown_plan"),
-    ({"incident_kind": "flood"}, "R2.1.incident_kind_invalid"),
-])
+@pytest.mark.parametrize(
+    "changes, code",
+    [
+        ({"reported_on": D(2026, 11, 1)}, "R2.3.date_backwards"),
+        ({"reported_on": D(2026, 11, 24)}, "R2.1.date_in_future"),
+        ({"diagnosis": " "}, "R2.1.missing_field"),
+        ({"reporter": None, "shares_claimed": 3}, "R2.1.missing_field"),  # refused even with a recordable error
+        ({"shares_claimed": 0}, "R2.1.shares_invalid"),
+        ({"member_id": 9999}, "R2.1.missing_field"),  # no such member
+        ({"plan": "NOPE"}, "R2.2.unknown_plan"),
+        ({"incident_kind": "flood"}, "R2.1.incident_kind_invalid"),
+    ],
+)
 def test_an_incomplete_or_wrong_entry_is_refused_and_nothing_written(members, changes, code):
     before = len(audit_actions())
     with pytest.raises(RuleRefused) as refused:
@@ -207,9 +230,16 @@ def test_a_report_without_incident_date_is_refused_and_nothing_written(members):
 
 
 def test_an_illness_claim_in_observation_is_recorded_flagged(members):
-    claim = draft(members["王五"], plan="ZJB", diagnosis="急性心肌梗死", shares_claimed=1, channel="paper",
-                  incident_date=D(2026, 11, 20), reported_on=D(2026, 11, 21),
-                  materials=frozenset(ruleset_on(TODAY).plan("ZJB").required_materials))
+    claim = draft(
+        members["王五"],
+        plan="ZJB",
+        diagnosis="急性心肌梗死",
+        shares_claimed=1,
+        channel="paper",
+        incident_date=D(2026, 11, 20),
+        reported_on=D(2026, 11, 21),
+        materials=frozenset(ruleset_on(TODAY).plan("ZJB").required_materials),
+    )
     report = check_draft(claim, TODAY)
     assert "R1.7.in_observation" in [d.code for d in report.errors]
     assert "2027-04-29" in next(d.message for d in report.errors if d.code == "R1.7.in_observation")
@@ -240,14 +270,23 @@ def test_lifecycle_with_dates_and_clerk(members):
     transition_claim(cid, "resubmit", D(2026, 11, 12))
     transition_claim(cid, "settle", D(2026, 11, 20), benefit_fen=123456)
     row = ClaimReport.get_by_id(cid)
-    assert (row.state, row.submitted_on, row.returned_on, row.return_reason, row.resubmitted_on, row.settled_on,
-            row.benefit_fen) == ("settled", D(2026, 11, 6), D(2026, 11, 10), "缺少住院费用明细清单",
-                                 D(2026, 11, 12), D(2026, 11, 20), 123456)
+    assert (
+        row.state,
+        row.submitted_on,
+        row.returned_on,
+        row.return_reason,
+        row.resubmitted_on,
+        row.settled_on,
+        row.benefit_fen,
+    ) == ("settled", D(2026, 11, 6), D(2026, 11, 10), "缺少住院费用明细清单", D(2026, 11, 12), D(2026, 11, 20), 123456)
     events = list(ClaimEvent.select().where(ClaimEvent.claim == cid).order_by(ClaimEvent.id))
     assert [(e.action, e.from_state, e.to_state, e.by_user) for e in events] == [
-        ("register", None, "registered", "zhang"), ("submit", "registered", "submitted", "zhang"),
-        ("return", "submitted", "returned", "zhang"), ("resubmit", "returned", "resubmitted", "zhang"),
-        ("settle", "resubmitted", "settled", "zhang")]
+        ("register", None, "registered", "zhang"),
+        ("submit", "registered", "submitted", "zhang"),
+        ("return", "submitted", "returned", "zhang"),
+        ("resubmit", "returned", "resubmitted", "zhang"),
+        ("settle", "resubmitted", "settled", "zhang"),
+    ]
     assert audit_actions()[-5:] == ["claim.register", "claim.submit", "claim.return", "claim.resubmit", "claim.settle"]
     detail = claim_detail(cid, TODAY)
     assert detail.actions == [] and detail.direct_pay_next == "notice"
@@ -262,13 +301,16 @@ def test_decline_records_its_reason(members):
     assert (row.state, row.declined_on, row.decline_reason) == ("declined", D(2026, 11, 9), "不属于保障责任范围")
 
 
-@pytest.mark.parametrize("steps, refused, code", [
-    ([], ("settle", D(2026, 11, 6), {"benefit_fen": 100}), "R2.3.illegal_transition"),
-    ([("submit", D(2026, 11, 8), {})], ("return", D(2026, 11, 7), {"reason": "缺页"}), "R2.3.date_backwards"),
-    ([], ("submit", D(2026, 11, 4), {}), "R2.3.date_backwards"),
-    ([("submit", D(2026, 11, 8), {})], ("return", D(2026, 11, 9), {"reason": " "}), "R2.3.reason_required"),
-    ([("submit", D(2026, 11, 8), {})], ("settle", D(2026, 11, 9), {"benefit_fen": 0}), "R2.3.benefit_required"),
-])
+@pytest.mark.parametrize(
+    "steps, refused, code",
+    [
+        ([], ("settle", D(2026, 11, 6), {"benefit_fen": 100}), "R2.3.illegal_transition"),
+        ([("submit", D(2026, 11, 8), {})], ("return", D(2026, 11, 7), {"reason": "缺页"}), "R2.3.date_backwards"),
+        ([], ("submit", D(2026, 11, 4), {}), "R2.3.date_backwards"),
+        ([("submit", D(2026, 11, 8), {})], ("return", D(2026, 11, 9), {"reason": " "}), "R2.3.reason_required"),
+        ([("submit", D(2026, 11, 8), {})], ("settle", D(2026, 11, 9), {"benefit_fen": 0}), "R2.3.benefit_required"),
+    ],
+)
 def test_illegal_or_backwards_steps_are_refused_with_nothing_written(members, steps, refused, code):
     cid = register_claim(draft(members["张三"])).claim_id
     for action, on, extra in steps:
@@ -315,29 +357,43 @@ def test_failed_direct_pay_follow_up_to_the_signature(members):
     for step, on in (("transferred", D(2026, 11, 14)), ("handed_down", D(2026, 11, 16)), ("signed", D(2026, 11, 18))):
         record_direct_pay_step(cid, step, on)
     item = DirectPayFailure.get(DirectPayFailure.claim == cid)
-    assert (item.notice_on, item.corrected_account, item.signed_on) == (D(2026, 11, 12), "6222020012345678901", D(2026, 11, 18))
+    assert (item.notice_on, item.corrected_account, item.signed_on) == (
+        D(2026, 11, 12),
+        "6222020012345678901",
+        D(2026, 11, 18),
+    )
     detail = claim_detail(cid, TODAY)
     assert detail.direct_pay[0].status.outcome == "closed" and "8901" in detail.direct_pay[0].account_masked
     assert "6222020012345678901" not in detail.direct_pay[0].account_masked
     assert claim_register(ClaimFilter(direct_pay_open=True), TODAY).rows == []
-    assert audit_actions()[-5:] == [f"claim.direct_pay.{s}" for s in
-                                    ("notice", "corrected", "transferred", "handed_down", "signed")]
+    assert audit_actions()[-5:] == [
+        f"claim.direct_pay.{s}" for s in ("notice", "corrected", "transferred", "handed_down", "signed")
+    ]
 
 
 def test_register_filters_and_overdue(members):
-    old = register_claim(draft(members["张三"], incident_date=D(2026, 10, 1), reported_on=D(2026, 10, 2),
-                               diagnosis="急性阑尾炎")).claim_id
+    old = register_claim(
+        draft(members["张三"], incident_date=D(2026, 10, 1), reported_on=D(2026, 10, 2), diagnosis="急性阑尾炎")
+    ).claim_id
     fresh = register_claim(draft(members["李四"], reported_on=D(2026, 11, 20), shares_claimed=3)).claim_id
-    submitted = register_claim(draft(members["李四"], incident_date=D(2026, 9, 1), reported_on=D(2026, 9, 2),
-                                     diagnosis="胆囊结石伴胆囊炎", shares_claimed=1)).claim_id
+    submitted = register_claim(
+        draft(
+            members["李四"],
+            incident_date=D(2026, 9, 1),
+            reported_on=D(2026, 9, 2),
+            diagnosis="胆囊结石伴胆囊炎",
+            shares_claimed=1,
+        )
+    ).claim_id
     transition_claim(submitted, "submit", D(2026, 9, 3))
     everything = claim_register(ClaimFilter(), TODAY)
     assert [r.id for r in everything.rows] == [fresh, old, submitted] and not everything.truncated
     assert [r.id for r in claim_register(ClaimFilter(overdue_only=True), TODAY).rows] == [old]
     assert claim_register(ClaimFilter(overdue_only=True), TODAY).rows[0].overdue.code == "R2.3.submit_overdue"
     assert [r.id for r in claim_register(ClaimFilter(state="submitted"), TODAY).rows] == [submitted]
-    assert [r.id for r in claim_register(ClaimFilter(date_from=D(2026, 10, 1), date_to=D(2026, 10, 31)),
-                                         TODAY).rows] == [old]
+    assert [
+        r.id for r in claim_register(ClaimFilter(date_from=D(2026, 10, 1), date_to=D(2026, 10, 31)), TODAY).rows
+    ] == [old]
     assert len(claim_register(ClaimFilter(unit="朝阳某"), TODAY).rows) == 3
     assert claim_register(ClaimFilter(unit="U9999"), TODAY).rows == []
     assert claim_register(ClaimFilter(plan="ZJB"), TODAY).rows == []
@@ -357,14 +413,15 @@ def test_auditor_cannot_write(members, branch_db):
     assert count("claim_report") == 0
 
 
-
 # --- huzhu claim register, in a subprocess -------------------------------------------------
+
 
 def huzhu(branch_db, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update(HUZHU_DB=str(branch_db[0]), HUZHU_USER="zhang", HUZHU_PASSPHRASE=PASSPHRASE)
-    return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def assert_no_traceback(proc) -> None:
@@ -383,16 +440,42 @@ def cli_member(session, tmp_path):
     with open(path, "w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(COLUMNS)
-        out.writerow(["U0001", "朝阳某公司工会", "ZYYL", start.isoformat(), term_end(start, 12).isoformat(),
-                      (start - dt.timedelta(days=5)).isoformat(), "张三", idn(1), "2", "", ""])
+        out.writerow(
+            [
+                "U0001",
+                "朝阳某公司工会",
+                "ZYYL",
+                start.isoformat(),
+                term_end(start, 12).isoformat(),
+                (start - dt.timedelta(days=5)).isoformat(),
+                "张三",
+                idn(1),
+                "2",
+                "",
+                "",
+            ]
+        )
     assert import_enrolments(path).written
     dbmod.close()
     return idn(1), start
 
 
 def cli_claim(id_number, incident, *extra):
-    return ("claim", "register", "--id-number", id_number, "--plan", "ZYYL", "--diagnosis", "肺炎",
-            "--incident-date", incident, "--reporter", "刘主席", *extra)
+    return (
+        "claim",
+        "register",
+        "--id-number",
+        id_number,
+        "--plan",
+        "ZYYL",
+        "--diagnosis",
+        "肺炎",
+        "--incident-date",
+        incident,
+        "--reporter",
+        "刘主席",
+        *extra,
+    )
 
 
 def test_cli_records_a_report_for_an_uncovered_date_with_its_findings(branch_db, cli_member):
@@ -418,7 +501,9 @@ def test_cli_records_a_report_for_an_uncovered_date_with_its_findings(branch_db,
     assert out["id_masked"].endswith(id_number[-4:]) and id_number not in proc.stdout
 
     dbmod.unlock(branch_db[0], "zhang", PASSPHRASE)
-    rows = database.execute_sql("SELECT id, state, shares_claimed, check_findings FROM claim_report ORDER BY id").fetchall()
+    rows = database.execute_sql(
+        "SELECT id, state, shares_claimed, check_findings FROM claim_report ORDER BY id"
+    ).fetchall()
     assert [(r[1], r[2]) for r in rows] == [("registered", 1), ("registered", 3)] and rows[1][0] == out["claim_id"]
     assert json.loads(rows[0][3])[0]["code"] == "R1.8.not_covered_on_incident"
 
@@ -426,8 +511,20 @@ def test_cli_records_a_report_for_an_uncovered_date_with_its_findings(branch_db,
 def test_cli_refuses_an_incomplete_entry_with_exit_3_and_writes_nothing(branch_db, cli_member):
     id_number, _start = cli_member
     covered = (dt.date.today() - dt.timedelta(days=3)).isoformat()
-    proc = huzhu(branch_db, "claim", "register", "--id-number", id_number, "--plan", "ZYYL", "--incident-date", covered,
-                 "--shares", "1", "--json")
+    proc = huzhu(
+        branch_db,
+        "claim",
+        "register",
+        "--id-number",
+        id_number,
+        "--plan",
+        "ZYYL",
+        "--incident-date",
+        covered,
+        "--shares",
+        "1",
+        "--json",
+    )
     assert proc.returncode == 3, proc.stderr
     assert_no_traceback(proc)
     out = json.loads(proc.stdout)

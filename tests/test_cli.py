@@ -18,8 +18,15 @@ LI_PASS = "li 的口令 pass 1"
 def run(*args, env=None, input=None, cwd=None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True,
-                          env=full_env, input=input, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=input,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def assert_clean_failure(proc, code, zh):
@@ -33,13 +40,32 @@ def assert_clean_failure(proc, code, zh):
 def cli_db(tmp_path_factory):
     d = tmp_path_factory.mktemp("cli")
     db = d / "b.hzdb"
-    proc = run("init", "--db", db, "--branch-code", "004", "--branch-name", "朝阳", "--user", "zhang",
-               env={"HUZHU_PASSPHRASE": PASS})
+    proc = run(
+        "init",
+        "--db",
+        db,
+        "--branch-code",
+        "004",
+        "--branch-name",
+        "朝阳",
+        "--user",
+        "zhang",
+        env={"HUZHU_PASSPHRASE": PASS},
+    )
     assert proc.returncode == 0, proc.stderr
     recovery = proc.stdout.strip().splitlines()[-1]
     assert len(recovery.replace("-", "")) == 24
     assert PASS not in proc.stdout + proc.stderr
-    proc = run("user", "add", "li", "--role", "clerk", "--db", db, env={"HUZHU_PASSPHRASE": PASS, "HUZHU_NEW_PASSPHRASE": LI_PASS})
+    proc = run(
+        "user",
+        "add",
+        "li",
+        "--role",
+        "clerk",
+        "--db",
+        db,
+        env={"HUZHU_PASSPHRASE": PASS, "HUZHU_NEW_PASSPHRASE": LI_PASS},
+    )
     assert proc.returncode == 0, proc.stderr
     return db, recovery
 
@@ -180,8 +206,18 @@ def test_check_finds_edited_audit_row(cli_db, tmp_path):
 
 
 def test_usage_errors_are_bilingual(tmp_path):
-    proc = run("init", "--db", tmp_path / "x.hzdb", "--branch-code", "4", "--branch-name", "朝阳", "--user", "a",
-               env={"HUZHU_PASSPHRASE": "p"})
+    proc = run(
+        "init",
+        "--db",
+        tmp_path / "x.hzdb",
+        "--branch-code",
+        "4",
+        "--branch-name",
+        "朝阳",
+        "--user",
+        "a",
+        env={"HUZHU_PASSPHRASE": "p"},
+    )
     assert_clean_failure(proc, 2, "三位数字")
     assert "three digits" in proc.stderr
     assert_clean_failure(run("frobnicate"), 2, "命令用法错误")

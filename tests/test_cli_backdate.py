@@ -24,10 +24,29 @@ def renewable(tmp_path_factory):
     """A branch (supervisor zhang, clerk li) with unit U0001's ZYYL policy ending in 10 days."""
     d = tmp_path_factory.mktemp("renew")
     db = d / "b.hzdb"
-    proc = run("init", "--db", db, "--branch-code", "004", "--branch-name", "朝阳", "--user", "zhang",
-               env={"HUZHU_PASSPHRASE": PASS})
+    proc = run(
+        "init",
+        "--db",
+        db,
+        "--branch-code",
+        "004",
+        "--branch-name",
+        "朝阳",
+        "--user",
+        "zhang",
+        env={"HUZHU_PASSPHRASE": PASS},
+    )
     assert proc.returncode == 0, proc.stderr
-    proc = run("user", "add", "li", "--role", "clerk", "--db", db, env={"HUZHU_PASSPHRASE": PASS, "HUZHU_NEW_PASSPHRASE": LI_PASS})
+    proc = run(
+        "user",
+        "add",
+        "li",
+        "--role",
+        "clerk",
+        "--db",
+        db,
+        env={"HUZHU_PASSPHRASE": PASS, "HUZHU_NEW_PASSPHRASE": LI_PASS},
+    )
     assert proc.returncode == 0, proc.stderr
     end = TODAY + dt.timedelta(days=10)
     start = end.replace(year=end.year - 1) + dt.timedelta(days=1)
@@ -37,8 +56,21 @@ def renewable(tmp_path_factory):
     with open(path, "w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(COLUMNS)
-        out.writerow(["U0001", "朝阳某公司工会", "ZYYL", start.isoformat(), end.isoformat(),
-                      (start - dt.timedelta(days=5)).isoformat(), "张三", first17 + id_check_char(first17), "2", "", ""])
+        out.writerow(
+            [
+                "U0001",
+                "朝阳某公司工会",
+                "ZYYL",
+                start.isoformat(),
+                end.isoformat(),
+                (start - dt.timedelta(days=5)).isoformat(),
+                "张三",
+                first17 + id_check_char(first17),
+                "2",
+                "",
+                "",
+            ]
+        )
     proc = run("import", "enrolments", path, env=env(db))
     assert proc.returncode == 0, proc.stderr
     return db
@@ -53,8 +85,18 @@ def test_a_future_filing_date_is_refused(renewable):
 
 def test_an_earlier_date_is_refused_for_a_clerk_and_without_a_reason(renewable):
     earlier = (TODAY - dt.timedelta(days=2)).isoformat()
-    proc = run("renew", "--unit", "U0001", "--plan", "ZYYL", "--filed", earlier, "--reason", "漏录",
-               env=env(renewable, user="li", passphrase=LI_PASS))
+    proc = run(
+        "renew",
+        "--unit",
+        "U0001",
+        "--plan",
+        "ZYYL",
+        "--filed",
+        earlier,
+        "--reason",
+        "漏录",
+        env=env(renewable, user="li", passphrase=LI_PASS),
+    )
     assert_clean_failure(proc, 3, "补录以前的日期须由负责人办理并写明理由")
     proc = run("renew", "--unit", "U0001", "--plan", "ZYYL", "--filed", earlier, env=env(renewable))
     assert_clean_failure(proc, 3, "补录须写明理由")
@@ -62,16 +104,30 @@ def test_an_earlier_date_is_refused_for_a_clerk_and_without_a_reason(renewable):
 
 def test_a_supervisor_back_dates_with_a_reason_and_the_audit_says_so(renewable):
     earlier = (TODAY - dt.timedelta(days=2)).isoformat()
-    proc = run("renew", "--unit", "U0001", "--plan", "ZYYL", "--filed", earlier, "--reason", "单位前天已交材料",
-               "--json", env=env(renewable))
+    proc = run(
+        "renew",
+        "--unit",
+        "U0001",
+        "--plan",
+        "ZYYL",
+        "--filed",
+        earlier,
+        "--reason",
+        "单位前天已交材料",
+        "--json",
+        env=env(renewable),
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["written"] and out["backdated"] and out["filed"] == earlier and out["outcome"] == "renewal"
     dbmod.unlock(renewable, "zhang", PASS)
     try:
-        detail = json.loads(dbmod.database.execute_sql(
-            "SELECT detail FROM audit_event WHERE action = 'policy.renew'").fetchone()[0])
-        marks = dbmod.database.execute_sql("SELECT entity, kind, entered_date, reason, by_user FROM backdated_entry").fetchall()
+        detail = json.loads(
+            dbmod.database.execute_sql("SELECT detail FROM audit_event WHERE action = 'policy.renew'").fetchone()[0]
+        )
+        marks = dbmod.database.execute_sql(
+            "SELECT entity, kind, entered_date, reason, by_user FROM backdated_entry"
+        ).fetchall()
     finally:
         dbmod.close()
     assert detail["backdated"] == {"date": earlier, "recorded_on": TODAY.isoformat(), "reason": "单位前天已交材料"}

@@ -26,7 +26,11 @@ def cut(line: str, spans: list[tuple[int, int]]) -> list[str]:
 
 
 def test_a_chinese_table_lines_up_by_display_width(capsys):
-    rows = [("张三", "朝阳区建外街道工会", "12"), ("欧阳娜娜", "U0001", "3"), ("Li Lei", "第一小学工会（含退休）", "1024")]
+    rows = [
+        ("张三", "朝阳区建外街道工会", "12"),
+        ("欧阳娜娜", "U0001", "3"),
+        ("Li Lei", "第一小学工会（含退休）", "1024"),
+    ]
     clikit.print_table(rows, ["姓名", "单位", "份数"])
     lines = capsys.readouterr().out.splitlines()
     rule = lines[1]

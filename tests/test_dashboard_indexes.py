@@ -20,15 +20,20 @@ TODAY = dt.date(2026, 11, 23)
 
 
 def derived_latest() -> set[tuple]:
-    return set(dbmod.database.execute_sql(
-        'SELECT p.unit_id, p.plan_id, p.id, p.start, p."end", p.outcome FROM policy p '
-        "WHERE p.start = (SELECT max(start) FROM policy q WHERE q.unit_id = p.unit_id AND q.plan_id = p.plan_id)"
-    ).fetchall())
+    return set(
+        dbmod.database.execute_sql(
+            'SELECT p.unit_id, p.plan_id, p.id, p.start, p."end", p.outcome FROM policy p '
+            "WHERE p.start = (SELECT max(start) FROM policy q WHERE q.unit_id = p.unit_id AND q.plan_id = p.plan_id)"
+        ).fetchall()
+    )
 
 
 def stored_latest() -> set[tuple]:
-    return set(dbmod.database.execute_sql(
-        'SELECT unit_id, plan_id, policy_id, start, "end", outcome FROM policy_latest').fetchall())
+    return set(
+        dbmod.database.execute_sql(
+            'SELECT unit_id, plan_id, policy_id, start, "end", outcome FROM policy_latest'
+        ).fetchall()
+    )
 
 
 def add_units(n: int) -> None:
@@ -38,11 +43,14 @@ def add_units(n: int) -> None:
 
 
 def add_policy(unit: int, plan: str, start: dt.date, months: int = 12, outcome: str = "renewal") -> None:
-    end = dt.date(start.year + (start.month - 1 + months) // 12, (start.month - 1 + months) % 12 + 1, 1) - dt.timedelta(days=1)
+    end = dt.date(start.year + (start.month - 1 + months) // 12, (start.month - 1 + months) % 12 + 1, 1) - dt.timedelta(
+        days=1
+    )
     dbmod.database.execute_sql(
         'INSERT INTO policy (unit_id, plan_id, start, "end", filed, outcome, cover_from, created_by) '
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 't')", (unit, plan, start.isoformat(), end.isoformat(), start.isoformat(),
-                                              outcome, start.isoformat()))
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 't')",
+        (unit, plan, start.isoformat(), end.isoformat(), start.isoformat(), outcome, start.isoformat()),
+    )
 
 
 def test_every_dashboard_query_reads_through_an_index(session, monkeypatch):
@@ -71,19 +79,35 @@ def test_every_dashboard_query_reads_through_an_index(session, monkeypatch):
 def test_the_open_claims_and_the_renewals_are_read_from_covering_indexes(session):
     plans = {}
     for name, sql, params in (
-            ("renewals", dashboard.RENEWAL_SQL + ' WHERE l."end" <= ?', ("2026-01-01",)),
-            ("claims", "SELECT c.id, c.state, c.member_id, c.plan_id, c.report_date, c.returned_on FROM claim_report c "
-                       "INDEXED BY claim_report_open WHERE c.state IN ('registered', 'returned') ORDER BY c.id", ()),
-            ("events", "SELECT claim_id, to_state, on_date, by_user FROM claim_event WHERE claim_id IN (?, ?) "
-                       "ORDER BY claim_id, on_date, id", (1, 2))):
+        ("renewals", dashboard.RENEWAL_SQL + ' WHERE l."end" <= ?', ("2026-01-01",)),
+        (
+            "claims",
+            "SELECT c.id, c.state, c.member_id, c.plan_id, c.report_date, c.returned_on FROM claim_report c "
+            "INDEXED BY claim_report_open WHERE c.state IN ('registered', 'returned') ORDER BY c.id",
+            (),
+        ),
+        (
+            "events",
+            "SELECT claim_id, to_state, on_date, by_user FROM claim_event WHERE claim_id IN (?, ?) "
+            "ORDER BY claim_id, on_date, id",
+            (1, 2),
+        ),
+    ):
         plans[name] = " ".join(r[3] for r in dbmod.database.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
     assert "COVERING INDEX policylatest_end" in plans["renewals"] and "(end<?)" in plans["renewals"]
     assert "COVERING INDEX claim_report_open" in plans["claims"] and "TEMP B-TREE" not in plans["claims"]
     assert "COVERING INDEX claimevent_claim_id_on_date_id" in plans["events"] and "TEMP B-TREE" not in plans["events"]
 
 
-OPS = st.lists(st.tuples(st.sampled_from(["insert", "delete", "update_start", "update_end", "move"]),
-                         st.integers(0, 2), st.sampled_from(["ZYYL", "ZJB"]), st.integers(0, 40)), max_size=30)
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["insert", "delete", "update_start", "update_end", "move"]),
+        st.integers(0, 2),
+        st.sampled_from(["ZYYL", "ZJB"]),
+        st.integers(0, 40),
+    ),
+    max_size=30,
+)
 
 
 # One database for all examples: each one's writes are rolled back at its end.
@@ -100,8 +124,10 @@ def test_policy_latest_follows_every_insert_delete_and_update(branch_db, ops):
             ids = [r[0] for r in dbmod.database.execute_sql("SELECT id FROM policy ORDER BY id")]
             start = dt.date(2020, 1, 1) + dt.timedelta(days=31 * n)
             if op == "insert" or not ids:
-                if not dbmod.database.execute_sql("SELECT 1 FROM policy WHERE unit_id = ? AND plan_id = ? AND start = ?",
-                                                  (unit + 1, plan, start.isoformat())).fetchone():
+                if not dbmod.database.execute_sql(
+                    "SELECT 1 FROM policy WHERE unit_id = ? AND plan_id = ? AND start = ?",
+                    (unit + 1, plan, start.isoformat()),
+                ).fetchone():
                     add_policy(unit + 1, plan, start)
                 continue
             target = ids[n % len(ids)]
@@ -112,9 +138,11 @@ def test_policy_latest_follows_every_insert_delete_and_update(branch_db, ops):
             else:
                 column, value = ("start", start.isoformat()) if op == "update_start" else ("unit_id", unit + 1)
                 if not dbmod.database.execute_sql(
-                        f"SELECT 1 FROM policy p JOIN policy t ON t.id = ? WHERE p.id != t.id AND "
-                        f"(p.unit_id, p.plan_id, p.start) = ({'?' if column == 'unit_id' else 't.unit_id'}, t.plan_id, "
-                        f"{'?' if column == 'start' else 't.start'})", (target, value)).fetchone():
+                    f"SELECT 1 FROM policy p JOIN policy t ON t.id = ? WHERE p.id != t.id AND "
+                    f"(p.unit_id, p.plan_id, p.start) = ({'?' if column == 'unit_id' else 't.unit_id'}, t.plan_id, "
+                    f"{'?' if column == 'start' else 't.start'})",
+                    (target, value),
+                ).fetchone():
                     dbmod.database.execute_sql(f"UPDATE policy SET {column} = ? WHERE id = ?", (value, target))
             assert stored_latest() == derived_latest()
         assert stored_latest() == derived_latest()
@@ -130,8 +158,22 @@ def test_policy_latest_after_imports(session, tmp_path):
             w.writerow(COLUMNS)
             for i in range(6):
                 body = f"11010519800101{i:03d}"
-                w.writerow([f"U{i % 2:04d}", f"单位{i % 2}工会", "ZYYL", start, end, filed, f"王{i}",
-                            body + id_check_char(body), "2", "", ""])
+                w.writerow(
+                    [
+                        f"U{i % 2:04d}",
+                        f"单位{i % 2}工会",
+                        "ZYYL",
+                        start,
+                        end,
+                        filed,
+                        f"王{i}",
+                        body + id_check_char(body),
+                        "2",
+                        "",
+                        "",
+                    ]
+                )
+
     first, second = tmp_path / "2025.csv", tmp_path / "2026.csv"
     write(first, "2025-01-01", "2025-12-31", "2024-12-20")
     write(second, "2026-01-01", "2026-12-31", "2025-12-20")

@@ -8,13 +8,12 @@ from collections import defaultdict
 
 import pytest
 
-from tests.conftest import today
 from models import admin, demo
 from models import db as dbmod
 from models.keyslots import KeyFile
 from models.names import initials
 from rules.claims import ClaimEvent as RuleClaimEvent
-from rules.claims import check_claim_history, claim_overdue, direct_pay_status, DirectPayStep
+from rules.claims import DirectPayStep, check_claim_history, claim_overdue, direct_pay_status
 from rules.dates import expiry, term_end
 from rules.disbursements import Disbursement as RuleDisbursement
 from rules.disbursements import PriorPayment, check_caps, check_payment_method
@@ -22,6 +21,7 @@ from rules.enrolment import classify_renewal, cover_start, observation_end
 from rules.idcard import check_id_number
 from rules.params import ruleset_on
 from rules.staff import login_status
+from tests.conftest import today
 
 MEMBERS = 300
 TODAY = today()
@@ -59,11 +59,18 @@ def test_counts_are_as_asked(db):
     assert counts["members"] == MEMBERS == rows("SELECT count(*) FROM member")[0][0]
     assert counts["units"] == round(MEMBERS / demo.MEMBERS_PER_UNIT) == rows("SELECT count(*) FROM unit")[0][0]
     assert rows("SELECT code FROM unit ORDER BY id LIMIT 1") == [("U0001",)]
-    for key, table in (("policies", "policy"), ("coverage_lines", "coverage"), ("claims", "claim_report"),
-                       ("claim_events", "claim_event"), ("direct_pay_failures", "direct_pay_failure"),
-                       ("disbursements", "disbursement"), ("budget_lines", "budget_line"),
-                       ("staff_accounts", "staff_account"), ("handovers", "handover"),
-                       ("handover_items", "handover_item")):
+    for key, table in (
+        ("policies", "policy"),
+        ("coverage_lines", "coverage"),
+        ("claims", "claim_report"),
+        ("claim_events", "claim_event"),
+        ("direct_pay_failures", "direct_pay_failure"),
+        ("disbursements", "disbursement"),
+        ("budget_lines", "budget_line"),
+        ("staff_accounts", "staff_account"),
+        ("handovers", "handover"),
+        ("handover_items", "handover_item"),
+    ):
         assert counts[key] == rows(f"SELECT count(*) FROM {table}")[0][0], key
     assert sorted(rows("SELECT code FROM plan")) == sorted((code,) for code in ruleset_on(TODAY).plans)
     assert 0 < counts["retired"] < MEMBERS and 0 < counts["with_bank_account"] < MEMBERS
@@ -71,7 +78,8 @@ def test_counts_are_as_asked(db):
 
 def test_every_member_id_is_valid_and_its_columns_derived(db):
     for name, init, number, rev, sex, birth, retirement in rows(
-            "SELECT name, initials, id_number, id_rev, sex, birth_date, retirement_date FROM member"):
+        "SELECT name, initials, id_number, id_rev, sex, birth_date, retirement_date FROM member"
+    ):
         decision = check_id_number(number, TODAY)
         assert decision.ok, decision.message
         assert number[:4] == "1101" and dt.date(1966, 1, 1) <= D(birth) <= dt.date(2004, 12, 31)
@@ -82,8 +90,10 @@ def test_every_member_id_is_valid_and_its_columns_derived(db):
 
 def test_policies_are_head_to_tail_and_classified_by_the_rule(db):
     chains = defaultdict(list)
-    for row in rows('SELECT id, unit_id, plan_id, start, "end", filed, renews_id, outcome, cover_from FROM policy '
-                    "ORDER BY unit_id, plan_id, start"):
+    for row in rows(
+        'SELECT id, unit_id, plan_id, start, "end", filed, renews_id, outcome, cover_from FROM policy '
+        "ORDER BY unit_id, plan_id, start"
+    ):
         chains[row[1], row[2]].append(row)
     terms = {code: p.term_months for code, p in ruleset_on(TODAY).plans.items()}
     for (_, plan), chain in chains.items():
@@ -108,9 +118,11 @@ def test_policies_are_head_to_tail_and_classified_by_the_rule(db):
 
 def test_coverage_lines_carry_the_observation_ends_of_r17(db):
     days = {code: p.observation_days for code, p in ruleset_on(TODAY).plans.items()}
-    lines = rows("SELECT c.member_id, c.policy_id, c.event, c.cover_start, c.observation_end, c.shares, p.plan_id, "
-                 "p.renews_id, p.cover_from, c.filed, p.\"end\", m.retirement_date FROM coverage c "
-                 "JOIN policy p ON p.id = c.policy_id JOIN member m ON m.id = c.member_id")
+    lines = rows(
+        "SELECT c.member_id, c.policy_id, c.event, c.cover_start, c.observation_end, c.shares, p.plan_id, "
+        'p.renews_id, p.cover_from, c.filed, p."end", m.retirement_date FROM coverage c '
+        "JOIN policy p ON p.id = c.policy_id JOIN member m ON m.id = c.member_id"
+    )
     held = defaultdict(set)
     for member, policy, _, _, obs, *_ in lines:
         held[member, policy].add(obs)
@@ -129,18 +141,23 @@ def test_coverage_lines_carry_the_observation_ends_of_r17(db):
                 assert start == cover_from
         assert retired is None or D(retired) > D(start), "R1.1: no cover starts after retirement"
     assert set(events) == {"first_enrolment", "renewal", "late_renewal_as_first", "added_shares"}
-    joined_late = rows("SELECT count(*) FROM coverage c JOIN policy p ON p.id = c.policy_id "
-                       "WHERE c.event = 'first_enrolment' AND p.renews_id IS NOT NULL")[0][0]
+    joined_late = rows(
+        "SELECT count(*) FROM coverage c JOIN policy p ON p.id = c.policy_id "
+        "WHERE c.event = 'first_enrolment' AND p.renews_id IS NOT NULL"
+    )[0][0]
     assert joined_late > 0, "some members join at a renewal"
 
 
 def test_claims_walk_every_state_with_dates_that_never_go_backwards(db):
-    claims = rows("SELECT id, state, incident_date, report_date, submitted_on, returned_on, resubmitted_on, "
-                  "settled_on, declined_on, benefit_fen, return_reason FROM claim_report")
+    claims = rows(
+        "SELECT id, state, incident_date, report_date, submitted_on, returned_on, resubmitted_on, "
+        "settled_on, declined_on, benefit_fen, return_reason FROM claim_report"
+    )
     assert {c[1] for c in claims} == {"registered", "submitted", "returned", "resubmitted", "settled", "declined"}
     events = defaultdict(list)
     for claim, state, on, by, note, amount in rows(
-            "SELECT claim_id, to_state, on_date, by_user, note, amount_fen FROM claim_event ORDER BY id"):
+        "SELECT claim_id, to_state, on_date, by_user, note, amount_fen FROM claim_event ORDER BY id"
+    ):
         events[claim].append(RuleClaimEvent(state, D(on), by, note, amount))
     overdue = 0
     for claim_id, state, incident, *dates, benefit, reason in claims:
@@ -154,8 +171,10 @@ def test_claims_walk_every_state_with_dates_that_never_go_backwards(db):
     assert overdue > 0
     steps = {"notice": 0, "corrected": 1, "transferred": 3, "handed_down": 4, "signed": 5}
     statuses = []
-    for failure in rows("SELECT notice_on, corrected_on, corrected_account, transferred_on, handed_down_on, signed_on "
-                        "FROM direct_pay_failure"):
+    for failure in rows(
+        "SELECT notice_on, corrected_on, corrected_account, transferred_on, handed_down_on, signed_on "
+        "FROM direct_pay_failure"
+    ):
         done = [DirectPayStep(step, D(failure[i]), "wang") for step, i in steps.items() if failure[i]]
         statuses.append(direct_pay_status(done, TODAY).outcome)
     assert {"open", "closed"} <= set(statuses)
@@ -167,13 +186,28 @@ def test_disbursements_stay_within_caps_and_separate_duties(db):
     states = set()
     budget = {(year, code): amount for year, code, amount in rows("SELECT year, code, amount_fen FROM budget_line")}
     spent = defaultdict(int)
-    for (on, member, beneficiary, category, amount, method, account, member_account, state, entered, approved,
-         cash_reason, visit_place, year) in rows(
-            "SELECT d.on_date, d.member_id, d.beneficiary_name, d.category, d.amount_fen, d.method, d.account, "
-            "m.bank_account, d.state, d.entered_by, d.approved_by, d.cash_reason, d.visit_place, b.year "
-            "FROM disbursement d "
-            "JOIN member m ON m.id = d.member_id JOIN budget_line b ON b.id = d.budget_line_id "
-            "ORDER BY d.on_date, d.id"):
+    for (
+        on,
+        member,
+        beneficiary,
+        category,
+        amount,
+        method,
+        account,
+        member_account,
+        state,
+        entered,
+        approved,
+        cash_reason,
+        visit_place,
+        year,
+    ) in rows(
+        "SELECT d.on_date, d.member_id, d.beneficiary_name, d.category, d.amount_fen, d.method, d.account, "
+        "m.bank_account, d.state, d.entered_by, d.approved_by, d.cash_reason, d.visit_place, b.year "
+        "FROM disbursement d "
+        "JOIN member m ON m.id = d.member_id JOIN budget_line b ON b.id = d.budget_line_id "
+        "ORDER BY d.on_date, d.id"
+    ):
         states.add(state)
         assert entered == "wang" and approved in (None, "demo")
         if state == "cancelled":
@@ -182,9 +216,17 @@ def test_disbursements_stay_within_caps_and_separate_duties(db):
         decision = check_caps(category, amount, D(on), history[member], rs, student=student)
         assert decision.ok, decision.message
         history[member].append(PriorPayment(category, D(on), amount, student))
-        paid = RuleDisbursement(category, str(member), D(on), amount, "情况说明", method,
-                                to_own_account=account is not None and account == member_account,
-                                cash_reason=cash_reason, visit_place=visit_place)
+        paid = RuleDisbursement(
+            category,
+            str(member),
+            D(on),
+            amount,
+            "情况说明",
+            method,
+            to_own_account=account is not None and account == member_account,
+            cash_reason=cash_reason,
+            visit_place=visit_place,
+        )
         assert check_payment_method(paid, rs).ok
         assert D(on).year == year
         spent[year] += amount
@@ -194,8 +236,9 @@ def test_disbursements_stay_within_caps_and_separate_duties(db):
 
 
 def test_staff_accounts_and_handover(db):
-    statuses = {login_status(D(last), TODAY).outcome
-                for (last,) in rows("SELECT last_login FROM staff_account WHERE active")}
+    statuses = {
+        login_status(D(last), TODAY).outcome for (last,) in rows("SELECT last_login FROM staff_account WHERE active")
+    }
     assert statuses == {"ok", "warn", "overdue"}
     [(items,)] = rows("SELECT count(*) FROM handover h JOIN handover_item i ON i.handover_id = h.id")
     assert items == len(ruleset_on(TODAY)["handover_items"])
@@ -210,8 +253,16 @@ def test_huzhu_checks_pass(db):
 
 def test_audit_has_one_event_per_bulk_step_and_no_personal_data(db):
     details = dict(rows("SELECT action, detail FROM audit_event WHERE action LIKE 'demo.%' ORDER BY seq"))
-    assert list(details) == ["demo.units", "demo.policies", "demo.members", "demo.enrolment", "demo.renewals",
-                             "demo.claims", "demo.disbursements", "demo.staff"]
+    assert list(details) == [
+        "demo.units",
+        "demo.policies",
+        "demo.members",
+        "demo.enrolment",
+        "demo.renewals",
+        "demo.claims",
+        "demo.disbursements",
+        "demo.staff",
+    ]
     everything = " ".join(d for (d,) in rows("SELECT detail FROM audit_event"))
     for personal in rows("SELECT id_number, phone, bank_account FROM member LIMIT 50"):
         assert not any(value in everything for value in personal if value)
@@ -232,7 +283,11 @@ def test_same_seed_and_day_give_the_same_data(tmp_path, demo_db):
     dumps = []
     for path in (demo_db[0], other):
         dbmod.unlock(path, "demo", "demo")
-        dumps.append([rows(f"SELECT * FROM {table} ORDER BY id") for table in
-                      ("member", "policy", "coverage", "claim_report", "claim_event", "disbursement")])
+        dumps.append(
+            [
+                rows(f"SELECT * FROM {table} ORDER BY id")
+                for table in ("member", "policy", "coverage", "claim_report", "claim_event", "disbursement")
+            ]
+        )
         dbmod.close()
     assert dumps[0] == dumps[1]

@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import CHEAP_KDF, PASSPHRASE
 from models import admin, clock
 from models import db as dbmod
 from models.db import database
@@ -26,6 +25,7 @@ from models.errors import PermissionDenied, RuleRefused, ValidationFailed
 from models.money import parse_yuan
 from models.schema import BudgetLine, Disbursement, Member, Unit
 from rules.idcard import id_check_char
+from tests.conftest import CHEAP_KDF, PASSPHRASE
 
 D = dt.date
 TODAY = D(2026, 11, 23)
@@ -51,17 +51,32 @@ def branch(session):
         for i, (name, account) in enumerate((("张三", ACCOUNT), ("李四", None)), start=1):
             body = f"11010519800101{i:03d}"
             number = body + id_check_char(body)
-            ids[name] = Member.create(name=name, initials="x", id_number=number, id_rev=number[::-1], sex="M",
-                                      birth_date=D(1980, 1, 1), unit=unit, bank_account=account).id
+            ids[name] = Member.create(
+                name=name,
+                initials="x",
+                id_number=number,
+                id_rev=number[::-1],
+                sex="M",
+                birth_date=D(1980, 1, 1),
+                unit=unit,
+                bank_account=account,
+            ).id
         ids["welfare"] = BudgetLine.create(year=2026, code="welfare", name="互助互济支出", amount_fen=1_000_000).id
         ids["small"] = BudgetLine.create(year=2026, code="office", name="办公经费", amount_fen=60_000).id
     return ids
 
 
 def draft(branch, **changes) -> DisbursementDraft:
-    values = dict(member_id=branch["张三"], category="condolence_cash", on=D(2026, 11, 20), amount_fen=150_000,
-                  method="transfer", note="会员本人患重大疾病住院", budget_line_id=branch["welfare"],
-                  backdate_reason="按纸质凭证补录")  # dated before TODAY: a supervisor's back-dated entry
+    values = dict(
+        member_id=branch["张三"],
+        category="condolence_cash",
+        on=D(2026, 11, 20),
+        amount_fen=150_000,
+        method="transfer",
+        note="会员本人患重大疾病住院",
+        budget_line_id=branch["welfare"],
+        backdate_reason="按纸质凭证补录",
+    )  # dated before TODAY: a supervisor's back-dated entry
     values.update(changes)
     return DisbursementDraft(**values)
 
@@ -80,19 +95,45 @@ def as_zhang(branch_db) -> None:
     clock.freeze(TODAY)
 
 
-@pytest.mark.parametrize("text, fen", [
-    ("1234.56", 123456), ("0.1", 10), ("0.01", 1), ("12", 1200), ("12.", 1200), ("007.50", 750),
-    ("1,000", 100000), ("１０００．５", 100050), ("￥300", 30000), ("300元", 30000), (" 5 ", 500), ("0", 0),
-    ("999999999.99", 99999999999),
-])
+@pytest.mark.parametrize(
+    "text, fen",
+    [
+        ("1234.56", 123456),
+        ("0.1", 10),
+        ("0.01", 1),
+        ("12", 1200),
+        ("12.", 1200),
+        ("007.50", 750),
+        ("1,000", 100000),
+        ("１０００．５", 100050),
+        ("￥300", 30000),
+        ("300元", 30000),
+        (" 5 ", 500),
+        ("0", 0),
+        ("999999999.99", 99999999999),
+    ],
+)
 def test_parse_yuan_accepts(text, fen):
     assert parse_yuan(text) == fen
 
 
-@pytest.mark.parametrize("text, says", [
-    ("", "请填写"), ("  ", "请填写"), ("-5", "负数"), ("1.234", "两位小数"), ("0.001", "两位小数"), ("abc", "格式"),
-    ("1e3", "格式"), ("1.2.3", "格式"), (".5", "格式"), ("nan", "格式"), ("1000000000", "过大"), ("12 3x", "格式"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("", "请填写"),
+        ("  ", "请填写"),
+        ("-5", "负数"),
+        ("1.234", "两位小数"),
+        ("0.001", "两位小数"),
+        ("abc", "格式"),
+        ("1e3", "格式"),
+        ("1.2.3", "格式"),
+        (".5", "格式"),
+        ("nan", "格式"),
+        ("1000000000", "过大"),
+        ("12 3x", "格式"),
+    ],
+)
 def test_parse_yuan_refuses(text, says):
     with pytest.raises(ValidationFailed) as refused:
         parse_yuan(text)
@@ -104,7 +145,12 @@ def test_lifecycle_entered_approved_paid_signed(branch, branch_db):
     assert entered.report.ok
     row = Disbursement.get_by_id(entered.disbursement_id)
     assert (row.state, row.entered_by, row.account, row.unit.code, row.beneficiary_name) == (
-        "entered", "zhang", ACCOUNT, "U0001", "张三")
+        "entered",
+        "zhang",
+        ACCOUNT,
+        "U0001",
+        "张三",
+    )
     second_supervisor(branch_db)
     approve_disbursement(row.id, D(2026, 11, 21))
     with pytest.raises(RuleRefused) as no_ref:
@@ -116,11 +162,21 @@ def test_lifecycle_entered_approved_paid_signed(branch, branch_db):
     assert backwards.value.decisions[0].code == "R3.state.date_backwards"
     sign_receipt(row.id, D(2026, 11, 23), receipt_no="QS2026-00001")
     row = Disbursement.get_by_id(row.id)
-    assert (row.state, row.approved_by, row.approved_on, row.paid_on, row.transfer_ref, row.signed_on,
-            row.receipt_no) == ("signed", "li", D(2026, 11, 21), D(2026, 11, 22), "ZZ2026112200001",
-                                D(2026, 11, 23), "QS2026-00001")
+    assert (
+        row.state,
+        row.approved_by,
+        row.approved_on,
+        row.paid_on,
+        row.transfer_ref,
+        row.signed_on,
+        row.receipt_no,
+    ) == ("signed", "li", D(2026, 11, 21), D(2026, 11, 22), "ZZ2026112200001", D(2026, 11, 23), "QS2026-00001")
     assert [a for a in audit_actions() if a.startswith("disbursement.")] == [
-        "disbursement.enter", "disbursement.approved", "disbursement.paid", "disbursement.receipt_signed"]
+        "disbursement.enter",
+        "disbursement.approved",
+        "disbursement.paid",
+        "disbursement.receipt_signed",
+    ]
     assert ACCOUNT not in "".join(r[0] for r in database.execute_sql("SELECT detail FROM audit_event"))
 
 
@@ -160,7 +216,9 @@ def test_yearly_cap_counts_this_years_payments(branch):
     assert refused.value.decisions[0].code == "R3.cap.year_exceeded" and "第四条1" in refused.value.message_zh
     enter_disbursement(draft(branch, amount_fen=200_000, **hardship))
     # next calendar year starts afresh
-    assert preview(draft(branch, on=D(2027, 1, 2), amount_fen=None, **hardship)).allowance.data["remaining_fen"] == 500_000
+    assert (
+        preview(draft(branch, on=D(2027, 1, 2), amount_fen=None, **hardship)).allowance.data["remaining_fen"] == 500_000
+    )
 
 
 def test_cash_over_1000_is_refused_and_cash_needs_reason_and_signature(branch, branch_db):
@@ -173,8 +231,16 @@ def test_cash_over_1000_is_refused_and_cash_needs_reason_and_signature(branch, b
     with pytest.raises(RuleRefused) as no_reason:
         enter_disbursement(draft(branch, method="cash", amount_fen=100_000, visit_place="朝阳医院"))
     assert no_reason.value.decisions[0].code == "R3.2.cash_reason_required"
-    entered = enter_disbursement(draft(branch, member_id=branch["李四"], method="cash", amount_fen=100_000,
-                                       cash_reason="会员住院，现场慰问", visit_place="朝阳医院"))
+    entered = enter_disbursement(
+        draft(
+            branch,
+            member_id=branch["李四"],
+            method="cash",
+            amount_fen=100_000,
+            cash_reason="会员住院，现场慰问",
+            visit_place="朝阳医院",
+        )
+    )
     assert "R3.2.cash_allowed" in [d.code for d in entered.report.warnings]
     second_supervisor(branch_db)
     approve_disbursement(entered.disbursement_id, D(2026, 11, 20))
@@ -225,8 +291,9 @@ def test_preview_shows_allowance_method_and_budget(branch):
 def test_register_of_a_period_with_totals(branch):
     enter_disbursement(draft(branch, on=D(2026, 10, 5), amount_fen=100_000))
     enter_disbursement(draft(branch, on=D(2026, 11, 5), amount_fen=20_000))
-    enter_disbursement(draft(branch, on=D(2026, 11, 6), category="small_goods", method="in_kind", amount_fen=30_000,
-                             note="住院慰问"))
+    enter_disbursement(
+        draft(branch, on=D(2026, 11, 6), category="small_goods", method="in_kind", amount_fen=30_000, note="住院慰问")
+    )
     page = disbursement_register(D(2026, 11, 1), D(2026, 11, 30))
     assert [r.on for r in page.rows] == [D(2026, 11, 5), D(2026, 11, 6)]
     assert (page.total_fen, page.count, page.truncated) == (50_000, 2, False)

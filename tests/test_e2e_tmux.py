@@ -56,7 +56,9 @@ def pane(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update({"TERM": "xterm-16color", "NO_COLOR": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
     cmd = f"{HUZHU} --db {db}; echo HUZHU-EXIT=$?; sleep 120"
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", cmd], env=env, check=True, timeout=30)
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", cmd], env=env, check=True, timeout=30
+    )
     try:
         yield name, db
     finally:

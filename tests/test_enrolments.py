@@ -24,8 +24,21 @@ def idn(i: int, birth="19800101") -> str:
     return body + id_check_char(body)
 
 
-def row(name, i, *, unit="U0001", plan="ZYYL", start="2026-01-01", end="2026-12-31", filed="2025-12-20",
-        shares="2", retired="", phone="", unit_name="朝阳某公司工会", birth="19800101"):
+def row(
+    name,
+    i,
+    *,
+    unit="U0001",
+    plan="ZYYL",
+    start="2026-01-01",
+    end="2026-12-31",
+    filed="2025-12-20",
+    shares="2",
+    retired="",
+    phone="",
+    unit_name="朝阳某公司工会",
+    birth="19800101",
+):
     return [unit, unit_name, plan, start, end, filed, name, idn(i, birth), shares, retired, phone]
 
 
@@ -53,7 +66,8 @@ def test_first_enrolment_gbk_csv(session, tmp_path):
     assert result.counts["first_enrolment"] == 2
     lines = database.execute_sql(
         "SELECT m.name, c.shares, c.cover_start, c.observation_end, c.event FROM coverage c JOIN member m ON m.id = c.member_id "
-        "ORDER BY m.name").fetchall()
+        "ORDER BY m.name"
+    ).fetchall()
     # ZYYL observes 90 days from cover start 2026-01-01 (filed before the start): last day 2026-03-31
     assert ("张三", 2, "2026-01-01", "2026-03-31", "first_enrolment") in lines
     assert counts("policy") == 1 and counts("unit") == 1
@@ -83,19 +97,26 @@ def test_every_bad_row_is_reported_and_nothing_written(session, tmp_path):
     bad_id = idn(2)[:-1] + ("0" if idn(2)[-1] != "0" else "1")
     rows = [
         row("张三", 1),
-        row("李四", 2, start="2026-01-01", end="2025-06-30"),           # dates out of order
+        row("李四", 2, start="2026-01-01", end="2025-06-30"),  # dates out of order
         ["U0001", "朝阳某公司工会", "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "赵六", bad_id, "1", "", ""],
-        row("钱七", 4, shares="1.5"),                                   # not a whole number
-        row("孙八", 5, plan="XXXX"),                                    # unknown plan
-        row("周九", 6, end="2029-12-31"),                               # term over 3 years
-        row("吴十", 7, retired="2025-06-30", birth="19650101"),         # retired before start
-        row("郑一", 8, start="2026/13/01"),                             # unreadable date
+        row("钱七", 4, shares="1.5"),  # not a whole number
+        row("孙八", 5, plan="XXXX"),  # unknown plan
+        row("周九", 6, end="2029-12-31"),  # term over 3 years
+        row("吴十", 7, retired="2025-06-30", birth="19650101"),  # retired before start
+        row("郑一", 8, start="2026/13/01"),  # unreadable date
     ]
     result = import_enrolments(write_csv(tmp_path / "bad.csv", rows))
     assert not result.written
     got = {(p.line, p.column) for p in result.errors}
-    assert {(3, "终止日期"), (4, "身份证号"), (5, "份数"), (6, "险种代码"), (7, "终止日期"), (8, "退休日期"),
-            (9, "生效日期")} <= got
+    assert {
+        (3, "终止日期"),
+        (4, "身份证号"),
+        (5, "份数"),
+        (6, "险种代码"),
+        (7, "终止日期"),
+        (8, "退休日期"),
+        (9, "生效日期"),
+    } <= got
     assert len(result.errors) >= 7
     assert counts("member") == 0 and counts("coverage") == 0 and counts("import_batch") == 0
     # the term and retirement refusals carry their article
@@ -127,22 +148,32 @@ def test_added_shares_get_their_own_observation(session, tmp_path):
     import_enrolments(write_csv(tmp_path / "a.csv", [row("张三", 1, shares="2")]))
     result = import_enrolments(write_csv(tmp_path / "b.csv", [row("张三", 1, shares="5", filed="2026-06-01")]))
     assert result.counts["added_shares"] == 1
-    lines = database.execute_sql("SELECT shares, cover_start, observation_end, event FROM coverage ORDER BY id").fetchall()
-    assert lines == [(2, "2026-01-01", "2026-03-31", "first_enrolment"), (3, "2026-06-01", "2026-08-29", "added_shares")]
+    lines = database.execute_sql(
+        "SELECT shares, cover_start, observation_end, event FROM coverage ORDER BY id"
+    ).fetchall()
+    assert lines == [
+        (2, "2026-01-01", "2026-03-31", "first_enrolment"),
+        (3, "2026-06-01", "2026-08-29", "added_shares"),
+    ]
     status = lookup(idn(1), D(2026, 7, 1)).members[0].plans[0]
     assert (status.status, status.held, status.payable, status.in_observation) == ("observation", 5, 2, 3)
     assert status.observation_end == "2026-08-29" and status.days_left == 60
 
 
-@pytest.mark.parametrize("filed,outcome", [("2025-12-17", "renewal"), ("2026-01-16", "renewal"),
-                                           ("2026-01-17", "late_renewal_as_first")])
+@pytest.mark.parametrize(
+    "filed,outcome", [("2025-12-17", "renewal"), ("2026-01-16", "renewal"), ("2026-01-17", "late_renewal_as_first")]
+)
 def test_renewal_by_file_uses_the_window(session, tmp_path, filed, outcome):
-    import_enrolments(write_csv(tmp_path / "a.csv", [row("张三", 1, start="2025-01-01", end="2025-12-31", filed="2024-12-20")]))
+    import_enrolments(
+        write_csv(tmp_path / "a.csv", [row("张三", 1, start="2025-01-01", end="2025-12-31", filed="2024-12-20")])
+    )
     result = import_enrolments(write_csv(tmp_path / "b.csv", [row("张三", 1, filed=filed)]))
     assert result.counts[outcome] == 1
     pol = database.execute_sql("SELECT outcome, cover_from FROM policy ORDER BY start DESC LIMIT 1").fetchone()
     assert pol[0] == outcome
-    cs, oe = database.execute_sql("SELECT cover_start, observation_end FROM coverage ORDER BY id DESC LIMIT 1").fetchone()
+    cs, oe = database.execute_sql(
+        "SELECT cover_start, observation_end FROM coverage ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     if outcome == "renewal":
         assert cs == "2026-01-01" and oe == "2025-03-31"  # keeps the original observation end
     else:
@@ -150,15 +181,20 @@ def test_renewal_by_file_uses_the_window(session, tmp_path, filed, outcome):
 
 
 def test_renewal_filed_too_early_is_refused(session, tmp_path):
-    import_enrolments(write_csv(tmp_path / "a.csv", [row("张三", 1, start="2025-01-01", end="2025-12-31", filed="2024-12-20")]))
+    import_enrolments(
+        write_csv(tmp_path / "a.csv", [row("张三", 1, start="2025-01-01", end="2025-12-31", filed="2024-12-20")])
+    )
     result = import_enrolments(write_csv(tmp_path / "b.csv", [row("张三", 1, filed="2025-12-16")]))
     assert not result.written
     assert result.errors[0].code == "R1.3.too_early" and result.errors[0].column == "办理日期"
 
 
 def test_renew_command_carries_members_and_drops_retirees(session, tmp_path):
-    import_enrolments(write_csv(tmp_path / "a.csv", [
-        row("张三", 1), row("李四", 2, retired="2026-10-01", birth="19660101"), row("王五", 3)]))
+    import_enrolments(
+        write_csv(
+            tmp_path / "a.csv", [row("张三", 1), row("李四", 2, retired="2026-10-01", birth="19660101"), row("王五", 3)]
+        )
+    )
     early = renew_unit("U0001", "ZYYL", D(2026, 12, 16), today=D(2026, 12, 16))
     assert early.decision.code == "R1.3.too_early" and not early.written
     assert str(early.decision.data["first_allowed"]) == "2026-12-17"
@@ -167,7 +203,9 @@ def test_renew_command_carries_members_and_drops_retirees(session, tmp_path):
     assert len(result.carried) == 2 and len(result.dropped) == 1
     assert "第十七条1" in result.dropped[0][2]
     assert result.dropped[0][0].count("*") == 8  # masked
-    new = database.execute_sql("SELECT count(*) FROM coverage c JOIN policy p ON p.id = c.policy_id WHERE p.start = '2027-01-01'").fetchone()
+    new = database.execute_sql(
+        "SELECT count(*) FROM coverage c JOIN policy p ON p.id = c.policy_id WHERE p.start = '2027-01-01'"
+    ).fetchone()
     assert new[0] == 2
     status = lookup("王五", D(2027, 1, 5)).members[0].plans[0]
     assert status.status == "covered"
@@ -184,15 +222,26 @@ def test_renew_late_is_first_enrolment(session, tmp_path):
 
 
 def test_lookup_statuses_grace_and_lapsed(session, tmp_path):
-    import_enrolments(write_csv(tmp_path / "a.csv", [row("张三", 1, start="2025-01-01", end="2025-12-31", filed="2024-12-20")]))
+    import_enrolments(
+        write_csv(tmp_path / "a.csv", [row("张三", 1, start="2025-01-01", end="2025-12-31", filed="2024-12-20")])
+    )
     assert lookup("张三", D(2026, 1, 10)).members[0].plans[0].status == "grace"
     assert lookup("张三", D(2026, 1, 17)).members[0].plans[0].status == "lapsed"
     assert lookup("张三", D(2025, 2, 1)).members[0].plans[0].status == "observation"
     assert lookup("张三", D(2025, 6, 1)).members[0].plans[0].status == "covered"
 
 
-@pytest.mark.parametrize("query,kind", [("110105198001010016", "id"), ("0016", "id_suffix"), ("张", "name"),
-                                        ("zs", "initials"), ("ZS", "initials"), ("张 三", "name")])
+@pytest.mark.parametrize(
+    "query,kind",
+    [
+        ("110105198001010016", "id"),
+        ("0016", "id_suffix"),
+        ("张", "name"),
+        ("zs", "initials"),
+        ("ZS", "initials"),
+        ("张 三", "name"),
+    ],
+)
 def test_query_kinds(query, kind):
     assert classify_query(query)[0] == kind
 

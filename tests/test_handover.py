@@ -42,26 +42,44 @@ def branch(session):
     admin.add_user(session, "wang", "clerk", "wang pass", kdf=CHEAP_KDF)
     sql = database.execute_sql
     with dbmod.writing():
-        sql("INSERT INTO staff_account (name, username, last_login, active) VALUES "
-            "('王芳', 'bj004wangfang', '2026-11-01', 1), ('李静', 'bj004lij', '2026-10-01', 1)")
+        sql(
+            "INSERT INTO staff_account (name, username, last_login, active) VALUES "
+            "('王芳', 'bj004wangfang', '2026-11-01', 1), ('李静', 'bj004lij', '2026-10-01', 1)"
+        )
         sql("INSERT INTO unit (code, name) VALUES ('U01', '甲公司工会')")
-        sql("INSERT INTO member (name, initials, id_number, id_rev, sex, birth_date, unit_id) VALUES "
-            "('会员甲', 'hyj', '110105198001010011', '110010108910501011', 'M', '1980-01-01', 1)")
-        sql("INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, "
+        sql(
+            "INSERT INTO member (name, initials, id_number, id_rev, sex, birth_date, unit_id) VALUES "
+            "('会员甲', 'hyj', '110105198001010011', '110010108910501011', 'M', '1980-01-01', 1)"
+        )
+        sql(
+            "INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, "
             "shares_claimed, report_date, reporter, channel, materials, state, created_by) VALUES "
             "(1, 1, (SELECT code FROM plan ORDER BY code LIMIT 1), '肺炎', 'illness', '2026-11-01', 1, '2026-11-03', "
-            "'本人', 'paper', '[]', 'submitted', 'wang')")
+            "'本人', 'paper', '[]', 'submitted', 'wang')"
+        )
         audit.record("test.fill", "fixture", None, {})
     return session
 
 
 def full_draft(**changes) -> HandoverDraft:
-    items = {code: ItemEntry(f"{label}（全部）", 2 if code == "cheques" else 1) for code, label in checklist(ON).items()}
+    items = {
+        code: ItemEntry(f"{label}（全部）", 2 if code == "cheques" else 1) for code, label in checklist(ON).items()
+    }
     account = database.execute_sql("SELECT id FROM staff_account WHERE username = 'bj004wangfang'").fetchone()[0]
-    values = dict(outgoing="王芳", incoming="李静", supervisor="陈建国", on=ON, items=items,
-                  outgoing_confirmed_at="2026-11-20T10:00:00+08:00", incoming_confirmed_at="2026-11-20T10:01:00+08:00",
-                  outgoing_account_id=account, incoming_username="bj004lijing", revoke_user="wang",
-                  note="王芳调离", backdate_reason="交接当日未录入")  # ON < TODAY: back-dated
+    values = dict(
+        outgoing="王芳",
+        incoming="李静",
+        supervisor="陈建国",
+        on=ON,
+        items=items,
+        outgoing_confirmed_at="2026-11-20T10:00:00+08:00",
+        incoming_confirmed_at="2026-11-20T10:01:00+08:00",
+        outgoing_account_id=account,
+        incoming_username="bj004lijing",
+        revoke_user="wang",
+        note="王芳调离",
+        backdate_reason="交接当日未录入",
+    )  # ON < TODAY: back-dated
     values.update(changes)
     return HandoverDraft(**values)
 
@@ -80,22 +98,29 @@ def test_complete_handover_writes_everything_and_revokes_the_slot(branch, branch
     done = complete_handover(full_draft(), TODAY)
     assert done.revoked == "wang" and done.forms == 2 and done.open_work == 1
     assert done.deadline.outcome == "due" and done.deadline.data["due"] == dt.date(2026, 11, 30)
-    row = database.execute_sql("SELECT outgoing, incoming, supervisor, on_date, reported_on, outgoing_confirmed, "
-                               "incoming_confirmed, open_work, note, created_by FROM handover").fetchone()
+    row = database.execute_sql(
+        "SELECT outgoing, incoming, supervisor, on_date, reported_on, outgoing_confirmed, "
+        "incoming_confirmed, open_work, note, created_by FROM handover"
+    ).fetchone()
     assert row[:7] == ("王芳", "李静", "陈建国", "2026-11-20", None, 1, 1)
     assert [w["kind"] for w in json.loads(row[7])] == ["claim"] and row[8:] == ("王芳调离", "zhang")
-    items = database.execute_sql("SELECT kind, description, quantity, checked FROM handover_item ORDER BY id").fetchall()
+    items = database.execute_sql(
+        "SELECT kind, description, quantity, checked FROM handover_item ORDER BY id"
+    ).fetchall()
     assert [i[0] for i in items] == list(checklist(ON)) and all(i[3] for i in items)
     assert ("cheques", "支票（全部）", 2, 1) in items
-    forms = database.execute_sql("SELECT a.name, f.kind, f.old_username, f.new_username FROM account_form f "
-                                 "JOIN staff_account a ON a.id = f.account_id ORDER BY f.id").fetchall()
+    forms = database.execute_sql(
+        "SELECT a.name, f.kind, f.old_username, f.new_username FROM account_form f "
+        "JOIN staff_account a ON a.id = f.account_id ORDER BY f.id"
+    ).fetchall()
     assert forms == [("王芳", "change", "bj004wangfang", None), ("李静", "change", "bj004lij", "bj004lijing")]
     accounts = database.execute_sql("SELECT username, active FROM staff_account ORDER BY id").fetchall()
     assert accounts == [("bj004wangfang", 0), ("bj004lijing", 1)]
     actions = [r[0] for r in database.execute_sql("SELECT action FROM audit_event ORDER BY seq DESC LIMIT 2")]
     assert actions == ["user.revoke", "handover.complete"]
-    detail = json.loads(database.execute_sql(
-        "SELECT detail FROM audit_event WHERE action = 'handover.complete'").fetchone()[0])
+    detail = json.loads(
+        database.execute_sql("SELECT detail FROM audit_event WHERE action = 'handover.complete'").fetchone()[0]
+    )
     assert detail["confirmed"]["outgoing"] == {"name": "王芳", "at": "2026-11-20T10:00:00+08:00"}
     assert detail["confirmed"]["recorded_by"] == "zhang" and detail["open_work"]["claim"] == 1
     assert audit.verify().ok
@@ -106,17 +131,22 @@ def test_complete_handover_writes_everything_and_revokes_the_slot(branch, branch
 
 def test_new_incoming_account_is_filed(branch):
     complete_handover(full_draft(incoming="赵新", revoke_user=None, incoming_username="bj004zhaoxin"), TODAY)
-    forms = database.execute_sql("SELECT a.name, f.kind, f.old_username, f.new_username FROM account_form f "
-                                 "JOIN staff_account a ON a.id = f.account_id ORDER BY f.id").fetchall()
+    forms = database.execute_sql(
+        "SELECT a.name, f.kind, f.old_username, f.new_username FROM account_form f "
+        "JOIN staff_account a ON a.id = f.account_id ORDER BY f.id"
+    ).fetchall()
     assert forms[-1] == ("赵新", "filing", None, "bj004zhaoxin")
 
 
-@pytest.mark.parametrize(("changes", "code", "article"), [
-    (dict(supervisor="王芳"), "R4.1.supervisor_is_outgoing", "第十六条8"),
-    (dict(items={}), "R4.1.items_missing", "第十六条8"),
-    (dict(incoming_confirmed_at=None), "R4.1.open_work_not_acknowledged", "第十六条8"),
-    (dict(incoming=" "), "R4.1.person_missing", "第十六条8"),
-])
+@pytest.mark.parametrize(
+    ("changes", "code", "article"),
+    [
+        (dict(supervisor="王芳"), "R4.1.supervisor_is_outgoing", "第十六条8"),
+        (dict(items={}), "R4.1.items_missing", "第十六条8"),
+        (dict(incoming_confirmed_at=None), "R4.1.open_work_not_acknowledged", "第十六条8"),
+        (dict(incoming=" "), "R4.1.person_missing", "第十六条8"),
+    ],
+)
 def test_incomplete_handover_is_refused_with_its_article_and_writes_nothing(branch, branch_db, changes, code, article):
     before = counts()
     with pytest.raises(RuleRefused) as refused:
@@ -172,8 +202,10 @@ def test_report_deadline_status_and_marking_reported(branch):
     assert list_handovers(TODAY)[0].status.outcome == "reported_late"
     with pytest.raises(ValidationFailed, match="已于"):
         mark_reported(done.handover_id, dt.date(2026, 11, 16), TODAY)
-    assert database.execute_sql("SELECT action FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()[0] == \
-        "handover.reported"
+    assert (
+        database.execute_sql("SELECT action FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()[0]
+        == "handover.reported"
+    )
 
 
 def test_preview_shows_the_rules_and_the_deadline(branch):

@@ -9,18 +9,25 @@ import os
 import subprocess
 import sys
 
+from models import db as dbmod
 from tests.conftest import PASSPHRASE
 
-from models import db as dbmod
-
-ALL_ITEMS = ["seals=财务专用章、法人名章:2", "cheques=支票 10 张:1", "certificates", "archives", "ledgers", "system_usernames"]
+ALL_ITEMS = [
+    "seals=财务专用章、法人名章:2",
+    "cheques=支票 10 张:1",
+    "certificates",
+    "archives",
+    "ledgers",
+    "system_usernames",
+]
 
 
 def huzhu(branch_db, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update(HUZHU_DB=str(branch_db[0]), HUZHU_USER="zhang", HUZHU_PASSPHRASE=PASSPHRASE)
-    return subprocess.run([sys.executable, "-m", "tui", "handover", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", "handover", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def count(branch_db, table: str) -> int:
@@ -33,9 +40,24 @@ def count(branch_db, table: str) -> int:
 
 def test_handover_recorded_listed_and_reported(branch_db):
     on = (dt.date.today() - dt.timedelta(days=3)).isoformat()
-    args = ["record", "--outgoing", "王经办", "--incoming", "李经办", "--supervisor", "张主任", "--on", on,
-            "--outgoing-confirms", "--incoming-confirms", "--incoming-username", "li01",
-            "--reason", "交接当日未录入", "--json"]  # 3 days back: the supervisor's back-dated entry
+    args = [
+        "record",
+        "--outgoing",
+        "王经办",
+        "--incoming",
+        "李经办",
+        "--supervisor",
+        "张主任",
+        "--on",
+        on,
+        "--outgoing-confirms",
+        "--incoming-confirms",
+        "--incoming-username",
+        "li01",
+        "--reason",
+        "交接当日未录入",
+        "--json",
+    ]  # 3 days back: the supervisor's back-dated entry
     # an item left out, or the incoming clerk not confirming, is refused with the article; nothing written
     short = huzhu(branch_db, *args[:-1], *[x for i in ALL_ITEMS[:-1] for x in ("--item", i)])
     assert short.returncode == 3 and "000" in short.stderr and "Traceback" not in short.stderr

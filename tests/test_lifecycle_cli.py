@@ -20,8 +20,8 @@ import pytest
 from models import db as dbmod
 from models.db import database
 from models.enrolments import COLUMNS
-from rules.disbursements import CATEGORIES
 from rules.dates import term_end
+from rules.disbursements import CATEGORIES
 from rules.idcard import id_check_char
 
 PASS = "branch pass"
@@ -38,8 +38,9 @@ def idn(i: int) -> str:
 def run(db, *args, user="zhang"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update(HUZHU_DB=str(db), HUZHU_USER=user, HUZHU_PASSPHRASE=PASS if user == "zhang" else f"{user} passphrase")
-    proc = subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+    )
     assert "Traceback" not in proc.stderr + proc.stdout and "内部错误" not in proc.stderr, proc.stderr
     return proc
 
@@ -74,10 +75,13 @@ def template(tmp_path_factory):
     db = tmp_path_factory.mktemp("lifecycle") / "b.hzdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update(HUZHU_PASSPHRASE=PASS, HUZHU_NEW_PASSPHRASE="li passphrase")
-    for args in (("init", "--db", db, "--branch-code", "004", "--branch-name", "朝阳", "--user", "zhang"),
-                 ("user", "add", "li", "--role", "clerk", "--db", db, "--user", "zhang")):
-        proc = subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True,
-                              env=env, timeout=120)
+    for args in (
+        ("init", "--db", db, "--branch-code", "004", "--branch-name", "朝阳", "--user", "zhang"),
+        ("user", "add", "li", "--role", "clerk", "--db", db, "--user", "zhang"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+        )
         assert proc.returncode == 0, proc.stderr
     start = TODAY - dt.timedelta(days=150)
     path = db.parent / "staff.csv"
@@ -85,16 +89,39 @@ def template(tmp_path_factory):
         out = csv.writer(fh)
         out.writerow(COLUMNS)
         for i, name in enumerate(NAMES, start=1):
-            out.writerow(["U0001", "朝阳某公司工会", "ZYYL", start.isoformat(), term_end(start, 12).isoformat(),
-                          (start - dt.timedelta(days=5)).isoformat(), name, idn(i), "2", "", ""])
+            out.writerow(
+                [
+                    "U0001",
+                    "朝阳某公司工会",
+                    "ZYYL",
+                    start.isoformat(),
+                    term_end(start, 12).isoformat(),
+                    (start - dt.timedelta(days=5)).isoformat(),
+                    name,
+                    idn(i),
+                    "2",
+                    "",
+                    "",
+                ]
+            )
     ok(db, "import", "enrolments", path)
     for code in CATEGORIES:
         ok(db, "budget", "add", "--year", TODAY.year, "--line", code, "--amount", "100000")
     ok(db, "budget", "approve", "--year", TODAY.year, "--meeting-date", DAY, "--minutes", "管委会第1次会议纪要")
     for i, name in enumerate(NAMES, start=1):
         if name != "李四":
-            ok(db, "member", "edit", idn(i), "--bank-name", "工商银行", "--bank-account", f"62220200{i:011d}",
-               "--reason", "会员书面提供本人账户")
+            ok(
+                db,
+                "member",
+                "edit",
+                idn(i),
+                "--bank-name",
+                "工商银行",
+                "--bank-account",
+                f"62220200{i:011d}",
+                "--reason",
+                "会员书面提供本人账户",
+            )
     return db
 
 
@@ -109,8 +136,13 @@ def branch(template, tmp_path):
 def second_supervisor(db, name="wang"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update(HUZHU_DB=str(db), HUZHU_USER="zhang", HUZHU_PASSPHRASE=PASS, HUZHU_NEW_PASSPHRASE=f"{name} passphrase")
-    proc = subprocess.run([sys.executable, "-m", "tui", "user", "add", name, "--role", "supervisor"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "user", "add", name, "--role", "supervisor"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -120,13 +152,45 @@ def days_ago(n: int) -> str:
 
 # --- claims ---------------------------------------------------------------------------------------
 
+
 def test_a_claims_whole_lifecycle_with_a_correction_and_a_return(branch):
     db = branch
-    reg = ok(db, "claim", "register", "--id-number", idn(1), "--plan", "ZYYL", "--diagnosis", "肺",
-             "--incident-date", days_ago(30), "--shares", "1", "--reporter", "刘主席", "--json", user="li")
+    reg = ok(
+        db,
+        "claim",
+        "register",
+        "--id-number",
+        idn(1),
+        "--plan",
+        "ZYYL",
+        "--diagnosis",
+        "肺",
+        "--incident-date",
+        days_ago(30),
+        "--shares",
+        "1",
+        "--reporter",
+        "刘主席",
+        "--json",
+        user="li",
+    )
     n = reg["claim_id"]
-    fixed = ok(db, "claim", "correct", n, "--diagnosis", "肺炎", "--shares", "2", "--incident-date", days_ago(29),
-               "--reason", "录入笔误，按病历更正", "--json", user="li")
+    fixed = ok(
+        db,
+        "claim",
+        "correct",
+        n,
+        "--diagnosis",
+        "肺炎",
+        "--shares",
+        "2",
+        "--incident-date",
+        days_ago(29),
+        "--reason",
+        "录入笔误，按病历更正",
+        "--json",
+        user="li",
+    )
     assert fixed["changed"] == ["diagnosis", "incident_date", "shares_claimed"]
     assert fixed["decision"]["code"] == "R9.3.correction_ok"
     shown = ok(db, "claim", "show", n, "--json")
@@ -140,7 +204,10 @@ def test_a_claims_whole_lifecycle_with_a_correction_and_a_return(branch):
     # the audit event holds the old and new values (a diagnosis only as changed, as every audit detail)
     [(detail,)] = query(db, "SELECT detail FROM audit_event WHERE action = 'claim.correct'")
     detail = json.loads(detail)
-    assert detail["changes"]["shares_claimed"] == [1, 2] and detail["changes"]["incident_date"] == [days_ago(30), days_ago(29)]
+    assert detail["changes"]["shares_claimed"] == [1, 2] and detail["changes"]["incident_date"] == [
+        days_ago(30),
+        days_ago(29),
+    ]
     assert "肺" not in json.dumps(detail["changes"]["diagnosis"], ensure_ascii=False)
     # the printed register shows the entry as corrected, with the date
     register = ok(db, "report", "claims", "--period", str(TODAY.year if TODAY.month > 1 else TODAY.year), "--json")
@@ -156,8 +223,9 @@ def test_a_claims_whole_lifecycle_with_a_correction_and_a_return(branch):
     step = ok(db, "claim", "submit", n, "--json", user="li")
     assert (step["state"], step["on"], step["decision"]["code"]) == ("submitted", DAY, "R2.3.transition_ok")
     # after submission: only the office's return and the resubmission
-    proc = refused(db, "claim", "correct", n, "--shares", "1", "--reason", "又错了", "--json",
-                   reason="上报后只能经办事处打回")
+    proc = refused(
+        db, "claim", "correct", n, "--shares", "1", "--reason", "又错了", "--json", reason="上报后只能经办事处打回"
+    )
     assert json.loads(proc.stdout)["refused"][0]["code"] == "R2.3.corrected_after_submission"
     assert ok(db, "claim", "show", n, "--json")["shares_claimed"] == 2
     refused(db, "claim", "return", n, code=2)  # the reason is required
@@ -185,6 +253,7 @@ def test_claim_commands_refuse_unknown_claims_and_auditors(branch):
 
 
 # --- disbursements --------------------------------------------------------------------------------
+
 
 def enter(db, category, *args, user="li"):
     return run(db, "disbursement", "enter", "--category", category, "--note", "情况说明", *args, "--json", user=user)
@@ -216,11 +285,28 @@ def test_every_003_kind_at_its_cap(branch):
     assert entered(db, "hardship_aid", "--id-number", idn(1), "--amount", "5000")["amount_fen"] == 500_000
     refused_with(db, "R3.cap.year_exceeded", "hardship_aid", "--id-number", idn(1), "--amount", "0.01")
     # 子女助学金 ≤ 5000 per student per year (003 第四条2)
-    refused_with(db, "R3.cap.year_exceeded", "education_aid", "--id-number", idn(2), "--amount", "5000.01",
-                 "--beneficiary", "李小四", "--relation", "child", "--method", "cash", "--cash-reason", "无卡",
-                 "--visit-place", "家中")
-    entered(db, "education_aid", "--id-number", idn(3), "--amount", "5000", "--beneficiary", "王小五",
-            "--relation", "child")
+    refused_with(
+        db,
+        "R3.cap.year_exceeded",
+        "education_aid",
+        "--id-number",
+        idn(2),
+        "--amount",
+        "5000.01",
+        "--beneficiary",
+        "李小四",
+        "--relation",
+        "child",
+        "--method",
+        "cash",
+        "--cash-reason",
+        "无卡",
+        "--visit-place",
+        "家中",
+    )
+    entered(
+        db, "education_aid", "--id-number", idn(3), "--amount", "5000", "--beneficiary", "王小五", "--relation", "child"
+    )
     # 日常小额慰问品 ≤ 500 per occasion (003 第五条1)
     refused_with(db, "R3.cap.occasion_exceeded", "small_goods", "--id-number", idn(1), "--amount", "500.01")
     assert entered(db, "small_goods", "--id-number", idn(1), "--amount", "500")["method"] == "in_kind"
@@ -231,62 +317,195 @@ def test_every_003_kind_at_its_cap(branch):
     refused_with(db, "R3.fee_subsidy.scheme_required", "fee_subsidy", "--id-number", idn(5), "--amount", "50")
     entered(db, "fee_subsidy", "--id-number", idn(5), "--amount", "50", "--scheme-ref", "朝工〔2026〕3号")
     # 季节性慰问品: one entry with its list; the average ≤ 100, a recipient above 100 is shown
-    batch = entered(db, "weather_goods", "--recipient", f"{idn(1)}:150", "--recipient", f"{idn(2)}:50",
-                    "--recipient", f"{idn(3)}:100")
+    batch = entered(
+        db,
+        "weather_goods",
+        "--recipient",
+        f"{idn(1)}:150",
+        "--recipient",
+        f"{idn(2)}:50",
+        "--recipient",
+        f"{idn(3)}:100",
+    )
     assert batch["amount_fen"] == 30_000
     shown = next(d for d in batch["warnings"] if d["code"] == "R3.8.recipient_above_average")
     assert shown["message"].startswith("本次高于人均 100.00元：张三")
-    refused_with(db, "R3.8.occasion_average_exceeded", "weather_goods", "--recipient", f"{idn(4)}:150",
-                 "--recipient", f"{idn(5)}:50.01", "--recipient", f"{idn(6)}:100")
-    [(recipients,)] = query(db, "SELECT count(*) FROM disbursement_recipient WHERE disbursement_id = ?",
-                            batch["disbursement_id"])
+    refused_with(
+        db,
+        "R3.8.occasion_average_exceeded",
+        "weather_goods",
+        "--recipient",
+        f"{idn(4)}:150",
+        "--recipient",
+        f"{idn(5)}:50.01",
+        "--recipient",
+        f"{idn(6)}:100",
+    )
+    [(recipients,)] = query(
+        db, "SELECT count(*) FROM disbursement_recipient WHERE disbursement_id = ?", batch["disbursement_id"]
+    )
     assert recipients == 3
     # 文体活动: prizes ≤ 500, winners ≤ 2/3 of participants; participation award only without prizes, ≤ 100 average
     entered(db, "activity_prize", "--participants", "3", "--winner", f"{idn(1)}:500", "--winner", f"{idn(2)}:500")
-    refused_with(db, "R3.activity.too_many_winners", "activity_prize", "--participants", "3",
-                 "--winner", f"{idn(1)}:10", "--winner", f"{idn(2)}:10", "--winner", f"{idn(3)}:10")
-    refused_with(db, "R3.activity.prize_over_cap", "activity_prize", "--participants", "3", "--winner", f"{idn(1)}:500.01")
+    refused_with(
+        db,
+        "R3.activity.too_many_winners",
+        "activity_prize",
+        "--participants",
+        "3",
+        "--winner",
+        f"{idn(1)}:10",
+        "--winner",
+        f"{idn(2)}:10",
+        "--winner",
+        f"{idn(3)}:10",
+    )
+    refused_with(
+        db, "R3.activity.prize_over_cap", "activity_prize", "--participants", "3", "--winner", f"{idn(1)}:500.01"
+    )
     entered(db, "activity_prize", "--participants", "4", *[f"--participant={idn(i)}:100" for i in range(1, 5)])
-    refused_with(db, "R3.activity.participation_over_cap", "activity_prize", "--participants", "4",
-                 *[f"--participant={idn(i)}:100.01" for i in range(1, 5)])
-    refused_with(db, "R3.activity.prize_and_participation", "activity_prize", "--participants", "10",
-                 "--winner", f"{idn(1)}:100", "--participant", f"{idn(2)}:50")
+    refused_with(
+        db,
+        "R3.activity.participation_over_cap",
+        "activity_prize",
+        "--participants",
+        "4",
+        *[f"--participant={idn(i)}:100.01" for i in range(1, 5)],
+    )
+    refused_with(
+        db,
+        "R3.activity.prize_and_participation",
+        "activity_prize",
+        "--participants",
+        "10",
+        "--winner",
+        f"{idn(1)}:100",
+        "--participant",
+        f"{idn(2)}:50",
+    )
     # cash only at an on-site visit, ≤ 1000 per member per day, added up
-    refused_with(db, "R3.2.cash_visit_required", "condolence_cash", "--id-number", idn(6), "--amount", "600",
-                 "--method", "cash", "--cash-reason", "行动不便")
-    entered(db, "condolence_cash", "--id-number", idn(6), "--amount", "600", "--method", "cash",
-            "--cash-reason", "行动不便", "--visit-place", "会员家中")
-    refused_with(db, "R3.2.goods_in_kind", "small_goods", "--id-number", idn(6), "--amount", "1", "--method", "cash",
-                 "--cash-reason", "x", "--visit-place", "家中")  # goods are never money
-    refused_with(db, "R3.2.cash_over_limit", "hardship_aid", "--id-number", idn(6), "--amount", "400.01",
-                 "--method", "cash", "--cash-reason", "行动不便", "--visit-place", "会员家中")
-    entered(db, "hardship_aid", "--id-number", idn(6), "--amount", "400", "--method", "cash",
-            "--cash-reason", "行动不便", "--visit-place", "会员家中")
+    refused_with(
+        db,
+        "R3.2.cash_visit_required",
+        "condolence_cash",
+        "--id-number",
+        idn(6),
+        "--amount",
+        "600",
+        "--method",
+        "cash",
+        "--cash-reason",
+        "行动不便",
+    )
+    entered(
+        db,
+        "condolence_cash",
+        "--id-number",
+        idn(6),
+        "--amount",
+        "600",
+        "--method",
+        "cash",
+        "--cash-reason",
+        "行动不便",
+        "--visit-place",
+        "会员家中",
+    )
+    refused_with(
+        db,
+        "R3.2.goods_in_kind",
+        "small_goods",
+        "--id-number",
+        idn(6),
+        "--amount",
+        "1",
+        "--method",
+        "cash",
+        "--cash-reason",
+        "x",
+        "--visit-place",
+        "家中",
+    )  # goods are never money
+    refused_with(
+        db,
+        "R3.2.cash_over_limit",
+        "hardship_aid",
+        "--id-number",
+        idn(6),
+        "--amount",
+        "400.01",
+        "--method",
+        "cash",
+        "--cash-reason",
+        "行动不便",
+        "--visit-place",
+        "会员家中",
+    )
+    entered(
+        db,
+        "hardship_aid",
+        "--id-number",
+        idn(6),
+        "--amount",
+        "400",
+        "--method",
+        "cash",
+        "--cash-reason",
+        "行动不便",
+        "--visit-place",
+        "会员家中",
+    )
     # transfer is the rule: 李四 has no own account on file
     refused_with(db, "R3.2.not_own_account", "hardship_aid", "--id-number", idn(2), "--amount", "100")
     assert count(db) == 10
     [listed] = ok(db, "disbursement", "list", "--category", "weather_goods", "--json")["disbursements"]
     assert listed["beneficiary"] == "3人（见名单）" and listed["unit"] == ""
     assert [(r["name"], r["amount_fen"], r["role"]) for r in listed["recipients"]] == [
-        ("张三", 15_000, "recipient"), ("李四", 5_000, "recipient"), ("王五", 10_000, "recipient")]
+        ("张三", 15_000, "recipient"),
+        ("李四", 5_000, "recipient"),
+        ("王五", 10_000, "recipient"),
+    ]
     assert listed["recipients"][0]["id_masked"].endswith("0016") and idn(1) not in json.dumps(listed)
 
 
 def test_a_disbursement_goes_through_its_steps(branch):
     db = branch
     second_supervisor(db)
-    n = entered(db, "hardship_aid", "--id-number", idn(1), "--amount", "3000", "--cause", "重大疾病",
-                "--event-date", days_ago(3))["disbursement_id"]
+    n = entered(
+        db,
+        "hardship_aid",
+        "--id-number",
+        idn(1),
+        "--amount",
+        "3000",
+        "--cause",
+        "重大疾病",
+        "--event-date",
+        days_ago(3),
+    )["disbursement_id"]
     refused(db, "disbursement", "approve", n, user="li", reason="不得审批本人录入的支出")
-    refused(db, "disbursement", "approve", n, "--on", (TODAY + dt.timedelta(days=1)).isoformat(), user="wang",
-            reason="R3.state.date_in_future")
+    refused(
+        db,
+        "disbursement",
+        "approve",
+        n,
+        "--on",
+        (TODAY + dt.timedelta(days=1)).isoformat(),
+        user="wang",
+        reason="R3.state.date_in_future",
+    )
     ok(db, "disbursement", "approve", n, user="wang")
     refused(db, "disbursement", "pay", n, user="li", reason="转账凭证号")
     ok(db, "disbursement", "pay", n, "--transfer-ref", "ZZ0001", "--receipt-no", "QS-1", user="li")
     step = ok(db, "disbursement", "sign", n, "--json", user="li")
     assert step["decision"]["code"] == "R3.state.ok"
     [row] = ok(db, "disbursement", "list", "--json")["disbursements"]
-    assert (row["state"], row["approved_by"], row["transfer_ref"], row["receipt_no"]) == ("signed", "wang", "ZZ0001", "QS-1")
+    assert (row["state"], row["approved_by"], row["transfer_ref"], row["receipt_no"]) == (
+        "signed",
+        "wang",
+        "ZZ0001",
+        "QS-1",
+    )
     assert row["account_masked"].endswith("0001") and "62220200" not in json.dumps(row)
 
 
@@ -338,14 +557,76 @@ def test_an_entry_only_its_own_supervisor_could_approve_is_warned(branch):
 
 def test_disbursement_bad_input_is_refused_with_nothing_written(branch):
     db = branch
-    refused(branch, "disbursement", "enter", "--category", "hardship_aid", "--note", "x", "--id-number", "123",
-            "--amount", "10", reason="没有此身份证号的会员")
-    refused(db, "disbursement", "enter", "--category", "hardship_aid", "--note", "x", "--id-number", idn(1),
-            "--amount", "-1", reason="金额不能为负数")
-    refused(db, "disbursement", "enter", "--category", "weather_goods", "--note", "x", "--recipient", "abc",
-            reason="名单第 1 项")
-    refused(db, "disbursement", "enter", "--category", "hardship_aid", "--note", "x", "--id-number", idn(1),
-            "--amount", "10", "--on", (TODAY + dt.timedelta(days=2)).isoformat(), reason="R0.date.future")
-    refused(db, "disbursement", "enter", "--category", "hardship_aid", "--note", "x", "--id-number", idn(1),
-            "--amount", "10", "--budget-line", "nope", reason="没有科目“nope”")
+    refused(
+        branch,
+        "disbursement",
+        "enter",
+        "--category",
+        "hardship_aid",
+        "--note",
+        "x",
+        "--id-number",
+        "123",
+        "--amount",
+        "10",
+        reason="没有此身份证号的会员",
+    )
+    refused(
+        db,
+        "disbursement",
+        "enter",
+        "--category",
+        "hardship_aid",
+        "--note",
+        "x",
+        "--id-number",
+        idn(1),
+        "--amount",
+        "-1",
+        reason="金额不能为负数",
+    )
+    refused(
+        db,
+        "disbursement",
+        "enter",
+        "--category",
+        "weather_goods",
+        "--note",
+        "x",
+        "--recipient",
+        "abc",
+        reason="名单第 1 项",
+    )
+    refused(
+        db,
+        "disbursement",
+        "enter",
+        "--category",
+        "hardship_aid",
+        "--note",
+        "x",
+        "--id-number",
+        idn(1),
+        "--amount",
+        "10",
+        "--on",
+        (TODAY + dt.timedelta(days=2)).isoformat(),
+        reason="R0.date.future",
+    )
+    refused(
+        db,
+        "disbursement",
+        "enter",
+        "--category",
+        "hardship_aid",
+        "--note",
+        "x",
+        "--id-number",
+        idn(1),
+        "--amount",
+        "10",
+        "--budget-line",
+        "nope",
+        reason="没有科目“nope”",
+    )
     assert count(db) == 0

@@ -35,18 +35,44 @@ def member(session, tmp_path):
     with open(path, "w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(COLUMNS)
-        out.writerow(["U0001", "朝阳某公司工会", "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "张三", idn(1), "2",
-                      "", "", "中国银行", "6217000010001234567"])
+        out.writerow(
+            [
+                "U0001",
+                "朝阳某公司工会",
+                "ZYYL",
+                "2026-01-01",
+                "2026-12-31",
+                "2025-12-20",
+                "张三",
+                idn(1),
+                "2",
+                "",
+                "",
+                "中国银行",
+                "6217000010001234567",
+            ]
+        )
     assert import_enrolments(path).written
     return Member.get(Member.id_number == idn(1)).id
 
 
 def test_direct_pay_correction_updates_the_member_account_with_history(member):
     materials = frozenset(ruleset_on(TODAY).plan("ZYYL").required_materials)
-    cid = register_claim(ClaimDraft(
-        member_id=member, plan="ZYYL", diagnosis="肺炎", incident_kind="illness", incident_date=D(2026, 11, 2),
-        shares_claimed=2, reported_on=D(2026, 11, 5), reporter="刘主席", channel="app", materials=materials,
-        backdate_reason="按纸质登记簿补录")).claim_id
+    cid = register_claim(
+        ClaimDraft(
+            member_id=member,
+            plan="ZYYL",
+            diagnosis="肺炎",
+            incident_kind="illness",
+            incident_date=D(2026, 11, 2),
+            shares_claimed=2,
+            reported_on=D(2026, 11, 5),
+            reporter="刘主席",
+            channel="app",
+            materials=materials,
+            backdate_reason="按纸质登记簿补录",
+        )
+    ).claim_id
     transition_claim(cid, "submit", D(2026, 11, 6))
     transition_claim(cid, "settle", D(2026, 11, 10), benefit_fen=50000)
     record_direct_pay_step(cid, "notice", D(2026, 11, 12), note="原账户已销户")
@@ -58,13 +84,20 @@ def test_direct_pay_correction_updates_the_member_account_with_history(member):
     assert Member.get_by_id(member).bank_account == "6222020012345678901"
     change = MemberChange.get((MemberChange.member == member) & (MemberChange.source == "direct_pay"))
     assert (change.field, change.old_value, change.new_value, change.on_date) == (
-        "bank_account", "6217000010001234567", "6222020012345678901", D(2026, 11, 13))
+        "bank_account",
+        "6217000010001234567",
+        "6222020012345678901",
+        D(2026, 11, 13),
+    )
     assert "直赔失败" in change.reason and f"#{cid}" in change.reason
     record = member_record(member)
     assert record.history[0]["source_name"] == "直赔失败更正" and record.history[0]["new"].endswith("8901")
-    corrected = json.loads(database.execute_sql(
-        "SELECT detail FROM audit_event WHERE action = 'claim.direct_pay.corrected'").fetchone()[0])
-    assert corrected["member_changes"] == [{"field": "bank_account", "old": "*" * 15 + "4567", "new": "*" * 15 + "8901"}]
+    corrected = json.loads(
+        database.execute_sql("SELECT detail FROM audit_event WHERE action = 'claim.direct_pay.corrected'").fetchone()[0]
+    )
+    assert corrected["member_changes"] == [
+        {"field": "bank_account", "old": "*" * 15 + "4567", "new": "*" * 15 + "8901"}
+    ]
     details = " ".join(r[0] for r in database.execute_sql("SELECT detail FROM audit_event"))
     assert "6222020012345678901" not in details and "6217000010001234567" not in details
 
@@ -86,8 +119,11 @@ def test_clearing_a_phone_needs_a_reason_and_keeps_the_old_value(member):
         edit_member(member, phone="")
     result = edit_member(member, phone="", reason="会员停用此号")
     assert result.changes == [{"field": "phone", "old": "13800138000", "new": None}]
-    audit = json.loads(database.execute_sql(
-        "SELECT detail FROM audit_event WHERE action = 'member.edit' ORDER BY seq DESC LIMIT 1").fetchone()[0])
+    audit = json.loads(
+        database.execute_sql(
+            "SELECT detail FROM audit_event WHERE action = 'member.edit' ORDER BY seq DESC LIMIT 1"
+        ).fetchone()[0]
+    )
     assert audit["changes"] == [{"field": "phone", "old": "138****8000", "new": None}]
 
 

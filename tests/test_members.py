@@ -12,7 +12,6 @@ from models.errors import PermissionDenied, ValidationFailed
 from models.names import id_reversed, initials
 from models.schema import AuditEvent, Member, Unit
 from rules.idcard import id_check_char
-
 from tests.conftest import PASSPHRASE, today
 
 
@@ -30,18 +29,22 @@ def counts() -> tuple[int, int]:
 
 # --- names ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, expected", [
-    ("张三", "zs"),
-    ("单田芳", "stf"),  # surname 单 is shan, not dan
-    ("曾国藩", "zgf"),  # surname 曾 is zeng, not ceng
-    ("解晓东", "xxd"),  # surname 解 is xie
-    ("仇英", "qy"),
-    ("尉迟恭", "ycg"),  # double surname read as one
-    ("欧阳修", "oyx"),
-    ("王单", "wd"),  # 单 outside the surname keeps its everyday reading
-    ("阿依古丽·买买提", "ayglmmt"),  # the middle dot contributes nothing
-    (" 李 四 ", "ls"),
-])
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("张三", "zs"),
+        ("单田芳", "stf"),  # surname 单 is shan, not dan
+        ("曾国藩", "zgf"),  # surname 曾 is zeng, not ceng
+        ("解晓东", "xxd"),  # surname 解 is xie
+        ("仇英", "qy"),
+        ("尉迟恭", "ycg"),  # double surname read as one
+        ("欧阳修", "oyx"),
+        ("王单", "wd"),  # 单 outside the surname keeps its everyday reading
+        ("阿依古丽·买买提", "ayglmmt"),  # the middle dot contributes nothing
+        (" 李 四 ", "ls"),
+    ],
+)
 def test_initials(name, expected):
     assert initials(name) == expected
 
@@ -51,6 +54,7 @@ def test_id_reversed_normalises_then_reverses():
 
 
 # --- units --------------------------------------------------------------------------------------------
+
 
 def test_upsert_unit_creates_then_updates(session):
     unit = members.upsert_unit("U0001", " 北京市朝阳区 建外街道 工会 ", contact="王芳")
@@ -69,10 +73,17 @@ def test_upsert_unit_refuses_blank_name(session):
 
 # --- members ------------------------------------------------------------------------------------------
 
+
 def test_upsert_member_derives_columns_from_the_id(session):
     members.upsert_unit("U0001", "建外街道工会")
-    member = members.upsert_member(ZHANG.lower(), "单田芳", "U0001", phone="13800000000",
-                                   bank_name="中国银行", bank_account="6216 6100 0000 0000 123")
+    member = members.upsert_member(
+        ZHANG.lower(),
+        "单田芳",
+        "U0001",
+        phone="13800000000",
+        bank_name="中国银行",
+        bank_account="6216 6100 0000 0000 123",
+    )
     assert member.id_number == ZHANG  # trailing x upper-cased
     assert member.sex == "M" and member.birth_date == dt.date(1980, 1, 1)
     assert member.id_rev == ZHANG[::-1] and member.initials == "stf"
@@ -94,12 +105,15 @@ def test_upsert_member_updates_and_keeps_unsent_fields(session):
     assert '"changed":["retirement_date","unit_id"]' in update.detail
 
 
-@pytest.mark.parametrize("bad, why", [
-    (ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1"), "校验码错误"),
-    ("1101051980010112", "格式错误"),
-    ("110105198002301230", "出生日期码"),
-    (valid_id("11010520990101123"), "晚于当日"),
-])
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        (ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1"), "校验码错误"),
+        ("1101051980010112", "格式错误"),
+        ("110105198002301230", "出生日期码"),
+        (valid_id("11010520990101123"), "晚于当日"),
+    ],
+)
 def test_invalid_id_is_refused_in_chinese_and_nothing_is_written(session, bad, why):
     members.upsert_unit("U0001", "建外街道工会")
     before = counts()
@@ -128,6 +142,7 @@ def test_read_only_user_cannot_write(session):
 
 # --- bulk -------------------------------------------------------------------------------------------------
 
+
 def test_bulk_upsert_counts_inserts_and_updates_with_one_audit_event(session):
     result = members.bulk_upsert_units([("U0001", "建外街道工会", None, None), ("U0002", "双井街道工会", "赵敏", None)])
     assert (result.inserted, result.updated) == (2, 0)
@@ -144,9 +159,11 @@ def test_bulk_upsert_counts_inserts_and_updates_with_one_audit_event(session):
 def test_bulk_upsert_refuses_the_whole_batch_listing_bad_rows(session):
     members.upsert_unit("U0001", "建外街道工会")
     before = counts()
-    rows = [(ZHANG, "张三", "U0001", None, None, None, None),
-            (ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1"), "李四", "U0001", None, None, None, None),
-            (LI, "", "U0001", None, None, None, None)]
+    rows = [
+        (ZHANG, "张三", "U0001", None, None, None, None),
+        (ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1"), "李四", "U0001", None, None, None, None),
+        (LI, "", "U0001", None, None, None, None),
+    ]
     with pytest.raises(ValidationFailed) as caught:
         members.bulk_upsert_members(rows)
     message = caught.value.message_zh
@@ -161,4 +178,3 @@ def test_write_members_runs_inside_the_callers_transaction(session):
             members.write_members(dbmod.database.connection(), [(ZHANG, "张三", "U0001", None, None, None, None)])
             raise RuntimeError("the caller fails after the write")
     assert Member.select().count() == 0
-

@@ -20,8 +20,8 @@ import pytest
 
 from models import admin
 from models import db as dbmod
-from tests.conftest import CHEAP_KDF, PASSPHRASE
 from rules.idcard import id_check_char
+from tests.conftest import CHEAP_KDF, PASSPHRASE
 
 REF = "京互发〔2026〕12号"
 NOTICE = f"""
@@ -65,8 +65,9 @@ app_eligible = false
 def run(*args, env):
     full = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     full.update(env)
-    proc = subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full, timeout=300
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -81,14 +82,16 @@ def as_(db, user):
 
 
 def _office(path):
-    admin.create_database(path, branch_name="北京办事处", user="chen", passphrase=PASSPHRASE, kdf=CHEAP_KDF,
-                          kind="office")
+    admin.create_database(
+        path, branch_name="北京办事处", user="chen", passphrase=PASSPHRASE, kdf=CHEAP_KDF, kind="office"
+    )
     return as_(path, "chen")
 
 
 def _branch(path):
-    admin.create_database(path, branch_code="004", branch_name="朝阳", user="zhang", passphrase=PASSPHRASE,
-                          kdf=CHEAP_KDF)
+    admin.create_database(
+        path, branch_code="004", branch_name="朝阳", user="zhang", passphrase=PASSPHRASE, kdf=CHEAP_KDF
+    )
     return as_(path, "zhang")
 
 
@@ -111,8 +114,9 @@ def world(tmp_path):
 
 def test_issue_trust_install_shows_the_changes_and_rules_show_names_the_notice(world):
     tmp, o, b = world
-    issued = json.loads(ok(run("office", "params", "issue", tmp / "notice.toml", "--out", tmp / "n.hzp", "--json",
-                               env=o)).stdout)
+    issued = json.loads(
+        ok(run("office", "params", "issue", tmp / "notice.toml", "--out", tmp / "n.hzp", "--json", env=o)).stdout
+    )
     assert issued["reference"] == REF and issued["plans"] == 3
     # before the office's key is trusted, the notice cannot be checked: refused, nothing written
     refused = run("params", "install", tmp / "n.hzp", "--yes", env=b)
@@ -149,17 +153,20 @@ def test_issue_trust_install_shows_the_changes_and_rules_show_names_the_notice(w
 
 
 def _tampered(data: bytes) -> bytes:
-    i = data.index("60".encode()) if b"60" in data else 40
-    return data[:i] + b"9" + data[i + 1:]
+    i = data.index(b"60") if b"60" in data else 40
+    return data[:i] + b"9" + data[i + 1 :]
 
 
-@pytest.mark.parametrize("make, reason", [
-    (lambda d, other: _tampered(d), "params.bad_signature"),
-    (lambda d, other: d[:-1], "params.malformed"),
-    (lambda d, other: NOTICE.encode(), "params.wrong_kind"),  # the unsigned TOML itself
-    (lambda d, other: other, "params.unknown_key"),  # signed by another office's key
-    (lambda d, other: d[:8] + b"\x02" + d[9:], "params.unsupported_version"),
-])
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda d, other: _tampered(d), "params.bad_signature"),
+        (lambda d, other: d[:-1], "params.malformed"),
+        (lambda d, other: NOTICE.encode(), "params.wrong_kind"),  # the unsigned TOML itself
+        (lambda d, other: other, "params.unknown_key"),  # signed by another office's key
+        (lambda d, other: d[:8] + b"\x02" + d[9:], "params.unsupported_version"),
+    ],
+)
 def test_a_notice_that_does_not_verify_is_refused_whole_and_changes_nothing(world, make, reason):
     tmp, o, b = world
     ok(run("office", "params", "issue", tmp / "notice.toml", "--out", tmp / "n.hzp", env=o))
@@ -181,21 +188,31 @@ def test_a_notice_that_does_not_verify_is_refused_whole_and_changes_nothing(worl
 def test_an_invalid_toml_is_refused_at_the_office_and_a_notice_must_follow_the_installed_ones(world):
     tmp, o, b = world
     bad = tmp / "bad.toml"
-    bad.write_text(NOTICE.replace("term_months = 12\nmaterials = [\"互助金申请书\", \"诊断证明书\"]",
-                                  "term_months = 48\nmaterials = [\"互助金申请书\", \"诊断证明书\"]"), encoding="utf-8")
+    bad.write_text(
+        NOTICE.replace(
+            'term_months = 12\nmaterials = ["互助金申请书", "诊断证明书"]',
+            'term_months = 48\nmaterials = ["互助金申请书", "诊断证明书"]',
+        ),
+        encoding="utf-8",
+    )
     proc = run("office", "params", "issue", bad, "--out", tmp / "bad.hzp", env=o)
     assert proc.returncode == 3 and "params.invalid" in proc.stderr and "term_reason" in proc.stderr
     assert not (tmp / "bad.hzp").exists()
     # R1.6 on plan data: over 36 months with a stated reason is accepted
-    reasoned = bad.read_text(encoding="utf-8").replace('app_eligible = false\n', 'app_eligible = false\n'
-                                                       'term_reason = "办事处批准的四年期计划"\n', 1)
+    reasoned = bad.read_text(encoding="utf-8").replace(
+        "app_eligible = false\n", 'app_eligible = false\nterm_reason = "办事处批准的四年期计划"\n', 1
+    )
     bad.write_text(reasoned, encoding="utf-8")
     ok(run("office", "params", "issue", bad, "--out", tmp / "long.hzp", env=o))
 
     ok(run("keys", "trust-office", tmp / "office.json", "--yes", env=b))
     later = tmp / "later.toml"
-    later.write_text(NOTICE.replace(REF, "京互发〔2027〕1号").replace("2017-01-01", "2027-01-01")
-                     .replace("share_price_fen = 6000", "share_price_fen = 6500"), encoding="utf-8")
+    later.write_text(
+        NOTICE.replace(REF, "京互发〔2027〕1号")
+        .replace("2017-01-01", "2027-01-01")
+        .replace("share_price_fen = 6000", "share_price_fen = 6500"),
+        encoding="utf-8",
+    )
     ok(run("office", "params", "issue", later, "--out", tmp / "later.hzp", env=o))
     ok(run("params", "install", tmp / "later.hzp", "--yes", env=b))
     ok(run("office", "params", "issue", tmp / "notice.toml", "--out", tmp / "n.hzp", env=o))
@@ -228,8 +245,9 @@ def _history():
     rows.append(["U0019", "二〇一九单位工会", "ZYYL", "2020-03-01", "2021-02-28", "2020-02-20", "赵一", _idn(1), "2"])
     # a long-standing member: first enrolled in 2014 (unchecked history), renewed every year since
     for year in range(2014, 2027):
-        rows.append(["U0001", "老单位工会", "ZYYL", f"{year}-01-01", f"{year}-12-31", f"{year - 1}-12-20",
-                     "钱二", _idn(2), "3"])
+        rows.append(
+            ["U0001", "老单位工会", "ZYYL", f"{year}-01-01", f"{year}-12-31", f"{year - 1}-12-20", "钱二", _idn(2), "3"]
+        )
     return rows
 
 
@@ -262,24 +280,30 @@ def test_history_from_2019_and_before_2017_loads_without_false_observation(world
 
 def test_without_a_notice_2019_records_are_accepted_and_marked_no_figure_in_force(world):
     tmp, o, b = world
-    imported = json.loads(ok(run("import", "enrolments", _rows_csv(tmp / "h.csv", _history()[:2]), "--json",
-                                 env=b)).stdout)
+    imported = json.loads(
+        ok(run("import", "enrolments", _rows_csv(tmp / "h.csv", _history()[:2]), "--json", env=b)).stdout
+    )
     assert imported["written"]
     assert "R1.10.no_figure" in {w["code"] for w in imported["warnings"]}
-    assert _count(tmp / "branch.hzdb", "SELECT count(*) FROM coverage WHERE basis = 'no_figure'") == 2  # 2019 and its 2020 renewal
+    assert (
+        _count(tmp / "branch.hzdb", "SELECT count(*) FROM coverage WHERE basis = 'no_figure'") == 2
+    )  # 2019 and its 2020 renewal
     lookup = ok(run("lookup", _idn(1), "--on", "2026-11-23", env=b)).stdout
     assert "【示例配置】" in lookup  # today's plans are the sample ones until a notice is installed
 
 
 def test_r1_6_a_term_over_36_months_needs_a_supervisors_reason(world):
     tmp, o, b = world
-    long = _rows_csv(tmp / "long.csv", [["U0002", "长期单位工会", "ZYYL", "2026-01-01", "2029-12-31", "2025-12-20",
-                                         "孙三", _idn(3), "1"]])
+    long = _rows_csv(
+        tmp / "long.csv",
+        [["U0002", "长期单位工会", "ZYYL", "2026-01-01", "2029-12-31", "2025-12-20", "孙三", _idn(3), "1"]],
+    )
     refused = run("import", "enrolments", long, "--json", env=b)
     assert refused.returncode == 3
     assert json.loads(refused.stdout)["errors"][0]["code"] == "R1.6.reason_required"
-    accepted = json.loads(ok(run("import", "enrolments", long, "--override-reason", "单位与办事处约定四年期",
-                                 "--json", env=b)).stdout)
+    accepted = json.loads(
+        ok(run("import", "enrolments", long, "--override-reason", "单位与办事处约定四年期", "--json", env=b)).stdout
+    )
     assert accepted["written"]
     warning = next(w for w in accepted["warnings"] if w["code"] == "R1.6.term_over_max")
     assert "单位与办事处约定四年期" in warning["reason"]
@@ -294,11 +318,32 @@ def test_r2_5_app_claims_are_measured_never_refused(world):
     today = dt.date.today()  # the CLI's clock: claims are reported today (an earlier date is back-dated)
     start = (today - dt.timedelta(days=180)).replace(day=1)
     period = [start.isoformat(), term_end(start, 12).isoformat(), (start - dt.timedelta(days=10)).isoformat()]
-    ok(run("import", "enrolments", _rows_csv(tmp / "e.csv", [
-        ["U0003", "APP单位工会", "ZJB", *period, "李四", _idn(4), "1"],
-        ["U0003", "APP单位工会", "ZYYL", *period, "李四", _idn(4), "1"]]), env=b))
-    base = ["claim", "register", "--id-number", _idn(4), "--incident-date", (today - dt.timedelta(days=2)).isoformat(),
-            "--shares", "1", "--reporter", "工会王"]
+    ok(
+        run(
+            "import",
+            "enrolments",
+            _rows_csv(
+                tmp / "e.csv",
+                [
+                    ["U0003", "APP单位工会", "ZJB", *period, "李四", _idn(4), "1"],
+                    ["U0003", "APP单位工会", "ZYYL", *period, "李四", _idn(4), "1"],
+                ],
+            ),
+            env=b,
+        )
+    )
+    base = [
+        "claim",
+        "register",
+        "--id-number",
+        _idn(4),
+        "--incident-date",
+        (today - dt.timedelta(days=2)).isoformat(),
+        "--shares",
+        "1",
+        "--reporter",
+        "工会王",
+    ]
     app_outside = run(*base, "--plan", "ZJB", "--diagnosis", "肺癌", "--channel", "app", "--json", env=b)
     assert app_outside.returncode == 0, app_outside.stderr  # a warning, not a refusal
     findings = {f["code"]: f for f in json.loads(app_outside.stdout)["findings"]}

@@ -21,8 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_with_terminal_stderr(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
     """Run ``python -m tui ARGS`` with stderr on a pseudo-terminal and stdout on a pipe."""
     master, slave = os.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tui", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=slave,
-                            stdin=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -65,8 +71,21 @@ def test_the_import_bar_is_on_the_terminal_and_the_json_stays_clean(branch_db, t
         w.writerow(COLUMNS)
         for i in range(30):
             body = f"11010519800101{i:03d}"
-            w.writerow(["U0001", "第一工会", "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", f"王{i}",
-                        body + id_check_char(body), "2", "", ""])
+            w.writerow(
+                [
+                    "U0001",
+                    "第一工会",
+                    "ZYYL",
+                    "2026-01-01",
+                    "2026-12-31",
+                    "2025-12-20",
+                    f"王{i}",
+                    body + id_check_char(body),
+                    "2",
+                    "",
+                    "",
+                ]
+            )
     code, out, err = run_with_terminal_stderr(["import", "enrolments", str(data), "--json"], env_for(path))
     assert code == 0, err
     assert "\x1b" not in out and "正在导入" not in out
@@ -76,15 +95,21 @@ def test_the_import_bar_is_on_the_terminal_and_the_json_stays_clean(branch_db, t
 
 def test_the_demo_build_shows_its_stages(tmp_path):
     code, out, err = run_with_terminal_stderr(
-        ["demo", "--db", str(tmp_path / "d.hzdb"), "--members", "200", "--no-tui"], env_for())
+        ["demo", "--db", str(tmp_path / "d.hzdb"), "--members", "200", "--no-tui"], env_for()
+    )
     assert code == 0, err
     assert out == "" and "正在生成演示数据库" in err
 
 
 def test_no_bar_with_stderr_on_a_pipe(branch_db, tmp_path):
     path, _ = branch_db
-    proc = subprocess.run([sys.executable, "-m", "tui", "backup", "--out", str(tmp_path / "b.hzbak")], cwd=ROOT,
-                          capture_output=True, text=True, env=env_for(path), timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "backup", "--out", str(tmp_path / "b.hzbak")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env_for(path),
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "正在备份" not in proc.stderr and "\x1b" not in proc.stderr
-

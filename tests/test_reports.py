@@ -12,13 +12,13 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
+from reports_kit import PASSPHRASE, USER, small_demo
 
 from models import db as dbmod
 from models import reports
 from models.db import database
 from models.errors import UsageError
 from models.tabular import read_table
-from reports_kit import PASSPHRASE, USER, small_demo
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +58,16 @@ def test_disbursement_register_xlsx_totals_match_the_database(demo, tmp_path):
     report = reports.build("disbursements", "2025")
     path = reports.write(report, tmp_path / "d.xlsx")
     ws, rows = sheet_rows(path, "慰问金发放登记簿")
-    data, total = rows[:len(report.rows)], rows[len(report.rows)]
+    data, total = rows[: len(report.rows)], rows[len(report.rows)]
     amount = [c.key for c in report.columns].index("amount_fen")
-    expected = scalar("SELECT sum(amount_fen) FROM disbursement WHERE state IN ('paid', 'signed') "
-                      "AND paid_on BETWEEN '2025-01-01' AND '2025-12-31'")
-    assert expected > 0 and len(data) == scalar("SELECT count(*) FROM disbursement WHERE state IN ('paid', 'signed') "
-                                                "AND paid_on BETWEEN '2025-01-01' AND '2025-12-31'")
+    expected = scalar(
+        "SELECT sum(amount_fen) FROM disbursement WHERE state IN ('paid', 'signed') "
+        "AND paid_on BETWEEN '2025-01-01' AND '2025-12-31'"
+    )
+    assert expected > 0 and len(data) == scalar(
+        "SELECT count(*) FROM disbursement WHERE state IN ('paid', 'signed') "
+        "AND paid_on BETWEEN '2025-01-01' AND '2025-12-31'"
+    )
     assert fen(total[amount]) == expected == sum(fen(r[amount]) for r in data)
     assert total[0].startswith("合计")
     assert ws["A1"].value == "慰问金发放登记簿" and "004 朝阳" in ws["A2"].value
@@ -79,9 +83,11 @@ def test_statistics_totals_match_the_database_for_a_year_and_a_month(demo, tmp_p
         total = rows[len(report.rows)]
         p = reports.parse_period(period)
         assert total[keys.index("claims_reported")] == scalar(
-            "SELECT count(*) FROM claim_report WHERE report_date BETWEEN ? AND ?", *p.bounds)
+            "SELECT count(*) FROM claim_report WHERE report_date BETWEEN ? AND ?", *p.bounds
+        )
         assert fen(total[keys.index("benefit_fen")]) == scalar(
-            "SELECT coalesce(sum(benefit_fen), 0) FROM claim_report WHERE settled_on BETWEEN ? AND ?", *p.bounds)
+            "SELECT coalesce(sum(benefit_fen), 0) FROM claim_report WHERE settled_on BETWEEN ? AND ?", *p.bounds
+        )
         assert fen(total[keys.index("fees_due_fen")]) == sum(r["fees_due_fen"] for r in report.rows) > 0
 
 
@@ -103,8 +109,10 @@ def test_budget_execution_rate(demo, tmp_path):
     keys = [c.key for c in report.columns]
     total = rows[len(report.rows)]
     budget = scalar("SELECT sum(amount_fen) FROM budget_line WHERE year = 2025")
-    spent = scalar("SELECT sum(d.amount_fen) FROM disbursement d JOIN budget_line b ON b.id = d.budget_line_id "
-                   "WHERE b.year = 2025 AND d.state IN ('paid', 'signed') AND d.paid_on <= '2025-12-31'")
+    spent = scalar(
+        "SELECT sum(d.amount_fen) FROM disbursement d JOIN budget_line b ON b.id = d.budget_line_id "
+        "WHERE b.year = 2025 AND d.state IN ('paid', 'signed') AND d.paid_on <= '2025-12-31'"
+    )
     assert fen(total[keys.index("budget_fen")]) == budget
     assert fen(total[keys.index("year_fen")]) == spent
     assert total[keys.index("rate")] == pytest.approx(spent / budget)
@@ -114,13 +122,24 @@ def test_budget_execution_rate(demo, tmp_path):
 def test_claims_register_has_the_register_columns_and_totals(demo, tmp_path):
     report = reports.build("claims", "2025")
     titles = [c.title for c in report.columns]
-    for column in ("单位名称", "出险人姓名", "主要诊断", "申报险种", "申报份数", "报案日期", "报案人", "上报日期", "打回日期"):
+    for column in (
+        "单位名称",
+        "出险人姓名",
+        "主要诊断",
+        "申报险种",
+        "申报份数",
+        "报案日期",
+        "报案人",
+        "上报日期",
+        "打回日期",
+    ):
         assert column in titles
     path = reports.write(report, tmp_path / "c.xlsx")
     _, rows = sheet_rows(path, "报案登记簿")
     total = rows[len(report.rows)]
     assert total[titles.index("申报份数")] == scalar(
-        "SELECT sum(shares_claimed) FROM claim_report WHERE report_date BETWEEN '2025-01-01' AND '2025-12-31'")
+        "SELECT sum(shares_claimed) FROM claim_report WHERE report_date BETWEEN '2025-01-01' AND '2025-12-31'"
+    )
 
 
 def test_xlsx_is_set_up_for_a4(demo, tmp_path):
@@ -153,15 +172,19 @@ def test_csv_round_trips_with_the_totals_row_last(demo, tmp_path):
         got = [[row.get(h, "") for h in sheet.headers] for _, row in sheet.rows]
         expected = report.text_rows()
         # read_table drops the trailing blanks of a row; compare the cells it kept
-        assert [r[:len(e)] for r, e in zip(got, expected)] == [[c for c in e] for e in expected]
+        assert [r[: len(e)] for r, e in zip(got, expected)] == [[c for c in e] for e in expected]
         assert got[-1][0].startswith("合计")
 
 
 def test_only_masked_ids_and_never_bank_accounts(demo, tmp_path):
     ids = [r[0] for r in database.execute_sql("SELECT id_number FROM member")]
-    accounts = [r[0] for r in database.execute_sql(
-        "SELECT bank_account FROM member WHERE bank_account IS NOT NULL UNION SELECT account FROM disbursement "
-        "WHERE account IS NOT NULL")]
+    accounts = [
+        r[0]
+        for r in database.execute_sql(
+            "SELECT bank_account FROM member WHERE bank_account IS NOT NULL UNION SELECT account FROM disbursement "
+            "WHERE account IS NOT NULL"
+        )
+    ]
     assert ids and accounts
     texts = []
     for name in reports.REPORTS:
@@ -193,11 +216,13 @@ def test_unknown_report_and_bad_output_suffix(demo, tmp_path):
 
 # --- the command ---------------------------------------------------------------------------------
 
+
 def run(*args, db):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update(HUZHU_DB=str(db), HUZHU_USER=USER, HUZHU_PASSPHRASE=PASSPHRASE)
-    return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_cli_report_writes_xlsx_and_prints_json(demo_file, tmp_path):

@@ -10,12 +10,12 @@ import sys
 
 import pytest
 from openpyxl import load_workbook
+from reports_kit import CHEAP_KDF
 
 from models import admin, clock, reports, selfcheck, worklog
 from models import db as dbmod
 from models.db import database, writing
 from models.errors import PermissionDenied, UsageError
-from reports_kit import CHEAP_KDF
 
 TODAY = dt.date(2027, 1, 5)
 YEAR = 2026
@@ -36,22 +36,52 @@ def planted(session):
     with writing():
         sql("INSERT INTO unit (id, code, name) VALUES (1, 'U1', '示例单位工会')")
         for i, account in ((1, "6222020000000001"), (2, None)):
-            sql("INSERT INTO member (id, name, initials, id_number, id_rev, sex, birth_date, unit_id, bank_account) "
-                "VALUES (?, ?, 'hy', ?, ?, 'F', '1980-01-01', 1, ?)", i, f"会员{i}", f"11010519800101{i:04d}",
-                f"{i:04d}10108915010110", account)
-        sql("INSERT INTO budget_line (id, year, code, name, amount_fen) VALUES (1, ?, 'welfare', '互助互济支出', 1000000)",
-            YEAR)
+            sql(
+                "INSERT INTO member (id, name, initials, id_number, id_rev, sex, birth_date, unit_id, bank_account) "
+                "VALUES (?, ?, 'hy', ?, ?, 'F', '1980-01-01', 1, ?)",
+                i,
+                f"会员{i}",
+                f"11010519800101{i:04d}",
+                f"{i:04d}10108915010110",
+                account,
+            )
+        sql(
+            "INSERT INTO budget_line (id, year, code, name, amount_fen) VALUES (1, ?, 'welfare', '互助互济支出', 1000000)",
+            YEAR,
+        )
     return session
 
 
-def pay(on, amount, *, member=1, category="condolence_cash", method="transfer", state="signed", entered_by="li",
-        approved_by="zhang", account="6222020000000001"):
+def pay(
+    on,
+    amount,
+    *,
+    member=1,
+    category="condolence_cash",
+    method="transfer",
+    state="signed",
+    entered_by="li",
+    approved_by="zhang",
+    account="6222020000000001",
+):
     with writing():
-        sql("INSERT INTO disbursement (on_date, member_id, beneficiary_name, relation, unit_id, category, reason, "
+        sql(
+            "INSERT INTO disbursement (on_date, member_id, beneficiary_name, relation, unit_id, category, reason, "
             "amount_fen, method, account, budget_line_id, state, entered_by, approved_by, approved_on, paid_on, "
             "signed_on) VALUES (?, ?, '会员1', 'self', 1, ?, '住院慰问', ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
-            on, member, category, amount, method, account, state, entered_by, approved_by, on, on,
-            on if state == "signed" else None)
+            on,
+            member,
+            category,
+            amount,
+            method,
+            account,
+            state,
+            entered_by,
+            approved_by,
+            on,
+            on,
+            on if state == "signed" else None,
+        )
 
 
 def item(code, year=YEAR):
@@ -62,8 +92,17 @@ def test_every_audit_item_is_listed_once():
     codes = [s.code for s in selfcheck.STANDARDS]
     assert len(codes) == len(set(codes)) == 30  # 001 附件1 lists 29; staff changes and logins are judged apart
     assert {s.measure for s in selfcheck.STANDARDS if s.measure} == {
-        "meetings", "trainings", "articles", "logins", "handovers", "claim_register", "reconciliation",
-        "disbursements", "budget_and_approval", "budget_rate"}
+        "meetings",
+        "trainings",
+        "articles",
+        "logins",
+        "handovers",
+        "claim_register",
+        "reconciliation",
+        "disbursements",
+        "budget_and_approval",
+        "budget_rate",
+    }
 
 
 def test_empty_database_says_no_record(session):
@@ -106,11 +145,18 @@ def test_shortfall_is_only_attention_while_the_year_runs(session):
 def test_monthly_reconciliation_from_the_bundle_log(session):
     with writing():
         for month in range(1, 12):
-            sql("INSERT INTO bundle_log (direction, kind, branch_code, period, sequence, file_name, sha256, created_at, "
+            sql(
+                "INSERT INTO bundle_log (direction, kind, branch_code, period, sequence, file_name, sha256, created_at, "
                 "status) VALUES ('out', 'branch_monthly', '004', ?, ?, 'f', 'x', ?, 'sent')",
-                f"{YEAR}-{month:02d}", month, f"{YEAR}-{month + 1:02d}-03T10:00:00+08:00" if month < 12 else "")
-        sql("INSERT INTO bundle_log (direction, kind, branch_code, period, sequence, file_name, sha256, created_at, "
-            "status) VALUES ('in', 'office_answer', '004', ?, 1, 'f', 'y', 'x', 'received')", f"{YEAR}-12")
+                f"{YEAR}-{month:02d}",
+                month,
+                f"{YEAR}-{month + 1:02d}-03T10:00:00+08:00" if month < 12 else "",
+            )
+        sql(
+            "INSERT INTO bundle_log (direction, kind, branch_code, period, sequence, file_name, sha256, created_at, "
+            "status) VALUES ('in', 'office_answer', '004', ?, 1, 'f', 'y', 'x', 'received')",
+            f"{YEAR}-12",
+        )
     rec = item("biz.4")
     assert rec.status == "fail" and rec.summary.endswith(f"{YEAR}-12") and rec.evidence[-1] == f"{YEAR}-12：无记录"
     assert rec.evidence[0] == f"{YEAR}-01：已生成第 1 号月度数据包（{YEAR}-02-03）"
@@ -119,8 +165,12 @@ def test_monthly_reconciliation_from_the_bundle_log(session):
 def test_logins_within_180_days(session):
     with writing():
         for name, last in (("王芳", TODAY - dt.timedelta(days=10)), ("赵磊", TODAY - dt.timedelta(days=181))):
-            sql("INSERT INTO staff_account (name, username, last_login, active) VALUES (?, ?, ?, 1)",
-                name, f"u{name}", last.isoformat())
+            sql(
+                "INSERT INTO staff_account (name, username, last_login, active) VALUES (?, ?, ?, 1)",
+                name,
+                f"u{name}",
+                last.isoformat(),
+            )
     logins = item("org.7.login")
     assert logins.status == "fail" and "1 个登录间隔超过上限" in logins.summary
     assert any("赵磊" in e and "181 天" in e for e in logins.evidence)
@@ -131,11 +181,17 @@ def test_every_staff_change_needs_a_complete_handover(session):
     with writing():
         sql("INSERT INTO staff_account (name, username, last_login, active) VALUES ('刘洋', 'u1', '2026-06-01', 0)")
         sql("INSERT INTO staff_account (name, username, last_login, active) VALUES ('孙丽', 'u2', '2026-06-01', 0)")
-        sql("INSERT INTO handover (id, on_date, outgoing, incoming, supervisor, reported_on, outgoing_confirmed, "
+        sql(
+            "INSERT INTO handover (id, on_date, outgoing, incoming, supervisor, reported_on, outgoing_confirmed, "
             "incoming_confirmed, open_work, created_by) VALUES (1, '2026-06-01', '刘洋', '王芳', '陈建国', '2026-06-05', "
-            "1, 1, '[]', 'zhang')")
+            "1, 1, '[]', 'zhang')"
+        )
         for kind in ("seals", "cheques", "certificates", "archives", "ledgers"):  # system_usernames missing
-            sql("INSERT INTO handover_item (handover_id, kind, description, quantity, checked) VALUES (1, ?, ?, 1, 1)", kind, kind)
+            sql(
+                "INSERT INTO handover_item (handover_id, kind, description, quantity, checked) VALUES (1, ?, ?, 1, 1)",
+                kind,
+                kind,
+            )
     handovers = item("org.7.handover")
     assert handovers.status == "fail"
     assert any("孙丽" in e and "没有其移交的交接记录" in e for e in handovers.evidence)
@@ -146,14 +202,21 @@ def test_every_staff_change_needs_a_complete_handover(session):
 def test_claim_register_completeness(planted):
     with writing():
         for reporter, submitted in (("张会计", "2026-03-08"), ("", None)):
-            sql("INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, "
+            sql(
+                "INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, "
                 "shares_claimed, report_date, reporter, channel, materials, state, submitted_on, created_by) "
                 "VALUES (1, 1, 'ZYYL', '肺炎', 'illness', '2026-03-01', 1, '2026-03-05', ?, 'paper', '[]', 'registered', ?, 'zhang')",
-                reporter, submitted)
-        sql("INSERT INTO claim_event (claim_id, action, to_state, on_date, by_user, at) "
-            "VALUES (1, 'register', 'registered', '2026-03-05', 'zhang', 'x')")
-        sql("INSERT INTO claim_event (claim_id, action, from_state, to_state, on_date, by_user, at) "
-            "VALUES (1, 'submit', 'registered', 'submitted', '2026-03-04', 'zhang', 'x')")  # before registration
+                reporter,
+                submitted,
+            )
+        sql(
+            "INSERT INTO claim_event (claim_id, action, to_state, on_date, by_user, at) "
+            "VALUES (1, 'register', 'registered', '2026-03-05', 'zhang', 'x')"
+        )
+        sql(
+            "INSERT INTO claim_event (claim_id, action, from_state, to_state, on_date, by_user, at) "
+            "VALUES (1, 'submit', 'registered', 'submitted', '2026-03-04', 'zhang', 'x')"
+        )  # before registration
     claims = item("biz.3")
     assert claims.status == "fail" and "2 件登记不完整" in claims.summary
     assert any("报案人" in e for e in claims.evidence)
@@ -219,11 +282,14 @@ def test_xlsx_and_materials(planted, tmp_path):
     codes = [r[0] for r in wb.worksheets[0].iter_rows(min_row=4, max_row=3 + len(check.items), values_only=True)]
     assert codes == [i.code for i in check.items]
     materials = list(wb.worksheets[1].iter_rows(min_row=4, max_row=13, values_only=True))
-    assert [m[2] for m in materials].count("否") == 6 and materials[6][3] == "会费收入、理赔给付业务统计报表、慰问金发放登记簿"
+    assert [m[2] for m in materials].count("否") == 6 and materials[6][
+        3
+    ] == "会费收入、理赔给付业务统计报表、慰问金发放登记簿"
     written = selfcheck.produce_materials(YEAR, tmp_path / "材料")
-    assert sorted(p.name for p in written) == sorted(f"{YEAR}年度{reports.REPORTS[n].title}.xlsx"
-                                                    for n in ("budget", "budget_plan", "statistics", "disbursements", "claims",
-                                                              "accounts"))
+    assert sorted(p.name for p in written) == sorted(
+        f"{YEAR}年度{reports.REPORTS[n].title}.xlsx"
+        for n in ("budget", "budget_plan", "statistics", "disbursements", "claims", "accounts")
+    )
     register = load_workbook(next(p for p in written if "登记簿" in p.name and "慰问金" in p.name)).worksheets[0]
     assert register["I5"].value is not None and round(register["I5"].value * 100) == 150000  # totals row
 
@@ -235,8 +301,9 @@ def test_cli_selfcheck(tmp_path):
     env.update(HUZHU_DB=str(path), HUZHU_USER="zhang", HUZHU_PASSPHRASE="p")
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env,
-                              timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+        )
 
     proc = run("worklog", "add", "--kind", "training", "--date", "2026-03-01", "--title", "理赔培训")
     assert proc.returncode == 0, proc.stderr

@@ -39,6 +39,7 @@ _serial = itertools.count(1)
 
 # --- the model ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Period:
     start: D
@@ -103,6 +104,7 @@ class Model:
 
 
 # --- random histories --------------------------------------------------------------------------
+
 
 @st.composite
 def histories(draw):

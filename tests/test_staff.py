@@ -24,8 +24,9 @@ TODAY = dt.date.today()
 def run(db, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update({"HUZHU_DB": str(db), "HUZHU_USER": "zhang", "HUZHU_PASSPHRASE": PASS})
-    proc = subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+    )
     assert "Traceback" not in proc.stderr + proc.stdout
     return proc
 
@@ -57,8 +58,20 @@ def days_ago(n: int) -> dt.date:
 
 def test_accounts_changes_and_their_forms(fresh_db, tmp_path):
     db = fresh_db
-    ok(run(db, "staff", "add", "王芳", "--username", "bj004wangfang", "--phone", "13800001111", "--created-on",
-           days_ago(400)))
+    ok(
+        run(
+            db,
+            "staff",
+            "add",
+            "王芳",
+            "--username",
+            "bj004wangfang",
+            "--phone",
+            "13800001111",
+            "--created-on",
+            days_ago(400),
+        )
+    )
     ok(run(db, "staff", "add", "李静", "--username", "bj004lijing", "--created-on", days_ago(30)))
     bad = run(db, "staff", "add", "周新", "--username", "bj004wangfang")
     assert bad.returncode == 3 and "已属于 王芳" in bad.stderr
@@ -68,8 +81,22 @@ def test_accounts_changes_and_their_forms(fresh_db, tmp_path):
     assert bad.returncode == 3 and "晚于今天" in bad.stderr
     assert run(db, "staff", "add", "周新").returncode == 2  # --username is required
     # a new phone, reported to the office; a new holder; a new username; a disabled account
-    ok(run(db, "staff", "edit", "王芳", "--phone", "13900002222", "--on", days_ago(10), "--reported-on", days_ago(8),
-           "--reason", "更换手机"))
+    ok(
+        run(
+            db,
+            "staff",
+            "edit",
+            "王芳",
+            "--phone",
+            "13900002222",
+            "--on",
+            days_ago(10),
+            "--reported-on",
+            days_ago(8),
+            "--reason",
+            "更换手机",
+        )
+    )
     nothing = run(db, "staff", "edit", "王芳", "--phone", "13900002222")
     assert nothing.returncode == 3 and "没有要修改的内容" in nothing.stderr
     ok(run(db, "staff", "edit", "bj004lijing", "--username", "bj004lijing2"))
@@ -82,13 +109,16 @@ def test_accounts_changes_and_their_forms(fresh_db, tmp_path):
     wang = listed["bj004wangfang"]
     assert wang["phone"] == "13900002222" and wang["active"] and wang["created_on"] == days_ago(400).isoformat()
     assert [(c["field"], c["old"], c["new"], c["reported_on"]) for c in wang["changes"]] == [
-        ("account", None, "bj004wangfang", None), ("phone", "13800001111", "13900002222", days_ago(8).isoformat())]
+        ("account", None, "bj004wangfang", None),
+        ("phone", "13800001111", "13900002222", days_ago(8).isoformat()),
+    ]
     li = listed["bj004lijing2"]
     assert not li["active"] and li["disabled_on"] == days_ago(5).isoformat() and li["login_status"] is None
     assert [c["field"] for c in li["changes"]] == ["account", "active", "username"]  # by date: username today
     assert list(listed) == ["bj004wangfang", "bj004lijing2"]  # active first
     assert [a["username"] for a in json.loads(ok(run(db, "staff", "list", "--active", "--json")).stdout)] == [
-        "bj004wangfang"]
+        "bj004wangfang"
+    ]
     # the 用户名变更表/备案表 report reads the forms these changes wrote
     report = json.loads(ok(run(db, "report", "accounts", "--period", TODAY.year, "--json")).stdout)
     forms = [(r["form"], r["old_username"], r["new_username"]) for r in report["rows"]]
@@ -96,7 +126,10 @@ def test_accounts_changes_and_their_forms(fresh_db, tmp_path):
     assert ("业务系统用户名变更表", "bj004lijing", "bj004lijing2") in forms
     assert ("业务系统用户名变更表", "bj004lijing2", "") in forms
     assert sql(db, "SELECT kind, old_username, new_username FROM account_form ORDER BY id")[0] == (
-        "filing", None, "bj004wangfang")
+        "filing",
+        None,
+        "bj004wangfang",
+    )
     actions = [a for (a,) in sql(db, "SELECT action FROM audit_event WHERE action LIKE 'staff.%' ORDER BY seq")]
     assert actions == ["staff.add", "staff.add", "staff.edit", "staff.edit", "staff.edit"]
 
@@ -115,31 +148,45 @@ def test_logins_entered_and_imported_all_or_nothing(fresh_db, tmp_path):
     assert unknown.returncode == 3 and "没有经办人或用户名“赵六”" in unknown.stderr
 
     bad = tmp_path / "bad.csv"
-    bad.write_text(f"用户名,登录日期\nbj004lijing,{days_ago(100)}\nnobody,{days_ago(5)}\nbj004lijing,2026-13-40\n"
-                   f",{days_ago(3)}\n", encoding="utf-8")
+    bad.write_text(
+        f"用户名,登录日期\nbj004lijing,{days_ago(100)}\nnobody,{days_ago(5)}\nbj004lijing,2026-13-40\n,{days_ago(3)}\n",
+        encoding="utf-8",
+    )
     proc = run(db, "import", "logins", bad, "--json")
     assert proc.returncode == 3
     out = json.loads(proc.stdout)
     assert not out["written"] and [(e["line"], e["column"]) for e in out["errors"]] == [
-        (3, "用户名"), (4, "登录日期"), (5, "用户名")]
+        (3, "用户名"),
+        (4, "登录日期"),
+        (5, "用户名"),
+    ]
     assert "nobody" in out["errors"][0]["reason"]
     assert sql(db, "SELECT count(*) FROM staff_login") == [(1,)]  # nothing from the bad file
 
     good = tmp_path / "logins.csv"  # the office's list, English headers, GBK as Excel writes it
-    good.write_bytes(f"username,date\nbj004lijing,{days_ago(100)}\nbj004lijing,{days_ago(10)}\n"
-                     f"bj004wangfang,{days_ago(20)}\n".encode("gbk"))
+    good.write_bytes(
+        f"username,date\nbj004lijing,{days_ago(100)}\nbj004lijing,{days_ago(10)}\n"
+        f"bj004wangfang,{days_ago(20)}\n".encode("gbk")
+    )
     dry = json.loads(ok(run(db, "import", "logins", good, "--dry-run", "--json")).stdout)
     assert dry["new"] == 2 and dry["skipped"] == 1 and not dry["written"]
     done = json.loads(ok(run(db, "import", "logins", good, "--json")).stdout)
     assert done["written"] and done["new"] == 2 and done["accounts"] == 1
     twice = json.loads(ok(run(db, "import", "logins", good, "--json")).stdout)
     assert twice["new"] == 0 and twice["skipped"] == 3
-    assert sql(db, "SELECT s.username, l.on_date, l.source FROM staff_login l JOIN staff_account s "
-                   "ON s.id = l.account_id ORDER BY l.on_date, s.username") == [
-        ("bj004lijing", days_ago(100).isoformat(), "import"), ("bj004wangfang", days_ago(20).isoformat(), "entered"),
-        ("bj004lijing", days_ago(10).isoformat(), "import")]
+    assert sql(
+        db,
+        "SELECT s.username, l.on_date, l.source FROM staff_login l JOIN staff_account s "
+        "ON s.id = l.account_id ORDER BY l.on_date, s.username",
+    ) == [
+        ("bj004lijing", days_ago(100).isoformat(), "import"),
+        ("bj004wangfang", days_ago(20).isoformat(), "entered"),
+        ("bj004lijing", days_ago(10).isoformat(), "import"),
+    ]
     assert sql(db, "SELECT username, last_login FROM staff_account ORDER BY id") == [
-        ("bj004wangfang", days_ago(20).isoformat()), ("bj004lijing", days_ago(10).isoformat())]
+        ("bj004wangfang", days_ago(20).isoformat()),
+        ("bj004lijing", days_ago(10).isoformat()),
+    ]
     assert sql(db, "SELECT kind, rows FROM import_batch") == [("logins", 3)]
     ok(run(db, "check"))  # every row written is bound to its signed audit event
 

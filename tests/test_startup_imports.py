@@ -16,13 +16,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_unlock_screen_needs_no_later_screen_and_no_pinyin():
-    code = ("import sys, tui.cli, tui.app, tui.screens.unlock; "
-            "print(__import__('json').dumps(sorted(sys.modules)))")
-    loaded = set(json.loads(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                                           check=True).stdout))
+    code = "import sys, tui.cli, tui.app, tui.screens.unlock; print(__import__('json').dumps(sorted(sys.modules)))"
+    loaded = set(
+        json.loads(
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        )
+    )
     assert not {m for m in loaded if m.startswith("pypinyin")}
-    later = {"tui.screens.home", "tui.screens.dashboard", "tui.screens.lookup", "tui.screens.claims",
-             "tui.screens.renewals", "models.dashboard", "models.lookup", "models.enrolments", "tui.reader"}
+    later = {
+        "tui.screens.home",
+        "tui.screens.dashboard",
+        "tui.screens.lookup",
+        "tui.screens.claims",
+        "tui.screens.renewals",
+        "models.dashboard",
+        "models.lookup",
+        "models.enrolments",
+        "tui.reader",
+    }
     assert not loaded & later, loaded & later
 
 

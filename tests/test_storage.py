@@ -39,8 +39,16 @@ ID_NUMBER = "11010519491231002X"
 def _add_member(name="王小明"):
     with dbmod.writing():
         unit = Unit.create(code="U0001", name="北京市朝阳区某某公司工会")
-        m = Member.create(name=name, initials="wxm", id_number=ID_NUMBER, id_rev=ID_NUMBER[::-1], sex="F",
-                          birth_date=dt.date(1949, 12, 31), unit=unit, bank_account="6222020200112233445")
+        m = Member.create(
+            name=name,
+            initials="wxm",
+            id_number=ID_NUMBER,
+            id_rev=ID_NUMBER[::-1],
+            sex="F",
+            birth_date=dt.date(1949, 12, 31),
+            unit=unit,
+            bank_account="6222020200112233445",
+        )
         audit.record("member.add", "member", m.id, {"name": name})
     return m
 
@@ -368,15 +376,22 @@ def test_migrations_keep_every_row(tmp_path):
     for i in range(50):
         database.execute_sql(
             "INSERT INTO member (name, initials, id_number, id_rev, sex, birth_date, unit_id) VALUES (?,?,?,?,?,?,?)",
-            (f"会员{i}", "hy", f"ID{i:016d}", f"{i:016d}DI", "M", "1980-01-01", 1 + i % 2))
+            (f"会员{i}", "hy", f"ID{i:016d}", f"{i:016d}DI", "M", "1980-01-01", 1 + i % 2),
+        )
     database.execute_sql(
         "INSERT INTO policy (unit_id, plan_id, start, end, filed, outcome, cover_from, created_by) "
-        "VALUES (1, 'ZYYL', '2026-01-01', '2026-12-31', '2025-12-20', 'first_enrolment', '2026-01-01', 't')")
+        "VALUES (1, 'ZYYL', '2026-01-01', '2026-12-31', '2025-12-20', 'first_enrolment', '2026-01-01', 't')"
+    )
     for i in range(50):
         database.execute_sql(
             "INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, created_by) "
-            "VALUES (?, 1, 2, '2026-01-01', '2026-03-31', 'first_enrolment', '2025-12-20', 't')", (i + 1,))
-    before = {t: database.execute_sql(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("unit", "member", "coverage", "policy")}
+            "VALUES (?, 1, 2, '2026-01-01', '2026-03-31', 'first_enrolment', '2025-12-20', 't')",
+            (i + 1,),
+        )
+    before = {
+        t: database.execute_sql(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+        for t in ("unit", "member", "coverage", "policy")
+    }
     applied = runner.up()
     assert applied == migrations.names()[1:]
     for table, rows in before.items():
@@ -389,10 +404,16 @@ def test_migrations_keep_every_row(tmp_path):
         assert cols == {f.column_name for f in model._meta.sorted_fields}, model.__name__
         assert _db_indexes(model._meta.table_name) == _model_indexes(model), model.__name__
     # the lookup reads only its covering indexes: no member or coverage table page
-    plans = " ".join(str(r) for r in database.execute_sql(
-        "EXPLAIN QUERY PLAN " + lookup.statement("name", 1, 21), ("会员", "会员\uffff")).fetchall())
-    plans += " ".join(str(r) for r in database.execute_sql(
-        "EXPLAIN QUERY PLAN " + lookup.COVERAGE_SQL.format("?,?"), (1, 2)).fetchall())
+    plans = " ".join(
+        str(r)
+        for r in database.execute_sql(
+            "EXPLAIN QUERY PLAN " + lookup.statement("name", 1, 21), ("会员", "会员\uffff")
+        ).fetchall()
+    )
+    plans += " ".join(
+        str(r)
+        for r in database.execute_sql("EXPLAIN QUERY PLAN " + lookup.COVERAGE_SQL.format("?,?"), (1, 2)).fetchall()
+    )
     assert plans.count("COVERING INDEX") == 2, plans
     dbmod.close()
 
@@ -409,8 +430,10 @@ def _db_indexes(table: str) -> set[tuple[tuple[str, ...], bool]]:
 
 
 def _model_indexes(model) -> set[tuple[tuple[str, ...], bool]]:
-    return {(tuple(f.column_name for f in index._expressions), bool(index._unique))
-            for index in model._meta.fields_to_index()}
+    return {
+        (tuple(f.column_name for f in index._expressions), bool(index._unique))
+        for index in model._meta.fields_to_index()
+    }
 
 
 def test_unlock_backs_up_before_migrating(branch_db):

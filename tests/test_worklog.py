@@ -24,8 +24,13 @@ def count() -> int:
 
 def test_add_and_list(session):
     e = worklog.add_entry("管委会会议", dt.date(2026, 3, 18), " 第一季度管委会会议 ", "李主席、王芳", "")
-    assert (e.kind, e.title, e.attendees_or_outlet, e.note, e.created_by) == ("meeting", "第一季度管委会会议",
-                                                                             "李主席、王芳", None, "zhang")
+    assert (e.kind, e.title, e.attendees_or_outlet, e.note, e.created_by) == (
+        "meeting",
+        "第一季度管委会会议",
+        "李主席、王芳",
+        None,
+        "zhang",
+    )
     worklog.add_entry("training", dt.date(2025, 6, 1), "理赔培训")
     assert [x.title for x in worklog.list_entries()] == ["理赔培训", "第一季度管委会会议"]
     assert [x.kind for x in worklog.list_entries(year=2026)] == ["meeting"]
@@ -54,28 +59,40 @@ def write_gbk(path, lines):
 
 
 def test_import_is_all_or_nothing_with_line_and_column(session, tmp_path):
-    bad = write_gbk(tmp_path / "log.csv", [
-        "类别,日期,标题,参加人员或投稿去向,备注",
-        "管委会会议,2026-03-18,一季度会议,全体委员,",
-        "聚餐,2026-04-01,春游,,",
-        "培训,2026/13/01,理赔培训,,",
-        "投稿,2027-01-01,未来的稿件,办事处门户网站,",
-        "投稿,20260520,,办事处门户网站,",
-        "管委会会议,2026-03-18,一季度会议,全体委员,",
-    ])
+    bad = write_gbk(
+        tmp_path / "log.csv",
+        [
+            "类别,日期,标题,参加人员或投稿去向,备注",
+            "管委会会议,2026-03-18,一季度会议,全体委员,",
+            "聚餐,2026-04-01,春游,,",
+            "培训,2026/13/01,理赔培训,,",
+            "投稿,2027-01-01,未来的稿件,办事处门户网站,",
+            "投稿,20260520,,办事处门户网站,",
+            "管委会会议,2026-03-18,一季度会议,全体委员,",
+        ],
+    )
     result = worklog.import_worklog(bad)
     assert not result.ok and not result.written and count() == 0
-    assert {(p.line, p.column) for p in result.errors} == {(3, "类别"), (4, "日期"), (5, "日期"), (6, "标题"), (7, "标题")}
+    assert {(p.line, p.column) for p in result.errors} == {
+        (3, "类别"),
+        (4, "日期"),
+        (5, "日期"),
+        (6, "标题"),
+        (7, "标题"),
+    }
     assert "第 2 行重复" in next(p.reason for p in result.errors if p.line == 7)
 
 
 def test_import_writes_everything_once(session, tmp_path):
-    good = write_gbk(tmp_path / "log.csv", [
-        "类别,日期,标题,参加人员或投稿去向,备注",
-        "管委会会议,2026-03-18,一季度会议,全体委员,",
-        "业务培训,2026-04-09,APP申报培训,经办人30人,办事处授课",
-        "article,2026-05-20,宣传月活动,办事处门户网站,",
-    ])
+    good = write_gbk(
+        tmp_path / "log.csv",
+        [
+            "类别,日期,标题,参加人员或投稿去向,备注",
+            "管委会会议,2026-03-18,一季度会议,全体委员,",
+            "业务培训,2026-04-09,APP申报培训,经办人30人,办事处授课",
+            "article,2026-05-20,宣传月活动,办事处门户网站,",
+        ],
+    )
     assert worklog.import_worklog(good, dry_run=True).entries and count() == 0
     result = worklog.import_worklog(good)
     assert result.ok and result.written and len(result.entries) == 3 and count() == 3

@@ -36,9 +36,20 @@ from tui.workers import auto_backup_on_quit, close_database
 # 1.5× a bare Textual app). The screens after it are imported on a background thread while the
 # clerk types the passphrase (``_preload``), or on first use if the Enter comes sooner.
 AFTER_UNLOCK_MODULES = (
-    "models.schema", "sync.keystore", "tui.reader", "models.dashboard", "models.lookup", "models.member_detail",
-    "tui.screens.warnings", "tui.screens.lock", "tui.screens.home", "tui.screens.dashboard",
-    "tui.screens.lookup", "tui.screens.menu", "tui.screens.pending", "textual.command",
+    "models.schema",
+    "sync.keystore",
+    "tui.reader",
+    "models.dashboard",
+    "models.lookup",
+    "models.member_detail",
+    "tui.screens.warnings",
+    "tui.screens.lock",
+    "tui.screens.home",
+    "tui.screens.dashboard",
+    "tui.screens.lookup",
+    "tui.screens.menu",
+    "tui.screens.pending",
+    "textual.command",
 )
 
 ENV_IDLE_LOCK = "HUZHU_IDLE_LOCK"
@@ -70,8 +81,18 @@ class HuzhuApp(App[None]):
         Binding("ctrl+c", "help_quit", "退出提示", id="app.help_quit", show=False, system=True),
     ]
 
-    def __init__(self, *, db_path: Path, user: str | None, passphrase: str | None, today: date | None,
-                 idle_lock_seconds: float, keymap: dict[str, str], notices: list[str], start: str = "todo") -> None:
+    def __init__(
+        self,
+        *,
+        db_path: Path,
+        user: str | None,
+        passphrase: str | None,
+        today: date | None,
+        idle_lock_seconds: float,
+        keymap: dict[str, str],
+        notices: list[str],
+        start: str = "todo",
+    ) -> None:
         super().__init__()
         self._start = start
         # The terminal's own 16 colours: what clerks over SSH actually see. HUZHU_THEME=light
@@ -147,7 +168,8 @@ class HuzhuApp(App[None]):
             self.push_screen(WarningsDialog(unlocked.session.warnings))
         # The whole file's page check, after the first screen is up (models.db: writes wait for it).
         self.page_check = dbmod.check_pages_in_background(
-            unlocked.session, lambda _pages: self.post_message(self.PagesDamaged()))
+            unlocked.session, lambda _pages: self.post_message(self.PagesDamaged())
+        )
 
     def on_huzhu_app_pages_damaged(self, _message: PagesDamaged) -> None:
         """Damaged pages found after unlock: the session is read-only already; say so now,
@@ -178,9 +200,9 @@ class HuzhuApp(App[None]):
             self.screen.action_focus_search()
             return
         below = [i for i, screen in enumerate(stack) if isinstance(screen, LookupScreen)]
-        if below and not any(getattr(screen, "dirty", False) for screen in stack[below[-1] + 1:]):
+        if below and not any(getattr(screen, "dirty", False) for screen in stack[below[-1] + 1 :]):
             lookup = stack[below[-1]]
-            for _ in stack[below[-1] + 1:]:
+            for _ in stack[below[-1] + 1 :]:
                 self.pop_screen()
             lookup.action_focus_search()
             return
@@ -241,8 +263,15 @@ class HuzhuApp(App[None]):
         for message, title, severity, timeout, markup in held:
             super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
-    def notify(self, message: str, *, title: str = "", severity: str = "information",
-               timeout: float | None = None, markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: str = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Notices that arrive while locked (from workers still running) wait for the unlock."""
         if self.locked:
             self._held_notices.append((message, title, severity, timeout, markup))
@@ -253,8 +282,11 @@ class HuzhuApp(App[None]):
 
     async def action_quit(self) -> None:
         """Ctrl+Q asks first when a form holds unsaved changes, as Esc does."""
-        if self.session is not None and not self.locked and any(
-                getattr(screen, "dirty", False) for screen in self.screen_stack):
+        if (
+            self.session is not None
+            and not self.locked
+            and any(getattr(screen, "dirty", False) for screen in self.screen_stack)
+        ):
             from tui.screens.forms import ConfirmDialog  # only when there is a form to ask about
 
             if isinstance(self.screen, ConfirmDialog):
@@ -395,9 +427,16 @@ def binding_ids() -> set[str]:
 START_SCREENS = ("todo", "home")
 
 
-def make_app(*, db_path: str | os.PathLike, user: str | None = None, passphrase: str | None = None,
-             today: date | None = None, idle_lock_seconds: float | None = None,
-             keymap: dict[str, str] | None = None, start: str | None = None) -> HuzhuApp:
+def make_app(
+    *,
+    db_path: str | os.PathLike,
+    user: str | None = None,
+    passphrase: str | None = None,
+    today: date | None = None,
+    idle_lock_seconds: float | None = None,
+    keymap: dict[str, str] | None = None,
+    start: str | None = None,
+) -> HuzhuApp:
     """Build the TUI for one database file.
 
     ``passphrase`` unlocks at once (tests; the CLI never passes it). ``idle_lock_seconds``
@@ -415,5 +454,13 @@ def make_app(*, db_path: str | os.PathLike, user: str | None = None, passphrase:
         loaded = load_keymap(KnownBindingIds())
         keymap = loaded.keymap
         notices.extend(loaded.problems)
-    return HuzhuApp(db_path=Path(db_path), user=user, passphrase=passphrase, today=today,
-                    idle_lock_seconds=idle_lock_seconds, keymap=keymap, notices=notices, start=start)
+    return HuzhuApp(
+        db_path=Path(db_path),
+        user=user,
+        passphrase=passphrase,
+        today=today,
+        idle_lock_seconds=idle_lock_seconds,
+        keymap=keymap,
+        notices=notices,
+        start=start,
+    )

@@ -91,8 +91,10 @@ def _main(argv: list[str] | None) -> int:
     except Exception as exc:  # never show a traceback (it may quote data); say what kind of failure it was
         if os.environ.get("HUZHU_DEBUG"):
             raise
-        clikit.say(f"内部错误（{type(exc).__name__}）。设置 HUZHU_DEBUG=1 可查看详情",
-                   f"internal error ({type(exc).__name__}); set HUZHU_DEBUG=1 for details")
+        clikit.say(
+            f"内部错误（{type(exc).__name__}）。设置 HUZHU_DEBUG=1 可查看详情",
+            f"internal error ({type(exc).__name__}); set HUZHU_DEBUG=1 for details",
+        )
         return 70
     finally:
         from models import db

@@ -12,8 +12,9 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from models import db as dbmod
 from models.errors import EmptyPassphrase, UsageError
@@ -31,8 +32,12 @@ def add_db_options(p: argparse.ArgumentParser, *, user: bool = True) -> None:
     p.add_argument("--db", metavar="FILE", default=argparse.SUPPRESS, help=f"数据库文件 database file (或 {ENV_DB})")
     if user:
         p.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS, help=f"用户名 user name (或 {ENV_USER})")
-    p.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
-                   help=f"从文件第一行读取口令 read the passphrase from a file (或 {ENV_PASSPHRASE})")
+    p.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help=f"从文件第一行读取口令 read the passphrase from a file (或 {ENV_PASSPHRASE})",
+    )
 
 
 def add_json_option(p: argparse.ArgumentParser) -> None:
@@ -43,8 +48,9 @@ def db_path(args, *, required: bool = True) -> Path | None:
     value = getattr(args, "db", None) or os.environ.get(ENV_DB)
     if not value:
         if required:
-            raise UsageError(f"请用 --db FILE 或环境变量 {ENV_DB} 指定数据库文件",
-                             f"give the database with --db FILE or {ENV_DB}")
+            raise UsageError(
+                f"请用 --db FILE 或环境变量 {ENV_DB} 指定数据库文件", f"give the database with --db FILE or {ENV_DB}"
+            )
         return None
     return Path(value)
 
@@ -58,7 +64,9 @@ def _read_file_secret(path: str) -> str:
         with open(path, encoding="utf-8") as fh:
             line = fh.readline()
     except OSError as exc:
-        raise UsageError(f"无法读取口令文件 {path}：{exc.strerror}", f"cannot read passphrase file {path}: {exc.strerror}") from None
+        raise UsageError(
+            f"无法读取口令文件 {path}：{exc.strerror}", f"cannot read passphrase file {path}: {exc.strerror}"
+        ) from None
     return line.rstrip("\r\n")
 
 
@@ -134,8 +142,10 @@ def user_date(text: str | None, what_zh: str, what_en: str = "date"):
     try:
         return parse_user_date(text, clock.today())
     except ValueError:
-        raise UsageError(f"{what_zh}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
-                         f"cannot read the {what_en} '{text}' (use 2026-11-23, 20261123 or 今天)") from None
+        raise UsageError(
+            f"{what_zh}无法识别：“{text}”（可写 2026-11-23、20261123 或 今天）",
+            f"cannot read the {what_en} '{text}' (use 2026-11-23, 20261123 or 今天)",
+        ) from None
 
 
 def say(zh: str, en: str | None = None) -> None:
@@ -194,8 +204,10 @@ def positive_int(maximum: int, *, minimum: int = 1):
     def parse(text: str) -> int:
         t = (text or "").strip()
         if not (t.isascii() and t.isdigit()) or len(t) > len(str(maximum)) or not minimum <= int(t) <= maximum:
-            raise argparse.ArgumentTypeError(f"应为 {minimum}–{maximum} 的整数，收到 “{terminal_text(text)}” / "
-                                             f"expected a whole number from {minimum} to {maximum}")
+            raise argparse.ArgumentTypeError(
+                f"应为 {minimum}–{maximum} 的整数，收到 “{terminal_text(text)}” / "
+                f"expected a whole number from {minimum} to {maximum}"
+            )
         return int(t)
 
     parse.__name__ = "整数"

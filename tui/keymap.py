@@ -157,7 +157,7 @@ def load_keymap(known_ids: Collection[str], path: Path | None = None) -> LoadedK
         if binding_id not in known_ids:
             loaded.problems.append(f"按键配置中的“{binding_id}”不是已知的功能编号，已忽略")
         elif not isinstance(keys, str) or not keys.strip():
-            loaded.problems.append(f"按键配置中“{binding_id}”的值应为按键名称（如 \"f2\"），已忽略")
+            loaded.problems.append(f'按键配置中“{binding_id}”的值应为按键名称（如 "f2"），已忽略')
         else:
             loaded.keymap[binding_id] = ",".join(k.strip() for k in keys.split(",") if k.strip())
     return loaded

@@ -32,6 +32,7 @@ def _delay() -> float:
     except ValueError:
         return DELAY
 
+
 Step = Callable[..., None]
 
 
@@ -51,8 +52,15 @@ def progress(label_zh: str, label_en: str, total: int | None = None) -> Iterator
 
     # The real stderr: the CLI's filtered one (clikit.TerminalSafe) would strip the bar's cursor moves.
     console = Console(file=getattr(sys.stderr, "_stream", sys.stderr), stderr=True)
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=True, refresh_per_second=8)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        refresh_per_second=8,
+    )
     label = f"{label_zh} / {label_en}"
     task = bar.add_task(label, total=total)
     lock = threading.Lock()

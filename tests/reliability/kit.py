@@ -39,11 +39,12 @@ def runs(default: int = 50) -> int:
 
 def make_branch(path: Path) -> Path:
     """Branch 004 with supervisors zhang and li and a large 2026 welfare budget line."""
-    from tests.conftest import CHEAP_KDF
     from models.schema import BudgetLine
+    from tests.conftest import CHEAP_KDF
 
-    admin.create_database(path, branch_code="004", branch_name="朝阳", user="zhang", passphrase=PASSPHRASE,
-                          kdf=CHEAP_KDF)
+    admin.create_database(
+        path, branch_code="004", branch_name="朝阳", user="zhang", passphrase=PASSPHRASE, kdf=CHEAP_KDF
+    )
     session = dbmod.unlock(path, "zhang", PASSPHRASE)
     admin.add_user(session, "li", "supervisor", LI_PASSPHRASE, kdf=CHEAP_KDF)
     with dbmod.writing():
@@ -61,15 +62,22 @@ class Run:
     stderr: str = ""
 
 
-def kill_at_random(mode: str, db: Path, arg: Path | None, rnd: random.Random, *, max_delay: float = 1.5,
-                   ready_timeout: float = 60.0) -> Run:
+def kill_at_random(
+    mode: str, db: Path, arg: Path | None, rnd: random.Random, *, max_delay: float = 1.5, ready_timeout: float = 60.0
+) -> Run:
     """Start the writer, await its READY line on the pipe, let it work for a random time, SIGKILL it.
 
     The random delay only chooses *when* to kill; nothing waits on time for synchronisation:
     READY and every acknowledgement arrive as lines on the pipe, read by a thread."""
     cmd = [sys.executable, str(WRITER), mode, str(db)] + ([str(arg)] if arg else [])
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     run = Run()
     ready = threading.Event()
     lines: list[str] = []
@@ -155,21 +163,28 @@ def check_day(db: Path, acks: list[dict]) -> None:
         # No half transactions: each service row has its audit event(s) and vice versa.
         count = lambda sql, *a: q(sql, *a)[0][0]  # noqa: E731
         assert count("SELECT count(*) FROM import_batch") == count(
-            "SELECT count(*) FROM audit_event WHERE action = 'import.enrolments'")
+            "SELECT count(*) FROM audit_event WHERE action = 'import.enrolments'"
+        )
         assert count("SELECT count(*) FROM member") == 5 * count("SELECT count(*) FROM import_batch")
         assert count("SELECT count(*) FROM coverage") == 5 * count("SELECT count(*) FROM import_batch")
         assert count("SELECT count(*) FROM member WHERE bank_account IS NOT NULL") == count(
-            "SELECT count(*) FROM audit_event WHERE action = 'member.update'")
+            "SELECT count(*) FROM audit_event WHERE action = 'member.update'"
+        )
         assert count("SELECT count(*) FROM claim_report") == count(
-            "SELECT count(*) FROM audit_event WHERE action = 'claim.register'")
+            "SELECT count(*) FROM audit_event WHERE action = 'claim.register'"
+        )
         assert count("SELECT count(*) FROM claim_event") == count(
-            "SELECT count(*) FROM audit_event WHERE action LIKE 'claim.%'")
+            "SELECT count(*) FROM audit_event WHERE action LIKE 'claim.%'"
+        )
         assert count("SELECT count(*) FROM claim_report WHERE state = 'submitted'") == count(
-            "SELECT count(*) FROM audit_event WHERE action = 'claim.submit'")
+            "SELECT count(*) FROM audit_event WHERE action = 'claim.submit'"
+        )
         for state, action in (("entered", "enter"), ("approved", "approved"), ("paid", "paid")):
-            assert count(f"SELECT count(*) FROM disbursement WHERE {state}_on IS NOT NULL" if state != "entered"
-                         else "SELECT count(*) FROM disbursement") == count(
-                "SELECT count(*) FROM audit_event WHERE action = ?", f"disbursement.{action}"), state
+            assert count(
+                f"SELECT count(*) FROM disbursement WHERE {state}_on IS NOT NULL"
+                if state != "entered"
+                else "SELECT count(*) FROM disbursement"
+            ) == count("SELECT count(*) FROM audit_event WHERE action = ?", f"disbursement.{action}"), state
     finally:
         dbmod.close()
         clock.freeze(None)
@@ -181,8 +196,15 @@ def kill_after(cmd: list[str], delay: float, *, start_when=None, ready_timeout: 
     millisecond, e.g. "this file exists"), ``delay`` seconds after that first holds. The child
     must still be running at the kill (a child that has finished its work waits to be killed);
     ``acks`` holds its whole JSON lines; ``killed_after_s`` counts from READY."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     run = Run()
     ready = threading.Event()
     lines: list[str] = []

@@ -46,7 +46,7 @@ def tests_in_order() -> list[str]:
     others = [f"tests/reliability/{f.name}" for f in sorted(here.glob("test_*.py")) if f.name != "test_crash_writer.py"]
     order: list[str] = []
     for shard in range(shards):
-        order += [f"{writer}[{shard}]", *others[shard:shard + 1]]
+        order += [f"{writer}[{shard}]", *others[shard : shard + 1]]
     return order + others[shards:]
 
 
@@ -59,11 +59,32 @@ def main() -> int:
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as td:
         stats, junit = Path(td) / "stats.jsonl", Path(td) / "junit.xml"
-        env = dict(os.environ, HUZHU_RELIABILITY_RUNS=str(args.runs), HUZHU_RELIABILITY_ADMIN_RUNS=str(args.admin_runs),
-                   HUZHU_FUZZ_EXAMPLES=str(args.fuzz_examples), HUZHU_RELIABILITY_STATS=str(stats))
+        env = dict(
+            os.environ,
+            HUZHU_RELIABILITY_RUNS=str(args.runs),
+            HUZHU_RELIABILITY_ADMIN_RUNS=str(args.admin_runs),
+            HUZHU_FUZZ_EXAMPLES=str(args.fuzz_examples),
+            HUZHU_RELIABILITY_STATS=str(stats),
+        )
         started = time.time()
-        proc = subprocess.run([sys.executable, "-m", "pytest", *tests_in_order(), "-n", "2", "--dist", "load",
-                               "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"], cwd=ROOT, env=env)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                *tests_in_order(),
+                "-n",
+                "2",
+                "--dist",
+                "load",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"--junitxml={junit}",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         took = time.time() - started
         recorded = [json.loads(x) for x in stats.read_text("utf-8").splitlines()] if stats.exists() else []
         cases = []
@@ -73,10 +94,19 @@ def main() -> int:
                 if child.tag in ("failure", "error"):
                     outcome = "FAILED"
                 elif child.tag == "skipped":
-                    outcome = "xfail (known gap)" if "xfail" in (child.get("type") or "") + (child.get("message") or "") \
+                    outcome = (
+                        "xfail (known gap)"
+                        if "xfail" in (child.get("type") or "") + (child.get("message") or "")
                         else f"skipped: {child.get('message', '')[:80]}"
-            cases.append((case.get("classname", "").split(".")[-1] + ".py", case.get("name"), outcome,
-                          float(case.get("time", 0))))
+                    )
+            cases.append(
+                (
+                    case.get("classname", "").split(".")[-1] + ".py",
+                    case.get("name"),
+                    outcome,
+                    float(case.get("time", 0)),
+                )
+            )
     lines = [
         "# Reliability: faults tried and what happened",
         "",

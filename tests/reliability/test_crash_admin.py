@@ -9,7 +9,6 @@ import shutil
 import sys
 from pathlib import Path
 
-
 from models import clock
 from models import db as dbmod
 from models.db import _opens
@@ -61,12 +60,18 @@ def test_sigkill_during_rekey(tmp_path):
             assert not session.warnings, session.warnings
             assert not storage_checks()
             acked_rekeys = len(acked_keys)
-            done = dbmod.database.execute_sql("SELECT count(*) FROM audit_event WHERE action = 'db.rekey'").fetchone()[0]
+            done = dbmod.database.execute_sql("SELECT count(*) FROM audit_event WHERE action = 'db.rekey'").fetchone()[
+                0
+            ]
             assert done >= acked_rekeys
         finally:
             dbmod.close()
-    record("SIGKILL during rekey", RUNS, f"exactly one of old/new key opened every time (new tried first); "
-           f"{landed_with_pending} kills left a pending slot file; never back to an older acknowledged key; checks ok")
+    record(
+        "SIGKILL during rekey",
+        RUNS,
+        f"exactly one of old/new key opened every time (new tried first); "
+        f"{landed_with_pending} kills left a pending slot file; never back to an older acknowledged key; checks ok",
+    )
 
 
 def test_sigkill_during_backup(tmp_path):
@@ -96,8 +101,12 @@ def test_sigkill_during_backup(tmp_path):
             shutil.rmtree(scratch)
         # After the kill the key stays the same (no rekey here), so every final file restores.
     leftovers = [p.name for p in out.iterdir() if not p.name.startswith("backup-")]
-    record("SIGKILL during backup", RUNS, f"every file under a final name restores and passes integrity_check; "
-           f"{len(leftovers)} temporary leftovers (never under a final name); database checks ok")
+    record(
+        "SIGKILL during backup",
+        RUNS,
+        f"every file under a final name restores and passes integrity_check; "
+        f"{len(leftovers)} temporary leftovers (never under a final name); database checks ok",
+    )
 
 
 def _world(tmp_path: Path):
@@ -125,7 +134,9 @@ def test_sigkill_during_export(tmp_path):
         try:
             assert not session.warnings and not storage_checks()
             public = local_keys().signing.public
-            logged = {r[0] for r in dbmod.database.execute_sql("SELECT file_name FROM bundle_log WHERE direction = 'out'")}
+            logged = {
+                r[0] for r in dbmod.database.execute_sql("SELECT file_name FROM bundle_log WHERE direction = 'out'")
+            }
         finally:
             dbmod.close()
         for a in run.acks:
@@ -139,6 +150,10 @@ def test_sigkill_during_export(tmp_path):
         unrecorded_total += len(unrecorded)
         for name in unrecorded:
             (out / name).unlink()
-    record("SIGKILL during export", RUNS, f"every bundle under a final name verifies (whole); database checks ok; "
-           f"{unrecorded_total} whole bundles were left under their final name without a bundle_log row "
-           "(killed between the atomic write and COMMIT): see 'Known gaps'")
+    record(
+        "SIGKILL during export",
+        RUNS,
+        f"every bundle under a final name verifies (whole); database checks ok; "
+        f"{unrecorded_total} whole bundles were left under their final name without a bundle_log row "
+        "(killed between the atomic write and COMMIT): see 'Known gaps'",
+    )

@@ -56,6 +56,7 @@ DB_NAME = "branch.hzdb"
 
 # --- the old database ---------------------------------------------------------------------------
 
+
 def _idn(n: int) -> str:
     from rules.idcard import id_check_char
 
@@ -72,8 +73,11 @@ def build_old(path: Path) -> bytes:
     now = "2026-01-05T09:00:00"
     keyfile = KeyFile(db_id=dbmod.new_db_id(), hint={})
     keyfile.put(keyfile.make_slot("zhang", "supervisor", PASSPHRASE, key, created=now, kdf=CHEAP_KDF))
-    keyfile.put(keyfile.make_slot(RECOVERY_USER, "recovery", new_recovery_code(), key, kind="recovery", created=now,
-                                  kdf=CHEAP_KDF))
+    keyfile.put(
+        keyfile.make_slot(
+            RECOVERY_USER, "recovery", new_recovery_code(), key, kind="recovery", created=now, kdf=CHEAP_KDF
+        )
+    )
     dbmod.close()
     database.init(str(path), passphrase=raw_key_literal(key), pragmas=dbmod.PRAGMAS)
     database.connect()
@@ -82,44 +86,81 @@ def build_old(path: Path) -> bytes:
         sql = database.execute_sql
         many = lambda q, rows: database.cursor().executemany(q, rows)
         with database.atomic():
-            many("INSERT INTO huzhu_meta (key, value) VALUES (?, ?)",
-                 [("db_id", keyfile.db_id), ("created", now), ("created_by_version", "0.1.0"), ("kind", "branch")])
+            many(
+                "INSERT INTO huzhu_meta (key, value) VALUES (?, ?)",
+                [("db_id", keyfile.db_id), ("created", now), ("created_by_version", "0.1.0"), ("kind", "branch")],
+            )
             sql("INSERT INTO branch (code, name, created_on) VALUES ('004', '朝阳', '2026-01-05')")
-            many("INSERT INTO app_user (name, role, active, created_at) VALUES (?, ?, 1, ?)",
-                 [("zhang", "supervisor", now), (RECOVERY_USER, "recovery", now)])
-            audit.record("init", "branch", "004", {"branch_name": "朝阳", "user": "zhang", "role": "supervisor"},
-                         user="zhang")
-            many("INSERT INTO plan VALUES (?, ?, ?, 12, ?, ?, 1)",
-                 [("ZYYL", "住院医疗", "medical", 5000, 90), ("ZDJB", "重大疾病", "critical", 10000, 180)])
-            many("INSERT INTO unit (code, name, contact, phone) VALUES (?, ?, ?, ?)",
-                 [(f"U{u:04d}", f"朝阳某公司{u}工会", f"联系人{u}", f"1381000{u:04d}") for u in range(1, UNITS + 1)])
+            many(
+                "INSERT INTO app_user (name, role, active, created_at) VALUES (?, ?, 1, ?)",
+                [("zhang", "supervisor", now), (RECOVERY_USER, "recovery", now)],
+            )
+            audit.record(
+                "init", "branch", "004", {"branch_name": "朝阳", "user": "zhang", "role": "supervisor"}, user="zhang"
+            )
+            many(
+                "INSERT INTO plan VALUES (?, ?, ?, 12, ?, ?, 1)",
+                [("ZYYL", "住院医疗", "medical", 5000, 90), ("ZDJB", "重大疾病", "critical", 10000, 180)],
+            )
+            many(
+                "INSERT INTO unit (code, name, contact, phone) VALUES (?, ?, ?, ?)",
+                [(f"U{u:04d}", f"朝阳某公司{u}工会", f"联系人{u}", f"1381000{u:04d}") for u in range(1, UNITS + 1)],
+            )
             for u in range(1, UNITS + 1):
                 audit.record("unit.add", "unit", u, {"code": f"U{u:04d}"}, user="zhang")
-            many("INSERT INTO member (name, initials, id_number, id_rev, sex, birth_date, unit_id, phone, bank_account) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 [(f"会员{i}", "hy", _idn(i), _idn(i)[::-1], "MF"[i % 2], "1970-01-01", 1 + i % UNITS,
-                   f"139{i:08d}", f"62220200{i:011d}" if i % 3 == 0 else None) for i in range(MEMBERS)])
-            many("INSERT INTO policy (unit_id, plan_id, start, end, filed, outcome, cover_from, created_by) "
-                 "VALUES (?, ?, '2026-01-01', '2026-12-31', '2025-12-20', 'first_enrolment', '2026-01-01', 'zhang')",
-                 [(u, plan) for u in range(1, UNITS + 1) for plan in ("ZYYL", "ZDJB")])
+            many(
+                "INSERT INTO member (name, initials, id_number, id_rev, sex, birth_date, unit_id, phone, bank_account) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        f"会员{i}",
+                        "hy",
+                        _idn(i),
+                        _idn(i)[::-1],
+                        "MF"[i % 2],
+                        "1970-01-01",
+                        1 + i % UNITS,
+                        f"139{i:08d}",
+                        f"62220200{i:011d}" if i % 3 == 0 else None,
+                    )
+                    for i in range(MEMBERS)
+                ],
+            )
+            many(
+                "INSERT INTO policy (unit_id, plan_id, start, end, filed, outcome, cover_from, created_by) "
+                "VALUES (?, ?, '2026-01-01', '2026-12-31', '2025-12-20', 'first_enrolment', '2026-01-01', 'zhang')",
+                [(u, plan) for u in range(1, UNITS + 1) for plan in ("ZYYL", "ZDJB")],
+            )
             # Two coverage lines per member (one per plan): the table 0002 and 0005 change.
-            many("INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, "
-                 "created_by) VALUES (?, ?, ?, '2026-01-01', '2026-03-31', 'first_enrolment', '2025-12-20', 'zhang')",
-                 [(m + 1, 2 * (m % UNITS) + 1 + p, 1 + (m + p) % 3) for m in range(MEMBERS) for p in (0, 1)])
+            many(
+                "INSERT INTO coverage (member_id, policy_id, shares, cover_start, observation_end, event, filed, "
+                "created_by) VALUES (?, ?, ?, '2026-01-01', '2026-03-31', 'first_enrolment', '2025-12-20', 'zhang')",
+                [(m + 1, 2 * (m % UNITS) + 1 + p, 1 + (m + p) % 3) for m in range(MEMBERS) for p in (0, 1)],
+            )
             audit.record("import.enrolments", "coverage", None, {"rows": 2 * MEMBERS}, user="zhang")
             for c in range(1, CLAIMS + 1):
                 m = (c * 37) % MEMBERS + 1
-                sql("INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, "
+                sql(
+                    "INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, "
                     "shares_claimed, report_date, reporter, channel, materials, state, created_by) "
                     "VALUES (?, ?, 'ZYYL', '肺炎', 'illness', '2026-03-02', 2, '2026-03-05', '刘主席', 'app', '[]', "
-                    "'registered', 'zhang')", (m, 1 + (m - 1) % UNITS))
-                sql("INSERT INTO claim_event (claim_id, action, to_state, on_date, by_user, at) "
-                    "VALUES (?, 'register', 'registered', '2026-03-05', 'zhang', ?)", (c, now))
+                    "'registered', 'zhang')",
+                    (m, 1 + (m - 1) % UNITS),
+                )
+                sql(
+                    "INSERT INTO claim_event (claim_id, action, to_state, on_date, by_user, at) "
+                    "VALUES (?, 'register', 'registered', '2026-03-05', 'zhang', ?)",
+                    (c, now),
+                )
                 audit.record("claim.register", "claim_report", c, {"member": m}, user="zhang")
-            sql("INSERT INTO budget_line (year, code, name, amount_fen) VALUES (2026, 'welfare', '互助互济支出', 1000000)")
-            sql("INSERT INTO bundle_log (direction, kind, branch_code, period, sequence, file_name, sha256, created_at, "
+            sql(
+                "INSERT INTO budget_line (year, code, name, amount_fen) VALUES (2026, 'welfare', '互助互济支出', 1000000)"
+            )
+            sql(
+                "INSERT INTO bundle_log (direction, kind, branch_code, period, sequence, file_name, sha256, created_at, "
                 "status) VALUES ('out', 'monthly', '004', '2026-01', 1, '004-202601-0001.hzb', ?, ?, 'sent')",
-                ("ab" * 32, now))
+                ("ab" * 32, now),
+            )
     finally:
         dbmod.close()
     keyfile.save(path)
@@ -127,6 +168,7 @@ def build_old(path: Path) -> bytes:
 
 
 # --- looking at a database file -----------------------------------------------------------------
+
 
 def copy_db(db: Path, dst_dir: Path, suffixes=("", ".keys", "-wal")) -> Path:
     """The database, its slot file and its -wal (a killed process's -shm is rebuilt on open)."""
@@ -147,8 +189,13 @@ def history(conn) -> list[str]:
 
 def tables(conn) -> dict[str, list[str]]:
     """Every table but the history (whose timestamps differ) and SQLite's own, with its columns."""
-    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                        "AND name NOT LIKE 'sqlite_%' AND name != 'schema_migration' ORDER BY name")]
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' AND name != 'schema_migration' ORDER BY name"
+        )
+    ]
     return {t: [r[1] for r in conn.execute(f'PRAGMA table_info("{t}")')] for t in names}
 
 
@@ -214,12 +261,19 @@ def reference(base: Path, key: bytes, work: Path):
 
 # --- the test -----------------------------------------------------------------------------------
 
+
 def _measure(base: Path, work: Path) -> tuple[float, list[dict]]:
     """One unkilled unlock of a copy in the child: seconds from READY to done, and its trace."""
     db = copy_db(base, work)
-    proc = subprocess.Popen([sys.executable, str(MIGRATOR), str(db), "--trace"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    proc = subprocess.Popen(
+        [sys.executable, str(MIGRATOR), str(db), "--trace"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     events, ready_at = [], None
     try:
         for line in proc.stdout:
@@ -286,8 +340,11 @@ def test_sigkill_during_migration(tmp_path):
         run_dir = tmp_path / f"run{i}"
         db = copy_db(base, run_dir)
         first_backup = run_dir / f"{DB_NAME}.pre-{NAMES[1]}.hzbak"
-        run = kill_after([sys.executable, str(MIGRATOR), str(db)], delay,
-                         start_when=first_backup.exists if kind == "migrating" else None)
+        run = kill_after(
+            [sys.executable, str(MIGRATOR), str(db)],
+            delay,
+            start_when=first_backup.exists if kind == "migrating" else None,
+        )
         finished = any(a.get("op") == "done" for a in run.acks)
 
         # 1. What the kill left, on a copy, before anything reopens it: exactly the schema of the
@@ -299,7 +356,8 @@ def test_sigkill_during_migration(tmp_path):
         assert shape == schemas[seen[-1]], (
             f"run {i}: killed with {seen[-1]} recorded as the last migration, the schema is not that version's: "
             f"extra {sorted(set(shape) - set(schemas[seen[-1]]))[:5]}, "
-            f"missing {sorted(set(schemas[seen[-1]]) - set(shape))[:5]}")
+            f"missing {sorted(set(schemas[seen[-1]]) - set(shape))[:5]}"
+        )
         assert not finished or seen == NAMES
 
         # 2. The automatic backup: a file under a final name restores, to the state before migrating.
@@ -329,7 +387,9 @@ def test_sigkill_during_migration(tmp_path):
             failed = [(c.name, c.detail) for c in admin.run_checks() if not c.ok]
             assert not failed, (i, failed)
             # (so every row that was there before is there, unchanged: checked on the reference above)
-            assert without_upgrade(rows(conn)) == head_rows, f"run {i}: rows differ from those of the unkilled migration"
+            assert without_upgrade(rows(conn)) == head_rows, (
+                f"run {i}: rows differ from those of the unkilled migration"
+            )
         finally:
             dbmod.close()
         # The killed process's temporaries (whole copies of the database) are gone once this
@@ -341,8 +401,9 @@ def test_sigkill_during_migration(tmp_path):
         if seen != NAMES:
             pre = run_dir / f"{DB_NAME}.pre-{NAMES[len(seen)]}.hzbak"
             assert pre.exists(), (i, sorted(p.name for p in run_dir.iterdir()))
-            got_history, got_schema, problems = look(_restored(pre, key, tmp_path / f"restore{i}-after"), key,
-                                                     full=False)
+            got_history, got_schema, problems = look(
+                _restored(pre, key, tmp_path / f"restore{i}-after"), key, full=False
+            )
             assert got_history == seen and got_schema == schemas[seen[-1]] and not problems, (i, pre.name)
         shutil.rmtree(run_dir)
     took_all = time.monotonic() - started
@@ -352,16 +413,21 @@ def test_sigkill_during_migration(tmp_path):
     for (k, b), n in sorted(found.items()):
         by_step[k].append(f"{n} {state[b]}")
     landed = "; ".join(f"{k}/{len(NAMES) - 1} migrations done: {', '.join(parts)}" for k, parts in by_step.items())
-    timing = (f"an unkilled unlock of it takes {took:.2f} s after start-up: backup {backup_s:.2f} s, "
-              f"{len(NAMES) - 1} migrations {migrating_s:.2f} s")
+    timing = (
+        f"an unkilled unlock of it takes {took:.2f} s after start-up: backup {backup_s:.2f} s, "
+        f"{len(NAMES) - 1} migrations {migrating_s:.2f} s"
+    )
     print(f"\n{RUNS} kills in {took_all:.1f} s; {timing}; left: {landed}; {temp_leftovers} temporary leftovers")
-    record("SIGKILL during migration", RUNS,
-           f"unlocking a {FIRST} database ({MEMBERS:,} members, {2 * MEMBERS:,} coverage lines) migrates it to "
-           f"{NAMES[-1]}; {timing}. Half the kills anywhere in that time, half in the migrations; they left: {landed}. "
-           "Every time the schema was exactly that of the recorded migrations (none half applied); it reopened "
-           "without warnings and finished the migrations, each recorded once; schema and every row equal to an "
-           "unkilled migration's, no old row changed; integrity_check, cipher_integrity_check, foreign_key_check, "
-           f"audit chain, high-water mark ok. Backup files left under a final name: {final_backups}, each restoring "
-           f"to the pre-migration state; {temp_leftovers} temporary backup leftovers, never under a final name "
-           f"({leftover_dirs} of them folders holding the backup's whole encrypted copy of the database), each "
-           "removed by the next unlock's backup")
+    record(
+        "SIGKILL during migration",
+        RUNS,
+        f"unlocking a {FIRST} database ({MEMBERS:,} members, {2 * MEMBERS:,} coverage lines) migrates it to "
+        f"{NAMES[-1]}; {timing}. Half the kills anywhere in that time, half in the migrations; they left: {landed}. "
+        "Every time the schema was exactly that of the recorded migrations (none half applied); it reopened "
+        "without warnings and finished the migrations, each recorded once; schema and every row equal to an "
+        "unkilled migration's, no old row changed; integrity_check, cipher_integrity_check, foreign_key_check, "
+        f"audit chain, high-water mark ok. Backup files left under a final name: {final_backups}, each restoring "
+        f"to the pre-migration state; {temp_leftovers} temporary backup leftovers, never under a final name "
+        f"({leftover_dirs} of them folders holding the backup's whole encrypted copy of the database), each "
+        "removed by the next unlock's backup",
+    )

@@ -31,6 +31,9 @@ def test_sigkill_during_a_clerks_day(tmp_path, shard):
     # The suite must actually have exercised the write paths, not killed an idle process.
     if n >= 10:
         assert {"import", "claim", "disbursement"} <= kinds, kinds
-    record(f"SIGKILL of a writer (import, member, claim register/submit, disbursement enter/approve/pay), shard {shard}",
-           n, f"all {n} reopened; integrity_check, cipher_integrity_check, audit chain, high-water mark ok; "
-              f"all {len(acked)} acknowledged commits present; no half transaction")
+    record(
+        f"SIGKILL of a writer (import, member, claim register/submit, disbursement enter/approve/pay), shard {shard}",
+        n,
+        f"all {n} reopened; integrity_check, cipher_integrity_check, audit chain, high-water mark ok; "
+        f"all {len(acked)} acknowledged commits present; no half transaction",
+    )

@@ -24,8 +24,12 @@ from tests.reliability.kit import PASSPHRASE, make_branch, storage_checks
 
 def _mount(point: Path, size: str = "6m") -> bool:
     point.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], capture_output=True
+        ).returncode
+        == 0
+    )
 
 
 @contextlib.contextmanager

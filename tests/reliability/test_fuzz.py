@@ -21,9 +21,12 @@ from models.errors import HuzhuError
 from rules.idcard import id_check_char
 
 EXAMPLES = int(os.environ.get("HUZHU_FUZZ_EXAMPLES", "120"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 TODAY = dt.date(2026, 11, 23)
 
 
@@ -31,8 +34,21 @@ def _rows() -> list[list[str]]:
     out = []
     for i in range(1, 6):
         body = f"11010519800101{i:03d}"
-        out.append(["U0001", "朝阳某公司工会", "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", f"会员{i}",
-                    body + id_check_char(body), "2", "", ""])
+        out.append(
+            [
+                "U0001",
+                "朝阳某公司工会",
+                "ZYYL",
+                "2026-01-01",
+                "2026-12-31",
+                "2025-12-20",
+                f"会员{i}",
+                body + id_check_char(body),
+                "2",
+                "",
+                "",
+            ]
+        )
     return out
 
 
@@ -70,25 +86,46 @@ def mutate(data: bytes, mutations) -> bytes:
         i = pos % (len(data) + 1)
         if op == "xor" and data:
             i = min(i, len(data) - 1)
-            data = data[:i] + bytes([data[i] ^ arg]) + data[i + 1:]
+            data = data[:i] + bytes([data[i] ^ arg]) + data[i + 1 :]
         elif op == "insert":
             data = data[:i] + arg + data[i:]
         elif op == "delete":
-            data = data[:i] + data[i + arg:]
+            data = data[:i] + data[i + arg :]
         elif op == "truncate":
             data = data[:i]
     return data
 
 
-_cell_text = st.one_of(st.text(max_size=20), st.sampled_from(
-    ["", " ", "2026-02-30", "0", "-1", "99999999999", "ZJB", "YWSH", "XXXX", "2027-01-01", "1949-10-01",
-     "11010519800101001X", "=1+1", "\u200b", "2026/01/01", "一"]))
+_cell_text = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "2026-02-30",
+            "0",
+            "-1",
+            "99999999999",
+            "ZJB",
+            "YWSH",
+            "XXXX",
+            "2027-01-01",
+            "1949-10-01",
+            "11010519800101001X",
+            "=1+1",
+            "\u200b",
+            "2026/01/01",
+            "一",
+        ]
+    ),
+)
 
 
 def _state() -> tuple:
     q = lambda sql: database.execute_sql(sql).fetchone()[0]  # noqa: E731
-    return tuple(q(f"SELECT count(*) FROM {t}") for t in ("audit_event", "import_batch", "member", "unit", "policy",
-                                                          "coverage"))
+    return tuple(
+        q(f"SELECT count(*) FROM {t}") for t in ("audit_event", "import_batch", "member", "unit", "policy", "coverage")
+    )
 
 
 def _import_once(tmp_path: Path, data: bytes, suffix: str) -> None:
@@ -132,16 +169,20 @@ def test_importer_random_bytes(importing, data, suffix):
 
 
 @FUZZ
-@given(mutations=st.lists(_byte_mutation, min_size=1, max_size=4),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+@given(
+    mutations=st.lists(_byte_mutation, min_size=1, max_size=4),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]),
+)
 def test_importer_mutated_csv_bytes(importing, mutations, encoding):
     text = valid_csv().decode("utf-8")
     _import_once(importing, mutate(text.encode(encoding), mutations), ".csv")
 
 
 @FUZZ
-@given(changes=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 12), _cell_text), min_size=1, max_size=6),
-       as_xlsx=st.booleans())
+@given(
+    changes=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 12), _cell_text), min_size=1, max_size=6),
+    as_xlsx=st.booleans(),
+)
 def test_importer_mutated_cells(importing, changes, as_xlsx):
     rows = [COLUMNS[:]] + _rows()
     for r, c, value in changes:
@@ -190,11 +231,19 @@ def _bundle():
         from sync import build_bundle, canonical_dumps, generate_exchange_keypair, generate_signing_keypair
 
         signer, recipient = generate_signing_keypair(), generate_exchange_keypair()
-        data = build_bundle(kind="branch_monthly", branch_code="004", period="2026-10", sequence=3,
-                            prev_sha256="cd" * 32, created="2026-11-02T01:30:00Z", program_version="0.1.0",
-                            audit_head="ab" * 32, files={"figures.json": canonical_dumps({"claims": 3, "fee_fen": 100}),
-                                                         "notes.txt": "张三 李四".encode()},
-                            signer_private=signer.private, recipient_public=recipient.public)
+        data = build_bundle(
+            kind="branch_monthly",
+            branch_code="004",
+            period="2026-10",
+            sequence=3,
+            prev_sha256="cd" * 32,
+            created="2026-11-02T01:30:00Z",
+            program_version="0.1.0",
+            audit_head="ab" * 32,
+            files={"figures.json": canonical_dumps({"claims": 3, "fee_fen": 100}), "notes.txt": "张三 李四".encode()},
+            signer_private=signer.private,
+            recipient_public=recipient.public,
+        )
         _BUNDLE.update(data=data, pinned={"004": signer.public}, private=recipient.private)
     return _BUNDLE
 

@@ -82,8 +82,14 @@ def test_flipped_byte_is_named_and_writes_are_refused(pristine, tmp_path, where)
         page = 2 if where == "second" else _last_data_page(pristine, tmp_path)
     _flip(db, page)
     env = dict(os.environ, HUZHU_PASSPHRASE=PASSPHRASE, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-m", "tui.cli", "check", "--db", str(db), "--user", "zhang", "--json"],
-                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "check", "--db", str(db), "--user", "zhang", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert "Traceback" not in proc.stderr and "内部错误" not in proc.stderr, proc.stderr[-2000:]
     assert proc.returncode != 0
     report = json.loads(proc.stdout)

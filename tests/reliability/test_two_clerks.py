@@ -21,9 +21,14 @@ N = int(os.environ.get("HUZHU_TWO_CLERKS_WRITES", "150"))
 
 
 def _start(db, tag):
-    return subprocess.Popen([sys.executable, str(WRITER), "units", str(db), tag, str(N)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    return subprocess.Popen(
+        [sys.executable, str(WRITER), "units", str(db), tag, str(N)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
 
 
 def test_two_writers_serialise_without_lost_updates(tmp_path):
@@ -45,7 +50,9 @@ def test_two_writers_serialise_without_lost_updates(tmp_path):
         assert {x["code"] for x in acks} <= codes and len(codes) == 2 * N
         for x in acks:
             assert audit.hash_at(x["seq"]) == x["hash"]
-        assert database.execute_sql("SELECT count(*) FROM audit_event WHERE action = 'unit.create'").fetchone()[0] == 2 * N
+        assert (
+            database.execute_sql("SELECT count(*) FROM audit_event WHERE action = 'unit.create'").fetchone()[0] == 2 * N
+        )
     finally:
         dbmod.close()
 
@@ -61,9 +68,14 @@ def test_a_database_that_stays_locked_gives_a_clear_message(tmp_path):
     holder.execute("INSERT INTO unit (code, name) VALUES ('HOLD', '占用')")
     try:
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, str(WRITER), "units", str(db), "B", "1"], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        proc = subprocess.Popen(
+            [sys.executable, str(WRITER), "units", str(db), "B", "1"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        )
         out, err = proc.communicate(timeout=60)  # a freeze fails here
         took = time.monotonic() - started
     finally:

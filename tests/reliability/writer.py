@@ -74,8 +74,21 @@ def day(path: Path, workdir: Path) -> None:
             out = csv.writer(fh)
             out.writerow(COLUMNS)
             for i, number in enumerate(numbers, 1):
-                out.writerow([f"U{cycle % 50:04d}", f"单位{cycle % 50}工会", "ZYYL", "2026-01-01", "2026-12-31",
-                              "2025-12-20", f"会员{cycle}乙{i}", number, "2", "", ""])
+                out.writerow(
+                    [
+                        f"U{cycle % 50:04d}",
+                        f"单位{cycle % 50}工会",
+                        "ZYYL",
+                        "2026-01-01",
+                        "2026-12-31",
+                        "2025-12-20",
+                        f"会员{cycle}乙{i}",
+                        number,
+                        "2",
+                        "",
+                        "",
+                    ]
+                )
         result = import_enrolments(f)
         assert result.written, result.errors[:3]
         ack(op="import", id=result.batch_id, rows=5, numbers=numbers)
@@ -83,15 +96,34 @@ def day(path: Path, workdir: Path) -> None:
         m2 = upsert_member(numbers[1], f"会员{cycle}乙2", unit, bank_account=ACCOUNT)
         ack(op="member", id=m2.id, bank=True)
         m1 = database.execute_sql("SELECT id FROM member WHERE id_number = ?", (numbers[0],)).fetchone()[0]
-        claim = register_claim(ClaimDraft(
-            member_id=m1, plan="ZYYL", diagnosis="肺炎", incident_kind="illness", incident_date=dt.date(2026, 11, 2),
-            shares_claimed=2, reported_on=TODAY, reporter="刘主席", channel="app", materials=materials))
+        claim = register_claim(
+            ClaimDraft(
+                member_id=m1,
+                plan="ZYYL",
+                diagnosis="肺炎",
+                incident_kind="illness",
+                incident_date=dt.date(2026, 11, 2),
+                shares_claimed=2,
+                reported_on=TODAY,
+                reporter="刘主席",
+                channel="app",
+                materials=materials,
+            )
+        )
         ack(op="claim", id=claim.claim_id, state="registered")
         transition_claim(claim.claim_id, "submit", TODAY)
         ack(op="claim", id=claim.claim_id, state="submitted")
-        entered = enter_disbursement(DisbursementDraft(
-            member_id=m2.id, category="condolence_cash", on=TODAY, amount_fen=150_000,
-            method="transfer", note="会员本人患重大疾病住院", budget_line_id=line))
+        entered = enter_disbursement(
+            DisbursementDraft(
+                member_id=m2.id,
+                category="condolence_cash",
+                on=TODAY,
+                amount_fen=150_000,
+                method="transfer",
+                note="会员本人患重大疾病住院",
+                budget_line_id=line,
+            )
+        )
         ack(op="disbursement", id=entered.disbursement_id, state="entered")
         as_user(path, "zhang")
         approve_disbursement(entered.disbursement_id, TODAY)
@@ -129,9 +161,8 @@ def backup(path: Path, outdir: Path) -> None:
 
 
 def export(path: Path, outdir: Path) -> None:
-    from sync.export import export_period
-
     from models.db import database
+    from sync.export import export_period
 
     as_user(path, "zhang")
     # Only ended months may be exported, each once (rules.check_export_month): far in the
@@ -169,8 +200,12 @@ def main(argv: list[str]) -> int:
         return 0
     mode, path = argv[0], Path(argv[1])
     arg = Path(argv[2]) if len(argv) > 2 else path.parent
-    {"day": lambda: day(path, arg), "rekey": lambda: rekey(path), "backup": lambda: backup(path, arg),
-     "export": lambda: export(path, arg)}[mode]()
+    {
+        "day": lambda: day(path, arg),
+        "rekey": lambda: rekey(path),
+        "backup": lambda: backup(path, arg),
+        "export": lambda: export(path, arg),
+    }[mode]()
     return 0
 
 

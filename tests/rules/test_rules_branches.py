@@ -24,7 +24,9 @@ def test_decision_due_ten_calendar_days_after_receipt():
 
 
 def test_announcement_due_twenty_days_after_certificate_across_month_end():
-    f = facts(state="certified", decided_on=date(2026, 12, 1), certified_on=date(2026, 12, 20), started_on=date(2026, 12, 2))
+    f = facts(
+        state="certified", decided_on=date(2026, 12, 1), certified_on=date(2026, 12, 20), started_on=date(2026, 12, 2)
+    )
     (d,) = rb.deadlines(f, date(2026, 12, 21))
     assert (d.code, d.due) == ("R8.4.announce", date(2027, 1, 9))
 
@@ -36,10 +38,16 @@ def test_three_months_without_business_disqualifies_from_the_day_after():
     assert rb.effective_state(f, date(2027, 2, 28)) == "certified"
     assert rb.effective_state(f, date(2027, 3, 1)) == "disqualified"
     # business started, or a reason the office accepted, stops the rule
-    assert rb.effective_state(facts(state="active", decided_on=date(2026, 11, 30), started_on=date(2027, 1, 4)),
-                              date(2027, 6, 1)) == "active"
-    assert rb.effective_state(facts(state="certified", decided_on=date(2026, 11, 30), excused=True),
-                              date(2027, 6, 1)) == "certified"
+    assert (
+        rb.effective_state(
+            facts(state="active", decided_on=date(2026, 11, 30), started_on=date(2027, 1, 4)), date(2027, 6, 1)
+        )
+        == "active"
+    )
+    assert (
+        rb.effective_state(facts(state="certified", decided_on=date(2026, 11, 30), excused=True), date(2027, 6, 1))
+        == "certified"
+    )
 
 
 def test_change_announced_at_once_means_by_the_next_working_day():
@@ -54,8 +62,11 @@ def test_change_announced_at_once_means_by_the_next_working_day():
 def test_termination_twenty_days_to_approve_and_twenty_to_stop():
     applied = facts(state="termination_applied", termination_applied_on=date(2026, 12, 15))
     assert rb.deadlines(applied, date(2026, 12, 15))[0].due == date(2027, 1, 4)
-    approved = facts(state="termination_approved", termination_applied_on=date(2026, 12, 15),
-                     termination_approved_on=date(2027, 1, 2))
+    approved = facts(
+        state="termination_approved",
+        termination_applied_on=date(2026, 12, 15),
+        termination_approved_on=date(2027, 1, 2),
+    )
     assert rb.deadlines(approved, date(2027, 1, 2))[0].due == date(2027, 1, 22)
 
 
@@ -63,7 +74,10 @@ def test_steps_out_of_order_in_the_future_or_backwards_are_refused():
     today = date(2026, 12, 6)
     assert rb.check_step("certify", "applied", None, today, today).code == "R8.step.illegal"
     assert rb.check_step("approve", "applied", date(2026, 12, 1), date(2026, 12, 7), today).code == "R8.step.future"
-    assert rb.check_step("approve", "applied", date(2026, 12, 1), date(2026, 11, 30), today).code == "R8.step.date_backwards"
+    assert (
+        rb.check_step("approve", "applied", date(2026, 12, 1), date(2026, 11, 30), today).code
+        == "R8.step.date_backwards"
+    )
     assert rb.check_step("approve", "applied", date(2026, 12, 1), date(2026, 12, 1), today) is None
     assert rb.check_step("apply", None, None, today, today) is None
 
@@ -75,7 +89,9 @@ def test_approval_needs_every_document_of_the_step():
     # a change of premises needs no résumé (第九条(3) concerns a new chair or director)
     assert rb.check_approval("change_approve", ["report", "resolution"], date(2026, 12, 1), "premises") is None
     assert rb.check_approval("change_approve", ["report", "resolution"], date(2026, 12, 1), "director") is not None
-    assert rb.check_approval("terminate_approve", ["report", "resolution"], date(2026, 12, 1)).data["missing"] == ("liquidation",)
+    assert rb.check_approval("terminate_approve", ["report", "resolution"], date(2026, 12, 1)).data["missing"] == (
+        "liquidation",
+    )
     assert rb.check_documents_known("apply", ["reprot"]).code == "R8.docs.unknown"
 
 

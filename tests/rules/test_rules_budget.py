@@ -10,9 +10,20 @@ ON = date(2026, 3, 2)
 
 def test_catalogue_has_every_003_kind_and_the_management_fee_categories():
     catalogue = line_catalogue()
-    assert {"hardship_aid", "education_aid", "small_goods", "weather_goods", "condolence_cash", "fee_subsidy",
-            "activity_prize", "member_activities", "service_projects", "publicity_training", "purchases_assets",
-            "running_costs"} <= set(catalogue)
+    assert {
+        "hardship_aid",
+        "education_aid",
+        "small_goods",
+        "weather_goods",
+        "condolence_cash",
+        "fee_subsidy",
+        "activity_prize",
+        "member_activities",
+        "service_projects",
+        "publicity_training",
+        "purchases_assets",
+        "running_costs",
+    } <= set(catalogue)
     assert catalogue["hardship_aid"].citation.short == "003 第四条1"
     assert all(kind.name and kind.group for kind in catalogue.values())
 
@@ -33,7 +44,10 @@ def test_lines_amendments_and_approval():
     assert check_amendment("", 100, 0, "生活救助金", ON).codes == ("R11.3.reason_required",)
     assert check_amendment("理由", 100, 200, "生活救助金", ON).codes == ("R11.3.below_committed",)
     assert check_approval(2026, None, "", ON, []).codes == (
-        "R11.1.meeting_required", "R11.1.minutes_required", "R11.1.no_lines")
+        "R11.1.meeting_required",
+        "R11.1.minutes_required",
+        "R11.1.no_lines",
+    )
     assert check_approval(2026, date(2026, 3, 3), "纪要", ON, [("救助", 1, 0)]).codes == ("R11.1.meeting_in_future",)
     approved = check_approval(2026, ON, "纪要", ON, [("救助", 100, 0)], meeting_logged=False)
     assert approved.ok and approved.codes == ("R11.1.approved", "R10.2.meeting_not_logged")
@@ -51,8 +65,12 @@ def test_login_gaps_over_a_period():
     from rules.staff import login_gaps, login_status
 
     created, start, end = date(2025, 6, 1), date(2026, 1, 1), date(2026, 12, 6)
-    ok = login_gaps(created, [date(2025, 10, 1), date(2026, 3, 1), date(2026, 8, 1), date(2026, 12, 1),
-                              date(2026, 12, 1)], start, end)
+    ok = login_gaps(
+        created,
+        [date(2025, 10, 1), date(2026, 3, 1), date(2026, 8, 1), date(2026, 12, 1), date(2026, 12, 1)],
+        start,
+        end,
+    )
     assert ok.outcome == "ok" and ok.data["logins"] == 3 and ok.data["worst"] == 153
     gap = login_gaps(created, [date(2026, 1, 5), date(2026, 7, 6)], start, end)
     assert gap.code == "R4.2.gap_exceeded" and gap.data["gap_from"] == created and gap.data["worst"] == 218

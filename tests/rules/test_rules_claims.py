@@ -7,25 +7,50 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rules import (
-    ClaimEvent, ClaimReport, CoverageLine, DirectPayStep, MemberPolicy, check_claim_channel, check_claim_history,
-    check_claim_transition, check_direct_pay_step, check_register_fields, claim_overdue, direct_pay_status,
-    Report, Severity, preliminary_check, ruleset_on,
+    ClaimEvent,
+    ClaimReport,
+    CoverageLine,
+    DirectPayStep,
+    MemberPolicy,
+    Report,
+    Severity,
+    check_claim_channel,
+    check_claim_history,
+    check_claim_transition,
+    check_direct_pay_step,
+    check_register_fields,
+    claim_overdue,
+    direct_pay_status,
+    preliminary_check,
+    ruleset_on,
 )
 from rules.claims import RECORDED_ERROR_CODES, recorded_errors, register_blockers
 
 RS = ruleset_on(date(2024, 1, 1))
 TODAY = date(2025, 7, 1)
-POLICY = MemberPolicy(date(2025, 1, 1), date(2025, 12, 31), (
-    CoverageLine(2, date(2025, 1, 1), date(2025, 3, 31)),
-    CoverageLine(1, date(2025, 6, 1), date(2025, 8, 29)),
-))
+POLICY = MemberPolicy(
+    date(2025, 1, 1),
+    date(2025, 12, 31),
+    (
+        CoverageLine(2, date(2025, 1, 1), date(2025, 3, 31)),
+        CoverageLine(1, date(2025, 6, 1), date(2025, 8, 29)),
+    ),
+)
 MATERIALS = frozenset(RS.plan("ZYYL").required_materials)
 
 
 def claim(**changes):
-    values = dict(unit="朝阳区某单位", member="M1", diagnosis="肺炎", plan="ZYYL", shares_claimed=2,
-                  reported_on=date(2025, 6, 20), reporter="张三", incident_date=date(2025, 6, 15),
-                  materials=MATERIALS)
+    values = dict(
+        unit="朝阳区某单位",
+        member="M1",
+        diagnosis="肺炎",
+        plan="ZYYL",
+        shares_claimed=2,
+        reported_on=date(2025, 6, 20),
+        reporter="张三",
+        incident_date=date(2025, 6, 15),
+        materials=MATERIALS,
+    )
     values.update(changes)
     return ClaimReport(**values)
 
@@ -54,10 +79,16 @@ def test_preliminary_check_passes_a_clean_claim():
 
 def test_preliminary_check_finds_every_problem():
     earlier = claim(incident_date=date(2025, 5, 30), reported_on=date(2025, 6, 1), diagnosis="肺 炎")
-    report = preliminary_check(claim(shares_claimed=4, materials=frozenset({"互助金申请书"})), [POLICY], [earlier], TODAY, RS)
+    report = preliminary_check(
+        claim(shares_claimed=4, materials=frozenset({"互助金申请书"})), [POLICY], [earlier], TODAY, RS
+    )
     codes = set(report.codes)
-    assert {"R2.2.shares_exceed_held", "R1.7.partly_in_observation", "R2.2.possible_duplicate",
-            "R2.2.materials_missing"} <= codes
+    assert {
+        "R2.2.shares_exceed_held",
+        "R1.7.partly_in_observation",
+        "R2.2.possible_duplicate",
+        "R2.2.materials_missing",
+    } <= codes
     missing = next(d for d in report if d.code == "R2.2.materials_missing")
     assert "身份证复印件" in missing.data["missing"] and "互助金申请书" not in missing.data["missing"]
 
@@ -70,21 +101,32 @@ def test_duplicate_window_is_thirty_days():
 
 
 def test_claim_outside_cover_is_an_error():
-    report = preliminary_check(claim(incident_date=date(2024, 12, 1), reported_on=date(2024, 12, 2)), [POLICY], [], TODAY, RS)
+    report = preliminary_check(
+        claim(incident_date=date(2024, 12, 1), reported_on=date(2024, 12, 2)), [POLICY], [], TODAY, RS
+    )
     assert "R1.8.not_covered_on_incident" in report.codes and not report.ok
 
 
 # --- what keeps an entry out of the register, and what is recorded with it -----------------
 
-IN_OBSERVATION = MemberPolicy(date(2025, 1, 1), date(2025, 12, 31), (CoverageLine(2, date(2025, 6, 1), date(2025, 8, 29)),))
+IN_OBSERVATION = MemberPolicy(
+    date(2025, 1, 1), date(2025, 12, 31), (CoverageLine(2, date(2025, 6, 1), date(2025, 8, 29)),)
+)
 
 
-@pytest.mark.parametrize("changes, policies, code", [
-    ({"incident_date": date(2024, 12, 1), "reported_on": date(2024, 12, 2)}, [POLICY], "R1.8.not_covered_on_incident"),
-    ({"shares_claimed": 9}, [POLICY], "R2.2.shares_exceed_held"),
-    ({"incident_date": date(2025, 6, 15)}, [IN_OBSERVATION], "R1.7.in_observation"),
-    ({}, [], "R1.8.not_covered_on_incident"),
-])
+@pytest.mark.parametrize(
+    "changes, policies, code",
+    [
+        (
+            {"incident_date": date(2024, 12, 1), "reported_on": date(2024, 12, 2)},
+            [POLICY],
+            "R1.8.not_covered_on_incident",
+        ),
+        ({"shares_claimed": 9}, [POLICY], "R2.2.shares_exceed_held"),
+        ({"incident_date": date(2025, 6, 15)}, [IN_OBSERVATION], "R1.7.in_observation"),
+        ({}, [], "R1.8.not_covered_on_incident"),
+    ],
+)
 def test_a_claim_that_would_not_be_paid_is_recorded_not_refused(changes, policies, code):
     report = preliminary_check(claim(**changes), policies, [], TODAY, RS)
     assert not report.ok and register_blockers(report) == ()
@@ -92,15 +134,18 @@ def test_a_claim_that_would_not_be_paid_is_recorded_not_refused(changes, policie
     assert all(d.citation.source == "000" for d in recorded_errors(report))
 
 
-@pytest.mark.parametrize("changes, code", [
-    ({"reporter": " "}, "R2.1.missing_field"),
-    ({"member": None, "unit": None}, "R2.1.missing_field"),
-    ({"shares_claimed": 0}, "R2.1.shares_invalid"),
-    ({"reported_on": date(2025, 7, 2)}, "R2.1.date_in_future"),
-    ({"reported_on": date(2025, 6, 10)}, "R2.3.date_backwards"),
-    ({"incident_kind": "flood"}, "R2.1.incident_kind_invalid"),
-    ({"plan": "NOPE"}, "R2.2.unknown_plan"),
-])
+@pytest.mark.parametrize(
+    "changes, code",
+    [
+        ({"reporter": " "}, "R2.1.missing_field"),
+        ({"member": None, "unit": None}, "R2.1.missing_field"),
+        ({"shares_claimed": 0}, "R2.1.shares_invalid"),
+        ({"reported_on": date(2025, 7, 2)}, "R2.1.date_in_future"),
+        ({"reported_on": date(2025, 6, 10)}, "R2.3.date_backwards"),
+        ({"incident_kind": "flood"}, "R2.1.incident_kind_invalid"),
+        ({"plan": "NOPE"}, "R2.2.unknown_plan"),
+    ],
+)
 def test_an_incomplete_or_wrong_entry_is_refused(changes, code):
     report = preliminary_check(claim(**changes), [POLICY], [], TODAY, RS)
     assert code in [d.code for d in register_blockers(report)]
@@ -108,14 +153,16 @@ def test_an_incomplete_or_wrong_entry_is_refused(changes, code):
 
 def test_blockers_and_recorded_errors_split_the_errors_and_leave_warnings_alone():
     earlier = claim(incident_date=date(2025, 5, 30), reported_on=date(2025, 6, 1))
-    report = preliminary_check(claim(shares_claimed=4, reporter=None, materials=frozenset()), [POLICY], [earlier],
-                               TODAY, RS)
+    report = preliminary_check(
+        claim(shares_claimed=4, reporter=None, materials=frozenset()), [POLICY], [earlier], TODAY, RS
+    )
     blockers, recorded = register_blockers(report), recorded_errors(report)
     assert [d.code for d in blockers] == ["R2.1.missing_field"]
     assert [d.code for d in recorded] == ["R2.2.shares_exceed_held"]
     assert sorted(blockers + recorded, key=report.decisions.index) == list(report.errors)
     assert {"R2.2.possible_duplicate", "R2.2.materials_missing", "R1.7.partly_in_observation"} <= {
-        d.code for d in report.warnings}
+        d.code for d in report.warnings
+    }
     assert not set(d.code for d in report.warnings) & {d.code for d in blockers + recorded}
 
 
@@ -143,24 +190,34 @@ def test_lifecycle_allows_repeated_returns_and_settlement():
     assert report.ok and all(d.code == "R2.3.transition_ok" for d in report)
 
 
-@pytest.mark.parametrize("history, event, code", [
-    ([], ClaimEvent("submitted", date(2025, 6, 2), "张三"), "R2.3.illegal_transition"),
-    (HAPPY[:1], ClaimEvent("settled", date(2025, 6, 3), "张三", benefit_fen=1), "R2.3.illegal_transition"),
-    (HAPPY[:3], ClaimEvent("settled", date(2025, 6, 11), "张三", benefit_fen=1), "R2.3.illegal_transition"),
-    (HAPPY, ClaimEvent("returned", date(2025, 7, 1), "张三", reason="x"), "R2.3.illegal_transition"),
-    ([], ClaimEvent("registered", date(2025, 5, 31), "张三"), "R2.3.date_backwards"),
-    (HAPPY[:2], ClaimEvent("returned", date(2025, 6, 4), "张三", reason="x"), "R2.3.date_backwards"),
-    (HAPPY[:2], ClaimEvent("returned", date(2025, 6, 6), "张三"), "R2.3.reason_required"),
-    (HAPPY[:2], ClaimEvent("settled", date(2025, 6, 6), "张三", benefit_fen=0), "R2.3.benefit_required"),
-    (HAPPY[:2], ClaimEvent("declined", date(2025, 6, 6), " "), "R2.3.clerk_required"),
-])
+@pytest.mark.parametrize(
+    "history, event, code",
+    [
+        ([], ClaimEvent("submitted", date(2025, 6, 2), "张三"), "R2.3.illegal_transition"),
+        (HAPPY[:1], ClaimEvent("settled", date(2025, 6, 3), "张三", benefit_fen=1), "R2.3.illegal_transition"),
+        (HAPPY[:3], ClaimEvent("settled", date(2025, 6, 11), "张三", benefit_fen=1), "R2.3.illegal_transition"),
+        (HAPPY, ClaimEvent("returned", date(2025, 7, 1), "张三", reason="x"), "R2.3.illegal_transition"),
+        ([], ClaimEvent("registered", date(2025, 5, 31), "张三"), "R2.3.date_backwards"),
+        (HAPPY[:2], ClaimEvent("returned", date(2025, 6, 4), "张三", reason="x"), "R2.3.date_backwards"),
+        (HAPPY[:2], ClaimEvent("returned", date(2025, 6, 6), "张三"), "R2.3.reason_required"),
+        (HAPPY[:2], ClaimEvent("settled", date(2025, 6, 6), "张三", benefit_fen=0), "R2.3.benefit_required"),
+        (HAPPY[:2], ClaimEvent("declined", date(2025, 6, 6), " "), "R2.3.clerk_required"),
+    ],
+)
 def test_lifecycle_refuses_illegal_steps(history, event, code):
     decision = check_claim_transition(history, event, INCIDENT, RS)
     assert decision.code == code and not decision.ok and decision.message
 
 
-@given(st.lists(st.tuples(st.sampled_from(["registered", "submitted", "returned", "resubmitted", "settled",
-                                          "declined"]), st.integers(-3, 5)), max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["registered", "submitted", "returned", "resubmitted", "settled", "declined"]),
+            st.integers(-3, 5),
+        ),
+        max_size=8,
+    )
+)
 def test_accepted_histories_never_go_backwards(steps):
     accepted, day = [], INCIDENT
     for state, shift in steps:
@@ -183,16 +240,20 @@ def test_overdue_after_configured_days():
 
 
 def test_failed_direct_pay_steps_in_order_until_signed():
-    steps = [DirectPayStep(s, date(2025, 7, d), "张三")
-             for s, d in (("notice", 1), ("corrected", 2), ("transferred", 5), ("handed_down", 6), ("signed", 8))]
+    steps = [
+        DirectPayStep(s, date(2025, 7, d), "张三")
+        for s, d in (("notice", 1), ("corrected", 2), ("transferred", 5), ("handed_down", 6), ("signed", 8))
+    ]
     for i, step in enumerate(steps):
         assert direct_pay_status(steps[:i], date(2025, 7, 9), RS).outcome == "open"
         assert check_direct_pay_step(steps[:i], step, RS).ok
     assert direct_pay_status(steps, date(2025, 7, 9), RS).outcome == "closed"
     assert direct_pay_status(steps[:2], date(2025, 7, 9), RS).data["next_step"] == "transferred"
     assert check_direct_pay_step(steps[:1], steps[2], RS).code == "R2.4.illegal_transition"
-    assert check_direct_pay_step(steps[:2], DirectPayStep("transferred", date(2025, 7, 1), "张三"),
-                                 RS).code == "R2.4.date_backwards"
+    assert (
+        check_direct_pay_step(steps[:2], DirectPayStep("transferred", date(2025, 7, 1), "张三"), RS).code
+        == "R2.4.date_backwards"
+    )
 
 
 def test_r2_5_app_is_a_target_with_conditions_never_a_refusal():
@@ -208,9 +269,14 @@ def test_r2_5_app_share_counts_app_claims_among_those_meeting_the_conditions():
     from rules.claims import ChannelRecord, app_share
 
     day = date(2025, 6, 1)
-    claims = [ChannelRecord("ZYYL", "app", day), ChannelRecord("ZYYL", "paper", day),
-              ChannelRecord("ZYYL", "app", day), ChannelRecord("ZJB", "app", day),  # outside: not counted in
-              ChannelRecord("ZJB", "paper", day), ChannelRecord("ZYYL", "app", date(2024, 6, 1))]
+    claims = [
+        ChannelRecord("ZYYL", "app", day),
+        ChannelRecord("ZYYL", "paper", day),
+        ChannelRecord("ZYYL", "app", day),
+        ChannelRecord("ZJB", "app", day),  # outside: not counted in
+        ChannelRecord("ZJB", "paper", day),
+        ChannelRecord("ZYYL", "app", date(2024, 6, 1)),
+    ]
     share = app_share(claims, 2025)
     assert (share.data["app_claims"], share.data["eligible_claims"]) == (2, 3)
     assert abs(share.data["share"] - 2 / 3) < 1e-9 and share.data["sample"]

@@ -9,27 +9,34 @@ from hypothesis import strategies as st
 from rules import CoverageLine, MemberPolicy, observation_status, payable_shares, ruleset_on
 
 RS = ruleset_on(date(2024, 1, 1))
-FIRST = MemberPolicy(date(2025, 1, 1), date(2025, 12, 31), (
-    CoverageLine(2, date(2025, 1, 1), date(2025, 3, 31)),
-    CoverageLine(1, date(2025, 6, 1), date(2025, 8, 29)),
-))
+FIRST = MemberPolicy(
+    date(2025, 1, 1),
+    date(2025, 12, 31),
+    (
+        CoverageLine(2, date(2025, 1, 1), date(2025, 3, 31)),
+        CoverageLine(1, date(2025, 6, 1), date(2025, 8, 29)),
+    ),
+)
 
 
 def status(on, policies=(FIRST,), retirement_date=None, plan="ZYYL"):
     return observation_status(list(policies), plan, on, retirement_date, RS)
 
 
-@pytest.mark.parametrize("on, outcome", [
-    (date(2024, 12, 31), "not_covered"),
-    (date(2025, 1, 1), "observation"),
-    (date(2025, 3, 31), "observation"),
-    (date(2025, 4, 1), "covered"),
-    (date(2025, 6, 1), "observation"),
-    (date(2025, 8, 30), "covered"),
-    (date(2026, 1, 1), "grace"),
-    (date(2026, 1, 16), "grace"),
-    (date(2026, 1, 17), "lapsed"),
-])
+@pytest.mark.parametrize(
+    "on, outcome",
+    [
+        (date(2024, 12, 31), "not_covered"),
+        (date(2025, 1, 1), "observation"),
+        (date(2025, 3, 31), "observation"),
+        (date(2025, 4, 1), "covered"),
+        (date(2025, 6, 1), "observation"),
+        (date(2025, 8, 30), "covered"),
+        (date(2026, 1, 1), "grace"),
+        (date(2026, 1, 16), "grace"),
+        (date(2026, 1, 17), "lapsed"),
+    ],
+)
 def test_status_through_a_policy_year(on, outcome):
     decision = status(on)
     assert decision.outcome == outcome
@@ -45,7 +52,9 @@ def test_observation_gives_end_days_left_and_payable_split():
 
 
 def test_renewal_filed_in_grace_restores_cover_from_expiry():
-    renewal = MemberPolicy(date(2026, 1, 1), date(2026, 12, 31), (CoverageLine(3, date(2026, 1, 1), date(2025, 8, 29)),))
+    renewal = MemberPolicy(
+        date(2026, 1, 1), date(2026, 12, 31), (CoverageLine(3, date(2026, 1, 1), date(2025, 8, 29)),)
+    )
     assert status(date(2026, 1, 5), (FIRST, renewal)).outcome == "covered"
 
 

@@ -8,12 +8,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules import (
-    CATEGORIES, SUPERVISOR_ROLE, ActivityAwards, BudgetLine, Disbursement, DisbursementEvent, PriorPayment,
-    check_activity_awards, check_caps, check_disbursement, check_disbursement_transition, remaining_allowance,
+    CATEGORIES,
+    SUPERVISOR_ROLE,
+    ActivityAwards,
+    BudgetLine,
+    Disbursement,
+    DisbursementEvent,
+    PriorPayment,
+    check_activity_awards,
+    check_caps,
+    check_disbursement,
+    check_disbursement_transition,
+    remaining_allowance,
     ruleset_on,
 )
 from rules.disbursements import (
-    GoodsShare, Recipient, check_approvers, check_hierarchy, check_payment_method, check_void,
+    GoodsShare,
+    Recipient,
+    check_approvers,
+    check_hierarchy,
+    check_payment_method,
+    check_void,
     check_weather_distribution,
 )
 
@@ -25,16 +40,27 @@ OCCASION_CAPS = {"small_goods": 50_000, "condolence_cash": 200_000}
 
 
 def money(category="condolence_cash", amount=100_000, method="transfer", **changes):
-    values = dict(category=category, member="M1", on=date(2025, 3, 1), amount_fen=amount, note="住院慰问",
-                  method=method, to_own_account=True)
+    values = dict(
+        category=category,
+        member="M1",
+        on=date(2025, 3, 1),
+        amount_fen=amount,
+        note="住院慰问",
+        method=method,
+        to_own_account=True,
+    )
     values.update(changes)
     return Disbursement(**values)
 
 
 @settings(max_examples=200)
-@given(st.sampled_from(sorted(YEAR_CAPS)),
-       st.lists(st.tuples(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31)),
-                          st.integers(1, 300_000)), max_size=25))
+@given(
+    st.sampled_from(sorted(YEAR_CAPS)),
+    st.lists(
+        st.tuples(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31)), st.integers(1, 300_000)),
+        max_size=25,
+    ),
+)
 def test_accepted_payments_never_exceed_a_yearly_cap(category, attempts):
     accepted: list[PriorPayment] = []
     for on, amount in attempts:
@@ -53,7 +79,8 @@ def test_occasion_caps(category, cap):
 
 def test_new_calendar_year_starts_afresh():
     history = [PriorPayment("hardship_aid", date(2025, d, 1), 200_000) for d in (6, 7)] + [
-        PriorPayment("hardship_aid", date(2025, 12, 1), 100_000)]
+        PriorPayment("hardship_aid", date(2025, 12, 1), 100_000)
+    ]
     refused = check_caps("hardship_aid", 10_000, date(2025, 12, 31), history, RS)
     assert refused.code == "R3.cap.year_exceeded" and refused.data["remaining_fen"] == 0
     assert "5000.00元" in refused.message
@@ -67,12 +94,17 @@ def test_education_aid_counts_per_student():
 
 
 def test_remaining_allowance_for_live_display():
-    history = [PriorPayment("hardship_aid", date(2025, 1, 5), 120_000), PriorPayment("hardship_aid", date(2024, 12, 31), 400_000)]
+    history = [
+        PriorPayment("hardship_aid", date(2025, 1, 5), 120_000),
+        PriorPayment("hardship_aid", date(2024, 12, 31), 400_000),
+    ]
     allowance = remaining_allowance("hardship_aid", history, date(2025, 3, 1), RS)
     assert allowance.data["remaining_fen"] == 380_000 and allowance.data["used_fen"] == 120_000
     assert "3800.00元" in allowance.message
     # R3.8: no per-member cap for seasonal goods; the allowance says how they are checked
-    weather = remaining_allowance("weather_goods", [PriorPayment("weather_goods", date(2025, 1, 5), 25_000)], date(2025, 3, 1), RS)
+    weather = remaining_allowance(
+        "weather_goods", [PriorPayment("weather_goods", date(2025, 1, 5), 25_000)], date(2025, 3, 1), RS
+    )
     assert weather.outcome == "batch" and weather.data["remaining_fen"] is None and "人均" in weather.message
     assert remaining_allowance("fee_subsidy", [], date(2025, 3, 1), RS).data["remaining_fen"] is None
 
@@ -82,28 +114,32 @@ def test_a_clean_disbursement_passes_all_checks():
     assert report.ok and report.codes == ("R3.cap.ok", "R3.2.ok", "R3.4.ok")
 
 
-@pytest.mark.parametrize("d, code", [
-    (money(to_own_account=False), "R3.2.not_own_account"),
-    (money(method="cash", amount=100_001, cash_reason="现场慰问"), "R3.2.cash_over_limit"),
-    (money(method="cash", amount=50_000, visit_place="朝阳医院"), "R3.2.cash_reason_required"),
-    (money(method="cash", amount=50_000, cash_reason="行动不便"), "R3.2.cash_visit_required"),
-    (money(method="in_kind"), "R3.2.money_not_in_kind"),
-    (money(category="weather_goods", amount=5_000), "R3.2.goods_in_kind"),
-    (money(note=" "), "R3.3.note_required"),
-    (money(category="education_aid", student="长子", student_kind="national_defence"), "R3.education.excluded"),
-    (money(category="education_aid"), "R3.education.student_required"),
-    (money(category="fee_subsidy"), "R3.fee_subsidy.scheme_required"),
-    (money(amount=0), "R3.amount_invalid"),
-    (money(category="gift"), "R3.category_unknown"),
-])
+@pytest.mark.parametrize(
+    "d, code",
+    [
+        (money(to_own_account=False), "R3.2.not_own_account"),
+        (money(method="cash", amount=100_001, cash_reason="现场慰问"), "R3.2.cash_over_limit"),
+        (money(method="cash", amount=50_000, visit_place="朝阳医院"), "R3.2.cash_reason_required"),
+        (money(method="cash", amount=50_000, cash_reason="行动不便"), "R3.2.cash_visit_required"),
+        (money(method="in_kind"), "R3.2.money_not_in_kind"),
+        (money(category="weather_goods", amount=5_000), "R3.2.goods_in_kind"),
+        (money(note=" "), "R3.3.note_required"),
+        (money(category="education_aid", student="长子", student_kind="national_defence"), "R3.education.excluded"),
+        (money(category="education_aid"), "R3.education.student_required"),
+        (money(category="fee_subsidy"), "R3.fee_subsidy.scheme_required"),
+        (money(amount=0), "R3.amount_invalid"),
+        (money(category="gift"), "R3.category_unknown"),
+    ],
+)
 def test_disbursement_refusals(d, code):
     report = check_disbursement(d, [], BUDGET, RS)
     assert code in report.codes and not report.ok
 
 
 def test_cash_up_to_the_limit_with_reason_is_allowed_with_warning():
-    report = check_disbursement(money(method="cash", amount=100_000, cash_reason="行动不便，现场慰问",
-                                      visit_place="朝阳医院"), [], BUDGET, RS)
+    report = check_disbursement(
+        money(method="cash", amount=100_000, cash_reason="行动不便，现场慰问", visit_place="朝阳医院"), [], BUDGET, RS
+    )
     assert report.ok and "R3.2.cash_allowed" in report.codes and report.warnings
 
 
@@ -139,7 +175,9 @@ def test_activity_awards():
     assert check_activity_awards(ActivityAwards(30, (50_000,) * 20), date(2025, 5, 1), RS).ok
     too_many = check_activity_awards(ActivityAwards(30, (10_000,) * 21), date(2025, 5, 1), RS)
     assert too_many.codes == ("R3.activity.too_many_winners",) and too_many.errors[0].data["max_winners"] == 20
-    assert "R3.activity.prize_over_cap" in check_activity_awards(ActivityAwards(30, (50_001,)), date(2025, 5, 1), RS).codes
+    assert (
+        "R3.activity.prize_over_cap" in check_activity_awards(ActivityAwards(30, (50_001,)), date(2025, 5, 1), RS).codes
+    )
     assert check_activity_awards(ActivityAwards(30, (), 300_000), date(2025, 5, 1), RS).ok
     over = check_activity_awards(ActivityAwards(30, (), 300_001), date(2025, 5, 1), RS)
     assert over.codes == ("R3.activity.participation_over_cap",)
@@ -155,11 +193,14 @@ def test_every_category_has_a_seed_003_citation():
 
 # --- R3.2/R3.7: cash only at an on-site visit, ≤ 1000 per member per day -------------------------
 
+
 def test_cash_to_one_member_on_one_day_is_added_up():
     cash = dict(method="cash", cash_reason="行动不便", visit_place="会员家中")
-    earlier = [PriorPayment("condolence_cash", date(2025, 3, 1), 60_000, method="cash"),
-               PriorPayment("hardship_aid", date(2025, 3, 1), 90_000, method="transfer"),  # not cash
-               PriorPayment("condolence_cash", date(2025, 2, 28), 90_000, method="cash")]  # another day
+    earlier = [
+        PriorPayment("condolence_cash", date(2025, 3, 1), 60_000, method="cash"),
+        PriorPayment("hardship_aid", date(2025, 3, 1), 90_000, method="transfer"),  # not cash
+        PriorPayment("condolence_cash", date(2025, 2, 28), 90_000, method="cash"),
+    ]  # another day
     assert check_payment_method(money(amount=40_000, **cash), RS, earlier).ok  # 600 + 400 = 1000: at the limit
     over = check_payment_method(money(amount=40_001, **cash), RS, earlier)
     assert over.code == "R3.2.cash_over_limit" and over.data["same_day_fen"] == 60_000
@@ -176,6 +217,7 @@ def test_transfer_is_the_rule_and_needs_the_members_own_account():
 
 # --- R3.8: seasonal goods, averages over the recipients ---------------------------------------------
 
+
 def people(*amounts, start=1):
     return tuple(Recipient(f"M{i}", f"会员{i}", a) for i, a in enumerate(amounts, start=start))
 
@@ -191,9 +233,13 @@ def test_seasonal_goods_occasion_average_not_a_per_member_cap():
 
 
 def test_seasonal_goods_year_average_over_distinct_recipients():
-    year = [GoodsShare("M1", date(2025, 1, 10), 10_000), GoodsShare("M2", date(2025, 1, 10), 10_000),
-            GoodsShare("M1", date(2025, 7, 10), 10_000), GoodsShare("M2", date(2025, 7, 10), 10_000),
-            GoodsShare("M9", date(2024, 12, 31), 90_000)]  # last year: not counted
+    year = [
+        GoodsShare("M1", date(2025, 1, 10), 10_000),
+        GoodsShare("M2", date(2025, 1, 10), 10_000),
+        GoodsShare("M1", date(2025, 7, 10), 10_000),
+        GoodsShare("M2", date(2025, 7, 10), 10_000),
+        GoodsShare("M9", date(2024, 12, 31), 90_000),
+    ]  # last year: not counted
     # 400 so far over 2 people; + 200 to the same two = 600 / 2 = 300: at the year average
     assert check_weather_distribution(date(2025, 12, 1), people(10_000, 10_000), year, RS).ok
     refused = check_weather_distribution(date(2025, 12, 1), people(10_000, 10_001), year, RS)
@@ -209,18 +255,26 @@ def test_seasonal_goods_list_must_be_whole():
 
 
 def test_a_seasonal_goods_batch_is_one_disbursement():
-    batch = money(category="weather_goods", amount=30_000, method="in_kind", member="",
-                  recipients=people(10_000, 10_000, 10_000))
+    batch = money(
+        category="weather_goods", amount=30_000, method="in_kind", member="", recipients=people(10_000, 10_000, 10_000)
+    )
     report = check_disbursement(batch, [], BUDGET, RS)
     assert report.ok and "R3.8.ok" in report.codes and "R3.cap.ok" not in report.codes
 
 
 # --- R3.9: an activity checked as a whole ---------------------------------------------------------
 
+
 def activity(participants, *lines):
     recipients = tuple(Recipient(f"M{i}", f"会员{i}", amount, role) for i, (role, amount) in enumerate(lines, start=1))
-    return money(category="activity_prize", method="in_kind", member="", participants=participants,
-                 amount=sum(a for _, a in lines) or 1, recipients=recipients)
+    return money(
+        category="activity_prize",
+        method="in_kind",
+        member="",
+        participants=participants,
+        amount=sum(a for _, a in lines) or 1,
+        recipients=recipients,
+    )
 
 
 def test_activity_prizes_at_the_boundaries():
@@ -235,14 +289,17 @@ def test_participation_award_only_without_prizes_and_within_average():
     assert check_disbursement(activity(4, *[("participant", 10_000)] * 4), [], BUDGET, RS).ok
     # average over the participant count: 3 takers of 4 participants at 133.33 = 400 / 4 = 100
     assert check_disbursement(activity(4, *[("participant", 13_333)] * 3), [], BUDGET, RS).ok
-    assert "R3.activity.participation_over_cap" in check_disbursement(
-        activity(4, *[("participant", 10_001)] * 4), [], BUDGET, RS).codes
+    assert (
+        "R3.activity.participation_over_cap"
+        in check_disbursement(activity(4, *[("participant", 10_001)] * 4), [], BUDGET, RS).codes
+    )
     mixed = check_disbursement(activity(10, ("winner", 1_000), ("participant", 1_000)), [], BUDGET, RS)
     assert "R3.activity.prize_and_participation" in mixed.codes
     assert "R3.9.recipients_required" in check_disbursement(activity(10), [], BUDGET, RS).codes
 
 
 # --- R3.1: the hierarchy, per case, a warning that needs a reason ---------------------------------
+
 
 def test_aid_above_the_settled_benefit_needs_a_stated_reason():
     aid = money(category="hardship_aid", amount=300_000, event="claim:7", claim_benefit_fen=200_000)
@@ -257,8 +314,10 @@ def test_aid_above_the_settled_benefit_needs_a_stated_reason():
 
 
 def test_condolence_above_the_aid_for_the_same_event_needs_a_reason():
-    aid = [PriorPayment("hardship_aid", date(2025, 2, 1), 100_000, event="date:2025-01-20"),
-           PriorPayment("hardship_aid", date(2025, 2, 1), 400_000, event="date:2024-06-01")]  # another event
+    aid = [
+        PriorPayment("hardship_aid", date(2025, 2, 1), 100_000, event="date:2025-01-20"),
+        PriorPayment("hardship_aid", date(2025, 2, 1), 400_000, event="date:2024-06-01"),
+    ]  # another event
     condolence = money(amount=100_001, event="date:2025-01-20")
     assert check_hierarchy(condolence, aid, RS).code == "R3.1.condolence_above_aid"
     assert check_hierarchy(replace(condolence, amount_fen=100_000), aid, RS) is None
@@ -268,6 +327,7 @@ def test_condolence_above_the_aid_for_the_same_event_needs_a_reason():
 
 
 # --- R3.5 at entry, and R9.3 voids -----------------------------------------------------------------
+
 
 def test_an_entry_nobody_else_could_approve_is_warned():
     alone = check_approvers("zhang", ["zhang"], date(2025, 3, 1), RS)
@@ -292,8 +352,16 @@ def test_a_fee_subsidy_pays_no_money_so_the_transfer_rule_does_not_apply():
 
     from rules.disbursements import Disbursement, check_payment_method
 
-    d = Disbursement(category="fee_subsidy", member="郭红", on=_dt.date(2026, 10, 10), amount_fen=5000,
-                     note="困难会员会费补助", method="transfer", to_own_account=False, scheme_ref="管委会纪要〔2026〕1号")
+    d = Disbursement(
+        category="fee_subsidy",
+        member="郭红",
+        on=_dt.date(2026, 10, 10),
+        amount_fen=5000,
+        note="困难会员会费补助",
+        method="transfer",
+        to_own_account=False,
+        scheme_ref="管委会纪要〔2026〕1号",
+    )
     decision = check_payment_method(d)
     assert decision.ok and decision.code == "R3.10.no_payment_to_member"
     assert "003" in str(decision.citation) and "第六条" in str(decision.citation)

@@ -7,8 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rules import (
-    SUPERVISOR_ROLE, CoverageLine, EnrolmentRow, MemberPolicy, SupervisorOverride, classify_enrolment,
-    classify_renewal, observation_end, ruleset_on, term_end,
+    SUPERVISOR_ROLE,
+    CoverageLine,
+    EnrolmentRow,
+    MemberPolicy,
+    SupervisorOverride,
+    classify_enrolment,
+    classify_renewal,
+    observation_end,
+    ruleset_on,
+    term_end,
 )
 
 RS = ruleset_on(date(2024, 1, 1))
@@ -16,8 +24,14 @@ PREV = MemberPolicy(date(2025, 1, 1), date(2025, 12, 31), (CoverageLine(2, date(
 EXPIRY = date(2026, 1, 1)
 
 
-def row(shares=2, filed=date(2025, 12, 20), start=date(2026, 1, 1), end=date(2026, 12, 31), plan="ZYYL",
-        retirement_date=None):
+def row(
+    shares=2,
+    filed=date(2025, 12, 20),
+    start=date(2026, 1, 1),
+    end=date(2026, 12, 31),
+    plan="ZYYL",
+    retirement_date=None,
+):
     return EnrolmentRow("U001", plan, start, end, filed, shares, retirement_date)
 
 
@@ -25,13 +39,16 @@ def renewal_on(filed):
     return classify_renewal(PREV.start, PREV.end, date(2026, 1, 1), date(2026, 12, 31), filed, "ZYYL", RS)
 
 
-@pytest.mark.parametrize("offset, outcome, code", [
-    (-16, "refused", "R1.3.too_early"),
-    (-15, "renewal", "R1.3.renewal"),
-    (0, "renewal", "R1.3.renewal"),
-    (15, "renewal", "R1.3.renewal"),
-    (16, "late_renewal_as_first", "R1.3.late_as_first"),
-])
+@pytest.mark.parametrize(
+    "offset, outcome, code",
+    [
+        (-16, "refused", "R1.3.too_early"),
+        (-15, "renewal", "R1.3.renewal"),
+        (0, "renewal", "R1.3.renewal"),
+        (15, "renewal", "R1.3.renewal"),
+        (16, "late_renewal_as_first", "R1.3.late_as_first"),
+    ],
+)
 def test_renewal_window_edges(offset, outcome, code):
     decision = renewal_on(EXPIRY + timedelta(days=offset))
     assert (decision.outcome, decision.code) == (outcome, code)
@@ -63,26 +80,32 @@ def test_renewal_must_be_head_to_tail_and_of_plan_term():
     assert short.code == "R1.2.term_mismatch" and short.data["required_end"] == date(2026, 12, 31)
 
 
-@pytest.mark.parametrize("start, months, end", [
-    (date(2024, 1, 1), 12, date(2024, 12, 31)),
-    (date(2024, 2, 29), 12, date(2025, 2, 28)),
-    (date(2023, 3, 1), 12, date(2024, 2, 29)),
-    (date(2024, 3, 1), 12, date(2025, 2, 28)),
-    (date(2023, 5, 31), 1, date(2023, 6, 30)),
-    (date(2024, 1, 1), 36, date(2026, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "start, months, end",
+    [
+        (date(2024, 1, 1), 12, date(2024, 12, 31)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2023, 3, 1), 12, date(2024, 2, 29)),
+        (date(2024, 3, 1), 12, date(2025, 2, 28)),
+        (date(2023, 5, 31), 1, date(2023, 6, 30)),
+        (date(2024, 1, 1), 36, date(2026, 12, 31)),
+    ],
+)
 def test_term_end(start, months, end):
     assert term_end(start, months) == end
 
 
-@pytest.mark.parametrize("start, days, end", [
-    (date(2024, 2, 29), 90, date(2024, 5, 28)),
-    (date(2024, 2, 29), 180, date(2024, 8, 26)),
-    (date(2023, 12, 15), 90, date(2024, 3, 13)),
-    (date(2024, 1, 31), 30, date(2024, 2, 29)),
-    (date(2024, 1, 1), 1, date(2024, 1, 1)),
-    (date(2024, 1, 1), 0, None),
-])
+@pytest.mark.parametrize(
+    "start, days, end",
+    [
+        (date(2024, 2, 29), 90, date(2024, 5, 28)),
+        (date(2024, 2, 29), 180, date(2024, 8, 26)),
+        (date(2023, 12, 15), 90, date(2024, 3, 13)),
+        (date(2024, 1, 31), 30, date(2024, 2, 29)),
+        (date(2024, 1, 1), 1, date(2024, 1, 1)),
+        (date(2024, 1, 1), 0, None),
+    ],
+)
 def test_observation_end_across_month_ends_and_leap_years(start, days, end):
     assert observation_end(start, days) == end
 
@@ -130,14 +153,19 @@ def test_too_early_renewal_is_refused_with_no_lines():
 def test_renewal_with_more_shares_adds_an_observed_line():
     outcome = classify_enrolment(row(shares=3), [PREV], RS)
     assert outcome.kind == "renewal"
-    assert outcome.lines == (CoverageLine(2, date(2026, 1, 1), date(2025, 3, 31)),
-                             CoverageLine(1, date(2026, 1, 1), date(2026, 3, 31)))
+    assert outcome.lines == (
+        CoverageLine(2, date(2026, 1, 1), date(2025, 3, 31)),
+        CoverageLine(1, date(2026, 1, 1), date(2026, 3, 31)),
+    )
     assert "R1.5.added_shares" in outcome.report.codes
 
 
 def test_renewal_with_fewer_shares_keeps_the_shares_out_of_observation_first():
-    held = MemberPolicy(PREV.start, PREV.end, (CoverageLine(2, date(2025, 1, 1), date(2025, 3, 31)),
-                                               CoverageLine(1, date(2025, 11, 1), date(2026, 1, 29))))
+    held = MemberPolicy(
+        PREV.start,
+        PREV.end,
+        (CoverageLine(2, date(2025, 1, 1), date(2025, 3, 31)), CoverageLine(1, date(2025, 11, 1), date(2026, 1, 29))),
+    )
     outcome = classify_enrolment(row(shares=2), [held], RS)
     assert outcome.lines == (CoverageLine(2, date(2026, 1, 1), date(2025, 3, 31)),)
     assert "R1.5.decrease_at_renewal" in outcome.report.codes
@@ -167,13 +195,22 @@ def test_mid_period_joiner_needs_a_supervisor_override_with_reason():
     refused = classify_enrolment(joiner, [], RS, unit_filed=date(2025, 12, 20))
     assert refused.decision.code == "R1.4.override_required" and refused.lines == ()
     clerk = SupervisorOverride("王会计", "clerk", "新调入职工")
-    assert classify_enrolment(joiner, [], RS, unit_filed=date(2025, 12, 20),
-                              override=clerk).decision.code == "R1.4.override_invalid"
+    assert (
+        classify_enrolment(joiner, [], RS, unit_filed=date(2025, 12, 20), override=clerk).decision.code
+        == "R1.4.override_invalid"
+    )
     no_reason = SupervisorOverride("李主任", SUPERVISOR_ROLE, "  ")
-    assert classify_enrolment(joiner, [], RS, unit_filed=date(2025, 12, 20),
-                              override=no_reason).decision.code == "R1.4.override_invalid"
-    accepted = classify_enrolment(joiner, [], RS, unit_filed=date(2025, 12, 20),
-                                  override=SupervisorOverride("李主任", SUPERVISOR_ROLE, "新调入职工"))
+    assert (
+        classify_enrolment(joiner, [], RS, unit_filed=date(2025, 12, 20), override=no_reason).decision.code
+        == "R1.4.override_invalid"
+    )
+    accepted = classify_enrolment(
+        joiner,
+        [],
+        RS,
+        unit_filed=date(2025, 12, 20),
+        override=SupervisorOverride("李主任", SUPERVISOR_ROLE, "新调入职工"),
+    )
     assert accepted.kind == "first_enrolment"
     assert accepted.lines == (CoverageLine(2, date(2026, 4, 1), date(2026, 6, 29)),)
     assert "R1.4.override_accepted" in accepted.report.codes
@@ -185,7 +222,9 @@ def test_row_filed_with_the_unit_batch_needs_no_override():
 
 
 def test_overlapping_periods_are_refused():
-    overlap = classify_enrolment(row(start=date(2025, 7, 1), end=date(2026, 6, 30), filed=date(2025, 6, 20)), [PREV], RS)
+    overlap = classify_enrolment(
+        row(start=date(2025, 7, 1), end=date(2026, 6, 30), filed=date(2025, 6, 20)), [PREV], RS
+    )
     assert overlap.decision.code == "R1.2.overlap"
 
 
@@ -197,7 +236,9 @@ def test_r1_6_a_term_over_three_years_needs_a_supervisors_stated_reason():
     assert "须由主管写明理由" in too_long.decision.message
 
     clerk = SupervisorOverride("lee", "clerk", "单位合同四年")
-    assert classify_enrolment(row(end=date(2029, 1, 1)), [], RS, override=clerk).decision.code == "R1.6.override_invalid"
+    assert (
+        classify_enrolment(row(end=date(2029, 1, 1)), [], RS, override=clerk).decision.code == "R1.6.override_invalid"
+    )
     boss = SupervisorOverride("wang", SUPERVISOR_ROLE, "单位合同期四年，办事处同意")
     accepted = classify_enrolment(row(end=date(2029, 1, 1)), [], RS, override=boss)
     assert accepted.kind == "first_enrolment"
@@ -207,11 +248,14 @@ def test_r1_6_a_term_over_three_years_needs_a_supervisors_stated_reason():
     # Before 002 applied (2020-03-02) no limit is in force: the check is skipped, not borrowed.
     early = ruleset_on(date(2019, 1, 1))
     from rules import check_term
+
     assert check_term(date(2019, 1, 1), date(2023, 6, 30), early).code == "R1.6.no_figure"
 
 
 def test_gap_after_previous_policy_is_a_first_enrolment_with_warning():
-    outcome = classify_enrolment(row(start=date(2026, 3, 1), end=date(2027, 2, 28), filed=date(2026, 2, 20)), [PREV], RS)
+    outcome = classify_enrolment(
+        row(start=date(2026, 3, 1), end=date(2027, 2, 28), filed=date(2026, 2, 20)), [PREV], RS
+    )
     assert outcome.kind == "first_enrolment" and "R1.2.not_head_to_tail" in outcome.report.codes
 
 
@@ -221,7 +265,9 @@ def test_unknown_plan_and_bad_shares_are_refused():
 
 
 def test_every_enrolment_decision_is_fully_attributed():
-    outcomes = [classify_enrolment(row(filed=f), [PREV], RS) for f in (date(2025, 12, 1), date(2025, 12, 20), date(2026, 2, 1))]
+    outcomes = [
+        classify_enrolment(row(filed=f), [PREV], RS) for f in (date(2025, 12, 1), date(2025, 12, 20), date(2026, 2, 1))
+    ]
     for outcome in outcomes:
         for decision in outcome.report:
             assert decision.code.startswith("R1.") and decision.message and decision.ruleset == "2022-12"

@@ -44,17 +44,20 @@ def test_any_single_character_change_fails(number, position, shift):
     replacement = alphabet[(alphabet.index(original) + shift) % len(alphabet)]
     if replacement == original:
         replacement = alphabet[(alphabet.index(original) + 1) % len(alphabet)]
-    changed = number[:position] + replacement + number[position + 1:]
+    changed = number[:position] + replacement + number[position + 1 :]
     assert not check_id_number(changed).ok
 
 
-@pytest.mark.parametrize("text, code", [
-    ("11010519491231002", "ID.format"),
-    ("11010519491231002Y", "ID.format"),
-    ("01010519491231002X", "ID.region"),
-    ("110105194902300021", "ID.birth_date"),
-    ("110105194912310021", "ID.check_digit"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("11010519491231002", "ID.format"),
+        ("11010519491231002Y", "ID.format"),
+        ("01010519491231002X", "ID.region"),
+        ("110105194902300021", "ID.birth_date"),
+        ("110105194912310021", "ID.check_digit"),
+    ],
+)
 def test_invalid_numbers_give_the_reason(text, code):
     decision = check_id_number(text)
     assert decision.code == code and not decision.ok and decision.ruleset == "GB 11643-1999"

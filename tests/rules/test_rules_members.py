@@ -19,18 +19,21 @@ from rules.members import (
 TODAY = date(2026, 11, 23)
 
 
-@pytest.mark.parametrize("text, code", [
-    ("6222 0202 0011 2233 445", "R3.7.account.ok"),
-    ("6222-0202-0011-2233", "R3.7.account.ok"),
-    ("1" * 12, "R3.7.account.ok"),
-    ("1" * 30, "R3.7.account.ok"),
-    ("1" * 11, "R3.7.account.length"),
-    ("1" * 31, "R3.7.account.length"),
-    ("62220202001122334X", "R3.7.account.not_digits"),
-    ("６２２２０２０２００１１２２３３", "R3.7.account.not_digits"),  # full-width digits are not ASCII digits
-    ("", "R3.7.account.missing"),
-    (None, "R3.7.account.missing"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("6222 0202 0011 2233 445", "R3.7.account.ok"),
+        ("6222-0202-0011-2233", "R3.7.account.ok"),
+        ("1" * 12, "R3.7.account.ok"),
+        ("1" * 30, "R3.7.account.ok"),
+        ("1" * 11, "R3.7.account.length"),
+        ("1" * 31, "R3.7.account.length"),
+        ("62220202001122334X", "R3.7.account.not_digits"),
+        ("６２２２０２０２００１１２２３３", "R3.7.account.not_digits"),  # full-width digits are not ASCII digits
+        ("", "R3.7.account.missing"),
+        (None, "R3.7.account.missing"),
+    ],
+)
 def test_account_number(text, code):
     decision = check_account_number(text)
     assert decision.code == code

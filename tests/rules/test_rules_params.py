@@ -7,8 +7,20 @@ from datetime import date
 import pytest
 
 from rules import (
-    FIGURE_SPECS, SAMPLE_MARKER, Citation, Decision, Report, RuleSetError, RuleViolation, Severity, check_caps,
-    load_rulesets, packaged_rulesets, require, ruleset_on, ruleset_rows,
+    FIGURE_SPECS,
+    SAMPLE_MARKER,
+    Citation,
+    Decision,
+    Report,
+    RuleSetError,
+    RuleViolation,
+    Severity,
+    check_caps,
+    load_rulesets,
+    packaged_rulesets,
+    require,
+    ruleset_on,
+    ruleset_rows,
 )
 
 
@@ -105,24 +117,30 @@ def test_r3_1_is_not_a_load_time_check_of_the_configuration(ruleset_data):
     assert loaded.sets[0]["condolence_cash_occasion_cap_fen"] == 600_000
 
 
-@pytest.mark.parametrize("mutate, expected", [
-    (lambda r: r["figures"].__setitem__("surprise_days", {"value": 1, "citation": "000 第一条"}), "未知的键 surprise_days"),
-    (lambda r: r["figures"]["term_max_years"].__setitem__("value", 0), "应为正整数"),
-    (lambda r: r["figures"]["term_max_years"].__setitem__("value", "3"), "应为正整数"),
-    (lambda r: r["figures"]["cash_payment_max_fen"].__setitem__("value", 1000.0), "应为正整数"),
-    (lambda r: r["figures"]["term_max_years"].__setitem__("citation", "999 第一条"), "未知的来源文件编号"),
-    (lambda r: r["figures"]["term_max_years"].__setitem__("note", "x"), "未知的键 note"),
-    (lambda r: r.__setitem__("effective_from", "2022-12-01"), "effective_from"),
-    (lambda r: r["figures"]["activity_winners_max_share"].__setitem__("value", "3/2"), "分数"),
-    (lambda r: r["figures"]["selfassessment_window_start"].__setitem__("value", "13-01"), "月日"),
-    (lambda r: r["figures"]["login_warn_days"].__setitem__("value", 200), "应小于上限"),
-    (lambda r: r["figures"]["supplier_weight_price"].__setitem__("value", 31), "之和应为100"),
-    (lambda r: r["plans"][0].__setitem__("category", "life"), "category"),
-    (lambda r: r["plans"][0]["observation_days"].__setitem__("value", -1), "非负整数"),
-    (lambda r: r["plans"][0].__setitem__("term_months", 48), "超过保障期限上限"),
-    (lambda r: r["plans"][1].__setitem__("code", "ZYYL"), "重复"),
-    (lambda r: r["plans"][0]["required_materials"].__setitem__("value", []), "材料"),
-])
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (
+            lambda r: r["figures"].__setitem__("surprise_days", {"value": 1, "citation": "000 第一条"}),
+            "未知的键 surprise_days",
+        ),
+        (lambda r: r["figures"]["term_max_years"].__setitem__("value", 0), "应为正整数"),
+        (lambda r: r["figures"]["term_max_years"].__setitem__("value", "3"), "应为正整数"),
+        (lambda r: r["figures"]["cash_payment_max_fen"].__setitem__("value", 1000.0), "应为正整数"),
+        (lambda r: r["figures"]["term_max_years"].__setitem__("citation", "999 第一条"), "未知的来源文件编号"),
+        (lambda r: r["figures"]["term_max_years"].__setitem__("note", "x"), "未知的键 note"),
+        (lambda r: r.__setitem__("effective_from", "2022-12-01"), "effective_from"),
+        (lambda r: r["figures"]["activity_winners_max_share"].__setitem__("value", "3/2"), "分数"),
+        (lambda r: r["figures"]["selfassessment_window_start"].__setitem__("value", "13-01"), "月日"),
+        (lambda r: r["figures"]["login_warn_days"].__setitem__("value", 200), "应小于上限"),
+        (lambda r: r["figures"]["supplier_weight_price"].__setitem__("value", 31), "之和应为100"),
+        (lambda r: r["plans"][0].__setitem__("category", "life"), "category"),
+        (lambda r: r["plans"][0]["observation_days"].__setitem__("value", -1), "非负整数"),
+        (lambda r: r["plans"][0].__setitem__("term_months", 48), "超过保障期限上限"),
+        (lambda r: r["plans"][1].__setitem__("code", "ZYYL"), "重复"),
+        (lambda r: r["plans"][0]["required_materials"].__setitem__("value", []), "材料"),
+    ],
+)
 def test_invalid_configuration_is_refused_with_a_clear_message(ruleset_data, mutate, expected):
     mutate(ruleset_data["ruleset"][0])
     with pytest.raises(RuleSetError, match=expected):
@@ -141,7 +159,12 @@ def test_ruleset_rows_give_figure_value_unit_citation_and_mark_sample_plans():
     rows = ruleset_rows(packaged_rulesets().on(date(2024, 1, 1)))
     assert all(len(row) == 4 for row in rows)
     by_name = {row[0]: row for row in rows}
-    assert by_name["慰问金 每人每次上限"] == ("慰问金 每人每次上限", "2000.00", "元", "《互助互济支出使用办法》(003) 第五条2(3)")
+    assert by_name["慰问金 每人每次上限"] == (
+        "慰问金 每人每次上限",
+        "2000.00",
+        "元",
+        "《互助互济支出使用办法》(003) 第五条2(3)",
+    )
     observation = [row for row in rows if row[0].endswith("观察期") and "ZJB" in row[0]]
     assert observation and SAMPLE_MARKER in observation[0][0] and observation[0][1] == "180"
 

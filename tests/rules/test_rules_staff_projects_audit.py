@@ -6,8 +6,18 @@ from decimal import Decimal
 import pytest
 
 from rules import (
-    Handover, ServiceProject, SupplierScore, check_audit_counts, check_custody, check_handover,
-    check_project_timeline, handover_report_status, login_status, ruleset_on, score_suppliers, selfassessment_due,
+    Handover,
+    ServiceProject,
+    SupplierScore,
+    check_audit_counts,
+    check_custody,
+    check_handover,
+    check_project_timeline,
+    handover_report_status,
+    login_status,
+    ruleset_on,
+    score_suppliers,
+    selfassessment_due,
     working_days_before,
 )
 
@@ -16,8 +26,15 @@ ALL_ITEMS = frozenset(RS["handover_items"])
 
 
 def handover(**changes):
-    values = dict(outgoing="张三", incoming="李四", supervisor="王主任", on=date(2025, 3, 3), items=ALL_ITEMS,
-                  open_work_acknowledged=True, reported_on=None)
+    values = dict(
+        outgoing="张三",
+        incoming="李四",
+        supervisor="王主任",
+        on=date(2025, 3, 3),
+        items=ALL_ITEMS,
+        open_work_acknowledged=True,
+        reported_on=None,
+    )
     values.update(changes)
     return Handover(**values)
 
@@ -26,13 +43,16 @@ def test_complete_handover():
     assert check_handover(handover(), RS).codes == ("R4.1.complete",)
 
 
-@pytest.mark.parametrize("changes, code", [
-    (dict(supervisor="张三"), "R4.1.supervisor_is_outgoing"),
-    (dict(incoming="张三"), "R4.1.same_person"),
-    (dict(supervisor=""), "R4.1.person_missing"),
-    (dict(items=ALL_ITEMS - {"cheques"}), "R4.1.items_missing"),
-    (dict(open_work_acknowledged=False), "R4.1.open_work_not_acknowledged"),
-])
+@pytest.mark.parametrize(
+    "changes, code",
+    [
+        (dict(supervisor="张三"), "R4.1.supervisor_is_outgoing"),
+        (dict(incoming="张三"), "R4.1.same_person"),
+        (dict(supervisor=""), "R4.1.person_missing"),
+        (dict(items=ALL_ITEMS - {"cheques"}), "R4.1.items_missing"),
+        (dict(open_work_acknowledged=False), "R4.1.open_work_not_acknowledged"),
+    ],
+)
 def test_incomplete_handover(changes, code):
     report = check_handover(handover(**changes), RS)
     assert code in report.codes and not report.ok
@@ -48,7 +68,9 @@ def test_handover_report_deadline():
     overdue = handover_report_status(handover(), date(2025, 3, 14), RS)
     assert overdue.outcome == "overdue" and not overdue.ok and overdue.data["due"] == date(2025, 3, 13)
     assert handover_report_status(handover(reported_on=date(2025, 3, 13)), date(2025, 4, 1), RS).outcome == "reported"
-    assert handover_report_status(handover(reported_on=date(2025, 3, 14)), date(2025, 4, 1), RS).outcome == "reported_late"
+    assert (
+        handover_report_status(handover(reported_on=date(2025, 3, 14)), date(2025, 4, 1), RS).outcome == "reported_late"
+    )
 
 
 @pytest.mark.parametrize("days, outcome", [(0, "ok"), (149, "ok"), (150, "warn"), (180, "warn"), (181, "overdue")])
@@ -67,8 +89,11 @@ def test_custody_with_a_single_accountant():
 
 
 def test_supplier_scoring_winner_tie_and_validation():
-    a, b, c = (SupplierScore("甲", 18, 25, 35, 8), SupplierScore("乙", 20, 28, 36, 9),
-               SupplierScore("丙", 15, 30, Decimal("30.5"), 6))
+    a, b, c = (
+        SupplierScore("甲", 18, 25, 35, 8),
+        SupplierScore("乙", 20, 28, 36, 9),
+        SupplierScore("丙", 15, 30, Decimal("30.5"), 6),
+    )
     winner = score_suppliers([a, b, c], date(2025, 1, 1), RS)
     assert winner.outcome == "winner" and winner.data["winner"] == "乙"
     assert winner.data["totals"][0] == ("乙", Decimal(93))
@@ -86,8 +111,14 @@ def test_working_days_skip_weekends():
 
 
 def project(**changes):
-    values = dict(name="夏季健康讲座", start=date(2024, 6, 10), plan_submitted_on=date(2024, 5, 10),
-                  materials_submitted_on=date(2024, 6, 3), budget_fen=500_000, cost_fen=400_000)
+    values = dict(
+        name="夏季健康讲座",
+        start=date(2024, 6, 10),
+        plan_submitted_on=date(2024, 5, 10),
+        materials_submitted_on=date(2024, 6, 3),
+        budget_fen=500_000,
+        cost_fen=400_000,
+    )
     values.update(changes)
     return ServiceProject(**values)
 
@@ -102,12 +133,15 @@ def test_project_timeline():
     assert pending.ok and {d.data["due"] for d in pending} == {date(2024, 5, 10), date(2024, 6, 3)}
 
 
-@pytest.mark.parametrize("today, outcome, end", [
-    (date(2025, 12, 14), "not_open", date(2026, 1, 15)),
-    (date(2025, 12, 15), "open", date(2026, 1, 15)),
-    (date(2026, 1, 15), "open", date(2026, 1, 15)),
-    (date(2026, 1, 16), "not_open", date(2027, 1, 15)),
-])
+@pytest.mark.parametrize(
+    "today, outcome, end",
+    [
+        (date(2025, 12, 14), "not_open", date(2026, 1, 15)),
+        (date(2025, 12, 15), "open", date(2026, 1, 15)),
+        (date(2026, 1, 15), "open", date(2026, 1, 15)),
+        (date(2026, 1, 16), "not_open", date(2027, 1, 15)),
+    ],
+)
 def test_selfassessment_window(today, outcome, end):
     decision = selfassessment_due(today, RS)
     assert decision.outcome == outcome and decision.data["window_end"] == end
@@ -116,7 +150,9 @@ def test_selfassessment_window(today, outcome, end):
 
 def test_audit_counts():
     meetings = [date(2025, 2, 1), date(2025, 5, 1), date(2025, 8, 1), date(2025, 11, 1)]
-    assert check_audit_counts(2025, meetings, 4, 4, RS).ok and check_audit_counts(2025, meetings, 4, 4, RS).codes == ("R6.counts_ok",)
+    assert check_audit_counts(2025, meetings, 4, 4, RS).ok and check_audit_counts(2025, meetings, 4, 4, RS).codes == (
+        "R6.counts_ok",
+    )
     short = check_audit_counts(2025, meetings[:3], 3, 2, RS)
     assert set(short.codes) == {"R6.committee_meetings_short", "R6.trainings_short", "R6.articles_short"}
     assert "第4季度 0 次" in short.warnings[0].message

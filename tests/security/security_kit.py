@@ -20,8 +20,15 @@ ENROLMENT_HEADER = "单位编码,单位名称,险种代码,生效日期,终止�
 def run(*args, env=None, cwd=None, timeout=120, input=None):
     full = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     full.update(env or {})
-    return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True,
-                          env=full, cwd=cwd, timeout=timeout, input=input)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full,
+        cwd=cwd,
+        timeout=timeout,
+        input=input,
+    )
 
 
 def env(db: Path, user: str = "zhang", passphrase: str = PASSPHRASE) -> dict[str, str]:
@@ -37,12 +44,24 @@ def assert_clear(proc, codes, *needles: str) -> None:
         assert needle in proc.stderr + proc.stdout, proc.stderr
 
 
-def enrolment_csv(path: Path, *, name: str = "张三", shares: str = "2", start: str = "2026-01-01",
-                  end: str = "2026-12-31", filed: str = "2025-12-20", unit_name: str = "示例工会",
-                  id_number: str = ID_NUMBER) -> Path:
-    path.write_text("\ufeff" + ENROLMENT_HEADER + "\n"
-                    + f"U0001,{unit_name},ZYYL,{start},{end},{filed},{name},{id_number},{shares},,13800138000\n",
-                    encoding="utf-8")
+def enrolment_csv(
+    path: Path,
+    *,
+    name: str = "张三",
+    shares: str = "2",
+    start: str = "2026-01-01",
+    end: str = "2026-12-31",
+    filed: str = "2025-12-20",
+    unit_name: str = "示例工会",
+    id_number: str = ID_NUMBER,
+) -> Path:
+    path.write_text(
+        "\ufeff"
+        + ENROLMENT_HEADER
+        + "\n"
+        + f"U0001,{unit_name},ZYYL,{start},{end},{filed},{name},{id_number},{shares},,13800138000\n",
+        encoding="utf-8",
+    )
     return path
 
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from security_kit import PASSPHRASE, assert_clear, env, run
 
 
@@ -61,8 +60,9 @@ dbmod.close()
 
 
 def test_backup_while_another_program_writes_is_whole_and_says_so(branch, tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(branch), PASSPHRASE, "14"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(branch), PASSPHRASE, "14"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "LOCKED"
         out = tmp_path / "busy.hzbak"

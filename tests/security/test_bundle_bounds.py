@@ -8,18 +8,27 @@ import subprocess
 import sys
 
 import pytest
+from security_kit import run
+from syncdb_kit import PASSPHRASE, PERIOD, branch_keys, export, office_counts, office_keys
 
 from models import db as dbmod
-from security_kit import run
 from sync import build_bundle, canonical_dumps
-from syncdb_kit import PASSPHRASE, PERIOD, branch_keys, export, import_path, office_counts, office_keys
 
 
 def _sign(world, files, *, sequence, prev=None):
-    return build_bundle(kind="branch_monthly", branch_code="004", period=PERIOD, sequence=sequence, prev_sha256=prev,
-                        created="2026-11-02T01:00:00Z", program_version="0.1.0", audit_head="0" * 64, files=files,
-                        signer_private=branch_keys(world).signing.private,
-                        recipient_public=office_keys(world).exchange.public)
+    return build_bundle(
+        kind="branch_monthly",
+        branch_code="004",
+        period=PERIOD,
+        sequence=sequence,
+        prev_sha256=prev,
+        created="2026-11-02T01:00:00Z",
+        program_version="0.1.0",
+        audit_head="0" * 64,
+        files=files,
+        signer_private=branch_keys(world).signing.private,
+        recipient_public=office_keys(world).exchange.public,
+    )
 
 
 def _files(world) -> dict[str, bytes]:
@@ -41,13 +50,24 @@ def test_a_huge_sequence_is_refused_and_the_next_file_still_imports(world):
     huge.write_bytes(_sign(world, _files(world), sequence=2**53 - 1, prev="ab" * 32))
     far = world.root / "far.hzb"
     far.write_bytes(_sign(world, _files(world), sequence=5_000_000, prev="ab" * 32))
-    proc = run("office", "import", huge, far, good, "--json",
-               env={"HUZHU_DB": str(world.office), "HUZHU_USER": "chen", "HUZHU_PASSPHRASE": PASSPHRASE}, timeout=60)
+    proc = run(
+        "office",
+        "import",
+        huge,
+        far,
+        good,
+        "--json",
+        env={"HUZHU_DB": str(world.office), "HUZHU_USER": "chen", "HUZHU_PASSPHRASE": PASSPHRASE},
+        timeout=60,
+    )
     assert proc.returncode == 40, proc.stderr  # some file refused: the sync commands' exit code
     outcomes = json.loads(proc.stdout)
     outcomes = outcomes["files"] if isinstance(outcomes, dict) else outcomes
     assert [(o["status"], o["reason"]) for o in outcomes] == [
-        ("refused", "gap_too_large"), ("refused", "gap_too_large"), ("imported", "ok")]
+        ("refused", "gap_too_large"),
+        ("refused", "gap_too_large"),
+        ("imported", "ok"),
+    ]
     assert office_counts(world)["held"] == 0 and office_counts(world)["imported"] == 1
 
 
@@ -63,18 +83,24 @@ def _import(world, data):
         return import_bytes(data, "x.hzb")
 
 
-@pytest.mark.parametrize("reason, change", [
-    ("personal_data", lambda f: _edit(f, "claims.json", lambda d: d[0].update(member="110105198001010016"))),
-    ("personal_data", lambda f: _edit(f, "claims.json", lambda d: d[0].update(return_reason="身份证 11010519900101007x 缺"))),
-    ("control_characters", lambda f: _edit(f, "units.json", lambda d: d[0].update(name="甲\x1b]0;x\x07工会"))),
-    ("control_characters", lambda f: _edit(f, "claims.json", lambda d: d[0].update(decline_reason="a\x00b"))),
-    ("formula_text", lambda f: _edit(f, "units.json", lambda d: d[0].update(name="=HYPERLINK(\"x\")"))),
-    ("formula_text", lambda f: _edit(f, "units.json", lambda d: d[0].update(name="@SUM(A1)"))),
-    ("summary_mismatch", lambda f: _edit(f, "summary.json", lambda d: d["totals"].update(benefit_fen=1))),
-    ("summary_mismatch", lambda f: _edit(f, "summary.json", lambda d: d["counts"].update(claims=99))),
-    ("summary_mismatch", lambda f: _edit(f, "summary.json", lambda d: d.update(disbursed_fen=1))),
-    ("summary_mismatch", lambda f: _edit(f, "figures.json", lambda d: d[0].update(members=d[0]["members"] + 1))),
-])
+@pytest.mark.parametrize(
+    "reason, change",
+    [
+        ("personal_data", lambda f: _edit(f, "claims.json", lambda d: d[0].update(member="110105198001010016"))),
+        (
+            "personal_data",
+            lambda f: _edit(f, "claims.json", lambda d: d[0].update(return_reason="身份证 11010519900101007x 缺")),
+        ),
+        ("control_characters", lambda f: _edit(f, "units.json", lambda d: d[0].update(name="甲\x1b]0;x\x07工会"))),
+        ("control_characters", lambda f: _edit(f, "claims.json", lambda d: d[0].update(decline_reason="a\x00b"))),
+        ("formula_text", lambda f: _edit(f, "units.json", lambda d: d[0].update(name='=HYPERLINK("x")'))),
+        ("formula_text", lambda f: _edit(f, "units.json", lambda d: d[0].update(name="@SUM(A1)"))),
+        ("summary_mismatch", lambda f: _edit(f, "summary.json", lambda d: d["totals"].update(benefit_fen=1))),
+        ("summary_mismatch", lambda f: _edit(f, "summary.json", lambda d: d["counts"].update(claims=99))),
+        ("summary_mismatch", lambda f: _edit(f, "summary.json", lambda d: d.update(disbursed_fen=1))),
+        ("summary_mismatch", lambda f: _edit(f, "figures.json", lambda d: d[0].update(members=d[0]["members"] + 1))),
+    ],
+)
 def test_payloads_a_branch_must_not_send_are_refused(world, reason, change):
     before = office_counts(world)
     outcome = _import(world, _sign(world, change(_files(world)), sequence=1))
@@ -118,12 +144,20 @@ def _race(world, first_period, second_period):
     for o in outs:
         o.mkdir()
     gate = world.root / "go"
-    second = subprocess.Popen([sys.executable, "-c", _EXPORT, str(world.branch), PASSPHRASE, str(outs[1]), str(gate),
-                               second_period], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen(
+        [sys.executable, "-c", _EXPORT, str(world.branch), PASSPHRASE, str(outs[1]), str(gate), second_period],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert second.stdout.readline().strip() == "WAIT"  # it chose its number from what was committed then
-        first = subprocess.run([sys.executable, "-c", _EXPORT, str(world.branch), PASSPHRASE, str(outs[0]), "-",
-                                first_period], capture_output=True, text=True, timeout=120)
+        first = subprocess.run(
+            [sys.executable, "-c", _EXPORT, str(world.branch), PASSPHRASE, str(outs[0]), "-", first_period],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         gate.touch()
     rest, err = second.communicate(timeout=120)

@@ -7,22 +7,42 @@ import json
 import os
 
 import pytest
-
 from security_kit import OTHER_ID, assert_clear, enrolment_csv, env, run
 
 
-@pytest.mark.parametrize("args, code, needle", [
-    (["claim", "register", "--id-number", "110105198001010016", "--plan", "ZYYL", "--diagnosis", "x",
-      "--incident-date", "2026-03-01", "--reporter", "本人", "--shares", "9223372036854775808"], 2, "--shares"),
-    (["lookup", "张三", "--limit", "9223372036854775808"], 2, "--limit"),
-    (["lookup", "张三", "--on", "0001-01-01"], (2, 3), "0001-01-01"),
-    (["renew", "--unit", "U0001", "--plan", "ZYYL", "--filed", "0001-01-01"], (2, 3), "0001-01-01"),
-    (["sync", "notices", "--done", "9223372036854775808"], 2, "--done"),
-    (["report", "claims", "--period", "2026", "--out", "nodir/x.csv"], 2, "nodir"),
-    (["template", "enrolments", "--out", "nodir/t.xlsx"], 2, "nodir"),
-    (["worklog", "template", "--out", "nodir/t.xlsx"], 2, "nodir"),
-    (["audit", "selfcheck", "--year", "99999999999999999999"], 2, "--year"),
-])
+@pytest.mark.parametrize(
+    "args, code, needle",
+    [
+        (
+            [
+                "claim",
+                "register",
+                "--id-number",
+                "110105198001010016",
+                "--plan",
+                "ZYYL",
+                "--diagnosis",
+                "x",
+                "--incident-date",
+                "2026-03-01",
+                "--reporter",
+                "本人",
+                "--shares",
+                "9223372036854775808",
+            ],
+            2,
+            "--shares",
+        ),
+        (["lookup", "张三", "--limit", "9223372036854775808"], 2, "--limit"),
+        (["lookup", "张三", "--on", "0001-01-01"], (2, 3), "0001-01-01"),
+        (["renew", "--unit", "U0001", "--plan", "ZYYL", "--filed", "0001-01-01"], (2, 3), "0001-01-01"),
+        (["sync", "notices", "--done", "9223372036854775808"], 2, "--done"),
+        (["report", "claims", "--period", "2026", "--out", "nodir/x.csv"], 2, "nodir"),
+        (["template", "enrolments", "--out", "nodir/t.xlsx"], 2, "nodir"),
+        (["worklog", "template", "--out", "nodir/t.xlsx"], 2, "nodir"),
+        (["audit", "selfcheck", "--year", "99999999999999999999"], 2, "--year"),
+    ],
+)
 def test_bad_numbers_dates_and_folders_are_refused_clearly(branch, tmp_path, args, code, needle):
     proc = run(*args, env=env(branch), cwd=tmp_path)
     assert_clear(proc, code, needle)

@@ -11,7 +11,6 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-
 from security_kit import assert_clear, env, fresh_branch, run
 
 NAME = "=cmd|' /C calc'!A0"
@@ -24,17 +23,37 @@ ESCAPES = "\x1b]0;owned\x07肺炎\x1b[2J\x1b[31m\x9b1m\x07"
 @pytest.fixture
 def poisoned(tmp_path):
     db = fresh_branch(tmp_path, name=NAME)
-    proc = run("claim", "register", "--id-number", "110105198001010016", "--plan", "ZYYL", "--diagnosis", DIAGNOSIS,
-               "--incident-date", INCIDENT, "--reporter", "+本人", "--shares", "1",
-               env=env(db), cwd=tmp_path)
+    proc = run(
+        "claim",
+        "register",
+        "--id-number",
+        "110105198001010016",
+        "--plan",
+        "ZYYL",
+        "--diagnosis",
+        DIAGNOSIS,
+        "--incident-date",
+        INCIDENT,
+        "--reporter",
+        "+本人",
+        "--shares",
+        "1",
+        env=env(db),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     return db
 
 
 def _formula_cells(path):
     wb = load_workbook(path)  # not data_only: a formula would come back as data_type "f"
-    return [(ws.title, c.coordinate, c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
-            if c.data_type == "f"]
+    return [
+        (ws.title, c.coordinate, c.value)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
 
 
 def _texts(path):
@@ -52,8 +71,18 @@ def test_register_xlsx_holds_text_not_formulas(poisoned, tmp_path):
 
 def test_audit_materials_hold_no_formulas(poisoned, tmp_path):
     folder = tmp_path / "materials"
-    proc = run("audit", "selfcheck", "--year", YEAR, "--materials", folder, "--out", tmp_path / "self.xlsx",
-               env=env(poisoned), cwd=tmp_path)
+    proc = run(
+        "audit",
+        "selfcheck",
+        "--year",
+        YEAR,
+        "--materials",
+        folder,
+        "--out",
+        tmp_path / "self.xlsx",
+        env=env(poisoned),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     files = sorted(folder.glob("*.xlsx")) + [tmp_path / "self.xlsx"]
     assert len(files) > 1
@@ -77,24 +106,46 @@ def test_register_csv_prefixes_formula_like_cells(poisoned, tmp_path):
 def test_office_reconcile_sheet_and_csv_hold_text(tmp_path):
     from sync.reconcile import Difference, Report, write_csv, write_xlsx
 
-    report = Report(period="2026-10", branches_reported=["004"],
-                    not_reported=[{"branch_code": "005", "name": "=1+2", "enrolled": True}],
-                    differences=[Difference("004", "=HYPERLINK(\"x\")", "ZYYL", "members", "人数", 3, 2)])
+    report = Report(
+        period="2026-10",
+        branches_reported=["004"],
+        not_reported=[{"branch_code": "005", "name": "=1+2", "enrolled": True}],
+        differences=[Difference("004", '=HYPERLINK("x")', "ZYYL", "members", "人数", 3, 2)],
+    )
     write_xlsx(report, tmp_path / "r.xlsx")
     write_csv(report, tmp_path / "r.csv")
     assert _formula_cells(tmp_path / "r.xlsx") == []
-    assert {"=HYPERLINK(\"x\")", "=1+2"} <= _texts(tmp_path / "r.xlsx")
+    assert {'=HYPERLINK("x")', "=1+2"} <= _texts(tmp_path / "r.xlsx")
     text = (tmp_path / "r.csv").read_text("utf-8-sig")
     assert "'=HYPERLINK" in text and '"=HYPERLINK' not in text
 
 
 def test_terminal_control_sequences_are_stripped_from_printed_values(branch, tmp_path):
-    proc = run("claim", "register", "--id-number", "110105198001010016", "--plan", "ZYYL", "--diagnosis", ESCAPES,
-               "--incident-date", INCIDENT, "--reporter", "本人\x1b[8m", "--shares", "1",
-               env=env(branch), cwd=tmp_path)
+    proc = run(
+        "claim",
+        "register",
+        "--id-number",
+        "110105198001010016",
+        "--plan",
+        "ZYYL",
+        "--diagnosis",
+        ESCAPES,
+        "--incident-date",
+        INCIDENT,
+        "--reporter",
+        "本人\x1b[8m",
+        "--shares",
+        "1",
+        env=env(branch),
+        cwd=tmp_path,
+    )
     assert_clear(proc, 0)
-    for args in (["report", "claims", "--period", YEAR], ["lookup", "张三"], ["lookup", "\x1b]0;x\x07"],
-                 ["worklog", "add", "--kind", "x\x1b[2J", "--date", "2026-03-01", "--title", "t"]):
+    for args in (
+        ["report", "claims", "--period", YEAR],
+        ["lookup", "张三"],
+        ["lookup", "\x1b]0;x\x07"],
+        ["worklog", "add", "--kind", "x\x1b[2J", "--date", "2026-03-01", "--title", "t"],
+    ):
         proc = run(*args, env=env(branch), cwd=tmp_path)
         shown = proc.stdout + proc.stderr
         assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown, (args, shown[:400])

@@ -40,8 +40,17 @@ def test_a_clerk_who_edits_his_role_gains_nothing_and_check_says_so(branch):
     with pytest.raises(PermissionDenied):
         admin.add_user(session, "mole", "supervisor", "mole passphrase", kdf=CHEAP_KDF)
     dbmod.close()
-    proc = cli("user", "add", "mole", "--role", "supervisor", db=branch, user="wang", passphrase=WANG,
-               extra_env={"HUZHU_NEW_PASSPHRASE": "mole passphrase"})
+    proc = cli(
+        "user",
+        "add",
+        "mole",
+        "--role",
+        "supervisor",
+        db=branch,
+        user="wang",
+        passphrase=WANG,
+        extra_env={"HUZHU_NEW_PASSPHRASE": "mole passphrase"},
+    )
     assert proc.returncode == 30, proc.stderr
     code, items = check(branch)
     assert code == 32 and not items["user_grants"]["ok"]
@@ -80,10 +89,18 @@ def test_a_grant_signed_by_a_clerk_is_not_honoured(branch):
     kf.save(branch)
     conn = raw(branch)
     conn.execute("INSERT INTO app_user (name, role, active, created_at) VALUES ('mole', 'supervisor', 1, 'x')")
-    seq = append_event(conn, "wang", "user.add", "app_user", "mole",
-                       {"role": "supervisor", "sign": slot.sign_public.hex(), "slot": slot.slot_id})
+    seq = append_event(
+        conn,
+        "wang",
+        "user.add",
+        "app_user",
+        "mole",
+        {"role": "supervisor", "sign": slot.sign_public.hex(), "slot": slot.slot_id},
+    )
     digest = conn.execute("SELECT hash FROM audit_event WHERE seq = ?", (seq,)).fetchone()[0]
-    conn.execute("UPDATE audit_event SET sig = ? WHERE seq = ?", (wang.sign(audit.signed_message(kf.db_id, digest)).hex(), seq))
+    conn.execute(
+        "UPDATE audit_event SET sig = ? WHERE seq = ?", (wang.sign(audit.signed_message(kf.db_id, digest)).hex(), seq)
+    )
     conn.close()
     with pytest.raises(UngrantedUser):
         dbmod.unlock(branch, "mole", "mole passphrase")
@@ -128,6 +145,7 @@ def test_a_reset_by_a_supervisor_binds_a_new_signing_key(branch):
     session = dbmod.unlock(branch, "wang", "reset by zhang 123")
     assert session.role == "clerk" and session.signer.public != before
     from models.members import upsert_unit
+
     upsert_unit("U0002", "另一家工会")
     dbmod.close()
     code, items = check(branch)

@@ -46,8 +46,9 @@ def _memory_hits(needles: list[bytes]) -> dict[bytes, int]:
 
 def test_no_copy_of_the_key_survives_the_lock(tmp_path):
     path = tmp_path / "branch.hzdb"
-    admin.create_database(path, branch_code="004", branch_name="朝阳", user="zhang", passphrase=PASSPHRASE,
-                          kdf=CHEAP_KDF)
+    admin.create_database(
+        path, branch_code="004", branch_name="朝阳", user="zhang", passphrase=PASSPHRASE, kdf=CHEAP_KDF
+    )
     session = dbmod.unlock(path, "zhang", PASSPHRASE)
     upsert_unit("U0001", "朝阳某公司工会")
     admin.backup(session, tmp_path / "b.hzbak")

@@ -7,10 +7,10 @@ import json
 import time
 
 import pytest
+from security_kit import PASSPHRASE, assert_clear, env, run
 
 from models import crypto
 from models.keyslots import KeyFile, keys_path, pending_keys_path
-from security_kit import PASSPHRASE, assert_clear, env, run
 
 
 def _edit_slot(db, edit):
@@ -21,17 +21,20 @@ def _edit_slot(db, edit):
     path.write_text(json.dumps(obj), "utf-8")
 
 
-@pytest.mark.parametrize("name, edit", [
-    ("empty salt", lambda s: s.update(salt="")),
-    ("short private nonce", lambda s: s["private"].update(nonce=crypto.b64e(b"abc"))),
-    ("short key nonce", lambda s: s["key"].update(nonce=crypto.b64e(b"abc"))),
-    ("short public key", lambda s: s.update(public=crypto.b64e(b"\x01" * 5))),
-    ("empty ciphertext", lambda s: s["private"].update(ct="")),
-    ("string kdf memory", lambda s: s["kdf"].update(memory_kib="65536")),
-    ("4 GiB kdf", lambda s: s["kdf"].update(memory_kib=4 * 1024 * 1024, iterations=64)),
-    ("64 passes", lambda s: s["kdf"].update(iterations=64)),
-    ("unknown kind", lambda s: s.update(kind="superuser")),
-])
+@pytest.mark.parametrize(
+    "name, edit",
+    [
+        ("empty salt", lambda s: s.update(salt="")),
+        ("short private nonce", lambda s: s["private"].update(nonce=crypto.b64e(b"abc"))),
+        ("short key nonce", lambda s: s["key"].update(nonce=crypto.b64e(b"abc"))),
+        ("short public key", lambda s: s.update(public=crypto.b64e(b"\x01" * 5))),
+        ("empty ciphertext", lambda s: s["private"].update(ct="")),
+        ("string kdf memory", lambda s: s["kdf"].update(memory_kib="65536")),
+        ("4 GiB kdf", lambda s: s["kdf"].update(memory_kib=4 * 1024 * 1024, iterations=64)),
+        ("64 passes", lambda s: s["kdf"].update(iterations=64)),
+        ("unknown kind", lambda s: s.update(kind="superuser")),
+    ],
+)
 def test_tampered_slot_fields_are_a_clear_error(branch, name, edit):
     _edit_slot(branch, edit)
     started = time.monotonic()
@@ -45,8 +48,11 @@ def _forged_pending(db) -> None:
     real = KeyFile.load(db)
     forged = KeyFile(real.db_id, real.key_epoch + 1, [], list(real.revoked), dict(real.hint))
     for s in real.slots:
-        forged.put(forged.make_slot(s.user, s.role, "the forger's own phrase", b"\x07" * 32, kind=s.kind,
-                                    created=s.created, kdf=s.kdf))
+        forged.put(
+            forged.make_slot(
+                s.user, s.role, "the forger's own phrase", b"\x07" * 32, kind=s.kind, created=s.created, kdf=s.kdf
+            )
+        )
     forged.save(db, pending=True)
 
 

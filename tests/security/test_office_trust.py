@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from security_kit import CHEAP_KDF, assert_clear, run
+from syncdb_kit import PASSPHRASE, PERIOD, new_branch, new_office
 
 from models import admin
 from models import db as dbmod
-from security_kit import CHEAP_KDF, assert_clear, run
-from syncdb_kit import PASSPHRASE, PERIOD, new_branch, new_office
 
 CLERK_PASS = "clerk passphrase 1"
 
@@ -61,8 +61,12 @@ def impostor_branch(world):
 def _events(db, action):
     dbmod.unlock(db, "zhang" if "branch" in db.name else "chen", PASSPHRASE)
     try:
-        return [json.loads(d) for (d,) in dbmod.database.execute_sql(
-            "SELECT detail FROM audit_event WHERE action = ? ORDER BY seq", (action,))]
+        return [
+            json.loads(d)
+            for (d,) in dbmod.database.execute_sql(
+                "SELECT detail FROM audit_event WHERE action = ? ORDER BY seq", (action,)
+            )
+        ]
     finally:
         dbmod.close()
 
@@ -70,17 +74,30 @@ def _events(db, action):
 def test_a_clerk_cannot_replace_the_office_key(world, impostor_office):
     keys_file, fp = impostor_office
     _add_clerk(world.branch, "zhang", "wang")
-    proc = run("keys", "trust-office", keys_file, "--yes", "--replace", "--reason", "换了", "--fingerprint", fp,
-               env=_as(world.branch, "wang", CLERK_PASS))
+    proc = run(
+        "keys",
+        "trust-office",
+        keys_file,
+        "--yes",
+        "--replace",
+        "--reason",
+        "换了",
+        "--fingerprint",
+        fp,
+        env=_as(world.branch, "wang", CLERK_PASS),
+    )
     assert_clear(proc, 30, "负责人")
     assert [e["replaced"] for e in _events(world.branch, "keys.trust_office")] == [None]
 
 
-@pytest.mark.parametrize("extra, needle", [
-    ([], "--reason"),
-    (["--reason", "办事处换电脑"], "--fingerprint"),
-    (["--reason", "办事处换电脑", "--fingerprint", "0000-1111"], "--fingerprint"),
-])
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        ([], "--reason"),
+        (["--reason", "办事处换电脑"], "--fingerprint"),
+        (["--reason", "办事处换电脑", "--fingerprint", "0000-1111"], "--fingerprint"),
+    ],
+)
 def test_a_supervisor_needs_a_reason_and_the_typed_fingerprint(world, impostor_office, extra, needle):
     keys_file, _ = impostor_office
     proc = run("keys", "trust-office", keys_file, "--yes", "--replace", *extra, env=_as(world.branch, "zhang"))
@@ -92,8 +109,18 @@ def test_replacing_the_office_key_is_recorded_and_told_in_the_next_bundle(world,
     from sync.export import branch_payload
 
     keys_file, fp = impostor_office
-    proc = run("keys", "trust-office", keys_file, "--yes", "--replace", "--reason", "办事处换电脑",
-               "--fingerprint", fp.lower().replace("-", " "), env=_as(world.branch, "zhang"))
+    proc = run(
+        "keys",
+        "trust-office",
+        keys_file,
+        "--yes",
+        "--replace",
+        "--reason",
+        "办事处换电脑",
+        "--fingerprint",
+        fp.lower().replace("-", " "),
+        env=_as(world.branch, "zhang"),
+    )
     assert proc.returncode == 0, proc.stderr
     last = _events(world.branch, "keys.trust_office")[-1]
     assert last["fingerprint"] == fp and last["reason"] == "办事处换电脑" and last["replaced"]
@@ -104,16 +131,18 @@ def test_replacing_the_office_key_is_recorded_and_told_in_the_next_bundle(world,
 
 
 def test_the_office_is_told_when_a_bundle_reports_a_key_change(world):
+    from test_bundle_bounds import _sign  # signed with the real keys
+
     from sync import canonical_dumps
     from sync.export import branch_payload
     from sync.office import import_bytes
-    from test_bundle_bounds import _sign  # signed with the real keys
 
     with world.at_branch():
         files = dict(branch_payload(PERIOD).files)
     summary = json.loads(files["summary.json"])
-    summary["office_key_changes"] = [{"at": "2026-11-01T08:00:00+08:00", "by": "wang", "old_fingerprint": "A",
-                                      "new_fingerprint": "B", "reason": "x"}]
+    summary["office_key_changes"] = [
+        {"at": "2026-11-01T08:00:00+08:00", "by": "wang", "old_fingerprint": "A", "new_fingerprint": "B", "reason": "x"}
+    ]
     files["summary.json"] = canonical_dumps(summary)
     data = _sign(world, files, sequence=1)
     with world.at_office():
@@ -124,8 +153,18 @@ def test_the_office_is_told_when_a_bundle_reports_a_key_change(world):
 def test_an_office_clerk_cannot_re_pin_a_branch(world, impostor_branch):
     reg_file, fp = impostor_branch
     _add_clerk(world.office, "chen", "liu")
-    proc = run("office", "enroll", reg_file, "--yes", "--replace", "--reason", "换电脑", "--fingerprint", fp,
-               env=_as(world.office, "liu", CLERK_PASS))
+    proc = run(
+        "office",
+        "enroll",
+        reg_file,
+        "--yes",
+        "--replace",
+        "--reason",
+        "换电脑",
+        "--fingerprint",
+        fp,
+        env=_as(world.office, "liu", CLERK_PASS),
+    )
     assert_clear(proc, 30, "负责人")
     assert [e["replaced"] for e in _events(world.office, "office.enroll")] == [None]
 
@@ -133,12 +172,23 @@ def test_an_office_clerk_cannot_re_pin_a_branch(world, impostor_branch):
 def test_re_pinning_a_branch_is_recorded_and_told_in_the_next_answer(world, impostor_branch):
     reg_file, fp = impostor_branch
     assert_clear(run("office", "enroll", reg_file, "--yes", "--replace", env=_as(world.office, "chen")), 2, "--reason")
-    proc = run("office", "enroll", reg_file, "--yes", "--replace", "--reason", "代办处重装系统", "--fingerprint", fp,
-               env=_as(world.office, "chen"))
+    proc = run(
+        "office",
+        "enroll",
+        reg_file,
+        "--yes",
+        "--replace",
+        "--reason",
+        "代办处重装系统",
+        "--fingerprint",
+        fp,
+        env=_as(world.office, "chen"),
+    )
     assert proc.returncode == 0, proc.stderr
     last = _events(world.office, "office.enroll")[-1]
     assert last["fingerprint"] == fp and last["reason"] == "代办处重装系统" and last["replaced"]
     with world.at_office():
-        notices = [r[0] for r in dbmod.database.execute_sql(
-            "SELECT text FROM outgoing_notice WHERE branch_code = '004'")]
+        notices = [
+            r[0] for r in dbmod.database.execute_sql("SELECT text FROM outgoing_notice WHERE branch_code = '004'")
+        ]
     assert len(notices) == 1 and fp in notices[0] and "代办处重装系统" in notices[0]

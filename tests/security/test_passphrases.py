@@ -5,7 +5,6 @@ demo database keeps its published `demo` and says so."""
 from __future__ import annotations
 
 import pytest
-
 from security_kit import PASSPHRASE, assert_clear, env, run
 
 WEAK = ["1", " ", "short pw", "aaaaaaaaaaaa", "zhangzhang", " ZHANG zhang "[1:-1].replace(" ", "")]
@@ -14,8 +13,18 @@ WEAK = ["1", " ", "short pw", "aaaaaaaaaaaa", "zhangzhang", " ZHANG zhang "[1:-1
 @pytest.mark.parametrize("weak", WEAK)
 def test_init_refuses_a_weak_passphrase(tmp_path, weak):
     db = tmp_path / "n.hzdb"
-    proc = run("init", "--db", db, "--branch-code", "004", "--branch-name", "朝阳", "--user", "zhang",
-               env={"HUZHU_PASSPHRASE": weak})
+    proc = run(
+        "init",
+        "--db",
+        db,
+        "--branch-code",
+        "004",
+        "--branch-name",
+        "朝阳",
+        "--user",
+        "zhang",
+        env={"HUZHU_PASSPHRASE": weak},
+    )
     assert_clear(proc, 3, "口令")
     assert not db.exists()
 
@@ -27,8 +36,16 @@ def test_office_init_refuses_a_weak_passphrase(tmp_path):
     assert not db.exists()
 
 
-@pytest.mark.parametrize("weak, needle", [("1", "太短"), ("wang", "太短"), ("xxxxxxxxxxxx", "同一个字符"),
-                                          ("wangwang", "太短"), ("wang 的口令很长啊", None)])
+@pytest.mark.parametrize(
+    "weak, needle",
+    [
+        ("1", "太短"),
+        ("wang", "太短"),
+        ("xxxxxxxxxxxx", "同一个字符"),
+        ("wangwang", "太短"),
+        ("wang 的口令很长啊", None),
+    ],
+)
 def test_user_add_refuses_a_weak_passphrase(branch, weak, needle):
     proc = run("user", "add", "wang", env={**env(branch), "HUZHU_NEW_PASSPHRASE": weak})
     if needle is None:  # twelve characters, not the name itself: accepted
@@ -50,8 +67,12 @@ def test_passwd_and_recovery_reset_refuse_a_weak_passphrase(branch):
 
     # a reset through the recovery code is held to the same standard
     recovery = _recovery_code(branch)
-    proc = run("user", "passwd", "zhang", env={**env(branch, user="recovery", passphrase=recovery),
-                                               "HUZHU_NEW_PASSPHRASE": "          "})
+    proc = run(
+        "user",
+        "passwd",
+        "zhang",
+        env={**env(branch, user="recovery", passphrase=recovery), "HUZHU_NEW_PASSPHRASE": "          "},
+    )
     assert_clear(proc, 3, "口令")
     assert KeyFile.load(branch).slot("zhang") is not None
     assert run("check", env=env(branch)).returncode == 0

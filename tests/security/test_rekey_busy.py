@@ -7,8 +7,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from models.keyslots import KeyFile
 from security_kit import PASSPHRASE, assert_clear, env, run
+
+from models.keyslots import KeyFile
 
 _READER = """
 import sys, time
@@ -46,8 +47,9 @@ def _rekeys(db) -> int:
 
 
 def _hold(script, db, seconds, ready):
-    proc = subprocess.Popen([sys.executable, "-c", script, str(db), PASSPHRASE, str(seconds)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(db), PASSPHRASE, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == ready
     return proc
 

@@ -9,7 +9,6 @@ import shutil
 import pytest
 
 from models import db as dbmod
-from tests.conftest import PASSPHRASE
 from tests.security.signing_kit import check, make_branch, raw
 
 

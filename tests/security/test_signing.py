@@ -5,8 +5,6 @@ on the code before this item each one left ``huzhu check`` at exit 0."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from models import audit, crypto, grants
@@ -70,7 +68,10 @@ def test_clerk_cannot_make_an_event_appear_to_be_the_supervisors(branch):
     assert code == 32
     assert items["audit_chain"]["ok"]  # the plain chain cannot see it
     assert not items["audit_signatures"]["ok"]
-    assert "没有签名" in items["audit_signatures"]["detail"] and "disbursement.approve" in items["audit_signatures"]["detail"]
+    assert (
+        "没有签名" in items["audit_signatures"]["detail"]
+        and "disbursement.approve" in items["audit_signatures"]["detail"]
+    )
 
 
 def test_clerk_signing_with_own_key_in_anothers_name_is_found(branch):
@@ -80,11 +81,16 @@ def test_clerk_signing_with_own_key_in_anothers_name_is_found(branch):
     conn = raw(branch)
     seq = append_event(conn, "zhang", "disbursement.approve", "disbursement", 1, {})
     digest = conn.execute("SELECT hash FROM audit_event WHERE seq = ?", (seq,)).fetchone()[0]
-    conn.execute("UPDATE audit_event SET sig = ? WHERE seq = ?", (own.sign(audit.signed_message(kf.db_id, digest)).hex(), seq))
+    conn.execute(
+        "UPDATE audit_event SET sig = ? WHERE seq = ?", (own.sign(audit.signed_message(kf.db_id, digest)).hex(), seq)
+    )
     conn.close()
     code, items = check(branch)
     assert code == 32 and not items["audit_signatures"]["ok"]
-    assert f"第 {seq} 条" in items["audit_signatures"]["detail"] and "不是用户 zhang 的" in items["audit_signatures"]["detail"]
+    assert (
+        f"第 {seq} 条" in items["audit_signatures"]["detail"]
+        and "不是用户 zhang 的" in items["audit_signatures"]["detail"]
+    )
 
 
 def test_a_recomputed_chain_breaks_the_signatures(branch):
@@ -104,19 +110,24 @@ def test_events_before_the_upgrade_are_legacy_not_tampering(tmp_path):
     from playhouse.migrations import Runner
 
     import migrations
-    from tests.conftest import CHEAP_KDF
     from models import admin
+    from tests.conftest import CHEAP_KDF
 
     path = tmp_path / "old.hzdb"
-    admin.create_database(path, branch_code="004", branch_name="朝阳", user="zhang", passphrase=PASSPHRASE, kdf=CHEAP_KDF)
+    admin.create_database(
+        path, branch_code="004", branch_name="朝阳", user="zhang", passphrase=PASSPHRASE, kdf=CHEAP_KDF
+    )
     dbmod.unlock(path, "zhang", PASSPHRASE)
     Runner(dbmod.database, migrations.DIRECTORY).down(target="0013_signed_audit")  # back before signatures
     prev = audit.GENESIS  # and the hashes the old program wrote (no rows bound)
     with dbmod.database.atomic():
         for seq, at, user, action, entity, eid, detail in dbmod.database.execute_sql(
-                "SELECT seq, at, user, action, entity, entity_id, detail FROM audit_event ORDER BY seq").fetchall():
+            "SELECT seq, at, user, action, entity, entity_id, detail FROM audit_event ORDER BY seq"
+        ).fetchall():
             digest = audit._digest(prev, seq, at, user, action, entity, eid, detail)
-            dbmod.database.execute_sql("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq))
+            dbmod.database.execute_sql(
+                "UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq)
+            )
             prev = digest
     dbmod.close()
     (path.parent / (path.name + ".hwm")).unlink()
@@ -127,7 +138,10 @@ def test_events_before_the_upgrade_are_legacy_not_tampering(tmp_path):
     kf.save(path)
     dbmod.unlock(path, "zhang", PASSPHRASE)
     assert grants.signed_from() is not None
-    assert dbmod.database.execute_sql("SELECT action FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()[0] == "audit.upgrade"
+    assert (
+        dbmod.database.execute_sql("SELECT action FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()[0]
+        == "audit.upgrade"
+    )
     assert KeyFile.load(path).slot("zhang").sign_public is not None
     dbmod.close()
     code, items = check(path)

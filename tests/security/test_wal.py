@@ -8,10 +8,10 @@ import hashlib
 import os
 import signal
 
-from models import audit
-from models import db as dbmod
-from models import walcheck
 from security_kit import PASSPHRASE, env, run
+
+from models import audit, walcheck
+from models import db as dbmod
 
 PAGE = 4096
 

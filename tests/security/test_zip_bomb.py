@@ -7,11 +7,11 @@ import zipfile
 
 import pytest
 from openpyxl import Workbook
+from security_kit import ENROLMENT_HEADER, PASSPHRASE, assert_clear, env, run
 
 from models import db as dbmod
 from models.errors import ValidationFailed
 from models.tabular import MAX_ROWS, MAX_XLSX_UNCOMPRESSED, read_table
-from security_kit import ENROLMENT_HEADER, PASSPHRASE, assert_clear, env, run
 
 
 def _bomb(path, inflated: int):
@@ -54,8 +54,21 @@ def test_too_many_rows_are_refused(branch, tmp_path):
 def test_an_ordinary_xlsx_still_reads(tmp_path):
     wb = Workbook()
     wb.active.append(ENROLMENT_HEADER.split(","))
-    wb.active.append(["U0001", "示例工会", "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "张三",
-                      "110105198001010016", "2", "", "13800138000"])
+    wb.active.append(
+        [
+            "U0001",
+            "示例工会",
+            "ZYYL",
+            "2026-01-01",
+            "2026-12-31",
+            "2025-12-20",
+            "张三",
+            "110105198001010016",
+            "2",
+            "",
+            "13800138000",
+        ]
+    )
     wb.save(tmp_path / "ok.xlsx")
     sheet = read_table(tmp_path / "ok.xlsx")
     assert len(sheet.rows) == 1 and sheet.rows[0][1]["姓名"] == "张三"

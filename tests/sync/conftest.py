@@ -1,7 +1,6 @@
 """Fixtures for the sync tests; helpers live in sync_testkit."""
 
 import pytest
-
 from sync_testkit import Parties, new_parties
 
 

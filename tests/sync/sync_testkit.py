@@ -32,7 +32,7 @@ def sample_files() -> dict[str, bytes]:
     return {
         "members.json": canonical_dumps({"members": members}),
         "claims/2026-10.json": canonical_dumps({"claims": [{"name": NAMES[0], "amount_fen": 150000}]}),
-        "notes.txt": f"{NAMES[1]} 身份证 {ID_NUMBER}".encode("utf-8"),
+        "notes.txt": f"{NAMES[1]} 身份证 {ID_NUMBER}".encode(),
     }
 
 
@@ -80,7 +80,7 @@ class Parts:
     payload: bytes
 
     @classmethod
-    def split(cls, data: bytes) -> "Parts":
+    def split(cls, data: bytes) -> Parts:
         magic, branch, signer, length = HEADER.unpack_from(data)
         start = HEADER.size
         return cls(
@@ -97,7 +97,7 @@ class Parts:
         header = HEADER.pack(self.magic, self.branch, self.signer, declared)
         return header + self.manifest_bytes + self.signature + self.payload
 
-    def resign(self, private: bytes, manifest_bytes: bytes | None = None) -> "Parts":
+    def resign(self, private: bytes, manifest_bytes: bytes | None = None) -> Parts:
         if manifest_bytes is not None:
             self.manifest_bytes = manifest_bytes
         self.signature = Ed25519PrivateKey.from_private_bytes(private).sign(SIGNATURE_DOMAIN + self.manifest_bytes)

@@ -8,6 +8,7 @@ import struct
 from collections.abc import Callable
 
 import pytest
+from sync_testkit import ID_NUMBER, NAMES, Parties, Parts, forge, make_bundle, pack_container, sample_files
 
 from sync import (
     BundleRejected,
@@ -20,7 +21,6 @@ from sync import (
     verify_bundle,
 )
 from sync.bundle import MAX_MANIFEST_BYTES, MIN_MANIFEST_BYTES
-from sync_testkit import ID_NUMBER, NAMES, Parties, Parts, forge, make_bundle, pack_container, sample_files
 
 
 def verify(parties: Parties, data: bytes, **overrides):
@@ -52,7 +52,9 @@ def test_office_answer_round_trip_to_branch():
     data = make_bundle(
         Parties(office, branch), kind="office_answer", sequence=3, prev_sha256="cd" * 32, files={"answer.json": b"{}"}
     )
-    result = verify_bundle(data, pinned_signers={"004": office.public}, recipient_private=branch.private, expected_kind="office_answer")
+    result = verify_bundle(
+        data, pinned_signers={"004": office.public}, recipient_private=branch.private, expected_kind="office_answer"
+    )
     assert result.ok and result.files == {"answer.json": b"{}"}
 
 
@@ -91,7 +93,12 @@ def test_file_contains_no_plaintext_personal_data(parties):
     data = make_bundle(parties)
     needles = [ID_NUMBER.encode("ascii"), ID_NUMBER[-8:].encode("ascii")]
     for name in NAMES:
-        needles += [name.encode("utf-8"), name.encode("gbk"), name.encode("utf-16-le"), json.dumps(name).encode("ascii")]
+        needles += [
+            name.encode("utf-8"),
+            name.encode("gbk"),
+            name.encode("utf-16-le"),
+            json.dumps(name).encode("ascii"),
+        ]
     for needle in needles:
         assert needle not in data, needle
 
@@ -254,7 +261,11 @@ CASES: dict[Reason, list[tuple[str, Callable[[Parties, bytes], bytes], dict | Ca
         ("invalid UTF-8", _with_manifest_bytes(lambda raw: raw.replace(b'"0.1.0"', b'"\xff.1.0"')), {}),
     ],
     Reason.DUPLICATE_KEY: [
-        ("repeated key", _with_manifest_bytes(lambda raw: raw.replace(b'{"audit_head"', b'{"audit_head":"x","audit_head"', 1)), {})
+        (
+            "repeated key",
+            _with_manifest_bytes(lambda raw: raw.replace(b'{"audit_head"', b'{"audit_head":"x","audit_head"', 1)),
+            {},
+        )
     ],
     Reason.FLOAT_NOT_ALLOWED: [
         ("float sequence", _with_manifest_bytes(lambda raw: raw.replace(b'"sequence":1', b'"sequence":1.0')), {}),
@@ -263,7 +274,11 @@ CASES: dict[Reason, list[tuple[str, Callable[[Parties, bytes], bytes], dict | Ca
     ],
     Reason.NON_CANONICAL: [
         ("whitespace", _with_manifest_bytes(lambda raw: raw.replace(b'"sequence":1', b'"sequence": 1')), {}),
-        ("unsorted keys", _with_manifest_bytes(lambda raw: b'{"sequence":1,' + raw[1:].replace(b',"sequence":1', b"")), {}),
+        (
+            "unsorted keys",
+            _with_manifest_bytes(lambda raw: b'{"sequence":1,' + raw[1:].replace(b',"sequence":1', b"")),
+            {},
+        ),
         ("escaped ASCII", _with_manifest_bytes(lambda raw: raw.replace(b'"004"', b'"\\u0030\\u00304"')), {}),
     ],
     Reason.UNSUPPORTED_VERSION: [
@@ -279,7 +294,11 @@ CASES: dict[Reason, list[tuple[str, Callable[[Parties, bytes], bytes], dict | Ca
         ("sequence 0", _with_manifest(lambda m: m.update(sequence=0)), {}),
         ("prev hash for sequence 1", _with_manifest(lambda m: m.update(prev_sha256="00" * 32)), {}),
         ("period 13", _with_manifest(lambda m: m.update(period="2026-13")), {}),
-        ("non-canonical base64", _with_manifest(lambda m: m.update(recipient_x25519=m["recipient_x25519"][:-2] + "F=")), {}),
+        (
+            "non-canonical base64",
+            _with_manifest(lambda m: m.update(recipient_x25519=m["recipient_x25519"][:-2] + "F=")),
+            {},
+        ),
         ("unknown algorithm", _with_manifest(lambda m: m["payload"].update(alg="chacha20")), {}),
         ("negative file length", _with_manifest(_set_entry(0, length=-1)), {}),
         ("files unsorted", _with_manifest(lambda m: m["files"].reverse()), {}),
@@ -290,8 +309,23 @@ CASES: dict[Reason, list[tuple[str, Callable[[Parties, bytes], bytes], dict | Ca
     ],
     Reason.UNSAFE_PATH: [
         (f"path {path!r}", _with_manifest(_set_path(path)), {})
-        for path in ["../x", "a/../../x", "/etc/passwd", "a\\b", "C:/x", "c:x", "a//b", "a/", "", "a\x00b",
-                     "./a", ".hidden", "con.txt", "张三.json", "a b"]
+        for path in [
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a\\b",
+            "C:/x",
+            "c:x",
+            "a//b",
+            "a/",
+            "",
+            "a\x00b",
+            "./a",
+            ".hidden",
+            "con.txt",
+            "张三.json",
+            "a b",
+        ]
     ],  # fmt: skip
     Reason.DUPLICATE_FILE: [
         ("same path twice", _with_manifest(_duplicate_first), {}),
@@ -303,7 +337,9 @@ CASES: dict[Reason, list[tuple[str, Callable[[Parties, bytes], bytes], dict | Ca
         ("extended by a second bundle", lambda p, d: d + d, {}),
     ],
     Reason.PAYLOAD_HASH_MISMATCH: [("flipped payload byte", lambda p, d: _flip(d, len(d) - 20), {})],
-    Reason.WRONG_RECIPIENT: [("another office key", lambda p, d: d, {"recipient_private": generate_exchange_keypair().private})],
+    Reason.WRONG_RECIPIENT: [
+        ("another office key", lambda p, d: d, {"recipient_private": generate_exchange_keypair().private})
+    ],
     Reason.DECRYPT_FAILED: [
         ("wrapped key changed", _forged(_genuine_container, lambda m: m["key_wrap"].update(nonce="A" * 16)), {}),
         ("payload nonce changed", _forged(_genuine_container, lambda m: m["payload"].update(nonce="A" * 16)), {}),
@@ -321,13 +357,17 @@ CASES: dict[Reason, list[tuple[str, Callable[[Parties, bytes], bytes], dict | Ca
         ("present but unlisted", _forged(_genuine_container, lambda m: m["files"].pop()), {}),
     ],
     Reason.FILE_LENGTH_MISMATCH: [("length off by one", _forged(_genuine_container, _set_entry(1, length=1)), {})],
-    Reason.FILE_HASH_MISMATCH: [("hash of other content", _forged(_genuine_container, _set_entry(2, sha256="0" * 64)), {})],
+    Reason.FILE_HASH_MISMATCH: [
+        ("hash of other content", _forged(_genuine_container, _set_entry(2, sha256="0" * 64)), {})
+    ],
     Reason.BAD_PAYLOAD_JSON: [
         (
             "float amount in a JSON file",
             _forged(
                 lambda: pack_container([("x.json", b'{"fee":1.5}')]),
-                lambda m: m.update(files=[{"path": "x.json", "length": 11, "sha256": hashlib.sha256(b'{"fee":1.5}').hexdigest()}]),
+                lambda m: m.update(
+                    files=[{"path": "x.json", "length": 11, "sha256": hashlib.sha256(b'{"fee":1.5}').hexdigest()}]
+                ),
             ),
             {},
         )
@@ -351,7 +391,11 @@ def test_every_reason_code_has_messages_in_both_languages():
 
 @pytest.mark.parametrize(
     "expected, craft, extra",
-    [pytest.param(code, craft, extra, id=f"{code}-{label}") for code, cases in CASES.items() for label, craft, extra in cases],
+    [
+        pytest.param(code, craft, extra, id=f"{code}-{label}")
+        for code, cases in CASES.items()
+        for label, craft, extra in cases
+    ],
 )
 def test_crafted_bundle_is_refused_with_its_code(parties, expected, craft, extra):
     data = craft(parties, make_bundle(parties))

@@ -10,11 +10,14 @@ from sync.canonical import MAX_SAFE_INTEGER, CanonicalJSONError, canonical_dumps
 
 
 def test_sorted_keys_no_whitespace_literal_utf8():
-    assert canonical_dumps({"b": 1, "a": [True, False, None], "名": "张三"}) == '{"a":[true,false,null],"b":1,"名":"张三"}'.encode()
+    assert (
+        canonical_dumps({"b": 1, "a": [True, False, None], "名": "张三"})
+        == '{"a":[true,false,null],"b":1,"名":"张三"}'.encode()
+    )
 
 
 def test_string_escapes_follow_rfc8785():
-    assert canonical_dumps("\"\\\b\f\n\r\t\x01\x1f\x7f/é") == b'"\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\x7f/\xc3\xa9"'
+    assert canonical_dumps('"\\\b\f\n\r\t\x01\x1f\x7f/é') == b'"\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\x7f/\xc3\xa9"'
 
 
 def test_keys_sort_by_utf16_code_units_not_code_points():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from sync_testkit import make_bundle
 
 import sync.fileio
 from sync import Reason, read_back_verify, write_bundle_atomic
-from sync_testkit import make_bundle
 
 
 def test_write_then_read_back(tmp_path, parties):

@@ -6,9 +6,9 @@ from functools import lru_cache
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sync_testkit import Parties, make_bundle, new_parties
 
 from sync import Reason, VerificationResult, verify_bundle
-from sync_testkit import Parties, make_bundle, new_parties
 
 
 @lru_cache(maxsize=1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from sync_testkit import make_bundle
 
 from sync import SequenceOutcome, check_sequence, verify_bundle
-from sync_testkit import make_bundle
 
 H1, H2, H3 = ("1" * 64, "2" * 64, "3" * 64)
 
@@ -55,7 +55,10 @@ def test_real_chain_of_bundles(parties):
 
     def decide(last, result):
         return check_sequence(
-            last and last.manifest["sequence"], last and last.bundle_sha256, result.manifest, bundle_sha256=result.bundle_sha256
+            last and last.manifest["sequence"],
+            last and last.bundle_sha256,
+            result.manifest,
+            bundle_sha256=result.bundle_sha256,
         ).outcome
 
     assert decide(None, first) == SequenceOutcome.NEXT

@@ -1,7 +1,6 @@
 """Fixtures for the database side of sync; helpers live in syncdb_kit."""
 
 import pytest
-
 from syncdb_kit import World, make_world
 
 

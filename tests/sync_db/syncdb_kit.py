@@ -51,7 +51,9 @@ def new_branch(path: Path, code: str = "004", name: str = "朝阳") -> Path:
 
 
 def new_office(path: Path) -> Path:
-    admin.create_database(path, branch_name="北京办事处", user="chen", passphrase=PASSPHRASE, kdf=CHEAP_KDF, kind="office")
+    admin.create_database(
+        path, branch_name="北京办事处", user="chen", passphrase=PASSPHRASE, kdf=CHEAP_KDF, kind="office"
+    )
     return path
 
 
@@ -74,8 +76,10 @@ def fill_branch() -> None:
     with dbmod.writing():
         sql("INSERT INTO unit (code, name) VALUES ('U01', '甲公司工会'), ('U02', '乙街道工会')")
         for i, idn in enumerate(IDS):
-            sql("INSERT INTO member (name, initials, id_number, id_rev, sex, birth_date, unit_id) VALUES (?,?,?,?,?,?,?)",
-                (f"会员{i}", "hy", idn, idn[::-1], "M", "1980-01-01", 1 if i < 6 else 2))
+            sql(
+                "INSERT INTO member (name, initials, id_number, id_rev, sex, birth_date, unit_id) VALUES (?,?,?,?,?,?,?)",
+                (f"会员{i}", "hy", idn, idn[::-1], "M", "1980-01-01", 1 if i < 6 else 2),
+            )
         pol = "INSERT INTO policy (unit_id, plan_id, start, end, filed, outcome, cover_from, created_by) VALUES (?,?,?,?,?,?,?,'t')"
         sql(pol, (1, "ZYYL", "2026-01-01", "2026-12-31", "2025-12-20", "first_enrolment", "2026-01-01"))  # id 1
         sql(pol, (1, "ZJB", "2026-03-01", "2027-02-28", "2026-02-20", "first_enrolment", "2026-03-01"))  # id 2
@@ -91,32 +95,72 @@ def fill_branch() -> None:
         for m in range(7, 11):
             sql(cov, (m, 3, 3, "2025-10-16", "first_enrolment", "2025-10-10"))  # old U02 policy
             sql(cov, (m, 4, 1, "2026-10-16", "renewal", "2026-10-10"))  # U02 ZYYL in force at month end: 4 m, 4 sh
-        claim = ("INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, "
-                 "shares_claimed, report_date, reporter, channel, materials, state, submitted_on, returned_on, return_reason, "
-                 "settled_on, benefit_fen, created_by) VALUES (?,?,?,'肺炎','illness',?,1,?,'本人','paper','[]',?,?,?,?,?,?,'t')")
-        sql(claim, (1, 1, "ZYYL", "2026-09-20", "2026-10-03", "settled", "2026-10-05", None, None, "2026-10-20", 150000))
-        sql(claim, (2, 1, "ZYYL", "2026-10-01", "2026-10-08", "returned", "2026-10-09", "2026-10-15", "缺少病历", None, None))
+        claim = (
+            "INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, "
+            "shares_claimed, report_date, reporter, channel, materials, state, submitted_on, returned_on, return_reason, "
+            "settled_on, benefit_fen, created_by) VALUES (?,?,?,'肺炎','illness',?,1,?,'本人','paper','[]',?,?,?,?,?,?,'t')"
+        )
+        sql(
+            claim, (1, 1, "ZYYL", "2026-09-20", "2026-10-03", "settled", "2026-10-05", None, None, "2026-10-20", 150000)
+        )
+        sql(
+            claim,
+            (2, 1, "ZYYL", "2026-10-01", "2026-10-08", "returned", "2026-10-09", "2026-10-15", "缺少病历", None, None),
+        )
         sql(claim, (7, 2, "ZYYL", "2026-08-01", "2026-08-03", "settled", "2026-08-05", None, None, "2026-10-02", 88000))
         sql(claim, (8, 2, "ZYYL", "2026-07-01", "2026-07-03", "settled", "2026-07-05", None, None, "2026-07-30", 50000))
-        sql("INSERT INTO budget_line (year, code, name, amount_fen) VALUES (2026, 'condolence_cash', '慰问金', 10000000)")
-        sql("INSERT INTO disbursement (on_date, member_id, beneficiary_name, relation, unit_id, category, reason, "
+        sql(
+            "INSERT INTO budget_line (year, code, name, amount_fen) VALUES (2026, 'condolence_cash', '慰问金', 10000000)"
+        )
+        sql(
+            "INSERT INTO disbursement (on_date, member_id, beneficiary_name, relation, unit_id, category, reason, "
             "amount_fen, method, account, budget_line_id, state, entered_by) VALUES ('2026-10-12', 3, '会员2', 'self', 1, "
-            "'condolence_cash', '住院慰问', 100000, 'transfer', '6222020000001234', 1, 'paid', 'wang')")
-        sql("INSERT INTO handover (on_date, outgoing, incoming, supervisor, reported_on, outgoing_confirmed, "
+            "'condolence_cash', '住院慰问', 100000, 'transfer', '6222020000001234', 1, 'paid', 'wang')"
+        )
+        sql(
+            "INSERT INTO handover (on_date, outgoing, incoming, supervisor, reported_on, outgoing_confirmed, "
             "incoming_confirmed, open_work, created_by) VALUES ('2026-10-20', '王经办', '李经办', '张主任', '2026-10-25', "
-            "1, 1, '[]', 't')")
+            "1, 1, '[]', 't')"
+        )
         from models import audit
 
         audit.record("test.fill", "fixture", None, {})
 
 
 EXPECTED = {
-    ("U01", "ZYYL"): dict(members=6, shares=13, fees_due_fen=13 * 5000, claims_reported=2, claims_submitted=2,
-                          claims_returned=1, claims_settled=1, claims_declined=0, benefit_fen=150000),
-    ("U01", "ZJB"): dict(members=3, shares=3, fees_due_fen=3 * 10000, claims_reported=0, claims_submitted=0,
-                         claims_returned=0, claims_settled=0, claims_declined=0, benefit_fen=0),
-    ("U02", "ZYYL"): dict(members=4, shares=4, fees_due_fen=4 * 5000, claims_reported=0, claims_submitted=0,
-                          claims_returned=0, claims_settled=1, claims_declined=0, benefit_fen=88000),
+    ("U01", "ZYYL"): dict(
+        members=6,
+        shares=13,
+        fees_due_fen=13 * 5000,
+        claims_reported=2,
+        claims_submitted=2,
+        claims_returned=1,
+        claims_settled=1,
+        claims_declined=0,
+        benefit_fen=150000,
+    ),
+    ("U01", "ZJB"): dict(
+        members=3,
+        shares=3,
+        fees_due_fen=3 * 10000,
+        claims_reported=0,
+        claims_submitted=0,
+        claims_returned=0,
+        claims_settled=0,
+        claims_declined=0,
+        benefit_fen=0,
+    ),
+    ("U02", "ZYYL"): dict(
+        members=4,
+        shares=4,
+        fees_due_fen=4 * 5000,
+        claims_reported=0,
+        claims_submitted=0,
+        claims_returned=0,
+        claims_settled=1,
+        claims_declined=0,
+        benefit_fen=88000,
+    ),
 }
 
 

@@ -7,13 +7,13 @@ import datetime as dt
 import json
 
 import pytest
+from syncdb_kit import PERIOD, import_path, make_world
 
 from models import clock
 from models import db as dbmod
 from models.errors import RuleRefused
 from sync.bundle import verify_bundle
 from sync.keystore import local_keys
-from syncdb_kit import PERIOD, import_path, make_world
 
 
 @pytest.fixture
@@ -51,10 +51,15 @@ def test_a_month_sent_again_is_a_replacement_in_the_manifest_and_the_office_repo
     assert second.sequence == 2 and second.replaces == 1
     with world.at_branch():
         signer = local_keys().signing.public
-        manifest = verify_bundle(second.path.read_bytes(), pinned_signers={"004": signer}, recipient_private=None).manifest
-        note, = dbmod.database.execute_sql("SELECT note FROM bundle_log WHERE sequence = 2").fetchone()
-        detail = json.loads(dbmod.database.execute_sql(
-            "SELECT detail FROM audit_event WHERE action = 'sync.export' ORDER BY seq DESC LIMIT 1").fetchone()[0])
+        manifest = verify_bundle(
+            second.path.read_bytes(), pinned_signers={"004": signer}, recipient_private=None
+        ).manifest
+        (note,) = dbmod.database.execute_sql("SELECT note FROM bundle_log WHERE sequence = 2").fetchone()
+        detail = json.loads(
+            dbmod.database.execute_sql(
+                "SELECT detail FROM audit_event WHERE action = 'sync.export' ORDER BY seq DESC LIMIT 1"
+            ).fetchone()[0]
+        )
     assert manifest["replaces"] == {"sequence": 1, "sha256": first.sha256}
     assert "漏录" not in json.dumps(manifest, ensure_ascii=False)  # the reason travels encrypted only
     assert note == "替换第 1 号：10 月漏录一件报案"

@@ -19,8 +19,13 @@ from models import db as dbmod
 def huzhu(office, *args, user="chen"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update(HUZHU_DB=str(office), HUZHU_USER=user, HUZHU_PASSPHRASE=PASSPHRASE)
-    return subprocess.run([sys.executable, "-m", "tui", "office", "branch", *map(str, args)], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", "office", "branch", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def ok(proc):
@@ -44,8 +49,12 @@ def office(tmp_path):
 def rows(office):
     dbmod.unlock(office, "chen", PASSPHRASE)
     try:
-        return {r[0]: r[1:] for r in dbmod.database.execute_sql(
-            "SELECT code, name, state, applied_on, decided_on, certified_on, announced_on FROM office_branch")}
+        return {
+            r[0]: r[1:]
+            for r in dbmod.database.execute_sql(
+                "SELECT code, name, state, applied_on, decided_on, certified_on, announced_on FROM office_branch"
+            )
+        }
     finally:
         dbmod.close()
 
@@ -73,8 +82,24 @@ def test_import_initial_register_all_or_nothing(office, tmp_path):
 
 def test_application_to_announcement_with_documents_deadlines_and_roles(office):
     received = days_ago(12)
-    ok(huzhu(office, "apply", "--code", "101", "--name", "新区", "--received", received, "--doc", "report", "--doc", "rules",
-             "--full-name", "新区互助站"))
+    ok(
+        huzhu(
+            office,
+            "apply",
+            "--code",
+            "101",
+            "--name",
+            "新区",
+            "--received",
+            received,
+            "--doc",
+            "report",
+            "--doc",
+            "rules",
+            "--full-name",
+            "新区互助站",
+        )
+    )
     listed = json.loads(ok(huzhu(office, "list", "--json")).stdout)[0]
     assert listed["state"] == "applied"
     assert [m["key"] for m in listed["missing_documents"]] == ["roster", "resumes"]
@@ -84,15 +109,19 @@ def test_application_to_announcement_with_documents_deadlines_and_roles(office):
     assert rows(office)["101"][1] == "applied"
     ok(huzhu(office, "documents", "101", "--doc", "roster", "--doc", "resumes", "--on", days_ago(6)))
     # a decision dated in the future is refused; one after the 10 days is recorded and flagged late
-    refused(huzhu(office, "decide", "101", "--approve", "--on", (dt.date.today() + dt.timedelta(days=1)).isoformat()),
-            "R8.step.future")
+    refused(
+        huzhu(office, "decide", "101", "--approve", "--on", (dt.date.today() + dt.timedelta(days=1)).isoformat()),
+        "R8.step.future",
+    )
     late = ok(huzhu(office, "decide", "101", "--approve", "--on", days_ago(1)))
     assert "已超过期限" in late.stderr
     assert rows(office)["101"][1:4] == ("approved", received, days_ago(1))
     # steps out of order are refused with the state named
     refused(huzhu(office, "announce", "101", "--on", days_ago(0)), "已核准待领证")
     ok(huzhu(office, "certify", "101", "--number", "京互登2026-9", "--on", days_ago(0)))
-    result = json.loads(ok(huzhu(office, "announce", "101", "--on", days_ago(0), "--started", days_ago(0), "--json")).stdout)
+    result = json.loads(
+        ok(huzhu(office, "announce", "101", "--on", days_ago(0), "--started", days_ago(0), "--json")).stdout
+    )
     assert result["state"] == "active" and result["warnings"] == []
     history = json.loads(ok(huzhu(office, "show", "101", "--json")).stdout)
     assert [e["step"] for e in history] == ["apply", "documents", "approve", "certify", "announce"]
@@ -103,18 +132,53 @@ def test_only_a_supervisor_decides(office):
     session = dbmod.unlock(office, "chen", PASSPHRASE)
     try:
         from models import admin
-
         from tests.conftest import CHEAP_KDF
 
         admin.add_user(session, "liu", "clerk", "another long passphrase 2", kdf=CHEAP_KDF)
     finally:
         dbmod.close()
-    ok(huzhu(office, "apply", "--code", "102", "--name", "东区", "--received", days_ago(2), "--doc", "report", "--doc", "rules",
-             "--doc", "roster", "--doc", "resumes"))
+    ok(
+        huzhu(
+            office,
+            "apply",
+            "--code",
+            "102",
+            "--name",
+            "东区",
+            "--received",
+            days_ago(2),
+            "--doc",
+            "report",
+            "--doc",
+            "rules",
+            "--doc",
+            "roster",
+            "--doc",
+            "resumes",
+        )
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update(HUZHU_DB=str(office), HUZHU_USER="liu", HUZHU_PASSPHRASE="another long passphrase 2")
-    proc = subprocess.run([sys.executable, "-m", "tui", "office", "branch", "decide", "102", "--reject", "--reason", "x",
-                           "--on", days_ago(1)], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tui",
+            "office",
+            "branch",
+            "decide",
+            "102",
+            "--reject",
+            "--reason",
+            "x",
+            "--on",
+            days_ago(1),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 30, proc.stderr
     assert rows(office)["102"][1] == "applied"
 
@@ -123,25 +187,72 @@ def test_change_and_termination(office, tmp_path):
     reg = tmp_path / "r.csv"
     reg.write_text("编码,名称\n004,朝阳\n", encoding="utf-8")
     ok(huzhu(office, "import", reg))
-    ok(huzhu(office, "change", "004", "--step", "apply", "--on", days_ago(5), "--what", "director", "--value", "王主任",
-             "--doc", "report", "--doc", "resolution"))
-    refused(huzhu(office, "change", "004", "--step", "decide", "--approve", "--on", days_ago(4)), "新任管委会主任或代办处主任的简历")
+    ok(
+        huzhu(
+            office,
+            "change",
+            "004",
+            "--step",
+            "apply",
+            "--on",
+            days_ago(5),
+            "--what",
+            "director",
+            "--value",
+            "王主任",
+            "--doc",
+            "report",
+            "--doc",
+            "resolution",
+        )
+    )
+    refused(
+        huzhu(office, "change", "004", "--step", "decide", "--approve", "--on", days_ago(4)),
+        "新任管委会主任或代办处主任的简历",
+    )
     ok(huzhu(office, "change", "004", "--step", "decide", "--reject", "--reason", "简历未附", "--on", days_ago(4)))
     assert rows(office)["004"][1] == "active"
     refused(huzhu(office, "terminate", "004", "--step", "approve", "--on", days_ago(3)), "R8.step.illegal")
-    ok(huzhu(office, "terminate", "004", "--step", "apply", "--on", days_ago(3), "--ground", "单位撤并",
-             "--doc", "report", "--doc", "resolution", "--doc", "liquidation"))
+    ok(
+        huzhu(
+            office,
+            "terminate",
+            "004",
+            "--step",
+            "apply",
+            "--on",
+            days_ago(3),
+            "--ground",
+            "单位撤并",
+            "--doc",
+            "report",
+            "--doc",
+            "resolution",
+            "--doc",
+            "liquidation",
+        )
+    )
     ok(huzhu(office, "terminate", "004", "--step", "approve", "--on", days_ago(2)))
     ok(huzhu(office, "terminate", "004", "--step", "stop", "--on", days_ago(1)))
     assert rows(office)["004"][1] == "terminated"
     dbmod.unlock(office, "chen", PASSPHRASE)
     try:
-        actions = [r[0] for r in dbmod.database.execute_sql(
-            "SELECT action FROM audit_event WHERE action LIKE 'office.branch.%' ORDER BY seq")]
+        actions = [
+            r[0]
+            for r in dbmod.database.execute_sql(
+                "SELECT action FROM audit_event WHERE action LIKE 'office.branch.%' ORDER BY seq"
+            )
+        ]
     finally:
         dbmod.close()
-    assert actions == ["office.branch.import", "office.branch.change_apply", "office.branch.change_reject",
-                       "office.branch.terminate_apply", "office.branch.terminate_approve", "office.branch.terminate_stop"]
+    assert actions == [
+        "office.branch.import",
+        "office.branch.change_apply",
+        "office.branch.change_reject",
+        "office.branch.terminate_apply",
+        "office.branch.terminate_approve",
+        "office.branch.terminate_stop",
+    ]
 
 
 def test_closed_branch_is_not_counted_as_not_reported_and_its_later_bundles_are_refused(world):
@@ -153,7 +264,8 @@ def test_closed_branch_is_not_counted_as_not_reported_and_its_later_bundles_are_
     with world.at_office():
         dbmod.database.execute_sql(
             "INSERT INTO office_branch (code, name, state, source, stopped_on, docs, change_announce_pending, "
-            "created_at, updated_at) VALUES ('004', '朝阳', 'terminated', 'import', '2026-09-30', '[]', 0, 'x', 'x')")
+            "created_at, updated_at) VALUES ('004', '朝阳', 'terminated', 'import', '2026-09-30', '[]', 0, 'x', 'x')"
+        )
         assert reconcile.reconcile(PERIOD).not_reported == []
         assert branches.closed_for(PERIOD, clock.today()) == {"004": "terminated"}
     bundle = export(world).path
@@ -185,8 +297,11 @@ def test_board_todo_and_due_day_from_the_command_line(office, tmp_path):
     def office_cmd(*args):
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
         env.update(HUZHU_DB=str(office), HUZHU_USER="chen", HUZHU_PASSPHRASE=PASSPHRASE)
-        return ok(subprocess.run([sys.executable, "-m", "tui", "office", *args], capture_output=True, text=True,
-                                 env=env, timeout=120))
+        return ok(
+            subprocess.run(
+                [sys.executable, "-m", "tui", "office", *args], capture_output=True, text=True, env=env, timeout=120
+            )
+        )
 
     board = json.loads(office_cmd("board", "--months", "2", "--json").stdout)
     assert len(board["periods"]) == 2 and board["branches"][0]["branch_code"] == "004"
@@ -194,7 +309,9 @@ def test_board_todo_and_due_day_from_the_command_line(office, tmp_path):
     office_cmd("settings", "--due-day", "28")
     dbmod.unlock(office, "chen", PASSPHRASE)
     try:
-        assert dbmod.database.execute_sql("SELECT value FROM huzhu_meta WHERE key = 'office_due_day'").fetchone() == ("28",)
+        assert dbmod.database.execute_sql("SELECT value FROM huzhu_meta WHERE key = 'office_due_day'").fetchone() == (
+            "28",
+        )
     finally:
         dbmod.close()
     todo = json.loads(office_cmd("todo", "--json").stdout)

@@ -16,8 +16,15 @@ from tui.app import make_app
 
 def screen_text(app) -> str:
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
-                      record=True, legacy_windows=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text()
 
@@ -36,9 +43,11 @@ def prepare(world, tmp_path) -> None:
     bundle = export(world).path
     ledger = tmp_path / "ledger.csv"
     # the office's ledger agrees with the branch except one unit's shares: one difference
-    ledger.write_text("代办处编码,单位编码,险种代码,参保人数,份数,应缴会费（元）,给付件数,给付金额（元）\n"
-                      "004,U01,ZYYL,6,13,650.00,1,1500.00\n004,U01,ZJB,3,3,300.00,0,0\n004,U02,ZYYL,4,5,200.00,1,880.00\n",
-                      encoding="utf-8")
+    ledger.write_text(
+        "代办处编码,单位编码,险种代码,参保人数,份数,应缴会费（元）,给付件数,给付金额（元）\n"
+        "004,U01,ZYYL,6,13,650.00,1,1500.00\n004,U01,ZJB,3,3,300.00,0,0\n004,U02,ZYYL,4,5,200.00,1,880.00\n",
+        encoding="utf-8",
+    )
     with world.at_office():
         assert import_file(bundle).status == "imported"
         import_ledger(ledger, PERIOD)

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from syncdb_kit import CHEAP_KDF, IDS, PASSPHRASE, World, branch_keys, export, import_path, make_world
 
 from models import admin, audit, sentmark
 from models import db as dbmod
 from models.backup import read_header, restore_backup
 from models.errors import PermissionDenied, UsageError
-from syncdb_kit import CHEAP_KDF, IDS, PASSPHRASE, World, branch_keys, export, import_path, make_world
 
 
 @dataclass
@@ -43,7 +43,8 @@ def add_late_claim() -> None:
         dbmod.database.execute_sql(
             "INSERT INTO claim_report (member_id, unit_id, plan_id, diagnosis, incident_kind, incident_date, "
             "shares_claimed, report_date, reporter, channel, materials, state, created_by) VALUES "
-            "(4, 1, 'ZYYL', '骨折', 'accident', '2026-10-25', 1, '2026-10-28', '本人', 'paper', '[]', 'reported', 'zhang')")
+            "(4, 1, 'ZYYL', '骨折', 'accident', '2026-10-25', 1, '2026-10-28', '本人', 'paper', '[]', 'reported', 'zhang')"
+        )
         audit.record("test.claim", "claim_report", None, {})
 
 
@@ -69,7 +70,8 @@ def sent_rows(world: World) -> list[tuple]:
     with world.at_branch():
         return dbmod.database.execute_sql(
             "SELECT sequence, period, sha256, prev_sha256, status FROM bundle_log WHERE direction = 'out' "
-            "ORDER BY sequence").fetchall()
+            "ORDER BY sequence"
+        ).fetchall()
 
 
 def audit_head(world: World) -> tuple[int, str]:
@@ -84,6 +86,7 @@ def story(tmp_path) -> Restored:
 
 # --- noticed and blocked --------------------------------------------------------------------------------
 
+
 def test_the_sent_mark_survives_restore_and_holds_no_personal_data(story):
     mark_file = sentmark.path_for(story.world.branch)
     data = mark_file.read_bytes()
@@ -92,7 +95,9 @@ def test_the_sent_mark_survives_restore_and_holds_no_personal_data(story):
     obj = json.loads(data)
     assert obj["branch_code"] == "004"
     assert [(b["sequence"], b["period"], b["sha256"]) for b in obj["bundles"]] == [
-        (1, "2026-09", story.first.sha256), (2, "2026-10", story.second.sha256)]
+        (1, "2026-09", story.first.sha256),
+        (2, "2026-10", story.second.sha256),
+    ]
     assert obj["bundles"][1]["totals"] == story.second.summary["totals"]
     assert obj["bundles"][1]["prev_sha256"] == story.first.sha256
     # restore moved the replaced database's other side files aside, never this one
@@ -130,6 +135,7 @@ def test_export_is_refused_before_anything_is_written(story):
 
 # --- reconciling --------------------------------------------------------------------------------------
 
+
 def test_reconcile_lists_the_differences_and_writes_nothing(story):
     from sync.errors import RestoreNotReconciled
     from sync.export import export_period
@@ -157,12 +163,17 @@ def test_after_re_entering_the_lost_work_the_chain_continues_and_the_office_acce
         result = reconcile_restore()
         assert result.status == "reconciled" and result.recorded == [2] and result.next_sequence == 3
         assert not result.accepted_differences and result.bundles[0].check == "match"
-        detail = json.loads(dbmod.database.execute_sql(
-            "SELECT detail FROM audit_event WHERE action = 'sync.restore.reconciled'").fetchone()[0])
+        detail = json.loads(
+            dbmod.database.execute_sql(
+                "SELECT detail FROM audit_event WHERE action = 'sync.restore.reconciled'"
+            ).fetchone()[0]
+        )
         assert detail["sequences"] == [2] and detail["accepted_differences"] is False
         assert session.user == "zhang"
-    assert sent_rows(story.world) == [(1, "2026-09", story.first.sha256, None, "sent"),
-                                      (2, "2026-10", story.second.sha256, story.first.sha256, "sent")]
+    assert sent_rows(story.world) == [
+        (1, "2026-09", story.first.sha256, None, "sent"),
+        (2, "2026-10", story.second.sha256, story.first.sha256, "sent"),
+    ]
     with story.world.at_branch() as session:
         assert session.warnings == []
         note = dbmod.database.execute_sql("SELECT note FROM bundle_log WHERE sequence = 2").fetchone()[0]
@@ -192,8 +203,11 @@ def test_accepting_differences_needs_a_reason_and_is_audited(story):
     with story.world.at_branch():
         result = reconcile_restore(accept_differences=True, reason="该报案已由办事处撤销")
         assert result.status == "reconciled" and result.accepted_differences and result.recorded == [2]
-        detail = json.loads(dbmod.database.execute_sql(
-            "SELECT detail FROM audit_event WHERE action = 'sync.restore.reconciled'").fetchone()[0])
+        detail = json.loads(
+            dbmod.database.execute_sql(
+                "SELECT detail FROM audit_event WHERE action = 'sync.restore.reconciled'"
+            ).fetchone()[0]
+        )
     assert detail["reason"] == "该报案已由办事处撤销" and detail["accepted_differences"] is True
     assert detail["differences"][0]["items"][0]["item"] == "claims_reported"
     assert export(story.world, "2026-11", story.out).sequence == 3
@@ -282,11 +296,13 @@ def test_a_mark_missing_is_rebuilt_from_the_database_at_unlock(world):
 
 # --- the real command --------------------------------------------------------------------------------
 
+
 def run(*args, env=None):
     full = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     full.update(env or {})
-    return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full, timeout=300
+    )
 
 
 def test_cli_export_refused_44_then_reconcile_restore(story, tmp_path):
@@ -307,8 +323,9 @@ def test_cli_export_refused_44_then_reconcile_restore(story, tmp_path):
     assert proc.returncode == 45 and "Traceback" not in proc.stderr, proc.stderr
     got = json.loads(proc.stdout)
     assert got["status"] == "differences" and got["recorded"] == [] and got["db_last_sequence"] == 1
-    assert got["bundles"][0]["differences"] == [{"item": "claims_reported", "item_zh": "报案件数", "sent": 3, "now": 2,
-                                                 "difference": -1, "money": False}]
+    assert got["bundles"][0]["differences"] == [
+        {"item": "claims_reported", "item_zh": "报案件数", "sent": 3, "now": 2, "difference": -1, "money": False}
+    ]
     proc = run("sync", "reconcile-restore", env=env)
     assert proc.returncode == 45 and "报案件数" in proc.stdout and "未做任何改动" in proc.stderr
 
@@ -322,11 +339,17 @@ def test_cli_export_refused_44_then_reconcile_restore(story, tmp_path):
     assert proc.returncode == 30 and "负责人" in proc.stderr and "Traceback" not in proc.stderr
     assert len(sent_rows(story.world)) == 1
 
-    proc = run("sync", "reconcile-restore", "--accept-differences", "--reason", "办事处确认该报案作废", "--json", env=env)
+    proc = run(
+        "sync", "reconcile-restore", "--accept-differences", "--reason", "办事处确认该报案作废", "--json", env=env
+    )
     assert proc.returncode == 0, proc.stderr
     got = json.loads(proc.stdout)
     assert (got["status"], got["recorded"], got["next_sequence"], got["accepted_differences"]) == (
-        "reconciled", [2], 3, True)
+        "reconciled",
+        [2],
+        3,
+        True,
+    )
 
     proc = run("export", "--period", "2026-11", "--out", fresh, "--json", env=env)
     assert proc.returncode == 0 and "警告" not in proc.stderr, proc.stderr

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from syncdb_kit import PASSPHRASE, PERIOD, export, new_branch, office_counts
 
 from models import db as dbmod
-from syncdb_kit import PASSPHRASE, PERIOD, export, new_branch, office_counts
 
 KIT = Path(__file__).resolve().parent
 
@@ -24,8 +24,9 @@ KIT = Path(__file__).resolve().parent
 def run(*args, env=None):
     full = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     full.update(env or {})
-    return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full, timeout=300
+    )
 
 
 def ok(proc):
@@ -74,23 +75,43 @@ def test_round_trip_demo_branch_to_reconciliation_with_three_planted_differences
     dbmod.unlock(office, "chen", PASSPHRASE)
     rows = dbmod.database.execute_sql(
         "SELECT branch_code, unit_code, plan_code, members, shares, fees_due_fen, claims_settled, benefit_fen "
-        "FROM office_figure ORDER BY unit_code, plan_code").fetchall()
+        "FROM office_figure ORDER BY unit_code, plan_code"
+    ).fetchall()
     dbmod.close()
     assert len(rows) >= 3
     rows = [list(r) for r in rows]
     rows[0][3] += 1  # members
     rows[len(rows) // 2][5] -= 2550  # fees due, 25.50 yuan
     rows[-1][7] += 100000  # benefit paid, 1000 yuan
-    planted = {(rows[0][1], rows[0][2], "members"), (rows[len(rows) // 2][1], rows[len(rows) // 2][2], "fees_due_fen"),
-               (rows[-1][1], rows[-1][2], "benefit_fen")}
+    planted = {
+        (rows[0][1], rows[0][2], "members"),
+        (rows[len(rows) // 2][1], rows[len(rows) // 2][2], "fees_due_fen"),
+        (rows[-1][1], rows[-1][2], "benefit_fen"),
+    }
     ledger = tmp_path / "ledger.csv"
     with open(ledger, "w", encoding="gbk", newline="") as fh:  # as Excel on a Chinese Windows saves it
         w = csv.writer(fh)
         w.writerow(LEDGER_COLUMNS)
         for r in rows:
             w.writerow([r[0], r[1], r[2], r[3], r[4], f"{r[5] / 100:.2f}", r[6], f"{r[7] / 100:.2f}"])
-    report = json.loads(ok(run("office", "reconcile", "--period", PERIOD, "--ledger", ledger, "--csv", tmp_path / "d.csv",
-                               "--xlsx", tmp_path / "d.xlsx", "--json", env=o)).stdout)
+    report = json.loads(
+        ok(
+            run(
+                "office",
+                "reconcile",
+                "--period",
+                PERIOD,
+                "--ledger",
+                ledger,
+                "--csv",
+                tmp_path / "d.csv",
+                "--xlsx",
+                tmp_path / "d.xlsx",
+                "--json",
+                env=o,
+            )
+        ).stdout
+    )
     assert {(d["unit_code"], d["plan_code"], d["item"]) for d in report["differences"]} == planted
     assert len(report["differences"]) == 3
     assert [m["branch_code"] for m in report["not_reported"]] == ["007"]
@@ -112,9 +133,24 @@ def test_round_trip_demo_branch_to_reconciliation_with_three_planted_differences
     assert "差异 3 处" in screen.stderr
 
     # the answer goes back and lands at the branch
-    ok(run("office", "notice", "--branch", "004", "--period", PERIOD, "--kind", "direct_pay_failed",
-           "--text", "账户已销户，请更正", env=o))
-    answer = json.loads(ok(run("office", "return", "--branch", "004", "--period", PERIOD, "--out", out, "--json", env=o)).stdout)
+    ok(
+        run(
+            "office",
+            "notice",
+            "--branch",
+            "004",
+            "--period",
+            PERIOD,
+            "--kind",
+            "direct_pay_failed",
+            "--text",
+            "账户已销户，请更正",
+            env=o,
+        )
+    )
+    answer = json.loads(
+        ok(run("office", "return", "--branch", "004", "--period", PERIOD, "--out", out, "--json", env=o)).stdout
+    )
     got = json.loads(ok(run("sync", "receive", answer["path"], "--json", env=b)).stdout)
     assert got["status"] == "received" and len(got["differences"]) == 3 and len(got["notices"]) == 1
     notices = json.loads(ok(run("sync", "notices", "--json", env=b)).stdout)

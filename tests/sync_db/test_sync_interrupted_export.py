@@ -7,10 +7,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from syncdb_kit import export, make_world
 
 from models import db as dbmod
 from models.errors import UsageError
-from syncdb_kit import export, make_world
 
 
 def _copy_branch(world, folder):

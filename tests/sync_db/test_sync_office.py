@@ -8,15 +8,24 @@ import json
 import struct
 
 import pytest
+from sync_testkit import Parties, Parts, forge, pack_container
+from syncdb_kit import (
+    EXPECTED,
+    IDS,
+    PERIOD,
+    branch_keys,
+    enroll,
+    export,
+    import_path,
+    new_branch,
+    office_counts,
+    office_keys,
+)
 
 from models import db as dbmod
 from sync import build_bundle, canonical_dumps
 from sync.keys import KeyPair
 from sync.office import import_bytes
-from sync_testkit import Parties, Parts, forge, pack_container
-from syncdb_kit import (
-    EXPECTED, IDS, PERIOD, branch_keys, enroll, export, import_path, new_branch, office_counts, office_keys,
-)
 
 NOTHING = {"figures": 0, "records": 0, "imported": 0, "held": 0}
 
@@ -34,18 +43,31 @@ def _refused(world, data: bytes, reason, before=None, **kw):
     assert outcome.message_zh and outcome.message_en
     assert office_counts(world) == before  # nothing imported, nothing held
     with world.at_office():
-        row = dbmod.database.execute_sql("SELECT status, reason FROM received_bundle ORDER BY id DESC LIMIT 1").fetchone()
+        row = dbmod.database.execute_sql(
+            "SELECT status, reason FROM received_bundle ORDER BY id DESC LIMIT 1"
+        ).fetchone()
     assert row == ("refused", outcome.reason)
     return outcome
 
 
-def _sign_payload(world, files: dict[str, bytes], *, sequence=1, prev=None, period=PERIOD, code="004", signer=None,
-                  recipient=None) -> bytes:
+def _sign_payload(
+    world, files: dict[str, bytes], *, sequence=1, prev=None, period=PERIOD, code="004", signer=None, recipient=None
+) -> bytes:
     signer = signer or branch_keys(world).signing
     recipient = recipient or office_keys(world).exchange.public
-    return build_bundle(kind="branch_monthly", branch_code=code, period=period, sequence=sequence, prev_sha256=prev,
-                        created="2026-11-02T01:00:00Z", program_version="0.1.0", audit_head="0" * 64, files=files,
-                        signer_private=signer.private, recipient_public=recipient)
+    return build_bundle(
+        kind="branch_monthly",
+        branch_code=code,
+        period=period,
+        sequence=sequence,
+        prev_sha256=prev,
+        created="2026-11-02T01:00:00Z",
+        program_version="0.1.0",
+        audit_head="0" * 64,
+        files=files,
+        signer_private=signer.private,
+        recipient_public=recipient,
+    )
 
 
 def _payload_files(world) -> dict[str, bytes]:
@@ -60,6 +82,7 @@ def _parties(world) -> Parties:
 
 
 # --- keys and database kinds ----------------------------------------------------------------------
+
 
 def test_databases_know_their_kind_and_hold_keys(world):
     from sync.keystore import db_kind, enrolled_branches, load_local_keys, trusted_office
@@ -110,12 +133,15 @@ def test_enrolling_a_different_key_needs_replace(world, tmp_path):
 
 # --- export -----------------------------------------------------------------------------------------
 
+
 def test_figures_follow_the_documented_definitions(world):
     from sync.export import branch_figures
 
     with world.at_branch():
-        figures = {(f["unit_code"], f["plan_code"]): {k: v for k, v in f.items() if k not in ("unit_code", "plan_code")}
-                   for f in branch_figures(PERIOD)}
+        figures = {
+            (f["unit_code"], f["plan_code"]): {k: v for k, v in f.items() if k not in ("unit_code", "plan_code")}
+            for f in branch_figures(PERIOD)
+        }
     assert figures == EXPECTED
 
 
@@ -137,16 +163,19 @@ def test_export_is_signed_sealed_logged_and_free_of_plain_personal_data(world):
     with world.at_branch():
         log = dbmod.database.execute_sql("SELECT direction, sequence, sha256 FROM bundle_log").fetchall()
         assert log == [("out", 1, hashlib.sha256(data).hexdigest())]
-        assert dbmod.database.execute_sql("SELECT count(*) FROM audit_event WHERE action = 'sync.export'").fetchone()[0] == 1
+        assert (
+            dbmod.database.execute_sql("SELECT count(*) FROM audit_event WHERE action = 'sync.export'").fetchone()[0]
+            == 1
+        )
     second = export(world)
     assert second.sequence == 2 and second.path.name == "004-202610-0002.hzb"
 
 
 def test_export_needs_the_office_key(tmp_path):
-    from syncdb_kit import World
+    from syncdb_kit import World, new_office
+
     from sync.errors import TrustError
     from sync.export import export_period
-    from syncdb_kit import new_office
 
     path = new_branch(tmp_path / "b.hzdb")
     world = World(tmp_path, path, new_office(tmp_path / "o.hzdb"))
@@ -157,21 +186,29 @@ def test_export_needs_the_office_key(tmp_path):
 
 # --- import: happy path, duplicate, sequence ---------------------------------------------------------
 
+
 def test_import_stores_figures_and_records(world):
     outcome = import_path(world, export(world).path)
     assert outcome.status == "imported"
     with world.at_office():
         rows = dbmod.database.execute_sql(
-            "SELECT unit_code, plan_code, members, shares, fees_due_fen, claims_settled, benefit_fen FROM office_figure").fetchall()
+            "SELECT unit_code, plan_code, members, shares, fees_due_fen, claims_settled, benefit_fen FROM office_figure"
+        ).fetchall()
         got = {(r[0], r[1]): r[2:] for r in rows}
-        assert got == {k: (v["members"], v["shares"], v["fees_due_fen"], v["claims_settled"], v["benefit_fen"])
-                       for k, v in EXPECTED.items()}
+        assert got == {
+            k: (v["members"], v["shares"], v["fees_due_fen"], v["claims_settled"], v["benefit_fen"])
+            for k, v in EXPECTED.items()
+        }
         kinds = dict(dbmod.database.execute_sql("SELECT kind, count(*) FROM office_record GROUP BY kind").fetchall())
         assert kinds == {"claim": 3, "disbursement": 1, "handover": 1, "unit": 2}
-        claim = json.loads(dbmod.database.execute_sql(
-            "SELECT data FROM office_record WHERE uid = '004-claim-2'").fetchone()[0])
+        claim = json.loads(
+            dbmod.database.execute_sql("SELECT data FROM office_record WHERE uid = '004-claim-2'").fetchone()[0]
+        )
         assert claim["return_reason"] == "缺少病历" and "*" in claim["member"] and claim["member"] not in IDS
-        assert dbmod.database.execute_sql("SELECT count(*) FROM audit_event WHERE action = 'sync.import'").fetchone()[0] == 1
+        assert (
+            dbmod.database.execute_sql("SELECT count(*) FROM audit_event WHERE action = 'sync.import'").fetchone()[0]
+            == 1
+        )
 
 
 def test_same_bundle_twice_is_a_noop_that_says_so(world):
@@ -190,7 +227,10 @@ def test_resend_of_a_period_replaces_its_figures(world):
             dbmod.database.execute_sql("UPDATE claim_report SET benefit_fen = 160000 WHERE id = 1")
     assert import_path(world, export(world).path).status == "imported"
     with world.at_office():
-        assert dbmod.database.execute_sql("SELECT sum(benefit_fen), count(*) FROM office_figure").fetchone() == (248000, 3)
+        assert dbmod.database.execute_sql("SELECT sum(benefit_fen), count(*) FROM office_figure").fetchone() == (
+            248000,
+            3,
+        )
         assert dbmod.database.execute_sql("SELECT count(*) FROM office_record WHERE kind = 'claim'").fetchone()[0] == 3
 
 
@@ -229,11 +269,16 @@ def test_gap_is_held_then_imported_when_the_missing_bundle_arrives(world):
     assert outcome.status == "imported" and [a.sequence for a in outcome.also_imported] == [3]
     with world.at_office():
         assert dbmod.database.execute_sql(
-            "SELECT sequence FROM received_bundle WHERE status = 'imported' ORDER BY sequence").fetchall() == [(1,), (2,), (3,)]
-        assert dbmod.database.execute_sql("SELECT count(*) FROM received_bundle WHERE held_data IS NOT NULL").fetchone()[0] == 0
+            "SELECT sequence FROM received_bundle WHERE status = 'imported' ORDER BY sequence"
+        ).fetchall() == [(1,), (2,), (3,)]
+        assert (
+            dbmod.database.execute_sql("SELECT count(*) FROM received_bundle WHERE held_data IS NOT NULL").fetchone()[0]
+            == 0
+        )
 
 
 # --- import: refusals leave nothing imported ---------------------------------------------------------
+
 
 def test_unknown_branch(world, tmp_path):
     stranger = new_branch(tmp_path / "s.hzdb", "005", "怀柔")
@@ -277,12 +322,26 @@ def test_flipped_bit(world, region):
     data = bytearray(export(world).path.read_bytes())
     parts = Parts.split(bytes(data))
     n = len(parts.manifest_bytes)
-    offset = {"header": 9, "manifest": 44 + n // 2, "signature": 44 + n + 10, "payload_start": 108 + n + 3,
-              "payload_end": len(data) - 3}[region]
+    offset = {
+        "header": 9,
+        "manifest": 44 + n // 2,
+        "signature": 44 + n + 10,
+        "payload_start": 108 + n + 3,
+        "payload_end": len(data) - 3,
+    }[region]
     data[offset] ^= 0x04
-    outcome = _refused(world, bytes(data), {
-        "header": "signer_mismatch", "manifest": "bad_signature", "signature": "bad_signature",
-        "payload_start": "payload_hash_mismatch", "payload_end": "payload_hash_mismatch"}[region], NOTHING)
+    outcome = _refused(
+        world,
+        bytes(data),
+        {
+            "header": "signer_mismatch",
+            "manifest": "bad_signature",
+            "signature": "bad_signature",
+            "payload_start": "payload_hash_mismatch",
+            "payload_end": "payload_hash_mismatch",
+        }[region],
+        NOTHING,
+    )
     assert outcome.sha256 == hashlib.sha256(bytes(data)).hexdigest()
 
 
@@ -292,20 +351,43 @@ def test_truncation(world, fraction):
     cut = data[: int(len(data) * fraction)]
     outcome = _import_data(world, cut)
     assert outcome.status == "refused"
-    assert outcome.reason in {"too_small", "truncated", "bad_signature", "payload_length_mismatch", "bad_manifest_length"}
+    assert outcome.reason in {
+        "too_small",
+        "truncated",
+        "bad_signature",
+        "payload_length_mismatch",
+        "bad_manifest_length",
+    }
     assert office_counts(world) == NOTHING
 
 
-@pytest.mark.parametrize("case", ["extra_file", "missing_file", "dotdot_path", "absolute_path", "huge_member",
-                                  "duplicate_json_key", "float_in_json", "nan_in_json"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "extra_file",
+        "missing_file",
+        "dotdot_path",
+        "absolute_path",
+        "huge_member",
+        "duplicate_json_key",
+        "float_in_json",
+        "nan_in_json",
+    ],
+)
 def test_forged_payloads_with_the_real_keys(world, case):
     parties = _parties(world)
     files = _payload_files(world)
     entries = sorted(files.items())
-    expected = {"extra_file": "extra_file", "missing_file": "missing_file", "dotdot_path": "unsafe_path",
-                "absolute_path": "unsafe_path", "huge_member": "bad_container",
-                "duplicate_json_key": "bad_payload_json", "float_in_json": "bad_payload_json",
-                "nan_in_json": "bad_payload_json"}[case]
+    expected = {
+        "extra_file": "extra_file",
+        "missing_file": "missing_file",
+        "dotdot_path": "unsafe_path",
+        "absolute_path": "unsafe_path",
+        "huge_member": "bad_container",
+        "duplicate_json_key": "bad_payload_json",
+        "float_in_json": "bad_payload_json",
+        "nan_in_json": "bad_payload_json",
+    }[case]
     listed = [{"path": p, "length": len(d), "sha256": hashlib.sha256(d).hexdigest()} for p, d in entries]
     base = _sign_payload(world, files)
     if case == "extra_file":
@@ -315,13 +397,19 @@ def test_forged_payloads_with_the_real_keys(world, case):
     elif case in ("dotdot_path", "absolute_path"):
         bad = "../evil.json" if case == "dotdot_path" else "/etc/evil.json"
         container = pack_container(entries)
-        edit = lambda m: m.update(files=sorted(listed + [{"path": bad, "length": 2, "sha256": "0" * 64}],  # noqa: E731
-                                               key=lambda e: e["path"].encode()))
+        edit = lambda m: m.update(
+            files=sorted(
+                listed + [{"path": bad, "length": 2, "sha256": "0" * 64}],  # noqa: E731
+                key=lambda e: e["path"].encode(),
+            )
+        )
     elif case == "huge_member":
         container = b"HZC1" + struct.pack(">I", 1) + struct.pack(">H", 9) + b"units.json"[:9] + struct.pack(">Q", 2**62)
         edit = lambda m: m.update(files=listed)  # noqa: E731
     else:
-        text = {"duplicate_json_key": b'{"a":1,"a":2}', "float_in_json": b'{"a":1.5}', "nan_in_json": b'{"a":NaN}'}[case]
+        text = {"duplicate_json_key": b'{"a":1,"a":2}', "float_in_json": b'{"a":1.5}', "nan_in_json": b'{"a":NaN}'}[
+            case
+        ]
         entries = [(p, text if p == "units.json" else d) for p, d in entries]
         listed = [{"path": p, "length": len(d), "sha256": hashlib.sha256(d).hexdigest()} for p, d in entries]
         container, edit = pack_container(entries), lambda m: m.update(files=listed)
@@ -355,14 +443,19 @@ def test_every_reason_code_has_messages():
 
 # --- the office's answer ------------------------------------------------------------------------------
 
+
 def test_answer_round_trip_with_notices_and_differences(world, tmp_path):
     from sync.answer import build_return, open_notices, queue_notice, receive
     from sync.reconcile import LEDGER_COLUMNS, import_ledger
 
     import_path(world, export(world).path)
     ledger = tmp_path / "ledger.csv"
-    lines = [",".join(LEDGER_COLUMNS), "004,U01,ZYYL,6,13,650.00,1,1500.00", "004,U01,ZJB,3,3,300,0,0",
-             "004,U02,ZYYL,4,4,200.00,1,800.00"]
+    lines = [
+        ",".join(LEDGER_COLUMNS),
+        "004,U01,ZYYL,6,13,650.00,1,1500.00",
+        "004,U01,ZJB,3,3,300,0,0",
+        "004,U02,ZYYL,4,4,200.00,1,800.00",
+    ]
     ledger.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with world.at_office():
         import_ledger(ledger, PERIOD)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from tui_testkit import DEMO_HINT, create_branch_db
 
 from models import clock
 from models import db as dbmod
-from tui_testkit import DEMO_HINT, create_branch_db
 
 TODAY = dt.date(2026, 3, 2)
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tui_testkit import CHEAP_KDF
 
 from models import admin, audit, clock, demo
 from models import db as dbmod
 from models.keyslots import keys_path
-from tui_testkit import CHEAP_KDF
 
 DEMO_MEMBERS = 200
 DEMO_USER = "demo"
@@ -45,11 +45,24 @@ def build_small_demo(path: Path, today) -> Path:
             admin.add_user(session, name, role, DEMO_PASSPHRASE, kdf=CHEAP_KDF)
         conn = dbmod.database.connection()
         with demo.bulk_load_pragmas(conn, DEMO_MEMBERS), dbmod.writing():
-            demo.fill(conn, members=DEMO_MEMBERS, today=today, supervisor=session.user,
-                      on_step=lambda action, entity, detail: audit.record(action, entity, None, detail))
+            demo.fill(
+                conn,
+                members=DEMO_MEMBERS,
+                today=today,
+                supervisor=session.user,
+                on_step=lambda action, entity, detail: audit.record(action, entity, None, detail),
+            )
 
-    admin.create_database(path, branch_code=demo.BRANCH_CODE, branch_name=demo.BRANCH_NAME, user=DEMO_USER,
-                          passphrase=DEMO_PASSPHRASE, kdf=CHEAP_KDF, hint=None, on_created=on_created)
+    admin.create_database(
+        path,
+        branch_code=demo.BRANCH_CODE,
+        branch_name=demo.BRANCH_NAME,
+        user=DEMO_USER,
+        passphrase=DEMO_PASSPHRASE,
+        kdf=CHEAP_KDF,
+        hint=None,
+        on_created=on_created,
+    )
     return path
 
 
@@ -74,7 +87,8 @@ def small_demo(tmp_path_factory) -> DemoFacts:
     try:
         member_id, name, id_number, initials = dbmod.database.execute_sql(
             "SELECT m.id, m.name, m.id_number, m.initials FROM member m JOIN coverage c ON c.member_id = m.id "
-            "JOIN claim_report r ON r.member_id = m.id GROUP BY m.id ORDER BY m.id LIMIT 1").fetchone()
+            "JOIN claim_report r ON r.member_id = m.id GROUP BY m.id ORDER BY m.id LIMIT 1"
+        ).fetchone()
     finally:
         dbmod.close()
     return DemoFacts(path, member_id, name, id_number, initials)

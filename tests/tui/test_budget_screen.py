@@ -4,12 +4,13 @@ spent from, and a clerk told that only a supervisor approves."""
 
 from __future__ import annotations
 
+from tui_testkit import CHEAP_KDF, PASSPHRASE, USER, screen_text
+
 from models import admin, clock
 from models import db as dbmod
 from tui.app import make_app
 from tui.screens.budget import BudgetScreen
 from tui.screens.forms import StepDialog
-from tui_testkit import CHEAP_KDF, PASSPHRASE, USER, screen_text
 
 SIZE = (80, 24)
 
@@ -60,7 +61,8 @@ async def test_add_a_line_and_approve_the_budget_with_keys(branch_db):
         assert "可支出" in state and "第 1 版" in state and today.isoformat() in state
         assert "已批准" in shown(app, "#budget-versions")
     assert sql(branch_db, "SELECT year, number, state, approved_by, meeting_date, minutes FROM budget_version") == [
-        (today.year, 1, "approved", USER, today.isoformat(), "管委会纪要2026-1号")]
+        (today.year, 1, "approved", USER, today.isoformat(), "管委会纪要2026-1号")
+    ]
     assert sql(branch_db, "SELECT year, code, amount_fen FROM budget_line") == [(today.year, "hardship_aid", 5_000_000)]
 
 

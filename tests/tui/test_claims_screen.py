@@ -6,20 +6,19 @@ auditor, and snapshots at 80×24."""
 from __future__ import annotations
 
 import datetime as dt
-
 import json
-
-from textual.widgets import DataTable, Input
 
 from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, small_demo, writable_demo  # noqa: F401 (fixtures)
+from textual.widgets import DataTable, Input
+from tui_testkit import screen_text, settle
+
 from models import db as dbmod
 from models.claims import ClaimDraft, register_claim
 from tui.app import make_app
 from tui.screens.claim_findings import FindingsDialog
 from tui.screens.claims import ClaimFormScreen, ClaimsScreen
 from tui.screens.forms import ConfirmDialog, StepDialog
-from tui_testkit import screen_text, settle
 
 SIZE = (80, 24)
 
@@ -35,10 +34,16 @@ def sql(path, query: str, *params):
 
 def covered_member(path) -> tuple[int, str]:
     """A member whose 住院医疗 cover on TODAY is past observation (id, ID number)."""
-    return sql(path, "SELECT m.id, m.id_number FROM member m JOIN coverage c ON c.member_id = m.id "
-                     "JOIN policy p ON p.id = c.policy_id WHERE p.plan_id = 'ZYYL' AND p.start <= ? AND p.end >= ? "
-                     "AND (c.observation_end IS NULL OR c.observation_end < ?) AND c.shares >= 1 "
-                     "ORDER BY m.id LIMIT 1", TODAY, TODAY, "2026-01-01")[0]
+    return sql(
+        path,
+        "SELECT m.id, m.id_number FROM member m JOIN coverage c ON c.member_id = m.id "
+        "JOIN policy p ON p.id = c.policy_id WHERE p.plan_id = 'ZYYL' AND p.start <= ? AND p.end >= ? "
+        "AND (c.observation_end IS NULL OR c.observation_end < ?) AND c.shares >= 1 "
+        "ORDER BY m.id LIMIT 1",
+        TODAY,
+        TODAY,
+        "2026-01-01",
+    )[0]
 
 
 def shown(app, selector: str = "#checks-text") -> str:
@@ -90,11 +95,15 @@ async def test_new_report_shows_live_checks_and_saves_with_ctrl_s(writable_demo)
         await wait(pilot)
         assert isinstance(app.screen, ClaimsScreen)
         assert any("已登记报案" in n.message for n in app._notifications)
-    rows = sql(writable_demo, "SELECT member_id, plan_id, diagnosis, incident_date, shares_claimed, report_date, "
-                              "reporter, state, created_by FROM claim_report ORDER BY id DESC LIMIT 1")
+    rows = sql(
+        writable_demo,
+        "SELECT member_id, plan_id, diagnosis, incident_date, shares_claimed, report_date, "
+        "reporter, state, created_by FROM claim_report ORDER BY id DESC LIMIT 1",
+    )
     assert rows == [(member_id, "ZYYL", "肺炎", "2026-02-20", 1, TODAY.isoformat(), "刘主席", "registered", "wang")]
     assert sql(writable_demo, "SELECT action, user FROM audit_event ORDER BY seq DESC LIMIT 1") == [
-        ("claim.register", "wang")]
+        ("claim.register", "wang")
+    ]
 
 
 async def test_an_incomplete_entry_is_refused_beside_its_field(writable_demo):
@@ -174,13 +183,17 @@ async def test_confirming_records_the_report_flagged_with_its_findings(writable_
         await pilot.press("ctrl+s")
         await wait(pilot)
         assert isinstance(app.screen, ClaimsScreen)
-    rows = sql(writable_demo, "SELECT id, member_id, shares_claimed, state, decline_reason, check_findings "
-                              "FROM claim_report ORDER BY id DESC LIMIT 1")
+    rows = sql(
+        writable_demo,
+        "SELECT id, member_id, shares_claimed, state, decline_reason, check_findings "
+        "FROM claim_report ORDER BY id DESC LIMIT 1",
+    )
     claim_id, member, shares, state, reason, findings = rows[0]
     assert (member, shares, state, reason) == (member_id, 9, "declined", "申报份数超过所持份数")
     assert [f["code"] for f in json.loads(findings) if f["severity"] == "error"] == ["R2.2.shares_exceed_held"]
-    register = sql(writable_demo, "SELECT detail FROM audit_event WHERE action = 'claim.register' AND entity_id = ?",
-                   str(claim_id))
+    register = sql(
+        writable_demo, "SELECT detail FROM audit_event WHERE action = 'claim.register' AND entity_id = ?", str(claim_id)
+    )
     assert json.loads(register[0][0])["errors"] == ["R2.2.shares_exceed_held"]
 
 
@@ -188,9 +201,19 @@ async def test_submit_from_the_list_and_a_backwards_date_is_refused(writable_dem
     member_id, _id_number = covered_member(writable_demo)
     dbmod.unlock(writable_demo, "demo", DEMO_PASSPHRASE)  # the supervisor: a report dated 3 days back
     try:
-        claim_id = register_claim(ClaimDraft(member_id, "ZYYL", "肺炎", "illness", TODAY - dt.timedelta(days=5), 1,
-                                             TODAY - dt.timedelta(days=3), "刘主席",
-                                             backdate_reason="按纸质登记簿补录")).claim_id
+        claim_id = register_claim(
+            ClaimDraft(
+                member_id,
+                "ZYYL",
+                "肺炎",
+                "illness",
+                TODAY - dt.timedelta(days=5),
+                1,
+                TODAY - dt.timedelta(days=3),
+                "刘主席",
+                backdate_reason="按纸质登记簿补录",
+            )
+        ).claim_id
     finally:
         dbmod.close()
     reported = (TODAY - dt.timedelta(days=3)).isoformat()
@@ -212,7 +235,8 @@ async def test_submit_from_the_list_and_a_backwards_date_is_refused(writable_dem
         await wait(pilot)
         assert isinstance(app.screen, ClaimsScreen)
     assert sql(writable_demo, "SELECT state, submitted_on FROM claim_report WHERE id = ?", claim_id) == [
-        ("submitted", TODAY.isoformat())]
+        ("submitted", TODAY.isoformat())
+    ]
 
 
 async def test_return_needs_a_reason_and_the_keys_follow_the_state(writable_demo):
@@ -233,7 +257,8 @@ async def test_return_needs_a_reason_and_the_keys_follow_the_state(writable_demo
         await wait(pilot)
         assert app.screen is screen
     assert sql(writable_demo, "SELECT state, return_reason FROM claim_report WHERE id = ?", claim_id) == [
-        ("returned", "缺少住院费用明细清单")]
+        ("returned", "缺少住院费用明细清单")
+    ]
 
 
 async def test_leaving_an_unsaved_form_asks_first(writable_demo):
@@ -300,6 +325,7 @@ def test_snapshot_new_report_form_with_live_checks(snap_compare, small_demo):
 
 # --- issue 14 item 1: the report date does not bypass the rules ----------------------------------------
 
+
 async def test_an_earlier_report_date_needs_a_supervisor_and_a_reason(writable_demo):
     member_id, id_number = covered_member(writable_demo)
     earlier = (TODAY - dt.timedelta(days=4)).isoformat()
@@ -328,17 +354,20 @@ async def test_an_earlier_report_date_needs_a_supervisor_and_a_reason(writable_d
         await wait(pilot)
         assert "补录" in screen_text(app) and "理由：纸质报案登记簿补录" in shown(app, "#claim-detail")
     assert sql(writable_demo, "SELECT count(*) FROM claim_report")[0][0] == before + 1
-    assert sql(writable_demo, "SELECT b.kind, b.entered_date, b.reason, c.report_date FROM backdated_entry b "
-                              "JOIN claim_report c ON c.id = b.entity_id WHERE b.entity = 'claim_report'") == [
-        ("claim_reported", earlier, "纸质报案登记簿补录", earlier)]
+    assert sql(
+        writable_demo,
+        "SELECT b.kind, b.entered_date, b.reason, c.report_date FROM backdated_entry b "
+        "JOIN claim_report c ON c.id = b.entity_id WHERE b.entity = 'claim_report'",
+    ) == [("claim_reported", earlier, "纸质报案登记簿补录", earlier)]
 
 
 async def test_c_corrects_a_registered_claim_and_keeps_the_old_values(writable_demo):
     member_id, _id_number = covered_member(writable_demo)
     dbmod.unlock(writable_demo, "wang", DEMO_PASSPHRASE)
     try:
-        claim_id = register_claim(ClaimDraft(member_id, "ZYYL", "肺", "illness", TODAY - dt.timedelta(days=5), 1,
-                                             TODAY, "刘主席")).claim_id
+        claim_id = register_claim(
+            ClaimDraft(member_id, "ZYYL", "肺", "illness", TODAY - dt.timedelta(days=5), 1, TODAY, "刘主席")
+        ).claim_id
     finally:
         dbmod.close()
     submitted = sql(writable_demo, "SELECT id FROM claim_report WHERE state = 'submitted' ORDER BY id LIMIT 1")[0][0]
@@ -364,7 +393,10 @@ async def test_c_corrects_a_registered_claim_and_keeps_the_old_values(writable_d
         await wait(pilot)
         assert app.screen is screen
         assert "更正" in shown(app, "#claim-detail") and "主要诊断 肺 → 肺炎" in shown(app, "#claim-detail")
-    assert sql(writable_demo, "SELECT diagnosis, state FROM claim_report WHERE id = ?", claim_id) == [("肺炎", "registered")]
-    [(changes, reason, by)] = sql(writable_demo, "SELECT changes, reason, by_user FROM claim_correction "
-                                                 "WHERE claim_id = ?", claim_id)
+    assert sql(writable_demo, "SELECT diagnosis, state FROM claim_report WHERE id = ?", claim_id) == [
+        ("肺炎", "registered")
+    ]
+    [(changes, reason, by)] = sql(
+        writable_demo, "SELECT changes, reason, by_user FROM claim_correction WHERE claim_id = ?", claim_id
+    )
     assert json.loads(changes) == {"diagnosis": ["肺", "肺炎"]} and (reason, by) == ("录入笔误", "wang")

@@ -4,15 +4,15 @@ field keeps the member chosen (item 3)."""
 
 from __future__ import annotations
 
-from textual.widgets import Input
-
 from demo_kit import DEMO_PASSPHRASE, small_demo, writable_demo  # noqa: F401 (fixtures)
+from textual.widgets import Input
+from tui_testkit import screen_text, settle
+
 from tui.app import make_app
 from tui.screens.claims import ClaimFormScreen, ClaimsScreen
 from tui.screens.forms import ConfirmDialog, MemberPicker
 from tui.screens.lookup import LookupScreen, MemberScreen
 from tui.screens.too_small import TooSmallScreen
-from tui_testkit import screen_text, settle
 
 SIZE = (80, 24)
 
@@ -151,7 +151,8 @@ async def test_lookup_by_unit_short_digits_and_a_wrong_check_digit(small_demo):
     try:
         code, name, members = dbmod.database.execute_sql(
             "SELECT u.code, u.name, count(m.id) FROM unit u JOIN member m ON m.unit_id = u.id "
-            "GROUP BY u.id ORDER BY u.code LIMIT 1").fetchone()
+            "GROUP BY u.id ORDER BY u.code LIMIT 1"
+        ).fetchone()
     finally:
         dbmod.close()
     app = make_app(db_path=small_demo.path, passphrase=DEMO_PASSPHRASE, user="demo", keymap={}, start="home")

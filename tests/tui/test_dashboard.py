@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo, writable_demo  # noqa: F401 (fixtures)
+from tui_testkit import screen_text, settle
+
 from models import db as dbmod
 from models.dashboard import RENEWAL_TODO, read_dashboard, renewal_board, renewal_status
 from models.schema import BundleLog, DirectPayFailure, Handover, OfficeNotice
@@ -15,7 +16,6 @@ from tui.app import make_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.lookup import MemberScreen
 from tui.screens.renewals import RenewalsScreen
-from tui_testkit import screen_text, settle
 
 SIZE = (80, 24)
 D = dt.date
@@ -32,16 +32,19 @@ def unlocked_demo(small_demo):
     dbmod.close()
 
 
-@pytest.mark.parametrize(("today", "status"), [
-    (D(2026, 3, 16), "too_early"),  # the window opens on expiry − 15 = 2026-03-17
-    (D(2026, 3, 17), "open"),
-    (D(2026, 3, 31), "open"),
-    (D(2026, 4, 1), "grace"),  # expiry
-    (D(2026, 4, 16), "grace"),  # expiry + 15: the last on-time day
-    (D(2026, 4, 17), "late"),
-    (D(2027, 3, 31), "late"),  # the renewal's own period still runs
-    (D(2027, 4, 1), "lapsed"),
-])
+@pytest.mark.parametrize(
+    ("today", "status"),
+    [
+        (D(2026, 3, 16), "too_early"),  # the window opens on expiry − 15 = 2026-03-17
+        (D(2026, 3, 17), "open"),
+        (D(2026, 3, 31), "open"),
+        (D(2026, 4, 1), "grace"),  # expiry
+        (D(2026, 4, 16), "grace"),  # expiry + 15: the last on-time day
+        (D(2026, 4, 17), "late"),
+        (D(2027, 3, 31), "late"),  # the renewal's own period still runs
+        (D(2027, 4, 1), "lapsed"),
+    ],
+)
 def test_renewal_status_follows_the_window_of_classify_renewal(today, status):
     assert renewal_status(D(2025, 4, 1), D(2026, 3, 31), "ZYYL", today)[0] == status
 
@@ -56,22 +59,29 @@ def test_dashboard_matches_what_the_demo_planted(unlocked_demo):
     assert len(every) == sql("SELECT count(DISTINCT unit_id || '/' || plan_id) FROM policy")[0][0]
 
     # Overdue: last step more than 7 days ago (claim_submit/resubmit_overdue_days), by an independent query.
-    overdue = sql("SELECT id FROM claim_report WHERE state IN ('registered', 'returned') "
-                  "AND COALESCE(CASE state WHEN 'returned' THEN returned_on END, report_date) < ?",
-                  (TODAY - dt.timedelta(days=7)).isoformat())
+    overdue = sql(
+        "SELECT id FROM claim_report WHERE state IN ('registered', 'returned') "
+        "AND COALESCE(CASE state WHEN 'returned' THEN returned_on END, report_date) < ?",
+        (TODAY - dt.timedelta(days=7)).isoformat(),
+    )
     assert sorted(int(item.ref) for item in board.claims) == sorted(row[0] for row in overdue) and overdue
     assert len(board.direct_pay) == sql("SELECT count(*) FROM direct_pay_failure WHERE signed_on IS NULL")[0][0]
-    waiting = dict(sql("SELECT state, count(*) FROM disbursement WHERE state IN ('entered', 'approved', 'paid') "
-                       "GROUP BY state"))
+    waiting = dict(
+        sql("SELECT state, count(*) FROM disbursement WHERE state IN ('entered', 'approved', 'paid') GROUP BY state")
+    )
     assert {s: sum(1 for i in board.disbursements if i.status == s) for s in waiting} == waiting
     assert {item.title: item.status for item in board.logins} == {
-        "业务系统账号 bj004sunli（孙丽）": "overdue", "业务系统账号 bj004zhaolei（赵磊）": "warn"}
+        "业务系统账号 bj004sunli（孙丽）": "overdue",
+        "业务系统账号 bj004zhaolei（赵磊）": "warn",
+    }
     assert board.handovers == [] and board.notices == [] and board.selfassessment is None
     assert (board.bundle.last_period, board.bundle.next_period, board.bundle.ready) == (None, "2026-02", True)
     assert "尚未发送" in board.bundle.message
     welfare = next(use for use in board.budget if use.code == "welfare")
-    spent = sql("SELECT sum(d.amount_fen) FROM disbursement d JOIN budget_line b ON b.id = d.budget_line_id "
-                "WHERE b.year = 2026 AND b.code = 'welfare' AND d.state IN ('paid', 'signed')")[0][0]
+    spent = sql(
+        "SELECT sum(d.amount_fen) FROM disbursement d JOIN budget_line b ON b.id = d.budget_line_id "
+        "WHERE b.year = 2026 AND b.code = 'welfare' AND d.state IN ('paid', 'signed')"
+    )[0][0]
     assert welfare.used_fen == spent and welfare.status == "within_budget"
 
 
@@ -80,17 +90,44 @@ def test_dashboard_shows_handovers_notices_bundle_and_self_assessment(writable_d
     try:
         with dbmod.writing():
             for days, incoming in ((12, "李静"), (3, "赵磊")):
-                Handover.create(on_date=TODAY - dt.timedelta(days=days), outgoing="王芳", incoming=incoming,
-                                supervisor="陈建国", created_by="demo")
-            BundleLog.create(direction="out", kind="branch_monthly", branch_code="004", period="2026-02", sequence=1,
-                             file_name="x", sha256="0" * 64, created_at="2026-03-01T09:00:00+08:00", status="sent")
-            DirectPayFailure.create(claim=sql("SELECT id FROM claim_report WHERE state = 'settled' LIMIT 1")[0][0],
-                                    notice_on=TODAY - dt.timedelta(days=4), corrected_on=TODAY - dt.timedelta(days=2),
-                                    created_by="demo")
-            OfficeNotice.create(uid="n1", period="2026-02", kind="claim_returned", ref="3", text="报案 #3 材料不全",
-                                bundle_sha256="1" * 64, received_at="2026-03-01T10:00:00+08:00")
+                Handover.create(
+                    on_date=TODAY - dt.timedelta(days=days),
+                    outgoing="王芳",
+                    incoming=incoming,
+                    supervisor="陈建国",
+                    created_by="demo",
+                )
+            BundleLog.create(
+                direction="out",
+                kind="branch_monthly",
+                branch_code="004",
+                period="2026-02",
+                sequence=1,
+                file_name="x",
+                sha256="0" * 64,
+                created_at="2026-03-01T09:00:00+08:00",
+                status="sent",
+            )
+            DirectPayFailure.create(
+                claim=sql("SELECT id FROM claim_report WHERE state = 'settled' LIMIT 1")[0][0],
+                notice_on=TODAY - dt.timedelta(days=4),
+                corrected_on=TODAY - dt.timedelta(days=2),
+                created_by="demo",
+            )
+            OfficeNotice.create(
+                uid="n1",
+                period="2026-02",
+                kind="claim_returned",
+                ref="3",
+                text="报案 #3 材料不全",
+                bundle_sha256="1" * 64,
+                received_at="2026-03-01T10:00:00+08:00",
+            )
         board = read_dashboard(TODAY)
-        assert [(item.status, item.target) for item in board.handovers] == [("overdue", "handover"), ("due", "handover")]
+        assert [(item.status, item.target) for item in board.handovers] == [
+            ("overdue", "handover"),
+            ("due", "handover"),
+        ]
         assert "仍未上报" in board.handovers[0].message
         assert (board.bundle.last_period, board.bundle.next_period, board.bundle.ready) == ("2026-02", "2026-03", False)
         failure = board.direct_pay[-1]

@@ -4,13 +4,14 @@ list from painting for seconds)."""
 
 from __future__ import annotations
 
-from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo  # noqa: F401 (fixture)
 from conftest import TODAY
+from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo  # noqa: F401 (fixture)
+from tui_testkit import screen_text, settle
+
 from tui.app import make_app
 from tui.screens import dashboard as dashboard_screen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.renewals import RenewalsScreen
-from tui_testkit import screen_text, settle
 
 
 async def test_a_long_section_ends_with_a_line_to_its_screen(small_demo, monkeypatch):

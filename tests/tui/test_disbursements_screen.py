@@ -4,15 +4,15 @@ and given by another supervisor, and snapshots at 80×24."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, Select
-
 from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, small_demo, writable_demo  # noqa: F401 (fixtures)
+from textual.widgets import DataTable, Input, Select
+from tui_testkit import screen_text
+
 from models import db as dbmod
 from tui.app import make_app
 from tui.screens.disbursements import DisbursementFormScreen, DisbursementsScreen
 from tui.screens.forms import StepDialog
-from tui_testkit import screen_text
 
 SIZE = (80, 24)
 
@@ -27,8 +27,11 @@ def sql(path, query: str, *params):
 
 def banked_member(path) -> tuple[int, str]:
     """A member with a bank account and no hardship aid this year (id, ID number)."""
-    return sql(path, "SELECT id, id_number FROM member WHERE bank_account IS NOT NULL AND id NOT IN "
-                     "(SELECT member_id FROM disbursement WHERE category = 'hardship_aid') ORDER BY id LIMIT 1")[0]
+    return sql(
+        path,
+        "SELECT id, id_number FROM member WHERE bank_account IS NOT NULL AND id NOT IN "
+        "(SELECT member_id FROM disbursement WHERE category = 'hardship_aid') ORDER BY id LIMIT 1",
+    )[0]
 
 
 def shown(app, selector: str = "#checks-text") -> str:
@@ -75,9 +78,11 @@ async def test_entry_shows_the_allowance_live_and_saves(writable_demo):
         await pilot.press("ctrl+s")
         await wait(pilot)
         assert isinstance(app.screen, DisbursementsScreen)
-    assert sql(writable_demo, "SELECT member_id, category, amount_fen, method, state, entered_by, reason "
-                              "FROM disbursement ORDER BY id DESC LIMIT 1") == [
-        (member_id, "hardship_aid", 120050, "transfer", "entered", "wang", "家庭困难")]
+    assert sql(
+        writable_demo,
+        "SELECT member_id, category, amount_fen, method, state, entered_by, reason "
+        "FROM disbursement ORDER BY id DESC LIMIT 1",
+    ) == [(member_id, "hardship_aid", 120050, "transfer", "entered", "wang", "家庭困难")]
 
 
 async def test_over_cap_is_refused_with_its_article(writable_demo):
@@ -107,9 +112,12 @@ async def highlight(pilot, disbursement_id: int) -> None:
 
 async def test_the_clerk_who_entered_cannot_approve_another_supervisor_can(writable_demo):
     _member_id, id_number = banked_member(writable_demo)
-    theirs = sql(writable_demo, "SELECT id FROM disbursement WHERE state = 'entered' AND entered_by = 'wang' "
-                                "AND on_date >= '2026-01-01' "
-                                "ORDER BY id LIMIT 1")[0][0]
+    theirs = sql(
+        writable_demo,
+        "SELECT id FROM disbursement WHERE state = 'entered' AND entered_by = 'wang' "
+        "AND on_date >= '2026-01-01' "
+        "ORDER BY id LIMIT 1",
+    )[0][0]
     app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="demo", keymap={})
     async with app.run_test(size=SIZE) as pilot:
         register = await open_register(pilot)
@@ -133,7 +141,8 @@ async def test_the_clerk_who_entered_cannot_approve_another_supervisor_can(writa
         assert isinstance(app.screen, DisbursementsScreen)
     assert sql(writable_demo, "SELECT state FROM disbursement WHERE id = ?", own) == [("entered",)]
     assert sql(writable_demo, "SELECT state, approved_by, approved_on FROM disbursement WHERE id = ?", theirs) == [
-        ("approved", "demo", TODAY.isoformat())]
+        ("approved", "demo", TODAY.isoformat())
+    ]
 
 
 async def test_auditor_views_the_register_but_cannot_enter(small_demo):
@@ -175,8 +184,10 @@ def test_snapshot_entry_form_with_allowance(snap_compare, small_demo):
 
 
 async def test_x_voids_an_entry_by_a_supervisor_with_a_reason(writable_demo):
-    entry = sql(writable_demo, "SELECT id FROM disbursement WHERE state = 'entered' AND on_date >= '2026-01-01' "
-                               "ORDER BY id LIMIT 1")[0][0]
+    entry = sql(
+        writable_demo,
+        "SELECT id FROM disbursement WHERE state = 'entered' AND on_date >= '2026-01-01' ORDER BY id LIMIT 1",
+    )[0][0]
     app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user="wang", keymap={})
     async with app.run_test(size=SIZE) as pilot:  # a clerk: refused with the role needed
         await open_register(pilot)
@@ -207,7 +218,8 @@ async def test_x_voids_an_entry_by_a_supervisor_with_a_reason(writable_demo):
         assert "重复录入" in shown(app, "#welfare-detail")
         assert "作废" not in screen_text(app).splitlines()[-1]  # no second void
     assert sql(writable_demo, "SELECT state, voided_by, void_reason FROM disbursement WHERE id = ?", entry) == [
-        ("cancelled", "demo", "重复录入")]
+        ("cancelled", "demo", "重复录入")
+    ]
 
 
 async def test_an_activity_is_entered_with_its_winners_and_checked_as_a_whole(writable_demo):
@@ -237,7 +249,11 @@ async def test_an_activity_is_entered_with_its_winners_and_checked_as_a_whole(wr
         await wait(pilot)
         assert app.screen is register
         entered = register.current.id
-    assert sql(writable_demo, "SELECT category, amount_fen, participants, member_id FROM disbursement WHERE id = ?",
-               entered) == [("activity_prize", 50_000, 3, None)]
-    assert sql(writable_demo, "SELECT amount_fen, role FROM disbursement_recipient WHERE disbursement_id = ? "
-                              "ORDER BY id", entered) == [(30_000, "winner"), (20_000, "winner")]
+    assert sql(
+        writable_demo, "SELECT category, amount_fen, participants, member_id FROM disbursement WHERE id = ?", entered
+    ) == [("activity_prize", 50_000, 3, None)]
+    assert sql(
+        writable_demo,
+        "SELECT amount_fen, role FROM disbursement_recipient WHERE disbursement_id = ? ORDER BY id",
+        entered,
+    ) == [(30_000, "winner"), (20_000, "winner")]

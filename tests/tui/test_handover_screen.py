@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 
-from textual.widgets import DataTable, Input
-
 from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, small_demo, writable_demo  # noqa: F401 (fixtures)
+from textual.widgets import DataTable, Input
+from tui_testkit import screen_text
+
 from models import db as dbmod
 from models.keyslots import KeyFile
 from tui.app import make_app
 from tui.screens.forms import ConfirmDialog
 from tui.screens.handover import HandoverFormScreen, HandoverScreen
-from tui_testkit import screen_text
 
 SIZE = (80, 24)
 ITEMS = 6  # the rule set's checklist (rules/data/rulesets.toml handover_items)
@@ -88,22 +88,29 @@ async def test_complete_handover_with_keys_revokes_the_clerk(writable_demo):
         await pilot.press("enter")
         await wait(pilot)
         assert "已于 2026-03-02 上报办事处" in shown(app, "#handover-detail")
-    rows = sql(writable_demo, "SELECT id, outgoing, incoming, supervisor, on_date, outgoing_confirmed, "
-                              "incoming_confirmed, open_work, created_by FROM handover ORDER BY id")
+    rows = sql(
+        writable_demo,
+        "SELECT id, outgoing, incoming, supervisor, on_date, outgoing_confirmed, "
+        "incoming_confirmed, open_work, created_by FROM handover ORDER BY id",
+    )
     assert len(rows) == before + 1
     handover_id, *values, work, created_by = rows[-1]
     assert values == ["李静", "周新", "陈建国", TODAY.isoformat(), 1, 1] and created_by == "demo"
     assert sql(writable_demo, "SELECT reported_on FROM handover WHERE id = ?", handover_id) == [(TODAY.isoformat(),)]
     assert {w["kind"] for w in json.loads(work)} >= {"claim", "renewal"}
-    items = sql(writable_demo, "SELECT kind, description FROM handover_item WHERE handover_id = ? ORDER BY id",
-                handover_id)
+    items = sql(
+        writable_demo, "SELECT kind, description FROM handover_item WHERE handover_id = ? ORDER BY id", handover_id
+    )
     assert len(items) == ITEMS and items[1] == ("cheques", "空白支票")
     assert sql(writable_demo, "SELECT active FROM staff_account WHERE username = 'bj004lijing'") == [(0,)]
     assert sql(writable_demo, "SELECT name, active FROM staff_account WHERE username = 'bj004zhouxin'") == [("周新", 1)]
     assert sql(writable_demo, "SELECT kind FROM account_form ORDER BY id DESC LIMIT 2") == [("filing",), ("change",)]
     assert KeyFile.load(writable_demo).slot("wang") is None
     assert sql(writable_demo, "SELECT action FROM audit_event ORDER BY seq DESC LIMIT 3") == [
-        ("handover.reported",), ("user.revoke",), ("handover.complete",)]
+        ("handover.reported",),
+        ("user.revoke",),
+        ("handover.complete",),
+    ]
 
 
 async def test_supervisor_as_outgoing_is_refused_beside_its_field(writable_demo):

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from textual.widgets import Input
-
 from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER, copy_database, small_demo  # noqa: F401 (fixture)
+from textual.widgets import Input
+from tui_testkit import screen_text, settle
+
 from models import lookup as lookup_mod
 from tui import reader
 from tui.app import make_app
 from tui.screens.lookup import LookupScreen
 from tui.workers import db_connection
-from tui_testkit import screen_text, settle
 
 SIZE = (80, 24)
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from textual import events
-from textual.widgets import Input
-
 from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo  # noqa: F401 (fixture)
+from textual import events
+from textual.widgets import Input
+from tui_testkit import screen_text, settle
+
 from rules import mask_id
 from tui.app import make_app
 from tui.screens.lookup import LookupScreen, MemberScreen
 from tui.screens.renewals import RenewalsScreen
-from tui_testkit import screen_text, settle
 
 SIZE = (80, 24)
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import csv
 
-from textual.widgets import Input
-
 from conftest import TODAY
+from textual.widgets import Input
+from tui_testkit import PASSPHRASE, USER, screen_text, settle
+
 from models import db as dbmod
 from models.enrolments import COLUMNS, import_enrolments
 from rules import mask_id
@@ -16,7 +17,6 @@ from rules.idcard import id_check_char
 from tui.app import make_app
 from tui.screens.lookup import LookupScreen, MemberScreen
 from tui.screens.member_edit import MemberEditScreen, no_account_hint
-from tui_testkit import PASSPHRASE, USER, screen_text, settle
 
 SIZE = (80, 24)
 ID = "11010519800101001" + id_check_char("11010519800101001")
@@ -103,7 +103,9 @@ async def test_e_edits_the_account_in_one_write_with_history(branch_db, tmp_path
         app.screen.query_one("#bank-account", Input).value = "6222020200199998888"
         await pilot.press("ctrl+s")  # replacing an account needs a reason
         await wait(pilot)
-        assert isinstance(app.screen, MemberEditScreen) and "请填写修改银行账号的原因" in error_beside(app.screen, "reason")
+        assert isinstance(app.screen, MemberEditScreen) and "请填写修改银行账号的原因" in error_beside(
+            app.screen, "reason"
+        )
         app.screen.query_one("#reason", Input).value = "会员书面申请换卡"
         await pilot.press("ctrl+s")
         await wait(pilot)
@@ -115,18 +117,23 @@ async def test_e_edits_the_account_in_one_write_with_history(branch_db, tmp_path
         history = str(app.screen.query_one("#member-history").render())
         assert "资料修改记录" in text and "6222020200199998888" not in text + history
         assert "银行账号 ****3445 → ****8888  会员书面申请换卡（会员资料修改，张三）" in history
-    assert sql(branch_db, "SELECT bank_name, bank_account FROM member") == [("中国银行北京朝阳支行", "6222020200199998888")]
-    assert sql(branch_db, "SELECT field, old_value, new_value, reason, by_user FROM member_change "
-                          "WHERE source = 'member_edit' ORDER BY id") == [
+    assert sql(branch_db, "SELECT bank_name, bank_account FROM member") == [
+        ("中国银行北京朝阳支行", "6222020200199998888")
+    ]
+    assert sql(
+        branch_db,
+        "SELECT field, old_value, new_value, reason, by_user FROM member_change "
+        "WHERE source = 'member_edit' ORDER BY id",
+    ) == [
         ("bank_account", None, ACCOUNT, "首次登记", USER),
         ("bank_name", None, "中国银行北京朝阳支行", "首次登记", USER),
-        ("bank_account", ACCOUNT, "6222020200199998888", "会员书面申请换卡", USER)]
+        ("bank_account", ACCOUNT, "6222020200199998888", "会员书面申请换卡", USER),
+    ]
     details = " ".join(d for (d,) in sql(branch_db, "SELECT detail FROM audit_event WHERE action = 'member.edit'"))
     assert ACCOUNT not in details and "6222020200199998888" not in details and "8888" in details
 
 
 def test_no_account_hint_names_the_keys(branch_db):
-    app = make_app(db_path=branch_db, user=USER, passphrase=PASSPHRASE, keymap={"member.edit": "ctrl+e"},
-                   today=TODAY)
+    app = make_app(db_path=branch_db, user=USER, passphrase=PASSPHRASE, keymap={"member.edit": "ctrl+e"}, today=TODAY)
     app.set_keymap({"member.edit": "ctrl+e"})
     assert "按 CTRL+E" in no_account_hint(app) and "F2" in no_account_hint(app)

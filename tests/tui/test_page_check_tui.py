@@ -3,12 +3,13 @@ damaged page it finds is told in the unlock warnings' dialog and the session tur
 
 from __future__ import annotations
 
+from tui_testkit import PASSPHRASE, USER, create_branch_db, screen_text, settle
+
 from models import db as dbmod
 from models.errors import PermissionDenied
 from models.members import upsert_unit
 from tui.app import make_app
 from tui.screens.warnings import WarningsDialog
-from tui_testkit import PASSPHRASE, USER, create_branch_db, screen_text, settle
 
 PAGE = 4096
 

@@ -5,16 +5,24 @@ that is decided)."""
 from __future__ import annotations
 
 import pytest
-
 from demo_kit import DEMO_PASSPHRASE, small_demo  # noqa: F401 (fixtures)
 from glyphs import invisible_glyphs
-from tui.app import make_app
 from tui_testkit import DEMO_HINT, create_branch_db, settle
+
+from tui.app import make_app
 
 SIZE = (80, 24)
 #: From home: the keys that open each key screen (待办 is the first screen after unlock).
-SCREENS = {"home": (), "todo": ("1",), "lookup": ("2", *"zs"), "claims": ("3",), "renewals": ("4",),
-           "welfare": ("5",), "sync": ("7",), "reports": ("8",)}
+SCREENS = {
+    "home": (),
+    "todo": ("1",),
+    "lookup": ("2", *"zs"),
+    "claims": ("3",),
+    "renewals": ("4",),
+    "welfare": ("5",),
+    "sync": ("7",),
+    "reports": ("8",),
+}
 MODES = {"no_color": ({"NO_COLOR": "1"}, "dark"), "light": ({"HUZHU_THEME": "light"}, "light")}
 
 

@@ -6,17 +6,17 @@ import csv
 import datetime as dt
 import re
 
-from textual.widgets import Input
-
 from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo, writable_demo  # noqa: F401 (fixtures)
+from textual.widgets import Input
+from tui_testkit import screen_text, settle
+
 from models import db as dbmod
 from models.demo import AUDITOR
 from rules import id_check_char, observation_end
 from tui.app import make_app
 from tui.screens.renewals import ImportScreen, RenewalRecordScreen, RenewalsScreen
 from tui.workers import db_connection
-from tui_testkit import screen_text, settle
 
 SIZE = (80, 24)
 
@@ -70,10 +70,13 @@ async def test_board_filters_by_status_and_text(small_demo):
 
 
 async def test_on_time_renewal_is_previewed_then_written(writable_demo):
-    carried = read(writable_demo, "SELECT count(DISTINCT c.member_id) FROM coverage c JOIN policy p ON p.id = c.policy_id "
-                   "JOIN unit u ON u.id = p.unit_id JOIN member m ON m.id = c.member_id WHERE u.code = 'U0004' "
-                   "AND p.plan_id = 'ZYYL' AND p.start = '2025-03-09' "
-                   "AND (m.retirement_date IS NULL OR m.retirement_date > '2026-03-09')")[0][0]
+    carried = read(
+        writable_demo,
+        "SELECT count(DISTINCT c.member_id) FROM coverage c JOIN policy p ON p.id = c.policy_id "
+        "JOIN unit u ON u.id = p.unit_id JOIN member m ON m.id = c.member_id WHERE u.code = 'U0004' "
+        "AND p.plan_id = 'ZYYL' AND p.start = '2025-03-09' "
+        "AND (m.retirement_date IS NULL OR m.retirement_date > '2026-03-09')",
+    )[0][0]
     app = demo_app(writable_demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -87,9 +90,12 @@ async def test_on_time_renewal_is_previewed_then_written(writable_demo):
         await settle(pilot)
         text = screen_text(app)  # the board is read again: the new policy is not due for a year
         assert isinstance(app.screen, RenewalsScreen) and "可续保" not in text and "2027-03-08  未到续保期" in text
-    rows = read(writable_demo, "SELECT p.start, p.\"end\", p.filed, p.outcome, p.cover_from, count(DISTINCT c.member_id) FROM policy p "
-                "JOIN unit u ON u.id = p.unit_id JOIN coverage c ON c.policy_id = p.id "
-                "WHERE u.code = 'U0004' AND p.plan_id = 'ZYYL' AND p.start = '2026-03-09' GROUP BY p.id")
+    rows = read(
+        writable_demo,
+        'SELECT p.start, p."end", p.filed, p.outcome, p.cover_from, count(DISTINCT c.member_id) FROM policy p '
+        "JOIN unit u ON u.id = p.unit_id JOIN coverage c ON c.policy_id = p.id "
+        "WHERE u.code = 'U0004' AND p.plan_id = 'ZYYL' AND p.start = '2026-03-09' GROUP BY p.id",
+    )
     assert rows == [("2026-03-09", "2027-03-08", "2026-03-02", "renewal", "2026-03-09", carried)]
 
 
@@ -97,8 +103,12 @@ async def test_late_renewal_shows_first_enrolment_with_observation_and_writes_it
     # Move U0003's latest ZYYL period back so that, on TODAY, it expired more than 15 days ago
     # while the period a renewal would cover is still running.
     unit = "U0003"
-    read(writable_demo, "UPDATE policy SET start = '2025-01-20', \"end\" = '2026-01-19' WHERE id = (SELECT p.id FROM policy p "
-         "JOIN unit u ON u.id = p.unit_id WHERE u.code = ? AND p.plan_id = 'ZYYL' ORDER BY p.start DESC LIMIT 1)", unit)
+    read(
+        writable_demo,
+        "UPDATE policy SET start = '2025-01-20', \"end\" = '2026-01-19' WHERE id = (SELECT p.id FROM policy p "
+        "JOIN unit u ON u.id = p.unit_id WHERE u.code = ? AND p.plan_id = 'ZYYL' ORDER BY p.start DESC LIMIT 1)",
+        unit,
+    )
     app = demo_app(writable_demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -109,9 +119,13 @@ async def test_late_renewal_shows_first_enrolment_with_observation_and_writes_it
         assert f"观察期：90 天，至 {obs}（含）止" in text
         await pilot.press("ctrl+s")
         await settle(pilot)
-    rows = read(writable_demo, "SELECT p.outcome, p.cover_from, min(c.observation_end), max(c.observation_end), "
-                "min(c.cover_start) FROM policy p JOIN unit u ON u.id = p.unit_id JOIN coverage c ON c.policy_id = p.id "
-                "WHERE u.code = ? AND p.plan_id = 'ZYYL' GROUP BY p.id ORDER BY p.start DESC LIMIT 1", unit)
+    rows = read(
+        writable_demo,
+        "SELECT p.outcome, p.cover_from, min(c.observation_end), max(c.observation_end), "
+        "min(c.cover_start) FROM policy p JOIN unit u ON u.id = p.unit_id JOIN coverage c ON c.policy_id = p.id "
+        "WHERE u.code = ? AND p.plan_id = 'ZYYL' GROUP BY p.id ORDER BY p.start DESC LIMIT 1",
+        unit,
+    )
     assert rows == [("late_renewal_as_first", TODAY.isoformat(), obs, obs, TODAY.isoformat())]
 
 
@@ -147,11 +161,24 @@ def new_hires_file(path, unit_name: str, count: int):
     """An enrolment file of ``count`` new hires of U0004 for its renewed period."""
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
-        out.writerow(["单位编码", "单位名称", "险种代码", "生效日期", "终止日期", "办理日期", "姓名", "身份证号", "份数"])
+        out.writerow(
+            ["单位编码", "单位名称", "险种代码", "生效日期", "终止日期", "办理日期", "姓名", "身份证号", "份数"]
+        )
         for n in range(count):
             body = f"11010519950101{n:03d}"
-            out.writerow(["U0004", unit_name, "ZYYL", "2026-03-09", "2027-03-08", "2026-03-02", f"新员工{n}",
-                          body + id_check_char(body), "1"])
+            out.writerow(
+                [
+                    "U0004",
+                    unit_name,
+                    "ZYYL",
+                    "2026-03-09",
+                    "2027-03-08",
+                    "2026-03-02",
+                    f"新员工{n}",
+                    body + id_check_char(body),
+                    "1",
+                ]
+            )
     return path
 
 
@@ -174,12 +201,17 @@ async def test_new_hires_are_imported_after_the_renewal(writable_demo, tmp_path)
         text = screen_text(app)
         assert "共 3 行" in text and "首次参保 3" in text and "按 Ctrl+S 确认导入" in text
         with db_connection():  # the app's session, as a worker would (read() would close it)
-            assert dbmod.database.execute_sql("SELECT count(*) FROM member WHERE name LIKE '新员工%'").fetchone() == (0,)
+            assert dbmod.database.execute_sql("SELECT count(*) FROM member WHERE name LIKE '新员工%'").fetchone() == (
+                0,
+            )
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "已导入：新增会员 3 人" in screen_text(app)
-    rows = read(writable_demo, "SELECT c.event, c.observation_end FROM coverage c JOIN member m ON m.id = c.member_id "
-                "WHERE m.name LIKE '新员工%'")
+    rows = read(
+        writable_demo,
+        "SELECT c.event, c.observation_end FROM coverage c JOIN member m ON m.id = c.member_id "
+        "WHERE m.name LIKE '新员工%'",
+    )
     assert rows == [("first_enrolment", observation_end(dt.date(2026, 3, 9), 90).isoformat())] * 3
 
 
@@ -221,6 +253,7 @@ def test_renewal_preview_snapshot(snap_compare, small_demo):
 
 # --- issue 14 item 1: a typed filing date does not bypass the renewal window ---------------------
 
+
 async def test_a_clerk_cannot_file_a_renewal_earlier_or_in_the_future(writable_demo):
     before = read(writable_demo, "SELECT count(*) FROM policy")[0][0]
     app = demo_app(writable_demo, user="wang")
@@ -239,8 +272,12 @@ async def test_a_clerk_cannot_file_a_renewal_earlier_or_in_the_future(writable_d
 async def test_a_supervisor_back_dates_a_renewal_with_a_reason(writable_demo):
     unit = "U0003"
     # U0003 expired more than 15 days before TODAY: late today, on time 20 days ago.
-    read(writable_demo, "UPDATE policy SET start = '2025-01-20', \"end\" = '2026-01-19' WHERE id = (SELECT p.id FROM policy p "
-         "JOIN unit u ON u.id = p.unit_id WHERE u.code = ? AND p.plan_id = 'ZYYL' ORDER BY p.start DESC LIMIT 1)", unit)
+    read(
+        writable_demo,
+        "UPDATE policy SET start = '2025-01-20', \"end\" = '2026-01-19' WHERE id = (SELECT p.id FROM policy p "
+        "JOIN unit u ON u.id = p.unit_id WHERE u.code = ? AND p.plan_id = 'ZYYL' ORDER BY p.start DESC LIMIT 1)",
+        unit,
+    )
     filed = (TODAY - dt.timedelta(days=40)).isoformat()
     app = demo_app(writable_demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -261,8 +298,15 @@ async def test_a_supervisor_back_dates_a_renewal_with_a_reason(writable_demo):
         await pilot.press("slash", *unit, "enter")
         await settle(pilot)
         assert f"本期于 {filed} 办理（补录，理由：单位 1 月已交材料，当日漏录）" in screen_text(app)
-    rows = read(writable_demo, "SELECT b.entity, b.kind, b.entered_date, b.recorded_on, b.reason, b.by_user, p.outcome "
-                "FROM backdated_entry b JOIN policy p ON p.id = b.entity_id")
-    assert rows == [("policy", "renewal_filed", filed, TODAY.isoformat(), "单位 1 月已交材料，当日漏录", DEMO_USER, "renewal")]
-    detail = read(writable_demo, "SELECT detail FROM audit_event WHERE action = 'policy.renew' ORDER BY seq DESC LIMIT 1")[0][0]
+    rows = read(
+        writable_demo,
+        "SELECT b.entity, b.kind, b.entered_date, b.recorded_on, b.reason, b.by_user, p.outcome "
+        "FROM backdated_entry b JOIN policy p ON p.id = b.entity_id",
+    )
+    assert rows == [
+        ("policy", "renewal_filed", filed, TODAY.isoformat(), "单位 1 月已交材料，当日漏录", DEMO_USER, "renewal")
+    ]
+    detail = read(
+        writable_demo, "SELECT detail FROM audit_event WHERE action = 'policy.renew' ORDER BY seq DESC LIMIT 1"
+    )[0][0]
     assert '"backdated":{"date":"%s"' % filed in detail and "当日漏录" in detail

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 from openpyxl import load_workbook
+from reports_kit import PASSPHRASE, small_demo
 from textual.widgets import DataTable, Input, OptionList
+from tui_testkit import screen_text, settle
 
 from models import reports
-from reports_kit import PASSPHRASE, small_demo
 from tui.app import make_app
 from tui.screens.reports import ReportsScreen
 from tui.screens.selfcheck import SelfcheckScreen
 from tui.screens.worklog import WorklogScreen
-from tui_testkit import screen_text, settle
 
 SIZE = (80, 24)
 

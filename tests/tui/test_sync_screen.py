@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, ProgressBar
-
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo, writable_demo  # noqa: F401 (fixtures)
+from textual.widgets import DataTable, Input, ProgressBar
+from tui_testkit import CHEAP_KDF
+
 from models import admin
 from models import db as dbmod
 from tui.app import make_app
 from tui.screens.sync import SyncScreen
-from tui_testkit import CHEAP_KDF
 
 SIZE = (80, 24)
 PERIOD = "2026-02"  # the month before conftest's TODAY: the screen's default
@@ -32,8 +32,9 @@ def exchange_keys(branch: Path, folder: Path) -> Path:
     from sync.keystore import enroll_branch, own_office_keys, own_registration, trust_office
 
     office = folder / "office.hzdb"
-    admin.create_database(office, branch_name="北京办事处", user=OFFICE_USER, passphrase=OFFICE_PASSPHRASE,
-                          kdf=CHEAP_KDF, kind="office")
+    admin.create_database(
+        office, branch_name="北京办事处", user=OFFICE_USER, passphrase=OFFICE_PASSPHRASE, kdf=CHEAP_KDF, kind="office"
+    )
     at_branch(branch)
     registration = own_registration()
     dbmod.close()
@@ -96,7 +97,8 @@ async def test_export_writes_the_bundle_and_shows_it_in_the_history(writable_dem
         assert history.row_count == 1 and history.get_row_at(0)[:4] == ["月度数据包", PERIOD, "1", BUNDLE]
     assert (out / BUNDLE).is_file()
     assert sql(writable_demo, "SELECT direction, period, sequence, file_name FROM bundle_log") == [
-        ("out", PERIOD, 1, BUNDLE)]
+        ("out", PERIOD, 1, BUNDLE)
+    ]
 
 
 async def test_without_the_office_keys_the_clerk_is_told_what_to_do(small_demo, tmp_path):
@@ -158,7 +160,9 @@ async def test_answer_is_received_with_differences_and_a_notice_is_marked_done(w
         assert notices.row_count == 0
     assert sql(writable_demo, "SELECT done_by FROM office_notice") == [(DEMO_USER,)]
     assert sql(writable_demo, "SELECT direction, kind FROM bundle_log ORDER BY id") == [
-        ("out", "branch_monthly"), ("in", "office_answer")]
+        ("out", "branch_monthly"),
+        ("in", "office_answer"),
+    ]
 
 
 async def test_auditor_is_shown_why_nothing_is_exported(small_demo, tmp_path):
@@ -187,6 +191,7 @@ def test_snapshot_after_export(snap_compare, writable_demo, tmp_path, monkeypatc
 
 # --- issue 14 item 2: which month may be exported ---------------------------------------------------
 
+
 async def test_an_unfinished_or_future_month_is_not_exported(writable_demo, tmp_path):
     exchange_keys(writable_demo, tmp_path)
     app = make_app(db_path=writable_demo, passphrase=DEMO_PASSPHRASE, user=DEMO_USER, keymap={})
@@ -214,7 +219,8 @@ async def test_a_month_sent_again_asks_and_goes_out_as_a_replacement(writable_de
         assert "已写出并读回核验" in shown(app, "StatusLine")
         await export_to(pilot, str(out))  # the same month again: asked first
         assert isinstance(app.screen, StepDialog) and "已发送过数据包（第 1 号）" in str(
-            app.screen.query_one(".dialog-intro").render())
+            app.screen.query_one(".dialog-intro").render()
+        )
         await pilot.press("escape")
         await wait(pilot)
         assert app.screen is screen and "已取消重新导出" in shown(app, "StatusLine")

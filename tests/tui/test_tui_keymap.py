@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 from textual.binding import Binding
+from tui_testkit import PASSPHRASE, screen_text, settle
 
 import tui.keymap
 from tui.app import HuzhuApp, binding_ids, make_app
 from tui.keymap import load_keymap
 from tui.screens.home import HomeScreen
 from tui.screens.lookup import LookupScreen
-from tui_testkit import PASSPHRASE, screen_text, settle
 
 SIZE = (80, 24)
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from textual.command import CommandList
+from tui_testkit import BRANCH_NAME, PASSPHRASE, screen_text, settle, unlock_with
 
 from tui.app import make_app
 from tui.screens.home import HomeScreen
 from tui.screens.lock import LockScreen
 from tui.screens.lookup import LookupScreen
-from tui_testkit import BRANCH_NAME, PASSPHRASE, screen_text, settle, unlock_with
 
 SIZE = (80, 24)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from textual.command import CommandList
+from tui_testkit import PASSPHRASE, settle
 
 from tui.app import make_app
 from tui.screens.claims import ClaimsScreen
 from tui.screens.menu import MENU
-from tui_testkit import PASSPHRASE, settle
 
 SIZE = (80, 24)
 

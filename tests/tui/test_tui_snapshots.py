@@ -7,9 +7,9 @@ and review the SVGs in ``__snapshots__``.
 from __future__ import annotations
 
 from textual.widgets import Input
+from tui_testkit import PASSPHRASE, settle
 
 from tui.app import make_app
-from tui_testkit import PASSPHRASE, settle
 
 
 async def steady_cursor(pilot) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 import threading
+from datetime import date
 from pathlib import Path
 
 from textual.widgets import Input
+from tui_testkit import BRANCH_NAME, CHEAP_KDF, PASSPHRASE, USER, create_branch_db, screen_text, settle, unlock_with
 
 from models import admin, attempts
 from models import db as dbmod
@@ -17,7 +18,6 @@ from tui.app import make_app
 from tui.screens.home import HomeScreen
 from tui.screens.unlock import UnlockScreen
 from tui.widgets import StatusLine
-from tui_testkit import BRANCH_NAME, CHEAP_KDF, PASSPHRASE, USER, create_branch_db, screen_text, settle, unlock_with
 
 SIZE = (80, 24)
 
@@ -108,11 +108,28 @@ async def test_counts_are_read_off_the_ui_thread(branch_db, monkeypatch):
     thread never opens a connection, and none is left open on a pool thread."""
     dbmod.unlock(branch_db, USER, PASSPHRASE)
     unit = Unit.create(code="U001", name="朝阳区第一小学")
-    member = Member.create(name="赵六", initials="zl", id_number="110105198001010011", id_rev="110010108910501011",
-                           sex="M", birth_date="1980-01-01", unit=unit)
-    ClaimReport.create(member=member, unit=unit, plan=Plan.select().first(), diagnosis="肺炎", incident_kind="illness",
-                       incident_date="2026-02-01", shares_claimed=1, report_date="2026-02-03", reporter="赵六",
-                       state="submitted", created_by=USER)
+    member = Member.create(
+        name="赵六",
+        initials="zl",
+        id_number="110105198001010011",
+        id_rev="110010108910501011",
+        sex="M",
+        birth_date="1980-01-01",
+        unit=unit,
+    )
+    ClaimReport.create(
+        member=member,
+        unit=unit,
+        plan=Plan.select().first(),
+        diagnosis="肺炎",
+        incident_kind="illness",
+        incident_date="2026-02-01",
+        shares_claimed=1,
+        report_date="2026-02-03",
+        reporter="赵六",
+        state="submitted",
+        created_by=USER,
+    )
     dbmod.close()
 
     opened: list[str] = []

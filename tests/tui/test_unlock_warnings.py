@@ -9,6 +9,7 @@ import re
 
 from rich.cells import cell_len
 from textual.widgets import Input, Static
+from tui_testkit import PASSPHRASE, screen_text, settle
 
 from models import hwm, sentmark
 from models.keyslots import KeyFile
@@ -16,7 +17,6 @@ from tui.app import make_app
 from tui.screens.home import HomeScreen
 from tui.screens.sync import SyncScreen
 from tui.screens.warnings import WarningsDialog
-from tui_testkit import PASSPHRASE, screen_text, settle
 
 SIZE = (80, 24)
 
@@ -25,7 +25,7 @@ def dialog_text(app) -> str:
     """What the dialog's box shows on the terminal, its wrapped lines joined without spaces and
     borders so that a sentence reads whole (the screen beneath stays visible beside it)."""
     region = app.screen.query_one("#warnings-box").region
-    lines = screen_text(app).splitlines()[region.y:region.bottom]
+    lines = screen_text(app).splitlines()[region.y : region.bottom]
     return flat("".join(crop_cells(line, region.x, region.right) for line in lines))
 
 
@@ -46,8 +46,16 @@ def office_holds_a_bundle_we_lack(db_path) -> None:
     """``FILE.sent`` lists bundle 1 (2026-02), which this database never recorded: what restoring
     a backup taken before that export leaves."""
     db_id = KeyFile.load(db_path).db_id
-    sent = sentmark.Sent(1, "2026-02", "004-202602-0001.hzb", "a" * 64, None, "2026-03-01T09:00:00+08:00",
-                         {"members": 0, "benefit_fen": 0}, 0)
+    sent = sentmark.Sent(
+        1,
+        "2026-02",
+        "004-202602-0001.hzb",
+        "a" * 64,
+        None,
+        "2026-03-01T09:00:00+08:00",
+        {"members": 0, "benefit_fen": 0},
+        0,
+    )
     assert sentmark.write(db_path, sentmark.Mark("004", db_id, (sent,)))
 
 

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import pytest
-
 from reports_kit import PASSPHRASE, small_demo
-from tui.app import make_app
 from tui_testkit import settle
+
+from tui.app import make_app
 
 SIZE = (80, 24)
 

@@ -19,18 +19,34 @@ PASSPHRASE = "correct horse"
 DEMO_HINT = {"demo": True, "user": "demo", "passphrase": "demo"}
 
 
-def create_branch_db(path: Path, *, user: str = USER, passphrase: str = PASSPHRASE,
-                     role: str = "supervisor", hint: dict | None = None) -> Path:
-    admin.create_database(path, branch_code=BRANCH_CODE, branch_name=BRANCH_NAME, user=user,
-                          passphrase=passphrase, role=role, hint=hint, kdf=CHEAP_KDF)
+def create_branch_db(
+    path: Path, *, user: str = USER, passphrase: str = PASSPHRASE, role: str = "supervisor", hint: dict | None = None
+) -> Path:
+    admin.create_database(
+        path,
+        branch_code=BRANCH_CODE,
+        branch_name=BRANCH_NAME,
+        user=user,
+        passphrase=passphrase,
+        role=role,
+        hint=hint,
+        kdf=CHEAP_KDF,
+    )
     return path
 
 
 def screen_text(app: App) -> str:
     """Everything visible on the terminal right now, as text (what a passer-by could read)."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system=None, record=True, legacy_windows=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text()
 

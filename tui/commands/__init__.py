@@ -6,7 +6,19 @@ import importlib
 
 # members after enrolment: it adds ``import accounts`` to the ``import`` group made there.
 # params after sync: it adds ``office params`` to the office group sync registers.
-NAMES = ("admin", "enrolment", "claims", "disbursements", "sync", "reports", "handover", "budget", "staff", "members", "params")
+NAMES = (
+    "admin",
+    "enrolment",
+    "claims",
+    "disbursements",
+    "sync",
+    "reports",
+    "handover",
+    "budget",
+    "staff",
+    "members",
+    "params",
+)
 
 
 def __getattr__(name: str):

@@ -19,8 +19,11 @@ def register(sub) -> None:
     p = sub.add_parser("budget", help="年度预算：编制、修订、批准 the yearly budget")
     bsub = p.add_subparsers(dest="budget_command", metavar="ACTION", required=True, parser_class=type(p))
 
-    q = bsub.add_parser("add", help="在年度预算草稿中增加科目 add a line to the year's draft",
-                        description=f"预算科目代码 line codes: {codes}")
+    q = bsub.add_parser(
+        "add",
+        help="在年度预算草稿中增加科目 add a line to the year's draft",
+        description=f"预算科目代码 line codes: {codes}",
+    )
     clikit.add_db_options(q)
     q.add_argument("--year", type=int, required=True, metavar="YYYY", help="预算年度")
     q.add_argument("--line", required=True, metavar="CODE", help="预算科目代码（见 huzhu budget add -h）")
@@ -34,8 +37,11 @@ def register(sub) -> None:
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_list)
 
-    q = bsub.add_parser("amend", help="修订预算科目（须写明理由，修订后须重新批准） amend a line",
-                        description=f"预算科目代码 line codes: {codes}")
+    q = bsub.add_parser(
+        "amend",
+        help="修订预算科目（须写明理由，修订后须重新批准） amend a line",
+        description=f"预算科目代码 line codes: {codes}",
+    )
     clikit.add_db_options(q)
     q.add_argument("--year", type=int, required=True, metavar="YYYY", help="预算年度")
     q.add_argument("--line", required=True, metavar="CODE", help="预算科目代码")
@@ -63,10 +69,12 @@ def cmd_add(args) -> int:
 
     clikit.open_session(args)
     written = add_line(args.year, args.line, _amount(args.amount), args.note)
-    clikit.say(f"已加入{written.year}年度预算第 {written.version} 版草稿：{written.name} {clikit.yuan(written.amount_fen)} 元"
-               "（经管委会审议后用 huzhu budget approve 批准，批准前不得支出）",
-               f"added to the {written.year} draft (version {written.version}): {written.code} "
-               f"{clikit.yuan(written.amount_fen)} yuan; approve it with huzhu budget approve before spending")
+    clikit.say(
+        f"已加入{written.year}年度预算第 {written.version} 版草稿：{written.name} {clikit.yuan(written.amount_fen)} 元"
+        "（经管委会审议后用 huzhu budget approve 批准，批准前不得支出）",
+        f"added to the {written.year} draft (version {written.version}): {written.code} "
+        f"{clikit.yuan(written.amount_fen)} yuan; approve it with huzhu budget approve before spending",
+    )
     return 0
 
 
@@ -75,10 +83,12 @@ def cmd_amend(args) -> int:
 
     clikit.open_session(args)
     written = amend_line(args.year, args.line, _amount(args.amount), args.reason)
-    clikit.say(f"{written.year}年度预算第 {written.version} 版（修订草稿）：{written.name} 改为 "
-               f"{clikit.yuan(written.amount_fen)} 元；须经管委会审议后重新批准，批准前仍按已批准的版本执行",
-               f"{written.year} budget version {written.version} (draft): {written.code} set to "
-               f"{clikit.yuan(written.amount_fen)} yuan; it needs a new approval, until then the approved version applies")
+    clikit.say(
+        f"{written.year}年度预算第 {written.version} 版（修订草稿）：{written.name} 改为 "
+        f"{clikit.yuan(written.amount_fen)} 元；须经管委会审议后重新批准，批准前仍按已批准的版本执行",
+        f"{written.year} budget version {written.version} (draft): {written.code} set to "
+        f"{clikit.yuan(written.amount_fen)} yuan; it needs a new approval, until then the approved version applies",
+    )
     return 0
 
 
@@ -90,9 +100,11 @@ def cmd_approve(args) -> int:
     done = approve(args.year, meeting, args.minutes)
     for w in done.warnings:
         clikit.say(f"提示：{w.message}（{w.citation.short}）", f"note: {w.code}")
-    clikit.say(f"{done.decision.message}：第 {done.version} 版自即日起执行",
-               f"the {done.year} budget version {done.version} is approved ({done.lines} lines, "
-               f"{clikit.yuan(done.total_fen)} yuan)")
+    clikit.say(
+        f"{done.decision.message}：第 {done.version} 版自即日起执行",
+        f"the {done.year} budget version {done.version} is approved ({done.lines} lines, "
+        f"{clikit.yuan(done.total_fen)} yuan)",
+    )
     return 0
 
 
@@ -105,17 +117,37 @@ def cmd_list(args) -> int:
         clikit.print_json(budget.to_json())
         return 0
     print(f"{budget.year}年度预算：{budget.status.message}（{budget.status.citation.short}）")
-    rows = [(line.code, line.name, clikit.yuan(line.approved_fen), clikit.yuan(line.committed_fen),
-             clikit.yuan(line.remaining_fen), clikit.yuan(line.draft_fen) if budget.pending else "")
-            for line in budget.lines]
+    rows = [
+        (
+            line.code,
+            line.name,
+            clikit.yuan(line.approved_fen),
+            clikit.yuan(line.committed_fen),
+            clikit.yuan(line.remaining_fen),
+            clikit.yuan(line.draft_fen) if budget.pending else "",
+        )
+        for line in budget.lines
+    ]
     totals = budget.totals()
     if rows:
-        rows.append(("", "合计", clikit.yuan(totals["approved_fen"]), clikit.yuan(totals["committed_fen"]),
-                     clikit.yuan(totals["remaining_fen"]), clikit.yuan(totals["draft_fen"])))
+        rows.append(
+            (
+                "",
+                "合计",
+                clikit.yuan(totals["approved_fen"]),
+                clikit.yuan(totals["committed_fen"]),
+                clikit.yuan(totals["remaining_fen"]),
+                clikit.yuan(totals["draft_fen"]),
+            )
+        )
         pending = f"第{budget.pending}版草稿" if budget.pending else "待批准"
         clikit.print_table(rows, ["科目代码", "预算科目", "批准数（元）", "已列支（元）", "余额（元）", pending])
     for v in budget.versions:
-        met = f"，管委会 {v.meeting_date} 审议（{v.minutes}），{v.approved_by} 批准" if v.state != "draft" and v.minutes else ""
+        met = (
+            f"，管委会 {v.meeting_date} 审议（{v.minutes}），{v.approved_by} 批准"
+            if v.state != "draft" and v.minutes
+            else ""
+        )
         why = f"，修订理由：{v.reason}" if v.reason else ""
         print(f"第 {v.number} 版 {v.state_name}：合计 {clikit.yuan(v.total_fen)} 元，{v.drafted_by} 编制{why}{met}")
     if not budget.lines:

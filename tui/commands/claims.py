@@ -18,10 +18,9 @@ import datetime as dt
 
 from models import clock
 from models.errors import RuleRefused, UsageError, ValidationFailed
-from tui import clikit
-
 from rules.claims import CLAIM_STATES as CLAIM_STATE_NAMES
 from rules.claims import DIRECT_PAY_STEPS as DIRECT_PAY_STEP_NAMES
+from tui import clikit
 
 # Far above any plan's limit, far below what SQLite can hold: a typo, not a claim.
 MAX_SHARES = 9999
@@ -32,24 +31,38 @@ MARKS = {"error": "✗", "warning": "!", "info": "✓"}
 def register(sub) -> None:
     p = sub.add_parser("claim", help="报案登记簿 the claim register")
     csub = p.add_subparsers(dest="claim_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = csub.add_parser("register", help="登记报案并初审 record a claim report with its preliminary check",
-                        description="登记报案（000 第十七条5）并显示初审结果。初审发现按所报内容不予给付的问题时"
-                                    "仍登记（退出码 0）并标出；必填项缺失、日期有误等则不登记（退出码 3）。")
+    q = csub.add_parser(
+        "register",
+        help="登记报案并初审 record a claim report with its preliminary check",
+        description="登记报案（000 第十七条5）并显示初审结果。初审发现按所报内容不予给付的问题时"
+        "仍登记（退出码 0）并标出；必填项缺失、日期有误等则不登记（退出码 3）。",
+    )
     clikit.add_db_options(q)
     q.add_argument("--id-number", metavar="ID", help="出险人身份证号 the insured member's full ID number")
     q.add_argument("--plan", metavar="CODE", help="申报险种代码 plan code, e.g. ZYYL")
     q.add_argument("--diagnosis", metavar="TEXT", help="主要诊断 main diagnosis")
     q.add_argument("--incident-date", metavar="DATE", help="出险日期 incident date")
-    q.add_argument("--kind", default="illness", metavar="KIND",
-                   help="出险类型 illness（疾病，默认）或 accident（意外）")
+    q.add_argument(
+        "--kind", default="illness", metavar="KIND", help="出险类型 illness（疾病，默认）或 accident（意外）"
+    )
     q.add_argument("--shares", type=clikit.positive_int(MAX_SHARES), metavar="N", help="申报份数 shares claimed")
     q.add_argument("--reported-on", metavar="DATE", help="报案日期，默认今天 report date (default today)")
-    q.add_argument("--reason", metavar="TEXT",
-                   help="补录理由：报案日期早于今天时必填，仅负责人 why a supervisor enters an earlier report date")
+    q.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="补录理由：报案日期早于今天时必填，仅负责人 why a supervisor enters an earlier report date",
+    )
     q.add_argument("--reporter", metavar="NAME", help="报案人 who reported it")
-    q.add_argument("--channel", default="paper", metavar="CHANNEL", help="申报渠道 paper（纸质，默认）或 app（无纸化APP）")
-    q.add_argument("--material", action="append", default=[], metavar="NAME",
-                   help="已收申报资料（可重复），名称见 huzhu rules show received material (repeatable)")
+    q.add_argument(
+        "--channel", default="paper", metavar="CHANNEL", help="申报渠道 paper（纸质，默认）或 app（无纸化APP）"
+    )
+    q.add_argument(
+        "--material",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="已收申报资料（可重复），名称见 huzhu rules show received material (repeatable)",
+    )
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_claim_register)
 
@@ -61,7 +74,11 @@ def register(sub) -> None:
         "decline": ("拒付 record a decline", "拒付原因 the reason", False),
     }
     for action, (help_text, reason_help, amount) in steps.items():
-        q = csub.add_parser(action, help=help_text, description=f"{help_text}（000 第十七条5，R2.3）。日期不得早于上一环节，不得晚于今天。")
+        q = csub.add_parser(
+            action,
+            help=help_text,
+            description=f"{help_text}（000 第十七条5，R2.3）。日期不得早于上一环节，不得晚于今天。",
+        )
         clikit.add_db_options(q)
         q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
         q.add_argument("--on", metavar="DATE", help="日期，默认今天 date (default today)")
@@ -72,21 +89,29 @@ def register(sub) -> None:
         clikit.add_json_option(q)
         q.set_defaults(func=cmd_claim_step, action=action)
 
-    q = csub.add_parser("direct-pay-failed", help="直赔失败跟进 follow up a failed direct payment",
-                        description="直赔失败跟进（000 第十七条7，R2.4）：依次记录 notice 收到失败短信、corrected 更正账号、"
-                                    "transferred 到办事处转账、handed_down 下拨基层、signed 职工签字。")
+    q = csub.add_parser(
+        "direct-pay-failed",
+        help="直赔失败跟进 follow up a failed direct payment",
+        description="直赔失败跟进（000 第十七条7，R2.4）：依次记录 notice 收到失败短信、corrected 更正账号、"
+        "transferred 到办事处转账、handed_down 下拨基层、signed 职工签字。",
+    )
     clikit.add_db_options(q)
     q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
-    q.add_argument("--step", choices=list(DIRECT_PAY_STEP_NAMES), help="环节，默认下一环节 step (default: the next one)")
+    q.add_argument(
+        "--step", choices=list(DIRECT_PAY_STEP_NAMES), help="环节，默认下一环节 step (default: the next one)"
+    )
     q.add_argument("--on", metavar="DATE", help="日期，默认今天 date (default today)")
     q.add_argument("--account", metavar="DIGITS", help="更正后的银行账号（corrected 环节） corrected account")
     q.add_argument("--note", metavar="TEXT", help="失败原因等说明（notice 环节） note")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_claim_direct_pay)
 
-    q = csub.add_parser("correct", help="上报前更正报案 correct a claim before submission",
-                        description="上报前更正报案登记（R2.3、R9.3）：原值保留在报案记录中，登记簿显示“更正”及日期。"
-                                    "上报后只能经办事处打回、重新上报。")
+    q = csub.add_parser(
+        "correct",
+        help="上报前更正报案 correct a claim before submission",
+        description="上报前更正报案登记（R2.3、R9.3）：原值保留在报案记录中，登记簿显示“更正”及日期。"
+        "上报后只能经办事处打回、重新上报。",
+    )
     clikit.add_db_options(q)
     q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
     q.add_argument("--plan", metavar="CODE", help="申报险种代码 plan code")
@@ -136,16 +161,23 @@ def _check_materials(names: list[str], plan: str | None, on: dt.date) -> None:
     unknown = [n for n in names if n not in params.required_materials]
     if unknown:
         listed = "、".join(params.required_materials)
-        raise UsageError(f"{params.name}的申报资料中没有“{'、'.join(unknown)}”；应为：{listed}",
-                         f"unknown material(s) for plan {plan}: {', '.join(unknown)}; expected one of: {listed}")
+        raise UsageError(
+            f"{params.name}的申报资料中没有“{'、'.join(unknown)}”；应为：{listed}",
+            f"unknown material(s) for plan {plan}: {', '.join(unknown)}; expected one of: {listed}",
+        )
 
 
 def _refusal_json(error: ValidationFailed) -> dict:
     from models.claims import finding_record
 
-    return {"recorded": False, "claim_id": None, "flagged": False, "findings": [],
-            "refused": [finding_record(d) for d in error.decisions] if isinstance(error, RuleRefused) else [],
-            "error": {"code": error.code, "message_zh": error.message_zh, "message_en": error.message_en}}
+    return {
+        "recorded": False,
+        "claim_id": None,
+        "flagged": False,
+        "findings": [],
+        "refused": [finding_record(d) for d in error.decisions] if isinstance(error, RuleRefused) else [],
+        "error": {"code": error.code, "message_zh": error.message_zh, "message_en": error.message_en},
+    }
 
 
 def cmd_claim_register(args) -> int:
@@ -158,10 +190,19 @@ def cmd_claim_register(args) -> int:
     _check_materials(args.material, args.plan, reported_on)
     try:
         member_id = member_by_id_number(args.id_number) if args.id_number else None
-        draft = ClaimDraft(member_id=member_id, plan=args.plan, diagnosis=args.diagnosis, incident_kind=args.kind,
-                           incident_date=incident_date, shares_claimed=args.shares, reported_on=reported_on,
-                           reporter=args.reporter, channel=args.channel, materials=frozenset(args.material),
-                           backdate_reason=args.reason)
+        draft = ClaimDraft(
+            member_id=member_id,
+            plan=args.plan,
+            diagnosis=args.diagnosis,
+            incident_kind=args.kind,
+            incident_date=incident_date,
+            shares_claimed=args.shares,
+            reported_on=reported_on,
+            reporter=args.reporter,
+            channel=args.channel,
+            materials=frozenset(args.material),
+            backdate_reason=args.reason,
+        )
         registered = register_claim(draft, today)
     except ValidationFailed as refused:  # nothing written; the message (with articles) goes to stderr
         if args.json:
@@ -170,15 +211,28 @@ def cmd_claim_register(args) -> int:
     detail = claim_detail(registered.claim_id, today)
     findings = registered.findings
     if args.json:
-        clikit.print_json({
-            "recorded": True, "claim_id": registered.claim_id, "state": detail.state, "member": detail.member_name,
-            "id_masked": detail.id_masked, "unit": detail.unit_name, "plan": detail.plan,
-            "shares_claimed": detail.shares_claimed, "incident_date": detail.incident_date,
-            "report_date": detail.report_date, "flagged": registered.flagged,
-            "findings": [finding_record(d) for d in findings], "refused": []})
+        clikit.print_json(
+            {
+                "recorded": True,
+                "claim_id": registered.claim_id,
+                "state": detail.state,
+                "member": detail.member_name,
+                "id_masked": detail.id_masked,
+                "unit": detail.unit_name,
+                "plan": detail.plan,
+                "shares_claimed": detail.shares_claimed,
+                "incident_date": detail.incident_date,
+                "report_date": detail.report_date,
+                "flagged": registered.flagged,
+                "findings": [finding_record(d) for d in findings],
+                "refused": [],
+            }
+        )
     else:
-        print(f"报案 #{registered.claim_id}：{detail.member_name} {detail.id_masked} {detail.unit_name}；"
-              f"{detail.plan} {detail.shares_claimed} 份，出险 {detail.incident_date}，报案 {detail.report_date}")
+        print(
+            f"报案 #{registered.claim_id}：{detail.member_name} {detail.id_masked} {detail.unit_name}；"
+            f"{detail.plan} {detail.shares_claimed} 份，出险 {detail.incident_date}，报案 {detail.report_date}"
+        )
         print("初审 preliminary check:")
         for d in findings:
             print(f"{MARKS[d.severity.value]} {d}")
@@ -186,11 +240,16 @@ def cmd_claim_register(args) -> int:
             print("✓ 初步界定通过 passed")
     n = registered.claim_id
     if registered.flagged:
-        clikit.say(f"报案 #{n} 已登记，但初审发现问题（见上）：按所报内容将不予给付。请核实后按流程上报、拒付",
-                   f"claim {n} is recorded with findings (above): as reported it would not be paid; "
-                   f"check it, then submit or decline it through the lifecycle")
+        clikit.say(
+            f"报案 #{n} 已登记，但初审发现问题（见上）：按所报内容将不予给付。请核实后按流程上报、拒付",
+            f"claim {n} is recorded with findings (above): as reported it would not be paid; "
+            f"check it, then submit or decline it through the lifecycle",
+        )
     elif findings:
-        clikit.say(f"报案 #{n} 已登记，有 {len(findings)} 条提示请跟进", f"claim {n} recorded; {len(findings)} warnings to follow up")
+        clikit.say(
+            f"报案 #{n} 已登记，有 {len(findings)} 条提示请跟进",
+            f"claim {n} recorded; {len(findings)} warnings to follow up",
+        )
     else:
         clikit.say(f"报案 #{n} 已登记", f"claim {n} recorded")
     return 0
@@ -198,12 +257,15 @@ def cmd_claim_register(args) -> int:
 
 # --- the lifecycle, corrections and the register ---------------------------------------------
 
+
 def _error_json(error: ValidationFailed) -> dict:
     from models.claims import finding_record
 
-    return {"ok": False,
-            "refused": [finding_record(d) for d in error.decisions] if isinstance(error, RuleRefused) else [],
-            "error": {"code": error.code, "message_zh": error.message_zh, "message_en": error.message_en}}
+    return {
+        "ok": False,
+        "refused": [finding_record(d) for d in error.decisions] if isinstance(error, RuleRefused) else [],
+        "error": {"code": error.code, "message_zh": error.message_zh, "message_en": error.message_en},
+    }
 
 
 def _refusing_json(args, work):
@@ -226,12 +288,25 @@ def cmd_claim_step(args) -> int:
     benefit = None
     if getattr(args, "amount", None) is not None:
         benefit = _refusing_json(args, lambda: parse_yuan(args.amount))
-    decision = _refusing_json(args, lambda: transition_claim(
-        args.claim_id, args.action, on, reason=getattr(args, "reason", None), benefit_fen=benefit))
+    decision = _refusing_json(
+        args,
+        lambda: transition_claim(
+            args.claim_id, args.action, on, reason=getattr(args, "reason", None), benefit_fen=benefit
+        ),
+    )
     state, name = ACTIONS[args.action]
     if args.json:
-        clikit.print_json({"ok": True, "claim_id": args.claim_id, "action": args.action, "state": state, "on": on,
-                           "amount_fen": benefit, "decision": finding_record(decision)})
+        clikit.print_json(
+            {
+                "ok": True,
+                "claim_id": args.claim_id,
+                "action": args.action,
+                "state": state,
+                "on": on,
+                "amount_fen": benefit,
+                "decision": finding_record(decision),
+            }
+        )
     clikit.say(f"报案 #{args.claim_id}：{decision.message}", f"claim {args.claim_id}: {args.action} on {on}")
     return 0
 
@@ -246,13 +321,17 @@ def cmd_claim_direct_pay(args) -> int:
     if step is None:
         step = _refusing_json(args, lambda: claim_detail(args.claim_id, today)).direct_pay_next
         if step is None:
-            raise ValidationFailed(f"报案 {args.claim_id} 尚未结案给付，没有直赔可跟进",
-                                   f"claim {args.claim_id} is not settled: no direct pay to follow up")
-    decision = _refusing_json(args, lambda: record_direct_pay_step(args.claim_id, step, on, account=args.account,
-                                                                    note=args.note))
+            raise ValidationFailed(
+                f"报案 {args.claim_id} 尚未结案给付，没有直赔可跟进",
+                f"claim {args.claim_id} is not settled: no direct pay to follow up",
+            )
+    decision = _refusing_json(
+        args, lambda: record_direct_pay_step(args.claim_id, step, on, account=args.account, note=args.note)
+    )
     if args.json:
-        clikit.print_json({"ok": True, "claim_id": args.claim_id, "step": step, "on": on,
-                           "decision": finding_record(decision)})
+        clikit.print_json(
+            {"ok": True, "claim_id": args.claim_id, "step": step, "on": on, "decision": finding_record(decision)}
+        )
     clikit.say(f"报案 #{args.claim_id}：{decision.message}", f"claim {args.claim_id}: direct pay step {step} on {on}")
     return 0
 
@@ -262,21 +341,35 @@ def cmd_claim_correct(args) -> int:
 
     clikit.open_session(args)
     changes: dict[str, object] = {}
-    for key, value in (("plan", args.plan), ("diagnosis", args.diagnosis), ("incident_kind", args.kind),
-                       ("shares_claimed", args.shares), ("reporter", args.reporter), ("channel", args.channel)):
+    for key, value in (
+        ("plan", args.plan),
+        ("diagnosis", args.diagnosis),
+        ("incident_kind", args.kind),
+        ("shares_claimed", args.shares),
+        ("reporter", args.reporter),
+        ("channel", args.channel),
+    ):
         if value is not None:
             changes[key] = value
     if args.incident_date is not None:
         changes["incident_date"] = _date(args.incident_date, "出险日期", "incident date")
     if not changes:
-        raise UsageError("请给出要更正的字段，如 --diagnosis、--shares、--incident-date、--reporter、--plan",
-                         "give at least one field to correct, e.g. --diagnosis, --shares, --incident-date")
+        raise UsageError(
+            "请给出要更正的字段，如 --diagnosis、--shares、--incident-date、--reporter、--plan",
+            "give at least one field to correct, e.g. --diagnosis, --shares, --incident-date",
+        )
     corrected = _refusing_json(args, lambda: correct_claim(args.claim_id, changes, args.reason))
     if args.json:
-        clikit.print_json({"ok": True, "claim_id": args.claim_id, "correction_id": corrected.correction_id,
-                           "changed": sorted(corrected.decision.data.get("fields", [])),
-                           "decision": finding_record(corrected.decision),
-                           "findings": [finding_record(d) for d in corrected.report.errors + corrected.report.warnings]})
+        clikit.print_json(
+            {
+                "ok": True,
+                "claim_id": args.claim_id,
+                "correction_id": corrected.correction_id,
+                "changed": sorted(corrected.decision.data.get("fields", [])),
+                "decision": finding_record(corrected.decision),
+                "findings": [finding_record(d) for d in corrected.report.errors + corrected.report.warnings],
+            }
+        )
     else:
         for d in corrected.report.errors + corrected.report.warnings:
             print(f"{MARKS[d.severity.value]} {d}")
@@ -289,24 +382,65 @@ def cmd_claim_list(args) -> int:
 
     clikit.open_session(args)
     today = clock.today()
-    filters = ClaimFilter(state=args.state, unit=args.unit, plan=args.plan,
-                          date_from=_date(args.date_from, "起始日期", "start date"),
-                          date_to=_date(args.date_to, "截止日期", "end date"), overdue_only=args.overdue,
-                          direct_pay_open=args.direct_pay_open)
+    filters = ClaimFilter(
+        state=args.state,
+        unit=args.unit,
+        plan=args.plan,
+        date_from=_date(args.date_from, "起始日期", "start date"),
+        date_to=_date(args.date_to, "截止日期", "end date"),
+        overdue_only=args.overdue,
+        direct_pay_open=args.direct_pay_open,
+    )
     page = claim_register(filters, today)
     if args.json:
-        clikit.print_json({"claims": [{
-            "id": r.id, "report_date": r.report_date, "unit": r.unit_name, "member": r.member_name, "plan": r.plan,
-            "diagnosis": r.diagnosis, "shares_claimed": r.shares_claimed, "state": r.state, "state_name": r.state_name,
-            "overdue": r.overdue is not None and r.overdue.outcome == "overdue", "direct_pay_open": r.direct_pay_open,
-            "flagged": r.flagged} for r in page.rows], "truncated": page.truncated})
+        clikit.print_json(
+            {
+                "claims": [
+                    {
+                        "id": r.id,
+                        "report_date": r.report_date,
+                        "unit": r.unit_name,
+                        "member": r.member_name,
+                        "plan": r.plan,
+                        "diagnosis": r.diagnosis,
+                        "shares_claimed": r.shares_claimed,
+                        "state": r.state,
+                        "state_name": r.state_name,
+                        "overdue": r.overdue is not None and r.overdue.outcome == "overdue",
+                        "direct_pay_open": r.direct_pay_open,
+                        "flagged": r.flagged,
+                    }
+                    for r in page.rows
+                ],
+                "truncated": page.truncated,
+            }
+        )
         return 0
-    clikit.print_table([(r.id, r.report_date, r.unit_name, r.member_name, r.plan, r.diagnosis, r.shares_claimed,
-                         r.state_name, " ".join(f for f, on in (("✗初审", r.flagged), ("逾期", r.overdue is not None and
-                                                                r.overdue.outcome == "overdue"),
-                                                               ("直赔", r.direct_pay_open)) if on))
-                        for r in page.rows],
-                       ["编号", "报案日期", "单位", "出险人", "险种", "诊断", "份数", "状态", "提示"])
+    clikit.print_table(
+        [
+            (
+                r.id,
+                r.report_date,
+                r.unit_name,
+                r.member_name,
+                r.plan,
+                r.diagnosis,
+                r.shares_claimed,
+                r.state_name,
+                " ".join(
+                    f
+                    for f, on in (
+                        ("✗初审", r.flagged),
+                        ("逾期", r.overdue is not None and r.overdue.outcome == "overdue"),
+                        ("直赔", r.direct_pay_open),
+                    )
+                    if on
+                ),
+            )
+            for r in page.rows
+        ],
+        ["编号", "报案日期", "单位", "出险人", "险种", "诊断", "份数", "状态", "提示"],
+    )
     if page.truncated:
         clikit.say(f"只列出最近 {len(page.rows)} 件，请用条件缩小范围", f"only the latest {len(page.rows)} shown")
     return 0
@@ -317,23 +451,50 @@ def detail_json(detail) -> dict:
     from models.claims import finding_record
 
     return {
-        "id": detail.id, "member": detail.member_name, "id_masked": detail.id_masked, "unit": detail.unit_name,
-        "plan": detail.plan, "diagnosis": detail.diagnosis, "incident_kind": detail.incident_kind,
-        "incident_date": detail.incident_date, "shares_claimed": detail.shares_claimed,
-        "report_date": detail.report_date, "reporter": detail.reporter, "channel": detail.channel,
-        "materials": detail.materials, "state": detail.state, "state_name": CLAIM_STATE_NAMES[detail.state],
-        "actions": detail.actions, "flagged": detail.flagged,
+        "id": detail.id,
+        "member": detail.member_name,
+        "id_masked": detail.id_masked,
+        "unit": detail.unit_name,
+        "plan": detail.plan,
+        "diagnosis": detail.diagnosis,
+        "incident_kind": detail.incident_kind,
+        "incident_date": detail.incident_date,
+        "shares_claimed": detail.shares_claimed,
+        "report_date": detail.report_date,
+        "reporter": detail.reporter,
+        "channel": detail.channel,
+        "materials": detail.materials,
+        "state": detail.state,
+        "state_name": CLAIM_STATE_NAMES[detail.state],
+        "actions": detail.actions,
+        "flagged": detail.flagged,
         "findings": [finding_record(d) for d in detail.findings or []],
-        "events": [{"state": e.state, "on": e.on, "clerk": e.clerk, "note": e.note, "amount_fen": e.amount_fen}
-                   for e in detail.events],
-        "corrections": [{"id": c.id, "on": c.on, "clerk": c.clerk, "reason": c.reason,
-                         "changes": {k: {"old": old, "new": new} for k, (old, new) in c.changes.items()}}
-                        for c in detail.corrections],
+        "events": [
+            {"state": e.state, "on": e.on, "clerk": e.clerk, "note": e.note, "amount_fen": e.amount_fen}
+            for e in detail.events
+        ],
+        "corrections": [
+            {
+                "id": c.id,
+                "on": c.on,
+                "clerk": c.clerk,
+                "reason": c.reason,
+                "changes": {k: {"old": old, "new": new} for k, (old, new) in c.changes.items()},
+            }
+            for c in detail.corrections
+        ],
         "overdue": finding_record(detail.overdue) if detail.overdue is not None else None,
-        "direct_pay": [{"id": item.id, "steps": [{"step": s, "on": on} for s, on in item.steps],
-                        "account_masked": item.account_masked, "status": item.status.outcome,
-                        "next_step": item.status.data.get("next_step"), "message": item.status.message}
-                       for item in detail.direct_pay],
+        "direct_pay": [
+            {
+                "id": item.id,
+                "steps": [{"step": s, "on": on} for s, on in item.steps],
+                "account_masked": item.account_masked,
+                "status": item.status.outcome,
+                "next_step": item.status.data.get("next_step"),
+                "message": item.status.message,
+            }
+            for item in detail.direct_pay
+        ],
         "direct_pay_next": detail.direct_pay_next,
     }
 
@@ -348,8 +509,10 @@ def cmd_claim_show(args) -> int:
         return 0
     print(f"报案 #{detail.id} {detail.member_name} {detail.id_masked} {detail.unit_name}")
     kind = {"illness": "疾病", "accident": "意外"}.get(detail.incident_kind, detail.incident_kind)
-    print(f"{detail.plan} {detail.shares_claimed} 份 {detail.diagnosis}（{kind}）出险 {detail.incident_date} "
-          f"报案 {detail.report_date} 报案人 {detail.reporter} 渠道 {detail.channel}")
+    print(
+        f"{detail.plan} {detail.shares_claimed} 份 {detail.diagnosis}（{kind}）出险 {detail.incident_date} "
+        f"报案 {detail.report_date} 报案人 {detail.reporter} 渠道 {detail.channel}"
+    )
     print(f"状态：{CLAIM_STATE_NAMES[detail.state]}；可办理：{'、'.join(detail.actions) or '无'}")
     print("记录 history:")
     for e in detail.events:

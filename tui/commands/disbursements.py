@@ -22,25 +22,38 @@ from rules.disbursements import CATEGORIES, METHODS
 from tui import clikit
 
 MARKS = {"error": "✗", "warning": "!", "info": "✓"}
-STEPS = {"approve": "审批 approve (a supervisor other than the clerk who entered it, R3.5)",
-         "pay": "发放 record the payment", "sign": "签收 the beneficiary's signed receipt (附件2) is back"}
+STEPS = {
+    "approve": "审批 approve (a supervisor other than the clerk who entered it, R3.5)",
+    "pay": "发放 record the payment",
+    "sign": "签收 the beneficiary's signed receipt (附件2) is back",
+}
 
 
 def register(sub) -> None:
     p = sub.add_parser("disbursement", help="互助互济支出 welfare disbursements")
     dsub = p.add_subparsers(dest="disbursement_command", metavar="ACTION", required=True, parser_class=type(p))
 
-    q = dsub.add_parser("enter", help="录入支出 enter a disbursement",
-                        description="录入一笔互助互济支出（003），按标准、上限、发放方式与预算核对；不符合的不录入（退出码 3）。"
-                                    "季节性慰问品一次发放为一笔，附领取人名单；文体活动为一笔，附参与人数与获奖者或参与奖名单。")
+    q = dsub.add_parser(
+        "enter",
+        help="录入支出 enter a disbursement",
+        description="录入一笔互助互济支出（003），按标准、上限、发放方式与预算核对；不符合的不录入（退出码 3）。"
+        "季节性慰问品一次发放为一笔，附领取人名单；文体活动为一笔，附参与人数与获奖者或参与奖名单。",
+    )
     clikit.add_db_options(q)
-    q.add_argument("--category", required=True, choices=list(CATEGORIES),
-                   help="类别 " + "，".join(f"{k} {v}" for k, v in CATEGORIES.items()))
+    q.add_argument(
+        "--category",
+        required=True,
+        choices=list(CATEGORIES),
+        help="类别 " + "，".join(f"{k} {v}" for k, v in CATEGORIES.items()),
+    )
     q.add_argument("--id-number", metavar="ID", help="受益会员身份证号 the member's full ID number")
     q.add_argument("--on", metavar="DATE", help="支出日期，默认今天 date (default today)")
     q.add_argument("--amount", metavar="YUAN", help="金额（元）；名单类别为名单合计 amount in yuan")
-    q.add_argument("--method", choices=list(METHODS), help="发放方式 transfer 转账（默认）| cash 现场现金 | in_kind 实物"
-                                                          "（慰问品与奖品默认实物）")
+    q.add_argument(
+        "--method",
+        choices=list(METHODS),
+        help="发放方式 transfer 转账（默认）| cash 现场现金 | in_kind 实物（慰问品与奖品默认实物）",
+    )
     q.add_argument("--note", metavar="TEXT", required=True, help="情况说明 the situation note (003 第十条)")
     q.add_argument("--beneficiary", metavar="NAME", help="受益人，默认会员本人；助学金填学生姓名")
     q.add_argument("--relation", default="self", choices=["self", "spouse", "child"], help="受益人关系")
@@ -54,13 +67,21 @@ def register(sub) -> None:
     q.add_argument("--cause", metavar="TEXT", help="事由：重大疾病、意外事故、自然灾害…（R3.11）")
     q.add_argument("--hierarchy-reason", metavar="TEXT", help="高于赔付或救助标准时的理由（R3.1）")
     q.add_argument("--reason", metavar="TEXT", help="支出日期早于今天（补录）时的理由，须由主管办理")
-    q.add_argument("--recipient", action="append", default=[], metavar="ID:YUAN",
-                   help="季节性慰问品领取人 身份证号:价值（可重复）")
+    q.add_argument(
+        "--recipient", action="append", default=[], metavar="ID:YUAN", help="季节性慰问品领取人 身份证号:价值（可重复）"
+    )
     q.add_argument("--recipients-file", metavar="CSV", help="领取人名单 CSV（列：身份证号,金额；UTF-8 或 GBK）")
     q.add_argument("--participants", type=int, metavar="N", help="文体活动参与人数（R3.9）")
-    q.add_argument("--winner", action="append", default=[], metavar="ID:YUAN", help="获奖者 身份证号:奖品价值（可重复）")
-    q.add_argument("--participant", action="append", default=[], metavar="ID:YUAN",
-                   help="参与奖 身份证号:价值（可重复；仅限不设奖品的活动）")
+    q.add_argument(
+        "--winner", action="append", default=[], metavar="ID:YUAN", help="获奖者 身份证号:奖品价值（可重复）"
+    )
+    q.add_argument(
+        "--participant",
+        action="append",
+        default=[],
+        metavar="ID:YUAN",
+        help="参与奖 身份证号:价值（可重复；仅限不设奖品的活动）",
+    )
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_enter)
 
@@ -77,8 +98,11 @@ def register(sub) -> None:
         clikit.add_json_option(q)
         q.set_defaults(func=cmd_step, step=step)
 
-    q = dsub.add_parser("void", help="作废支出（主管）void a disbursement (supervisor)",
-                        description="主管作废一笔错误的支出（R9.3）：记录保留并标为作废，不再计入上限与预算，不删除任何记录。")
+    q = dsub.add_parser(
+        "void",
+        help="作废支出（主管）void a disbursement (supervisor)",
+        description="主管作废一笔错误的支出（R9.3）：记录保留并标为作废，不再计入上限与预算，不删除任何记录。",
+    )
     clikit.add_db_options(q)
     q.add_argument("disbursement_id", type=int, metavar="ID", help="支出编号 disbursement number")
     q.add_argument("--reason", metavar="TEXT", required=True, help="作废原因 why")
@@ -106,8 +130,11 @@ def _decision(d) -> dict:
 
 
 def _error_json(error: ValidationFailed) -> dict:
-    return {"ok": False, "refused": [_decision(d) for d in error.decisions] if isinstance(error, RuleRefused) else [],
-            "error": {"code": error.code, "message_zh": error.message_zh, "message_en": error.message_en}}
+    return {
+        "ok": False,
+        "refused": [_decision(d) for d in error.decisions] if isinstance(error, RuleRefused) else [],
+        "error": {"code": error.code, "message_zh": error.message_zh, "message_en": error.message_en},
+    }
 
 
 def _json_on_refusal(args, work):
@@ -164,21 +191,38 @@ def build_draft(args):
     recipients = parse_recipients(args.recipient + (_file_items(args.recipients_file) if args.recipients_file else []))
     recipients += parse_recipients(args.winner, "winner") + parse_recipients(args.participant, "participant")
     if recipients and args.category not in ("weather_goods", "activity_prize"):
-        raise UsageError("只有季节性慰问品（weather_goods）和文体活动（activity_prize）按名单录入",
-                         "only weather_goods and activity_prize take a recipient list")
+        raise UsageError(
+            "只有季节性慰问品（weather_goods）和文体活动（activity_prize）按名单录入",
+            "only weather_goods and activity_prize take a recipient list",
+        )
     if args.category == "activity_prize" and args.recipient:
-        raise UsageError("文体活动请用 --winner（获奖者）或 --participant（参与奖）列出名单",
-                         "list an activity's awards with --winner or --participant")
+        raise UsageError(
+            "文体活动请用 --winner（获奖者）或 --participant（参与奖）列出名单",
+            "list an activity's awards with --winner or --participant",
+        )
     goods = args.category in ("small_goods", "weather_goods", "activity_prize")
     return DisbursementDraft(
-        member_id=member_id, category=args.category, on=on, amount_fen=amount,
-        method=args.method or ("in_kind" if goods else "transfer"), note=args.note, beneficiary=args.beneficiary,
-        relation=args.relation, cash_reason=args.cash_reason, student_kind=args.student_kind,
-        scheme_ref=args.scheme_ref, budget_line_id=_budget_line(args.budget_line, on.year, args.category),
-        visit_place=args.visit_place, claim_id=args.claim,
-        event_date=_date(args.event_date, "事件日期", "event date"), cause=args.cause,
-        hierarchy_reason=args.hierarchy_reason, recipients=recipients, participants=args.participants,
-        backdate_reason=args.reason)
+        member_id=member_id,
+        category=args.category,
+        on=on,
+        amount_fen=amount,
+        method=args.method or ("in_kind" if goods else "transfer"),
+        note=args.note,
+        beneficiary=args.beneficiary,
+        relation=args.relation,
+        cash_reason=args.cash_reason,
+        student_kind=args.student_kind,
+        scheme_ref=args.scheme_ref,
+        budget_line_id=_budget_line(args.budget_line, on.year, args.category),
+        visit_place=args.visit_place,
+        claim_id=args.claim,
+        event_date=_date(args.event_date, "事件日期", "event date"),
+        cause=args.cause,
+        hierarchy_reason=args.hierarchy_reason,
+        recipients=recipients,
+        participants=args.participants,
+        backdate_reason=args.reason,
+    )
 
 
 def cmd_enter(args) -> int:
@@ -191,20 +235,33 @@ def cmd_enter(args) -> int:
 
     row = Disbursement.get_by_id(entered.disbursement_id)
     if args.json:
-        clikit.print_json({"ok": True, "disbursement_id": entered.disbursement_id, "state": "entered",
-                           "category": row.category, "amount_fen": row.amount_fen, "method": row.method,
-                           "warnings": [_decision(d) for d in entered.report.warnings],
-                           "decisions": [_decision(d) for d in entered.report.decisions]})
+        clikit.print_json(
+            {
+                "ok": True,
+                "disbursement_id": entered.disbursement_id,
+                "state": "entered",
+                "category": row.category,
+                "amount_fen": row.amount_fen,
+                "method": row.method,
+                "warnings": [_decision(d) for d in entered.report.warnings],
+                "decisions": [_decision(d) for d in entered.report.decisions],
+            }
+        )
     else:
         for d in shown:
             print(f"{MARKS[d.severity.value]} {d}")
     n = entered.disbursement_id
-    clikit.say(f"已录入支出 #{n}（{CATEGORIES[row.category]} {clikit.yuan(row.amount_fen)} 元），待主管审批",
-               f"disbursement {n} entered; waiting for a supervisor's approval")
+    clikit.say(
+        f"已录入支出 #{n}（{CATEGORIES[row.category]} {clikit.yuan(row.amount_fen)} 元），待主管审批",
+        f"disbursement {n} entered; waiting for a supervisor's approval",
+    )
     for d in entered.report.warnings:
         if d.code == "R3.5.no_other_approver":
-            clikit.say(f"警告：{d.message}", "warning: nobody but you could approve this entry: add a second "
-                                            "supervisor, or have another supervisor enter it")
+            clikit.say(
+                f"警告：{d.message}",
+                "warning: nobody but you could approve this entry: add a second "
+                "supervisor, or have another supervisor enter it",
+            )
     return 0
 
 
@@ -215,15 +272,29 @@ def cmd_step(args) -> int:
     on = _date(args.on, "日期", "date") or clock.today()
     work = {
         "approve": lambda: approve_disbursement(args.disbursement_id, on),
-        "pay": lambda: pay_disbursement(args.disbursement_id, on, transfer_ref=args.transfer_ref,
-                                        receipt_no=args.receipt_no, cash_receipt_signed=args.cash_receipt_signed),
+        "pay": lambda: pay_disbursement(
+            args.disbursement_id,
+            on,
+            transfer_ref=args.transfer_ref,
+            receipt_no=args.receipt_no,
+            cash_receipt_signed=args.cash_receipt_signed,
+        ),
         "sign": lambda: sign_receipt(args.disbursement_id, on, receipt_no=args.receipt_no),
     }[args.step]
     decision = _json_on_refusal(args, work)
     if args.json:
-        clikit.print_json({"ok": True, "disbursement_id": args.disbursement_id, "step": args.step, "on": on,
-                           "decision": _decision(decision)})
-    clikit.say(f"支出 #{args.disbursement_id}：{decision.message}", f"disbursement {args.disbursement_id}: {args.step} on {on}")
+        clikit.print_json(
+            {
+                "ok": True,
+                "disbursement_id": args.disbursement_id,
+                "step": args.step,
+                "on": on,
+                "decision": _decision(decision),
+            }
+        )
+    clikit.say(
+        f"支出 #{args.disbursement_id}：{decision.message}", f"disbursement {args.disbursement_id}: {args.step} on {on}"
+    )
     return 0
 
 
@@ -234,8 +305,9 @@ def cmd_void(args) -> int:
     on = _date(args.on, "作废日期", "date")
     decision = _json_on_refusal(args, lambda: void_disbursement(args.disbursement_id, args.reason, on))
     if args.json:
-        clikit.print_json({"ok": True, "disbursement_id": args.disbursement_id, "state": "cancelled",
-                           "decision": _decision(decision)})
+        clikit.print_json(
+            {"ok": True, "disbursement_id": args.disbursement_id, "state": "cancelled", "decision": _decision(decision)}
+        )
     clikit.say(f"支出 #{args.disbursement_id}：{decision.message}", f"disbursement {args.disbursement_id} voided")
     return 0
 
@@ -249,27 +321,73 @@ def cmd_list(args) -> int:
     date_to = _date(args.date_to, "截止日期", "end date") or today
     page = disbursement_register(date_from, date_to, state=args.state, category=args.category)
     if args.json:
-        clikit.print_json({
-            "from": date_from, "to": date_to, "count": page.count, "total_fen": page.total_fen,
-            "truncated": page.truncated,
-            "disbursements": [{
-                "id": r.id, "on": r.on, "member": r.member_name, "beneficiary": r.beneficiary, "relation": r.relation,
-                "unit": r.unit_name, "category": r.category, "amount_fen": r.amount_fen, "method": r.method,
-                "account_masked": r.account_masked, "note": r.reason, "state": r.state, "state_name": r.state_name,
-                "entered_by": r.entered_by, "approved_by": r.approved_by, "paid_on": r.paid_on,
-                "signed_on": r.signed_on, "transfer_ref": r.transfer_ref, "receipt_no": r.receipt_no,
-                "visit_place": r.visit_place, "participants": r.participants,
-                "void": ({"on": r.voided_on, "by": r.voided_by, "reason": r.void_reason}
-                         if r.state == "cancelled" else None),
-                "recipients": [{"name": x.name, "id_masked": x.id_masked, "amount_fen": x.amount_fen, "role": x.role}
-                               for x in recipients_of(r.id)] if r.recipients else [],
-            } for r in page.rows]})
+        clikit.print_json(
+            {
+                "from": date_from,
+                "to": date_to,
+                "count": page.count,
+                "total_fen": page.total_fen,
+                "truncated": page.truncated,
+                "disbursements": [
+                    {
+                        "id": r.id,
+                        "on": r.on,
+                        "member": r.member_name,
+                        "beneficiary": r.beneficiary,
+                        "relation": r.relation,
+                        "unit": r.unit_name,
+                        "category": r.category,
+                        "amount_fen": r.amount_fen,
+                        "method": r.method,
+                        "account_masked": r.account_masked,
+                        "note": r.reason,
+                        "state": r.state,
+                        "state_name": r.state_name,
+                        "entered_by": r.entered_by,
+                        "approved_by": r.approved_by,
+                        "paid_on": r.paid_on,
+                        "signed_on": r.signed_on,
+                        "transfer_ref": r.transfer_ref,
+                        "receipt_no": r.receipt_no,
+                        "visit_place": r.visit_place,
+                        "participants": r.participants,
+                        "void": (
+                            {"on": r.voided_on, "by": r.voided_by, "reason": r.void_reason}
+                            if r.state == "cancelled"
+                            else None
+                        ),
+                        "recipients": [
+                            {"name": x.name, "id_masked": x.id_masked, "amount_fen": x.amount_fen, "role": x.role}
+                            for x in recipients_of(r.id)
+                        ]
+                        if r.recipients
+                        else [],
+                    }
+                    for r in page.rows
+                ],
+            }
+        )
         return 0
-    clikit.print_table([(r.id, r.on, r.beneficiary, CATEGORIES.get(r.category, r.category), clikit.yuan(r.amount_fen),
-                         METHODS.get(r.method, r.method), r.state_name, r.entered_by, r.approved_by or "",
-                         f"{r.voided_on} {r.void_reason}" if r.state == "cancelled" else "")
-                        for r in page.rows],
-                       ["编号", "日期", "受益人", "类别", "金额", "方式", "状态", "录入", "审批", "作废"])
-    clikit.say(f"共 {page.count} 笔，合计 {clikit.yuan(page.total_fen)} 元（不含作废）",
-               f"{page.count} disbursements, total {clikit.yuan(page.total_fen)} yuan (voids excluded)")
+    clikit.print_table(
+        [
+            (
+                r.id,
+                r.on,
+                r.beneficiary,
+                CATEGORIES.get(r.category, r.category),
+                clikit.yuan(r.amount_fen),
+                METHODS.get(r.method, r.method),
+                r.state_name,
+                r.entered_by,
+                r.approved_by or "",
+                f"{r.voided_on} {r.void_reason}" if r.state == "cancelled" else "",
+            )
+            for r in page.rows
+        ],
+        ["编号", "日期", "受益人", "类别", "金额", "方式", "状态", "录入", "审批", "作废"],
+    )
+    clikit.say(
+        f"共 {page.count} 笔，合计 {clikit.yuan(page.total_fen)} 元（不含作废）",
+        f"{page.count} disbursements, total {clikit.yuan(page.total_fen)} yuan (voids excluded)",
+    )
     return 0

@@ -27,8 +27,11 @@ def register(sub) -> None:
 
     p = sub.add_parser("template", help="导入模板 write an import template")
     p.add_argument("kind", choices=["enrolments", "ledger", "accounts"])
-    p.add_argument("--out", metavar="FILE",
-                   help="输出文件（.xlsx 或 .csv），默认 参保名单模板.xlsx / 办事处台账模板.xlsx / 会员账户模板.xlsx")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="输出文件（.xlsx 或 .csv），默认 参保名单模板.xlsx / 办事处台账模板.xlsx / 会员账户模板.xlsx",
+    )
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("import", help="导入 import data")
@@ -37,9 +40,12 @@ def register(sub) -> None:
     clikit.add_db_options(q)
     q.add_argument("file", metavar="FILE")
     q.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入")
-    q.add_argument("--override-reason", metavar="TEXT",
-                   help="负责人书面理由：允许保障期内新增人员（000 第十七条3），或确认名单中会员的单位调动"
-                        "（记为调动，001 调入调出）；仅负责人可用")
+    q.add_argument(
+        "--override-reason",
+        metavar="TEXT",
+        help="负责人书面理由：允许保障期内新增人员（000 第十七条3），或确认名单中会员的单位调动"
+        "（记为调动，001 调入调出）；仅负责人可用",
+    )
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_import_enrolments)
 
@@ -47,8 +53,12 @@ def register(sub) -> None:
     clikit.add_db_options(p)
     p.add_argument("--unit", required=True, metavar="CODE")
     p.add_argument("--plan", required=True, metavar="CODE")
-    p.add_argument("--filed", required=True, metavar="DATE",
-                   help="办理日期：不得晚于今天；早于今天（补录）须负责人办理并填 --reason")
+    p.add_argument(
+        "--filed",
+        required=True,
+        metavar="DATE",
+        help="办理日期：不得晚于今天；早于今天（补录）须负责人办理并填 --reason",
+    )
     p.add_argument("--reason", metavar="TEXT", help="补录理由（办理日期早于今天时必填，仅负责人）")
     p.add_argument("--dry-run", action="store_true", help="只显示结果，不写入")
     clikit.add_json_option(p)
@@ -58,7 +68,9 @@ def register(sub) -> None:
     clikit.add_db_options(p)
     p.add_argument("query", metavar="QUERY")
     p.add_argument("--on", metavar="DATE", help="查询日期，默认今天")
-    p.add_argument("--limit", type=clikit.positive_int(1000), default=20, help="最多显示几位 at most this many (1–1000)")
+    p.add_argument(
+        "--limit", type=clikit.positive_int(1000), default=20, help="最多显示几位 at most this many (1–1000)"
+    )
     clikit.add_json_option(p)
     p.set_defaults(func=cmd_lookup)
 
@@ -78,13 +90,27 @@ def cmd_rules_show(args) -> int:
     source = ruleset_source(rs)
     if args.json:
         n = rs.notice
-        clikit.print_json({"on": on.isoformat(), "version": rs.version, "effective_from": rs.effective_from.isoformat(),
-                           "title": rs.title, "source": source, "sample": rs.uses_sample,
-                           "notice": None if n is None else {
-                               "reference": n.reference, "title": n.title, "effective_from": n.effective_from.isoformat(),
-                               "office_fingerprint": n.office_fingerprint, "installed_by": n.installed_by,
-                               "installed_at": n.installed_at},
-                           "figures": [dict(zip(("figure", "value", "unit", "citation"), r)) for r in rows]})
+        clikit.print_json(
+            {
+                "on": on.isoformat(),
+                "version": rs.version,
+                "effective_from": rs.effective_from.isoformat(),
+                "title": rs.title,
+                "source": source,
+                "sample": rs.uses_sample,
+                "notice": None
+                if n is None
+                else {
+                    "reference": n.reference,
+                    "title": n.title,
+                    "effective_from": n.effective_from.isoformat(),
+                    "office_fingerprint": n.office_fingerprint,
+                    "installed_by": n.installed_by,
+                    "installed_at": n.installed_at,
+                },
+                "figures": [dict(zip(("figure", "value", "unit", "citation"), r)) for r in rows],
+            }
+        )
         return 0
     print(ruleset_header(rs))
     print(source)
@@ -132,25 +158,39 @@ def cmd_import_enrolments(args) -> int:
         clikit.print_table([(KIND_NAMES[k], n) for k, n in result.counts.items() if n], ["结果", "行数"])
         if result.transfers:
             print("单位调动（负责人确认）：")
-            clikit.print_table([(t["line"], t["id"], t["from_unit"], t["to_unit"], t["on"]) for t in result.transfers],
-                               ["行", "身份证号", "调出单位", "调入单位", "日期"])
+            clikit.print_table(
+                [(t["line"], t["id"], t["from_unit"], t["to_unit"], t["on"]) for t in result.transfers],
+                ["行", "身份证号", "调出单位", "调入单位", "日期"],
+            )
         _print_problems("错误：", result.errors)
         _print_problems("提示：", result.warnings)
     if result.already_imported_at:
-        clikit.say(f"此文件已于 {result.already_imported_at} 导入过，本次未作任何更改",
-                   f"this file was already imported at {result.already_imported_at}; nothing changed")
+        clikit.say(
+            f"此文件已于 {result.already_imported_at} 导入过，本次未作任何更改",
+            f"this file was already imported at {result.already_imported_at}; nothing changed",
+        )
         return 0
     if result.errors:
-        clikit.say(f"共 {len(result.errors)} 处错误，未写入任何数据（全部改正后重新导入）",
-                   f"{len(result.errors)} problems found; nothing was written")
+        clikit.say(
+            f"共 {len(result.errors)} 处错误，未写入任何数据（全部改正后重新导入）",
+            f"{len(result.errors)} problems found; nothing was written",
+        )
         return 3
     if result.dry_run:
-        clikit.say(f"试运行：{result.rows} 行均可导入，未写入", f"dry run: all {result.rows} rows would import; nothing written")
+        clikit.say(
+            f"试运行：{result.rows} 行均可导入，未写入",
+            f"dry run: all {result.rows} rows would import; nothing written",
+        )
     elif not result.written:
-        clikit.say("文件中的内容均已在数据库中，未作任何更改", "everything in the file is already held; nothing changed")
+        clikit.say(
+            "文件中的内容均已在数据库中，未作任何更改", "everything in the file is already held; nothing changed"
+        )
     else:
-        clikit.say(f"已导入 {result.rows} 行：新增会员 {result.new_members}、单位 {result.new_units}、保单 {result.new_policies}、"
-                   f"保障记录 {result.new_lines}", f"imported {result.rows} rows")
+        clikit.say(
+            f"已导入 {result.rows} 行：新增会员 {result.new_members}、单位 {result.new_units}、保单 {result.new_policies}、"
+            f"保障记录 {result.new_lines}",
+            f"imported {result.rows} rows",
+        )
     return 0
 
 
@@ -159,14 +199,22 @@ def cmd_renew(args) -> int:
     from models.enrolments import renew_unit
 
     clikit.open_session(args)
-    result = renew_unit(args.unit, args.plan, _date(args.filed, "办理日期"), dry_run=args.dry_run,
-                        today=clock.today(), backdate_reason=args.reason)
+    result = renew_unit(
+        args.unit,
+        args.plan,
+        _date(args.filed, "办理日期"),
+        dry_run=args.dry_run,
+        today=clock.today(),
+        backdate_reason=args.reason,
+    )
     d = result.decision
     if args.json:
         clikit.print_json(result.to_json())
     else:
-        print(f"单位 {result.unit} 险种 {result.plan}：上期 {result.previous[0]} 至 {result.previous[1]}，"
-              f"本期 {result.start} 至 {result.end}，办理日 {result.filed}")
+        print(
+            f"单位 {result.unit} 险种 {result.plan}：上期 {result.previous[0]} 至 {result.previous[1]}，"
+            f"本期 {result.start} 至 {result.end}，办理日 {result.filed}"
+        )
         print(f"结果：{d.message}\n依据：{d.citation}（规则集 {d.ruleset}）")
         if result.backdated:
             print(f"补录：办理日期 {result.filed} 早于今天，理由已记入稽核记录")
@@ -193,12 +241,26 @@ def cmd_lookup(args) -> int:
         clikit.print_json(result.to_json())
     else:
         for m in result.members:
-            print(f"{m.name}  {m.id_masked}  {m.unit_code} {m.unit_name}" + (f"  退休 {m.retirement_date}" if m.retirement_date else ""))
+            print(
+                f"{m.name}  {m.id_masked}  {m.unit_code} {m.unit_name}"
+                + (f"  退休 {m.retirement_date}" if m.retirement_date else "")
+            )
             clikit.print_table(
-                [(f"{p.plan_name}({p.plan})" + ("【示例配置】" if p.sample else ""), STATUS_ZH.get(p.status, p.status), p.held or "", p.payable or "",
-                  p.observation_end or "", "" if p.days_left is None else p.days_left, p.message, p.citation)
-                 for p in m.plans],
-                ["险种", "状态", "持有", "可赔", "观察期止", "剩余天数", "说明", "依据"])
+                [
+                    (
+                        f"{p.plan_name}({p.plan})" + ("【示例配置】" if p.sample else ""),
+                        STATUS_ZH.get(p.status, p.status),
+                        p.held or "",
+                        p.payable or "",
+                        p.observation_end or "",
+                        "" if p.days_left is None else p.days_left,
+                        p.message,
+                        p.citation,
+                    )
+                    for p in m.plans
+                ],
+                ["险种", "状态", "持有", "可赔", "观察期止", "剩余天数", "说明", "依据"],
+            )
             print()
         if result.truncated:
             clikit.say(f"仅显示前 {len(result.members)} 位，请输入更完整的条件", "more matches: refine the query")
@@ -212,6 +274,10 @@ def cmd_lookup(args) -> int:
 
 
 STATUS_ZH = {
-    "not_covered": "未参保", "observation": "观察期", "covered": "保障中", "grace": "宽限期",
-    "lapsed": "已脱保", "retired_pending_exit": "退休待退保",
+    "not_covered": "未参保",
+    "observation": "观察期",
+    "covered": "保障中",
+    "grace": "宽限期",
+    "lapsed": "已脱保",
+    "retired_pending_exit": "退休待退保",
 }

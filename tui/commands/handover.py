@@ -17,15 +17,19 @@ from tui import clikit
 def register(sub) -> None:
     p = sub.add_parser("handover", help="交接记录 staff handovers")
     hs = p.add_subparsers(dest="handover_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = hs.add_parser("record", help="登记一次完整的交接 record a complete handover",
-                      description="登记交接（000 第十六条8）：移交人、接交人、监交人、日期、清单各项；程序列出未办结事项，"
-                                  "接交人确认后登记。清单项用 --item CODE[=说明[:数量]]，代码见 huzhu handover checklist。")
+    q = hs.add_parser(
+        "record",
+        help="登记一次完整的交接 record a complete handover",
+        description="登记交接（000 第十六条8）：移交人、接交人、监交人、日期、清单各项；程序列出未办结事项，"
+        "接交人确认后登记。清单项用 --item CODE[=说明[:数量]]，代码见 huzhu handover checklist。",
+    )
     clikit.add_db_options(q)
     q.add_argument("--outgoing", required=True, metavar="NAME", help="移交人")
     q.add_argument("--incoming", required=True, metavar="NAME", help="接交人")
     q.add_argument("--supervisor", required=True, metavar="NAME", help="监交人")
-    q.add_argument("--on", required=True, metavar="DATE",
-                   help="交接日期：不得晚于今天；早于今天（补录）须负责人办理并填 --reason")
+    q.add_argument(
+        "--on", required=True, metavar="DATE", help="交接日期：不得晚于今天；早于今天（补录）须负责人办理并填 --reason"
+    )
     q.add_argument("--reason", metavar="TEXT", help="补录理由（交接日期早于今天时必填，仅负责人）")
     q.add_argument("--reported-on", metavar="DATE", help="上报办事处日期")
     q.add_argument("--item", action="append", default=[], metavar="CODE[=TEXT[:N]]", help="交接清单项（可重复）")
@@ -66,8 +70,10 @@ def _items(specs: list[str], on: dt.date):
         code, _, rest = spec.partition("=")
         code = code.strip()
         if code not in known:
-            raise UsageError(f"未知的交接清单项“{code}”，可用：{'、'.join(f'{k}（{v}）' for k, v in known.items())}",
-                             f"unknown checklist item '{code}'; use one of {', '.join(known)}")
+            raise UsageError(
+                f"未知的交接清单项“{code}”，可用：{'、'.join(f'{k}（{v}）' for k, v in known.items())}",
+                f"unknown checklist item '{code}'; use one of {', '.join(known)}",
+            )
         text, _, qty = rest.rpartition(":") if ":" in rest else (rest, "", "")
         try:
             quantity = int(qty) if qty else 1
@@ -88,29 +94,52 @@ def cmd_record(args) -> int:
     on = _date(args.on, "交接日期")
     account_id = None
     if args.outgoing_username:
-        account = StaffAccount.get_or_none((StaffAccount.username == args.outgoing_username.strip()) & StaffAccount.active)
+        account = StaffAccount.get_or_none(
+            (StaffAccount.username == args.outgoing_username.strip()) & StaffAccount.active
+        )
         if account is None:
-            raise UsageError(f"没有在用的业务系统用户名 {args.outgoing_username}", f"no active username {args.outgoing_username}")
+            raise UsageError(
+                f"没有在用的业务系统用户名 {args.outgoing_username}", f"no active username {args.outgoing_username}"
+            )
         account_id = account.id
     stamp = clock.stamp()
     draft = HandoverDraft(
-        outgoing=args.outgoing, incoming=args.incoming, supervisor=args.supervisor, on=on,
-        reported_on=_date(args.reported_on, "上报日期"), items=_items(args.item, on),
+        outgoing=args.outgoing,
+        incoming=args.incoming,
+        supervisor=args.supervisor,
+        on=on,
+        reported_on=_date(args.reported_on, "上报日期"),
+        items=_items(args.item, on),
         outgoing_confirmed_at=stamp if args.outgoing_confirms else None,
         incoming_confirmed_at=stamp if args.incoming_confirms else None,
-        outgoing_account_id=account_id, incoming_username=args.incoming_username or "",
-        revoke_user=args.revoke_user, note=args.note or "", backdate_reason=args.reason)
+        outgoing_account_id=account_id,
+        incoming_username=args.incoming_username or "",
+        revoke_user=args.revoke_user,
+        note=args.note or "",
+        backdate_reason=args.reason,
+    )
     done = complete_handover(draft, today)
     if args.json:
-        clikit.print_json({"id": done.handover_id, "open_work": done.open_work, "account_forms": done.forms,
-                           "revoked": done.revoked, "deadline": {"outcome": done.deadline.outcome,
-                                                                 "code": done.deadline.code,
-                                                                 "message": done.deadline.message},
-                           "warnings": [{"code": d.code, "message": d.message} for d in done.report.warnings]})
+        clikit.print_json(
+            {
+                "id": done.handover_id,
+                "open_work": done.open_work,
+                "account_forms": done.forms,
+                "revoked": done.revoked,
+                "deadline": {
+                    "outcome": done.deadline.outcome,
+                    "code": done.deadline.code,
+                    "message": done.deadline.message,
+                },
+                "warnings": [{"code": d.code, "message": d.message} for d in done.report.warnings],
+            }
+        )
         return 0
-    clikit.say(f"已登记交接 #{done.handover_id}：未办结事项 {done.open_work} 项，业务系统账号表 {done.forms} 份"
-               + (f"，已撤销用户 {done.revoked}" if done.revoked else ""),
-               f"handover #{done.handover_id} recorded ({done.open_work} open items, {done.forms} account forms)")
+    clikit.say(
+        f"已登记交接 #{done.handover_id}：未办结事项 {done.open_work} 项，业务系统账号表 {done.forms} 份"
+        + (f"，已撤销用户 {done.revoked}" if done.revoked else ""),
+        f"handover #{done.handover_id} recorded ({done.open_work} open items, {done.forms} account forms)",
+    )
     for d in done.report.warnings:
         clikit.say(f"注意：{d.message}（依据：{d.citation}）", f"warning: {d.code}")
     clikit.say(done.deadline.message, done.deadline.code)
@@ -123,7 +152,9 @@ def cmd_report(args) -> int:
     clikit.open_session(args)
     decision = mark_reported(args.id, _date(args.on, "上报日期"), clock.today())
     if args.json:
-        clikit.print_json({"id": args.id, "outcome": decision.outcome, "code": decision.code, "message": decision.message})
+        clikit.print_json(
+            {"id": args.id, "outcome": decision.outcome, "code": decision.code, "message": decision.message}
+        )
     else:
         clikit.say(decision.message, decision.code)
     return 0
@@ -135,15 +166,30 @@ def cmd_list(args) -> int:
     clikit.open_session(args)
     rows = list_handovers(clock.today())
     if args.json:
-        clikit.print_json([{
-            "id": r.id, "on": r.on, "outgoing": r.outgoing, "incoming": r.incoming, "supervisor": r.supervisor,
-            "reported_on": r.reported_on, "confirmed": r.confirmed, "note": r.note, "created_by": r.created_by,
-            "items": [{"name": n, "description": d, "quantity": q} for n, d, q in r.items],
-            "open_work": r.open_work, "status": {"outcome": r.status.outcome, "code": r.status.code,
-                                                 "message": r.status.message}} for r in rows])
+        clikit.print_json(
+            [
+                {
+                    "id": r.id,
+                    "on": r.on,
+                    "outgoing": r.outgoing,
+                    "incoming": r.incoming,
+                    "supervisor": r.supervisor,
+                    "reported_on": r.reported_on,
+                    "confirmed": r.confirmed,
+                    "note": r.note,
+                    "created_by": r.created_by,
+                    "items": [{"name": n, "description": d, "quantity": q} for n, d, q in r.items],
+                    "open_work": r.open_work,
+                    "status": {"outcome": r.status.outcome, "code": r.status.code, "message": r.status.message},
+                }
+                for r in rows
+            ]
+        )
         return 0
-    clikit.print_table([(r.id, r.on, r.outgoing, r.incoming, r.supervisor, r.reported_on or "未上报", r.status.message)
-                        for r in rows], ["编号", "日期", "移交人", "接交人", "监交人", "上报", "状态"])
+    clikit.print_table(
+        [(r.id, r.on, r.outgoing, r.incoming, r.supervisor, r.reported_on or "未上报", r.status.message) for r in rows],
+        ["编号", "日期", "移交人", "接交人", "监交人", "上报", "状态"],
+    )
     return 0
 
 

@@ -6,7 +6,6 @@ import argparse
 
 from tui import clikit
 
-
 _date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
 
@@ -28,11 +27,11 @@ def register(sub) -> None:
     q = msub.add_parser("edit", help="修改手机号、开户行和账号、退休日期（保留修改记录） edit a member's record")
     clikit.add_db_options(q)
     q.add_argument("id_number", metavar="ID_NUMBER", help="会员的18位身份证号")
-    q.add_argument("--phone", metavar="P", help="手机号；写空字符串 \"\" 表示清除")
+    q.add_argument("--phone", metavar="P", help='手机号；写空字符串 "" 表示清除')
     q.add_argument("--bank-name", metavar="N", help="开户行")
     q.add_argument("--bank-account", metavar="A", help="银行账号（12–30位数字，须为会员本人账户）")
     q.add_argument("--holder", metavar="NAME", help="户名（默认会员本人；与会员姓名不符则拒绝）")
-    q.add_argument("--retirement-date", metavar="D", help="退休日期（已办理正式退休手续之日）；\"\" 表示清除")
+    q.add_argument("--retirement-date", metavar="D", help='退休日期（已办理正式退休手续之日）；"" 表示清除')
     q.add_argument("--reason", metavar="TEXT", help="修改原因（修改已有内容时必填）")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_edit)
@@ -47,7 +46,8 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_transfer)
 
     q = _subparsers(sub.choices["import"]).add_parser(
-        "accounts", help="导入会员本人银行账户（身份证号、姓名、开户行、银行账号；.csv UTF-8/GBK 或 .xlsx）")
+        "accounts", help="导入会员本人银行账户（身份证号、姓名、开户行、银行账号；.csv UTF-8/GBK 或 .xlsx）"
+    )
     clikit.add_db_options(q)
     q.add_argument("file", metavar="FILE")
     q.add_argument("--dry-run", action="store_true", help="只检查，不写入")
@@ -64,8 +64,14 @@ def cmd_show(args) -> int:
     records = [member_record(row[0]) for row in rows]
     records = [r for r in records if r is not None]
     if args.json:
-        clikit.print_json({"query": args.query, "count": len(records), "truncated": truncated,
-                           "members": [r.to_json() for r in records]})
+        clikit.print_json(
+            {
+                "query": args.query,
+                "count": len(records),
+                "truncated": truncated,
+                "members": [r.to_json() for r in records],
+            }
+        )
     else:
         for r in records:
             _print_record(r)
@@ -86,14 +92,29 @@ def _print_record(r) -> None:
     else:
         print("银行账户：未登记（huzhu member edit ID --bank-name N --bank-account A）")
     print(f"退休日期：{r.retirement_date or '无'}")
-    events = [(h["at"], h["on"], h["field_name"], h["old"] or "（空）", h["new"] or "（空）", h["source_name"], h["reason"],
-               h["by"]) for h in r.history]
-    events += [(t["at"], t["on"], "所在单位", t["from_unit"], t["to_unit"], t["source_name"], t["reason"], t["by"])
-               for t in r.transfers]
+    events = [
+        (
+            h["at"],
+            h["on"],
+            h["field_name"],
+            h["old"] or "（空）",
+            h["new"] or "（空）",
+            h["source_name"],
+            h["reason"],
+            h["by"],
+        )
+        for h in r.history
+    ]
+    events += [
+        (t["at"], t["on"], "所在单位", t["from_unit"], t["to_unit"], t["source_name"], t["reason"], t["by"])
+        for t in r.transfers
+    ]
     if events:
         print("修改记录：")
-        clikit.print_table([e[1:] for e in sorted(events, key=lambda e: e[0], reverse=True)],
-                           ["日期", "项目", "原值", "新值", "来源", "原因", "经办人"])
+        clikit.print_table(
+            [e[1:] for e in sorted(events, key=lambda e: e[0], reverse=True)],
+            ["日期", "项目", "原值", "新值", "来源", "原因", "经办人"],
+        )
     else:
         print("修改记录：无")
     print()
@@ -112,21 +133,34 @@ def cmd_edit(args) -> int:
     if retirement is not None and retirement.strip():
         retirement = _date(retirement, "退休日期")
     member_id = member_by_id_number(args.id_number)
-    result = edit_member(member_id, phone=args.phone, bank_name=args.bank_name, bank_account=args.bank_account,
-                         holder=args.holder, retirement_date=retirement, reason=args.reason)
+    result = edit_member(
+        member_id,
+        phone=args.phone,
+        bank_name=args.bank_name,
+        bank_account=args.bank_account,
+        holder=args.holder,
+        retirement_date=retirement,
+        reason=args.reason,
+    )
     data = result.to_json()
     if args.json:
         clikit.print_json(data)
     elif data["changes"]:
-        clikit.print_table([(c["field_name"], c["old"] or "（空）", c["new"] or "（空）") for c in data["changes"]],
-                           ["项目", "原值", "新值"])
+        clikit.print_table(
+            [(c["field_name"], c["old"] or "（空）", c["new"] or "（空）") for c in data["changes"]],
+            ["项目", "原值", "新值"],
+        )
     if not result.changes:
-        clikit.say(f"{result.name} {result.id_masked}：所给内容与现有资料相同，未作更改",
-                   "the values given are already on file; nothing changed")
+        clikit.say(
+            f"{result.name} {result.id_masked}：所给内容与现有资料相同，未作更改",
+            "the values given are already on file; nothing changed",
+        )
         return 0
     names = "、".join(FIELDS[c["field"]] for c in result.changes)
-    clikit.say(f"已修改 {result.name} {result.id_masked} 的{names}（原因：{result.reason}）",
-               f"changed {len(result.changes)} fields")
+    clikit.say(
+        f"已修改 {result.name} {result.id_masked} 的{names}（原因：{result.reason}）",
+        f"changed {len(result.changes)} fields",
+    )
     return 0
 
 
@@ -138,8 +172,11 @@ def cmd_transfer(args) -> int:
     result = transfer_member(member_by_id_number(args.id_number), args.to_unit, on, args.reason)
     if args.json:
         clikit.print_json(result.to_json())
-    clikit.say(f"已登记调动：{result.name} {result.id_masked} 由单位 {result.from_unit} 调入 {result.to_unit}"
-               f"（{result.on}，原因：{result.reason}）", f"transfer recorded: {result.from_unit} -> {result.to_unit}")
+    clikit.say(
+        f"已登记调动：{result.name} {result.id_masked} 由单位 {result.from_unit} 调入 {result.to_unit}"
+        f"（{result.on}，原因：{result.reason}）",
+        f"transfer recorded: {result.from_unit} -> {result.to_unit}",
+    )
     return 0
 
 
@@ -156,15 +193,23 @@ def cmd_import_accounts(args) -> int:
                 print(title)
                 clikit.print_table([(p.line, p.column, p.reason) for p in problems], ["行", "列", "原因"])
     if result.errors:
-        clikit.say(f"共 {len(result.errors)} 处错误，未写入任何数据（全部改正后重新导入）",
-                   f"{len(result.errors)} problems found; nothing was written")
+        clikit.say(
+            f"共 {len(result.errors)} 处错误，未写入任何数据（全部改正后重新导入）",
+            f"{len(result.errors)} problems found; nothing was written",
+        )
         return 3
     if result.dry_run:
-        clikit.say(f"试运行：{result.rows} 行均可导入（账户变更 {result.changed}，无变化 {result.unchanged}），未写入",
-                   f"dry run: {result.changed} accounts would change; nothing written")
+        clikit.say(
+            f"试运行：{result.rows} 行均可导入（账户变更 {result.changed}，无变化 {result.unchanged}），未写入",
+            f"dry run: {result.changed} accounts would change; nothing written",
+        )
     elif not result.written:
-        clikit.say("文件中的账户均已登记，未作任何更改", "every account in the file is already on record; nothing changed")
+        clikit.say(
+            "文件中的账户均已登记，未作任何更改", "every account in the file is already on record; nothing changed"
+        )
     else:
-        clikit.say(f"已导入 {result.rows} 行：账户变更 {result.changed}，无变化 {result.unchanged}",
-                   f"imported {result.rows} rows: {result.changed} accounts changed")
+        clikit.say(
+            f"已导入 {result.rows} 行：账户变更 {result.changed}，无变化 {result.unchanged}",
+            f"imported {result.rows} rows: {result.changed} accounts changed",
+        )
     return 0

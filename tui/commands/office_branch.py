@@ -95,13 +95,17 @@ def _report(args, result) -> int:
     if args.json:
         clikit.print_json(result.to_json())
         return 0
-    clikit.say(f"代办处 {result.code}：{rb.STEP_LABELS.get(result.step, result.step)}，现为“{rb.STATES[result.state]}”",
-               f"branch {result.code}: {result.step} recorded; state {result.state}")
+    clikit.say(
+        f"代办处 {result.code}：{rb.STEP_LABELS.get(result.step, result.step)}，现为“{rb.STATES[result.state]}”",
+        f"branch {result.code}: {result.step} recorded; state {result.state}",
+    )
     for d in result.warnings:
         clikit.say(f"注意：{d.message}（依据：{d.citation}）", f"warning: {d.code}")
     if result.missing:
-        clikit.say("尚缺材料：" + "、".join(n for _, n in result.missing),
-                   "documents still missing: " + ", ".join(k for k, _ in result.missing))
+        clikit.say(
+            "尚缺材料：" + "、".join(n for _, n in result.missing),
+            "documents still missing: " + ", ".join(k for k, _ in result.missing),
+        )
     return 0
 
 
@@ -112,8 +116,16 @@ def cmd_import(args) -> int:
     added, problems = branches.import_register(args.file)
     if problems:
         if args.json:
-            clikit.print_json({"ok": False, "added": 0, "problems": [
-                {"line": p.line, "column": p.column, "reason": p.reason_zh, "reason_en": p.reason_en} for p in problems]})
+            clikit.print_json(
+                {
+                    "ok": False,
+                    "added": 0,
+                    "problems": [
+                        {"line": p.line, "column": p.column, "reason": p.reason_zh, "reason_en": p.reason_en}
+                        for p in problems
+                    ],
+                }
+            )
         for p in problems:
             clikit.say(f"第 {p.line} 行“{p.column}”：{p.reason_zh}", f"line {p.line}, column {p.column}: {p.reason_en}")
         clikit.say("文件有错误，未导入任何一行", "the file has errors; nothing was imported")
@@ -129,8 +141,17 @@ def cmd_apply(args) -> int:
     from sync import branches
 
     clikit.open_session(args)
-    return _report(args, branches.apply(args.code, args.name, _date(args.received, "收件日期"), args.doc,
-                                        full_name=args.full_name, other_docs=args.other_docs))
+    return _report(
+        args,
+        branches.apply(
+            args.code,
+            args.name,
+            _date(args.received, "收件日期"),
+            args.doc,
+            full_name=args.full_name,
+            other_docs=args.other_docs,
+        ),
+    )
 
 
 def cmd_documents(args) -> int:
@@ -181,15 +202,28 @@ def cmd_change(args) -> int:
 
     clikit.open_session(args)
     approve = True if args.approve else (False if args.reject else None)
-    return _report(args, branches.change(args.code, args.step, _date(args.on, "日期"), item=args.what, value=args.value,
-                                         docs=args.doc, approve=approve, reason=args.reason))
+    return _report(
+        args,
+        branches.change(
+            args.code,
+            args.step,
+            _date(args.on, "日期"),
+            item=args.what,
+            value=args.value,
+            docs=args.doc,
+            approve=approve,
+            reason=args.reason,
+        ),
+    )
 
 
 def cmd_terminate(args) -> int:
     from sync import branches
 
     clikit.open_session(args)
-    return _report(args, branches.terminate(args.code, args.step, _date(args.on, "日期"), ground=args.ground, docs=args.doc))
+    return _report(
+        args, branches.terminate(args.code, args.step, _date(args.on, "日期"), ground=args.ground, docs=args.doc)
+    )
 
 
 def cmd_list(args) -> int:
@@ -203,8 +237,14 @@ def cmd_list(args) -> int:
     table = []
     for r in rows:
         nxt = r["deadlines"][0] if r["deadlines"] else None
-        due = "" if nxt is None else (f"{nxt['label']} {nxt['due']}" + (
-            f"（已逾期 {-nxt['days_left']} 天）" if nxt["overdue"] else f"（剩 {nxt['days_left']} 天）"))
+        due = (
+            ""
+            if nxt is None
+            else (
+                f"{nxt['label']} {nxt['due']}"
+                + (f"（已逾期 {-nxt['days_left']} 天）" if nxt["overdue"] else f"（剩 {nxt['days_left']} 天）")
+            )
+        )
         missing = "、".join(m["name"] for m in r["missing_documents"])
         table.append((r["branch_code"], r["name"], r["state_zh"], due, missing))
     clikit.print_table(table, ["编码", "名称", "状态", "下一期限", "缺少材料"])
@@ -219,6 +259,8 @@ def cmd_show(args) -> int:
     if args.json:
         clikit.print_json(events)
         return 0
-    clikit.print_table([(e["on"], e["step_zh"], e["by"], ", ".join(f"{k}={v}" for k, v in e["detail"].items() if v))
-                        for e in events], ["日期", "环节", "经办", "内容"])
+    clikit.print_table(
+        [(e["on"], e["step_zh"], e["by"], ", ".join(f"{k}={v}" for k, v in e["detail"].items() if v)) for e in events],
+        ["日期", "环节", "经办", "内容"],
+    )
     return 0

@@ -70,9 +70,11 @@ def cmd_office_params_issue(args) -> int:
     _write_new(args.out, signed)
     if args.json:
         clikit.print_json({**issued.to_json(), "out": args.out})
-    clikit.say(f"已签发参数通知 {issued.reference}（{issued.effective_from} 起，{issued.plans} 个保障计划）：{args.out}\n"
-               f"办事处签名密钥指纹 {issued.fingerprint}",
-               f"parameter notice {issued.reference} signed and written to {args.out}")
+    clikit.say(
+        f"已签发参数通知 {issued.reference}（{issued.effective_from} 起，{issued.plans} 个保障计划）：{args.out}\n"
+        f"办事处签名密钥指纹 {issued.fingerprint}",
+        f"parameter notice {issued.reference} signed and written to {args.out}",
+    )
     return 0
 
 
@@ -85,16 +87,23 @@ def cmd_params_install(args) -> int:
     if result.outcome == "unchanged":
         if args.json:
             clikit.print_json(result.to_json())
-        clikit.say(f"参数通知 {result.reference} 已安装过，未作任何更改", f"notice {result.reference} already installed; nothing changed")
+        clikit.say(
+            f"参数通知 {result.reference} 已安装过，未作任何更改",
+            f"notice {result.reference} already installed; nothing changed",
+        )
         return 0
     if not args.json:
-        print(f"参数通知 {result.reference}《{result.title}》，{result.effective_from} 起施行；"
-              f"签发 {result.issued_at}，办事处密钥指纹 {result.fingerprint}")
+        print(
+            f"参数通知 {result.reference}《{result.title}》，{result.effective_from} 起施行；"
+            f"签发 {result.issued_at}，办事处密钥指纹 {result.fingerprint}"
+        )
         print(f"与 {result.compared_on} 现行参数（规则集 {result.replaces or '无'}）相比的变化：")
         clikit.print_table(result.diff, ["保障计划", "项目", "现行", "通知"])
         if result.records_after:
-            print(f"注意：已有 {result.records_after} 条保障记录办理日在 {result.effective_from} 之后，"
-                  "按当时的参数办理，安装后不重新计算")
+            print(
+                f"注意：已有 {result.records_after} 条保障记录办理日在 {result.effective_from} 之后，"
+                "按当时的参数办理，安装后不重新计算"
+            )
     if args.dry_run:
         if args.json:
             clikit.print_json(result.to_json())
@@ -102,15 +111,19 @@ def cmd_params_install(args) -> int:
         return 0
     if not args.yes:
         if not sys.stdin.isatty():
-            raise UsageError("没有终端可以确认：核对变化后加 --yes", "no terminal to confirm: add --yes after reviewing the changes")
+            raise UsageError(
+                "没有终端可以确认：核对变化后加 --yes", "no terminal to confirm: add --yes after reviewing the changes"
+            )
         answer = input("确认安装此参数通知？/ install this notice? [y/N] ")
         if answer.strip().lower() not in ("y", "yes", "是"):
             raise UsageError("未确认，未做任何改动", "not confirmed; nothing changed")
     result = install(data, verified, result)
     if args.json:
         clikit.print_json(result.to_json())
-    clikit.say(f"已安装参数通知 {result.reference}：{result.effective_from} 起按此参数办理",
-               f"notice {result.reference} installed, in force from {result.effective_from}")
+    clikit.say(
+        f"已安装参数通知 {result.reference}：{result.effective_from} 起按此参数办理",
+        f"notice {result.reference} installed, in force from {result.effective_from}",
+    )
     return 0
 
 
@@ -123,11 +136,25 @@ def cmd_params_list(args) -> int:
         clikit.print_json({"notices": rows})
         return 0
     if not rows:
-        clikit.say("尚未安装办事处参数通知：保障计划参数为示例配置", "no office notice installed: plan values are sample configuration")
+        clikit.say(
+            "尚未安装办事处参数通知：保障计划参数为示例配置",
+            "no office notice installed: plan values are sample configuration",
+        )
         return 0
-    clikit.print_table([(r["reference"], r["title"], r["effective_from"], r["installed_by"], r["installed_at"],
-                         r["office_fingerprint"]) for r in rows],
-                       ["文号", "标题", "生效日", "安装人", "安装时间", "办事处密钥指纹"])
+    clikit.print_table(
+        [
+            (
+                r["reference"],
+                r["title"],
+                r["effective_from"],
+                r["installed_by"],
+                r["installed_at"],
+                r["office_fingerprint"],
+            )
+            for r in rows
+        ],
+        ["文号", "标题", "生效日", "安装人", "安装时间", "办事处密钥指纹"],
+    )
     return 0
 
 
@@ -140,9 +167,19 @@ def cmd_app_share(args) -> int:
         clikit.print_json(share)
         return 0
     print(f"{args.year} 年无纸化APP申报（001 附件1 业务管理；R2.5 为目标，不作拒绝）")
-    clikit.print_table([(r["plan"], r["eligible_claims"], r["app_claims"], r["app_excluded"],
-                         "" if r["share"] is None else f"{r['share']:.1%}") for r in share["plans"]],
-                       ["险种", "符合条件的报案", "其中APP申报", "不符合条件的APP申报", "APP占比"])
+    clikit.print_table(
+        [
+            (
+                r["plan"],
+                r["eligible_claims"],
+                r["app_claims"],
+                r["app_excluded"],
+                "" if r["share"] is None else f"{r['share']:.1%}",
+            )
+            for r in share["plans"]
+        ],
+        ["险种", "符合条件的报案", "其中APP申报", "不符合条件的APP申报", "APP占比"],
+    )
     total = share["share"]
     print(f"合计：{share['app_claims']} / {share['eligible_claims']}" + ("" if total is None else f" = {total:.1%}"))
     if share["sample"]:

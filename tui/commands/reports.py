@@ -21,9 +21,12 @@ def register(sub) -> None:
     from models.reports import REPORTS
     from models.worklog import KINDS
 
-    p = sub.add_parser("report", help="登记簿与统计报表（屏幕、.xlsx、.csv） registers and statistics",
-                       description=f"报表 reports: {_report_help()}",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "report",
+        help="登记簿与统计报表（屏幕、.xlsx、.csv） registers and statistics",
+        description=f"报表 reports: {_report_help()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     clikit.add_db_options(p)
     p.add_argument("name", choices=list(REPORTS), metavar="NAME", help=f"报表名称：{'|'.join(REPORTS)}")
     p.add_argument("--period", required=True, metavar="YYYY-MM|YYYY", help="某月（2026-03）或全年（2026）")
@@ -36,7 +39,9 @@ def register(sub) -> None:
     kinds = "|".join(KINDS)
     q = wsub.add_parser("add", help="登记一条 add an entry")
     clikit.add_db_options(q)
-    q.add_argument("--kind", required=True, metavar=kinds, help=f"类别：{'、'.join(f'{k}={v}' for k, v in KINDS.items())}")
+    q.add_argument(
+        "--kind", required=True, metavar=kinds, help=f"类别：{'、'.join(f'{k}={v}' for k, v in KINDS.items())}"
+    )
     q.add_argument("--date", required=True, metavar="DATE", help="日期（2026-03-18、20260318 或 今天）")
     q.add_argument("--title", required=True, metavar="TEXT", help="会议、培训或稿件标题")
     q.add_argument("--with", dest="attendees", metavar="TEXT", help="参加人员；投稿则写投稿去向（如 办事处门户网站）")
@@ -79,6 +84,7 @@ def register(sub) -> None:
 
 # --- report ------------------------------------------------------------------------------------------
 
+
 def cmd_report(args) -> int:
     from models import reports
 
@@ -86,7 +92,9 @@ def cmd_report(args) -> int:
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() not in (".xlsx", ".csv"):
-            raise UsageError(f"输出文件应以 .xlsx 或 .csv 结尾：{out.name}", f"the output file must end in .xlsx or .csv: {out.name}")
+            raise UsageError(
+                f"输出文件应以 .xlsx 或 .csv 结尾：{out.name}", f"the output file must end in .xlsx or .csv: {out.name}"
+            )
         clikit.output_file(out)
     clikit.open_session(args)
     report = reports.build(args.name, period)
@@ -106,6 +114,7 @@ def cmd_report(args) -> int:
 
 # --- worklog -----------------------------------------------------------------------------------------
 
+
 def _date(text: str) -> dt.date:
     return clikit.user_date(text, "日期")
 
@@ -115,7 +124,9 @@ def cmd_worklog_add(args) -> int:
 
     kind = kind_code(args.kind)
     if kind is None:
-        raise UsageError(f"类别应为 {'、'.join(KINDS)}（{'、'.join(KINDS.values())}）", f"--kind must be one of {', '.join(KINDS)}")
+        raise UsageError(
+            f"类别应为 {'、'.join(KINDS)}（{'、'.join(KINDS.values())}）", f"--kind must be one of {', '.join(KINDS)}"
+        )
     on = _date(args.date)
     clikit.open_session(args)
     entry = add_entry(kind, on, args.title, args.attendees, args.note)
@@ -133,8 +144,10 @@ def cmd_worklog_list(args) -> int:
     if args.json:
         clikit.print_json([e.to_json() for e in entries])
     else:
-        clikit.print_table([(e.on_date, KINDS[e.kind], e.title, e.attendees_or_outlet or "", e.note or "") for e in entries],
-                           ["日期", "类别", "标题", "参加人员或投稿去向", "备注"])
+        clikit.print_table(
+            [(e.on_date, KINDS[e.kind], e.title, e.attendees_or_outlet or "", e.note or "") for e in entries],
+            ["日期", "类别", "标题", "参加人员或投稿去向", "备注"],
+        )
     if not entries:
         clikit.say("没有工作记录", "no entries")
         return 1
@@ -154,15 +167,21 @@ def cmd_worklog_import(args) -> int:
                 print(title)
                 clikit.print_table([(p.line, p.column, p.reason) for p in problems], ["行", "列", "原因"])
     if result.errors:
-        clikit.say(f"共 {len(result.errors)} 处错误，未写入任何数据（全部改正后重新导入）",
-                   f"{len(result.errors)} problems found; nothing was written")
+        clikit.say(
+            f"共 {len(result.errors)} 处错误，未写入任何数据（全部改正后重新导入）",
+            f"{len(result.errors)} problems found; nothing was written",
+        )
         return 3
     if result.dry_run:
-        clikit.say(f"试运行：可导入 {len(result.entries)} 条，已登记跳过 {result.skipped} 条，未写入",
-                   f"dry run: {len(result.entries)} new, {result.skipped} already held; nothing written")
+        clikit.say(
+            f"试运行：可导入 {len(result.entries)} 条，已登记跳过 {result.skipped} 条，未写入",
+            f"dry run: {len(result.entries)} new, {result.skipped} already held; nothing written",
+        )
     else:
-        clikit.say(f"已导入 {len(result.entries)} 条，已登记跳过 {result.skipped} 条",
-                   f"imported {len(result.entries)}, skipped {result.skipped} already held")
+        clikit.say(
+            f"已导入 {len(result.entries)} 条，已登记跳过 {result.skipped} 条",
+            f"imported {len(result.entries)}, skipped {result.skipped} already held",
+        )
     return 0
 
 
@@ -171,13 +190,16 @@ def cmd_worklog_template(args) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() not in (".xlsx", ".csv"):
-        raise UsageError(f"模板文件应以 .xlsx 或 .csv 结尾：{out.name}", f"the template must end in .xlsx or .csv: {out.name}")
+        raise UsageError(
+            f"模板文件应以 .xlsx 或 .csv 结尾：{out.name}", f"the template must end in .xlsx or .csv: {out.name}"
+        )
     write_template(clikit.output_file(out))
     clikit.say(f"已写入模板 {out}", f"template written: {out}")
     return 0
 
 
 # --- audit -------------------------------------------------------------------------------------------
+
 
 def cmd_selfcheck(args) -> int:
     from models import reports, selfcheck
@@ -199,8 +221,10 @@ def cmd_selfcheck(args) -> int:
         print(f"{args.year}年度稽核自查（{check.today}）：{check.due.message}")
         clikit.print_table([(i.code, i.status_name, i.summary) for i in check.items], ["编号", "结果", "说明"])
         print("\n稽核前应准备的资料（001 附件3）：")
-        clikit.print_table([(m.number, m.text[:40], "、".join(m.reports) or "—") for m in selfcheck.MATERIALS],
-                           ["序号", "资料", "本程序生成（huzhu report NAME）"])
+        clikit.print_table(
+            [(m.number, m.text[:40], "、".join(m.reports) or "—") for m in selfcheck.MATERIALS],
+            ["序号", "资料", "本程序生成（huzhu report NAME）"],
+        )
     if args.out:
         clikit.say(f"已写入 {args.out}", f"written: {args.out}")
     for path in produced:
@@ -213,6 +237,8 @@ def cmd_tick(args) -> int:
 
     clikit.open_session(args)
     selfcheck.tick(args.year, args.code, ticked=not args.untick, note=args.note)
-    clikit.say(f"{args.year}年 {args.code} 已{'取消勾选' if args.untick else '勾选'}",
-               f"{args.year} {args.code} {'unticked' if args.untick else 'ticked'}")
+    clikit.say(
+        f"{args.year}年 {args.code} 已{'取消勾选' if args.untick else '勾选'}",
+        f"{args.year} {args.code} {'unticked' if args.untick else 'ticked'}",
+    )
     return 0

@@ -72,10 +72,13 @@ def cmd_add(args) -> int:
     from models.staff import add_account
 
     clikit.open_session(args)
-    view = add_account(args.name, args.username, phone=args.phone,
-                       created_on=_date(args.created_on, "建立日期", "creation date"))
-    clikit.say(f"已登记 {view.name} 的业务系统账号 {view.username}（{view.created_on} 建立），已生成用户名备案表记录",
-               f"account {view.username} of {view.name} added (created {view.created_on}), filing form recorded")
+    view = add_account(
+        args.name, args.username, phone=args.phone, created_on=_date(args.created_on, "建立日期", "creation date")
+    )
+    clikit.say(
+        f"已登记 {view.name} 的业务系统账号 {view.username}（{view.created_on} 建立），已生成用户名备案表记录",
+        f"account {view.username} of {view.name} added (created {view.created_on}), filing form recorded",
+    )
     return 0
 
 
@@ -83,16 +86,27 @@ def cmd_edit(args) -> int:
     from models.staff import FIELDS, edit_account
 
     clikit.open_session(args)
-    changes = edit_account(args.who, name=args.name, phone=args.phone, username=args.username,
-                           created_on=_date(args.created_on, "建立日期", "creation date"), disable=args.disable,
-                           on=_date(args.on, "变更日期", "change date"),
-                           reported_on=_date(args.reported_on, "上报日期", "report date"), reason=args.reason)
+    changes = edit_account(
+        args.who,
+        name=args.name,
+        phone=args.phone,
+        username=args.username,
+        created_on=_date(args.created_on, "建立日期", "creation date"),
+        disable=args.disable,
+        on=_date(args.on, "变更日期", "change date"),
+        reported_on=_date(args.reported_on, "上报日期", "report date"),
+        reason=args.reason,
+    )
     for c in changes:
-        clikit.say(f"{c.on} {FIELDS[c.field_name]}：{c.old or '—'} → {c.new or '—'}",
-                   f"{c.on} {c.field_name}: {c.old or '-'} -> {c.new or '-'}")
+        clikit.say(
+            f"{c.on} {FIELDS[c.field_name]}：{c.old or '—'} → {c.new or '—'}",
+            f"{c.on} {c.field_name}: {c.old or '-'} -> {c.new or '-'}",
+        )
     if not any(c.reported_on for c in changes):
-        clikit.say("提示：变更须及时上报办事处（上报后可用 --reported-on 记录日期）",
-                   "note: report the change to the office (record the date with --reported-on)")
+        clikit.say(
+            "提示：变更须及时上报办事处（上报后可用 --reported-on 记录日期）",
+            "note: report the change to the office (record the date with --reported-on)",
+        )
     return 0
 
 
@@ -107,16 +121,30 @@ def cmd_list(args) -> int:
     if not accounts:
         clikit.say("还没有业务系统账号：用 huzhu staff add 登记", "no business-system accounts yet: huzhu staff add")
         return 0
-    clikit.print_table([(a.name, a.username, a.phone or "", "在用" if a.active else f"停用 {a.disabled_on or ''}",
-                         a.created_on or "", a.last_login or "", a.logins, a.status.message if a.status else "")
-                        for a in accounts],
-                       ["经办人", "用户名", "电话", "状态", "建立", "最近登录", "登录次数", "登录间隔（R4.2）"])
+    clikit.print_table(
+        [
+            (
+                a.name,
+                a.username,
+                a.phone or "",
+                "在用" if a.active else f"停用 {a.disabled_on or ''}",
+                a.created_on or "",
+                a.last_login or "",
+                a.logins,
+                a.status.message if a.status else "",
+            )
+            for a in accounts
+        ],
+        ["经办人", "用户名", "电话", "状态", "建立", "最近登录", "登录次数", "登录间隔（R4.2）"],
+    )
     for a in accounts:
         for c in a.changes:
             reported = f"，{c.reported_on} 上报" if c.reported_on else ""
             why = f"，{c.reason}" if c.reason else ""
-            print(f"{a.username} {c.on} {FIELDS.get(c.field_name, c.field_name)}：{c.old or '—'} → {c.new or '—'}"
-                  f"{why}{reported}（{c.by_user}）")
+            print(
+                f"{a.username} {c.on} {FIELDS.get(c.field_name, c.field_name)}：{c.old or '—'} → {c.new or '—'}"
+                f"{why}{reported}（{c.by_user}）"
+            )
     return 0
 
 
@@ -127,10 +155,14 @@ def cmd_login(args) -> int:
     view, new = record_login(args.who, _date(args.on, "登录日期", "login date"))
     if new:
         state = view.status.message if view.status else f"账号已于 {view.disabled_on} 停用"
-        clikit.say(f"已登记 {view.username}（{view.name}）{args.on} 登录；{state}",
-                   f"login of {view.username} on {args.on} recorded")
+        clikit.say(
+            f"已登记 {view.username}（{view.name}）{args.on} 登录；{state}",
+            f"login of {view.username} on {args.on} recorded",
+        )
     else:
-        clikit.say(f"{view.username} 的这次登录已登记过，未重复写入", f"that login of {view.username} was already recorded")
+        clikit.say(
+            f"{view.username} 的这次登录已登记过，未重复写入", f"that login of {view.username} was already recorded"
+        )
     return 0
 
 
@@ -145,13 +177,19 @@ def cmd_import_logins(args) -> int:
         print("错误：")
         clikit.print_table([(p.line, p.column, p.reason) for p in result.errors], ["行", "列", "原因"])
     if result.errors:
-        clikit.say(f"文件有 {len(result.errors)} 处错误，未导入任何记录（有错则全部不写入）",
-                   f"{len(result.errors)} bad rows: nothing imported")
+        clikit.say(
+            f"文件有 {len(result.errors)} 处错误，未导入任何记录（有错则全部不写入）",
+            f"{len(result.errors)} bad rows: nothing imported",
+        )
         return 3
     if args.dry_run:
-        clikit.say(f"检查通过：将新增 {result.new} 条，跳过已登记 {result.skipped} 条（未写入）",
-                   f"dry run: {result.new} new, {result.skipped} already recorded; nothing written")
+        clikit.say(
+            f"检查通过：将新增 {result.new} 条，跳过已登记 {result.skipped} 条（未写入）",
+            f"dry run: {result.new} new, {result.skipped} already recorded; nothing written",
+        )
     else:
-        clikit.say(f"已导入 {result.new} 条登录记录（{result.accounts} 个账号），跳过已登记 {result.skipped} 条",
-                   f"{result.new} logins imported for {result.accounts} accounts; {result.skipped} already recorded")
+        clikit.say(
+            f"已导入 {result.new} 条登录记录（{result.accounts} 个账号），跳过已登记 {result.skipped} 条",
+            f"{result.new} logins imported for {result.accounts} accounts; {result.skipped} already recorded",
+        )
     return 0

@@ -13,9 +13,9 @@ from pathlib import Path
 from models import admin, clock
 from models.errors import UsageError
 from models.fsutil import atomic_write_bytes
+from models.passphrase import check_new_passphrase
 from sync.errors import BundleHeld, BundleRefused, TrustError
 from sync.keys import KeyFileError, parse_branch_registration, parse_office_keys
-from models.passphrase import check_new_passphrase
 from tui import clikit
 from tui.progress import progress
 
@@ -43,7 +43,9 @@ def register(sub) -> None:
     _db(q)
     q.add_argument("file", metavar="FILE")
     q.add_argument("--yes", action="store_true", help="已电话核对指纹，不再询问 fingerprint confirmed by phone")
-    q.add_argument("--replace", action="store_true", help="替换已安装的另一组办事处公钥（仅负责人） replace a different pinned key")
+    q.add_argument(
+        "--replace", action="store_true", help="替换已安装的另一组办事处公钥（仅负责人） replace a different pinned key"
+    )
     _replacement_options(q)
     q.set_defaults(func=cmd_trust_office)
 
@@ -53,8 +55,11 @@ def register(sub) -> None:
     q.add_argument("--period", required=True, metavar="YYYY-MM")
     q.add_argument("--out", default=".", metavar="DIR", help="输出文件夹（默认当前文件夹） output folder")
     q.add_argument("--dry-run", action="store_true", help="只显示将要签名的合计，不写文件 show the totals only")
-    q.add_argument("--replace", action="store_true",
-                   help="重新导出已发送过的月份，作为替换包（须 --reason） send a month again as a replacement")
+    q.add_argument(
+        "--replace",
+        action="store_true",
+        help="重新导出已发送过的月份，作为替换包（须 --reason） send a month again as a replacement",
+    )
     q.add_argument("--reason", metavar="TEXT", help="替换的理由 why the month is sent again")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_export)
@@ -71,11 +76,16 @@ def register(sub) -> None:
     q.add_argument("--done", type=clikit.positive_int(2**63 - 1), metavar="ID", help="标记为已处理 mark as done")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_sync_notices)
-    q = ss.add_parser("reconcile-restore",
-                      help="恢复较早的备份后，核对并补记办事处已收到的数据包（负责人） reconcile after restoring an older backup")
+    q = ss.add_parser(
+        "reconcile-restore",
+        help="恢复较早的备份后，核对并补记办事处已收到的数据包（负责人） reconcile after restoring an older backup",
+    )
     _db(q)
-    q.add_argument("--accept-differences", action="store_true",
-                   help="数据与已发送的不一致也补记（须写明原因） re-record even though figures differ (needs --reason)")
+    q.add_argument(
+        "--accept-differences",
+        action="store_true",
+        help="数据与已发送的不一致也补记（须写明原因） re-record even though figures differ (needs --reason)",
+    )
     q.add_argument("--reason", metavar="TEXT", help="确认差异的原因，记入审计 why the differences are accepted")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_sync_reconcile_restore)
@@ -97,8 +107,9 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_office_todo)
     q = os_.add_parser("settings", help="办事处设置 office settings")
     _db(q)
-    q.add_argument("--due-day", type=int, required=True, metavar="N",
-                   help="每月数据包的报送截止日：次月第 N 日（1–28，默认 10）")
+    q.add_argument(
+        "--due-day", type=int, required=True, metavar="N", help="每月数据包的报送截止日：次月第 N 日（1–28，默认 10）"
+    )
     q.set_defaults(func=cmd_office_settings)
     q = os_.add_parser("init", help="新建办事处数据库 create the office database")
     _db(q)
@@ -117,7 +128,9 @@ def register(sub) -> None:
     _db(q)
     q.add_argument("file", metavar="FILE")
     q.add_argument("--yes", action="store_true", help="已电话核对指纹 fingerprint confirmed by phone")
-    q.add_argument("--replace", action="store_true", help="替换该代办处已登记的另一组公钥（仅负责人） replace its pinned keys")
+    q.add_argument(
+        "--replace", action="store_true", help="替换该代办处已登记的另一组公钥（仅负责人） replace its pinned keys"
+    )
     _replacement_options(q)
     q.set_defaults(func=cmd_office_enroll)
     q = os_.add_parser("branches", help="已登记的代办处 enrolled branches")
@@ -164,6 +177,7 @@ def register(sub) -> None:
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+
 def _read_key_file(path: str) -> bytes:
     try:
         with open(path, "rb") as fh:
@@ -177,17 +191,28 @@ def _key_file_error(exc: KeyFileError) -> TrustError:
 
 
 def _replacement_options(q) -> None:
-    q.add_argument("--reason", metavar="TEXT", help="更换公钥的原因（--replace 时必填，记入审计） why the key is replaced")
-    q.add_argument("--fingerprint", metavar="FP",
-                   help="电话核对过的新指纹（--replace 时必填） the new fingerprint as read out by phone")
+    q.add_argument(
+        "--reason", metavar="TEXT", help="更换公钥的原因（--replace 时必填，记入审计） why the key is replaced"
+    )
+    q.add_argument(
+        "--fingerprint",
+        metavar="FP",
+        help="电话核对过的新指纹（--replace 时必填） the new fingerprint as read out by phone",
+    )
 
 
 def _confirm_fingerprint(args, what_zh: str, fp: str) -> None:
-    clikit.say(f"{what_zh}的指纹：\n    {fp}\n请与对方电话逐组核对。", f"fingerprint: {fp} — compare it with the other side by phone.")
+    clikit.say(
+        f"{what_zh}的指纹：\n    {fp}\n请与对方电话逐组核对。",
+        f"fingerprint: {fp} — compare it with the other side by phone.",
+    )
     if args.yes:
         return
     if not sys.stdin.isatty():
-        raise UsageError("没有终端可以确认指纹：核对无误后加 --yes", "no terminal to confirm the fingerprint: add --yes after checking it")
+        raise UsageError(
+            "没有终端可以确认指纹：核对无误后加 --yes",
+            "no terminal to confirm the fingerprint: add --yes after checking it",
+        )
     answer = input("指纹与对方电话念出的一致吗？/ does it match? [y/N] ")
     if answer.strip().lower() not in ("y", "yes", "是"):
         raise UsageError("未确认，未做任何改动", "not confirmed; nothing changed")
@@ -204,6 +229,7 @@ def _write_new(path: str, data: bytes) -> None:
 
 # --- keys ----------------------------------------------------------------------------------------
 
+
 def cmd_keys_show(args) -> int:
     from models.crypto import b64e
     from sync.keystore import branch_identity, db_kind, ensure_local_keys, require_office, trusted_office
@@ -218,21 +244,29 @@ def cmd_keys_show(args) -> int:
     else:
         keys, created = ensure_local_keys()
     kind = db_kind()
-    out = {"kind": kind, "ed25519_public": b64e(keys.signing.public), "x25519_public": b64e(keys.exchange.public),
-           "fingerprint": keys.fingerprint, "created_now": created}
+    out = {
+        "kind": kind,
+        "ed25519_public": b64e(keys.signing.public),
+        "x25519_public": b64e(keys.exchange.public),
+        "fingerprint": keys.fingerprint,
+        "created_now": created,
+    }
     if kind == "branch":
         out["branch_code"], out["branch_name"] = branch_identity()
         office = trusted_office()
-        out["trusted_office"] = None if office is None else {"fingerprint": office.fingerprint,
-                                                             "pinned_at": office.enrolled_at}
+        out["trusted_office"] = (
+            None if office is None else {"fingerprint": office.fingerprint, "pinned_at": office.enrolled_at}
+        )
     if args.json:
         clikit.print_json(out)
         return 0
     if created:
         clikit.say("本数据库原来没有密钥，已生成。", "this database had no keys; they were created now.")
     who = f"代办处 {out['branch_code']} {out['branch_name']}" if kind == "branch" else "办事处"
-    print(f"{who}\n签名公钥 Ed25519: {out['ed25519_public']}\n加密公钥 X25519:  {out['x25519_public']}\n"
-          f"指纹 fingerprint: {out['fingerprint']}")
+    print(
+        f"{who}\n签名公钥 Ed25519: {out['ed25519_public']}\n加密公钥 X25519:  {out['x25519_public']}\n"
+        f"指纹 fingerprint: {out['fingerprint']}"
+    )
     if kind == "branch":
         office = out["trusted_office"]
         print(f"办事处公钥: {'未安装 not installed' if office is None else '已安装，指纹 ' + office['fingerprint']}")
@@ -246,8 +280,10 @@ def cmd_keys_export(args) -> int:
     require_branch()
     registration = own_registration()
     _write_new(args.out, registration.to_json_bytes())
-    clikit.say(f"已写出登记文件 {args.out}（只含公钥）。请交给办事处，并电话核对指纹：\n    {registration.fingerprint}",
-               f"registration file written (public keys only); read the fingerprint to the office: {registration.fingerprint}")
+    clikit.say(
+        f"已写出登记文件 {args.out}（只含公钥）。请交给办事处，并电话核对指纹：\n    {registration.fingerprint}",
+        f"registration file written (public keys only); read the fingerprint to the office: {registration.fingerprint}",
+    )
     return 0
 
 
@@ -263,25 +299,39 @@ def cmd_trust_office(args) -> int:
     require_branch()
     _confirm_fingerprint(args, "办事处公钥", keys.fingerprint)
     outcome = trust_office(keys, replace=args.replace, reason=args.reason, fingerprint=args.fingerprint)
-    text = {"pinned": ("已安装办事处公钥", "office keys pinned"), "unchanged": ("办事处公钥已安装过，未改动", "already pinned; unchanged"),
-            "replaced": ("已替换办事处公钥", "office keys replaced")}[outcome]
+    text = {
+        "pinned": ("已安装办事处公钥", "office keys pinned"),
+        "unchanged": ("办事处公钥已安装过，未改动", "already pinned; unchanged"),
+        "replaced": ("已替换办事处公钥", "office keys replaced"),
+    }[outcome]
     clikit.say(*text)
     return 0
 
 
 # --- export ----------------------------------------------------------------------------------------
 
+
 def _totals_table(summary: dict) -> None:
     t = summary["totals"]
-    clikit.print_table([
-        ("参保人数 members", t["members"]), ("份数 shares", t["shares"]), ("应缴会费 fees due (元)", clikit.yuan(t["fees_due_fen"])),
-        ("报案 claims reported", t["claims_reported"]), ("上报 submitted", t["claims_submitted"]),
-        ("打回 returned", t["claims_returned"]), ("给付 settled", t["claims_settled"]),
-        ("拒付 declined", t["claims_declined"]), ("给付金额 benefit (元)", clikit.yuan(t["benefit_fen"])),
-        ("慰问救助支出 disbursed (元)", clikit.yuan(summary["disbursed_fen"])),
-        ("单位×险种 rows", summary["counts"]["figures"]), ("案件记录 claims", summary["counts"]["claims"]),
-        ("支出记录 disbursements", summary["counts"]["disbursements"]), ("交接记录 handovers", summary["counts"]["handovers"]),
-    ], ["项目 item", "合计 total"])
+    clikit.print_table(
+        [
+            ("参保人数 members", t["members"]),
+            ("份数 shares", t["shares"]),
+            ("应缴会费 fees due (元)", clikit.yuan(t["fees_due_fen"])),
+            ("报案 claims reported", t["claims_reported"]),
+            ("上报 submitted", t["claims_submitted"]),
+            ("打回 returned", t["claims_returned"]),
+            ("给付 settled", t["claims_settled"]),
+            ("拒付 declined", t["claims_declined"]),
+            ("给付金额 benefit (元)", clikit.yuan(t["benefit_fen"])),
+            ("慰问救助支出 disbursed (元)", clikit.yuan(summary["disbursed_fen"])),
+            ("单位×险种 rows", summary["counts"]["figures"]),
+            ("案件记录 claims", summary["counts"]["claims"]),
+            ("支出记录 disbursements", summary["counts"]["disbursements"]),
+            ("交接记录 handovers", summary["counts"]["handovers"]),
+        ],
+        ["项目 item", "合计 total"],
+    )
 
 
 def cmd_export(args) -> int:
@@ -291,27 +341,44 @@ def cmd_export(args) -> int:
     with progress("正在生成数据包", "exporting"):
         result = export_period(args.period, args.out, dry_run=args.dry_run, replace=args.replace, reason=args.reason)
     if args.json:
-        clikit.print_json({"dry_run": result.dry_run, "branch_code": result.branch_code, "period": result.period,
-                           "sequence": result.sequence, "file": result.file_name,
-                           "path": None if result.path is None else str(result.path), "sha256": result.sha256,
-                           "bytes": result.bytes, "totals": result.summary["totals"],
-                           "counts": result.summary["counts"], "disbursed_fen": result.summary["disbursed_fen"],
-                           "replaces": result.replaces})
+        clikit.print_json(
+            {
+                "dry_run": result.dry_run,
+                "branch_code": result.branch_code,
+                "period": result.period,
+                "sequence": result.sequence,
+                "file": result.file_name,
+                "path": None if result.path is None else str(result.path),
+                "sha256": result.sha256,
+                "bytes": result.bytes,
+                "totals": result.summary["totals"],
+                "counts": result.summary["counts"],
+                "disbursed_fen": result.summary["disbursed_fen"],
+                "replaces": result.replaces,
+            }
+        )
         return 0
     _totals_table(result.summary)
     if result.replaces:
-        clikit.say(f"替换包：替换 {result.period} 的第 {result.replaces} 号数据包",
-                   f"replacement: replaces bundle {result.replaces} of {result.period}")
+        clikit.say(
+            f"替换包：替换 {result.period} 的第 {result.replaces} 号数据包",
+            f"replacement: replaces bundle {result.replaces} of {result.period}",
+        )
     if result.dry_run:
-        clikit.say(f"试运行：将写出 {result.file_name}（第 {result.sequence} 号），未写任何文件",
-                   f"dry run: would write {result.file_name} (sequence {result.sequence}); nothing written")
+        clikit.say(
+            f"试运行：将写出 {result.file_name}（第 {result.sequence} 号），未写任何文件",
+            f"dry run: would write {result.file_name} (sequence {result.sequence}); nothing written",
+        )
     else:
-        clikit.say(f"已写出并读回核验 {result.path}（第 {result.sequence} 号，{result.bytes} 字节）",
-                   f"written and verified by reading back: {result.path}")
+        clikit.say(
+            f"已写出并读回核验 {result.path}（第 {result.sequence} 号，{result.bytes} 字节）",
+            f"written and verified by reading back: {result.path}",
+        )
     return 0
 
 
 # --- branch: answers ----------------------------------------------------------------------------------
+
 
 def _diff_table(diffs: list[dict]) -> None:
     from sync.reconcile import MONEY_ITEMS
@@ -319,9 +386,21 @@ def _diff_table(diffs: list[dict]) -> None:
     def v(d, x):
         return clikit.yuan(x) if d["item"] in MONEY_ITEMS else str(x)
 
-    clikit.print_table([(d["branch_code"], d["unit_code"], d["plan_code"], d["item_zh"], v(d, d["branch_value"]),
-                         v(d, d["office_value"]), v(d, d["difference"])) for d in diffs],
-                       ["代办处", "单位", "险种", "项目", "代办处数据", "办事处数据", "差额"])
+    clikit.print_table(
+        [
+            (
+                d["branch_code"],
+                d["unit_code"],
+                d["plan_code"],
+                d["item_zh"],
+                v(d, d["branch_value"]),
+                v(d, d["office_value"]),
+                v(d, d["difference"]),
+            )
+            for d in diffs
+        ],
+        ["代办处", "单位", "险种", "项目", "代办处数据", "办事处数据", "差额"],
+    )
 
 
 def cmd_sync_receive(args) -> int:
@@ -335,8 +414,10 @@ def cmd_sync_receive(args) -> int:
     if result.status == "duplicate":
         clikit.say("此回执已接收过，未做任何改动", "this answer was already received; nothing changed")
         return 0
-    clikit.say(f"已接收办事处 {result.period} 回执（第 {result.sequence} 号）：{len(result.notices)} 条通知",
-               f"answer for {result.period} received: {len(result.notices)} notice(s)")
+    clikit.say(
+        f"已接收办事处 {result.period} 回执（第 {result.sequence} 号）：{len(result.notices)} 条通知",
+        f"answer for {result.period} received: {len(result.notices)} notice(s)",
+    )
     if result.differences:
         clikit.say(f"与本代办处数据有 {len(result.differences)} 处差异：", f"{len(result.differences)} difference(s):")
         _diff_table(result.differences)
@@ -359,8 +440,10 @@ def cmd_sync_notices(args) -> int:
     if args.json:
         clikit.print_json(notices)
     else:
-        clikit.print_table([(n["id"], n["period"], n["kind_zh"], n["ref"] or "", n["text"]) for n in notices],
-                           ["编号", "期间", "类型", "案件", "内容"])
+        clikit.print_table(
+            [(n["id"], n["period"], n["kind_zh"], n["ref"] or "", n["text"]) for n in notices],
+            ["编号", "期间", "类型", "案件", "内容"],
+        )
     return 0
 
 
@@ -375,40 +458,66 @@ def cmd_sync_reconcile_restore(args) -> int:
     from sync.restore import reconcile_restore
 
     if args.accept_differences and not (args.reason or "").strip():
-        raise UsageError("确认差异（--accept-differences）必须用 --reason 写明原因",
-                         "--accept-differences needs a reason: --reason TEXT")
+        raise UsageError(
+            "确认差异（--accept-differences）必须用 --reason 写明原因",
+            "--accept-differences needs a reason: --reason TEXT",
+        )
     clikit.open_session(args)
     result = reconcile_restore(accept_differences=args.accept_differences, reason=args.reason)
     if args.json:
         clikit.print_json(result.to_json())
     elif result.bundles:
-        check_zh = {"match": "一致", "differ": "不一致", "no_figures": "无已发送数据可比", "superseded": "同期已重发，不比较"}
-        clikit.print_table([(b.sequence, b.period, b.file_name, check_zh.get(b.check, b.check)) for b in result.bundles],
-                           ["序号", "期间", "文件", "核对结果"])
-        diffs = [(b.sequence, b.period, d.item_zh, _restore_value(d.item, d.sent), _restore_value(d.item, d.now),
-                  _restore_value(d.item, d.difference)) for b in result.bundles for d in b.differences]
+        check_zh = {
+            "match": "一致",
+            "differ": "不一致",
+            "no_figures": "无已发送数据可比",
+            "superseded": "同期已重发，不比较",
+        }
+        clikit.print_table(
+            [(b.sequence, b.period, b.file_name, check_zh.get(b.check, b.check)) for b in result.bundles],
+            ["序号", "期间", "文件", "核对结果"],
+        )
+        diffs = [
+            (
+                b.sequence,
+                b.period,
+                d.item_zh,
+                _restore_value(d.item, d.sent),
+                _restore_value(d.item, d.now),
+                _restore_value(d.item, d.difference),
+            )
+            for b in result.bundles
+            for d in b.differences
+        ]
         if diffs:
             print()
             clikit.print_table(diffs, ["序号", "期间", "项目", "已发送", "本数据库", "差额"])
     if result.status == "nothing_to_do":
-        clikit.say("本数据库没有落后于已发给办事处的数据包，无需核对",
-                   "nothing to reconcile: this database is not behind the bundles sent")
+        clikit.say(
+            "本数据库没有落后于已发给办事处的数据包，无需核对",
+            "nothing to reconcile: this database is not behind the bundles sent",
+        )
         return 0
     if result.status == "differences":
-        clikit.say("错误：本数据库的数据与已发给办事处的不一致（见上表），未做任何改动。请补录丢失的工作后重试；"
-                   "确认差异无误时，负责人可加 --accept-differences --reason 原因",
-                   "error: figures differ from those sent (see above); nothing was written. Re-enter the lost work "
-                   "and retry, or accept the differences with --accept-differences --reason TEXT")
+        clikit.say(
+            "错误：本数据库的数据与已发给办事处的不一致（见上表），未做任何改动。请补录丢失的工作后重试；"
+            "确认差异无误时，负责人可加 --accept-differences --reason 原因",
+            "error: figures differ from those sent (see above); nothing was written. Re-enter the lost work "
+            "and retry, or accept the differences with --accept-differences --reason TEXT",
+        )
         return RestoreDifferences.exit_code
     first, last = result.recorded[0], result.recorded[-1]
     span = str(first) if first == last else f"{first}–{last}"
     how = "（已确认差异，原因已记入审计）" if result.accepted_differences else "（数据一致）"
-    clikit.say(f"已补记第 {span} 号数据包的发送记录{how}；下一次导出为第 {result.next_sequence} 号",
-               f"bundle(s) {span} re-recorded as sent; the next export is sequence {result.next_sequence}")
+    clikit.say(
+        f"已补记第 {span} 号数据包的发送记录{how}；下一次导出为第 {result.next_sequence} 号",
+        f"bundle(s) {span} re-recorded as sent; the next export is sequence {result.next_sequence}",
+    )
     return 0
 
 
 # --- office ----------------------------------------------------------------------------------------
+
 
 def cmd_office_tui(args) -> int:
     from sync.keystore import require_office
@@ -434,8 +543,9 @@ def cmd_office_board(args) -> int:
     if args.json:
         clikit.print_json(board.to_json())
         return 0
-    clikit.print_table([(code, name, *(c.zh for c in cells)) for code, name, cells in board.rows],
-                       ["编码", "代办处", *board.periods])
+    clikit.print_table(
+        [(code, name, *(c.zh for c in cells)) for code, name, cells in board.rows], ["编码", "代办处", *board.periods]
+    )
     return 0
 
 
@@ -456,7 +566,9 @@ def cmd_office_settings(args) -> int:
 
     clikit.open_session(args)
     office_board.set_due_day(args.due_day)
-    clikit.say(f"报送截止日已设为次月第 {args.due_day} 日", f"bundles are now due on day {args.due_day} of the next month")
+    clikit.say(
+        f"报送截止日已设为次月第 {args.due_day} 日", f"bundles are now due on day {args.due_day} of the next month"
+    )
     return 0
 
 
@@ -468,9 +580,13 @@ def cmd_office_init(args) -> int:
     admin.validate_user_name(user)
     secret = check_new_passphrase(clikit.read_secret(args, f"用户 {user} 的口令", confirm=True), user)
     created = admin.create_database(path, branch_name=args.name, user=user, passphrase=secret, kind="office")
-    clikit.say(f"已创建办事处数据库 {path}（{args.name}），用户 {user}（负责人），已生成签名与加密密钥",
-               f"created the office database {path}; user {user} (supervisor); signing and encryption keys generated")
-    clikit.say("恢复码（只显示这一次，请抄写并锁在柜中）：", "recovery code (shown once; write it down and lock it away):")
+    clikit.say(
+        f"已创建办事处数据库 {path}（{args.name}），用户 {user}（负责人），已生成签名与加密密钥",
+        f"created the office database {path}; user {user} (supervisor); signing and encryption keys generated",
+    )
+    clikit.say(
+        "恢复码（只显示这一次，请抄写并锁在柜中）：", "recovery code (shown once; write it down and lock it away):"
+    )
     print(created.recovery_code)
     return 0
 
@@ -482,8 +598,10 @@ def cmd_office_keys_export(args) -> int:
     require_office()
     keys = own_office_keys()
     _write_new(args.out, keys.to_json_bytes())
-    clikit.say(f"已写出办事处公钥文件 {args.out}（只含公钥）。各代办处安装时请电话核对指纹：\n    {keys.fingerprint}",
-               f"office public-keys file written; branches must confirm the fingerprint by phone: {keys.fingerprint}")
+    clikit.say(
+        f"已写出办事处公钥文件 {args.out}（只含公钥）。各代办处安装时请电话核对指纹：\n    {keys.fingerprint}",
+        f"office public-keys file written; branches must confirm the fingerprint by phone: {keys.fingerprint}",
+    )
     return 0
 
 
@@ -497,10 +615,15 @@ def cmd_office_enroll(args) -> int:
         raise _key_file_error(exc) from None
     clikit.open_session(args)
     require_office()
-    _confirm_fingerprint(args, f"代办处 {registration.branch_code} {registration.branch_name} 公钥", registration.fingerprint)
+    _confirm_fingerprint(
+        args, f"代办处 {registration.branch_code} {registration.branch_name} 公钥", registration.fingerprint
+    )
     outcome = enroll_branch(registration, replace=args.replace, reason=args.reason, fingerprint=args.fingerprint)
     zh = {"pinned": "已登记", "unchanged": "已登记过，公钥相同，未改动", "replaced": "已替换公钥"}[outcome]
-    clikit.say(f"代办处 {registration.branch_code} {registration.branch_name}：{zh}", f"branch {registration.branch_code}: {outcome}")
+    clikit.say(
+        f"代办处 {registration.branch_code} {registration.branch_name}：{zh}",
+        f"branch {registration.branch_code}: {outcome}",
+    )
     return 0
 
 
@@ -517,27 +640,55 @@ def cmd_office_branches(args) -> int:
         if seq is not None:
             from models.db import database
 
-            period = database.execute_sql("SELECT period FROM received_bundle WHERE sha256 = ? AND status = 'imported'",
-                                          (sha,)).fetchone()[0]
-        rows.append({"branch_code": code, "name": p.name, "fingerprint": p.fingerprint, "enrolled_at": p.enrolled_at,
-                     "last_sequence": seq, "last_period": period})
+            period = database.execute_sql(
+                "SELECT period FROM received_bundle WHERE sha256 = ? AND status = 'imported'", (sha,)
+            ).fetchone()[0]
+        rows.append(
+            {
+                "branch_code": code,
+                "name": p.name,
+                "fingerprint": p.fingerprint,
+                "enrolled_at": p.enrolled_at,
+                "last_sequence": seq,
+                "last_period": period,
+            }
+        )
     if args.json:
         clikit.print_json(rows)
     else:
-        clikit.print_table([(r["branch_code"], r["name"], r["last_sequence"] or "", r["last_period"] or "", r["fingerprint"])
-                            for r in rows], ["编码", "名称", "最后序号", "最后期间", "指纹"])
+        clikit.print_table(
+            [
+                (r["branch_code"], r["name"], r["last_sequence"] or "", r["last_period"] or "", r["fingerprint"])
+                for r in rows
+            ],
+            ["编码", "名称", "最后序号", "最后期间", "指纹"],
+        )
     return 0
 
 
 def _outcome_rows(outcomes) -> list[tuple]:
     rows = []
     for o in outcomes:
-        status_zh = {"imported": "已导入", "duplicate": "重复，未改动", "held": "暂存", "refused": "拒绝",
-                     "verified": "校验通过"}.get(o.status, o.status)
+        status_zh = {
+            "imported": "已导入",
+            "duplicate": "重复，未改动",
+            "held": "暂存",
+            "refused": "拒绝",
+            "verified": "校验通过",
+        }.get(o.status, o.status)
         rows.append((o.file, o.branch_code or "", o.period or "", o.sequence or "", status_zh, o.reason, o.message_zh))
         for a in o.also_imported:
-            rows.append(("  ↳ " + a.file, a.branch_code or "", a.period or "", a.sequence or "",
-                         "已导入（原暂存）" if a.status == "imported" else "拒绝（原暂存）", a.reason, a.message_zh))
+            rows.append(
+                (
+                    "  ↳ " + a.file,
+                    a.branch_code or "",
+                    a.period or "",
+                    a.sequence or "",
+                    "已导入（原暂存）" if a.status == "imported" else "拒绝（原暂存）",
+                    a.reason,
+                    a.message_zh,
+                )
+            )
     return rows
 
 
@@ -594,8 +745,10 @@ def cmd_office_reconcile(args) -> int:
     if args.ledger:
         with progress("正在导入台账", "importing the ledger"):
             ledger = import_ledger(args.ledger, args.period)
-        clikit.say(f"已导入 {args.period} 办事处台账：{ledger['rows']} 行，{ledger['branches']} 个代办处",
-                   f"office ledger for {args.period} imported: {ledger['rows']} rows")
+        clikit.say(
+            f"已导入 {args.period} 办事处台账：{ledger['rows']} 行，{ledger['branches']} 个代办处",
+            f"office ledger for {args.period} imported: {ledger['rows']} rows",
+        )
     with progress("正在对账", "reconciling"):
         report = reconcile(args.period)
     if args.csv:
@@ -606,17 +759,23 @@ def cmd_office_reconcile(args) -> int:
         clikit.print_json({**report.to_json(), "ledger_imported": ledger})
         return 0
     if report.ledger_rows == 0:
-        clikit.say(f"{args.period} 还没有办事处台账（用 --ledger 文件 导入）；以下差异即代办处报送的全部数据",
-                   f"no office ledger for {args.period} yet (import one with --ledger FILE)")
+        clikit.say(
+            f"{args.period} 还没有办事处台账（用 --ledger 文件 导入）；以下差异即代办处报送的全部数据",
+            f"no office ledger for {args.period} yet (import one with --ledger FILE)",
+        )
     if report.differences:
-        clikit.print_table(difference_rows(report), ["代办处", "单位", "险种", "项目", "代办处数据", "办事处数据", "差额"])
+        clikit.print_table(
+            difference_rows(report), ["代办处", "单位", "险种", "项目", "代办处数据", "办事处数据", "差额"]
+        )
     if report.not_reported:
         print()
         clikit.print_table(missing_rows(report), ["代办处", "名称", "说明"])
-    clikit.say(f"{args.period}：已报送 {len(report.branches_reported)} 个代办处，差异 {len(report.differences)} 处，"
-               f"未报送 {len(report.not_reported)} 个",
-               f"{args.period}: {len(report.branches_reported)} branch(es) reported, "
-               f"{len(report.differences)} difference(s), {len(report.not_reported)} not reported")
+    clikit.say(
+        f"{args.period}：已报送 {len(report.branches_reported)} 个代办处，差异 {len(report.differences)} 处，"
+        f"未报送 {len(report.not_reported)} 个",
+        f"{args.period}: {len(report.branches_reported)} branch(es) reported, "
+        f"{len(report.differences)} difference(s), {len(report.not_reported)} not reported",
+    )
     return 0
 
 
@@ -625,7 +784,9 @@ def cmd_office_notice(args) -> int:
 
     clikit.open_session(args)
     uid = queue_notice(args.branch, args.period, args.kind, args.text, args.ref)
-    clikit.say(f"已登记通知 {uid}，将随下一份回执发给代办处 {args.branch}", f"notice {uid} queued for branch {args.branch}")
+    clikit.say(
+        f"已登记通知 {uid}，将随下一份回执发给代办处 {args.branch}", f"notice {uid} queued for branch {args.branch}"
+    )
     return 0
 
 
@@ -635,10 +796,22 @@ def cmd_office_return(args) -> int:
     clikit.open_session(args)
     result = build_return(args.branch, args.period, args.out)
     if args.json:
-        clikit.print_json({"branch_code": result.branch_code, "period": result.period, "sequence": result.sequence,
-                           "file": result.file_name, "path": str(result.path), "sha256": result.sha256,
-                           "bytes": result.bytes, "figures": result.figures, "notices": result.notices})
+        clikit.print_json(
+            {
+                "branch_code": result.branch_code,
+                "period": result.period,
+                "sequence": result.sequence,
+                "file": result.file_name,
+                "path": str(result.path),
+                "sha256": result.sha256,
+                "bytes": result.bytes,
+                "figures": result.figures,
+                "notices": result.notices,
+            }
+        )
         return 0
-    clikit.say(f"已写出并读回核验回执 {result.path}：{result.figures} 行数据，{result.notices} 条通知",
-               f"answer written and verified: {result.path}")
+    clikit.say(
+        f"已写出并读回核验回执 {result.path}：{result.figures} 行数据，{result.notices} 条通知",
+        f"answer written and verified: {result.path}",
+    )
     return 0

@@ -25,8 +25,17 @@ from tui.widgets import StatusLine
 from tui.workers import db_connection, error_text
 
 #: Status glyphs: the board must read without colour (NO_COLOR, monochrome terminals).
-GLYPH = {"inactive": "未", "closed": "关", "differences": "差", "reconciled": "✓", "received": "收", "held": "缺", "refused": "拒",
-         "late": "逾", "missing": "·"}
+GLYPH = {
+    "inactive": "未",
+    "closed": "关",
+    "differences": "差",
+    "reconciled": "✓",
+    "received": "收",
+    "held": "缺",
+    "refused": "拒",
+    "late": "逾",
+    "missing": "·",
+}
 STYLE = {"differences": "bold", "late": "bold reverse", "held": "bold", "refused": "bold"}
 
 
@@ -110,8 +119,10 @@ class OfficeBoardScreen(_ReadingScreen):
             table.add_column(period[2:], width=5)
         self._codes = []
         for code, name, cells in board.rows:
-            row = [code, name[:5]] + [Text(GLYPH[c.status] + (str(c.differences) if c.differences else ""),
-                                           style=STYLE.get(c.status, "")) for c in cells]
+            row = [code, name[:5]] + [
+                Text(GLYPH[c.status] + (str(c.differences) if c.differences else ""), style=STYLE.get(c.status, ""))
+                for c in cells
+            ]
             table.add_row(*row, key=code)
             self._codes.append(code)
         if self._codes:
@@ -180,21 +191,49 @@ class OfficeBranchScreen(_ReadingScreen):
         if nxt:
             facts.append(f"\n下一期限：{nxt['label']} {nxt['due']}" + ("（已逾期）" if nxt["overdue"] else ""))
         self.query_one("#branch-facts", Static).update(facts)
-        fill(self.query_one("#bundles", DataTable), ["期间", "序号", "状态", "原因", "接收时间"],
-             [(b["period"] or "", str(b["sequence"] or ""), b["status"], b["reason"], (b["received_at"] or "")[:16])
-              for b in v.bundles])
-        fill(self.query_one("#figures", DataTable), ["单位", "险种", "人数", "份数", "应缴", "报案", "给付", "金额"],
-             [(f["unit_code"], f["plan_code"], str(f["members"]), str(f["shares"]), format_fen(f["fees_due_fen"]),
-               str(f["claims_reported"]), str(f["claims_settled"]), format_fen(f["benefit_fen"])) for f in v.figures])
+        fill(
+            self.query_one("#bundles", DataTable),
+            ["期间", "序号", "状态", "原因", "接收时间"],
+            [
+                (b["period"] or "", str(b["sequence"] or ""), b["status"], b["reason"], (b["received_at"] or "")[:16])
+                for b in v.bundles
+            ],
+        )
+        fill(
+            self.query_one("#figures", DataTable),
+            ["单位", "险种", "人数", "份数", "应缴", "报案", "给付", "金额"],
+            [
+                (
+                    f["unit_code"],
+                    f["plan_code"],
+                    str(f["members"]),
+                    str(f["shares"]),
+                    format_fen(f["fees_due_fen"]),
+                    str(f["claims_reported"]),
+                    str(f["claims_settled"]),
+                    format_fen(f["benefit_fen"]),
+                )
+                for f in v.figures
+            ],
+        )
         kinds = {"claim": "理赔", "disbursement": "互助互济", "handover": "交接"}
         rows = []
         for kind, items in v.records.items():
             for r in items:
-                rows.append((kinds.get(kind, kind), r.get("period", ""), r.get("id", ""),
-                             str(r.get("state") or r.get("category") or r.get("on") or "")))
+                rows.append(
+                    (
+                        kinds.get(kind, kind),
+                        r.get("period", ""),
+                        r.get("id", ""),
+                        str(r.get("state") or r.get("category") or r.get("on") or ""),
+                    )
+                )
         fill(self.query_one("#records", DataTable), ["类别", "期间", "编号", "状态"], rows)
-        fill(self.query_one("#notices", DataTable), ["期间", "类别", "关联", "内容", "已发"],
-             [(n["period"], n["kind"], n["ref"] or "", n["text"][:30], "是" if n["sent"] else "否") for n in v.notices])
+        fill(
+            self.query_one("#notices", DataTable),
+            ["期间", "类别", "关联", "内容", "已发"],
+            [(n["period"], n["kind"], n["ref"] or "", n["text"][:30], "是" if n["sent"] else "否") for n in v.notices],
+        )
         status.update(f"{v.figures_period or '尚无'} 期报送数据；数据包 {len(v.bundles)} 个。Esc 返回")
         status.set_classes("")
 
@@ -247,13 +286,19 @@ class OfficeTodoScreen(_ReadingScreen):
         self._items = {}
         for kind, heading in self.HEADINGS.items():
             group = [i for i in items if i.kind == kind]
-            todo.add_option(Option(Text(f"{heading} {len(group)}" + ("" if group else "  无"), style="bold underline"),
-                                   disabled=True))
+            todo.add_option(
+                Option(
+                    Text(f"{heading} {len(group)}" + ("" if group else "  无"), style="bold underline"), disabled=True
+                )
+            )
             for n, item in enumerate(group):
                 key = f"{kind}#{n}"
                 self._items[key] = item
-                todo.add_option(Option(Text(("! " if item.overdue else "  ") + item.title, no_wrap=True,
-                                            overflow="ellipsis"), id=key))
+                todo.add_option(
+                    Option(
+                        Text(("! " if item.overdue else "  ") + item.title, no_wrap=True, overflow="ellipsis"), id=key
+                    )
+                )
         status.update(f"共 {len(items)} 项；F5 刷新，Esc 返回")
         status.set_classes("")
 

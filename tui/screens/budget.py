@@ -97,13 +97,26 @@ class BudgetScreen(DbWork, SubScreen):
         table = self.query_one("#budget-table", DataTable)
         table.clear()
         for line in year_budget.lines:
-            table.add_row(line.code, line.name, _fen(line.approved_fen), _fen(line.committed_fen),
-                          _fen(line.remaining_fen), _fen(line.draft_fen) if year_budget.pending else "",
-                          key=line.code)
+            table.add_row(
+                line.code,
+                line.name,
+                _fen(line.approved_fen),
+                _fen(line.committed_fen),
+                _fen(line.remaining_fen),
+                _fen(line.draft_fen) if year_budget.pending else "",
+                key=line.code,
+            )
         totals = year_budget.totals()
         if year_budget.lines:
-            table.add_row("", "合计", _fen(totals["approved_fen"]), _fen(totals["committed_fen"]),
-                          _fen(totals["remaining_fen"]), _fen(totals["draft_fen"]), key="")
+            table.add_row(
+                "",
+                "合计",
+                _fen(totals["approved_fen"]),
+                _fen(totals["committed_fen"]),
+                _fen(totals["remaining_fen"]),
+                _fen(totals["draft_fen"]),
+                key="",
+            )
         table.border_title = f"{year_budget.year}年度 共 {len(year_budget.lines)} 个科目"
         versions = []
         for v in year_budget.versions[-3:]:
@@ -111,7 +124,8 @@ class BudgetScreen(DbWork, SubScreen):
             why = f"，理由：{v.reason}" if v.reason else ""
             versions.append(f"第{v.number}版 {v.state_name} 合计 {_fen(v.total_fen)}{met}{why}")
         self.query_one("#budget-versions", Static).update(
-            "\n".join(versions) or "尚无预算：按 A 新增科目，经管委会审议后按 P 批准")
+            "\n".join(versions) or "尚无预算：按 A 新增科目，经管委会审议后按 P 批准"
+        )
         self.query_one(StatusLine).clear()
 
     def _highlighted_code(self) -> str:
@@ -124,36 +138,66 @@ class BudgetScreen(DbWork, SubScreen):
         if self.year is None or not writable(self):
             return
         year = self.year
-        fields = [DialogField("line", "科目代码"), DialogField("amount", "金额(元)", "yuan"),
-                  DialogField("note", "备注", required=False)]
-        self.app.push_screen(StepDialog(
-            f"{year}年度预算 › 新增科目", f"加入{year}年度预算草稿，经管委会审议批准后方可支出。\n{_codes_hint()}",
-            fields, lambda v: budget.add_line(year, line_code(v["line"]), v["amount"], v.get("note")),
-            self.app.today()), self._after)
+        fields = [
+            DialogField("line", "科目代码"),
+            DialogField("amount", "金额(元)", "yuan"),
+            DialogField("note", "备注", required=False),
+        ]
+        self.app.push_screen(
+            StepDialog(
+                f"{year}年度预算 › 新增科目",
+                f"加入{year}年度预算草稿，经管委会审议批准后方可支出。\n{_codes_hint()}",
+                fields,
+                lambda v: budget.add_line(year, line_code(v["line"]), v["amount"], v.get("note")),
+                self.app.today(),
+            ),
+            self._after,
+        )
 
     def action_amend(self) -> None:
         if self.year is None or not writable(self):
             return
         year = self.year
-        fields = [DialogField("line", "科目代码", default=self._highlighted_code()),
-                  DialogField("amount", "修订后金额(元)", "yuan"), DialogField("reason", "修订理由")]
-        self.app.push_screen(StepDialog(
-            f"{year}年度预算 › 修订", "修订形成新版本，须经管委会审议后重新批准；批准前仍按已批准的版本执行。",
-            fields, lambda v: budget.amend_line(year, line_code(v["line"]), v["amount"], v["reason"]),
-            self.app.today()), self._after)
+        fields = [
+            DialogField("line", "科目代码", default=self._highlighted_code()),
+            DialogField("amount", "修订后金额(元)", "yuan"),
+            DialogField("reason", "修订理由"),
+        ]
+        self.app.push_screen(
+            StepDialog(
+                f"{year}年度预算 › 修订",
+                "修订形成新版本，须经管委会审议后重新批准；批准前仍按已批准的版本执行。",
+                fields,
+                lambda v: budget.amend_line(year, line_code(v["line"]), v["amount"], v["reason"]),
+                self.app.today(),
+            ),
+            self._after,
+        )
 
     def action_approve(self) -> None:
         if self.year is None or not writable(self):
             return
         year, today = self.year, self.app.today()
         pending = self.current.pending if self.current else None
-        intro = (f"按管理委员会审议结果批准{year}年度预算第 {pending} 版（仅负责人）。" if pending
-                 else f"{year}年度没有待批准的预算草稿。")
-        fields = [DialogField("meeting", "管委会会议日期", "date", today.isoformat()),
-                  DialogField("minutes", "会议纪要编号")]
-        self.app.push_screen(StepDialog(
-            f"{year}年度预算 › 批准", intro, fields,
-            lambda v: budget.approve(year, v["meeting"], v["minutes"], today=today), today), self._after)
+        intro = (
+            f"按管理委员会审议结果批准{year}年度预算第 {pending} 版（仅负责人）。"
+            if pending
+            else f"{year}年度没有待批准的预算草稿。"
+        )
+        fields = [
+            DialogField("meeting", "管委会会议日期", "date", today.isoformat()),
+            DialogField("minutes", "会议纪要编号"),
+        ]
+        self.app.push_screen(
+            StepDialog(
+                f"{year}年度预算 › 批准",
+                intro,
+                fields,
+                lambda v: budget.approve(year, v["meeting"], v["minutes"], today=today),
+                today,
+            ),
+            self._after,
+        )
 
     def _after(self, result: object) -> None:
         if result is None:

@@ -42,8 +42,10 @@ class FindingsDialog(ModalScreen[bool]):
             for d in self.findings:
                 # markup=False: a message may quote what was typed (a diagnosis) with brackets.
                 yield Static(f"✗{d.message}\n 依据：{d.citation}", classes="finding", markup=False)
-            yield Static("登记后，此报案在登记簿中标为 ✗初审：按所报内容将不予给付，请核实后按流程上报、拒付。",
-                         classes="findings-note")
+            yield Static(
+                "登记后，此报案在登记簿中标为 ✗初审：按所报内容将不予给付，请核实后按流程上报、拒付。",
+                classes="findings-note",
+            )
             yield Static("按 Y 仍要登记，按 N 或 Esc 返回修改（不登记）", classes="muted")
         yield Footer()
 

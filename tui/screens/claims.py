@@ -25,8 +25,8 @@ from models.claims import (
     ClaimDetail,
     ClaimDraft,
     ClaimFilter,
-    RegisterPage,
     Registered,
+    RegisterPage,
     check_draft,
     claim_detail,
     claim_register,
@@ -60,9 +60,18 @@ from tui.widgets.ticks import TickList
 
 KIND_NAMES = {"illness": "疾病", "accident": "意外"}
 #: The form field beside which a rule decision's message goes, by the decision's ``field``.
-RULE_FIELDS = {"unit": "member", "member": "member", "diagnosis": "diagnosis", "plan": "plan",
-               "shares_claimed": "shares", "reported_on": "reported-on", "reporter": "reporter",
-               "incident_date": "incident-date", "incident_kind": "incident-kind", "claim_reported": "reported-on"}
+RULE_FIELDS = {
+    "unit": "member",
+    "member": "member",
+    "diagnosis": "diagnosis",
+    "plan": "plan",
+    "shares_claimed": "shares",
+    "reported_on": "reported-on",
+    "reporter": "reporter",
+    "incident_date": "incident-date",
+    "incident_kind": "incident-kind",
+    "claim_reported": "reported-on",
+}
 #: The reason each step asks for.
 REASON_LABELS = {"return": "打回原因", "decline": "拒付原因"}
 #: The register's mark (提示 column) for a report recorded with an error of the preliminary check.
@@ -101,6 +110,7 @@ def finding_lines(findings: list[Decision] | None) -> list[str]:
 
 # --- the register -----------------------------------------------------------------------------
 
+
 def register_with_marks(filters: ClaimFilter, today: date) -> tuple[RegisterPage, dict[int, str]]:
     """The register page and, by claim id, the reason of each report entered back-dated
     (rules.check_entry_date): the register shows them as 补录."""
@@ -110,8 +120,9 @@ def register_with_marks(filters: ClaimFilter, today: date) -> tuple[RegisterPage
 
 def detail_with_mark(claim_id: int, today: date) -> tuple[ClaimDetail, str | None]:
     mark = backdated("claim_report", [claim_id]).get(claim_id)
-    return claim_detail(claim_id, today), (f"报案日期为补录（{mark.recorded_on} 由 {mark.by_user} 录入，理由：{mark.reason}）"
-                                           if mark else None)
+    return claim_detail(claim_id, today), (
+        f"报案日期为补录（{mark.recorded_on} 由 {mark.by_user} 录入，理由：{mark.reason}）" if mark else None
+    )
 
 
 class ClaimsScreen(DbWork, SubScreen):
@@ -143,11 +154,13 @@ class ClaimsScreen(DbWork, SubScreen):
         today = self.app.today()
         yield Header()
         with Horizontal(classes="filters"):
-            yield Select([(name, code) for code, name in CLAIM_STATES.items()], prompt="全部状态", id="f-state",
-                         compact=True)
+            yield Select(
+                [(name, code) for code, name in CLAIM_STATES.items()], prompt="全部状态", id="f-state", compact=True
+            )
             yield Input(placeholder="单位", id="f-unit", compact=True)
-            yield Select([(name, code) for code, name in plan_names(today).items()], prompt="全部险种", id="f-plan",
-                         compact=True)
+            yield Select(
+                [(name, code) for code, name in plan_names(today).items()], prompt="全部险种", id="f-plan", compact=True
+            )
             yield Input(placeholder="报案起", id="f-from", compact=True)
             yield Input(placeholder="报案止", id="f-to", compact=True)
             yield Select([("仅逾期", "overdue"), ("直赔待办", "direct_pay")], prompt="全部", id="f-flag", compact=True)
@@ -180,10 +193,15 @@ class ClaimsScreen(DbWork, SubScreen):
         state = self.query_one("#f-state", Select).value
         plan = self.query_one("#f-plan", Select).value
         flag = self.query_one("#f-flag", Select).value
-        return ClaimFilter(state=None if state is Select.NULL else state,
-                           unit=self.query_one("#f-unit", Input).value.strip() or None,
-                           plan=None if plan is Select.NULL else plan, date_from=date_from, date_to=date_to,
-                           overdue_only=flag == "overdue", direct_pay_open=flag == "direct_pay")
+        return ClaimFilter(
+            state=None if state is Select.NULL else state,
+            unit=self.query_one("#f-unit", Input).value.strip() or None,
+            plan=None if plan is Select.NULL else plan,
+            date_from=date_from,
+            date_to=date_to,
+            overdue_only=flag == "overdue",
+            direct_pay_open=flag == "direct_pay",
+        )
 
     def reload(self) -> None:
         filters = self.filters()
@@ -213,8 +231,19 @@ class ClaimsScreen(DbWork, SubScreen):
                 flags.append("直赔")
             if row.id in backdated_ids:
                 flags.append("补录")
-            lines.append((str(row.id), row.report_date.isoformat(), row.unit_name[:4], row.member_name[:3], row.plan,
-                          row.diagnosis[:5], str(row.shares_claimed), row.state_name, " ".join(flags)))
+            lines.append(
+                (
+                    str(row.id),
+                    row.report_date.isoformat(),
+                    row.unit_name[:4],
+                    row.member_name[:3],
+                    row.plan,
+                    row.diagnosis[:5],
+                    str(row.shares_claimed),
+                    row.state_name,
+                    " ".join(flags),
+                )
+            )
         # Columns as wide as their widest cell, set here rather than left to the table: an
         # auto-width DataTable widens a column only when it is next idle, and a row drawn
         # before that stays cut to the old width (a new ✗初审 shown as “✗初”).
@@ -257,17 +286,27 @@ class ClaimsScreen(DbWork, SubScreen):
             return
         history = " → ".join(
             f"{CLAIM_STATES[e.state]} {e.on:%m-%d}{'（' + e.note + '）' if e.note else ''}"
-            f"{' ' + format_fen(e.amount_fen) if e.amount_fen else ''}" for e in detail.events)
+            f"{' ' + format_fen(e.amount_fen) if e.amount_fen else ''}"
+            for e in detail.events
+        )
         notes = [detail.overdue.message] if detail.overdue and detail.overdue.outcome == "overdue" else []
         notes += [item.status.message for item in detail.direct_pay]
         if self._backdated_note:
             notes.append(self._backdated_note)
-        box.update("\n".join([
-            f"#{detail.id} {detail.member_name} {detail.id_masked} {detail.unit_name}",
-            f"{plan_names(self.app.today()).get(detail.plan, detail.plan)} {detail.shares_claimed}份 "
-            f"{detail.diagnosis}（{KIND_NAMES[detail.incident_kind]}）出险 {detail.incident_date} "
-            f"报案人 {detail.reporter} {CHANNELS.get(detail.channel, detail.channel)}",
-            history, *(c.summary for c in detail.corrections), *finding_lines(detail.findings), *notes]))
+        box.update(
+            "\n".join(
+                [
+                    f"#{detail.id} {detail.member_name} {detail.id_masked} {detail.unit_name}",
+                    f"{plan_names(self.app.today()).get(detail.plan, detail.plan)} {detail.shares_claimed}份 "
+                    f"{detail.diagnosis}（{KIND_NAMES[detail.incident_kind]}）出险 {detail.incident_date} "
+                    f"报案人 {detail.reporter} {CHANNELS.get(detail.channel, detail.channel)}",
+                    history,
+                    *(c.summary for c in detail.corrections),
+                    *finding_lines(detail.findings),
+                    *notes,
+                ]
+            )
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step":
@@ -301,14 +340,17 @@ class ClaimsScreen(DbWork, SubScreen):
             fields.append(DialogField("reason", REASON_LABELS[action]))
         if action == "settle":
             fields.append(DialogField("amount", "互助金(元)", "yuan"))
-        intro = (f"报案 #{detail.id} {detail.member_name} {detail.plan} {detail.diagnosis}\n"
-                 f"当前：{CLAIM_STATES[detail.state]}，将记为：{name}")
+        intro = (
+            f"报案 #{detail.id} {detail.member_name} {detail.plan} {detail.diagnosis}\n"
+            f"当前：{CLAIM_STATES[detail.state]}，将记为：{name}"
+        )
         if detail.flagged:
             intro += "\n" + "\n".join(finding_lines([d for d in detail.findings if d.severity is Severity.ERROR]))
 
         def submit(values: dict) -> object:
-            return transition_claim(detail.id, action, values["on"], reason=values.get("reason"),
-                                    benefit_fen=values.get("amount"))
+            return transition_claim(
+                detail.id, action, values["on"], reason=values.get("reason"), benefit_fen=values.get("amount")
+            )
 
         self.app.push_screen(StepDialog(name, intro, fields, submit, today), self._after_step)
 
@@ -319,24 +361,37 @@ class ClaimsScreen(DbWork, SubScreen):
         if detail is None or detail.state != "registered" or not writable(self):
             return
         today = self.app.today()
-        current = {"plan": detail.plan, "diagnosis": detail.diagnosis, "incident_date": detail.incident_date,
-                   "shares_claimed": detail.shares_claimed, "reporter": detail.reporter}
-        fields = [DialogField("diagnosis", "主要诊断", default=detail.diagnosis),
-                  DialogField("shares_claimed", "申报份数", default=str(detail.shares_claimed)),
-                  DialogField("incident_date", "出险日期", "date", detail.incident_date.isoformat()),
-                  DialogField("reporter", "报案人", default=detail.reporter),
-                  DialogField("plan", "险种代码", default=detail.plan),
-                  DialogField("reason", "更正原因")]
-        intro = (f"报案 #{detail.id} {detail.member_name}（登记，尚未上报）\n"
-                 "改正有误的项目并写明原因；原值保留在报案记录中。上报后只能经办事处打回、重新上报")
+        current = {
+            "plan": detail.plan,
+            "diagnosis": detail.diagnosis,
+            "incident_date": detail.incident_date,
+            "shares_claimed": detail.shares_claimed,
+            "reporter": detail.reporter,
+        }
+        fields = [
+            DialogField("diagnosis", "主要诊断", default=detail.diagnosis),
+            DialogField("shares_claimed", "申报份数", default=str(detail.shares_claimed)),
+            DialogField("incident_date", "出险日期", "date", detail.incident_date.isoformat()),
+            DialogField("reporter", "报案人", default=detail.reporter),
+            DialogField("plan", "险种代码", default=detail.plan),
+            DialogField("reason", "更正原因"),
+        ]
+        intro = (
+            f"报案 #{detail.id} {detail.member_name}（登记，尚未上报）\n"
+            "改正有误的项目并写明原因；原值保留在报案记录中。上报后只能经办事处打回、重新上报"
+        )
 
         def submit(values: dict) -> object:
             text = (values.get("shares_claimed") or "").strip()
             if not text.isdigit():
                 raise ValidationFailed(f"申报份数应为正整数：{text}", "shares must be a positive whole number")
-            typed = {"diagnosis": values.get("diagnosis") or "", "shares_claimed": int(text),
-                     "incident_date": values["incident_date"], "reporter": values.get("reporter") or "",
-                     "plan": (values.get("plan") or "").upper()}
+            typed = {
+                "diagnosis": values.get("diagnosis") or "",
+                "shares_claimed": int(text),
+                "incident_date": values["incident_date"],
+                "reporter": values.get("reporter") or "",
+                "plan": (values.get("plan") or "").upper(),
+            }
             changes = {k: v for k, v in typed.items() if v != current[k]}
             return correct_claim(detail.id, changes, values.get("reason"), today).decision
 
@@ -356,11 +411,13 @@ class ClaimsScreen(DbWork, SubScreen):
         intro = f"报案 #{detail.id} {detail.member_name} 直赔失败跟进\n本步：{DIRECT_PAY_STEPS[step]}"
 
         def submit(values: dict) -> object:
-            return record_direct_pay_step(detail.id, step, values["on"], account=values.get("account"),
-                                          note=values.get("note"))
+            return record_direct_pay_step(
+                detail.id, step, values["on"], account=values.get("account"), note=values.get("note")
+            )
 
-        self.app.push_screen(StepDialog(f"直赔失败：{DIRECT_PAY_STEPS[step]}", intro, fields, submit, today),
-                             self._after_step)
+        self.app.push_screen(
+            StepDialog(f"直赔失败：{DIRECT_PAY_STEPS[step]}", intro, fields, submit, today), self._after_step
+        )
 
     def _after_step(self, decision: object) -> None:
         if decision is not None:
@@ -369,6 +426,7 @@ class ClaimsScreen(DbWork, SubScreen):
 
 
 # --- the new-report form ----------------------------------------------------------------------
+
 
 class ClaimFormScreen(FormScreen):
     """A new claim report. The preliminary check (R2.1, R2.2, R2.5) runs in a worker a
@@ -388,19 +446,44 @@ class ClaimFormScreen(FormScreen):
         with Horizontal(classes="form-body"):
             with VerticalScroll(classes="form-column", id="claim-form"):
                 yield MemberPicker("出险人")
-                yield Field("申报险种", Select([(n, c) for c, n in plan_names(today).items()], prompt="请选择",
-                                              id="plan", compact=True), id="plan-field")
+                yield Field(
+                    "申报险种",
+                    Select([(n, c) for c, n in plan_names(today).items()], prompt="请选择", id="plan", compact=True),
+                    id="plan-field",
+                )
                 yield Field("主要诊断", Input(id="diagnosis", compact=True), id="diagnosis-field")
-                yield Field("出险类型", Select([(KIND_NAMES[k], k) for k in INCIDENT_KINDS], allow_blank=False,
-                                              id="incident-kind", compact=True), id="incident-kind-field")
-                yield Field("出险日期", Input(placeholder="2026-11-23 或 今天", id="incident-date", compact=True),
-                            id="incident-date-field")
+                yield Field(
+                    "出险类型",
+                    Select(
+                        [(KIND_NAMES[k], k) for k in INCIDENT_KINDS],
+                        allow_blank=False,
+                        id="incident-kind",
+                        compact=True,
+                    ),
+                    id="incident-kind-field",
+                )
+                yield Field(
+                    "出险日期",
+                    Input(placeholder="2026-11-23 或 今天", id="incident-date", compact=True),
+                    id="incident-date-field",
+                )
                 yield Field("申报份数", Input(id="shares", restrict=r"\d*", compact=True), id="shares-field")
-                yield Field("报案日期", Input(today.isoformat(), id="reported-on", compact=True), id="reported-on-field")
+                yield Field(
+                    "报案日期", Input(today.isoformat(), id="reported-on", compact=True), id="reported-on-field"
+                )
                 yield backdate_field()
                 yield Field("报案人", Input(id="reporter", compact=True), id="reporter-field")
-                yield Field("申报渠道", Select([(n, c) for c, n in CHANNELS.items()], value="paper", allow_blank=False,
-                                              id="channel", compact=True), id="channel-field")
+                yield Field(
+                    "申报渠道",
+                    Select(
+                        [(n, c) for c, n in CHANNELS.items()],
+                        value="paper",
+                        allow_blank=False,
+                        id="channel",
+                        compact=True,
+                    ),
+                    id="channel-field",
+                )
                 yield Label("已收申报资料（空格勾选）", classes="form-label-wide")
                 yield TickList(id="materials", compact=True)
             with VerticalScroll(classes="checks panel", id="claim-checks") as checks:
@@ -417,8 +500,10 @@ class ClaimFormScreen(FormScreen):
 
     def snapshot(self) -> tuple:
         values = [self.query_one(MemberPicker).member_id]
-        values += [self.query_one(f"#{name}", Input).value
-                   for name in ("diagnosis", "incident-date", "shares", "reported-on", "reporter", BACKDATE_REASON)]
+        values += [
+            self.query_one(f"#{name}", Input).value
+            for name in ("diagnosis", "incident-date", "shares", "reported-on", "reporter", BACKDATE_REASON)
+        ]
         values += [self.query_one(f"#{name}", Select).value for name in ("plan", "incident-kind", "channel")]
         values.append(tuple(sorted(self.query_one("#materials", SelectionList).selected)))
         return tuple(values)
@@ -441,17 +526,31 @@ class ClaimFormScreen(FormScreen):
         shares = int(text("shares")) if text("shares") else None
         plan = self.query_one("#plan", Select).value
         draft = ClaimDraft(
-            member_id=self.query_one(MemberPicker).member_id, plan=None if plan is Select.NULL else plan,
-            diagnosis=text("diagnosis") or None, incident_kind=self.query_one("#incident-kind", Select).value,
-            incident_date=day("incident-date"), shares_claimed=shares, reported_on=day("reported-on"),
-            reporter=text("reporter") or None, channel=self.query_one("#channel", Select).value,
+            member_id=self.query_one(MemberPicker).member_id,
+            plan=None if plan is Select.NULL else plan,
+            diagnosis=text("diagnosis") or None,
+            incident_kind=self.query_one("#incident-kind", Select).value,
+            incident_date=day("incident-date"),
+            shares_claimed=shares,
+            reported_on=day("reported-on"),
+            reporter=text("reporter") or None,
+            channel=self.query_one("#channel", Select).value,
             materials=frozenset(self.query_one("#materials", SelectionList).selected),
-            backdate_reason=backdate_reason(self))
+            backdate_reason=backdate_reason(self),
+        )
         return draft, problems
 
     def show_field_errors(self, problems: dict[str, str]) -> None:
-        for name in ("member", "plan", "diagnosis", "incident-kind", "incident-date", "shares", "reported-on",
-                     "reporter"):
+        for name in (
+            "member",
+            "plan",
+            "diagnosis",
+            "incident-kind",
+            "incident-date",
+            "shares",
+            "reported-on",
+            "reporter",
+        ):
             self.field(name).set_error(problems.get(name))
 
     # --- live check -----------------------------------------------------------------------
@@ -527,17 +626,23 @@ class ClaimFormScreen(FormScreen):
         warnings = len(registered.report.warnings)
         self.mark_clean()
         if registered.flagged:
-            self.notify(f"已登记报案 #{registered.claim_id}，初审发现问题：按所报内容将不予给付（登记簿标为 {FLAG}）",
-                        title="已保存", severity="warning")
+            self.notify(
+                f"已登记报案 #{registered.claim_id}，初审发现问题：按所报内容将不予给付（登记簿标为 {FLAG}）",
+                title="已保存",
+                severity="warning",
+            )
         else:
-            self.notify(f"已登记报案 #{registered.claim_id}" + (f"，有 {warnings} 条提示请跟进" if warnings else ""),
-                        title="已保存")
+            self.notify(
+                f"已登记报案 #{registered.claim_id}" + (f"，有 {warnings} 条提示请跟进" if warnings else ""),
+                title="已保存",
+            )
         self.dismiss(registered.claim_id)
 
     def show_refusal(self, decisions: tuple[Decision, ...]) -> None:
         """An entry the register cannot take: each message beside its field, all on the right."""
-        self.show_field_errors({RULE_FIELDS[d.data["field"]]: d.message for d in decisions
-                                if d.data.get("field") in RULE_FIELDS})
+        self.show_field_errors(
+            {RULE_FIELDS[d.data["field"]]: d.message for d in decisions if d.data.get("field") in RULE_FIELDS}
+        )
         self.query_one("#checks-text", Static).update("\n".join(decision_line(d) for d in decisions))
         self.query_one(StatusLine).show_error("未保存：初步审核有错误，见右侧")
 

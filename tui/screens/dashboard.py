@@ -59,15 +59,18 @@ _RECORD_SCREENS = {"claim": "claim", "direct_pay": "claim", "disbursement": "wel
 
 
 def renewal_line(row: RenewalRow) -> tuple[str, Line]:
-    text = f"{fit(row.status_name, TAG_CELLS)}{row.unit_code} {fit(row.unit_name, 20)} {fit(row.plan_name, 8)} " \
-           f"{window_text(row)}"
+    text = (
+        f"{fit(row.status_name, TAG_CELLS)}{row.unit_code} {fit(row.unit_name, 20)} {fit(row.plan_name, 8)} "
+        f"{window_text(row)}"
+    )
     message = f"若今天办理：{row.message}"
     return text, Line(message, row.citation, "renewal_row", ref=row.key)
 
 
 def item_line(item: TodoItem, tag: str) -> tuple[str, Line]:
-    return f"{fit(tag, TAG_CELLS)}{item.title}", Line(item.message, item.citation, item.target, item.member_id,
-                                                     item.ref, item.kind)
+    return f"{fit(tag, TAG_CELLS)}{item.title}", Line(
+        item.message, item.citation, item.target, item.member_id, item.ref, item.kind
+    )
 
 
 def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list[tuple[str, Line]], int]]:
@@ -80,29 +83,62 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
 
     out: list[tuple[str, list[tuple[str, Line]], int]] = [
         (f"续保 {len(board.renewals)}", [renewal_line(row) for row in first(board.renewals)], len(board.renewals)),
-        (f"报案超期 {len(board.claims)}", [item_line(i, tags[i.status]) for i in first(board.claims)], len(board.claims)),
-        (f"直赔失败未签字 {len(board.direct_pay)}", [item_line(i, "未签字") for i in first(board.direct_pay)],
-         len(board.direct_pay)),
-        (f"互助互济待办 {len(board.disbursements)}",
-         [item_line(i, DISBURSEMENT_WAITING[i.status]) for i in first(board.disbursements)], len(board.disbursements)),
-        (f"交接未上报 {len(board.handovers)}", [item_line(i, tags[i.status]) for i in first(board.handovers)],
-         len(board.handovers)),
-        (f"业务系统登录 {len(board.logins)}", [item_line(i, tags[i.status]) for i in first(board.logins)],
-         len(board.logins)),
+        (
+            f"报案超期 {len(board.claims)}",
+            [item_line(i, tags[i.status]) for i in first(board.claims)],
+            len(board.claims),
+        ),
+        (
+            f"直赔失败未签字 {len(board.direct_pay)}",
+            [item_line(i, "未签字") for i in first(board.direct_pay)],
+            len(board.direct_pay),
+        ),
+        (
+            f"互助互济待办 {len(board.disbursements)}",
+            [item_line(i, DISBURSEMENT_WAITING[i.status]) for i in first(board.disbursements)],
+            len(board.disbursements),
+        ),
+        (
+            f"交接未上报 {len(board.handovers)}",
+            [item_line(i, tags[i.status]) for i in first(board.handovers)],
+            len(board.handovers),
+        ),
+        (
+            f"业务系统登录 {len(board.logins)}",
+            [item_line(i, tags[i.status]) for i in first(board.logins)],
+            len(board.logins),
+        ),
     ]
     if board.notices:
-        out.append((f"办事处通知 {len(board.notices)}", [item_line(i, "通知") for i in first(board.notices)],
-                    len(board.notices)))
+        out.append(
+            (
+                f"办事处通知 {len(board.notices)}",
+                [item_line(i, "通知") for i in first(board.notices)],
+                len(board.notices),
+            )
+        )
     budget = []
     for use in board.budget:
         tag = "超支" if use.status != "within_budget" else f"{use.percent}%"
-        text = f"{fit(tag, TAG_CELLS)}{fit(use.name, 14)} 已用 {format_fen(use.used_fen)} / {format_fen(use.approved_fen)}"
+        text = (
+            f"{fit(tag, TAG_CELLS)}{fit(use.name, 14)} 已用 {format_fen(use.used_fen)} / {format_fen(use.approved_fen)}"
+        )
         budget.append((text, Line(use.message, use.citation, "welfare")))
     out.append((f"{board.today.year}年预算执行", budget, len(budget)))
     if board.bundle is not None:
         tag = "可发送" if board.bundle.ready else "未到期"
-        out.append(("月度数据包", [(f"{fit(tag, TAG_CELLS)}{board.bundle.message}",
-                                    Line(board.bundle.message, "《代办处管理办法》(000) 第十七条9", "sync"))], 1))
+        out.append(
+            (
+                "月度数据包",
+                [
+                    (
+                        f"{fit(tag, TAG_CELLS)}{board.bundle.message}",
+                        Line(board.bundle.message, "《代办处管理办法》(000) 第十七条9", "sync"),
+                    )
+                ],
+                1,
+            )
+        )
     if board.selfassessment is not None:
         out.append(("年度自审", [item_line(board.selfassessment, "进行中")], 1))
     if board.backup is not None:
@@ -175,8 +211,7 @@ class DashboardScreen(SubScreen):
         self._lines = {}
         options: list[Option] = []  # added in one call: thousands of lines on a large branch
         for heading, lines, total in sections(board, SECTION_LINES):
-            options.append(Option(Text(heading + ("" if lines else "  无"), style="bold underline"),
-                                  disabled=True))
+            options.append(Option(Text(heading + ("" if lines else "  无"), style="bold underline"), disabled=True))
             for number, (text, line) in enumerate(lines):
                 option_id = f"{heading.split(' ')[0]}#{number}"
                 self._lines[option_id] = line
@@ -184,8 +219,14 @@ class DashboardScreen(SubScreen):
             if total > len(lines):
                 option_id = f"{heading.split(' ')[0]}#more"
                 self._lines[option_id] = more_line(lines, total)
-                options.append(Option(Text(f"{'':{TAG_CELLS}}… 另有 {total - len(lines)} 项，回车查看全部",
-                                           style="dim", no_wrap=True), id=option_id))
+                options.append(
+                    Option(
+                        Text(
+                            f"{'':{TAG_CELLS}}… 另有 {total - len(lines)} 项，回车查看全部", style="dim", no_wrap=True
+                        ),
+                        id=option_id,
+                    )
+                )
         todo.add_options(options)
         open_items = sum(board.counts().values())
         status.update(f"{board.today} 共 {open_items} 项待办；回车打开，m 查看会员，F5 刷新")

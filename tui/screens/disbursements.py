@@ -62,12 +62,23 @@ from tui.widgets import StatusLine
 NEXT_STEP = {"entered": "approve", "approved": "pay", "paid": "sign"}
 STEP_NAMES = {"approve": "审批", "pay": "发放", "sign": "签收"}
 #: The form field beside which a refusal goes, by reason-code prefix.
-CODE_FIELDS = (("R3.cap", "amount"), ("R3.amount", "amount"), ("R3.4", "budget"),
-               ("R3.2.cash_visit", "visit-place"), ("R3.2.cash", "cash-reason"),
-               ("R3.2", "method"), ("R3.3", "note"), ("R3.education.excluded", "student-kind"),
-               ("R3.education", "beneficiary"), ("R3.fee_subsidy", "scheme-ref"), ("R3.8", "recipients"),
-               ("R3.9", "recipients"), ("R3.activity", "recipients"), ("R3.1", "hierarchy-reason"),
-               ("R0.date", "on"))
+CODE_FIELDS = (
+    ("R3.cap", "amount"),
+    ("R3.amount", "amount"),
+    ("R3.4", "budget"),
+    ("R3.2.cash_visit", "visit-place"),
+    ("R3.2.cash", "cash-reason"),
+    ("R3.2", "method"),
+    ("R3.3", "note"),
+    ("R3.education.excluded", "student-kind"),
+    ("R3.education", "beneficiary"),
+    ("R3.fee_subsidy", "scheme-ref"),
+    ("R3.8", "recipients"),
+    ("R3.9", "recipients"),
+    ("R3.activity", "recipients"),
+    ("R3.1", "hierarchy-reason"),
+    ("R0.date", "on"),
+)
 #: Categories entered with a list (R3.8, R3.9) and those where the R3.1 hierarchy can arise.
 LIST_CATEGORIES = ("weather_goods", "activity_prize")
 CASE_CATEGORIES = ("hardship_aid", "education_aid", "condolence_cash")
@@ -78,6 +89,7 @@ def field_for(code: str) -> str | None:
 
 
 # --- the register -----------------------------------------------------------------------------
+
 
 class DisbursementsScreen(DbWork, SubScreen):
     """The disbursement register (附件1) of a period with its total; the highlighted row's
@@ -107,10 +119,12 @@ class DisbursementsScreen(DbWork, SubScreen):
         with Horizontal(classes="filters"):
             yield Input(date(today.year, 1, 1).isoformat(), placeholder="起始日期", id="f-from", compact=True)
             yield Input(today.isoformat(), placeholder="截止日期", id="f-to", compact=True)
-            yield Select([(name, code) for code, name in STATE_NAMES.items()], prompt="全部状态", id="f-state",
-                         compact=True)
-            yield Select([(name, code) for code, name in CATEGORIES.items()], prompt="全部类别", id="f-category",
-                         compact=True)
+            yield Select(
+                [(name, code) for code, name in STATE_NAMES.items()], prompt="全部状态", id="f-state", compact=True
+            )
+            yield Select(
+                [(name, code) for code, name in CATEGORIES.items()], prompt="全部类别", id="f-category", compact=True
+            )
         table = DataTable(cursor_type="row", id="welfare-table", classes="register")
         table.add_columns("编号", "日期", "受益人", "类别", "金额", "方式", "状态", "录入", "审批")
         yield table
@@ -138,9 +152,14 @@ class DisbursementsScreen(DbWork, SubScreen):
         state = self.query_one("#f-state", Select).value
         category = self.query_one("#f-category", Select).value
         self.query_one(StatusLine).show_busy("正在读取…")
-        self.run_db("register", disbursement_register, date_from, date_to,
-                    state=None if state is Select.NULL else state,
-                    category=None if category is Select.NULL else category)
+        self.run_db(
+            "register",
+            disbursement_register,
+            date_from,
+            date_to,
+            state=None if state is Select.NULL else state,
+            category=None if category is Select.NULL else category,
+        )
 
     @on(Select.Changed, ".filters Select")
     @on(Input.Changed, ".filters Input")
@@ -155,9 +174,18 @@ class DisbursementsScreen(DbWork, SubScreen):
         table.clear()
         self.rows = {row.id: row for row in page.rows}
         for row in page.rows:
-            table.add_row(str(row.id), row.on.isoformat(), row.beneficiary[:6], CATEGORIES[row.category][:6],
-                          format_fen(row.amount_fen), METHODS.get(row.method, row.method)[:4], row.state_name,
-                          row.entered_by, row.approved_by or "", key=str(row.id))
+            table.add_row(
+                str(row.id),
+                row.on.isoformat(),
+                row.beneficiary[:6],
+                CATEGORIES[row.category][:6],
+                format_fen(row.amount_fen),
+                METHODS.get(row.method, row.method)[:4],
+                row.state_name,
+                row.entered_by,
+                row.approved_by or "",
+                key=str(row.id),
+            )
         self._select_after_load = None
         summary = f"共 {page.count} 笔，合计 {format_fen(page.total_fen)}（不含作废）"
         status = self.query_one(StatusLine)
@@ -193,10 +221,14 @@ class DisbursementsScreen(DbWork, SubScreen):
             f"#{row.id} {row.on} {CATEGORIES[row.category]} {format_fen(row.amount_fen)} "
             f"会员 {row.member_name}（{row.unit_name}）受益人 {row.beneficiary}（{RELATIONS.get(row.relation, '')}）",
             f"情况说明：{row.reason}",
-            f"{pay}；发放 {row.paid_on or '—'}；签收 {row.signed_on or '—'} {row.receipt_no or ''}".rstrip()]
+            f"{pay}；发放 {row.paid_on or '—'}；签收 {row.signed_on or '—'} {row.receipt_no or ''}".rstrip(),
+        ]
         if row.state == "cancelled":
-            lines.insert(0, f"作废 {row.voided_on or ''} {row.voided_by or ''}：{row.void_reason or ''}"
-                            "（原记录保留，不计入上限和预算）")
+            lines.insert(
+                0,
+                f"作废 {row.voided_on or ''} {row.voided_by or ''}：{row.void_reason or ''}"
+                "（原记录保留，不计入上限和预算）",
+            )
         box.update("\n".join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -229,13 +261,19 @@ class DisbursementsScreen(DbWork, SubScreen):
             fields.append(DialogField("cash_signed", "受益会员已当场签字", "check", required=False))
         if step in ("pay", "sign"):
             fields.append(DialogField("receipt_no", "签收单号", default=row.receipt_no or "", required=step == "sign"))
-        intro = (f"#{row.id} {row.beneficiary} {CATEGORIES[row.category]} {format_fen(row.amount_fen)} "
-                 f"{METHODS.get(row.method, row.method)}\n录入人 {row.entered_by}，当前：{row.state_name}")
+        intro = (
+            f"#{row.id} {row.beneficiary} {CATEGORIES[row.category]} {format_fen(row.amount_fen)} "
+            f"{METHODS.get(row.method, row.method)}\n录入人 {row.entered_by}，当前：{row.state_name}"
+        )
         submit = {
             "approve": lambda v: approve_disbursement(row.id, v["on"]),
-            "pay": lambda v: pay_disbursement(row.id, v["on"], transfer_ref=v.get("transfer_ref"),
-                                              receipt_no=v.get("receipt_no"),
-                                              cash_receipt_signed=bool(v.get("cash_signed"))),
+            "pay": lambda v: pay_disbursement(
+                row.id,
+                v["on"],
+                transfer_ref=v.get("transfer_ref"),
+                receipt_no=v.get("receipt_no"),
+                cash_receipt_signed=bool(v.get("cash_signed")),
+            ),
             "sign": lambda v: sign_receipt(row.id, v["on"], receipt_no=v.get("receipt_no")),
         }[step]
         self.app.push_screen(StepDialog(STEP_NAMES[step], intro, fields, submit, today), self._after_step)
@@ -247,11 +285,14 @@ class DisbursementsScreen(DbWork, SubScreen):
             return
         today = self.app.today()
         fields = [DialogField("on", "作废日期", "date", today.isoformat()), DialogField("reason", "作废原因")]
-        intro = (f"#{row.id} {row.beneficiary} {CATEGORIES[row.category]} {format_fen(row.amount_fen)}，"
-                 f"当前：{row.state_name}\n作废须由主管办理并写明原因；记录保留并标为作废，不再计入上限和预算")
-        self.app.push_screen(StepDialog("作废支出", intro, fields,
-                                        lambda v: void_disbursement(row.id, v.get("reason"), v["on"]), today),
-                             self._after_step)
+        intro = (
+            f"#{row.id} {row.beneficiary} {CATEGORIES[row.category]} {format_fen(row.amount_fen)}，"
+            f"当前：{row.state_name}\n作废须由主管办理并写明原因；记录保留并标为作废，不再计入上限和预算"
+        )
+        self.app.push_screen(
+            StepDialog("作废支出", intro, fields, lambda v: void_disbursement(row.id, v.get("reason"), v["on"]), today),
+            self._after_step,
+        )
 
     def _after_step(self, decision: object) -> None:
         if decision is not None:
@@ -260,6 +301,7 @@ class DisbursementsScreen(DbWork, SubScreen):
 
 
 # --- the entry form ---------------------------------------------------------------------------
+
 
 def _budget_choices(year: int) -> tuple[int, list[BudgetChoice], Decision]:
     """The year's approved lines and whether its budget may be spent from (with why not)."""
@@ -285,39 +327,102 @@ class DisbursementFormScreen(FormScreen):
         with Horizontal(classes="form-body"):
             with VerticalScroll(classes="form-column", id="welfare-form"):
                 yield MemberPicker("会员")
-                yield Field("支出类别", Select([(n, c) for c, n in CATEGORIES.items()], prompt="请选择",
-                                              id="category", compact=True), id="category-field")
+                yield Field(
+                    "支出类别",
+                    Select([(n, c) for c, n in CATEGORIES.items()], prompt="请选择", id="category", compact=True),
+                    id="category-field",
+                )
                 yield Field("日期", Input(today.isoformat(), id="on", compact=True), id="on-field")
                 yield backdate_field()
                 yield Field("金额(元)", Input(id="amount", compact=True), id="amount-field")
-                yield Field("发放方式", Select([(n, c) for c, n in METHODS.items()], value="transfer",
-                                              allow_blank=False, id="method", compact=True), id="method-field")
-                yield Field("受益人", Input(placeholder="默认会员本人；助学金填学生", id="beneficiary", compact=True),
-                            id="beneficiary-field")
-                yield Field("关系", Select([(n, c) for c, n in RELATIONS.items()], value="self", allow_blank=False,
-                                          id="relation", compact=True), id="relation-field")
+                yield Field(
+                    "发放方式",
+                    Select(
+                        [(n, c) for c, n in METHODS.items()],
+                        value="transfer",
+                        allow_blank=False,
+                        id="method",
+                        compact=True,
+                    ),
+                    id="method-field",
+                )
+                yield Field(
+                    "受益人",
+                    Input(placeholder="默认会员本人；助学金填学生", id="beneficiary", compact=True),
+                    id="beneficiary-field",
+                )
+                yield Field(
+                    "关系",
+                    Select(
+                        [(n, c) for c, n in RELATIONS.items()],
+                        value="self",
+                        allow_blank=False,
+                        id="relation",
+                        compact=True,
+                    ),
+                    id="relation-field",
+                )
                 yield Field("情况说明", Input(id="note", compact=True), id="note-field")
-                yield Field("现金理由", Input(placeholder="现金发放时填写", id="cash-reason", compact=True),
-                            id="cash-reason-field")
-                yield Field("慰问地点", Input(placeholder="现场慰问的地点（现金仅限现场）", id="visit-place", compact=True),
-                            id="visit-place-field")
-                yield Field("名单", Input(placeholder="身份证号:金额；身份证号:金额", id="recipients", compact=True),
-                            id="recipients-field")
-                yield Field("参与人数", Input(placeholder="文体活动参与人数", id="participants", compact=True),
-                            id="participants-field")
-                yield Field("名单身份", Select([("获奖者（奖品）", "winner"), ("参与奖（不设奖品）", "participant")],
-                                              value="winner", allow_blank=False, id="award-kind", compact=True),
-                            id="award-kind-field")
-                yield Field("关联报案", Input(placeholder="报案编号（可空）", id="claim", compact=True), id="claim-field")
-                yield Field("事件日期", Input(placeholder="出险/事件日期（可空）", id="event-date", compact=True),
-                            id="event-date-field")
-                yield Field("超标理由", Input(placeholder="高于赔付或救助标准时写明", id="hierarchy-reason",
-                                              compact=True), id="hierarchy-reason-field")
-                yield Field("学生类别", Select([("普通在校生", "ordinary"), *((n, c) for c, n in excluded.items())],
-                                              value="ordinary", allow_blank=False, id="student-kind", compact=True),
-                            id="student-kind-field")
-                yield Field("方案文号", Input(placeholder="会费补助方案的批准文号", id="scheme-ref", compact=True),
-                            id="scheme-ref-field")
+                yield Field(
+                    "现金理由",
+                    Input(placeholder="现金发放时填写", id="cash-reason", compact=True),
+                    id="cash-reason-field",
+                )
+                yield Field(
+                    "慰问地点",
+                    Input(placeholder="现场慰问的地点（现金仅限现场）", id="visit-place", compact=True),
+                    id="visit-place-field",
+                )
+                yield Field(
+                    "名单",
+                    Input(placeholder="身份证号:金额；身份证号:金额", id="recipients", compact=True),
+                    id="recipients-field",
+                )
+                yield Field(
+                    "参与人数",
+                    Input(placeholder="文体活动参与人数", id="participants", compact=True),
+                    id="participants-field",
+                )
+                yield Field(
+                    "名单身份",
+                    Select(
+                        [("获奖者（奖品）", "winner"), ("参与奖（不设奖品）", "participant")],
+                        value="winner",
+                        allow_blank=False,
+                        id="award-kind",
+                        compact=True,
+                    ),
+                    id="award-kind-field",
+                )
+                yield Field(
+                    "关联报案", Input(placeholder="报案编号（可空）", id="claim", compact=True), id="claim-field"
+                )
+                yield Field(
+                    "事件日期",
+                    Input(placeholder="出险/事件日期（可空）", id="event-date", compact=True),
+                    id="event-date-field",
+                )
+                yield Field(
+                    "超标理由",
+                    Input(placeholder="高于赔付或救助标准时写明", id="hierarchy-reason", compact=True),
+                    id="hierarchy-reason-field",
+                )
+                yield Field(
+                    "学生类别",
+                    Select(
+                        [("普通在校生", "ordinary"), *((n, c) for c, n in excluded.items())],
+                        value="ordinary",
+                        allow_blank=False,
+                        id="student-kind",
+                        compact=True,
+                    ),
+                    id="student-kind-field",
+                )
+                yield Field(
+                    "方案文号",
+                    Input(placeholder="会费补助方案的批准文号", id="scheme-ref", compact=True),
+                    id="scheme-ref-field",
+                )
                 yield Field("预算科目", Select([], prompt="读取中…", id="budget", compact=True), id="budget-field")
             with VerticalScroll(classes="checks panel", id="welfare-checks") as checks:
                 checks.border_title = "标准与额度"
@@ -359,12 +464,28 @@ class DisbursementFormScreen(FormScreen):
 
     def snapshot(self) -> tuple:
         values = [self.query_one(MemberPicker).member_id]
-        values += [self.query_one(f"#{n}", Input).value for n in ("on", "amount", "beneficiary", "note", "cash-reason",
-                                                                   "scheme-ref", "visit-place", "recipients",
-                                                                   "participants", "claim", "event-date",
-                                                                   "hierarchy-reason", BACKDATE_REASON)]
-        values += [self.query_one(f"#{n}", Select).value for n in ("category", "method", "relation", "student-kind",
-                                                                    "award-kind")]
+        values += [
+            self.query_one(f"#{n}", Input).value
+            for n in (
+                "on",
+                "amount",
+                "beneficiary",
+                "note",
+                "cash-reason",
+                "scheme-ref",
+                "visit-place",
+                "recipients",
+                "participants",
+                "claim",
+                "event-date",
+                "hierarchy-reason",
+                BACKDATE_REASON,
+            )
+        ]
+        values += [
+            self.query_one(f"#{n}", Select).value
+            for n in ("category", "method", "relation", "student-kind", "award-kind")
+        ]
         return tuple(values)
 
     def draft(self) -> tuple[DisbursementDraft, dict[str, str]]:
@@ -410,21 +531,49 @@ class DisbursementFormScreen(FormScreen):
                 problems["event-date"] = str(bad)
         role = "recipient" if category == "weather_goods" else choice("award-kind")
         draft = DisbursementDraft(
-            member_id=self.query_one(MemberPicker).member_id, category=choice("category"), on=on_day,
-            amount_fen=amount, method=choice("method"), note=text("note"), beneficiary=text("beneficiary") or None,
-            relation=choice("relation"), cash_reason=text("cash-reason") or None,
-            student_kind=None if kind == "ordinary" else kind, scheme_ref=text("scheme-ref") or None,
-            budget_line_id=choice("budget"), visit_place=text("visit-place") or None,
-            recipient_items=tuple(split_list(text("recipients"))) if listed else (), recipient_role=role,
-            participants=participants if category == "activity_prize" else None, claim_id=claim_id,
-            event_date=event_day, hierarchy_reason=text("hierarchy-reason") or None,
-            backdate_reason=backdate_reason(self))
+            member_id=self.query_one(MemberPicker).member_id,
+            category=choice("category"),
+            on=on_day,
+            amount_fen=amount,
+            method=choice("method"),
+            note=text("note"),
+            beneficiary=text("beneficiary") or None,
+            relation=choice("relation"),
+            cash_reason=text("cash-reason") or None,
+            student_kind=None if kind == "ordinary" else kind,
+            scheme_ref=text("scheme-ref") or None,
+            budget_line_id=choice("budget"),
+            visit_place=text("visit-place") or None,
+            recipient_items=tuple(split_list(text("recipients"))) if listed else (),
+            recipient_role=role,
+            participants=participants if category == "activity_prize" else None,
+            claim_id=claim_id,
+            event_date=event_day,
+            hierarchy_reason=text("hierarchy-reason") or None,
+            backdate_reason=backdate_reason(self),
+        )
         return draft, problems
 
     def show_field_errors(self, problems: dict[str, str]) -> None:
-        for name in ("member", "category", "on", "amount", "method", "beneficiary", "note", "cash-reason",
-                     "student-kind", "scheme-ref", "budget", "visit-place", "recipients", "participants", "claim",
-                     "event-date", "hierarchy-reason"):
+        for name in (
+            "member",
+            "category",
+            "on",
+            "amount",
+            "method",
+            "beneficiary",
+            "note",
+            "cash-reason",
+            "student-kind",
+            "scheme-ref",
+            "budget",
+            "visit-place",
+            "recipients",
+            "participants",
+            "claim",
+            "event-date",
+            "hierarchy-reason",
+        ):
             standing = self._budget_problem if name == "budget" else None
             self.field(name).set_error(problems.get(name) or standing)
 

@@ -154,8 +154,11 @@ BACKDATE_REASON = "backdate-reason"
 def backdate_field() -> Field:
     """The reason a supervisor gives for a date before today (rules.check_entry_date). Hidden
     until the date typed above it is earlier than today; see ``show_backdate``."""
-    field = Field("补录理由", Input(placeholder="日期早于今天时必填（仅负责人）", id=BACKDATE_REASON, compact=True),
-                  id=f"{BACKDATE_REASON}-field")
+    field = Field(
+        "补录理由",
+        Input(placeholder="日期早于今天时必填（仅负责人）", id=BACKDATE_REASON, compact=True),
+        id=f"{BACKDATE_REASON}-field",
+    )
     field.display = False
     return field
 
@@ -218,8 +221,9 @@ class StepDialog(DbWork, ModalScreen[object]):
         Binding("escape", "cancel", "取消", id="dialog.cancel"),
     ]
 
-    def __init__(self, title: str, intro: str, fields: list[DialogField], submit: Callable[[dict], object],
-                 today: date) -> None:
+    def __init__(
+        self, title: str, intro: str, fields: list[DialogField], submit: Callable[[dict], object], today: date
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.intro = intro
@@ -232,8 +236,11 @@ class StepDialog(DbWork, ModalScreen[object]):
             box.border_title = self.title_text
             yield Static(self.intro, classes="dialog-intro")
             for f in self.fields:
-                widget = (Tick(f.label, value=f.default == "1", id=f.name, compact=True) if f.kind == "check"
-                          else Input(f.default, id=f.name, compact=True))
+                widget = (
+                    Tick(f.label, value=f.default == "1", id=f.name, compact=True)
+                    if f.kind == "check"
+                    else Input(f.default, id=f.name, compact=True)
+                )
                 yield Field("" if f.kind == "check" else f.label, widget, id=f"{f.name}-field")
             yield StatusLine()
         yield Footer()
@@ -275,8 +282,7 @@ class StepDialog(DbWork, ModalScreen[object]):
         self.dismiss(result)
 
     def db_failed(self, tag: str, error: BaseException) -> None:
-        lines = ([decision_line(d) for d in error.decisions] if isinstance(error, RuleRefused)
-                 else [failure_text(error)])
+        lines = [decision_line(d) for d in error.decisions] if isinstance(error, RuleRefused) else [failure_text(error)]
         self.query_one(StatusLine).show_error("\n".join(lines))
 
 
@@ -350,8 +356,11 @@ class MemberPicker(DbWork, Vertical):
         self._searched = ""
 
     def compose(self) -> ComposeResult:
-        yield Field(self.label, Input(placeholder="身份证号/后四位/姓名/拼音首字母", id="member-query", compact=True),
-                    id="member-field")
+        yield Field(
+            self.label,
+            Input(placeholder="身份证号/后四位/姓名/拼音首字母", id="member-query", compact=True),
+            id="member-field",
+        )
         matches = OptionList(id="member-matches", classes="matches", compact=True)
         matches.display = False
         yield matches

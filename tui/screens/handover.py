@@ -63,8 +63,12 @@ REPORT_TAGS = {"due": "待上报", "overdue": "已超期", "reported": "已上�
 #: The list's columns with fixed widths, so it looks the same however its rows arrived.
 LIST_COLUMNS = (("编号", 4), ("交接日期", 10), ("移交人", 8), ("接交人", 8), ("监交人", 8), ("上报办事处", 18))
 #: The form field beside which a refusal goes, by reason code (a missing person names its own).
-CODE_FIELDS = {"R4.1.same_person": "incoming", "R4.1.supervisor_is_outgoing": "supervisor",
-               "R4.1.items_missing": "items", "R4.1.open_work_not_acknowledged": "incoming-confirm"}
+CODE_FIELDS = {
+    "R4.1.same_person": "incoming",
+    "R4.1.supervisor_is_outgoing": "supervisor",
+    "R4.1.items_missing": "items",
+    "R4.1.open_work_not_acknowledged": "incoming-confirm",
+}
 #: Open-work lines listed beside the form per kind; the counts are always complete.
 OPEN_WORK_LISTED = 8
 REKEY_ADVICE = "已撤销用户 {user} 的密钥槽。建议负责人尽快运行 huzhu rekey 更换数据库密钥（其可能留有旧密钥的副本）"
@@ -155,14 +159,18 @@ class HandoverScreen(DbWork, SubScreen):
             box.update("")
             return
         items = "、".join(f"{item_text(name, description)}×{quantity}" for name, description, quantity in row.items)
-        box.update("\n".join([
-            f"#{row.id} {row.on} {row.outgoing} 移交 {row.incoming}，{row.supervisor} 监交；"
-            f"{'双方已确认' if row.confirmed else '未经双方确认'}（录入 {row.created_by}）",
-            decision_line(row.status),
-            f"未办结事项：{counts_text(row.open_work)}",
-            *([f"备注：{row.note}"] if row.note else []),
-            f"清单：{items or '无'}",
-        ]))
+        box.update(
+            "\n".join(
+                [
+                    f"#{row.id} {row.on} {row.outgoing} 移交 {row.incoming}，{row.supervisor} 监交；"
+                    f"{'双方已确认' if row.confirmed else '未经双方确认'}（录入 {row.created_by}）",
+                    decision_line(row.status),
+                    f"未办结事项：{counts_text(row.open_work)}",
+                    *([f"备注：{row.note}"] if row.note else []),
+                    f"清单：{items or '无'}",
+                ]
+            )
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "report":
@@ -189,9 +197,15 @@ class HandoverScreen(DbWork, SubScreen):
         today = self.app.today()
         intro = f"#{row.id} {row.on} {row.outgoing} 移交 {row.incoming}\n{row.status.message}"
         self.app.push_screen(
-            StepDialog("记录上报日期", intro, [DialogField("on", "上报日期", "date", today.isoformat())],
-                       lambda values: mark_reported(row.id, values["on"], today), today),
-            self._after_report)
+            StepDialog(
+                "记录上报日期",
+                intro,
+                [DialogField("on", "上报日期", "date", today.isoformat())],
+                lambda values: mark_reported(row.id, values["on"], today),
+                today,
+            ),
+            self._after_report,
+        )
 
     def _after_report(self, decision: object) -> None:
         if decision is not None:
@@ -272,21 +286,31 @@ class HandoverFormScreen(FormScreen):
                 yield Field("监交人", Input(id="supervisor", compact=True), id="supervisor-field")
                 yield Field("交接日期", Input(today.isoformat(), id="on", compact=True), id="on-field")
                 yield backdate_field()
-                yield Field("上报日期", Input(placeholder="上报办事处后填写", id="reported", compact=True),
-                            id="reported-field")
+                yield Field(
+                    "上报日期", Input(placeholder="上报办事处后填写", id="reported", compact=True), id="reported-field"
+                )
                 yield Checklist(self.items)
                 yield Static("双方确认", classes="form-heading")
-                yield Field("", Tick("接交人已核对未办结事项", id="incoming-confirm", compact=True),
-                            id="incoming-confirm-field")
-                yield Field("", Tick("移交人确认已全部移交", id="outgoing-confirm", compact=True),
-                            id="outgoing-confirm-field")
+                yield Field(
+                    "", Tick("接交人已核对未办结事项", id="incoming-confirm", compact=True), id="incoming-confirm-field"
+                )
+                yield Field(
+                    "", Tick("移交人确认已全部移交", id="outgoing-confirm", compact=True), id="outgoing-confirm-field"
+                )
                 yield Static("账号变更", classes="form-heading")
-                yield Field("移交账号", Select([], prompt="无业务系统账号", id="account", compact=True),
-                            id="account-field")
-                yield Field("接交账号", Input(placeholder="业务系统用户名（备案或变更）", id="incoming-username",
-                                               compact=True), id="incoming-username-field")
-                yield Field("撤销用户", Select([], prompt="不撤销（移交人不用本程序）", id="revoke", compact=True),
-                            id="revoke-field")
+                yield Field(
+                    "移交账号", Select([], prompt="无业务系统账号", id="account", compact=True), id="account-field"
+                )
+                yield Field(
+                    "接交账号",
+                    Input(placeholder="业务系统用户名（备案或变更）", id="incoming-username", compact=True),
+                    id="incoming-username-field",
+                )
+                yield Field(
+                    "撤销用户",
+                    Select([], prompt="不撤销（移交人不用本程序）", id="revoke", compact=True),
+                    id="revoke-field",
+                )
                 yield Field("备注", Input(id="note", compact=True), id="note-field")
             with VerticalScroll(classes="checks panel", id="handover-checks") as checks:
                 checks.border_title = "检查与未办结事项"
@@ -303,8 +327,7 @@ class HandoverFormScreen(FormScreen):
 
     def db_choices(self, choices: FormChoices) -> None:
         self.accounts = choices
-        self.query_one("#account", Select).set_options(
-            [(f"{a.name}（{a.username}）", a.id) for a in choices.accounts])
+        self.query_one("#account", Select).set_options([(f"{a.name}（{a.username}）", a.id) for a in choices.accounts])
         self.query_one("#revoke", Select).set_options([(f"{user}（{role}）", user) for user, role in choices.users])
         self.mark_clean()
 
@@ -328,11 +351,25 @@ class HandoverFormScreen(FormScreen):
         return None if value is Select.NULL else value
 
     def snapshot(self) -> tuple:
-        values: list = [self.query_one(f"#{n}", Input).value for n in (
-            "outgoing", "incoming", "supervisor", "on", "reported", "incoming-username", "note", BACKDATE_REASON)]
+        values: list = [
+            self.query_one(f"#{n}", Input).value
+            for n in (
+                "outgoing",
+                "incoming",
+                "supervisor",
+                "on",
+                "reported",
+                "incoming-username",
+                "note",
+                BACKDATE_REASON,
+            )
+        ]
         for code in self.items:
-            values += [self.query_one(f"#item-{code}", Checkbox).value, self._text(f"qty-{code}"),
-                       self._text(f"desc-{code}")]
+            values += [
+                self.query_one(f"#item-{code}", Checkbox).value,
+                self._text(f"qty-{code}"),
+                self._text(f"desc-{code}"),
+            ]
         values += [self.query_one(f"#{n}", Checkbox).value for n in self.confirmed_at]
         values += [self._choice("account"), self._choice("revoke")]
         return tuple(values)
@@ -358,12 +395,20 @@ class HandoverFormScreen(FormScreen):
                 continue
             items[code] = ItemEntry(self._text(f"desc-{code}"), int(qty))
         draft = HandoverDraft(
-            outgoing=self._text("outgoing"), incoming=self._text("incoming"), supervisor=self._text("supervisor"),
-            on=dates["on"], reported_on=dates["reported"], items=items,
+            outgoing=self._text("outgoing"),
+            incoming=self._text("incoming"),
+            supervisor=self._text("supervisor"),
+            on=dates["on"],
+            reported_on=dates["reported"],
+            items=items,
             outgoing_confirmed_at=self.confirmed_at["outgoing-confirm"],
             incoming_confirmed_at=self.confirmed_at["incoming-confirm"],
-            outgoing_account_id=self._choice("account"), incoming_username=self._text("incoming-username"),
-            revoke_user=self._choice("revoke"), note=self._text("note"), backdate_reason=backdate_reason(self))
+            outgoing_account_id=self._choice("account"),
+            incoming_username=self._text("incoming-username"),
+            revoke_user=self._choice("revoke"),
+            note=self._text("note"),
+            backdate_reason=backdate_reason(self),
+        )
         return draft, problems
 
     def show_field_errors(self, problems: dict[str, str]) -> None:
@@ -427,9 +472,12 @@ class HandoverFormScreen(FormScreen):
             if yes:
                 self._submit(draft)
 
-        self.app.push_screen(ConfirmDialog(
-            f"完成交接时将撤销用户 {draft.revoke_user} 的密钥槽，此后该用户不能再打开本数据库。确定完成交接吗？"),
-            answered)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"完成交接时将撤销用户 {draft.revoke_user} 的密钥槽，此后该用户不能再打开本数据库。确定完成交接吗？"
+            ),
+            answered,
+        )
 
     def _submit(self, draft: HandoverDraft) -> None:
         self.query_one(StatusLine).show_busy("正在保存…")
@@ -455,4 +503,3 @@ class HandoverFormScreen(FormScreen):
             self.query_one(StatusLine).show_error("未保存：交接不完整，见标出的字段")
             return
         super().db_failed(tag, error)
-

@@ -70,8 +70,10 @@ class HomeScreen(Screen[None]):
     """The screen under every other once unlocked; replaced only by quitting."""
 
     BINDINGS = [
-        *(Binding(entry.key, f"open_menu('{entry.name}')", entry.title, id=entry.binding_id, show=False)
-          for entry in MENU),
+        *(
+            Binding(entry.key, f"open_menu('{entry.name}')", entry.title, id=entry.binding_id, show=False)
+            for entry in MENU
+        ),
         Binding("f5", "refresh", "刷新", id="home.refresh"),
     ]
 
@@ -104,8 +106,7 @@ class HomeScreen(Screen[None]):
             with Vertical(id="overview", classes="panel") as overview:
                 overview.border_title = "本处概况"
                 yield Facts(self._identity_rows(self.app.today()), label_width=10, id="identity")
-                yield Facts([(label, "…") for _, label in OVERVIEW_FIELDS],
-                            label_width=10, numeric=True, id="counts")
+                yield Facts([(label, "…") for _, label in OVERVIEW_FIELDS], label_width=10, numeric=True, id="counts")
                 yield StatusLine(id="status")
             with Vertical(id="menu-box", classes="panel") as menu_box:
                 menu_box.border_title = "功能"

@@ -39,8 +39,14 @@ from tui.workers import error_text
 #: key → results painted within 100 ms).
 DEBOUNCE_SECONDS = 0.05
 RESULT_LIMIT = 20
-KIND_ZH = {"id": "身份证号", "id_suffix": "身份证号后几位", "initials": "拼音首字母", "name": "姓名",
-           "unit": "单位编码", "unit_name": "单位名称"}
+KIND_ZH = {
+    "id": "身份证号",
+    "id_suffix": "身份证号后几位",
+    "initials": "拼音首字母",
+    "name": "姓名",
+    "unit": "单位编码",
+    "unit_name": "单位名称",
+}
 
 
 def status_summary(plans) -> str:
@@ -140,10 +146,16 @@ class LookupScreen(SubScreen):
         results = self.query_one("#lookup-results", OptionList)
         results.clear_options()
         for member in result.members:
-            line = Text.assemble((fit(member.name, 8), "bold"), " ", member.id_masked, " ",
-                                 fit(f"{member.unit_code} {member.unit_name}", 40))
-            results.add_option(Option(Text.assemble(line, "\n  ", (status_summary(member.plans), "dim")),
-                                      id=str(member.member_id)))
+            line = Text.assemble(
+                (fit(member.name, 8), "bold"),
+                " ",
+                member.id_masked,
+                " ",
+                fit(f"{member.unit_code} {member.unit_name}", 40),
+            )
+            results.add_option(
+                Option(Text.assemble(line, "\n  ", (status_summary(member.plans), "dim")), id=str(member.member_id))
+            )
         status = self.query_one(StatusLine)
         kind = KIND_ZH.get(result.kind, result.kind)
         if result.problem:
@@ -170,8 +182,10 @@ class MemberScreen(SubScreen):
     """One member's record: status per plan with its reason and source, coverage history,
     claims and disbursements. Read in a worker each time it comes to the front."""
 
-    BINDINGS = [Binding("f5", "refresh", "刷新", id="member.refresh"),
-                Binding("e", "edit", "修改资料", id="member.edit")]
+    BINDINGS = [
+        Binding("f5", "refresh", "刷新", id="member.refresh"),
+        Binding("e", "edit", "修改资料", id="member.edit"),
+    ]
 
     class Loaded(Message):
         def __init__(self, detail: MemberDetail | None, record: MemberRecord | None = None) -> None:
@@ -245,8 +259,9 @@ class MemberScreen(SubScreen):
         m = detail.member
         retired = f"  退休 {m.retirement_date}" if m.retirement_date else ""
         sex = {"M": "男", "F": "女"}.get(m.sex, m.sex)
-        self.query_one("#member-head", Static).update(Text.assemble(
-            (m.name, "bold"), f"  {m.id_masked}  {sex}{retired}\n", f"单位 {m.unit_code} {m.unit_name}"))
+        self.query_one("#member-head", Static).update(
+            Text.assemble((m.name, "bold"), f"  {m.id_masked}  {sex}{retired}\n", f"单位 {m.unit_code} {m.unit_name}")
+        )
         self.query_one("#member-plans", Static).update(self._plans_table(detail))
         reasons = Text()
         for plan in m.plans:
@@ -264,29 +279,44 @@ class MemberScreen(SubScreen):
 
     @staticmethod
     def _record_text(record: MemberRecord) -> Text:
-        account = (f"{record.bank_name or '（未填开户行）'} {_short(record.bank_account_masked)}" if record.has_account
-                   else "未登记（按 e 登记本人账户）")
+        account = (
+            f"{record.bank_name or '（未填开户行）'} {_short(record.bank_account_masked)}"
+            if record.has_account
+            else "未登记（按 e 登记本人账户）"
+        )
         return Text.assemble(f"手机 {record.phone or '未登记'}  账户 ", (account, "" if record.has_account else "bold"))
 
     @staticmethod
     def _history_text(record: MemberRecord) -> Text:
         """Each change on a line of its own (a table of 7 columns does not fit 80 columns)."""
-        rows = [(h["at"], h["on"], h["field_name"], h["old"], h["new"], h["source_name"], h["reason"], h["by"])
-                for h in record.history]
-        rows += [(t["at"], t["on"], "单位", t["from_unit"], t["to_unit"], t["source_name"], t["reason"], t["by"])
-                 for t in record.transfers]
+        rows = [
+            (h["at"], h["on"], h["field_name"], h["old"], h["new"], h["source_name"], h["reason"], h["by"])
+            for h in record.history
+        ]
+        rows += [
+            (t["at"], t["on"], "单位", t["from_unit"], t["to_unit"], t["source_name"], t["reason"], t["by"])
+            for t in record.transfers
+        ]
         text = Text("资料修改记录", style="bold")
         if not rows:
             return text.append("：无")
         for _at, on, what, old, new, source, reason, by in sorted(rows, key=lambda r: r[0], reverse=True):
-            text.append(f"\n {on} {what} {_short(old) or '（空）'} → {_short(new) or '（空）'}  {reason}"
-                        f"（{source}，{by}）")
+            text.append(
+                f"\n {on} {what} {_short(old) or '（空）'} → {_short(new) or '（空）'}  {reason}（{source}，{by}）"
+            )
         return text
 
     @staticmethod
     def _table(title: str, *columns: str) -> Table:
-        table = Table(title=title, title_justify="left", title_style="bold", box=None, padding=(0, 1),
-                      show_edge=False, header_style="bold")
+        table = Table(
+            title=title,
+            title_justify="left",
+            title_style="bold",
+            box=None,
+            padding=(0, 1),
+            show_edge=False,
+            header_style="bold",
+        )
         for column in columns:
             table.add_column(column, no_wrap=True)
         return table
@@ -295,9 +325,14 @@ class MemberScreen(SubScreen):
         table = self._table("保障状态", "险种", "状态", "持有", "可赔", "观察期止", "剩余")
         for plan in detail.member.plans:
             covered = plan.status in ("observation", "covered", "retired_pending_exit")
-            table.add_row(plan.plan_name, STATUS_ZH.get(plan.status, plan.status),
-                          str(plan.held) if covered else "-", str(plan.payable) if covered else "-",
-                          plan.observation_end or "-", f"{plan.days_left}天" if plan.days_left is not None else "-")
+            table.add_row(
+                plan.plan_name,
+                STATUS_ZH.get(plan.status, plan.status),
+                str(plan.held) if covered else "-",
+                str(plan.payable) if covered else "-",
+                plan.observation_end or "-",
+                f"{plan.days_left}天" if plan.days_left is not None else "-",
+            )
         return table
 
     def _coverage_table(self, detail: MemberDetail) -> Table | Text:
@@ -305,8 +340,15 @@ class MemberScreen(SubScreen):
             return Text("参保记录：无", style="bold")
         table = self._table("参保记录", "险种", "单位", "保单期", "份数", "保障起", "观察期止", "办理")
         for row in detail.coverage:
-            table.add_row(row.plan_name, row.unit_code, f"{row.start}~{row.end:%m-%d}", str(row.shares),
-                          str(row.cover_start), str(row.observation_end or "-"), row.event_name)
+            table.add_row(
+                row.plan_name,
+                row.unit_code,
+                f"{row.start}~{row.end:%m-%d}",
+                str(row.shares),
+                str(row.cover_start),
+                str(row.observation_end or "-"),
+                row.event_name,
+            )
         return table
 
     def _claims_table(self, detail: MemberDetail) -> Table | Text:
@@ -314,8 +356,14 @@ class MemberScreen(SubScreen):
             return Text("报案记录：无", style="bold")
         table = self._table("报案记录", "编号", "险种", "出险日", "报案日", "状态", "给付")
         for claim in detail.claims:
-            table.add_row(f"#{claim.claim_id}", claim.plan_name, str(claim.incident_date), str(claim.report_date),
-                          claim.state_name, format_fen(claim.benefit_fen) if claim.benefit_fen else "-")
+            table.add_row(
+                f"#{claim.claim_id}",
+                claim.plan_name,
+                str(claim.incident_date),
+                str(claim.report_date),
+                claim.state_name,
+                format_fen(claim.benefit_fen) if claim.benefit_fen else "-",
+            )
         return table
 
     def _disbursements_table(self, detail: MemberDetail) -> Table | Text:
@@ -323,6 +371,7 @@ class MemberScreen(SubScreen):
             return Text("互助互济：无", style="bold")
         table = self._table("互助互济", "日期", "类别", "受益人", "金额", "状态")
         for row in detail.disbursements:
-            table.add_row(str(row.on_date), row.category_name, row.beneficiary, format_fen(row.amount_fen),
-                          row.state_name)
+            table.add_row(
+                str(row.on_date), row.category_name, row.beneficiary, format_fen(row.amount_fen), row.state_name
+            )
         return table

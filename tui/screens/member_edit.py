@@ -22,8 +22,14 @@ from tui.screens.forms import Field, FormScreen, parse_date_field
 from tui.widgets import StatusLine
 
 #: The form field beside which a refusal goes, by reason-code prefix.
-CODE_FIELDS = (("R3.7.account", "bank-account"), ("R3.7.holder", "bank-account"), ("R3.7.bank_name", "bank-name"),
-               ("member.phone", "phone"), ("R1.1.retirement", "retirement"), ("R9.3", "reason"))
+CODE_FIELDS = (
+    ("R3.7.account", "bank-account"),
+    ("R3.7.holder", "bank-account"),
+    ("R3.7.bank_name", "bank-name"),
+    ("member.phone", "phone"),
+    ("R1.1.retirement", "retirement"),
+    ("R9.3", "reason"),
+)
 FIELD_IDS = ("phone", "bank-name", "bank-account", "retirement", "reason")
 
 
@@ -35,8 +41,10 @@ def key_of(app, binding_id: str, default: str) -> str:
 
 def no_account_hint(app) -> str:
     """What a form that needs the member's own account says when there is none on file."""
-    return (f"该会员没有登记本人银行账户（转账须入本人账户，003 第九条）：按 {key_of(app, 'app.lookup', 'f2')} "
-            f"会员查询，选中该会员后按 {key_of(app, 'member.edit', 'e')} 登记账户")
+    return (
+        f"该会员没有登记本人银行账户（转账须入本人账户，003 第九条）：按 {key_of(app, 'app.lookup', 'f2')} "
+        f"会员查询，选中该会员后按 {key_of(app, 'member.edit', 'e')} 登记账户"
+    )
 
 
 def field_for(code: str) -> str | None:
@@ -62,14 +70,21 @@ class MemberEditScreen(FormScreen):
                 yield Field("手机号", Input(id="phone", compact=True), id="phone-field")
                 yield Field("开户行", Input(id="bank-name", compact=True), id="bank-name-field")
                 yield Field("银行账号", Input(id="bank-account", compact=True), id="bank-account-field")
-                yield Field("退休日期", Input(placeholder="已办理退休手续之日", id="retirement", compact=True),
-                            id="retirement-field")
-                yield Field("修改原因", Input(placeholder="如：会员书面申请换卡", id="reason", compact=True),
-                            id="reason-field")
+                yield Field(
+                    "退休日期",
+                    Input(placeholder="已办理退休手续之日", id="retirement", compact=True),
+                    id="retirement-field",
+                )
+                yield Field(
+                    "修改原因", Input(placeholder="如：会员书面申请换卡", id="reason", compact=True), id="reason-field"
+                )
             with VerticalScroll(classes="checks panel", id="member-edit-checks") as checks:
                 checks.border_title = "说明"
-                yield Static("账户须为会员本人名下（户名即会员姓名），12–30位数字。修改已有内容须写明原因；"
-                             "原值、修改人、日期和原因都会留存。Ctrl+S 保存，Esc 返回。", id="member-edit-help")
+                yield Static(
+                    "账户须为会员本人名下（户名即会员姓名），12–30位数字。修改已有内容须写明原因；"
+                    "原值、修改人、日期和原因都会留存。Ctrl+S 保存，Esc 返回。",
+                    id="member-edit-help",
+                )
         yield StatusLine()
         yield Footer()
 
@@ -86,8 +101,12 @@ class MemberEditScreen(FormScreen):
         status.clear()
         self._loaded = values
         self.query_one("#member-edit-who", Static).update(f"会员 {values['name']}（户名须为本人）")
-        for name, key in (("phone", "phone"), ("bank-name", "bank_name"), ("bank-account", "bank_account"),
-                          ("retirement", "retirement_date")):
+        for name, key in (
+            ("phone", "phone"),
+            ("bank-name", "bank_name"),
+            ("bank-account", "bank_account"),
+            ("retirement", "retirement_date"),
+        ):
             self.query_one(f"#{name}", Input).value = values[key]
         self.mark_clean()
 
@@ -106,7 +125,8 @@ class MemberEditScreen(FormScreen):
     def live_check(self) -> None:
         account = self._text("bank-account")
         self.field("bank-account").set_error(
-            None if not account or check_account_number(account).ok else check_account_number(account).message)
+            None if not account or check_account_number(account).ok else check_account_number(account).message
+        )
         phone = self._text("phone")
         self.field("phone").set_error(None if not phone or check_phone(phone).ok else check_phone(phone).message)
 

@@ -42,13 +42,39 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("lookup", "2", "会员查询", "按身份证号、姓名或单位查询会员的保障状态", _screen("lookup", "LookupScreen")),
     MenuEntry("claim", "3", "报案登记", "登记报案并做初步审核，跟踪上报与打回", _screen("claims", "ClaimsScreen")),
     MenuEntry("renewal", "4", "续保跟踪", "各单位保单的续保期限与办理情况", _screen("renewals", "RenewalsScreen")),
-    MenuEntry("welfare", "5", "互助互济", "生活救助、助学、慰问的登记、审批与签收", _screen("disbursements", "DisbursementsScreen")),
+    MenuEntry(
+        "welfare",
+        "5",
+        "互助互济",
+        "生活救助、助学、慰问的登记、审批与签收",
+        _screen("disbursements", "DisbursementsScreen"),
+    ),
     MenuEntry("handover", "6", "交接记录", "经办人员变更时的交接清单与监交", _screen("handover", "HandoverScreen")),
     MenuEntry("sync", "7", "同步", "与办事处交换月度数据包并核对差异", _screen("sync", "SyncScreen")),
-    MenuEntry("reports", "8", "报表", "报案登记簿、慰问金发放登记簿及签收单、业务统计与预算执行表", _screen("reports", "ReportsScreen")),
-    MenuEntry("worklog", "9", "工作记录", "管委会会议、业务培训、投稿的登记与导入", _screen("worklog", "WorklogScreen")),
-    MenuEntry("selfcheck", "0", "稽核自查", "年度稽核各项目的自动计算、人工核对清单及应备资料", _screen("selfcheck", "SelfcheckScreen")),
-    MenuEntry("budget", "b", "年度预算", "年度预算的编制、修订与管委会批准；各科目批准数、已列支与余额", _screen("budget", "BudgetScreen")),
+    MenuEntry(
+        "reports",
+        "8",
+        "报表",
+        "报案登记簿、慰问金发放登记簿及签收单、业务统计与预算执行表",
+        _screen("reports", "ReportsScreen"),
+    ),
+    MenuEntry(
+        "worklog", "9", "工作记录", "管委会会议、业务培训、投稿的登记与导入", _screen("worklog", "WorklogScreen")
+    ),
+    MenuEntry(
+        "selfcheck",
+        "0",
+        "稽核自查",
+        "年度稽核各项目的自动计算、人工核对清单及应备资料",
+        _screen("selfcheck", "SelfcheckScreen"),
+    ),
+    MenuEntry(
+        "budget",
+        "b",
+        "年度预算",
+        "年度预算的编制、修订与管委会批准；各科目批准数、已列支与余额",
+        _screen("budget", "BudgetScreen"),
+    ),
 )
 
 

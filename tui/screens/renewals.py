@@ -158,9 +158,12 @@ class RenewalsScreen(SubScreen):
     def _matching(self) -> list[RenewalRow]:
         statuses = FILTERS[self._filter][2]
         needle = self.query_one("#renewal-search", Input).value.strip().lower()
-        return [row for row in self._rows
-                if (statuses is None or row.status in statuses)
-                and (not needle or needle in f"{row.unit_code} {row.unit_name} {row.plan} {row.plan_name}".lower())]
+        return [
+            row
+            for row in self._rows
+            if (statuses is None or row.status in statuses)
+            and (not needle or needle in f"{row.unit_code} {row.unit_name} {row.plan} {row.plan_name}".lower())
+        ]
 
     def _show_rows(self) -> None:
         table = self.query_one(DataTable)
@@ -171,8 +174,15 @@ class RenewalsScreen(SubScreen):
         self._shown = matching[:MAX_ROWS]
         table.clear()
         for row in self._shown:
-            table.add_row(row.unit_code, fit(row.unit_name, 18), row.plan_name, str(row.end), row.status_name,
-                          window_text(row), key=row.key)
+            table.add_row(
+                row.unit_code,
+                fit(row.unit_name, 18),
+                row.plan_name,
+                str(row.end),
+                row.status_name,
+                window_text(row),
+                key=row.key,
+            )
         status = self.query_one(StatusLine)
         if len(matching) > MAX_ROWS:
             status.update(f"共 {len(matching)} 条，仅显示前 {MAX_ROWS} 条：请输入搜索条件")
@@ -199,12 +209,19 @@ class RenewalsScreen(SubScreen):
             return
         filed = ""
         if row.filed:
-            filed = f"本期于 {row.filed} 办理" + (f"（补录，理由：{row.backdated_reason}）" if row.backdated_reason else "") + "\n"
-        detail.update(Text.assemble(
-            (f"{row.unit_code} {row.plan_name}：", "bold"),
-            f"本期 {row.start} 至 {row.end}，续保期限 {row.first_allowed} 至 {row.last_on_time}\n",
-            (filed, "bold" if row.backdated_reason else ""),
-            (f"若今天办理：{row.message}", "dim")))
+            filed = (
+                f"本期于 {row.filed} 办理"
+                + (f"（补录，理由：{row.backdated_reason}）" if row.backdated_reason else "")
+                + "\n"
+            )
+        detail.update(
+            Text.assemble(
+                (f"{row.unit_code} {row.plan_name}：", "bold"),
+                f"本期 {row.start} 至 {row.end}，续保期限 {row.first_allowed} 至 {row.last_on_time}\n",
+                (filed, "bold" if row.backdated_reason else ""),
+                (f"若今天办理：{row.message}", "dim"),
+            )
+        )
 
     # --- actions -----------------------------------------------------------------------------------
 
@@ -248,18 +265,26 @@ class RenewalRecordScreen(SubScreen):
     def compose(self) -> ComposeResult:
         row = self.row
         yield Header()
-        yield Facts([
-            ("单位", f"{row.unit_code} {row.unit_name}"),
-            ("险种", f"{row.plan_name}（{row.plan}）"),
-            ("本期保单", f"{row.start} 至 {row.end}，失效日 {row.expiry}"),
-            ("续保期限", f"{row.first_allowed} 至 {row.last_on_time}（{row.status_name}）"),
-        ], label_width=8, id="renew-facts")
-        yield FieldRow("日期", Input(self.app.today().isoformat(), placeholder="2026-11-23、20261123 或 今天",
-                                       id="renew-filed"))
+        yield Facts(
+            [
+                ("单位", f"{row.unit_code} {row.unit_name}"),
+                ("险种", f"{row.plan_name}（{row.plan}）"),
+                ("本期保单", f"{row.start} 至 {row.end}，失效日 {row.expiry}"),
+                ("续保期限", f"{row.first_allowed} 至 {row.last_on_time}（{row.status_name}）"),
+            ],
+            label_width=8,
+            id="renew-facts",
+        )
+        yield FieldRow(
+            "日期", Input(self.app.today().isoformat(), placeholder="2026-11-23、20261123 或 今天", id="renew-filed")
+        )
         # Only for a supervisor's back-dated filing (rules.check_entry_date): shown when the date
         # typed is before today.
-        yield FieldRow("理由", Input(placeholder="补录理由（办理日期早于今天时必填，仅负责人）", id="renew-reason"),
-                       id="renew-reason-row")
+        yield FieldRow(
+            "理由",
+            Input(placeholder="补录理由（办理日期早于今天时必填，仅负责人）", id="renew-reason"),
+            id="renew-reason-row",
+        )
         with VerticalScroll(id="renew-outcome"):
             yield Static("输入办理日期后按回车，先查看办理结果，再按 Ctrl+S 确认。", id="renew-outcome-text")
         yield StatusLine(id="status")
@@ -283,7 +308,9 @@ class RenewalRecordScreen(SubScreen):
         try:
             return parse_user_date(text, self.app.today())
         except ValueError:
-            self.query_one(StatusLine).show_error(f"日期无法识别：“{text.strip()}”（应为 2026-11-23、20261123 或 今天）")
+            self.query_one(StatusLine).show_error(
+                f"日期无法识别：“{text.strip()}”（应为 2026-11-23、20261123 或 今天）"
+            )
             return None
 
     @on(Input.Changed, "#renew-filed")
@@ -321,8 +348,9 @@ class RenewalRecordScreen(SubScreen):
     def preview(self, filed: date, today: date, reason: str | None) -> None:
         try:
             with db_connection():
-                result = renew_unit(self.row.unit_code, self.row.plan, filed, dry_run=True, today=today,
-                                    backdate_reason=reason)
+                result = renew_unit(
+                    self.row.unit_code, self.row.plan, filed, dry_run=True, today=today, backdate_reason=reason
+                )
         except Exception as exc:  # shown in the status line, never as a traceback
             self.post_message(self.Previewed(error=error_text(exc)))
             return
@@ -354,8 +382,9 @@ class RenewalRecordScreen(SubScreen):
     def write(self, filed: date, today: date, reason: str | None) -> None:
         try:
             with db_connection():
-                result = renew_unit(self.row.unit_code, self.row.plan, filed, dry_run=False, today=today,
-                                    backdate_reason=reason)
+                result = renew_unit(
+                    self.row.unit_code, self.row.plan, filed, dry_run=False, today=today, backdate_reason=reason
+                )
         except Exception as exc:  # PermissionDenied (auditor) arrives here with its message
             self.post_message(self.Written(error=error_text(exc)))
             return
@@ -383,21 +412,27 @@ class RenewalRecordScreen(SubScreen):
         decision = result.decision
         text = Text()
         heading = {"renewal": "按期续保", "late_renewal_as_first": "逾期续保：视为首次参保"}.get(
-            decision.outcome, "不能续保")
+            decision.outcome, "不能续保"
+        )
         text.append(f"{'已办理' if result.written else '办理结果'}：{heading}\n", style="bold")
         if result.backdated:
             text.append(f"补录：办理日期 {result.filed} 早于今天，理由记入稽核记录\n", style="bold")
         text.append(f"{decision.message}\n")
         text.append(f"依据 {decision.citation}（规则集 {decision.ruleset}）\n", style="dim")
         if decision.ok:
-            text.append(f"新保单 {result.start} 至 {result.end}；结转 {len(result.carried)} 人，"
-                        f"不予续保 {len(result.dropped)} 人\n", style="bold")
+            text.append(
+                f"新保单 {result.start} 至 {result.end}；结转 {len(result.carried)} 人，"
+                f"不予续保 {len(result.dropped)} 人\n",
+                style="bold",
+            )
         if decision.outcome == "late_renewal_as_first":
             params = ruleset_on(result.filed).plan(result.plan)
             last_day = observation_end(decision.data["cover_start"], params.observation_days)
-            text.append(f"观察期：{params.observation_days} 天，"
-                        + (f"至 {last_day}（含）止，其间疾病出险不予给付\n" if last_day else "本险种不设观察期\n"),
-                        style="bold")
+            text.append(
+                f"观察期：{params.observation_days} 天，"
+                + (f"至 {last_day}（含）止，其间疾病出险不予给付\n" if last_day else "本险种不设观察期\n"),
+                style="bold",
+            )
         outcome = self.query_one("#renew-outcome-text", Static)
         if not decision.ok:
             outcome.update(text)
@@ -455,8 +490,12 @@ class ImportScreen(SubScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "confirm":
-            return not self._written and self._preview is not None and self._preview[1].ok \
+            return (
+                not self._written
+                and self._preview is not None
+                and self._preview[1].ok
                 and self._preview[1].already_imported_at is None
+            )
         return True
 
     @on(Input.Changed, "#import-path")
@@ -543,7 +582,9 @@ class ImportScreen(SubScreen):
     def _show_result(self, result: ImportResult) -> None:
         text = Text()
         text.append(f"{result.file}：共 {result.rows} 行\n", style="bold")
-        counts = [f"{KIND_NAMES.get(kind, kind)} {result.counts[kind]}" for kind in ENROLMENT_KINDS if result.counts.get(kind)]
+        counts = [
+            f"{KIND_NAMES.get(kind, kind)} {result.counts[kind]}" for kind in ENROLMENT_KINDS if result.counts.get(kind)
+        ]
         if counts:
             text.append("、".join(counts) + "\n")
         for label, problems, style in (("错误", result.errors, "bold"), ("提示", result.warnings, "")):

@@ -22,7 +22,6 @@ from tui.screens.base import SubScreen
 from tui.widgets import FieldRow, StatusLine
 from tui.workers import db_connection, error_text
 
-
 #: Widest preview column in cells: long unit names are cut so that more columns fit on 80 columns.
 PREVIEW_MAX_WIDTH = 24
 
@@ -64,13 +63,16 @@ class ReportsScreen(SubScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
-            menu = OptionList(*(Option(kind.title, id=kind.name) for kind in reports.REPORTS.values()), id="report-list")
+            menu = OptionList(
+                *(Option(kind.title, id=kind.name) for kind in reports.REPORTS.values()), id="report-list"
+            )
             menu.border_title = "报表"
             yield menu
             with Vertical(id="report-body"):
                 today = self.app.today()
-                yield FieldRow("期间", Input(f"{today.year}-{today.month:02d}", placeholder="2026-03 或 2026",
-                                           id="report-period"))
+                yield FieldRow(
+                    "期间", Input(f"{today.year}-{today.month:02d}", placeholder="2026-03 或 2026", id="report-period")
+                )
                 yield FieldRow("文件", Input(placeholder="如 报表.xlsx 或 报表.csv（Ctrl+O 导出）", id="report-out"))
                 yield DataTable(id="report-table", zebra_stripes=True, cursor_type="row")
                 yield StatusLine(id="report-status")

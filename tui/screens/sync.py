@@ -62,8 +62,10 @@ def difference_line(d: dict) -> str:
     def value(x: int) -> str:
         return format_fen(x) if d["money"] else str(x)
 
-    return (f"{d['unit_code']} {d['plan_code']} {d['item_zh']}：本处 {value(d['branch_value'])}，"
-            f"办事处 {value(d['office_value'])}，差 {value(d['difference'])}")
+    return (
+        f"{d['unit_code']} {d['plan_code']} {d['item_zh']}：本处 {value(d['branch_value'])}，"
+        f"办事处 {value(d['office_value'])}，差 {value(d['difference'])}"
+    )
 
 
 class SyncScreen(DbWork, SubScreen):
@@ -176,10 +178,17 @@ class SyncScreen(DbWork, SubScreen):
         if decision.outcome == "already_sent":
             self.query_one(StatusLine).clear()
             today = self.app.today()
-            intro = (f"{decision.message}。\n新的数据包将标明替换第 {decision.data['replaces']} 号，"
-                     "办事处导入时会看到替换及理由。")
-            dialog = StepDialog(f"重新导出 {period}（替换包）", intro, [DialogField("reason", "理由")],
-                                lambda values: self._export(period, folder, values["reason"], today), today)
+            intro = (
+                f"{decision.message}。\n新的数据包将标明替换第 {decision.data['replaces']} 号，"
+                "办事处导入时会看到替换及理由。"
+            )
+            dialog = StepDialog(
+                f"重新导出 {period}（替换包）",
+                intro,
+                [DialogField("reason", "理由")],
+                lambda values: self._export(period, folder, values["reason"], today),
+                today,
+            )
             self.app.push_screen(dialog, self._after_replacement)
             return
         if not decision.ok:
@@ -214,8 +223,10 @@ class SyncScreen(DbWork, SubScreen):
         totals = result.summary["totals"]
         status = self.query_one(StatusLine)
         status.clear()
-        status.update(f"已写出并读回核验 {result.path}（{result.bytes} 字节）：参保 {totals['members']} 人，"
-                      f"报案 {totals['claims_reported']} 件，给付 {format_fen(totals['benefit_fen'])}")
+        status.update(
+            f"已写出并读回核验 {result.path}（{result.bytes} 字节）：参保 {totals['members']} 人，"
+            f"报案 {totals['claims_reported']} 件，给付 {format_fen(totals['benefit_fen'])}"
+        )
         self.run_db("history", bundle_history)
 
     def db_failed(self, tag: str, error: BaseException) -> None:

@@ -30,4 +30,5 @@ class TooSmallScreen(ModalScreen[None]):
 
     def show_size(self, width: int, height: int) -> None:
         self.query_one("#too-small", Static).update(
-            f"终端至少需要 {MIN_WIDTH}×{MIN_HEIGHT}\n现在是 {width}×{height}，请放大窗口\n（Ctrl+Q 退出）")
+            f"终端至少需要 {MIN_WIDTH}×{MIN_HEIGHT}\n现在是 {width}×{height}，请放大窗口\n（Ctrl+Q 退出）"
+        )

@@ -145,7 +145,9 @@ class UnlockScreen(Screen[None]):
                 branch = Branch.select().order_by(Branch.id).first()
                 kind = db_kind()
                 if kind == "office":
-                    row = dbmod.database.execute_sql("SELECT value FROM huzhu_meta WHERE key = 'office_name'").fetchone()
+                    row = dbmod.database.execute_sql(
+                        "SELECT value FROM huzhu_meta WHERE key = 'office_name'"
+                    ).fetchone()
                     office_name = row[0] if row else "办事处"
             finally:
                 # unlock() connected on this pool thread; later workers open their own.
@@ -161,8 +163,7 @@ class UnlockScreen(Screen[None]):
         self.post_message(self.Succeeded(Unlocked(session, code, name)))
 
     def on_unlock_screen_waiting(self, message: Waiting) -> None:
-        self.query_one(StatusLine).show_busy(
-            f"连续失败多次，需等待 {message.seconds:.0f} 秒后再验证，请稍候…")
+        self.query_one(StatusLine).show_busy(f"连续失败多次，需等待 {message.seconds:.0f} 秒后再验证，请稍候…")
 
     def on_unlock_screen_failed(self, message: Failed) -> None:
         message.stop()

@@ -57,16 +57,22 @@ class WorklogScreen(SubScreen):
         yield Header()
         yield DataTable(id="worklog-table", zebra_stripes=True, cursor_type="row")
         with Horizontal(classes="worklog-row"):
-            yield Select([(name, code) for code, name in worklog.KINDS.items()], value="meeting", allow_blank=False,
-                         id="worklog-kind")
+            yield Select(
+                [(name, code) for code, name in worklog.KINDS.items()],
+                value="meeting",
+                allow_blank=False,
+                id="worklog-kind",
+            )
             yield Input(placeholder="日期", id="worklog-date")
             yield Input(placeholder="标题", id="worklog-title")
         with Horizontal(classes="worklog-row"):
             yield Input(placeholder="参加人员或投稿去向", id="worklog-with")
             yield Input(placeholder="备注", id="worklog-note")
         with Horizontal(classes="worklog-row"):
-            yield Input(placeholder="导入文件路径（.csv 或 .xlsx，Ctrl+O 导入；模板：huzhu worklog template）",
-                        id="worklog-file")
+            yield Input(
+                placeholder="导入文件路径（.csv 或 .xlsx，Ctrl+O 导入；模板：huzhu worklog template）",
+                id="worklog-file",
+            )
         yield StatusLine(id="worklog-status")
         yield Footer()
 
@@ -90,8 +96,13 @@ class WorklogScreen(SubScreen):
             status.show_error(f"日期无法识别：“{text}”（可写 2026-03-18、20260318 或 今天）")
             return
         status.show_busy("正在登记…")
-        self.save(str(self.query_one("#worklog-kind", Select).value), on, self.query_one("#worklog-title", Input).value,
-                  self.query_one("#worklog-with", Input).value, self.query_one("#worklog-note", Input).value)
+        self.save(
+            str(self.query_one("#worklog-kind", Select).value),
+            on,
+            self.query_one("#worklog-title", Input).value,
+            self.query_one("#worklog-with", Input).value,
+            self.query_one("#worklog-note", Input).value,
+        )
 
     @on(Input.Submitted, "#worklog-file")
     def action_import_file(self) -> None:
@@ -144,8 +155,9 @@ class WorklogScreen(SubScreen):
         table = self.query_one("#worklog-table", DataTable)
         table.clear()
         for e in reversed(message.entries):
-            table.add_row(e.on_date.isoformat(), worklog.KINDS[e.kind], e.title, e.attendees_or_outlet or "",
-                          e.note or "")
+            table.add_row(
+                e.on_date.isoformat(), worklog.KINDS[e.kind], e.title, e.attendees_or_outlet or "", e.note or ""
+            )
         table.border_title = f"共 {len(message.entries)} 条"
         status = self.query_one("#worklog-status", StatusLine)
         status.clear()

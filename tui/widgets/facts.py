@@ -15,8 +15,15 @@ class Facts(Static):
     Rich measures CJK characters as two cells, so the label column keeps its width and
     the values line up in 16-colour terminals and with NO_COLOR alike."""
 
-    def __init__(self, rows: Sequence[tuple[str, str]] = (), *, label_width: int = 12,
-                 numeric: bool = False, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        rows: Sequence[tuple[str, str]] = (),
+        *,
+        label_width: int = 12,
+        numeric: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self._label_width = label_width
         self._numeric = numeric

@@ -99,11 +99,15 @@ budget.approve         年度预算     p           按管委会审议结果批�
 budget.refresh         年度预算     f5          按所填年度重新读取
 office_board.open      代办处看板   enter       打开所选代办处（办事处数据库）
 office_board.todo      代办处看板   t           办事处待办
+office_board.totals    代办处看板   s           各代办处汇总（按险种、月份）
 office_board.refresh   代办处看板   f5          刷新看板
 office_branch.back     代办处       escape      返回看板
 office_branch.refresh  代办处       f5          刷新
 office_todo.back       办事处待办   escape      返回看板
 office_todo.refresh    办事处待办   f5          刷新
+office_totals.back     各代办处汇总 escape      返回看板
+office_totals.export   各代办处汇总 x           导出 Excel（保存在当前文件夹）
+office_totals.refresh  各代办处汇总 f5          刷新
 =====================  ===========  ==========  ==========================================
 
 ``tests/tui`` checks that this table lists exactly the ids the screens define.

@@ -105,6 +105,13 @@ def register(sub) -> None:
     _db(q)
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_office_todo)
+    q = os_.add_parser("totals", help="各代办处汇总（按险种、月份） totals across branches per plan and month")
+    _db(q)
+    q.add_argument("--from", dest="first", metavar="YYYY-MM", help="起始月份（默认：最近 12 个已结束的月份）")
+    q.add_argument("--to", dest="last", metavar="YYYY-MM", help="截止月份（默认：上个月）")
+    q.add_argument("--out", type=clikit.output_file, metavar="FILE.xlsx", help="另存为 Excel 表")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_office_totals)
     q = os_.add_parser("settings", help="办事处设置 office settings")
     _db(q)
     q.add_argument(
@@ -558,6 +565,43 @@ def cmd_office_todo(args) -> int:
         clikit.print_json([i.to_json() for i in items])
         return 0
     clikit.print_table([("!" if i.overdue else "", i.title, i.detail) for i in items], ["", "事项", "说明"])
+    return 0
+
+
+def cmd_office_totals(args) -> int:
+    from sync import office_board, office_totals
+
+    last = office_totals.check_period(args.last, "--to") if args.last else None
+    first = office_totals.check_period(args.first, "--from") if args.first else None
+    if args.out is not None and args.out.suffix.lower() != ".xlsx":
+        raise UsageError("汇总表文件名须以 .xlsx 结尾", "the totals file name must end in .xlsx")
+    clikit.open_session(args)
+    ended = office_board.ended_periods(clock.today(), 12)
+    result = office_totals.totals(first or ended[0], last or ended[-1])
+    if args.out is not None:
+        office_totals.write_xlsx(result, args.out)
+        clikit.say(f"汇总表已保存：{args.out}", f"totals saved: {args.out}")
+    if args.json:
+        clikit.print_json(result.to_json())
+        return 0
+    if args.out is None:
+        money = [office_totals.is_money(c) for c in result.columns]
+        clikit.print_table(
+            [
+                (
+                    r.period,
+                    r.plan_code,
+                    r.branches,
+                    *(
+                        clikit.yuan(r.figures[c]) if m else r.figures[c]
+                        for c, m in zip(result.columns, money, strict=True)
+                    ),
+                    "" if r.disbursed_fen is None else clikit.yuan(r.disbursed_fen),
+                )
+                for r in result.rows
+            ],
+            result.headers(),
+        )
     return 0
 
 

@@ -1,13 +1,16 @@
 """Office screens: 代办处看板 (every branch × the last six months), one branch (bundles,
 figures, records, key, register, notices) and 办事处待办.
 
-Keyboard: on the board ↑↓ choose a branch and Enter opens it, ``t`` opens 待办, F5 reloads;
+Keyboard: on the board ↑↓ choose a branch and Enter opens it, ``t`` opens 待办, ``s`` the
+totals across branches (``x`` there saves them as XLSX), F5 reloads;
 Esc goes back; the app's Ctrl+L locks and Ctrl+Q quits as on a branch.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -21,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from rules import format_fen
 from sync import office_board as ob
+from sync import office_totals as ot
 from tui.widgets import StatusLine
 from tui.workers import db_connection, error_text
 
@@ -84,6 +88,7 @@ class OfficeBoardScreen(_ReadingScreen):
     BINDINGS = [
         Binding("enter", "open_branch", "打开代办处", id="office_board.open"),
         Binding("t", "todo", "办事处待办", id="office_board.todo"),
+        Binding("s", "totals", "汇总", id="office_board.totals"),
         Binding("f5", "refresh", "刷新", id="office_board.refresh"),
     ]
 
@@ -128,7 +133,9 @@ class OfficeBoardScreen(_ReadingScreen):
         if self._codes:
             table.move_cursor(row=min(keep, len(self._codes) - 1))
         late = sum(1 for _, _, cells in board.rows if cells and cells[-1].status == "late")
-        status.update(f"{len(board.rows)} 个代办处；{board.periods[-1]} 逾期未报 {late} 个。回车打开，t 待办，F5 刷新")
+        status.update(
+            f"{len(board.rows)} 个代办处；{board.periods[-1]} 逾期未报 {late} 个。回车打开，t 待办，s 汇总，F5 刷新"
+        )
         status.set_classes("")
 
     def action_open_branch(self) -> None:
@@ -139,6 +146,9 @@ class OfficeBoardScreen(_ReadingScreen):
     @on(DataTable.RowSelected, "#board")
     def _selected(self) -> None:
         self.action_open_branch()
+
+    def action_totals(self) -> None:
+        self.app.push_screen(OfficeTotalsScreen())
 
     def action_todo(self) -> None:
         self.app.push_screen(OfficeTodoScreen())
@@ -306,3 +316,69 @@ class OfficeTodoScreen(_ReadingScreen):
     def _detail(self, event: OptionList.OptionHighlighted) -> None:
         item = self._items.get(event.option.id or "")
         self.query_one("#todo-detail", Static).update(item.detail if item else "")
+
+
+class OfficeTotalsScreen(_ReadingScreen):
+    """汇总: every plan × month over the branches' latest imported figures (the last 12 ended
+    months), and ``x`` saves the same table as an XLSX file in the current folder."""
+
+    CSS_PATH = "office.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "返回", id="office_totals.back"),
+        Binding("x", "export", "导出 Excel", id="office_totals.export"),
+        Binding("f5", "refresh", "刷新", id="office_totals.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "各代办处汇总"
+        self._totals: ot.Totals | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="totals", cursor_type="row", zebra_stripes=False)
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#totals", DataTable).focus()
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def fetch(self, today: date) -> ot.Totals:
+        periods = ob.ended_periods(today, 12)
+        return ot.totals(periods[0], periods[-1])
+
+    def show(self, data: object) -> None:
+        if isinstance(data, Path):
+            status = self.query_one(StatusLine)
+            status.update(f"已保存：{data}")
+            status.set_classes("")
+            return
+        assert isinstance(data, ot.Totals)
+        self._totals = data
+        rows = [
+            tuple(format_fen(int(v * 100)) if isinstance(v, Decimal) else v for v in cells) for cells in data.cells()
+        ]
+        fill(self.query_one("#totals", DataTable), data.headers(), rows)
+        status = self.query_one(StatusLine)
+        months = len({r.period for r in data.rows})
+        status.update(f"{data.first} 至 {data.last}：{months} 个月有数据。x 导出 Excel，F5 刷新，Esc 返回")
+        status.set_classes("")
+
+    def action_export(self) -> None:
+        if self._totals is None:
+            return
+        self.query_one(StatusLine).show_busy("正在导出…")
+        self._save(self._totals, Path.cwd() / f"各代办处汇总-{self._totals.first}至{self._totals.last}.xlsx")
+
+    @work(thread=True, exclusive=True, group="office-export", exit_on_error=False)
+    def _save(self, totals: ot.Totals, path: Path) -> None:
+        try:
+            ot.write_xlsx(totals, path)
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(Loaded(None, error_text(exc)))
+            return
+        self.post_message(Loaded(path))

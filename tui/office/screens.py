@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from rules import format_fen
 from sync import office_board as ob
 from sync import office_totals as ot
+from tui.screens.forms import DialogField, StepDialog, writable
 from tui.widgets import StatusLine
 from tui.workers import db_connection, error_text
 
@@ -89,6 +90,7 @@ class OfficeBoardScreen(_ReadingScreen):
         Binding("enter", "open_branch", "打开代办处", id="office_board.open"),
         Binding("t", "todo", "办事处待办", id="office_board.todo"),
         Binding("s", "totals", "汇总", id="office_board.totals"),
+        Binding("i", "exchange", "导入与对账", id="office_board.exchange"),
         Binding("f5", "refresh", "刷新", id="office_board.refresh"),
     ]
 
@@ -147,6 +149,11 @@ class OfficeBoardScreen(_ReadingScreen):
     def _selected(self) -> None:
         self.action_open_branch()
 
+    def action_exchange(self) -> None:
+        from tui.office.exchange import OfficeExchangeScreen
+
+        self.app.push_screen(OfficeExchangeScreen())
+
     def action_totals(self) -> None:
         self.app.push_screen(OfficeTotalsScreen())
 
@@ -160,13 +167,19 @@ class OfficeBranchScreen(_ReadingScreen):
     CSS_PATH = "office.tcss"
     BINDINGS = [
         Binding("escape", "back", "返回", id="office_branch.back"),
+        Binding("n", "notice", "登记通知", id="office_branch.notice"),
+        Binding("a", "answer", "写出回执", id="office_branch.answer"),
         Binding("f5", "refresh", "刷新", id="office_branch.refresh"),
     ]
+    #: The notice kinds as a clerk types them (the codes of sync.answer.NOTICE_KINDS work too).
+    KIND_WORDS = {"打回": "claim_returned", "直赔失败": "direct_pay_failed", "其他": "other"}
 
     def __init__(self, code: str) -> None:
         super().__init__()
         self.code = code
         self.sub_title = f"代办处 {code}"
+        self._period: str | None = None
+        self._note: str | None = None  # what the last action did: shown after the reload it causes
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -244,8 +257,66 @@ class OfficeBranchScreen(_ReadingScreen):
             ["期间", "类别", "关联", "内容", "已发"],
             [(n["period"], n["kind"], n["ref"] or "", n["text"][:30], "是" if n["sent"] else "否") for n in v.notices],
         )
-        status.update(f"{v.figures_period or '尚无'} 期报送数据；数据包 {len(v.bundles)} 个。Esc 返回")
+        self._period = v.figures_period
+        status.update(
+            self._note
+            or f"{v.figures_period or '尚无'} 期报送数据；数据包 {len(v.bundles)} 个。n 通知，a 回执，Esc 返回"
+        )
+        self._note = None
         status.set_classes("")
+
+    def _default_period(self) -> str:
+        return self._period or ob.ended_periods(self.app.today(), 1)[0]
+
+    def action_notice(self) -> None:
+        """A notice for the branch's next answer (打回 a claim, 直赔失败 …), as ``office notice``."""
+        from sync.answer import queue_notice
+
+        if not writable(self):
+            return
+        code = self.code
+
+        def submit(values: dict) -> str:
+            kind = self.KIND_WORDS.get(values["kind"], values["kind"])
+            return queue_notice(code, values["period"], kind, values["text"], values["ref"])
+
+        fields = [
+            DialogField("period", "期间", default=self._default_period()),
+            DialogField("kind", "类别（打回/直赔失败/其他）", default="其他"),
+            DialogField("ref", "关联编号", required=False),
+            DialogField("text", "内容"),
+        ]
+        intro = f"登记发给代办处 {code} 的通知，随下一份回执发出。"
+        self.app.push_screen(StepDialog("登记通知", intro, fields, submit, self.app.today()), self._after_notice)
+
+    def _after_notice(self, uid: object) -> None:
+        if uid:
+            self._note = f"已登记通知 {uid}，将随下一份回执发出"
+            self.action_refresh()
+
+    def action_answer(self) -> None:
+        """The signed answer for a month (the office's figures and the queued notices), as
+        ``office return``: written into a folder, read back and verified."""
+        from sync.answer import build_return
+
+        if not writable(self):
+            return
+        code = self.code
+
+        def submit(values: dict):
+            return build_return(code, values["period"], Path(values["folder"]).expanduser())
+
+        fields = [
+            DialogField("period", "期间", default=self._default_period()),
+            DialogField("folder", "输出文件夹", default=str(self.app.db_path.resolve().parent)),
+        ]
+        intro = f"写出给代办处 {code} 的回执数据包（签名、加密，写出后读回核验）。"
+        self.app.push_screen(StepDialog("写出回执", intro, fields, submit, self.app.today()), self._after_answer)
+
+    def _after_answer(self, result) -> None:
+        if result:
+            self._note = f"已写出并核验回执 {result.path.name}：{result.figures} 行数据，{result.notices} 条通知"
+            self.action_refresh()
 
 
 def fill(table: DataTable, headers: list[str], rows: list[tuple]) -> None:

@@ -28,6 +28,59 @@ def selfassessment_window(today: date, rs: RuleSet) -> tuple[date, date]:
     raise AssertionError("a window always ends within a year after today")
 
 
+def yearly_window(year: int, rs: RuleSet) -> tuple[date, date]:
+    """The self-assessment window of assessed ``year``: from 12-15 of ``year`` to 01-15 after it."""
+    start_md, end_md = rs["selfassessment_window_start"], rs["selfassessment_window_end"]
+    return _on(year, start_md), _on(year + 1 if start_md > end_md else year, end_md)
+
+
+def check_yearly_submission(
+    year: int, today: date, *, sent_before: bool, reason: str | None = None, rs: RuleSet | None = None
+) -> Decision:
+    """May the branch send its self-assessment package of ``year`` (自评表 with its evidence, the
+    materials list, the next year's budget table) today? (000 第二十三条; 001 附件1, 附件3)
+
+    Refused before the year's window opens (the year is not over, its figures would change)
+    and, for a year already sent, without a reason (the new package replaces the earlier one,
+    as a monthly bundle does). After the window's end it may still be sent, marked late.
+    data: window_start, window_end, late."""
+    rs = resolve(rs, today)
+    start, end = yearly_window(year, rs)
+    data = {"window_start": start, "window_end": end, "year": year}
+    if today < start:
+        return rs.decide(
+            "too_early",
+            "R6.yearly_too_early",
+            f"{year} 年度自审材料自 {start.isoformat()} 起报送（自审期 {start.isoformat()} 至 {end.isoformat()}）",
+            "selfassessment_window_start",
+            Severity.ERROR,
+            late=False,
+            **data,
+        )
+    if sent_before and not (reason or "").strip():
+        return rs.decide(
+            "already_sent",
+            "R6.yearly_already_sent",
+            f"{year} 年度自审材料已报送过；重新报送须写明理由（新的数据包替换之前的）",
+            "selfassessment_window_end",
+            Severity.ERROR,
+            late=False,
+            **data,
+        )
+    late = today > end
+    return rs.decide(
+        "late" if late else "on_time",
+        "R6.yearly_late" if late else "R6.yearly_on_time",
+        f"{year} 年度自审材料逾期报送（截止 {end.isoformat()}）"
+        if late
+        else f"{year} 年度自审材料按期报送（截止 {end.isoformat()}）",
+        "selfassessment_window_end",
+        Severity.WARNING if late else Severity.INFO,
+        late=late,
+        **data,
+    )
+
+
 def selfassessment_due(today: date, rs: RuleSet | None = None) -> Decision:
     """Is the self-assessment (自审: 自评表, 下年度预算表, 稽核统计表, 管理费稽核统计表) due?
 

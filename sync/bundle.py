@@ -56,7 +56,10 @@ from sync.reasons import Reason, messages
 FORMAT_VERSION = 1
 KIND_BRANCH_MONTHLY = "branch_monthly"
 KIND_OFFICE_ANSWER = "office_answer"
-KINDS = (KIND_BRANCH_MONTHLY, KIND_OFFICE_ANSWER)
+#: A branch's yearly self-assessment package (``huzhu audit submit``): its own sequence chain,
+#: period ``YYYY-12`` of the assessed year.
+KIND_BRANCH_YEARLY = "branch_yearly"
+KINDS = (KIND_BRANCH_MONTHLY, KIND_OFFICE_ANSWER, KIND_BRANCH_YEARLY)
 
 MAGIC = b"HZB1\n"
 # magic, branch code (3 ASCII digits), signer Ed25519 public key, manifest length.
@@ -153,7 +156,7 @@ def bundle_file_name(branch_code: str, period: str, sequence: int, kind: str = K
     ):
         if problem:
             raise ValueError(f"{name}: {problem}")
-    suffix = "-answer" if kind == KIND_OFFICE_ANSWER else ""
+    suffix = {KIND_OFFICE_ANSWER: "-answer", KIND_BRANCH_YEARLY: "-yearly"}.get(kind, "")
     return f"{branch_code}-{period.replace('-', '')}-{sequence:04d}{suffix}.hzb"
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from models import audit, clock
 from models.db import current, database, writing
-from sync.bundle import DEFAULT_MAX_BUNDLE_BYTES, HEADER, KIND_BRANCH_MONTHLY, verify_bundle
+from sync.bundle import DEFAULT_MAX_BUNDLE_BYTES, HEADER, KIND_BRANCH_MONTHLY, KIND_BRANCH_YEARLY, verify_bundle
 from sync.export import FIGURE_FIELDS, PAYLOAD_FILES, PAYLOAD_VERSION
 from sync.keystore import enrolled_branches, local_keys, require_office
 from sync.reasons import Reason
@@ -504,8 +505,22 @@ def import_file(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -
     return import_bytes(data, name, max_size=max_size)
 
 
+def _claimed_kind(data: bytes) -> str | None:
+    """The kind the (not yet verified) manifest names: only to choose which import verifies it."""
+    try:
+        length = HEADER.unpack_from(data)[3]
+        kind = json.loads(data[HEADER.size : HEADER.size + length]).get("kind")
+    except (ValueError, AttributeError, struct.error):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
 def import_bytes(data: bytes, name: str, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> ImportOutcome:
     current().require_write()
+    if _claimed_kind(data) == KIND_BRANCH_YEARLY:
+        from sync.yearly import import_yearly
+
+        return import_yearly(data, name, max_size)
     checked = _check(data, name, max_size)
     outcome = checked.outcome
     if outcome.status == "refused":
@@ -518,12 +533,12 @@ def import_bytes(data: bytes, name: str, *, max_size: int = DEFAULT_MAX_BUNDLE_B
     return outcome
 
 
-def _row(outcome: ImportOutcome, manifest: dict[str, Any] | None, **extra):
+def _row(outcome: ImportOutcome, manifest: dict[str, Any] | None, kind: str | None = None, **extra):
     from models.schema import ReceivedBundle
 
     return ReceivedBundle.create(
         branch_code=outcome.branch_code,
-        kind=KIND_BRANCH_MONTHLY if manifest else None,
+        kind=kind or (manifest["kind"] if manifest else None),
         period=outcome.period,
         sequence=outcome.sequence,
         sha256=outcome.sha256 or "",
@@ -538,9 +553,11 @@ def _row(outcome: ImportOutcome, manifest: dict[str, Any] | None, **extra):
     )
 
 
-def _record_refusal(outcome: ImportOutcome) -> None:
+def _record_refusal(outcome: ImportOutcome, kind: str | None = None) -> None:
+    """``kind``: what the refused file claims to be, once its signature held (so a refused
+    yearly package does not mark its December as a refused monthly bundle)."""
     with writing():
-        row = _row(outcome, None)
+        row = _row(outcome, None, kind)
         audit.record(
             "sync.import.refused",
             "received_bundle",

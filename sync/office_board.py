@@ -143,7 +143,7 @@ def board(today: dt.date, months: int = 6) -> Board:
     marks = ",".join("?" * len(periods))
     for code, period, status in database.execute_sql(
         f"SELECT branch_code, period, status FROM received_bundle WHERE period IN ({marks}) "
-        "AND branch_code IS NOT NULL",
+        "AND branch_code IS NOT NULL AND coalesce(kind, '') != 'branch_yearly'",
         periods,
     ):
         statuses.setdefault((code, period), set()).add(status)
@@ -247,7 +247,47 @@ def todo(today: dt.date, months: int = 3, soon_days: int = 7) -> list[TodoItem]:
                             d["overdue"],
                         )
                     )
+    items.extend(_yearly_missing(today))
     return items
+
+
+def _yearly_missing(today: dt.date) -> list[TodoItem]:
+    """Branches that worked in the last assessed year (a monthly bundle of it imported) and have
+    sent no self-assessment package for it: once its window opens, overdue after 01-15
+    (000 第二十三条)."""
+    from rules.audit import yearly_window
+    from rules.params import resolve
+    from sync.yearly import period_of
+
+    year = today.year if today >= yearly_window(today.year, resolve(None, today))[0] else today.year - 1
+    start, end = yearly_window(year, resolve(None, today))
+    active = {
+        r[0]
+        for r in database.execute_sql(
+            "SELECT DISTINCT branch_code FROM received_bundle WHERE kind = 'branch_monthly' AND status = 'imported' "
+            "AND period BETWEEN ? AND ?",
+            (f"{year}-01", f"{year}-12"),
+        )
+    }
+    sent = {
+        r[0]
+        for r in database.execute_sql(
+            "SELECT DISTINCT branch_code FROM received_bundle WHERE kind = 'branch_yearly' AND status = 'imported' "
+            "AND period = ?",
+            (period_of(year),),
+        )
+    }
+    names = branches()
+    return [
+        TodoItem(
+            "yearly",
+            code,
+            f"{code} {names.get(code, '')} {year} 年度自审材料未报送",
+            f"自审期 {start.isoformat()} 至 {end.isoformat()}（000 第二十三条）",
+            today > end,
+        )
+        for code in sorted(active - sent)
+    ]
 
 
 @dataclass

@@ -116,7 +116,7 @@ def _disbursed(first: str, last: str) -> dict[tuple[str, str], int]:
     """branch × month → disbursed_fen of the latest bundle imported for that month."""
     sql = """
     SELECT branch_code, period, summary FROM received_bundle
-    WHERE status = 'imported' AND period BETWEEN ? AND ? AND summary IS NOT NULL
+    WHERE status = 'imported' AND kind = 'branch_monthly' AND period BETWEEN ? AND ? AND summary IS NOT NULL
     ORDER BY branch_code, period, sequence
     """
     out: dict[tuple[str, str], int] = {}

@@ -281,7 +281,9 @@ def reconcile(period: str) -> Report:
         | {
             r[0]
             for r in database.execute_sql(
-                "SELECT DISTINCT branch_code FROM received_bundle WHERE period = ? AND status = 'imported'", (period,)
+                "SELECT DISTINCT branch_code FROM received_bundle WHERE period = ? AND status = 'imported' "
+                "AND kind = 'branch_monthly'",
+                (period,),
             )
         }
     )

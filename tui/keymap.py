@@ -101,6 +101,7 @@ office_board.open      代办处看板   enter       打开所选代办处（办
 office_board.todo      代办处看板   t           办事处待办
 office_board.totals    代办处看板   s           各代办处汇总（按险种、月份）
 office_board.exchange  代办处看板   i           导入数据包与对账
+office_board.yearly    代办处看板   y           各代办处年度自审材料
 office_board.refresh   代办处看板   f5          刷新看板
 office_branch.back     代办处       escape      返回看板
 office_branch.notice   代办处       n           登记发给该代办处的通知（随下一份回执发出）
@@ -112,6 +113,8 @@ office_exchange.rescan 导入与对账   f5          重新列出文件夹中的
 office_todo.back       办事处待办   escape      返回看板
 office_todo.refresh    办事处待办   f5          刷新
 office_totals.back     各代办处汇总 escape      返回看板
+office_yearly.back     年度自审材料  escape     返回看板
+office_yearly.refresh  年度自审材料  f5         刷新
 office_totals.export   各代办处汇总 x           导出 Excel（保存在当前文件夹）
 office_totals.refresh  各代办处汇总 f5          刷新
 =====================  ===========  ==========  ==========================================

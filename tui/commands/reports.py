@@ -80,6 +80,14 @@ def register(sub) -> None:
     q.add_argument("--note", metavar="TEXT", help="核对说明")
     q.add_argument("--untick", action="store_true", help="取消勾选")
     q.set_defaults(func=cmd_tick)
+    q = asub.add_parser("submit", help="向办事处报送年度自审材料（签名加密的数据包） send the yearly package")
+    clikit.add_db_options(q)
+    q.add_argument("--year", type=clikit.YEAR, required=True, metavar="YYYY", help="自审的年度")
+    q.add_argument("--out", default=".", metavar="DIR", help="输出文件夹（默认当前文件夹）")
+    q.add_argument("--replace", action="store_true", help="该年度已报送过：重新报送替换之前的（须 --reason）")
+    q.add_argument("--reason", metavar="TEXT", help="重新报送的理由")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_submit)
 
 
 # --- report ------------------------------------------------------------------------------------------
@@ -229,6 +237,37 @@ def cmd_selfcheck(args) -> int:
         clikit.say(f"已写入 {args.out}", f"written: {args.out}")
     for path in produced:
         clikit.say(f"已生成 {path}", f"written: {path}")
+    return 0
+
+
+def cmd_submit(args) -> int:
+    from sync import yearly
+
+    if not Path(args.out).is_dir():
+        raise UsageError(f"输出文件夹不存在：{args.out}", f"output folder does not exist: {args.out}")
+    if args.reason and not args.replace:
+        raise UsageError("--reason 只与 --replace 一起使用", "--reason goes with --replace")
+    clikit.open_session(args)
+    already = bool(yearly.sent_years().get(args.year))
+    if already and not args.replace:
+        raise UsageError(
+            f"{args.year} 年度自审材料已报送过；重新报送请加 --replace --reason 理由",
+            f"the {args.year} package was already sent; use --replace --reason TEXT to send it again",
+        )
+    if args.replace and not already:
+        raise UsageError(
+            f"{args.year} 年度尚未报送过，无需 --replace", f"nothing sent for {args.year} yet: drop --replace"
+        )
+    result = yearly.submit(args.year, args.out, reason=args.reason)
+    if args.json:
+        clikit.print_json(result.to_json())
+        return 0
+    late = "（逾期）" if result.late else ""
+    again = f"，替换第 {result.replaces} 号" if result.replaces else ""
+    clikit.say(
+        f"已写出并读回核验 {args.year} 年度自审数据包{late}：{result.path}（第 {result.sequence} 号{again}）",
+        f"yearly package for {args.year} written and verified: {result.path}",
+    )
     return 0
 
 

@@ -112,6 +112,11 @@ def register(sub) -> None:
     q.add_argument("--out", type=clikit.output_file, metavar="FILE.xlsx", help="另存为 Excel 表")
     clikit.add_json_option(q)
     q.set_defaults(func=cmd_office_totals)
+    q = os_.add_parser("yearly", help="各代办处年度自审材料 the branches' yearly self-assessment packages")
+    _db(q)
+    q.add_argument("--year", type=clikit.YEAR, required=True, metavar="YYYY", help="自审的年度")
+    clikit.add_json_option(q)
+    q.set_defaults(func=cmd_office_yearly)
     q = os_.add_parser("settings", help="办事处设置 office settings")
     _db(q)
     q.add_argument(
@@ -602,6 +607,39 @@ def cmd_office_totals(args) -> int:
             ],
             result.headers(),
         )
+    return 0
+
+
+def cmd_office_yearly(args) -> int:
+    from sync import yearly
+
+    clikit.open_session(args)
+    board = yearly.yearly_board(args.year, clock.today())
+    if args.json:
+        clikit.print_json(board.to_json())
+        return 0
+    rows = []
+    for r in board.rows:
+        if r.submitted_at is None:
+            rows.append((r.branch_code, r.name, "未报送", "", "", "", ""))
+            continue
+        c = r.counts
+        rows.append(
+            (
+                r.branch_code,
+                r.name,
+                r.submitted_at[:10] + ("" if r.on_time else " 逾期"),
+                c.get("ok", 0),
+                c.get("fail", 0),
+                c.get("attention", 0) + c.get("no_record", 0),
+                c.get("open", 0),
+            )
+        )
+    clikit.print_table(rows, ["编码", "代办处", "报送", "符合", "不符合", "需关注", "待核对"])
+    clikit.say(
+        f"{args.year} 年度自审期 {board.window_start} 至 {board.window_end}",
+        f"{args.year} self-assessment window {board.window_start} to {board.window_end}",
+    )
     return 0
 
 

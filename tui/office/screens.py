@@ -91,6 +91,7 @@ class OfficeBoardScreen(_ReadingScreen):
         Binding("t", "todo", "办事处待办", id="office_board.todo"),
         Binding("s", "totals", "汇总", id="office_board.totals"),
         Binding("i", "exchange", "导入与对账", id="office_board.exchange"),
+        Binding("y", "yearly", "年度自审", id="office_board.yearly"),
         Binding("f5", "refresh", "刷新", id="office_board.refresh"),
     ]
 
@@ -153,6 +154,9 @@ class OfficeBoardScreen(_ReadingScreen):
         from tui.office.exchange import OfficeExchangeScreen
 
         self.app.push_screen(OfficeExchangeScreen())
+
+    def action_yearly(self) -> None:
+        self.app.push_screen(OfficeYearlyScreen())
 
     def action_totals(self) -> None:
         self.app.push_screen(OfficeTotalsScreen())
@@ -335,7 +339,13 @@ class OfficeTodoScreen(_ReadingScreen):
         Binding("escape", "back", "返回", id="office_todo.back"),
         Binding("f5", "refresh", "刷新", id="office_todo.refresh"),
     ]
-    HEADINGS = {"held": "缺前序暂存", "late": "逾期未报送", "differences": "差异未回复", "deadline": "登记簿期限"}
+    HEADINGS = {
+        "held": "缺前序暂存",
+        "late": "逾期未报送",
+        "differences": "差异未回复",
+        "deadline": "登记簿期限",
+        "yearly": "年度自审未报",
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -453,3 +463,68 @@ class OfficeTotalsScreen(_ReadingScreen):
             self.post_message(Loaded(None, error_text(exc)))
             return
         self.post_message(Loaded(path))
+
+
+class OfficeYearlyScreen(_ReadingScreen):
+    """年度自审: each branch's latest self-assessment package of the last assessed year (the
+    window that has opened most recently), its results side by side, who has not sent."""
+
+    CSS_PATH = "office.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "返回", id="office_yearly.back"),
+        Binding("f5", "refresh", "刷新", id="office_yearly.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "年度自审材料"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="yearly", cursor_type="row", zebra_stripes=False)
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#yearly", DataTable).focus()
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def fetch(self, today: date):
+        from rules.audit import yearly_window
+        from rules.params import resolve
+        from sync.yearly import yearly_board
+
+        year = today.year if today >= yearly_window(today.year, resolve(None, today))[0] else today.year - 1
+        return yearly_board(year, today)
+
+    def show(self, board) -> None:
+        rows = []
+        for r in board.rows:
+            if r.submitted_at is None:
+                rows.append((r.branch_code, r.name[:6], Text("未报送", style="bold reverse"), "", "", "", ""))
+                continue
+            c = r.counts
+            when = r.submitted_at[:10] + ("" if r.on_time else " 逾期")
+            rows.append(
+                (
+                    r.branch_code,
+                    r.name[:6],
+                    Text(when, style="" if r.on_time else "bold"),
+                    str(c.get("ok", 0)),
+                    str(c.get("fail", 0)),
+                    str(c.get("attention", 0) + c.get("no_record", 0)),
+                    str(c.get("open", 0)),
+                )
+            )
+        fill(
+            self.query_one("#yearly", DataTable), ["编码", "代办处", "报送", "符合", "不符合", "需关注", "待核对"], rows
+        )
+        sent = sum(1 for r in board.rows if r.submitted_at)
+        status = self.query_one(StatusLine)
+        status.update(
+            f"{board.year} 年度：{sent}/{len(board.rows)} 个代办处已报送（截止 {board.window_end}）。F5 刷新，Esc 返回"
+        )
+        status.set_classes("")

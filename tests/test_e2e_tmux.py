@@ -98,3 +98,23 @@ def test_unlock_see_branch_and_quit(pane):
     assert "Traceback" not in screen
     wal = Path(f"{db}-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # WAL folded back on exit
+
+
+def test_passphrase_and_enter_in_one_burst_at_start_and_on_the_lock_screen(pane):
+    """A paste, or a fast typist over SSH: the passphrase and Enter arrive in one write — first
+    while the program is still starting (the tty is not yet in raw mode, so Enter arrives as a
+    line feed), then on the lock screen. Both unlock; no failed attempt is recorded."""
+    from models import attempts
+
+    name, db = pane
+    tmux("send-keys", "-t", name, "-l", "pass li\r")  # at once: the screen is not up yet
+    screen = wait_for(name, "待办")
+    assert "口令错误" not in screen and "请输入口令" not in screen
+    tmux("send-keys", "-t", name, "C-l")
+    wait_for(name, "已锁定")
+    tmux("send-keys", "-t", name, "-l", "pass li\r")
+    screen = wait_for(name, "待办")
+    assert "已锁定" not in screen
+    assert attempts.failures(db) == 0
+    tmux("send-keys", "-t", name, "C-q")
+    assert "Traceback" not in wait_for(name, "HUZHU-EXIT=0")

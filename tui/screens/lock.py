@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -31,7 +31,13 @@ class LockScreen(Screen[None]):
 
     TITLE = "互助"
     SUB_TITLE = "已锁定"
-    BINDINGS = [Binding("enter", "submit", "解锁", id="lock.submit", priority=True)]
+    # Not a priority binding: the app handles a priority key as soon as it arrives, before the
+    # focused field has taken the characters typed just ahead of it, so "口令⏎" sent in one burst
+    # (a paste, a fast typist over SSH) unlocked with a half-typed or empty passphrase. The
+    # field's own Enter (Input.Submitted) comes after them, in order.
+    # ctrl+j: a line feed. Keys typed before the terminal is switched to raw mode (while the
+    # program starts) pass the tty's CR→LF translation, so their Enter arrives as ctrl+j.
+    BINDINGS = [Binding("enter,ctrl+j", "submit", "解锁", id="lock.submit")]
 
     class Failed(Message):
         def __init__(self, text: str) -> None:
@@ -69,6 +75,11 @@ class LockScreen(Screen[None]):
             dbmod.drop_key()
         finally:
             self._forgotten.set()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
 
     def action_submit(self) -> None:
         if self._busy:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -61,7 +61,13 @@ def key_file_facts(db_path: Path, user: str | None) -> tuple[str, str]:
 class UnlockScreen(Screen[None]):
     """Asks for the user and passphrase; posts ``UnlockScreen.Succeeded`` to the app."""
 
-    BINDINGS = [Binding("enter", "submit", "解锁", id="unlock.submit", priority=True)]
+    # Not a priority binding: the app handles a priority key as soon as it arrives, before the
+    # focused field has taken the characters typed just ahead of it, so "口令⏎" sent in one burst
+    # (a paste, a fast typist over SSH) unlocked with a half-typed or empty passphrase. The
+    # field's own Enter (Input.Submitted) comes after them, in order.
+    # ctrl+j: a line feed. Keys typed before the terminal is switched to raw mode (while the
+    # program starts) pass the tty's CR→LF translation, so their Enter arrives as ctrl+j.
+    BINDINGS = [Binding("enter,ctrl+j", "submit", "解锁", id="unlock.submit")]
 
     class Waiting(Message):
         def __init__(self, seconds: float) -> None:
@@ -85,6 +91,9 @@ class UnlockScreen(Screen[None]):
         self._auto_passphrase = passphrase
         self._busy = False
         self.sub_title = "解锁"
+        # Focus the field to type into from the first frame on (not later in on_mount): keys sent
+        # while the screen was still mounting went to the first field, the user name.
+        self.AUTO_FOCUS = "#passphrase" if self._user else "#user"
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -104,6 +113,11 @@ class UnlockScreen(Screen[None]):
             self.query_one("#passphrase", Input).value = self._auto_passphrase
             self._auto_passphrase = None
             self.action_submit()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
 
     def action_submit(self) -> None:
         """Enter: in the user field move on to the passphrase; in the passphrase field unlock."""

@@ -22,7 +22,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models import audit, clock
 from models.db import current, database, writing
@@ -41,6 +41,9 @@ from sync.keystore import (
     require_trusted_office,
 )
 from sync.sequence import SequenceOutcome, check_sequence
+
+if TYPE_CHECKING:
+    from sync.office import ImportOutcome
 
 PACKAGE_VERSION = 1
 FILES = ("budget.json", "selfcheck.json", "summary.json")
@@ -140,7 +143,8 @@ def submit(year: int, out_dir: str | Path, *, today: dt.date | None = None, reas
     """Build, sign, encrypt, write (atomically, never over an existing file), read back and
     record the year's package, in one transaction with its audit event."""
     from models.schema import BundleLog
-    from sync.export import _program_version, last_sent, read_back_verify, utc_created, write_bundle_atomic
+    from sync.export import _program_version, last_sent, utc_created
+    from sync.fileio import read_back_verify, write_bundle_atomic
 
     require_branch()
     check_year(year)
@@ -157,7 +161,7 @@ def submit(year: int, out_dir: str | Path, *, today: dt.date | None = None, reas
     keys = local_keys()
     office = require_trusted_office()
     code = branch_identity()[0]
-    replaces = None
+    replaces: dict[str, Any] | None = None
     if earlier:
         seq, sha = earlier[-1]
         replaces = {"sequence": seq, "sha256": sha}
@@ -291,13 +295,13 @@ def parse_package(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str
     return {"summary": summary, "selfcheck": check, "budget": plan}
 
 
-def _outcome(name: str, status: str, reason: str, zh: str, en: str, **kw: Any):
+def _outcome(name: str, status: str, reason: str, zh: str, en: str, **kw: Any) -> ImportOutcome:
     from sync.office import ImportOutcome
 
     return ImportOutcome(name, status, reason, zh, en, **kw)
 
 
-def import_yearly(data: bytes, name: str, max_size: int):
+def import_yearly(data: bytes, name: str, max_size: int) -> ImportOutcome:
     """A yearly package offered to ``office import``: verified, sequence-checked against the
     branch's yearly chain, its contents checked, then stored in one transaction."""
     from models.schema import ReceivedBundle
@@ -318,14 +322,15 @@ def import_yearly(data: bytes, name: str, max_size: int):
         outcome = _outcome(name, "refused", str(result.code), result.message_zh, result.message_en)
         _record_refusal(outcome)
         return outcome
-    m = result.manifest
-    base = dict(branch_code=m["branch_code"], period=m["period"], sequence=m["sequence"], sha256=result.bundle_sha256)
+    m, files, digest = result.manifest, result.files, result.bundle_sha256
+    assert m is not None and files is not None and digest is not None  # a verified result has all three
+    base = dict(branch_code=m["branch_code"], period=m["period"], sequence=m["sequence"], sha256=digest)
     row = database.execute_sql(
         "SELECT sequence, sha256 FROM received_bundle WHERE branch_code = ? AND kind = ? AND status = 'imported' "
         "ORDER BY sequence DESC LIMIT 1",
         (m["branch_code"], KIND_BRANCH_YEARLY),
     ).fetchone()
-    decision = check_sequence(row[0] if row else None, row[1] if row else None, m, bundle_sha256=result.bundle_sha256)
+    decision = check_sequence(row[0] if row else None, row[1] if row else None, m, bundle_sha256=digest)
     if decision.outcome is SequenceOutcome.DUPLICATE:
         return _outcome(
             name, "duplicate", "duplicate", "此自审数据包已导入过，本次未做任何改动。", "Already imported.", **base
@@ -335,7 +340,7 @@ def import_yearly(data: bytes, name: str, max_size: int):
         _record_refusal(outcome, KIND_BRANCH_YEARLY)
         return outcome
     try:
-        parsed = parse_package(m, result.files)
+        parsed = parse_package(m, files)
     except _Bad as bad:
         outcome = _outcome(
             name,
@@ -358,7 +363,7 @@ def import_yearly(data: bytes, name: str, max_size: int):
         audit.record(
             "sync.import_yearly",
             "received_bundle",
-            stored.id,
+            stored.get_id(),  # type: ignore[no-untyped-call]  # peewee has no type hints
             {"branch_code": m["branch_code"], "year": int(m["period"][:4]), "sequence": m["sequence"]},
         )
     return outcome

@@ -107,9 +107,9 @@ office_branch.back     代办处       escape      返回看板
 office_branch.notice   代办处       n           登记发给该代办处的通知（随下一份回执发出）
 office_branch.answer   代办处       a           写出给该代办处的回执数据包
 office_branch.refresh  代办处       f5          刷新
-office_exchange.import 导入与对账   ctrl+o      核验并导入所勾选的数据包
+office_exchange.import  导入与对账  ctrl+o      核验并导入所勾选的数据包
 office_exchange.reconcile  导入与对账  ctrl+r  对账（填写台账文件则先导入台账）
-office_exchange.rescan 导入与对账   f5          重新列出文件夹中的数据包
+office_exchange.rescan  导入与对账  f5          重新列出文件夹中的数据包
 office_todo.back       办事处待办   escape      返回看板
 office_todo.refresh    办事处待办   f5          刷新
 office_totals.back     各代办处汇总 escape      返回看板

@@ -29,6 +29,8 @@ app.help_quit          all          ctrl+c      提示如何退出（防止误�
 app.lookup             all          f2          会员查询（在任何页面；已在查询页则回到输入框）
 unlock.submit          解锁         enter       解锁（在用户名栏按下则跳到口令栏）
 lock.submit            已锁定       enter       重新解锁
+unlock.submit_lf       解锁         ctrl+j      同回车（程序启动前键入的回车到达时是换行符）
+lock.submit_lf         已锁定       ctrl+j      同回车
 warnings.close         解锁后提示   enter       关闭解锁后的提示（只读、数据比已发送的旧等；Esc 也可）
 home.todo              首页         1           待办
 home.lookup            首页         2           会员查询

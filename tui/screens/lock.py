@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -31,13 +31,16 @@ class LockScreen(Screen[None]):
 
     TITLE = "互助"
     SUB_TITLE = "已锁定"
-    # Not a priority binding: the app handles a priority key as soon as it arrives, before the
-    # focused field has taken the characters typed just ahead of it, so "口令⏎" sent in one burst
-    # (a paste, a fast typist over SSH) unlocked with a half-typed or empty passphrase. The
-    # field's own Enter (Input.Submitted) comes after them, in order.
-    # ctrl+j: a line feed. Keys typed before the terminal is switched to raw mode (while the
-    # program starts) pass the tty's CR→LF translation, so their Enter arrives as ctrl+j.
-    BINDINGS = [Binding("enter,ctrl+j", "submit", "解锁", id="lock.submit")]
+    # Enter is a priority binding (so the footer shows it over the field's own Enter), but the
+    # app handles a priority key as soon as it arrives, before the focused field has taken the
+    # characters typed just ahead of it: "口令⏎" in one burst (a paste, a fast typist over SSH)
+    # unlocked with a half-typed or empty passphrase. So the submit waits its turn in the
+    # field's queue (action_submit). ctrl+j is a line feed: keys typed while the program starts,
+    # before the terminal is in raw mode, pass the tty's CR→LF translation.
+    BINDINGS = [
+        Binding("enter", "submit", "解锁", id="lock.submit", priority=True),
+        Binding("ctrl+j", "submit", "解锁", id="lock.submit_lf", show=False, priority=True),
+    ]
 
     class Failed(Message):
         def __init__(self, text: str) -> None:
@@ -76,12 +79,15 @@ class LockScreen(Screen[None]):
         finally:
             self._forgotten.set()
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
     def action_submit(self) -> None:
+        """After the keys already queued for the focused field (see BINDINGS)."""
+        focused = self.focused
+        if focused is not None:
+            focused.call_later(self._submit)
+        else:
+            self._submit()
+
+    def _submit(self) -> None:
         if self._busy:
             return
         secret_input = self.query_one("#passphrase", Input)

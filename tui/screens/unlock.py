@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -61,13 +61,16 @@ def key_file_facts(db_path: Path, user: str | None) -> tuple[str, str]:
 class UnlockScreen(Screen[None]):
     """Asks for the user and passphrase; posts ``UnlockScreen.Succeeded`` to the app."""
 
-    # Not a priority binding: the app handles a priority key as soon as it arrives, before the
-    # focused field has taken the characters typed just ahead of it, so "口令⏎" sent in one burst
-    # (a paste, a fast typist over SSH) unlocked with a half-typed or empty passphrase. The
-    # field's own Enter (Input.Submitted) comes after them, in order.
-    # ctrl+j: a line feed. Keys typed before the terminal is switched to raw mode (while the
-    # program starts) pass the tty's CR→LF translation, so their Enter arrives as ctrl+j.
-    BINDINGS = [Binding("enter,ctrl+j", "submit", "解锁", id="unlock.submit")]
+    # Enter is a priority binding (so the footer shows it over the field's own Enter), but the
+    # app handles a priority key as soon as it arrives, before the focused field has taken the
+    # characters typed just ahead of it: "口令⏎" in one burst (a paste, a fast typist over SSH)
+    # unlocked with a half-typed or empty passphrase. So the submit waits its turn in the
+    # field's queue (action_submit). ctrl+j is a line feed: keys typed while the program starts,
+    # before the terminal is in raw mode, pass the tty's CR→LF translation.
+    BINDINGS = [
+        Binding("enter", "submit", "解锁", id="unlock.submit", priority=True),
+        Binding("ctrl+j", "submit", "解锁", id="unlock.submit_lf", show=False, priority=True),
+    ]
 
     class Waiting(Message):
         def __init__(self, seconds: float) -> None:
@@ -114,12 +117,15 @@ class UnlockScreen(Screen[None]):
             self._auto_passphrase = None
             self.action_submit()
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
     def action_submit(self) -> None:
+        """After the keys already queued for the focused field (see BINDINGS)."""
+        focused = self.focused
+        if focused is not None:
+            focused.call_later(self._submit)
+        else:
+            self._submit()
+
+    def _submit(self) -> None:
         """Enter: in the user field move on to the passphrase; in the passphrase field unlock."""
         if self._busy:
             return

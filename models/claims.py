@@ -618,6 +618,12 @@ def record_direct_pay_step(
     if step not in DIRECT_PAY_STEPS:
         raise ValidationFailed(f"未知的直赔失败环节 {step!r}", f"unknown direct pay step {step!r}")
     account = "".join((account or "").split()) or None
+    if step == "notice" and not (note or "").strip():
+        # The reason the bank gave is what decides the next step (a closed account needs a new
+        # one, a wrong name a correction): a failure without it cannot be followed up (R2.4).
+        raise ValidationFailed(
+            "请填写直赔失败原因（短信或银行退回通知所写的原因）", "the reason of the failure is required"
+        )
     if step == "corrected" and not (account and account.isdigit()):
         raise ValidationFailed("请填写更正后的银行账号（数字）", "the corrected bank account (digits) is required")
     with writing() as session:

@@ -204,6 +204,17 @@ def check_register_fields(claim: ClaimReport, today: date, rs: RuleSet | None = 
     return Report(tuple(decisions))
 
 
+def _earlier_claim(other: ClaimReport) -> str:
+    """The earlier report as a clerk finds it in the register: its incident date and the day it
+    was reported (a warning once quoted the incident date as the report date)."""
+    if other.incident_date and other.reported_on:
+        return f"出险日 {other.incident_date.isoformat()}、{other.reported_on.isoformat()} 报案的记录"
+    if other.incident_date:
+        return f"出险日 {other.incident_date.isoformat()} 的报案"
+    assert other.reported_on is not None
+    return f"{other.reported_on.isoformat()} 报案的记录"
+
+
 def _same_diagnosis(a: str, b: str) -> bool:
     return "".join(a.split()).casefold() == "".join(b.split()).casefold()
 
@@ -274,7 +285,7 @@ def preliminary_check(
                     rs.decide(
                         "possible_duplicate",
                         "R2.2.possible_duplicate",
-                        f"疑似重复报案：同一出险人、险种、诊断“{claim.diagnosis}”已于 {other_day.isoformat()} 报案，"
+                        f"疑似重复报案：同一出险人、险种、诊断“{claim.diagnosis}”已有{_earlier_claim(other)}，"
                         f"与本次出险日 {claim.incident_date.isoformat()} 相距不超过 {window} 天",
                         "duplicate_claim_window_days",
                         Severity.WARNING,

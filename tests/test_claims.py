@@ -343,6 +343,8 @@ def test_failed_direct_pay_follow_up_to_the_signature(members):
     with pytest.raises(ValidationFailed):  # not settled yet
         record_direct_pay_step(cid, "notice", D(2026, 11, 7))
     transition_claim(cid, "settle", D(2026, 11, 10), benefit_fen=50000)
+    with pytest.raises(ValidationFailed, match="失败原因"):  # an empty reason cannot be followed up
+        record_direct_pay_step(cid, "notice", D(2026, 11, 12), note="  ")
     record_direct_pay_step(cid, "notice", D(2026, 11, 12), note="原账户已销户")
     with pytest.raises(RuleRefused) as skipped:
         record_direct_pay_step(cid, "transferred", D(2026, 11, 13))

@@ -100,6 +100,14 @@ def test_duplicate_window_is_thirty_days():
     assert "R2.2.possible_duplicate" not in preliminary_check(claim(), [POLICY], [far], TODAY, RS).codes
 
 
+def test_duplicate_warning_names_the_earlier_reports_incident_and_report_dates():
+    earlier = claim(incident_date=date(2025, 5, 20), reported_on=date(2025, 5, 28))
+    warning = next(
+        d for d in preliminary_check(claim(), [POLICY], [earlier], TODAY, RS) if d.code == "R2.2.possible_duplicate"
+    )
+    assert "出险日 2025-05-20、2025-05-28 报案的记录" in warning.message
+
+
 def test_claim_outside_cover_is_an_error():
     report = preliminary_check(
         claim(incident_date=date(2024, 12, 1), reported_on=date(2024, 12, 2)), [POLICY], [], TODAY, RS

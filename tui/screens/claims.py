@@ -405,7 +405,7 @@ class ClaimsScreen(DbWork, SubScreen):
         step = detail.direct_pay_next
         fields = [DialogField("on", "日期", "date", today.isoformat())]
         if step == "notice":
-            fields.append(DialogField("note", "失败原因", required=False))
+            fields.append(DialogField("note", "失败原因"))
         if step == "corrected":
             fields.append(DialogField("account", "更正账号"))
         intro = f"报案 #{detail.id} {detail.member_name} 直赔失败跟进\n本步：{DIRECT_PAY_STEPS[step]}"

@@ -94,6 +94,9 @@ class HuzhuApp(App[None]):
         start: str = "todo",
     ) -> None:
         super().__init__()
+        from tui.zh import localise_select
+
+        localise_select()
         self._start = start
         # The terminal's own 16 colours: what clerks over SSH actually see. HUZHU_THEME=light
         # for a terminal with a light background (the default assumes a dark one).
@@ -324,10 +327,10 @@ class HuzhuApp(App[None]):
     # --- command palette ------------------------------------------------------------------------
 
     def action_command_palette(self) -> None:
-        from textual.command import CommandPalette
+        from tui.zh import ZhCommandPalette
 
-        if not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder="搜索命令…", id="--command-palette"))
+        if not ZhCommandPalette.is_open(self):
+            self.push_screen(ZhCommandPalette(placeholder="搜索命令…", id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action reachable from ``screen``: its own bindings and the app's, then the

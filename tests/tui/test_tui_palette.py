@@ -57,3 +57,28 @@ async def test_palette_before_unlock_offers_quit_and_it_quits(branch_db):
         await pilot.press("enter")
         await settle(pilot)
     assert app.return_code == 0 and app.session is None
+
+
+async def test_textuals_own_words_are_chinese(branch_db):
+    """Issue #14: the palette's key hint and its "no matches" line, and an open Select list's
+    footer hint, were English ("esc Exit the command palette", "No matches found", "esc Dismiss menu")."""
+    from tui_testkit import screen_text
+
+    app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"qqqzzz")
+        await pilot.pause(1.5)  # the palette waits before it says nothing matched
+        assert "没有匹配的命令" in screen_text(app) and "No matches" not in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("3")  # 报案登记: its filter row has Select lists
+        await settle(pilot)
+        select = app.screen.query_one("#f-flag")
+        select.focus()
+        await pilot.press("enter")  # opens the list
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "收起列表" in text and "Dismiss" not in text

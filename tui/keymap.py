@@ -119,6 +119,13 @@ office_yearly.back     年度自审材料  escape     返回看板
 office_yearly.refresh  年度自审材料  f5         刷新
 office_totals.export   各代办处汇总 x           导出 Excel（保存在当前文件夹）
 office_totals.refresh  各代办处汇总 f5          刷新
+palette.close          命令面板     escape      关闭命令面板
+palette.down           命令面板     down        下一个命令
+palette.up             命令面板     up          上一个命令
+palette.page_down      命令面板     pagedown    下一页
+palette.page_up        命令面板     pageup      上一页
+palette.first          命令面板     ctrl+home   到最前
+palette.last           命令面板     ctrl+end    到最后
 =====================  ===========  ==========  ==========================================
 
 ``tests/tui`` checks that this table lists exactly the ids the screens define.

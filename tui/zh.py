@@ -23,13 +23,13 @@ class ZhCommandPalette(CommandPalette):
     """The command palette with Chinese key hints and "no matches" line."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+end, shift+end", "command_list('last')", "到最后", show=False),
-        Binding("ctrl+home, shift+home", "command_list('first')", "到最前", show=False),
-        Binding("down", "cursor_down", "下一个命令", show=False),
-        Binding("escape", "escape", "关闭命令面板"),
-        Binding("pagedown", "command_list('page_down')", "下一页", show=False),
-        Binding("pageup", "command_list('page_up')", "上一页", show=False),
-        Binding("up", "command_list('cursor_up')", "上一个命令", show=False),
+        Binding("ctrl+end, shift+end", "command_list('last')", "到最后", id="palette.last", show=False),
+        Binding("ctrl+home, shift+home", "command_list('first')", "到最前", id="palette.first", show=False),
+        Binding("down", "cursor_down", "下一个命令", id="palette.down", show=False),
+        Binding("escape", "escape", "关闭命令面板", id="palette.close"),
+        Binding("pagedown", "command_list('page_down')", "下一页", id="palette.page_down", show=False),
+        Binding("pageup", "command_list('page_up')", "上一页", id="palette.page_up", show=False),
+        Binding("up", "command_list('cursor_up')", "上一个命令", id="palette.up", show=False),
     ]
 
     def _start_no_matches_countdown(self, search_value: str) -> None:

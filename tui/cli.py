@@ -16,24 +16,16 @@ from models.errors import HuzhuError
 from tui import clikit
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own errors, bilingual and exit 2
-        self.print_usage(sys.stderr)
-        clikit.say(f"命令用法错误：{message}", f"usage error: {message}")
-        raise SystemExit(2)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    from tui.commands import MODULES, registry  # here: the commands import what they need at registration
+
+    parser = registry.Parser(
         prog="huzhu",
         description="互助：代办处互助保障业务工具 / branch-office tool for union mutual-aid plans",
     )
     clikit.add_db_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    from tui.commands import MODULES  # here: the commands import what they need at registration
-
-    for module in MODULES:
-        module.register(sub)
+    parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=registry.Parser)
+    registry.build(parser, MODULES)
     return parser
 
 

@@ -1,17 +1,18 @@
-"""Sub-command groups of ``huzhu``; each module has ``register(subparsers)``.
+"""Sub-command groups of ``huzhu``, declared beside their functions (see ``registry``).
 
 ``MODULES`` imports them on first use (PEP 562): opening the TUI needs none but ``admin``."""
 
 import importlib
 
 # members after enrolment: it adds ``import accounts`` to the ``import`` group made there.
-# params after sync: it adds ``office params`` to the office group sync registers.
+# office_branch and params after sync: they add ``office branch``/``office params`` to the office group.
 NAMES = (
     "admin",
     "enrolment",
     "claims",
     "disbursements",
     "sync",
+    "office_branch",
     "reports",
     "handover",
     "budget",

@@ -15,98 +15,18 @@ from models.keyslots import RECOVERY_USER, KeyFile, keys_path
 from models.passphrase import MIN_LENGTH, check_new_passphrase
 from models.version import VERSION
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, exclusive, group
 from tui.progress import progress
 
 DEFAULT_DEMO_DB = Path("demo") / "huzhu-demo.hzdb"
 
 
-def register(sub) -> None:
-    p = sub.add_parser("init", help="新建加密的代办处数据库 create a new encrypted branch database")
-    clikit.add_db_options(p)
-    p.add_argument("--branch-code", required=True, help="三位代办处编码，如 004")
-    p.add_argument("--branch-name", required=True, help="代办处名称，如 朝阳")
-    p.set_defaults(func=cmd_init)
-
-    p = sub.add_parser("demo", help="生成演示数据库并打开界面 build a demo database and open the TUI")
-    p.add_argument("--db", metavar="FILE", default=argparse.SUPPRESS, help=f"默认 {DEFAULT_DEMO_DB}")
-    p.add_argument(
-        "--members", type=clikit.positive_int(1_000_000), default=2000, help="会员人数 number of members (默认 2000)"
-    )
-    p.add_argument("--seed", type=clikit.positive_int(2**31 - 1, minimum=0), default=2026, help="随机种子 random seed")
-    p.add_argument("--no-tui", action="store_true", help="只生成，不打开界面 build only")
-    p.add_argument("--fresh", action="store_true", help="已存在时删除重建 rebuild if it exists")
-    p.set_defaults(func=cmd_demo)
-
-    p = sub.add_parser("user", help="用户与口令 users and passphrases")
-    usub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = usub.add_parser("add", help="新增用户 add a user")
-    clikit.add_db_options(q)
-    q.add_argument("name")
-    q.add_argument(
-        "--role", default="clerk", choices=dbmod.ROLES, help="clerk 经办人 | supervisor 负责人 | auditor 稽核"
-    )
-    q.add_argument("--new-passphrase-file", metavar="FILE", help=f"新用户口令文件 (或 {clikit.ENV_NEW_PASSPHRASE})")
-    q.set_defaults(func=cmd_user_add)
-    q = usub.add_parser("passwd", help="修改口令 change a passphrase")
-    clikit.add_db_options(q)
-    q.add_argument("name", nargs="?", help="默认为当前用户 default: yourself")
-    q.add_argument("--new-passphrase-file", metavar="FILE", help=f"新口令文件 (或 {clikit.ENV_NEW_PASSPHRASE})")
-    q.set_defaults(func=cmd_user_passwd)
-    q = usub.add_parser("revoke", help="撤销用户（删除其密钥槽） revoke a user")
-    clikit.add_db_options(q)
-    q.add_argument("name")
-    q.set_defaults(func=cmd_user_revoke)
-    q = usub.add_parser("list", help="列出用户 list users")
-    clikit.add_db_options(q)
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_user_list)
-
-    p = sub.add_parser("rekey", help="换用新的数据库密钥 re-encrypt under a new key")
-    clikit.add_db_options(p)
-    p.set_defaults(func=cmd_rekey)
-
-    p = sub.add_parser("backup", help="加密备份 encrypted backup")
-    clikit.add_db_options(p)
-    p.add_argument("--out", metavar="FILE", help="备份文件 backup file (不用子命令时必填)")
-    p.add_argument("--force", action="store_true", help="覆盖已存在的文件 replace an existing file")
-    p.set_defaults(func=cmd_backup)
-    bsub = p.add_subparsers(dest="backup_command", metavar="ACTION", parser_class=type(p))
-    q = bsub.add_parser("verify", help="验证备份可恢复且通过全部检查 prove a backup restores and passes every check")
-    clikit.add_db_options(q)
-    clikit.add_json_option(q)
-    q.add_argument("file", metavar="FILE")
-    q.set_defaults(func=cmd_backup_verify)
-    q = bsub.add_parser("config", help="自动备份文件夹 the automatic backup folder")
-    clikit.add_db_options(q)
-    clikit.add_json_option(q)
-    g = q.add_mutually_exclusive_group(required=True)
-    g.add_argument("--dir", metavar="DIR", help="U 盘或网络共享上的文件夹 a folder on a USB stick or share")
-    g.add_argument("--show", action="store_true", help="显示当前设置 show the setting")
-    q.set_defaults(func=cmd_backup_config)
-    q = bsub.add_parser("auto", help="需要时写一份自动备份 write an automatic backup when one is due")
-    clikit.add_db_options(q)
-    clikit.add_json_option(q)
-    q.add_argument("--force", action="store_true", help="今天已备份或无改动也写 write even if done today or unchanged")
-    q.set_defaults(func=cmd_backup_auto)
-
-    p = sub.add_parser("restore", help="从备份恢复 restore from a backup")
-    clikit.add_db_options(p)
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--yes", action="store_true", help="覆盖现有数据库（原文件会保留副本）")
-    p.set_defaults(func=cmd_restore)
-
-    p = sub.add_parser("check", help="完整性与审计链检查 integrity and audit-chain check")
-    clikit.add_db_options(p)
-    clikit.add_json_option(p)
-    p.set_defaults(func=cmd_check)
-
-    p = sub.add_parser("version", help="版本 version")
-    p.set_defaults(func=lambda args: print(f"huzhu {VERSION}"))
-
-
 # --- commands -------------------------------------------------------------------------------
 
 
+@command("init", help="新建加密的代办处数据库 create a new encrypted branch database")
+@arg("--branch-code", required=True, help="三位代办处编码，如 004")
+@arg("--branch-name", required=True, help="代办处名称，如 朝阳")
 def cmd_init(args) -> int:
     path = clikit.db_path(args)
     user = clikit.user_name(args)
@@ -130,6 +50,12 @@ def cmd_init(args) -> int:
     return 0
 
 
+@command("demo", help="生成演示数据库并打开界面 build a demo database and open the TUI", db=False)
+@arg("--db", metavar="FILE", default=argparse.SUPPRESS, help=f"默认 {DEFAULT_DEMO_DB}")
+@arg("--members", type=clikit.positive_int(1_000_000), default=2000, help="会员人数 number of members (默认 2000)")
+@arg("--seed", type=clikit.positive_int(2**31 - 1, minimum=0), default=2026, help="随机种子 random seed")
+@arg("--no-tui", action="store_true", help="只生成，不打开界面 build only")
+@arg("--fresh", action="store_true", help="已存在时删除重建 rebuild if it exists")
 def cmd_demo(args) -> int:
     from models import demo
 
@@ -165,6 +91,13 @@ def cmd_demo(args) -> int:
     return open_tui(args)
 
 
+group("user", help="用户与口令 users and passphrases")
+
+
+@command("user add", help="新增用户 add a user")
+@arg("name")
+@arg("--role", default="clerk", choices=dbmod.ROLES, help="clerk 经办人 | supervisor 负责人 | auditor 稽核")
+@arg("--new-passphrase-file", metavar="FILE", help=f"新用户口令文件 (或 {clikit.ENV_NEW_PASSPHRASE})")
 def cmd_user_add(args) -> int:
     session = clikit.open_session(args)
     name = admin.validate_user_name(args.name)
@@ -174,6 +107,9 @@ def cmd_user_add(args) -> int:
     return 0
 
 
+@command("user passwd", help="修改口令 change a passphrase")
+@arg("name", nargs="?", help="默认为当前用户 default: yourself")
+@arg("--new-passphrase-file", metavar="FILE", help=f"新口令文件 (或 {clikit.ENV_NEW_PASSPHRASE})")
 def cmd_user_passwd(args) -> int:
     session = clikit.open_session(args)
     name = args.name or session.user
@@ -185,6 +121,8 @@ def cmd_user_passwd(args) -> int:
     return 0
 
 
+@command("user revoke", help="撤销用户（删除其密钥槽） revoke a user")
+@arg("name")
 def cmd_user_revoke(args) -> int:
     session = clikit.open_session(args)
     admin.revoke_user(session, args.name)
@@ -195,6 +133,8 @@ def cmd_user_revoke(args) -> int:
     return 0
 
 
+@command("user list", help="列出用户 list users")
+@JSON
 def cmd_user_list(args) -> int:
     session = clikit.open_session(args)
     users = admin.list_users(session)
@@ -217,6 +157,7 @@ def cmd_user_list(args) -> int:
     return 0
 
 
+@command("rekey", help="换用新的数据库密钥 re-encrypt under a new key")
 def cmd_rekey(args) -> int:
     session = clikit.open_session(args)
     admin.rekey(session)
@@ -227,6 +168,9 @@ def cmd_rekey(args) -> int:
     return 0
 
 
+@command("backup", help="加密备份 encrypted backup")
+@arg("--out", metavar="FILE", help="备份文件 backup file (不用子命令时必填)")
+@arg("--force", action="store_true", help="覆盖已存在的文件 replace an existing file")
 def cmd_backup(args) -> int:
     if not args.out:
         raise UsageError(
@@ -246,6 +190,9 @@ def cmd_backup(args) -> int:
     return 0
 
 
+@command("backup verify", help="验证备份可恢复且通过全部检查 prove a backup restores and passes every check")
+@JSON
+@arg("file", metavar="FILE")
 def cmd_backup_verify(args) -> int:
     from models import autobackup
     from models.errors import BackupError, HuzhuError
@@ -297,6 +244,13 @@ def cmd_backup_verify(args) -> int:
     return 0
 
 
+@command("backup config", help="自动备份文件夹 the automatic backup folder")
+@JSON
+@exclusive(
+    arg("--dir", metavar="DIR", help="U 盘或网络共享上的文件夹 a folder on a USB stick or share"),
+    arg("--show", action="store_true", help="显示当前设置 show the setting"),
+    required=True,
+)
 def cmd_backup_config(args) -> int:
     from models import autobackup
 
@@ -332,6 +286,9 @@ def cmd_backup_config(args) -> int:
     return 0
 
 
+@command("backup auto", help="需要时写一份自动备份 write an automatic backup when one is due")
+@JSON
+@arg("--force", action="store_true", help="今天已备份或无改动也写 write even if done today or unchanged")
 def cmd_backup_auto(args) -> int:
     from models import autobackup
 
@@ -359,6 +316,9 @@ def cmd_backup_auto(args) -> int:
     return 0
 
 
+@command("restore", help="从备份恢复 restore from a backup")
+@arg("file", metavar="FILE")
+@arg("--yes", action="store_true", help="覆盖现有数据库（原文件会保留副本）")
 def cmd_restore(args) -> int:
     from models import backup
 
@@ -401,6 +361,8 @@ def cmd_restore(args) -> int:
     return 0
 
 
+@command("check", help="完整性与审计链检查 integrity and audit-chain check")
+@JSON
 def cmd_check(args) -> int:
     clikit.open_session(args)
     items = admin.run_checks()
@@ -415,6 +377,11 @@ def cmd_check(args) -> int:
             "database check failed; stop writing and restore from a backup",
         )
     return 0
+
+
+@command("version", help="版本 version", db=False)
+def cmd_version(args) -> None:
+    print(f"huzhu {VERSION}")
 
 
 def open_tui(args) -> int:

@@ -21,127 +21,12 @@ from models.errors import RuleRefused, UsageError, ValidationFailed
 from rules.claims import CLAIM_STATES as CLAIM_STATE_NAMES
 from rules.claims import DIRECT_PAY_STEPS as DIRECT_PAY_STEP_NAMES
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, group
 
 # Far above any plan's limit, far below what SQLite can hold: a typo, not a claim.
 MAX_SHARES = 9999
 
 MARKS = {"error": "✗", "warning": "!", "info": "✓"}
-
-
-def register(sub) -> None:
-    p = sub.add_parser("claim", help="报案登记簿 the claim register")
-    csub = p.add_subparsers(dest="claim_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = csub.add_parser(
-        "register",
-        help="登记报案并初审 record a claim report with its preliminary check",
-        description="登记报案（000 第十七条5）并显示初审结果。初审发现按所报内容不予给付的问题时"
-        "仍登记（退出码 0）并标出；必填项缺失、日期有误等则不登记（退出码 3）。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument("--id-number", metavar="ID", help="出险人身份证号 the insured member's full ID number")
-    q.add_argument("--plan", metavar="CODE", help="申报险种代码 plan code, e.g. ZYYL")
-    q.add_argument("--diagnosis", metavar="TEXT", help="主要诊断 main diagnosis")
-    q.add_argument("--incident-date", metavar="DATE", help="出险日期 incident date")
-    q.add_argument(
-        "--kind", default="illness", metavar="KIND", help="出险类型 illness（疾病，默认）或 accident（意外）"
-    )
-    q.add_argument("--shares", type=clikit.positive_int(MAX_SHARES), metavar="N", help="申报份数 shares claimed")
-    q.add_argument("--reported-on", metavar="DATE", help="报案日期，默认今天 report date (default today)")
-    q.add_argument(
-        "--reason",
-        metavar="TEXT",
-        help="补录理由：报案日期早于今天时必填，仅负责人 why a supervisor enters an earlier report date",
-    )
-    q.add_argument("--reporter", metavar="NAME", help="报案人 who reported it")
-    q.add_argument(
-        "--channel", default="paper", metavar="CHANNEL", help="申报渠道 paper（纸质，默认）或 app（无纸化APP）"
-    )
-    q.add_argument(
-        "--material",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="已收申报资料（可重复），名称见 huzhu rules show received material (repeatable)",
-    )
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_claim_register)
-
-    steps = {
-        "submit": ("上报办事处 submit to the office", None, False),
-        "return": ("记录办事处打回 record the office's return", "打回原因 the office's reason", False),
-        "resubmit": ("更正后重新上报 resubmit after a return", None, False),
-        "settle": ("结案给付 record the settlement", None, True),
-        "decline": ("拒付 record a decline", "拒付原因 the reason", False),
-    }
-    for action, (help_text, reason_help, amount) in steps.items():
-        q = csub.add_parser(
-            action,
-            help=help_text,
-            description=f"{help_text}（000 第十七条5，R2.3）。日期不得早于上一环节，不得晚于今天。",
-        )
-        clikit.add_db_options(q)
-        q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
-        q.add_argument("--on", metavar="DATE", help="日期，默认今天 date (default today)")
-        if reason_help:
-            q.add_argument("--reason", metavar="TEXT", required=True, help=reason_help)
-        if amount:
-            q.add_argument("--amount", metavar="YUAN", required=True, help="给付互助金（元） benefit paid, in yuan")
-        clikit.add_json_option(q)
-        q.set_defaults(func=cmd_claim_step, action=action)
-
-    q = csub.add_parser(
-        "direct-pay-failed",
-        help="直赔失败跟进 follow up a failed direct payment",
-        description="直赔失败跟进（000 第十七条7，R2.4）：依次记录 notice 收到失败短信、corrected 更正账号、"
-        "transferred 到办事处转账、handed_down 下拨基层、signed 职工签字。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
-    q.add_argument(
-        "--step", choices=list(DIRECT_PAY_STEP_NAMES), help="环节，默认下一环节 step (default: the next one)"
-    )
-    q.add_argument("--on", metavar="DATE", help="日期，默认今天 date (default today)")
-    q.add_argument("--account", metavar="DIGITS", help="更正后的银行账号（corrected 环节） corrected account")
-    q.add_argument("--note", metavar="TEXT", help="失败原因等说明（notice 环节） note")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_claim_direct_pay)
-
-    q = csub.add_parser(
-        "correct",
-        help="上报前更正报案 correct a claim before submission",
-        description="上报前更正报案登记（R2.3、R9.3）：原值保留在报案记录中，登记簿显示“更正”及日期。"
-        "上报后只能经办事处打回、重新上报。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
-    q.add_argument("--plan", metavar="CODE", help="申报险种代码 plan code")
-    q.add_argument("--diagnosis", metavar="TEXT", help="主要诊断 main diagnosis")
-    q.add_argument("--kind", metavar="KIND", help="出险类型 illness 或 accident")
-    q.add_argument("--incident-date", metavar="DATE", help="出险日期 incident date")
-    q.add_argument("--shares", type=int, metavar="N", help="申报份数 shares claimed")
-    q.add_argument("--reporter", metavar="NAME", help="报案人 reporter")
-    q.add_argument("--channel", metavar="CHANNEL", help="申报渠道 paper 或 app")
-    q.add_argument("--reason", metavar="TEXT", required=True, help="更正原因 why")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_claim_correct)
-
-    q = csub.add_parser("list", help="报案登记簿列表 list the register")
-    clikit.add_db_options(q)
-    q.add_argument("--state", choices=list(CLAIM_STATE_NAMES), help="状态 state")
-    q.add_argument("--unit", metavar="TEXT", help="单位编码或名称的一部分 unit code or part of its name")
-    q.add_argument("--plan", metavar="CODE", help="险种代码 plan code")
-    q.add_argument("--from", dest="date_from", metavar="DATE", help="报案日期起 reported from")
-    q.add_argument("--to", dest="date_to", metavar="DATE", help="报案日期止 reported until")
-    q.add_argument("--overdue", action="store_true", help="仅逾期未上报/未重新上报 overdue only")
-    q.add_argument("--direct-pay-open", action="store_true", help="仅直赔失败待办 open failed direct pays only")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_claim_list)
-
-    q = csub.add_parser("show", help="一件报案及其全部记录 one claim with its history")
-    clikit.add_db_options(q)
-    q.add_argument("claim_id", type=int, metavar="ID", help="报案编号 claim number")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_claim_show)
 
 
 _date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
@@ -180,6 +65,37 @@ def _refusal_json(error: ValidationFailed) -> dict:
     }
 
 
+group("claim", help="报案登记簿 the claim register")
+
+
+@command(
+    "claim register",
+    help="登记报案并初审 record a claim report with its preliminary check",
+    description="登记报案（000 第十七条5）并显示初审结果。初审发现按所报内容不予给付的问题时"
+    "仍登记（退出码 0）并标出；必填项缺失、日期有误等则不登记（退出码 3）。",
+)
+@arg("--id-number", metavar="ID", help="出险人身份证号 the insured member's full ID number")
+@arg("--plan", metavar="CODE", help="申报险种代码 plan code, e.g. ZYYL")
+@arg("--diagnosis", metavar="TEXT", help="主要诊断 main diagnosis")
+@arg("--incident-date", metavar="DATE", help="出险日期 incident date")
+@arg("--kind", default="illness", metavar="KIND", help="出险类型 illness（疾病，默认）或 accident（意外）")
+@arg("--shares", type=clikit.positive_int(MAX_SHARES), metavar="N", help="申报份数 shares claimed")
+@arg("--reported-on", metavar="DATE", help="报案日期，默认今天 report date (default today)")
+@arg(
+    "--reason",
+    metavar="TEXT",
+    help="补录理由：报案日期早于今天时必填，仅负责人 why a supervisor enters an earlier report date",
+)
+@arg("--reporter", metavar="NAME", help="报案人 who reported it")
+@arg("--channel", default="paper", metavar="CHANNEL", help="申报渠道 paper（纸质，默认）或 app（无纸化APP）")
+@arg(
+    "--material",
+    action="append",
+    default=[],
+    metavar="NAME",
+    help="已收申报资料（可重复），名称见 huzhu rules show received material (repeatable)",
+)
+@JSON
 def cmd_claim_register(args) -> int:
     from models.claims import ClaimDraft, claim_detail, finding_record, member_by_id_number, register_claim
 
@@ -311,6 +227,46 @@ def cmd_claim_step(args) -> int:
     return 0
 
 
+# One function records each step; each is its own command (help, --reason, --amount).
+CLAIM_STEPS = {  # action: (help, --reason help or None, takes --amount)
+    "submit": ("上报办事处 submit to the office", None, False),
+    "return": ("记录办事处打回 record the office's return", "打回原因 the office's reason", False),
+    "resubmit": ("更正后重新上报 resubmit after a return", None, False),
+    "settle": ("结案给付 record the settlement", None, True),
+    "decline": ("拒付 record a decline", "拒付原因 the reason", False),
+}
+for _action, (_help, _reason_help, _amount) in CLAIM_STEPS.items():
+    command(
+        f"claim {_action}",
+        help=_help,
+        description=f"{_help}（000 第十七条5，R2.3）。日期不得早于上一环节，不得晚于今天。",
+        defaults={"action": _action},
+        args=[
+            arg("claim_id", type=int, metavar="ID", help="报案编号 claim number"),
+            arg("--on", metavar="DATE", help="日期，默认今天 date (default today)"),
+            *([arg("--reason", metavar="TEXT", required=True, help=_reason_help)] if _reason_help else []),
+            *(
+                [arg("--amount", metavar="YUAN", required=True, help="给付互助金（元） benefit paid, in yuan")]
+                if _amount
+                else []
+            ),
+            JSON,
+        ],
+    )(cmd_claim_step)
+
+
+@command(
+    "claim direct-pay-failed",
+    help="直赔失败跟进 follow up a failed direct payment",
+    description="直赔失败跟进（000 第十七条7，R2.4）：依次记录 notice 收到失败短信、corrected 更正账号、"
+    "transferred 到办事处转账、handed_down 下拨基层、signed 职工签字。",
+)
+@arg("claim_id", type=int, metavar="ID", help="报案编号 claim number")
+@arg("--step", choices=list(DIRECT_PAY_STEP_NAMES), help="环节，默认下一环节 step (default: the next one)")
+@arg("--on", metavar="DATE", help="日期，默认今天 date (default today)")
+@arg("--account", metavar="DIGITS", help="更正后的银行账号（corrected 环节） corrected account")
+@arg("--note", metavar="TEXT", help="失败原因等说明（notice 环节） note")
+@JSON
 def cmd_claim_direct_pay(args) -> int:
     from models.claims import claim_detail, finding_record, record_direct_pay_step
 
@@ -336,6 +292,22 @@ def cmd_claim_direct_pay(args) -> int:
     return 0
 
 
+@command(
+    "claim correct",
+    help="上报前更正报案 correct a claim before submission",
+    description="上报前更正报案登记（R2.3、R9.3）：原值保留在报案记录中，登记簿显示“更正”及日期。"
+    "上报后只能经办事处打回、重新上报。",
+)
+@arg("claim_id", type=int, metavar="ID", help="报案编号 claim number")
+@arg("--plan", metavar="CODE", help="申报险种代码 plan code")
+@arg("--diagnosis", metavar="TEXT", help="主要诊断 main diagnosis")
+@arg("--kind", metavar="KIND", help="出险类型 illness 或 accident")
+@arg("--incident-date", metavar="DATE", help="出险日期 incident date")
+@arg("--shares", type=int, metavar="N", help="申报份数 shares claimed")
+@arg("--reporter", metavar="NAME", help="报案人 reporter")
+@arg("--channel", metavar="CHANNEL", help="申报渠道 paper 或 app")
+@arg("--reason", metavar="TEXT", required=True, help="更正原因 why")
+@JSON
 def cmd_claim_correct(args) -> int:
     from models.claims import correct_claim, finding_record
 
@@ -377,6 +349,15 @@ def cmd_claim_correct(args) -> int:
     return 0
 
 
+@command("claim list", help="报案登记簿列表 list the register")
+@arg("--state", choices=list(CLAIM_STATE_NAMES), help="状态 state")
+@arg("--unit", metavar="TEXT", help="单位编码或名称的一部分 unit code or part of its name")
+@arg("--plan", metavar="CODE", help="险种代码 plan code")
+@arg("--from", dest="date_from", metavar="DATE", help="报案日期起 reported from")
+@arg("--to", dest="date_to", metavar="DATE", help="报案日期止 reported until")
+@arg("--overdue", action="store_true", help="仅逾期未上报/未重新上报 overdue only")
+@arg("--direct-pay-open", action="store_true", help="仅直赔失败待办 open failed direct pays only")
+@JSON
 def cmd_claim_list(args) -> int:
     from models.claims import ClaimFilter, claim_register
 
@@ -499,6 +480,9 @@ def detail_json(detail) -> dict:
     }
 
 
+@command("claim show", help="一件报案及其全部记录 one claim with its history")
+@arg("claim_id", type=int, metavar="ID", help="报案编号 claim number")
+@JSON
 def cmd_claim_show(args) -> int:
     from models.claims import claim_detail
 

@@ -20,6 +20,7 @@ from models import clock
 from models.errors import RuleRefused, UsageError, ValidationFailed
 from rules.disbursements import CATEGORIES, METHODS
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, group
 
 MARKS = {"error": "✗", "warning": "!", "info": "✓"}
 STEPS = {
@@ -27,97 +28,6 @@ STEPS = {
     "pay": "发放 record the payment",
     "sign": "签收 the beneficiary's signed receipt (附件2) is back",
 }
-
-
-def register(sub) -> None:
-    p = sub.add_parser("disbursement", help="互助互济支出 welfare disbursements")
-    dsub = p.add_subparsers(dest="disbursement_command", metavar="ACTION", required=True, parser_class=type(p))
-
-    q = dsub.add_parser(
-        "enter",
-        help="录入支出 enter a disbursement",
-        description="录入一笔互助互济支出（003），按标准、上限、发放方式与预算核对；不符合的不录入（退出码 3）。"
-        "季节性慰问品一次发放为一笔，附领取人名单；文体活动为一笔，附参与人数与获奖者或参与奖名单。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument(
-        "--category",
-        required=True,
-        choices=list(CATEGORIES),
-        help="类别 " + "，".join(f"{k} {v}" for k, v in CATEGORIES.items()),
-    )
-    q.add_argument("--id-number", metavar="ID", help="受益会员身份证号 the member's full ID number")
-    q.add_argument("--on", metavar="DATE", help="支出日期，默认今天 date (default today)")
-    q.add_argument("--amount", metavar="YUAN", help="金额（元）；名单类别为名单合计 amount in yuan")
-    q.add_argument(
-        "--method",
-        choices=list(METHODS),
-        help="发放方式 transfer 转账（默认）| cash 现场现金 | in_kind 实物（慰问品与奖品默认实物）",
-    )
-    q.add_argument("--note", metavar="TEXT", required=True, help="情况说明 the situation note (003 第十条)")
-    q.add_argument("--beneficiary", metavar="NAME", help="受益人，默认会员本人；助学金填学生姓名")
-    q.add_argument("--relation", default="self", choices=["self", "spouse", "child"], help="受益人关系")
-    q.add_argument("--cash-reason", metavar="TEXT", help="现金：不能转账的理由")
-    q.add_argument("--visit-place", metavar="TEXT", help="现金：现场慰问的地点（R3.2）")
-    q.add_argument("--student-kind", metavar="KIND", help="助学金：学生类别（见 huzhu rules show）")
-    q.add_argument("--scheme-ref", metavar="TEXT", help="会费补助：批准的补助方案文号")
-    q.add_argument("--budget-line", metavar="CODE", help="预算科目代码（huzhu budget list），默认与类别同名的科目")
-    q.add_argument("--claim", type=int, metavar="ID", help="关联报案编号（R3.1、R3.11）")
-    q.add_argument("--event-date", metavar="DATE", help="事件日期（R3.11）")
-    q.add_argument("--cause", metavar="TEXT", help="事由：重大疾病、意外事故、自然灾害…（R3.11）")
-    q.add_argument("--hierarchy-reason", metavar="TEXT", help="高于赔付或救助标准时的理由（R3.1）")
-    q.add_argument("--reason", metavar="TEXT", help="支出日期早于今天（补录）时的理由，须由主管办理")
-    q.add_argument(
-        "--recipient", action="append", default=[], metavar="ID:YUAN", help="季节性慰问品领取人 身份证号:价值（可重复）"
-    )
-    q.add_argument("--recipients-file", metavar="CSV", help="领取人名单 CSV（列：身份证号,金额；UTF-8 或 GBK）")
-    q.add_argument("--participants", type=int, metavar="N", help="文体活动参与人数（R3.9）")
-    q.add_argument(
-        "--winner", action="append", default=[], metavar="ID:YUAN", help="获奖者 身份证号:奖品价值（可重复）"
-    )
-    q.add_argument(
-        "--participant",
-        action="append",
-        default=[],
-        metavar="ID:YUAN",
-        help="参与奖 身份证号:价值（可重复；仅限不设奖品的活动）",
-    )
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_enter)
-
-    for step, help_text in STEPS.items():
-        q = dsub.add_parser(step, help=help_text)
-        clikit.add_db_options(q)
-        q.add_argument("disbursement_id", type=int, metavar="ID", help="支出编号 disbursement number")
-        q.add_argument("--on", metavar="DATE", help="日期，默认今天 date (default today)")
-        if step == "pay":
-            q.add_argument("--transfer-ref", metavar="REF", help="转账凭证号（转账发放必填）")
-            q.add_argument("--cash-receipt-signed", action="store_true", help="现金：受益会员已当场签字")
-        if step in ("pay", "sign"):
-            q.add_argument("--receipt-no", metavar="NO", help="签收单号")
-        clikit.add_json_option(q)
-        q.set_defaults(func=cmd_step, step=step)
-
-    q = dsub.add_parser(
-        "void",
-        help="作废支出（主管）void a disbursement (supervisor)",
-        description="主管作废一笔错误的支出（R9.3）：记录保留并标为作废，不再计入上限与预算，不删除任何记录。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument("disbursement_id", type=int, metavar="ID", help="支出编号 disbursement number")
-    q.add_argument("--reason", metavar="TEXT", required=True, help="作废原因 why")
-    q.add_argument("--on", metavar="DATE", help="作废日期，默认今天")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_void)
-
-    q = dsub.add_parser("list", help="支出登记簿 the register of a period")
-    clikit.add_db_options(q)
-    q.add_argument("--from", dest="date_from", metavar="DATE", help="起始日期，默认当年 1 月 1 日")
-    q.add_argument("--to", dest="date_to", metavar="DATE", help="截止日期，默认今天")
-    q.add_argument("--state", choices=["entered", "approved", "paid", "signed", "cancelled"], help="状态")
-    q.add_argument("--category", choices=list(CATEGORIES), help="类别")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_list)
 
 
 _date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
@@ -225,6 +135,54 @@ def build_draft(args):
     )
 
 
+group("disbursement", help="互助互济支出 welfare disbursements")
+
+
+@command(
+    "disbursement enter",
+    help="录入支出 enter a disbursement",
+    description="录入一笔互助互济支出（003），按标准、上限、发放方式与预算核对；不符合的不录入（退出码 3）。"
+    "季节性慰问品一次发放为一笔，附领取人名单；文体活动为一笔，附参与人数与获奖者或参与奖名单。",
+)
+@arg(
+    "--category",
+    required=True,
+    choices=list(CATEGORIES),
+    help="类别 " + "，".join(f"{k} {v}" for k, v in CATEGORIES.items()),
+)
+@arg("--id-number", metavar="ID", help="受益会员身份证号 the member's full ID number")
+@arg("--on", metavar="DATE", help="支出日期，默认今天 date (default today)")
+@arg("--amount", metavar="YUAN", help="金额（元）；名单类别为名单合计 amount in yuan")
+@arg(
+    "--method",
+    choices=list(METHODS),
+    help="发放方式 transfer 转账（默认）| cash 现场现金 | in_kind 实物（慰问品与奖品默认实物）",
+)
+@arg("--note", metavar="TEXT", required=True, help="情况说明 the situation note (003 第十条)")
+@arg("--beneficiary", metavar="NAME", help="受益人，默认会员本人；助学金填学生姓名")
+@arg("--relation", default="self", choices=["self", "spouse", "child"], help="受益人关系")
+@arg("--cash-reason", metavar="TEXT", help="现金：不能转账的理由")
+@arg("--visit-place", metavar="TEXT", help="现金：现场慰问的地点（R3.2）")
+@arg("--student-kind", metavar="KIND", help="助学金：学生类别（见 huzhu rules show）")
+@arg("--scheme-ref", metavar="TEXT", help="会费补助：批准的补助方案文号")
+@arg("--budget-line", metavar="CODE", help="预算科目代码（huzhu budget list），默认与类别同名的科目")
+@arg("--claim", type=int, metavar="ID", help="关联报案编号（R3.1、R3.11）")
+@arg("--event-date", metavar="DATE", help="事件日期（R3.11）")
+@arg("--cause", metavar="TEXT", help="事由：重大疾病、意外事故、自然灾害…（R3.11）")
+@arg("--hierarchy-reason", metavar="TEXT", help="高于赔付或救助标准时的理由（R3.1）")
+@arg("--reason", metavar="TEXT", help="支出日期早于今天（补录）时的理由，须由主管办理")
+@arg("--recipient", action="append", default=[], metavar="ID:YUAN", help="季节性慰问品领取人 身份证号:价值（可重复）")
+@arg("--recipients-file", metavar="CSV", help="领取人名单 CSV（列：身份证号,金额；UTF-8 或 GBK）")
+@arg("--participants", type=int, metavar="N", help="文体活动参与人数（R3.9）")
+@arg("--winner", action="append", default=[], metavar="ID:YUAN", help="获奖者 身份证号:奖品价值（可重复）")
+@arg(
+    "--participant",
+    action="append",
+    default=[],
+    metavar="ID:YUAN",
+    help="参与奖 身份证号:价值（可重复；仅限不设奖品的活动）",
+)
+@JSON
 def cmd_enter(args) -> int:
     from models.disbursements import enter_disbursement
 
@@ -298,6 +256,38 @@ def cmd_step(args) -> int:
     return 0
 
 
+# One function records each step; each is its own command with that step's options.
+for _step, _help in STEPS.items():
+    command(
+        f"disbursement {_step}",
+        help=_help,
+        defaults={"step": _step},
+        args=[
+            arg("disbursement_id", type=int, metavar="ID", help="支出编号 disbursement number"),
+            arg("--on", metavar="DATE", help="日期，默认今天 date (default today)"),
+            *(
+                [
+                    arg("--transfer-ref", metavar="REF", help="转账凭证号（转账发放必填）"),
+                    arg("--cash-receipt-signed", action="store_true", help="现金：受益会员已当场签字"),
+                ]
+                if _step == "pay"
+                else []
+            ),
+            *([arg("--receipt-no", metavar="NO", help="签收单号")] if _step in ("pay", "sign") else []),
+            JSON,
+        ],
+    )(cmd_step)
+
+
+@command(
+    "disbursement void",
+    help="作废支出（主管）void a disbursement (supervisor)",
+    description="主管作废一笔错误的支出（R9.3）：记录保留并标为作废，不再计入上限与预算，不删除任何记录。",
+)
+@arg("disbursement_id", type=int, metavar="ID", help="支出编号 disbursement number")
+@arg("--reason", metavar="TEXT", required=True, help="作废原因 why")
+@arg("--on", metavar="DATE", help="作废日期，默认今天")
+@JSON
 def cmd_void(args) -> int:
     from models.disbursements import void_disbursement
 
@@ -312,6 +302,12 @@ def cmd_void(args) -> int:
     return 0
 
 
+@command("disbursement list", help="支出登记簿 the register of a period")
+@arg("--from", dest="date_from", metavar="DATE", help="起始日期，默认当年 1 月 1 日")
+@arg("--to", dest="date_to", metavar="DATE", help="截止日期，默认今天")
+@arg("--state", choices=["entered", "approved", "paid", "signed", "cancelled"], help="状态")
+@arg("--category", choices=list(CATEGORIES), help="类别")
+@JSON
 def cmd_list(args) -> int:
     from models.disbursements import disbursement_register, recipients_of
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from models import clock
 from models.errors import ValidationFailed, refuses_undated
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, group
 from tui.progress import progress
 
 
@@ -16,65 +17,12 @@ def _date(text: str | None, what: str) -> dt.date:
     return clikit.user_date(text, what) or clock.today()
 
 
-def register(sub) -> None:
-    p = sub.add_parser("rules", help="规则集 the rule set")
-    rsub = p.add_subparsers(dest="rules_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = rsub.add_parser("show", help="列出某日适用的规则集及依据 show the rule set in force")
-    clikit.add_db_options(q)
-    q.add_argument("--on", metavar="DATE", help="日期，默认今天")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_rules_show)
-
-    p = sub.add_parser("template", help="导入模板 write an import template")
-    p.add_argument("kind", choices=["enrolments", "ledger", "accounts"])
-    p.add_argument(
-        "--out",
-        metavar="FILE",
-        help="输出文件（.xlsx 或 .csv），默认 参保名单模板.xlsx / 办事处台账模板.xlsx / 会员账户模板.xlsx",
-    )
-    p.set_defaults(func=cmd_template)
-
-    p = sub.add_parser("import", help="导入 import data")
-    isub = p.add_subparsers(dest="import_command", metavar="KIND", required=True, parser_class=type(p))
-    q = isub.add_parser("enrolments", help="导入参保/续保名单（.csv UTF-8/GBK 或 .xlsx）")
-    clikit.add_db_options(q)
-    q.add_argument("file", metavar="FILE")
-    q.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入")
-    q.add_argument(
-        "--override-reason",
-        metavar="TEXT",
-        help="负责人书面理由：允许保障期内新增人员（000 第十七条3），或确认名单中会员的单位调动"
-        "（记为调动，001 调入调出）；仅负责人可用",
-    )
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_import_enrolments)
-
-    p = sub.add_parser("renew", help="单位续保 renew a unit's policy")
-    clikit.add_db_options(p)
-    p.add_argument("--unit", required=True, metavar="CODE")
-    p.add_argument("--plan", required=True, metavar="CODE")
-    p.add_argument(
-        "--filed",
-        required=True,
-        metavar="DATE",
-        help="办理日期：不得晚于今天；早于今天（补录）须负责人办理并填 --reason",
-    )
-    p.add_argument("--reason", metavar="TEXT", help="补录理由（办理日期早于今天时必填，仅负责人）")
-    p.add_argument("--dry-run", action="store_true", help="只显示结果，不写入")
-    clikit.add_json_option(p)
-    p.set_defaults(func=cmd_renew)
-
-    p = sub.add_parser("lookup", help="会员查询：身份证号、后几位、姓名或拼音首字母")
-    clikit.add_db_options(p)
-    p.add_argument("query", metavar="QUERY")
-    p.add_argument("--on", metavar="DATE", help="查询日期，默认今天")
-    p.add_argument(
-        "--limit", type=clikit.positive_int(1000), default=20, help="最多显示几位 at most this many (1–1000)"
-    )
-    clikit.add_json_option(p)
-    p.set_defaults(func=cmd_lookup)
+group("rules", help="规则集 the rule set")
 
 
+@command("rules show", help="列出某日适用的规则集及依据 show the rule set in force")
+@arg("--on", metavar="DATE", help="日期，默认今天")
+@JSON
 def cmd_rules_show(args) -> int:
     from rules import ruleset_header, ruleset_on, ruleset_rows
     from rules.params import ruleset_source
@@ -118,6 +66,13 @@ def cmd_rules_show(args) -> int:
     return 0
 
 
+@command("template", help="导入模板 write an import template", db=False)
+@arg("kind", choices=["enrolments", "ledger", "accounts"])
+@arg(
+    "--out",
+    metavar="FILE",
+    help="输出文件（.xlsx 或 .csv），默认 参保名单模板.xlsx / 办事处台账模板.xlsx / 会员账户模板.xlsx",
+)
 def cmd_template(args) -> int:
     if args.kind == "enrolments":
         from models.enrolments import write_template
@@ -144,6 +99,19 @@ def _print_problems(title: str, problems) -> None:
         clikit.print_table([(p.line, p.column, p.reason) for p in problems], ["行", "列", "原因"])
 
 
+group("import", help="导入 import data", metavar="KIND")
+
+
+@command("import enrolments", help="导入参保/续保名单（.csv UTF-8/GBK 或 .xlsx）")
+@arg("file", metavar="FILE")
+@arg("--dry-run", action="store_true", help="只检查并统计，不写入")
+@arg(
+    "--override-reason",
+    metavar="TEXT",
+    help="负责人书面理由：允许保障期内新增人员（000 第十七条3），或确认名单中会员的单位调动"
+    "（记为调动，001 调入调出）；仅负责人可用",
+)
+@JSON
 def cmd_import_enrolments(args) -> int:
     from models.enrolments import KIND_NAMES, import_enrolments
 
@@ -194,6 +162,13 @@ def cmd_import_enrolments(args) -> int:
     return 0
 
 
+@command("renew", help="单位续保 renew a unit's policy")
+@arg("--unit", required=True, metavar="CODE")
+@arg("--plan", required=True, metavar="CODE")
+@arg("--filed", required=True, metavar="DATE", help="办理日期：不得晚于今天；早于今天（补录）须负责人办理并填 --reason")
+@arg("--reason", metavar="TEXT", help="补录理由（办理日期早于今天时必填，仅负责人）")
+@arg("--dry-run", action="store_true", help="只显示结果，不写入")
+@JSON
 @refuses_undated  # a date before every rule set is the clerk's typing mistake, not exit 70
 def cmd_renew(args) -> int:
     from models.enrolments import renew_unit
@@ -230,6 +205,11 @@ def cmd_renew(args) -> int:
     return 0
 
 
+@command("lookup", help="会员查询：身份证号、后几位、姓名或拼音首字母")
+@arg("query", metavar="QUERY")
+@arg("--on", metavar="DATE", help="查询日期，默认今天")
+@arg("--limit", type=clikit.positive_int(1000), default=20, help="最多显示几位 at most this many (1–1000)")
+@JSON
 @refuses_undated
 def cmd_lookup(args) -> int:
     from models.lookup import lookup

@@ -12,51 +12,7 @@ import datetime as dt
 from models import clock
 from models.errors import UsageError
 from tui import clikit
-
-
-def register(sub) -> None:
-    p = sub.add_parser("handover", help="交接记录 staff handovers")
-    hs = p.add_subparsers(dest="handover_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = hs.add_parser(
-        "record",
-        help="登记一次完整的交接 record a complete handover",
-        description="登记交接（000 第十六条8）：移交人、接交人、监交人、日期、清单各项；程序列出未办结事项，"
-        "接交人确认后登记。清单项用 --item CODE[=说明[:数量]]，代码见 huzhu handover checklist。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument("--outgoing", required=True, metavar="NAME", help="移交人")
-    q.add_argument("--incoming", required=True, metavar="NAME", help="接交人")
-    q.add_argument("--supervisor", required=True, metavar="NAME", help="监交人")
-    q.add_argument(
-        "--on", required=True, metavar="DATE", help="交接日期：不得晚于今天；早于今天（补录）须负责人办理并填 --reason"
-    )
-    q.add_argument("--reason", metavar="TEXT", help="补录理由（交接日期早于今天时必填，仅负责人）")
-    q.add_argument("--reported-on", metavar="DATE", help="上报办事处日期")
-    q.add_argument("--item", action="append", default=[], metavar="CODE[=TEXT[:N]]", help="交接清单项（可重复）")
-    q.add_argument("--outgoing-confirms", action="store_true", help="移交人已确认移交")
-    q.add_argument("--incoming-confirms", action="store_true", help="接交人已确认接收（含程序列出的未办结事项）")
-    q.add_argument("--outgoing-username", metavar="USERNAME", help="移交人的业务系统用户名（停用并填变更表）")
-    q.add_argument("--incoming-username", metavar="USERNAME", help="接交人的业务系统用户名（备案或变更）")
-    q.add_argument("--revoke-user", metavar="NAME", help="同时撤销移交人在本程序的用户（仅负责人）")
-    q.add_argument("--note", metavar="TEXT")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_record)
-    q = hs.add_parser("report", help="登记交接上报办事处的日期 record the date reported to the office")
-    clikit.add_db_options(q)
-    q.add_argument("id", type=clikit.positive_int(2**63 - 1), metavar="ID")
-    q.add_argument("--on", required=True, metavar="DATE")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_report)
-    q = hs.add_parser("list", help="全部交接记录 every handover")
-    clikit.add_db_options(q)
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_list)
-    q = hs.add_parser("checklist", help="交接清单项的代码 the checklist codes")
-    clikit.add_db_options(q)
-    q.add_argument("--on", metavar="DATE")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_checklist)
-
+from tui.commands.registry import JSON, arg, command, group
 
 _date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
@@ -85,6 +41,29 @@ def _items(specs: list[str], on: dt.date):
     return items
 
 
+group("handover", help="交接记录 staff handovers")
+
+
+@command(
+    "handover record",
+    help="登记一次完整的交接 record a complete handover",
+    description="登记交接（000 第十六条8）：移交人、接交人、监交人、日期、清单各项；程序列出未办结事项，"
+    "接交人确认后登记。清单项用 --item CODE[=说明[:数量]]，代码见 huzhu handover checklist。",
+)
+@arg("--outgoing", required=True, metavar="NAME", help="移交人")
+@arg("--incoming", required=True, metavar="NAME", help="接交人")
+@arg("--supervisor", required=True, metavar="NAME", help="监交人")
+@arg("--on", required=True, metavar="DATE", help="交接日期：不得晚于今天；早于今天（补录）须负责人办理并填 --reason")
+@arg("--reason", metavar="TEXT", help="补录理由（交接日期早于今天时必填，仅负责人）")
+@arg("--reported-on", metavar="DATE", help="上报办事处日期")
+@arg("--item", action="append", default=[], metavar="CODE[=TEXT[:N]]", help="交接清单项（可重复）")
+@arg("--outgoing-confirms", action="store_true", help="移交人已确认移交")
+@arg("--incoming-confirms", action="store_true", help="接交人已确认接收（含程序列出的未办结事项）")
+@arg("--outgoing-username", metavar="USERNAME", help="移交人的业务系统用户名（停用并填变更表）")
+@arg("--incoming-username", metavar="USERNAME", help="接交人的业务系统用户名（备案或变更）")
+@arg("--revoke-user", metavar="NAME", help="同时撤销移交人在本程序的用户（仅负责人）")
+@arg("--note", metavar="TEXT")
+@JSON
 def cmd_record(args) -> int:
     from models.handover import HandoverDraft, complete_handover
     from models.schema import StaffAccount
@@ -146,6 +125,10 @@ def cmd_record(args) -> int:
     return 0
 
 
+@command("handover report", help="登记交接上报办事处的日期 record the date reported to the office")
+@arg("id", type=clikit.positive_int(2**63 - 1), metavar="ID")
+@arg("--on", required=True, metavar="DATE")
+@JSON
 def cmd_report(args) -> int:
     from models.handover import mark_reported
 
@@ -160,6 +143,8 @@ def cmd_report(args) -> int:
     return 0
 
 
+@command("handover list", help="全部交接记录 every handover")
+@JSON
 def cmd_list(args) -> int:
     from models.handover import list_handovers
 
@@ -193,6 +178,9 @@ def cmd_list(args) -> int:
     return 0
 
 
+@command("handover checklist", help="交接清单项的代码 the checklist codes")
+@arg("--on", metavar="DATE")
+@JSON
 def cmd_checklist(args) -> int:
     from models.handover import checklist
 

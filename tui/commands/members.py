@@ -2,59 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
-
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, group
 
 _date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
 
-def _subparsers(parser: argparse.ArgumentParser):
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+group("member", help="会员资料：查看、修改、调动 member records")
 
 
-def register(sub) -> None:
-    p = sub.add_parser("member", help="会员资料：查看、修改、调动 member records")
-    msub = p.add_subparsers(dest="member_command", metavar="ACTION", required=True, parser_class=type(p))
-
-    q = msub.add_parser("show", help="会员资料及修改记录（账号只显示后4位） a member's record and its history")
-    clikit.add_db_options(q)
-    q.add_argument("query", metavar="QUERY", help="身份证号、后几位、姓名或拼音首字母")
-    q.add_argument("--limit", type=int, default=10, help="最多显示几位会员（默认 10）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_show)
-
-    q = msub.add_parser("edit", help="修改手机号、开户行和账号、退休日期（保留修改记录） edit a member's record")
-    clikit.add_db_options(q)
-    q.add_argument("id_number", metavar="ID_NUMBER", help="会员的18位身份证号")
-    q.add_argument("--phone", metavar="P", help='手机号；写空字符串 "" 表示清除')
-    q.add_argument("--bank-name", metavar="N", help="开户行")
-    q.add_argument("--bank-account", metavar="A", help="银行账号（12–30位数字，须为会员本人账户）")
-    q.add_argument("--holder", metavar="NAME", help="户名（默认会员本人；与会员姓名不符则拒绝）")
-    q.add_argument("--retirement-date", metavar="D", help='退休日期（已办理正式退休手续之日）；"" 表示清除')
-    q.add_argument("--reason", metavar="TEXT", help="修改原因（修改已有内容时必填）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_edit)
-
-    q = msub.add_parser("transfer", help="会员调入另一单位（登记调动记录） transfer a member to another unit")
-    clikit.add_db_options(q)
-    q.add_argument("id_number", metavar="ID_NUMBER", help="会员的18位身份证号")
-    q.add_argument("--to-unit", required=True, metavar="CODE", help="调入单位编码")
-    q.add_argument("--on", required=True, metavar="DATE", help="调动日期")
-    q.add_argument("--reason", required=True, metavar="TEXT", help="调动原因")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_transfer)
-
-    q = _subparsers(sub.choices["import"]).add_parser(
-        "accounts", help="导入会员本人银行账户（身份证号、姓名、开户行、银行账号；.csv UTF-8/GBK 或 .xlsx）"
-    )
-    clikit.add_db_options(q)
-    q.add_argument("file", metavar="FILE")
-    q.add_argument("--dry-run", action="store_true", help="只检查，不写入")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_import_accounts)
-
-
+@command("member show", help="会员资料及修改记录（账号只显示后4位） a member's record and its history")
+@arg("query", metavar="QUERY", help="身份证号、后几位、姓名或拼音首字母")
+@arg("--limit", type=int, default=10, help="最多显示几位会员（默认 10）")
+@JSON
 def cmd_show(args) -> int:
     from models.lookup import find
     from models.member_edit import member_record
@@ -125,6 +85,15 @@ def _report(result_json: dict, as_json: bool) -> None:
         clikit.print_json(result_json)
 
 
+@command("member edit", help="修改手机号、开户行和账号、退休日期（保留修改记录） edit a member's record")
+@arg("id_number", metavar="ID_NUMBER", help="会员的18位身份证号")
+@arg("--phone", metavar="P", help='手机号；写空字符串 "" 表示清除')
+@arg("--bank-name", metavar="N", help="开户行")
+@arg("--bank-account", metavar="A", help="银行账号（12–30位数字，须为会员本人账户）")
+@arg("--holder", metavar="NAME", help="户名（默认会员本人；与会员姓名不符则拒绝）")
+@arg("--retirement-date", metavar="D", help='退休日期（已办理正式退休手续之日）；"" 表示清除')
+@arg("--reason", metavar="TEXT", help="修改原因（修改已有内容时必填）")
+@JSON
 def cmd_edit(args) -> int:
     from models.member_edit import FIELDS, edit_member, member_by_id_number
 
@@ -164,6 +133,12 @@ def cmd_edit(args) -> int:
     return 0
 
 
+@command("member transfer", help="会员调入另一单位（登记调动记录） transfer a member to another unit")
+@arg("id_number", metavar="ID_NUMBER", help="会员的18位身份证号")
+@arg("--to-unit", required=True, metavar="CODE", help="调入单位编码")
+@arg("--on", required=True, metavar="DATE", help="调动日期")
+@arg("--reason", required=True, metavar="TEXT", help="调动原因")
+@JSON
 def cmd_transfer(args) -> int:
     from models.member_edit import member_by_id_number, transfer_member
 
@@ -180,6 +155,11 @@ def cmd_transfer(args) -> int:
     return 0
 
 
+# ``huzhu import`` is declared in tui.commands.enrolment, listed before this module.
+@command("import accounts", help="导入会员本人银行账户（身份证号、姓名、开户行、银行账号；.csv UTF-8/GBK 或 .xlsx）")
+@arg("file", metavar="FILE")
+@arg("--dry-run", action="store_true", help="只检查，不写入")
+@JSON
 def cmd_import_accounts(args) -> int:
     from models.member_edit import import_accounts
 

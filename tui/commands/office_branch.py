@@ -12,78 +12,9 @@ import datetime as dt
 from models import clock
 from rules import branches as rb
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, exclusive, group
 
 DOC_HELP = {step: "；".join(f"{k}={v}" for k, v in docs.items()) for step, docs in rb.DOCUMENTS.items()}
-
-
-def register(office_sub) -> None:
-    p = office_sub.add_parser("branch", help="代办处登记簿：设立、变更、终止 the branch register and lifecycle")
-    bs = p.add_subparsers(dest="branch_command", metavar="ACTION", required=True, parser_class=type(p))
-
-    def cmd(name: str, help_text: str, func, *, json_out: bool = True):
-        q = bs.add_parser(name, help=help_text)
-        clikit.add_db_options(q)
-        if json_out:
-            clikit.add_json_option(q)
-        q.set_defaults(func=func)
-        return q
-
-    q = cmd("import", "导入代办处名单（编码、名称），登记为已设立 import the initial register (code, name)", cmd_import)
-    q.add_argument("file", metavar="FILE")
-    q = cmd("apply", "登记设立申请（000 第八条1） record an application", cmd_apply)
-    q.add_argument("--code", required=True, metavar="CODE", help="3 位编码")
-    q.add_argument("--name", required=True, metavar="NAME", help="简称，如 朝阳")
-    q.add_argument("--full-name", metavar="NAME", help="全称：中国职工保险互助会北京办事处***代办处（第二十七条）")
-    q.add_argument("--received", required=True, metavar="DATE", help="收到申请报告的日期")
-    q.add_argument("--doc", action="append", default=[], metavar="KEY", help=f"随附材料（可重复）：{DOC_HELP['apply']}")
-    q.add_argument("--other-docs", metavar="TEXT", help="办事处要求的其他材料")
-    q = cmd("documents", "补交申请材料 documents received later", cmd_documents)
-    q.add_argument("code", metavar="CODE")
-    q.add_argument("--doc", action="append", required=True, metavar="KEY")
-    q.add_argument("--on", required=True, metavar="DATE")
-    q = cmd("decide", "核准或驳回设立申请（10 日内，第八条2） approve or reject", cmd_decide)
-    q.add_argument("code", metavar="CODE")
-    g = q.add_mutually_exclusive_group(required=True)
-    g.add_argument("--approve", action="store_true")
-    g.add_argument("--reject", action="store_true")
-    q.add_argument("--on", required=True, metavar="DATE")
-    q.add_argument("--reason", metavar="TEXT", help="驳回理由")
-    q = cmd("certify", "领取登记证（第八条3） certificate issued", cmd_certify)
-    q.add_argument("code", metavar="CODE")
-    q.add_argument("--number", required=True, metavar="NO", help="登记证编号")
-    q.add_argument("--on", required=True, metavar="DATE")
-    q = cmd("announce", "发出设立通告（领证后 20 日内，第八条3） announcement issued", cmd_announce)
-    q.add_argument("code", metavar="CODE")
-    q.add_argument("--on", required=True, metavar="DATE")
-    q.add_argument("--started", metavar="DATE", help="开始开展业务的日期（第八条4）")
-    q = cmd("business", "登记开始开展业务的日期（第八条4） first business day", cmd_business)
-    q.add_argument("code", metavar="CODE")
-    q.add_argument("--on", required=True, metavar="DATE")
-    q = cmd("excuse", "认可未按时开展业务的理由（第八条4“无故”） accept a reason for not starting", cmd_excuse)
-    q.add_argument("code", metavar="CODE")
-    q.add_argument("--reason", required=True, metavar="TEXT")
-    q.add_argument("--on", metavar="DATE", help="默认今天")
-    q = cmd("change", "变更：申请、核准、通告（第九条） a change: apply, decide, announce", cmd_change)
-    q.add_argument("code", metavar="CODE")
-    q.add_argument("--step", required=True, choices=["apply", "decide", "announce"])
-    q.add_argument("--on", required=True, metavar="DATE")
-    q.add_argument("--what", choices=list(rb.CHANGE_ITEMS), help="变更事项")
-    q.add_argument("--value", metavar="TEXT", help="变更后的内容")
-    q.add_argument("--doc", action="append", default=[], metavar="KEY", help=f"材料：{DOC_HELP['change_apply']}")
-    g = q.add_mutually_exclusive_group()
-    g.add_argument("--approve", action="store_true")
-    g.add_argument("--reject", action="store_true")
-    q.add_argument("--reason", metavar="TEXT")
-    q = cmd("terminate", "终止：申请、核准、停止（第十条） termination: apply, approve, stop", cmd_terminate)
-    q.add_argument("code", metavar="CODE")
-    q.add_argument("--step", required=True, choices=["apply", "approve", "stop"])
-    q.add_argument("--on", required=True, metavar="DATE")
-    q.add_argument("--ground", metavar="TEXT", help="终止理由")
-    q.add_argument("--doc", action="append", default=[], metavar="KEY", help=f"材料：{DOC_HELP['terminate_apply']}")
-    q = cmd("list", "登记簿：状态、期限、缺少的材料 the register with deadlines", cmd_list)
-    q.add_argument("--on", metavar="DATE", help="按哪一天计算期限（默认今天）")
-    q = cmd("show", "一个代办处的办理经过 one branch's steps", cmd_show)
-    q.add_argument("code", metavar="CODE")
 
 
 def _date(text: str | None, what: str) -> dt.date:
@@ -109,6 +40,15 @@ def _report(args, result) -> int:
     return 0
 
 
+# ``huzhu office`` is declared in tui.commands.sync, listed before this module.
+group("office branch", help="代办处登记簿：设立、变更、终止 the branch register and lifecycle", dest="branch_command")
+
+
+@command(
+    "office branch import", help="导入代办处名单（编码、名称），登记为已设立 import the initial register (code, name)"
+)
+@JSON
+@arg("file", metavar="FILE")
 def cmd_import(args) -> int:
     from sync import branches
 
@@ -137,6 +77,14 @@ def cmd_import(args) -> int:
     return 0
 
 
+@command("office branch apply", help="登记设立申请（000 第八条1） record an application")
+@JSON
+@arg("--code", required=True, metavar="CODE", help="3 位编码")
+@arg("--name", required=True, metavar="NAME", help="简称，如 朝阳")
+@arg("--full-name", metavar="NAME", help="全称：中国职工保险互助会北京办事处***代办处（第二十七条）")
+@arg("--received", required=True, metavar="DATE", help="收到申请报告的日期")
+@arg("--doc", action="append", default=[], metavar="KEY", help=f"随附材料（可重复）：{DOC_HELP['apply']}")
+@arg("--other-docs", metavar="TEXT", help="办事处要求的其他材料")
 def cmd_apply(args) -> int:
     from sync import branches
 
@@ -154,6 +102,11 @@ def cmd_apply(args) -> int:
     )
 
 
+@command("office branch documents", help="补交申请材料 documents received later")
+@JSON
+@arg("code", metavar="CODE")
+@arg("--doc", action="append", required=True, metavar="KEY")
+@arg("--on", required=True, metavar="DATE")
 def cmd_documents(args) -> int:
     from sync import branches
 
@@ -161,6 +114,12 @@ def cmd_documents(args) -> int:
     return _report(args, branches.add_documents(args.code, args.doc, _date(args.on, "日期")))
 
 
+@command("office branch decide", help="核准或驳回设立申请（10 日内，第八条2） approve or reject")
+@JSON
+@arg("code", metavar="CODE")
+@exclusive(arg("--approve", action="store_true"), arg("--reject", action="store_true"), required=True)
+@arg("--on", required=True, metavar="DATE")
+@arg("--reason", metavar="TEXT", help="驳回理由")
 def cmd_decide(args) -> int:
     from sync import branches
 
@@ -168,6 +127,11 @@ def cmd_decide(args) -> int:
     return _report(args, branches.decide(args.code, bool(args.approve), _date(args.on, "决定日期"), args.reason))
 
 
+@command("office branch certify", help="领取登记证（第八条3） certificate issued")
+@JSON
+@arg("code", metavar="CODE")
+@arg("--number", required=True, metavar="NO", help="登记证编号")
+@arg("--on", required=True, metavar="DATE")
 def cmd_certify(args) -> int:
     from sync import branches
 
@@ -175,6 +139,11 @@ def cmd_certify(args) -> int:
     return _report(args, branches.certify(args.code, args.number, _date(args.on, "领证日期")))
 
 
+@command("office branch announce", help="发出设立通告（领证后 20 日内，第八条3） announcement issued")
+@JSON
+@arg("code", metavar="CODE")
+@arg("--on", required=True, metavar="DATE")
+@arg("--started", metavar="DATE", help="开始开展业务的日期（第八条4）")
 def cmd_announce(args) -> int:
     from sync import branches
 
@@ -183,6 +152,10 @@ def cmd_announce(args) -> int:
     return _report(args, branches.announce(args.code, _date(args.on, "通告日期"), started))
 
 
+@command("office branch business", help="登记开始开展业务的日期（第八条4） first business day")
+@JSON
+@arg("code", metavar="CODE")
+@arg("--on", required=True, metavar="DATE")
 def cmd_business(args) -> int:
     from sync import branches
 
@@ -190,6 +163,11 @@ def cmd_business(args) -> int:
     return _report(args, branches.record_business(args.code, _date(args.on, "开展业务日期")))
 
 
+@command("office branch excuse", help="认可未按时开展业务的理由（第八条4“无故”） accept a reason for not starting")
+@JSON
+@arg("code", metavar="CODE")
+@arg("--reason", required=True, metavar="TEXT")
+@arg("--on", metavar="DATE", help="默认今天")
 def cmd_excuse(args) -> int:
     from sync import branches
 
@@ -197,6 +175,16 @@ def cmd_excuse(args) -> int:
     return _report(args, branches.excuse(args.code, args.reason, _date(args.on, "日期")))
 
 
+@command("office branch change", help="变更：申请、核准、通告（第九条） a change: apply, decide, announce")
+@JSON
+@arg("code", metavar="CODE")
+@arg("--step", required=True, choices=["apply", "decide", "announce"])
+@arg("--on", required=True, metavar="DATE")
+@arg("--what", choices=list(rb.CHANGE_ITEMS), help="变更事项")
+@arg("--value", metavar="TEXT", help="变更后的内容")
+@arg("--doc", action="append", default=[], metavar="KEY", help=f"材料：{DOC_HELP['change_apply']}")
+@exclusive(arg("--approve", action="store_true"), arg("--reject", action="store_true"))
+@arg("--reason", metavar="TEXT")
 def cmd_change(args) -> int:
     from sync import branches
 
@@ -217,6 +205,13 @@ def cmd_change(args) -> int:
     )
 
 
+@command("office branch terminate", help="终止：申请、核准、停止（第十条） termination: apply, approve, stop")
+@JSON
+@arg("code", metavar="CODE")
+@arg("--step", required=True, choices=["apply", "approve", "stop"])
+@arg("--on", required=True, metavar="DATE")
+@arg("--ground", metavar="TEXT", help="终止理由")
+@arg("--doc", action="append", default=[], metavar="KEY", help=f"材料：{DOC_HELP['terminate_apply']}")
 def cmd_terminate(args) -> int:
     from sync import branches
 
@@ -226,6 +221,9 @@ def cmd_terminate(args) -> int:
     )
 
 
+@command("office branch list", help="登记簿：状态、期限、缺少的材料 the register with deadlines")
+@JSON
+@arg("--on", metavar="DATE", help="按哪一天计算期限（默认今天）")
 def cmd_list(args) -> int:
     from sync import branches
 
@@ -251,6 +249,9 @@ def cmd_list(args) -> int:
     return 0
 
 
+@command("office branch show", help="一个代办处的办理经过 one branch's steps")
+@JSON
+@arg("code", metavar="CODE")
 def cmd_show(args) -> int:
     from sync import branches
 

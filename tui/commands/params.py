@@ -3,49 +3,12 @@ and ``app-share`` (R2.5's measure). The notice format is in sync/FORMAT.md."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from models.errors import UsageError
 from tui import clikit
-
-
-def _subparsers(parser: argparse.ArgumentParser):
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
-
-def register(sub) -> None:
-    # `huzhu office params issue`: under the office group the sync module registers.
-    office = sub.choices["office"]
-    p = _subparsers(office).add_parser("params", help="保障计划参数通知 plan parameter notices")
-    psub = p.add_subparsers(dest="office_params_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = psub.add_parser("issue", help="核对并签发参数通知 check and sign a parameter notice")
-    clikit.add_db_options(q)
-    q.add_argument("file", metavar="FILE.toml")
-    q.add_argument("--out", required=True, metavar="FILE.hzp")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_params_issue)
-
-    p = sub.add_parser("params", help="安装办事处参数通知 install the office's parameter notices")
-    psub = p.add_subparsers(dest="params_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = psub.add_parser("install", help="核验签名、显示变化并安装 verify, show the changes, install")
-    clikit.add_db_options(q)
-    q.add_argument("file", metavar="FILE.hzp")
-    q.add_argument("--yes", action="store_true", help="已核对变化，不再询问 changes reviewed, do not ask")
-    q.add_argument("--dry-run", action="store_true", help="只核验并显示变化，不安装 verify and show only")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_params_install)
-    q = psub.add_parser("list", help="已安装的参数通知 installed notices")
-    clikit.add_db_options(q)
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_params_list)
-
-    p = sub.add_parser("app-share", help="无纸化APP申报占比（R2.5） APP share of claims meeting the conditions")
-    clikit.add_db_options(p)
-    p.add_argument("--year", required=True, type=int, metavar="YYYY")
-    clikit.add_json_option(p)
-    p.set_defaults(func=cmd_app_share)
+from tui.commands.registry import JSON, arg, command, group
 
 
 def _read(path: str, limit: int) -> bytes:
@@ -60,6 +23,13 @@ def _read(path: str, limit: int) -> bytes:
         raise UsageError(f"无法读取 {target}：{exc.strerror}", f"cannot read {target}: {exc.strerror}") from None
 
 
+group("office params", help="保障计划参数通知 plan parameter notices")
+
+
+@command("office params issue", help="核对并签发参数通知 check and sign a parameter notice")
+@arg("file", metavar="FILE.toml")
+@arg("--out", required=True, metavar="FILE.hzp")
+@JSON
 def cmd_office_params_issue(args) -> int:
     from sync.params import MAX_TOML_BYTES, issue
     from tui.commands.sync import _write_new
@@ -78,6 +48,14 @@ def cmd_office_params_issue(args) -> int:
     return 0
 
 
+group("params", help="安装办事处参数通知 install the office's parameter notices")
+
+
+@command("params install", help="核验签名、显示变化并安装 verify, show the changes, install")
+@arg("file", metavar="FILE.hzp")
+@arg("--yes", action="store_true", help="已核对变化，不再询问 changes reviewed, do not ask")
+@arg("--dry-run", action="store_true", help="只核验并显示变化，不安装 verify and show only")
+@JSON
 def cmd_params_install(args) -> int:
     from sync.params import MAX_NOTICE_BYTES, check_install, install
 
@@ -127,6 +105,8 @@ def cmd_params_install(args) -> int:
     return 0
 
 
+@command("params list", help="已安装的参数通知 installed notices")
+@JSON
 def cmd_params_list(args) -> int:
     from models.plans import installed_notices
 
@@ -158,6 +138,9 @@ def cmd_params_list(args) -> int:
     return 0
 
 
+@command("app-share", help="无纸化APP申报占比（R2.5） APP share of claims meeting the conditions")
+@arg("--year", required=True, type=int, metavar="YYYY")
+@JSON
 def cmd_app_share(args) -> int:
     from models.claims_app import app_share
 

@@ -8,91 +8,31 @@ import datetime as dt
 from pathlib import Path
 
 from models.errors import UsageError
+from models.reports import REPORTS
+from models.worklog import KINDS
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, group
+
+WORKLOG_KINDS = "|".join(KINDS)
 
 
 def _report_help() -> str:
-    from models.reports import REPORTS
-
     return "；".join(f"{k.name}={k.title}" for k in REPORTS.values())
-
-
-def register(sub) -> None:
-    from models.reports import REPORTS
-    from models.worklog import KINDS
-
-    p = sub.add_parser(
-        "report",
-        help="登记簿与统计报表（屏幕、.xlsx、.csv） registers and statistics",
-        description=f"报表 reports: {_report_help()}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    clikit.add_db_options(p)
-    p.add_argument("name", choices=list(REPORTS), metavar="NAME", help=f"报表名称：{'|'.join(REPORTS)}")
-    p.add_argument("--period", required=True, metavar="YYYY-MM|YYYY", help="某月（2026-03）或全年（2026）")
-    p.add_argument("--out", metavar="FILE", help="写入 .xlsx（A4 打印）或 .csv；不写则显示在屏幕上")
-    clikit.add_json_option(p)
-    p.set_defaults(func=cmd_report)
-
-    p = sub.add_parser("worklog", help="工作记录：管委会会议、业务培训、投稿 work log")
-    wsub = p.add_subparsers(dest="worklog_command", metavar="ACTION", required=True, parser_class=type(p))
-    kinds = "|".join(KINDS)
-    q = wsub.add_parser("add", help="登记一条 add an entry")
-    clikit.add_db_options(q)
-    q.add_argument(
-        "--kind", required=True, metavar=kinds, help=f"类别：{'、'.join(f'{k}={v}' for k, v in KINDS.items())}"
-    )
-    q.add_argument("--date", required=True, metavar="DATE", help="日期（2026-03-18、20260318 或 今天）")
-    q.add_argument("--title", required=True, metavar="TEXT", help="会议、培训或稿件标题")
-    q.add_argument("--with", dest="attendees", metavar="TEXT", help="参加人员；投稿则写投稿去向（如 办事处门户网站）")
-    q.add_argument("--note", metavar="TEXT", help="备注")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_worklog_add)
-    q = wsub.add_parser("list", help="列出 list entries")
-    clikit.add_db_options(q)
-    q.add_argument("--year", type=clikit.YEAR, metavar="YYYY", help="只列某年")
-    q.add_argument("--kind", choices=list(KINDS), metavar=kinds)
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_worklog_list)
-    q = wsub.add_parser("import", help="从 .csv（UTF-8/GBK）或 .xlsx 导入，有错则全部不写入 import a file")
-    clikit.add_db_options(q)
-    q.add_argument("file", metavar="FILE")
-    q.add_argument("--dry-run", action="store_true", help="只检查，不写入")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_worklog_import)
-    q = wsub.add_parser("template", help="写出导入模板 write the import template")
-    q.add_argument("--out", metavar="FILE", default="工作记录模板.xlsx", help="输出文件（.xlsx 或 .csv）")
-    q.set_defaults(func=cmd_worklog_template)
-
-    p = sub.add_parser("audit", help="年度稽核自查 yearly audit self-check")
-    asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = asub.add_parser("selfcheck", help="计算可计量的稽核项目，列出人工核对清单及应准备的资料")
-    clikit.add_db_options(q)
-    q.add_argument("--year", type=clikit.YEAR, required=True, metavar="YYYY", help="自查的年度")
-    q.add_argument("--out", metavar="FILE", help="写入 .xlsx（自查表及资料清单）")
-    q.add_argument("--materials", metavar="DIR", help="在此文件夹生成资料清单中本程序可生成的报表")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_selfcheck)
-    q = asub.add_parser("tick", help="勾选人工核对的项目 tick a checklist item")
-    clikit.add_db_options(q)
-    q.add_argument("code", metavar="CODE", help="项目编号，如 org.1（见 huzhu audit selfcheck）")
-    q.add_argument("--year", type=clikit.YEAR, required=True, metavar="YYYY")
-    q.add_argument("--note", metavar="TEXT", help="核对说明")
-    q.add_argument("--untick", action="store_true", help="取消勾选")
-    q.set_defaults(func=cmd_tick)
-    q = asub.add_parser("submit", help="向办事处报送年度自审材料（签名加密的数据包） send the yearly package")
-    clikit.add_db_options(q)
-    q.add_argument("--year", type=clikit.YEAR, required=True, metavar="YYYY", help="自审的年度")
-    q.add_argument("--out", default=".", metavar="DIR", help="输出文件夹（默认当前文件夹）")
-    q.add_argument("--replace", action="store_true", help="该年度已报送过：重新报送替换之前的（须 --reason）")
-    q.add_argument("--reason", metavar="TEXT", help="重新报送的理由")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_submit)
 
 
 # --- report ------------------------------------------------------------------------------------------
 
 
+@command(
+    "report",
+    help="登记簿与统计报表（屏幕、.xlsx、.csv） registers and statistics",
+    description=f"报表 reports: {_report_help()}",
+    formatter_class=argparse.RawDescriptionHelpFormatter,
+)
+@arg("name", choices=list(REPORTS), metavar="NAME", help=f"报表名称：{'|'.join(REPORTS)}")
+@arg("--period", required=True, metavar="YYYY-MM|YYYY", help="某月（2026-03）或全年（2026）")
+@arg("--out", metavar="FILE", help="写入 .xlsx（A4 打印）或 .csv；不写则显示在屏幕上")
+@JSON
 def cmd_report(args) -> int:
     from models import reports
 
@@ -127,6 +67,16 @@ def _date(text: str) -> dt.date:
     return clikit.user_date(text, "日期")
 
 
+group("worklog", help="工作记录：管委会会议、业务培训、投稿 work log")
+
+
+@command("worklog add", help="登记一条 add an entry")
+@arg("--kind", required=True, metavar=WORKLOG_KINDS, help=f"类别：{'、'.join(f'{k}={v}' for k, v in KINDS.items())}")
+@arg("--date", required=True, metavar="DATE", help="日期（2026-03-18、20260318 或 今天）")
+@arg("--title", required=True, metavar="TEXT", help="会议、培训或稿件标题")
+@arg("--with", dest="attendees", metavar="TEXT", help="参加人员；投稿则写投稿去向（如 办事处门户网站）")
+@arg("--note", metavar="TEXT", help="备注")
+@JSON
 def cmd_worklog_add(args) -> int:
     from models.worklog import KINDS, add_entry, kind_code
 
@@ -144,6 +94,10 @@ def cmd_worklog_add(args) -> int:
     return 0
 
 
+@command("worklog list", help="列出 list entries")
+@arg("--year", type=clikit.YEAR, metavar="YYYY", help="只列某年")
+@arg("--kind", choices=list(KINDS), metavar=WORKLOG_KINDS)
+@JSON
 def cmd_worklog_list(args) -> int:
     from models.worklog import KINDS, list_entries
 
@@ -162,6 +116,10 @@ def cmd_worklog_list(args) -> int:
     return 0
 
 
+@command("worklog import", help="从 .csv（UTF-8/GBK）或 .xlsx 导入，有错则全部不写入 import a file")
+@arg("file", metavar="FILE")
+@arg("--dry-run", action="store_true", help="只检查，不写入")
+@JSON
 def cmd_worklog_import(args) -> int:
     from models.worklog import import_worklog
 
@@ -193,6 +151,8 @@ def cmd_worklog_import(args) -> int:
     return 0
 
 
+@command("worklog template", help="写出导入模板 write the import template", db=False)
+@arg("--out", metavar="FILE", default="工作记录模板.xlsx", help="输出文件（.xlsx 或 .csv）")
 def cmd_worklog_template(args) -> int:
     from models.worklog import write_template
 
@@ -209,6 +169,14 @@ def cmd_worklog_template(args) -> int:
 # --- audit -------------------------------------------------------------------------------------------
 
 
+group("audit", help="年度稽核自查 yearly audit self-check")
+
+
+@command("audit selfcheck", help="计算可计量的稽核项目，列出人工核对清单及应准备的资料")
+@arg("--year", type=clikit.YEAR, required=True, metavar="YYYY", help="自查的年度")
+@arg("--out", metavar="FILE", help="写入 .xlsx（自查表及资料清单）")
+@arg("--materials", metavar="DIR", help="在此文件夹生成资料清单中本程序可生成的报表")
+@JSON
 def cmd_selfcheck(args) -> int:
     from models import reports, selfcheck
 
@@ -240,6 +208,29 @@ def cmd_selfcheck(args) -> int:
     return 0
 
 
+@command("audit tick", help="勾选人工核对的项目 tick a checklist item")
+@arg("code", metavar="CODE", help="项目编号，如 org.1（见 huzhu audit selfcheck）")
+@arg("--year", type=clikit.YEAR, required=True, metavar="YYYY")
+@arg("--note", metavar="TEXT", help="核对说明")
+@arg("--untick", action="store_true", help="取消勾选")
+def cmd_tick(args) -> int:
+    from models import selfcheck
+
+    clikit.open_session(args)
+    selfcheck.tick(args.year, args.code, ticked=not args.untick, note=args.note)
+    clikit.say(
+        f"{args.year}年 {args.code} 已{'取消勾选' if args.untick else '勾选'}",
+        f"{args.year} {args.code} {'unticked' if args.untick else 'ticked'}",
+    )
+    return 0
+
+
+@command("audit submit", help="向办事处报送年度自审材料（签名加密的数据包） send the yearly package")
+@arg("--year", type=clikit.YEAR, required=True, metavar="YYYY", help="自审的年度")
+@arg("--out", default=".", metavar="DIR", help="输出文件夹（默认当前文件夹）")
+@arg("--replace", action="store_true", help="该年度已报送过：重新报送替换之前的（须 --reason）")
+@arg("--reason", metavar="TEXT", help="重新报送的理由")
+@JSON
 def cmd_submit(args) -> int:
     from sync import yearly
 
@@ -267,17 +258,5 @@ def cmd_submit(args) -> int:
     clikit.say(
         f"已写出并读回核验 {args.year} 年度自审数据包{late}：{result.path}（第 {result.sequence} 号{again}）",
         f"yearly package for {args.year} written and verified: {result.path}",
-    )
-    return 0
-
-
-def cmd_tick(args) -> int:
-    from models import selfcheck
-
-    clikit.open_session(args)
-    selfcheck.tick(args.year, args.code, ticked=not args.untick, note=args.note)
-    clikit.say(
-        f"{args.year}年 {args.code} 已{'取消勾选' if args.untick else '勾选'}",
-        f"{args.year} {args.code} {'unticked' if args.untick else 'ticked'}",
     )
     return 0

@@ -10,64 +10,21 @@ column) and the reason, nothing written. ``--json`` outputs: docs/budget-staff.m
 
 from __future__ import annotations
 
-import argparse
-
 from models import clock
 from tui import clikit
-
-
-def register(sub) -> None:
-    p = sub.add_parser("staff", help="经办人员的业务系统账号与登录记录 staff business-system accounts")
-    ssub = p.add_subparsers(dest="staff_command", metavar="ACTION", required=True, parser_class=type(p))
-
-    q = ssub.add_parser("add", help="登记新的业务系统账号（生成用户名备案表记录） add an account")
-    clikit.add_db_options(q)
-    q.add_argument("name", metavar="NAME", help="经办人姓名")
-    q.add_argument("--username", required=True, metavar="USERNAME", help="业务系统用户名")
-    q.add_argument("--phone", metavar="PHONE", help="联系电话")
-    q.add_argument("--created-on", metavar="DATE", help="账号建立日期，默认今天（登录间隔自此起算）")
-    q.set_defaults(func=cmd_add)
-
-    q = ssub.add_parser("edit", help="变更持有人、电话、用户名或停用账号（保留变更记录） change an account")
-    clikit.add_db_options(q)
-    q.add_argument("who", metavar="NAME", help="经办人姓名或业务系统用户名")
-    q.add_argument("--name", metavar="NAME", help="新的持有人姓名")
-    q.add_argument("--phone", metavar="PHONE", help="新的联系电话（空字符串表示删除）")
-    q.add_argument("--username", metavar="USERNAME", help="新的业务系统用户名")
-    q.add_argument("--created-on", metavar="DATE", help="更正账号建立日期")
-    q.add_argument("--disable", action="store_true", help="停用账号")
-    q.add_argument("--on", metavar="DATE", help="变更日期，默认今天")
-    q.add_argument("--reported-on", metavar="DATE", help="上报办事处的日期")
-    q.add_argument("--reason", metavar="TEXT", help="变更原因")
-    q.set_defaults(func=cmd_edit)
-
-    q = ssub.add_parser("list", help="列出账号、登录间隔状态及变更记录 list accounts")
-    clikit.add_db_options(q)
-    q.add_argument("--active", action="store_true", help="只列在用账号")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_list)
-
-    q = ssub.add_parser("login", help="登记一次业务系统登录 record a login")
-    clikit.add_db_options(q)
-    q.add_argument("who", metavar="NAME", help="经办人姓名或业务系统用户名")
-    q.add_argument("--on", required=True, metavar="DATE", help="登录日期")
-    q.set_defaults(func=cmd_login)
-
-    # ``huzhu import`` is built by tui.commands.enrolment; its kinds are added here
-    imp = sub.choices.get("import")
-    if imp is not None:
-        kinds = next(a for a in imp._actions if isinstance(a, argparse._SubParsersAction))
-        q = kinds.add_parser("logins", help="导入业务系统登录记录（用户名,登录日期），有错则全部不写入")
-        clikit.add_db_options(q)
-        q.add_argument("file", metavar="FILE")
-        q.add_argument("--dry-run", action="store_true", help="只检查，不写入")
-        clikit.add_json_option(q)
-        q.set_defaults(func=cmd_import_logins)
-
+from tui.commands.registry import JSON, arg, command, group
 
 _date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
 
+group("staff", help="经办人员的业务系统账号与登录记录 staff business-system accounts")
+
+
+@command("staff add", help="登记新的业务系统账号（生成用户名备案表记录） add an account")
+@arg("name", metavar="NAME", help="经办人姓名")
+@arg("--username", required=True, metavar="USERNAME", help="业务系统用户名")
+@arg("--phone", metavar="PHONE", help="联系电话")
+@arg("--created-on", metavar="DATE", help="账号建立日期，默认今天（登录间隔自此起算）")
 def cmd_add(args) -> int:
     from models.staff import add_account
 
@@ -82,6 +39,16 @@ def cmd_add(args) -> int:
     return 0
 
 
+@command("staff edit", help="变更持有人、电话、用户名或停用账号（保留变更记录） change an account")
+@arg("who", metavar="NAME", help="经办人姓名或业务系统用户名")
+@arg("--name", metavar="NAME", help="新的持有人姓名")
+@arg("--phone", metavar="PHONE", help="新的联系电话（空字符串表示删除）")
+@arg("--username", metavar="USERNAME", help="新的业务系统用户名")
+@arg("--created-on", metavar="DATE", help="更正账号建立日期")
+@arg("--disable", action="store_true", help="停用账号")
+@arg("--on", metavar="DATE", help="变更日期，默认今天")
+@arg("--reported-on", metavar="DATE", help="上报办事处的日期")
+@arg("--reason", metavar="TEXT", help="变更原因")
 def cmd_edit(args) -> int:
     from models.staff import FIELDS, edit_account
 
@@ -110,6 +77,9 @@ def cmd_edit(args) -> int:
     return 0
 
 
+@command("staff list", help="列出账号、登录间隔状态及变更记录 list accounts")
+@arg("--active", action="store_true", help="只列在用账号")
+@JSON
 def cmd_list(args) -> int:
     from models.staff import FIELDS, list_accounts
 
@@ -148,6 +118,9 @@ def cmd_list(args) -> int:
     return 0
 
 
+@command("staff login", help="登记一次业务系统登录 record a login")
+@arg("who", metavar="NAME", help="经办人姓名或业务系统用户名")
+@arg("--on", required=True, metavar="DATE", help="登录日期")
 def cmd_login(args) -> int:
     from models.staff import record_login
 
@@ -166,6 +139,11 @@ def cmd_login(args) -> int:
     return 0
 
 
+# ``huzhu import`` is declared in tui.commands.enrolment, listed before this module.
+@command("import logins", help="导入业务系统登录记录（用户名,登录日期），有错则全部不写入")
+@arg("file", metavar="FILE")
+@arg("--dry-run", action="store_true", help="只检查，不写入")
+@JSON
 def cmd_import_logins(args) -> int:
     from models.staff import import_logins
 

@@ -17,175 +17,8 @@ from models.passphrase import check_new_passphrase
 from sync.errors import BundleHeld, BundleRefused, TrustError
 from sync.keys import KeyFileError, parse_branch_registration, parse_office_keys
 from tui import clikit
+from tui.commands.registry import JSON, Use, arg, command, group
 from tui.progress import progress
-
-
-def _db(p) -> None:
-    clikit.add_db_options(p)
-
-
-def register(sub) -> None:
-    def group(parent, name, help_text, dest):
-        p = parent.add_parser(name, help=help_text)
-        return p, p.add_subparsers(dest=dest, metavar="ACTION", required=True, parser_class=type(p))
-
-    # keys
-    _, ks = group(sub, "keys", "本代办处的签名密钥与办事处公钥 keys of this branch and the office", "keys_command")
-    q = ks.add_parser("show", help="显示公钥与指纹 show public keys and the fingerprint")
-    _db(q)
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_keys_show)
-    q = ks.add_parser("export", help="写出交给办事处的登记文件 write the registration file for the office")
-    _db(q)
-    q.add_argument("--out", required=True, metavar="FILE")
-    q.set_defaults(func=cmd_keys_export)
-    q = ks.add_parser("trust-office", help="安装办事处公钥（电话核对指纹） pin the office's public keys")
-    _db(q)
-    q.add_argument("file", metavar="FILE")
-    q.add_argument("--yes", action="store_true", help="已电话核对指纹，不再询问 fingerprint confirmed by phone")
-    q.add_argument(
-        "--replace", action="store_true", help="替换已安装的另一组办事处公钥（仅负责人） replace a different pinned key"
-    )
-    _replacement_options(q)
-    q.set_defaults(func=cmd_trust_office)
-
-    # export
-    q = sub.add_parser("export", help="生成本月上报办事处的数据包 write the monthly bundle for the office")
-    _db(q)
-    q.add_argument("--period", required=True, metavar="YYYY-MM")
-    q.add_argument("--out", default=".", metavar="DIR", help="输出文件夹（默认当前文件夹） output folder")
-    q.add_argument("--dry-run", action="store_true", help="只显示将要签名的合计，不写文件 show the totals only")
-    q.add_argument(
-        "--replace",
-        action="store_true",
-        help="重新导出已发送过的月份，作为替换包（须 --reason） send a month again as a replacement",
-    )
-    q.add_argument("--reason", metavar="TEXT", help="替换的理由 why the month is sent again")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_export)
-
-    # sync (branch side of the answer)
-    _, ss = group(sub, "sync", "接收办事处回执 the office's answers", "sync_command")
-    q = ss.add_parser("receive", help="核验并接收办事处回执 verify and receive an answer bundle")
-    _db(q)
-    q.add_argument("file", metavar="FILE")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_sync_receive)
-    q = ss.add_parser("notices", help="办事处通知 notices from the office")
-    _db(q)
-    q.add_argument("--done", type=clikit.positive_int(2**63 - 1), metavar="ID", help="标记为已处理 mark as done")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_sync_notices)
-    q = ss.add_parser(
-        "reconcile-restore",
-        help="恢复较早的备份后，核对并补记办事处已收到的数据包（负责人） reconcile after restoring an older backup",
-    )
-    _db(q)
-    q.add_argument(
-        "--accept-differences",
-        action="store_true",
-        help="数据与已发送的不一致也补记（须写明原因） re-record even though figures differ (needs --reason)",
-    )
-    q.add_argument("--reason", metavar="TEXT", help="确认差异的原因，记入审计 why the differences are accepted")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_sync_reconcile_restore)
-
-    # office
-    office_parser, os_ = group(sub, "office", "办事处：登记代办处、导入、对账、回执 office side", "office_command")
-    # ``huzhu office`` alone opens the office's screens (the TUI on an office database).
-    os_.required = False
-    _db(office_parser)
-    office_parser.set_defaults(func=cmd_office_tui)
-    q = os_.add_parser("board", help="代办处 × 月份报送情况 every branch × month")
-    _db(q)
-    q.add_argument("--months", type=int, default=6, metavar="N", help="最近 N 个已结束的月份（默认 6）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_board)
-    q = os_.add_parser("todo", help="办事处待办 the office's to-do list")
-    _db(q)
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_todo)
-    q = os_.add_parser("totals", help="各代办处汇总（按险种、月份） totals across branches per plan and month")
-    _db(q)
-    q.add_argument("--from", dest="first", metavar="YYYY-MM", help="起始月份（默认：最近 12 个已结束的月份）")
-    q.add_argument("--to", dest="last", metavar="YYYY-MM", help="截止月份（默认：上个月）")
-    q.add_argument("--out", type=clikit.output_file, metavar="FILE.xlsx", help="另存为 Excel 表")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_totals)
-    q = os_.add_parser("yearly", help="各代办处年度自审材料 the branches' yearly self-assessment packages")
-    _db(q)
-    q.add_argument("--year", type=clikit.YEAR, required=True, metavar="YYYY", help="自审的年度")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_yearly)
-    q = os_.add_parser("settings", help="办事处设置 office settings")
-    _db(q)
-    q.add_argument(
-        "--due-day", type=int, required=True, metavar="N", help="每月数据包的报送截止日：次月第 N 日（1–28，默认 10）"
-    )
-    q.set_defaults(func=cmd_office_settings)
-    q = os_.add_parser("init", help="新建办事处数据库 create the office database")
-    _db(q)
-    q.add_argument("--name", default="北京办事处", help="办事处名称（默认 北京办事处）")
-    q.set_defaults(func=cmd_office_init)
-    q, oks = group(os_, "keys", "办事处公钥 the office's public keys", "office_keys_command")
-    r = oks.add_parser("show", help="显示公钥与指纹 show public keys and the fingerprint")
-    _db(r)
-    clikit.add_json_option(r)
-    r.set_defaults(func=cmd_keys_show)
-    r = oks.add_parser("export", help="写出交给各代办处的公钥文件 write the public-keys file for branches")
-    _db(r)
-    r.add_argument("--out", required=True, metavar="FILE")
-    r.set_defaults(func=cmd_office_keys_export)
-    q = os_.add_parser("enroll", help="登记代办处公钥（电话核对指纹） pin a branch's keys")
-    _db(q)
-    q.add_argument("file", metavar="FILE")
-    q.add_argument("--yes", action="store_true", help="已电话核对指纹 fingerprint confirmed by phone")
-    q.add_argument(
-        "--replace", action="store_true", help="替换该代办处已登记的另一组公钥（仅负责人） replace its pinned keys"
-    )
-    _replacement_options(q)
-    q.set_defaults(func=cmd_office_enroll)
-    q = os_.add_parser("branches", help="已登记的代办处 enrolled branches")
-    _db(q)
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_branches)
-    q = os_.add_parser("verify", help="只核验数据包，不导入 verify bundles without importing")
-    _db(q)
-    q.add_argument("files", nargs="+", metavar="FILE")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_verify)
-    q = os_.add_parser("import", help="核验并导入数据包 verify and import bundles")
-    _db(q)
-    q.add_argument("files", nargs="+", metavar="FILE")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_import)
-    q = os_.add_parser("reconcile", help="与办事处台账对账（上下一致） reconcile against the office ledger")
-    _db(q)
-    q.add_argument("--period", required=True, metavar="YYYY-MM")
-    q.add_argument("--ledger", metavar="FILE", help="办事处业务系统导出的台账 .csv/.xlsx（替换本期已导入的台账）")
-    q.add_argument("--csv", metavar="FILE", help="差异另存为 CSV")
-    q.add_argument("--xlsx", metavar="FILE", help="差异另存为 Excel")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_reconcile)
-    q = os_.add_parser("notice", help="登记发给代办处的通知 queue a notice for a branch's next answer")
-    _db(q)
-    q.add_argument("--branch", required=True, metavar="CODE")
-    q.add_argument("--period", required=True, metavar="YYYY-MM")
-    q.add_argument("--kind", required=True, choices=["claim_returned", "direct_pay_failed", "other"])
-    q.add_argument("--ref", metavar="ID", help="案件编号等 e.g. the claim id 004-claim-17")
-    q.add_argument("--text", required=True, help="通知内容（如打回原因）")
-    q.set_defaults(func=cmd_office_notice)
-    q = os_.add_parser("return", help="写出给代办处的回执数据包 write the signed answer for a branch")
-    _db(q)
-    q.add_argument("--branch", required=True, metavar="CODE")
-    q.add_argument("--period", required=True, metavar="YYYY-MM")
-    q.add_argument("--out", default=".", metavar="DIR")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_return)
-    from tui.commands import office_branch
-
-    office_branch.register(os_)
-
 
 # --- helpers ---------------------------------------------------------------------------------------
 
@@ -242,6 +75,11 @@ def _write_new(path: str, data: bytes) -> None:
 # --- keys ----------------------------------------------------------------------------------------
 
 
+group("keys", help="本代办处的签名密钥与办事处公钥 keys of this branch and the office")
+
+
+@command("keys show", help="显示公钥与指纹 show public keys and the fingerprint")
+@JSON
 def cmd_keys_show(args) -> int:
     from models.crypto import b64e
     from sync.keystore import branch_identity, db_kind, ensure_local_keys, require_office, trusted_office
@@ -285,6 +123,8 @@ def cmd_keys_show(args) -> int:
     return 0
 
 
+@command("keys export", help="写出交给办事处的登记文件 write the registration file for the office")
+@arg("--out", required=True, metavar="FILE")
 def cmd_keys_export(args) -> int:
     from sync.keystore import own_registration, require_branch
 
@@ -299,6 +139,11 @@ def cmd_keys_export(args) -> int:
     return 0
 
 
+@command("keys trust-office", help="安装办事处公钥（电话核对指纹） pin the office's public keys")
+@arg("file", metavar="FILE")
+@arg("--yes", action="store_true", help="已电话核对指纹，不再询问 fingerprint confirmed by phone")
+@arg("--replace", action="store_true", help="替换已安装的另一组办事处公钥（仅负责人） replace a different pinned key")
+@Use(_replacement_options)
 def cmd_trust_office(args) -> int:
     from sync.keystore import require_branch, trust_office
 
@@ -346,6 +191,17 @@ def _totals_table(summary: dict) -> None:
     )
 
 
+@command("export", help="生成本月上报办事处的数据包 write the monthly bundle for the office")
+@arg("--period", required=True, metavar="YYYY-MM")
+@arg("--out", default=".", metavar="DIR", help="输出文件夹（默认当前文件夹） output folder")
+@arg("--dry-run", action="store_true", help="只显示将要签名的合计，不写文件 show the totals only")
+@arg(
+    "--replace",
+    action="store_true",
+    help="重新导出已发送过的月份，作为替换包（须 --reason） send a month again as a replacement",
+)
+@arg("--reason", metavar="TEXT", help="替换的理由 why the month is sent again")
+@JSON
 def cmd_export(args) -> int:
     from sync.export import export_period
 
@@ -415,6 +271,12 @@ def _diff_table(diffs: list[dict]) -> None:
     )
 
 
+group("sync", help="接收办事处回执 the office's answers")
+
+
+@command("sync receive", help="核验并接收办事处回执 verify and receive an answer bundle")
+@arg("file", metavar="FILE")
+@JSON
 def cmd_sync_receive(args) -> int:
     from sync.answer import receive
 
@@ -438,6 +300,9 @@ def cmd_sync_receive(args) -> int:
     return 0
 
 
+@command("sync notices", help="办事处通知 notices from the office")
+@arg("--done", type=clikit.positive_int(2**63 - 1), metavar="ID", help="标记为已处理 mark as done")
+@JSON
 def cmd_sync_notices(args) -> int:
     from sync.answer import mark_notice_done, open_notices
     from sync.keystore import require_branch
@@ -465,6 +330,17 @@ def _restore_value(item: str, value: int) -> str:
     return clikit.yuan(value) if item in MONEY_ITEMS else str(value)
 
 
+@command(
+    "sync reconcile-restore",
+    help="恢复较早的备份后，核对并补记办事处已收到的数据包（负责人） reconcile after restoring an older backup",
+)
+@arg(
+    "--accept-differences",
+    action="store_true",
+    help="数据与已发送的不一致也补记（须写明原因） re-record even though figures differ (needs --reason)",
+)
+@arg("--reason", metavar="TEXT", help="确认差异的原因，记入审计 why the differences are accepted")
+@JSON
 def cmd_sync_reconcile_restore(args) -> int:
     from sync.errors import RestoreDifferences
     from sync.restore import reconcile_restore
@@ -531,6 +407,8 @@ def cmd_sync_reconcile_restore(args) -> int:
 # --- office ----------------------------------------------------------------------------------------
 
 
+# ``huzhu office`` alone opens the office's screens (the TUI on an office database).
+@command("office", help="办事处：登记代办处、导入、对账、回执 office side")
 def cmd_office_tui(args) -> int:
     from sync.keystore import require_office
     from tui.commands.admin import open_tui
@@ -545,6 +423,9 @@ def cmd_office_tui(args) -> int:
     return open_tui(args)
 
 
+@command("office board", help="代办处 × 月份报送情况 every branch × month")
+@arg("--months", type=int, default=6, metavar="N", help="最近 N 个已结束的月份（默认 6）")
+@JSON
 def cmd_office_board(args) -> int:
     from sync import office_board
 
@@ -561,6 +442,8 @@ def cmd_office_board(args) -> int:
     return 0
 
 
+@command("office todo", help="办事处待办 the office's to-do list")
+@JSON
 def cmd_office_todo(args) -> int:
     from sync import office_board
 
@@ -573,6 +456,11 @@ def cmd_office_todo(args) -> int:
     return 0
 
 
+@command("office totals", help="各代办处汇总（按险种、月份） totals across branches per plan and month")
+@arg("--from", dest="first", metavar="YYYY-MM", help="起始月份（默认：最近 12 个已结束的月份）")
+@arg("--to", dest="last", metavar="YYYY-MM", help="截止月份（默认：上个月）")
+@arg("--out", type=clikit.output_file, metavar="FILE.xlsx", help="另存为 Excel 表")
+@JSON
 def cmd_office_totals(args) -> int:
     from sync import office_board, office_totals
 
@@ -610,6 +498,9 @@ def cmd_office_totals(args) -> int:
     return 0
 
 
+@command("office yearly", help="各代办处年度自审材料 the branches' yearly self-assessment packages")
+@arg("--year", type=clikit.YEAR, required=True, metavar="YYYY", help="自审的年度")
+@JSON
 def cmd_office_yearly(args) -> int:
     from sync import yearly
 
@@ -643,6 +534,8 @@ def cmd_office_yearly(args) -> int:
     return 0
 
 
+@command("office settings", help="办事处设置 office settings")
+@arg("--due-day", type=int, required=True, metavar="N", help="每月数据包的报送截止日：次月第 N 日（1–28，默认 10）")
 def cmd_office_settings(args) -> int:
     from sync import office_board
 
@@ -654,6 +547,8 @@ def cmd_office_settings(args) -> int:
     return 0
 
 
+@command("office init", help="新建办事处数据库 create the office database")
+@arg("--name", default="北京办事处", help="办事处名称（默认 北京办事处）")
 def cmd_office_init(args) -> int:
     path = clikit.db_path(args)
     user = clikit.user_name(args)
@@ -673,6 +568,12 @@ def cmd_office_init(args) -> int:
     return 0
 
 
+group("office keys", help="办事处公钥 the office's public keys")
+command("office keys show", help="显示公钥与指纹 show public keys and the fingerprint", args=[JSON])(cmd_keys_show)
+
+
+@command("office keys export", help="写出交给各代办处的公钥文件 write the public-keys file for branches")
+@arg("--out", required=True, metavar="FILE")
 def cmd_office_keys_export(args) -> int:
     from sync.keystore import own_office_keys, require_office
 
@@ -687,6 +588,11 @@ def cmd_office_keys_export(args) -> int:
     return 0
 
 
+@command("office enroll", help="登记代办处公钥（电话核对指纹） pin a branch's keys")
+@arg("file", metavar="FILE")
+@arg("--yes", action="store_true", help="已电话核对指纹 fingerprint confirmed by phone")
+@arg("--replace", action="store_true", help="替换该代办处已登记的另一组公钥（仅负责人） replace its pinned keys")
+@Use(_replacement_options)
 def cmd_office_enroll(args) -> int:
     from sync.keystore import enroll_branch, require_office
 
@@ -709,6 +615,8 @@ def cmd_office_enroll(args) -> int:
     return 0
 
 
+@command("office branches", help="已登记的代办处 enrolled branches")
+@JSON
 def cmd_office_branches(args) -> int:
     from sync.keystore import enrolled_branches, require_office
     from sync.office import last_imported
@@ -791,6 +699,9 @@ def _print_outcomes(args, outcomes) -> int:
     return _exit_for(outcomes)
 
 
+@command("office verify", help="只核验数据包，不导入 verify bundles without importing")
+@arg("files", nargs="+", metavar="FILE")
+@JSON
 def cmd_office_verify(args) -> int:
     from sync.keystore import require_office
     from sync.office import verify_file
@@ -800,6 +711,9 @@ def cmd_office_verify(args) -> int:
     return _print_outcomes(args, [verify_file(f) for f in args.files])
 
 
+@command("office import", help="核验并导入数据包 verify and import bundles")
+@arg("files", nargs="+", metavar="FILE")
+@JSON
 def cmd_office_import(args) -> int:
     from sync.keystore import require_office
     from sync.office import import_file
@@ -814,6 +728,12 @@ def cmd_office_import(args) -> int:
     return _print_outcomes(args, outcomes)
 
 
+@command("office reconcile", help="与办事处台账对账（上下一致） reconcile against the office ledger")
+@arg("--period", required=True, metavar="YYYY-MM")
+@arg("--ledger", metavar="FILE", help="办事处业务系统导出的台账 .csv/.xlsx（替换本期已导入的台账）")
+@arg("--csv", metavar="FILE", help="差异另存为 CSV")
+@arg("--xlsx", metavar="FILE", help="差异另存为 Excel")
+@JSON
 def cmd_office_reconcile(args) -> int:
     from sync.keystore import require_office
     from sync.reconcile import difference_rows, import_ledger, missing_rows, reconcile, write_csv, write_xlsx
@@ -861,6 +781,12 @@ def cmd_office_reconcile(args) -> int:
     return 0
 
 
+@command("office notice", help="登记发给代办处的通知 queue a notice for a branch's next answer")
+@arg("--branch", required=True, metavar="CODE")
+@arg("--period", required=True, metavar="YYYY-MM")
+@arg("--kind", required=True, choices=["claim_returned", "direct_pay_failed", "other"])
+@arg("--ref", metavar="ID", help="案件编号等 e.g. the claim id 004-claim-17")
+@arg("--text", required=True, help="通知内容（如打回原因）")
 def cmd_office_notice(args) -> int:
     from sync.answer import queue_notice
 
@@ -872,6 +798,11 @@ def cmd_office_notice(args) -> int:
     return 0
 
 
+@command("office return", help="写出给代办处的回执数据包 write the signed answer for a branch")
+@arg("--branch", required=True, metavar="CODE")
+@arg("--period", required=True, metavar="YYYY-MM")
+@arg("--out", default=".", metavar="DIR")
+@JSON
 def cmd_office_return(args) -> int:
     from sync.answer import build_return
 

@@ -3,6 +3,23 @@
 Each module defines ``up(migrator, db)`` and ``down(migrator, db)`` over frozen inline
 models; none imports the application's models, so an old migration keeps meaning what
 it meant when it was written.
+
+Indexes go through ``playhouse.migrate``'s migrator rather than raw ``CREATE INDEX`` SQL, so the
+name, columns and condition are peewee's to render, and a partial index (one a query needs only
+for some rows) says so with ``where``::
+
+    from peewee import SQL
+
+    def up(migrator, db):
+        migrator.migrate(
+            migrator.add_index("coverage", ("batch_id",), where=SQL("batch_id IS NOT NULL")),
+        )
+
+    def down(migrator, db):
+        migrator.migrate(migrator.drop_index("coverage", "coverage_batch_id"))
+
+``models/schema.py`` declares the full (non-partial) indexes; tests/test_storage.py compares the
+migrated database with the models through ``playhouse.reflection`` and leaves partial ones out.
 """
 
 from pathlib import Path

@@ -22,7 +22,7 @@ from models.db import current, database, writing
 from models.errors import ValidationFailed
 from models.member_edit import apply_changes_bulk, held_values, record_transfer
 from models.members import write_members, write_units
-from models.safeout import text_cells
+from models.safeout import save_csv, save_workbook
 from models.tabular import parse_date, read_table
 from rules import (
     ENROLMENT_KINDS,
@@ -980,12 +980,6 @@ def write_template(path: str | Path) -> None:
         for i, col in enumerate(COLUMNS):
             ws.column_dimensions[chr(ord("A") + i)].width = max(12, 2 * len(col) + 4, len(example[i]) + 4)
             ws.cell(row=2, column=i + 1).number_format = "@"  # ID numbers and codes stay text in Excel
-        text_cells(wb)
-        wb.save(path)
+        save_workbook(wb, path)
     else:
-        import csv
-
-        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(COLUMNS)
-            w.writerow(example)
+        save_csv(path, COLUMNS, [example])

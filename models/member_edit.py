@@ -24,6 +24,7 @@ from models import audit, clock
 from models.db import current, database, writing
 from models.errors import RuleRefused, ValidationFailed
 from models.members import check_id
+from models.safeout import save_csv, save_workbook
 from models.tabular import read_table
 from rules.idcard import check_id_number, mask_account, mask_id
 from rules.members import (
@@ -719,11 +720,6 @@ def write_accounts_template(path: str | Path) -> None:
         for i, value in enumerate(example):
             ws.column_dimensions[chr(ord("A") + i)].width = max(14, len(value) * 2)
             ws.cell(row=2, column=i + 1).number_format = "@"  # long numbers stay text in Excel
-        wb.save(path)
+        save_workbook(wb, path)
     else:
-        import csv
-
-        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(ACCOUNT_COLUMNS)
-            w.writerow(example)
+        save_csv(path, ACCOUNT_COLUMNS, [example])

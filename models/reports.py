@@ -16,7 +16,6 @@ What is never printed: full ID numbers (masked with ``rules.mask_id``) and bank 
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
 import json
 import re
@@ -31,7 +30,7 @@ from models import clock
 from models.claims import stored_errors
 from models.db import database
 from models.errors import UsageError
-from models.safeout import csv_row, text_cells
+from models.safeout import save_csv, save_workbook
 from rules import CATEGORIES, CHANNELS, CLAIM_STATES, METHODS, mask_id
 
 PERIOD_RE = re.compile(r"(2[0-9]{3})(?:-(0[1-9]|1[0-2]))?")
@@ -761,10 +760,7 @@ def write(report_or_reports: Report | list[Report], path: str | Path) -> Path:
 
 def write_csv(report: Report, path: str | Path) -> None:
     """UTF-8 with BOM, so Excel on a Chinese Windows opens it without garbling; totals row last."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([c.title for c in report.columns])
-        writer.writerows(csv_row(r) for r in report.text_rows())
+    save_csv(path, [c.title for c in report.columns], report.text_rows())
 
 
 MAX_COLUMN_WIDTH = 40
@@ -786,8 +782,7 @@ def write_xlsx(reports: list[Report], path: str | Path) -> None:
         _table_sheet(
             wb.create_sheet(_sheet_name(f"{report.title}清单" if report.forms else report.title, used)), report
         )
-    text_cells(wb)  # a name "=HYPERLINK(…)" stays text in the binder's copy
-    wb.save(path)
+    save_workbook(wb, path)  # a name "=HYPERLINK(…)" stays text in the binder's copy
 
 
 def _sheet_name(title: str, used: set[str]) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from models import audit, clock
 from models.db import database, writing
 from models.errors import ValidationFailed
-from models.safeout import text_cells
+from models.safeout import save_csv, save_workbook
 from models.tabular import parse_date, read_table
 
 #: Kinds of entry, with the Chinese name used on screen and in files.
@@ -292,12 +292,6 @@ def write_template(path: str | Path) -> None:
             ws.append(row)
         for letter, width in zip("ABCDE", (12, 12, 48, 28, 20)):
             ws.column_dimensions[letter].width = width
-        text_cells(wb)
-        wb.save(path)
+        save_workbook(wb, path)
         return
-    import csv
-
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        writer.writerows(examples)
+    save_csv(path, COLUMNS, examples)

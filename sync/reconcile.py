@@ -10,9 +10,7 @@ and every enrolled branch that has not reported.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -22,8 +20,7 @@ from typing import Any
 from models import audit, clock
 from models.db import database, writing
 from models.errors import UsageError, ValidationFailed
-from models.fsutil import atomic_write_bytes
-from models.safeout import csv_row, text_cells
+from models.safeout import save_csv, save_workbook
 from sync.export import parse_period
 from sync.keystore import enrolled_branches, require_office
 
@@ -66,7 +63,7 @@ def write_ledger_template(path: str | Path) -> Path:
     if path.suffix.lower() == ".xlsx":
         _write_xlsx(path, [("台账", LEDGER_COLUMNS, [])])
     elif path.suffix.lower() == ".csv":
-        atomic_write_bytes(path, _csv_bytes(LEDGER_COLUMNS, []), mode=0o644)
+        save_csv(path, LEDGER_COLUMNS, [])
     else:
         raise UsageError("模板文件名须以 .xlsx 或 .csv 结尾", "the template file name must end in .xlsx or .csv")
     return path
@@ -351,18 +348,10 @@ def missing_rows(report: Report) -> list[list[str]]:
     ]
 
 
-def _csv_bytes(headers: list[str], rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(csv_row(r) for r in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel on Chinese Windows opens it as UTF-8
-
-
 def write_csv(report: Report, path: str | Path) -> None:
     """One table: the differences, then one line per branch that has not reported."""
     rows = difference_rows(report) + [[m[0], "", "", "未报送", "", "", m[2]] for m in missing_rows(report)]
-    atomic_write_bytes(Path(path), _csv_bytes(DIFF_HEADERS, rows), mode=0o644)
+    save_csv(path, DIFF_HEADERS, rows)
 
 
 def _number(item: str, value: int) -> int | Decimal:
@@ -437,7 +426,4 @@ def _write_xlsx(
             )
             ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = min(60, width + 2)
         ws.freeze_panes = "A2"
-    text_cells(wb)  # unit names come from the branches' bundles: never a live formula here
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    atomic_write_bytes(path, buffer.getvalue(), mode=0o644)
+    save_workbook(wb, path)  # unit names come from the branches' bundles: never a live formula here

@@ -11,6 +11,7 @@ from rich.console import Console
 from syncdb_kit import NOW, PASSPHRASE, PERIOD, export
 
 from models import db as dbmod
+from tests.tui.textual_private import screen_render
 from tui.app import make_app
 
 
@@ -25,7 +26,7 @@ def screen_text(app) -> str:
         record=True,
         legacy_windows=False,
     )
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    console.print(screen_render(app))
     return console.export_text()
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from rich.color import Color, ColorType
 from textual.app import App
 
+from tests.tui.textual_private import screen_strips
+
 #: The ANSI slots a terminal's default background (and foreground) look like.
 DEFAULT_LOOKS = {"dark": ({0}, {7, 15}), "light": ({7, 15}, {0})}
 
@@ -27,7 +29,7 @@ def invisible_glyphs(app: App, terminal: str = "dark") -> list[tuple[int, str]]:
     """(line, text) of every run of visible characters whose foreground equals its background."""
     default_bg, default_fg = DEFAULT_LOOKS[terminal]
     found = []
-    for y, strip in enumerate(app.screen._compositor.render_strips()):
+    for y, strip in enumerate(screen_strips(app)):
         for segment in strip:
             text, style = segment.text, segment.style
             if not text.strip() or style is None:

@@ -15,6 +15,7 @@ from tui_testkit import screen_text, settle
 
 from models import db as dbmod
 from models.claims import ClaimDraft, register_claim
+from tests.tui.textual_private import notification_messages
 from tui.app import make_app
 from tui.screens.claim_findings import FindingsDialog
 from tui.screens.claims import ClaimFormScreen, ClaimsScreen
@@ -94,7 +95,7 @@ async def test_new_report_shows_live_checks_and_saves_with_ctrl_s(writable_demo)
         await pilot.press("ctrl+s")
         await wait(pilot)
         assert isinstance(app.screen, ClaimsScreen)
-        assert any("已登记报案" in n.message for n in app._notifications)
+        assert any("已登记报案" in m for m in notification_messages(app))
     rows = sql(
         writable_demo,
         "SELECT member_id, plan_id, diagnosis, incident_date, shares_claimed, report_date, "
@@ -164,7 +165,7 @@ async def test_confirming_records_the_report_flagged_with_its_findings(writable_
         await wait(pilot)
         await wait(pilot, 0.1)
         assert isinstance(app.screen, ClaimsScreen)
-        assert any("不予给付" in n.message for n in app._notifications)
+        assert any("不予给付" in m for m in notification_messages(app))
         table = app.screen.query_one("#claim-table", DataTable)
         row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         assert "✗初审" in [str(c) for c in table.get_row(row_key)]

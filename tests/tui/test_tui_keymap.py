@@ -8,6 +8,7 @@ from textual.binding import Binding
 from tui_testkit import PASSPHRASE, screen_text, settle
 
 import tui.keymap
+from tests.tui.textual_private import notification_messages
 from tui.app import HuzhuApp, binding_ids, make_app
 from tui.keymap import load_keymap
 from tui.screens.home import HomeScreen
@@ -37,7 +38,7 @@ async def test_keymap_file_is_read_from_huzhu_keymap(branch_db, tmp_path, monkey
     app = make_app(db_path=branch_db, passphrase=PASSPHRASE)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert [n.message for n in app._notifications] == ["按键配置中的“no.such”不是已知的功能编号，已忽略"]
+        assert notification_messages(app) == ["按键配置中的“no.such”不是已知的功能编号，已忽略"]
         await pilot.press("f12")
         await pilot.pause()
         assert type(app.screen).__name__ == "LockScreen"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.command import CommandList
 from tui_testkit import BRANCH_NAME, PASSPHRASE, screen_text, settle, unlock_with
 
+from tests.tui.textual_private import notification_messages
 from tui.app import make_app
 from tui.screens.home import HomeScreen
 from tui.screens.lock import LockScreen
@@ -74,12 +75,12 @@ async def test_notices_raised_while_locked_wait_for_the_unlock(branch_db):
         app.notify("赵六 的报案已上报")
         await pilot.press("ctrl+l")
         await pilot.pause()
-        assert not app._notifications  # the one shown before the lock is gone too
+        assert not notification_messages(app)  # the one shown before the lock is gone too
         app.notify("李四 的报案已打回")
         await pilot.pause()
         assert "李四" not in screen_text(app)
         await unlock_with(pilot)
-        assert [n.message for n in app._notifications] == ["李四 的报案已打回"]
+        assert notification_messages(app) == ["李四 的报案已打回"]
 
 
 def test_idle_lock_setting_comes_from_the_environment(branch_db, monkeypatch):

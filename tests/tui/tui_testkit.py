@@ -9,6 +9,7 @@ from rich.console import Console
 from textual.app import App
 
 from models import admin, crypto
+from tests.tui.textual_private import screen_render
 
 #: Argon2id at its floor: the tests unlock dozens of times; real files use the defaults.
 CHEAP_KDF = crypto.KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
@@ -47,7 +48,7 @@ def screen_text(app: App) -> str:
         record=True,
         legacy_windows=False,
     )
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    console.print(screen_render(app))
     return console.export_text()
 
 

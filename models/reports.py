@@ -702,6 +702,18 @@ def account_forms(period: Period) -> Report:
     )
 
 
+def _assets(period: Period) -> Report:
+    from models.assets import asset_register  # it builds on this module
+
+    return asset_register(period)
+
+
+def _purchases(period: Period) -> Report:
+    from models.purchases import purchase_register
+
+    return purchase_register(period)
+
+
 @dataclass(frozen=True)
 class ReportKind:
     name: str
@@ -719,6 +731,8 @@ REPORTS: dict[str, ReportKind] = {
         ReportKind("budget", "管理费预算执行情况表", budget),
         ReportKind("accounts", "业务系统用户名变更及备案记录", account_forms),
         ReportKind("budget_plan", "下年度预算表", budget_plan),
+        ReportKind("assets", "财产盘点明细表（固定资产）", _assets),
+        ReportKind("purchases", "大宗商品及固定资产购置记录", _purchases),
     )
 }
 

@@ -803,3 +803,125 @@ class DisbursementRecipient(BaseModel):
 
 
 ALL_MODELS += [ClaimCorrection, DisbursementRecipient]
+
+
+class Purchase(BaseModel):
+    """A purchase (DOMAIN R13.1): the request, the price comparison's signatures (004 附件4)
+    and the decision. ``state`` is open | decided; ``chosen_quote`` is the chosen quote's id."""
+
+    title = CharField()
+    kind = CharField()  # goods | asset | service
+    spec = CharField(null=True)
+    requirement = TextField(null=True)
+    quantity = IntegerField()
+    estimate_fen = IntegerField()
+    budget_line = ForeignKeyField(BudgetLine, backref="purchases", index=False)
+    requested_on = DateField(index=True)
+    requested_by = CharField()
+    state = CharField()
+    chair = CharField(null=True)  # 管委会主任
+    director = CharField(null=True)  # 代办处主任
+    handler = CharField(null=True)  # 经手人
+    compared_on = DateField(null=True)
+    few_quotes_reason = TextField(null=True)
+    chosen_quote = IntegerField(null=True)
+    decision_reason = TextField(null=True)  # a tie, or a supplier other than the highest total
+    amount_fen = IntegerField(null=True)  # the chosen quote's total
+    decided_on = DateField(null=True)
+    decided_by = CharField(null=True)
+
+
+class PurchaseQuote(BaseModel):
+    """One supplier's quote, as the price comparison (004 附件4) lists it."""
+
+    purchase = ForeignKeyField(Purchase, backref="quotes", index=False)
+    supplier = CharField()
+    phone = CharField(null=True)
+    model = CharField(null=True)  # 商品型号
+    unit_price_fen = IntegerField()
+    total_fen = IntegerField()
+    payment_terms = CharField(null=True)
+    tax_invoice = CharField(null=True)
+    after_sales = CharField(null=True)
+    quoted_on = DateField()
+    entered_by = CharField()
+
+    class Meta:
+        indexes = ((("purchase", "supplier"), True),)
+
+
+class PurchaseScore(BaseModel):
+    """One scorer's points for one quote on the scoring sheet (004 附件3), signed on a date."""
+
+    quote = ForeignKeyField(PurchaseQuote, backref="scores", index=False)
+    scorer = CharField()
+    qualification = IntegerField()
+    price = IntegerField()
+    quality = IntegerField()
+    after_sales = IntegerField()
+    signed_on = DateField()
+    entered_by = CharField()
+
+    class Meta:
+        indexes = ((("quote", "scorer"), True),)
+
+
+class FixedAsset(BaseModel):
+    """A fixed asset (DOMAIN R13.2). ``state`` is in_use | disposed; a disposal keeps the row."""
+
+    name = CharField()
+    model = CharField(null=True)
+    acquired_on = DateField()
+    invoice_no = CharField(null=True)
+    amount_fen = IntegerField()
+    purchase = ForeignKeyField(Purchase, null=True, backref="assets", index=True)
+    title_doc = CharField(null=True)  # 产权证, e.g. 汽车行驶证
+    location = CharField()
+    keeper = ForeignKeyField(StaffAccount, backref="assets", index=True)
+    state = CharField()
+    disposed_on = DateField(null=True)
+    disposal_reason = TextField(null=True)
+    disposal_approval = CharField(null=True)
+    disposed_by = CharField(null=True)
+    entered_by = CharField()
+    note = TextField(null=True)
+
+
+class AssetMove(BaseModel):
+    """A change of an asset's location or keeper; keepers are staff_account ids."""
+
+    asset = ForeignKeyField(FixedAsset, backref="moves", index=True)
+    on_date = DateField()
+    location_from = CharField()
+    location_to = CharField()
+    keeper_from = IntegerField()
+    keeper_to = IntegerField()
+    reason = TextField()
+    by_user = CharField()
+    at = CharField()
+
+
+class AssetCount(BaseModel):
+    """A year's stocktake (财产盘点明细表, 001 附件3 6)."""
+
+    year = IntegerField(unique=True)
+    counted_on = DateField()
+    counted_by = CharField()
+    note = TextField(null=True)
+    by_user = CharField()
+    at = CharField()
+
+
+class AssetCountLine(BaseModel):
+    """The stocktake's verdict on one asset: found | differs | missing."""
+
+    count = ForeignKeyField(AssetCount, backref="lines", index=False)
+    asset = ForeignKeyField(FixedAsset, backref="counts", index=True)
+    result = CharField()
+    note = TextField(null=True)
+
+    class Meta:
+        indexes = ((("count", "asset"), True),)
+
+
+ALL_MODELS += [Purchase, PurchaseQuote, PurchaseScore, FixedAsset, AssetMove, AssetCount, AssetCountLine]

@@ -84,6 +84,7 @@ FIGURE_SPECS: Mapping[str, FigureSpec] = MappingProxyType(
         "supplier_weight_quality": FigureSpec("供应商评分：产品质量与性能指标 满分", "分", "count"),
         "supplier_weight_after_sales": FigureSpec("供应商评分：售后服务 满分", "分", "count"),
         "supplier_min_quotes": FigureSpec("采购比选最少报价", "家", "count"),
+        "bulk_purchase_threshold_fen": FigureSpec("大宗商品采购：须比选的金额（以上须三家报价及评分）", "元", "fen"),
         "project_plan_lead_months": FigureSpec("服务项目实施方案提前报送", "月", "count"),
         "project_materials_lead_working_days": FigureSpec("服务项目实施资料提前提供", "工作日", "count"),
         "selfassessment_window_start": FigureSpec("年度自审开始", "月-日", "month_day"),

@@ -282,13 +282,14 @@ def test_xlsx_and_materials(planted, tmp_path):
     codes = [r[0] for r in wb.worksheets[0].iter_rows(min_row=4, max_row=3 + len(check.items), values_only=True)]
     assert codes == [i.code for i in check.items]
     materials = list(wb.worksheets[1].iter_rows(min_row=4, max_row=13, values_only=True))
-    assert [m[2] for m in materials].count("否") == 6 and materials[6][
+    assert [m[2] for m in materials].count("否") == 5 and materials[6][
         3
     ] == "会费收入、理赔给付业务统计报表、慰问金发放登记簿"
+    assert materials[5][3] == "财产盘点明细表（固定资产）、大宗商品及固定资产购置记录"
     written = selfcheck.produce_materials(YEAR, tmp_path / "材料")
     assert sorted(p.name for p in written) == sorted(
         f"{YEAR}年度{reports.REPORTS[n].title}.xlsx"
-        for n in ("budget", "budget_plan", "statistics", "disbursements", "claims", "accounts")
+        for n in ("budget", "budget_plan", "assets", "purchases", "statistics", "disbursements", "claims", "accounts")
     )
     register = load_workbook(next(p for p in written if "登记簿" in p.name and "慰问金" in p.name)).worksheets[0]
     assert register["I5"].value is not None and round(register["I5"].value * 100) == 150000  # totals row

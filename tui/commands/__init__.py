@@ -19,6 +19,7 @@ NAMES = (
     "staff",
     "members",
     "params",
+    "purchases",
 )
 
 

@@ -11,6 +11,7 @@ each write is one transaction with its audit event.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from models.budget import line_id_for
 from models.db import writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
 from models.schema import BudgetLine, Purchase, PurchaseQuote, PurchaseScore
+from rules.money import format_fen
 from rules.purchases import (
     COMPARISON_SIGNERS,
     CRITERIA,
@@ -30,7 +32,6 @@ from rules.purchases import (
     is_bulk,
     rank,
 )
-from rules.money import format_fen
 from rules.result import Decision, Report
 
 KINDS = {"goods": "大宗商品", "asset": "固定资产", "service": "服务"}
@@ -38,6 +39,19 @@ STATES = {"open": "比选中", "decided": "已确定供应商"}
 #: The budget line a purchase is charged to unless another is named (rules/data/budget_lines.toml).
 DEFAULT_LINE = "purchases_assets"
 TEXT_MAX = 200
+
+
+_NUMBER = re.compile(r"^(?:CG)?0*([1-9][0-9]{0,8})$", re.IGNORECASE)
+
+
+def parse_number(text: str) -> int:
+    """``CG0003`` or ``3``: the purchase's id."""
+    match = _NUMBER.match((text or "").strip())
+    if match is None:
+        raise ValidationFailed(
+            f"采购编号无效：“{text}”（如 CG0001）", f"invalid purchase number {text!r} (e.g. CG0001)"
+        )
+    return int(match.group(1))
 
 
 def _text(value: str | None, what_zh: str, what_en: str, *, required: bool = True, limit: int = TEXT_MAX) -> str | None:

@@ -43,6 +43,7 @@ home.reports           首页         8           报表
 home.worklog           首页         9           工作记录
 home.selfcheck         首页         0           稽核自查
 home.budget            首页         b           年度预算
+home.purchases         首页         a           采购与资产
 home.refresh           首页         f5          刷新概况
 screen.back            其他页面     escape      返回上一页
 form.save              新增表单     ctrl+s      保存表单（离开未保存的表单前会先确认）
@@ -99,6 +100,17 @@ budget.add             年度预算     a           在预算草稿中新增科�
 budget.amend           年度预算     m           修订科目（须写明理由，修订后须重新批准）
 budget.approve         年度预算     p           按管委会审议结果批准草稿（仅负责人）
 budget.refresh         年度预算     f5          按所填年度重新读取
+purchases.toggle       采购与资产   t           在采购与固定资产之间切换
+purchases.new          采购与资产   n           登记新采购（商品、数量、预计金额、预算科目）
+purchases.quote        采购与资产   q           登记所选采购的一家供应商报价
+purchases.score        采购与资产   s           登记一位评分人员的评分表（附件3）
+purchases.compare      采购与资产   c           价格对比表（附件4）三方签字
+purchases.decide       采购与资产   d           确定供应商（总分最高者；并列或另选须写明理由）
+purchases.asset_add    采购与资产   a           登记固定资产（可取自已确定供应商的采购）
+purchases.move         采购与资产   m           变更所选资产的存放地点或保管人
+purchases.dispose      采购与资产   x           处置所选资产（须写明原因和审批）
+purchases.count        采购与资产   k           年度财产盘点（未找到、有差异）
+purchases.refresh      采购与资产   f5          刷新
 office_board.open      代办处看板   enter       打开所选代办处（办事处数据库）
 office_board.todo      代办处看板   t           办事处待办
 office_board.totals    代办处看板   s           各代办处汇总（按险种、月份）

@@ -9,23 +9,15 @@ and article, nothing written. docs/purchases.md documents the commands and their
 
 from __future__ import annotations
 
-import re
-
 from models.errors import ValidationFailed
 from models.money import parse_yuan
 from tui import clikit
 
-_PURCHASE_NO = re.compile(r"^(?:CG)?0*([1-9][0-9]{0,8})$", re.IGNORECASE)
-
 
 def purchase_id(text: str) -> int:
-    """``CG0003`` or ``3``."""
-    match = _PURCHASE_NO.match((text or "").strip())
-    if match is None:
-        raise ValidationFailed(
-            f"采购编号无效：“{text}”（如 CG0001）", f"invalid purchase number {text!r} (e.g. CG0001)"
-        )
-    return int(match.group(1))
+    from models.purchases import parse_number
+
+    return parse_number(text)
 
 
 def score_row(text: str) -> tuple[str, int, int, int, int]:

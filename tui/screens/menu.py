@@ -75,6 +75,13 @@ MENU: tuple[MenuEntry, ...] = (
         "年度预算的编制、修订与管委会批准；各科目批准数、已列支与余额",
         _screen("budget", "BudgetScreen"),
     ),
+    MenuEntry(
+        "purchases",
+        "a",
+        "采购与资产",
+        "大宗商品采购的报价、评分与价格对比，固定资产登记、处置与年度盘点",
+        _screen("purchases", "PurchasesScreen"),
+    ),
 )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from models import audit, clock, reports
 from models.db import database, writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
-from models.purchases import _text
+from models.purchases import typed_text
 from models.schema import AssetCount, AssetCountLine, AssetMove, FixedAsset, Purchase, PurchaseQuote, StaffAccount
 from models.staff import find_account
 from rules.purchases import COUNT_RESULTS, check_count, check_disposal
@@ -181,11 +181,11 @@ def add(
     default to the purchase's item and the chosen quote's unit price."""
     today = today or clock.today()
     acquired_on = _not_future(acquired_on or today, today, "取得日期", "acquisition date")
-    location = _text(location, "存放地点", "the location") or ""
-    model = _text(model, "型号", "the model", required=False)
-    invoice_no = _text(invoice_no, "发票号", "the invoice number", required=False, limit=50)
-    title_doc = _text(title_doc, "产权证", "the title document", required=False)
-    note = _text(note, "备注", "the note", required=False, limit=500)
+    location = typed_text(location, "存放地点", "the location") or ""
+    model = typed_text(model, "型号", "the model", required=False)
+    invoice_no = typed_text(invoice_no, "发票号", "the invoice number", required=False, limit=50)
+    title_doc = typed_text(title_doc, "产权证", "the title document", required=False)
+    note = typed_text(note, "备注", "the note", required=False, limit=500)
     with writing() as session:
         if purchase_id is not None:
             purchase = Purchase.get_or_none(Purchase.id == purchase_id)
@@ -200,7 +200,7 @@ def add(
             name = name or purchase.title
             model = model or quote.model
             amount_fen = quote.unit_price_fen if amount_fen is None else amount_fen
-        name = _text(name, "资产名称", "the asset name") or ""
+        name = typed_text(name, "资产名称", "the asset name") or ""
         if amount_fen is None or amount_fen <= 0:
             raise ValidationFailed("请填写资产金额（大于零）", "the amount must be above zero")
         account = _keeper(keeper)
@@ -248,8 +248,8 @@ def move(
     """A new location or keeper (or both), with the reason; the old ones stay in the history."""
     today = today or clock.today()
     on = _not_future(on or today, today, "变更日期", "date")
-    reason = _text(reason, "变更原因", "the reason", limit=500) or ""
-    location = _text(location, "存放地点", "the location", required=False)
+    reason = typed_text(reason, "变更原因", "the reason", limit=500) or ""
+    location = typed_text(location, "存放地点", "the location", required=False)
     with writing() as session:
         row = _in_use(asset_id)
         account = _keeper(keeper) if (keeper or "").strip() else None
@@ -295,8 +295,8 @@ def dispose(
         if not decision.ok:
             raise RuleRefused([decision])
         row.state, row.disposed_on = "disposed", on
-        row.disposal_reason = _text(reason, "处置原因", "the reason", limit=500)
-        row.disposal_approval = _text(approval, "处置审批", "the approval")
+        row.disposal_reason = typed_text(reason, "处置原因", "the reason", limit=500)
+        row.disposal_approval = typed_text(approval, "处置审批", "the approval")
         row.disposed_by = session.user
         row.save()
         audit.record(
@@ -360,8 +360,8 @@ def count(
     today = today or clock.today()
     on = on or today
     differs = dict(differs or {})
-    counted_by = _text(counted_by, "盘点人", "who counted") or ""
-    note = _text(note, "备注", "the note", required=False, limit=500)
+    counted_by = typed_text(counted_by, "盘点人", "who counted") or ""
+    note = typed_text(note, "备注", "the note", required=False, limit=500)
     with writing() as session:
         earlier = AssetCount.get_or_none(AssetCount.year == year)
         decision = check_count(year, on, today, earlier.counted_on if earlier else None)
@@ -381,7 +381,7 @@ def count(
                 "an asset is both missing and differing",
             )
         for i, text in differs.items():
-            differs[i] = _text(text, f"{number(i)} 的差异说明", "what differs", limit=200) or ""
+            differs[i] = typed_text(text, f"{number(i)} 的差异说明", "what differs", limit=200) or ""
         row = AssetCount.create(
             year=year, counted_on=on, counted_by=counted_by, note=note, by_user=session.user, at=clock.stamp()
         )

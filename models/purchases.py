@@ -54,7 +54,10 @@ def parse_number(text: str) -> int:
     return int(match.group(1))
 
 
-def _text(value: str | None, what_zh: str, what_en: str, *, required: bool = True, limit: int = TEXT_MAX) -> str | None:
+def typed_text(
+    value: str | None, what_zh: str, what_en: str, *, required: bool = True, limit: int = TEXT_MAX
+) -> str | None:
+    """Typed text, stripped: refused when required and blank, too long, or holding control characters."""
     value = (value or "").strip()
     if not value:
         if required:
@@ -359,9 +362,9 @@ def new(
     """A purchase request charged to ``line`` of the approved budget of its year (R11.7)."""
     today = today or clock.today()
     on = _not_future(on or today, today, "申请日期", "request date")
-    title = _text(title, "商品名称", "the item")
-    spec = _text(spec, "规格", "the specification", required=False)
-    requirement = _text(requirement, "要求", "the requirement", required=False, limit=500)
+    title = typed_text(title, "商品名称", "the item")
+    spec = typed_text(spec, "规格", "the specification", required=False)
+    requirement = typed_text(requirement, "要求", "the requirement", required=False, limit=500)
     if kind not in KINDS:
         raise ValidationFailed(
             f"采购类别应为 {'、'.join(f'{k}（{v}）' for k, v in KINDS.items())} 之一",
@@ -421,15 +424,15 @@ def add_quote(
     price comparison lists (004 附件4). One quote per supplier."""
     today = today or clock.today()
     on = _not_future(on or today, today, "报价日期", "quote date")
-    supplier = _text(supplier, "供应商", "the supplier", limit=100)
+    supplier = typed_text(supplier, "供应商", "the supplier", limit=100)
     if unit_price_fen <= 0:
         raise ValidationFailed("单价应大于零", "the unit price must be above zero")
     texts = {
-        "phone": _text(phone, "电话", "the phone", required=False, limit=40),
-        "model": _text(model, "商品型号", "the model", required=False),
-        "payment_terms": _text(payment_terms, "付款方式", "the payment terms", required=False),
-        "tax_invoice": _text(tax_invoice, "提供税票种", "the tax invoice", required=False),
-        "after_sales": _text(after_sales, "售后服务", "the after-sales service", required=False),
+        "phone": typed_text(phone, "电话", "the phone", required=False, limit=40),
+        "model": typed_text(model, "商品型号", "the model", required=False),
+        "payment_terms": typed_text(payment_terms, "付款方式", "the payment terms", required=False),
+        "tax_invoice": typed_text(tax_invoice, "提供税票种", "the tax invoice", required=False),
+        "after_sales": typed_text(after_sales, "售后服务", "the after-sales service", required=False),
     }
     with writing() as session:
         row = _open(purchase_id)
@@ -469,7 +472,7 @@ def score(
     signed on ``signed_on``. Entered again, the sheet replaces the scorer's earlier one."""
     today = today or clock.today()
     signed_on = _not_future(signed_on or today, today, "评分签字日期", "date signed")
-    scorer = _text(scorer, "评分人员", "the scorer", limit=50) or ""
+    scorer = typed_text(scorer, "评分人员", "the scorer", limit=50) or ""
     sheet = [ScoreRow(scorer, (s or "").strip(), *points) for s, *points in rows]
     with writing() as session:
         row = _open(purchase_id)
@@ -519,7 +522,7 @@ def sign_comparison(
     today = today or clock.today()
     on = _not_future(on or today, today, "价格对比表签字日期", "date signed")
     names = {
-        key: _text(value, title, f"the {key}'s name", limit=50)
+        key: typed_text(value, title, f"the {key}'s name", limit=50)
         for (key, title), value in zip(COMPARISON_SIGNERS.items(), (chair, director, handler), strict=True)
     }
     with writing():
@@ -563,8 +566,8 @@ def decide(
     total, or a tied or other supplier with ``reason``."""
     today = today or clock.today()
     on = _not_future(on or today, today, "确定日期", "decision date")
-    reason = _text(reason, "理由", "the reason", required=False, limit=500)
-    few = _text(few_quotes_reason, "报价不足三家的理由", "the reason for fewer quotes", required=False, limit=500)
+    reason = typed_text(reason, "理由", "the reason", required=False, limit=500)
+    few = typed_text(few_quotes_reason, "报价不足三家的理由", "the reason for fewer quotes", required=False, limit=500)
     with writing() as session:
         row = _open(purchase_id)
         if few:

@@ -5,3 +5,8 @@ that write to it. Nothing here imports the UI (checked by import-linter)."""
 from models import plans as _plans  # noqa: E402
 
 _plans.activate()
+
+# Working days likewise follow the open database's installed calendar notices (models/workcal.py).
+from models import workcal as _workcal  # noqa: E402
+
+_workcal.activate()

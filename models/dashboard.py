@@ -267,6 +267,7 @@ class Dashboard:
     handovers: list[TodoItem] = field(default_factory=list)
     logins: list[TodoItem] = field(default_factory=list)
     notices: list[TodoItem] = field(default_factory=list)
+    projects: list[TodoItem] = field(default_factory=list)
     budget: list[BudgetUse] = field(default_factory=list)
     bundle: BundleDue | None = None
     selfassessment: TodoItem | None = None
@@ -282,6 +283,7 @@ class Dashboard:
             "handovers": len(self.handovers),
             "logins": len(self.logins),
             "notices": len(self.notices),
+            "projects": len(self.projects),
         }
 
 
@@ -435,6 +437,27 @@ def office_notices() -> list[TodoItem]:
     ]
 
 
+def project_deadlines(today: dt.date) -> list[TodoItem]:
+    """Every live service project's open deadline (R7.3–R7.8), nearest first: the branch's own
+    (plan, materials, launch) and the office's it waits for (first review, approval, feedback);
+    ``rules.project_deadlines`` decides them with the working-day calendar."""
+    from models.projects import open_deadlines
+
+    return [
+        TodoItem(
+            "project",
+            ("overdue" if d.overdue else "due") + ("" if d.party == "branch" else "_office"),
+            f"服务项目 #{project_id} {d.label}",
+            d.message,
+            str(d.citation),
+            "projects",
+            None,
+            str(project_id),
+        )
+        for project_id, _name, d in open_deadlines(today)
+    ]
+
+
 def budget_use(today: dt.date) -> list[BudgetUse]:
     """This year's budget lines and what paid or signed disbursements have used of each;
     ``rules.check_budget`` says whether the line still has room."""
@@ -497,6 +520,7 @@ def read_dashboard(today: dt.date) -> Dashboard:
         handovers=unreported_handovers(today),
         logins=stale_logins(today),
         notices=office_notices(),
+        projects=project_deadlines(today),
         budget=budget_use(today),
         bundle=bundle_due(today),
         selfassessment=selfassessment_item(today),

@@ -925,3 +925,80 @@ class AssetCountLine(BaseModel):
 
 
 ALL_MODELS += [Purchase, PurchaseQuote, PurchaseScore, FixedAsset, AssetMove, AssetCount, AssetCountLine]
+# --- service projects and the working-day calendar (migration 0019) --------------------------------
+
+
+class ServiceProject(BaseModel):
+    """A service project on the member service platform (DOMAIN §7, 004): the 附件1 plan's fields,
+    its dates, cost and budget line, and where it stands in R7.1's lifecycle (``state``)."""
+
+    name = CharField()
+    applicant = CharField()  # 申请单位工会名称
+    parent_unit = CharField()  # 归属上级单位名称
+    content = TextField()
+    target = TextField()  # 服务对象
+    purpose = TextField()
+    funding = TextField()  # 项目使用资金来源
+    items = TextField()  # JSON: [{name, unit_price_fen, quantity}] (采买物品)
+    leader = CharField()
+    leader_phone = CharField()
+    participation = TextField()  # 参与方式与注意事项
+    contact = TextField()  # 咨询与投诉方式
+    start = DateField()
+    end = DateField()
+    cost_fen = IntegerField()
+    budget_line = ForeignKeyField(BudgetLine, backref="projects", index=True)
+    state = CharField()
+    created_by = CharField()
+    created_at = CharField()
+    updated_at = CharField()
+
+    class Meta:
+        indexes = ((("state", "start"), False),)
+
+
+class ServiceProjectStep(BaseModel):
+    """One recorded step of a project (submission, review, meeting, signatures …) with its documents (JSON)."""
+
+    project = ForeignKeyField(ServiceProject, backref="steps", index=True)
+    step = CharField()
+    on_date = DateField()
+    detail = TextField()
+    by_user = CharField()
+    at = CharField()
+
+
+class ServiceProjectCode(BaseModel):
+    """An e-code and its password (电子码及密码, R7.7, R7.8): secret like a passphrase, never shown in full."""
+
+    project = ForeignKeyField(ServiceProject, backref="codes", index=False)
+    code = CharField()
+    secret = CharField()
+    status = CharField()  # issued | used | unused
+
+    class Meta:
+        indexes = ((("project", "code"), True),)
+
+
+class ServiceProjectParticipant(BaseModel):
+    """A member the office's feedback names as having taken part (R7.8)."""
+
+    project = ForeignKeyField(ServiceProject, backref="participants", index=True)
+    name = CharField()
+
+
+class CalendarNotice(BaseModel):
+    """Branch side: an office working-day calendar notice installed here, with its signed bytes."""
+
+    reference = CharField(unique=True)
+    title = CharField()
+    years = CharField()  # "2027" or "2026,2027"
+    issued_at = CharField()
+    signed_file = BlobField()
+    sha256 = CharField()
+    office_fingerprint = CharField()
+    installed_by = CharField()
+    installed_at = CharField()
+
+
+ALL_MODELS += [ServiceProject, ServiceProjectStep, ServiceProjectCode, ServiceProjectParticipant, CalendarNotice]

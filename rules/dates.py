@@ -5,6 +5,8 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
+from rules.workdays import WorkCalendar, active_calendar, add_working_days
+
 ONE_DAY = timedelta(days=1)
 
 
@@ -39,17 +41,12 @@ def expiry(end: date) -> date:
     return end + ONE_DAY
 
 
-def is_working_day(d: date) -> bool:
-    """Monday to Friday. Public holidays and 调休 are not modelled (not in the sources)."""
-    return d.weekday() < 5
+def is_working_day(d: date, cal: WorkCalendar | None = None) -> bool:
+    """Monday to Friday except public holidays, plus 调休 working weekends, by the working-day
+    calendar (``rules.workdays``; the active one unless ``cal`` is given)."""
+    return (active_calendar() if cal is None else cal).is_working_day(d)
 
 
-def working_days_before(d: date, count: int) -> date:
-    """The `count`-th working day before `d` (d itself not counted)."""
-    current = d
-    remaining = count
-    while remaining > 0:
-        current -= ONE_DAY
-        if is_working_day(current):
-            remaining -= 1
-    return current
+def working_days_before(d: date, count: int, cal: WorkCalendar | None = None) -> date:
+    """The `count`-th working day before `d` (d itself not counted), by the working-day calendar."""
+    return add_working_days(d, -count, cal)

@@ -20,6 +20,7 @@ import hmac
 import json
 import struct
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -131,12 +132,15 @@ def payload_bytes(notice: ParamNotice, issued_at: str, office: str) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def seal(payload: bytes, signing_private: bytes) -> bytes:
-    """Header + payload + Ed25519 signature over the domain tag, header and payload."""
+def seal(payload: bytes, signing_private: bytes, *, magic: bytes = MAGIC, domain: bytes = SIGNING_DOMAIN) -> bytes:
+    """Header + payload + Ed25519 signature over the domain tag, header and payload.
+
+    ``magic`` and ``domain`` tell one kind of office notice from another (the working-day
+    calendar's, sync/calendar.py), so a signature made for one kind never verifies as another."""
     private = Ed25519PrivateKey.from_private_bytes(signing_private)
     public = signing_public_key(signing_private)
-    head = _HEADER.pack(MAGIC, VERSION, key_id(public), len(payload)) + payload
-    return head + private.sign(SIGNING_DOMAIN + head)
+    head = _HEADER.pack(magic, VERSION, key_id(public), len(payload)) + payload
+    return head + private.sign(domain + head)
 
 
 @dataclass(frozen=True)
@@ -192,36 +196,8 @@ def verify(data: bytes, office_ed25519_public: bytes | None) -> Verified:
     Nothing of the payload is read before the signature verifies with the pinned office key.
     Raises ParamsRefused with the first reason found.
     """
-    if not isinstance(data, bytes) or len(data) > MAX_NOTICE_BYTES:
-        raise ParamsRefused("params.too_large")
-    if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
-        raise ParamsRefused("params.wrong_kind")
-    if len(data) < _HEADER.size + SIGNATURE_BYTES:
-        raise ParamsRefused("params.malformed", "文件过短", "file truncated")
-    _, version, signer, length = _HEADER.unpack_from(data)
-    if version != VERSION:
-        raise ParamsRefused("params.unsupported_version", f"版本 {version}", f"version {version}")
-    if _HEADER.size + length + SIGNATURE_BYTES != len(data):
-        raise ParamsRefused("params.malformed", "长度与内容不符", "declared length does not match the file")
-    if office_ed25519_public is None:
-        raise ParamsRefused(
-            "params.office_not_trusted",
-            "请先运行 huzhu keys trust-office 文件（并电话核对指纹）",
-            "pin the office's keys first: huzhu keys trust-office FILE",
-        )
-    if not hmac.compare_digest(signer, key_id(office_ed25519_public)):
-        raise ParamsRefused(
-            "params.unknown_key",
-            "签发者不是本代办处已安装的办事处密钥",
-            "signed by a key other than the pinned office key",
-        )
-    signed, signature = data[:-SIGNATURE_BYTES], data[-SIGNATURE_BYTES:]
     try:
-        Ed25519PublicKey.from_public_bytes(office_ed25519_public).verify(signature, SIGNING_DOMAIN + signed)
-    except InvalidSignature:
-        raise ParamsRefused("params.bad_signature") from None
-    try:
-        body = strict_loads(signed[_HEADER.size :])
+        body = strict_loads(open_signed(data, office_ed25519_public))
     except CanonicalJSONError as exc:
         raise ParamsRefused("params.malformed", f"内容不是合法 JSON：{exc.reason}", str(exc)) from None
     if (
@@ -234,6 +210,55 @@ def verify(data: bytes, office_ed25519_public: bytes | None) -> Verified:
     ):
         raise ParamsRefused("params.malformed", "签名内容的字段不符", "payload fields differ from the format")
     return Verified(_parse(body["notice"]), body["issued_at"], body["office"], hashlib.sha256(data).hexdigest())
+
+
+def open_signed(
+    data: bytes,
+    office_ed25519_public: bytes | None,
+    *,
+    magic: bytes = MAGIC,
+    domain: bytes = SIGNING_DOMAIN,
+    prefix: str = "params",
+    refused: Callable[..., HuzhuError] = ParamsRefused,
+) -> bytes:
+    """The payload bytes of a signed office notice, once shape, signer and signature check out
+    (the first failure raises ``refused(f"{prefix}.<reason>", zh, en)``). Shared by parameter
+    notices and calendar notices (sync/calendar.py), which differ by ``magic`` and ``domain``."""
+    if not isinstance(data, bytes) or len(data) > MAX_NOTICE_BYTES:
+        raise refused(f"{prefix}.too_large")
+    if len(data) < len(magic) or data[: len(magic)] != magic:
+        raise refused(f"{prefix}.wrong_kind")
+    if len(data) < _HEADER.size + SIGNATURE_BYTES:
+        raise refused(f"{prefix}.malformed", "文件过短", "file truncated")
+    _, version, signer, length = _HEADER.unpack_from(data)
+    if version != VERSION:
+        raise refused(f"{prefix}.unsupported_version", f"版本 {version}", f"version {version}")
+    if _HEADER.size + length + SIGNATURE_BYTES != len(data):
+        raise refused(f"{prefix}.malformed", "长度与内容不符", "declared length does not match the file")
+    if office_ed25519_public is None:
+        raise refused(
+            f"{prefix}.office_not_trusted",
+            "请先运行 huzhu keys trust-office 文件（并电话核对指纹）",
+            "pin the office's keys first: huzhu keys trust-office FILE",
+        )
+    if not hmac.compare_digest(signer, key_id(office_ed25519_public)):
+        raise refused(
+            f"{prefix}.unknown_key",
+            "签发者不是本代办处已安装的办事处密钥",
+            "signed by a key other than the pinned office key",
+        )
+    signed, signature = data[:-SIGNATURE_BYTES], data[-SIGNATURE_BYTES:]
+    try:
+        Ed25519PublicKey.from_public_bytes(office_ed25519_public).verify(signature, domain + signed)
+    except InvalidSignature:
+        raise refused(f"{prefix}.bad_signature") from None
+    return signed[_HEADER.size :]
+
+
+def payload_of(data: bytes) -> bytes:
+    """The payload of a notice stored after it was verified at install."""
+    _, _, _, length = _HEADER.unpack_from(data)
+    return data[_HEADER.size : _HEADER.size + length]
 
 
 def notice_from_signed(data: bytes) -> ParamNotice:

@@ -44,6 +44,7 @@ home.worklog           首页         9           工作记录
 home.selfcheck         首页         0           稽核自查
 home.budget            首页         b           年度预算
 home.purchases         首页         a           采购与资产
+home.projects          首页         p           服务项目
 home.refresh           首页         f5          刷新概况
 screen.back            其他页面     escape      返回上一页
 form.save              新增表单     ctrl+s      保存表单（离开未保存的表单前会先确认）
@@ -111,6 +112,10 @@ purchases.move         采购与资产   m           变更所选资产的存放
 purchases.dispose      采购与资产   x           处置所选资产（须写明原因和审批）
 purchases.count        采购与资产   k           年度财产盘点（未找到、有差异）
 purchases.refresh      采购与资产   f5          刷新
+projects.new           服务项目     n           登记新项目的实施方案（附件1）
+projects.advance       服务项目     a           办理所选项目的下一步骤（先选步骤，再填材料）
+projects.terminate     服务项目     t           终止所选项目（004 五：情形与平台公告）
+projects.refresh       服务项目     f5          刷新
 office_board.open      代办处看板   enter       打开所选代办处（办事处数据库）
 office_board.todo      代办处看板   t           办事处待办
 office_board.totals    代办处看板   s           各代办处汇总（按险种、月份）

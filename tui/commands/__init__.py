@@ -5,7 +5,8 @@
 import importlib
 
 # members after enrolment: it adds ``import accounts`` to the ``import`` group made there.
-# office_branch and params after sync: they add ``office branch``/``office params`` to the office group.
+# office_branch, params and calendar after sync: they add ``office branch``/``office params``/``office calendar``
+# to the office group.
 NAMES = (
     "admin",
     "enrolment",
@@ -20,6 +21,8 @@ NAMES = (
     "members",
     "params",
     "purchases",
+    "calendar",
+    "projects",
 )
 
 

@@ -55,7 +55,7 @@ class Line:
 
 
 # 待办 kinds whose ``ref`` is the id of the record a screen can highlight.
-_RECORD_SCREENS = {"claim": "claim", "direct_pay": "claim", "disbursement": "welfare"}
+_RECORD_SCREENS = {"claim": "claim", "direct_pay": "claim", "disbursement": "welfare", "project": "projects"}
 
 
 def renewal_line(row: RenewalRow) -> tuple[str, Line]:
@@ -109,6 +109,15 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
             len(board.logins),
         ),
     ]
+    if board.projects:
+        project_tags = {"overdue": "已超期", "due": "须办理", "overdue_office": "催办事处", "due_office": "待办事处"}
+        out.append(
+            (
+                f"服务项目 {len(board.projects)}",
+                [item_line(i, project_tags[i.status]) for i in first(board.projects)],
+                len(board.projects),
+            )
+        )
     if board.notices:
         out.append(
             (
@@ -265,9 +274,10 @@ class DashboardScreen(SubScreen):
         elif _RECORD_SCREENS.get(line.kind) == line.target and line.ref.isdigit():
             from tui.screens.claims import ClaimsScreen
             from tui.screens.disbursements import DisbursementsScreen
+            from tui.screens.projects import ProjectsScreen
 
-            screen = ClaimsScreen if line.target == "claim" else DisbursementsScreen
-            self.app.push_screen(screen(select=int(line.ref)))
+            screens = {"claim": ClaimsScreen, "welfare": DisbursementsScreen, "projects": ProjectsScreen}
+            self.app.push_screen(screens[line.target](select=int(line.ref)))
         elif line.target:
             self.app.open_menu_entry(line.target)
         elif line.member_id is not None:

@@ -82,6 +82,13 @@ MENU: tuple[MenuEntry, ...] = (
         "大宗商品采购的报价、评分与价格对比，固定资产登记、处置与年度盘点",
         _screen("purchases", "PurchasesScreen"),
     ),
+    MenuEntry(
+        "projects",
+        "p",
+        "服务项目",
+        "会员服务平台服务项目：实施方案、初审、请示、审批、实施资料、反馈与评价（004）",
+        _screen("projects", "ProjectsScreen"),
+    ),
 )
 
 

@@ -507,6 +507,17 @@ def listing(today: dt.date | None = None, *, state: str | None = None, year: int
 OPEN_STATES = tuple(s for s in PROJECT_STATES if s not in FINAL_STATES and s != "finished")
 
 
+def project_deadlines_of(project_id: int, today: dt.date | None = None) -> list[dict[str, str]]:
+    """A project's open deadlines as the bundle carries them (projects.json)."""
+    row = ServiceProject.get_by_id(project_id)
+    if row.state in FINAL_STATES:
+        return []
+    return [
+        {"code": d.code, "label": d.label, "due": d.due.isoformat(), "party": d.party, "citation": d.citation.short}
+        for d in project_deadlines(facts_of(row), today or clock.today())
+    ]
+
+
 def open_deadlines(today: dt.date) -> list[tuple[int, str, ProjectDeadline]]:
     """(project id, name, deadline) of every live project, nearest first (待办, the bundle)."""
     marks = ",".join("?" * len(OPEN_STATES))

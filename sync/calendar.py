@@ -64,7 +64,7 @@ class CalendarNotice:
     years: tuple[CalendarYear, ...]
 
 
-def _text(raw: dict, key: str, limit: int, errors: list[str]) -> str:
+def _text(raw: dict[str, Any], key: str, limit: int, errors: list[str]) -> str:
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip() or len(value) > limit or any(ord(c) < 32 for c in value):
         errors.append(f"工作日历通知.{key}: 应为不超过 {limit} 字、不含控制字符的非空文字")
@@ -135,7 +135,7 @@ class Issued:
     fingerprint: str
     size: int
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
@@ -211,7 +211,7 @@ class InstallResult:
     fingerprint: str
     changes: list[dict[str, Any]]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome,
             "reference": self.reference,

@@ -55,6 +55,9 @@ PAYLOAD_FILES = (
     "summary.json",
     "units.json",
 )
+#: Files a bundle carries only when it has something in them (sync/FORMAT.md "Optional files"):
+#: a branch without service projects sends exactly the files an older office reads.
+OPTIONAL_FILES = ("projects.json",)
 
 
 def parse_period(text: str) -> tuple[dt.date, dt.date]:
@@ -253,6 +256,41 @@ def _handovers(code: str, start: str, end: str) -> list[dict[str, Any]]:
     ]
 
 
+def _projects(code: str, start: str, end: str) -> list[dict[str, Any]]:
+    """Service projects (DOMAIN §7) the office should know of: every one still live, and every one
+    with a step in the period; with their steps and open deadlines as the branch computes them
+    (working days by the branch's calendar). No e-code, participant, leader or phone."""
+    from models.projects import OPEN_STATES, project_deadlines_of
+
+    marks = ",".join("?" * len(OPEN_STATES))
+    rows = database.execute_sql(
+        f'SELECT id, name, state, start, "end", cost_fen FROM service_project WHERE state IN ({marks}) '
+        "OR id IN (SELECT project_id FROM service_project_step WHERE on_date BETWEEN ? AND ?) ORDER BY id",
+        (*OPEN_STATES, start, end),
+    ).fetchall()
+    out = []
+    for pid, name, state, first, last, cost in rows:
+        steps = [
+            {"step": step, "on": _d(on)}
+            for step, on in database.execute_sql(
+                "SELECT step, on_date FROM service_project_step WHERE project_id = ? ORDER BY on_date, id", (pid,)
+            )
+        ]
+        out.append(
+            {
+                "id": f"{code}-project-{pid}",
+                "name": name,
+                "state": state,
+                "start": _d(first),
+                "end": _d(last),
+                "cost_fen": cost,
+                "steps": steps,
+                "deadlines": project_deadlines_of(pid),
+            }
+        )
+    return out
+
+
 def state_digest() -> dict[str, dict[str, int]]:
     """Counts and sums of the whole database, per table: the office can see drift between months."""
     q = lambda sql: database.execute_sql(sql).fetchone()  # noqa: E731
@@ -333,6 +371,9 @@ def branch_payload(period: str) -> Payload:
         "units.json": canonical_dumps(units),
         "state.json": canonical_dumps(state_digest()),
     }
+    projects = _projects(code, s, e)
+    if projects:  # optional: only a branch with service projects sends it
+        files["projects.json"] = canonical_dumps(projects)
     return Payload(period, code, name, figures, summary, files)
 
 

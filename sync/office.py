@@ -21,7 +21,7 @@ from typing import Any
 from models import audit, clock
 from models.db import current, database, writing
 from sync.bundle import DEFAULT_MAX_BUNDLE_BYTES, HEADER, KIND_BRANCH_MONTHLY, KIND_BRANCH_YEARLY, verify_bundle
-from sync.export import FIGURE_FIELDS, PAYLOAD_FILES, PAYLOAD_VERSION
+from sync.export import FIGURE_FIELDS, OPTIONAL_FILES, PAYLOAD_FILES, PAYLOAD_VERSION
 from sync.keystore import enrolled_branches, local_keys, require_office
 from sync.reasons import Reason
 from sync.sequence import SequenceOutcome, check_sequence
@@ -321,7 +321,11 @@ def _int(value: Any) -> bool:
 
 def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
     """Check the decrypted files' contents against the payload layout; raises _PayloadProblem."""
-    _require(set(files) == set(PAYLOAD_FILES), "files: " + ",".join(sorted(set(files) ^ set(PAYLOAD_FILES)))[:80])
+    extra = set(files) - set(PAYLOAD_FILES)
+    _require(
+        set(PAYLOAD_FILES) <= set(files) and extra <= set(OPTIONAL_FILES),
+        "files: " + ",".join(sorted((set(files) ^ set(PAYLOAD_FILES)) - set(OPTIONAL_FILES)))[:80],
+    )
     # verify_bundle has already parsed every file strictly (canonical, integer-only, no
     # duplicate keys), so the fast C parser reads exactly the same values here.
     docs = {path: json.loads(data) for path, data in files.items()}
@@ -370,6 +374,8 @@ def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str
             _require(item["id"] not in uids, f"{path}[{i}] repeated id")
             uids.add(item["id"])
             records.append((item["id"], kind, _compact(item)))
+    if "projects.json" in docs:
+        records += _project_records(code, docs["projects.json"], uids)
     units = docs["units.json"]
     _require(
         isinstance(units, list)
@@ -412,6 +418,53 @@ def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str
         "counts": counts,
         "key_changes": key_changes,
     }
+
+
+_PROJECT_FIELDS = {"id", "name", "state", "start", "end", "cost_fen", "steps", "deadlines"}
+_DEADLINE_FIELDS = {"code", "label", "due", "party", "citation"}
+
+
+def _project_records(code: str, items: Any, uids: set[str]) -> list[tuple[str, str, str]]:
+    """projects.json (optional): each project with its steps and open deadlines (sync/FORMAT.md)."""
+    _require(isinstance(items, list) and len(items) <= MAX_RECORDS, "projects.json")
+    prefix = f"{code}-project-"
+    out = []
+    for i, item in enumerate(items):
+        _require(isinstance(item, dict) and set(item) == _PROJECT_FIELDS, f"projects.json[{i}] fields")
+        _require(
+            isinstance(item["id"], str) and item["id"].startswith(prefix) and item["id"][len(prefix) :].isdigit(),
+            f"projects.json[{i}] id",
+        )
+        _require(item["id"] not in uids, f"projects.json[{i}] repeated id")
+        _require(all(isinstance(item[k], str) for k in ("name", "state", "start", "end")), f"projects.json[{i}] text")
+        _require(_int(item["cost_fen"]), f"projects.json[{i}] cost")
+        _require(
+            isinstance(item["steps"], list)
+            and all(isinstance(s, dict) and set(s) == {"step", "on"} for s in item["steps"])
+            and isinstance(item["deadlines"], list)
+            and all(
+                isinstance(d, dict)
+                and set(d) == _DEADLINE_FIELDS
+                and all(isinstance(v, str) for v in d.values())
+                and d["party"] in ("branch", "office")
+                and _date_text(d["due"])
+                for d in item["deadlines"]
+            ),
+            f"projects.json[{i}] steps/deadlines",
+        )
+        uids.add(item["id"])
+        out.append((item["id"], "project", _compact(item)))
+    return out
+
+
+def _date_text(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -181,7 +181,7 @@ def board(today: dt.date, months: int = 6) -> Board:
 
 @dataclass
 class TodoItem:
-    kind: str  # held | late | differences | deadline
+    kind: str  # held | late | differences | deadline | project
     branch_code: str
     title: str
     detail: str
@@ -233,6 +233,7 @@ def todo(today: dt.date, months: int = 3, soon_days: int = 7) -> list[TodoItem]:
                         "用 huzhu office notice / return 回复",
                     )
                 )
+    items += project_items(today, soon_days)
     if register.table_exists():
         for row in register.listing(today):
             for d in row["deadlines"]:
@@ -288,6 +289,37 @@ def _yearly_missing(today: dt.date) -> list[TodoItem]:
         )
         for code in sorted(active - sent)
     ]
+
+
+def project_items(today: dt.date, soon_days: int = 7) -> list[TodoItem]:
+    """Service-project deadlines from the branches' bundles (projects.json, R7.4–R7.8): the office's
+    own (first review, approval, platform set-up, feedback) overdue or within ``soon_days``, and a
+    branch's overdue ones, as the branch computed them with its working-day calendar."""
+    items = []
+    for code, data in database.execute_sql(
+        "SELECT branch_code, data FROM office_record WHERE kind = 'project' ORDER BY branch_code, uid"
+    ):
+        try:
+            project = json.loads(data)
+        except ValueError:
+            continue
+        for d in project.get("deadlines", []):
+            due = dt.date.fromisoformat(d["due"])
+            overdue, left = today > due, (due - today).days
+            if not overdue and (d["party"] != "office" or left > soon_days):
+                continue
+            who = "办事处" if d["party"] == "office" else "代办处"
+            when = f"已逾期 {-left} 天" if overdue else f"剩 {left} 天"
+            items.append(
+                TodoItem(
+                    "project",
+                    code,
+                    f"{code} 服务项目 {project.get('name', '')}：{d['label']}",
+                    f"{who}期限 {d['due']}（{when}；{d['citation']}）",
+                    overdue,
+                )
+            )
+    return items
 
 
 @dataclass

@@ -279,6 +279,15 @@ def _purchase_doc(purchase: int | None) -> str | None:
         )
     if database.execute_sql("SELECT 1 FROM purchase WHERE id = ?", (purchase,)).fetchone() is None:
         raise ValidationFailed(f"没有编号为 {purchase} 的采购记录", f"no purchase record {purchase}")
+    has_state = database.execute_sql("SELECT 1 FROM pragma_table_info('purchase') WHERE name = 'state'").fetchone()
+    if has_state:
+        (state,) = database.execute_sql("SELECT state FROM purchase WHERE id = ?", (purchase,)).fetchone()
+        if state != "decided":
+            # R13.1: a purchase without both signed forms and its decision is not complete
+            raise ValidationFailed(
+                f"采购记录 #{purchase} 尚未完成比选决定（附件3评分、附件4价格对比及签字），不能作为项目的采购材料",
+                f"purchase {purchase} is not decided yet",
+            )
     return f"采购记录 #{purchase}"
 
 

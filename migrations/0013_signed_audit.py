@@ -16,6 +16,8 @@ Plain SQL plus one frozen model; never imports the app."""
 
 from peewee import CharField, CompositeKey, IntegerField, Model, TextField
 
+import migrations
+
 
 def _models(db):
     class RowSeal(Model):
@@ -36,7 +38,7 @@ def _models(db):
 def up(migrator, db):
     db.execute_sql('ALTER TABLE "audit_event" ADD COLUMN "sig" TEXT')
     db.execute_sql('ALTER TABLE "audit_event" ADD COLUMN "rows" TEXT')
-    db.execute_sql('ALTER TABLE "trusted_key" ADD COLUMN "root_ed25519" BLOB')
+    db.execute_sql(f'ALTER TABLE "trusted_key" ADD COLUMN "root_ed25519" {migrations.blob(db)}')
     db.create_tables(_models(db))
 
 

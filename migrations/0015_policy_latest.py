@@ -15,6 +15,8 @@ is never in them), so the other sections read one run of index pages each instea
 table rows found through the ``state`` index, plus the events of the listed claims in
 (claim, date, id) order. Plain SQL: nothing to freeze, no app import."""
 
+import migrations
+
 #: name → (table, columns, WHERE of a partial index or None). The dashboard's queries name
 #: the partial ones with INDEXED BY (their WHERE repeats the index's): without ANALYZE figures
 #: SQLite would rather take the ``state`` index and read the table.
@@ -76,6 +78,10 @@ def up(migrator, db):
         "JOIN (SELECT unit_id, plan_id, max(start) AS latest FROM policy GROUP BY unit_id, plan_id) l "
         "ON l.unit_id = p.unit_id AND l.plan_id = p.plan_id AND l.latest = p.start"
     )
+    if migrations.on_server(db):
+        # ``policy`` is a branch's table: an office database (the only kind on a server) never
+        # holds a policy, so it gets the same empty table without SQLite's trigger syntax.
+        return
     # INSERT OR REPLACE on the (unit, plan) key: whatever the statement did to the group, its row
     # is read again from the (unit, plan, start) index, one row.
     db.execute_sql(
@@ -99,6 +105,8 @@ def up(migrator, db):
 def down(migrator, db):
     for name in INDEXES:
         db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
-    for trigger in ("policy_latest_insert", "policy_latest_delete", "policy_latest_update"):
+    for trigger in (
+        () if migrations.on_server(db) else ("policy_latest_insert", "policy_latest_delete", "policy_latest_update")
+    ):
         db.execute_sql(f'DROP TRIGGER IF EXISTS "{trigger}"')
     db.execute_sql('DROP TABLE IF EXISTS "policy_latest"')

@@ -32,3 +32,16 @@ def names() -> list[str]:
 
 
 HEAD = names()[-1]
+
+
+def on_server(db) -> bool:
+    """True when ``db`` (or the proxy's database) is PostgreSQL: the office's shared database.
+    Migrations are written in standard SQL for both; the few SQLite-only statements (triggers
+    on branch-only tables) are skipped there, and binary columns are BYTEA."""
+    from peewee import PostgresqlDatabase
+
+    return isinstance(getattr(db, "obj", db), PostgresqlDatabase)
+
+
+def blob(db) -> str:
+    return "BYTEA" if on_server(db) else "BLOB"

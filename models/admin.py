@@ -76,7 +76,13 @@ def create_database(
     from models.schema import AppUser, Branch, Meta
     from sync.keystore import generate_local_keys
 
-    path = Path(path)
+    on_server = dbmod.is_url(path)
+    if on_server and kind != "office":
+        raise UsageError(
+            "PostgreSQL 只用于办事处数据库（huzhu office init --db postgresql://…）；代办处数据库总是加密文件",
+            "PostgreSQL is for the office database only; a branch's database is always an encrypted file",
+        )
+    path = path if on_server else Path(path)  # type: ignore[assignment]
     if kind not in ("branch", "office"):
         raise ValueError(f"kind must be branch or office, not {kind!r}")
     if kind == "branch":
@@ -88,10 +94,10 @@ def create_database(
     validate_role(role)
     if not passphrase:
         raise dbmod.EmptyPassphrase("口令不能为空", "the passphrase must not be empty")
-    for p in (path, keys_path(path), Path(f"{path}-wal")):
+    for p in () if on_server else (path, keys_path(path), Path(f"{path}-wal")):
         if p.exists():
             raise UsageError(f"文件已存在，不会覆盖：{p}", f"file exists, will not overwrite: {p}")
-    if not path.parent.exists():
+    if not on_server and not path.parent.exists():
         raise UsageError(f"文件夹不存在：{path.parent}", f"folder does not exist: {path.parent}")
 
     key = bytearray(os.urandom(crypto.KEY_BYTES))
@@ -110,14 +116,7 @@ def create_database(
         RECOVERY_USER: {"role": "recovery", **grants.grant_detail(rescue)},
     }
 
-    tmp = path.with_name(f".{path.name}.creating")
-    for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-        p.unlink(missing_ok=True)
-    dbmod.close()
-    database.init(str(tmp), passphrase=keymem.KeyRef(key), pragmas=dbmod.PRAGMAS)
-    try:
-        database.connect()
-        migrate.runner().up()
+    def populate() -> None:
         dbmod._session = Session(path, user, role, key, keyfile, signer=crypto.Signer(signing))
         with database.atomic():
             Meta.insert_many(
@@ -147,6 +146,21 @@ def create_database(
                     "init", "office", None, {"office_name": branch_name, "user": user, "role": role, "grants": root}
                 )
             generate_local_keys()
+            if on_server:
+                keyfile.save(str(path))  # the slots live in the database itself (models.pgdb)
+
+    if on_server:
+        _create_on_server(str(path), populate)
+        return Created(path, recovery)
+    tmp = path.with_name(f".{path.name}.creating")
+    for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        p.unlink(missing_ok=True)
+    dbmod.close()
+    database.init(str(tmp), passphrase=keymem.KeyRef(key), pragmas=dbmod.PRAGMAS)
+    try:
+        database.connect()
+        migrate.runner().up()
+        populate()
         if on_created:
             on_created(dbmod._session)
     except BaseException:
@@ -160,6 +174,24 @@ def create_database(
     keyfile.save(path)
     os.replace(tmp, path)
     return Created(path, recovery)
+
+
+def _create_on_server(url: str, populate) -> None:
+    """The office's database in an empty PostgreSQL database: schema, first rows and key slots in
+    one transaction (PostgreSQL's DDL is transactional), so a failure leaves the database empty."""
+    from models import migrate, pgdb
+
+    dbmod.open_pg(url)
+    try:
+        if "huzhu_meta" in database.get_tables():
+            raise UsageError(
+                f"{pgdb.display(url)} 已经是 huzhu 数据库，不会覆盖", f"{pgdb.display(url)} is a huzhu database already"
+            )
+        with database.atomic():
+            migrate.runner().up()
+            populate()
+    finally:
+        dbmod.close()
 
 
 # --- users ----------------------------------------------------------------------------------

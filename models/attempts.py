@@ -20,6 +20,13 @@ MAX_DELAY = 60.0
 
 
 def _path(db_path: str | os.PathLike) -> Path:
+    if isinstance(db_path, str) and db_path.startswith(("postgresql://", "postgres://")):
+        # A server database: this workstation's own count, in its cache folder.
+        from models import pgdb
+
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huzhu"
+        base.mkdir(parents=True, exist_ok=True)
+        return base / f"{pgdb.local_name(db_path)}.attempts"
     return Path(str(db_path) + ".attempts")
 
 

@@ -55,9 +55,9 @@ def head() -> tuple[int, str]:
 
 def _has_signed_columns() -> bool:
     """False only on a schema before migration 0013 (tests that build old databases)."""
-    return (
-        database.execute_sql("SELECT 1 FROM pragma_table_info('audit_event') WHERE name = 'sig'").fetchone() is not None
-    )
+    from models import db as dbmod
+
+    return dbmod.has_column("audit_event", "sig")
 
 
 def record(action: str, entity: str, entity_id=None, detail: dict | None = None, *, user: str | None = None) -> str:
@@ -71,6 +71,10 @@ def record(action: str, entity: str, entity_id=None, detail: dict | None = None,
 
     if not database.in_transaction():
         raise RuntimeError("audit.record must run inside the transaction it records")
+    if dbmod.is_pg():
+        # Several workstations append to one chain: hold its head until this transaction ends, so
+        # the next writer reads this event as its predecessor (SQLite's single writer does it there).
+        database.obj.lock_for_update("huzhu_meta", "key = ?", ("db_id",))
     seq, prev = head()
     seq += 1
     at = clock.stamp()
@@ -81,7 +85,7 @@ def record(action: str, entity: str, entity_id=None, detail: dict | None = None,
     if not _has_signed_columns():
         digest = _digest(prev, seq, at, who, action, entity, eid, text)
         database.execute_sql(
-            "INSERT INTO audit_event (seq, at, user, action, entity, entity_id, detail, prev_hash, hash) "
+            'INSERT INTO audit_event (seq, at, "user", action, entity, entity_id, detail, prev_hash, hash) '
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (seq, at, who, action, entity, eid, text, prev, digest),
         )
@@ -92,7 +96,7 @@ def record(action: str, entity: str, entity_id=None, detail: dict | None = None,
     signer = getattr(session, "signer", None) if session is not None else None
     sig = signer.sign(signed_message(session.keyfile.db_id, digest)).hex() if signer is not None else None
     database.execute_sql(
-        "INSERT INTO audit_event (seq, at, user, action, entity, entity_id, detail, prev_hash, hash, sig, rows) "
+        'INSERT INTO audit_event (seq, at, "user", action, entity, entity_id, detail, prev_hash, hash, sig, rows) '
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (seq, at, who, action, entity, eid, text, prev, digest, sig, rows),
     )
@@ -114,7 +118,7 @@ class ChainResult:
     reason: str = ""
 
 
-EVENT_COLUMNS = "seq, at, user, action, entity, entity_id, detail, prev_hash, hash, sig, rows"
+EVENT_COLUMNS = 'seq, at, "user", action, entity, entity_id, detail, prev_hash, hash, sig, rows'
 
 
 def events(where: str = "", params: tuple = ()):

@@ -28,10 +28,12 @@ from models.errors import (
     DatabaseMissing,
     EmptyPassphrase,
     HuzhuError,
+    KeySlotsMissing,
     NotHuzhuDatabase,
     PermissionDenied,
     PlainSqlite,
     RevokedUser,
+    ServerUnavailable,
     SqlCipher3File,
     StaleKeySlot,
     UngrantedUser,
@@ -90,7 +92,55 @@ class HuzhuDatabase(SqlCipherDatabase):
         return super().begin(lock_type)
 
 
-database = HuzhuDatabase(None)
+#: The one database of the process. A proxy: an office database may be a PostgreSQL server
+#: (``models.pgdb``) instead of the default encrypted file, chosen at unlock; models and SQL
+#: are the same for both. Between sessions it points at the SQLCipher database.
+_sqlcipher = HuzhuDatabase(None)
+database = peewee.DatabaseProxy()
+database.initialize(_sqlcipher)
+
+
+def is_pg() -> bool:
+    """True while a PostgreSQL (office) database is the open one."""
+    from models.pgdb import HuzhuPostgres
+
+    return isinstance(database.obj, HuzhuPostgres)
+
+
+def is_url(target: object) -> bool:
+    from models import pgdb
+
+    return pgdb.is_url(str(target)) if isinstance(target, str) else False
+
+
+def executemany(sql: str, rows: list) -> None:
+    """Run one ``?``-placeholder statement for many rows on whichever backend is open."""
+    if is_pg():
+        database.obj.executemany(sql, rows)
+    else:
+        database.cursor().executemany(sql, rows)
+
+
+def upsert_meta(key: str, value: str) -> None:
+    """Set one ``huzhu_meta`` row (standard ``ON CONFLICT``: SQLite 3.24+ and PostgreSQL 9.5+)."""
+    database.execute_sql(
+        "INSERT INTO huzhu_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+_COLUMNS_SEEN: set[tuple[int, str, str]] = set()
+
+
+def has_column(table: str, column: str) -> bool:
+    """Whether ``table`` has ``column`` (a column once seen stays: migrations only add them)."""
+    key = (id(database.obj), table, column)
+    if key in _COLUMNS_SEEN:
+        return True
+    if any(c.name == column for c in database.get_columns(table)):
+        _COLUMNS_SEEN.add(key)
+        return True
+    return False
 
 
 @dataclass
@@ -346,6 +396,8 @@ def unlock(
     whenever a migration is due (a migration must never write on top of a damaged page), and
     whenever a read made by the unlock itself fails, to say which pages are damaged."""
     global _session
+    if is_url(path):
+        return _unlock_pg(str(path), user, secret, sleep=sleep, migrate=migrate, read_only=read_only)
     path = Path(path)
     check_file_shape(path)
     keyfile = KeyFile.load(path)
@@ -444,6 +496,98 @@ def unlock(
         _mark_damaged(_session, bad_pages)
         return _session
     check_sent_mark(_session)
+    return _session
+
+
+def open_pg(url: str) -> None:
+    """Point ``database`` at the PostgreSQL server of ``url`` and connect (no session yet)."""
+    from models.pgdb import HuzhuPostgres
+
+    close()
+    pg = HuzhuPostgres(url)
+    database.initialize(pg)
+    try:
+        database.connect()
+    except peewee.DatabaseError as exc:
+        close()
+        raise _server_error(url, exc) from None
+
+
+def _server_error(url: str, exc: Exception) -> HuzhuError:
+    from models import pgdb
+
+    # libpq's first line says what failed (no such host, password refused, certificate …);
+    # it never holds the password itself.
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    return ServerUnavailable(
+        f"无法连接数据库服务器 {pgdb.display(url)}：{detail}。请检查地址、网络、PGPASSWORD 或 ~/.pgpass 以及服务器证书",
+        f"cannot connect to {pgdb.display(url)}: {detail}; check the URL, the network, PGPASSWORD or ~/.pgpass "
+        "and the server's certificate",
+    )
+
+
+def load_pg_keyfile(url: str) -> KeyFile:
+    """The key slots of a PostgreSQL database, kept in its own ``huzhu_meta`` (every workstation sees the same)."""
+    from models import pgdb
+
+    if "huzhu_meta" not in database.get_tables():
+        raise NotHuzhuDatabase(
+            f"{pgdb.display(url)} 不是 huzhu 数据库（没有 huzhu_meta 表；请先 huzhu office init --db …）",
+            f"{pgdb.display(url)} is not a huzhu database (no huzhu_meta table; run huzhu office init --db … first)",
+        )
+    row = database.execute_sql("SELECT value FROM huzhu_meta WHERE key = 'keyslots'").fetchone()
+    if row is None:
+        raise KeySlotsMissing(
+            f"{pgdb.display(url)} 中没有密钥槽（huzhu_meta.keyslots）", f"{pgdb.display(url)} holds no key slots"
+        )
+    return KeyFile.from_bytes(row[0].encode("utf-8"), where=f"{pgdb.display(url)} huzhu_meta.keyslots")
+
+
+def save_pg_keyfile(keyfile: KeyFile) -> None:
+    """Written inside the caller's transaction, so the slot and its audit event commit together."""
+    upsert_meta("keyslots", keyfile.to_bytes().decode("utf-8"))
+
+
+def _unlock_pg(
+    url: str,
+    user: str | None,
+    secret: str,
+    *,
+    sleep: Callable[[float], None] | None,
+    migrate: bool,
+    read_only: bool,
+) -> Session:
+    """Unlock an office database on a PostgreSQL server. The server's own login (libpq) lets
+    the program read the tables; the passphrase opens the user's slot, which gives the vault
+    key sealing the office's private keys (``sync.keystore``) and the user's signing key."""
+    global _session
+    open_pg(url)
+    try:
+        keyfile = load_pg_keyfile(url)
+        user = pick_user(keyfile, user)
+        key, signing = unwrap(url, keyfile, user, secret, sleep)
+        key = _held(key)
+        from models import migrate as _migrate
+
+        if migrate:
+            _migrate.to_head_pg()
+        role, root_ok = _granted_role(user, keyfile)
+    except peewee.OperationalError as exc:
+        close()
+        raise _server_error(url, exc) from None
+    except BaseException:
+        close()
+        raise
+    _session = Session(url, user, role, key, keyfile, read_only=read_only or role == "auditor")  # type: ignore[arg-type]
+    if not root_ok:
+        _session.read_only = True
+        _session.warn(
+            "审计链的授权起点（建库或升级事件）被改动，无法确认任何用户的角色。已以只读方式打开",
+            "the audit chain's grant root (the init or upgrade event) was altered: opened read-only",
+        )
+    from models import signing as _signing
+
+    _signing.settle_at_unlock(_session, secret, signing)
     return _session
 
 
@@ -696,10 +840,13 @@ def close(checkpoint: bool = True) -> None:
     global _session
     hwm.discard()  # a mark noted for this database must never be written beside another
     if not database.is_closed():
-        if checkpoint:
+        if checkpoint and not is_pg():
             with contextlib.suppress(Exception):
                 database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        database.close()
+        with contextlib.suppress(peewee.DatabaseError) if is_pg() else contextlib.nullcontext():
+            database.close()
+    if database.obj is not _sqlcipher:
+        database.initialize(_sqlcipher)
     _session = None
 
 
@@ -752,6 +899,9 @@ def writing() -> Iterator[Session]:
 def committed(session: Session | None = None) -> None:
     """Write the high-water mark for what the last transaction appended to the audit chain."""
     session = session or _session
+    if is_pg():
+        hwm.discard()  # the mark guards a file's -wal; a server keeps its own log
+        return
     if session is not None and not database.in_transaction():
         hwm.flush(session.path, session.keyfile.db_id)
 
@@ -837,6 +987,8 @@ def drop_key() -> None:
     session = current()
     keymem.wipe(session.key)
     session.key = bytearray()
+    if is_pg():
+        return  # the vault key is the secret here; the server connection holds none
     database.connect_params["passphrase"] = ""
     if not database.is_closed():
         with contextlib.suppress(Exception):
@@ -847,4 +999,6 @@ def restore_key(key: bytes | bytearray) -> None:
     """Unlocked again: ``key`` is what ``unwrap_key`` returned for the session's own slot."""
     session = current()
     session.key = _held(key)
+    if is_pg():
+        return
     database.connect_params["passphrase"] = keymem.KeyRef(session.key)

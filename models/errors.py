@@ -60,6 +60,7 @@ UserRequired = _unlock("user_required", 23)
 # 24: read_only_folder (models.db.check_writable_folder)
 UngrantedUser = _unlock("ungranted_user", 25)  # a key slot no supervisor's signed grant stands behind
 StaleKeySlot = _unlock("stale_key_slot", 26)  # an older slot file put back after a passphrase change
+ServerUnavailable = _unlock("server_unavailable", 27)  # a PostgreSQL office database: no connection or login refused
 
 
 class PermissionDenied(HuzhuError):

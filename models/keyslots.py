@@ -43,6 +43,11 @@ RECOVERY_USER = "recovery"
 _RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+def _on_server(db_path: object) -> bool:
+    """A PostgreSQL office database keeps its slots in its own ``huzhu_meta`` (``models.pgdb``)."""
+    return isinstance(db_path, str) and db_path.startswith(("postgresql://", "postgres://"))
+
+
 def keys_path(db_path: str | os.PathLike) -> Path:
     return Path(str(db_path) + ".keys")
 
@@ -223,6 +228,10 @@ class KeyFile:
 
     @classmethod
     def load(cls, db_path: str | os.PathLike) -> KeyFile:
+        if _on_server(db_path):
+            from models import db as dbmod
+
+            return dbmod.load_pg_keyfile(str(db_path))
         path = keys_path(db_path)
         if path.exists() and not path.is_file():  # a FIFO would block read_bytes for ever
             raise KeySlotsDamaged(f"密钥槽文件不是普通文件：{path}", f"the key-slot file is not a regular file: {path}")
@@ -236,6 +245,13 @@ class KeyFile:
         return cls.from_bytes(data, where=str(path))
 
     def save(self, db_path: str | os.PathLike, *, pending: bool = False) -> None:
+        if _on_server(db_path):
+            from models import db as dbmod
+
+            if pending:
+                raise ValueError("a PostgreSQL database has no pending slot file (rekey is for SQLCipher files)")
+            dbmod.save_pg_keyfile(self)
+            return
         atomic_write_bytes(pending_keys_path(db_path) if pending else keys_path(db_path), self.to_bytes())
 
     # --- slot operations ------------------------------------------------------------

@@ -38,3 +38,15 @@ def to_head(path: Path, key: bytes, keyfile: KeyFile, *, backup: bool = True) ->
         write_backup(Path(f"{path}.pre-{todo[0]}.hzbak"), path, key, keyfile)
         copy_before_migration(path, key, keyfile, f"{path.name}.pre-{todo[0]}.hzbak")
     return runner().up()
+
+
+def to_head_pg() -> list[str]:
+    """The same migrations on a PostgreSQL office database, all in one transaction under a table
+    lock, so two workstations unlocking a database that needs upgrading never both run them.
+    PostgreSQL's DDL is transactional: a failed migration leaves the schema as it was. (No file
+    copy first: the server's own backups, pg_dump, keep the office's history.)"""
+    if not pending():
+        return []
+    with database.atomic():
+        database.execute_sql("LOCK TABLE huzhu_meta IN SHARE ROW EXCLUSIVE MODE")
+        return runner().up() if pending() else []

@@ -56,8 +56,6 @@ def upgrade(session: Session) -> None:
             found[name] = {"role": role, **grants.grant_detail(slot)}
     with dbmod.writing():
         legacy, _ = audit.head()
-        database.execute_sql(
-            "INSERT OR REPLACE INTO huzhu_meta (key, value) VALUES (?, ?)", (grants.META_SIGNED_FROM, str(legacy + 1))
-        )
+        dbmod.upsert_meta(grants.META_SIGNED_FROM, str(legacy + 1))
         rowseal.seal_everything()
         audit.record("audit.upgrade", "database", None, {"grants": found, "legacy_events": legacy})

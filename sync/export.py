@@ -387,7 +387,8 @@ def office_key_changes() -> list[dict[str, str]]:
     ).fetchone()[0]
     out = []
     for at, user, detail in database.execute_sql(
-        "SELECT at, user, detail FROM audit_event WHERE action = 'keys.trust_office' AND seq > ? ORDER BY seq", (last,)
+        "SELECT at, \"user\", detail FROM audit_event WHERE action = 'keys.trust_office' AND seq > ? ORDER BY seq",
+        (last,),
     ):
         d = json.loads(detail or "{}")
         if d.get("replaced"):

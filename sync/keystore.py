@@ -91,7 +91,9 @@ def generate_local_keys() -> LocalKeys:
     now = clock.stamp()
     signing, exchange = generate_signing_keypair(), generate_exchange_keypair()
     for purpose, pair in ((SIGNING, signing), (EXCHANGE, exchange)):
-        LocalKey.create(purpose=purpose, private_raw=pair.private, public_raw=pair.public, created_at=now)
+        LocalKey.create(
+            purpose=purpose, private_raw=_stored_private(purpose, pair.private), public_raw=pair.public, created_at=now
+        )
     keys = LocalKeys(signing, exchange)
     audit.record("keys.generate", "local_key", None, {"fingerprint": keys.fingerprint})
     return keys
@@ -104,9 +106,53 @@ def load_local_keys() -> LocalKeys | None:
     if SIGNING not in rows or EXCHANGE not in rows:
         return None
     return LocalKeys(
-        KeyPair(bytes(rows[SIGNING].private_raw), bytes(rows[SIGNING].public_raw)),
-        KeyPair(bytes(rows[EXCHANGE].private_raw), bytes(rows[EXCHANGE].public_raw)),
+        KeyPair(_read_private(SIGNING, bytes(rows[SIGNING].private_raw)), bytes(rows[SIGNING].public_raw)),
+        KeyPair(_read_private(EXCHANGE, bytes(rows[EXCHANGE].private_raw)), bytes(rows[EXCHANGE].public_raw)),
     )
+
+
+#: A private key as a PostgreSQL office database stores it: sealed, never raw (``models.pgdb``).
+_SEALED_PREFIX = b"hzv1"
+
+
+def _vault_aad(purpose: str) -> bytes:
+    from models.db import current
+
+    return f"huzhu-local-key|{current().keyfile.db_id}|{purpose}".encode()
+
+
+def _stored_private(purpose: str, private: bytes) -> bytes:
+    """On an encrypted file the row is inside the encryption; on a server everyone with a login
+    could read it, so it is sealed (AES-256-GCM) under the vault key the users' slots open."""
+    from models import crypto
+    from models.db import current, is_pg
+
+    if not is_pg():
+        return private
+    nonce, ct = crypto.aead_encrypt(bytes(current().key), private, _vault_aad(purpose))
+    return _SEALED_PREFIX + nonce + ct
+
+
+def _read_private(purpose: str, stored: bytes) -> bytes:
+    from models import crypto
+    from models.db import current, is_pg
+
+    if not is_pg():
+        return stored
+    if not stored.startswith(_SEALED_PREFIX):
+        raise TrustError(
+            "服务器数据库中的私钥未加密封存，拒绝使用", "a private key on the server is not sealed: refused"
+        )
+    body = stored[len(_SEALED_PREFIX) :]
+    try:
+        return crypto.aead_decrypt(
+            bytes(current().key), body[: crypto.NONCE_BYTES], body[crypto.NONCE_BYTES :], _vault_aad(purpose)
+        )
+    except crypto.DecryptionFailed:
+        raise TrustError(
+            "无法用本用户密钥槽中的密钥解开办事处私钥（密钥槽与数据库不配套或被改动）",
+            "the office's private keys do not open with the key from this user's slot (slots altered?)",
+        ) from None
 
 
 def local_keys() -> LocalKeys:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from models import audit, clock
-from models.db import current, database, writing
+from models.db import current, database, executemany, is_pg, writing
 from sync.bundle import DEFAULT_MAX_BUNDLE_BYTES, HEADER, KIND_BRANCH_MONTHLY, KIND_BRANCH_YEARLY, verify_bundle
 from sync.export import FIGURE_FIELDS, OPTIONAL_FILES, PAYLOAD_FILES, PAYLOAD_VERSION
 from sync.keystore import enrolled_branches, local_keys, require_office
@@ -569,21 +569,36 @@ def _claimed_kind(data: bytes) -> str | None:
 
 
 def import_bytes(data: bytes, name: str, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> ImportOutcome:
+    """Check and import in ONE transaction that first holds the branch's chain head, so two
+    workstations importing at once never both judge against the same last bundle (each bundle
+    imported exactly once, no gap or replay misjudged); the held bundles it releases belong to it."""
     current().require_write()
-    if _claimed_kind(data) == KIND_BRANCH_YEARLY:
-        from sync.yearly import import_yearly
+    with writing():
+        _hold_chain_head(_header_branch(data))
+        if _claimed_kind(data) == KIND_BRANCH_YEARLY:
+            from sync.yearly import import_yearly
 
-        return import_yearly(data, name, max_size)
-    checked = _check(data, name, max_size)
-    outcome = checked.outcome
-    if outcome.status == "refused":
-        _record_refusal(outcome)
-    elif outcome.status == "held" and outcome.reason == "gap":
-        _hold(outcome, checked.manifest, data)
-    elif outcome.status == "imported":
-        _import(outcome, checked.manifest, checked.parsed)
-        outcome.also_imported = _release_held(outcome.branch_code, max_size)
+            return import_yearly(data, name, max_size)
+        checked = _check(data, name, max_size)
+        outcome = checked.outcome
+        if outcome.status == "refused":
+            _record_refusal(outcome)
+        elif outcome.status == "held" and outcome.reason == "gap":
+            _hold(outcome, checked.manifest, data)
+        elif outcome.status == "imported":
+            _import(outcome, checked.manifest, checked.parsed)
+            outcome.also_imported = _release_held(outcome.branch_code, max_size)
     return outcome
+
+
+def _hold_chain_head(branch_code: str | None) -> None:
+    """PostgreSQL: lock the branch's pinned-key row (``SELECT … FOR UPDATE``) until the import's
+    transaction ends; another import of the same branch waits here, then reads the chain as this
+    one left it (READ COMMITTED: each statement sees what was committed before it). Imports of
+    different branches go on side by side. SQLite needs nothing: ``writing`` holds the only write lock."""
+    if branch_code is None or not is_pg():
+        return
+    database.obj.lock_for_update("trusted_key", "role = ? AND branch_code = ?", ("branch", branch_code))
 
 
 def _row(outcome: ImportOutcome, manifest: dict[str, Any] | None, kind: str | None = None, **extra):
@@ -680,7 +695,7 @@ def _insert_figures(bundle_id: int, code: str, period: str, figures: list[dict[s
         f"INSERT INTO office_figure (bundle_id, branch_code, period, {', '.join(cols)}) "
         f"VALUES ({', '.join('?' * (3 + len(cols)))})"
     )
-    database.cursor().executemany(sql, [(bundle_id, code, period, *(f[c] for c in cols)) for f in figures])
+    executemany(sql, [(bundle_id, code, period, *(f[c] for c in cols)) for f in figures])
 
 
 def _insert_records(bundle_id: int, code: str, period: str, records: list[tuple[str, str, str]]) -> None:
@@ -689,7 +704,7 @@ def _insert_records(bundle_id: int, code: str, period: str, records: list[tuple[
         "ON CONFLICT(uid) DO UPDATE SET kind = excluded.kind, period = excluded.period, "
         "bundle_id = excluded.bundle_id, data = excluded.data"
     )
-    database.cursor().executemany(sql, [(uid, code, kind, period, bundle_id, data) for uid, kind, data in records])
+    executemany(sql, [(uid, code, kind, period, bundle_id, data) for uid, kind, data in records])
 
 
 def _release_held(branch_code: str, max_size: int) -> list[ImportOutcome]:

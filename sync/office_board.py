@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.db import database
+from models.db import database, upsert_meta
 from rules.branches import CLOSED
 from rules.dates import add_months
 from sync.keystore import enrolled_branches, require_office
@@ -65,7 +65,7 @@ def set_due_day(day: int) -> None:
     with writing() as session:
         session.require_role("supervisor")
         old = due_day()
-        database.execute_sql("INSERT OR REPLACE INTO huzhu_meta (key, value) VALUES (?, ?)", (DUE_DAY_KEY, str(day)))
+        upsert_meta(DUE_DAY_KEY, str(day))
         audit.record("office.settings", "huzhu_meta", DUE_DAY_KEY, {"old": old, "new": day})
 
 

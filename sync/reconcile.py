@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from models import audit, clock
-from models.db import database, writing
+from models.db import database, executemany, writing
 from models.errors import UsageError, ValidationFailed
 from models.safeout import save_csv, save_workbook
 from sync.export import parse_period
@@ -164,7 +164,7 @@ def import_ledger(path: str | Path, period: str) -> dict[str, Any]:
     with writing():
         OfficeLedger.delete().where(OfficeLedger.period == period).execute()
         cols = [name for _, name, _ in LEDGER_LAYOUT]
-        database.cursor().executemany(
+        executemany(
             f"INSERT INTO office_ledger (period, {', '.join(cols)}, source_file, source_sha256, imported_at) "
             f"VALUES ({', '.join('?' * (len(cols) + 4))})",
             [(period, *(r[c] for c in cols), Path(path).name[:200], digest, now) for r in rows],

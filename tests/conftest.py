@@ -7,6 +7,7 @@ production parameters are measured in bench/bench_unlock.py.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 
 import pytest
 
@@ -44,3 +45,32 @@ def session(branch_db):
 
 def today() -> dt.date:
     return dt.date(2026, 11, 23)
+
+
+# --- PostgreSQL (the office's shared database, issue 16) ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One throwaway cluster per test process (tests/pgserver.py), stopped at the end."""
+    from tests import pgserver
+
+    try:
+        server = pgserver.start()
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+        pytest.fail(f"cannot start the test PostgreSQL server: {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty database on the test server; its URL (a Unix socket: no TLS needed)."""
+    url = pg_server.new_database()
+    yield url
+    dbmod.close()
+    pg_server.drop_database(url)
+
+
+#: The office database's backends: every office test runs on both.
+OFFICE_BACKENDS = ("sqlite", "postgresql")

@@ -459,7 +459,8 @@ def make_app(
         keymap = loaded.keymap
         notices.extend(loaded.problems)
     return HuzhuApp(
-        db_path=Path(db_path),
+        # An office database on a PostgreSQL server stays a URL (models.pgdb); a file is a Path.
+        db_path=db_path if dbmod.is_url(db_path) else Path(db_path),
         user=user,
         passphrase=passphrase,
         today=today,

@@ -29,7 +29,12 @@ ENV_NEW_PASSPHRASE = "HUZHU_NEW_PASSPHRASE"
 
 def add_db_options(p: argparse.ArgumentParser, *, user: bool = True) -> None:
     """--db/--user/--passphrase-file; defaults are SUPPRESSed so `huzhu --db X cmd` and `huzhu cmd --db X` both work."""
-    p.add_argument("--db", metavar="FILE", default=argparse.SUPPRESS, help=f"数据库文件 database file (或 {ENV_DB})")
+    p.add_argument(
+        "--db",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help=f"数据库文件（办事处也可为 postgresql://用户@主机/库名） database file or office URL (或 {ENV_DB})",
+    )
     if user:
         p.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS, help=f"用户名 user name (或 {ENV_USER})")
     p.add_argument(
@@ -52,6 +57,8 @@ def db_path(args, *, required: bool = True) -> Path | None:
                 f"请用 --db FILE 或环境变量 {ENV_DB} 指定数据库文件", f"give the database with --db FILE or {ENV_DB}"
             )
         return None
+    if value.startswith(("postgresql://", "postgres://")):
+        return value  # type: ignore[return-value]  # an office database on a PostgreSQL server (models.pgdb)
     return Path(value)
 
 
@@ -115,8 +122,16 @@ def prompt_secret(label_zh: str, *, confirm: bool) -> str:
 def open_session(args, **kwargs) -> dbmod.Session:
     """Check the file and the user before asking for a passphrase, then unlock."""
     path = db_path(args)
-    dbmod.check_file_shape(path)
-    keyfile = KeyFile.load(path)
+    if dbmod.is_url(path):
+        # The office's PostgreSQL database: its slots are read from the server (models.pgdb).
+        dbmod.open_pg(str(path))
+        try:
+            keyfile = dbmod.load_pg_keyfile(str(path))
+        finally:
+            dbmod.close()
+    else:
+        dbmod.check_file_shape(path)
+        keyfile = KeyFile.load(path)
     user = dbmod.pick_user(keyfile, user_name(args))
     if keyfile.slot(user) is None:
         dbmod.unwrap_key(path, keyfile, user, "x")  # raises the precise unknown/revoked error

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import OFFICE_BACKENDS
+
 _TESTS = Path(__file__).resolve().parent.parent
 for folder in (_TESTS / "sync_db", _TESTS / "sync"):  # syncdb_kit (branch + office worlds), sync_testkit
     if str(folder) not in sys.path:
@@ -16,9 +18,11 @@ from security_kit import fresh_branch  # noqa: E402
 from syncdb_kit import World, make_world  # noqa: E402
 
 
-@pytest.fixture
-def world(tmp_path) -> World:
-    return make_world(tmp_path)
+@pytest.fixture(params=OFFICE_BACKENDS)
+def world(request, tmp_path) -> World:
+    """A branch and an office, the office on each backend in turn (a file, then PostgreSQL)."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    return make_world(tmp_path, url)
 
 
 @pytest.fixture

@@ -3,7 +3,11 @@
 import pytest
 from syncdb_kit import World, make_world
 
+from tests.conftest import OFFICE_BACKENDS
 
-@pytest.fixture
-def world(tmp_path) -> World:
-    return make_world(tmp_path)
+
+@pytest.fixture(params=OFFICE_BACKENDS)
+def world(request, tmp_path) -> World:
+    """A branch and an office, the office on each backend in turn (a file, then PostgreSQL)."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    return make_world(tmp_path, url)

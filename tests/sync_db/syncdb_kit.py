@@ -26,7 +26,7 @@ IDS = [f"11010519800101{i:03d}X" for i in range(10)]
 class World:
     root: Path
     branch: Path
-    office: Path
+    office: Path | str  # a file, or a PostgreSQL URL (the office suite runs on both backends)
 
     @contextlib.contextmanager
     def at_branch(self, path: Path | None = None):
@@ -50,7 +50,7 @@ def new_branch(path: Path, code: str = "004", name: str = "朝阳") -> Path:
     return path
 
 
-def new_office(path: Path) -> Path:
+def new_office(path: Path | str) -> Path | str:
     admin.create_database(
         path, branch_name="北京办事处", user="chen", passphrase=PASSPHRASE, kdf=CHEAP_KDF, kind="office"
     )
@@ -164,9 +164,10 @@ EXPECTED = {
 }
 
 
-def make_world(tmp_path: Path) -> World:
+def make_world(tmp_path: Path, office: str | None = None) -> World:
+    """A branch and an office with keys exchanged; ``office`` a PostgreSQL URL, or None for a file."""
     clock.freeze(NOW)
-    world = World(tmp_path, new_branch(tmp_path / "branch.hzdb"), new_office(tmp_path / "office.hzdb"))
+    world = World(tmp_path, new_branch(tmp_path / "branch.hzdb"), new_office(office or tmp_path / "office.hzdb"))
     with world.at_branch():
         fill_branch()
     enroll(world, world.branch)

@@ -395,8 +395,9 @@ def open_tui(args) -> int:
             f"请用 --db FILE 或 {clikit.ENV_DB} 指定数据库；没有数据库可先运行 huzhu demo 或 huzhu init",
             "give --db FILE (or run huzhu demo / huzhu init first)",
         )
-    dbmod.check_file_shape(path)
-    KeyFile.load(path)
+    if not dbmod.is_url(path):  # a server database is checked by the unlock screen's own unlock
+        dbmod.check_file_shape(path)
+        KeyFile.load(path)
     app = make_app(db_path=path, user=clikit.user_name(args))
     with clikit.raw_terminal():
         app.run()

@@ -36,11 +36,19 @@ class Unlocked:
     kind: str = "branch"  # or "office": the office's database opens on the office's screens
 
 
+def _shown(db_path: Path | str) -> str:
+    from models import pgdb
+
+    return pgdb.display(db_path) if dbmod.is_url(db_path) else Path(db_path).name
+
+
 def key_file_facts(db_path: Path, user: str | None) -> tuple[str, str]:
     """The user to prefill and the demo hint line, from the key file (readable before unlock).
 
     A damaged or missing key file is not reported here: the unlock itself reports it
     with its proper message."""
+    if dbmod.is_url(db_path):
+        return user or "", ""  # a server's slots are read by the unlock itself, off the UI thread
     try:
         keyfile = KeyFile.load(db_path)
     except HuzhuError:
@@ -102,7 +110,7 @@ class UnlockScreen(Screen[None]):
         yield Header()
         with Vertical(id="unlock-box", classes="panel"):
             yield Static("代办处互助保障业务", id="unlock-heading")
-            yield Static(f"数据库  {self.db_path.name}", classes="muted")
+            yield Static(f"数据库  {_shown(self.db_path)}", classes="muted")
             yield FieldRow("用户", Input(self._user, placeholder="用户名", id="user"))
             yield FieldRow("口令", Input(placeholder="口令", password=True, id="passphrase"))
             yield StatusLine(id="status")

@@ -8,13 +8,18 @@
   50 enrolled branches, each signed with its own key), imported one by one, then the
   ledger read and the period reconciled. Goal (issue 15) ≤ 60 s. Baseline: verification alone
   (signature, hash, decryption) of the 50 bundles.
+* The same office run on both backends side by side (issue 16): the SQLCipher file and a
+  PostgreSQL database (``HUZHU_BENCH_PG=postgresql://…``, or else a throwaway local cluster made
+  like the tests' with initdb/pg_ctl on a Unix socket).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -85,17 +90,75 @@ def readdress(files: dict[str, bytes], code: str) -> dict[str, bytes]:
     return out
 
 
+def office_run(office, folder: Path, payload, bundles: int) -> dict[str, float]:
+    """Enroll ``bundles`` branches in ``office`` (a file or a PostgreSQL URL), send each the month's
+    payload re-addressed and signed with its own key, import them one by one, then read the ledger
+    and reconcile. Seconds of each step."""
+    from sync import build_bundle, generate_exchange_keypair, generate_signing_keypair, verify_bundle
+    from sync.keys import BranchRegistration
+    from sync.keystore import enroll_branch, local_keys, own_office_keys
+    from sync.office import import_file
+    from sync.reconcile import LEDGER_COLUMNS, import_ledger, reconcile
+
+    folder.mkdir()
+    dbmod.unlock(office, "chen", "p")
+    office_keys = own_office_keys()
+    paths, pinned = [], {}
+    for i in range(bundles):
+        code = f"{100 + i:03d}"
+        signing, exchange = generate_signing_keypair(), generate_exchange_keypair()
+        enroll_branch(BranchRegistration(code, f"代办处{code}", signing.public, exchange.public))
+        pinned[code] = signing.public
+        data = build_bundle(
+            kind="branch_monthly",
+            branch_code=code,
+            period=PERIOD,
+            sequence=1,
+            prev_sha256=None,
+            created="2026-11-02T01:00:00Z",
+            program_version="bench",
+            audit_head="0" * 64,
+            files=readdress(payload.files, code),
+            signer_private=signing.private,
+            recipient_public=office_keys.x25519_public,
+        )
+        paths.append(folder / f"{code}-202610-0001.hzb")
+        paths[-1].write_bytes(data)
+    ledger = folder / "ledger.csv"
+    with open(ledger, "w", encoding="utf-8") as fh:
+        fh.write(",".join(LEDGER_COLUMNS) + "\n")
+        for code in pinned:
+            for f in payload.figures:
+                fh.write(
+                    f"{code},{f['unit_code']},{f['plan_code']},{f['members']},{f['shares']},"
+                    f"{f['fees_due_fen'] / 100:.2f},{f['claims_settled']},{f['benefit_fen'] / 100:.2f}\n"
+                )
+    private = local_keys().exchange.private
+    t = time.perf_counter()
+    for p in paths:
+        assert verify_bundle(p.read_bytes(), pinned_signers=pinned, recipient_private=private).ok
+    verify_seconds = time.perf_counter() - t
+    t = time.perf_counter()
+    for p in paths:
+        outcome = import_file(p)
+        assert outcome.status == "imported", outcome
+    import_seconds = time.perf_counter() - t
+    t = time.perf_counter()
+    import_ledger(ledger, PERIOD)
+    rep = reconcile(PERIOD)
+    reconcile_seconds = time.perf_counter() - t
+    assert not rep.differences, rep.differences[:3]
+    dbmod.close()
+    return {"verify": verify_seconds, "import": import_seconds, "reconcile": reconcile_seconds}
+
+
 def main() -> None:
     args = parser(__doc__).parse_args()
     members, claims, bundles = (10_000, 1_000, 10) if args.quick else (100_000, 5_000, 50)
     clock.freeze(TODAY)
     from models.demo import build_demo
-    from sync import build_bundle, generate_exchange_keypair, generate_signing_keypair, verify_bundle
     from sync.export import branch_payload, export_period
-    from sync.keys import BranchRegistration
-    from sync.keystore import enroll_branch, own_office_keys, trust_office
-    from sync.office import import_file
-    from sync.reconcile import LEDGER_COLUMNS, import_ledger, reconcile
+    from sync.keystore import own_office_keys, trust_office
 
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)
@@ -119,60 +182,26 @@ def main() -> None:
         export_seconds = time.perf_counter() - t
         dbmod.close()
 
-        # 50 branches: the same month's payload, re-addressed and signed by each branch's own key
-        out = root / "in"
-        out.mkdir()
-        dbmod.unlock(office, "chen", "p")
-        paths, pinned = [], {}
-        for i in range(bundles):
-            code = f"{100 + i:03d}"
-            signing, exchange = generate_signing_keypair(), generate_exchange_keypair()
-            enroll_branch(BranchRegistration(code, f"代办处{code}", signing.public, exchange.public))
-            pinned[code] = signing.public
-            data = build_bundle(
-                kind="branch_monthly",
-                branch_code=code,
-                period=PERIOD,
-                sequence=1,
-                prev_sha256=None,
-                created="2026-11-02T01:00:00Z",
-                program_version="bench",
-                audit_head="0" * 64,
-                files=readdress(payload.files, code),
-                signer_private=signing.private,
-                recipient_public=office_keys.x25519_public,
-            )
-            paths.append(out / f"{code}-202610-0001.hzb")
-            paths[-1].write_bytes(data)
-        ledger = root / "ledger.csv"
-        with open(ledger, "w", encoding="utf-8") as fh:
-            fh.write(",".join(LEDGER_COLUMNS) + "\n")
-            for code in pinned:
-                for f in payload.figures:
-                    fh.write(
-                        f"{code},{f['unit_code']},{f['plan_code']},{f['members']},{f['shares']},"
-                        f"{f['fees_due_fen'] / 100:.2f},{f['claims_settled']},{f['benefit_fen'] / 100:.2f}\n"
-                    )
-        from sync.keystore import local_keys
-
-        private = local_keys().exchange.private
-        t = time.perf_counter()
-        for p in paths:
-            assert verify_bundle(p.read_bytes(), pinned_signers=pinned, recipient_private=private).ok
-        verify_seconds = time.perf_counter() - t
-        t = time.perf_counter()
-        for p in paths:
-            outcome = import_file(p)
-            assert outcome.status == "imported", outcome
-        import_seconds = time.perf_counter() - t
-        t = time.perf_counter()
-        import_ledger(ledger, PERIOD)
-        rep = reconcile(PERIOD)
-        reconcile_seconds = time.perf_counter() - t
-        assert not rep.differences, rep.differences[:3]
         dbmod.close()
+        runs = {"sqlite": office_run(office, root / "in-sqlite", payload, bundles)}
+        server = None
+        try:
+            url = os.environ.get("HUZHU_BENCH_PG")
+            if not url:
+                # A throwaway cluster like the tests' (tests/pgserver.py): initdb + pg_ctl, Unix socket.
+                sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+                from tests import pgserver
+
+                server = pgserver.start()
+                url = server.new_database()
+            admin.create_database(url, branch_name="北京办事处", user="chen", passphrase="p", kdf=CHEAP, kind="office")
+            runs["postgresql"] = office_run(url, root / "in-pg", payload, bundles)
+        finally:
+            dbmod.close()
+            if server is not None:
+                server.stop()
     clock.freeze(None)
-    total = import_seconds + reconcile_seconds
+    lite, pg = runs["sqlite"], runs["postgresql"]
     figures = [
         Figure(
             f"export, {members:,} members, {claims:,} claims in the month ({result.bytes:,} bytes)",
@@ -183,22 +212,35 @@ def main() -> None:
             "≤ 10 s",
             export_seconds <= 10,
         ),
+    ]
+    for name, run in (("SQLCipher file", lite), ("PostgreSQL", pg)):
+        total = run["import"] + run["reconcile"]
+        figures += [
+            Figure(
+                f"office ({name}) import of {bundles} bundles of {members:,}-member branches + ledger + reconcile",
+                total,
+                "s",
+                run["verify"],
+                "verifying the bundles only",
+                "≤ 60 s",
+                total <= 60,
+            ),
+            Figure(
+                f"  of which import ({len(payload.figures)} figure rows and "
+                f"{payload.summary['counts']['claims']:,} claims per bundle)",
+                run["import"],
+                "s",
+            ),
+            Figure("  of which ledger + reconcile", run["reconcile"], "s"),
+        ]
+    figures += [
         Figure(
-            f"office import of {bundles} bundles of {members:,}-member branches + ledger + reconcile",
-            total,
+            "office import + reconcile: PostgreSQL against the SQLCipher file (same bundles, same run)",
+            pg["import"] + pg["reconcile"],
             "s",
-            verify_seconds,
-            "verifying the bundles only",
-            "≤ 60 s",
-            total <= 60,
+            lite["import"] + lite["reconcile"],
+            "SQLCipher file",
         ),
-        Figure(
-            f"  of which import ({len(payload.figures)} figure rows and "
-            f"{payload.summary['counts']['claims']:,} claims per bundle)",
-            import_seconds,
-            "s",
-        ),
-        Figure("  of which ledger + reconcile", reconcile_seconds, "s"),
         Figure(f"(setup) demo build, {members:,} members", build_seconds, "s"),
     ]
     report("sync: export, import, reconcile", figures, args.json)

@@ -25,6 +25,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import OFFICE_BACKENDS
+
 HERE = Path(__file__).resolve().parent
 PASS = "一个足够长的口令 first-year 2026"
 OFFICE_PASS = "办事处的另一个长口令 office 2026"
@@ -431,19 +435,20 @@ def aids_of_the_year(members: list[Member]) -> dict[int, list]:
 class Huzhu:
     """``huzhu`` in a subprocess, as a clerk at a terminal would run it on a given day."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, office: str | None = None):
         self.root = root
         self.branch = root / "branch" / "004.hzdb"
-        self.office = root / "office" / "office.hzdb"
+        # The office's database: a file, or a PostgreSQL URL (the year runs on both backends).
+        self.office: Path | str = office or root / "office" / "office.hzdb"
         self.branch.parent.mkdir()
-        self.office.parent.mkdir()
+        (root / "office").mkdir()
         self.today = dt.date(2025, 12, 1)
         self.log: list[str] = []
 
     def run(
         self,
         *args,
-        db: Path | None = None,
+        db: Path | str | None = None,
         user: str = "zhang",
         passphrase: str = PASS,
         ok: bool = True,
@@ -485,8 +490,9 @@ class Huzhu:
         return json.loads(self.office_run(*args, "--json", **kw).stdout)
 
 
-def test_first_year_of_a_new_branch(tmp_path):
-    h = Huzhu(tmp_path)
+@pytest.mark.parametrize("office_backend", OFFICE_BACKENDS)
+def test_first_year_of_a_new_branch(tmp_path, request, office_backend):
+    h = Huzhu(tmp_path, request.getfixturevalue("pg_url") if office_backend == "postgresql" else None)
     members = make_members()
     settled: list[Settled] = []
 

@@ -59,7 +59,7 @@ def impostor_branch(world):
 
 
 def _events(db, action):
-    dbmod.unlock(db, "zhang" if "branch" in db.name else "chen", PASSPHRASE)
+    dbmod.unlock(db, "zhang" if "branch" in getattr(db, "name", "") else "chen", PASSPHRASE)
     try:
         return [
             json.loads(d)

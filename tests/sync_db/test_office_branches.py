@@ -264,7 +264,7 @@ def test_closed_branch_is_not_counted_as_not_reported_and_its_later_bundles_are_
     with world.at_office():
         dbmod.database.execute_sql(
             "INSERT INTO office_branch (code, name, state, source, stopped_on, docs, change_announce_pending, "
-            "created_at, updated_at) VALUES ('004', '朝阳', 'terminated', 'import', '2026-09-30', '[]', 0, 'x', 'x')"
+            "created_at, updated_at) VALUES ('004', '朝阳', 'terminated', 'import', '2026-09-30', '[]', FALSE, 'x', 'x')"
         )
         assert reconcile.reconcile(PERIOD).not_reported == []
         assert branches.closed_for(PERIOD, clock.today()) == {"004": "terminated"}

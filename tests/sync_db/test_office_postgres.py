@@ -112,3 +112,31 @@ def test_world_on_postgresql_imports_and_the_chain_verifies(tmp_path, pg_url):
         auth = grants.walk(verify_all=True)
         assert auth.root_ok and auth.problems == [] and auth.signed >= 3  # every event signed by its user
     assert not dbmod.is_pg()  # closed: back to the file backend for whatever comes next
+
+
+def test_same_schema_on_both_backends(tmp_path, pg_url):
+    """The migrations build the same tables, columns and indexes on PostgreSQL as in the file."""
+    from syncdb_kit import new_office
+
+    def shape(target):
+        dbmod.unlock(target, "chen", PASSPHRASE)
+        try:
+            db = dbmod.database
+            tables = [t for t in db.get_tables() if not t.startswith("sqlite_")]
+            return {
+                t: (
+                    sorted(c.name for c in db.get_columns(t)),
+                    sorted(
+                        i.name
+                        for i in db.get_indexes(t)
+                        if not i.name.startswith("sqlite_autoindex") and not i.name.endswith("_pkey")
+                    ),
+                )
+                for t in tables
+            }
+        finally:
+            dbmod.close()
+
+    new_office(tmp_path / "office.hzdb")
+    new_office(pg_url)
+    assert shape(pg_url) == shape(tmp_path / "office.hzdb")

@@ -183,7 +183,8 @@ class UnlockScreen(Screen[None]):
         except Exception as exc:  # every failure is shown in the form, never as a traceback
             self.post_message(self.Failed(error_text(exc)))
             return
-        start_reader()  # lookups get their own warm connection from now on
+        if not dbmod.is_pg():  # a server office database has no member lookups to keep warm
+            start_reader()  # lookups get their own warm connection from now on
         if kind == "office":
             self.post_message(self.Succeeded(Unlocked(session, "", office_name, "office")))
             return

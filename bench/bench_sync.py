@@ -153,8 +153,14 @@ def office_run(office, folder: Path, payload, bundles: int) -> dict[str, float]:
 
 
 def main() -> None:
-    args = parser(__doc__).parse_args()
+    p = parser(__doc__)
+    p.add_argument("--members", type=int, help="branch size instead of the default (100,000; quick 10,000)")
+    p.add_argument("--bundles", type=int, help="bundles the office imports (default 50; quick 10)")
+    args = p.parse_args()
     members, claims, bundles = (10_000, 1_000, 10) if args.quick else (100_000, 5_000, 50)
+    if args.members:
+        members, claims = args.members, max(args.members // 20, 1)
+    bundles = args.bundles or bundles
     clock.freeze(TODAY)
     from models.demo import build_demo
     from sync.export import branch_payload, export_period

@@ -21,7 +21,7 @@ import pytest
 from models import admin
 from models import db as dbmod
 from rules.idcard import id_check_char
-from tests.conftest import CHEAP_KDF, PASSPHRASE
+from tests.conftest import CHEAP_KDF, OFFICE_BACKENDS, PASSPHRASE
 
 REF = "京互发〔2026〕12号"
 NOTICE = f"""
@@ -104,14 +104,18 @@ def _count(db, sql):
 
 
 @pytest.fixture
-def world(tmp_path):
-    o = _office(tmp_path / "office.hzdb")
+def world(tmp_path, request):
+    """(folder, office env, branch env); the office's database a file, or PostgreSQL for the tests
+    of the office's own command (``parametrize("world", OFFICE_BACKENDS, indirect=True)``)."""
+    on_server = getattr(request, "param", "sqlite") == "postgresql"
+    o = _office(request.getfixturevalue("pg_url") if on_server else tmp_path / "office.hzdb")
     b = _branch(tmp_path / "branch.hzdb")
     ok(run("office", "keys", "export", "--out", tmp_path / "office.json", env=o))
     (tmp_path / "notice.toml").write_text(NOTICE, encoding="utf-8")
     return tmp_path, o, b
 
 
+@pytest.mark.parametrize("world", OFFICE_BACKENDS, indirect=True)
 def test_issue_trust_install_shows_the_changes_and_rules_show_names_the_notice(world):
     tmp, o, b = world
     issued = json.loads(
@@ -185,6 +189,7 @@ def test_a_notice_that_does_not_verify_is_refused_whole_and_changes_nothing(worl
     assert shown["sample"] and shown["notice"] is None
 
 
+@pytest.mark.parametrize("world", OFFICE_BACKENDS, indirect=True)
 def test_an_invalid_toml_is_refused_at_the_office_and_a_notice_must_follow_the_installed_ones(world):
     tmp, o, b = world
     bad = tmp / "bad.toml"

@@ -73,7 +73,7 @@ class OfficeExchangeScreen(DbWork, SubScreen):
         yield Header()
         with Horizontal(classes="exchange-row"):
             yield Label("文件夹")
-            yield Input(str(self.app.db_path.resolve().parent), id="folder", compact=True)
+            yield Input(str(_folder_of(self.app.db_path)), id="folder", compact=True)
         yield TickList(id="files")
         with Horizontal(classes="exchange-row"):
             yield ProgressBar(show_eta=False, id="import-progress")
@@ -212,3 +212,11 @@ class OfficeExchangeScreen(DbWork, SubScreen):
         status = self.query_one(StatusLine)
         status.update("；".join(lines))
         status.set_classes("")
+
+
+def _folder_of(db_path) -> Path:
+    """Where files are looked for and written by default: beside the office's database file, or
+    the working folder when the database is on a PostgreSQL server (models.pgdb)."""
+    from models import db as dbmod
+
+    return Path.cwd() if dbmod.is_url(db_path) else Path(db_path).resolve().parent

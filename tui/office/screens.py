@@ -312,7 +312,7 @@ class OfficeBranchScreen(_ReadingScreen):
 
         fields = [
             DialogField("period", "期间", default=self._default_period()),
-            DialogField("folder", "输出文件夹", default=str(self.app.db_path.resolve().parent)),
+            DialogField("folder", "输出文件夹", default=str(_folder_of(self.app.db_path))),
         ]
         intro = f"写出给代办处 {code} 的回执数据包（签名、加密，写出后读回核验）。"
         self.app.push_screen(StepDialog("写出回执", intro, fields, submit, self.app.today()), self._after_answer)
@@ -528,3 +528,11 @@ class OfficeYearlyScreen(_ReadingScreen):
             f"{board.year} 年度：{sent}/{len(board.rows)} 个代办处已报送（截止 {board.window_end}）。F5 刷新，Esc 返回"
         )
         status.set_classes("")
+
+
+def _folder_of(db_path) -> Path:
+    """Where files are looked for and written by default: beside the office's database file, or
+    the working folder when the database is on a PostgreSQL server (models.pgdb)."""
+    from models import db as dbmod
+
+    return Path.cwd() if dbmod.is_url(db_path) else Path(db_path).resolve().parent

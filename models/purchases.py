@@ -612,7 +612,7 @@ def write_forms(view: PurchaseView, path: str | Path) -> Path:
     from openpyxl import Workbook
 
     from models.reports import branch_label
-    from models.safeout import text_cells
+    from models.safeout import save_workbook
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -626,9 +626,7 @@ def write_forms(view: PurchaseView, path: str | Path) -> Path:
     for i, sheet in enumerate(view.sheets, 1):
         _scoring_sheet(wb.create_sheet(f"附件3 评分表{i}"), view, branch, sheet)
     _scoring_sheet(wb.create_sheet("附件3 评分汇总"), view, branch, None)
-    text_cells(wb)
-    wb.save(path)
-    return path
+    return save_workbook(wb, path)
 
 
 def _yuan(fen: int | None):

@@ -132,8 +132,8 @@ def test_a_whole_project_from_an_empty_database(branch, tmp_path):
         db, "project", "advance", pid, "meeting", "--attendees", "张主任、李会计、王芳", "--decision", "同意开展",
         "--doc", "主管领导办公会纪要2026-9", on="2026-08-28",
     )  # fmt: skip
-    # the purchase register's hook: refused until that register exists, the documents' reference instead
-    refused(db, "project", "advance", pid, "procure", "--purchase", "1", on="2026-08-28", reason="--doc")
+    # the purchase register's record must exist (and be decided); the documents' reference otherwise
+    refused(db, "project", "advance", pid, "procure", "--purchase", "1", on="2026-08-28", reason="采购记录")
     ok(db, "project", "advance", pid, "procure", "--doc", "比选材料2026-3（附件3、附件4）", on="2026-08-28")
     ok(db, "project", "advance", pid, "request", "--doc", "朝互请〔2026〕5号", on="2026-08-31")
     proc = refused(db, "project", "advance", pid, "approve", "--doc", "主任办公会纪要", on="2026-09-01", reason="附件2")

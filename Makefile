@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup bench bench-quick lint clean reliability
+.PHONY: demo test static setup bench bench-quick lint clean reliability
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "huzhu needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -19,9 +19,16 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/huzhu demo
 
-## Every test: unit, property, CLI subprocess, TUI pilot and snapshot, layering.
-test: $(STAMP)
+## Every test: the static checks first (any finding fails), then unit, property, CLI subprocess,
+## TUI pilot and snapshot, layering.
+test: static
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+## ruff (lint, then format check) and mypy (its scope and strictness are in pyproject.toml).
+static: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
@@ -33,7 +40,7 @@ bench-quick: $(STAMP)
 reliability: $(STAMP)
 	$(BIN)/python tests/reliability/report.py
 
-lint: $(STAMP)
+lint: static
 	$(BIN)/lint-imports
 
 clean:

@@ -95,8 +95,10 @@ def main() -> None:
                 norm = [q.upper() if kind in ("id", "id_suffix") else q for q in qs]
                 runs = [(q,) for q in norm]
 
-                def on(conn):
-                    return lambda q: lookup_sql(lambda sql, p: conn.execute(sql, p).fetchall(), kind, q, DEFAULT_LIMIT)
+                def on(conn, kind=kind):
+                    return lambda query: lookup_sql(
+                        lambda sql, p: conn.execute(sql, p).fetchall(), kind, query, DEFAULT_LIMIT
+                    )
 
                 e, b = timed_pair(on(enc), on(plain), runs, rounds)
                 for q_name, q in (("p50", 0.5), ("p99", 0.99)):

@@ -40,7 +40,7 @@ def add_claims(n: int) -> None:
     sql = dbmod.database.execute_sql
     members = sql("SELECT m.id, m.unit_id FROM member m").fetchall()
     rows = []
-    for i in range(n):
+    for _ in range(n):
         member, unit = rng.choice(members)
         day = rng.randint(1, 28)
         state = rng.choice(["registered", "submitted", "returned", "settled"])

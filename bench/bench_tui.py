@@ -172,7 +172,7 @@ def lookups(name: str, queries: list[tuple[str, str, str]]) -> list[float]:
                 time.sleep(0.12)
             tmux("send-keys", "-t", name, "-l", query[-1])
         t0 = time.perf_counter()
-        seen, _ = wait_for(name, lambda text: first in text and "查询：" in text, timeout=30)
+        seen, _ = wait_for(name, lambda text, first=first: first in text and "查询：" in text, timeout=30)
         times.append((seen - t0) * 1000)
     return times
 
@@ -235,7 +235,7 @@ def main() -> None:
         )
         for n in sizes:
             runs, name = [], None
-            for i in range(3):
+            for _ in range(3):
                 if name:
                     stop(name)
                 name, seconds = unlock_to_todo(dbs[n])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tabulate import tabulate  # noqa: E402
+from tabulate import tabulate
 
 
 @dataclass

@@ -2,7 +2,7 @@
 that write to it. Nothing here imports the UI (checked by import-linter)."""
 
 # Rule lookups by date use the open database's installed parameter notices (models/plans.py).
-from models import plans as _plans  # noqa: E402
+from models import plans as _plans
 
 _plans.activate()
 

@@ -334,8 +334,10 @@ def open_direct_pay(today: dt.date) -> list[TodoItem]:
         "JOIN member m ON m.id = c.member_id WHERE f.signed_on IS NULL ORDER BY f.notice_on, f.id"
     ).fetchall()
     items = []
-    for failure_id, claim_id, member_id, name, *dates in rows:
-        steps = [DirectPayStep(step, _d(on), "") for (step, _), on in zip(_DIRECT_PAY_COLUMNS, dates) if on]
+    for _failure_id, claim_id, member_id, name, *dates in rows:
+        steps = [
+            DirectPayStep(step, _d(on), "") for (step, _), on in zip(_DIRECT_PAY_COLUMNS, dates, strict=True) if on
+        ]
         decision = direct_pay_status(steps, today)
         if decision.outcome != "open":
             continue

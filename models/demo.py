@@ -1037,7 +1037,7 @@ class _Generator:
         events.append(
             (claim_id, "register", None, "registered", on.isoformat(), None, None, self.clerk, self._stamp(on))
         )
-        for action, gap in zip(steps, gaps[1:]):
+        for action, gap in zip(steps, gaps[1:], strict=True):
             on += timedelta(days=gap)
             state = _CLAIM_STEPS[action][0]
             amount = note = None
@@ -1259,9 +1259,9 @@ class _Generator:
                     )
         if year == self.today.year:
             # Recent hospital visits, one in each open state and one cancelled, so that even a
-            # small demo shows the whole register.
+            # small demo shows the whole register. A demo of fewer than four members draws fewer.
             for member, days_ago, steps, cancelled in zip(
-                self._recipients(4), (1, 4, 9, 15), (0, 1, 2, 0), (False, False, False, True)
+                self._recipients(4), (1, 4, 9, 15), (0, 1, 2, 0), (False, False, False, True), strict=False
             ):
                 add(
                     max(first, self.today - timedelta(days=days_ago)),

@@ -275,9 +275,7 @@ def _claim_benefit(draft: DisbursementDraft, member: Member | None) -> int | Non
 
 
 def _supervisors() -> list[str]:
-    return [
-        u.name for u in AppUser.select(AppUser.name).where((AppUser.role == SUPERVISOR_ROLE) & (AppUser.active == True))
-    ]  # noqa: E712 (SQL comparison)
+    return [u.name for u in AppUser.select(AppUser.name).where((AppUser.role == SUPERVISOR_ROLE) & AppUser.active)]
 
 
 def _budget(line_id: int | None) -> BudgetLine | None:

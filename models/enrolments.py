@@ -177,7 +177,7 @@ def _parse_rows(sheet, today: dt.date, result: ImportResult, override: Superviso
     for line, raw in sheet.rows:
         bad = len(result.errors)
 
-        def err(col, reason, code=""):
+        def err(col, reason, code="", *, line=line):  # bound now: a closure would see the last line
             result.errors.append(RowProblem(line, col, reason, code))
 
         text = {c: str(raw.get(c, "") if not isinstance(raw.get(c), dt.date) else raw.get(c)).strip() for c in COLUMNS}

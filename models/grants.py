@@ -99,9 +99,8 @@ def walk(verify_all: bool = False) -> Authority:
                     "the chain has signed events but the database lacks its signing start mark",
                 )
         return auth
-    where = "" if verify_all else "WHERE seq >= ? AND action IN (%s)" % ",".join("?" * len(GRANT_ACTIONS))
+    where = "" if verify_all else f"WHERE seq >= ? AND action IN ({','.join('?' * len(GRANT_ACTIONS))})"
     params = () if verify_all else (start, *GRANT_ACTIONS)
-    prev = None
     for seq, at, user, action, entity, eid, detail, prev_hash, digest, sig, rows in audit.events(where, params):
         if seq < start:
             auth.legacy += 1
@@ -109,7 +108,6 @@ def walk(verify_all: bool = False) -> Authority:
                 auth.problem(
                     f"第 {seq} 条在签名起点之前却带有签名", f"event {seq} is signed but precedes the signing start"
                 )
-            prev = digest
             continue
         # Bind the event's content to its hash here too (unlock reads only grant events).
         if audit._digest(prev_hash, seq, at, user, action, entity, eid, detail, rows) != digest:
@@ -150,7 +148,6 @@ def walk(verify_all: bool = False) -> Authority:
             auth.root_sign = key
         elif action in GRANT_ACTIONS:
             _apply(auth, seq, user, action, eid, info)
-        prev = digest
     return auth
 
 

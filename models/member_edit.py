@@ -97,7 +97,7 @@ def _member_row(member_id: int) -> dict:
         "unit_id",
         "unit_code",
     )
-    return dict(zip(keys, row))
+    return dict(zip(keys, row, strict=True))
 
 
 def _as_text(value) -> str | None:
@@ -118,7 +118,7 @@ def held_values(member_ids) -> dict[int, dict[str, str | None]]:
         for row in database.execute_sql(
             f"SELECT id, {', '.join(HISTORY_FIELDS)} FROM member WHERE id IN ({','.join('?' * len(chunk))})", chunk
         ):
-            held[row[0]] = {name: _as_text(value) for name, value in zip(HISTORY_FIELDS, row[1:])}
+            held[row[0]] = {name: _as_text(value) for name, value in zip(HISTORY_FIELDS, row[1:], strict=True)}
     return held
 
 
@@ -613,7 +613,7 @@ def import_accounts(path: str | Path, *, dry_run: bool = False, today: dt.date |
     seen: dict[str, int] = {}
     for line, raw in sheet.rows:
 
-        def err(column: str, reason: str, code: str = "") -> None:
+        def err(column: str, reason: str, code: str = "", *, line: int = line) -> None:  # bound per row
             result.errors.append(AccountProblem(line, column, reason, code))
 
         text = {c: _cell_text(raw, c) for c in ACCOUNT_COLUMNS}

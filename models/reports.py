@@ -516,7 +516,7 @@ def statistics(period: Period) -> Report:
         r["shares"] += shares
         r["fees_due_fen"] += shares * price
     for unit_code, unit, plan_code, plan, *figures in database.execute_sql(_STAT_CLAIMS_SQL, period.bounds):
-        row(unit_code, unit, plan_code, plan).update(zip(_CLAIM_FIGURES, figures))
+        row(unit_code, unit, plan_code, plan).update(zip(_CLAIM_FIGURES, figures, strict=True))
     ordered = [rows[k] for k in sorted(rows)]
     return Report(
         "statistics",
@@ -890,7 +890,7 @@ def _table_sheet(ws, report: Report) -> None:
             widths[i] = max(widths[i], text_width(display(c, value)) + 2)
         ws.append([v for v, _ in values])
         r = ws.max_row
-        for (_, fmt), cell, c in zip(values, ws[r], report.columns):
+        for (_, fmt), cell, c in zip(values, ws[r], report.columns, strict=True):
             cell.border = st["total_border"] if is_total else st["border"]
             cell.alignment = st["right"] if c.kind in ("fen", "int", "rate") else st["wrap"]
             if fmt:

@@ -108,7 +108,7 @@ def _value(v):
 
 def row_hash(table: str, pk: str, names: list[str], values) -> tuple[str, dict[str, str]]:
     """(the row's hash, short hashes per non-NULL column)."""
-    body = {n: _value(v) for n, v in zip(names, values) if v is not None}
+    body = {n: _value(v) for n, v in zip(names, values, strict=True) if v is not None}
     text = json.dumps([table, pk, body], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     # Only to name the differing columns (the signed hash is the row's): a CRC is enough and cheap.
     cols = {n: format(zlib.crc32(repr(v).encode("utf-8")), "08x") for n, v in body.items()}
@@ -151,7 +151,7 @@ def seal(seq: int) -> str:
     try:
         for tbl, pk in database.execute_sql("SELECT DISTINCT tbl, pk FROM temp.hz_dirty"):
             dirty.setdefault(tbl, []).append(pk)
-    except Exception:  # noqa: BLE001 - no table: nothing was tracked on this connection
+    except Exception:  # no table: nothing was tracked on this connection
         return "[]"
     if not dirty:
         return "[]"
@@ -269,7 +269,7 @@ def verify(limit: int = 200) -> tuple[list[RowFinding], int]:
                     else []
                 )
                 findings.append(RowFinding(table, pk, "changed", diff, want[1]))
-    for key, (h, seq) in exp.items():
+    for key, (_h, seq) in exp.items():
         if key not in seen:
             findings.append(RowFinding(key[0], key[1], "deleted", seq=seq))
     for key, (h, _cols, seq) in seals.items():

@@ -499,7 +499,7 @@ class _Measures:
             "WHERE d.state != 'cancelled' AND d.on_date BETWEEN ? AND ? ORDER BY d.on_date, d.id",
             (dt.date(self.year, 1, 1).isoformat(), dt.date(self.year, 12, 31).isoformat()),
         )
-        return [dict(zip(columns, row), on=_d(row[0])) for row in cur]
+        return [dict(zip(columns, row, strict=True), on=_d(row[0])) for row in cur]
 
     @staticmethod
     def _what(r: dict) -> str:

@@ -290,7 +290,7 @@ def write_template(path: str | Path) -> None:
         ws.append(COLUMNS)
         for row in examples:
             ws.append(row)
-        for letter, width in zip("ABCDE", (12, 12, 48, 28, 20)):
+        for letter, width in zip("ABCDE", (12, 12, 48, 28, 20), strict=True):
             ws.column_dimensions[letter].width = width
         save_workbook(wb, path)
         return

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
+from typing import Any
 
 from rules.dates import add_months, is_working_day
 from rules.result import Citation, Decision, Severity
@@ -160,7 +161,14 @@ def figures_on(d: date) -> tuple[str, Mapping[str, int]]:
 
 
 def _decide(
-    outcome: str, code: str, message: str, citation: Citation, on: date, severity: Severity = Severity.INFO, **data
+    outcome: str,
+    code: str,
+    message: str,
+    citation: Citation,
+    on: date,
+    severity: Severity = Severity.INFO,
+    /,
+    **data: Any,
 ) -> Decision:
     return Decision(outcome, code, message, citation, figures_on(on)[0], severity, data)
 
@@ -304,7 +312,7 @@ class Deadline:
     overdue: bool
     citation: Citation
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "label": self.label,

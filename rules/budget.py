@@ -254,7 +254,7 @@ def check_approval(
                     committed_fen=committed,
                 )
             )
-    if not decisions:
+    if not decisions and meeting_date is not None:  # no date is among the refusals above
         total = sum(amount for _, amount, _ in lines)
         decisions.append(
             rs.decide(

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
+from typing import Any
 
 from rules.coverage import INCIDENT_KINDS, payable_shares
 from rules.enrolment import MemberPolicy
@@ -68,7 +69,7 @@ DIRECT_PAY_STEPS: Mapping[str, str] = MappingProxyType(
 )
 _DIRECT_PAY_ORDER = tuple(DIRECT_PAY_STEPS)
 _DIRECT_PAY_TRANSITIONS: Mapping[str | None, frozenset[str]] = MappingProxyType(
-    {prev: frozenset({nxt}) for prev, nxt in zip((None, *_DIRECT_PAY_ORDER), _DIRECT_PAY_ORDER)}
+    {prev: frozenset({nxt}) for prev, nxt in zip((None, *_DIRECT_PAY_ORDER[:-1]), _DIRECT_PAY_ORDER, strict=True)}
 )
 
 CHANNELS: Mapping[str, str] = MappingProxyType({"app": "无纸化APP", "paper": "纸质"})
@@ -235,7 +236,12 @@ def preliminary_check(
     """
     rs = resolve(rs, claim.reported_on or today)
     decisions = [d for d in check_register_fields(claim, today, rs) if d.code != "R2.1.complete"]
-    if claim.incident_date is None or _blank(claim.plan) or claim.incident_kind not in INCIDENT_KINDS:
+    if (
+        claim.incident_date is None
+        or claim.plan is None
+        or _blank(claim.plan)
+        or claim.incident_kind not in INCIDENT_KINDS
+    ):
         return Report(tuple(decisions))
     params = rs.plan(claim.plan)
     if params is None:
@@ -421,7 +427,7 @@ def check_claim_correction(
         return rs.decide(
             "refused",
             "R2.3.corrected_after_submission",
-            f"报案已{CLAIM_STATES.get(state, state)}，不能再更正：上报后只能经办事处打回、更正后重新上报",
+            f"报案已{CLAIM_STATES.get(state or '', state)}，不能再更正：上报后只能经办事处打回、更正后重新上报",
             REGISTER_CITATION,
             Severity.ERROR,
             state=state,
@@ -440,13 +446,14 @@ def check_claim_correction(
         return rs.decide(
             "refused", "R9.3.nothing_changed", "更正的内容与原登记相同", CORRECTION_CITATION, Severity.ERROR
         )
-    if _blank(reason):
+    reason = (reason or "").strip()
+    if not reason:
         return rs.decide("refused", "R9.3.reason_required", "更正须写明原因", CORRECTION_CITATION, Severity.ERROR)
     names = "、".join(CORRECTABLE_FIELDS[k] for k in real)
     return rs.decide(
         "corrected",
         "R9.3.correction_ok",
-        f"{on.isoformat()} 更正{names}，原因：{reason.strip()}；原值保留",
+        f"{on.isoformat()} 更正{names}，原因：{reason}；原值保留",
         CORRECTION_CITATION,
         fields=sorted(real),
     )
@@ -588,7 +595,7 @@ def app_share(claims: Sequence[ChannelRecord], year: int) -> Decision:
     a refusal; APP claims outside the conditions are counted apart (they got a warning).
     """
     rs = resolve(None, date(year, 12, 31))
-    per_plan: dict[str, dict[str, object]] = {}
+    per_plan: dict[str, dict[str, Any]] = {}  # JSON rows: counts (int), then the share (float or None)
     sample = False
     for c in claims:
         if c.reported_on.year != year:
@@ -601,15 +608,15 @@ def app_share(claims: Sequence[ChannelRecord], year: int) -> Decision:
             c.plan, {"plan": c.plan, "name": params.name, "eligible_claims": 0, "app_claims": 0, "app_excluded": 0}
         )
         if params.app_eligible:
-            row["eligible_claims"] += 1  # type: ignore[operator]
-            row["app_claims"] += c.channel == "app"  # type: ignore[operator]
+            row["eligible_claims"] += 1
+            row["app_claims"] += c.channel == "app"
         elif c.channel == "app":
-            row["app_excluded"] += 1  # type: ignore[operator]
+            row["app_excluded"] += 1
     plans = sorted(per_plan.values(), key=lambda r: str(r["plan"]))
     for row in plans:
         row["share"] = row["app_claims"] / row["eligible_claims"] if row["eligible_claims"] else None
-    eligible = sum(int(r["eligible_claims"]) for r in plans)  # type: ignore[call-overload]
-    app = sum(int(r["app_claims"]) for r in plans)  # type: ignore[call-overload]
+    eligible = sum(int(r["eligible_claims"]) for r in plans)
+    app = sum(int(r["app_claims"]) for r in plans)
     share = app / eligible if eligible else None
     text = f"{app}/{eligible} = {share:.1%}" if share is not None else "无符合条件的报案"
     return rs.decide(

@@ -55,7 +55,7 @@ def payable_shares(
     rs = resolve(rs, incident_date)
     params = _plan(rs, plan)
     policy = _policy_on(policies, incident_date)
-    lines = [l for l in (policy.lines if policy else ()) if l.cover_start <= incident_date]
+    lines = [line for line in (policy.lines if policy else ()) if line.cover_start <= incident_date]
     day = incident_date.isoformat()
     if not lines:
         return rs.decide(
@@ -69,10 +69,10 @@ def payable_shares(
             in_observation=0,
             observation_ends=[],
         )
-    waiting = [l for l in lines if _in_observation(l, params, incident_date, incident_kind)]
-    held = sum(l.shares for l in lines)
-    withheld = sum(l.shares for l in waiting)
-    ends = [(l.shares, l.observation_end) for l in waiting]
+    waiting = [line for line in lines if _in_observation(line, params, incident_date, incident_kind)]
+    held = sum(line.shares for line in lines)
+    withheld = sum(line.shares for line in waiting)
+    ends = [(line.shares, end) for line in waiting if (end := line.observation_end) is not None]
     data = {"held": held, "payable": held - withheld, "in_observation": withheld, "observation_ends": ends}
     kind = "疾病" if incident_kind == "illness" else "意外"
     if not waiting:
@@ -163,9 +163,9 @@ def _status_in_period(
     policy: MemberPolicy, params: PlanParams, on: date, retirement_date: date | None, rs: RuleSet
 ) -> Decision:
     day = on.isoformat()
-    active = [l for l in policy.lines if l.cover_start <= on]
+    active = [line for line in policy.lines if line.cover_start <= on]
     if not active:
-        starts = min((l.cover_start for l in policy.lines), default=None)
+        starts = min((line.cover_start for line in policy.lines), default=None)
         begins = f"保障自 {starts.isoformat()} 起（不早于办理日）" if starts else "未持有份数"
         return rs.decide(
             "not_covered",
@@ -174,9 +174,9 @@ def _status_in_period(
             HEAD_TO_TAIL_CITATION,
             cover_start=starts,
         )
-    held = sum(l.shares for l in active)
-    waiting = [l for l in active if _in_observation(l, params, on, "illness")]
-    withheld = sum(l.shares for l in waiting)
+    held = sum(line.shares for line in active)
+    waiting = [line for line in active if _in_observation(line, params, on, "illness")]
+    withheld = sum(line.shares for line in waiting)
     shares = {"held": held, "payable": held - withheld, "in_observation": withheld}
     if retirement_date is not None and retirement_date <= on:
         return rs.decide(
@@ -198,7 +198,7 @@ def _status_in_period(
             cover_until=policy.end,
             **shares,
         )
-    last_day = max(l.observation_end for l in waiting)
+    last_day = max(end for line in waiting if (end := line.observation_end) is not None)
     days_left = (last_day - on).days + 1
     return rs.decide(
         "observation",
@@ -210,6 +210,6 @@ def _status_in_period(
         observation_end=last_day,
         days_left=days_left,
         cover_until=policy.end,
-        observation_ends=[(l.shares, l.observation_end) for l in waiting],
+        observation_ends=[(line.shares, line.observation_end) for line in waiting],
         **shares,
     )

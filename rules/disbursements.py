@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from math import floor
 from types import MappingProxyType
+from typing import TypeGuard
 
 from rules.lifecycle import check_step
 from rules.money import format_fen
@@ -187,7 +188,7 @@ class ActivityAwards:
     participation_awards_fen: int = 0
 
 
-def _positive(value: object) -> bool:
+def _positive(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
@@ -242,7 +243,7 @@ def remaining_allowance(
         "allowance",
         "R3.allowance",
         f"{name}：{'，'.join(parts)}；本次最多可发 {format_fen(remaining)}",
-        year_key or occasion_key,
+        year_key or occasion_key or _CATEGORY_CITATIONS[category],  # a cap has its key: the last is never used
         **data,
     )
 
@@ -301,7 +302,7 @@ def check_caps(
             rs,
             "R3.cap.occasion_exceeded",
             f"{name} {format_fen(amount_fen)} 超过每次上限 {format_fen(occasion_cap)}",
-            occasion_key,
+            occasion_key or _CATEGORY_CITATIONS[category],
             cap_fen=occasion_cap,
         )
     if year_cap is not None and used + amount_fen > year_cap:
@@ -310,7 +311,7 @@ def check_caps(
             "R3.cap.year_exceeded",
             f"{name} {format_fen(amount_fen)} 加上{on.year}年已发放 {format_fen(used)} 超过年度上限 "
             f"{format_fen(year_cap)}（尚可发放 {format_fen(max(0, year_cap - used))}）",
-            year_key,
+            year_key or _CATEGORY_CITATIONS[category],
             cap_fen=year_cap,
             remaining_fen=max(0, year_cap - used),
         )
@@ -373,20 +374,21 @@ def check_payment_method(d: Disbursement, rs: RuleSet | None = None, history: Se
             limit_fen=limit,
             same_day_fen=same_day,
         )
-    if not (d.visit_place or "").strip():
+    place, cash_reason = (d.visit_place or "").strip(), (d.cash_reason or "").strip()
+    if not place:
         return _refuse(
             rs,
             "R3.2.cash_visit_required",
             "现金仅限现场慰问时发放：须写明现场慰问的地点（日期即发放日期）",
             "cash_payment_max_fen",
         )
-    if not (d.cash_reason or "").strip():
+    if not cash_reason:
         return _refuse(rs, "R3.2.cash_reason_required", "现场现金发放须写明不能转账的理由", "cash_payment_max_fen")
     return rs.decide(
         "cash",
         "R3.2.cash_allowed",
-        f"{d.on.isoformat()} 于{d.visit_place.strip()}现场慰问，现金 {format_fen(d.amount_fen)}"
-        f"（当日合计不超过 {format_fen(limit)}），理由：{d.cash_reason.strip()}；属 003 第九条的例外，"
+        f"{d.on.isoformat()} 于{place}现场慰问，现金 {format_fen(d.amount_fen)}"
+        f"（当日合计不超过 {format_fen(limit)}），理由：{cash_reason}；属 003 第九条的例外，"
         "须受益会员当场签收（附件2）",
         "cash_payment_max_fen",
         Severity.WARNING,
@@ -662,7 +664,8 @@ def check_void(
     rs = resolve(rs, on)
     if state == "cancelled":
         return _refuse(rs, "R9.3.already_void", "该笔支出已作废", VOID_CITATION)
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         return _refuse(rs, "R9.3.reason_required", "作废须写明原因", VOID_CITATION)
     if on > today:
         return _refuse(
@@ -679,7 +682,7 @@ def check_void(
     return rs.decide(
         "void",
         "R9.3.void_ok",
-        f"{on.isoformat()} 作废，原因：{reason.strip()}；原记录保留，不再计入上限和预算",
+        f"{on.isoformat()} 作废，原因：{reason}；原记录保留，不再计入上限和预算",
         VOID_CITATION,
     )
 

@@ -372,7 +372,7 @@ def _renewed_lines(held: Sequence[CoverageLine], shares: int, start: date) -> tu
     """
     by_end: dict[date | None, int] = {}
     remaining = shares
-    for line in sorted(held, key=lambda l: l.observation_end or date.min):
+    for line in sorted(held, key=lambda held_line: held_line.observation_end or date.min):
         taken = min(line.shares, remaining)
         if taken:
             by_end[line.observation_end] = by_end.get(line.observation_end, 0) + taken

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from rules.idcard import mask_account
 from rules.result import Citation, Decision, Report, Severity
@@ -49,12 +50,12 @@ FIELDS = {
 }
 
 
-def _error(code: str, message: str, citation: Citation, en: str, **data) -> Decision:
+def _error(code: str, message: str, citation: Citation, en: str, **data: Any) -> Decision:
     """A refusal; ``data["en"]`` says the same in English for the command line."""
     return Decision("refused", code, message, citation, RULES_VERSION, Severity.ERROR, {"en": en, **data})
 
 
-def _ok(code: str, message: str, citation: Citation, **data) -> Decision:
+def _ok(code: str, message: str, citation: Citation, **data: Any) -> Decision:
     return Decision("ok", code, message, citation, RULES_VERSION, Severity.INFO, data)
 
 
@@ -126,7 +127,7 @@ def check_account_holder(holder: str | None, member_name: str) -> Decision:
     if _name(holder) != _name(member_name):
         return _error(
             "R3.7.holder.not_member",
-            f"户名“{holder.strip()}”与会员姓名“{member_name}”不符：互助金只能转入会员本人账户，不接受他人账户",
+            f"户名“{(holder or '').strip()}”与会员姓名“{member_name}”不符：互助金只能转入会员本人账户，不接受他人账户",
             HOLDER_CITATION,
             "the account holder is not the member: payments go only to the member's own account",
         )

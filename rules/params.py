@@ -33,7 +33,7 @@ from fractions import Fraction
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard
 
 from rules.money import format_fen
 from rules.result import Citation, Decision, Severity
@@ -244,9 +244,11 @@ class RuleSet:
         message: str,
         cite: str | Citation,
         severity: Severity = Severity.INFO,
+        /,
         **data: Any,
     ) -> Decision:
-        """A decision made under this rule set; `cite` is a Citation or a figure key."""
+        """A decision made under this rule set; `cite` is a Citation or a figure key. The named
+        arguments are positional-only so that a key in `data` can never take their place."""
         citation = cite if isinstance(cite, Citation) else self.cite(cite)
         return Decision(outcome, code, message, citation, self.version, severity, data)
 
@@ -307,7 +309,7 @@ def _check_keys(
     return not missing
 
 
-def _positive_int(value: Any) -> bool:
+def _positive_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
@@ -468,8 +470,9 @@ def _check_consistency(where: str, values: Mapping[str, Any], errors: list[str])
     if _positive_int(warn) and _positive_int(most) and warn >= most:
         errors.append(f"{where}: 登录间隔提醒天数 {warn} 应小于上限 {most}")
     weights = [values.get(key) for key in SUPPLIER_WEIGHTS]
-    if all(_positive_int(w) for w in weights) and sum(weights) != 100:
-        errors.append(f"{where}: 供应商评分各项满分之和应为100（004 附件3），实为 {sum(weights)}")
+    given = [w for w in weights if _positive_int(w)]
+    if len(given) == len(weights) and sum(given) != 100:
+        errors.append(f"{where}: 供应商评分各项满分之和应为100（004 附件3），实为 {sum(given)}")
 
 
 def _parse_ruleset(raw: Any, where: str, errors: list[str]) -> RuleSet | None:
@@ -720,7 +723,7 @@ def parse_notice(raw: Any, term_max_years: int | None = 3) -> ParamNotice:
             app_conditions=conditions,
             term_reason=reason,
         )
-    if errors:
+    if errors or effective is None:  # a missing date is among the errors
         raise RuleSetError("参数通知无效：\n- " + "\n- ".join(errors))
     return ParamNotice(reference, title, effective, MappingProxyType(plans))
 

@@ -70,7 +70,7 @@ def score_suppliers(scores: Sequence[SupplierScore], on: date, rs: RuleSet | Non
             Severity.ERROR,
         )
     for score in scores:
-        for criterion, key in zip(_CRITERIA, SUPPLIER_WEIGHTS):
+        for criterion, key in zip(_CRITERIA, SUPPLIER_WEIGHTS, strict=True):
             value = getattr(score, criterion)
             if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or not 0 <= value <= rs[key]:
                 return rs.decide(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from types import MappingProxyType
 
 from rules.params import RuleSet, resolve
@@ -169,9 +170,9 @@ def login_status(
     counted from the last login or, for an account never used, from its creation date."""
     rs = resolve(rs, today)
     warn, most = rs["login_warn_days"], rs["login_max_days"]
-    if last_login is None and created_on is None:
+    since = last_login if last_login is not None else created_on
+    if since is None:
         return rs.decide("overdue", "R4.2.never_logged_in", "无业务系统登录记录", "login_max_days", Severity.ERROR)
-    since = last_login or created_on
     what = f"上次登录业务系统 {since.isoformat()}" if last_login else f"账号 {since.isoformat()} 建立，尚无登录记录"
     days = (today - since).days
     if days > most:
@@ -214,7 +215,7 @@ def login_gaps(
             )
         return rs.decide("overdue", "R4.2.never_logged_in", "无业务系统登录记录", "login_max_days", Severity.ERROR)
     in_period = len({d for d in logins if start <= d <= end})
-    gaps = [(a, b) for a, b in zip(points, points[1:]) if b >= start] + [(points[-1], end)]
+    gaps = [(a, b) for a, b in pairwise(points) if b >= start] + [(points[-1], end)]
     worst_from, worst_to = max(gaps, key=lambda g: (g[1] - g[0]).days)
     worst = (worst_to - worst_from).days
     data = {"worst": worst, "gap_from": worst_from, "gap_to": worst_to, "logins": in_period}

@@ -16,7 +16,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from models import audit, clock
 from models.db import current, database, writing
@@ -227,14 +227,14 @@ class ReceiveResult:
         }
 
 
-def _refuse(reason: str, zh: str, en: str):
+def _refuse(reason: str, zh: str, en: str) -> NoReturn:
     raise BundleRefused(zh, en, code=reason)
 
 
 def _parse_answer(manifest: dict[str, Any], files: dict[str, bytes]) -> tuple[list, list]:
-    bad = lambda what: _refuse(
-        "bad_payload", f"办事处回执内容不符合格式（{what}）", f"the answer's contents are invalid ({what})"
-    )  # noqa: E731
+    def bad(what: str) -> NoReturn:
+        _refuse("bad_payload", f"办事处回执内容不符合格式（{what}）", f"the answer's contents are invalid ({what})")
+
     if set(files) != set(ANSWER_FILES):
         bad("files")
     summary = canonical_loads(files["summary.json"])
@@ -355,7 +355,7 @@ def open_notices() -> list[dict[str, Any]]:
     rows = database.execute_sql(
         "SELECT id, uid, period, kind, ref, text, received_at FROM office_notice WHERE done_at IS NULL ORDER BY id"
     ).fetchall()
-    return [dict(zip(keys, r), kind_zh=NOTICE_KINDS.get(r[3], r[3])) for r in rows]
+    return [dict(zip(keys, r, strict=True), kind_zh=NOTICE_KINDS.get(r[3], r[3])) for r in rows]
 
 
 def mark_notice_done(notice_id: int) -> None:

@@ -298,16 +298,30 @@ def state_digest() -> dict[str, dict[str, int]]:
         "unit": {"count": q("SELECT count(*) FROM unit")[0]},
         "member": {"count": q("SELECT count(*) FROM member")[0]},
         "policy": {"count": q("SELECT count(*) FROM policy")[0]},
-        "coverage": dict(zip(("count", "shares"), q("SELECT count(*), coalesce(sum(shares), 0) FROM coverage"))),
+        "coverage": dict(
+            zip(("count", "shares"), q("SELECT count(*), coalesce(sum(shares), 0) FROM coverage"), strict=True)
+        ),
         "claim_report": dict(
-            zip(("count", "benefit_fen"), q("SELECT count(*), coalesce(sum(benefit_fen), 0) FROM claim_report"))
+            zip(
+                ("count", "benefit_fen"),
+                q("SELECT count(*), coalesce(sum(benefit_fen), 0) FROM claim_report"),
+                strict=True,
+            )
         ),
         "claim_event": {"count": q("SELECT count(*) FROM claim_event")[0]},
         "direct_pay_failure": dict(
-            zip(("count", "open"), q("SELECT count(*), coalesce(sum(signed_on IS NULL), 0) FROM direct_pay_failure"))
+            zip(
+                ("count", "open"),
+                q("SELECT count(*), coalesce(sum(signed_on IS NULL), 0) FROM direct_pay_failure"),
+                strict=True,
+            )
         ),
         "disbursement": dict(
-            zip(("count", "amount_fen"), q("SELECT count(*), coalesce(sum(amount_fen), 0) FROM disbursement"))
+            zip(
+                ("count", "amount_fen"),
+                q("SELECT count(*), coalesce(sum(amount_fen), 0) FROM disbursement"),
+                strict=True,
+            )
         ),
         "handover": {"count": q("SELECT count(*) FROM handover")[0]},
         "audit_event": {"count": q("SELECT count(*) FROM audit_event")[0]},

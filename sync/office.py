@@ -747,7 +747,7 @@ def received(branch_code: str | None = None) -> list[dict[str, Any]]:
         "FROM received_bundle" + (" WHERE branch_code = ?" if branch_code else "") + " ORDER BY id"
     )
     keys = ("id", "branch_code", "period", "sequence", "status", "reason", "file_name", "received_at", "sha256")
-    return [dict(zip(keys, r)) for r in database.execute_sql(sql, (branch_code,) if branch_code else ())]
+    return [dict(zip(keys, r, strict=True)) for r in database.execute_sql(sql, (branch_code,) if branch_code else ())]
 
 
 def reason_codes() -> dict[str, tuple[str, str]]:

@@ -123,7 +123,7 @@ class Board:
                             "status_zh": STATUS_ZH[c.status],
                             "differences": c.differences,
                         }
-                        for p, c in zip(self.periods, cells)
+                        for p, c in zip(self.periods, cells, strict=True)
                     ],
                 }
                 for code, name, cells in self.rows
@@ -213,7 +213,7 @@ def todo(today: dt.date, months: int = 3, soon_days: int = 7) -> list[TodoItem]:
         (r[0], r[1]) for r in database.execute_sql("SELECT branch_code, period FROM bundle_log WHERE direction = 'out'")
     }
     for code, name, cells in b.rows:
-        for period, cell in zip(b.periods, cells):
+        for period, cell in zip(b.periods, cells, strict=True):
             if cell.status == "late":
                 items.append(
                     TodoItem(
@@ -362,7 +362,7 @@ def branch_view(code: str, today: dt.date, period: str | None = None) -> BranchV
     if register.table_exists():
         state = next((r for r in register.listing(today) if r["branch_code"] == code), None)
     bundles = [
-        dict(zip(("period", "sequence", "file", "status", "reason", "received_at"), r))
+        dict(zip(("period", "sequence", "file", "status", "reason", "received_at"), r, strict=True))
         for r in database.execute_sql(
             "SELECT period, sequence, file_name, status, reason, received_at FROM received_bundle WHERE branch_code = ? "
             "ORDER BY id DESC",
@@ -387,7 +387,7 @@ def branch_view(code: str, today: dt.date, period: str | None = None) -> BranchV
     )
     figures = (
         [
-            dict(zip(fields, r))
+            dict(zip(fields, r, strict=True))
             for r in database.execute_sql(
                 f"SELECT {', '.join(fields)} FROM office_figure WHERE branch_code = ? AND period = ? ORDER BY unit_code, plan_code",
                 (code, period),
@@ -408,7 +408,7 @@ def branch_view(code: str, today: dt.date, period: str | None = None) -> BranchV
             {"period": rperiod, **(value if isinstance(value, dict) else {"value": value})}
         )
     notices = [
-        dict(zip(("period", "kind", "ref", "text", "created_at", "sent"), (*r[:5], r[5] is not None)))
+        dict(zip(("period", "kind", "ref", "text", "created_at", "sent"), (*r[:5], r[5] is not None), strict=True))
         for r in database.execute_sql(
             "SELECT period, kind, ref, text, created_at, sent_sha256 FROM outgoing_notice WHERE branch_code = ? "
             "ORDER BY id DESC",

@@ -292,7 +292,7 @@ class InstallResult:
             "replaces": self.replaces,
             "compared_on": self.compared_on,
             "records_filed_since": self.records_after,
-            "changes": [dict(zip(("plan", "item", "before", "after"), row)) for row in self.diff],
+            "changes": [dict(zip(("plan", "item", "before", "after"), row, strict=True)) for row in self.diff],
         }
 
 
@@ -395,7 +395,8 @@ def installed_sources(rows) -> list[tuple[ParamNotice, NoticeSource]]:
     """(notice, provenance) of stored rows (reference, title, effective_from, signed_file,
     office_fingerprint, installed_by, installed_at)."""
     out = []
-    for reference, title, effective, signed, fingerprint, by, at in rows:
+    # The date shown is the signed notice's own; the stored column only serves queries.
+    for reference, title, _effective, signed, fingerprint, by, at in rows:
         notice = notice_from_signed(bytes(signed))
         out.append((notice, NoticeSource(reference, title, notice.effective_from, fingerprint, by, at)))
     return out

@@ -191,7 +191,10 @@ def ledger_figures(period: str, branch_code: str | None = None) -> list[dict[str
         + " ORDER BY branch_code, unit_code, plan_code"
     )
     keys = ("branch_code", "unit_code", "plan_code", *(k for k, _ in ITEMS))
-    return [dict(zip(keys, r)) for r in database.execute_sql(sql, (period, branch_code) if branch_code else (period,))]
+    return [
+        dict(zip(keys, r, strict=True))
+        for r in database.execute_sql(sql, (period, branch_code) if branch_code else (period,))
+    ]
 
 
 def has_ledger(period: str) -> bool:
@@ -271,7 +274,7 @@ def reconcile(period: str) -> Report:
     )
     keys = ("branch_code", "unit_code", "plan_code", *(k for k, _ in ITEMS))
     for r in cur:
-        row = dict(zip(keys, r))
+        row = dict(zip(keys, r, strict=True))
         figures.setdefault(row["branch_code"], []).append(row)
     reported = sorted(
         set(figures)

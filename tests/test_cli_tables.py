@@ -41,7 +41,7 @@ def test_a_chinese_table_lines_up_by_display_width(capsys):
         col += len(part) + 2
     assert len(spans) == 3
     assert cut(lines[0], spans) == ["姓名", "单位", "份数"]
-    for line, row in zip(lines[2:], rows):
+    for line, row in zip(lines[2:], rows, strict=True):
         assert cut(line, spans) == list(row), line
         assert wcswidth(line.rstrip()) <= len(rule)
     # the widest cell of each column fills it exactly: measured in terminal columns, not characters

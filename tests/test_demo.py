@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from itertools import pairwise
 
 import pytest
 
@@ -100,7 +101,7 @@ def test_policies_are_head_to_tail_and_classified_by_the_rule(db):
         first = chain[0]
         assert first[7] == "first_enrolment" and first[6] is None
         assert D(first[8]) == cover_start(D(first[3]), D(first[5]))
-        for previous, policy in zip(chain, chain[1:]):
+        for previous, policy in pairwise(chain):
             _, _, _, start, end, filed, renews, outcome, cover_from = policy
             assert D(start) == expiry(D(previous[4])) and renews == previous[0]
             decision = classify_renewal(D(previous[3]), D(previous[4]), D(start), D(end), D(filed), plan)
@@ -127,7 +128,7 @@ def test_coverage_lines_carry_the_observation_ends_of_r17(db):
     for member, policy, _, _, obs, *_ in lines:
         held[member, policy].add(obs)
     events = defaultdict(int)
-    for member, policy, event, start, obs, shares, plan, renews, cover_from, filed, end, retired in lines:
+    for member, _policy, event, start, obs, shares, plan, renews, cover_from, filed, end, retired in lines:
         events[event] += 1
         assert shares > 0
         if event == "renewal":

@@ -172,7 +172,7 @@ def test_csv_round_trips_with_the_totals_row_last(demo, tmp_path):
         got = [[row.get(h, "") for h in sheet.headers] for _, row in sheet.rows]
         expected = report.text_rows()
         # read_table drops the trailing blanks of a row; compare the cells it kept
-        assert [r[: len(e)] for r, e in zip(got, expected)] == [[c for c in e] for e in expected]
+        assert [r[: len(e)] for r, e in zip(got, expected, strict=True)] == [[c for c in e] for e in expected]
         assert got[-1][0].startswith("合计")
 
 

@@ -141,7 +141,7 @@ def open_session(args, **kwargs) -> dbmod.Session:
     # At a million members the unlock's whole-file page check alone reads 1 GB (3–4 s).
     with progress("正在打开数据库", "opening the database"):
         session = dbmod.unlock(path, user, secret, **kwargs)
-    for zh, en in zip(session.warnings, session.warnings_en):
+    for zh, en in zip(session.warnings, session.warnings_en, strict=True):
         say(f"警告：{zh}", f"warning: {en}")
     return session
 

@@ -128,7 +128,7 @@ def test_sigkill_during_export(tmp_path):
     out.mkdir()
     rnd = random.Random("export")
     unrecorded_total = 0
-    for i in range(RUNS):
+    for _ in range(RUNS):
         run = kill_at_random("export", world.branch, out, rnd, max_delay=1.0)
         session = dbmod.unlock(world.branch, "zhang", PASSPHRASE)
         try:

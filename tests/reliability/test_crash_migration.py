@@ -84,7 +84,10 @@ def build_old(path: Path) -> bytes:
     try:
         Runner(database, migrations.DIRECTORY).up(target=FIRST)
         sql = database.execute_sql
-        many = lambda q, rows: database.cursor().executemany(q, rows)
+
+        def many(q, rows):
+            database.cursor().executemany(q, rows)
+
         with database.atomic():
             many(
                 "INSERT INTO huzhu_meta (key, value) VALUES (?, ?)",

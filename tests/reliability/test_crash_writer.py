@@ -23,7 +23,7 @@ def test_sigkill_during_a_clerks_day(tmp_path, shard):
     rnd = random.Random(f"day-{shard}-{n}")
     acked: list[dict] = []
     kinds = set()
-    for i in range(n):
+    for _ in range(n):
         run = kill_at_random("day", db, tmp_path, rnd)
         acked.extend(run.acks)
         kinds.update(a["op"] for a in run.acks)

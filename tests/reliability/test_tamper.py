@@ -75,7 +75,6 @@ def _last_data_page(pristine, tmp_path) -> int:
 @pytest.mark.parametrize("where", ["middle", "last", "second"])
 def test_flipped_byte_is_named_and_writes_are_refused(pristine, tmp_path, where):
     db = _copy(pristine, tmp_path)
-    pages = db.stat().st_size // PAGE
     if where == "middle":
         page = _data_page(pristine)
     else:

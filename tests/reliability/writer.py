@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from models import audit, clock  # noqa: E402
-from models import db as dbmod  # noqa: E402
+from models import audit, clock
+from models import db as dbmod
 
 PASSPHRASE = "correct horse 电池 staple"
 LI_PASSPHRASE = "li pass"

@@ -397,12 +397,14 @@ def test_forged_payloads_with_the_real_keys(world, case):
     elif case in ("dotdot_path", "absolute_path"):
         bad = "../evil.json" if case == "dotdot_path" else "/etc/evil.json"
         container = pack_container(entries)
-        edit = lambda m: m.update(
-            files=sorted(
-                listed + [{"path": bad, "length": 2, "sha256": "0" * 64}],  # noqa: E731
-                key=lambda e: e["path"].encode(),
+
+        def edit(m):
+            m.update(
+                files=sorted(
+                    listed + [{"path": bad, "length": 2, "sha256": "0" * 64}], key=lambda e: e["path"].encode()
+                )
             )
-        )
+
     elif case == "huge_member":
         container = b"HZC1" + struct.pack(">I", 1) + struct.pack(">H", 9) + b"units.json"[:9] + struct.pack(">Q", 2**62)
         edit = lambda m: m.update(files=listed)  # noqa: E731

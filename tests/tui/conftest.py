@@ -4,8 +4,10 @@ and no user configuration leaking in (keymap file, idle-lock setting)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from demo_kit import DEMO_PASSPHRASE, DEMO_USER, DemoFacts, build_small_demo, copy_database
 from tui_testkit import DEMO_HINT, create_branch_db
 
 from models import clock
@@ -43,3 +45,23 @@ def demo_db(tmp_path):
     folder = tmp_path / "demo"
     folder.mkdir()
     return create_branch_db(folder / "demo.hzdb", user="demo", passphrase="demo", hint=DEMO_HINT)
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory) -> DemoFacts:
+    clock.freeze(TODAY)
+    path = build_small_demo(tmp_path_factory.mktemp("small_demo") / "demo.hzdb", TODAY)
+    dbmod.unlock(path, DEMO_USER, DEMO_PASSPHRASE)
+    try:
+        member_id, name, id_number, initials = dbmod.database.execute_sql(
+            "SELECT m.id, m.name, m.id_number, m.initials FROM member m JOIN coverage c ON c.member_id = m.id "
+            "JOIN claim_report r ON r.member_id = m.id GROUP BY m.id ORDER BY m.id LIMIT 1"
+        ).fetchone()
+    finally:
+        dbmod.close()
+    return DemoFacts(path, member_id, name, id_number, initials)
+
+
+@pytest.fixture
+def writable_demo(small_demo, tmp_path) -> Path:
+    return copy_database(small_demo.path, tmp_path / "writable")

@@ -5,7 +5,7 @@ the same generator and seed as ``huzhu demo``, as of conftest's TODAY, so its co
 fixed: unit U0003's medical policy is in its grace days, U0004's window is open, U0002 is
 past its window, U0005's was renewed early; business-system accounts 赵磊 (158 days) and
 孙丽 (196 days) are stale. Tests that only read share the file; tests that write take a
-copy (``writable_demo``).
+copy (``writable_demo``). The two fixtures live in tests/tui/conftest.py.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from tui_testkit import CHEAP_KDF
 
-from models import admin, audit, clock, demo
+from models import admin, audit, demo
 from models import db as dbmod
 from models.keyslots import keys_path
 
@@ -75,25 +74,3 @@ def copy_database(source: Path, folder: Path) -> Path:
     if mark.exists():
         shutil.copy2(mark, Path(f"{target}.hwm"))
     return target
-
-
-@pytest.fixture(scope="session")
-def small_demo(tmp_path_factory) -> DemoFacts:
-    from conftest import TODAY
-
-    clock.freeze(TODAY)
-    path = build_small_demo(tmp_path_factory.mktemp("small_demo") / "demo.hzdb", TODAY)
-    dbmod.unlock(path, DEMO_USER, DEMO_PASSPHRASE)
-    try:
-        member_id, name, id_number, initials = dbmod.database.execute_sql(
-            "SELECT m.id, m.name, m.id_number, m.initials FROM member m JOIN coverage c ON c.member_id = m.id "
-            "JOIN claim_report r ON r.member_id = m.id GROUP BY m.id ORDER BY m.id LIMIT 1"
-        ).fetchone()
-    finally:
-        dbmod.close()
-    return DemoFacts(path, member_id, name, id_number, initials)
-
-
-@pytest.fixture
-def writable_demo(small_demo, tmp_path) -> Path:
-    return copy_database(small_demo.path, tmp_path / "writable")

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 
 from conftest import TODAY
-from demo_kit import DEMO_PASSPHRASE, small_demo, writable_demo  # noqa: F401 (fixtures)
+from demo_kit import DEMO_PASSPHRASE
 from textual.widgets import DataTable, Input
 from tui_testkit import screen_text, settle
 

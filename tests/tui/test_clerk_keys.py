@@ -4,7 +4,7 @@ field keeps the member chosen (item 3)."""
 
 from __future__ import annotations
 
-from demo_kit import DEMO_PASSPHRASE, small_demo, writable_demo  # noqa: F401 (fixtures)
+from demo_kit import DEMO_PASSPHRASE
 from textual.widgets import Input
 from tui_testkit import screen_text, settle
 

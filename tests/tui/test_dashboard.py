@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from conftest import TODAY
-from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo, writable_demo  # noqa: F401 (fixtures)
+from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from tui_testkit import screen_text, settle
 
 from models import db as dbmod

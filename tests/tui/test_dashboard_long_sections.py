@@ -5,7 +5,7 @@ list from painting for seconds)."""
 from __future__ import annotations
 
 from conftest import TODAY
-from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo  # noqa: F401 (fixture)
+from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from tui_testkit import screen_text, settle
 
 from tui.app import make_app

@@ -5,7 +5,7 @@ and given by another supervisor, and snapshots at 80×24."""
 from __future__ import annotations
 
 from conftest import TODAY
-from demo_kit import DEMO_PASSPHRASE, small_demo, writable_demo  # noqa: F401 (fixtures)
+from demo_kit import DEMO_PASSPHRASE
 from textual.widgets import DataTable, Input, Select
 from tui_testkit import screen_text
 

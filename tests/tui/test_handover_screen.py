@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from conftest import TODAY
-from demo_kit import DEMO_PASSPHRASE, small_demo, writable_demo  # noqa: F401 (fixtures)
+from demo_kit import DEMO_PASSPHRASE
 from textual.widgets import DataTable, Input
 from tui_testkit import screen_text
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from conftest import TODAY
-from demo_kit import DEMO_PASSPHRASE, DEMO_USER, copy_database, small_demo  # noqa: F401 (fixture)
+from demo_kit import DEMO_PASSPHRASE, DEMO_USER, copy_database
 from textual.widgets import Input
 from tui_testkit import screen_text, settle
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import TODAY
-from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo  # noqa: F401 (fixture)
+from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from textual import events
 from textual.widgets import Input
 from tui_testkit import screen_text, settle

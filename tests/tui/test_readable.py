@@ -5,7 +5,7 @@ that is decided)."""
 from __future__ import annotations
 
 import pytest
-from demo_kit import DEMO_PASSPHRASE, small_demo  # noqa: F401 (fixtures)
+from demo_kit import DEMO_PASSPHRASE
 from glyphs import invisible_glyphs
 from tui_testkit import DEMO_HINT, create_branch_db, settle
 

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from conftest import TODAY
-from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo, writable_demo  # noqa: F401 (fixtures)
+from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from textual.widgets import Input
 from tui_testkit import screen_text, settle
 
@@ -309,4 +309,4 @@ async def test_a_supervisor_back_dates_a_renewal_with_a_reason(writable_demo):
     detail = read(
         writable_demo, "SELECT detail FROM audit_event WHERE action = 'policy.renew' ORDER BY seq DESC LIMIT 1"
     )[0][0]
-    assert '"backdated":{"date":"%s"' % filed in detail and "当日漏录" in detail
+    assert f'"backdated":{{"date":"{filed}"' in detail and "当日漏录" in detail

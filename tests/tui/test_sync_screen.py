@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from demo_kit import DEMO_PASSPHRASE, DEMO_USER, small_demo, writable_demo  # noqa: F401 (fixtures)
+from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from textual.widgets import DataTable, Input, ProgressBar
 from tui_testkit import CHEAP_KDF
 

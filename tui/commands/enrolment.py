@@ -56,7 +56,7 @@ def cmd_rules_show(args) -> int:
                     "installed_by": n.installed_by,
                     "installed_at": n.installed_at,
                 },
-                "figures": [dict(zip(("figure", "value", "unit", "citation"), r)) for r in rows],
+                "figures": [dict(zip(("figure", "value", "unit", "citation"), r, strict=True)) for r in rows],
             }
         )
         return 0

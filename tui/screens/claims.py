@@ -250,7 +250,7 @@ class ClaimsScreen(DbWork, SubScreen):
         table.clear(columns=True)
         for i, label in enumerate(REGISTER_COLUMNS):
             table.add_column(label, width=max(cell_len(text) for text in (label, *(line[i] for line in lines))))
-        for row, line in zip(page.rows, lines):
+        for row, line in zip(page.rows, lines, strict=True):
             table.add_row(*line, key=str(row.id))
         self._select_after_load = None
         status = self.query_one(StatusLine)

@@ -300,9 +300,9 @@ class MemberScreen(SubScreen):
         text = Text("资料修改记录", style="bold")
         if not rows:
             return text.append("：无")
-        for _at, on, what, old, new, source, reason, by in sorted(rows, key=lambda r: r[0], reverse=True):
+        for _at, on_date, what, old, new, source, reason, by in sorted(rows, key=lambda r: r[0], reverse=True):
             text.append(
-                f"\n {on} {what} {_short(old) or '（空）'} → {_short(new) or '（空）'}  {reason}（{source}，{by}）"
+                f"\n {on_date} {what} {_short(old) or '（空）'} → {_short(new) or '（空）'}  {reason}（{source}，{by}）"
             )
         return text
 

@@ -7,6 +7,8 @@ these classes describe the schema at head and must match it (a test compares the
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from peewee import (
     BlobField,
     BooleanField,
@@ -21,8 +23,16 @@ from peewee import (
 
 from models.db import database
 
+if TYPE_CHECKING:
+    from peewee import AutoField
+
 
 class BaseModel(Model):
+    if TYPE_CHECKING:
+        # peewee adds this primary key to every model that declares none; its stubs cannot see it.
+        # (The few models with their own key, e.g. Meta.key, appear to have it too.)
+        id: AutoField[int]
+
     class Meta:
         database = database
         legacy_table_names = False

@@ -231,7 +231,9 @@ def _refuse(reason: str, zh: str, en: str) -> NoReturn:
     raise BundleRefused(zh, en, code=reason)
 
 
-def _parse_answer(manifest: dict[str, Any], files: dict[str, bytes]) -> tuple[list, list]:
+def _parse_answer(
+    manifest: dict[str, Any], files: dict[str, bytes]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     def bad(what: str) -> NoReturn:
         _refuse("bad_payload", f"办事处回执内容不符合格式（{what}）", f"the answer's contents are invalid ({what})")
 
@@ -290,23 +292,23 @@ def receive(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> Re
     )
     if not result.ok:
         _refuse(str(result.code), result.message_zh, result.message_en)
-    m = result.manifest
+    m, files, sha256 = result.opened()
     seen = database.execute_sql(
         "SELECT 1 FROM bundle_log WHERE direction = 'in' AND kind = ? AND sha256 = ?",
-        (KIND_OFFICE_ANSWER, result.bundle_sha256),
+        (KIND_OFFICE_ANSWER, sha256),
     ).fetchone()
     if seen:
-        return ReceiveResult("duplicate", m["period"], m["sequence"], result.bundle_sha256)
+        return ReceiveResult("duplicate", m["period"], m["sequence"], sha256)
     row = database.execute_sql(
         "SELECT sequence, sha256 FROM bundle_log WHERE direction = 'in' AND kind = ? ORDER BY sequence DESC LIMIT 1",
         (KIND_OFFICE_ANSWER,),
     ).fetchone()
-    decision = check_sequence(row[0] if row else None, row[1] if row else None, m, bundle_sha256=result.bundle_sha256)
+    decision = check_sequence(row[0] if row else None, row[1] if row else None, m, bundle_sha256=sha256)
     if decision.outcome is SequenceOutcome.GAP:
         raise BundleHeld(decision.message_zh, decision.message_en, code="gap")
     if decision.outcome is not SequenceOutcome.NEXT:
         _refuse(str(decision.outcome), decision.message_zh, decision.message_en)
-    figures, notices = _parse_answer(m, result.files)
+    figures, notices = _parse_answer(m, files)
     now = clock.stamp()
     with writing():
         BundleLog.create(
@@ -316,7 +318,7 @@ def receive(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> Re
             period=m["period"],
             sequence=m["sequence"],
             file_name=Path(path).name[:200],
-            sha256=result.bundle_sha256,
+            sha256=sha256,
             prev_sha256=m["prev_sha256"],
             created_at=now,
             status="received",
@@ -328,7 +330,7 @@ def receive(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> Re
                 kind=n["kind"][:40],
                 ref=n["ref"],
                 text=n["text"][:1000],
-                bundle_sha256=result.bundle_sha256,
+                bundle_sha256=sha256,
                 received_at=now,
             ).on_conflict_ignore().execute()
         audit.record(
@@ -338,15 +340,13 @@ def receive(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> Re
             {
                 "period": m["period"],
                 "sequence": m["sequence"],
-                "sha256": result.bundle_sha256,
+                "sha256": sha256,
                 "notices": len(notices),
                 "figures": len(figures),
             },
         )
     diffs = compare(branch_figures(m["period"]), figures, code)
-    return ReceiveResult(
-        "received", m["period"], m["sequence"], result.bundle_sha256, notices, [d.to_json() for d in diffs]
-    )
+    return ReceiveResult("received", m["period"], m["sequence"], sha256, notices, [d.to_json() for d in diffs])
 
 
 def open_notices() -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models import audit, clock
 from models.db import database, writing
@@ -22,12 +22,15 @@ from models.errors import RuleRefused, UsageError, ValidationFailed
 from rules import branches as rb
 from rules.dates import add_months
 from rules.result import Decision
+
+if TYPE_CHECKING:
+    from models.schema import OfficeBranch, OfficeBranchEvent
 from sync.keystore import require_office
 
 CODE_RE = re.compile(r"^\d{3}$")
 
 
-def _schema():
+def _schema() -> tuple[type[OfficeBranch], type[OfficeBranchEvent]]:
     from models.schema import OfficeBranch, OfficeBranchEvent
 
     return OfficeBranch, OfficeBranchEvent
@@ -39,7 +42,7 @@ def _refuse(*decisions: Decision | None) -> None:
         raise RuleRefused(found)
 
 
-def _get(code: str):
+def _get(code: str) -> OfficeBranch:
     OfficeBranch, _ = _schema()
     row = OfficeBranch.get_or_none(OfficeBranch.code == code)
     if row is None:
@@ -50,7 +53,7 @@ def _get(code: str):
     return row
 
 
-def facts(row) -> rb.BranchFacts:
+def facts(row: OfficeBranch) -> rb.BranchFacts:
     return rb.BranchFacts(
         code=row.code,
         state=row.state,
@@ -70,7 +73,7 @@ def facts(row) -> rb.BranchFacts:
     )
 
 
-def _docs(row) -> list[str]:
+def _docs(row: OfficeBranch) -> list[str]:
     try:
         value = json.loads(row.docs or "[]")
     except ValueError:
@@ -78,18 +81,18 @@ def _docs(row) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _open_step(row) -> str | None:
+def _open_step(row: OfficeBranch) -> str | None:
     return {"applied": "apply", "change_pending": "change_apply", "termination_applied": "terminate_apply"}.get(
         row.state
     )
 
 
-def _missing(row) -> list[str]:
+def _missing(row: OfficeBranch) -> list[str]:
     step = _open_step(row)
     return rb.missing_documents(step, _docs(row), row.change_item) if step else []
 
 
-def _missing_named(row) -> list[tuple[str, str]]:
+def _missing_named(row: OfficeBranch) -> list[tuple[str, str]]:
     step = _open_step(row)
     if step is None:
         return []
@@ -97,7 +100,7 @@ def _missing_named(row) -> list[tuple[str, str]]:
     return [(k, names[k]) for k in _missing(row)]
 
 
-def _last_on(row) -> dt.date | None:
+def _last_on(row: OfficeBranch) -> dt.date | None:
     dates = [
         d
         for d in (
@@ -329,17 +332,18 @@ def change(
                     f"--what 应为 {'、'.join(rb.CHANGE_ITEMS)} 之一",
                     f"--what must be one of {', '.join(rb.CHANGE_ITEMS)}",
                 )
-            if not (value or "").strip():
+            value = (value or "").strip()
+            if not value:
                 raise UsageError("请写明变更后的内容（--value）", "give the new value (--value)")
             _refuse(
                 rb.check_documents_known("change_apply", docs), rb.check_step("change_apply", state, None, on, today)
             )
-            row.state, row.change_item, row.change_value = "change_pending", item, value.strip()
+            row.state, row.change_item, row.change_value = "change_pending", item, value
             row.change_applied_on, row.change_decided_on, row.docs = on, None, json.dumps(sorted(set(docs)))
             name = "change_apply"
-            detail: dict[str, Any] = {"what": item, "value": value.strip(), "docs": sorted(set(docs))}
+            detail: dict[str, Any] = {"what": item, "value": value, "docs": sorted(set(docs))}
             if item == "name":
-                warnings += [d for d in (rb.check_name(value.strip(), on),) if d is not None]
+                warnings += [d for d in (rb.check_name(value, on),) if d is not None]
         elif step == "decide":
             session.require_role("supervisor")
             if approve is None:
@@ -384,15 +388,16 @@ def terminate(code: str, step: str, on: dt.date, *, ground: str | None = None, d
         state = rb.effective_state(facts(row), today)
         warnings: list[Decision] = []
         if step == "apply":
-            if not (ground or "").strip():
+            ground = (ground or "").strip()
+            if not ground:
                 raise UsageError("请写明终止理由（--ground）", "give the ground for termination (--ground)")
             _refuse(
                 rb.check_documents_known("terminate_apply", docs),
                 rb.check_step("terminate_apply", state, None, on, today),
             )
-            row.state, row.termination_ground, row.termination_applied_on = "termination_applied", ground.strip(), on
+            row.state, row.termination_ground, row.termination_applied_on = "termination_applied", ground, on
             row.docs = json.dumps(sorted(set(docs)))
-            name, detail = "terminate_apply", {"ground": ground.strip(), "docs": sorted(set(docs))}
+            name, detail = "terminate_apply", {"ground": ground, "docs": sorted(set(docs))}
         elif step == "approve":
             session.require_role("supervisor")
             name = "terminate_approve"

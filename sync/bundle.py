@@ -121,6 +121,12 @@ class VerificationResult:
     files: dict[str, bytes] | None = field(default=None, repr=False)
     bundle_sha256: str | None = None
 
+    def opened(self) -> tuple[dict[str, Any], dict[str, bytes], str]:
+        """(manifest, files, bundle_sha256) of a bundle verified and opened with a recipient key."""
+        if not self.ok or self.manifest is None or self.files is None or self.bundle_sha256 is None:
+            raise ValueError(f"bundle not verified and opened ({self.code})")
+        return self.manifest, self.files, self.bundle_sha256
+
 
 class BundleRejected(Exception):
     """Raised by ``require_verified``; carries the refusing ``VerificationResult``."""

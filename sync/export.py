@@ -25,11 +25,12 @@ from models.errors import DatabaseLocked, RuleRefused, UsageError
 from models.version import VERSION
 from rules.export import check_export_month
 from rules.idcard import mask_id
+from rules.result import Decision
 from sync.bundle import KIND_BRANCH_MONTHLY, build_bundle, bundle_file_name, verify_bundle
 from sync.canonical import canonical_dumps
 from sync.errors import BundleRefused
 from sync.fileio import read_back_verify, write_bundle_atomic
-from sync.keystore import branch_identity, local_keys, require_branch, require_trusted_office
+from sync.keystore import LocalKeys, branch_identity, local_keys, require_branch, require_trusted_office
 from sync.restore import require_reconciled
 
 PAYLOAD_VERSION = 1
@@ -145,7 +146,7 @@ def totals(figures: list[dict[str, Any]]) -> dict[str, int]:
 # --- records -----------------------------------------------------------------------------------
 
 
-def _d(value) -> str | None:
+def _d(value: object) -> str | None:
     return None if value is None else str(value)[:10]
 
 
@@ -293,7 +294,11 @@ def _projects(code: str, start: str, end: str) -> list[dict[str, Any]]:
 
 def state_digest() -> dict[str, dict[str, int]]:
     """Counts and sums of the whole database, per table: the office can see drift between months."""
-    q = lambda sql: database.execute_sql(sql).fetchone()  # noqa: E731
+
+    def q(sql: str) -> tuple[int, ...]:
+        row: tuple[int, ...] = database.execute_sql(sql).fetchone()
+        return row
+
     out = {
         "unit": {"count": q("SELECT count(*) FROM unit")[0]},
         "member": {"count": q("SELECT count(*) FROM member")[0]},
@@ -437,7 +442,7 @@ def sent_for(period: str, kind: str = KIND_BRANCH_MONTHLY) -> list[tuple[int, st
     ]
 
 
-def export_decision(period: str, today: dt.date, *, replace: bool = False, reason: str | None = None):
+def export_decision(period: str, today: dt.date, *, replace: bool = False, reason: str | None = None) -> Decision:
     """``rules.check_export_month`` for ``period`` as of ``today`` over what this branch sent."""
     start, end = parse_period(period)
     return check_export_month(
@@ -487,7 +492,6 @@ def export_period(
     if not dry_run and not out_dir.is_dir():
         raise UsageError(f"输出文件夹不存在：{out_dir}", f"output folder does not exist: {out_dir}")
     keys = local_keys()
-    office = None if dry_run else require_trusted_office()
     payload = branch_payload(period)
     replaces = None
     if decision.outcome == "replacement":
@@ -505,6 +509,7 @@ def export_period(
             True, payload.branch_code, period, sequence, name, None, None, None, payload.summary, replaces=replaced
         )
 
+    office = require_trusted_office()
     target = out_dir / name
     if target.exists():
         adopted = _adopt_interrupted(target, payload, period, sequence, last_sha, keys)
@@ -615,7 +620,9 @@ def export_period(
     )
 
 
-def _adopt_interrupted(target: Path, payload, period: str, sequence: int, last_sha: str | None, keys):
+def _adopt_interrupted(
+    target: Path, payload: Payload, period: str, sequence: int, last_sha: str | None, keys: LocalKeys
+) -> ExportResult | None:
     """A bundle under the next sequence's name with no log row is what an export killed between
     the rename and its COMMIT leaves behind. If it is ours, whole and next in the chain, record it
     as sent (it may already be on its way to the office, so it must not be rebuilt differently);

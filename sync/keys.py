@@ -146,12 +146,11 @@ def parse_branch_registration(data: bytes) -> BranchRegistration:
     code = obj["branch_code"]
     if not isinstance(code, str) or not _BRANCH_CODE_RE.fullmatch(code):
         raise KeyFileError("代办处编号必须是三位数字。", "branch_code must be three digits.")
-    name_problem = _branch_name_problem(obj["branch_name"])
-    if name_problem:
+    name = obj["branch_name"]
+    name_problem = _branch_name_problem(name)
+    if name_problem or not isinstance(name, str):
         raise KeyFileError("代办处名称无效（不能为空、过长或含控制字符）。", f"branch_name: {name_problem}.")
-    registration = BranchRegistration(
-        code, obj["branch_name"], _key_field(obj, "ed25519_public"), _key_field(obj, "x25519_public")
-    )
+    registration = BranchRegistration(code, name, _key_field(obj, "ed25519_public"), _key_field(obj, "x25519_public"))
     _require_fingerprint(obj, registration.fingerprint)
     return registration
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from models import audit, clock
 from models.db import database
 from sync.errors import TrustError, WrongDatabaseKind
+
+if TYPE_CHECKING:
+    from models.schema import TrustedKey
 from sync.keys import (
     BranchRegistration,
     KeyPair,
@@ -200,7 +204,7 @@ class Pinned:
     enrolled_at: str
 
 
-def _pinned(row) -> Pinned:
+def _pinned(row: TrustedKey) -> Pinned:
     return Pinned(
         row.branch_code, row.name, bytes(row.ed25519_public), bytes(row.x25519_public), row.fingerprint, row.enrolled_at
     )
@@ -229,6 +233,7 @@ def enrolled_branches() -> dict[str, Pinned]:
     return {
         r.branch_code: _pinned(r)
         for r in TrustedKey.select().where(TrustedKey.role == ROLE_BRANCH).order_by(TrustedKey.branch_code)
+        if r.branch_code is not None  # a branch's row always has its code (only the office's has none)
     }
 
 

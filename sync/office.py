@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import re
 import struct
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models import audit, clock
 from models.db import current, database, executemany, is_pg, writing
@@ -25,6 +26,9 @@ from sync.export import FIGURE_FIELDS, OPTIONAL_FILES, PAYLOAD_FILES, PAYLOAD_VE
 from sync.keystore import enrolled_branches, local_keys, require_office
 from sync.reasons import Reason
 from sync.sequence import SequenceOutcome, check_sequence
+
+if TYPE_CHECKING:
+    from models.schema import ReceivedBundle
 
 # Reason codes of the database side, in addition to sync.reasons.Reason.
 DB_REASONS: dict[str, tuple[str, str]] = {
@@ -167,6 +171,12 @@ class _Checked:
     manifest: dict[str, Any] | None = None
     parsed: dict[str, Any] | None = None
 
+    def opened(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(manifest, parsed payload) of a bundle that passed every check (imported or held)."""
+        if self.manifest is None or self.parsed is None:
+            raise ValueError(f"bundle {self.outcome.file} was not accepted ({self.outcome.reason})")
+        return self.manifest, self.parsed
+
 
 def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) -> _Checked:
     """Everything short of writing: verification, sequence, payload contents."""
@@ -193,17 +203,17 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
                 sha256=result.bundle_sha256,
             )
         )
-    m = result.manifest
-    base = dict(branch_code=m["branch_code"], period=m["period"], sequence=m["sequence"], sha256=result.bundle_sha256)
+    m, files, sha256 = result.opened()
+    base = dict(branch_code=m["branch_code"], period=m["period"], sequence=m["sequence"], sha256=sha256)
     closed = _register_refusal(m["branch_code"], m["period"])
     if closed is not None:
         return _Checked(ImportOutcome(name, "refused", closed, *_msg(closed), **base))
     # Only the last imported file is a harmless duplicate; an older one, even if it was
     # imported once, is a replay (check_sequence). A file already held stays held.
-    if not releasing and _status_of_sha(result.bundle_sha256) == "held":
+    if not releasing and _status_of_sha(sha256) == "held":
         return _Checked(ImportOutcome(name, "held", "already_held", *_msg("already_held"), **base))
     last_seq, last_sha = last_imported(m["branch_code"])
-    decision = check_sequence(last_seq, last_sha, m, bundle_sha256=result.bundle_sha256)
+    decision = check_sequence(last_seq, last_sha, m, bundle_sha256=sha256)
     if decision.outcome is SequenceOutcome.DUPLICATE:
         return _Checked(ImportOutcome(name, "duplicate", "duplicate", *_msg("duplicate"), **base))
     if decision.outcome in (SequenceOutcome.REPLAY, SequenceOutcome.CHAIN_BREAK):
@@ -216,7 +226,7 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
             )
         )
     try:
-        parsed = parse_payload(m, result.files)
+        parsed = parse_payload(m, files)
     except _PayloadProblem as problem:
         return _Checked(ImportOutcome(name, "refused", problem.reason, *_msg(problem.reason, problem.detail), **base))
     if decision.outcome is SequenceOutcome.GAP:
@@ -472,7 +482,7 @@ _ID_CANDIDATE = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
 _FORMULA_START = ("=", "+", "-", "@")
 
 
-def _strings(obj: Any):
+def _strings(obj: Any) -> Iterator[str]:
     if isinstance(obj, str):
         yield obj
     elif isinstance(obj, dict):
@@ -529,7 +539,8 @@ def _check_summary(summary: dict[str, Any], docs: dict[str, Any]) -> None:
     }
     _require(summary.get("counts") == counts, "counts", "summary_mismatch")
     start, end = summary.get("period_start"), summary.get("period_end")
-    _require(isinstance(start, str) and isinstance(end, str), "period bounds")
+    if not isinstance(start, str) or not isinstance(end, str):
+        raise _PayloadProblem("bad_payload", "period bounds")
     disbursed = voided = 0
     for d in docs["disbursements.json"]:
         on, amount = d.get("on_date"), d.get("amount_fen")
@@ -584,10 +595,11 @@ def import_bytes(data: bytes, name: str, *, max_size: int = DEFAULT_MAX_BUNDLE_B
         if outcome.status == "refused":
             _record_refusal(outcome)
         elif outcome.status == "held" and outcome.reason == "gap":
-            _hold(outcome, checked.manifest, data)
+            _hold(outcome, checked.opened()[0], data)
         elif outcome.status == "imported":
-            _import(outcome, checked.manifest, checked.parsed)
-            outcome.also_imported = _release_held(outcome.branch_code, max_size)
+            manifest, parsed = checked.opened()
+            _import(outcome, manifest, parsed)
+            outcome.also_imported = _release_held(manifest["branch_code"], max_size)
     return outcome
 
 
@@ -601,7 +613,9 @@ def _hold_chain_head(branch_code: str | None) -> None:
     database.obj.lock_for_update("trusted_key", "role = ? AND branch_code = ?", ("branch", branch_code))
 
 
-def _row(outcome: ImportOutcome, manifest: dict[str, Any] | None, kind: str | None = None, **extra):
+def _row(
+    outcome: ImportOutcome, manifest: dict[str, Any] | None, kind: str | None = None, **extra: Any
+) -> ReceivedBundle:
     from models.schema import ReceivedBundle
 
     return ReceivedBundle.create(
@@ -659,7 +673,7 @@ def _hold(outcome: ImportOutcome, manifest: dict[str, Any], data: bytes) -> None
 def _import(outcome: ImportOutcome, manifest: dict[str, Any], parsed: dict[str, Any]) -> None:
     from models.schema import OfficeFigure, ReceivedBundle
 
-    code, period = outcome.branch_code, outcome.period
+    code, period = manifest["branch_code"], manifest["period"]  # the outcome's, from the same manifest
     now = clock.stamp()
     with writing():
         ReceivedBundle.delete().where(
@@ -723,7 +737,7 @@ def _release_held(branch_code: str, max_size: int) -> list[ImportOutcome]:
         checked = _check(data, name, max_size, releasing=True)
         outcome = checked.outcome
         if outcome.status == "imported":
-            _import(outcome, checked.manifest, checked.parsed)
+            _import(outcome, *checked.opened())
             released.append(outcome)
         else:
             with writing():

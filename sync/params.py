@@ -20,8 +20,9 @@ import hmac
 import json
 import struct
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -152,7 +153,7 @@ class Issued:
     fingerprint: str
     size: int
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
@@ -281,7 +282,7 @@ class InstallResult:
     compared_on: str = ""
     records_after: int = 0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome,
             "reference": self.reference,
@@ -307,6 +308,7 @@ def check_install(data: bytes) -> tuple[Verified, InstallResult]:
     require_branch()
     office = trusted_office()
     verified = verify(data, office.ed25519_public if office else None)
+    assert office is not None  # verify refuses every notice while no office key is pinned
     notice = verified.notice
     same = database.execute_sql("SELECT sha256 FROM param_notice WHERE reference = ?", (notice.reference,)).fetchone()
     if same is not None and same[0] != verified.sha256:
@@ -391,7 +393,7 @@ def install(data: bytes, verified: Verified, result: InstallResult) -> InstallRe
     return result
 
 
-def installed_sources(rows) -> list[tuple[ParamNotice, NoticeSource]]:
+def installed_sources(rows: Iterable[Sequence[Any]]) -> list[tuple[ParamNotice, NoticeSource]]:
     """(notice, provenance) of stored rows (reference, title, effective_from, signed_file,
     office_fingerprint, installed_by, installed_at)."""
     out = []

@@ -228,7 +228,7 @@ class Difference:
 class Report:
     period: str
     branches_reported: list[str]
-    not_reported: list[dict[str, str]]
+    not_reported: list[dict[str, Any]]  # branch_code, name, enrolled (bool)
     differences: list[Difference] = field(default_factory=list)
     rows_compared: int = 0
     ledger_rows: int = 0
@@ -412,7 +412,7 @@ def _write_xlsx(
     from openpyxl.styles import Font
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the new workbook's empty default sheet
     for title, headers, rows in sheets:
         ws = wb.create_sheet(title)
         ws.append(headers)

@@ -46,7 +46,9 @@ def _span(bundles: list[sentmark.Sent]) -> str:
     return str(first) if first == last else f"{first}–{last}"
 
 
-def _behind() -> tuple[sentmark.Mark | None, dict, int, list[sentmark.Sent]]:
+def _behind() -> tuple[
+    sentmark.Mark | None, dict[int, tuple[str, str, str, str | None, str]], int, list[sentmark.Sent]
+]:
     mark = sentmark.mark_for_this_branch(current().path)
     logged = sentmark.logged()
     last = max(logged, default=0)
@@ -142,7 +144,9 @@ class ReconcileResult:
         }
 
 
-def _check_chain(missing: list[sentmark.Sent], logged: dict, last: int) -> None:
+def _check_chain(
+    missing: list[sentmark.Sent], logged: dict[int, tuple[str, str, str, str | None, str]], last: int
+) -> None:
     """The bundles to re-record must continue this database's own chain without a hole."""
     expected_prev = logged[last][2] if last else None
     for offset, b in enumerate(missing):
@@ -173,8 +177,9 @@ def _compare(missing: list[sentmark.Sent]) -> list[BundleCheck]:
             now = {**summary["totals"], "disbursed_fen": summary["disbursed_fen"]}
             sent = {**b.totals, "disbursed_fen": b.disbursed_fen}
             for item, zh in ITEMS:
-                if sent.get(item) is not None and sent[item] != now.get(item, 0):
-                    check.differences.append(Difference(item, zh, sent[item], now.get(item, 0)))
+                was = sent.get(item)
+                if was is not None and was != now.get(item, 0):
+                    check.differences.append(Difference(item, zh, was, now.get(item, 0)))
             if check.differences:
                 check.check = "differ"
         checks.append(check)

@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from rules import format_fen
 from sync import office_board as ob
 from sync import office_totals as ot
+from tui.screens.base import OnHuzhuApp
 from tui.screens.forms import DialogField, StepDialog, writable
 from tui.widgets import StatusLine
 from tui.workers import db_connection, error_text
@@ -51,7 +52,7 @@ class Loaded(Message):
         self.error = error
 
 
-class _ReadingScreen(Screen[None]):
+class _ReadingScreen(OnHuzhuApp, Screen[None]):
     """An office screen whose data is read in a thread worker: ``fetch`` reads (off the UI
     thread), ``show`` draws what it read; a failure goes to the status line, never a traceback."""
 
@@ -63,7 +64,7 @@ class _ReadingScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.app.today())
+        self.load(self.huzhu_app.today())
 
     @work(thread=True, exclusive=True, group="office-read", exit_on_error=False)
     def load(self, today: date) -> None:

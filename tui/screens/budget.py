@@ -62,7 +62,7 @@ class BudgetScreen(DbWork, SubScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="budget-top"):
-            yield Input(str(self.app.today().year), placeholder="年度", id="budget-year", compact=True)
+            yield Input(str(self.huzhu_app.today().year), placeholder="年度", id="budget-year", compact=True)
             yield Static("", id="budget-state")
         table = DataTable(cursor_type="row", id="budget-table", zebra_stripes=True)
         table.add_columns("科目代码", "预算科目", "批准数", "已列支", "余额", "待批准")
@@ -149,7 +149,7 @@ class BudgetScreen(DbWork, SubScreen):
                 f"加入{year}年度预算草稿，经管委会审议批准后方可支出。\n{_codes_hint()}",
                 fields,
                 lambda v: budget.add_line(year, line_code(v["line"]), v["amount"], v.get("note")),
-                self.app.today(),
+                self.huzhu_app.today(),
             ),
             self._after,
         )
@@ -169,7 +169,7 @@ class BudgetScreen(DbWork, SubScreen):
                 "修订形成新版本，须经管委会审议后重新批准；批准前仍按已批准的版本执行。",
                 fields,
                 lambda v: budget.amend_line(year, line_code(v["line"]), v["amount"], v["reason"]),
-                self.app.today(),
+                self.huzhu_app.today(),
             ),
             self._after,
         )
@@ -177,7 +177,7 @@ class BudgetScreen(DbWork, SubScreen):
     def action_approve(self) -> None:
         if self.year is None or not writable(self):
             return
-        year, today = self.year, self.app.today()
+        year, today = self.year, self.huzhu_app.today()
         pending = self.current.pending if self.current else None
         intro = (
             f"按管理委员会审议结果批准{year}年度预算第 {pending} 版（仅负责人）。"

@@ -151,7 +151,7 @@ class ClaimsScreen(DbWork, SubScreen):
         self._filter_timer = None
 
     def compose(self) -> ComposeResult:
-        today = self.app.today()
+        today = self.huzhu_app.today()
         yield Header()
         with Horizontal(classes="filters"):
             yield Select(
@@ -183,7 +183,7 @@ class ClaimsScreen(DbWork, SubScreen):
     # --- the list -------------------------------------------------------------------------
 
     def filters(self) -> ClaimFilter | None:
-        today = self.app.today()
+        today = self.huzhu_app.today()
         try:
             date_from = parse_date_field(self.query_one("#f-from", Input).value, today, required=False)
             date_to = parse_date_field(self.query_one("#f-to", Input).value, today, required=False)
@@ -207,7 +207,7 @@ class ClaimsScreen(DbWork, SubScreen):
         filters = self.filters()
         if filters is not None:
             self.query_one(StatusLine).show_busy("正在读取…")
-            self.run_db("register", register_with_marks, filters, self.app.today())
+            self.run_db("register", register_with_marks, filters, self.huzhu_app.today())
 
     @on(Select.Changed, ".filters Select")
     @on(Input.Changed, ".filters Input")
@@ -268,7 +268,7 @@ class ClaimsScreen(DbWork, SubScreen):
     @on(DataTable.RowHighlighted, "#claim-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None and event.row_key.value is not None:
-            self.run_db("detail", detail_with_mark, int(event.row_key.value), self.app.today())
+            self.run_db("detail", detail_with_mark, int(event.row_key.value), self.huzhu_app.today())
 
     def db_detail(self, loaded: tuple[ClaimDetail, str | None]) -> None:
         detail, self._backdated_note = loaded
@@ -297,7 +297,7 @@ class ClaimsScreen(DbWork, SubScreen):
             "\n".join(
                 [
                     f"#{detail.id} {detail.member_name} {detail.id_masked} {detail.unit_name}",
-                    f"{plan_names(self.app.today()).get(detail.plan, detail.plan)} {detail.shares_claimed}份 "
+                    f"{plan_names(self.huzhu_app.today()).get(detail.plan, detail.plan)} {detail.shares_claimed}份 "
                     f"{detail.diagnosis}（{KIND_NAMES[detail.incident_kind]}）出险 {detail.incident_date} "
                     f"报案人 {detail.reporter} {CHANNELS.get(detail.channel, detail.channel)}",
                     history,
@@ -333,7 +333,7 @@ class ClaimsScreen(DbWork, SubScreen):
         detail = self.detail
         if detail is None or action not in detail.actions or not writable(self):
             return
-        today = self.app.today()
+        today = self.huzhu_app.today()
         name = ACTIONS[action][1]
         fields = [DialogField("on", f"{name}日期", "date", today.isoformat())]
         if action in REASON_LABELS:
@@ -360,7 +360,7 @@ class ClaimsScreen(DbWork, SubScreen):
         detail = self.detail
         if detail is None or detail.state != "registered" or not writable(self):
             return
-        today = self.app.today()
+        today = self.huzhu_app.today()
         current = {
             "plan": detail.plan,
             "diagnosis": detail.diagnosis,
@@ -401,7 +401,7 @@ class ClaimsScreen(DbWork, SubScreen):
         detail = self.detail
         if detail is None or detail.direct_pay_next is None or not writable(self):
             return
-        today = self.app.today()
+        today = self.huzhu_app.today()
         step = detail.direct_pay_next
         fields = [DialogField("on", "日期", "date", today.isoformat())]
         if step == "notice":
@@ -441,7 +441,7 @@ class ClaimFormScreen(FormScreen):
         self.sub_title = "报案登记 › 新报案"
 
     def compose(self) -> ComposeResult:
-        today = self.app.today()
+        today = self.huzhu_app.today()
         yield Header()
         with Horizontal(classes="form-body"):
             with VerticalScroll(classes="form-column", id="claim-form"):
@@ -510,7 +510,7 @@ class ClaimFormScreen(FormScreen):
 
     def draft(self) -> tuple[ClaimDraft, dict[str, str]]:
         """The draft as typed, and the fields that cannot be read (by field id)."""
-        today = self.app.today()
+        today = self.huzhu_app.today()
         problems: dict[str, str] = {}
 
         def text(name: str) -> str:
@@ -564,20 +564,20 @@ class ClaimFormScreen(FormScreen):
 
     @on(Input.Changed, "#reported-on")
     def _reported_on_changed(self, event: Input.Changed) -> None:
-        show_backdate(self, event.value, self.app.today())
+        show_backdate(self, event.value, self.huzhu_app.today())
 
     @on(Select.Changed, "#plan")
     def _plan_changed(self, event: Select.Changed) -> None:
         materials = self.query_one("#materials", SelectionList)
         materials.clear_options()
-        params = None if event.value is Select.NULL else ruleset_on(self.app.today()).plan(event.value)
+        params = None if event.value is Select.NULL else ruleset_on(self.huzhu_app.today()).plan(event.value)
         if params is not None:
             materials.add_options([(m, m) for m in params.required_materials])
 
     def live_check(self) -> None:
         draft, problems = self.draft()
         self.show_field_errors(problems)
-        self.run_db("checked", check_draft, draft, self.app.today())
+        self.run_db("checked", check_draft, draft, self.huzhu_app.today())
 
     def db_checked(self, report: Report) -> None:
         self.query_one("#checks-text", Static).update(report_lines(report))
@@ -591,7 +591,7 @@ class ClaimFormScreen(FormScreen):
             self.query_one(StatusLine).show_error("请先改正标出的字段")
             return
         self.query_one(StatusLine).show_busy("正在初审…")
-        self.run_db("prechecked", self._precheck, draft, self.app.today())
+        self.run_db("prechecked", self._precheck, draft, self.huzhu_app.today())
 
     @staticmethod
     def _precheck(draft: ClaimDraft, today: date) -> tuple[ClaimDraft, Report]:
@@ -620,7 +620,7 @@ class ClaimFormScreen(FormScreen):
 
     def register(self, draft: ClaimDraft) -> None:
         self.query_one(StatusLine).show_busy("正在保存…")
-        self.run_db("saved", register_claim, draft, self.app.today())
+        self.run_db("saved", register_claim, draft, self.huzhu_app.today())
 
     def db_saved(self, registered: Registered) -> None:
         warnings = len(registered.report.warnings)

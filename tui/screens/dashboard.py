@@ -196,7 +196,7 @@ class DashboardScreen(SubScreen):
 
     def action_refresh(self) -> None:
         self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.app.today())
+        self.load(self.huzhu_app.today())
 
     @work(thread=True, exclusive=True, group="todo", exit_on_error=False)
     def load(self, today: date) -> None:
@@ -279,7 +279,7 @@ class DashboardScreen(SubScreen):
             screens = {"claim": ClaimsScreen, "welfare": DisbursementsScreen, "projects": ProjectsScreen}
             self.app.push_screen(screens[line.target](select=int(line.ref)))
         elif line.target:
-            self.app.open_menu_entry(line.target)
+            self.huzhu_app.open_menu_entry(line.target)
         elif line.member_id is not None:
             self.action_open_member()
         else:

@@ -114,7 +114,7 @@ class DisbursementsScreen(DbWork, SubScreen):
         self._filter_timer = None
 
     def compose(self) -> ComposeResult:
-        today = self.app.today()
+        today = self.huzhu_app.today()
         yield Header()
         with Horizontal(classes="filters"):
             yield Input(date(today.year, 1, 1).isoformat(), placeholder="起始日期", id="f-from", compact=True)
@@ -142,7 +142,7 @@ class DisbursementsScreen(DbWork, SubScreen):
         self.reload()
 
     def reload(self) -> None:
-        today = self.app.today()
+        today = self.huzhu_app.today()
         try:
             date_from = parse_date_field(self.query_one("#f-from", Input).value, today)
             date_to = parse_date_field(self.query_one("#f-to", Input).value, today)
@@ -253,7 +253,7 @@ class DisbursementsScreen(DbWork, SubScreen):
         row = self.current
         if row is None or NEXT_STEP.get(row.state) != step or not writable(self):
             return
-        today = self.app.today()
+        today = self.huzhu_app.today()
         fields = [DialogField("on", f"{STEP_NAMES[step]}日期", "date", today.isoformat())]
         if step == "pay" and row.method == "transfer":
             fields.append(DialogField("transfer_ref", "转账凭证号"))
@@ -283,7 +283,7 @@ class DisbursementsScreen(DbWork, SubScreen):
         row = self.current
         if row is None or row.state == "cancelled" or not writable(self):
             return
-        today = self.app.today()
+        today = self.huzhu_app.today()
         fields = [DialogField("on", "作废日期", "date", today.isoformat()), DialogField("reason", "作废原因")]
         intro = (
             f"#{row.id} {row.beneficiary} {CATEGORIES[row.category]} {format_fen(row.amount_fen)}，"
@@ -321,7 +321,7 @@ class DisbursementFormScreen(FormScreen):
         self._budget_problem: str | None = None  # why the date's year has nothing to charge to
 
     def compose(self) -> ComposeResult:
-        today = self.app.today()
+        today = self.huzhu_app.today()
         excluded = ruleset_on(today)["education_aid_excluded_student_kinds"]
         yield Header()
         with Horizontal(classes="form-body"):
@@ -434,7 +434,7 @@ class DisbursementFormScreen(FormScreen):
         self.query_one("#member-query", Input).focus()
         self._show_optional_fields()
         self.mark_clean()
-        self._load_budget(self.app.today().year)
+        self._load_budget(self.huzhu_app.today().year)
 
     def _load_budget(self, year: int) -> None:
         """A payment is charged to the budget of the year it is paid in: the lines offered
@@ -501,7 +501,7 @@ class DisbursementFormScreen(FormScreen):
 
         on_day = None
         try:
-            on_day = parse_date_field(text("on"), self.app.today(), required=False)
+            on_day = parse_date_field(text("on"), self.huzhu_app.today(), required=False)
         except ValueError as bad:
             problems["on"] = str(bad)
         amount = None
@@ -526,7 +526,7 @@ class DisbursementFormScreen(FormScreen):
                 problems["claim"] = "报案编号应为数字"
         if category in CASE_CATEGORIES:
             try:
-                event_day = parse_date_field(text("event-date"), self.app.today(), required=False)
+                event_day = parse_date_field(text("event-date"), self.huzhu_app.today(), required=False)
             except ValueError as bad:
                 problems["event-date"] = str(bad)
         role = "recipient" if category == "weather_goods" else choice("award-kind")
@@ -595,7 +595,7 @@ class DisbursementFormScreen(FormScreen):
 
     @on(Input.Changed, "#on")
     def _on_changed(self, event: Input.Changed) -> None:
-        show_backdate(self, event.value, self.app.today())
+        show_backdate(self, event.value, self.huzhu_app.today())
 
     @on(Select.Changed, "#category")
     def _category_changed(self, event: Select.Changed) -> None:
@@ -645,7 +645,7 @@ class DisbursementFormScreen(FormScreen):
             self.query_one(StatusLine).show_error("请先改正标出的字段")
             return
         self.query_one(StatusLine).show_busy("正在保存…")
-        self.run_db("saved", enter_disbursement, draft, self.app.today())
+        self.run_db("saved", enter_disbursement, draft, self.huzhu_app.today())
 
     def db_saved(self, entered: Entered) -> None:
         self.mark_clean()

@@ -32,7 +32,7 @@ from models.lookup import find
 from models.money import parse_yuan
 from models.tabular import parse_user_date
 from rules import Decision, Severity, mask_id
-from tui.screens.base import SubScreen
+from tui.screens.base import OnHuzhuApp, SubScreen, huzhu_app
 from tui.widgets import StatusLine
 from tui.widgets.ticks import Tick
 from tui.workers import db_connection, error_text
@@ -58,7 +58,7 @@ class DbDone(Message):
         self.error = error
 
 
-class DbWork:
+class DbWork(OnHuzhuApp):
     """Mixin for screens: database calls off the UI thread, newest result per tag wins."""
 
     def run_db(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -109,7 +109,7 @@ def writable(screen: Widget) -> bool:
     """False (with the reason on the status line) when the user may only view: auditors and
     read-only sessions are told before they fill in a dialog the service would refuse."""
     try:
-        screen.app.session.require_write()
+        huzhu_app(screen).session.require_write()
     except PermissionDenied as denied:
         screen.query_one(StatusLine).show_error(denied.message_zh)
         return False

@@ -122,7 +122,7 @@ class HandoverScreen(DbWork, SubScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.run_db("listed", list_handovers, self.app.today())
+        self.run_db("listed", list_handovers, self.huzhu_app.today())
 
     def db_listed(self, handovers: list[HandoverSummary]) -> None:
         table = self.query_one("#handover-table", DataTable)
@@ -194,7 +194,7 @@ class HandoverScreen(DbWork, SubScreen):
         row = self.current
         if row is None or row.reported_on is not None or not writable(self):
             return
-        today = self.app.today()
+        today = self.huzhu_app.today()
         intro = f"#{row.id} {row.on} {row.outgoing} 移交 {row.incoming}\n{row.status.message}"
         self.app.push_screen(
             StepDialog(
@@ -276,7 +276,7 @@ class HandoverFormScreen(FormScreen):
         self.accounts: FormChoices | None = None
 
     def compose(self) -> ComposeResult:
-        today = self.app.today()
+        today = self.huzhu_app.today()
         self.items = dict(checklist(today))
         yield Header()
         with Horizontal(classes="form-body"):
@@ -323,7 +323,7 @@ class HandoverFormScreen(FormScreen):
         self.query_one("#outgoing", Input).focus()
         self.mark_clean()
         self.run_db("choices", form_choices)
-        self.run_db("open_work", open_work, self.app.today())
+        self.run_db("open_work", open_work, self.huzhu_app.today())
 
     def db_choices(self, choices: FormChoices) -> None:
         self.accounts = choices
@@ -376,7 +376,7 @@ class HandoverFormScreen(FormScreen):
 
     def draft(self) -> tuple[HandoverDraft, dict[str, str]]:
         """The draft as typed, and the fields that cannot be read (by field id)."""
-        today = self.app.today()
+        today = self.huzhu_app.today()
         problems: dict[str, str] = {}
         dates = {}
         for name in ("on", "reported"):
@@ -434,7 +434,7 @@ class HandoverFormScreen(FormScreen):
 
     @on(Input.Changed, "#on")
     def _on_changed(self, event: Input.Changed) -> None:
-        show_backdate(self, event.value, self.app.today())
+        show_backdate(self, event.value, self.huzhu_app.today())
 
     @on(Input.Changed)
     @on(Checkbox.Changed)
@@ -445,7 +445,7 @@ class HandoverFormScreen(FormScreen):
     def live_check(self) -> None:
         draft, problems = self.draft()
         self.show_field_errors(problems)
-        self.run_db("previewed", preview, draft, self.app.today())
+        self.run_db("previewed", preview, draft, self.huzhu_app.today())
 
     def db_previewed(self, shown: HandoverPreview) -> None:
         if shown.report is None:
@@ -481,7 +481,7 @@ class HandoverFormScreen(FormScreen):
 
     def _submit(self, draft: HandoverDraft) -> None:
         self.query_one(StatusLine).show_busy("正在保存…")
-        self.run_db("saved", complete_handover, draft, self.app.today())
+        self.run_db("saved", complete_handover, draft, self.huzhu_app.today())
 
     def db_saved(self, done: Completed) -> None:
         self.mark_clean()

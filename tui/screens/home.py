@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from models.db import ROLE_NAMES
 from models.schema import ClaimReport, Disbursement, Member, Policy, Unit
 from rules.claims import CLAIM_STATES, CLAIM_TRANSITIONS
+from tui.screens.base import OnHuzhuApp
 from tui.screens.menu import MENU
 from tui.screens.unlock import Unlocked
 from tui.widgets import Facts, StatusLine
@@ -66,7 +67,7 @@ def read_overview(today: date) -> Overview:
     )
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(OnHuzhuApp, Screen[None]):
     """The screen under every other once unlocked; replaced only by quitting."""
 
     BINDINGS = [
@@ -105,7 +106,7 @@ class HomeScreen(Screen[None]):
         with Horizontal(id="home-body"):
             with Vertical(id="overview", classes="panel") as overview:
                 overview.border_title = "本处概况"
-                yield Facts(self._identity_rows(self.app.today()), label_width=10, id="identity")
+                yield Facts(self._identity_rows(self.huzhu_app.today()), label_width=10, id="identity")
                 yield Facts([(label, "…") for _, label in OVERVIEW_FIELDS], label_width=10, numeric=True, id="counts")
                 yield StatusLine(id="status")
             with Vertical(id="menu-box", classes="panel") as menu_box:
@@ -141,12 +142,12 @@ class HomeScreen(Screen[None]):
 
     def refresh_overview(self) -> None:
         """Re-read the figures as of today: the app stays open (locked) across midnight."""
-        today = self.app.today()
+        today = self.huzhu_app.today()
         self.query_one("#identity", Facts).set_rows(self._identity_rows(today))
         self.load_overview(today)
 
     def action_open_menu(self, name: str) -> None:
-        self.app.open_menu_entry(name)
+        self.huzhu_app.open_menu_entry(name)
 
     @on(OptionList.OptionSelected, "#menu")
     def _menu_selected(self, event: OptionList.OptionSelected) -> None:

@@ -125,7 +125,7 @@ class LookupScreen(SubScreen):
             self.query_one(StatusLine).clear()
             return
         self.query_one(StatusLine).show_busy("正在查询…")
-        self.search(query, self.app.today())
+        self.search(query, self.huzhu_app.today())
 
     @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
     def search(self, query: str, today: date) -> None:
@@ -225,7 +225,7 @@ class MemberScreen(SubScreen):
 
     def action_refresh(self) -> None:
         self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.app.today())
+        self.load(self.huzhu_app.today())
 
     @work(thread=True, exclusive=True, group="member", exit_on_error=False)
     def load(self, today: date) -> None:

@@ -150,7 +150,7 @@ class MemberEditScreen(FormScreen):
         retired = self._text("retirement")
         if retired != (loaded.get("retirement_date") or ""):
             try:
-                day = parse_date_field(retired, self.app.today(), required=False)
+                day = parse_date_field(retired, self.huzhu_app.today(), required=False)
                 kwargs["retirement_date"] = day if day is not None else CLEAR
             except ValueError as bad:
                 problems["retirement"] = str(bad)
@@ -171,7 +171,7 @@ class MemberEditScreen(FormScreen):
             self.query_one(StatusLine).show_error("没有修改任何内容")
             return
         self.query_one(StatusLine).show_busy("正在保存…")
-        self.run_db("saved", edit_member, self.member_id, today=self.app.today(), **kwargs)
+        self.run_db("saved", edit_member, self.member_id, today=self.huzhu_app.today(), **kwargs)
 
     def db_saved(self, result) -> None:
         self.mark_clean()

@@ -115,7 +115,7 @@ class RenewalsScreen(SubScreen):
 
     def action_refresh(self) -> None:
         self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.app.today())
+        self.load(self.huzhu_app.today())
 
     @work(thread=True, exclusive=True, group="renewals", exit_on_error=False)
     def load(self, today: date) -> None:
@@ -276,7 +276,8 @@ class RenewalRecordScreen(SubScreen):
             id="renew-facts",
         )
         yield FieldRow(
-            "日期", Input(self.app.today().isoformat(), placeholder="2026-11-23、20261123 或 今天", id="renew-filed")
+            "日期",
+            Input(self.huzhu_app.today().isoformat(), placeholder="2026-11-23、20261123 或 今天", id="renew-filed"),
         )
         # Only for a supervisor's back-dated filing (rules.check_entry_date): shown when the date
         # typed is before today.
@@ -306,7 +307,7 @@ class RenewalRecordScreen(SubScreen):
     def _filed(self) -> date | None:
         text = self.query_one("#renew-filed", Input).value
         try:
-            return parse_user_date(text, self.app.today())
+            return parse_user_date(text, self.huzhu_app.today())
         except ValueError:
             self.query_one(StatusLine).show_error(
                 f"日期无法识别：“{text.strip()}”（应为 2026-11-23、20261123 或 今天）"
@@ -319,10 +320,10 @@ class RenewalRecordScreen(SubScreen):
         """A preview is only good for the date (and reason) it was made for."""
         if event.input.id == "renew-filed":
             try:
-                filed = parse_user_date(event.value, self.app.today())
+                filed = parse_user_date(event.value, self.huzhu_app.today())
             except ValueError:
                 filed = None
-            self.query_one("#renew-reason-row").display = filed is not None and filed < self.app.today()
+            self.query_one("#renew-reason-row").display = filed is not None and filed < self.huzhu_app.today()
         if self._written is None and self._preview is not None:
             self._preview = None
             self.refresh_bindings()
@@ -337,7 +338,7 @@ class RenewalRecordScreen(SubScreen):
             return
         self._busy = True
         self.query_one(StatusLine).show_busy("正在核算续保结果…")
-        self.preview(filed, self.app.today(), self._reason())
+        self.preview(filed, self.huzhu_app.today(), self._reason())
 
     def _reason(self) -> str | None:
         if not self.query_one("#renew-reason-row").display:
@@ -376,7 +377,7 @@ class RenewalRecordScreen(SubScreen):
             return
         self._busy = True
         self.query_one(StatusLine).show_busy("正在写入…")
-        self.write(self._preview.filed, self.app.today(), self._reason())
+        self.write(self._preview.filed, self.huzhu_app.today(), self._reason())
 
     @work(thread=True, exclusive=True, group="renew", exit_on_error=False)
     def write(self, filed: date, today: date, reason: str | None) -> None:
@@ -514,7 +515,7 @@ class ImportScreen(SubScreen):
             return
         self._busy = True
         self.query_one(StatusLine).show_busy("正在检查文件…")
-        self.preview(path, self.app.today())
+        self.preview(path, self.huzhu_app.today())
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def preview(self, path: str, today: date) -> None:
@@ -549,7 +550,7 @@ class ImportScreen(SubScreen):
             return
         self._busy = True
         self.query_one(StatusLine).show_busy("正在导入…")
-        self.write(self._preview[0], self.app.today())
+        self.write(self._preview[0], self.huzhu_app.today())
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def write(self, path: str, today: date) -> None:

@@ -69,7 +69,7 @@ class ReportsScreen(SubScreen):
             menu.border_title = "报表"
             yield menu
             with Vertical(id="report-body"):
-                today = self.app.today()
+                today = self.huzhu_app.today()
                 yield FieldRow(
                     "期间", Input(f"{today.year}-{today.month:02d}", placeholder="2026-03 或 2026", id="report-period")
                 )

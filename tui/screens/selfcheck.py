@@ -66,7 +66,7 @@ class SelfcheckScreen(SubScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        today = self.app.today()
+        today = self.huzhu_app.today()
         # From 12-15 the year under review is the one ending; in January it is the last one.
         due = selfassessment_due(today)
         year = due.data["assessed_year"] if due.outcome == "open" else today.year
@@ -118,7 +118,7 @@ class SelfcheckScreen(SubScreen):
     def compute(self, year: int, text: str = "") -> None:
         try:
             with db_connection():
-                check = selfcheck.run(year, today=self.app.today())
+                check = selfcheck.run(year, today=self.huzhu_app.today())
         except Exception as exc:
             self.post_message(self.Failed(error_text(exc)))
             return
@@ -129,7 +129,7 @@ class SelfcheckScreen(SubScreen):
         try:
             with db_connection():
                 selfcheck.tick(year, code, ticked=ticked, note=note)
-                check = selfcheck.run(year, today=self.app.today())
+                check = selfcheck.run(year, today=self.huzhu_app.today())
         except Exception as exc:
             self.post_message(self.Failed(error_text(exc)))
             return

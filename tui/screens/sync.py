@@ -99,9 +99,9 @@ class SyncScreen(DbWork, SubScreen):
         yield Header()
         with Horizontal(classes="sync-row"):
             yield Label("期间")
-            yield Input(last_month(self.app.today()), id="period", compact=True)
+            yield Input(last_month(self.huzhu_app.today()), id="period", compact=True)
             yield Label("输出文件夹")
-            yield Input(str(self.app.db_path.resolve().parent), id="out-dir", compact=True)
+            yield Input(str(self.huzhu_app.db_path.resolve().parent), id="out-dir", compact=True)
         with Horizontal(classes="sync-row"):
             yield ProgressBar(total=EXPORT_STAGES, show_eta=False, id="export-progress")
             yield Static("Ctrl+O 导出所填期间的月度数据包", id="export-stage")
@@ -131,7 +131,7 @@ class SyncScreen(DbWork, SubScreen):
     def reload(self) -> None:
         self.run_db("history", bundle_history)
         self.run_db("notices", open_notices)
-        self.run_db("due", bundle_due, self.app.today())
+        self.run_db("due", bundle_due, self.huzhu_app.today())
 
     def db_history(self, entries: list[BundleEntry]) -> None:
         table = self.query_one("#history", DataTable)
@@ -170,14 +170,14 @@ class SyncScreen(DbWork, SubScreen):
             return
         period = self.query_one("#period", Input).value.strip()
         self.query_one(StatusLine).show_busy(f"正在检查 {period} 能否导出…")
-        self.run_db("export_checked", lambda: (period, export_decision(period, self.app.today())))
+        self.run_db("export_checked", lambda: (period, export_decision(period, self.huzhu_app.today())))
 
     def db_export_checked(self, checked) -> None:
         period, decision = checked
         folder = Path(self.query_one("#out-dir", Input).value.strip() or ".").expanduser()
         if decision.outcome == "already_sent":
             self.query_one(StatusLine).clear()
-            today = self.app.today()
+            today = self.huzhu_app.today()
             intro = (
                 f"{decision.message}。\n新的数据包将标明替换第 {decision.data['replaces']} 号，"
                 "办事处导入时会看到替换及理由。"
@@ -196,7 +196,7 @@ class SyncScreen(DbWork, SubScreen):
             return
         self.query_one("#export-progress", ProgressBar).update(progress=0)
         self.query_one(StatusLine).show_busy(f"正在导出 {period}…")
-        self.run_db("exported", self._export, period, folder, None, self.app.today())
+        self.run_db("exported", self._export, period, folder, None, self.huzhu_app.today())
 
     def _after_replacement(self, result: ExportResult | None) -> None:
         if result is None:

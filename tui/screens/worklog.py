@@ -79,7 +79,7 @@ class WorklogScreen(SubScreen):
     def on_mount(self) -> None:
         table = self.query_one("#worklog-table", DataTable)
         table.add_columns("日期", "类别", "标题", "参加人员或投稿去向", "备注")
-        self.query_one("#worklog-date", Input).value = self.app.today().isoformat()
+        self.query_one("#worklog-date", Input).value = self.huzhu_app.today().isoformat()
         self.query_one("#worklog-title", Input).focus()
         self.load()
 
@@ -91,7 +91,7 @@ class WorklogScreen(SubScreen):
         status = self.query_one("#worklog-status", StatusLine)
         text = self.query_one("#worklog-date", Input).value
         try:
-            on = parse_user_date(text, self.app.today())
+            on = parse_user_date(text, self.huzhu_app.today())
         except ValueError:
             status.show_error(f"日期无法识别：“{text}”（可写 2026-03-18、20260318 或 今天）")
             return
@@ -128,7 +128,7 @@ class WorklogScreen(SubScreen):
     def save(self, kind: str, on: date, title: str, attendees: str, note: str) -> None:
         try:
             with db_connection():
-                entry = worklog.add_entry(kind, on, title, attendees, note, today=self.app.today())
+                entry = worklog.add_entry(kind, on, title, attendees, note, today=self.huzhu_app.today())
                 entries = worklog.list_entries()
         except Exception as exc:
             self.post_message(self.Failed(error_text(exc)))
@@ -139,7 +139,7 @@ class WorklogScreen(SubScreen):
     def import_file(self, path: Path) -> None:
         try:
             with db_connection():
-                result = worklog.import_worklog(path, today=self.app.today())
+                result = worklog.import_worklog(path, today=self.huzhu_app.today())
                 entries = worklog.list_entries()
         except Exception as exc:
             self.post_message(self.Failed(error_text(exc)))

@@ -24,73 +24,15 @@ from models.db import current, database, executemany, is_pg, writing
 from sync.bundle import DEFAULT_MAX_BUNDLE_BYTES, HEADER, KIND_BRANCH_MONTHLY, KIND_BRANCH_YEARLY, verify_bundle
 from sync.export import FIGURE_FIELDS, OPTIONAL_FILES, PAYLOAD_FILES, PAYLOAD_VERSION
 from sync.keystore import enrolled_branches, local_keys, require_office
-from sync.reasons import Reason
+from sync.reasons import IMPORT_MESSAGES, Reason
 from sync.sequence import SequenceOutcome, check_sequence
 
 if TYPE_CHECKING:
     from models.schema import ReceivedBundle
 
 # Reason codes of the database side, in addition to sync.reasons.Reason.
-DB_REASONS: dict[str, tuple[str, str]] = {
-    "imported": ("已导入。", "Imported."),
-    "duplicate": ("此数据包已导入过，本次未做任何改动。", "This bundle was already imported; nothing changed."),
-    "already_held": (
-        "此数据包已在等待中（缺少更早的数据包），本次未做任何改动。",
-        "This bundle is already held (earlier bundles missing); nothing changed.",
-    ),
-    "gap": (
-        "缺少更早的数据包，此数据包已暂存，收到缺少的数据包后自动导入。",
-        "Earlier bundles are missing; this one is held and will be imported when they arrive.",
-    ),
-    "replay": (
-        "数据包序号不新于已导入的数据包且内容不同（重放或旧文件），拒绝导入。",
-        "Sequence is not newer than an imported bundle and the file differs (replay or older file); refused.",
-    ),
-    "chain_break": (
-        "数据包与已导入的上一个数据包衔接不上，拒绝导入，请联系代办处核实。",
-        "Bundle does not chain to the previously imported one; refused, contact the branch.",
-    ),
-    "payload_mismatch": (
-        "数据包内容所属的代办处或期间与清单不符，拒绝导入。",
-        "The payload names a different branch or period than the manifest; refused.",
-    ),
-    "bad_payload": ("数据包内容不符合格式要求，拒绝导入。", "Payload contents do not follow the format; refused."),
-    "unreadable": ("无法读取文件。", "Cannot read the file."),
-    # The branch register (sync/branches.py, DOMAIN §8): a branch that may no longer send bundles.
-    "R8.5.disqualified": (
-        "该代办处已被取消资格（核准后 3 个月内未开展业务，000 第八条4），拒绝导入。",
-        "The branch lost its status (no business within 3 months of approval, 000 art. 8(4)); refused.",
-    ),
-    "R8.3.rejected": (
-        "该代办处的设立申请已被驳回（000 第八条2），拒绝导入。",
-        "The branch's application was rejected (000 art. 8(2)); refused.",
-    ),
-    "R8.7.terminated": (
-        "该代办处已终止，不接收其终止后期间的数据包（000 第十条），拒绝导入。",
-        "The branch has terminated; bundles for later periods are refused (000 art. 10).",
-    ),
-    "gap_too_large": (
-        "数据包序号比已导入的超前太多（最多暂存相差 24 号以内的数据包），拒绝导入，请联系代办处核实。",
-        "The sequence number is too far ahead of the last imported bundle (at most 24 are held); "
-        "refused, contact the branch.",
-    ),
-    "personal_data": (
-        "数据包含有完整的身份证号，拒绝导入（上报数据只应有脱敏号码），请联系代办处。",
-        "The payload holds a full ID number (only masked numbers may be sent); refused.",
-    ),
-    "control_characters": (
-        "数据包的文字中含有控制字符，拒绝导入。",
-        "Text in the payload holds control characters; refused.",
-    ),
-    "formula_text": (
-        "数据包中的单位编码或名称以 = + - @ 开头（电子表格会当作公式），拒绝导入。",
-        "A unit code or name in the payload begins with = + - @ (a spreadsheet formula); refused.",
-    ),
-    "summary_mismatch": (
-        "数据包 summary.json 的合计与明细不符，拒绝导入。",
-        "The totals in summary.json do not match the payload's rows; refused.",
-    ),
-}
+#: The import reasons by code (sync.reasons.IMPORT_MESSAGES), for the string codes stored in received_bundle.
+DB_REASONS: dict[str, tuple[str, str]] = {str(k): v for k, v in IMPORT_MESSAGES.items()}
 
 #: The furthest ahead of the last imported bundle that a bundle is held (two years of months).
 #: Beyond it a signed sequence such as 2**53 - 1 is refused, not held, so the office never

@@ -1,7 +1,7 @@
 """Office parameter notices (参数通知): issued and signed at the office, installed at a branch.
 
 Plans, prices, terms, observation days, claim materials and APP conditions are the office's
-(001 fin.7 "按照总会统一下发的各保障计划收费标准"; DOMAIN R12.1, §15). The office writes them
+(001 fin.7 "按照总会统一下发的各保障计划收费标准"; R12.1, the office's parameter notices: docs/params.md). The office writes them
 in a TOML file, ``huzhu office params issue`` checks it with the same rules the branch will
 apply and signs it with the office's Ed25519 key (the key sync already uses); a branch runs
 ``huzhu params install``, which verifies the signature over the exact bytes with the office
@@ -39,6 +39,7 @@ from rules.params import (
 )
 from sync.canonical import CanonicalJSONError, strict_loads
 from sync.keys import signing_public_key
+from sync.reasons import PARAMS_MESSAGES
 
 MAGIC = b"HZPARAMS"
 VERSION = 1
@@ -50,19 +51,9 @@ _HEADER = struct.Struct(">8sB8sI")  # magic, version, signer key id, payload len
 MAX_NOTICE_BYTES = 1024 * 1024
 MAX_TOML_BYTES = 256 * 1024
 
-#: Reason codes of a refused notice, with what they mean (sync/FORMAT.md repeats them).
-REASONS = {
-    "params.too_large": "文件超过 1 MiB，不是参数通知",
-    "params.wrong_kind": "不是参数通知（文件头不符，可能是数据包、公钥文件或其他文件）",
-    "params.unsupported_version": "参数通知版本不受支持",
-    "params.malformed": "参数通知结构损坏（长度不符、截断或内容不是合法 JSON）",
-    "params.office_not_trusted": "尚未安装办事处公钥（huzhu keys trust-office）",
-    "params.unknown_key": "不是由已安装的办事处密钥签发",
-    "params.bad_signature": "签名无效：文件被改动或损坏",
-    "params.invalid": "参数内容不符合规定（签名有效，但数据无效）",
-    "params.reference_reused": "已安装过同一文号但内容不同的通知",
-    "params.not_after_installed": "生效日不晚于已安装的通知：通知须按生效日先后安装",
-}
+#: Reason codes of a refused notice with their meaning (sync.reasons.PARAMS_MESSAGES; docs/params.md repeats them).
+_MEANINGS: dict[str, tuple[str, str]] = {str(k): v for k, v in PARAMS_MESSAGES.items()}
+REASONS: dict[str, str] = {k: zh for k, (zh, _en) in _MEANINGS.items()}
 
 
 class ParamsRefused(HuzhuError):
@@ -71,8 +62,9 @@ class ParamsRefused(HuzhuError):
     exit_code = 3
 
     def __init__(self, reason: str, detail_zh: str = "", detail_en: str = "") -> None:
-        zh = f"参数通知被拒绝（{reason}）：{REASONS.get(reason, reason)}" + (f"：{detail_zh}" if detail_zh else "")
-        en = f"parameter notice refused ({reason})" + (f": {detail_en}" if detail_en else "")
+        meaning_zh, meaning_en = _MEANINGS.get(reason, (reason, reason))
+        zh = f"参数通知被拒绝（{reason}）：{meaning_zh}" + (f"：{detail_zh}" if detail_zh else "")
+        en = f"parameter notice refused ({reason}): {meaning_en}" + (f": {detail_en}" if detail_en else "")
         super().__init__(zh, en, code=reason)
         self.reason = reason
 

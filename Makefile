@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test static setup bench bench-quick lint clean reliability
+.PHONY: demo test static setup bench bench-quick lint docs clean reliability
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "huzhu needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -42,6 +42,10 @@ reliability: $(STAMP)
 
 lint: static
 	$(BIN)/lint-imports
+
+## docs/rules.md from rules/ (a test fails when it is out of date).
+docs: $(STAMP)
+	$(BIN)/python -m rules.doc > docs/rules.md
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .hypothesis

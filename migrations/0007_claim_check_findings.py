@@ -1,4 +1,4 @@
-"""What the preliminary check found when a claim report was registered (DOMAIN R2.2).
+"""What the preliminary check found when a claim report was registered (docs/rules.md R2.2).
 
 A 报案登记簿 records every report received: a report for a member not covered on the
 incident date, or claiming more shares than held, is recorded and declined through the

@@ -1,4 +1,4 @@
-"""Member record history (DOMAIN R1.9, R3.7, R9.3): every change of a member's phone, bank,
+"""Member record history (docs/rules.md R1.9, R3.7, R9.3): every change of a member's phone, bank,
 account or retirement date keeps its old and new value with source, reason, date and clerk
 (``member_change``), and a move to another unit is an explicit, dated transfer
 (``member_transfer``). Frozen inline models: never edit, never import the app. ``Unit``,

@@ -1,4 +1,4 @@
-"""Budget versions with their approval (DOMAIN R11.1–R11.3) and the staff's business-system
+"""Budget versions with their approval (docs/rules.md R11.1–R11.3) and the staff's business-system
 logins and account history (R4.2, R4.3, R4.5). Frozen inline models: never edit, never
 import the app.
 

@@ -1,4 +1,4 @@
-"""Corrections and voids instead of deletions (DOMAIN R9.3, R2.3), and the disbursement
+"""Corrections and voids instead of deletions (docs/rules.md R9.3, R2.3), and the disbursement
 facts the 2022 rules ask for (R3.1, R3.2, R3.8, R3.9, R3.11).
 
 - ``claim_correction``: a registered claim corrected before submission keeps each change

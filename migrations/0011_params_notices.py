@@ -1,5 +1,5 @@
 """Office parameter notices installed at a branch, deferred share decreases, and the basis
-of each coverage line (DOMAIN R1.5, R1.10, R12.1, §15).
+of each coverage line (docs/rules.md R1.5, R1.10; R12.1: docs/params.md).
 
 - ``param_notice``: each signed notice the branch installed, with the exact signed bytes
   (re-verified and re-read on every load, so the stored rules are the signed ones), the

@@ -1,4 +1,4 @@
-"""The office's register of branches and their lifecycle steps (DOMAIN §8; 000 第七–十条).
+"""The office's register of branches and their lifecycle steps (docs/rules.md R8; 000 第七–十条).
 Office databases use it; a branch database carries the empty tables. Frozen inline models:
 never edit, never import the app."""
 

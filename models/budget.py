@@ -1,4 +1,4 @@
-"""The yearly management-fee budget (DOMAIN R3.4, R11.1–R11.3): drafting its lines, amending
+"""The yearly management-fee budget (docs/rules.md R3.4, R11.1–R11.3): drafting its lines, amending
 it and approving a version with the committee meeting that reviewed it.
 
 A year's budget is a series of versions (``budget_version``, ``budget_version_line``). The

@@ -1,4 +1,4 @@
-"""The claim register (报案登记簿, DOMAIN §2): registering a report with its preliminary
+"""The claim register (报案登记簿, docs/rules.md R2): registering a report with its preliminary
 check, the lifecycle steps, the failed-direct-pay follow-up and the register's queries.
 
 This module only gathers plain data for ``rules.claims`` and writes what the rules allow:

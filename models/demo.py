@@ -1093,7 +1093,7 @@ class _Generator:
 
     def _disbursements(self) -> None:
         """Last year's and this year's budget lines and welfare disbursements, every payment
-        within the caps of DOMAIN §3 (one hardship or education payment per person and year,
+        within the caps of docs/rules.md R3 (one hardship or education payment per person and year,
         weather goods on at most three occasions), money by transfer to the member's own
         account or, up to the cash limit, in cash with a reason; goods in kind."""
         budget_rows, rows = [], []

@@ -1,4 +1,4 @@
-"""Welfare disbursements (互助互济支出, DOMAIN §3): entry, approval, payment, the signed
+"""Welfare disbursements (互助互济支出, docs/rules.md R3): entry, approval, payment, the signed
 receipt and the register of a period.
 
 The decisions are ``rules.disbursements``'s: caps with the member's payments this calendar

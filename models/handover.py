@@ -1,4 +1,4 @@
-"""Staff handover (交接记录, DOMAIN §4): the record, its checklist, the open work the program
+"""Staff handover (交接记录, docs/rules.md R4): the record, its checklist, the open work the program
 lists, the business-system account forms and, for a clerk who used this program, the
 revocation of their key slot.
 

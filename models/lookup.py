@@ -1,5 +1,5 @@
 """The lookup clerks use most: find a member by ID number, its last digits, name or pinyin
-initials, and say for each plan whether they are covered on a date (DOMAIN §1's statuses).
+initials, and say for each plan whether they are covered on a date (docs/rules.md R1's statuses).
 
 Finding is SQL over indexed columns (``member.id_number``, ``member.id_rev`` for suffixes,
 ``member.name``, ``member.initials``); the statuses come from ``rules.observation_status``

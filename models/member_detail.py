@@ -4,7 +4,7 @@ disbursements.
 The statuses are exactly what ``models.lookup`` gives for the member (same SQL prefix, same
 ``member_policies`` and ``statuses``), so the record never disagrees with the search list.
 ID numbers are masked; diagnoses and bank accounts are left out: the lookup answers "is this
-member covered, and what is open for them", which needs neither (DOMAIN §9).
+member covered, and what is open for them", which needs neither (docs/rules.md R9).
 """
 
 from __future__ import annotations

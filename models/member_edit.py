@@ -1,4 +1,4 @@
-"""Changing a member's own record, with its history (DOMAIN R1.9, R2.4, R3.7, R9.3).
+"""Changing a member's own record, with its history (docs/rules.md R1.9, R2.4, R3.7, R9.3).
 
 Phone, bank name, bank account and retirement date change only through here: a form or
 ``huzhu member edit``, the enrolment import's optional account columns, ``huzhu import

@@ -1,5 +1,5 @@
 """Plans and the rule sets in force at this database: the packaged rule sets (rules/data)
-with the office's parameter notices installed here laid over them (DOMAIN R12.1, §15).
+with the office's parameter notices installed here laid over them (R12.1, the office's parameter notices: docs/params.md).
 
 The rules stay pure: they get the combined rule sets through ``rules.params.use_rulesets``,
 with ``rulesets_in_force`` as the provider, so every ``ruleset_on`` decides with the notice

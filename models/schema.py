@@ -573,7 +573,7 @@ class SelfcheckTick(BaseModel):
 ALL_MODELS += [WorkLog, SelfcheckTick]
 
 
-# --- the office's register of branches (migration 0016, DOMAIN §8) --------------------------
+# --- the office's register of branches (migration 0016, docs/rules.md R8) --------------------------
 
 
 class OfficeBranch(BaseModel):

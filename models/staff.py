@@ -1,4 +1,4 @@
-"""The clerks' accounts in the office's business system (DOMAIN R4.2, R4.3, R4.5): who holds
+"""The clerks' accounts in the office's business system (docs/rules.md R4.2, R4.3, R4.5): who holds
 each account, its changes, and the dates it was used.
 
 The tool cannot see the business system, so the branch enters what happens there: a new

@@ -1,4 +1,4 @@
-"""huzhu business rules: pure functions over plain data (DOMAIN.md §1–§4, §6, §7).
+"""huzhu business rules: pure functions over plain data (docs/rules.md R1–R4, R6, R7).
 
 Nothing here imports the rest of huzhu, a storage or a UI library, reads a clock or does
 I/O at call time: the only file read is the packaged rule-set data (rules/data/rulesets.toml),

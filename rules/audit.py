@@ -1,5 +1,5 @@
 """Yearly self-assessment window and the audit items measurable from the branch's own data
-(DOMAIN §6; 000 第十六条1, 第二十三条; 001 附件1)."""
+(docs/rules.md R6; 000 第十六条1, 第二十三条; 001 附件1)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""The branch lifecycle kept by the office (DOMAIN §8; 000 第七–十条, 第二十七条).
+"""The branch lifecycle kept by the office (docs/rules.md R8; 000 第七–十条, 第二十七条).
 
 The office registers branches, decides on their applications, issues certificates, watches
 that each announces itself and starts work in time, and closes them. Each step has a
 document checklist and a deadline the regulation states in calendar days (日), counted from
-the day after the event (DOMAIN §8 interpretation). A decision here is pure: the caller
+the day after the event (our reading of R8). A decision here is pure: the caller
 passes the branch's recorded facts and ``today``.
 
 States: applied → approved | rejected; approved → certified → active (announced and
@@ -31,7 +31,7 @@ FIGURE_SETS: tuple[tuple[date, str, Mapping[str, int]], ...] = (
         "000（2017-01-01 起）",
         MappingProxyType(
             {
-                "decision_days": 10,  # 第八条2, 第九条 (DOMAIN R8.3, R8.6)
+                "decision_days": 10,  # 第八条2, 第九条 (docs/rules.md R8.3, R8.6)
                 "announce_days": 20,  # 第八条3 (R8.4)
                 "start_months": 3,  # 第八条4 (R8.5)
                 "termination_decision_days": 20,  # 第十条 (R8.7)
@@ -251,7 +251,7 @@ def check_step(step: str, state: str | None, last_on: date | None, on: date, tod
 
 def check_approval(step: str, received: Sequence[str], on: date, change_item: str | None = None) -> Decision | None:
     """An approval with a document missing is refused: the office rejects or asks for it
-    within the decision period (DOMAIN R8.3 interpretation; 000 第九条, 第十条 likewise)."""
+    within the decision period (our reading of R8.3; 000 第九条, 第十条 likewise)."""
     apply_step = {"approve": "apply", "change_approve": "change_apply", "terminate_approve": "terminate_apply"}[step]
     missing = missing_documents(apply_step, received, change_item)
     if not missing:

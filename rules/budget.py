@@ -1,4 +1,4 @@
-"""The yearly management-fee budget: its lines, versions and approval (DOMAIN R3.4, R11.1–R11.3).
+"""The yearly management-fee budget: its lines, versions and approval (docs/rules.md R3.4, R11.1–R11.3).
 
 Spending stays within the approved budget ("在预算范围内合理使用资金", 003 第八条); the
 committee reviews the budget ("审议代办处年度财务预决算", 000 第十三条2) and the branch

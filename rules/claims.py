@@ -1,4 +1,4 @@
-"""Claim register (报案登记簿), preliminary check, lifecycle and failed direct pay (DOMAIN §2).
+"""Claim register (报案登记簿), preliminary check, lifecycle and failed direct pay (docs/rules.md R2).
 
 000 第十七条5 asks the branch to record every claim report and to make a first judgement
 ("对案情进行初步界定，审核申报资料是否真实完整") before sending it up. The checks here tell

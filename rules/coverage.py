@@ -1,4 +1,4 @@
-"""Observation status of a member on a date, and which shares pay for an incident (DOMAIN §1).
+"""Observation status of a member on a date, and which shares pay for an incident (docs/rules.md R1).
 
 This is the lookup clerks use most: is this member covered today, still waiting out an
 observation period, in the renewal grace days, or gone? It also answers the claim question

@@ -23,7 +23,7 @@ def _is_month_end(d: date) -> bool:
 
 
 def term_end(start: date, months: int) -> date:
-    """Last covered day of a term of `months` starting on `start` (DOMAIN R1.2 interpretation).
+    """Last covered day of a term of `months` starting on `start` (docs/rules.md R1.2 interpretation).
 
     A term ends the day before its anniversary. Counting from the day before `start` keeps
     month-end alignment: 2024-02-29 + 12 months ends 2025-02-28, and 2023-03-01 + 12
@@ -37,7 +37,7 @@ def term_end(start: date, months: int) -> date:
 
 
 def expiry(end: date) -> date:
-    """失效日: the first day no longer covered by a policy ending on `end` (DOMAIN R1.2)."""
+    """失效日: the first day no longer covered by a policy ending on `end` (docs/rules.md R1.2)."""
     return end + ONE_DAY
 
 

@@ -1,4 +1,4 @@
-"""Welfare disbursements (互助互济支出) from the management fee (DOMAIN §3; 003, 000 第十九条).
+"""Welfare disbursements (互助互济支出) from the management fee (docs/rules.md R3; 003, 000 第十九条).
 
 Caps are per occasion and per calendar year, computed from the member's earlier payments
 passed in as plain data, so that no sequence of accepted payments can exceed a cap within a
@@ -329,7 +329,7 @@ def check_payment_method(d: Disbursement, rs: RuleSet | None = None, history: Se
     if d.method not in METHODS:
         return _refuse(rs, "R3.2.method_invalid", f"发放方式应为转账、现金或实物，实为 {d.method!r}", TRANSFER_CITATION)
     if d.category == "fee_subsidy":
-        # R3.10 (DOMAIN interpretation of 003 第六条): the subsidy reduces what the member's unit
+        # R3.10 (our reading of 003 第六条): the subsidy reduces what the member's unit
         # owes; no money goes to the member, so the transfer rule of 003 第九条 has nothing to check.
         return rs.decide(
             "fee_reduction",

@@ -1,4 +1,4 @@
-"""Enrolment, renewal and the observation period (DOMAIN §1, 000 第十七条1–4, 002 第十五条).
+"""Enrolment, renewal and the observation period (docs/rules.md R1, 000 第十七条1–4, 002 第十五条).
 
 A policy covers `start … end` inclusive; its 失效日 (expiry) is `end + 1`. A member's cover
 in a policy is a set of coverage lines: a number of shares, the day their cover starts, and
@@ -82,7 +82,7 @@ class MemberPolicy:
 class EnrolmentRow:
     """One member's row of an enrolment or renewal (plain data from a file or form).
 
-    `shares` is the member's total shares in the policy after the row (DOMAIN R1.5).
+    `shares` is the member's total shares in the policy after the row (docs/rules.md R1.5).
     """
 
     unit: str

@@ -1,4 +1,4 @@
-"""Which month's bundle a branch may send the office (DOMAIN R5.1, R5.2).
+"""Which month's bundle a branch may send the office (R5.1, R5.2; docs/rules.md R5).
 
 The period is a calendar month (R5.1, the branch's chosen reading of "定期核对业务数据",
 000 第十七条9). A month that has not ended yet has no final figures: a bundle of it would

@@ -2,7 +2,7 @@
 
 The ID number is how clerks find a member, and a wrong digit would attach a claim to the
 wrong person, so every number is checked in full: format, region, birth date, check digit.
-ID and bank account numbers are personal information (DOMAIN §9): messages and reprs here
+ID and bank account numbers are personal information (docs/rules.md R9): messages and reprs here
 only ever show them masked.
 """
 

@@ -1,5 +1,5 @@
 """A member's own record: bank account, phone, retirement date and unit transfers
-(DOMAIN R1.9, R3.2, R3.7, R9.3).
+(docs/rules.md R1.9, R3.2, R3.7, R9.3).
 
 Money goes "一律通过银行转账至个人账户" (003 第九条): an account in the member's own name,
 so a form, an import or a failed-direct-pay correction that gives another holder is refused.

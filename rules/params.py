@@ -422,7 +422,7 @@ def _parse_plan(raw: Any, where: str, term_max_years: Any, errors: list[str]) ->
     for key in ("term_months", "share_price_fen"):
         if not _positive_int(raw[key]):
             errors.append(f"{where}.{key}: 应为正整数，实为 {raw[key]!r}")
-    # Sample plans: the APP conditions' sample is "medical plans" (DOMAIN R2.5).
+    # Sample plans: the APP conditions' sample is "medical plans" (docs/rules.md R2.5).
     app_eligible = raw.get("app_eligible", raw["category"] == "medical")
     if not isinstance(app_eligible, bool):
         errors.append(f"{where}.app_eligible: 应为 true/false")
@@ -614,7 +614,7 @@ MAX_NOTICE_PLANS = 100
 
 @dataclass(frozen=True)
 class ParamNotice:
-    """An office parameter notice (参数通知): plans in force from `effective_from` (R12.1, §15)."""
+    """An office parameter notice (参数通知): plans in force from `effective_from` (R12.1; docs/params.md)."""
 
     reference: str
     title: str

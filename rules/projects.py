@@ -1,4 +1,4 @@
-"""Service projects on the member service platform and supplier choice (DOMAIN §7, seed 004).
+"""Service projects on the member service platform and supplier choice (docs/rules.md R7, seed 004).
 
 Procurement must be comparable and reproducible: at least three quotes, each scored on the
 four weighted criteria of 004 附件3, the highest total winning. A project needs a budget and

@@ -14,7 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-#: Short titles of the source regulations in /work/shared/seeds, by seed number.
+#: Short titles of the source regulations (the seeds a citation names), by number; docs/rules.md lists them.
 SEED_TITLES: Mapping[str, str] = MappingProxyType(
     {
         "000": "代办处管理办法",
@@ -38,7 +38,7 @@ class Severity(StrEnum):
 class Citation:
     """Where a rule comes from: a seed regulation (or an external standard) and its article.
 
-    `configurable` marks figures the sources leave open (DOMAIN.md "Configurable"): the
+    `configurable` marks figures the sources leave open (shown as 可配置 in docs/rules.md): the
     article is the one the figure belongs to, the value is the office's choice.
     """
 

@@ -1,4 +1,4 @@
-"""Staff changes, system logins and custody of seals and cheques (DOMAIN §4).
+"""Staff changes, system logins and custody of seals and cheques (docs/rules.md R4).
 
 A staff change without a complete, witnessed handover leaves seals, cheques and open claims
 with nobody answerable for them (000 第十六条8); an account unused for half a year is an

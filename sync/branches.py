@@ -1,5 +1,5 @@
 """The office's register of branches: each lifecycle step as one transaction with its audit
-event (DOMAIN §8; rules in ``rules.branches``).
+event (docs/rules.md R8; rules in ``rules.branches``).
 
 The register decides which branches the office expects a monthly bundle from (reconcile's
 "not reported" list) and refuses bundles from a branch that lost its status (R8.5) or that

@@ -1,5 +1,5 @@
 """What the office's screens show: every branch × month, one branch's bundles and records,
-and the office's 待办 (DOMAIN §5, §8). Plain reads of the office database, no UI: the office
+and the office's 待办 (docs/rules.md R5, §8). Plain reads of the office database, no UI: the office
 TUI (``tui/office``) and the tests call these.
 
 A branch's status for a month, in order of precedence:

@@ -1,4 +1,4 @@
-"""Office side: the office's own ledger, and reconciliation (上下一致, DOMAIN.md §5).
+"""Office side: the office's own ledger, and reconciliation (上下一致, docs/rules.md R5).
 
 The ledger is exported from the office's business system, one row per branch × unit ×
 plan for one period, in the layout of ``LEDGER_COLUMNS`` (``write_ledger_template``
@@ -295,7 +295,7 @@ def reconcile(period: str) -> Report:
     from sync import branches
 
     # A branch the register has closed (rejected, disqualified, or stopped before the period)
-    # is not "not reported": the office expects nothing from it (DOMAIN R8.5, R8.7).
+    # is not "not reported": the office expects nothing from it (docs/rules.md R8.5, R8.7).
     closed = branches.closed_for(period, clock.today()) if branches.table_exists() else {}
     not_reported = [
         {"branch_code": code, "name": p.name, "enrolled": True}

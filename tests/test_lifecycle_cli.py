@@ -1,5 +1,5 @@
 """The whole claim and disbursement cycle through the ``huzhu`` command in subprocesses,
-from a database made by ``huzhu init`` (DOMAIN R2.3, R3.1–R3.9, R9.3).
+from a database made by ``huzhu init`` (docs/rules.md R2.3, R3.1–R3.9, R9.3).
 
 Members come from an enrolment import, their own bank accounts from ``huzhu member edit``,
 the year's budget from ``huzhu budget add|approve``. The database is built once per module

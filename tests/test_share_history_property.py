@@ -1,11 +1,11 @@
 """Property: on every boundary date of a random member history, the lookup's held, payable and
-in-observation shares equal those of a second, deliberately simple model of DOMAIN §1.
+in-observation shares equal those of a second, deliberately simple model of docs/rules.md R1.
 
 The history is one member of one unit in one plan (ZYYL, sample: 12-month term, 90-day
 observation): a first enrolment, then per period some rows restating the member's total
 (added shares, decreases, no change), then a renewal on time or late, by import or by
 ``huzhu renew``. The model keeps "lots" of shares (how many, cover from, last observation
-day) per period and follows the rules as DOMAIN states them, day by day, with none of the
+day) per period and follows the rules as docs/rules.md states them, day by day, with none of the
 program's code: R1.3 (window), R1.5 (added shares observed from filing; a decrease waits for
 the next renewal, whoever files it), R1.7 (a renewal keeps observation ends; a decrease keeps
 the shares payable soonest), R1.8 (no cover before filing).

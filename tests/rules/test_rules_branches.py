@@ -1,4 +1,4 @@
-"""The branch lifecycle's deadlines and checks (DOMAIN §8; 000 第七–十条), at their boundaries."""
+"""The branch lifecycle's deadlines and checks (docs/rules.md R8; 000 第七–十条), at their boundaries."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DOMAIN §2: register fields, preliminary check, lifecycle, failed direct pay, channel."""
+"""docs/rules.md R2: register fields, preliminary check, lifecycle, failed direct pay, channel."""
 
 from datetime import date
 

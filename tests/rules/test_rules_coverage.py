@@ -1,4 +1,4 @@
-"""Observation status of a member on a date and payable shares (DOMAIN §1 end, R1.7)."""
+"""Observation status of a member on a date and payable shares (docs/rules.md R1 end, R1.7)."""
 
 from datetime import date, timedelta
 

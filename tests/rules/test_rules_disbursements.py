@@ -1,4 +1,4 @@
-"""DOMAIN §3: caps per occasion and per calendar year, payment method, budget, approval, states."""
+"""docs/rules.md R3: caps per occasion and per calendar year, payment method, budget, approval, states."""
 
 from dataclasses import replace
 from datetime import date

@@ -1,4 +1,4 @@
-"""DOMAIN §1: renewal window, head-to-tail, observation period, shares, retirement, mid-period joiners."""
+"""docs/rules.md R1: renewal window, head-to-tail, observation period, shares, retirement, mid-period joiners."""
 
 from datetime import date, timedelta
 

@@ -1,4 +1,4 @@
-"""DOMAIN §4 (handover, logins, custody), §6 (self-assessment, counts) and §7 (projects, suppliers)."""
+"""docs/rules.md R4 (handover, logins, custody), §6 (self-assessment, counts) and §7 (projects, suppliers)."""
 
 from datetime import date
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""The office's branch register (DOMAIN §8) through ``huzhu office branch …`` and its effect
+"""The office's branch register (docs/rules.md R8) through ``huzhu office branch …`` and its effect
 on import and reconcile: what an office clerk types, what the database then holds."""
 
 from __future__ import annotations

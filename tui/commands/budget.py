@@ -1,4 +1,4 @@
-"""The yearly budget (DOMAIN R3.4, R11.1–R11.3) from the command line: ``huzhu budget
+"""The yearly budget (docs/rules.md R3.4, R11.1–R11.3) from the command line: ``huzhu budget
 add|list|amend|approve``.
 
 A clerk or a supervisor drafts lines; a supervisor approves the draft with the committee

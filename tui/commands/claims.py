@@ -1,4 +1,4 @@
-"""The claim register (报案登记簿, DOMAIN §2) from the command line: ``huzhu claim register``,
+"""The claim register (报案登记簿, docs/rules.md R2) from the command line: ``huzhu claim register``,
 the lifecycle (``submit|return|resubmit|settle|decline``), the failed-direct-pay follow-up
 (``direct-pay-failed``), ``correct`` before submission, ``list`` and ``show``.
 

@@ -1,4 +1,4 @@
-"""Welfare disbursements (互助互济支出, DOMAIN §3) from the command line: ``huzhu disbursement
+"""Welfare disbursements (互助互济支出, docs/rules.md R3) from the command line: ``huzhu disbursement
 enter|approve|pay|sign|void|list``, with the same rules, roles and messages as the 互助互济
 screen — every decision comes from ``rules.disbursements`` via ``models.disbursements``.
 

@@ -1,5 +1,5 @@
 """``huzhu handover record|report|list|checklist``: the staff handover (交接记录, 000 第十六条8,
-DOMAIN §4) from the command line, with the same service, rules and messages as the 交接记录
+docs/rules.md R4) from the command line, with the same service, rules and messages as the 交接记录
 screen (``models.handover``). The open work is listed by the program at the moment of the
 handover; both clerks' confirmations are typed options here (``--outgoing-confirms`` and
 ``--incoming-confirms``), recorded with the time and the user at the keyboard.

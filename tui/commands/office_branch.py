@@ -1,4 +1,4 @@
-"""``huzhu office branch …``: the office's register of branches and their lifecycle (DOMAIN §8;
+"""``huzhu office branch …``: the office's register of branches and their lifecycle (docs/rules.md R8;
 000 第七–十条). Each step is one transaction with its audit event; a step out of order, dated
 in the future or before the step it follows, or an approval with documents missing is refused
 (exit 3); a step taken after its deadline is recorded and flagged. ``list --json`` and

@@ -1,4 +1,4 @@
-"""The clerks' business-system accounts from the command line (DOMAIN R4.2, R4.3, R4.5):
+"""The clerks' business-system accounts from the command line (docs/rules.md R4.2, R4.3, R4.5):
 ``huzhu staff add|edit|list|login`` and ``huzhu import logins FILE``.
 
 Each account event is written with its form record (备案表 for a new account, 变更表 for a

@@ -1,6 +1,6 @@
 """年度预算: a year's budget lines with what the approved version allows, what is charged to
 each line and what remains, the amount in a draft waiting for approval, and the versions
-with their approval (DOMAIN R3.4, R11.1–R11.3).
+with their approval (docs/rules.md R3.4, R11.1–R11.3).
 
 ``a`` adds a line to the draft, ``m`` amends a line (a reason, and a new approval), ``p``
 approves the draft with the committee meeting (a supervisor; anyone else is told by the

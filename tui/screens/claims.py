@@ -1,4 +1,4 @@
-"""报案登记: the claim register (DOMAIN §2) — the list with its filters, the new-report form
+"""报案登记: the claim register (docs/rules.md R2) — the list with its filters, the new-report form
 with the preliminary check shown live, the lifecycle steps and the failed-direct-pay
 follow-up. Everything the screens decide comes from ``models.claims`` (and so the rules);
 the screens parse what was typed, run the services in thread workers and show the answers.

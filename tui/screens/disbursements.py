@@ -1,4 +1,4 @@
-"""互助互济: welfare disbursements (DOMAIN §3) — the register of a period, the entry form
+"""互助互济: welfare disbursements (docs/rules.md R3) — the register of a period, the entry form
 with the member's remaining allowance, the caps, the payment-method rule and the budget
 line's remainder shown as the clerk types, and the steps entered → approved (by another
 user who is a supervisor) → paid → receipt signed. Decisions are ``models.disbursements``'s

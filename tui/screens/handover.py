@@ -1,5 +1,5 @@
 """交接记录: past handovers with their reporting status, and the guided form for a new one
-(DOMAIN §4, R4.1–R4.3).
+(docs/rules.md R4, R4.1–R4.3).
 
 The form walks the clerks through what 000 第十六条8 asks: who hands over to whom before
 which supervisor, every checklist item of the rule set, the open work the program lists

@@ -1,5 +1,5 @@
 """同步: the monthly bundle for the office, the history of bundles sent and received, and the
-office's answer with its differences and notices (DOMAIN §5).
+office's answer with its differences and notices (docs/rules.md R5).
 
 The sync engine does the work (``sync.export.export_period``, ``sync.answer.receive``,
 ``mark_notice_done``); this screen runs it in thread workers and shows its Chinese messages

@@ -80,3 +80,9 @@ def test_code_has_its_messages_and_a_valid_citation(code):
     assert CODE_RE.match(c.code) and c.zh.strip() and c.en.strip(), c
     if c.citation is not None:
         Citation.parse(c.citation)  # raises on a citation that names no seed or no article
+
+
+def test_step_refusals_are_the_ones_lifecycle_returns():
+    source = (RULES / "lifecycle.py").read_text(encoding="utf-8")
+    returned = set(re.findall(r'f"\{prefix\}\.(\w+)"', source))
+    assert returned == set(STEP_REFUSALS), "rules/reasons.py STEP_REFUSALS must list lifecycle.check_step's refusals"

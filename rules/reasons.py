@@ -888,6 +888,30 @@ CODES: Mapping[str, ReasonCode] = _catalogue(
         "000 第二十三条",
     ),
     _c("R6.trainings_short", "…年业务培训 … 次，少于 … 次", "fewer trainings than the yearly minimum", None),
+    _c(
+        "R6.yearly_already_sent",
+        "… 年度自审材料已报送过；重新报送须写明理由（新的数据包替换之前的）",
+        "the year's package was sent: sending again needs a reason (the new one replaces it)",
+        "000 第二十三条",
+    ),
+    _c(
+        "R6.yearly_late",
+        "… 年度自审材料逾期报送（截止 …）",
+        "the year's self-assessment package is sent after the window's end",
+        "000 第二十三条",
+    ),
+    _c(
+        "R6.yearly_on_time",
+        "… 年度自审材料按期报送（截止 …）",
+        "the year's self-assessment package is sent within the window",
+        "000 第二十三条",
+    ),
+    _c(
+        "R6.yearly_too_early",
+        "… 年度自审材料自 … 起报送（自审期 … 至 …）",
+        "the year's package is sent from the window's start (the year must be over)",
+        "000 第二十三条",
+    ),
     # R7
     _c(
         "R7.materials_late",

@@ -1,4 +1,4 @@
-"""Totals across branches, per plan and month, from what the branches reported (DOMAIN §5).
+"""Totals across branches, per plan and month, from what the branches reported (docs/rules.md R5).
 
 The office's figures of record are what it imported: ``office_figure`` holds, per branch ×
 month × unit × plan, the figures of the latest bundle imported for that month (a replacement

@@ -1,4 +1,4 @@
-"""The yearly self-assessment package (DOMAIN §6; 000 第二十三条; 001 附件1, 附件3).
+"""The yearly self-assessment package (docs/rules.md R6; 000 第二十三条; 001 附件1, 附件3).
 
 Branch: ``huzhu audit submit --year YYYY`` sends the year's self-assessment as a signed,
 encrypted bundle of kind ``branch_yearly`` (period ``YYYY-12``; its own sequence chain, apart

@@ -1,4 +1,4 @@
-"""导入与对账: the office's month-end work on one screen (DOMAIN §5).
+"""导入与对账: the office's month-end work on one screen (docs/rules.md R5).
 
 Choose a folder; its bundle files (``*.hzb``) are listed with ``[x]``/``[ ]`` ticks (all ticked
 at first; Space toggles one); Ctrl+O verifies and imports the ticked files one by one with a
@@ -73,14 +73,14 @@ class OfficeExchangeScreen(DbWork, SubScreen):
         yield Header()
         with Horizontal(classes="exchange-row"):
             yield Label("文件夹")
-            yield Input(str(_folder_of(self.app.db_path)), id="folder", compact=True)
+            yield Input(str(_folder_of(self.huzhu_app.db_path)), id="folder", compact=True)
         yield TickList(id="files")
         with Horizontal(classes="exchange-row"):
             yield ProgressBar(show_eta=False, id="import-progress")
             yield Static("Ctrl+O 导入所选数据包", id="import-stage")
         with Horizontal(classes="exchange-row"):
             yield Label("对账月份")
-            yield Input(ob.ended_periods(self.app.today(), 1)[0], id="period", compact=True)
+            yield Input(ob.ended_periods(self.huzhu_app.today(), 1)[0], id="period", compact=True)
             yield Label("台账文件")
             yield Input(placeholder="办事处台账 .xlsx/.csv（可不填）", id="ledger", compact=True)
         yield DataTable(id="results", cursor_type="row", zebra_stripes=False)

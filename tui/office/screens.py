@@ -271,7 +271,7 @@ class OfficeBranchScreen(_ReadingScreen):
         status.set_classes("")
 
     def _default_period(self) -> str:
-        return self._period or ob.ended_periods(self.app.today(), 1)[0]
+        return self._period or ob.ended_periods(self.huzhu_app.today(), 1)[0]
 
     def action_notice(self) -> None:
         """A notice for the branch's next answer (打回 a claim, 直赔失败 …), as ``office notice``."""
@@ -292,7 +292,7 @@ class OfficeBranchScreen(_ReadingScreen):
             DialogField("text", "内容"),
         ]
         intro = f"登记发给代办处 {code} 的通知，随下一份回执发出。"
-        self.app.push_screen(StepDialog("登记通知", intro, fields, submit, self.app.today()), self._after_notice)
+        self.app.push_screen(StepDialog("登记通知", intro, fields, submit, self.huzhu_app.today()), self._after_notice)
 
     def _after_notice(self, uid: object) -> None:
         if uid:
@@ -313,10 +313,10 @@ class OfficeBranchScreen(_ReadingScreen):
 
         fields = [
             DialogField("period", "期间", default=self._default_period()),
-            DialogField("folder", "输出文件夹", default=str(_folder_of(self.app.db_path))),
+            DialogField("folder", "输出文件夹", default=str(_folder_of(self.huzhu_app.db_path))),
         ]
         intro = f"写出给代办处 {code} 的回执数据包（签名、加密，写出后读回核验）。"
-        self.app.push_screen(StepDialog("写出回执", intro, fields, submit, self.app.today()), self._after_answer)
+        self.app.push_screen(StepDialog("写出回执", intro, fields, submit, self.huzhu_app.today()), self._after_answer)
 
     def _after_answer(self, result) -> None:
         if result:

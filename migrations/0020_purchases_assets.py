@@ -1,4 +1,4 @@
-"""Bulk purchases and the fixed-asset register (DOMAIN §13; 001 fin.5, 附件3 6; 004 附件3–4).
+"""Bulk purchases and the fixed-asset register (docs/rules.md R13; 001 fin.5, 附件3 6; 004 附件3–4).
 
 - ``purchase``: the request (what, how many, the estimate, the budget line), the price
   comparison's three signatures (004 附件4) and the decision (the chosen quote, the reason

@@ -1,4 +1,4 @@
-"""The fixed-asset register (DOMAIN R13.2; 001 fin.5 "固定资产购置、使用和处置", 附件3 6).
+"""The fixed-asset register (docs/rules.md R13.2; 001 fin.5 "固定资产购置、使用和处置", 附件3 6).
 
 Each asset: what it is, when it was acquired, the invoice and amount, the purchase it came
 from (its budget line is the purchase's), the title document, where it is and which staff

@@ -1,4 +1,4 @@
-"""Purchases (DOMAIN R13.1): the request, the suppliers' quotes, each scorer's sheet (004 附件3),
+"""Purchases (docs/rules.md R13.1): the request, the suppliers' quotes, each scorer's sheet (004 附件3),
 the signed price comparison (004 附件4) and the decision; and both forms printed as .xlsx.
 
 A purchase is charged to a line of its year's approved budget (R11.7). Quotes and scores

@@ -816,7 +816,7 @@ ALL_MODELS += [ClaimCorrection, DisbursementRecipient]
 
 
 class Purchase(BaseModel):
-    """A purchase (DOMAIN R13.1): the request, the price comparison's signatures (004 附件4)
+    """A purchase (docs/rules.md R13.1): the request, the price comparison's signatures (004 附件4)
     and the decision. ``state`` is open | decided; ``chosen_quote`` is the chosen quote's id."""
 
     title = CharField()
@@ -877,7 +877,7 @@ class PurchaseScore(BaseModel):
 
 
 class FixedAsset(BaseModel):
-    """A fixed asset (DOMAIN R13.2). ``state`` is in_use | disposed; a disposal keeps the row."""
+    """A fixed asset (docs/rules.md R13.2). ``state`` is in_use | disposed; a disposal keeps the row."""
 
     name = CharField()
     model = CharField(null=True)

@@ -1,8 +1,8 @@
-"""Bulk purchases and the fixed-asset register (DOMAIN §13; 000 第十九条5; 001 fin.5; 004 附件3–4).
+"""Bulk purchases and the fixed-asset register (docs/rules.md R13; 000 第十九条5; 001 fin.5; 004 附件3–4).
 
 A purchase from the bulk-purchase amount on (``bulk_purchase_threshold_fen``, the office's
 figure) is chosen by comparison: at least three distinct suppliers quote (004 附件4 has three
-supplier columns; fewer only with a recorded reason, DOMAIN R13.1 Interpretation), every
+supplier columns; fewer only with a recorded reason, docs/rules.md R13.1 Interpretation), every
 scorer fills and signs a scoring sheet (004 附件3: 资质与实力 ≤ 20, 财务报价 ≤ 30, 产品质量与性能指标
 ≤ 40, 售后服务 ≤ 10), the price comparison is signed by the 管委会主任, the 代办处主任 and the
 经手人, and "总分最高者确定为项目中选单位": the winner is the highest total summed over the

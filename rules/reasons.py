@@ -1105,6 +1105,115 @@ CODES: Mapping[str, ReasonCode] = _catalogue(
         "a budget revision needs a reason",
         None,
     ),
+    # R13
+    _c(
+        "R13.1.bulk",
+        "金额 … 达到大宗商品采购标准（… 以上）：须至少三家报价、评分表（附件3）和价格对比表（附件4）",
+        "at or above the bulk-purchase threshold: three quotes, score sheets and the price comparison",
+        None,
+    ),
+    _c("R13.1.choose_supplier", "有 … 家报价：须指定中选的供应商", "several quotes: name the supplier chosen", None),
+    _c("R13.1.chosen", "确定供应商：…", "supplier chosen", None),
+    _c(
+        "R13.1.comparison_signed", "价格对比表已由三方签字", "the price comparison is signed by all three parties", None
+    ),
+    _c(
+        "R13.1.comparison_unsigned",
+        "价格对比表（附件4）缺少签字：…",
+        "signatures missing on the price comparison",
+        None,
+    ),
+    _c(
+        "R13.1.few_quotes_reason",
+        "大宗商品采购只有 … 家报价（应至少 … 家），已记录理由：…",
+        "fewer quotes than required, with the reason recorded",
+        None,
+    ),
+    _c(
+        "R13.1.no_figure",
+        "当时没有比选最少报价家数的规定（无当时数值），不作核查",
+        "no minimum number of quotes in force then: not checked",
+        None,
+    ),
+    _c("R13.1.no_quotes", "还没有任何报价，不能确定供应商", "no quotes yet: no supplier can be chosen", None),
+    _c(
+        "R13.1.no_scores",
+        "大宗商品采购须由评分人员填写评分表（附件3）",
+        "a bulk purchase needs the scorers' sheets",
+        None,
+    ),
+    _c("R13.1.not_highest", "中选的供应商 … 不是总分最高者", "the supplier chosen is not the highest scored", None),
+    _c(
+        "R13.1.quotes_insufficient",
+        "大宗商品采购须有至少 … 家不同供应商报价，现有 … 家（不足时须写明理由）",
+        "too few quotes from different suppliers (fewer needs a reason)",
+        None,
+    ),
+    _c(
+        "R13.1.quotes_not_required",
+        "低于大宗商品采购标准，报价家数不限",
+        "below the bulk threshold: any number of quotes",
+        None,
+    ),
+    _c("R13.1.quotes_ok", "已有 … 家供应商报价", "enough suppliers quoted", None),
+    _c("R13.1.score_out_of_range", "… 给 … 的“…”得分 … 不在 0 至 … 分之间", "a score outside its range", None),
+    _c("R13.1.scored_twice", "… 的评分表中“…”出现两次", "a criterion scored twice on one sheet", None),
+    _c("R13.1.scorer_missing", "评分表须写明评分人员（签字）", "a score sheet names its scorer", None),
+    _c("R13.1.sheet_empty", "… 的评分表没有评分", "a score sheet without scores", None),
+    _c("R13.1.sheet_incomplete", "… 的评分表缺少对 … 的评分", "a score sheet misses a supplier", None),
+    _c("R13.1.sheet_ok", "… 的评分表有效（… 家）", "score sheet valid", None),
+    _c(
+        "R13.1.small",
+        "金额 … 低于大宗商品采购标准 …：无须比选",
+        "below the bulk-purchase threshold: no comparison needed",
+        None,
+    ),
+    _c(
+        "R13.1.tie",
+        "总分并列最高：…（…）；程序不代为选择，须由评分人员确定并记录理由",
+        "a tie for the highest score: the scorers decide and record why",
+        None,
+    ),
+    _c(
+        "R13.1.tie_needs_choice",
+        "总分并列最高（…）：须指定评分人员确定的供应商并写明理由",
+        "a tie: name the supplier the scorers chose, with the reason",
+        None,
+    ),
+    _c(
+        "R13.1.tie_reason",
+        "总分并列最高，由评分人员确定 …，理由：…",
+        "the tie decided by the scorers, with the reason",
+        None,
+    ),
+    _c("R13.1.unknown_supplier", "“…”没有报价，不能评分（报价：…）", "a score for a supplier that did not quote", None),
+    _c(
+        "R13.1.winner",
+        "总分最高者 … 中选（… 位评分人员合计：…）",
+        "the supplier with the highest total score is chosen",
+        None,
+    ),
+    _c("R13.2.count_exists", "…年度已于 … 盘点", "the year's asset count is already recorded", None),
+    _c("R13.2.count_future", "盘点日期 … 晚于今天 …", "the count date is after today", None),
+    _c("R13.2.count_ok", "…年度财产盘点（…）", "the year's asset count recorded", None),
+    _c(
+        "R13.2.count_wrong_year",
+        "…年度的盘点日期应在 …-01-01 至 …-01-31 之间，实为 …",
+        "the count date is outside the count's window",
+        None,
+    ),
+    _c(
+        "R13.2.disposal_approval", "处置固定资产须写明审批（批准人或会议纪要）", "a disposal records its approval", None
+    ),
+    _c(
+        "R13.2.disposal_before_acquisition",
+        "处置日期 … 早于取得日期 …",
+        "the disposal date is before the acquisition date",
+        None,
+    ),
+    _c("R13.2.disposal_future", "处置日期 … 晚于今天 …", "the disposal date is after today", None),
+    _c("R13.2.disposal_ok", "… 处置：…", "asset disposed", None),
+    _c("R13.2.disposal_reason", "处置固定资产须写明原因", "a disposal needs its reason", None),
 )
 
 

@@ -1,4 +1,4 @@
-"""Purchases and the fixed-asset register (DOMAIN §13) from an empty ``huzhu init`` database.
+"""Purchases and the fixed-asset register (docs/rules.md R13) from an empty ``huzhu init`` database.
 
 Through the real command: a bulk purchase refused with fewer than three quotes, with a score
 out of range and without the three signatures; decided for the highest total; both forms

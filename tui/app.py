@@ -412,7 +412,7 @@ def binding_ids() -> set[str]:
 
     import tui.office
     import tui.screens
-    import tui.zh  # noqa: F401  (the command palette's bindings)
+    import tui.zh
 
     # Screens are imported lazily at start-up; a keymap may name any of them, the office's included.
     for package in (tui.screens, tui.office):

@@ -1,4 +1,4 @@
-"""DOMAIN §13 (R13.1 bulk purchases, R13.2 fixed assets) as pure rules: the threshold, three
+"""docs/rules.md R13 (R13.1 bulk purchases, R13.2 fixed assets) as pure rules: the threshold, three
 quotes, the 附件3 scoring sheet and its maxima, the winner summed over scorers, ties and
 exceptions with their reasons, the 附件4 signatures, disposals and the yearly count."""
 

@@ -1,4 +1,4 @@
-"""Purchases and the fixed-asset register (DOMAIN §13) from the command line:
+"""Purchases and the fixed-asset register (docs/rules.md R13) from the command line:
 ``huzhu purchase new|quote|score|compare|decide|show|list`` and ``huzhu asset add|move|dispose|count|list``.
 
 A bulk purchase (from the office's amount on) needs three quotes, every scorer's sheet

@@ -1,5 +1,5 @@
 """采购与资产: purchases with their quotes, each scorer's points and the price comparison's
-signatures (DOMAIN R13.1; 004 附件3–4), and the fixed-asset register with its yearly count (R13.2).
+signatures (docs/rules.md R13.1; 004 附件3–4), and the fixed-asset register with its yearly count (R13.2).
 
 ``t`` switches between the purchases and the assets. Purchases: ``n`` new, ``q`` a quote,
 ``s`` a scorer's sheet, ``c`` the three signatures, ``d`` decide. Assets: ``a`` add, ``m`` move,

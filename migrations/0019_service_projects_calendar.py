@@ -1,4 +1,4 @@
-"""Service projects (DOMAIN §7, seed 004) with their steps, e-codes and participants, and the office's
+"""Service projects (docs/rules.md R7, seed 004) with their steps, e-codes and participants, and the office's
 working-day calendar notices installed at a branch. Frozen inline models: never edit, never import
 the app."""
 

@@ -1,4 +1,4 @@
-"""Service projects (服务项目, DOMAIN §7, seed 004): the plan (附件1), every step of R7.1's lifecycle
+"""Service projects (服务项目, docs/rules.md R7, seed 004): the plan (附件1), every step of R7.1's lifecycle
 as the branch does it or learns it from the office's documents, the e-codes and the feedback.
 
 Every decision is ``rules.projects``'s (``check_step``, ``project_deadlines``): this module gathers

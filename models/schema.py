@@ -939,7 +939,7 @@ ALL_MODELS += [Purchase, PurchaseQuote, PurchaseScore, FixedAsset, AssetMove, As
 
 
 class ServiceProject(BaseModel):
-    """A service project on the member service platform (DOMAIN §7, 004): the 附件1 plan's fields,
+    """A service project on the member service platform (docs/rules.md R7, 004): the 附件1 plan's fields,
     its dates, cost and budget line, and where it stands in R7.1's lifecycle (``state``)."""
 
     name = CharField()

@@ -1214,6 +1214,78 @@ CODES: Mapping[str, ReasonCode] = _catalogue(
     _c("R13.2.disposal_future", "处置日期 … 晚于今天 …", "the disposal date is after today", None),
     _c("R13.2.disposal_ok", "… 处置：…", "asset disposed", None),
     _c("R13.2.disposal_reason", "处置固定资产须写明原因", "a disposal needs its reason", None),
+    # R7 (service projects, landed meanwhile)
+    _c(
+        "R7.1.wrong_state",
+        "项目当前为“…”，不能办理“…”（须在：…）",
+        "the project's state does not allow this step",
+        None,
+    ),
+    _c("R7.10.ground", "终止情形应为 … 之一，实为 …", "the termination ground must be one of the listed cases", None),
+    _c("R7.10.reason", "“其他应予以终止的情形”须写明具体情形", "'another case' of termination names the case", None),
+    _c(
+        "R7.11.missing_document",
+        "“…”缺少…（…）：凡未履行工作流程或缺少必要材料的不予审批",
+        "a document is missing: steps without their materials are not approved",
+        None,
+    ),
+    _c(
+        "R7.11.missing_material",
+        "缺少…（…）：凡未履行工作流程或缺少必要材料的不予审批",
+        "a material is missing: steps without their materials are not approved",
+        None,
+    ),
+    _c("R7.3.plan_due", "报送“…”实施方案（附件1）", "send the project's plan (annex 1)", None),
+    _c(
+        "R7.4.review_due",
+        "“…”实施方案初审结果（… 收到，五个工作日内）",
+        "the office's first review is due within five working days",
+        None,
+    ),
+    _c(
+        "R7.4.review_late",
+        "办事处初审用了 … 个工作日（… 收到，应于 … 前通知），超过五个工作日",
+        "the office's first review took more than five working days",
+        None,
+    ),
+    _c("R7.5.materials", "“…”…，须在实施资料期限前获批", "the materials must be approved before their deadline", None),
+    _c("R7.6.approval", "“…”申请表…", "the application form's approval", None),
+    _c(
+        "R7.6.department",
+        "会签部门应为 … 之一，实为 …",
+        "the countersigning department must be one of the listed ones",
+        None,
+    ),
+    _c(
+        "R7.6.unsigned",
+        "《代办处服务项目申请表》（附件2）尚缺会签：…",
+        "countersignatures missing on the application form (annex 2)",
+        None,
+    ),
+    _c(
+        "R7.7.launch_due",
+        "提供“…”实施资料及电子码详单（… 实施前五个工作日）",
+        "provide the launch materials and code list five working days before",
+        None,
+    ),
+    _c("R7.7.setup", "“…”平台搭载与测试，… 上线", "platform setup and test before launch", None),
+    _c(
+        "R7.8.feedback",
+        "“…”已于 … 结束，待反馈参与名单及电子码使用情况",
+        "the project ended: send the participants and code use back",
+        None,
+    ),
+    _c("R7.budget_ok", "预算科目余额 …，足以支付本项目", "the budget line's balance covers the project", None),
+    _c("R7.cost", "项目费用（采买物品总价）应大于零", "the project's cost must be above zero", None),
+    _c("R7.dates", "结束日期 … 早于搭载开始日期 …", "the end date is before the start date", None),
+    _c("R7.future", "日期 … 晚于今天 …：只能登记已发生的事", "a date after today cannot be entered", None),
+    _c("R7.order", "日期 … 早于上一步骤的日期 …", "the date is before the previous step's", None),
+    _c("R7.plan_incomplete", "实施方案（附件1）缺少：…", "the plan (annex 1) is incomplete", None),
+    _c("R7.review_result", "初审结果应为 passed 或 failed，实为 …", "the review result must be passed or failed", None),
+    _c(
+        "R7.run_early", "项目搭载时间自 … 起，不能早于该日上线", "the project cannot launch before its start date", None
+    ),
+    _c("R7.unknown_step", "没有“…”这一步骤", "no such step", None),
 )
 
 

@@ -1,4 +1,4 @@
-"""The working-day calendar (工作日历) and working-day arithmetic (DOMAIN glossary "工作日", R7.4, R7.7).
+"""The working-day calendar (工作日历) and working-day arithmetic (工作日; R7.4, R7.7 in docs/rules.md).
 
 A working day is Monday to Friday, except the PRC public holidays, plus the weekend days the
 State Council's yearly notice makes working days (调休上班). The calendar is data: the years

@@ -258,7 +258,7 @@ def _handovers(code: str, start: str, end: str) -> list[dict[str, Any]]:
 
 
 def _projects(code: str, start: str, end: str) -> list[dict[str, Any]]:
-    """Service projects (DOMAIN §7) the office should know of: every one still live, and every one
+    """Service projects (docs/rules.md R7) the office should know of: every one still live, and every one
     with a step in the period; with their steps and open deadlines as the branch computes them
     (working days by the branch's calendar). No e-code, participant, leader or phone."""
     from models.projects import OPEN_STATES, project_deadlines_of

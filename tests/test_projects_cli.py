@@ -1,4 +1,4 @@
-"""Service projects (DOMAIN §7, seed 004) and the working-day calendar through the ``huzhu`` command
+"""Service projects (docs/rules.md R7, seed 004) and the working-day calendar through the ``huzhu`` command
 in subprocesses: a whole project from a database made by ``huzhu init`` (plan, first review, meeting,
 procurement, 请示, the six signatures, approval, launch materials with e-codes, running, feedback,
 evaluation), the refusals with their articles (no budget line, a missing document, missing materials

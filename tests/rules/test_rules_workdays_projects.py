@@ -1,4 +1,4 @@
-"""The working-day calendar and the service-project rules (DOMAIN §7, R7.1–R7.11; glossary 工作日):
+"""The working-day calendar and the service-project rules (docs/rules.md R7, R7.1–R7.11; glossary 工作日):
 deadlines across month ends and the 2026 holidays with their 调休, the provisional 2027, the
 office's calendar data checked, and each step refused with its article when a document is missing."""
 

@@ -1,4 +1,4 @@
-"""Service projects reach the office (DOMAIN §7, R7.4–R7.8): a branch with a project sends
+"""Service projects reach the office (docs/rules.md R7, R7.4–R7.8): a branch with a project sends
 ``projects.json`` in its monthly bundle (a branch without one sends exactly the seven files older
 offices read), the office stores the project as a record of the branch, and the office's 待办
 lists the first review it owes, due on the 5th working day after the branch submitted the plan."""

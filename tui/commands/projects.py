@@ -1,4 +1,4 @@
-"""Service projects (服务项目, DOMAIN §7, seed 004) from the command line: ``huzhu project
+"""Service projects (服务项目, docs/rules.md R7, seed 004) from the command line: ``huzhu project
 new|show|list|advance|terminate``. Every decision is ``rules.projects``'s, through
 ``models.projects``; a refused step exits 3 with its reason and article, nothing written.
 Forms, steps and the ``--json`` output are in docs/projects.md."""

@@ -1,4 +1,4 @@
-"""服务项目: the branch's service projects (DOMAIN §7, seed 004), each with its state, the next
+"""服务项目: the branch's service projects (docs/rules.md R7, seed 004), each with its state, the next
 deadline, and for the highlighted one its steps, the 申请表 signatures, the e-codes (counts and
 masked samples only) and the deadlines with their articles.
 

@@ -35,10 +35,11 @@ def db_connection() -> Iterator[None]:
             dbmod.database.close()
 
 
-def auto_backup_on_quit() -> None:
-    """Issue 13 item 7: after a day with changes, a copy into the branch's backup folder
-    (``models.autobackup``: at most once a day). Never in the way of quitting: a missing folder
-    or a full stick is what the 待办 list warns about at the next start."""
+def auto_backup_if_due() -> None:
+    """Issue 13 item 7: on quit and on lock, after a day with changes, a copy into the branch's
+    backup folder (``models.autobackup``: at most once a day, only when something changed since
+    the last one). Never in the way of quitting or locking: a missing folder or a full stick is
+    what the 待办 list warns about at the next start."""
     try:
         session = dbmod.current()
     except RuntimeError:
@@ -49,6 +50,9 @@ def auto_backup_on_quit() -> None:
 
     with contextlib.suppress(Exception), db_connection():
         autobackup.auto_backup(session)
+
+
+auto_backup_on_quit = auto_backup_if_due
 
 
 def close_database() -> None:

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Header, Input, Static
 from models import db as dbmod
 from tui.reader import start_reader, stop_reader
 from tui.widgets import FieldRow, StatusLine
-from tui.workers import error_text
+from tui.workers import auto_backup_if_due, error_text
 
 
 class LockScreen(Screen[None]):
@@ -72,9 +72,12 @@ class LockScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="lock-key", exit_on_error=False)
     def forget_key(self) -> None:
-        """The key leaves memory while locked: the lookup reader closes its connection first."""
+        """The key leaves memory while locked: the lookup reader closes its connection first.
+        Locking after changes is the end of a stretch of work too, so the day's automatic backup
+        is made first when it is due (it needs the key; at most once a day)."""
         try:
             stop_reader()
+            auto_backup_if_due()
             dbmod.drop_key()
         finally:
             self._forgotten.set()
@@ -107,7 +110,9 @@ class LockScreen(Screen[None]):
         except Exception as exc:  # shown in the form, never as a traceback
             self.post_message(self.Failed(error_text(exc)))
             return
-        self._forgotten.wait(10)  # never give the key back before it was dropped
+        # Never give the key back before it was dropped (drop_key would wipe the key given back);
+        # forget_key always sets the event, also when the backup before it fails.
+        self._forgotten.wait()
         dbmod.restore_key(key)
         start_reader()
         self.post_message(self.Verified())

@@ -121,7 +121,8 @@ class Policy(BaseModel):
     created_by = CharField()
 
     class Meta:
-        indexes = ((("unit", "plan", "start"), True),)
+        # (start, unit, plan): migration 0017, for the fees overdue in the 待办 (a bounded window of starts)
+        indexes = ((("unit", "plan", "start"), True), (("start", "unit", "plan"), False))
 
 
 class ImportBatch(BaseModel):
@@ -1012,3 +1013,63 @@ class CalendarNotice(BaseModel):
 
 
 ALL_MODELS += [ServiceProject, ServiceProjectStep, ServiceProjectCode, ServiceProjectParticipant, CalendarNotice]
+# --- fees collected, remitted, and receipts (migration 0017, DOMAIN §12) --------------------------
+
+
+class FeeReceipt(BaseModel):
+    """A number of the register of receipts issued for the office (代开票据, R12.6): issued with
+    a payment, or voided (spoilt) with a reason. Never deleted; numbers run without gaps per
+    series (the book: the number's prefix)."""
+
+    number = CharField(unique=True)
+    series = CharField()
+    serial = IntegerField()
+    issued_on = DateField()
+    state = CharField()  # issued | voided
+    voided_on = DateField(null=True)
+    voided_by = CharField(null=True)
+    void_reason = TextField(null=True)
+    created_by = CharField()
+    created_at = CharField()
+
+    class Meta:
+        indexes = ((("series", "serial"), True),)
+
+
+class FeePayment(BaseModel):
+    """A unit's fee payment to a 非直投 branch (R12.3): the policy it pays and its receipt.
+    ``remitted_fen`` is the sum of its remittance items (kept in the same transaction)."""
+
+    receipt = ForeignKeyField(FeeReceipt, unique=True, backref="payment")
+    unit = ForeignKeyField(Unit, backref="fee_payments", index=True)
+    plan = ForeignKeyField(Plan, backref="fee_payments", index=False)
+    policy = ForeignKeyField(Policy, backref="fee_payments", index=True)
+    period = CharField()  # as the clerk named it: YYYY or YYYY-MM (the policy's start lies in it)
+    amount_fen = IntegerField()
+    received_on = DateField(index=True)
+    payer = CharField(null=True)
+    remitted_fen = IntegerField(default=0)
+    voided_on = DateField(null=True)  # its receipt was voided: the money does not count
+    created_by = CharField()
+    created_at = CharField()
+
+
+class FeeRemittance(BaseModel):
+    """Fees remitted to the office (R12.4): date, amount, the bank reference."""
+
+    on_date = DateField(index=True)
+    amount_fen = IntegerField()
+    bank_ref = CharField(unique=True)
+    created_by = CharField()
+    created_at = CharField()
+
+
+class FeeRemittanceItem(BaseModel):
+    """The part of a remittance that covers one payment."""
+
+    remittance = ForeignKeyField(FeeRemittance, backref="items", index=True)
+    payment = ForeignKeyField(FeePayment, backref="remitted_by", index=True)
+    amount_fen = IntegerField()
+
+
+ALL_MODELS += [FeeReceipt, FeePayment, FeeRemittance, FeeRemittanceItem]

@@ -92,6 +92,8 @@ FIGURE_SPECS: Mapping[str, FigureSpec] = MappingProxyType(
         "committee_meetings_per_quarter": FigureSpec("管委会会议 每季度至少", "次", "count"),
         "trainings_per_year_min": FigureSpec("业务培训 每年至少", "次", "count"),
         "articles_per_year_min": FigureSpec("向办事处投稿 每年至少", "篇", "count"),
+        "fee_pay_deadline_days": FigureSpec("会费缴纳期限：保单起始后", "天", "count"),
+        "fee_remit_deadline_days": FigureSpec("会费上交期限：收款后", "天", "count"),
     }
 )
 

@@ -23,6 +23,7 @@ NAMES = (
     "purchases",
     "calendar",
     "projects",
+    "fees",
 )
 
 

@@ -272,6 +272,7 @@ class Dashboard:
     bundle: BundleDue | None = None
     selfassessment: TodoItem | None = None
     backup: TodoItem | None = None  # no backup folder, folder missing, or no recent verified backup
+    fees: list[TodoItem] = field(default_factory=list)  # overdue unit balances, collected fees held (§12)
 
     def counts(self) -> dict[str, int]:
         """Open items per section (budget, bundle and self-assessment are facts, not counted)."""
@@ -527,7 +528,78 @@ def read_dashboard(today: dt.date) -> Dashboard:
         bundle=bundle_due(today),
         selfassessment=selfassessment_item(today),
         backup=backup_item(today),
+        fees=fee_items(today),
     )
+
+
+#: How far back the 待办 looks for unpaid fees: two years of policy starts, read through the
+#: (start, unit, plan) index of migration 0017; older arrears stay listed by ``huzhu fee list``.
+FEE_WINDOW_DAYS = 731
+
+
+def fee_items(today: dt.date) -> list[TodoItem]:
+    """R12.3–R12.5 in the 待办: each unit with an overdue balance (the policies of the last two
+    years from the first one the branch recorded a payment for), and the collected fees held
+    past the remittance deadline. A branch that has recorded no payment (直投, R12.7, or not yet
+    collecting here) has none."""
+    from models.fees import price_on_start
+    from rules.fees import balance_status, remittance_status
+
+    first = database.execute_sql(
+        "SELECT min(p.start) FROM policy p WHERE p.id IN (SELECT f.policy_id FROM fee_payment f)"
+    ).fetchone()[0]
+    if first is None:
+        return []
+    rs = ruleset_on(today)
+    since = max(_d(first), today - dt.timedelta(days=FEE_WINDOW_DAYS))
+    rows = database.execute_sql(
+        "SELECT u.code, u.name, p.plan_id, p.start, "
+        "(SELECT coalesce(sum(cv.shares), 0) FROM coverage cv WHERE cv.policy_id = p.id), "
+        "(SELECT coalesce(sum(f.amount_fen), 0) FROM fee_payment f WHERE f.policy_id = p.id AND f.voided_on IS NULL) "
+        'FROM policy p INDEXED BY "policy_start_unit_id_plan_id" JOIN unit u ON u.id = p.unit_id '
+        "WHERE p.start BETWEEN ? AND ? ORDER BY p.start, p.id",
+        (since.isoformat(), today.isoformat()),
+    ).fetchall()
+    units: dict[str, list] = {}
+    for code, name, plan, start, shares, paid in rows:
+        price = price_on_start(plan, start)
+        decision = balance_status(None if price is None else shares * price, paid, _d(start), today, rs)
+        if decision.outcome == "overdue":
+            units.setdefault(code, [name, 0, decision])[1] += decision.data["balance_fen"]
+    items = [
+        TodoItem(
+            "fee",
+            "overdue",
+            f"{code} {name} 欠缴会费 {format_fen(total)}",
+            f"{first_overdue.message}（合计欠缴 {format_fen(total)}）",
+            str(first_overdue.citation),
+            "fees",
+            None,
+            code,
+        )
+        for code, (name, total, first_overdue) in sorted(units.items())
+    ]
+    held = database.execute_sql(
+        "SELECT f.received_on, f.id, f.amount_fen - f.remitted_fen FROM fee_payment f INDEXED BY fee_payment_unremitted "
+        "WHERE f.voided_on IS NULL AND f.remitted_fen < f.amount_fen ORDER BY f.received_on, f.id"
+    ).fetchall()
+    late = [(_d(on), fen) for on, _, fen in held if remittance_status(_d(on), fen, today, rs).outcome == "overdue"]
+    if late:
+        total = sum(fen for _, fen in late)
+        oldest = remittance_status(late[0][0], total, today, rs)
+        items.append(
+            TodoItem(
+                "fee_held",
+                "overdue",
+                f"已收会费超期未上交 {len(late)} 笔 {format_fen(total)}",
+                oldest.message,
+                str(oldest.citation),
+                "fees",
+                None,
+                "held",
+            )
+        )
+    return items
 
 
 def backup_item(today: dt.date) -> TodoItem | None:

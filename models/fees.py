@@ -52,6 +52,12 @@ def rs_at_start(start: dt.date):
     return active_rulesets().for_record(start)
 
 
+def price_on_start(plan_code: str, start) -> int | None:
+    """R12.2: the price per share in force on a policy's start; None when none was in force."""
+    params = rs_at_start(_d(start)).plan_or_no_figure(plan_code)
+    return None if params is None or params.no_figure else params.share_price_fen
+
+
 def policy_due(plan_code: str, start: dt.date, end: dt.date, shares: int, unit_code: str = "") -> Decision:
     return fee_due(FeePolicy(unit_code, plan_code, start, end, shares), rs_at_start(start))
 
@@ -114,8 +120,8 @@ class FeeLine:
 _LINES_SQL = """
 SELECT p.id, u.code, u.name, p.plan_id, p.start, p."end",
   (SELECT coalesce(sum(cv.shares), 0) FROM coverage cv WHERE cv.policy_id = p.id),
-  (SELECT coalesce(sum(f.amount_fen), 0) FROM fee_payment f WHERE f.policy_id = p.id AND f.voided_on IS NULL
-     AND f.received_on <= ?1),
+  (SELECT coalesce(sum(f.amount_fen), 0) FROM fee_payment f WHERE f.policy_id = p.id
+     AND (f.voided_on IS NULL OR f.voided_on > ?1) AND f.received_on <= ?1),
   (SELECT coalesce(sum(i.amount_fen), 0) FROM fee_remittance_item i JOIN fee_remittance r ON r.id = i.remittance_id
      JOIN fee_payment f ON f.id = i.payment_id WHERE f.policy_id = p.id AND r.on_date <= ?1)
 FROM policy p JOIN unit u ON u.id = p.unit_id
@@ -634,3 +640,41 @@ def writing_user() -> str:
     from models.db import current
 
     return current().user
+
+
+@dataclass
+class Overview:
+    """What the 会费收缴 screen shows: per unit, the latest remittances, the receipt register."""
+
+    today: dt.date
+    units: list[UnitTotal]
+    open_payments: list[PaymentRow]
+    remittances: list[RemittanceRow]
+    book: ReceiptBook
+
+    @property
+    def due_fen(self) -> int:
+        return sum(u.due_fen for u in self.units)
+
+    @property
+    def paid_fen(self) -> int:
+        return sum(u.paid_fen for u in self.units)
+
+    @property
+    def overdue_fen(self) -> int:
+        return sum(u.overdue_fen for u in self.units)
+
+    @property
+    def unremitted_fen(self) -> int:
+        return sum(p.open_fen for p in self.open_payments)
+
+    @property
+    def held_fen(self) -> int:
+        """Collected money held past the remittance deadline (R12.5)."""
+        return sum(p.open_fen for p in self.open_payments if p.remit_status == "overdue")
+
+
+def read_overview(today: dt.date) -> Overview:
+    units = unit_totals(fee_lines(today))
+    open_rows = [p for p in payments(today) if p.open_fen > 0]
+    return Overview(today, units, open_rows, remittances(), receipt_book())

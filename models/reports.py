@@ -458,7 +458,7 @@ STATISTICS_COLUMNS = (
 # year's table can be printed too: members, shares and fees of each unit's latest policy in
 # force during the span, and the claim steps dated within it.
 _STAT_POLICY_SQL = """
-SELECT u.code, u.name, p.plan_id, pl.name, count(DISTINCT cv.member_id), coalesce(sum(cv.shares), 0), pl.share_price_fen
+SELECT u.code, u.name, p.plan_id, pl.name, count(DISTINCT cv.member_id), coalesce(sum(cv.shares), 0), p.start
 FROM policy p
 JOIN unit u ON u.id = p.unit_id
 JOIN plan pl ON pl.code = p.plan_id
@@ -508,13 +508,15 @@ def statistics(period: Period) -> Report:
             }
         return rows[key]
 
-    for unit_code, unit, plan_code, plan, members, shares, price in database.execute_sql(
+    from models.fees import price_on_start
+
+    for unit_code, unit, plan_code, plan, members, shares, start in database.execute_sql(
         _STAT_POLICY_SQL, period.bounds
     ):
         r = row(unit_code, unit, plan_code, plan)
         r["members"] += members
         r["shares"] += shares
-        r["fees_due_fen"] += shares * price
+        r["fees_due_fen"] += shares * (price_on_start(plan_code, start) or 0)  # R12.2
     for unit_code, unit, plan_code, plan, *figures in database.execute_sql(_STAT_CLAIMS_SQL, period.bounds):
         row(unit_code, unit, plan_code, plan).update(zip(_CLAIM_FIGURES, figures, strict=True))
     ordered = [rows[k] for k in sorted(rows)]

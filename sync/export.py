@@ -33,7 +33,9 @@ from sync.fileio import read_back_verify, write_bundle_atomic
 from sync.keystore import LocalKeys, branch_identity, local_keys, require_branch, require_trusted_office
 from sync.restore import require_reconciled
 
-PAYLOAD_VERSION = 1
+#: 2: adds fees.json (fees due, collected and remitted, DOMAIN §12); the office still reads 1.
+PAYLOAD_VERSION = 2
+READABLE_PAYLOAD_VERSIONS = (1, 2)
 PERIOD_RE = re.compile(r"(2[0-9]{3})-(0[1-9]|1[0-2])")
 #: Figure fields per unit × plan, in file order (all integers; *_fen in fen).
 FIGURE_FIELDS = (
@@ -47,7 +49,7 @@ FIGURE_FIELDS = (
     "claims_declined",
     "benefit_fen",
 )
-PAYLOAD_FILES = (
+PAYLOAD_FILES_V1 = (
     "claims.json",
     "disbursements.json",
     "figures.json",
@@ -59,6 +61,21 @@ PAYLOAD_FILES = (
 #: Files a bundle carries only when it has something in them (sync/FORMAT.md "Optional files"):
 #: a branch without service projects sends exactly the files an older office reads.
 OPTIONAL_FILES = ("projects.json",)
+PAYLOAD_FILES = tuple(sorted((*PAYLOAD_FILES_V1, "fees.json")))
+#: Fields of one fees.json line (one policy), all integers but the codes and dates; due_fen may be null.
+FEE_LINE_FIELDS = (
+    "unit_code",
+    "plan_code",
+    "start",
+    "end",
+    "shares",
+    "due_fen",
+    "collected_fen",
+    "remitted_fen",
+    "collected_in_period_fen",
+    "remitted_in_period_fen",
+)
+FEE_TOTAL_FIELDS = ("due_fen", "collected_fen", "remitted_fen", "collected_in_period_fen", "remitted_in_period_fen")
 
 
 def parse_period(text: str) -> tuple[dt.date, dt.date]:
@@ -80,7 +97,7 @@ def utc_created() -> str:
 # --- figures -----------------------------------------------------------------------------------
 
 _POLICY_SQL = """
-SELECT u.code, p.plan_id, count(DISTINCT cv.member_id), coalesce(sum(cv.shares), 0), pl.share_price_fen
+SELECT u.code, p.plan_id, count(DISTINCT cv.member_id), coalesce(sum(cv.shares), 0), p.start
 FROM policy p
 JOIN unit u ON u.id = p.unit_id
 JOIN plan pl ON pl.code = p.plan_id
@@ -119,11 +136,14 @@ def branch_figures(period: str) -> list[dict[str, Any]]:
             rows[key] = {"unit_code": unit, "plan_code": plan, **{f: 0 for f in FIGURE_FIELDS}}
         return rows[key]
 
-    for unit, plan, members, shares, price in database.execute_sql(_POLICY_SQL, bounds):
+    from models.fees import price_on_start
+
+    for unit, plan, members, shares, start in database.execute_sql(_POLICY_SQL, bounds):
         r = row(unit, plan)
         r["members"] += members
         r["shares"] += shares
-        r["fees_due_fen"] += shares * price
+        # R12.2: the price in force on the policy's start, not today's (0 where none was in force)
+        r["fees_due_fen"] += shares * (price_on_start(plan, start) or 0)
     for unit, plan, reported, submitted, returned, settled, declined, benefit in database.execute_sql(
         _CLAIMS_SQL, bounds
     ):
@@ -290,6 +310,85 @@ def _projects(code: str, start: str, end: str) -> list[dict[str, Any]]:
             }
         )
     return out
+def branch_fees(start: dt.date, end: dt.date) -> dict[str, Any]:
+    """fees.json: per policy, due, collected and remitted as of the period's last day and the
+    period's own collections and remittances; the period's remittances; the receipts issued and
+    voided in it. Only a branch that collects fees (any payment recorded by then) sends lines, and
+    only for policies from the first one it recorded a payment for: older policies' fees were
+    settled before the branch kept them here (a 直投 branch sends none, R12.7)."""
+    from models.fees import fee_lines, receipt_book
+
+    s, e = start.isoformat(), end.isoformat()
+    first = database.execute_sql(
+        "SELECT min(p.start) FROM fee_payment f JOIN policy p ON p.id = f.policy_id WHERE f.received_on <= ?", (e,)
+    ).fetchone()[0]
+    collects = first is not None
+    lines: list[dict[str, Any]] = []
+    if collects:
+        flows: dict[int, list[int]] = {}
+        for pid, fen in database.execute_sql(
+            "SELECT policy_id, sum(amount_fen) FROM fee_payment WHERE received_on BETWEEN ?1 AND ?2 "
+            "AND (voided_on IS NULL OR voided_on > ?2) GROUP BY policy_id",
+            (s, e),
+        ):
+            flows.setdefault(pid, [0, 0])[0] = fen
+        for pid, fen in database.execute_sql(
+            "SELECT f.policy_id, sum(i.amount_fen) FROM fee_remittance_item i JOIN fee_remittance r "
+            "ON r.id = i.remittance_id JOIN fee_payment f ON f.id = i.payment_id WHERE r.on_date BETWEEN ?1 AND ?2 "
+            "GROUP BY f.policy_id",
+            (s, e),
+        ):
+            flows.setdefault(pid, [0, 0])[1] = fen
+        for line in fee_lines(end, as_of=end):
+            if line.start < _date(first):
+                continue
+            collected, remitted = flows.get(line.policy_id, (0, 0))
+            lines.append(
+                {
+                    "unit_code": line.unit_code,
+                    "plan_code": line.plan_code,
+                    "start": line.start.isoformat(),
+                    "end": line.end.isoformat(),
+                    "shares": line.shares,
+                    "due_fen": line.due_fen,
+                    "collected_fen": line.paid_fen,
+                    "remitted_fen": line.remitted_fen,
+                    "collected_in_period_fen": collected,
+                    "remitted_in_period_fen": remitted,
+                }
+            )
+    remittances = [
+        {"on": _d(on), "amount_fen": amount, "bank_ref": ref, "receipts": n}
+        for on, amount, ref, n in database.execute_sql(
+            "SELECT r.on_date, r.amount_fen, r.bank_ref, (SELECT count(*) FROM fee_remittance_item i "
+            "WHERE i.remittance_id = r.id) FROM fee_remittance r WHERE r.on_date BETWEEN ? AND ? ORDER BY r.on_date, r.id",
+            (s, e),
+        )
+    ]
+    issued = database.execute_sql(
+        "SELECT count(*) FROM fee_receipt WHERE issued_on BETWEEN ? AND ? AND (state = 'issued' OR voided_on > ?)",
+        (s, e, e),
+    ).fetchone()[0]
+    voided = [
+        n
+        for (n,) in database.execute_sql(
+            "SELECT number FROM fee_receipt WHERE voided_on BETWEEN ? AND ? ORDER BY series, serial", (s, e)
+        )
+    ]
+    return {
+        "collects": collects,
+        "lines": lines,
+        "remittances": remittances,
+        "receipts": {"issued_in_period": issued, "voided_in_period": voided, "gaps": receipt_book().gaps},
+    }
+
+
+def fee_totals(fees: dict[str, Any]) -> dict[str, int]:
+    return {f: sum(line[f] or 0 for line in fees["lines"]) for f in FEE_TOTAL_FIELDS}
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def state_digest() -> dict[str, dict[str, int]]:
@@ -356,6 +455,7 @@ def branch_payload(period: str) -> Payload:
     disbursements = _disbursements(code, s, e)
     handovers = _handovers(code, s, e)
     units = [{"code": c, "name": n} for c, n in database.execute_sql("SELECT code, name FROM unit ORDER BY code")]
+    fees = branch_fees(start, end)
     summary = {
         "payload_version": PAYLOAD_VERSION,
         "branch_code": code,
@@ -370,7 +470,9 @@ def branch_payload(period: str) -> Payload:
             "disbursements": len(disbursements),
             "handovers": len(handovers),
             "units": len(units),
+            "fee_lines": len(fees["lines"]),
         },
+        "fees": fee_totals(fees),
         # A voided disbursement (作废, R9.3) stays in the rows with its state but is money not spent.
         "disbursed_fen": sum(
             d["amount_fen"]
@@ -388,6 +490,7 @@ def branch_payload(period: str) -> Payload:
         "disbursements.json": canonical_dumps(disbursements),
         "handovers.json": canonical_dumps(handovers),
         "units.json": canonical_dumps(units),
+        "fees.json": canonical_dumps(fees),
         "state.json": canonical_dumps(state_digest()),
     }
     projects = _projects(code, s, e)

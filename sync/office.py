@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 from models import audit, clock
 from models.db import current, database, executemany, is_pg, writing
 from sync.bundle import DEFAULT_MAX_BUNDLE_BYTES, HEADER, KIND_BRANCH_MONTHLY, KIND_BRANCH_YEARLY, verify_bundle
-from sync.export import FIGURE_FIELDS, OPTIONAL_FILES, PAYLOAD_FILES, PAYLOAD_VERSION
+from sync.export import (
+    FEE_LINE_FIELDS,
+    FEE_TOTAL_FIELDS,
+    FIGURE_FIELDS,
+    OPTIONAL_FILES,
+    PAYLOAD_FILES,
+    PAYLOAD_FILES_V1,
+    PAYLOAD_VERSION,
+)
 from sync.keystore import enrolled_branches, local_keys, require_office
 from sync.reasons import IMPORT_MESSAGES, Reason
 from sync.sequence import SequenceOutcome, check_sequence
@@ -273,16 +281,20 @@ def _int(value: Any) -> bool:
 
 def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
     """Check the decrypted files' contents against the payload layout; raises _PayloadProblem."""
-    extra = set(files) - set(PAYLOAD_FILES)
+    # Version 1 (before fees.json) is still read: a branch may not have upgraded yet. Optional files
+    # (projects.json) come on top of either layout.
+    version = PAYLOAD_VERSION if "fees.json" in files else 1
+    layout = set(PAYLOAD_FILES if version == PAYLOAD_VERSION else PAYLOAD_FILES_V1)
+    extra = set(files) - layout
     _require(
-        set(PAYLOAD_FILES) <= set(files) and extra <= set(OPTIONAL_FILES),
-        "files: " + ",".join(sorted((set(files) ^ set(PAYLOAD_FILES)) - set(OPTIONAL_FILES)))[:80],
+        layout <= set(files) and extra <= set(OPTIONAL_FILES),
+        "files: " + ",".join(sorted((set(files) ^ layout) - set(OPTIONAL_FILES)))[:80],
     )
     # verify_bundle has already parsed every file strictly (canonical, integer-only, no
     # duplicate keys), so the fast C parser reads exactly the same values here.
     docs = {path: json.loads(data) for path, data in files.items()}
     summary = docs["summary.json"]
-    _require(isinstance(summary, dict) and summary.get("payload_version") == PAYLOAD_VERSION, "summary.json version")
+    _require(isinstance(summary, dict) and summary.get("payload_version") == version, "summary.json version")
     _require(
         summary.get("branch_code") == manifest["branch_code"] and summary.get("period") == manifest["period"],
         f"summary names {ascii(summary.get('branch_code'))[:8]} {ascii(summary.get('period'))[:12]}",
@@ -346,9 +358,10 @@ def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str
         _require(uid not in uids, "units.json repeated code")
         uids.add(uid)
         records.append((uid, "unit", _compact(u)))
+    fee_lines = _fee_records(code, manifest["period"], docs.get("fees.json"), records)
     state = docs["state.json"]
     _require(isinstance(state, dict) and all(isinstance(v, dict) for v in state.values()), "state.json")
-    _screen_text(docs, figures, units)
+    _screen_text(docs, figures, units, fee_lines)
     _check_summary(summary, docs)
     key_changes = summary.get("office_key_changes", [])
     _require(
@@ -361,7 +374,7 @@ def parse_payload(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str
         ),
         "summary.json office_key_changes",
     )
-    counts = {"figures": len(figures), "records": len(records)}
+    counts = {"figures": len(figures), "records": len(records), "payload_version": version}
     return {
         "summary": summary,
         "figures": figures,
@@ -419,6 +432,78 @@ def _date_text(text: str) -> bool:
     return len(text) == 10
 
 
+_DATE_RE = re.compile(r"2[0-9]{3}-[01][0-9]-[0-3][0-9]")
+
+
+def _fee_records(code: str, period: str, fees: Any, records: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """fees.json (payload version 2): one ``fee`` record per policy line and one ``fees`` record
+    with the period's remittances and receipts, ids ``{branch}-fee-{period}-{unit}-{plan}-{start}``
+    and ``{branch}-fees-{period}``. A version 1 payload has none."""
+    if fees is None:
+        return []
+    _require(isinstance(fees, dict) and set(fees) == {"collects", "lines", "remittances", "receipts"}, "fees.json")
+    _require(type(fees["collects"]) is bool, "fees.json collects")
+    lines: list[dict[str, Any]] = fees["lines"]
+    _require(isinstance(lines, list) and len(lines) <= MAX_RECORDS, "fees.json lines")
+    seen: set[tuple[str, str, str]] = set()
+    for i, line in enumerate(lines):
+        _require(isinstance(line, dict) and set(line) == set(FEE_LINE_FIELDS), f"fees.json lines[{i}] fields")
+        _require(
+            isinstance(line["unit_code"], str)
+            and bool(_UNIT_RE.fullmatch(line["unit_code"]))
+            and isinstance(line["plan_code"], str)
+            and bool(_PLAN_RE.fullmatch(line["plan_code"])),
+            f"fees.json lines[{i}] codes",
+        )
+        _require(
+            all(isinstance(line[k], str) and _DATE_RE.fullmatch(line[k]) for k in ("start", "end")),
+            f"fees.json lines[{i}] dates",
+        )
+        _require(line["due_fen"] is None or _int(line["due_fen"]), f"fees.json lines[{i}] due")
+        _require(
+            all(
+                _int(line[k]) for k in FEE_LINE_FIELDS if k not in ("unit_code", "plan_code", "start", "end", "due_fen")
+            ),
+            f"fees.json lines[{i}] values",
+        )
+        key = (line["unit_code"], line["plan_code"], line["start"])
+        _require(key not in seen, f"fees.json lines[{i}] repeated")
+        seen.add(key)
+        records.append((f"{code}-fee-{period}-{key[0]}-{key[1]}-{key[2]}", "fee", _compact(line)))
+    remittances = fees["remittances"]
+    _require(
+        isinstance(remittances, list)
+        and len(remittances) <= MAX_RECORDS
+        and all(
+            isinstance(r, dict)
+            and set(r) == {"on", "amount_fen", "bank_ref", "receipts"}
+            and isinstance(r["on"], str)
+            and bool(_DATE_RE.fullmatch(r["on"]))
+            and _int(r["amount_fen"])
+            and _int(r["receipts"])
+            and isinstance(r["bank_ref"], str)
+            and len(r["bank_ref"]) <= 60
+            for r in remittances
+        ),
+        "fees.json remittances",
+    )
+    receipts = fees["receipts"]
+    _require(
+        isinstance(receipts, dict)
+        and set(receipts) == {"issued_in_period", "voided_in_period", "gaps"}
+        and _int(receipts["issued_in_period"])
+        and _int(receipts["gaps"])
+        and isinstance(receipts["voided_in_period"], list)
+        and len(receipts["voided_in_period"]) <= MAX_RECORDS
+        and all(isinstance(n, str) and len(n) <= 40 for n in receipts["voided_in_period"]),
+        "fees.json receipts",
+    )
+    if fees["collects"] or remittances or receipts["voided_in_period"]:  # a 直投 branch: nothing to keep
+        summary = {"collects": fees["collects"], "remittances": remittances, "receipts": receipts}
+        records.append((f"{code}-fees-{period}", "fees", _compact(summary)))
+    return lines
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ID_CANDIDATE = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
 _FORMULA_START = ("=", "+", "-", "@")
@@ -452,7 +537,12 @@ def _full_id(text: str) -> bool:
     return False
 
 
-def _screen_text(docs: dict[str, Any], figures: list[dict[str, Any]], units: list[dict[str, Any]]) -> None:
+def _screen_text(
+    docs: dict[str, Any],
+    figures: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+    fee_lines: list[dict[str, Any]] | None = None,
+) -> None:
     """No full ID number (the payload only ever holds masked ones), no control characters
     (they would reach the office's terminals and sheets), and no unit code or name that a
     spreadsheet would run as a formula."""
@@ -463,6 +553,7 @@ def _screen_text(docs: dict[str, Any], figures: list[dict[str, Any]], units: lis
     for label, values in (
         ("units.json", [v for u in units for v in (u["code"], u["name"])]),
         ("figures.json", [r["unit_code"] for r in figures]),
+        ("fees.json", [r["unit_code"] for r in fee_lines or []]),
     ):
         _require(not any(v.lstrip().startswith(_FORMULA_START) for v in values), label, "formula_text")
 
@@ -479,6 +570,11 @@ def _check_summary(summary: dict[str, Any], docs: dict[str, Any]) -> None:
         "handovers": len(docs["handovers.json"]),
         "units": len(docs["units.json"]),
     }
+    fees = docs.get("fees.json")
+    if fees is not None:  # payload version 2: the fee totals are the sums of the lines sent
+        counts["fee_lines"] = len(fees["lines"])
+        expected_fees = {f: sum(line[f] or 0 for line in fees["lines"]) for f in FEE_TOTAL_FIELDS}
+        _require(summary.get("fees") == expected_fees, "fees", "summary_mismatch")
     _require(summary.get("counts") == counts, "counts", "summary_mismatch")
     start, end = summary.get("period_start"), summary.get("period_end")
     if not isinstance(start, str) or not isinstance(end, str):
@@ -629,6 +725,11 @@ def _import(outcome: ImportOutcome, manifest: dict[str, Any], parsed: dict[str, 
         )
         OfficeFigure.delete().where((OfficeFigure.branch_code == code) & (OfficeFigure.period == period)).execute()
         _insert_figures(row.id, code, period, parsed["figures"])
+        # A later bundle of the month (a replacement) states the month's fees whole: lines it no
+        # longer has must go, not linger from the earlier one.
+        database.execute_sql(
+            "DELETE FROM office_record WHERE branch_code = ? AND period = ? AND kind IN ('fee', 'fees')", (code, period)
+        )
         _insert_records(row.id, code, period, parsed["records"])
         audit.record(
             "sync.import",

@@ -8,7 +8,7 @@ A branch's status for a month, in order of precedence:
 |---|---|---|
 | ``inactive`` | 未开业 | the register expects nothing yet: applied, approved or certified, no business started |
 | ``closed`` | 已关闭 | the register expects nothing (rejected, disqualified, stopped before the month) |
-| ``differences`` | 有差异 | imported; the office's ledger for the month differs from it |
+| ``differences`` | 有差异 | imported; the office's ledger for the month differs from it, or its fees are not all collected and remitted (§12) |
 | ``reconciled`` | 一致 | imported; the ledger agrees item by item |
 | ``received`` | 已接收 | imported (verified); no ledger for the month yet |
 | ``held`` | 缺前序 | verified but held: an earlier bundle is missing |
@@ -154,7 +154,7 @@ def board(today: dt.date, months: int = 6) -> Board:
         report = reconcile(period)
         if report.ledger_rows:
             has_ledger.add(period)
-        for d in report.differences:
+        for d in [*report.differences, *report.fee_differences]:  # fees due/collected/remitted count too (§12)
             diffs[(d.branch_code, period)] = diffs.get((d.branch_code, period), 0) + 1
         closed[period] = register.closed_for(period, today) if register.table_exists() else {}
     out = Board(periods)

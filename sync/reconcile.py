@@ -11,6 +11,7 @@ and every enrolled branch that has not reported.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -225,6 +226,67 @@ class Difference:
 
 
 @dataclass
+class FeeDifference:
+    """One policy's fees as the branch reported them (payload version 2) where money is missing:
+    due but not collected (the unit's arrears, R12.3) or collected but not remitted (R12.4, 000
+    第二十五条: withheld)."""
+
+    branch_code: str
+    unit_code: str
+    plan_code: str
+    start: str
+    end: str
+    due_fen: int | None
+    collected_fen: int
+    remitted_fen: int
+
+    @property
+    def period(self) -> str:
+        return f"{self.start}~{self.end}"
+
+    @property
+    def unpaid_fen(self) -> int:
+        return 0 if self.due_fen is None else self.due_fen - self.collected_fen
+
+    @property
+    def unremitted_fen(self) -> int:
+        return self.collected_fen - self.remitted_fen
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "period": self.period,
+            "unpaid_fen": self.unpaid_fen,
+            "unremitted_fen": self.unremitted_fen,
+            "withheld": self.unremitted_fen > 0,
+        }
+
+
+def fee_differences(period: str, branch_code: str | None = None) -> list[FeeDifference]:
+    """The fee lines of the period's bundles (latest bundle per branch) where due ≠ collected or
+    collected ≠ remitted, by branch, unit, plan and policy start."""
+    sql = "SELECT branch_code, data FROM office_record WHERE kind = 'fee' AND period = ?" + (
+        " AND branch_code = ?" if branch_code else ""
+    )
+    out = []
+    for code, data in database.execute_sql(sql, (period, branch_code) if branch_code else (period,)):
+        line = json.loads(data)
+        diff = FeeDifference(
+            code,
+            line["unit_code"],
+            line["plan_code"],
+            line["start"],
+            line["end"],
+            line["due_fen"],
+            line["collected_fen"],
+            line["remitted_fen"],
+        )
+        if diff.unpaid_fen or diff.unremitted_fen:
+            out.append(diff)
+    return sorted(out, key=lambda d: (d.branch_code, d.unit_code, d.plan_code, d.start))
+
+
+@dataclass
 class Report:
     period: str
     branches_reported: list[str]
@@ -232,10 +294,11 @@ class Report:
     differences: list[Difference] = field(default_factory=list)
     rows_compared: int = 0
     ledger_rows: int = 0
+    fee_differences: list[FeeDifference] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.differences and not self.not_reported
+        return not self.differences and not self.not_reported and not self.fee_differences
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -246,6 +309,8 @@ class Report:
             "branches_reported": self.branches_reported,
             "not_reported": self.not_reported,
             "differences": [d.to_json() for d in self.differences],
+            "fee_differences": [d.to_json() for d in self.fee_differences],
+            "fees_withheld_fen": sum(max(d.unremitted_fen, 0) for d in self.fee_differences),
         }
 
 
@@ -313,6 +378,7 @@ def reconcile(period: str) -> Report:
         report.rows_compared += len(
             {(r["unit_code"], r["plan_code"]) for r in figures.get(code, []) + ledger.get(code, [])}
         )
+    report.fee_differences = fee_differences(period)
     return report
 
 
@@ -320,6 +386,17 @@ def reconcile(period: str) -> Report:
 
 DIFF_HEADERS = ["代办处编码", "单位编码", "险种代码", "项目", "代办处数据", "办事处数据", "差额（代办处−办事处）"]
 MISSING_HEADERS = ["代办处编码", "代办处名称", "说明"]
+FEE_HEADERS = [
+    "代办处编码",
+    "单位编码",
+    "险种代码",
+    "保单期间",
+    "应缴会费（元）",
+    "已收会费（元）",
+    "已上交（元）",
+    "未收（元）",
+    "未上交（元）",
+]
 
 
 def _value(item: str, value: int) -> str:
@@ -351,9 +428,56 @@ def missing_rows(report: Report) -> list[list[str]]:
     ]
 
 
+def _money_text(value: int | None) -> str:
+    return "" if value is None else _value("fees_due_fen", value)
+
+
+def _money_cell(value: int | None) -> int | Decimal | str:
+    return "" if value is None else _number("fees_due_fen", value)
+
+
+def fee_rows(report: Report) -> list[list[str]]:
+    money = _money_text
+    return [
+        [
+            d.branch_code,
+            d.unit_code,
+            d.plan_code,
+            d.period,
+            money(d.due_fen),
+            money(d.collected_fen),
+            money(d.remitted_fen),
+            money(d.unpaid_fen),
+            money(d.unremitted_fen),
+        ]
+        for d in report.fee_differences
+    ]
+
+
+def fee_cells(report: Report) -> list[list[Any]]:
+    number = _money_cell
+    return [
+        [
+            d.branch_code,
+            d.unit_code,
+            d.plan_code,
+            d.period,
+            number(d.due_fen),
+            number(d.collected_fen),
+            number(d.remitted_fen),
+            number(d.unpaid_fen),
+            number(d.unremitted_fen),
+        ]
+        for d in report.fee_differences
+    ]
+
+
 def write_csv(report: Report, path: str | Path) -> None:
-    """One table: the differences, then one line per branch that has not reported."""
+    """One table: the differences, then one line per branch that has not reported; when money
+    is missing, a blank line and a second table of the fee differences (due, collected, remitted)."""
     rows = difference_rows(report) + [[m[0], "", "", "未报送", "", "", m[2]] for m in missing_rows(report)]
+    if report.fee_differences:
+        rows += [[], FEE_HEADERS, *fee_rows(report)]
     save_csv(path, DIFF_HEADERS, rows)
 
 
@@ -387,11 +511,12 @@ def write_xlsx(report: Report, path: str | Path) -> None:
     formats = [
         {4: YUAN_FORMAT, 5: YUAN_FORMAT, 6: YUAN_FORMAT} if d.item in MONEY_ITEMS else {} for d in report.differences
     ]
-    _write_xlsx(
-        Path(path),
-        [("差异", DIFF_HEADERS, difference_cells(report)), ("未报送", MISSING_HEADERS, missing_rows(report))],
-        number_formats={"差异": formats},
-    )
+    sheets = [("差异", DIFF_HEADERS, difference_cells(report)), ("未报送", MISSING_HEADERS, missing_rows(report))]
+    number_formats = {"差异": formats}
+    if report.fee_differences:
+        sheets.append(("会费", FEE_HEADERS, fee_cells(report)))
+        number_formats["会费"] = [{i: YUAN_FORMAT for i in range(4, 9)} for _ in report.fee_differences]
+    _write_xlsx(Path(path), sheets, number_formats=number_formats)
 
 
 def _shown(value: Any) -> str:

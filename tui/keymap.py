@@ -45,6 +45,7 @@ home.selfcheck         首页         0           稽核自查
 home.budget            首页         b           年度预算
 home.purchases         首页         a           采购与资产
 home.projects          首页         p           服务项目
+home.fees              首页         f           会费收缴
 home.refresh           首页         f5          刷新概况
 screen.back            其他页面     escape      返回上一页
 form.save              新增表单     ctrl+s      保存表单（离开未保存的表单前会先确认）
@@ -116,6 +117,10 @@ projects.new           服务项目     n           登记新项目的实施方�
 projects.advance       服务项目     a           办理所选项目的下一步骤（先选步骤，再填材料）
 projects.terminate     服务项目     t           终止所选项目（004 五：情形与平台公告）
 projects.refresh       服务项目     f5          刷新
+fees.receive           会费收缴     r           登记单位缴费及代开票据号（票据按册连号）
+fees.remit             会费收缴     t           登记上交办事处（金额、日期、银行凭证号、涵盖票据）
+fees.void              会费收缴     x           作废开错的票据（负责人，须填原因；号码保留）
+fees.refresh           会费收缴     f5          刷新
 office_board.open      代办处看板   enter       打开所选代办处（办事处数据库）
 office_board.todo      代办处看板   t           办事处待办
 office_board.totals    代办处看板   s           各代办处汇总（按险种、月份）

@@ -772,9 +772,20 @@ def cmd_office_reconcile(args) -> int:
     if report.not_reported:
         print()
         clikit.print_table(missing_rows(report), ["代办处", "名称", "说明"])
+    if report.fee_differences:
+        from sync.reconcile import FEE_HEADERS, fee_rows
+
+        print()
+        clikit.print_table(fee_rows(report), FEE_HEADERS)
+    withheld = sum(max(d.unremitted_fen, 0) for d in report.fee_differences)
+    if withheld:
+        clikit.say(
+            f"代办处已收未上交会费合计 {clikit.yuan(withheld)} 元（000 第二十五条：不得截留）",
+            f"fees collected but not remitted: {clikit.yuan(withheld)} yuan",
+        )
     clikit.say(
         f"{args.period}：已报送 {len(report.branches_reported)} 个代办处，差异 {len(report.differences)} 处，"
-        f"未报送 {len(report.not_reported)} 个",
+        f"会费差异 {len(report.fee_differences)} 处，未报送 {len(report.not_reported)} 个",
         f"{args.period}: {len(report.branches_reported)} branch(es) reported, "
         f"{len(report.differences)} difference(s), {len(report.not_reported)} not reported",
     )

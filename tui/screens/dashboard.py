@@ -126,6 +126,14 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
                 len(board.notices),
             )
         )
+    if board.fees:
+        out.append(
+            (
+                f"会费 {len(board.fees)}",
+                [item_line(i, "逾期" if i.kind == "fee" else "未上交") for i in first(board.fees)],
+                len(board.fees),
+            )
+        )
     budget = []
     for use in board.budget:
         tag = "超支" if use.status != "within_budget" else f"{use.percent}%"

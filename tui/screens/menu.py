@@ -89,6 +89,13 @@ MENU: tuple[MenuEntry, ...] = (
         "会员服务平台服务项目：实施方案、初审、请示、审批、实施资料、反馈与评价（004）",
         _screen("projects", "ProjectsScreen"),
     ),
+    MenuEntry(
+        "fees",
+        "f",
+        "会费收缴",
+        "各单位应缴、已缴与欠缴会费，登记缴费与代开票据，上交办事处",
+        _screen("fees", "FeesScreen"),
+    ),
 )
 
 

@@ -454,6 +454,38 @@ def fee_rows(report: Report) -> list[list[str]]:
     ]
 
 
+def fee_difference_rows(report: Report) -> list[list[str]]:
+    """The fee differences in the seven columns of ``DIFF_HEADERS`` (for one table with the
+    others): 未收会费 = due vs collected, 未上交会费 = collected vs remitted."""
+    out = []
+    for d in report.fee_differences:
+        if d.unpaid_fen:
+            out.append(
+                [
+                    d.branch_code,
+                    d.unit_code,
+                    d.plan_code,
+                    f"未收会费 {d.start}起",
+                    _money_text(d.due_fen),
+                    _money_text(d.collected_fen),
+                    _money_text(d.unpaid_fen),
+                ]
+            )
+        if d.unremitted_fen:
+            out.append(
+                [
+                    d.branch_code,
+                    d.unit_code,
+                    d.plan_code,
+                    f"未上交会费 {d.start}起",
+                    _money_text(d.collected_fen),
+                    _money_text(d.remitted_fen),
+                    _money_text(d.unremitted_fen),
+                ]
+            )
+    return out
+
+
 def fee_cells(report: Report) -> list[list[Any]]:
     number = _money_cell
     return [

@@ -90,6 +90,9 @@ def test_the_office_reconcile_lists_fees_due_collected_remitted_and_catches_a_wi
         fees[("U01", "ZJB", "2026-03-01")]["unpaid_fen"] == 30000 and not fees[("U01", "ZJB", "2026-03-01")]["withheld"]
     )
     assert data["fees_withheld_fen"] == 20000 and not data["ok"]
+    from sync.reconcile import fee_difference_rows
+
+    assert ["004", "U02", "ZYYL", "未上交会费 2026-10-16起", "200.00", "0.00", "200.00"] in fee_difference_rows(report)
     text = (tmp_path / "r.csv").read_bytes().decode("utf-8-sig")
     table = [row for row in csv.reader(io.StringIO(text)) if row]
     header = table.index(

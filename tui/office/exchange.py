@@ -188,14 +188,14 @@ class OfficeExchangeScreen(DbWork, SubScreen):
         return Reconciled(period, imported, reconcile(period))
 
     def db_reconciled(self, result: Reconciled) -> None:
-        from sync.reconcile import difference_rows, missing_rows
+        from sync.reconcile import difference_rows, fee_difference_rows, missing_rows
 
         report = result.report
         table = self.query_one("#results", DataTable)
         table.clear(columns=True)
         for h in ("代办处", "单位", "险种", "项目", "代办处数据", "办事处数据", "差额"):
             table.add_column(h)
-        for row in difference_rows(report):
+        for row in difference_rows(report) + fee_difference_rows(report):
             table.add_row(*row)
         for code, name, note in missing_rows(report):
             table.add_row(code, name, "", Text(note, style="bold"), "", "", "")
@@ -207,7 +207,8 @@ class OfficeExchangeScreen(DbWork, SubScreen):
             lines.append("尚无本月台账（填写台账文件后回车导入）")
         lines.append(
             f"{result.period}：已报送 {len(report.branches_reported)} 个代办处，"
-            f"差异 {len(report.differences)} 处，未报送 {len(report.not_reported)} 个"
+            f"差异 {len(report.differences)} 处，会费差异 {len(report.fee_differences)} 处，"
+            f"未报送 {len(report.not_reported)} 个"
         )
         status = self.query_one(StatusLine)
         status.update("；".join(lines))

@@ -310,6 +310,8 @@ def _projects(code: str, start: str, end: str) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
 def branch_fees(start: dt.date, end: dt.date) -> dict[str, Any]:
     """fees.json: per policy, due, collected and remitted as of the period's last day and the
     period's own collections and remittances; the period's remittances; the receipts issued and

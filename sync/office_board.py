@@ -154,8 +154,9 @@ def board(today: dt.date, months: int = 6) -> Board:
         report = reconcile(period)
         if report.ledger_rows:
             has_ledger.add(period)
-        for d in [*report.differences, *report.fee_differences]:  # fees due/collected/remitted count too (§12)
-            diffs[(d.branch_code, period)] = diffs.get((d.branch_code, period), 0) + 1
+        # fees due/collected/remitted count too (§12)
+        for code in [d.branch_code for d in report.differences] + [d.branch_code for d in report.fee_differences]:
+            diffs[(code, period)] = diffs.get((code, period), 0) + 1
         closed[period] = register.closed_for(period, today) if register.table_exists() else {}
     out = Board(periods)
     for code, name in branches().items():

@@ -58,13 +58,13 @@ def test_overdue_units_and_held_fees_are_listed_through_indexes(session, tmp_pat
     )
     remit(amount_fen=5000, on=dt.date(2026, 2, 26), bank_ref="BK1", covers=["A02"], today=TODAY)
     seen: list[tuple[str, tuple]] = []
-    execute = dashboard.database.execute_sql
+    execute = dashboard.database.obj.execute_sql  # the proxy (models.db) forwards to the open database
 
     def spy(sql, params=None, *args, **kwargs):
         seen.append((sql, tuple(params or ())))
         return execute(sql, params, *args, **kwargs)
 
-    monkeypatch.setattr(dashboard.database, "execute_sql", spy)
+    monkeypatch.setattr(dashboard.database.obj, "execute_sql", spy)
     items = dashboard.fee_items(TODAY)
     monkeypatch.undo()
     # U0001 owes 100.00 of 150.00 past 2026-01-31; U0002 paid in full; U0003's deadline is to come

@@ -31,9 +31,7 @@ def validate_user_name(name: str) -> str:
 
 def validate_role(role: str) -> str:
     if role not in ROLES:
-        raise UsageError(
-            f"角色无效：{role}（可选 clerk / supervisor / auditor）", f"invalid role {role} (clerk|supervisor|auditor)"
-        )
+        raise UsageError(f"角色无效：{role}（可选 {' / '.join(ROLES)}）", f"invalid role {role} ({'|'.join(ROLES)})")
     return role
 
 

@@ -47,18 +47,22 @@ def check_year(year: int) -> int:
 
 
 def committed(line_ids: list[int]) -> dict[int, int]:
-    """What the disbursements charged to each line carry (every state but a void), by line id."""
+    """What each line carries (every state but a void), by line id: the welfare disbursements
+    charged to it and the other management-fee spending (models.mgmt_fee), so a line is never
+    spent twice by the two kinds of payment."""
     if not line_ids:
         return {}
     marks = ",".join("?" * len(line_ids))
     states = ",".join("?" * len(NOT_COUNTED_STATES))
-    rows = database.execute_sql(
-        f"SELECT budget_line_id, COALESCE(SUM(amount_fen), 0) FROM disbursement WHERE budget_line_id IN ({marks}) "
-        f"AND state NOT IN ({states}) GROUP BY budget_line_id",
-        (*line_ids, *NOT_COUNTED_STATES),
-    ).fetchall()
     out = dict.fromkeys(line_ids, 0)
-    out.update({line_id: total for line_id, total in rows})
+    for table in ("disbursement", "mgmt_spending"):
+        rows = database.execute_sql(
+            f"SELECT budget_line_id, COALESCE(SUM(amount_fen), 0) FROM {table} WHERE budget_line_id IN ({marks}) "
+            f"AND state NOT IN ({states}) GROUP BY budget_line_id",
+            (*line_ids, *NOT_COUNTED_STATES),
+        ).fetchall()
+        for line_id, total in rows:
+            out[line_id] += total
     return out
 
 

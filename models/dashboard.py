@@ -462,10 +462,12 @@ def project_deadlines(today: dt.date) -> list[TodoItem]:
 
 
 def budget_use(today: dt.date) -> list[BudgetUse]:
-    """This year's budget lines and what paid or signed disbursements have used of each;
-    ``rules.check_budget`` says whether the line still has room."""
+    """This year's budget lines and what paid or signed disbursements and paid management-fee
+    spending (models.mgmt_fee) have used of each; ``rules.check_budget`` says whether the line
+    still has room."""
     rows = database.execute_sql(
-        "SELECT b.code, b.name, b.amount_fen, COALESCE(SUM(d.amount_fen), 0) FROM budget_line b "
+        "SELECT b.code, b.name, b.amount_fen, COALESCE(SUM(d.amount_fen), 0) + (SELECT COALESCE(SUM(s.amount_fen), 0) "
+        "FROM mgmt_spending s WHERE s.budget_line_id = b.id AND s.state = 'paid') FROM budget_line b "
         "LEFT JOIN disbursement d INDEXED BY disbursement_spent ON d.budget_line_id = b.id AND d.state IN ('paid', 'signed') "
         "WHERE b.year = ? GROUP BY b.id ORDER BY b.code",
         (today.year,),

@@ -52,8 +52,19 @@ PRAGMAS = (
     ("busy_timeout", 5000),
     ("cache_size", -16000),
 )
-ROLES = ("clerk", "supervisor", "auditor")
-ROLE_NAMES = {"clerk": "经办人", "supervisor": "负责人", "auditor": "稽核（只读）", "recovery": "恢复码"}
+#: Granted roles (models.grants). Accountant (会计) and cashier (出纳) are separate posts (001 fin.3; 000 第十九条2):
+#: each user holds one role, so no one is both; both write like a clerk, and the money rules
+#: (rules.mgmt_fee) tell them apart where it matters: who records a payment, who pays it.
+ROLES = ("clerk", "supervisor", "auditor", "accountant", "cashier")
+WRITER_ROLES = ("clerk", "supervisor", "recovery", "accountant", "cashier")
+ROLE_NAMES = {
+    "clerk": "经办人",
+    "supervisor": "负责人",
+    "auditor": "稽核（只读）",
+    "accountant": "会计",
+    "cashier": "出纳",
+    "recovery": "恢复码",
+}
 
 
 def raw_key_literal(key: bytes) -> str:
@@ -166,7 +177,7 @@ class Session:
 
     @property
     def can_write(self) -> bool:
-        return not self.read_only and self.role in ("clerk", "supervisor", "recovery")
+        return not self.read_only and self.role in WRITER_ROLES
 
     def require_role(self, *roles: str) -> None:
         if self.role not in roles:

@@ -479,7 +479,7 @@ def _events(row: DisbursementRow) -> list[DisbursementEvent]:
             DisbursementEvent(
                 "paid",
                 row.paid_on,
-                row.entered_by,
+                row.paid_by or row.entered_by,
                 method=row.method,
                 transfer_ref=row.transfer_ref,
                 cash_receipt_signed=row.method == "cash",
@@ -510,18 +510,28 @@ def _advance(disbursement_id: int, event_for, changes_for) -> Decision:
             f"disbursement.{event.state}",
             "disbursement",
             disbursement_id,
-            {"from": row.state, "to": changes["state"], "on": event.on, "amount_fen": row.amount_fen},
+            {
+                "from": row.state,
+                "to": changes["state"],
+                "on": event.on,
+                "amount_fen": row.amount_fen,
+                **({"decision_id": changes["decision_id"]} if changes.get("decision_id") else {}),
+            },
         )
     return decision
 
 
-def approve_disbursement(disbursement_id: int, on: dt.date) -> Decision:
-    """Approve as the session's user: a supervisor other than the clerk who entered it (R3.5)."""
-    return _advance(
-        disbursement_id,
-        lambda s, row: DisbursementEvent("approved", on, s.user, role=s.role),
-        lambda s, row: {"approved_by": s.user, "approved_on": on},
-    )
+def approve_disbursement(disbursement_id: int, on: dt.date, *, decision_id: int | None = None) -> Decision:
+    """Approve as the session's user: a supervisor other than the clerk who entered it (R3.5);
+    above the large-amount threshold, only with the collective decision ``decision_id`` (R11.5)."""
+    from models.mgmt_fee import check_large_payment
+
+    def changes(s, row):
+        collective = check_large_payment(row.amount_fen, decision_id, on)
+        linked = decision_id if collective.code == "R11.5.decided" else None
+        return {"approved_by": s.user, "approved_on": on, "decision_id": linked}
+
+    return _advance(disbursement_id, lambda s, row: DisbursementEvent("approved", on, s.user, role=s.role), changes)
 
 
 def pay_disbursement(
@@ -534,18 +544,29 @@ def pay_disbursement(
 ) -> Decision:
     """Record the payment: a transfer with its bank reference, cash with the member's
     signature taken on the spot, goods handed over in kind."""
+    from rules.mgmt_fee import check_payer
+
     ref = (transfer_ref or "").strip() or None
     receipt = (receipt_no or "").strip() or None
+
+    def changes(s, row):
+        # The one who entered the payment does not pay it; an accountant is not the cashier (000 第十九条2).
+        separation = check_payer(row.entered_by, s.user, s.role, on)
+        if not separation.ok:
+            raise RuleRefused([separation])
+        return {
+            "paid_on": on,
+            "paid_by": s.user,
+            "transfer_ref": ref if row.method == "transfer" else None,
+            "receipt_no": receipt or row.receipt_no,
+        }
+
     return _advance(
         disbursement_id,
         lambda s, row: DisbursementEvent(
             "paid", on, s.user, method=row.method, transfer_ref=ref, cash_receipt_signed=cash_receipt_signed
         ),
-        lambda s, row: {
-            "paid_on": on,
-            "transfer_ref": ref if row.method == "transfer" else None,
-            "receipt_no": receipt or row.receipt_no,
-        },
+        changes,
     )
 
 

@@ -553,16 +553,31 @@ def execution_rate(spent_fen: int, budget_fen: int) -> float | None:
     return spent_fen / budget_fen if budget_fen > 0 else None
 
 
+#: Every management-fee payment charged to a budget line: the welfare disbursements (003) and
+#: the other spending (models.mgmt_fee), one shape for the budget tables. Paid welfare is
+#: "paid" or "signed"; pending is entered or approved; a void is neither.
+_CHARGES_SQL = """
+    SELECT budget_line_id, amount_fen, paid_on,
+      CASE WHEN state IN ('paid', 'signed') THEN 'paid' WHEN state IN ('entered', 'approved') THEN 'pending' END AS s
+    FROM disbursement
+    UNION ALL
+    SELECT budget_line_id, amount_fen, paid_on,
+      CASE WHEN state = 'paid' THEN 'paid' WHEN state IN ('entered', 'approved') THEN 'pending' END
+    FROM mgmt_spending
+"""
+
+
 def budget(period: Period) -> Report:
-    """管理费预算执行情况: each budget line of the period's year against the payments charged
-    to it — paid in the period, paid from 1 January to the period's end, and still to be paid."""
+    """预算完成情况表 (001 附件3; 000 第二十三条): each budget line of the period's year against
+    every payment charged to it — welfare and other management-fee spending — paid in the
+    period, paid from 1 January to the period's end, and still to be paid."""
     year_start = dt.date(period.start.year, 1, 1).isoformat()
-    sql = """
+    sql = f"""
     SELECT b.code, b.name, b.amount_fen,
-      coalesce(sum(CASE WHEN d.state IN ('paid', 'signed') AND d.paid_on BETWEEN ?2 AND ?3 THEN d.amount_fen END), 0),
-      coalesce(sum(CASE WHEN d.state IN ('paid', 'signed') AND d.paid_on BETWEEN ?1 AND ?3 THEN d.amount_fen END), 0),
-      coalesce(sum(CASE WHEN d.state IN ('entered', 'approved') THEN d.amount_fen END), 0)
-    FROM budget_line b LEFT JOIN disbursement d ON d.budget_line_id = b.id
+      coalesce(sum(CASE WHEN d.s = 'paid' AND d.paid_on BETWEEN ?2 AND ?3 THEN d.amount_fen END), 0),
+      coalesce(sum(CASE WHEN d.s = 'paid' AND d.paid_on BETWEEN ?1 AND ?3 THEN d.amount_fen END), 0),
+      coalesce(sum(CASE WHEN d.s = 'pending' THEN d.amount_fen END), 0)
+    FROM budget_line b LEFT JOIN ({_CHARGES_SQL}) d ON d.budget_line_id = b.id
     WHERE b.year = ?4 GROUP BY b.id ORDER BY b.code
     """
     rows = []
@@ -583,16 +598,102 @@ def budget(period: Period) -> Report:
         )
     totals = _totals(BUDGET_COLUMNS, rows)
     totals["rate"] = execution_rate(totals["year_fen"], totals["budget_fen"])
-    notes = ["执行率 = 本年累计支出 ÷ 年度预算（至本期末）；支出为本系统登记的互助互济支出（已发放、已签收）。"]
+    notes = [
+        "执行率 = 本年累计支出 ÷ 年度预算（至本期末）；支出为本系统登记的互助互济支出（已发放、已签收）"
+        "及其他管理费支出（已支付），作废的不计。"
+    ]
     if not rows:
         notes.append(f"{period.start.year}年尚未录入预算科目。")
     return Report(
         "budget",
-        "管理费预算执行情况表",
+        "预算完成情况表",
         period,
         BUDGET_COLUMNS,
         rows,
         totals,
+        branch_label(),
+        notes=tuple(notes),
+        landscape=False,
+    )
+
+
+MGMT_COLUMNS = (
+    Column("item", "项目"),
+    Column("code", "代码"),
+    Column("amount_fen", "本期金额（元）", "fen"),
+    Column("year_fen", "本年累计（元）", "fen"),
+)
+
+
+def mgmt_fee(period: Period) -> Report:
+    """管理费使用统计表 (R11.4; 000 第二十三条2 管理费收支情况): the balance at the period's
+    start, income by kind (回拨管理费, other), money paid by category — each 003 kind from the
+    disbursements and each other spending category — and the balance at its end; the period
+    and 1 January to the period's end side by side."""
+    from models.mgmt_fee import income_between, paid_between
+    from rules.mgmt_fee import INCOME_KINDS, SPEND_CATEGORIES
+
+    year_start = dt.date(period.start.year, 1, 1)
+    before = period.start - dt.timedelta(days=1)
+    origin = dt.date(1900, 1, 1)
+    opening = sum(income_between(origin, before).values()) - sum(paid_between(origin, before).values())
+    income, income_year = income_between(period.start, period.end), income_between(year_start, period.end)
+    paid, paid_year = paid_between(period.start, period.end), paid_between(year_start, period.end)
+    rows: list[dict[str, Any]] = [{"item": "期初余额", "code": "opening", "amount_fen": opening, "year_fen": None}]
+    for kind, name in INCOME_KINDS.items():
+        rows.append(
+            {
+                "item": f"收入：{name}",
+                "code": kind,
+                "amount_fen": income.get(kind, 0),
+                "year_fen": income_year.get(kind, 0),
+            }
+        )
+    rows.append(
+        {
+            "item": "本期收入合计",
+            "code": "income",
+            "amount_fen": sum(income.values()),
+            "year_fen": sum(income_year.values()),
+        }
+    )
+    for kind, name in CATEGORIES.items():
+        rows.append(
+            {
+                "item": f"互助互济支出：{name}",
+                "code": kind,
+                "amount_fen": paid.get(kind, 0),
+                "year_fen": paid_year.get(kind, 0),
+            }
+        )
+    for kind, name in SPEND_CATEGORIES.items():
+        key = f"spend:{kind}"
+        rows.append(
+            {
+                "item": f"管理费支出：{name}",
+                "code": kind,
+                "amount_fen": paid.get(key, 0),
+                "year_fen": paid_year.get(key, 0),
+            }
+        )
+    rows.append(
+        {"item": "本期支出合计", "code": "spent", "amount_fen": sum(paid.values()), "year_fen": sum(paid_year.values())}
+    )
+    closing = opening + sum(income.values()) - sum(paid.values())
+    rows.append({"item": "期末余额", "code": "closing", "amount_fen": closing, "year_fen": None})
+    notes = [
+        "期初余额 = 本期以前登记的全部收入 − 全部已支付的支出；支出按支付日期计，作废的不计。",
+        "依据：代办处的费用来源为办事处回拨的管理费（000 第十九条5）；严禁管理费挪作他用（000 第二十六条）。",
+    ]
+    if closing < 0:
+        notes.append("期末余额为负：支出多于已登记的收入，请核对回拨管理费是否已登记（huzhu ledger income）。")
+    return Report(
+        "mgmt_fee",
+        "管理费使用统计表",
+        period,
+        MGMT_COLUMNS,
+        rows,
+        {"item": "期末余额", "amount_fen": closing},
         branch_label(),
         notes=tuple(notes),
         landscape=False,
@@ -730,7 +831,8 @@ REPORTS: dict[str, ReportKind] = {
         ReportKind("disbursements", "慰问金发放登记簿", disbursement_register),
         ReportKind("receipts", "慰问金发放签收单", receipts),
         ReportKind("statistics", "会费收入、理赔给付业务统计报表", statistics),
-        ReportKind("budget", "管理费预算执行情况表", budget),
+        ReportKind("budget", "预算完成情况表", budget),
+        ReportKind("mgmt_fee", "管理费使用统计表", mgmt_fee),
         ReportKind("accounts", "业务系统用户名变更及备案记录", account_forms),
         ReportKind("budget_plan", "下年度预算表", budget_plan),
         ReportKind("assets", "财产盘点明细表（固定资产）", _assets),

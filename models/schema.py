@@ -279,6 +279,10 @@ class Disbursement(BaseModel):
     event_date = DateField(null=True)
     cause = CharField(null=True)
     hierarchy_reason = TextField(null=True)  # why it exceeds the standards hierarchy (R3.1)
+    # Migration 0018: who paid it (not who entered it, 000 第十九条2) and, above the large-amount
+    # threshold, the collective decision its approval rests on (R11.5): a plain id, like claim_id.
+    paid_by = CharField(null=True)
+    decision_id = IntegerField(null=True)
 
 
 class StaffAccount(BaseModel):
@@ -1073,3 +1077,82 @@ class FeeRemittanceItem(BaseModel):
 
 
 ALL_MODELS += [FeeReceipt, FeePayment, FeeRemittance, FeeRemittanceItem]
+# --- management-fee accounts (migration 0018) ---------------------------------------------------
+
+
+class CollectiveDecision(BaseModel):
+    """A collective decision (002 第三十条, R11.5): the meeting's date, the body (committee or
+    the branch's leadership meeting), who attended, what was decided for how much, the minutes."""
+
+    on_date = DateField(index=True)
+    body = CharField()  # committee | leadership
+    attendees = TextField()  # JSON list of names
+    decision = TextField()
+    amount_fen = IntegerField(null=True)
+    minutes_ref = CharField(null=True)
+    entered_by = CharField()
+    entered_at = CharField()
+
+
+class MgmtIncome(BaseModel):
+    """Management fee received (R11.4): the office's 回拨 or other income, with the 下拨/批复
+    reference and the accounting voucher number (R11.6). A wrong one is voided, never deleted."""
+
+    on_date = DateField(index=True)
+    kind = CharField()  # office_return | other
+    amount_fen = IntegerField()
+    period = CharField(null=True)
+    reference = CharField(null=True)
+    voucher_no = CharField(null=True)
+    note = TextField(null=True)
+    entered_by = CharField()
+    entered_at = CharField()
+    voided_on = DateField(null=True)
+    voided_by = CharField(null=True)
+    void_reason = TextField(null=True)
+
+
+class MgmtSpending(BaseModel):
+    """A management-fee payment other than welfare (those are ``Disbursement``): office,
+    training, publicity, purchases, assets, projects; charged to an approved budget line,
+    entered → approved → paid (or cancelled). ``source_kind``/``source_id`` name the record it
+    pays for (a purchase, an asset) when another module books it."""
+
+    on_date = DateField(index=True)
+    category = CharField()
+    amount_fen = IntegerField()
+    payee = CharField()
+    note = TextField()
+    budget_line = ForeignKeyField(BudgetLine, backref="spendings", index=True)
+    state = CharField(index=True)  # entered | approved | paid | cancelled
+    voucher_no = CharField(null=True)
+    entered_by = CharField()
+    approved_by = CharField(null=True)
+    approved_on = DateField(null=True)
+    paid_by = CharField(null=True)
+    paid_on = DateField(null=True)
+    payment_ref = CharField(null=True)
+    decision = ForeignKeyField(CollectiveDecision, null=True, backref="spendings", index=False)
+    source_kind = CharField(null=True)
+    source_id = IntegerField(null=True)
+    voided_on = DateField(null=True)
+    voided_by = CharField(null=True)
+    void_reason = TextField(null=True)
+
+
+class CustodyHolding(BaseModel):
+    """Who holds a finance seal, a personal name seal or the cheques, from when to when (R4.4);
+    ``joint_holder`` for an item kept under two people's joint custody."""
+
+    kind = CharField(index=True)  # finance_seal | personal_seal | cheques
+    item = CharField()
+    holder = CharField()
+    joint_holder = CharField(null=True)
+    from_date = DateField()
+    to_date = DateField(null=True)
+    note = TextField(null=True)
+    entered_by = CharField()
+    returned_by = CharField(null=True)
+
+
+ALL_MODELS += [CollectiveDecision, MgmtIncome, MgmtSpending, CustodyHolding]

@@ -58,7 +58,7 @@ Export (rules.export)
 
 Staff (rules.staff), projects (rules.projects), audit (rules.audit)
     check_handover(h, rs=None) -> Report;  handover_report_status(h, today, rs=None)
-    login_status(last_login, today, rs=None);  check_custody(accountants, custody, on, rs=None)
+    login_status(last_login, today, rs=None);  check_custody(accountants, holdings, on, rs=None)
     score_suppliers(scores, on, rs=None);  check_project_timeline(project, rs=None) -> Report
     selfassessment_due(today, rs=None);  check_audit_counts(year, meetings, trainings, articles, rs=None)
 
@@ -142,7 +142,15 @@ from rules.params import (
 from rules.projects import ServiceProject, SupplierScore, check_project_timeline, score_suppliers
 from rules.result import SEED_TITLES, Citation, Decision, Report, RuleViolation, Severity, require
 from rules.roles import SUPERVISOR_ROLE
-from rules.staff import CUSTODY_ITEMS, Handover, check_custody, check_handover, handover_report_status, login_status
+from rules.staff import (
+    CUSTODY_ITEMS,
+    Handover,
+    Holding,
+    check_custody,
+    check_handover,
+    handover_report_status,
+    login_status,
+)
 
 __all__ = [
     "ActivityAwards",
@@ -151,6 +159,7 @@ __all__ = [
     "CHANNELS",
     "CLAIM_STATES",
     "CUSTODY_ITEMS",
+    "Holding",
     "Citation",
     "ClaimEvent",
     "ClaimReport",

@@ -39,13 +39,15 @@ NOTE_MAX = 200
 
 @dataclass(frozen=True)
 class LineKind:
-    """A budget line category of the catalogue: ``pays`` are the 003 kinds it may carry."""
+    """A budget line category of the catalogue: ``pays`` are the 003 kinds it may carry,
+    ``spends`` the other management-fee spending categories (rules.mgmt_fee, R11.7)."""
 
     code: str
     name: str
     group: str
     citation: Citation
     pays: tuple[str, ...] = ()
+    spends: tuple[str, ...] = ()
 
 
 @cache
@@ -60,6 +62,7 @@ def line_catalogue() -> Mapping[str, LineKind]:
             raw["group"],
             Citation.parse(raw["citation"], configurable=True),
             tuple(raw.get("pays", ())),
+            tuple(raw.get("spends", ())),
         )
         if kind.code in lines:
             raise ValueError(f"预算科目代码重复：{kind.code}")

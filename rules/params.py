@@ -94,6 +94,7 @@ FIGURE_SPECS: Mapping[str, FigureSpec] = MappingProxyType(
         "articles_per_year_min": FigureSpec("向办事处投稿 每年至少", "篇", "count"),
         "fee_pay_deadline_days": FigureSpec("会费缴纳期限：保单起始后", "天", "count"),
         "fee_remit_deadline_days": FigureSpec("会费上交期限：收款后", "天", "count"),
+        "collective_decision_threshold_fen": FigureSpec("大额资金集体决策起点（超过须集体决策）", "元", "fen"),
     }
 )
 

@@ -20,9 +20,9 @@ from rules.result import Citation, Decision, Report, Severity
 HANDOVER_CITATION = Citation("000", "第十六条8")
 CUSTODY_CITATION = Citation("000", "第十九条2")
 
-#: R4.4 items that a single accountant must not hold all at once.
+#: R4.4: the kinds of item in the custody register.
 CUSTODY_ITEMS: Mapping[str, str] = MappingProxyType(
-    {"finance_seal": "财务专用章", "personal_seals": "个人名章", "cheques": "支票"}
+    {"finance_seal": "财务专用章", "personal_seal": "个人名章", "cheques": "支票"}
 )
 
 
@@ -248,30 +248,76 @@ def login_gaps(
     )
 
 
+@dataclass(frozen=True)
+class Holding:
+    """One item of the custody register as held now: its kind (a code of `CUSTODY_ITEMS`),
+    its label (which seal: "财务专用章", "王主任人名章"), and its holder(s): one name, or two
+    for joint custody (共同保管)."""
+
+    kind: str
+    item: str
+    holders: tuple[str, ...]
+
+    @property
+    def sole(self) -> str | None:
+        names = {h.strip() for h in self.holders if h.strip()}
+        return next(iter(names)) if len(names) == 1 else None
+
+
 def check_custody(
-    accountants: Sequence[str], custody: Mapping[str, str], on: date, rs: RuleSet | None = None
-) -> Decision:
-    """R4.4: `custody` maps each item of `CUSTODY_ITEMS` to its holder. With a single
-    accountant, that accountant must not hold all of them."""
+    accountants: Sequence[str], holdings: Sequence[Holding], on: date, rs: RuleSet | None = None
+) -> Report:
+    """R4.4 as revised (the stricter reading of 000 第十九条2): where the branch has one
+    accountant, that accountant is never the sole holder of any finance seal, personal name
+    seal or the cheques (each is held by another named person, or jointly with one); and in
+    every branch no one person is the sole holder of all three kinds (002 第三十一条 as
+    guidance). Joint custody is not sole holding: neither holder can use the item alone."""
     rs = resolve(rs, on)
-    missing = [label for code, label in CUSTODY_ITEMS.items() if not custody.get(code, "").strip()]
-    if missing:
-        return rs.decide(
-            "refused",
-            "R4.4.custody_incomplete",
-            f"保管清单未列明保管人：{'、'.join(missing)}",
-            CUSTODY_CITATION,
-            Severity.ERROR,
-            missing=missing,
+    decisions: list[Decision] = []
+    unknown = sorted({h.kind for h in holdings if h.kind not in CUSTODY_ITEMS})
+    if unknown:
+        decisions.append(
+            rs.decide(
+                "refused",
+                "R4.4.kind_unknown",
+                f"保管物品类别无效：{'、'.join(unknown)}（应为 {'、'.join(f'{k} {v}' for k, v in CUSTODY_ITEMS.items())}）",
+                CUSTODY_CITATION,
+                Severity.ERROR,
+            )
         )
-    holders = {custody[code].strip() for code in CUSTODY_ITEMS}
-    if len(accountants) == 1 and holders == {accountants[0].strip()}:
-        return rs.decide(
-            "refused",
-            "R4.4.single_holder",
-            f"仅有一名会计人员 {accountants[0]}，财务专用章、个人名章、支票不得由其一人保管",
-            CUSTODY_CITATION,
-            Severity.ERROR,
-        )
-    listing = "，".join(f"{label}：{custody[code]}" for code, label in CUSTODY_ITEMS.items())
-    return rs.decide("ok", "R4.4.ok", f"保管分离：{listing}", CUSTODY_CITATION)
+    named = [a.strip() for a in accountants if a.strip()]
+    if len(named) == 1:
+        alone = [h for h in holdings if h.sole == named[0]]
+        for h in alone:
+            decisions.append(
+                rs.decide(
+                    "refused",
+                    "R4.4.single_accountant_sole_holder",
+                    f"本代办处仅有一名会计人员 {named[0]}，{CUSTODY_ITEMS.get(h.kind, h.kind)}“{h.item}”"
+                    "不得由其一人保管：应交由他人保管，或与他人共同保管",
+                    CUSTODY_CITATION,
+                    Severity.ERROR,
+                    holder=named[0],
+                    item=h.item,
+                )
+            )
+    by_person: dict[str, set[str]] = {}
+    for h in holdings:
+        if h.sole is not None and h.kind in CUSTODY_ITEMS:
+            by_person.setdefault(h.sole, set()).add(h.kind)
+    for person, kinds in sorted(by_person.items()):
+        if kinds == set(CUSTODY_ITEMS):
+            decisions.append(
+                rs.decide(
+                    "refused",
+                    "R4.4.one_person_all_three",
+                    f"{person} 一人保管财务专用章、个人名章和支票：三者不得由一人保管",
+                    CUSTODY_CITATION,
+                    Severity.ERROR,
+                    holder=person,
+                )
+            )
+    if not decisions:
+        listing = "；".join(f"{h.item}：{'、'.join(h.holders)}" for h in holdings) or "无"
+        decisions.append(rs.decide("ok", "R4.4.ok", f"印章、支票保管分离：{listing}", CUSTODY_CITATION))
+    return Report(tuple(decisions))

@@ -496,7 +496,10 @@ def test_a_disbursement_goes_through_its_steps(branch):
     )
     ok(db, "disbursement", "approve", n, user="wang")
     refused(db, "disbursement", "pay", n, user="li", reason="转账凭证号")
-    ok(db, "disbursement", "pay", n, "--transfer-ref", "ZZ0001", "--receipt-no", "QS-1", user="li")
+    # The one who entered it does not pay it (000 第十九条2); the approving supervisor may.
+    refused(db, "disbursement", "pay", n, "--transfer-ref", "ZZ0001", user="li", reason="R4.sep.payer_is_recorder")
+    ok(db, "disbursement", "pay", n, "--transfer-ref", "ZZ0001", "--receipt-no", "QS-1", user="wang")
+    assert query(db, "SELECT paid_by FROM disbursement WHERE id = ?", n) == [("wang",)]
     step = ok(db, "disbursement", "sign", n, "--json", user="li")
     assert step["decision"]["code"] == "R3.state.ok"
     [row] = ok(db, "disbursement", "list", "--json")["disbursements"]

@@ -105,7 +105,7 @@ def test_monthly_statistics_are_the_figures_the_bundle_sends(demo):
 def test_budget_execution_rate(demo, tmp_path):
     report = reports.build("budget", "2025")
     path = reports.write(report, tmp_path / "b.xlsx")
-    _, rows = sheet_rows(path, "管理费预算执行情况表")
+    _, rows = sheet_rows(path, "预算完成情况表")
     keys = [c.key for c in report.columns]
     total = rows[len(report.rows)]
     budget = scalar("SELECT sum(amount_fen) FROM budget_line WHERE year = 2025")

@@ -46,6 +46,7 @@ home.budget            首页         b           年度预算
 home.purchases         首页         a           采购与资产
 home.projects          首页         p           服务项目
 home.fees              首页         f           会费收缴
+home.mgmt              首页         m           管理费账
 home.refresh           首页         f5          刷新概况
 screen.back            其他页面     escape      返回上一页
 form.save              新增表单     ctrl+s      保存表单（离开未保存的表单前会先确认）
@@ -121,6 +122,9 @@ fees.receive           会费收缴     r           登记单位缴费及代开�
 fees.remit             会费收缴     t           登记上交办事处（金额、日期、银行凭证号、涵盖票据）
 fees.void              会费收缴     x           作废开错的票据（负责人，须填原因；号码保留）
 fees.refresh           会费收缴     f5          刷新
+mgmt.income            管理费账     i           登记管理费收入（回拨管理费须填文号）
+mgmt.spend             管理费账     s           录入互助互济以外的管理费支出
+mgmt.refresh           管理费账     f5          按所填年度重新读取
 office_board.open      代办处看板   enter       打开所选代办处（办事处数据库）
 office_board.todo      代办处看板   t           办事处待办
 office_board.totals    代办处看板   s           各代办处汇总（按险种、月份）

@@ -7,6 +7,7 @@ import pytest
 
 from rules import (
     Handover,
+    Holding,
     ServiceProject,
     SupplierScore,
     check_audit_counts,
@@ -79,13 +80,23 @@ def test_login_age(days, outcome):
     assert login_status(last, date.fromordinal(last.toordinal() + days), RS).outcome == outcome
 
 
-def test_custody_with_a_single_accountant():
-    all_with_one = {"finance_seal": "赵会计", "personal_seals": "赵会计", "cheques": "赵会计"}
-    assert check_custody(["赵会计"], all_with_one, date(2025, 1, 1), RS).code == "R4.4.single_holder"
-    split = dict(all_with_one, cheques="钱出纳")
-    assert check_custody(["赵会计"], split, date(2025, 1, 1), RS).ok
-    assert check_custody(["赵会计", "孙会计"], all_with_one, date(2025, 1, 1), RS).ok
-    assert check_custody(["赵会计"], {"finance_seal": "赵会计"}, date(2025, 1, 1), RS).code == "R4.4.custody_incomplete"
+def test_custody_with_a_single_accountant_revised_reading():
+    """R4.4 as revised: a lone accountant is the sole holder of none of the three; joint custody is allowed."""
+    on = date(2025, 1, 1)
+    seal, name_seal, cheques = (
+        Holding("finance_seal", "财务专用章", ("赵会计",)),
+        Holding("personal_seal", "王主任人名章", ("王主任",)),
+        Holding("cheques", "支票", ("钱出纳",)),
+    )
+    report = check_custody(["赵会计"], [seal, name_seal, cheques], on, RS)
+    assert report.codes == ("R4.4.single_accountant_sole_holder",) and "财务专用章" in report.errors[0].message
+    joint = Holding("finance_seal", "财务专用章", ("赵会计", "王主任"))
+    assert check_custody(["赵会计"], [joint, name_seal, cheques], on, RS).ok
+    # Two accountants: one may hold a seal alone, but nobody all three kinds.
+    assert check_custody(["赵会计", "孙会计"], [seal, name_seal, cheques], on, RS).ok
+    all_one = [Holding(k, k, ("王主任",)) for k in ("finance_seal", "personal_seal", "cheques")]
+    assert check_custody(["赵会计", "孙会计"], all_one, on, RS).codes == ("R4.4.one_person_all_three",)
+    assert check_custody(["赵会计"], [Holding("stamp", "x", ("甲",))], on, RS).codes == ("R4.4.kind_unknown",)
 
 
 def test_supplier_scoring_winner_tie_and_validation():

@@ -24,6 +24,7 @@ NAMES = (
     "calendar",
     "projects",
     "fees",
+    "ledger",
 )
 
 

@@ -96,7 +96,12 @@ group("user", help="用户与口令 users and passphrases")
 
 @command("user add", help="新增用户 add a user")
 @arg("name")
-@arg("--role", default="clerk", choices=dbmod.ROLES, help="clerk 经办人 | supervisor 负责人 | auditor 稽核")
+@arg(
+    "--role",
+    default="clerk",
+    choices=dbmod.ROLES,
+    help="clerk 经办人 | supervisor 负责人 | auditor 稽核 | accountant 会计 | cashier 出纳",
+)
 @arg("--new-passphrase-file", metavar="FILE", help=f"新用户口令文件 (或 {clikit.ENV_NEW_PASSPHRASE})")
 def cmd_user_add(args) -> int:
     session = clikit.open_session(args)

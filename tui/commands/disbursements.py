@@ -25,7 +25,7 @@ from tui.commands.registry import JSON, arg, command, group
 MARKS = {"error": "✗", "warning": "!", "info": "✓"}
 STEPS = {
     "approve": "审批 approve (a supervisor other than the clerk who entered it, R3.5)",
-    "pay": "发放 record the payment",
+    "pay": "发放 record the payment (not by the one who entered it, nor by an accountant: 000 第十九条2)",
     "sign": "签收 the beneficiary's signed receipt (附件2) is back",
 }
 
@@ -229,7 +229,7 @@ def cmd_step(args) -> int:
     clikit.open_session(args)
     on = _date(args.on, "日期", "date") or clock.today()
     work = {
-        "approve": lambda: approve_disbursement(args.disbursement_id, on),
+        "approve": lambda: approve_disbursement(args.disbursement_id, on, decision_id=args.decision),
         "pay": lambda: pay_disbursement(
             args.disbursement_id,
             on,
@@ -274,6 +274,18 @@ for _step, _help in STEPS.items():
                 else []
             ),
             *([arg("--receipt-no", metavar="NO", help="签收单号")] if _step in ("pay", "sign") else []),
+            *(
+                [
+                    arg(
+                        "--decision",
+                        type=int,
+                        metavar="ID",
+                        help="集体决策编号（huzhu decision add）：金额超过大额资金起点时必填（002 第三十条）",
+                    )
+                ]
+                if _step == "approve"
+                else []
+            ),
             JSON,
         ],
     )(cmd_step)

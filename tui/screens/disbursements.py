@@ -35,10 +35,11 @@ from models.disbursements import (
     split_list,
     void_disbursement,
 )
-from models.errors import HuzhuError, RuleRefused
+from models.errors import HuzhuError, RuleRefused, ValidationFailed
 from models.money import parse_yuan
 from rules import Decision, format_fen, ruleset_on
 from rules.disbursements import CATEGORIES, GOODS_CATEGORIES, METHODS
+from rules.mgmt_fee import needs_collective_decision
 from tui.screens.base import SubScreen
 from tui.screens.forms import (
     BACKDATE_REASON,
@@ -60,6 +61,18 @@ from tui.widgets import StatusLine
 
 #: The step each register state allows next: action, key word and the dialog's title.
 NEXT_STEP = {"entered": "approve", "approved": "pay", "paid": "sign"}
+
+
+def _decision_id(text: str | None) -> int | None:
+    """A collective decision's number as typed (huzhu decision list)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        raise ValidationFailed(f"集体决策编号应为数字：“{text}”", f"the decision number must be a number: {text!r}")
+    return int(text)
+
+
 STEP_NAMES = {"approve": "审批", "pay": "发放", "sign": "签收"}
 #: The form field beside which a refusal goes, by reason-code prefix.
 CODE_FIELDS = (
@@ -261,12 +274,15 @@ class DisbursementsScreen(DbWork, SubScreen):
             fields.append(DialogField("cash_signed", "受益会员已当场签字", "check", required=False))
         if step in ("pay", "sign"):
             fields.append(DialogField("receipt_no", "签收单号", default=row.receipt_no or "", required=step == "sign"))
+        if step == "approve" and needs_collective_decision(row.amount_fen, today):
+            # R11.5: above the large-amount threshold, approval rests on a recorded decision.
+            fields.append(DialogField("decision", "集体决策编号"))
         intro = (
             f"#{row.id} {row.beneficiary} {CATEGORIES[row.category]} {format_fen(row.amount_fen)} "
             f"{METHODS.get(row.method, row.method)}\n录入人 {row.entered_by}，当前：{row.state_name}"
         )
         submit = {
-            "approve": lambda v: approve_disbursement(row.id, v["on"]),
+            "approve": lambda v: approve_disbursement(row.id, v["on"], decision_id=_decision_id(v.get("decision"))),
             "pay": lambda v: pay_disbursement(
                 row.id,
                 v["on"],

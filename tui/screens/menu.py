@@ -96,6 +96,13 @@ MENU: tuple[MenuEntry, ...] = (
         "各单位应缴、已缴与欠缴会费，登记缴费与代开票据，上交办事处",
         _screen("fees", "FeesScreen"),
     ),
+    MenuEntry(
+        "mgmt",
+        "m",
+        "管理费账",
+        "管理费收入与各预算科目的支出、余额；登记收入、录入支出",
+        _screen("mgmt_fee", "MgmtFeeScreen"),
+    ),
 )
 
 

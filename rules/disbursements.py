@@ -643,14 +643,14 @@ def check_approvers(entered_by: str, supervisors: Sequence[str], on: date, rs: R
     others = sorted(s for s in supervisors if s.strip() != entered_by.strip())
     if others:
         return rs.decide(
-            "approvable", "R3.5.approver_available", f"可由主管 {'、'.join(others)} 审批", APPROVAL_CITATION
+            "approvable", "R3.5.approver_available", f"可由负责人 {'、'.join(others)} 审批", APPROVAL_CITATION
         )
-    who = f"录入人 {entered_by} 是唯一在职主管" if entered_by in supervisors else "没有在职主管"
+    who = f"录入人 {entered_by} 是唯一在职负责人" if entered_by in supervisors else "没有在职负责人"
     return rs.decide(
         "no_approver",
         "R3.5.no_other_approver",
-        f"{who}，本笔支出无人能审批（不得审批本人录入的支出）：请增加一名主管"
-        "（huzhu user add 姓名 --role supervisor），或由另一名主管录入",
+        f"{who}，本笔支出无人能审批（不得审批本人录入的支出）：请增加一名负责人"
+        "（huzhu user add 姓名 --role supervisor），或由另一名负责人录入",
         APPROVAL_CITATION,
         Severity.WARNING,
     )
@@ -697,8 +697,8 @@ def check_approval(
             rs, "R3.5.self_approval", f"录入人 {entered_by} 不得审批本人录入的支出（不相容岗位分离）", APPROVAL_CITATION
         )
     if approver_role != SUPERVISOR_ROLE:
-        return _refuse(rs, "R3.5.not_supervisor", f"{approver} 无审批权限（须为主管）", APPROVAL_CITATION)
-    return rs.decide("approved", "R3.5.ok", f"由主管 {approver} 审批（录入人 {entered_by}）", APPROVAL_CITATION)
+        return _refuse(rs, "R3.5.not_supervisor", f"{approver} 无审批权限（须为负责人）", APPROVAL_CITATION)
+    return rs.decide("approved", "R3.5.ok", f"由负责人 {approver} 审批（录入人 {entered_by}）", APPROVAL_CITATION)
 
 
 def check_disbursement_transition(

@@ -202,7 +202,7 @@ def check_term(start: date, end: date, rs: RuleSet, override: SupervisorOverride
             return _refused(
                 rs,
                 "R1.6.reason_required",
-                f"{period}：保障期限一般控制在三年以内，超过须由主管写明理由方可办理",
+                f"{period}：保障期限一般控制在三年以内，超过须由负责人写明理由方可办理",
                 "term_max_years",
                 latest_end=latest_end,
             )
@@ -210,14 +210,14 @@ def check_term(start: date, end: date, rs: RuleSet, override: SupervisorOverride
             return _refused(
                 rs,
                 "R1.6.override_invalid",
-                f"{period}：须由主管（现为角色 {override.role or '无'}）批准并写明理由",
+                f"{period}：须由负责人（现为角色 {override.role or '无'}）批准并写明理由",
                 "term_max_years",
                 latest_end=latest_end,
             )
         return rs.decide(
             "term_over_max",
             "R1.6.term_over_max",
-            f"{period}：经主管 {override.supervisor} 批准，理由：{override.reason.strip()}",
+            f"{period}：经负责人 {override.supervisor} 批准，理由：{override.reason.strip()}",
             "term_max_years",
             Severity.WARNING,
             latest_end=latest_end,
@@ -339,7 +339,7 @@ def check_mid_period_join(
         return _refused(
             rs,
             "R1.4.override_required",
-            f"{situation}，原则上应在下一保障期续保时统一办理；如确需例外，须主管批准并写明理由",
+            f"{situation}，原则上应在下一保障期续保时统一办理；如确需例外，须负责人批准并写明理由",
             MID_PERIOD_CITATION,
             next_start=expiry(row.end),
         )
@@ -347,13 +347,13 @@ def check_mid_period_join(
         return _refused(
             rs,
             "R1.4.override_invalid",
-            f"{situation}：例外办理须由主管（现为角色 {override.role or '无'}）批准并写明书面理由",
+            f"{situation}：例外办理须由负责人（现为角色 {override.role or '无'}）批准并写明书面理由",
             MID_PERIOD_CITATION,
         )
     return rs.decide(
         "override_accepted",
         "R1.4.override_accepted",
-        f"{situation}：经主管 {override.supervisor} 批准例外办理，理由：{override.reason.strip()}",
+        f"{situation}：经负责人 {override.supervisor} 批准例外办理，理由：{override.reason.strip()}",
         MID_PERIOD_CITATION,
         Severity.WARNING,
         supervisor=override.supervisor,

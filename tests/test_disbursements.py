@@ -311,3 +311,32 @@ def test_auditor_cannot_enter(branch, branch_db):
         enter_disbursement(draft(branch))
     as_zhang(branch_db)
     assert count() == 0
+
+
+def test_large_disbursement_needs_a_collective_decision_and_another_payer(branch, branch_db):
+    """R11.5 (002 第三十条): above the threshold in force, approval rests on a recorded decision
+    taken by then; 000 第十九条2: the one who entered a payment does not pay it."""
+    from models.mgmt_fee import add_decision
+
+    with dbmod.writing():
+        line = BudgetLine.create(year=2026, code="fee_subsidy", name="会费补助", amount_fen=5_000_000).id
+    big = draft(branch, category="fee_subsidy", amount_fen=1_200_000, scheme_ref="管委会2026-3号", budget_line_id=line)
+    entered = enter_disbursement(big)
+    second_supervisor(branch_db)
+    with pytest.raises(RuleRefused) as missing:
+        approve_disbursement(entered.disbursement_id, D(2026, 11, 21))
+    assert missing.value.decisions[0].code == "R11.5.decision_missing"
+    decided = add_decision(
+        D(2026, 11, 20), "committee", ["张主任", "王委员", "赵委员"], "同意会费补助方案", amount_fen=1_200_000
+    )
+    approve_disbursement(entered.disbursement_id, D(2026, 11, 21), decision_id=decided)
+    assert Disbursement.get_by_id(entered.disbursement_id).decision_id == decided
+    as_zhang(branch_db)  # zhang entered it
+    with pytest.raises(RuleRefused) as own:
+        pay_disbursement(entered.disbursement_id, D(2026, 11, 22), transfer_ref="ZZ1")
+    assert own.value.decisions[0].code == "R4.sep.payer_is_recorder"
+    second = dbmod.current().path
+    dbmod.close()
+    dbmod.unlock(second, "li", "li pass")
+    pay_disbursement(entered.disbursement_id, D(2026, 11, 22), transfer_ref="ZZ1")
+    assert Disbursement.get_by_id(entered.disbursement_id).paid_by == "li"

@@ -545,13 +545,13 @@ def test_an_entry_only_its_own_supervisor_could_approve_is_warned(branch):
     proc = enter(db, "small_goods", "--id-number", idn(1), "--amount", "100", user="zhang")
     assert proc.returncode == 0, proc.stderr
     warned = [d for d in json.loads(proc.stdout)["warnings"] if d["code"] == "R3.5.no_other_approver"]
-    assert warned and "唯一在职主管" in warned[0]["message"]
-    assert "增加一名主管" in proc.stderr and "另一名主管录入" in proc.stderr
+    assert warned and "唯一在职负责人" in warned[0]["message"]
+    assert "增加一名负责人" in proc.stderr and "另一名负责人录入" in proc.stderr
     n = json.loads(proc.stdout)["disbursement_id"]
     refused(db, "disbursement", "approve", n, user="zhang", reason="不得审批本人录入的支出")
     # a clerk's entry with zhang the only supervisor is approvable: no warning
     proc = enter(db, "small_goods", "--id-number", idn(2), "--amount", "100", user="li")
-    assert "R3.5.no_other_approver" not in proc.stdout and "增加一名主管" not in proc.stderr
+    assert "R3.5.no_other_approver" not in proc.stdout and "增加一名负责人" not in proc.stderr
     second_supervisor(db)
     proc = enter(db, "small_goods", "--id-number", idn(3), "--amount", "100", user="zhang")
     assert "R3.5.no_other_approver" not in proc.stdout

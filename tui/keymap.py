@@ -66,10 +66,10 @@ claims.refresh         报案登记     f5          刷新
 findings.register      初审确认     y           仍要登记（初审发现按所报内容不予给付的问题时）
 findings.cancel        初审确认     n,escape    返回报案表单，不登记
 welfare.new            互助互济     n           新增支出
-welfare.approve        互助互济     a           审批（须为录入人以外的主管）
+welfare.approve        互助互济     a           审批（须为录入人以外的负责人）
 welfare.pay            互助互济     p           发放（转账凭证号或现金签收）
 welfare.sign           互助互济     g           受益会员签收
-welfare.void           互助互济     x           作废（主管，须填原因；记录保留）
+welfare.void           互助互济     x           作废（负责人，须填原因；记录保留）
 welfare.refresh        互助互济     f5          刷新
 handover.new           交接记录     n           新建交接（清单、未办结事项、双方确认、账号变更）
 handover.report        交接记录     r           记录所选交接上报办事处的日期

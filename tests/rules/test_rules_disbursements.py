@@ -332,7 +332,7 @@ def test_condolence_above_the_aid_for_the_same_event_needs_a_reason():
 def test_an_entry_nobody_else_could_approve_is_warned():
     alone = check_approvers("zhang", ["zhang"], date(2025, 3, 1), RS)
     assert alone.code == "R3.5.no_other_approver" and alone.severity.value == "warning"
-    assert "增加一名主管" in alone.message and "另一名主管录入" in alone.message
+    assert "增加一名负责人" in alone.message and "另一名负责人录入" in alone.message
     assert check_approvers("wang", [], date(2025, 3, 1), RS).code == "R3.5.no_other_approver"
     assert check_approvers("zhang", ["zhang", "li"], date(2025, 3, 1), RS).code == "R3.5.approver_available"
 

@@ -233,7 +233,7 @@ def test_r1_6_a_term_over_three_years_needs_a_supervisors_stated_reason():
     too_long = classify_enrolment(row(end=date(2029, 1, 1)), [], RS)
     assert too_long.decision.code == "R1.6.reason_required" and not too_long.ok
     assert too_long.decision.data["latest_end"] == date(2028, 12, 31)
-    assert "须由主管写明理由" in too_long.decision.message
+    assert "须由负责人写明理由" in too_long.decision.message
 
     clerk = SupervisorOverride("lee", "clerk", "单位合同四年")
     assert (

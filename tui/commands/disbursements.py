@@ -170,7 +170,7 @@ group("disbursement", help="互助互济支出 welfare disbursements")
 @arg("--event-date", metavar="DATE", help="事件日期（R3.11）")
 @arg("--cause", metavar="TEXT", help="事由：重大疾病、意外事故、自然灾害…（R3.11）")
 @arg("--hierarchy-reason", metavar="TEXT", help="高于赔付或救助标准时的理由（R3.1）")
-@arg("--reason", metavar="TEXT", help="支出日期早于今天（补录）时的理由，须由主管办理")
+@arg("--reason", metavar="TEXT", help="支出日期早于今天（补录）时的理由，须由负责人办理")
 @arg("--recipient", action="append", default=[], metavar="ID:YUAN", help="季节性慰问品领取人 身份证号:价值（可重复）")
 @arg("--recipients-file", metavar="CSV", help="领取人名单 CSV（列：身份证号,金额；UTF-8 或 GBK）")
 @arg("--participants", type=int, metavar="N", help="文体活动参与人数（R3.9）")
@@ -210,7 +210,7 @@ def cmd_enter(args) -> int:
             print(f"{MARKS[d.severity.value]} {d}")
     n = entered.disbursement_id
     clikit.say(
-        f"已录入支出 #{n}（{CATEGORIES[row.category]} {clikit.yuan(row.amount_fen)} 元），待主管审批",
+        f"已录入支出 #{n}（{CATEGORIES[row.category]} {clikit.yuan(row.amount_fen)} 元），待负责人审批",
         f"disbursement {n} entered; waiting for a supervisor's approval",
     )
     for d in entered.report.warnings:
@@ -293,8 +293,8 @@ for _step, _help in STEPS.items():
 
 @command(
     "disbursement void",
-    help="作废支出（主管）void a disbursement (supervisor)",
-    description="主管作废一笔错误的支出（R9.3）：记录保留并标为作废，不再计入上限与预算，不删除任何记录。",
+    help="作废支出（负责人）void a disbursement (supervisor)",
+    description="负责人作废一笔错误的支出（R9.3）：记录保留并标为作废，不再计入上限与预算，不删除任何记录。",
 )
 @arg("disbursement_id", type=int, metavar="ID", help="支出编号 disbursement number")
 @arg("--reason", metavar="TEXT", required=True, help="作废原因 why")

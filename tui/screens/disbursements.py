@@ -303,7 +303,7 @@ class DisbursementsScreen(DbWork, SubScreen):
         fields = [DialogField("on", "作废日期", "date", today.isoformat()), DialogField("reason", "作废原因")]
         intro = (
             f"#{row.id} {row.beneficiary} {CATEGORIES[row.category]} {format_fen(row.amount_fen)}，"
-            f"当前：{row.state_name}\n作废须由主管办理并写明原因；记录保留并标为作废，不再计入上限和预算"
+            f"当前：{row.state_name}\n作废须由负责人办理并写明原因；记录保留并标为作废，不再计入上限和预算"
         )
         self.app.push_screen(
             StepDialog("作废支出", intro, fields, lambda v: void_disbursement(row.id, v.get("reason"), v["on"]), today),
@@ -665,7 +665,7 @@ class DisbursementFormScreen(FormScreen):
 
     def db_saved(self, entered: Entered) -> None:
         self.mark_clean()
-        self.notify(f"已录入支出 #{entered.disbursement_id}，待主管审批", title="已保存")
+        self.notify(f"已录入支出 #{entered.disbursement_id}，待负责人审批", title="已保存")
         self.dismiss(entered.disbursement_id)
 
     def db_failed(self, tag: str, error: BaseException) -> None:

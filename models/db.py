@@ -145,7 +145,10 @@ _COLUMNS_SEEN: set[tuple[int, str, str]] = set()
 
 def has_column(table: str, column: str) -> bool:
     """Whether ``table`` has ``column`` (a column once seen stays: migrations only add them)."""
-    key = (id(database.obj), table, column)
+    # The database object is re-initialised for every file a process opens (tests open old and new
+    # schemas one after another): the file is part of the key, or a column seen in one would be
+    # taken as present in the next.
+    key = (id(database.obj), str(getattr(database.obj, "database", "")), table, column)
     if key in _COLUMNS_SEEN:
         return True
     if any(c.name == column for c in database.get_columns(table)):

@@ -58,13 +58,13 @@ def test_every_dashboard_query_reads_through_an_index(session, monkeypatch):
     with dbmod.writing():
         add_policy(1, "ZYYL", dt.date(2025, 12, 1))
     seen: list[tuple[str, tuple]] = []
-    execute = dashboard.database.execute_sql
+    execute = dashboard.database.obj.execute_sql
 
     def spy(sql, params=None, *args, **kwargs):
         seen.append((sql, tuple(params or ())))
         return execute(sql, params, *args, **kwargs)
 
-    monkeypatch.setattr(dashboard.database, "execute_sql", spy)
+    monkeypatch.setattr(dashboard.database.obj, "execute_sql", spy)  # behind models.db's proxy
     dashboard.read_dashboard(TODAY)
     monkeypatch.undo()
     assert len(seen) >= 9

@@ -45,13 +45,13 @@ def test_project_deadlines_on_the_todo_list_through_indexes(session, monkeypatch
 
     calendar_in_force()  # read once per open database (a handful of rows), not per 待办
     seen: list[tuple[str, tuple]] = []
-    execute = dashboard.database.execute_sql
+    execute = dashboard.database.obj.execute_sql
 
     def spy(sql, params=None, *args, **kwargs):
         seen.append((sql, tuple(params or ())))
         return execute(sql, params, *args, **kwargs)
 
-    monkeypatch.setattr(dashboard.database, "execute_sql", spy)
+    monkeypatch.setattr(dashboard.database.obj, "execute_sql", spy)  # behind models.db's proxy
     board = dashboard.read_dashboard(TODAY)
     monkeypatch.undo()
     assert [(i.status, i.ref) for i in board.projects] == [("due_office", "1"), ("due", "2")]

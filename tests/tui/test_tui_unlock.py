@@ -189,3 +189,17 @@ async def test_working_date_can_be_fixed(branch_db):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "2025-12-31 星期三" in screen_text(app)
+
+
+async def test_keys_typed_while_no_field_has_focus_reach_the_passphrase(branch_db):
+    """The fields are disabled while a passphrase is checked, which takes focus away; a key that
+    comes in before the passphrase field has it back used to go nowhere, and Enter then met an empty
+    field (the tmux test, under load)."""
+    async with make_app(db_path=branch_db, keymap={}).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        pilot.app.screen.set_focus(None)
+        await pilot.pause()
+        assert pilot.app.screen.focused is None
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HomeScreen)

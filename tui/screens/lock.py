@@ -22,21 +22,18 @@ from textual.widgets import Footer, Header, Input, Static
 
 from models import db as dbmod
 from tui.reader import start_reader, stop_reader
+from tui.screens.base import PassphraseEntry
 from tui.widgets import FieldRow, StatusLine
 from tui.workers import auto_backup_if_due, error_text
 
 
-class LockScreen(Screen[None]):
+class LockScreen(PassphraseEntry, Screen[None]):
     """Dismissed (popped) once the session user's passphrase checks out."""
 
     TITLE = "互助"
     SUB_TITLE = "已锁定"
-    # Enter is a priority binding (so the footer shows it over the field's own Enter), but the
-    # app handles a priority key as soon as it arrives, before the focused field has taken the
-    # characters typed just ahead of it: "口令⏎" in one burst (a paste, a fast typist over SSH)
-    # unlocked with a half-typed or empty passphrase. So the submit waits its turn in the
-    # field's queue (action_submit). ctrl+j is a line feed: keys typed while the program starts,
-    # before the terminal is in raw mode, pass the tty's CR→LF translation.
+    # Enter after the typed keys, and ctrl+j: see PassphraseEntry. ctrl+j is a line feed: keys typed
+    # while the program starts, before the terminal is in raw mode, pass the tty's CR→LF translation.
     BINDINGS = [
         Binding("enter", "submit", "解锁", id="lock.submit", priority=True),
         Binding("ctrl+j", "submit", "解锁", id="lock.submit_lf", show=False, priority=True),
@@ -62,7 +59,7 @@ class LockScreen(Screen[None]):
             yield Static("已锁定", id="lock-heading")
             yield Static("为保护会员信息，界面已锁定。请输入口令继续。", classes="muted")
             yield FieldRow("用户", Static(self.session.user, id="lock-user", classes="field-value"))
-            yield FieldRow("口令", Input(placeholder="口令", password=True, id="passphrase"))
+            yield FieldRow("口令", Input(placeholder="口令", password=True, id="passphrase", select_on_focus=False))
             yield StatusLine(id="status")
         yield Footer()
 
@@ -81,14 +78,6 @@ class LockScreen(Screen[None]):
             dbmod.drop_key()
         finally:
             self._forgotten.set()
-
-    def action_submit(self) -> None:
-        """After the keys already queued for the focused field (see BINDINGS)."""
-        focused = self.focused
-        if focused is not None:
-            focused.call_later(self._submit)
-        else:
-            self._submit()
 
     def _submit(self) -> None:
         if self._busy:

@@ -22,6 +22,7 @@ from models import attempts
 from models import db as dbmod
 from models.errors import HuzhuError
 from models.keyslots import KeyFile
+from tui.screens.base import PassphraseEntry
 from tui.widgets import FieldRow, StatusLine
 from tui.workers import error_text
 
@@ -66,15 +67,11 @@ def key_file_facts(db_path: Path, user: str | None) -> tuple[str, str]:
     return user or "", demo_line
 
 
-class UnlockScreen(Screen[None]):
+class UnlockScreen(PassphraseEntry, Screen[None]):
     """Asks for the user and passphrase; posts ``UnlockScreen.Succeeded`` to the app."""
 
-    # Enter is a priority binding (so the footer shows it over the field's own Enter), but the
-    # app handles a priority key as soon as it arrives, before the focused field has taken the
-    # characters typed just ahead of it: "口令⏎" in one burst (a paste, a fast typist over SSH)
-    # unlocked with a half-typed or empty passphrase. So the submit waits its turn in the
-    # field's queue (action_submit). ctrl+j is a line feed: keys typed while the program starts,
-    # before the terminal is in raw mode, pass the tty's CR→LF translation.
+    # Enter after the typed keys, and ctrl+j: see PassphraseEntry. ctrl+j is a line feed: keys typed
+    # while the program starts, before the terminal is in raw mode, pass the tty's CR→LF translation.
     BINDINGS = [
         Binding("enter", "submit", "解锁", id="unlock.submit", priority=True),
         Binding("ctrl+j", "submit", "解锁", id="unlock.submit_lf", show=False, priority=True),
@@ -112,7 +109,7 @@ class UnlockScreen(Screen[None]):
             yield Static("代办处互助保障业务", id="unlock-heading")
             yield Static(f"数据库  {_shown(self.db_path)}", classes="muted")
             yield FieldRow("用户", Input(self._user, placeholder="用户名", id="user"))
-            yield FieldRow("口令", Input(placeholder="口令", password=True, id="passphrase"))
+            yield FieldRow("口令", Input(placeholder="口令", password=True, id="passphrase", select_on_focus=False))
             yield StatusLine(id="status")
             if self._demo_line:
                 yield Static(self._demo_line, id="demo-hint")
@@ -124,14 +121,6 @@ class UnlockScreen(Screen[None]):
             self.query_one("#passphrase", Input).value = self._auto_passphrase
             self._auto_passphrase = None
             self.action_submit()
-
-    def action_submit(self) -> None:
-        """After the keys already queued for the focused field (see BINDINGS)."""
-        focused = self.focused
-        if focused is not None:
-            focused.call_later(self._submit)
-        else:
-            self._submit()
 
     def _submit(self) -> None:
         """Enter: in the user field move on to the passphrase; in the passphrase field unlock."""

@@ -34,6 +34,13 @@ def yearly_window(year: int, rs: RuleSet) -> tuple[date, date]:
     return _on(year, start_md), _on(year + 1 if start_md > end_md else year, end_md)
 
 
+def last_opened_year(today: date, rs: RuleSet | None = None) -> int:
+    """The assessed year whose self-assessment window opened most recently by ``today``: the
+    current year from its 12-15 on, the year before until then (000 第二十三条)."""
+    rs = resolve(rs, today)
+    return today.year if today >= yearly_window(today.year, rs)[0] else today.year - 1
+
+
 def check_yearly_submission(
     year: int, today: date, *, sent_before: bool, reason: str | None = None, rs: RuleSet | None = None
 ) -> Decision:

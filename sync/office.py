@@ -96,11 +96,12 @@ def read_limited(path: str | Path, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> 
 # --- state of each branch's chain -------------------------------------------------------------
 
 
-def last_imported(branch_code: str) -> tuple[int | None, str | None]:
+def last_imported(branch_code: str, kind: str = KIND_BRANCH_MONTHLY) -> tuple[int | None, str | None]:
+    """The last bundle imported on the branch's chain of ``kind`` (monthly; yearly packages have their own)."""
     row = database.execute_sql(
         "SELECT sequence, sha256 FROM received_bundle WHERE branch_code = ? AND kind = ? AND status = 'imported' "
         "ORDER BY sequence DESC LIMIT 1",
-        (branch_code, KIND_BRANCH_MONTHLY),
+        (branch_code, kind),
     ).fetchone()
     return (row[0], row[1]) if row else (None, None)
 

@@ -257,11 +257,11 @@ def _yearly_missing(today: dt.date) -> list[TodoItem]:
     """Branches that worked in the last assessed year (a monthly bundle of it imported) and have
     sent no self-assessment package for it: once its window opens, overdue after 01-15
     (000 第二十三条)."""
-    from rules.audit import yearly_window
+    from rules.audit import last_opened_year, yearly_window
     from rules.params import resolve
     from sync.yearly import period_of
 
-    year = today.year if today >= yearly_window(today.year, resolve(None, today))[0] else today.year - 1
+    year = last_opened_year(today)
     start, end = yearly_window(year, resolve(None, today))
     active = {
         r[0]

@@ -78,14 +78,11 @@ def check_year(year: int) -> int:
 # --- branch ---------------------------------------------------------------------------------------
 
 
-def sent_years() -> dict[int, list[tuple[int, str]]]:
-    out: dict[int, list[tuple[int, str]]] = {}
-    for period, seq, sha in database.execute_sql(
-        "SELECT period, sequence, sha256 FROM bundle_log WHERE direction = 'out' AND kind = ? ORDER BY sequence",
-        (KIND_BRANCH_YEARLY,),
-    ):
-        out.setdefault(int(period[:4]), []).append((seq, sha))
-    return out
+def sent_for_year(year: int) -> list[tuple[int, str]]:
+    """(sequence, sha256) of every package of ``year`` already sent, oldest first."""
+    from sync.export import sent_for
+
+    return sent_for(period_of(year), KIND_BRANCH_YEARLY)
 
 
 def package_files(year: int, today: dt.date, replaces: dict[str, Any] | None = None) -> dict[str, bytes]:
@@ -154,7 +151,7 @@ def submit(year: int, out_dir: str | Path, *, today: dt.date | None = None, reas
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise UsageError(f"输出文件夹不存在：{out_dir}", f"output folder does not exist: {out_dir}")
-    earlier = sent_years().get(year, [])
+    earlier = sent_for_year(year)
     decision = check_yearly_submission(year, today, sent_before=bool(earlier), reason=reason)
     if not decision.ok:
         raise RuleRefused([decision])
@@ -305,7 +302,7 @@ def import_yearly(data: bytes, name: str, max_size: int) -> ImportOutcome:
     """A yearly package offered to ``office import``: verified, sequence-checked against the
     branch's yearly chain, its contents checked, then stored in one transaction."""
     from models.schema import ReceivedBundle
-    from sync.office import _record_refusal, _row
+    from sync.office import _record_refusal, _row, last_imported
 
     require_office()
     current().require_write()
@@ -325,12 +322,8 @@ def import_yearly(data: bytes, name: str, max_size: int) -> ImportOutcome:
     m, files, digest = result.manifest, result.files, result.bundle_sha256
     assert m is not None and files is not None and digest is not None  # a verified result has all three
     base = dict(branch_code=m["branch_code"], period=m["period"], sequence=m["sequence"], sha256=digest)
-    row = database.execute_sql(
-        "SELECT sequence, sha256 FROM received_bundle WHERE branch_code = ? AND kind = ? AND status = 'imported' "
-        "ORDER BY sequence DESC LIMIT 1",
-        (m["branch_code"], KIND_BRANCH_YEARLY),
-    ).fetchone()
-    decision = check_sequence(row[0] if row else None, row[1] if row else None, m, bundle_sha256=digest)
+    last_seq, last_sha = last_imported(m["branch_code"], KIND_BRANCH_YEARLY)
+    decision = check_sequence(last_seq, last_sha, m, bundle_sha256=digest)
     if decision.outcome is SequenceOutcome.DUPLICATE:
         return _outcome(
             name, "duplicate", "duplicate", "此自审数据包已导入过，本次未做任何改动。", "Already imported.", **base

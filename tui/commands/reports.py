@@ -239,7 +239,7 @@ def cmd_submit(args) -> int:
     if args.reason and not args.replace:
         raise UsageError("--reason 只与 --replace 一起使用", "--reason goes with --replace")
     clikit.open_session(args)
-    already = bool(yearly.sent_years().get(args.year))
+    already = bool(yearly.sent_for_year(args.year))
     if already and not args.replace:
         raise UsageError(
             f"{args.year} 年度自审材料已报送过；重新报送请加 --replace --reason 理由",

@@ -494,11 +494,10 @@ class OfficeYearlyScreen(_ReadingScreen):
         self.dismiss()
 
     def fetch(self, today: date):
-        from rules.audit import yearly_window
-        from rules.params import resolve
+        from rules.audit import last_opened_year
         from sync.yearly import yearly_board
 
-        year = today.year if today >= yearly_window(today.year, resolve(None, today))[0] else today.year - 1
+        year = last_opened_year(today)
         return yearly_board(year, today)
 
     def show(self, board) -> None:

@@ -147,6 +147,12 @@ def seal(seq: int) -> str:
     if is_pg():
         return "[]"
     ensure_triggers()
+    try:
+        many = database.execute_sql(f"SELECT count(*) >= {BULK_ROWS} FROM temp.hz_dirty").fetchone()[0]
+    except Exception:  # no table: nothing was tracked on this connection
+        return "[]"
+    if many:
+        return _seal_bulk(seq)
     dirty: dict[str, list[str]] = {}
     try:
         for tbl, pk in database.execute_sql("SELECT DISTINCT tbl, pk FROM temp.hz_dirty"):
@@ -179,6 +185,122 @@ def seal(seq: int) -> str:
             )
     out.sort(key=lambda r: (r[0], r[1]))
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+#: From this many rows written in one transaction (a demo build, a large import, the upgrade's
+#: seal of every row) the rows are hashed by ``_seal_bulk``: the same canonical text built in SQL
+#: and hashed by a registered function, one statement per table, instead of a Python loop over
+#: fetched rows (tests/security/test_rowseal_bulk.py checks the two give the same event rows and
+#: seals). Below it the loop is cheaper than the temp tables.
+BULK_ROWS = 5000
+#: Column CRCs are cached by value in a bulk seal (dates, plans, users repeat down a table); the
+#: cache is dropped when it reaches this many values, to bound its memory.
+_CRC_CACHE_MAX = 200_000
+
+
+def _register_bulk_functions(conn, names_of: dict[str, list[str]]) -> None:
+    """``hz_row(table, text, v1, …)``: ``row_hash`` of a row whose canonical text SQL built,
+    as one string: the hash (``HASH_CHARS``) then the column CRCs as the JSON ``seal`` stores
+    (column order, NULLs left out, ``json.dumps`` spacing)."""
+    heads = {t: [f'"{n}":"' for n in names] for t, names in names_of.items()}
+    cache: dict = {}
+
+    def crc(v) -> str:
+        try:
+            return cache[v]
+        except KeyError:
+            if len(cache) >= _CRC_CACHE_MAX:
+                cache.clear()
+            found = cache[v] = format(zlib.crc32(repr(v).encode("utf-8")), "08x")
+            return found
+
+    def row(table: str, text: str, *values) -> str:
+        cols = ",".join([h + crc(v) + '"' for h, v in zip(heads[table], values, strict=True) if v is not None])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_CHARS] + "{" + cols + "}"
+
+    conn.create_function("hz_row", -1, row, deterministic=True)
+
+
+def _canonical_sql(table: str, names: list[str], key: str) -> str:
+    """SQL for ``row_hash``'s canonical text, ``[table, pk, {non-NULL columns, sorted}]`` compact
+    and unescaped: json_quote writes integers and text as ``json.dumps`` does (not every float:
+    rows holding a REAL are left out, see ``_seal_bulk``), concat_ws drops the NULL columns."""
+    members = ", ".join(f"""iif(t."{n}" IS NULL, NULL, '"{n}":' || json_quote(t."{n}"))""" for n in sorted(names))
+    return (
+        f"""'[' || json_quote('{table}') || ',' || json_quote({key}) || ',{{' || concat_ws(',', {members}) || '}}]'"""
+    )
+
+
+def _seal_bulk(seq: int) -> str:
+    """``seal`` for many rows: what it returns and writes is the same, computed in SQL.
+
+    SQLite and Python agree on integers and text in JSON but not on every float, and a BLOB has
+    no JSON form: rows holding a REAL or a BLOB value go through ``_current`` (Python), as do the
+    rows no longer there (deleted)."""
+    conn = database.connection()
+    for ddl in (
+        "CREATE TEMP TABLE IF NOT EXISTS hz_keys (tbl TEXT NOT NULL, pk TEXT NOT NULL, PRIMARY KEY (tbl, pk)) "
+        "WITHOUT ROWID",
+        # sealed: the hash then the column CRCs (hz_row), NULL for a row deleted
+        "CREATE TEMP TABLE IF NOT EXISTS hz_sealed (tbl TEXT NOT NULL, pk TEXT NOT NULL, sealed TEXT, "
+        "PRIMARY KEY (tbl, pk)) WITHOUT ROWID",
+    ):
+        conn.execute(ddl)
+    conn.execute("DELETE FROM temp.hz_keys")
+    conn.execute("DELETE FROM temp.hz_sealed")
+    conn.execute("INSERT OR IGNORE INTO temp.hz_keys SELECT tbl, pk FROM temp.hz_dirty")
+    conn.execute("DELETE FROM temp.hz_dirty")
+    tables = [r[0] for r in conn.execute("SELECT DISTINCT tbl FROM temp.hz_keys")]
+    names_of = {t: [c[1] for c in conn.execute(f'PRAGMA main.table_info("{t}")').fetchall()] for t in tables}
+    _register_bulk_functions(conn, names_of)
+    for table in tables:
+        names = names_of[table]
+        expr = _pk_expr(table)
+        key = f"CAST({_prefixed(expr, 't')} AS TEXT)"
+        keys = "(SELECT {} FROM temp.hz_keys WHERE tbl = ?)"
+        if expr == "rowid":
+            where = "t.rowid IN " + keys.format("CAST(pk AS INTEGER)")
+        elif expr.startswith("json_array("):
+            where = f"{key} IN " + keys.format("pk")
+        else:
+            where = f"t.{expr} IN " + keys.format("pk")
+        columns = ", ".join(f't."{n}"' for n in names)
+        plain = " AND ".join(f"typeof(t.\"{n}\") NOT IN ('real', 'blob')" for n in names)
+        conn.execute(
+            f"INSERT INTO temp.hz_sealed (tbl, pk, sealed) SELECT ?, {key}, "
+            f"hz_row(?, {_canonical_sql(table, names, key)}, {columns}) "
+            f'FROM main."{table}" t WHERE {where} AND {plain}',
+            (table, table, table),
+        )
+        rest = [
+            r[0]
+            for r in conn.execute(
+                "SELECT pk FROM temp.hz_keys k WHERE tbl = ? AND NOT EXISTS "
+                "(SELECT 1 FROM temp.hz_sealed s WHERE s.tbl = k.tbl AND s.pk = k.pk)",
+                (table,),
+            )
+        ]
+        if rest:
+            found = {pk: h + json.dumps(cols, separators=(",", ":")) for pk, h, cols in _current(table, rest)}
+            conn.executemany(
+                "INSERT INTO temp.hz_sealed (tbl, pk, sealed) VALUES (?, ?, ?)",
+                [(table, pk, found.get(pk)) for pk in rest],
+            )
+    conn.execute(
+        "INSERT OR REPLACE INTO row_seal (tbl, pk, hash, cols, seq) "
+        f"SELECT tbl, pk, substr(sealed, 1, {HASH_CHARS}), substr(sealed, {HASH_CHARS + 1}), ? "
+        "FROM temp.hz_sealed WHERE sealed IS NOT NULL",
+        (seq,),
+    )
+    conn.execute("DELETE FROM row_seal WHERE (tbl, pk) IN (SELECT tbl, pk FROM temp.hz_sealed WHERE sealed IS NULL)")
+    # hz_sealed is keyed (tbl, pk): read in that order, as ``seal`` sorts its list
+    rows = conn.execute(
+        f"SELECT json_group_array(json_array(tbl, pk, substr(sealed, 1, {HASH_CHARS}))) FROM "
+        "(SELECT tbl, pk, sealed FROM temp.hz_sealed ORDER BY tbl, pk)"
+    ).fetchone()[0]
+    conn.execute("DELETE FROM temp.hz_keys")
+    conn.execute("DELETE FROM temp.hz_sealed")
+    return rows
 
 
 def seal_everything() -> None:

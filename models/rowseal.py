@@ -192,7 +192,7 @@ def seal(seq: int) -> str:
 #: and hashed by a registered function, one statement per table, instead of a Python loop over
 #: fetched rows (tests/security/test_rowseal_bulk.py checks the two give the same event rows and
 #: seals). Below it the loop is cheaper than the temp tables.
-BULK_ROWS = 5000
+BULK_ROWS = 1000
 #: Column CRCs are cached by value in a bulk seal (dates, plans, users repeat down a table); the
 #: cache is dropped when it reaches this many values, to bound its memory.
 _CRC_CACHE_MAX = 200_000

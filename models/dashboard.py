@@ -173,28 +173,44 @@ def renewal_board(today: dt.date, *, statuses: tuple[str, ...] | None = None) ->
         RENEWAL_SQL + (' WHERE l."end" <= ?' if bound else ""), (bound.isoformat(),) if bound else ()
     ).fetchall()
     board = []
-    for code, name, plan, start, end, outcome, filed, backdated_reason in rows:
-        start, end = _d(start), _d(end)
-        status, decision = renewal_status(start, end, plan, today)
+    # The rules are pure: policies sharing a plan and dates (most of a large branch's, which
+    # start on the first of a month) share one decision, computed once (issue 15: at a million
+    # members the 待办 lists thousands of units, and the rule per row was most of its time).
+    decided: dict[tuple[str, str, str], tuple] = {}
+    for code, name, plan, start_text, end_text, outcome, filed, backdated_reason in rows:
+        known = decided.get((plan, start_text, end_text))
+        if known is None:
+            start, end = _d(start_text), _d(end_text)
+            status, decision = renewal_status(start, end, plan, today)
+            params = rs.plan(plan)
+            known = decided[(plan, start_text, end_text)] = (
+                start,
+                end,
+                status,
+                params.name if params else plan,
+                expiry(end),
+                *renewal_window(end, rs),
+                decision.message,
+                str(decision.citation),
+            )
+        start, end, status, plan_name, expires, first_allowed, last_on_time, message, citation = known
         if statuses is not None and status not in statuses:
             continue
-        params = rs.plan(plan)
-        first_allowed, last_on_time = renewal_window(end, rs)
         board.append(
             RenewalRow(
                 code,
                 name,
                 plan,
-                params.name if params else plan,
+                plan_name,
                 start,
                 end,
                 outcome,
                 status,
-                expiry(end),
+                expires,
                 first_allowed,
                 last_on_time,
-                decision.message,
-                str(decision.citation),
+                message,
+                citation,
                 _d(filed),
                 backdated_reason,
             )
@@ -307,9 +323,11 @@ def overdue_claims(today: dt.date) -> list[TodoItem]:
             events[claim_id].append(ClaimEvent(state, _d(on), by_user))
     rs = ruleset_on(today)
     overdue = []
+    decided: dict[tuple[ClaimEvent, ...], Decision] = {}  # the same history, the same decision (pure rule)
     for claim_id, state, member_id, name, plan, reported, returned in claims:
         history = events.get(claim_id) or [ClaimEvent(state, _d(returned if state == "returned" else reported), "")]
-        decision = claim_overdue(history, today)
+        key = tuple(history)
+        decision = decided.get(key) or decided.setdefault(key, claim_overdue(history, today))
         if decision.outcome != "overdue":
             continue
         params = rs.plan(plan)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -57,6 +57,11 @@ ENV_THEME = "HUZHU_THEME"
 #: Seconds after start-up before the screens after the unlock are imported in the background.
 PRELOAD_AFTER_SECONDS = 0.5
 DEFAULT_IDLE_LOCK_SECONDS = 600.0
+#: The whole-file page check after unlock starts this long after the 待办 is filled (time for its
+#: paint), or this many seconds after the unlock at the latest (issue 15): on two cores, reading
+#: a 1 GB file beside the 待办's queries and first paint slowed them by seconds.
+PAGE_CHECK_AFTER_PAINT_SECONDS = 0.3
+PAGE_CHECK_AFTER_SECONDS = 3.0
 #: App bindings the command palette does not list: opening the palette from itself,
 #: Ctrl+C's reminder of how to quit (the palette lists 退出 itself), and F2's 会员查询 (the
 #: palette lists the menu's 会员查询 on every screen).
@@ -109,6 +114,7 @@ class HuzhuApp(App[None]):
             self.add_class("-no-color")
         self.db_path = db_path
         self.session: dbmod.Session | None = None
+        self.page_check: DeferredPageCheck | None = None
         self.db_kind = "branch"  # "office" once an office database is unlocked: its own screens, no branch menu
         self.idle_lock_seconds = idle_lock_seconds
         self._initial_user = user
@@ -169,10 +175,21 @@ class HuzhuApp(App[None]):
         if unlocked.session.warnings:
             # Opened read-only, or behind the bundles already sent: said before any work starts.
             self.push_screen(WarningsDialog(unlocked.session.warnings))
-        # The whole file's page check, after the first screen is up (models.db: writes wait for it).
-        self.page_check = dbmod.check_pages_in_background(
-            unlocked.session, lambda _pages: self.post_message(self.PagesDamaged())
+        # The whole file's page check, once the first screen's data is painted (models.db: writes
+        # wait for it, or run it first if it has not started).
+        self.page_check = DeferredPageCheck(
+            partial(
+                dbmod.check_pages_in_background,
+                unlocked.session,
+                lambda _pages: self.post_message(self.PagesDamaged()),
+            )
         )
+        self.set_timer(PAGE_CHECK_AFTER_SECONDS, self.page_check.start)
+
+    def on_dashboard_screen_loaded(self, _message: Message) -> None:
+        """The 待办 is filled (bubbled up from its screen): the page check may start now."""
+        if self.page_check is not None:
+            self.set_timer(PAGE_CHECK_AFTER_PAINT_SECONDS, self.page_check.start)
 
     def on_huzhu_app_pages_damaged(self, _message: PagesDamaged) -> None:
         """Damaged pages found after unlock: the session is read-only already; say so now,
@@ -373,6 +390,26 @@ def idle_lock_from_env(notices: list[str]) -> float:
         return seconds
     notices.append(f"{ENV_IDLE_LOCK}={raw} 无效（应为正的秒数），自动锁定仍为 {DEFAULT_IDLE_LOCK_SECONDS:.0f} 秒")
     return DEFAULT_IDLE_LOCK_SECONDS
+
+
+class DeferredPageCheck:
+    """The session's page check (``models.db.check_pages_in_background``), started once: by the
+    app when the first screen is painted, by anyone who waits for it, or by a write (which runs
+    it first, ``models.db.writing``)."""
+
+    def __init__(self, start: Callable[[], dbmod.PageCheck]) -> None:
+        self._start = start
+        self._lock = threading.Lock()
+        self.check: dbmod.PageCheck | None = None
+
+    def start(self) -> dbmod.PageCheck:
+        with self._lock:
+            if self.check is None:
+                self.check = self._start()
+            return self.check
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.start().wait(timeout)
 
 
 def preload_after_unlock() -> None:

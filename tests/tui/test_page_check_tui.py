@@ -67,3 +67,18 @@ async def test_a_whole_file_shows_no_dialog(tmp_path):
         await pilot.pause(0.2)
         await settle(pilot)
         assert not isinstance(app.screen, WarningsDialog) and not app.session.read_only
+
+
+async def test_the_check_starts_by_itself_after_the_todo_is_filled(tmp_path):
+    """Nobody waits for it and nothing is written: it still runs (after the 待办's first paint,
+    not beside it, issue 15)."""
+    path = create_branch_db(tmp_path / "branch.hzdb")
+    app = make_app(db_path=path, passphrase=PASSPHRASE, keymap={})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(100):
+            if app.page_check is not None and app.page_check.check is not None:
+                break
+            await pilot.pause(0.1)
+        assert app.page_check is not None and app.page_check.check is not None
+        assert app.session.pages_checked.wait(60)

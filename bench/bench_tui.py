@@ -31,7 +31,7 @@ import time
 import uuid
 from pathlib import Path
 
-from common import Figure, demo_db, load_average, parser, percentile, report
+from common import Figure, compiled, demo_db, load_average, parser, percentile, report
 
 HERE = Path(__file__).resolve().parent
 HUZHU = str(Path(sys.executable).with_name("huzhu"))
@@ -216,6 +216,7 @@ def main() -> None:
     )
     launches = 3 if args.quick else args.launches
     dbs = {n: demo_db(n) for n in sizes}
+    compiled()
     figs: list[Figure] = []
     # a session that lives for the whole run: the tmux server would exit with its last session
     subprocess.run(["tmux", "-L", SOCKET, "new-session", "-d", "-s", "keep", "sleep 3600"], check=True, timeout=30)

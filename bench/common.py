@@ -115,6 +115,17 @@ def demo_db(members: int) -> Path:
     return path
 
 
+def compiled() -> None:
+    """Byte-compile the program's own modules, as installing it does (pip compiles on install):
+    with PYTHONDONTWRITEBYTECODE set (as on the development machine) an editable checkout would
+    otherwise compile every module from source at each launch, which no installed copy does."""
+    import compileall
+
+    root = Path(__file__).resolve().parent.parent
+    for package in ("models", "rules", "sync", "tui", "migrations"):
+        compileall.compile_dir(str(root / package), quiet=1)
+
+
 def load_average() -> float:
     import os
 

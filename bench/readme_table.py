@@ -30,16 +30,17 @@ def table(results: dict) -> str:
         + (" (`--quick`)" if results.get("quick") else "")
         + ".",
         "",
-        "| script | figure | value | baseline (same run) | ratio | goal | met |",
-        "|---|---|---|---|---|---|---|",
+        "| script | figure | value | baseline (same run) | ratio | goal | met | load (start–end) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for f in results["figures"]:
         baseline = "" if f["baseline"] is None else f"{fmt(f['baseline'], f['unit'])} ({f['baseline_name']})"
         met = "" if f["met"] is None else ("✔" if f["met"] else "✘")
         name = f["name"].strip().replace("|", "\\|")
+        load = "–".join(f"{x:.1f}" for x in f.get("load") or [])
         lines.append(
             f"| {f['script'].removeprefix('bench_').removesuffix('.py')} | {name} | {fmt(f['value'], f['unit'])} "
-            f"| {baseline} | {fmt(f['ratio'])} | {f['goal']} | {met} |"
+            f"| {baseline} | {fmt(f['ratio'])} | {f['goal']} | {met} | {load} |"
         )
     if results.get("failed"):
         lines += ["", f"Scripts that failed: {', '.join(results['failed'])}."]

@@ -345,6 +345,10 @@ class AuditEvent(BaseModel):
     sig = TextField(null=True)  # the acting user's Ed25519 signature over ``hash`` (migration 0013)
     rows = TextField(null=True)  # [[table, pk, row hash or null], …] the event's transaction wrote
 
+    class Meta:
+        # the unlock's replay of the grants reads only grant events (migration 0022)
+        indexes = ((("action", "seq"), False),)
+
 
 class RowSeal(BaseModel):
     """Each business row's hash as of the latest signed event that wrote it (``models.rowseal``)."""

@@ -90,7 +90,7 @@ class LookupReader:
                         # idle: warm again if another connection wrote since (SQLite dropped our cache)
                         now = self._data_version()
                         if now != version and time.monotonic() - warmed_at >= REWARM_SECONDS:
-                            version, warming = now, warm_steps(_execute)
+                            version, warming = now, warm_steps(_execute, indexes=_indexes_fit())
                         continue
                     try:
                         next(warming)

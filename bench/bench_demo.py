@@ -5,7 +5,7 @@ Builds ``--members`` members (default 1,000,000; ``--quick`` 100,000) with
 fills a plain stdlib-sqlite3 file with the same ``models.demo.fill`` (same seed, same
 ``today``, same bulk-load pragmas) as the baseline. Figures: the whole encrypted build, its
 fill alone (the part the baseline also does), and rows written per second.
-Goal (demo issue): 1,000,000 members in ≤ 90 s on the two-core branch PC.
+Goal (issue 15): 1,000,000 members in ≤ 60 s on a quiet two-core machine (the demo issue asked 90 s).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import migrations
 from models import demo, plans
 from models.schema import ALL_MODELS
 
-GOAL_SECONDS = 90
+GOAL_SECONDS = 60  # issue 15 (the demo issue asked 90)
 #: Keys of build_demo's counts that are rows of a table (the rest are subsets of these).
 ROW_COUNTS = (
     "units",

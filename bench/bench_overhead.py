@@ -162,7 +162,7 @@ def open_plain(plain: Path, enc: Path) -> None:
         return conn
 
     database.init(str(plain), pragmas=PRAGMAS)
-    database._connect = _connect  # instance attribute: the baseline only
+    database.obj._connect = _connect  # instance attribute of the proxied database: the baseline only
     database.connect()
     with open(plain, "rb") as fh:
         assert fh.read(16) == dbmod.SQLITE_HEADER, "the baseline file must be plain SQLite"
@@ -171,7 +171,7 @@ def open_plain(plain: Path, enc: Path) -> None:
 
 def close_plain() -> None:
     dbmod.close()
-    database.__dict__.pop("_connect", None)
+    database.obj.__dict__.pop("_connect", None)
 
 
 def main() -> None:

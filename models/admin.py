@@ -584,6 +584,7 @@ def _chain_checks() -> list[CheckItem]:
             else f"{chain.reason}（已验证 {chain.events} 条）",
         )
     )
+    items.append(_anchor_check())
     import peewee
     import sqlcipher3
 
@@ -591,6 +592,30 @@ def _chain_checks() -> list[CheckItem]:
         return items + signature_checks()
     except (peewee.DatabaseError, sqlcipher3.DatabaseError) as exc:  # a damaged page
         return items + [CheckItem("audit_signatures", False, f"无法读取：{exc}")]
+
+
+def _anchor_check() -> CheckItem:
+    """Issue 13 item 4: the heads sent to the office and the one its last answer accepted
+    (kept in ``FILE.sent``) are still on the chain."""
+    from models import anchor, sentmark
+
+    found = anchor.findings(dbmod.current().path)
+    lost = anchor.lost_bundles(dbmod.current().path)
+    if found or lost:
+        texts = [f.text() for f in found[:20]]
+        if lost:
+            texts.append(
+                f"办事处已收到{sentmark.describe(lost)}月度数据包，本数据库却没有（恢复了较早的备份或被回退）："
+                f"补录后请负责人运行 {sentmark.RECONCILE_COMMAND}"
+            )
+        return CheckItem("audit_anchor", False, "；".join(texts))
+    mark = sentmark.mark_for_this_branch(dbmod.current().path)
+    heads = [b for b in (mark.bundles if mark else ()) if b.audit_head is not None]
+    if not heads:
+        return CheckItem("audit_anchor", True, "尚未向办事处发送带审计链位置的数据包")
+    accepted = mark.office_accepted if mark else None
+    said = f"，办事处回执确认至第 {accepted['count']} 条" if accepted else ""
+    return CheckItem("audit_anchor", True, f"审计链包含已发给办事处的 {len(heads)} 个位置{said}")
 
 
 def signature_checks() -> list[CheckItem]:

@@ -289,6 +289,8 @@ class Dashboard:
     selfassessment: TodoItem | None = None
     backup: TodoItem | None = None  # no backup folder, folder missing, or no recent verified backup
     fees: list[TodoItem] = field(default_factory=list)  # overdue unit balances, collected fees held (§12)
+    #: Rows changed outside the program (found at unlock): the database is read-only until restored.
+    integrity: TodoItem | None = None
 
     def counts(self) -> dict[str, int]:
         """Open items per section (budget, bundle and self-assessment are facts, not counted)."""
@@ -568,6 +570,26 @@ def read_dashboard(today: dt.date) -> Dashboard:
         selfassessment=selfassessment_item(today),
         backup=backup_item(today),
         fees=fee_items(today),
+        integrity=integrity_item(),
+    )
+
+
+def integrity_item() -> TodoItem | None:
+    """Issue 13 item 3: the row findings of this session's unlock, while it is read-only for them."""
+    from models import db as dbmod
+
+    try:
+        found = dbmod.current().row_findings
+    except RuntimeError:
+        return None
+    if not found:
+        return None
+    more = f"等共 {len(found)} 处；" if len(found) > 3 else ""
+    return TodoItem(
+        "integrity",
+        "tampered",
+        "账目在程序之外被改动，已只读",
+        f"{'；'.join(found[:3])}；{more}请负责人运行 huzhu check，并从改动之前的备份恢复",
     )
 
 

@@ -173,6 +173,9 @@ class Session:
     #: page while the check runs in the background (``check_pages_in_background``).
     pages_checked: threading.Event = field(default_factory=lambda: _set_event(), repr=False)
     pages_check_claimed: bool = field(default=False, repr=False)  # a thread has started the check
+    #: Rows changed, added or deleted outside the program, found at the TUI's unlock
+    #: (``models.rowseal.check_at_unlock``): the session is then read-only and 待办 lists them.
+    row_findings: list[str] = field(default_factory=list, repr=False)
 
     def warn(self, zh: str, en: str) -> None:
         self.warnings.append(zh)
@@ -978,6 +981,22 @@ def check_sent_mark(session: Session) -> None:
         return  # a safety net must never stop an unlock; export checks again itself
     if warning:
         session.warn(*warning)
+    check_anchor(session)
+
+
+def check_anchor(session: Session) -> None:
+    """At unlock (issue 13 item 4): the audit heads kept outside the database (the bundles sent, the
+    office's last answer, in ``FILE.sent``) must still be on the chain; a chain rewritten, recomputed
+    or rolled back with its ``.hwm`` opens read-only with a warning (``models.anchor``)."""
+    from models import anchor  # local: anchor imports audit, which imports this module
+
+    try:
+        found = anchor.findings(session.path)
+    except (sqlcipher3.DatabaseError, peewee.DatabaseError):
+        return  # a damaged page is reported by the page check; check runs this again
+    if found:
+        session.read_only = True
+        session.warn(*anchor.warning(found))
 
 
 def new_db_id() -> str:

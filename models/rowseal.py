@@ -400,3 +400,25 @@ def verify(limit: int = 200) -> tuple[list[RowFinding], int]:
             findings.append(RowFinding(key[0], key[1], "seal_forged", seq=seq))
     findings.sort(key=lambda f: (f.table, f.pk, f.kind))
     return findings, checked
+
+
+def check_at_unlock(session) -> list[RowFinding]:
+    """The TUI's unlock (issue 13 item 3): the same row findings ``huzhu check`` reports; any one
+    opens the database read-only with a warning naming table, row and what differs, so no one
+    works on top of books changed outside the program. (Not run by every CLI command: it reads
+    every row; ``huzhu check`` is the command line's way.)"""
+    findings, _checked = verify()
+    if not findings:
+        return findings
+    texts = [f.text() for f in findings]
+    session.read_only = True
+    session.row_findings = texts
+    more = f"；等共 {len(texts)} 处" if len(texts) > 5 else ""
+    session.warn(
+        f"账目中有在本程序之外被改动的记录：{'；'.join(texts[:5])}{more}。为免在被改动的账目上继续工作，"
+        "已以只读方式打开。请负责人运行 huzhu check 查看全部，并从改动之前的备份恢复（huzhu restore）。",
+        f"{len(texts)} business row(s) were changed outside the program (e.g. {findings[0].table} row "
+        f"{findings[0].pk}: {findings[0].kind}): opened read-only; a supervisor should run huzhu check and "
+        "restore a backup from before the change (huzhu restore)",
+    )
+    return findings

@@ -13,8 +13,10 @@ At unlock (``models.db``) a database whose highest sequence is below the mark's 
 missing bundles so the chain continues where the office expects it.
 
 The file holds the branch code, the database id and, per bundle: sequence, period, file name,
-SHA-256, previous SHA-256, creation time, and the summary's aggregate ``totals`` and
-``disbursed_fen``: counts and amounts only, never a name or an ID number.
+SHA-256, previous SHA-256, creation time, the summary's aggregate ``totals`` and
+``disbursed_fen``, and the audit chain's head the bundle carried (``audit_count``,
+``audit_head``); and ``office_accepted``, the head the office's last answer says it accepted
+(issue 13 item 4, ``models.anchor``): counts, amounts and hashes only, never a name or an ID number.
 """
 
 from __future__ import annotations
@@ -59,9 +61,12 @@ class Sent:
     #: export adopted later: the branch cannot read its own sealed bundle back).
     totals: dict[str, int] | None = None
     disbursed_fen: int | None = None
+    #: The audit chain's head the bundle carried to the office (None: sent before issue 13 item 4).
+    audit_count: int | None = None
+    audit_head: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "sequence": self.sequence,
             "period": self.period,
             "file": self.file_name,
@@ -71,6 +76,9 @@ class Sent:
             "totals": self.totals,
             "disbursed_fen": self.disbursed_fen,
         }
+        if self.audit_head is not None:
+            out["audit_count"], out["audit_head"] = self.audit_count, self.audit_head
+        return out
 
     @classmethod
     def from_json(cls, obj: Any) -> Sent:
@@ -95,7 +103,12 @@ class Sent:
             raise ValueError("bad totals")
         if disbursed is not None and not (isinstance(disbursed, int) and not isinstance(disbursed, bool)):
             raise ValueError("bad disbursed_fen")
-        return cls(seq, period, name, sha, prev, created, totals, disbursed)
+        count, head = obj.get("audit_count"), obj.get("audit_head")
+        if head is not None and not (
+            isinstance(head, str) and _HEX64.fullmatch(head) and isinstance(count, int) and not isinstance(count, bool)
+        ):
+            raise ValueError("bad audit head")
+        return cls(seq, period, name, sha, prev, created, totals, disbursed, count if head else None, head)
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,9 @@ class Mark:
     branch_code: str
     db_id: str
     bundles: tuple[Sent, ...]
+    #: The head the office's last answer says it accepted: {"count", "hash", "sequence" (of the
+    #: branch's bundle that carried it), "answer_sequence"}; None before the first such answer.
+    office_accepted: dict[str, Any] | None = None
 
     @property
     def last_sequence(self) -> int:
@@ -116,6 +132,8 @@ class Mark:
             "db_id": self.db_id,
             "bundles": [b.to_json() for b in sorted(self.bundles, key=lambda b: b.sequence)],
         }
+        if self.office_accepted is not None:
+            obj["office_accepted"] = self.office_accepted
         return json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
 
 
@@ -134,7 +152,20 @@ def read(db_path: str | os.PathLike) -> Mark | None:
         return None
     if len({b.sequence for b in entries}) != len(entries):
         return None
-    return Mark(code, db_id, tuple(sorted(entries, key=lambda b: b.sequence)))
+    accepted = obj.get("office_accepted")
+    if not _accepted_ok(accepted):
+        accepted = None
+    return Mark(code, db_id, tuple(sorted(entries, key=lambda b: b.sequence)), accepted)
+
+
+def _accepted_ok(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"count", "hash", "sequence", "answer_sequence"}
+        and all(isinstance(value[k], int) and not isinstance(value[k], bool) for k in ("count", "sequence"))
+        and isinstance(value["hash"], str)
+        and _HEX64.fullmatch(value["hash"]) is not None
+    )
 
 
 def write(db_path: str | os.PathLike, mark: Mark) -> bool:
@@ -167,6 +198,22 @@ def logged() -> dict[int, tuple[str, str, str, str | None, str]]:
         (MONTHLY_BUNDLE_KIND,),
     ).fetchall()
     return {seq: (period, name, sha, prev, created) for seq, period, name, sha, prev, created in rows}
+
+
+def audit_heads_from_events() -> dict[str, tuple[int, str]]:
+    """File name → the audit head (count, hash) each export (or adoption) recorded it sent."""
+    out: dict[str, tuple[int, str]] = {}
+    for name, text in database.execute_sql(
+        "SELECT entity_id, detail FROM audit_event WHERE action IN ('sync.export', 'sync.export.adopted') "
+        "AND entity = 'bundle_log' ORDER BY seq"
+    ):
+        try:
+            chain = json.loads(text).get("audit_chain")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(chain, dict) and isinstance(chain.get("count"), int) and isinstance(chain.get("head"), str):
+            out[name] = (chain["count"], chain["head"])
+    return out
 
 
 def _figures_from_audit() -> dict[str, tuple[dict[str, int] | None, int | None]]:
@@ -213,15 +260,26 @@ def refresh(
     new = {seq: row for seq, row in logged().items() if seq not in have}
     figures = dict(figures or {})
     recorded = _figures_from_audit() if any(seq not in figures for seq in new) else {}
+    heads = audit_heads_from_events() if new else {}
     for seq, (period, name, sha, prev, created) in new.items():
         totals, disbursed = figures.get(seq) or recorded.get(name, (None, None))
-        have[seq] = Sent(seq, period, name, sha, prev, created, totals, disbursed)
+        count, head = heads.get(name, (None, None))
+        have[seq] = Sent(seq, period, name, sha, prev, created, totals, disbursed, count, head)
     added = bool(new)
-    fresh = Mark(code, db_id, tuple(sorted(have.values(), key=lambda b: b.sequence)))
+    accepted = mark.office_accepted if mark else None
+    fresh = Mark(code, db_id, tuple(sorted(have.values(), key=lambda b: b.sequence)), accepted)
     # Nothing sent yet: no file (a new database gets its mark with its first export).
     if added or (mark is not None and mark.db_id != db_id):
         write(db_path, fresh)
     return fresh
+
+
+def set_office_accepted(db_path: str | os.PathLike, db_id: str, accepted: dict[str, Any]) -> bool:
+    """Keep, beside the database, the head the office's answer says it accepted."""
+    mark = refresh(db_path, db_id)
+    if mark is None or not _accepted_ok(accepted):
+        return False
+    return write(db_path, Mark(mark.branch_code, mark.db_id, mark.bundles, dict(accepted)))
 
 
 def lacking(mark: Mark | None, db_last_sequence: int) -> list[Sent]:

@@ -13,12 +13,13 @@ dashboard until marked done) and compares the office's figures with the branch's
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from models import audit, clock
+from models import anchor, audit, clock, sentmark
 from models.db import current, database, writing
 from models.errors import UsageError, ValidationFailed
 from sync.bundle import DEFAULT_MAX_BUNDLE_BYTES, KIND_OFFICE_ANSWER, build_bundle, bundle_file_name, verify_bundle
@@ -35,7 +36,7 @@ from sync.keystore import (
     require_office,
     require_trusted_office,
 )
-from sync.office import read_limited
+from sync.office import accepted_head, read_limited
 from sync.reconcile import ITEMS, compare, has_ledger, ledger_figures
 from sync.sequence import SequenceOutcome, check_sequence
 
@@ -127,6 +128,9 @@ def build_return(branch_code: str, period: str, out_dir: str | Path = ".") -> Re
         "office_name": office_name(),
         "figures": len(figures),
         "notices": len(notices),
+        # Issue 13 item 4: the branch's audit head the office accepted last, signed, so the branch
+        # can later find a chain that no longer holds it (models.anchor). Null: none accepted yet.
+        "accepted_audit": accepted_head(branch_code),
     }
     files = {
         "figures.json": canonical_dumps(figures),
@@ -195,6 +199,7 @@ def build_return(branch_code: str, period: str, out_dir: str | Path = ".") -> Re
                     "sha256": digest,
                     "figures": len(figures),
                     "notices": len(notices),
+                    "accepted_audit": summary["accepted_audit"],
                 },
             )
     except BaseException:
@@ -215,6 +220,10 @@ class ReceiveResult:
     sha256: str
     notices: list[dict[str, Any]] = field(default_factory=list)
     differences: list[dict[str, Any]] = field(default_factory=list)
+    #: The branch's audit head the office says it accepted ({"count", "hash", "sequence"}) and
+    #: ``check``: ``holds`` (this chain holds it), ``behind`` or ``rewritten``; None when the
+    #: answer carries none (an older office program, or no anchored bundle accepted yet).
+    accepted_audit: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -224,11 +233,32 @@ class ReceiveResult:
             "sha256": self.sha256,
             "notices": self.notices,
             "differences": self.differences,
+            "accepted_audit": self.accepted_audit,
         }
 
 
 def _refuse(reason: str, zh: str, en: str) -> NoReturn:
     raise BundleRefused(zh, en, code=reason)
+
+
+def _parse_accepted(summary: dict[str, Any]) -> dict[str, Any] | None:
+    value = summary.get("accepted_audit")
+    if value is None:
+        return None
+    ok = (
+        isinstance(value, dict)
+        and set(value) == {"count", "head", "sequence"}
+        and all(type(value[k]) is int and value[k] >= 0 for k in ("count", "sequence"))
+        and isinstance(value["head"], str)
+        and re.fullmatch(r"[0-9a-f]{64}", value["head"]) is not None
+    )
+    if not ok:
+        _refuse(
+            "bad_payload",
+            "办事处回执内容不符合格式（accepted_audit）",
+            "the answer's contents are invalid (accepted_audit)",
+        )
+    return value
 
 
 def _parse_answer(
@@ -309,6 +339,9 @@ def receive(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> Re
     if decision.outcome is not SequenceOutcome.NEXT:
         _refuse(str(decision.outcome), decision.message_zh, decision.message_en)
     figures, notices = _parse_answer(m, files)
+    accepted = _parse_accepted(canonical_loads(files["summary.json"]))
+    if accepted is not None:
+        accepted = {**accepted, "check": anchor.extends(accepted["count"], accepted["head"]) or "holds"}
     now = clock.stamp()
     with writing():
         BundleLog.create(
@@ -343,10 +376,26 @@ def receive(path: str | Path, *, max_size: int = DEFAULT_MAX_BUNDLE_BYTES) -> Re
                 "sha256": sha256,
                 "notices": len(notices),
                 "figures": len(figures),
+                **({"accepted_audit": accepted} if accepted else {}),
+            },
+        )
+    if accepted is not None:
+        # Kept beside the database too, where a rollback of the file does not reach (models.anchor).
+        session = current()
+        sentmark.set_office_accepted(
+            session.path,
+            session.keyfile.db_id,
+            {
+                "count": accepted["count"],
+                "hash": accepted["head"],
+                "sequence": accepted["sequence"],
+                "answer_sequence": m["sequence"],
             },
         )
     diffs = compare(branch_figures(m["period"]), figures, code)
-    return ReceiveResult("received", m["period"], m["sequence"], sha256, notices, [d.to_json() for d in diffs])
+    return ReceiveResult(
+        "received", m["period"], m["sequence"], sha256, notices, [d.to_json() for d in diffs], accepted
+    )
 
 
 def open_notices() -> list[dict[str, Any]]:

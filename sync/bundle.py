@@ -86,8 +86,13 @@ MANIFEST_FIELDS = frozenset(
     }
 )  # fmt: skip
 #: Optional: a bundle that replaces an earlier one of the same month (sync/FORMAT.md "Replacements").
-OPTIONAL_MANIFEST_FIELDS = frozenset({"replaces"})
+OPTIONAL_MANIFEST_FIELDS = frozenset({"replaces", "audit_chain"})
 REPLACES_FIELDS = frozenset({"sequence", "sha256"})
+#: Optional (branch monthly bundles from issue 13 on): the sender's audit chain head with its
+#: event count, and the hash this chain has at the count the previous bundle sent, so the
+#: receiver can check that the chain extends what it accepted before (sync/FORMAT.md).
+AUDIT_CHAIN_FIELDS = frozenset({"count", "head", "since", "restored"})
+AUDIT_POINT_FIELDS = frozenset({"count", "hash"})
 KEY_WRAP_FIELDS = frozenset({"alg", "ephemeral_x25519", "nonce", "wrapped_key"})
 PAYLOAD_FIELDS = frozenset({"alg", "nonce", "length", "sha256"})
 FILE_ENTRY_FIELDS = frozenset({"path", "length", "sha256"})
@@ -180,6 +185,7 @@ def build_bundle(
     signer_private: bytes,
     recipient_public: bytes,
     replaces: Mapping[str, Any] | None = None,
+    audit_chain: Mapping[str, Any] | None = None,
 ) -> bytes:
     """Pack, encrypt and sign ``files``; returns the complete bundle file bytes.
 
@@ -204,6 +210,7 @@ def build_bundle(
         ("signer_private", _raw_key_problem(signer_private)),
         ("recipient_public", _raw_key_problem(recipient_public)),
         ("replaces", None if replaces is None else _replaces_problem(dict(replaces), sequence)),
+        ("audit_chain", None if audit_chain is None else _audit_chain_problem(dict(audit_chain), audit_head)),
     ):
         if problem:
             raise ValueError(f"{name}: {problem}")
@@ -248,6 +255,8 @@ def build_bundle(
     }
     if replaces is not None:
         manifest["replaces"] = {"sequence": replaces["sequence"], "sha256": replaces["sha256"]}
+    if audit_chain is not None:
+        manifest["audit_chain"] = {k: audit_chain[k] for k in AUDIT_CHAIN_FIELDS}
     manifest_bytes = canonical_dumps(manifest)
     if len(manifest_bytes) > MAX_MANIFEST_BYTES:
         raise ValueError(f"files: manifest would exceed {MAX_MANIFEST_BYTES} bytes; send fewer files")
@@ -448,6 +457,10 @@ def _check_manifest_fields(manifest: dict[str, Any]) -> None:
         problem = _replaces_problem(manifest["replaces"], manifest["sequence"])
         if problem:
             raise _Refusal(Reason.BAD_MANIFEST, f"replaces: {problem}")
+    if "audit_chain" in manifest:
+        problem = _audit_chain_problem(manifest["audit_chain"], manifest["audit_head"])
+        if problem:
+            raise _Refusal(Reason.BAD_MANIFEST, f"audit_chain: {problem}")
     checks: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
         ("branch_code", _branch_code_problem),
         ("period", _period_problem),
@@ -508,6 +521,42 @@ def _replaces_problem(value: Any, sequence: Any) -> str | None:
     if _sequence_problem(earlier) or not isinstance(sequence, int) or earlier >= sequence:
         return "sequence must be an earlier sequence number"
     return _hex64_problem(value["sha256"])
+
+
+def _count_problem(value: Any) -> str | None:
+    if type(value) is not int or not 0 <= value <= MAX_SAFE_INTEGER:
+        return "must be a whole number from 0"
+    return None
+
+
+def _audit_point_problem(value: Any, *, hash_may_be_null: bool) -> str | None:
+    if not isinstance(value, dict) or value.keys() != AUDIT_POINT_FIELDS:
+        return "must be an object with count and hash"
+    if hash_may_be_null and value["hash"] is None:
+        return _count_problem(value["count"])
+    return _count_problem(value["count"]) or _hex64_problem(value["hash"])
+
+
+def _audit_chain_problem(value: Any, audit_head: Any) -> str | None:
+    """``{"count", "head", "since", "restored"}``: ``head`` is ``audit_head``; ``since`` is null or
+    the hash this chain has at the count the previous bundle sent (null hash: the chain is now
+    shorter than that); ``restored`` is null or the supervisor's reconcile event after a restore."""
+    if not isinstance(value, dict) or value.keys() != AUDIT_CHAIN_FIELDS:
+        return f"must be an object with {', '.join(sorted(AUDIT_CHAIN_FIELDS))}"
+    problem = _count_problem(value["count"]) or _hex64_problem(value["head"])
+    if problem:
+        return problem
+    if value["head"] != audit_head:
+        return "head differs from audit_head"
+    if value["since"] is not None:
+        problem = _audit_point_problem(value["since"], hash_may_be_null=True)
+        if problem:
+            return f"since: {problem}"
+    if value["restored"] is not None:
+        problem = _audit_point_problem(value["restored"], hash_may_be_null=False)
+        if problem:
+            return f"restored: {problem}"
+    return None
 
 
 def _require_exact_fields(obj: object, expected: frozenset[str], where: str) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models import audit, clock, sentmark
+from models import anchor, audit, clock, sentmark
 from models.db import current, database, writing
 from models.errors import DatabaseLocked, RuleRefused, UsageError
 from models.version import VERSION
@@ -642,6 +642,7 @@ def export_period(
                 target = out_dir / name
                 if target.exists():
                     raise UsageError(f"文件已存在，不会覆盖：{target}", f"file exists, will not overwrite: {target}")
+            chain = _audit_chain(last_seq)
             data = build_bundle(
                 kind=KIND_BRANCH_MONTHLY,
                 branch_code=payload.branch_code,
@@ -650,11 +651,12 @@ def export_period(
                 prev_sha256=last_sha,
                 created=utc_created(),
                 program_version=_program_version(),
-                audit_head=audit.head()[1],
+                audit_head=chain["head"],
                 files=payload.files,
                 signer_private=keys.signing.private,
                 recipient_public=office.x25519_public,
                 replaces=replaces,
+                audit_chain=chain,
             )
             digest = hashlib.sha256(data).hexdigest()
             try:
@@ -700,6 +702,9 @@ def export_period(
                     "counts": payload.summary["counts"],
                     "disbursed_fen": payload.summary["disbursed_fen"],
                     **({"replaces": payload.summary["replaces"]} if replaces else {}),
+                    # The head sent, so the next bundle can say what this chain holds at it.
+                    "audit_chain": {"count": chain["count"], "head": chain["head"]},
+                    **({"restored": chain["restored"]} if chain["restored"] else {}),
                 },
             )
     except BaseException:
@@ -723,6 +728,18 @@ def export_period(
         keys.fingerprint,
         replaced,
     )
+
+
+def _audit_chain(last_seq: int | None) -> dict[str, Any]:
+    """The manifest's ``audit_chain`` (issue 13 item 4, ``models.anchor``), read under the write lock."""
+    previous = None
+    if last_seq:
+        row = database.execute_sql(
+            "SELECT file_name FROM bundle_log WHERE direction = 'out' AND kind = ? AND sequence = ?",
+            (KIND_BRANCH_MONTHLY, last_seq),
+        ).fetchone()
+        previous = anchor.previous_head(last_seq, row[0] if row else "")
+    return anchor.chain_for_export(previous, last_seq)
 
 
 def _adopt_interrupted(
@@ -761,11 +778,18 @@ def _adopt_interrupted(
             status="sent",
             note="导出中断后留下的完整数据包，已补记",
         )
+        chain = m.get("audit_chain")
         audit.record(
             "sync.export.adopted",
             "bundle_log",
             target.name,
-            {"period": period, "sequence": sequence, "sha256": digest, "bytes": len(data)},
+            {
+                "period": period,
+                "sequence": sequence,
+                "sha256": digest,
+                "bytes": len(data),
+                **({"audit_chain": {"count": chain["count"], "head": chain["head"]}} if chain else {}),
+            },
         )
     # Its figures are not known here (the bundle is sealed to the office): the mark says so.
     session = current()

@@ -42,6 +42,21 @@ if TYPE_CHECKING:
 #: The import reasons by code (sync.reasons.IMPORT_MESSAGES), for the string codes stored in received_bundle.
 DB_REASONS: dict[str, tuple[str, str]] = {str(k): v for k, v in IMPORT_MESSAGES.items()}
 
+#: Notes added to an accepted import's message (not refusals).
+AUDIT_NOTES: dict[str, tuple[str, str]] = {
+    "unanchored": (
+        "注意：此代办处的程序版本较旧，数据包未带审计链的位置，办事处无法核对其审计记录是否被改写；请代办处升级程序。",
+        "Note: the branch's program is older and its bundle carries no audit chain position, so the office "
+        "cannot check that its history was not rewritten; ask the branch to upgrade.",
+    ),
+    "restored": (
+        "注意：代办处恢复了较早的备份，负责人已核对（huzhu sync reconcile-restore），其审计记录自办事处"
+        "上次接受的位置起与以前不同；已导入，请与代办处核实恢复的原因。",
+        "Note: the branch restored an older backup, reconciled by its supervisor; its audit history differs "
+        "from the head accepted last from that point on. Imported; check the reason with the branch.",
+    ),
+}
+
 #: The furthest ahead of the last imported bundle that a bundle is held (two years of months).
 #: Beyond it a signed sequence such as 2**53 - 1 is refused, not held, so the office never
 #: builds the list of every missing number (seen: MemoryError, exit 70).
@@ -68,6 +83,10 @@ class ImportOutcome:
     also_imported: list[ImportOutcome] = field(default_factory=list)
     #: A replacement of an earlier bundle of the same month: {"sequence", "sha256", "reason"}.
     replaces: dict[str, Any] | None = None
+    #: The branch's audit chain head this import accepts: {"count", "head", "check"} with check
+    #: ``first`` (first anchored bundle), ``extends``, ``restored`` (a declared restore), or
+    #: ``unanchored`` (an older branch program); None when refused before it was looked at.
+    audit: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -195,10 +214,64 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
             m,
             parsed,
         )
+    audit_check, problem = _audit_anchor(m)
+    if problem is not None:
+        return _Checked(ImportOutcome(name, "refused", problem[0], *_msg(*problem), **base))
     outcome = ImportOutcome(name, "imported", "ok", *_msg("imported"), counts=parsed["counts"], **base)
+    outcome.audit = audit_check
+    if audit_check["check"] in AUDIT_NOTES:
+        zh, en = AUDIT_NOTES[audit_check["check"]]
+        outcome.message_zh += zh
+        outcome.message_en += " " + en
     _note_replacement(outcome, m, parsed)
     _note_key_changes(outcome, parsed)
     return _Checked(outcome, m, parsed)
+
+
+def accepted_head(branch_code: str) -> dict[str, Any] | None:
+    """The audit head the office accepted last from the branch: {"count", "head", "sequence"},
+    or None when no imported bundle of the branch carried one."""
+    for sequence, text in database.execute_sql(
+        "SELECT sequence, summary FROM received_bundle WHERE branch_code = ? AND kind = ? AND status = 'imported' "
+        "ORDER BY sequence DESC",
+        (branch_code, KIND_BRANCH_MONTHLY),
+    ):
+        try:
+            chain = json.loads(text or "{}").get("audit_chain")
+        except (ValueError, AttributeError):
+            chain = None
+        if isinstance(chain, dict):
+            return {"count": chain["count"], "head": chain["head"], "sequence": sequence}
+    return None
+
+
+def _audit_anchor(manifest: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, str] | None]:
+    """Issue 13 item 4: does the bundle's audit chain extend the head accepted last from the branch?
+    Returns (what the import records, None) or (_, (reason code, detail)) for a refusal. A bundle
+    without ``audit_chain`` (a branch program before item 4) is accepted with a note while the
+    branch has never sent one; once it has, every later bundle must carry it."""
+    chain = manifest.get("audit_chain")
+    last = accepted_head(manifest["branch_code"])
+    if chain is None:
+        if last is not None:
+            return {}, ("audit_anchor_missing", f"last accepted: {last['count']} events")
+        return {"count": None, "head": manifest["audit_head"], "check": "unanchored"}, None
+    record = {"count": chain["count"], "head": chain["head"]}
+    if last is None:
+        return {**record, "check": "first"}, None
+    since = chain["since"]
+    if since is None:
+        return {}, ("audit_anchor_missing", f"last accepted: {last['count']} events")
+    if since["count"] != last["count"]:
+        return {}, ("audit_anchor_mismatch", f"{since['count']} != {last['count']}")
+    if since["hash"] == last["head"] and chain["count"] >= last["count"]:
+        if chain["count"] > last["count"] or chain["head"] == last["head"]:
+            return {**record, "check": "extends"}, None
+    if chain["restored"] is not None:
+        return {**record, "check": "restored", "restored": chain["restored"]}, None
+    if since["hash"] is None or chain["count"] < last["count"]:
+        return {}, ("audit_rewound", f"{chain['count']} < {last['count']}")
+    return {}, ("audit_rewritten", f"event {last['count']}")
 
 
 def _note_replacement(outcome: ImportOutcome, manifest: dict[str, Any], parsed: dict[str, Any]) -> None:
@@ -725,7 +798,18 @@ def _import(outcome: ImportOutcome, manifest: dict[str, Any], parsed: dict[str, 
             outcome,
             manifest,
             imported_at=now,
-            summary=json.dumps({"summary": parsed["summary"], "state": parsed["state"]}, ensure_ascii=False),
+            summary=json.dumps(
+                {
+                    "summary": parsed["summary"],
+                    "state": parsed["state"],
+                    **(
+                        {"audit_chain": outcome.audit}
+                        if outcome.audit and outcome.audit.get("count") is not None
+                        else {}
+                    ),
+                },
+                ensure_ascii=False,
+            ),
         )
         OfficeFigure.delete().where((OfficeFigure.branch_code == code) & (OfficeFigure.period == period)).execute()
         _insert_figures(row.id, code, period, parsed["figures"])
@@ -746,6 +830,7 @@ def _import(outcome: ImportOutcome, manifest: dict[str, Any], parsed: dict[str, 
                 "sha256": outcome.sha256,
                 **parsed["counts"],
                 **({"replaces": outcome.replaces} if outcome.replaces else {}),
+                **({"audit_chain": outcome.audit} if outcome.audit else {}),
             },
         )
 

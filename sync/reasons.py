@@ -134,6 +134,11 @@ class ImportReason(StrEnum):
     CONTROL_CHARACTERS = "control_characters"
     FORMULA_TEXT = "formula_text"
     SUMMARY_MISMATCH = "summary_mismatch"
+    # Issue 13 item 4: the branch's audit chain must extend the head the office accepted last.
+    AUDIT_REWRITTEN = "audit_rewritten"
+    AUDIT_REWOUND = "audit_rewound"
+    AUDIT_ANCHOR_MISSING = "audit_anchor_missing"
+    AUDIT_ANCHOR_MISMATCH = "audit_anchor_mismatch"
 
 
 IMPORT_MESSAGES: dict[ImportReason, tuple[str, str]] = {
@@ -200,6 +205,25 @@ IMPORT_MESSAGES: dict[ImportReason, tuple[str, str]] = {
     ImportReason.SUMMARY_MISMATCH: (
         "数据包 summary.json 的合计与明细不符，拒绝导入。",
         "The totals in summary.json do not match the payload's rows; refused.",
+    ),
+    ImportReason.AUDIT_REWRITTEN: (
+        "代办处的审计记录与办事处上次接受的不符（审计链被改写或重算），拒绝导入，请联系代办处负责人核实。",
+        "The branch's audit history does not extend the head the office accepted last (rewritten or "
+        "recomputed); refused, contact the branch's supervisor.",
+    ),
+    ImportReason.AUDIT_REWOUND: (
+        "代办处的审计记录比办事处上次接受的还短（数据库被回退），拒绝导入，请联系代办处负责人核实。",
+        "The branch's audit history is shorter than the head the office accepted last (database rolled "
+        "back); refused, contact the branch's supervisor.",
+    ),
+    ImportReason.AUDIT_ANCHOR_MISSING: (
+        "数据包没有说明代办处审计记录与办事处上次接受的是否衔接，而该代办处以前的数据包都有，拒绝导入。",
+        "The bundle does not show that the branch's audit history extends the head accepted last, "
+        "although its earlier bundles did; refused.",
+    ),
+    ImportReason.AUDIT_ANCHOR_MISMATCH: (
+        "数据包所衔接的审计记录位置不是办事处上次接受的位置，拒绝导入，请联系代办处核实。",
+        "The bundle anchors its audit history at another point than the head the office accepted last; refused.",
     ),
 }
 

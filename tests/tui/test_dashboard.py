@@ -9,6 +9,7 @@ from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from tui_testkit import screen_text, settle
 
+from models import audit
 from models import db as dbmod
 from models.dashboard import RENEWAL_TODO, read_dashboard, renewal_board, renewal_status
 from models.schema import BundleLog, DirectPayFailure, Handover, OfficeNotice
@@ -123,6 +124,7 @@ def test_dashboard_shows_handovers_notices_bundle_and_self_assessment(writable_d
                 bundle_sha256="1" * 64,
                 received_at="2026-03-01T10:00:00+08:00",
             )
+            audit.record("test.setup", "dashboard", None, {})  # seals the rows, as the program's writes are
         board = read_dashboard(TODAY)
         assert [(item.status, item.target) for item in board.handovers] == [
             ("overdue", "handover"),

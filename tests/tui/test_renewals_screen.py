@@ -26,9 +26,18 @@ def demo_app(path, user: str = DEMO_USER):
 
 
 def read(path, query: str, *params):
+    """Run ``query``; a write goes in with an audit event, as the program's own writes do, so its
+    rows are sealed (issue 13 item 3: a row changed without one opens the TUI read-only)."""
+    from models import audit
+
     dbmod.unlock(path, DEMO_USER, DEMO_PASSPHRASE)
     try:
-        return dbmod.database.execute_sql(query, params).fetchall()
+        if query.lstrip().upper().startswith("SELECT"):
+            return dbmod.database.execute_sql(query, params).fetchall()
+        with dbmod.writing():
+            rows = dbmod.database.execute_sql(query, params).fetchall()
+            audit.record("test.setup", "policy", None, {})
+        return rows
     finally:
         dbmod.close()
 

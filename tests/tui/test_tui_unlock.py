@@ -106,30 +106,36 @@ async def test_demo_hint_comes_from_the_key_file(demo_db, branch_db):
 async def test_counts_are_read_off_the_ui_thread(branch_db, monkeypatch):
     """The unlock connects on one worker thread, the counts are read on another; the UI
     thread never opens a connection, and none is left open on a pool thread."""
+    from models import audit
+
     dbmod.unlock(branch_db, USER, PASSPHRASE)
-    unit = Unit.create(code="U001", name="朝阳区第一小学")
-    member = Member.create(
-        name="赵六",
-        initials="zl",
-        id_number="110105198001010011",
-        id_rev="110010108910501011",
-        sex="M",
-        birth_date="1980-01-01",
-        unit=unit,
-    )
-    ClaimReport.create(
-        member=member,
-        unit=unit,
-        plan=Plan.select().first(),
-        diagnosis="肺炎",
-        incident_kind="illness",
-        incident_date="2026-02-01",
-        shares_claimed=1,
-        report_date="2026-02-03",
-        reporter="赵六",
-        state="submitted",
-        created_by=USER,
-    )
+    # One transaction with its audit event, as the program writes: the rows are sealed (issue 13
+    # item 3: rows written without one open the TUI read-only).
+    with dbmod.writing():
+        unit = Unit.create(code="U001", name="朝阳区第一小学")
+        member = Member.create(
+            name="赵六",
+            initials="zl",
+            id_number="110105198001010011",
+            id_rev="110010108910501011",
+            sex="M",
+            birth_date="1980-01-01",
+            unit=unit,
+        )
+        ClaimReport.create(
+            member=member,
+            unit=unit,
+            plan=Plan.select().first(),
+            diagnosis="肺炎",
+            incident_kind="illness",
+            incident_date="2026-02-01",
+            shares_claimed=1,
+            report_date="2026-02-03",
+            reporter="赵六",
+            state="submitted",
+            created_by=USER,
+        )
+        audit.record("test.setup", "claim_report", None, {})
     dbmod.close()
 
     opened: list[str] = []

@@ -158,6 +158,8 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
         )
     if board.selfassessment is not None:
         out.append(("年度自审", [item_line(board.selfassessment, "进行中")], 1))
+    if board.integrity is not None:
+        out.insert(0, ("账目完整性", [item_line(board.integrity, "已只读")], 1))
     if board.backup is not None:
         out.append(("备份", [item_line(board.backup, "需处理")], 1))
     return out

@@ -88,18 +88,25 @@ def findings(db_path: str | os.PathLike) -> list[Finding]:
     if mark is None:
         return []
     logged = sentmark.logged()
-    forked = reconciled_sequences()
+    forked: set[int] | None = None  # read only when a head is missing (it scans the events)
+
+    def declared_fork(sequence: int) -> bool:
+        nonlocal forked
+        if forked is None:
+            forked = reconciled_sequences()
+        return sequence in forked
+
     out: list[Finding] = []
     for b in mark.bundles:
-        if b.audit_head is None or b.audit_count is None or b.sequence not in logged or b.sequence in forked:
+        if b.audit_head is None or b.audit_count is None or b.sequence not in logged:
             continue
         kind = extends(b.audit_count, b.audit_head)
-        if kind:
+        if kind and not declared_fork(b.sequence):
             out.append(Finding(f"第 {b.sequence} 号月度数据包", f"monthly bundle {b.sequence}", b.audit_count, kind))
     accepted = mark.office_accepted
-    if accepted is not None and accepted["sequence"] in logged and accepted["sequence"] not in forked:
+    if accepted is not None and accepted["sequence"] in logged:
         kind = extends(accepted["count"], accepted["hash"])
-        if kind:
+        if kind and not declared_fork(accepted["sequence"]):
             out.append(
                 Finding(
                     f"办事处第 {accepted['answer_sequence']} 号回执",

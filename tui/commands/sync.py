@@ -297,6 +297,15 @@ def cmd_sync_receive(args) -> int:
         _diff_table(result.differences)
     else:
         clikit.say("办事处数据与本代办处一致（上下一致）", "the office's figures match ours")
+    accepted = result.accepted_audit
+    if accepted is not None and accepted["check"] != "holds":
+        # The office accepted a head this chain no longer holds: rewritten or rolled back here.
+        clikit.say(
+            f"警告：办事处确认接受的审计链第 {accepted['count']} 条与本数据库的不同或已不存在"
+            "（审计记录被改写或数据库被回退？），请负责人运行 huzhu check",
+            f"warning: the office accepted audit event {accepted['count']}, which this chain no longer holds "
+            "(rewritten or rolled back?); a supervisor should run huzhu check",
+        )
     return 0
 
 

@@ -214,9 +214,9 @@ def _check(data: bytes, name: str, max_size: int, *, releasing: bool = False) ->
             m,
             parsed,
         )
-    audit_check, problem = _audit_anchor(m)
-    if problem is not None:
-        return _Checked(ImportOutcome(name, "refused", problem[0], *_msg(*problem), **base))
+    audit_check, refusal = _audit_anchor(m)
+    if refusal is not None:
+        return _Checked(ImportOutcome(name, "refused", refusal[0], *_msg(*refusal), **base))
     outcome = ImportOutcome(name, "imported", "ok", *_msg("imported"), counts=parsed["counts"], **base)
     outcome.audit = audit_check
     if audit_check["check"] in AUDIT_NOTES:

@@ -62,24 +62,59 @@ def extends(count: int, digest: str) -> str | None:
     return None if at == digest else "rewritten"
 
 
-def reconciled_sequences() -> set[int]:
-    """Bundles a supervisor re-recorded after a restore (their heads belong to the lost history)."""
-    out: set[int] = set()
-    for (text,) in database.execute_sql("SELECT detail FROM audit_event WHERE action = ?", (RECONCILE_ACTION,)):
+def _trusted_reconciles() -> list[tuple[int, str, list[int]]]:
+    """(seq, hash, bundle sequences re-recorded) of every reconcile event a supervisor (or the
+    recovery code) signed: one planted with the raw key must neither hide a head from the check
+    at unlock nor make the next bundle declare a restore the office would accept."""
+    from models import crypto, grants
+
+    rows = database.execute_sql(
+        "SELECT seq, hash, user, sig, detail FROM audit_event WHERE action = ? ORDER BY seq", (RECONCILE_ACTION,)
+    ).fetchall()
+    if not rows:
+        return []
+    checked = grants.signed_from() is not None  # a database before signed events has nothing to check
+    auth = grants.walk() if checked else None
+    db_id = grants._db_id()
+    out: list[tuple[int, str, list[int]]] = []
+    for seq, digest, user, sig, detail in rows:
+        if auth is not None:
+            granted = auth.grants.get(user)
+            if not auth.root_ok or granted is None or granted.role not in grants.GRANTORS or granted.sign is None:
+                continue
+            try:
+                signature = bytes.fromhex(sig or "")
+            except ValueError:
+                continue
+            if not (
+                _hash_holds(seq) and crypto.ed25519_verify(granted.sign, signature, audit.signed_message(db_id, digest))
+            ):
+                continue
         try:
-            seqs = json.loads(text).get("sequences")
+            seqs = json.loads(detail).get("sequences")
         except (ValueError, AttributeError):
-            continue
-        if isinstance(seqs, list):
-            out.update(s for s in seqs if isinstance(s, int))
+            seqs = None
+        out.append((seq, digest, [s for s in seqs if isinstance(s, int)] if isinstance(seqs, list) else []))
     return out
 
 
+def reconciled_sequences() -> set[int]:
+    """Bundles a supervisor re-recorded after a restore (their heads belong to the lost history)."""
+    return {s for _seq, _digest, seqs in _trusted_reconciles() for s in seqs}
+
+
 def last_reconcile() -> tuple[int, str] | None:
-    row = database.execute_sql(
-        "SELECT seq, hash FROM audit_event WHERE action = ? ORDER BY seq DESC LIMIT 1", (RECONCILE_ACTION,)
-    ).fetchone()
-    return (row[0], row[1]) if row else None
+    found = _trusted_reconciles()
+    return (found[-1][0], found[-1][1]) if found else None
+
+
+def _hash_holds(seq: int) -> bool:
+    """The event's stored hash is its content's (the signature covers the hash only)."""
+    for _s, at, user, action, entity, eid, detail, prev_hash, digest, _sig, rows in audit.events(
+        "WHERE seq = ?", (seq,)
+    ):
+        return audit._digest(prev_hash, seq, at, user, action, entity, eid, detail, rows) == digest
+    return False
 
 
 def findings(db_path: str | os.PathLike) -> list[Finding]:

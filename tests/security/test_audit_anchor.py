@@ -286,3 +286,23 @@ def test_a_bundle_from_an_older_program_is_accepted_with_a_note_until_anchored(w
         again = export(world, "2026-12", tmp_path)
     refused = import_path(world, again.path)
     assert (refused.status, refused.reason) == ("refused", "audit_anchor_missing")
+
+
+def test_a_planted_reconcile_event_does_not_excuse_a_rewritten_chain(world, tmp_path):
+    """A restore a supervisor reconciled is a declared fork; a reconcile event appended with the raw
+    key (unsigned, or signed by no supervisor) declares nothing: the chain is still found rewritten."""
+    from signing_kit import append_event
+
+    sent_and_answered(world, tmp_path)
+    recompute(world)
+    conn = raw(world)
+    append_event(conn, "zhang", "sync.restore.reconciled", "bundle_log", None, {"sequences": [1]})
+    seq, digest = conn.execute("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
+    conn.close()
+    hwm.write(world.branch, db_id(world), seq, digest)
+    read_only, warnings = unlock_warnings(world)
+    assert read_only and any("第 1 号月度数据包" in w for w in warnings), warnings
+    with world.at_branch():
+        from models import anchor
+
+        assert anchor.reconciled_sequences() == set() and anchor.last_reconcile() is None

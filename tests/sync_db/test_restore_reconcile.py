@@ -188,6 +188,10 @@ def test_after_re_entering_the_lost_work_the_chain_continues_and_the_office_acce
     assert sent_rows(story.world)[-1][3] == story.second.sha256
     outcome = import_path(story.world, third.path)
     assert (outcome.status, outcome.sequence) == ("imported", 3)
+    # The restored chain no longer holds the head bundle 2 carried: the bundle declares the supervisor's
+    # reconciliation and the office imports it with a note (issue 13 item 4).
+    assert manifest["audit_chain"]["restored"] is not None
+    assert outcome.audit["check"] == "restored" and "恢复了较早的备份" in outcome.message_zh
     mark = json.loads(sentmark.path_for(story.world.branch).read_text("utf-8"))
     assert [b["sequence"] for b in mark["bundles"]] == [1, 2, 3]
 

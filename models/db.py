@@ -686,15 +686,34 @@ class PageCheck:
         return self.session.pages_checked.wait(timeout)
 
 
-def check_pages_in_background(session: Session, on_damage: Callable[[list[str]], None] | None = None) -> PageCheck:
+def check_pages_in_background(
+    session: Session,
+    on_damage: Callable[[list[str]], None] | None = None,
+    then: Callable[[Session], list] | None = None,
+) -> PageCheck:
     """Run ``PRAGMA cipher_integrity_check`` over the whole file after an unlock made with
     ``check_pages=False``. Until it is done, ``writing`` waits for it; if a page is damaged the
     session becomes read-only with the same warning the unlock gives, and ``on_damage(pages)``
-    is called (from the check's thread) so the TUI can say so at once."""
+    is called (from the check's thread) so the TUI can say so at once.
+
+    ``then(session)`` runs next on the same thread over whole pages (the TUI's row-seal check,
+    ``models.rowseal.check_at_unlock``), writes still waiting for it; whatever it returns that is
+    not empty is passed to ``on_damage`` too. When a write ran the page check first, ``then``
+    runs on its own thread."""
     key = session.key
+
+    def run_then() -> list:
+        if then is None:
+            return []
+        try:
+            with database.connection_context():
+                return list(then(session))
+        except Exception:  # noqa: BLE001 - a safety net; huzhu check runs the same check
+            return []
 
     def run() -> None:
         started = time.perf_counter()
+        found: list = []
         try:
             conn = _raw_connect(session.path, key)
             try:
@@ -709,13 +728,23 @@ def check_pages_in_background(session: Session, on_damage: Callable[[list[str]],
             check.seconds = time.perf_counter() - started
             if check.bad_pages:
                 _mark_damaged(session, check.bad_pages)
+            else:
+                found = run_then()
             session.pages_checked.set()
-        if check.bad_pages and on_damage is not None:
-            on_damage(check.bad_pages)
+        if (check.bad_pages or found) and on_damage is not None:
+            on_damage(check.bad_pages or found)
+
+    def only_then() -> None:
+        found = run_then()
+        if found and on_damage is not None:
+            on_damage(found)
 
     check = PageCheck(session, threading.Thread(target=run, name="huzhu-page-check", daemon=True))
     if not _claim_page_check(session):
         check.seconds = 0.0  # done already (at unlock, or by a write that came first)
+        if then is not None:
+            check.thread = threading.Thread(target=only_then, name="huzhu-row-check", daemon=True)
+            check.thread.start()
         return check
     check.thread.start()
     return check

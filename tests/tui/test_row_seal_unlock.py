@@ -48,8 +48,18 @@ async def test_a_row_changed_outside_the_program_is_named_and_the_books_open_rea
     app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        # The row check runs after the first screen is up, with the whole-file page check;
+        # writes wait for both.
+        assert app.page_check.wait(60)
+        app.page_check.thread.join(60)
+        await pilot.pause(0.2)
+        await settle(pilot)
         assert isinstance(app.screen, WarningsDialog)
-        seen = flat(screen_text(app))
+        for _ in range(50):  # the dialog is composed and painted a moment after it is pushed
+            seen = flat(screen_text(app))
+            if "在本程序之外被改动" in seen:
+                break
+            await pilot.pause(0.1)
         assert "在本程序之外被改动" in seen and "unit第1行被改动" in seen and "列name不同" in seen
         assert "已以只读方式打开" in seen
         assert app.session.read_only and not app.session.can_write
@@ -68,6 +78,10 @@ async def test_books_changed_only_through_the_program_open_normally(branch_db):
     add_unit_through_the_program(branch_db)
     app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.page_check.wait(60)
+        app.page_check.thread.join(60)
+        await pilot.pause(0.2)
         await settle(pilot)
         assert not isinstance(app.screen, WarningsDialog)
         assert not app.session.read_only and not app.session.row_findings

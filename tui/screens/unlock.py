@@ -161,11 +161,6 @@ class UnlockScreen(PassphraseEntry, Screen[None]):
 
                 branch = Branch.select().order_by(Branch.id).first()
                 kind = db_kind()
-                if kind != "office":
-                    from models import rowseal
-
-                    # Rows changed with the raw key outside the program: read-only, said at once.
-                    rowseal.check_at_unlock(session)
                 if kind == "office":
                     row = dbmod.database.execute_sql(
                         "SELECT value FROM huzhu_meta WHERE key = 'office_name'"

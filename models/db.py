@@ -708,7 +708,7 @@ def check_pages_in_background(
         try:
             with database.connection_context():
                 return list(then(session))
-        except Exception:  # noqa: BLE001 - a safety net; huzhu check runs the same check
+        except Exception:  # a safety net; huzhu check runs the same check
             return []
 
     def run() -> None:

@@ -258,7 +258,7 @@ def _parse_accepted(summary: dict[str, Any]) -> dict[str, Any] | None:
             "办事处回执内容不符合格式（accepted_audit）",
             "the answer's contents are invalid (accepted_audit)",
         )
-    return value
+    return dict(value)
 
 
 def _parse_answer(

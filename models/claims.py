@@ -25,7 +25,7 @@ from models import audit, clock
 from models.backdating import audit_detail, check_typed_date, record_backdated
 from models.db import writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
-from models.lookup import member_policies
+from models.lookup import classify_query, member_policies
 from models.schema import ClaimCorrection, DirectPayFailure, Member, Unit
 from models.schema import ClaimEvent as ClaimEventRow
 from models.schema import ClaimReport as ClaimRow
@@ -53,6 +53,7 @@ from rules.claims import (
     CORRECTABLE_FIELDS,
     DIRECT_PAY_STEPS,
     check_claim_correction,
+    claim_payable,
     recorded_errors,
     register_blockers,
 )
@@ -133,6 +134,8 @@ class ClaimFilter:
     date_to: dt.date | None = None
     overdue_only: bool = False
     direct_pay_open: bool = False
+    #: The insured member: part of a name, pinyin initials, a full ID number or its last digits.
+    member: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,10 +151,18 @@ class RegisterRow:
     overdue: Decision | None
     direct_pay_open: bool
     flagged: bool = False  # recorded with an error of the preliminary check
+    unit_code: str = ""
+    #: ``rules.claims.claim_payable`` on the member's cover: how many of the shares claimed
+    #: would be paid (None when the plan is not in the rule set of the incident date).
+    payable: Decision | None = None
 
     @property
     def state_name(self) -> str:
         return CLAIM_STATES[self.state]
+
+    @property
+    def partly_payable(self) -> bool:
+        return self.payable is not None and self.payable.outcome == "partly_payable"
 
 
 @dataclass(frozen=True)
@@ -230,6 +241,9 @@ class ClaimDetail:
     findings: list[Decision] | None = None
     #: Corrections before submission, oldest first, with the old and new values (R9.3).
     corrections: list[CorrectionLine] = field(default_factory=list)
+    unit_code: str = ""
+    #: How many of the shares claimed would be paid (``rules.claims.claim_payable``).
+    payable: Decision | None = None
 
     @property
     def flagged(self) -> bool:
@@ -694,7 +708,7 @@ def claim_register(filters: ClaimFilter, today: dt.date, limit: int = REGISTER_L
     """The register, newest report first. Overdue is decided by ``rules.claim_overdue`` on
     each waiting claim's events (only registered and returned claims can be overdue)."""
     query = (
-        ClaimRow.select(ClaimRow, Member.name, Unit.name)
+        ClaimRow.select(ClaimRow, Member.name, Member.id, Unit.name, Unit.code)
         .join(Member, on=(ClaimRow.member == Member.id))
         .switch(ClaimRow)
         .join(Unit, on=(ClaimRow.unit == Unit.id))
@@ -706,6 +720,8 @@ def claim_register(filters: ClaimFilter, today: dt.date, limit: int = REGISTER_L
         query = query.where((Unit.code == text) | Unit.name.contains(text))
     if filters.plan:
         query = query.where(ClaimRow.plan == filters.plan)
+    if filters.member and filters.member.strip():
+        query = query.where(_member_matches(filters.member))
     if filters.date_from:
         query = query.where(ClaimRow.report_date >= filters.date_from)
     if filters.date_to:
@@ -722,6 +738,7 @@ def claim_register(filters: ClaimFilter, today: dt.date, limit: int = REGISTER_L
         query = query.limit(limit + 1)
     claims = list(query)
     waiting = _events_by_claim([c.id for c in claims if c.state in ("registered", "returned")])
+    policies = member_policies(sorted({c.member_id for c in claims[: limit + 1]}))
     rows = []
     for c in claims:
         overdue = claim_overdue(waiting[c.id], today) if c.id in waiting else None
@@ -740,9 +757,31 @@ def claim_register(filters: ClaimFilter, today: dt.date, limit: int = REGISTER_L
                 overdue,
                 c.id in open_pay,
                 _flagged(c.check_findings),
+                c.unit.code,
+                _payable(c, policies.get(c.member_id, {}).get(c.plan_id, [])),
             )
         )
     return RegisterPage(rows[:limit], len(rows) > limit)
+
+
+def _member_matches(text: str):
+    """The register's member filter as a query condition: a full ID number or its last digits
+    (by the reversed-ID index, as the lookup), pinyin initials, or part of a name."""
+    kind, q = classify_query(text)
+    if kind == "id":
+        return Member.id_rev == q[::-1]
+    if kind == "id_suffix":
+        return Member.id_rev.startswith(q[::-1])
+    if kind == "initials":
+        return Member.initials.startswith(q)
+    return Member.name.contains(q)
+
+
+def _payable(claim: ClaimRow, policies: list) -> Decision | None:
+    try:
+        return claim_payable(claim.shares_claimed, policies, claim.plan_id, claim.incident_date, claim.incident_kind)
+    except ValueError:  # a plan without figures on the incident date, or an unknown incident kind
+        return None
 
 
 def stored_errors(check_findings: str | None) -> list[dict]:
@@ -776,6 +815,8 @@ def claim_detail(claim_id: int, today: dt.date) -> ClaimDetail:
         materials=json.loads(row.materials),
         state=row.state,
         findings=findings_from_json(row.check_findings),
+        unit_code=row.unit.code,
+        payable=_payable(row, member_policies([member.id]).get(member.id, {}).get(row.plan_id, [])),
     )
     events = _events(claim_id)
     detail.events = [EventLine(e.state, e.on, e.clerk, e.reason, e.benefit_fen) for e in events]

@@ -325,6 +325,45 @@ def preliminary_check(
     return Report(tuple(decisions))
 
 
+def claim_payable(
+    shares_claimed: int,
+    policies: Sequence[MemberPolicy],
+    plan: str,
+    incident_date: date,
+    incident_kind: str,
+    rs: RuleSet | None = None,
+) -> Decision:
+    """R2.2 with R1.7/R1.8: how many of the shares claimed would be paid for this incident: the
+    shares claimed, up to those ``payable_shares`` finds payable on the incident date (the rest
+    are not held, or in observation). Outcome "payable" (all claimed), "partly_payable" or
+    "not_payable"; data: claimed, payable. The register flags a partly payable claim."""
+    rs = resolve(rs, incident_date)
+    held = payable_shares(policies, plan, incident_date, incident_kind, rs)
+    payable = max(0, min(shares_claimed, held.data["payable"]))
+    data = {"claimed": shares_claimed, "payable": payable}
+    if payable >= shares_claimed:
+        return rs.decide(
+            "payable", "R2.2.claim_payable", f"申报 {shares_claimed} 份均可给付", REGISTER_CITATION, **data
+        )
+    if payable == 0:
+        return rs.decide(
+            "not_payable",
+            "R2.2.claim_not_payable",
+            f"申报 {shares_claimed} 份均不可给付：{held.message}",
+            held.citation,
+            Severity.ERROR,
+            **data,
+        )
+    return rs.decide(
+        "partly_payable",
+        "R2.2.claim_partly_payable",
+        f"申报 {shares_claimed} 份，可给付 {payable} 份：{held.message}",
+        held.citation,
+        Severity.WARNING,
+        **data,
+    )
+
+
 #: Errors of the preliminary check about the claim rather than the entry (R2.2): no cover on
 #: the incident date, more shares claimed than held, every share in observation. A 报案登记簿
 #: records every report received, so these are recorded with the report, which is flagged

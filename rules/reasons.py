@@ -342,6 +342,19 @@ CODES: Mapping[str, ReasonCode] = _catalogue(
         "the claimed shares must be a positive whole number",
         "000 第十七条5",
     ),
+    _c("R2.2.claim_payable", "申报 … 份均可给付", "every share claimed would be paid", "000 第十七条5"),
+    _c(
+        "R2.2.claim_not_payable",
+        "申报 … 份均不可给付：…",
+        "none of the shares claimed would be paid (not held or in observation on the incident date)",
+        None,
+    ),
+    _c(
+        "R2.2.claim_partly_payable",
+        "申报 … 份，可给付 … 份：…",
+        "only some of the shares claimed would be paid (the rest not held or in observation)",
+        None,
+    ),
     _c("R2.2.materials_missing", "…申报资料不全，缺：…", "materials missing for the claim", None),
     _c(
         "R2.2.ok",

@@ -74,6 +74,7 @@ welfare.refresh        互助互济     f5          刷新
 handover.new           交接记录     n           新建交接（清单、未办结事项、双方确认、账号变更）
 handover.report        交接记录     r           记录所选交接上报办事处的日期
 handover.refresh       交接记录     f5          刷新
+record.close           整条记录     escape      关闭整条记录（回车也可；在登记簿上按回车打开）
 sync.export            同步         ctrl+o      导出所填期间的月度数据包（也可在期间栏按回车）
 sync.receive           同步         ctrl+r      接收回执文件栏中的办事处回执
 sync.notice_done       同步         d           将所选办事处通知标记为已处理

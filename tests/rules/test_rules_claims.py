@@ -297,3 +297,25 @@ def test_unknown_plan_or_incident_kind_is_refused_not_raised():
     assert "R2.2.unknown_plan" in preliminary_check(claim(plan="XX"), [POLICY], [], TODAY, RS).codes
     report = preliminary_check(claim(incident_kind="flood"), [POLICY], [], TODAY, RS)
     assert "R2.1.incident_kind_invalid" in report.codes and not report.ok
+
+
+def test_claim_payable_counts_the_shares_claimed_up_to_those_payable():
+    from rules.claims import claim_payable
+
+    # Illness on 2025-06-15: 2 of the 3 shares held are past observation, 1 is still in it.
+    partly = claim_payable(3, [POLICY], "ZYYL", date(2025, 6, 15), "illness", RS)
+    assert (partly.outcome, partly.code, partly.severity) == (
+        "partly_payable",
+        "R2.2.claim_partly_payable",
+        Severity.WARNING,
+    )
+    assert partly.data == {"claimed": 3, "payable": 2}
+    assert "申报 3 份，可给付 2 份" in partly.message
+    whole = claim_payable(2, [POLICY], "ZYYL", date(2025, 6, 15), "illness", RS)
+    assert (whole.outcome, whole.data) == ("payable", {"claimed": 2, "payable": 2})
+    # Accidents have no observation period: all three pay.
+    assert claim_payable(3, [POLICY], "ZYYL", date(2025, 6, 15), "accident", RS).outcome == "payable"
+    # On 2025-03-15 the only line held is in observation; nothing is held for 2026.
+    none = claim_payable(1, [POLICY], "ZYYL", date(2025, 3, 15), "illness", RS)
+    assert (none.outcome, none.severity, none.data["payable"]) == ("not_payable", Severity.ERROR, 0)
+    assert claim_payable(1, [POLICY], "ZYYL", date(2026, 3, 15), "illness", RS).data["payable"] == 0

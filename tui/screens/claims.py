@@ -10,14 +10,15 @@ still recorded — the register holds every report received — after the clerk 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
+from typing import Any
 
-from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, SelectionList, Static
+from textual.widgets import Footer, Header, Input, Label, Select, SelectionList, Static
 
 from models.backdating import backdated
 from models.claims import (
@@ -27,6 +28,7 @@ from models.claims import (
     ClaimFilter,
     Registered,
     RegisterPage,
+    RegisterRow,
     check_draft,
     claim_detail,
     claim_register,
@@ -38,11 +40,9 @@ from models.claims import (
 from models.errors import RuleRefused, ValidationFailed
 from rules import CHANNELS, INCIDENT_KINDS, Decision, Report, Severity, format_fen, ruleset_on
 from rules.claims import CLAIM_STATES, DIRECT_PAY_STEPS, REGISTER_FIELDS, recorded_errors, register_blockers
-from tui.screens.base import SubScreen
 from tui.screens.claim_findings import FindingsDialog
 from tui.screens.forms import (
     BACKDATE_REASON,
-    DbWork,
     DialogField,
     Field,
     FormScreen,
@@ -55,7 +55,9 @@ from tui.screens.forms import (
     show_backdate,
     writable,
 )
+from tui.screens.register import RegisterScreen
 from tui.widgets import StatusLine
+from tui.widgets.columns import Cell, Col
 from tui.widgets.ticks import TickList
 
 KIND_NAMES = {"illness": "疾病", "accident": "意外"}
@@ -76,8 +78,20 @@ RULE_FIELDS = {
 REASON_LABELS = {"return": "打回原因", "decline": "拒付原因"}
 #: The register's mark (提示 column) for a report recorded with an error of the preliminary check.
 FLAG = "✗初审"
-#: The register's columns.
-REGISTER_COLUMNS = ("编号", "报案日期", "单位", "出险人", "险种", "诊断", "份", "状态", "提示")
+#: The register's columns: at 80 columns the unit's code, the member, the state and the marks
+#: stay whole, the diagnosis is cut and the unit name and plan make room; at 120 all are shown.
+REGISTER_COLUMNS = (
+    Col("编号"),
+    Col("报案日期"),
+    Col("单位", 1),
+    Col("单位名称", 4, "distinct", min_width=10, max_width=24),
+    Col("出险人", 0, "end", min_width=8),
+    Col("险种", 5, "end", min_width=8, max_width=16),
+    Col("诊断", 3, "end", min_width=10, max_width=20),
+    Col("份", 2, justify="right"),
+    Col("状态"),
+    Col("提示"),
+)
 
 
 def plan_names(today: date) -> dict[str, str]:
@@ -111,6 +125,66 @@ def finding_lines(findings: list[Decision] | None) -> list[str]:
 # --- the register -----------------------------------------------------------------------------
 
 
+def register_marks(row: RegisterRow, backdated: bool) -> list[str]:
+    """The 提示 column: ✗初审, overdue, an open direct-pay item, back-dated, and a claim of
+    which only some shares would be paid (``rules.claims.claim_payable``: 可付 1/3)."""
+    marks = [FLAG] if row.flagged else []
+    if row.partly_payable and row.payable is not None:
+        marks.append(f"可付{row.payable.data['payable']}/{row.payable.data['claimed']}")
+    if row.overdue is not None and row.overdue.outcome == "overdue":
+        marks.append("逾期")
+    if row.direct_pay_open:
+        marks.append("直赔")
+    if backdated:
+        marks.append("补录")
+    return marks
+
+
+def history_lines(detail: ClaimDetail, names: dict[str, str], backdated_note: str | None = None) -> list[str]:
+    """A claim whole, for Enter on the register: who and what, every lifecycle step with its
+    date, clerk, reason and benefit, the corrections, the preliminary check's findings, the
+    shares payable, and each failed direct payment's steps with their dates."""
+    lines = [
+        f"出险人：{detail.member_name} {detail.id_masked}",
+        f"单位：{detail.unit_code} {detail.unit_name}",
+        f"险种：{names.get(detail.plan, detail.plan)}（{detail.plan}）  申报 {detail.shares_claimed} 份",
+        f"诊断：{detail.diagnosis}（{KIND_NAMES.get(detail.incident_kind, detail.incident_kind)}）"
+        f"  出险日期 {detail.incident_date.isoformat()}",
+        f"报案日期 {detail.report_date.isoformat()}  报案人 {detail.reporter}"
+        f"  渠道 {CHANNELS.get(detail.channel, detail.channel)}",
+        f"已收资料：{'、'.join(detail.materials) or '无'}",
+    ]
+    if backdated_note:
+        lines.append(backdated_note)
+    if detail.payable is not None:
+        lines.append(f"可给付：{decision_line(detail.payable)}")
+    lines += ["", "经过："]
+    for e in detail.events:
+        step = f"  {e.on.isoformat()} {CLAIM_STATES[e.state]}（{e.clerk}）"
+        if e.note:
+            step += f" {e.note}"
+        if e.amount_fen:
+            step += f" 互助金 {format_fen(e.amount_fen)}"
+        lines.append(step)
+    if detail.overdue is not None and detail.overdue.outcome == "overdue":
+        lines.append(f"  {decision_line(detail.overdue)}")
+    if detail.corrections:
+        lines += ["", "更正："]
+        lines += [f"  {c.summary}" for c in detail.corrections]
+    if detail.findings:
+        lines += ["", "初审发现："]
+        lines += [f"  {decision_line(d)}" for d in detail.findings]
+    for item in detail.direct_pay:
+        lines += ["", f"直赔失败跟进 #{item.id}："]
+        lines += [f"  {on.isoformat()} {DIRECT_PAY_STEPS.get(step, step)}" for step, on in item.steps]
+        if item.account_masked:
+            lines.append(f"  更正账号 {item.account_masked}")
+        if item.note:
+            lines.append(f"  失败原因：{item.note}")
+        lines.append(f"  {decision_line(item.status)}")
+    return lines
+
+
 def register_with_marks(filters: ClaimFilter, today: date) -> tuple[RegisterPage, dict[int, str]]:
     """The register page and, by claim id, the reason of each report entered back-dated
     (rules.check_entry_date): the register shows them as 补录."""
@@ -125,11 +199,15 @@ def detail_with_mark(claim_id: int, today: date) -> tuple[ClaimDetail, str | Non
     )
 
 
-class ClaimsScreen(DbWork, SubScreen):
-    """The claim register, newest report first; the highlighted claim's history below, and
-    the steps its state allows as keys."""
+class ClaimsScreen(RegisterScreen):
+    """The claim register, newest report first; the highlighted claim's history below, its whole
+    history on Enter, and the steps its state allows as keys."""
 
     CSS_PATH = "claims.tcss"
+    TABLE_ID = "claim-table"
+    DETAIL_ID = "claim-detail"
+    DETAIL_TITLE = "报案详情"
+    COLUMNS = REGISTER_COLUMNS
     BINDINGS = [
         Binding("n", "new", "新报案", id="claims.new"),
         Binding("c", "correct", "更正", id="claims.correct"),
@@ -144,41 +222,24 @@ class ClaimsScreen(DbWork, SubScreen):
 
     def __init__(self, select: int | None = None) -> None:
         """``select``: a claim to highlight once the list is read (from a 待办 line)."""
-        super().__init__()
+        super().__init__(select)
         self.sub_title = "报案登记"
         self.detail: ClaimDetail | None = None
-        self._select_after_load: int | None = select
-        self._filter_timer = None
+        self._backdated_note: str | None = None
 
-    def compose(self) -> ComposeResult:
+    def compose_filters(self) -> ComposeResult:
         today = self.huzhu_app.today()
-        yield Header()
-        with Horizontal(classes="filters"):
-            yield Select(
-                [(name, code) for code, name in CLAIM_STATES.items()], prompt="全部状态", id="f-state", compact=True
-            )
-            yield Input(placeholder="单位", id="f-unit", compact=True)
-            yield Select(
-                [(name, code) for code, name in plan_names(today).items()], prompt="全部险种", id="f-plan", compact=True
-            )
-            yield Input(placeholder="报案起", id="f-from", compact=True)
-            yield Input(placeholder="报案止", id="f-to", compact=True)
-            yield Select([("仅逾期", "overdue"), ("直赔待办", "direct_pay")], prompt="全部", id="f-flag", compact=True)
-        table = DataTable(cursor_type="row", id="claim-table", classes="register")
-        table.add_columns(*REGISTER_COLUMNS)
-        yield table
-        detail = Static("", id="claim-detail", classes="register-detail panel")
-        detail.border_title = "报案详情"
-        yield detail
-        yield StatusLine()
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#claim-table", DataTable).focus()
-        self.reload()
-
-    def action_refresh(self) -> None:
-        self.reload()
+        yield Input(placeholder="姓名或证号尾号", id="f-member", compact=True)
+        yield Select(
+            [(name, code) for code, name in CLAIM_STATES.items()], prompt="全部状态", id="f-state", compact=True
+        )
+        yield Input(placeholder="单位", id="f-unit", compact=True)
+        yield Select(
+            [(name, code) for code, name in plan_names(today).items()], prompt="全部险种", id="f-plan", compact=True
+        )
+        yield Input(placeholder="报案起", id="f-from", compact=True)
+        yield Input(placeholder="报案止", id="f-to", compact=True)
+        yield Select([("仅逾期", "overdue"), ("直赔待办", "direct_pay")], prompt="全部", id="f-flag", compact=True)
 
     # --- the list -------------------------------------------------------------------------
 
@@ -194,87 +255,61 @@ class ClaimsScreen(DbWork, SubScreen):
         plan = self.query_one("#f-plan", Select).value
         flag = self.query_one("#f-flag", Select).value
         return ClaimFilter(
-            state=None if state is Select.NULL else state,
+            state=None if state is Select.NULL else str(state),
             unit=self.query_one("#f-unit", Input).value.strip() or None,
-            plan=None if plan is Select.NULL else plan,
+            plan=None if plan is Select.NULL else str(plan),
             date_from=date_from,
             date_to=date_to,
             overdue_only=flag == "overdue",
             direct_pay_open=flag == "direct_pay",
+            member=self.query_one("#f-member", Input).value.strip() or None,
         )
 
-    def reload(self) -> None:
+    def register_query(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
         filters = self.filters()
-        if filters is not None:
-            self.query_one(StatusLine).show_busy("正在读取…")
-            self.run_db("register", register_with_marks, filters, self.huzhu_app.today())
+        if filters is None:
+            return None
+        return register_with_marks, (filters, self.huzhu_app.today()), {}
 
-    @on(Select.Changed, ".filters Select")
-    @on(Input.Changed, ".filters Input")
-    def _filter_changed(self) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(0.3, self.reload)
-
-    def db_register(self, loaded: tuple[RegisterPage, dict[int, str]]) -> None:
+    def register_rows(self, loaded: tuple[RegisterPage, dict[int, str]]) -> list[tuple[Hashable, Sequence[Cell]]]:
         page, backdated_ids = loaded
-        table = self.query_one("#claim-table", DataTable)
-        keep = self._select_after_load
-        if keep is None and table.row_count:
-            keep = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        lines = []
-        for row in page.rows:
-            flags = [FLAG] if row.flagged else []
-            if row.overdue is not None and row.overdue.outcome == "overdue":
-                flags.append("逾期")
-            if row.direct_pay_open:
-                flags.append("直赔")
-            if row.id in backdated_ids:
-                flags.append("补录")
-            lines.append(
+        names = plan_names(self.huzhu_app.today())
+        return [
+            (
+                row.id,
                 (
                     str(row.id),
                     row.report_date.isoformat(),
-                    row.unit_name[:4],
-                    row.member_name[:3],
-                    row.plan,
-                    row.diagnosis[:5],
+                    row.unit_code,
+                    row.unit_name,
+                    row.member_name,
+                    names.get(row.plan, row.plan),
+                    row.diagnosis,
                     str(row.shares_claimed),
                     row.state_name,
-                    " ".join(flags),
-                )
+                    " ".join(register_marks(row, row.id in backdated_ids)),
+                ),
             )
-        # Columns as wide as their widest cell, set here rather than left to the table: an
-        # auto-width DataTable widens a column only when it is next idle, and a row drawn
-        # before that stays cut to the old width (a new ✗初审 shown as “✗初”).
-        table.clear(columns=True)
-        for i, label in enumerate(REGISTER_COLUMNS):
-            table.add_column(label, width=max(cell_len(text) for text in (label, *(line[i] for line in lines))))
-        for row, line in zip(page.rows, lines, strict=True):
-            table.add_row(*line, key=str(row.id))
-        self._select_after_load = None
-        status = self.query_one(StatusLine)
+            for row in page.rows
+        ]
+
+    def register_summary(self, loaded: tuple[RegisterPage, dict[int, str]]) -> tuple[str, bool]:
+        page, _ = loaded
         if page.truncated:
-            status.show_error(f"只显示最近 {len(page.rows)} 条，请用上方条件缩小范围")
-        elif not page.rows:
-            status.show_busy("没有符合条件的报案；按 n 登记新报案")
+            return f"只显示最近 {len(page.rows)} 条，请用上方条件缩小范围", True
+        if not page.rows:
+            return "没有符合条件的报案；按 n 登记新报案", False
+        return f"共 {len(page.rows)} 条；回车查看所选报案的全部经过", False
+
+    def highlight(self, key: int | None) -> None:
+        if key is None:
             self.show_detail(None)
         else:
-            status.clear()
-        if page.rows:
-            keys = [str(r.id) for r in page.rows]
-            table.move_cursor(row=keys.index(str(keep)) if keep is not None and str(keep) in keys else 0)
-
-    @on(DataTable.RowHighlighted, "#claim-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None and event.row_key.value is not None:
-            self.run_db("detail", detail_with_mark, int(event.row_key.value), self.huzhu_app.today())
+            self.run_db("detail", detail_with_mark, key, self.huzhu_app.today())
 
     def db_detail(self, loaded: tuple[ClaimDetail, str | None]) -> None:
         detail, self._backdated_note = loaded
         self.show_detail(detail)
-
-    _backdated_note: str | None = None
 
     def show_detail(self, detail: ClaimDetail | None) -> None:
         self.detail = detail
@@ -285,18 +320,19 @@ class ClaimsScreen(DbWork, SubScreen):
             box.update("")
             return
         history = " → ".join(
-            f"{CLAIM_STATES[e.state]} {e.on:%m-%d}{'（' + e.note + '）' if e.note else ''}"
+            f"{CLAIM_STATES[e.state]} {e.on.isoformat()}{'（' + e.note + '）' if e.note else ''}"
             f"{' ' + format_fen(e.amount_fen) if e.amount_fen else ''}"
             for e in detail.events
         )
-        notes = [detail.overdue.message] if detail.overdue and detail.overdue.outcome == "overdue" else []
+        notes = [detail.payable.message] if detail.payable and detail.payable.outcome != "payable" else []
+        notes += [detail.overdue.message] if detail.overdue and detail.overdue.outcome == "overdue" else []
         notes += [item.status.message for item in detail.direct_pay]
         if self._backdated_note:
             notes.append(self._backdated_note)
         box.update(
             "\n".join(
                 [
-                    f"#{detail.id} {detail.member_name} {detail.id_masked} {detail.unit_name}",
+                    f"#{detail.id} {detail.member_name} {detail.id_masked} {detail.unit_code} {detail.unit_name}",
                     f"{plan_names(self.huzhu_app.today()).get(detail.plan, detail.plan)} {detail.shares_claimed}份 "
                     f"{detail.diagnosis}（{KIND_NAMES[detail.incident_kind]}）出险 {detail.incident_date} "
                     f"报案人 {detail.reporter} {CHANNELS.get(detail.channel, detail.channel)}",
@@ -306,6 +342,13 @@ class ClaimsScreen(DbWork, SubScreen):
                     *notes,
                 ]
             )
+        )
+
+    def whole_record(self) -> tuple[str, list[str]] | None:
+        if self.detail is None:
+            return None
+        return f"报案 #{self.detail.id} 全部经过", history_lines(
+            self.detail, plan_names(self.huzhu_app.today()), self._backdated_note
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -7,13 +7,15 @@ user who is a supervisor) → paid → receipt signed. Decisions are ``models.di
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Footer, Header, Input, Select, Static
 
 from models.budget import status as budget_status
 from models.disbursements import (
@@ -40,10 +42,8 @@ from models.money import parse_yuan
 from rules import Decision, format_fen, ruleset_on
 from rules.disbursements import CATEGORIES, GOODS_CATEGORIES, METHODS
 from rules.mgmt_fee import needs_collective_decision
-from tui.screens.base import SubScreen
 from tui.screens.forms import (
     BACKDATE_REASON,
-    DbWork,
     DialogField,
     Field,
     FormScreen,
@@ -57,7 +57,9 @@ from tui.screens.forms import (
     writable,
 )
 from tui.screens.member_edit import no_account_hint
+from tui.screens.register import RegisterScreen
 from tui.widgets import StatusLine
+from tui.widgets.columns import Cell, Col
 
 #: The step each register state allows next: action, key word and the dialog's title.
 NEXT_STEP = {"entered": "approve", "approved": "pay", "paid": "sign"}
@@ -104,10 +106,52 @@ def field_for(code: str) -> str | None:
 # --- the register -----------------------------------------------------------------------------
 
 
-class DisbursementsScreen(DbWork, SubScreen):
-    """The disbursement register (附件1) of a period with its total; the highlighted row's
-    details below, and the next step its state allows."""
+def detail_lines(row: RegisterRow) -> list[str]:
+    """A payment as the detail panel shows it: what, for whom, why, how and when paid and signed."""
+    pay = METHODS.get(row.method, row.method)
+    if row.account_masked:
+        pay += f" {row.account_masked}"
+    if row.transfer_ref:
+        pay += f" 凭证 {row.transfer_ref}"
+    lines = [
+        f"#{row.id} {row.on} {CATEGORIES[row.category]} {format_fen(row.amount_fen)} "
+        f"会员 {row.member_name}（{row.unit_name}）受益人 {row.beneficiary}（{RELATIONS.get(row.relation, '')}）",
+        f"情况说明：{row.reason}",
+        f"{pay}；发放 {row.paid_on or '—'}；签收 {row.signed_on or '—'} {row.receipt_no or ''}".rstrip(),
+    ]
+    if row.state == "cancelled":
+        lines.insert(
+            0,
+            f"作废 {row.voided_on or ''} {row.voided_by or ''}：{row.void_reason or ''}"
+            "（原记录保留，不计入上限和预算）",
+        )
+    return lines
 
+
+#: The register's columns: at 80 columns the who, what, how much and state stay whole and the
+#: category is cut; at 120 the method and who entered and approved it are shown as well.
+REGISTER_COLUMNS = (
+    Col("编号"),
+    Col("日期"),
+    Col("受益人", 0, "end", min_width=6, max_width=12),
+    Col("类别", 1, "end", min_width=10),
+    Col("金额", 0, justify="right"),
+    Col("方式", 3),
+    Col("状态"),
+    Col("录入", 4, "end", min_width=6),
+    Col("审批", 4, "end", min_width=6),
+)
+
+
+class DisbursementsScreen(RegisterScreen):
+    """The disbursement register (附件1) of a period with its total; the highlighted row's
+    details below (whole on Enter), and the next step its state allows."""
+
+    TABLE_ID = "welfare-table"
+    DETAIL_ID = "welfare-detail"
+    DETAIL_TITLE = "支出详情"
+    COLUMNS = REGISTER_COLUMNS
+    CURSOR_AT_END = True
     BINDINGS = [
         Binding("n", "new", "新增支出", id="welfare.new"),
         Binding("a", "step('approve')", "审批", id="welfare.approve"),
@@ -119,130 +163,88 @@ class DisbursementsScreen(DbWork, SubScreen):
 
     def __init__(self, select: int | None = None) -> None:
         """``select``: a payment to highlight once the register is read (from a 待办 line)."""
-        super().__init__()
+        super().__init__(select)
         self.sub_title = "互助互济"
         self.rows: dict[int, RegisterRow] = {}
         self.current: RegisterRow | None = None
-        self._select_after_load: int | None = select
-        self._filter_timer = None
 
-    def compose(self) -> ComposeResult:
+    def compose_filters(self) -> ComposeResult:
         today = self.huzhu_app.today()
-        yield Header()
-        with Horizontal(classes="filters"):
-            yield Input(date(today.year, 1, 1).isoformat(), placeholder="起始日期", id="f-from", compact=True)
-            yield Input(today.isoformat(), placeholder="截止日期", id="f-to", compact=True)
-            yield Select(
-                [(name, code) for code, name in STATE_NAMES.items()], prompt="全部状态", id="f-state", compact=True
-            )
-            yield Select(
-                [(name, code) for code, name in CATEGORIES.items()], prompt="全部类别", id="f-category", compact=True
-            )
-        table = DataTable(cursor_type="row", id="welfare-table", classes="register")
-        table.add_columns("编号", "日期", "受益人", "类别", "金额", "方式", "状态", "录入", "审批")
-        yield table
-        detail = Static("", id="welfare-detail", classes="register-detail panel")
-        detail.border_title = "支出详情"
-        yield detail
-        yield StatusLine()
-        yield Footer()
+        yield Input(date(today.year, 1, 1).isoformat(), placeholder="起始日期", id="f-from", compact=True)
+        yield Input(today.isoformat(), placeholder="截止日期", id="f-to", compact=True)
+        yield Select(
+            [(name, code) for code, name in STATE_NAMES.items()], prompt="全部状态", id="f-state", compact=True
+        )
+        yield Select(
+            [(name, code) for code, name in CATEGORIES.items()], prompt="全部类别", id="f-category", compact=True
+        )
 
-    def on_mount(self) -> None:
-        self.query_one("#welfare-table", DataTable).focus()
-        self.reload()
-
-    def action_refresh(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
+    def register_query(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
         today = self.huzhu_app.today()
         try:
             date_from = parse_date_field(self.query_one("#f-from", Input).value, today)
             date_to = parse_date_field(self.query_one("#f-to", Input).value, today)
         except ValueError as bad:
             self.query_one(StatusLine).show_error(f"期间有误：{bad}")
-            return
+            return None
         state = self.query_one("#f-state", Select).value
         category = self.query_one("#f-category", Select).value
-        self.query_one(StatusLine).show_busy("正在读取…")
-        self.run_db(
-            "register",
+        return (
             disbursement_register,
-            date_from,
-            date_to,
-            state=None if state is Select.NULL else state,
-            category=None if category is Select.NULL else category,
+            (date_from, date_to),
+            {
+                "state": None if state is Select.NULL else state,
+                "category": None if category is Select.NULL else category,
+            },
         )
 
-    @on(Select.Changed, ".filters Select")
-    @on(Input.Changed, ".filters Input")
-    def _filter_changed(self) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(0.3, self.reload)
-
-    def db_register(self, page: RegisterPage) -> None:
-        table = self.query_one("#welfare-table", DataTable)
-        keep = self._select_after_load or (self.current.id if self.current else None)
-        table.clear()
+    def register_rows(self, page: RegisterPage) -> list[tuple[Hashable, Sequence[Cell]]]:
         self.rows = {row.id: row for row in page.rows}
-        for row in page.rows:
-            table.add_row(
-                str(row.id),
-                row.on.isoformat(),
-                row.beneficiary[:6],
-                CATEGORIES[row.category][:6],
-                format_fen(row.amount_fen),
-                METHODS.get(row.method, row.method)[:4],
-                row.state_name,
-                row.entered_by,
-                row.approved_by or "",
-                key=str(row.id),
+        return [
+            (
+                row.id,
+                (
+                    str(row.id),
+                    row.on.isoformat(),
+                    row.beneficiary,
+                    CATEGORIES[row.category],
+                    format_fen(row.amount_fen),
+                    METHODS.get(row.method, row.method),
+                    row.state_name,
+                    row.entered_by,
+                    row.approved_by or "",
+                ),
             )
-        self._select_after_load = None
-        summary = f"共 {page.count} 笔，合计 {format_fen(page.total_fen)}（不含作废）"
-        status = self.query_one(StatusLine)
-        if page.truncated:
-            status.show_error(f"{summary}；只列出前 {len(page.rows)} 笔，请缩短期间")
-        else:
-            status.clear()
-            status.update(summary)
-        if page.rows:
-            keys = list(self.rows)
-            table.move_cursor(row=keys.index(keep) if keep in self.rows else len(keys) - 1)
-        else:
-            self.show_row(None)
+            for row in page.rows
+        ]
 
-    @on(DataTable.RowHighlighted, "#welfare-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None and event.row_key.value is not None:
-            self.show_row(self.rows.get(int(event.row_key.value)))
+    def register_summary(self, page: RegisterPage) -> tuple[str, bool]:
+        summary = f"共 {page.count} 笔，合计 {format_fen(page.total_fen)}（不含作废）"
+        if page.truncated:
+            return f"{summary}；只列出前 {len(page.rows)} 笔，请缩短期间", True
+        return summary, False
+
+    def highlight(self, key: int | None) -> None:
+        self.show_row(None if key is None else self.rows.get(key))
 
     def show_row(self, row: RegisterRow | None) -> None:
         self.current = row
         self.refresh_bindings()
-        box = self.query_one("#welfare-detail", Static)
+        self.show_detail_lines(detail_lines(row) if row is not None else [])
+
+    def whole_record(self) -> tuple[str, list[str]] | None:
+        row = self.current
         if row is None:
-            box.update("")
-            return
-        pay = METHODS.get(row.method, row.method)
-        if row.account_masked:
-            pay += f" {row.account_masked}"
-        if row.transfer_ref:
-            pay += f" 凭证 {row.transfer_ref}"
-        lines = [
-            f"#{row.id} {row.on} {CATEGORIES[row.category]} {format_fen(row.amount_fen)} "
-            f"会员 {row.member_name}（{row.unit_name}）受益人 {row.beneficiary}（{RELATIONS.get(row.relation, '')}）",
-            f"情况说明：{row.reason}",
-            f"{pay}；发放 {row.paid_on or '—'}；签收 {row.signed_on or '—'} {row.receipt_no or ''}".rstrip(),
-        ]
-        if row.state == "cancelled":
-            lines.insert(
-                0,
-                f"作废 {row.voided_on or ''} {row.voided_by or ''}：{row.void_reason or ''}"
-                "（原记录保留，不计入上限和预算）",
+            return None
+        lines = detail_lines(row)
+        lines.append(f"录入 {row.entered_by}；审批 {row.approved_by or '—'}；状态 {row.state_name}")
+        if row.visit_place:
+            lines.append(f"走访地点：{row.visit_place}")
+        if row.recipients:
+            lines.append(
+                f"发放名单 {row.recipients} 人" + (f"，参加 {row.participants} 人" if row.participants else "")
             )
-        box.update("\n".join(lines))
+        return f"互助互济支出 #{row.id}", lines
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step":

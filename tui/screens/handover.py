@@ -13,11 +13,14 @@ filled; ``models.handover`` decides and writes.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Checkbox, Footer, Header, Input, Select, Static
 
 from models import clock
 from models.errors import RuleRefused
@@ -39,11 +42,9 @@ from models.handover import (
     open_work,
     preview,
 )
-from tui.screens.base import SubScreen
 from tui.screens.forms import (
     BACKDATE_REASON,
     ConfirmDialog,
-    DbWork,
     DialogField,
     Field,
     FormScreen,
@@ -55,13 +56,22 @@ from tui.screens.forms import (
     show_backdate,
     writable,
 )
+from tui.screens.register import RegisterScreen
 from tui.widgets import StatusLine
+from tui.widgets.columns import Cell, Col
 from tui.widgets.ticks import Tick
 
 #: Reporting status of a handover as the list's column shows it, by the rule's outcome.
 REPORT_TAGS = {"due": "待上报", "overdue": "已超期", "reported": "已上报", "reported_late": "逾期上报"}
-#: The list's columns with fixed widths, so it looks the same however its rows arrived.
-LIST_COLUMNS = (("编号", 4), ("交接日期", 10), ("移交人", 8), ("接交人", 8), ("监交人", 8), ("上报办事处", 18))
+#: The list's columns: names are cut (whole on Enter) before the dates and the reporting status.
+LIST_COLUMNS = (
+    Col("编号"),
+    Col("交接日期"),
+    Col("移交人", 0, "end", min_width=6),
+    Col("接交人", 0, "end", min_width=6),
+    Col("监交人", 1, "end", min_width=6),
+    Col("上报办事处"),
+)
 #: The form field beside which a refusal goes, by reason code (a missing person names its own).
 CODE_FIELDS = {
     "R4.1.same_person": "incoming",
@@ -74,20 +84,36 @@ OPEN_WORK_LISTED = 8
 REKEY_ADVICE = "已撤销用户 {user} 的密钥槽。建议负责人尽快运行 huzhu rekey 更换数据库密钥（其可能留有旧密钥的副本）"
 
 
+def detail_lines(row: HandoverSummary) -> list[str]:
+    """A handover as the detail panel shows it: who, whether confirmed, reporting, open work, items."""
+    items = "、".join(f"{item_text(name, description)}×{quantity}" for name, description, quantity in row.items)
+    return [
+        f"#{row.id} {row.on} {row.outgoing} 移交 {row.incoming}，{row.supervisor} 监交；"
+        f"{'双方已确认' if row.confirmed else '未经双方确认'}（录入 {row.created_by}）",
+        decision_line(row.status),
+        f"未办结事项：{counts_text(row.open_work)}",
+        *([f"备注：{row.note}"] if row.note else []),
+        f"清单：{items or '无'}",
+    ]
+
+
 def item_text(name: str, description: str) -> str:
     """A checklist item for the detail panel: its description, named by its item unless the
     description already starts with the item's name."""
     return description if description.startswith(name) else f"{name}：{description}"
 
 
-class HandoverScreen(DbWork, SubScreen):
+class HandoverScreen(RegisterScreen):
     """Past handovers, newest first; the highlighted one's items, open work and reporting
-    status below."""
+    status below (whole on Enter)."""
 
     DEFAULT_CSS = """
-    #handover-table { height: 1fr; }
     #handover-detail { height: 8; }
     """
+    TABLE_ID = "handover-table"
+    DETAIL_ID = "handover-detail"
+    DETAIL_TITLE = "交接详情"
+    COLUMNS = LIST_COLUMNS
     BINDINGS = [
         Binding("n", "new", "新建交接", id="handover.new"),
         Binding("r", "report", "记录上报日期", id="handover.report"),
@@ -100,77 +126,50 @@ class HandoverScreen(DbWork, SubScreen):
         self.rows: dict[int, HandoverSummary] = {}
         self.current: HandoverSummary | None = None
         self._after_load = ""
-        self._select_after_load: int | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        table = DataTable(cursor_type="row", id="handover-table", zebra_stripes=True)
-        for label, width in LIST_COLUMNS:
-            table.add_column(label, width=width)
-        yield table
-        detail = Static("", id="handover-detail", classes="panel")
-        detail.border_title = "交接详情"
-        yield detail
-        yield StatusLine()
-        yield Footer()
+    def register_query(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
+        return list_handovers, (self.huzhu_app.today(),), {}
 
-    def on_mount(self) -> None:
-        self.query_one("#handover-table", DataTable).focus()
-        self.reload()
-
-    def action_refresh(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        self.run_db("listed", list_handovers, self.huzhu_app.today())
-
-    def db_listed(self, handovers: list[HandoverSummary]) -> None:
-        table = self.query_one("#handover-table", DataTable)
-        keep = self._select_after_load or (self.current.id if self.current else None)
-        self._select_after_load = None
-        table.clear()
+    def register_rows(self, handovers: list[HandoverSummary]) -> list[tuple[Hashable, Sequence[Cell]]]:
         self.rows = {h.id: h for h in handovers}
-        for h in handovers:
-            reported = f"{REPORT_TAGS.get(h.status.outcome, '')} {h.reported_on or ''}".strip()
-            table.add_row(str(h.id), h.on.isoformat(), h.outgoing, h.incoming, h.supervisor, reported, key=str(h.id))
-        status = self.query_one(StatusLine)
-        status.clear()
-        if self._after_load:
-            status.update(self._after_load)
-            self._after_load = ""
-        else:
-            status.update(f"共 {len(handovers)} 次交接" if handovers else "还没有交接记录；按 n 新建")
-        if handovers:
-            keys = list(self.rows)
-            table.move_cursor(row=keys.index(keep) if keep in self.rows else 0)
-        else:
-            self.show_row(None)
+        return [
+            (
+                h.id,
+                (
+                    str(h.id),
+                    h.on.isoformat(),
+                    h.outgoing,
+                    h.incoming,
+                    h.supervisor,
+                    f"{REPORT_TAGS.get(h.status.outcome, '')} {h.reported_on or ''}".strip(),
+                ),
+            )
+            for h in handovers
+        ]
 
-    @on(DataTable.RowHighlighted, "#handover-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None and event.row_key.value is not None:
-            self.show_row(self.rows.get(int(event.row_key.value)))
+    def register_summary(self, handovers: list[HandoverSummary]) -> tuple[str, bool]:
+        text, self._after_load = self._after_load, ""
+        if text:
+            return text, False
+        return (f"共 {len(handovers)} 次交接" if handovers else "还没有交接记录；按 n 新建"), False
+
+    def highlight(self, key: int | None) -> None:
+        self.show_row(None if key is None else self.rows.get(key))
 
     def show_row(self, row: HandoverSummary | None) -> None:
         self.current = row
         self.refresh_bindings()
-        box = self.query_one("#handover-detail", Static)
+        self.show_detail_lines(detail_lines(row) if row is not None else [])
+
+    def whole_record(self) -> tuple[str, list[str]] | None:
+        row = self.current
         if row is None:
-            box.update("")
-            return
-        items = "、".join(f"{item_text(name, description)}×{quantity}" for name, description, quantity in row.items)
-        box.update(
-            "\n".join(
-                [
-                    f"#{row.id} {row.on} {row.outgoing} 移交 {row.incoming}，{row.supervisor} 监交；"
-                    f"{'双方已确认' if row.confirmed else '未经双方确认'}（录入 {row.created_by}）",
-                    decision_line(row.status),
-                    f"未办结事项：{counts_text(row.open_work)}",
-                    *([f"备注：{row.note}"] if row.note else []),
-                    f"清单：{items or '无'}",
-                ]
-            )
-        )
+            return None
+        lines = detail_lines(row)[:-1]
+        lines += ["清单："] + [
+            f"  {item_text(name, description)}×{quantity}" for name, description, quantity in row.items
+        ]
+        return f"交接记录 #{row.id}", lines
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "report":

@@ -128,4 +128,4 @@ async def test_office_board_y_shows_who_has_sent(world, tmp_path):
         assert "2026 年度：1/1 个代办处已报送（截止 2027-01-15）" in text
         assert "待核对" in text
         row = app.screen.query_one("#yearly").get_row_at(0)  # the table's data: painting may lag on a server
-        assert row[0] == "004" and str(row[2]).startswith("20")
+        assert str(row[0]) == "004" and str(row[2]).startswith("20")

@@ -94,7 +94,12 @@ async def test_export_writes_the_bundle_and_shows_it_in_the_history(writable_dem
         assert screen.query_one("#export-progress", ProgressBar).percentage == 1
         assert "完成" in shown(app, "#export-stage") and "已写出并读回核验" in shown(app, "StatusLine")
         history = screen.query_one("#history", DataTable)
-        assert history.row_count == 1 and history.get_row_at(0)[:4] == ["月度数据包", PERIOD, "1", BUNDLE]
+        assert history.row_count == 1 and [str(c) for c in history.get_row_at(0)[:4]] == [
+            "月度数据包",
+            PERIOD,
+            "1",
+            BUNDLE,
+        ]
     assert (out / BUNDLE).is_file()
     assert sql(writable_demo, "SELECT direction, period, sequence, file_name FROM bundle_log") == [
         ("out", PERIOD, 1, BUNDLE)
@@ -152,7 +157,7 @@ async def test_answer_is_received_with_differences_and_a_notice_is_marked_done(w
         result = shown(app, "#answer-result")
         assert "处差异" in result and "U0001 ZYYL 参保人数" in result
         notices = screen.query_one("#notices", DataTable)
-        assert notices.row_count == 1 and "病历不全" in notices.get_row_at(0)[4]
+        assert notices.row_count == 1 and "病历不全" in str(notices.get_row_at(0)[4])
         assert screen.query_one("#history", DataTable).row_count == 2
         notices.focus()
         await pilot.press("d")

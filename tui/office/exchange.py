@@ -10,6 +10,7 @@ The work is the CLI's (``sync.office.import_file``, ``sync.reconcile``), run in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import Footer, Header, Input, Label, ProgressBar, Static
 
 from models.errors import UsageError
 from sync import office_board as ob
@@ -28,6 +29,7 @@ from sync.office_totals import check_period
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, writable
 from tui.widgets import StatusLine
+from tui.widgets.columns import Cell, Col, FitTable
 from tui.widgets.ticks import TickList
 
 if TYPE_CHECKING:
@@ -36,6 +38,26 @@ if TYPE_CHECKING:
 #: How many bundle files a folder listing shows; more means the folder is not an inbox.
 MAX_FILES = 500
 STATUS_ZH = {"imported": "已导入", "duplicate": "已导入过", "held": "暂存", "refused": "拒收"}
+
+
+#: The results table: a file's name keeps its beginning and end, codes, periods and results whole.
+IMPORT_COLUMNS = (
+    Col("文件", 0, "middle", min_width=14),
+    Col("代办处"),
+    Col("期间"),
+    Col("序号", 1),
+    Col("结果"),
+    Col("说明", 0, "end", min_width=12),
+)
+RECONCILE_COLUMNS = (
+    Col("代办处"),
+    Col("单位"),
+    Col("险种", 2),
+    Col("项目", 0, "end", min_width=8),
+    Col("代办处数据", justify="right"),
+    Col("办事处数据", justify="right"),
+    Col("差额", justify="right"),
+)
 
 
 class ImportStep(Message):
@@ -83,7 +105,7 @@ class OfficeExchangeScreen(DbWork, SubScreen):
             yield Input(ob.ended_periods(self.huzhu_app.today(), 1)[0], id="period", compact=True)
             yield Label("台账文件")
             yield Input(placeholder="办事处台账 .xlsx/.csv（可不填）", id="ledger", compact=True)
-        yield DataTable(id="results", cursor_type="row", zebra_stripes=False)
+        yield FitTable((), id="results", cursor_type="row", zebra_stripes=False)
         yield StatusLine(id="status")
         yield Footer()
 
@@ -143,20 +165,22 @@ class OfficeExchangeScreen(DbWork, SubScreen):
 
     def db_imported(self, outcomes: list) -> None:
         flat = [x for o in outcomes for x in (o, *o.also_imported)]
-        table = self.query_one("#results", DataTable)
-        table.clear(columns=True)
-        for h in ("文件", "代办处", "期间", "序号", "结果", "说明"):
-            table.add_column(h)
-        for o in flat:
-            status = STATUS_ZH.get(o.status, o.status)
-            table.add_row(
-                o.file[-24:],
-                o.branch_code or "",
-                o.period or "",
-                "" if o.sequence is None else str(o.sequence),
-                Text(status, style="bold reverse" if o.status == "refused" else ""),
-                o.message_zh,
+        table = self.query_one("#results", FitTable)
+        table.set_columns(IMPORT_COLUMNS)
+        table.set_rows(
+            (
+                i,
+                (
+                    o.file,
+                    o.branch_code or "",
+                    o.period or "",
+                    "" if o.sequence is None else str(o.sequence),
+                    Text(STATUS_ZH.get(o.status, o.status), style="bold reverse" if o.status == "refused" else ""),
+                    o.message_zh,
+                ),
             )
+            for i, o in enumerate(flat)
+        )
         counts = {s: sum(1 for o in flat if o.status == s) for s in STATUS_ZH}
         summary = "，".join(f"{STATUS_ZH[s]} {n}" for s, n in counts.items() if n)
         status = self.query_one(StatusLine)
@@ -191,14 +215,11 @@ class OfficeExchangeScreen(DbWork, SubScreen):
         from sync.reconcile import difference_rows, fee_difference_rows, missing_rows
 
         report = result.report
-        table = self.query_one("#results", DataTable)
-        table.clear(columns=True)
-        for h in ("代办处", "单位", "险种", "项目", "代办处数据", "办事处数据", "差额"):
-            table.add_column(h)
-        for row in difference_rows(report) + fee_difference_rows(report):
-            table.add_row(*row)
-        for code, name, note in missing_rows(report):
-            table.add_row(code, name, "", Text(note, style="bold"), "", "", "")
+        table = self.query_one("#results", FitTable)
+        table.set_columns(RECONCILE_COLUMNS)
+        rows: list[Sequence[Cell]] = [*difference_rows(report), *fee_difference_rows(report)]
+        rows += [(code, name, "", Text(note, style="bold"), "", "", "") for code, name, note in missing_rows(report)]
+        table.set_rows(enumerate(rows))
         lines = []
         if result.ledger:
             lines.append(f"已导入台账 {result.ledger['rows']} 行")

@@ -28,6 +28,7 @@ from sync import office_totals as ot
 from tui.screens.base import OnHuzhuApp
 from tui.screens.forms import DialogField, StepDialog, writable
 from tui.widgets import StatusLine
+from tui.widgets.columns import Col, FitTable
 from tui.workers import db_connection, error_text
 
 #: Status glyphs: the board must read without colour (NO_COLOR, monochrome terminals).
@@ -103,7 +104,7 @@ class OfficeBoardScreen(_ReadingScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="board", cursor_type="row", zebra_stripes=False)
+        yield FitTable((), id="board", cursor_type="row", zebra_stripes=False)
         yield Static(" ".join(f"{g}={ob.STATUS_ZH[k]}" for k, g in GLYPH.items()), id="board-legend")
         yield StatusLine(id="status")
         yield Footer()
@@ -119,23 +120,25 @@ class OfficeBoardScreen(_ReadingScreen):
 
     def show(self, board: ob.Board) -> None:
         status = self.query_one(StatusLine)
-        table = self.query_one("#board", DataTable)
-        keep = table.cursor_row
-        table.clear(columns=True)
-        table.add_column("编码", width=4)
-        table.add_column("代办处", width=10)
-        for period in board.periods:
-            table.add_column(period[2:], width=5)
-        self._codes = []
-        for code, name, cells in board.rows:
-            row = [code, name[:5]] + [
-                Text(GLYPH[c.status] + (str(c.differences) if c.differences else ""), style=STYLE.get(c.status, ""))
-                for c in cells
-            ]
-            table.add_row(*row, key=code)
-            self._codes.append(code)
-        if self._codes:
-            table.move_cursor(row=min(keep, len(self._codes) - 1))
+        table = self.query_one("#board", FitTable)
+        # The latest months matter most: on a narrow screen the oldest are left out first.
+        periods = len(board.periods)
+        table.set_columns(
+            [Col("编码"), Col("代办处", 0, "end", min_width=6)]
+            + [Col(period[2:], periods - i) for i, period in enumerate(board.periods)]
+        )
+        self._codes = [code for code, _, _ in board.rows]
+        table.set_rows(
+            (
+                code,
+                [code, name]
+                + [
+                    Text(GLYPH[c.status] + (str(c.differences) if c.differences else ""), style=STYLE.get(c.status, ""))
+                    for c in cells
+                ],
+            )
+            for code, name, cells in board.rows
+        )
         late = sum(1 for _, _, cells in board.rows if cells and cells[-1].status == "late")
         status.update(
             f"{len(board.rows)} 个代办处；{board.periods[-1]} 逾期未报 {late} 个。回车打开，t 待办，s 汇总，F5 刷新"
@@ -191,13 +194,13 @@ class OfficeBranchScreen(_ReadingScreen):
         yield Static(id="branch-facts")
         with TabbedContent():
             with TabPane("数据包", id="tab-bundles"):
-                yield DataTable(id="bundles", cursor_type="row")
+                yield FitTable((), id="bundles", cursor_type="row")
             with TabPane("报送数据", id="tab-figures"):
-                yield DataTable(id="figures", cursor_type="row")
+                yield FitTable((), id="figures", cursor_type="row")
             with TabPane("案件与支出", id="tab-records"):
-                yield DataTable(id="records", cursor_type="row")
+                yield FitTable((), id="records", cursor_type="row")
             with TabPane("通知", id="tab-notices"):
-                yield DataTable(id="notices", cursor_type="row")
+                yield FitTable((), id="notices", cursor_type="row")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -220,15 +223,15 @@ class OfficeBranchScreen(_ReadingScreen):
             facts.append(f"\n下一期限：{nxt['label']} {nxt['due']}" + ("（已逾期）" if nxt["overdue"] else ""))
         self.query_one("#branch-facts", Static).update(facts)
         fill(
-            self.query_one("#bundles", DataTable),
-            ["期间", "序号", "状态", "原因", "接收时间"],
+            self.query_one("#bundles", FitTable),
+            ["期间", "序号", "状态", Col("原因", 0, "end", min_width=10), Col("接收时间", 1)],
             [
                 (b["period"] or "", str(b["sequence"] or ""), b["status"], b["reason"], (b["received_at"] or "")[:16])
                 for b in v.bundles
             ],
         )
         fill(
-            self.query_one("#figures", DataTable),
+            self.query_one("#figures", FitTable),
             ["单位", "险种", "人数", "份数", "应缴", "报案", "给付", "金额"],
             [
                 (
@@ -256,11 +259,11 @@ class OfficeBranchScreen(_ReadingScreen):
                         str(r.get("state") or r.get("category") or r.get("on") or ""),
                     )
                 )
-        fill(self.query_one("#records", DataTable), ["类别", "期间", "编号", "状态"], rows)
+        fill(self.query_one("#records", FitTable), ["类别", "期间", "编号", "状态"], rows)
         fill(
-            self.query_one("#notices", DataTable),
-            ["期间", "类别", "关联", "内容", "已发"],
-            [(n["period"], n["kind"], n["ref"] or "", n["text"][:30], "是" if n["sent"] else "否") for n in v.notices],
+            self.query_one("#notices", FitTable),
+            ["期间", "类别", "关联", Col("内容", 0, "end", min_width=12), "已发"],
+            [(n["period"], n["kind"], n["ref"] or "", n["text"], "是" if n["sent"] else "否") for n in v.notices],
         )
         self._period = v.figures_period
         status.update(
@@ -324,12 +327,11 @@ class OfficeBranchScreen(_ReadingScreen):
             self.action_refresh()
 
 
-def fill(table: DataTable, headers: list[str], rows: list[tuple]) -> None:
-    table.clear(columns=True)
-    for h in headers:
-        table.add_column(h)
-    for r in rows:
-        table.add_row(*r)
+def fill(table: FitTable, headers: list[str | Col], rows: list[tuple]) -> None:
+    """A table of the office screens, laid out for its width (a heading alone is a column
+    that is never cut)."""
+    table.set_columns([h if isinstance(h, Col) else Col(h) for h in headers])
+    table.set_rows(enumerate(rows))
 
 
 class OfficeTodoScreen(_ReadingScreen):
@@ -418,7 +420,7 @@ class OfficeTotalsScreen(_ReadingScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="totals", cursor_type="row", zebra_stripes=False)
+        yield FitTable((), id="totals", cursor_type="row", zebra_stripes=False)
         yield StatusLine(id="status")
         yield Footer()
 
@@ -444,7 +446,7 @@ class OfficeTotalsScreen(_ReadingScreen):
         rows = [
             tuple(format_fen(int(v * 100)) if isinstance(v, Decimal) else v for v in cells) for cells in data.cells()
         ]
-        fill(self.query_one("#totals", DataTable), data.headers(), rows)
+        fill(self.query_one("#totals", FitTable), list(data.headers()), rows)
         status = self.query_one(StatusLine)
         months = len({r.period for r in data.rows})
         status.update(f"{data.first} 至 {data.last}：{months} 个月有数据。x 导出 Excel，F5 刷新，Esc 返回")
@@ -482,7 +484,7 @@ class OfficeYearlyScreen(_ReadingScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="yearly", cursor_type="row", zebra_stripes=False)
+        yield FitTable((), id="yearly", cursor_type="row", zebra_stripes=False)
         yield StatusLine(id="status")
         yield Footer()
 
@@ -504,14 +506,14 @@ class OfficeYearlyScreen(_ReadingScreen):
         rows = []
         for r in board.rows:
             if r.submitted_at is None:
-                rows.append((r.branch_code, r.name[:6], Text("未报送", style="bold reverse"), "", "", "", ""))
+                rows.append((r.branch_code, r.name, Text("未报送", style="bold reverse"), "", "", "", ""))
                 continue
             c = r.counts
             when = r.submitted_at[:10] + ("" if r.on_time else " 逾期")
             rows.append(
                 (
                     r.branch_code,
-                    r.name[:6],
+                    r.name,
                     Text(when, style="" if r.on_time else "bold"),
                     str(c.get("ok", 0)),
                     str(c.get("fail", 0)),
@@ -520,7 +522,9 @@ class OfficeYearlyScreen(_ReadingScreen):
                 )
             )
         fill(
-            self.query_one("#yearly", DataTable), ["编码", "代办处", "报送", "符合", "不符合", "需关注", "待核对"], rows
+            self.query_one("#yearly", FitTable),
+            ["编码", Col("代办处", 0, "end", min_width=6), "报送", "符合", "不符合", "需关注", "待核对"],
+            rows,
         )
         sent = sum(1 for r in board.rows if r.submitted_at)
         status = self.query_one(StatusLine)

@@ -22,6 +22,7 @@ from rules.budget import line_catalogue
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, DialogField, StepDialog, writable
 from tui.widgets import StatusLine
+from tui.widgets.columns import Col, FitTable
 
 
 def _fen(value: int | None) -> str:
@@ -44,6 +45,18 @@ def _codes_hint() -> str:
     return "科目：" + "、".join(f"{code} {kind.name}" for code, kind in line_catalogue().items())
 
 
+#: The year's lines: amounts whole; the line's code (its name says the same) goes first on a
+#: narrow screen, then the name is cut.
+BUDGET_COLUMNS = (
+    Col("科目代码", 2),
+    Col("预算科目", 0, "end", min_width=10),
+    Col("批准数", justify="right"),
+    Col("已列支", justify="right"),
+    Col("余额", justify="right"),
+    Col("待批准", 1, justify="right"),
+)
+
+
 class BudgetScreen(DbWork, SubScreen):
     CSS_PATH = "budget.tcss"
     BINDINGS = [
@@ -64,9 +77,7 @@ class BudgetScreen(DbWork, SubScreen):
         with Horizontal(id="budget-top"):
             yield Input(str(self.huzhu_app.today().year), placeholder="年度", id="budget-year", compact=True)
             yield Static("", id="budget-state")
-        table = DataTable(cursor_type="row", id="budget-table", zebra_stripes=True)
-        table.add_columns("科目代码", "预算科目", "批准数", "已列支", "余额", "待批准")
-        yield table
+        yield FitTable(BUDGET_COLUMNS, id="budget-table", zebra_stripes=True)
         yield Static("", id="budget-versions", classes="muted")
         yield StatusLine()
         yield Footer()
@@ -94,29 +105,37 @@ class BudgetScreen(DbWork, SubScreen):
         state = self.query_one("#budget-state", Static)
         state.update(f"{'可支出' if status.ok else '不得支出'}：{status.message}（{status.citation.short}）")
         state.set_class(not status.ok, "-refused")
-        table = self.query_one("#budget-table", DataTable)
-        table.clear()
-        for line in year_budget.lines:
-            table.add_row(
+        table = self.query_one("#budget-table", FitTable)
+        rows: list[tuple[str, tuple[str, ...]]] = [
+            (
                 line.code,
-                line.name,
-                _fen(line.approved_fen),
-                _fen(line.committed_fen),
-                _fen(line.remaining_fen),
-                _fen(line.draft_fen) if year_budget.pending else "",
-                key=line.code,
+                (
+                    line.code,
+                    line.name,
+                    _fen(line.approved_fen),
+                    _fen(line.committed_fen),
+                    _fen(line.remaining_fen),
+                    _fen(line.draft_fen) if year_budget.pending else "",
+                ),
             )
+            for line in year_budget.lines
+        ]
         totals = year_budget.totals()
         if year_budget.lines:
-            table.add_row(
-                "",
-                "合计",
-                _fen(totals["approved_fen"]),
-                _fen(totals["committed_fen"]),
-                _fen(totals["remaining_fen"]),
-                _fen(totals["draft_fen"]),
-                key="",
+            rows.append(
+                (
+                    "",
+                    (
+                        "",
+                        "合计",
+                        _fen(totals["approved_fen"]),
+                        _fen(totals["committed_fen"]),
+                        _fen(totals["remaining_fen"]),
+                        _fen(totals["draft_fen"]),
+                    ),
+                )
             )
+        table.set_rows(rows)
         table.border_title = f"{year_budget.year}年度 共 {len(year_budget.lines)} 个科目"
         versions = []
         for v in year_budget.versions[-3:]:

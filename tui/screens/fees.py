@@ -18,10 +18,23 @@ from rules import format_fen
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, DialogField, StepDialog, writable
 from tui.widgets import StatusLine
+from tui.widgets.columns import Col, FitTable
 
 
 def _fen(value: int | None) -> str:
     return "" if value is None else format_fen(value).removesuffix("元")
+
+
+#: Units' fees: the code and the amounts whole, the name (its shared prefix dropped) cut first.
+UNIT_COLUMNS = (
+    Col("单位"),
+    Col("名称", 1, "distinct", min_width=10),
+    Col("应缴", justify="right"),
+    Col("已缴", justify="right"),
+    Col("余额", justify="right"),
+    Col("逾期", justify="right"),
+    Col("已上交", 2, justify="right"),
+)
 
 
 class FeesScreen(DbWork, SubScreen):
@@ -41,9 +54,7 @@ class FeesScreen(DbWork, SubScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="fees-totals")
-        table = DataTable(cursor_type="row", id="fees-units", zebra_stripes=True)
-        table.add_columns("单位", "名称", "应缴", "已缴", "余额", "逾期", "已上交")
-        yield table
+        yield FitTable(UNIT_COLUMNS, id="fees-units", zebra_stripes=True)
         yield Static("", id="fees-remit", classes="muted")
         yield StatusLine()
         yield Footer()
@@ -69,19 +80,22 @@ class FeesScreen(DbWork, SubScreen):
             f"已收未上交 {_fen(overview.unremitted_fen)}{held}"
         )
         totals.set_class(bool(overview.held_fen or overview.overdue_fen), "-warn")
-        table = self.query_one("#fees-units", DataTable)
-        table.clear()
-        for u in overview.units:
-            table.add_row(
+        table = self.query_one("#fees-units", FitTable)
+        table.set_rows(
+            (
                 u.unit_code,
-                u.unit_name,
-                _fen(u.due_fen),
-                _fen(u.paid_fen),
-                _fen(u.balance_fen),
-                _fen(u.overdue_fen) if u.overdue_fen else "",
-                _fen(u.remitted_fen),
-                key=u.unit_code,
+                (
+                    u.unit_code,
+                    u.unit_name,
+                    _fen(u.due_fen),
+                    _fen(u.paid_fen),
+                    _fen(u.balance_fen),
+                    _fen(u.overdue_fen) if u.overdue_fen else "",
+                    _fen(u.remitted_fen),
+                ),
             )
+            for u in overview.units
+        )
         table.border_title = f"共 {len(overview.units)} 个单位（元）"
         lines = [
             f"上交 {r.on_date.isoformat()} {_fen(r.amount_fen)} 凭证 {r.bank_ref}（{len(r.receipts)} 张票据）"

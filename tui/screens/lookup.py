@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,6 +29,7 @@ from tui.commands.enrolment import STATUS_ZH
 from tui.reader import read
 from tui.screens.base import SubScreen
 from tui.widgets import StatusLine
+from tui.widgets.columns import Col, FitRichTable
 from tui.widgets.fit import fit
 from tui.workers import error_text
 
@@ -39,6 +39,41 @@ from tui.workers import error_text
 #: key → results painted within 100 ms). Keys the terminal delivers together reach the app
 #: within a few milliseconds, and a search overtaken by a newer one is dropped, so 20 ms does.
 DEBOUNCE_SECONDS = 0.02
+#: The member record's tables (tui/widgets/columns.py): dates whole; at 80 columns the plan's
+#: name is cut and the least needed columns left out, at 120 everything shows.
+PLAN_COLUMNS = (
+    Col("险种", 0, "end", min_width=8),
+    Col("状态"),
+    Col("持有", justify="right"),
+    Col("可赔", justify="right"),
+    Col("观察期止"),
+    Col("剩余", 1, justify="right"),
+)
+COVERAGE_COLUMNS = (
+    Col("险种", 0, "end", min_width=8),
+    Col("单位", 2),
+    Col("保单起"),
+    Col("保单止"),
+    Col("份数", justify="right"),
+    Col("保障起", 1),
+    Col("观察期止"),
+    Col("办理", 3, "end", min_width=4),
+)
+CLAIM_COLUMNS = (
+    Col("编号"),
+    Col("险种", 0, "end", min_width=8),
+    Col("出险日"),
+    Col("报案日"),
+    Col("状态"),
+    Col("给付", 1, justify="right"),
+)
+DISBURSEMENT_COLUMNS = (
+    Col("日期"),
+    Col("类别", 0, "end", min_width=8),
+    Col("受益人", 1, "end", min_width=6),
+    Col("金额", justify="right"),
+    Col("状态"),
+)
 RESULT_LIMIT = 20
 KIND_ZH = {
     "id": "身份证号",
@@ -309,57 +344,45 @@ class MemberScreen(SubScreen):
             )
         return text
 
-    @staticmethod
-    def _table(title: str, *columns: str) -> Table:
-        table = Table(
-            title=title,
-            title_justify="left",
-            title_style="bold",
-            box=None,
-            padding=(0, 1),
-            show_edge=False,
-            header_style="bold",
-        )
-        for column in columns:
-            table.add_column(column, no_wrap=True)
-        return table
-
-    def _plans_table(self, detail: MemberDetail) -> Table:
-        table = self._table("保障状态", "险种", "状态", "持有", "可赔", "观察期止", "剩余")
+    def _plans_table(self, detail: MemberDetail) -> FitRichTable:
+        rows = []
         for plan in detail.member.plans:
             covered = plan.status in ("observation", "covered", "retired_pending_exit")
-            table.add_row(
-                plan.plan_name,
-                STATUS_ZH.get(plan.status, plan.status),
-                str(plan.held) if covered else "-",
-                str(plan.payable) if covered else "-",
-                plan.observation_end or "-",
-                f"{plan.days_left}天" if plan.days_left is not None else "-",
+            rows.append(
+                (
+                    plan.plan_name,
+                    STATUS_ZH.get(plan.status, plan.status),
+                    str(plan.held) if covered else "-",
+                    str(plan.payable) if covered else "-",
+                    plan.observation_end or "-",
+                    f"{plan.days_left}天" if plan.days_left is not None else "-",
+                )
             )
-        return table
+        return FitRichTable("保障状态", PLAN_COLUMNS, rows)
 
-    def _coverage_table(self, detail: MemberDetail) -> Table | Text:
+    def _coverage_table(self, detail: MemberDetail) -> FitRichTable | Text:
         if not detail.coverage:
             return Text("参保记录：无", style="bold")
-        table = self._table("参保记录", "险种", "单位", "保单期", "份数", "保障起", "观察期止", "办理")
-        for row in detail.coverage:
-            table.add_row(
+        rows = [
+            (
                 row.plan_name,
                 row.unit_code,
-                f"{row.start}~{row.end:%m-%d}",
+                str(row.start),
+                str(row.end),
                 str(row.shares),
                 str(row.cover_start),
                 str(row.observation_end or "-"),
                 row.event_name,
             )
-        return table
+            for row in detail.coverage
+        ]
+        return FitRichTable("参保记录", COVERAGE_COLUMNS, rows)
 
-    def _claims_table(self, detail: MemberDetail) -> Table | Text:
+    def _claims_table(self, detail: MemberDetail) -> FitRichTable | Text:
         if not detail.claims:
             return Text("报案记录：无", style="bold")
-        table = self._table("报案记录", "编号", "险种", "出险日", "报案日", "状态", "给付")
-        for claim in detail.claims:
-            table.add_row(
+        rows = [
+            (
                 f"#{claim.claim_id}",
                 claim.plan_name,
                 str(claim.incident_date),
@@ -367,14 +390,15 @@ class MemberScreen(SubScreen):
                 claim.state_name,
                 format_fen(claim.benefit_fen) if claim.benefit_fen else "-",
             )
-        return table
+            for claim in detail.claims
+        ]
+        return FitRichTable("报案记录", CLAIM_COLUMNS, rows)
 
-    def _disbursements_table(self, detail: MemberDetail) -> Table | Text:
+    def _disbursements_table(self, detail: MemberDetail) -> FitRichTable | Text:
         if not detail.disbursements:
             return Text("互助互济：无", style="bold")
-        table = self._table("互助互济", "日期", "类别", "受益人", "金额", "状态")
-        for row in detail.disbursements:
-            table.add_row(
-                str(row.on_date), row.category_name, row.beneficiary, format_fen(row.amount_fen), row.state_name
-            )
-        return table
+        rows = [
+            (str(row.on_date), row.category_name, row.beneficiary, format_fen(row.amount_fen), row.state_name)
+            for row in detail.disbursements
+        ]
+        return FitRichTable("互助互济", DISBURSEMENT_COLUMNS, rows)

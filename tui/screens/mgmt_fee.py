@@ -23,6 +23,7 @@ from rules.mgmt_fee import INCOME_KINDS, SPEND_CATEGORIES, SPEND_STATES
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, DialogField, StepDialog, writable
 from tui.widgets import StatusLine
+from tui.widgets.columns import Col, FitTable
 
 
 def _fen(value: int | None) -> str:
@@ -50,6 +51,26 @@ def _load(year: int) -> Loaded:
     return Loaded(mgmt_fee.year_account(year), mgmt_fee.spendings(year), mgmt_fee.incomes(year))
 
 
+#: The account's budget lines and entries: amounts and dates whole, names cut before anything.
+LINE_COLUMNS = (
+    Col("预算科目", 0, "end", min_width=10),
+    Col("批准数", justify="right"),
+    Col("互助互济已付", 1, justify="right"),
+    Col("其他已付", 1, justify="right"),
+    Col("待付", 2, justify="right"),
+    Col("余额", justify="right"),
+)
+ENTRY_COLUMNS = (
+    Col("编号"),
+    Col("日期"),
+    Col("收支"),
+    Col("类别", 0, "end", min_width=8),
+    Col("金额", justify="right"),
+    Col("状态"),
+    Col("录入/审批/支付", 1, "end", min_width=8),
+)
+
+
 class MgmtFeeScreen(DbWork, SubScreen):
     CSS_PATH = "mgmt_fee.tcss"
     BINDINGS = [
@@ -68,12 +89,8 @@ class MgmtFeeScreen(DbWork, SubScreen):
         with Horizontal(id="mgmt-top"):
             yield Input(str(self.app.today().year), placeholder="年度", id="mgmt-year", compact=True)
             yield Static("", id="mgmt-summary")
-        lines = DataTable(cursor_type="row", id="mgmt-lines", zebra_stripes=True)
-        lines.add_columns("预算科目", "批准数", "互助互济已付", "其他已付", "待付", "余额")
-        yield lines
-        entries = DataTable(cursor_type="row", id="mgmt-entries", zebra_stripes=True)
-        entries.add_columns("编号", "日期", "收支", "类别", "金额", "状态", "录入/审批/支付")
-        yield entries
+        yield FitTable(LINE_COLUMNS, id="mgmt-lines", zebra_stripes=True)
+        yield FitTable(ENTRY_COLUMNS, id="mgmt-entries", zebra_stripes=True)
         yield StatusLine()
         yield Footer()
 
@@ -103,48 +120,59 @@ class MgmtFeeScreen(DbWork, SubScreen):
             f"余额 {_fen(f.closing_fen)}（元）"
         )
         summary.set_class(not account.balance.ok, "-negative")
-        lines = self.query_one("#mgmt-lines", DataTable)
-        lines.clear()
-        for line in account.lines:
-            lines.add_row(
-                line.name,
-                _fen(line.approved_fen),
-                _fen(line.welfare_paid_fen),
-                _fen(line.other_paid_fen),
-                _fen(line.pending_fen),
-                _fen(line.remaining_fen),
-                key=line.code,
+        lines = self.query_one("#mgmt-lines", FitTable)
+        lines.set_rows(
+            (
+                line.code,
+                (
+                    line.name,
+                    _fen(line.approved_fen),
+                    _fen(line.welfare_paid_fen),
+                    _fen(line.other_paid_fen),
+                    _fen(line.pending_fen),
+                    _fen(line.remaining_fen),
+                ),
             )
+            for line in account.lines
+        )
         lines.border_title = (
             f"{account.year}年度 {len(account.lines)} 个批准的预算科目"
             if account.lines
             else f"{account.year}年度尚无批准的预算（年度预算 b）"
         )
-        entries = self.query_one("#mgmt-entries", DataTable)
-        entries.clear()
-        for r in loaded.income:
-            entries.add_row(
-                f"收{r.id}",
-                r.on.isoformat(),
-                "收入",
-                INCOME_KINDS.get(r.kind, r.kind),
-                _fen(r.amount_fen),
-                "作废" if r.voided else "已登记",
-                r.entered_by,
-                key=f"i{r.id}",
+        entries = self.query_one("#mgmt-entries", FitTable)
+        rows: list[tuple[str, tuple[str, ...]]] = [
+            (
+                f"i{r.id}",
+                (
+                    f"收{r.id}",
+                    r.on.isoformat(),
+                    "收入",
+                    INCOME_KINDS.get(r.kind, r.kind),
+                    _fen(r.amount_fen),
+                    "作废" if r.voided else "已登记",
+                    r.entered_by,
+                ),
             )
+            for r in loaded.income
+        ]
         for r in loaded.spending:
             people = "/".join(p or "—" for p in (r.entered_by, r.approved_by, r.paid_by))
-            entries.add_row(
-                f"支{r.id}",
-                r.on.isoformat(),
-                "支出",
-                SPEND_CATEGORIES.get(r.category, r.category),
-                _fen(r.amount_fen),
-                SPEND_STATES.get(r.state, r.state),
-                people,
-                key=f"s{r.id}",
+            rows.append(
+                (
+                    f"s{r.id}",
+                    (
+                        f"支{r.id}",
+                        r.on.isoformat(),
+                        "支出",
+                        SPEND_CATEGORIES.get(r.category, r.category),
+                        _fen(r.amount_fen),
+                        SPEND_STATES.get(r.state, r.state),
+                        people,
+                    ),
+                )
             )
+        entries.set_rows(rows)
         entries.border_title = f"收入 {len(loaded.income)} 笔，支出 {len(loaded.spending)} 笔（互助互济支出见 5）"
         self.query_one(StatusLine).clear()
 

@@ -22,6 +22,7 @@ from rules.projects import DEPARTMENTS, PROJECT_STATES, STEPS, TERMINATION_GROUN
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, DialogField, StepDialog, writable
 from tui.widgets import StatusLine
+from tui.widgets.columns import Col, FitTable
 
 #: Labels of each step's extra fields in the dialog (the documents come from ``STEPS[step].needs``).
 _FILE_FIELDS = {
@@ -58,6 +59,10 @@ def _fen(value: int | None) -> str:
     return "" if value is None else f"{value // 100}.{value % 100:02d}"
 
 
+#: Projects: dates and states whole, the project's name cut first (whole in the detail below).
+PROJECT_COLUMNS = (Col("编号"), Col("项目名称", 0, "end", min_width=12), Col("状态"), Col("开始", 1), Col("最近期限"))
+
+
 class ProjectsScreen(DbWork, SubScreen):
     CSS_PATH = "projects.tcss"
     BINDINGS = [
@@ -75,9 +80,7 @@ class ProjectsScreen(DbWork, SubScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table = DataTable(cursor_type="row", id="projects-table", zebra_stripes=True)
-        table.add_columns("编号", "项目名称", "状态", "开始", "最近期限")
-        yield table
+        yield FitTable(PROJECT_COLUMNS, id="projects-table", zebra_stripes=True)
         yield Static("", id="project-detail")
         yield StatusLine()
         yield Footer()
@@ -95,8 +98,8 @@ class ProjectsScreen(DbWork, SubScreen):
 
     def db_loaded(self, rows: list[dict]) -> None:
         self.rows = rows
-        table = self.query_one("#projects-table", DataTable)
-        table.clear()
+        table = self.query_one("#projects-table", FitTable)
+        shown = []
         for r in rows:
             d = r["next_deadline"]
             due = ""
@@ -104,7 +107,8 @@ class ProjectsScreen(DbWork, SubScreen):
                 due = (
                     "超期 " if d["overdue"] else ""
                 ) + f"{d['due']} {'办事处' if d['party'] == 'office' else '代办处'}"
-            table.add_row(str(r["id"]), r["name"], r["state_name"], r["start"], due, key=str(r["id"]))
+            shown.append((r["id"], (str(r["id"]), r["name"], r["state_name"], r["start"] or "", due)))
+        table.set_rows(shown)
         table.border_title = f"服务项目 共 {len(rows)} 个"
         if self.select is not None:
             ids = [r["id"] for r in rows]

@@ -23,6 +23,7 @@ from rules.purchases import COUNT_RESULTS
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, DialogField, StepDialog, writable
 from tui.widgets import StatusLine
+from tui.widgets.columns import Col, FitTable
 
 PURCHASE_ACTIONS = frozenset({"new", "quote", "score", "compare", "decide"})
 ASSET_ACTIONS = frozenset({"asset_add", "asset_move", "asset_dispose", "asset_count"})
@@ -63,6 +64,30 @@ def _differences(text: str | None) -> dict[int, str]:
     return out
 
 
+#: Purchases and assets: numbers, amounts and dates whole; names and places cut first.
+PURCHASE_COLUMNS = (
+    Col("编号"),
+    Col("商品名称", 0, "end", min_width=10),
+    Col("数量", justify="right"),
+    Col("预计", justify="right"),
+    Col("大宗", 2),
+    Col("报价", 1, justify="right"),
+    Col("评分", 1, justify="right"),
+    Col("签字", 2),
+    Col("供应商", 0, "end", min_width=8),
+)
+ASSET_COLUMNS = (
+    Col("编号"),
+    Col("名称", 0, "end", min_width=10),
+    Col("取得日期"),
+    Col("金额", justify="right"),
+    Col("存放地点", 1, "end", min_width=6),
+    Col("保管人", 1, "end", min_width=6),
+    Col("状态"),
+    Col("最近盘点", 2),
+)
+
+
 class PurchasesScreen(DbWork, SubScreen):
     CSS_PATH = "purchases.tcss"
     BINDINGS = [
@@ -89,7 +114,7 @@ class PurchasesScreen(DbWork, SubScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="buy-mode")
-        yield DataTable(cursor_type="row", id="buy-table", zebra_stripes=True)
+        yield FitTable(PURCHASE_COLUMNS, id="buy-table", zebra_stripes=True)
         yield Static("", id="buy-detail")
         yield StatusLine()
         yield Footer()
@@ -129,22 +154,25 @@ class PurchasesScreen(DbWork, SubScreen):
         self.query_one("#buy-mode", Static).update(
             "采购（T 切换到固定资产）：N 新采购 Q 报价 S 评分 C 对比表签字 D 确定供应商"
         )
-        table = self.query_one("#buy-table", DataTable)
-        table.clear(columns=True)
-        table.add_columns("编号", "商品名称", "数量", "预计", "大宗", "报价", "评分", "签字", "供应商")
-        for v in views:
-            table.add_row(
-                v.number,
-                v.title,
-                str(v.quantity),
-                _fen(v.estimate_fen),
-                "是" if v.bulk and v.bulk.outcome == "bulk" else "否",
-                str(len(v.quotes)),
-                str(len(v.sheets)),
-                "已签" if v.compared_on else "",
-                v.chosen_supplier or v.state_name,
-                key=str(v.id),
+        table = self.query_one("#buy-table", FitTable)
+        table.set_columns(PURCHASE_COLUMNS)
+        table.set_rows(
+            (
+                v.id,
+                (
+                    v.number,
+                    v.title,
+                    str(v.quantity),
+                    _fen(v.estimate_fen),
+                    "是" if v.bulk and v.bulk.outcome == "bulk" else "否",
+                    str(len(v.quotes)),
+                    str(len(v.sheets)),
+                    "已签" if v.compared_on else "",
+                    v.chosen_supplier or v.state_name,
+                ),
             )
+            for v in views
+        )
         table.border_title = f"采购 共 {len(views)} 项"
         self.query_one(StatusLine).clear()
         self._show_detail()
@@ -156,21 +184,24 @@ class PurchasesScreen(DbWork, SubScreen):
         self.query_one("#buy-mode", Static).update(
             "固定资产（T 切换到采购）：A 登记 M 变更地点或保管人 X 处置 K 年度盘点"
         )
-        table = self.query_one("#buy-table", DataTable)
-        table.clear(columns=True)
-        table.add_columns("编号", "名称", "取得日期", "金额", "存放地点", "保管人", "状态", "最近盘点")
-        for v in views:
-            table.add_row(
-                v.number,
-                v.name,
-                v.acquired_on.isoformat(),
-                _fen(v.amount_fen),
-                v.location,
-                v.keeper,
-                v.state_name,
-                f"{v.last_count[0]} {COUNT_RESULTS[v.last_count[1]]}" if v.last_count else "",
-                key=str(v.id),
+        table = self.query_one("#buy-table", FitTable)
+        table.set_columns(ASSET_COLUMNS)
+        table.set_rows(
+            (
+                v.id,
+                (
+                    v.number,
+                    v.name,
+                    v.acquired_on.isoformat(),
+                    _fen(v.amount_fen),
+                    v.location,
+                    v.keeper,
+                    v.state_name,
+                    f"{v.last_count[0]} {COUNT_RESULTS[v.last_count[1]]}" if v.last_count else "",
+                ),
             )
+            for v in views
+        )
         held = sum(1 for v in views if v.state == "in_use")
         table.border_title = f"固定资产 在用 {held} 项，共 {len(views)} 项"
         self.query_one(StatusLine).clear()

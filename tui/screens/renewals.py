@@ -29,6 +29,7 @@ from models.tabular import parse_user_date
 from rules import ENROLMENT_KINDS, observation_end, ruleset_on
 from tui.screens.base import SubScreen
 from tui.widgets import Facts, FieldRow, StatusLine
+from tui.widgets.columns import Col, FitTable
 from tui.widgets.fit import fit
 from tui.workers import db_connection, error_text
 
@@ -40,6 +41,16 @@ FILTERS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
 )
 #: Rows shown at most; narrowing the filter shows the rest (a branch may hold thousands of units).
 MAX_ROWS = 500
+#: The board's columns: the unit's code, the dates and the state always whole (the deadline
+#: column says when); the unit's name loses its shared prefix, then is cut (whole on Enter).
+RENEWAL_COLUMNS = (
+    Col("单位"),
+    Col("单位名称", 2, "distinct", min_width=10),
+    Col("险种", 1, "end", min_width=8),
+    Col("保单止期"),
+    Col("状态"),
+    Col("期限"),
+)
 #: Names listed at most in a renewal preview; the counts are always complete.
 MAX_LISTED = 200
 #: Problems listed at most in an import preview.
@@ -97,16 +108,13 @@ class RenewalsScreen(SubScreen):
             yield Label("搜索", classes="field-label")
             yield Input(placeholder="单位编码、名称或险种", id="renewal-search")
             yield Label("", id="renewal-filter")
-        yield DataTable(id="renewal-table", cursor_type="row", zebra_stripes=False)
+        yield FitTable(RENEWAL_COLUMNS, id="renewal-table", cursor_type="row", zebra_stripes=False)
         yield Static(id="renewal-detail")
         yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        # Fixed widths (in cells): the table is refilled on every filter key and must not jump.
-        for label, width in (("单位", 5), ("单位名称", 18), ("险种", 8), ("保单止期", 10), ("状态", 10), ("期限", 17)):
-            table.add_column(label, width=width)
         self._show_filter_label()
         table.focus()
 
@@ -166,32 +174,29 @@ class RenewalsScreen(SubScreen):
         ]
 
     def _show_rows(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(FitTable)
         previous = self._current()
         wanted = self._select or (previous.key if previous else None)
         self._select = None
         matching = self._matching()
         self._shown = matching[:MAX_ROWS]
-        table.clear()
-        for row in self._shown:
-            table.add_row(
-                row.unit_code,
-                fit(row.unit_name, 18),
-                row.plan_name,
-                str(row.end),
-                row.status_name,
-                window_text(row),
-                key=row.key,
-            )
+        keys = [row.key for row in self._shown]
+        table.set_rows(
+            [
+                (
+                    row.key,
+                    (row.unit_code, row.unit_name, row.plan_name, str(row.end), row.status_name, window_text(row)),
+                )
+                for row in self._shown
+            ],
+            cursor=wanted if wanted in keys else (keys[0] if keys else None),
+        )
         status = self.query_one(StatusLine)
         if len(matching) > MAX_ROWS:
             status.update(f"共 {len(matching)} 条，仅显示前 {MAX_ROWS} 条：请输入搜索条件")
         else:
             status.update(f"共 {len(matching)} 条；回车或 r 办理续保，f 切换筛选")
         status.set_classes("")
-        keys = [row.key for row in self._shown]
-        if wanted in keys:
-            table.move_cursor(row=keys.index(wanted))
         self._show_detail()
 
     def _current(self) -> RenewalRow | None:

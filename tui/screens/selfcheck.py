@@ -20,8 +20,11 @@ from models import reports, selfcheck
 from rules import selfassessment_due
 from tui.screens.base import SubScreen
 from tui.widgets import StatusLine
-from tui.widgets.fit import fit
+from tui.widgets.columns import Col, FitTable
 from tui.workers import db_connection, error_text
+
+#: The items: the code and result whole, the summary cut (whole in the detail below).
+SELFCHECK_COLUMNS = (Col("编号"), Col("结果"), Col("说明", 0, "end", min_width=12))
 
 
 class SelfcheckScreen(SubScreen):
@@ -60,7 +63,7 @@ class SelfcheckScreen(SubScreen):
             yield Input(placeholder="年度", id="selfcheck-year")
             yield Input(placeholder="核对说明（按 t 勾选时一并保存）", id="selfcheck-note")
             yield Input(placeholder="导出到 .xlsx（Ctrl+O）", id="selfcheck-out")
-        yield DataTable(id="selfcheck-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(SELFCHECK_COLUMNS, id="selfcheck-table", zebra_stripes=True, cursor_type="row")
         yield Static(id="selfcheck-detail")
         yield StatusLine(id="selfcheck-status")
         yield Footer()
@@ -71,9 +74,7 @@ class SelfcheckScreen(SubScreen):
         due = selfassessment_due(today)
         year = due.data["assessed_year"] if due.outcome == "open" else today.year
         self.query_one("#selfcheck-year", Input).value = str(year)
-        table = self.query_one("#selfcheck-table", DataTable)
-        table.add_columns("编号", "结果", "说明")
-        table.focus()
+        self.query_one("#selfcheck-table", DataTable).focus()
         self.action_refresh()
 
     def _year(self) -> int | None:
@@ -151,11 +152,9 @@ class SelfcheckScreen(SubScreen):
 
     def on_selfcheck_screen_loaded(self, message: Loaded) -> None:
         self.check = message.check
-        table = self.query_one("#selfcheck-table", DataTable)
+        table = self.query_one("#selfcheck-table", FitTable)
         row = table.cursor_row
-        table.clear()
-        for item in message.check.items:
-            table.add_row(fit(item.code, 14), item.status_name, item.summary)
+        table.set_rows((item.code, (item.code, item.status_name, item.summary)) for item in message.check.items)
         if message.check.items:
             table.move_cursor(row=min(row, len(message.check.items) - 1))
         counts = message.check.counts()

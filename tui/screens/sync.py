@@ -33,13 +33,21 @@ from sync.history import BundleEntry, bundle_history
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, DialogField, StepDialog, decision_line, writable
 from tui.widgets import StatusLine
+from tui.widgets.columns import Col, FitTable
 
 #: Stages of an export as the progress bar counts them.
 EXPORT_STAGES = 2
-#: Table columns with fixed widths, so a table looks the same however its rows arrived. The
-#: kind says the direction too: a branch sends monthly bundles and receives answers.
-HISTORY_COLUMNS = (("类型", 10), ("期间", 7), ("序号", 4), ("文件", 26), ("时间", 16))
-NOTICE_COLUMNS = (("编号", 4), ("期间", 7), ("类型", 8), ("案件", 14), ("内容", 34))
+#: The tables' columns (tui/widgets/columns.py): periods, numbers and times whole; a file name
+#: keeps its beginning and its end, a notice's text is cut last. The kind says the direction
+#: too: a branch sends monthly bundles and receives answers.
+HISTORY_COLUMNS = (Col("类型"), Col("期间"), Col("序号", 1), Col("文件", 0, "middle", min_width=16), Col("时间", 2))
+NOTICE_COLUMNS = (
+    Col("编号"),
+    Col("期间"),
+    Col("类型", 1),
+    Col("案件", 2, "end", min_width=8),
+    Col("内容", 0, "end", min_width=16),
+)
 #: Differences listed under a received answer; the count is always complete.
 DIFFERENCES_LISTED = 20
 
@@ -105,19 +113,14 @@ class SyncScreen(DbWork, SubScreen):
         with Horizontal(classes="sync-row"):
             yield ProgressBar(total=EXPORT_STAGES, show_eta=False, id="export-progress")
             yield Static("Ctrl+O 导出所填期间的月度数据包", id="export-stage")
-        history = DataTable(cursor_type="row", id="history", zebra_stripes=True)
+        history = FitTable(HISTORY_COLUMNS, id="history", zebra_stripes=True)
         history.border_title = "发送与接收记录"
-        for label, width in HISTORY_COLUMNS:
-            history.add_column(label, width=width)
         yield history
         with Horizontal(classes="sync-row"):
             yield Label("回执文件")
             yield Input(placeholder="办事处回执 .hzb 的路径（Ctrl+R 接收）", id="answer-file", compact=True)
         yield Static("", id="answer-result")
-        notices = DataTable(cursor_type="row", id="notices")
-        for label, width in NOTICE_COLUMNS:
-            notices.add_column(label, width=width)
-        yield notices
+        yield FitTable(NOTICE_COLUMNS, id="notices")
         yield StatusLine()
         yield Footer()
 
@@ -134,18 +137,17 @@ class SyncScreen(DbWork, SubScreen):
         self.run_db("due", bundle_due, self.huzhu_app.today())
 
     def db_history(self, entries: list[BundleEntry]) -> None:
-        table = self.query_one("#history", DataTable)
-        table.clear()
-        for e in entries:
-            table.add_row(e.kind_name, e.period, str(e.sequence), e.file_name, e.created_at[:16].replace("T", " "))
+        table = self.query_one("#history", FitTable)
+        table.set_rows(
+            (i, (e.kind_name, e.period, str(e.sequence), e.file_name, e.created_at[:16].replace("T", " ")))
+            for i, e in enumerate(entries)
+        )
         table.border_title = f"发送与接收记录（{len(entries)}）"
 
     def db_notices(self, notices: list[dict]) -> None:
-        table = self.query_one("#notices", DataTable)
-        table.clear()
+        table = self.query_one("#notices", FitTable)
         self.notice_ids = [n["id"] for n in notices]
-        for n in notices:
-            table.add_row(str(n["id"]), n["period"], n["kind_zh"], n["ref"] or "", n["text"], key=str(n["id"]))
+        table.set_rows((n["id"], (str(n["id"]), n["period"], n["kind_zh"], n["ref"] or "", n["text"])) for n in notices)
         table.border_title = f"办事处通知：未处理 {len(notices)} 条（选中后按 d 标记已处理）"
         self.refresh_bindings()
 

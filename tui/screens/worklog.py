@@ -15,13 +15,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Select
+from textual.widgets import Footer, Header, Input, Select
 
 from models import worklog
 from models.tabular import parse_user_date
 from tui.screens.base import SubScreen
 from tui.widgets import StatusLine
+from tui.widgets.columns import Col, FitTable
 from tui.workers import db_connection, error_text
+
+#: The log: the date and kind whole, the title cut last, the people and the note first.
+WORKLOG_COLUMNS = (
+    Col("日期"),
+    Col("类别"),
+    Col("标题", 0, "end", min_width=12),
+    Col("参加人员或投稿去向", 1, "end", min_width=10),
+    Col("备注", 2, "end", min_width=6),
+)
 
 
 class WorklogScreen(SubScreen):
@@ -55,7 +65,7 @@ class WorklogScreen(SubScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="worklog-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(WORKLOG_COLUMNS, id="worklog-table", zebra_stripes=True, cursor_type="row")
         with Horizontal(classes="worklog-row"):
             yield Select(
                 [(name, code) for code, name in worklog.KINDS.items()],
@@ -77,8 +87,6 @@ class WorklogScreen(SubScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#worklog-table", DataTable)
-        table.add_columns("日期", "类别", "标题", "参加人员或投稿去向", "备注")
         self.query_one("#worklog-date", Input).value = self.huzhu_app.today().isoformat()
         self.query_one("#worklog-title", Input).focus()
         self.load()
@@ -152,12 +160,11 @@ class WorklogScreen(SubScreen):
         self.post_message(self.Loaded(entries, f"已导入 {len(result.entries)} 条，已登记跳过 {result.skipped} 条"))
 
     def on_worklog_screen_loaded(self, message: Loaded) -> None:
-        table = self.query_one("#worklog-table", DataTable)
-        table.clear()
-        for e in reversed(message.entries):
-            table.add_row(
-                e.on_date.isoformat(), worklog.KINDS[e.kind], e.title, e.attendees_or_outlet or "", e.note or ""
-            )
+        table = self.query_one("#worklog-table", FitTable)
+        table.set_rows(
+            (i, (e.on_date.isoformat(), worklog.KINDS[e.kind], e.title, e.attendees_or_outlet or "", e.note or ""))
+            for i, e in enumerate(reversed(message.entries))
+        )
         table.border_title = f"共 {len(message.entries)} 条"
         status = self.query_one("#worklog-status", StatusLine)
         status.clear()

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
@@ -258,3 +260,51 @@ class FitTable(DataTable[Cell]):
             shown = Text(text)
         shown.justify = column.justify
         return shown
+
+
+class FitRichTable:
+    """The same layout for a table drawn inside a ``Static`` (a member's records): a Rich
+    renderable that plans its columns for the width it is drawn at, so it fits again whenever
+    the terminal is resized."""
+
+    def __init__(self, title: str, columns: Sequence[Col], rows: Iterable[Sequence[Cell]]) -> None:
+        self.title = title
+        self.columns = tuple(columns)
+        self.rows = [tuple(row) for row in rows]
+
+    def widths(self, available: int) -> list[int | None]:
+        natural = [
+            max([cell_len(c.label), *(cell_len(_plain(row[i])) for row in self.rows)])
+            for i, c in enumerate(self.columns)
+        ]
+        # No padding before the first column nor after the last (pad_edge off): 2 cells to spare.
+        return plan_widths(self.columns, natural, available + 2, 2)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        widths = self.widths(options.max_width)
+        prefixes = [
+            common_prefix(_plain(row[i]) for row in self.rows) if c.shrink == "distinct" else ""
+            for i, c in enumerate(self.columns)
+        ]
+        table = Table(
+            title=self.title,
+            title_justify="left",
+            title_style="bold",
+            box=None,
+            padding=(0, 1),
+            pad_edge=False,
+            show_edge=False,
+            header_style="bold",
+        )
+        shown = [i for i, w in enumerate(widths) if w is not None]
+        for i in shown:
+            column = self.columns[i]
+            table.add_column(column.label, width=widths[i], no_wrap=True, justify=column.justify)
+        for row in self.rows:
+            cells: list[Cell] = []
+            for i in shown:
+                value = row[i]
+                text = shorten(_plain(value), widths[i] or 0, self.columns[i].shrink, prefixes[i])
+                cells.append(value if text == _plain(value) else Text(text))
+            table.add_row(*cells)
+        yield table

@@ -65,3 +65,15 @@ def small_demo(tmp_path_factory) -> DemoFacts:
 @pytest.fixture
 def writable_demo(small_demo, tmp_path) -> Path:
     return copy_database(small_demo.path, tmp_path / "writable")
+
+
+@pytest.fixture(scope="session")
+def entered_db(tmp_path_factory) -> Path:
+    """A database made by ``huzhu init`` and the clerk's commands only (tests/tui/entered_kit.py)."""
+    from entered_kit import build_entered_db
+
+    clock.freeze(TODAY)
+    try:
+        return build_entered_db(tmp_path_factory.mktemp("entered"), TODAY)
+    finally:
+        dbmod.close()

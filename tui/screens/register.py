@@ -39,9 +39,9 @@ class RecordScreen(OnHuzhuApp, ModalScreen[None]):
     DEFAULT_CSS = """
     RecordScreen { align: center middle; }
     RecordScreen > #record-box {
-        width: 90%;
+        width: 100%;
         max-width: 110;
-        height: 90%;
+        height: 1fr;
         border: round $accent;
         border-title-style: bold;
         padding: 0 1;

@@ -14,12 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, OptionList
+from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from models import reports
 from tui.screens.base import SubScreen
 from tui.widgets import FieldRow, StatusLine
+from tui.widgets.columns import Col, FitTable
 from tui.workers import db_connection, error_text
 
 #: Widest preview column in cells: long unit names are cut so that more columns fit on 80 columns.
@@ -74,7 +75,7 @@ class ReportsScreen(SubScreen):
                     "期间", Input(f"{today.year}-{today.month:02d}", placeholder="2026-03 或 2026", id="report-period")
                 )
                 yield FieldRow("文件", Input(placeholder="如 报表.xlsx 或 报表.csv（Ctrl+O 导出）", id="report-out"))
-                yield DataTable(id="report-table", zebra_stripes=True, cursor_type="row")
+                yield FitTable((), id="report-table", zebra_stripes=True, cursor_type="row")
                 yield StatusLine(id="report-status")
         yield Footer()
 
@@ -143,14 +144,11 @@ class ReportsScreen(SubScreen):
 
     def on_reports_screen_built(self, message: Built) -> None:
         report = message.report
-        table = self.query_one("#report-table", DataTable)
-        rows = report.text_rows()
-        table.clear(columns=True)
-        for i, column in enumerate(report.columns):
-            # Sized here: the table would size a column by its title alone when rows come later.
-            width = max([reports.text_width(column.title)] + [reports.text_width(r[i]) for r in rows])
-            table.add_column(column.title, width=min(width, PREVIEW_MAX_WIDTH))
-        table.add_rows(rows)
+        table = self.query_one("#report-table", FitTable)
+        # Every column of a report is shown (the preview scrolls sideways): long text is cut to
+        # PREVIEW_MAX_WIDTH with "…" only when the width is short, never a date or a number.
+        table.set_columns([Col(column.title, 0, "end", min_width=PREVIEW_MAX_WIDTH) for column in report.columns])
+        table.set_rows(enumerate(report.text_rows()))
         table.border_title = f"{report.title}　{report.period.label}"
         self.query_one("#report-status", StatusLine).update(f"{report.title}：{len(report.rows)} 行")
         self.query_one("#report-status", StatusLine).set_classes("")

@@ -345,7 +345,8 @@ class ClaimsScreen(RegisterScreen):
         )
 
     def whole_record(self) -> tuple[str, list[str]] | None:
-        if self.detail is None:
+        # The detail is read after the cursor moves: not the record of a row it has just left.
+        if self.detail is None or str(self.detail.id) != self.table.cursor_key():
             return None
         return f"报案 #{self.detail.id} 全部经过", history_lines(
             self.detail, plan_names(self.huzhu_app.today()), self._backdated_note

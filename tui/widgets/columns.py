@@ -49,6 +49,10 @@ class Col:
     justify: Literal["left", "right"] = "left"
 
 
+def _cell_of(value: object) -> Cell:
+    return value if isinstance(value, str | Text) else str(value)
+
+
 def _plain(cell: Cell) -> str:
     return cell.plain if isinstance(cell, Text) else cell
 
@@ -190,7 +194,8 @@ class FitTable(DataTable[Cell]):
         """The rows, as ``(key, whole values)``; the cursor goes to ``cursor``'s row (or stays
         on the row it was on, or the first)."""
         keep = self.cursor_key() if cursor is None else str(cursor)
-        self._rows = [(str(key), tuple(cells)) for key, cells in rows]
+        # A number (the office totals' counts) is shown as its text, like DataTable does.
+        self._rows = [(str(key), tuple(_cell_of(c) for c in cells)) for key, cells in rows]
         self._relayout(force=True, keep=keep)
 
     def cursor_key(self) -> str | None:
@@ -270,7 +275,7 @@ class FitRichTable:
     def __init__(self, title: str, columns: Sequence[Col], rows: Iterable[Sequence[Cell]]) -> None:
         self.title = title
         self.columns = tuple(columns)
-        self.rows = [tuple(row) for row in rows]
+        self.rows = [tuple(_cell_of(c) for c in row) for row in rows]
 
     def widths(self, available: int) -> list[int | None]:
         natural = [

@@ -26,22 +26,15 @@ def test_every_command_option_and_help_text_as_before(monkeypatch):
         assert got[path] == expected[path], path
 
 
-def test_old_register_style_still_builds(monkeypatch):
-    """A module that still declares with register(subparsers) gets its commands, after the registry's."""
-    import types
+def test_commands_are_declared_only_with_the_registry():
+    """One way to declare a command: a module's ``register(subparsers)`` would no longer be called."""
+    from tui.commands import MODULES, NAMES
 
-    def register(sub):
-        p = sub.add_parser("legacy-demo", help="old style")
-        p.add_argument("--x", type=int)
-        p.set_defaults(func=lambda args: args.x)
-
-    legacy = types.ModuleType("tui.commands.legacy_demo")
-    legacy.register = register
-    root = registry.Parser(prog="huzhu")
-    root.add_subparsers(dest="command", metavar="COMMAND", parser_class=registry.Parser)
-    registry.build(root, [legacy])
-    args = root.parse_args(["legacy-demo", "--x", "7"])
-    assert args.func(args) == 7
+    assert len(MODULES) == len(NAMES)
+    old_style = [m.__name__ for m in MODULES if hasattr(m, "register")]
+    assert old_style == [], f"declare these with @command/@arg (tui/commands/registry.py): {old_style}"
+    declared = {n.module for n in registry.NODES}
+    assert declared == {m.__name__ for m in MODULES}, "every command module declares through the registry"
 
 
 def test_a_command_under_an_undeclared_group_is_a_clear_error(monkeypatch):

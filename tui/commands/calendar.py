@@ -4,48 +4,19 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from models.errors import UsageError
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, group
+
+group("office calendar", help="工作日历通知 working-day calendar notices")
 
 
-def _subparsers(parser: argparse.ArgumentParser):
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
-
-def register(sub) -> None:
-    office = sub.choices["office"]
-    p = _subparsers(office).add_parser("calendar", help="工作日历通知 working-day calendar notices")
-    csub = p.add_subparsers(dest="office_calendar_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = csub.add_parser("issue", help="核对并签发工作日历通知 check and sign a calendar notice")
-    clikit.add_db_options(q)
-    q.add_argument("--file", required=True, metavar="FILE.toml", help="工作日历 TOML（格式见 docs/projects.md）")
-    q.add_argument("--out", required=True, metavar="FILE.hzc", help="签发的通知文件（不覆盖已有文件）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_office_calendar_issue)
-
-    p = sub.add_parser("calendar", help="工作日历：法定节假日与调休 working-day calendar")
-    csub = p.add_subparsers(dest="calendar_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = csub.add_parser("show", help="某年的节假日、调休上班日与工作日数")
-    clikit.add_db_options(q)
-    q.add_argument("--year", required=True, type=clikit.YEAR, metavar="YYYY")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_calendar_show)
-    q = csub.add_parser("install", help="核验签名并安装办事处的工作日历通知 verify and install a calendar notice")
-    clikit.add_db_options(q)
-    q.add_argument("file", metavar="FILE.hzc")
-    q.add_argument("--yes", action="store_true", help="已核对，不再询问 reviewed, do not ask")
-    q.add_argument("--dry-run", action="store_true", help="只核验并显示变化，不安装")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_calendar_install)
-    q = csub.add_parser("list", help="已安装的工作日历通知")
-    clikit.add_db_options(q)
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_calendar_list)
-
-
+@command("office calendar issue", help="核对并签发工作日历通知 check and sign a calendar notice")
+@arg("--file", required=True, metavar="FILE.toml", help="工作日历 TOML（格式见 docs/projects.md）")
+@arg("--out", required=True, metavar="FILE.hzc", help="签发的通知文件（不覆盖已有文件）")
+@JSON
 def cmd_office_calendar_issue(args) -> int:
     from sync.calendar import MAX_TOML_BYTES, issue
     from tui.commands.params import _read
@@ -95,6 +66,12 @@ def year_view(year: int) -> dict:
     return view
 
 
+group("calendar", help="工作日历：法定节假日与调休 working-day calendar")
+
+
+@command("calendar show", help="某年的节假日、调休上班日与工作日数")
+@arg("--year", required=True, type=clikit.YEAR, metavar="YYYY")
+@JSON
 def cmd_calendar_show(args) -> int:
     if clikit.db_path(args, required=False) is not None:
         clikit.open_session(args)
@@ -116,6 +93,11 @@ def cmd_calendar_show(args) -> int:
     return 0
 
 
+@command("calendar install", help="核验签名并安装办事处的工作日历通知 verify and install a calendar notice")
+@arg("file", metavar="FILE.hzc")
+@arg("--yes", action="store_true", help="已核对，不再询问 reviewed, do not ask")
+@arg("--dry-run", action="store_true", help="只核验并显示变化，不安装")
+@JSON
 def cmd_calendar_install(args) -> int:
     from sync.calendar import check_install, install
     from sync.params import MAX_NOTICE_BYTES
@@ -169,6 +151,8 @@ def cmd_calendar_install(args) -> int:
     return 0
 
 
+@command("calendar list", help="已安装的工作日历通知")
+@JSON
 def cmd_calendar_list(args) -> int:
     from models.workcal import installed_notices
 

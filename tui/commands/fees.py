@@ -9,73 +9,7 @@ from __future__ import annotations
 from models import clock
 from models.errors import RuleRefused, ValidationFailed
 from tui import clikit
-
-
-def register(sub) -> None:
-    p = sub.add_parser("fee", help="会费收缴与上交 fees collected and remitted")
-    fsub = p.add_subparsers(dest="fee_command", metavar="ACTION", required=True, parser_class=type(p))
-
-    q = fsub.add_parser(
-        "receive",
-        help="登记单位缴费并开具票据 record a unit's payment and its receipt",
-        description="登记基层单位缴纳的会费（000 第十五条4）及代开票据号（001 fin.10）。期间为所缴保单起始的"
-        "年份或月份；金额不得超过该保单未缴余额；票据须按册连号（退出码 3，不写入任何内容）。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument("--unit", required=True, metavar="CODE", help="单位编码 unit code")
-    q.add_argument("--plan", required=True, metavar="CODE", help="保障计划代码 plan code")
-    q.add_argument("--period", required=True, metavar="YYYY|YYYY-MM", help="所缴保单起始的年或月")
-    q.add_argument("--amount", required=True, metavar="YUAN", help="金额（元）amount in yuan")
-    q.add_argument("--on", required=True, metavar="DATE", help="收款日期 date received")
-    q.add_argument("--receipt", required=True, metavar="NO", help="代开票据号 receipt number (e.g. A0000123)")
-    q.add_argument("--payer", metavar="NAME", help="缴款人 who paid")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_receive)
-
-    q = fsub.add_parser(
-        "remit",
-        help="登记上交办事处 record a remittance to the office",
-        description="登记向办事处上交的会费（001 fin.7：及时、足额上交）。--covers 列出所上交的收款："
-        "票据号（A0000123）、同一册的号段（A0000123..A0000130）或 单位/计划/期间（U001/ZYYL/2026），"
-        "可重复或用逗号分隔；不写则按收款先后上交尚未上交的全部收款。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument("--amount", required=True, metavar="YUAN", help="金额（元）amount in yuan")
-    q.add_argument("--on", required=True, metavar="DATE", help="上交日期 date remitted")
-    q.add_argument("--bank-ref", required=True, metavar="REF", help="银行凭证号 bank reference")
-    q.add_argument(
-        "--covers",
-        action="append",
-        default=[],
-        metavar="ITEMS",
-        help="票据号、号段 A0001..A0010 或 单位/计划/期间，逗号分隔或重复 receipts, ranges or UNIT/PLAN/PERIOD",
-    )
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_remit)
-
-    q = fsub.add_parser(
-        "void-receipt",
-        help="作废票据（负责人）void a spoilt receipt (supervisor)",
-        description="作废开错或损坏的代开票据（R12.6、R9.3）：号码保留在登记簿中并注明原因；已开出的票据"
-        "所登记的收款同时作废；未用的号码须是本册下一号。已上交的收款不能作废。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument("number", metavar="NO", help="票据号 receipt number")
-    q.add_argument("--reason", required=True, metavar="TEXT", help="作废原因 why")
-    q.add_argument("--on", metavar="DATE", help="作废日期，默认今天")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_void_receipt)
-
-    q = fsub.add_parser(
-        "list",
-        help="应缴、已缴、已上交与余额 what each unit owes, has paid, and what was remitted",
-        description="每个保单的应缴（按保单起始日适用的收费标准）、已缴、余额、已上交，单位合计，"
-        "收款与上交记录，以及代开票据登记簿（连号检查、作废号码）。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument("--unit", metavar="CODE", help="只列一个单位 one unit only")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_list)
+from tui.commands.registry import JSON, arg, command, group
 
 
 def _decision(d) -> dict:
@@ -106,6 +40,23 @@ def _amount(text: str) -> int:
     return parse_yuan(text)
 
 
+group("fee", help="会费收缴与上交 fees collected and remitted")
+
+
+@command(
+    "fee receive",
+    help="登记单位缴费并开具票据 record a unit's payment and its receipt",
+    description="登记基层单位缴纳的会费（000 第十五条4）及代开票据号（001 fin.10）。期间为所缴保单起始的"
+    "年份或月份；金额不得超过该保单未缴余额；票据须按册连号（退出码 3，不写入任何内容）。",
+)
+@arg("--unit", required=True, metavar="CODE", help="单位编码 unit code")
+@arg("--plan", required=True, metavar="CODE", help="保障计划代码 plan code")
+@arg("--period", required=True, metavar="YYYY|YYYY-MM", help="所缴保单起始的年或月")
+@arg("--amount", required=True, metavar="YUAN", help="金额（元）amount in yuan")
+@arg("--on", required=True, metavar="DATE", help="收款日期 date received")
+@arg("--receipt", required=True, metavar="NO", help="代开票据号 receipt number (e.g. A0000123)")
+@arg("--payer", metavar="NAME", help="缴款人 who paid")
+@JSON
 def cmd_receive(args) -> int:
     from models.fees import receive
 
@@ -149,6 +100,24 @@ def cmd_receive(args) -> int:
     return 0
 
 
+@command(
+    "fee remit",
+    help="登记上交办事处 record a remittance to the office",
+    description="登记向办事处上交的会费（001 fin.7：及时、足额上交）。--covers 列出所上交的收款："
+    "票据号（A0000123）、同一册的号段（A0000123..A0000130）或 单位/计划/期间（U001/ZYYL/2026），"
+    "可重复或用逗号分隔；不写则按收款先后上交尚未上交的全部收款。",
+)
+@arg("--amount", required=True, metavar="YUAN", help="金额（元）amount in yuan")
+@arg("--on", required=True, metavar="DATE", help="上交日期 date remitted")
+@arg("--bank-ref", required=True, metavar="REF", help="银行凭证号 bank reference")
+@arg(
+    "--covers",
+    action="append",
+    default=[],
+    metavar="ITEMS",
+    help="票据号、号段 A0001..A0010 或 单位/计划/期间，逗号分隔或重复 receipts, ranges or UNIT/PLAN/PERIOD",
+)
+@JSON
 def cmd_remit(args) -> int:
     from models.fees import remit
 
@@ -176,6 +145,16 @@ def cmd_remit(args) -> int:
     return 0
 
 
+@command(
+    "fee void-receipt",
+    help="作废票据（负责人）void a spoilt receipt (supervisor)",
+    description="作废开错或损坏的代开票据（R12.6、R9.3）：号码保留在登记簿中并注明原因；已开出的票据"
+    "所登记的收款同时作废；未用的号码须是本册下一号。已上交的收款不能作废。",
+)
+@arg("number", metavar="NO", help="票据号 receipt number")
+@arg("--reason", required=True, metavar="TEXT", help="作废原因 why")
+@arg("--on", metavar="DATE", help="作废日期，默认今天")
+@JSON
 def cmd_void_receipt(args) -> int:
     from models.fees import void_receipt
 
@@ -190,6 +169,14 @@ def cmd_void_receipt(args) -> int:
     return 0
 
 
+@command(
+    "fee list",
+    help="应缴、已缴、已上交与余额 what each unit owes, has paid, and what was remitted",
+    description="每个保单的应缴（按保单起始日适用的收费标准）、已缴、余额、已上交，单位合计，"
+    "收款与上交记录，以及代开票据登记簿（连号检查、作废号码）。",
+)
+@arg("--unit", metavar="CODE", help="只列一个单位 one unit only")
+@JSON
 def cmd_list(args) -> int:
     from models.fees import fee_lines, payments, receipt_book, remittances, unit_totals
 

@@ -16,6 +16,7 @@ from models.money import parse_yuan
 from rules.mgmt_fee import DECISION_BODIES, INCOME_KINDS, SPEND_CATEGORIES, SPEND_STATES
 from rules.staff import CUSTODY_ITEMS
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, group
 
 _date = clikit.user_date
 
@@ -24,123 +25,22 @@ def _labels(mapping) -> str:
     return " | ".join(f"{k} {v}" for k, v in mapping.items())
 
 
-def register(sub) -> None:
-    p = sub.add_parser("ledger", help="管理费账：收入、支出、审批、支付 the management-fee accounts")
-    lsub = p.add_subparsers(dest="ledger_command", metavar="ACTION", required=True, parser_class=type(p))
-
-    q = lsub.add_parser("income", help="登记管理费收入 record income (回拨管理费 or other)")
-    clikit.add_db_options(q)
-    q.add_argument("--kind", default="office_return", choices=list(INCOME_KINDS), help=_labels(INCOME_KINDS))
-    q.add_argument("--amount", required=True, metavar="YUAN", help="金额（元）")
-    q.add_argument("--on", metavar="DATE", help="到账日期，默认今天")
-    q.add_argument("--reference", metavar="REF", help="办事处下拨申请/批复文号（回拨管理费必填）")
-    q.add_argument("--period", metavar="TEXT", help="所属期间，如 2026 或 2026上半年")
-    q.add_argument("--voucher", metavar="NO", help="记账凭证号（R11.6）")
-    q.add_argument("--note", metavar="TEXT", help="备注")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_income)
-
-    q = lsub.add_parser(
-        "spend",
-        help="录入管理费支出（互助互济支出用 huzhu disbursement） enter a payment",
-        description="录入一笔互助互济以外的管理费支出，列入批准的预算科目；审批（负责人，非录入人）、"
-        "支付（非录入人，非会计）另行办理。类别 categories: " + _labels(SPEND_CATEGORIES),
-    )
-    clikit.add_db_options(q)
-    q.add_argument("--category", required=True, choices=list(SPEND_CATEGORIES), help=_labels(SPEND_CATEGORIES))
-    q.add_argument("--amount", required=True, metavar="YUAN", help="金额（元）")
-    q.add_argument("--payee", required=True, metavar="NAME", help="收款方")
-    q.add_argument("--note", required=True, metavar="TEXT", help="用途说明")
-    q.add_argument("--on", metavar="DATE", help="日期，默认今天")
-    q.add_argument("--line", metavar="CODE", help="预算科目代码（huzhu budget list）；只有一个可列支的科目时可省略")
-    q.add_argument("--voucher", metavar="NO", help="记账凭证号（R11.6）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_spend)
-
-    q = lsub.add_parser("approve", help="审批支出（负责人，非录入人） approve (supervisor)")
-    clikit.add_db_options(q)
-    q.add_argument("spending_id", type=clikit.positive_int(10**12), metavar="ID", help="支出编号")
-    q.add_argument("--on", metavar="DATE", help="审批日期，默认今天")
-    q.add_argument(
-        "--decision", type=clikit.positive_int(10**12), metavar="ID", help="集体决策编号（超过大额起点时必填）"
-    )
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_step, step="approve")
-
-    q = lsub.add_parser("pay", help="办理支付（非录入人，非会计） record the payment")
-    clikit.add_db_options(q)
-    q.add_argument("spending_id", type=clikit.positive_int(10**12), metavar="ID", help="支出编号")
-    q.add_argument("--on", metavar="DATE", help="支付日期，默认今天")
-    q.add_argument("--ref", required=True, metavar="REF", help="转账凭证号或支票号")
-    q.add_argument("--voucher", metavar="NO", help="记账凭证号（R11.6）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_step, step="pay")
-
-    q = lsub.add_parser("void", help="作废收入或支出（负责人） void an entry (supervisor)")
-    clikit.add_db_options(q)
-    q.add_argument("what", choices=["income", "spend"], help="income 收入 | spend 支出")
-    q.add_argument("entry_id", type=clikit.positive_int(10**12), metavar="ID", help="编号")
-    q.add_argument("--reason", required=True, metavar="TEXT", help="作废原因")
-    q.add_argument("--on", metavar="DATE", help="作废日期，默认今天")
-    q.set_defaults(func=cmd_void)
-
-    q = lsub.add_parser("list", help="列出一年的收入与支出 list a year's income and spending")
-    clikit.add_db_options(q)
-    q.add_argument("--year", type=clikit.YEAR, metavar="YYYY", help="年度，默认今年")
-    q.add_argument("--state", choices=list(SPEND_STATES), help="只列此状态的支出")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_list)
-
-    q = lsub.add_parser("account", help="年度管理费账：期初、收入、各科目支出、余额 the year's account")
-    clikit.add_db_options(q)
-    q.add_argument("--year", type=clikit.YEAR, metavar="YYYY", help="年度，默认今年")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_account)
-
-    p = sub.add_parser("decision", help="集体决策记录（大额资金） collective decisions")
-    dsub = p.add_subparsers(dest="decision_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = dsub.add_parser("add", help="记录一次集体决策 record a collective decision")
-    clikit.add_db_options(q)
-    q.add_argument("--on", required=True, metavar="DATE", help="会议日期")
-    q.add_argument("--body", default="committee", choices=list(DECISION_BODIES), help=_labels(DECISION_BODIES))
-    q.add_argument("--attendee", action="append", default=[], metavar="NAME", help="参会人员（可重复，至少 3 人）")
-    q.add_argument("--decision", required=True, metavar="TEXT", help="决策事项及结果")
-    q.add_argument("--amount", metavar="YUAN", help="决定的金额（元）")
-    q.add_argument("--minutes", metavar="REF", help="会议纪要编号")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_decision_add)
-    q = dsub.add_parser("list", help="列出集体决策 list decisions")
-    clikit.add_db_options(q)
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_decision_list)
-
-    p = sub.add_parser("custody", help="印章、支票保管登记 custody of seals and cheques (R4.4)")
-    csub = p.add_subparsers(dest="custody_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = csub.add_parser("assign", help="交由某人保管（原保管人同日交出） assign an item")
-    clikit.add_db_options(q)
-    q.add_argument("--kind", required=True, choices=list(CUSTODY_ITEMS), help=_labels(CUSTODY_ITEMS))
-    q.add_argument("--item", metavar="NAME", help="物品名称，如 王主任人名章；默认为类别名称")
-    q.add_argument("--holder", required=True, metavar="NAME", help="保管人（系统用户写用户名）")
-    q.add_argument("--joint", metavar="NAME", help="共同保管人")
-    q.add_argument("--on", metavar="DATE", help="起始日期，默认今天")
-    q.add_argument("--note", metavar="TEXT", help="备注")
-    q.set_defaults(func=cmd_custody_assign)
-    q = csub.add_parser("return", help="保管结束（交回） end a custody")
-    clikit.add_db_options(q)
-    q.add_argument("holding_id", type=clikit.positive_int(10**12), metavar="ID", help="保管记录编号")
-    q.add_argument("--on", metavar="DATE", help="交回日期，默认今天")
-    q.set_defaults(func=cmd_custody_return)
-    q = csub.add_parser("list", help="保管清单及检查 list the register")
-    clikit.add_db_options(q)
-    q.add_argument("--all", action="store_true", help="含已交回的记录")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_custody_list)
-
-
 def _decision_json(d) -> dict:
     return {"code": d.code, "message": d.message, "citation": d.citation.short, "severity": str(d.severity)}
 
 
+group("ledger", help="管理费账：收入、支出、审批、支付 the management-fee accounts")
+
+
+@command("ledger income", help="登记管理费收入 record income (回拨管理费 or other)")
+@arg("--kind", default="office_return", choices=list(INCOME_KINDS), help=_labels(INCOME_KINDS))
+@arg("--amount", required=True, metavar="YUAN", help="金额（元）")
+@arg("--on", metavar="DATE", help="到账日期，默认今天")
+@arg("--reference", metavar="REF", help="办事处下拨申请/批复文号（回拨管理费必填）")
+@arg("--period", metavar="TEXT", help="所属期间，如 2026 或 2026上半年")
+@arg("--voucher", metavar="NO", help="记账凭证号（R11.6）")
+@arg("--note", metavar="TEXT", help="备注")
+@JSON
 def cmd_income(args) -> int:
     from models.mgmt_fee import record_income
 
@@ -159,6 +59,20 @@ def cmd_income(args) -> int:
     return 0
 
 
+@command(
+    "ledger spend",
+    help="录入管理费支出（互助互济支出用 huzhu disbursement） enter a payment",
+    description="录入一笔互助互济以外的管理费支出，列入批准的预算科目；审批（负责人，非录入人）、"
+    "支付（非录入人，非会计）另行办理。类别 categories: " + _labels(SPEND_CATEGORIES),
+)
+@arg("--category", required=True, choices=list(SPEND_CATEGORIES), help=_labels(SPEND_CATEGORIES))
+@arg("--amount", required=True, metavar="YUAN", help="金额（元）")
+@arg("--payee", required=True, metavar="NAME", help="收款方")
+@arg("--note", required=True, metavar="TEXT", help="用途说明")
+@arg("--on", metavar="DATE", help="日期，默认今天")
+@arg("--line", metavar="CODE", help="预算科目代码（huzhu budget list）；只有一个可列支的科目时可省略")
+@arg("--voucher", metavar="NO", help="记账凭证号（R11.6）")
+@JSON
 def cmd_spend(args) -> int:
     from models.mgmt_fee import SpendDraft, enter_spending
 
@@ -206,6 +120,38 @@ def cmd_step(args) -> int:
     return 0
 
 
+command(
+    "ledger approve",
+    help="审批支出（负责人，非录入人） approve (supervisor)",
+    defaults={"step": "approve"},
+    args=[
+        arg("spending_id", type=clikit.positive_int(10**12), metavar="ID", help="支出编号"),
+        arg("--on", metavar="DATE", help="审批日期，默认今天"),
+        arg("--decision", type=clikit.positive_int(10**12), metavar="ID", help="集体决策编号（超过大额起点时必填）"),
+        JSON,
+    ],
+)(cmd_step)
+
+
+command(
+    "ledger pay",
+    help="办理支付（非录入人，非会计） record the payment",
+    defaults={"step": "pay"},
+    args=[
+        arg("spending_id", type=clikit.positive_int(10**12), metavar="ID", help="支出编号"),
+        arg("--on", metavar="DATE", help="支付日期，默认今天"),
+        arg("--ref", required=True, metavar="REF", help="转账凭证号或支票号"),
+        arg("--voucher", metavar="NO", help="记账凭证号（R11.6）"),
+        JSON,
+    ],
+)(cmd_step)
+
+
+@command("ledger void", help="作废收入或支出（负责人） void an entry (supervisor)")
+@arg("what", choices=["income", "spend"], help="income 收入 | spend 支出")
+@arg("entry_id", type=clikit.positive_int(10**12), metavar="ID", help="编号")
+@arg("--reason", required=True, metavar="TEXT", help="作废原因")
+@arg("--on", metavar="DATE", help="作废日期，默认今天")
 def cmd_void(args) -> int:
     from models.mgmt_fee import void_income, void_spending
 
@@ -216,6 +162,10 @@ def cmd_void(args) -> int:
     return 0
 
 
+@command("ledger list", help="列出一年的收入与支出 list a year's income and spending")
+@arg("--year", type=clikit.YEAR, metavar="YYYY", help="年度，默认今年")
+@arg("--state", choices=list(SPEND_STATES), help="只列此状态的支出")
+@JSON
 def cmd_list(args) -> int:
     from models.mgmt_fee import incomes, spendings
 
@@ -263,6 +213,9 @@ def cmd_list(args) -> int:
     return 0
 
 
+@command("ledger account", help="年度管理费账：期初、收入、各科目支出、余额 the year's account")
+@arg("--year", type=clikit.YEAR, metavar="YYYY", help="年度，默认今年")
+@JSON
 def cmd_account(args) -> int:
     from models.mgmt_fee import year_account
 
@@ -297,6 +250,17 @@ def cmd_account(args) -> int:
     return 0
 
 
+group("decision", help="集体决策记录（大额资金） collective decisions")
+
+
+@command("decision add", help="记录一次集体决策 record a collective decision")
+@arg("--on", required=True, metavar="DATE", help="会议日期")
+@arg("--body", default="committee", choices=list(DECISION_BODIES), help=_labels(DECISION_BODIES))
+@arg("--attendee", action="append", default=[], metavar="NAME", help="参会人员（可重复，至少 3 人）")
+@arg("--decision", required=True, metavar="TEXT", help="决策事项及结果")
+@arg("--amount", metavar="YUAN", help="决定的金额（元）")
+@arg("--minutes", metavar="REF", help="会议纪要编号")
+@JSON
 def cmd_decision_add(args) -> int:
     from models.mgmt_fee import add_decision
 
@@ -313,6 +277,8 @@ def cmd_decision_add(args) -> int:
     return 0
 
 
+@command("decision list", help="列出集体决策 list decisions")
+@JSON
 def cmd_decision_list(args) -> int:
     from models.mgmt_fee import decisions
 
@@ -339,6 +305,16 @@ def cmd_decision_list(args) -> int:
     return 0
 
 
+group("custody", help="印章、支票保管登记 custody of seals and cheques (R4.4)")
+
+
+@command("custody assign", help="交由某人保管（原保管人同日交出） assign an item")
+@arg("--kind", required=True, choices=list(CUSTODY_ITEMS), help=_labels(CUSTODY_ITEMS))
+@arg("--item", metavar="NAME", help="物品名称，如 王主任人名章；默认为类别名称")
+@arg("--holder", required=True, metavar="NAME", help="保管人（系统用户写用户名）")
+@arg("--joint", metavar="NAME", help="共同保管人")
+@arg("--on", metavar="DATE", help="起始日期，默认今天")
+@arg("--note", metavar="TEXT", help="备注")
 def cmd_custody_assign(args) -> int:
     from models.mgmt_fee import assign_custody
 
@@ -351,6 +327,9 @@ def cmd_custody_assign(args) -> int:
     return 0
 
 
+@command("custody return", help="保管结束（交回） end a custody")
+@arg("holding_id", type=clikit.positive_int(10**12), metavar="ID", help="保管记录编号")
+@arg("--on", metavar="DATE", help="交回日期，默认今天")
 def cmd_custody_return(args) -> int:
     from models.mgmt_fee import return_custody
 
@@ -361,6 +340,9 @@ def cmd_custody_return(args) -> int:
     return 0
 
 
+@command("custody list", help="保管清单及检查 list the register")
+@arg("--all", action="store_true", help="含已交回的记录")
+@JSON
 def cmd_custody_list(args) -> int:
     from models.mgmt_fee import custody
 

@@ -12,96 +12,11 @@ from models import clock
 from models.errors import UsageError, ValidationFailed
 from rules.projects import DEPARTMENTS, PROJECT_STATES, STEPS, TERMINATION_GROUNDS
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, group
 
 #: ``advance`` steps (terminate has its own command).
 ADVANCE_STEPS = tuple(s for s in STEPS if s != "terminate")
-
-
-def register(sub) -> None:
-    p = sub.add_parser("project", help="服务项目（004） service projects on the member service platform")
-    psub = p.add_subparsers(dest="project_command", metavar="ACTION", required=True, parser_class=type(p))
-
-    q = psub.add_parser(
-        "new",
-        help="登记服务项目实施方案（附件1） record a project's plan",
-        description="按《项目实施方案》（004 附件1）登记服务项目：各栏须填写完整，并须列支于当年已批准的预算科目"
-        "（默认 service_projects 服务项目），余额足够（004 六.4）；否则不予登记（退出码 3）。",
-    )
-    clikit.add_db_options(q)
-    q.add_argument("--name", metavar="TEXT", default="", help="项目名称")
-    q.add_argument("--applicant", metavar="TEXT", default="", help="申请单位工会名称")
-    q.add_argument("--parent-unit", metavar="TEXT", default="", help="归属上级单位名称")
-    q.add_argument("--content", metavar="TEXT", default="", help="项目内容")
-    q.add_argument("--start", metavar="DATE", required=True, help="项目搭载时间：开始日期")
-    q.add_argument("--end", metavar="DATE", required=True, help="项目搭载时间：结束日期")
-    q.add_argument("--target", metavar="TEXT", default="", help="服务对象")
-    q.add_argument("--purpose", metavar="TEXT", default="", help="项目目的")
-    q.add_argument("--funding", metavar="TEXT", default="", help="项目使用资金来源")
-    q.add_argument(
-        "--item", action="append", default=[], metavar="NAME:YUAN:QTY", help="采买物品 名称:单价(元):数量（可重复）"
-    )
-    q.add_argument("--leader", metavar="NAME", default="", help="项目负责人")
-    q.add_argument("--leader-phone", metavar="PHONE", default="", help="项目负责人电话")
-    q.add_argument("--participation", metavar="TEXT", default="", help="参与方式与注意事项")
-    q.add_argument("--contact", metavar="TEXT", default="", help="咨询与投诉方式")
-    q.add_argument(
-        "--budget-line", metavar="CODE", default="service_projects", help="预算科目代码（默认 service_projects）"
-    )
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_new)
-
-    q = psub.add_parser("show", help="项目详情：方案、步骤、期限、电子码（只显示数量与遮盖后的样例）")
-    clikit.add_db_options(q)
-    q.add_argument("project_id", type=clikit.positive_int(10**9), metavar="ID")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_show)
-
-    q = psub.add_parser("list", help="服务项目一览及最近的期限")
-    clikit.add_db_options(q)
-    q.add_argument("--state", choices=list(PROJECT_STATES), help="状态")
-    q.add_argument("--year", type=clikit.YEAR, metavar="YYYY", help="搭载开始的年度")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_list)
-
-    steps = "；".join(f"{k} {STEPS[k].name}" for k in ADVANCE_STEPS)
-    q = psub.add_parser(
-        "advance",
-        help="登记项目的下一步骤 record a step",
-        description=f"步骤 steps：{steps}。会签部门 --dept：" + "，".join(f"{k} {v}" for k, v in DEPARTMENTS.items()),
-    )
-    clikit.add_db_options(q)
-    q.add_argument("project_id", type=clikit.positive_int(10**9), metavar="ID")
-    q.add_argument("step", choices=ADVANCE_STEPS, metavar="STEP", help="步骤：" + "|".join(ADVANCE_STEPS))
-    q.add_argument("--on", metavar="DATE", help="日期，默认今天")
-    q.add_argument("--doc", metavar="REF", help="该步骤的文件（文号、纪要编号、材料编号）")
-    q.add_argument("--result", metavar="TEXT", help="review: passed|failed；evaluate: 评价结果")
-    q.add_argument("--attendees", metavar="TEXT", help="meeting: 参会人员")
-    q.add_argument("--decision", metavar="TEXT", help="meeting: 会议决定")
-    q.add_argument("--purchase", type=clikit.positive_int(10**9), metavar="ID", help="procure: 采购记录编号")
-    q.add_argument("--dept", choices=list(DEPARTMENTS), help="sign: 会签部门")
-    q.add_argument("--signer", metavar="NAME", help="sign: 签字人")
-    q.add_argument("--reason", metavar="TEXT", help="refuse: 不予批准的理由")
-    q.add_argument("--codes-file", metavar="CSV", help="launch: 电子码及密码详单（两列：电子码,密码；UTF-8 或 GBK）")
-    q.add_argument("--participants-file", metavar="FILE", help="feedback: 成功参与活动的人员名单（每行一人）")
-    q.add_argument("--used-file", metavar="FILE", help="feedback: 已使用的电子码（每行一个；其余为未使用）")
-    q.add_argument("--problem", metavar="TEXT", help="problem: 发现的问题")
-    q.add_argument("--action", metavar="TEXT", help="problem: 处理措施")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_advance)
-
-    q = psub.add_parser(
-        "terminate",
-        help="终止项目（004 五） terminate a project",
-        description="情形 grounds：" + "；".join(f"{k} {v}" for k, v in TERMINATION_GROUNDS.items()),
-    )
-    clikit.add_db_options(q)
-    q.add_argument("project_id", type=clikit.positive_int(10**9), metavar="ID")
-    q.add_argument("--on", metavar="DATE", help="终止日期，默认今天")
-    q.add_argument("--ground", required=True, choices=list(TERMINATION_GROUNDS), help="终止情形")
-    q.add_argument("--announcement", metavar="REF", help="平台终止公告")
-    q.add_argument("--reason", metavar="TEXT", help="具体情形（other 必填）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_terminate)
+_STEP_NAMES = "；".join(f"{k} {STEPS[k].name}" for k in ADVANCE_STEPS)
 
 
 def _rows(path: str) -> list[list[str]]:
@@ -177,6 +92,31 @@ def _report(args, written) -> int:
     return 0
 
 
+group("project", help="服务项目（004） service projects on the member service platform")
+
+
+@command(
+    "project new",
+    help="登记服务项目实施方案（附件1） record a project's plan",
+    description="按《项目实施方案》（004 附件1）登记服务项目：各栏须填写完整，并须列支于当年已批准的预算科目"
+    "（默认 service_projects 服务项目），余额足够（004 六.4）；否则不予登记（退出码 3）。",
+)
+@arg("--name", metavar="TEXT", default="", help="项目名称")
+@arg("--applicant", metavar="TEXT", default="", help="申请单位工会名称")
+@arg("--parent-unit", metavar="TEXT", default="", help="归属上级单位名称")
+@arg("--content", metavar="TEXT", default="", help="项目内容")
+@arg("--start", metavar="DATE", required=True, help="项目搭载时间：开始日期")
+@arg("--end", metavar="DATE", required=True, help="项目搭载时间：结束日期")
+@arg("--target", metavar="TEXT", default="", help="服务对象")
+@arg("--purpose", metavar="TEXT", default="", help="项目目的")
+@arg("--funding", metavar="TEXT", default="", help="项目使用资金来源")
+@arg("--item", action="append", default=[], metavar="NAME:YUAN:QTY", help="采买物品 名称:单价(元):数量（可重复）")
+@arg("--leader", metavar="NAME", default="", help="项目负责人")
+@arg("--leader-phone", metavar="PHONE", default="", help="项目负责人电话")
+@arg("--participation", metavar="TEXT", default="", help="参与方式与注意事项")
+@arg("--contact", metavar="TEXT", default="", help="咨询与投诉方式")
+@arg("--budget-line", metavar="CODE", default="service_projects", help="预算科目代码（默认 service_projects）")
+@JSON
 def cmd_new(args) -> int:
     from models.projects import ProjectDraft, create, parse_item
 
@@ -203,39 +143,13 @@ def cmd_new(args) -> int:
     return _report(args, _run(args, lambda: create(draft)))
 
 
-def cmd_advance(args) -> int:
-    from models.projects import advance
-
-    on = clikit.user_date(args.on, "日期", "date") or clock.today()
-    given: dict = {}
-    for key in ("doc", "result", "attendees", "decision", "purchase", "dept", "signer", "reason", "problem", "action"):
-        value = getattr(args, key)
-        if value is not None:
-            given[key] = value
-    if args.codes_file:
-        given["codes"] = _codes(args.codes_file)
-    if args.participants_file:
-        given["participants"] = [row[0] for row in _rows(args.participants_file)]
-    if args.used_file:
-        given["used"] = [row[0] for row in _rows(args.used_file)]
-    clikit.open_session(args)
-    return _report(args, _run(args, lambda: advance(args.project_id, args.step, on, given)))
-
-
-def cmd_terminate(args) -> int:
-    from models.projects import terminate
-
-    on = clikit.user_date(args.on, "终止日期", "date") or clock.today()
-    clikit.open_session(args)
-    return _report(
-        args, _run(args, lambda: terminate(args.project_id, on, args.ground, args.announcement or "", args.reason))
-    )
-
-
 def _yuan(fen: int | None) -> str:
     return "" if fen is None else clikit.yuan(fen)
 
 
+@command("project show", help="项目详情：方案、步骤、期限、电子码（只显示数量与遮盖后的样例）")
+@arg("project_id", type=clikit.positive_int(10**9), metavar="ID")
+@JSON
 def cmd_show(args) -> int:
     from models.projects import show
 
@@ -294,6 +208,10 @@ def cmd_show(args) -> int:
     return 0
 
 
+@command("project list", help="服务项目一览及最近的期限")
+@arg("--state", choices=list(PROJECT_STATES), help="状态")
+@arg("--year", type=clikit.YEAR, metavar="YYYY", help="搭载开始的年度")
+@JSON
 def cmd_list(args) -> int:
     from models.projects import listing
 
@@ -322,3 +240,65 @@ def cmd_list(args) -> int:
         ["编号", "项目名称", "状态", "搭载时间", "费用（元）", "最近期限"],
     )
     return 0
+
+
+@command(
+    "project advance",
+    help="登记项目的下一步骤 record a step",
+    description=f"步骤 steps：{_STEP_NAMES}。会签部门 --dept：" + "，".join(f"{k} {v}" for k, v in DEPARTMENTS.items()),
+)
+@arg("project_id", type=clikit.positive_int(10**9), metavar="ID")
+@arg("step", choices=ADVANCE_STEPS, metavar="STEP", help="步骤：" + "|".join(ADVANCE_STEPS))
+@arg("--on", metavar="DATE", help="日期，默认今天")
+@arg("--doc", metavar="REF", help="该步骤的文件（文号、纪要编号、材料编号）")
+@arg("--result", metavar="TEXT", help="review: passed|failed；evaluate: 评价结果")
+@arg("--attendees", metavar="TEXT", help="meeting: 参会人员")
+@arg("--decision", metavar="TEXT", help="meeting: 会议决定")
+@arg("--purchase", type=clikit.positive_int(10**9), metavar="ID", help="procure: 采购记录编号")
+@arg("--dept", choices=list(DEPARTMENTS), help="sign: 会签部门")
+@arg("--signer", metavar="NAME", help="sign: 签字人")
+@arg("--reason", metavar="TEXT", help="refuse: 不予批准的理由")
+@arg("--codes-file", metavar="CSV", help="launch: 电子码及密码详单（两列：电子码,密码；UTF-8 或 GBK）")
+@arg("--participants-file", metavar="FILE", help="feedback: 成功参与活动的人员名单（每行一人）")
+@arg("--used-file", metavar="FILE", help="feedback: 已使用的电子码（每行一个；其余为未使用）")
+@arg("--problem", metavar="TEXT", help="problem: 发现的问题")
+@arg("--action", metavar="TEXT", help="problem: 处理措施")
+@JSON
+def cmd_advance(args) -> int:
+    from models.projects import advance
+
+    on = clikit.user_date(args.on, "日期", "date") or clock.today()
+    given: dict = {}
+    for key in ("doc", "result", "attendees", "decision", "purchase", "dept", "signer", "reason", "problem", "action"):
+        value = getattr(args, key)
+        if value is not None:
+            given[key] = value
+    if args.codes_file:
+        given["codes"] = _codes(args.codes_file)
+    if args.participants_file:
+        given["participants"] = [row[0] for row in _rows(args.participants_file)]
+    if args.used_file:
+        given["used"] = [row[0] for row in _rows(args.used_file)]
+    clikit.open_session(args)
+    return _report(args, _run(args, lambda: advance(args.project_id, args.step, on, given)))
+
+
+@command(
+    "project terminate",
+    help="终止项目（004 五） terminate a project",
+    description="情形 grounds：" + "；".join(f"{k} {v}" for k, v in TERMINATION_GROUNDS.items()),
+)
+@arg("project_id", type=clikit.positive_int(10**9), metavar="ID")
+@arg("--on", metavar="DATE", help="终止日期，默认今天")
+@arg("--ground", required=True, choices=list(TERMINATION_GROUNDS), help="终止情形")
+@arg("--announcement", metavar="REF", help="平台终止公告")
+@arg("--reason", metavar="TEXT", help="具体情形（other 必填）")
+@JSON
+def cmd_terminate(args) -> int:
+    from models.projects import terminate
+
+    on = clikit.user_date(args.on, "终止日期", "date") or clock.today()
+    clikit.open_session(args)
+    return _report(
+        args, _run(args, lambda: terminate(args.project_id, on, args.ground, args.announcement or "", args.reason))
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from models.errors import ValidationFailed
 from models.money import parse_yuan
 from tui import clikit
+from tui.commands.registry import JSON, arg, command, group
 
 
 def purchase_id(text: str) -> int:
@@ -31,151 +32,6 @@ def score_row(text: str) -> tuple[str, int, int, int, int]:
         )
     a, b, c, d = (int(p) for p in parts)
     return supplier.strip(), a, b, c, d
-
-
-def register(sub) -> None:
-    p = sub.add_parser("purchase", help="采购：报价、评分、价格对比与确定供应商 purchases (004 附件3–4)")
-    psub = p.add_subparsers(dest="purchase_command", metavar="ACTION", required=True, parser_class=type(p))
-
-    q = psub.add_parser("new", help="登记采购申请 a purchase request")
-    clikit.add_db_options(q)
-    q.add_argument("--title", required=True, metavar="TEXT", help="商品名称")
-    q.add_argument("--quantity", required=True, type=clikit.positive_int(1_000_000), metavar="N", help="数量")
-    q.add_argument("--estimate", required=True, metavar="YUAN", help="预计金额（元）：决定是否属大宗商品采购")
-    q.add_argument(
-        "--kind", choices=("goods", "asset", "service"), default="goods", help="类别：大宗商品/固定资产/服务"
-    )
-    q.add_argument("--spec", metavar="TEXT", help="规格")
-    q.add_argument("--requirement", metavar="TEXT", help="要求")
-    q.add_argument(
-        "--line", default="purchases_assets", metavar="CODE", help="列支的预算科目代码（默认 purchases_assets）"
-    )
-    q.add_argument("--on", metavar="DATE", help="申请日期（默认今天）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_new)
-
-    q = psub.add_parser("quote", help="登记一家供应商的报价 a supplier's quote")
-    clikit.add_db_options(q)
-    q.add_argument("purchase", metavar="ID", help="采购编号（如 CG0001）")
-    q.add_argument("--supplier", required=True, metavar="NAME", help="供应商")
-    q.add_argument("--unit-price", required=True, metavar="YUAN", help="单价（元）；总价 = 单价 × 数量")
-    q.add_argument("--phone", metavar="TEXT", help="电话")
-    q.add_argument("--model", metavar="TEXT", help="商品型号")
-    q.add_argument("--payment-terms", metavar="TEXT", help="付款方式")
-    q.add_argument("--tax-invoice", metavar="TEXT", help="提供税票种")
-    q.add_argument("--after-sales", metavar="TEXT", help="售后服务")
-    q.add_argument("--on", metavar="DATE", help="报价日期（默认今天）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_quote)
-
-    q = psub.add_parser("score", help="登记一位评分人员的评分表（附件3） one scorer's sheet")
-    clikit.add_db_options(q)
-    q.add_argument("purchase", metavar="ID", help="采购编号")
-    q.add_argument("--scorer", required=True, metavar="NAME", help="评分人员（签字人）")
-    q.add_argument(
-        "--row",
-        action="append",
-        required=True,
-        metavar="SUPPLIER=Q,P,QL,S",
-        help="一家供应商的得分：资质与实力(≤20),财务报价(≤30),产品质量与性能指标(≤40),售后服务(≤10)；每家一个 --row",
-    )
-    q.add_argument("--signed-on", metavar="DATE", help="签字日期（默认今天）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_score)
-
-    q = psub.add_parser("compare", help="价格对比表（附件4）三方签字 sign the price comparison")
-    clikit.add_db_options(q)
-    q.add_argument("purchase", metavar="ID", help="采购编号")
-    q.add_argument("--chair", required=True, metavar="NAME", help="管委会主任")
-    q.add_argument("--director", required=True, metavar="NAME", help="代办处主任")
-    q.add_argument("--handler", required=True, metavar="NAME", help="经手人")
-    q.add_argument("--on", metavar="DATE", help="签字日期（默认今天）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_compare)
-
-    q = psub.add_parser("decide", help="确定供应商（总分最高者；并列或另选须写明理由） decide the supplier")
-    clikit.add_db_options(q)
-    q.add_argument("purchase", metavar="ID", help="采购编号")
-    q.add_argument("--supplier", metavar="NAME", help="中选供应商（不填：总分最高者，或唯一的报价）")
-    q.add_argument("--reason", metavar="TEXT", help="总分并列或未选总分最高者时，评分人员确定的理由")
-    q.add_argument("--few-quotes-reason", metavar="TEXT", help="大宗商品采购报价不足三家的理由")
-    q.add_argument("--on", metavar="DATE", help="确定日期（默认今天）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_decide)
-
-    q = psub.add_parser(
-        "show", help="查看采购：报价、评分、签字与结果；--out 打印附件3、附件4 show (and print) a purchase"
-    )
-    clikit.add_db_options(q)
-    q.add_argument("purchase", metavar="ID", help="采购编号")
-    q.add_argument(
-        "--out", type=clikit.output_file, metavar="FILE.xlsx", help="写出评分表（附件3）和价格对比表（附件4）"
-    )
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_show)
-
-    q = psub.add_parser("list", help="列出采购 list purchases")
-    clikit.add_db_options(q)
-    q.add_argument("--year", type=clikit.YEAR, metavar="YYYY", help="只列该年度申请的采购")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_list)
-
-    a = sub.add_parser("asset", help="固定资产登记、变更、处置与年度盘点 the fixed-asset register")
-    asub = a.add_subparsers(dest="asset_command", metavar="ACTION", required=True, parser_class=type(a))
-
-    q = asub.add_parser("add", help="登记固定资产 register an asset")
-    clikit.add_db_options(q)
-    q.add_argument("--name", metavar="TEXT", help="资产名称（有 --purchase 时默认为采购的商品名称）")
-    q.add_argument("--purchase", metavar="ID", help="来源采购编号（已确定供应商）")
-    q.add_argument("--amount", metavar="YUAN", help="金额（元；有 --purchase 时默认为中选报价的单价）")
-    q.add_argument("--location", required=True, metavar="TEXT", help="存放地点")
-    q.add_argument(
-        "--keeper", required=True, metavar="NAME", help="保管人（经办人员姓名或业务系统用户名，见 huzhu staff list）"
-    )
-    q.add_argument("--acquired-on", metavar="DATE", help="取得日期（默认今天）")
-    q.add_argument("--model", metavar="TEXT", help="型号")
-    q.add_argument("--invoice", metavar="NO", help="发票号")
-    q.add_argument("--title-doc", metavar="TEXT", help="产权证（如 汽车行驶证 编号）")
-    q.add_argument("--note", metavar="TEXT", help="备注")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_asset_add)
-
-    q = asub.add_parser("move", help="变更存放地点或保管人 move an asset or change its keeper")
-    clikit.add_db_options(q)
-    q.add_argument("asset", metavar="NO", help="资产编号（如 ZC0001）")
-    q.add_argument("--location", metavar="TEXT", help="新的存放地点")
-    q.add_argument("--keeper", metavar="NAME", help="新的保管人")
-    q.add_argument("--reason", required=True, metavar="TEXT", help="变更原因")
-    q.add_argument("--on", metavar="DATE", help="变更日期（默认今天）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_asset_move)
-
-    q = asub.add_parser("dispose", help="处置固定资产（须写明原因和审批） dispose of an asset")
-    clikit.add_db_options(q)
-    q.add_argument("asset", metavar="NO", help="资产编号")
-    q.add_argument("--reason", required=True, metavar="TEXT", help="处置原因（报废、出售、盘亏……）")
-    q.add_argument("--approval", required=True, metavar="TEXT", help="审批（批准人或会议纪要编号）")
-    q.add_argument("--on", metavar="DATE", help="处置日期（默认今天）")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_asset_dispose)
-
-    q = asub.add_parser("count", help="年度财产盘点：未列出的资产均为账实相符 the yearly stocktake")
-    clikit.add_db_options(q)
-    q.add_argument("--year", required=True, type=clikit.YEAR, metavar="YYYY", help="盘点年度")
-    q.add_argument("--by", required=True, metavar="NAMES", help="盘点人")
-    q.add_argument("--missing", action="append", default=[], metavar="NO", help="未找到的资产编号（可重复）")
-    q.add_argument("--differs", action="append", default=[], metavar="NO=TEXT", help="与登记不符的资产及差异（可重复）")
-    q.add_argument("--on", metavar="DATE", help="盘点日期（默认今天）")
-    q.add_argument("--note", metavar="TEXT", help="备注")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_asset_count)
-
-    q = asub.add_parser("list", help="固定资产登记簿；--count 显示某年度盘点 list the register")
-    clikit.add_db_options(q)
-    q.add_argument("--in-use", action="store_true", help="只列在用资产")
-    q.add_argument("--count", type=clikit.YEAR, metavar="YYYY", help="显示该年度的盘点结果")
-    clikit.add_json_option(q)
-    q.set_defaults(func=cmd_asset_list)
 
 
 def _date(text, zh: str, en: str):
@@ -243,6 +99,19 @@ def _done(args, view, zh: str, en: str) -> int:
     return 0
 
 
+group("purchase", help="采购：报价、评分、价格对比与确定供应商 purchases (004 附件3–4)")
+
+
+@command("purchase new", help="登记采购申请 a purchase request")
+@arg("--title", required=True, metavar="TEXT", help="商品名称")
+@arg("--quantity", required=True, type=clikit.positive_int(1_000_000), metavar="N", help="数量")
+@arg("--estimate", required=True, metavar="YUAN", help="预计金额（元）：决定是否属大宗商品采购")
+@arg("--kind", choices=("goods", "asset", "service"), default="goods", help="类别：大宗商品/固定资产/服务")
+@arg("--spec", metavar="TEXT", help="规格")
+@arg("--requirement", metavar="TEXT", help="要求")
+@arg("--line", default="purchases_assets", metavar="CODE", help="列支的预算科目代码（默认 purchases_assets）")
+@arg("--on", metavar="DATE", help="申请日期（默认今天）")
+@JSON
 def cmd_new(args) -> int:
     from models import purchases
 
@@ -261,6 +130,17 @@ def cmd_new(args) -> int:
     return _done(args, view, f"已登记采购 {view.number}：{view.title}。{bulk}", f"purchase {view.number} recorded")
 
 
+@command("purchase quote", help="登记一家供应商的报价 a supplier's quote")
+@arg("purchase", metavar="ID", help="采购编号（如 CG0001）")
+@arg("--supplier", required=True, metavar="NAME", help="供应商")
+@arg("--unit-price", required=True, metavar="YUAN", help="单价（元）；总价 = 单价 × 数量")
+@arg("--phone", metavar="TEXT", help="电话")
+@arg("--model", metavar="TEXT", help="商品型号")
+@arg("--payment-terms", metavar="TEXT", help="付款方式")
+@arg("--tax-invoice", metavar="TEXT", help="提供税票种")
+@arg("--after-sales", metavar="TEXT", help="售后服务")
+@arg("--on", metavar="DATE", help="报价日期（默认今天）")
+@JSON
 def cmd_quote(args) -> int:
     from models import purchases
 
@@ -284,6 +164,18 @@ def cmd_quote(args) -> int:
     )
 
 
+@command("purchase score", help="登记一位评分人员的评分表（附件3） one scorer's sheet")
+@arg("purchase", metavar="ID", help="采购编号")
+@arg("--scorer", required=True, metavar="NAME", help="评分人员（签字人）")
+@arg(
+    "--row",
+    action="append",
+    required=True,
+    metavar="SUPPLIER=Q,P,QL,S",
+    help="一家供应商的得分：资质与实力(≤20),财务报价(≤30),产品质量与性能指标(≤40),售后服务(≤10)；每家一个 --row",
+)
+@arg("--signed-on", metavar="DATE", help="签字日期（默认今天）")
+@JSON
 def cmd_score(args) -> int:
     from models import purchases
 
@@ -300,6 +192,13 @@ def cmd_score(args) -> int:
     )
 
 
+@command("purchase compare", help="价格对比表（附件4）三方签字 sign the price comparison")
+@arg("purchase", metavar="ID", help="采购编号")
+@arg("--chair", required=True, metavar="NAME", help="管委会主任")
+@arg("--director", required=True, metavar="NAME", help="代办处主任")
+@arg("--handler", required=True, metavar="NAME", help="经手人")
+@arg("--on", metavar="DATE", help="签字日期（默认今天）")
+@JSON
 def cmd_compare(args) -> int:
     from models import purchases
 
@@ -314,6 +213,13 @@ def cmd_compare(args) -> int:
     return _done(args, view, f"{view.number} 价格对比表已由三方签字", "price comparison signed")
 
 
+@command("purchase decide", help="确定供应商（总分最高者；并列或另选须写明理由） decide the supplier")
+@arg("purchase", metavar="ID", help="采购编号")
+@arg("--supplier", metavar="NAME", help="中选供应商（不填：总分最高者，或唯一的报价）")
+@arg("--reason", metavar="TEXT", help="总分并列或未选总分最高者时，评分人员确定的理由")
+@arg("--few-quotes-reason", metavar="TEXT", help="大宗商品采购报价不足三家的理由")
+@arg("--on", metavar="DATE", help="确定日期（默认今天）")
+@JSON
 def cmd_decide(args) -> int:
     from models import purchases
 
@@ -336,6 +242,10 @@ def cmd_decide(args) -> int:
     )
 
 
+@command("purchase show", help="查看采购：报价、评分、签字与结果；--out 打印附件3、附件4 show (and print) a purchase")
+@arg("purchase", metavar="ID", help="采购编号")
+@arg("--out", type=clikit.output_file, metavar="FILE.xlsx", help="写出评分表（附件3）和价格对比表（附件4）")
+@JSON
 def cmd_show(args) -> int:
     from models import purchases
 
@@ -351,6 +261,9 @@ def cmd_show(args) -> int:
     return 0
 
 
+@command("purchase list", help="列出采购 list purchases")
+@arg("--year", type=clikit.YEAR, metavar="YYYY", help="只列该年度申请的采购")
+@JSON
 def cmd_list(args) -> int:
     from models import purchases
 
@@ -399,6 +312,21 @@ def cmd_list(args) -> int:
 # --- assets ------------------------------------------------------------------------------------
 
 
+group("asset", help="固定资产登记、变更、处置与年度盘点 the fixed-asset register")
+
+
+@command("asset add", help="登记固定资产 register an asset")
+@arg("--name", metavar="TEXT", help="资产名称（有 --purchase 时默认为采购的商品名称）")
+@arg("--purchase", metavar="ID", help="来源采购编号（已确定供应商）")
+@arg("--amount", metavar="YUAN", help="金额（元；有 --purchase 时默认为中选报价的单价）")
+@arg("--location", required=True, metavar="TEXT", help="存放地点")
+@arg("--keeper", required=True, metavar="NAME", help="保管人（经办人员姓名或业务系统用户名，见 huzhu staff list）")
+@arg("--acquired-on", metavar="DATE", help="取得日期（默认今天）")
+@arg("--model", metavar="TEXT", help="型号")
+@arg("--invoice", metavar="NO", help="发票号")
+@arg("--title-doc", metavar="TEXT", help="产权证（如 汽车行驶证 编号）")
+@arg("--note", metavar="TEXT", help="备注")
+@JSON
 def cmd_asset_add(args) -> int:
     from models import assets
 
@@ -423,6 +351,13 @@ def cmd_asset_add(args) -> int:
     )
 
 
+@command("asset move", help="变更存放地点或保管人 move an asset or change its keeper")
+@arg("asset", metavar="NO", help="资产编号（如 ZC0001）")
+@arg("--location", metavar="TEXT", help="新的存放地点")
+@arg("--keeper", metavar="NAME", help="新的保管人")
+@arg("--reason", required=True, metavar="TEXT", help="变更原因")
+@arg("--on", metavar="DATE", help="变更日期（默认今天）")
+@JSON
 def cmd_asset_move(args) -> int:
     from models import assets
 
@@ -439,6 +374,12 @@ def cmd_asset_move(args) -> int:
     )
 
 
+@command("asset dispose", help="处置固定资产（须写明原因和审批） dispose of an asset")
+@arg("asset", metavar="NO", help="资产编号")
+@arg("--reason", required=True, metavar="TEXT", help="处置原因（报废、出售、盘亏……）")
+@arg("--approval", required=True, metavar="TEXT", help="审批（批准人或会议纪要编号）")
+@arg("--on", metavar="DATE", help="处置日期（默认今天）")
+@JSON
 def cmd_asset_dispose(args) -> int:
     from models import assets
 
@@ -454,6 +395,14 @@ def cmd_asset_dispose(args) -> int:
     )
 
 
+@command("asset count", help="年度财产盘点：未列出的资产均为账实相符 the yearly stocktake")
+@arg("--year", required=True, type=clikit.YEAR, metavar="YYYY", help="盘点年度")
+@arg("--by", required=True, metavar="NAMES", help="盘点人")
+@arg("--missing", action="append", default=[], metavar="NO", help="未找到的资产编号（可重复）")
+@arg("--differs", action="append", default=[], metavar="NO=TEXT", help="与登记不符的资产及差异（可重复）")
+@arg("--on", metavar="DATE", help="盘点日期（默认今天）")
+@arg("--note", metavar="TEXT", help="备注")
+@JSON
 def cmd_asset_count(args) -> int:
     from models import assets
 
@@ -487,6 +436,10 @@ def cmd_asset_count(args) -> int:
     return 0
 
 
+@command("asset list", help="固定资产登记簿；--count 显示某年度盘点 list the register")
+@arg("--in-use", action="store_true", help="只列在用资产")
+@arg("--count", type=clikit.YEAR, metavar="YYYY", help="显示该年度的盘点结果")
+@JSON
 def cmd_asset_list(args) -> int:
     from models import assets
     from rules.purchases import COUNT_RESULTS

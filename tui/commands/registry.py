@@ -29,9 +29,9 @@ Adding a command touches one place, the module that holds its function::
   are raised as ``models.errors`` exceptions; ``tui/cli.py`` prints them bilingually and exits
   with their code (3 refused, 30 permission, …); argparse's own usage errors exit 2.
 
-A module may still declare the old way, with ``register(subparsers)`` receiving the top-level
-sub-command list; ``build`` calls it after that module's declarations. tests/test_cli_tree.py
-proves the built parser has the same commands, options and help texts as before the registry.
+This is the only way to declare a command (tests/test_cli_tree.py fails on a module that defines
+the former ``register(subparsers)``), and proves the built parser has the same commands, options
+and help texts as before the registry.
 """
 
 from __future__ import annotations
@@ -243,12 +243,8 @@ def _add(root: argparse.ArgumentParser, node: Node, nodes: Iterable[Node]) -> No
 
 
 def build(root: argparse.ArgumentParser, modules: Iterable[ModuleType]) -> None:
-    """Add every declared command to ``root``, module by module (``register(sub)`` ones too)."""
-    top = _actions(root)
-    assert top is not None, "the root parser has its COMMAND list"
+    """Add every declared command to ``root``, module by module."""
+    assert _actions(root) is not None, "the root parser has its COMMAND list"
     for module in modules:
         for node in [n for n in NODES if n.module == module.__name__]:
             _add(root, node, NODES)
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(top)

@@ -14,18 +14,12 @@ from decimal import Decimal
 
 from rules.dates import add_months, working_days_before
 from rules.money import format_fen
-from rules.params import SUPPLIER_WEIGHTS, RuleSet, resolve
+from rules.params import RuleSet, resolve
+from rules.purchases import CRITERIA, CRITERION_WEIGHT, SCORING_CITATION, by_total, out_of_range
 from rules.result import Citation, Decision, Report, Severity
 from rules.workdays import WorkCalendar, add_working_days, basis, working_days_between
 
-SCORING_CITATION = Citation("004", "附件3")
 BUDGET_CITATION = Citation("004", "六.4")
-_CRITERIA = {
-    "qualification": "资质与实力",
-    "price": "财务报价",
-    "quality": "产品质量与性能指标",
-    "after_sales": "售后服务",
-}
 
 
 @dataclass(frozen=True)
@@ -40,7 +34,7 @@ class SupplierScore:
 
     @property
     def total(self) -> Decimal:
-        return sum((Decimal(getattr(self, c)) for c in _CRITERIA), Decimal(0))
+        return sum((Decimal(getattr(self, c)) for c in CRITERIA), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -56,8 +50,10 @@ class ServiceProject:
 
 
 def score_suppliers(scores: Sequence[SupplierScore], on: date, rs: RuleSet | None = None) -> Decision:
-    """Validate the scores and pick the winner: outcome "winner", "tie" (several share the top
-    total: the scorers must decide and record why) or "refused"."""
+    """Validate one sheet of scores and pick the winner: outcome "winner", "tie" (several share the
+    top total: the scorers must decide and record why) or "refused". The points' ranges and the
+    ranking are the purchase register's (rules.purchases, R13.1); a project also admits
+    half points."""
     rs = resolve(rs, on)
     minimum = rs["supplier_min_quotes"]
     suppliers = {s.supplier.strip() for s in scores}
@@ -70,20 +66,19 @@ def score_suppliers(scores: Sequence[SupplierScore], on: date, rs: RuleSet | Non
             Severity.ERROR,
         )
     for score in scores:
-        for criterion, key in zip(_CRITERIA, SUPPLIER_WEIGHTS, strict=True):
-            value = getattr(score, criterion)
-            if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or not 0 <= value <= rs[key]:
-                return rs.decide(
-                    "refused",
-                    "R7.score_out_of_range",
-                    f"{score.supplier} 的“{_CRITERIA[criterion]}”得分 {value} 不在 0 至 {rs[key]} 分之间",
-                    key,
-                    Severity.ERROR,
-                )
-    ranking = sorted(scores, key=lambda s: s.total, reverse=True)
-    totals = [(s.supplier, s.total) for s in ranking]
+        bad = out_of_range(score, rs, whole_points=False)
+        if bad is not None:
+            criterion, value, maximum = bad
+            return rs.decide(
+                "refused",
+                "R7.score_out_of_range",
+                f"{score.supplier} 的“{CRITERIA[criterion]}”得分 {value} 不在 0 至 {maximum} 分之间",
+                CRITERION_WEIGHT[criterion],
+                Severity.ERROR,
+            )
+    ordered, best = by_total({s.supplier: s.total for s in scores})
+    totals = [(name, next(s.total for s in scores if s.supplier == name)) for name in ordered]
     listing = "，".join(f"{name} {total}" for name, total in totals)
-    best = [s.supplier for s in ranking if s.total == ranking[0].total]
     if len(best) > 1:
         return rs.decide(
             "tie",

@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from types import MappingProxyType
+from typing import TypeVar
 
 from rules.money import format_fen
 from rules.params import SUPPLIER_WEIGHTS, RuleSet, resolve
@@ -83,6 +85,35 @@ class PurchaseFacts:
 
 def _clean(text: str | None) -> str:
     return (text or "").strip()
+
+
+Points = TypeVar("Points", int, Decimal)
+
+
+def out_of_range(row: object, rs: RuleSet, *, whole_points: bool = True) -> tuple[str, object, int | None] | None:
+    """The first criterion of ``row`` (an object with CRITERIA's attributes) whose points are not a
+    number from 0 to that criterion's maximum (004 附件3), as (criterion, value, maximum); else None.
+    Without a figure for a maximum only the lower bound holds. ``whole_points=False`` also admits
+    Decimal points (a project's own scoring, R7)."""
+    for criterion, key in CRITERION_WEIGHT.items():
+        value: object = getattr(row, criterion)
+        maximum = rs[key] if rs.has(key) else None
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value < 0:
+            return criterion, value, maximum
+        if whole_points and not isinstance(value, int):
+            return criterion, value, maximum
+        if maximum is not None and value > maximum:
+            return criterion, value, maximum
+    return None
+
+
+def by_total(totals: Mapping[str, Points]) -> tuple[list[str], list[str]]:
+    """The suppliers highest total first (equal totals keep the given order), and those sharing the
+    highest total ("总分最高者确定为项目中选单位"; more than one is a tie the program never breaks)."""
+    names = list(totals)
+    ordered = sorted(names, key=lambda n: (-totals[n], names.index(n)))
+    top = [n for n in ordered if totals[n] == totals[ordered[0]]] if ordered else []
+    return ordered, top
 
 
 def is_bulk(amount_fen: int, on: date, rs: RuleSet | None = None) -> Decision:
@@ -175,23 +206,17 @@ def check_score_sheet(
                 Severity.ERROR,
             )
         seen.add(row.supplier)
-        for criterion, key in CRITERION_WEIGHT.items():
-            value = getattr(row, criterion)
-            maximum = rs[key] if rs.has(key) else None
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or value < 0
-                or (maximum is not None and value > maximum)
-            ):
-                return rs.decide(
-                    "refused",
-                    "R13.1.score_out_of_range",
-                    f"{scorer} 给 {row.supplier} 的“{CRITERIA[criterion]}”得分 {value} 不在 0 至 {maximum} 分之间",
-                    key if maximum is not None else SCORING_CITATION,
-                    Severity.ERROR,
-                    criterion=criterion,
-                )
+        bad = out_of_range(row, rs)
+        if bad is not None:
+            criterion, value, maximum = bad
+            return rs.decide(
+                "refused",
+                "R13.1.score_out_of_range",
+                f"{scorer} 给 {row.supplier} 的“{CRITERIA[criterion]}”得分 {value} 不在 0 至 {maximum} 分之间",
+                CRITERION_WEIGHT[criterion] if maximum is not None else SCORING_CITATION,
+                Severity.ERROR,
+                criterion=criterion,
+            )
     return rs.decide("ok", "R13.1.sheet_ok", f"{scorer} 的评分表有效（{len(rows)} 家）", SCORING_CITATION)
 
 
@@ -225,9 +250,8 @@ def rank(suppliers: Sequence[str], scores: Sequence[ScoreRow], on: date, rs: Rul
                 missing=missing,
             )
     totals = {n: sum(row.total for row in scores if row.supplier == n) for n in names}
-    ordered = sorted(names, key=lambda n: (-totals[n], names.index(n)))
+    ordered, top = by_total(totals)
     listing = "，".join(f"{n} {totals[n]} 分" for n in ordered)
-    top = [n for n in ordered if totals[n] == totals[ordered[0]]]
     ranked = {n: totals[n] for n in ordered}
     if len(top) > 1:
         return rs.decide(

@@ -116,6 +116,32 @@ def test_supplier_scoring_winner_tie_and_validation():
     assert over.code == "R7.score_out_of_range" and "资质与实力" in over.message
 
 
+def test_supplier_scoring_is_the_purchase_registers_rule():
+    """A project's one sheet of whole points ranks and refuses as the purchase register's R13.1 does."""
+    from rules.purchases import CRITERIA, ScoreRow, check_score_sheet, rank
+
+    on = date(2025, 1, 1)
+    sheets = [
+        [SupplierScore("甲", 18, 25, 35, 8), SupplierScore("乙", 20, 28, 36, 9), SupplierScore("丙", 15, 30, 30, 6)],
+        [SupplierScore("甲", 20, 30, 35, 8), SupplierScore("乙", 20, 28, 36, 9), SupplierScore("丙", 15, 30, 30, 6)],
+        [SupplierScore("甲", 18, 25, 35, 8), SupplierScore("乙", 20, 31, 36, 9), SupplierScore("丙", 15, 30, 30, 6)],
+    ]
+    for sheet in sheets:
+        rows = [ScoreRow("评分人", s.supplier, s.qualification, s.price, s.quality, s.after_sales) for s in sheet]
+        names = [s.supplier for s in sheet]
+        project = score_suppliers(sheet, on, RS)
+        valid = check_score_sheet("评分人", rows, names, on, RS)
+        if not valid.ok:
+            assert project.code == "R7.score_out_of_range" and CRITERIA[valid.data["criterion"]] in project.message
+            continue
+        purchase = rank(names, rows, on, RS)
+        assert (project.outcome, project.data.get("winner"), project.data.get("tied")) == (
+            purchase.outcome,
+            purchase.data.get("winner"),
+            purchase.data.get("tied"),
+        )
+
+
 def test_working_days_skip_weekends():
     assert working_days_before(date(2024, 6, 10), 5) == date(2024, 6, 3)
     assert working_days_before(date(2024, 6, 12), 5) == date(2024, 6, 5)

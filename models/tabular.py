@@ -112,6 +112,18 @@ def _too_many_rows() -> ValidationFailed:
     )
 
 
+def _unreadable_zip(exc: Exception) -> ValidationFailed:
+    if isinstance(exc, NotImplementedError):  # zipfile: a newer zip version or a compression it lacks
+        return ValidationFailed(
+            "无法读取 Excel 文件：使用了本程序不支持的压缩方式或版本，请在 Excel 中另存为 .xlsx 或 CSV 后再导入",
+            "cannot read the Excel file: it uses a zip version or compression this program does not support; "
+            "save it again as .xlsx or CSV",
+        )
+    return ValidationFailed(
+        f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}"
+    )
+
+
 def _check_zip(path: Path) -> None:
     """Refuse an .xlsx whose parts would inflate beyond MAX_XLSX_UNCOMPRESSED, before any is read."""
     import zipfile
@@ -119,10 +131,8 @@ def _check_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             total = sum(max(0, info.file_size) for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ValidationFailed(
-            f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}"
-        ) from None
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        raise _unreadable_zip(exc) from None
     if total > MAX_XLSX_UNCOMPRESSED:
         raise ValidationFailed(
             f"Excel 文件解压后超过 {MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB（{total // (1024 * 1024)} MB），拒绝导入："
@@ -138,9 +148,7 @@ def _read_xlsx(path: Path) -> Sheet:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # BadZipFile, zlib.error, XML errors …: a damaged file, whatever the kind
-        raise ValidationFailed(
-            f"无法读取 Excel 文件：{type(exc).__name__}", f"cannot read the Excel file: {type(exc).__name__}"
-        ) from None
+        raise _unreadable_zip(exc) from None
     try:
         ws = wb.worksheets[0]
         records = []
@@ -150,6 +158,8 @@ def _read_xlsx(path: Path) -> Sheet:
             records.append([_cell(v) for v in row])
     except ValidationFailed:
         raise
+    except NotImplementedError as exc:  # read_only opens the sheet's zip entry only here
+        raise _unreadable_zip(exc) from None
     except Exception as exc:  # openpyxl raises many kinds on a damaged sheet; all mean the same to a clerk
         raise ValidationFailed(
             f"Excel 文件内容损坏：{type(exc).__name__}", f"damaged Excel file: {type(exc).__name__}"

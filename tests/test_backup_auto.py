@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,23 +12,14 @@ import pytest
 from models import autobackup, clock
 from models import db as dbmod
 from models.dashboard import backup_item
+from tests.cli_kit import as_, huzhu, ok
 from tests.conftest import PASSPHRASE
 
 D = dt.date
 
 
 def run(*args, db, cwd=None, extra=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update({"HUZHU_DB": str(db), "HUZHU_USER": "zhang", "HUZHU_PASSPHRASE": PASSPHRASE, **(extra or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
-    )
-
-
-def ok(proc):
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc
+    return huzhu(*args, env={**as_(db), **(extra or {})}, cwd=cwd)
 
 
 def figures(db: Path) -> dict:

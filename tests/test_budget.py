@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from models import admin, clock
 from models import db as dbmod
 from models.errors import RuleRefused, ValidationFailed
+from tests.cli_kit import as_, huzhu, ok, refused
 from tests.conftest import CHEAP_KDF
 
 PASS = "预算 pass 1"
@@ -23,27 +21,7 @@ YEAR = dt.date.today().year
 
 
 def run(*args, user="zhang", db=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    if db is not None:
-        env.update(
-            {"HUZHU_DB": str(db), "HUZHU_USER": user, "HUZHU_PASSPHRASE": PASS if user == "zhang" else CLERK_PASS}
-        )
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
-
-
-def ok(proc):
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc
-
-
-def refused(proc, code, zh):
-    assert proc.returncode == code, (proc.returncode, proc.stderr)
-    assert zh in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    return proc
+    return huzhu(*args, env=None if db is None else as_(db, user, PASS if user == "zhang" else CLERK_PASS))
 
 
 def listed(db, year=YEAR):

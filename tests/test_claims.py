@@ -9,9 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -33,6 +30,8 @@ from models.errors import PermissionDenied, RuleRefused, ValidationFailed
 from models.schema import ClaimEvent, ClaimReport, DirectPayFailure, Member
 from rules import ruleset_on
 from rules.idcard import id_check_char
+from tests import cli_kit
+from tests.cli_kit import as_, assert_no_traceback
 from tests.conftest import CHEAP_KDF, PASSPHRASE
 
 D = dt.date
@@ -419,15 +418,7 @@ def test_auditor_cannot_write(members, branch_db):
 
 
 def huzhu(branch_db, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_DB=str(branch_db[0]), HUZHU_USER="zhang", HUZHU_PASSPHRASE=PASSPHRASE)
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
-
-
-def assert_no_traceback(proc) -> None:
-    assert "Traceback" not in proc.stderr + proc.stdout and "内部错误" not in proc.stderr, proc.stderr
+    return cli_kit.huzhu(*args, env=as_(branch_db[0]))
 
 
 @pytest.fixture

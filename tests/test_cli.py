@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_kit import huzhu as run
+
 PASS = "口令 pass 12"  # ten characters: the shortest passphrase init accepts
 LI_PASS = "li 的口令 pass 1"
-
-
-def run(*args, env=None, input=None, cwd=None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        input=input,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def assert_clean_failure(proc, code, zh):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 from models import db as dbmod
+from tests import cli_kit
+from tests.cli_kit import as_
 from tests.conftest import PASSPHRASE
 
 ALL_ITEMS = [
@@ -23,11 +22,7 @@ ALL_ITEMS = [
 
 
 def huzhu(branch_db, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_DB=str(branch_db[0]), HUZHU_USER="zhang", HUZHU_PASSPHRASE=PASSPHRASE)
-    return subprocess.run(
-        [sys.executable, "-m", "tui", "handover", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
+    return cli_kit.huzhu("handover", *args, env=as_(branch_db[0]))
 
 
 def count(branch_db, table: str) -> int:

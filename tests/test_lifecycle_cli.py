@@ -10,19 +10,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
-import shutil
-import subprocess
-import sys
 
 import pytest
 
-from models import db as dbmod
-from models.db import database
 from models.enrolments import COLUMNS
 from rules.dates import term_end
 from rules.disbursements import CATEGORIES
 from rules.idcard import id_check_char
+from tests.cli_kit import Branch, copy_database
 
 PASS = "branch pass"
 TODAY = dt.date.today()  # the subprocesses read the real clock
@@ -35,36 +30,8 @@ def idn(i: int) -> str:
     return body + id_check_char(body)
 
 
-def run(db, *args, user="zhang"):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_DB=str(db), HUZHU_USER=user, HUZHU_PASSPHRASE=PASS if user == "zhang" else f"{user} passphrase")
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert "Traceback" not in proc.stderr + proc.stdout and "内部错误" not in proc.stderr, proc.stderr
-    return proc
-
-
-def ok(db, *args, **kw):
-    proc = run(db, *args, **kw)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout) if "--json" in args else proc
-
-
-def refused(db, *args, code=3, reason=None, **kw):
-    proc = run(db, *args, **kw)
-    assert proc.returncode == code, (proc.returncode, proc.stderr)
-    if reason:
-        assert reason in proc.stderr + proc.stdout, proc.stderr
-    return proc
-
-
-def query(db, sql, *params):
-    dbmod.unlock(db, "zhang", PASS)
-    try:
-        return database.execute_sql(sql, params).fetchall()
-    finally:
-        dbmod.close()
+CLI = Branch(PASS)
+run, ok, refused, query = CLI.run, CLI.ok, CLI.refused, CLI.query
 
 
 @pytest.fixture(scope="module")
@@ -72,17 +39,7 @@ def template(tmp_path_factory):
     """``huzhu init`` (supervisor zhang), clerk li, six members of one unit in 住院医疗 from 150
     days ago (past observation), each with an own bank account but 李四; this year's budget
     approved with a line of 100,000 yuan for each 003 kind. Returns the database path."""
-    db = tmp_path_factory.mktemp("lifecycle") / "b.hzdb"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_PASSPHRASE=PASS, HUZHU_NEW_PASSPHRASE="li passphrase")
-    for args in (
-        ("init", "--db", db, "--branch-code", "004", "--branch-name", "朝阳", "--user", "zhang"),
-        ("user", "add", "li", "--role", "clerk", "--db", db, "--user", "zhang"),
-    ):
-        proc = subprocess.run(
-            [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-        )
-        assert proc.returncode == 0, proc.stderr
+    db = CLI.init(tmp_path_factory.mktemp("lifecycle") / "b.hzdb", {"li": "clerk"})
     start = TODAY - dt.timedelta(days=150)
     path = db.parent / "staff.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -127,23 +84,11 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def branch(template, tmp_path):
-    """A copy of the module's template database (with its key slots and sidecars)."""
-    for source in template.parent.glob(template.name + "*"):
-        shutil.copy2(source, tmp_path / source.name)
-    return tmp_path / template.name
+    return copy_database(template, tmp_path)
 
 
 def second_supervisor(db, name="wang"):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_DB=str(db), HUZHU_USER="zhang", HUZHU_PASSPHRASE=PASS, HUZHU_NEW_PASSPHRASE=f"{name} passphrase")
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui", "user", "add", name, "--role", "supervisor"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
+    CLI.add_user(db, name, "supervisor")
 
 
 def days_ago(n: int) -> str:

@@ -15,6 +15,7 @@ import pytest
 from models import db as dbmod
 from models.db import database
 from rules.idcard import id_check_char
+from tests.cli_kit import as_, huzhu
 
 PASS = "口令 pass 1 足够长"
 CLERK_PASS = "li pass 足够长的口令"
@@ -49,17 +50,7 @@ ACCOUNT = "6222020200112233445"
 
 
 def run(*args, user="zhang", db=None, passphrase=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(
-        {
-            "HUZHU_DB": str(db),
-            "HUZHU_USER": user,
-            "HUZHU_PASSPHRASE": passphrase or (CLERK_PASS if user == "li" else PASS),
-        }
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
+    return huzhu(*args, env=as_(db, user, passphrase or (CLERK_PASS if user == "li" else PASS)))
 
 
 def row(unit, name, number, *, unit_name=None, filed="2025-12-20", phone="", bank="", account=""):

@@ -8,17 +8,11 @@ drafted and approved with ``huzhu budget add|approve``. Built once per module, c
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import shutil
-import subprocess
-import sys
 
 import pytest
 from openpyxl import load_workbook
 
-from models import db as dbmod
-from models.db import database
+from tests.cli_kit import Branch, copy_database
 
 PASS = "branch pass"
 TODAY = dt.date.today()  # the subprocesses read the real clock
@@ -27,54 +21,13 @@ DAY = TODAY.isoformat()
 USERS = {"wang": "supervisor", "zhao": "accountant", "qian": "cashier", "li": "clerk"}
 
 
-def run(db, *args, user="zhang"):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_DB=str(db), HUZHU_USER=user, HUZHU_PASSPHRASE=PASS if user == "zhang" else f"{user} passphrase")
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert "Traceback" not in proc.stderr + proc.stdout and "内部错误" not in proc.stderr, proc.stderr
-    return proc
-
-
-def ok(db, *args, **kw):
-    proc = run(db, *args, **kw)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout) if "--json" in args else proc
-
-
-def refused(db, *args, code=3, reason=None, **kw):
-    proc = run(db, *args, **kw)
-    assert proc.returncode == code, (proc.returncode, proc.stderr)
-    if reason:
-        assert reason in proc.stderr + proc.stdout, proc.stderr
-    return proc
-
-
-def query(db, sql, *params):
-    dbmod.unlock(db, "zhang", PASS)
-    try:
-        return database.execute_sql(sql, params).fetchall()
-    finally:
-        dbmod.close()
+CLI = Branch(PASS)
+run, ok, refused, query = CLI.run, CLI.ok, CLI.refused, CLI.query
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    db = tmp_path_factory.mktemp("mgmt") / "b.hzdb"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_PASSPHRASE=PASS)
-    steps = [("init", "--db", db, "--branch-code", "004", "--branch-name", "朝阳", "--user", "zhang")]
-    for args in steps:
-        subprocess.run([sys.executable, "-m", "tui", *map(str, args)], check=True, env=env, capture_output=True)
-    for name, role in USERS.items():
-        proc = subprocess.run(
-            [sys.executable, "-m", "tui", "user", "add", name, "--role", role, "--db", str(db), "--user", "zhang"],
-            env={**env, "HUZHU_NEW_PASSPHRASE": f"{name} passphrase"},
-            capture_output=True,
-            text=True,
-        )
-        assert proc.returncode == 0, proc.stderr
+    db = CLI.init(tmp_path_factory.mktemp("mgmt") / "b.hzdb", USERS)
     for line, amount in (("running_costs", "20000"), ("publicity_training", "8000"), ("welfare", "50000")):
         ok(db, "budget", "add", "--year", YEAR, "--line", line, "--amount", amount)
     ok(db, "budget", "approve", "--year", YEAR, "--meeting-date", f"{YEAR}-01-01", "--minutes", "管委会纪要1号")
@@ -83,10 +36,7 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def db(template, tmp_path):
-    """A copy of the module's template database (with its key slots and sidecars)."""
-    for source in template.parent.glob(template.name + "*"):
-        shutil.copy2(source, tmp_path / source.name)
-    return tmp_path / template.name
+    return copy_database(template, tmp_path)
 
 
 def test_roles_are_granted_and_listed(db):

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from models import admin
 from models import db as dbmod
 from rules.idcard import id_check_char
+from tests.cli_kit import as_, assert_no_traceback, huzhu, ok
 from tests.conftest import CHEAP_KDF, OFFICE_BACKENDS, PASSPHRASE
 
 REF = "京互发〔2026〕12号"
@@ -63,22 +61,7 @@ app_eligible = false
 
 
 def run(*args, env):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    full.update(env)
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full, timeout=300
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
-
-
-def ok(proc):
-    assert proc.returncode == 0, proc.stderr
-    return proc
-
-
-def as_(db, user):
-    return {"HUZHU_DB": str(db), "HUZHU_USER": user, "HUZHU_PASSPHRASE": PASSPHRASE}
+    return assert_no_traceback(huzhu(*args, env=env))
 
 
 def _office(path):

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ import pytest
 from models import admin
 from models import db as dbmod
 from models.db import database
+from tests.cli_kit import as_, assert_no_traceback, huzhu
 from tests.conftest import CHEAP_KDF, PASSPHRASE
 
 HERE = Path(__file__).resolve().parent
@@ -36,21 +35,11 @@ PLAN = (
 
 
 def run(db, *args, on: str, env: dict | None = None):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    full.update(
-        HUZHU_DB=str(db),
-        HUZHU_USER="zhang",
-        HUZHU_PASSPHRASE=PASS,
-        HUZHU_TEST_TODAY=on,
-        PYTHONPATH=os.pathsep.join([str(HERE / "acceptance" / "clockshim"), full.get("PYTHONPATH", "")]).rstrip(
-            os.pathsep
-        ),
+    shim = os.pathsep.join([str(HERE / "acceptance" / "clockshim"), os.environ.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep
     )
-    full.update(env or {})
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full, timeout=300
-    )
-    assert "Traceback" not in proc.stderr + proc.stdout and "内部错误" not in proc.stderr, proc.stderr
+    proc = huzhu(*args, env={**as_(db, "zhang", PASS), "HUZHU_TEST_TODAY": on, "PYTHONPATH": shim, **(env or {})})
+    assert_no_traceback(proc)
     for code in CODES:
         assert code not in proc.stdout + proc.stderr  # e-codes are never printed in full
     return proc

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
 
 import openpyxl
@@ -21,6 +18,7 @@ import pytest
 from models import admin, clock
 from models import db as dbmod
 from models.errors import RuleRefused, ValidationFailed
+from tests.cli_kit import Branch, as_, huzhu, ok, refused
 from tests.conftest import CHEAP_KDF
 
 PASS = "采购 pass 12"
@@ -29,32 +27,10 @@ YEAR = TODAY.year
 
 
 def run(*args, db):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update({"HUZHU_DB": str(db), "HUZHU_USER": "zhang", "HUZHU_PASSPHRASE": PASS})
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
+    return huzhu(*args, env=as_(db, "zhang", PASS))
 
 
-def ok(proc):
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc
-
-
-def refused(proc, code, zh):
-    assert proc.returncode == code, (proc.returncode, proc.stderr)
-    assert zh in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    return proc
-
-
-def sql(db, query, *params):
-    dbmod.unlock(db, "zhang", PASS)
-    try:
-        return dbmod.database.execute_sql(query, params).fetchall()
-    finally:
-        dbmod.close()
+sql = Branch(PASS).query
 
 
 @pytest.fixture

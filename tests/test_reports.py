@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 import pytest
@@ -19,6 +16,7 @@ from models import reports
 from models.db import database
 from models.errors import UsageError
 from models.tabular import read_table
+from tests.cli_kit import as_, huzhu
 
 
 @pytest.fixture(scope="module")
@@ -218,11 +216,7 @@ def test_unknown_report_and_bad_output_suffix(demo, tmp_path):
 
 
 def run(*args, db):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_DB=str(db), HUZHU_USER=USER, HUZHU_PASSPHRASE=PASSPHRASE)
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
+    return huzhu(*args, env=as_(db, USER, PASSPHRASE))
 
 
 def test_cli_report_writes_xlsx_and_prints_json(demo_file, tmp_path):

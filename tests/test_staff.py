@@ -7,41 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from models import admin, clock
 from models import db as dbmod
+from tests.cli_kit import Branch, ok
 from tests.conftest import CHEAP_KDF
 
 PASS = "staff pass 1"
 TODAY = dt.date.today()
 
 
-def run(db, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update({"HUZHU_DB": str(db), "HUZHU_USER": "zhang", "HUZHU_PASSPHRASE": PASS})
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert "Traceback" not in proc.stderr + proc.stdout
-    return proc
-
-
-def ok(proc):
-    assert proc.returncode == 0, proc.stderr
-    return proc
-
-
-def sql(db, query, *params):
-    dbmod.unlock(db, "zhang", PASS)
-    try:
-        return dbmod.database.execute_sql(query, params).fetchall()
-    finally:
-        dbmod.close()
+CLI = Branch(PASS)
+run, sql = CLI.run, CLI.query
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from models import admin, crypto
 from models import db as dbmod
+from tests import cli_kit
 
 CHEAP_KDF = crypto.KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
 PASSPHRASE = "correct horse 电池 staple"
@@ -17,22 +15,9 @@ OTHER_ID = "110105198502020036"
 ENROLMENT_HEADER = "单位编码,单位名称,险种代码,生效日期,终止日期,办理日期,姓名,身份证号,份数,退休日期,手机号"
 
 
-def run(*args, env=None, cwd=None, timeout=120, input=None):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    full.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=full,
-        cwd=cwd,
-        timeout=timeout,
-        input=input,
-    )
-
-
-def env(db: Path, user: str = "zhang", passphrase: str = PASSPHRASE) -> dict[str, str]:
-    return {"HUZHU_DB": str(db), "HUZHU_USER": user, "HUZHU_PASSPHRASE": passphrase}
+# The security tests' names for the shared helpers (tests/cli_kit.py).
+run = cli_kit.huzhu
+env = cli_kit.as_
 
 
 def assert_clear(proc, codes, *needles: str) -> None:

@@ -14,18 +14,12 @@ from syncdb_kit import PASSPHRASE, PERIOD, export, new_office
 
 from models import clock
 from models import db as dbmod
+from tests import cli_kit
+from tests.cli_kit import as_
 
 
 def huzhu(office, *args, user="chen"):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    env.update(HUZHU_DB=str(office), HUZHU_USER=user, HUZHU_PASSPHRASE=PASSPHRASE)
-    return subprocess.run(
-        [sys.executable, "-m", "tui", "office", "branch", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return cli_kit.huzhu("office", "branch", *args, env=as_(office, user))
 
 
 def ok(proc):

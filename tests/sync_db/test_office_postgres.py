@@ -5,9 +5,6 @@ the CLI end to end on a server, and that the server never holds a private key in
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from syncdb_kit import PASSPHRASE, export, make_world
@@ -15,14 +12,7 @@ from syncdb_kit import PASSPHRASE, export, make_world
 from models import db as dbmod
 from models import pgdb
 from models.errors import HuzhuError, UsageError
-
-
-def run(*args, env=None):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    full.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full, timeout=300
-    )
+from tests.cli_kit import huzhu as run
 
 
 def test_url_rules_password_refused_and_remote_needs_verify_full():

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +24,7 @@ from models import admin, audit, sentmark
 from models import db as dbmod
 from models.backup import read_header, restore_backup
 from models.errors import PermissionDenied, UsageError
+from tests.cli_kit import huzhu as run
 
 
 @dataclass
@@ -299,14 +297,6 @@ def test_a_mark_missing_is_rebuilt_from_the_database_at_unlock(world):
 
 
 # --- the real command --------------------------------------------------------------------------------
-
-
-def run(*args, env=None):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    full.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full, timeout=300
-    )
 
 
 def test_cli_export_refused_44_then_reconcile_restore(story, tmp_path):

@@ -17,26 +17,10 @@ import pytest
 from syncdb_kit import PASSPHRASE, PERIOD, export, new_branch, office_counts
 
 from models import db as dbmod
+from tests.cli_kit import as_, ok
+from tests.cli_kit import huzhu as run
 
 KIT = Path(__file__).resolve().parent
-
-
-def run(*args, env=None):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
-    full.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=full, timeout=300
-    )
-
-
-def ok(proc):
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc
-
-
-def as_(db, user, passphrase=PASSPHRASE):
-    return {"HUZHU_DB": str(db), "HUZHU_USER": user, "HUZHU_PASSPHRASE": passphrase}
 
 
 def test_round_trip_demo_branch_to_reconciliation_with_three_planted_differences(tmp_path):

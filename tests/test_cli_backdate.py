@@ -14,6 +14,7 @@ from models import db as dbmod
 from models.enrolments import COLUMNS
 from rules import id_check_char
 from rules.dates import term_end
+from tests.cli_kit import Branch
 from tests.test_cli import LI_PASS, PASS, assert_clean_failure, env, run
 
 TODAY = dt.date.today()
@@ -24,30 +25,7 @@ def renewable(tmp_path_factory):
     """A branch (supervisor zhang, clerk li) with unit U0001's ZYYL policy ending in 10 days."""
     d = tmp_path_factory.mktemp("renew")
     db = d / "b.hzdb"
-    proc = run(
-        "init",
-        "--db",
-        db,
-        "--branch-code",
-        "004",
-        "--branch-name",
-        "朝阳",
-        "--user",
-        "zhang",
-        env={"HUZHU_PASSPHRASE": PASS},
-    )
-    assert proc.returncode == 0, proc.stderr
-    proc = run(
-        "user",
-        "add",
-        "li",
-        "--role",
-        "clerk",
-        "--db",
-        db,
-        env={"HUZHU_PASSPHRASE": PASS, "HUZHU_NEW_PASSPHRASE": LI_PASS},
-    )
-    assert proc.returncode == 0, proc.stderr
+    Branch(PASS, lambda _user: LI_PASS).init(db, {"li": "clerk"})
     end = TODAY + dt.timedelta(days=10)
     start = end.replace(year=end.year - 1) + dt.timedelta(days=1)
     assert term_end(start, 12) == end

@@ -168,6 +168,41 @@ def say(zh: str, en: str | None = None) -> None:
     print(terminal_text(zh if en is None else f"{zh}\n{en}"), file=sys.stderr)
 
 
+def confirm(args, question: str, no_terminal_zh: str, no_terminal_en: str) -> None:
+    """Go on when ``--yes`` was given or the person answers yes to ``question`` at a terminal;
+    otherwise a UsageError (nothing changed). Without a terminal nobody can answer: say to add --yes."""
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(no_terminal_zh, no_terminal_en)
+    if input(question).strip().lower() not in ("y", "yes", "是"):
+        raise UsageError("未确认，未做任何改动", "not confirmed; nothing changed")
+
+
+def print_problems(title: str, problems: Iterable[Any]) -> None:
+    """An import's errors or warnings (each with its line, column and reason), under ``title``."""
+    problems = list(problems)
+    if problems:
+        print(title)
+        print_table([(p.line, p.column, p.reason) for p in problems], ["行", "列", "原因"])
+
+
+def import_refused(args, result: Any) -> bool:
+    """Show an all-or-nothing import's outcome (its JSON, or its errors and warnings) and say
+    when errors kept it from writing anything; True then (the command exits 3)."""
+    if args.json:
+        print_json(result.to_json())
+    else:
+        print_problems("错误：", result.errors)
+        print_problems("提示：", result.warnings)
+    if result.errors:
+        say(
+            f"共 {len(result.errors)} 处错误，未写入任何数据（全部改正后重新导入）",
+            f"{len(result.errors)} problems found; nothing was written",
+        )
+    return bool(result.errors)
+
+
 def print_json(obj: Any) -> None:
     json.dump(obj, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")

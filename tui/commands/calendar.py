@@ -4,9 +4,6 @@
 
 from __future__ import annotations
 
-import sys
-
-from models.errors import UsageError
 from tui import clikit
 from tui.commands.registry import JSON, arg, command, group
 
@@ -136,11 +133,12 @@ def cmd_calendar_install(args) -> int:
             clikit.print_json(result.to_json())
         clikit.say("试运行：签名有效，未安装", "dry run: the signature verifies; nothing installed")
         return 0
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UsageError("没有终端可以确认：核对后加 --yes", "no terminal to confirm: add --yes after reviewing")
-        if input("确认安装此工作日历通知？/ install? [y/N] ").strip().lower() not in ("y", "yes", "是"):
-            raise UsageError("未确认，未做任何改动", "not confirmed; nothing changed")
+    clikit.confirm(
+        args,
+        "确认安装此工作日历通知？/ install? [y/N] ",
+        "没有终端可以确认：核对后加 --yes",
+        "no terminal to confirm: add --yes after reviewing",
+    )
     result = install(data, verified, result)
     if args.json:
         clikit.print_json(result.to_json())

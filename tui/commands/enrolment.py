@@ -93,12 +93,6 @@ def cmd_template(args) -> int:
     return 0
 
 
-def _print_problems(title: str, problems) -> None:
-    if problems:
-        print(title)
-        clikit.print_table([(p.line, p.column, p.reason) for p in problems], ["行", "列", "原因"])
-
-
 group("import", help="导入 import data", metavar="KIND")
 
 
@@ -130,8 +124,8 @@ def cmd_import_enrolments(args) -> int:
                 [(t["line"], t["id"], t["from_unit"], t["to_unit"], t["on"]) for t in result.transfers],
                 ["行", "身份证号", "调出单位", "调入单位", "日期"],
             )
-        _print_problems("错误：", result.errors)
-        _print_problems("提示：", result.warnings)
+        clikit.print_problems("错误：", result.errors)
+        clikit.print_problems("提示：", result.warnings)
     if result.already_imported_at:
         clikit.say(
             f"此文件已于 {result.already_imported_at} 导入过，本次未作任何更改",

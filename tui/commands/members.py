@@ -165,18 +165,7 @@ def cmd_import_accounts(args) -> int:
 
     clikit.open_session(args)
     result = import_accounts(args.file, dry_run=args.dry_run)
-    if args.json:
-        clikit.print_json(result.to_json())
-    else:
-        for title, problems in (("错误：", result.errors), ("提示：", result.warnings)):
-            if problems:
-                print(title)
-                clikit.print_table([(p.line, p.column, p.reason) for p in problems], ["行", "列", "原因"])
-    if result.errors:
-        clikit.say(
-            f"共 {len(result.errors)} 处错误，未写入任何数据（全部改正后重新导入）",
-            f"{len(result.errors)} problems found; nothing was written",
-        )
+    if clikit.import_refused(args, result):
         return 3
     if result.dry_run:
         clikit.say(

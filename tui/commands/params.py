@@ -3,7 +3,6 @@ and ``app-share`` (R2.5's measure). The notice format is in sync/FORMAT.md."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from models.errors import UsageError
@@ -87,14 +86,12 @@ def cmd_params_install(args) -> int:
             clikit.print_json(result.to_json())
         clikit.say("试运行：签名有效，未安装", "dry run: the signature verifies; nothing installed")
         return 0
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "没有终端可以确认：核对变化后加 --yes", "no terminal to confirm: add --yes after reviewing the changes"
-            )
-        answer = input("确认安装此参数通知？/ install this notice? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes", "是"):
-            raise UsageError("未确认，未做任何改动", "not confirmed; nothing changed")
+    clikit.confirm(
+        args,
+        "确认安装此参数通知？/ install this notice? [y/N] ",
+        "没有终端可以确认：核对变化后加 --yes",
+        "no terminal to confirm: add --yes after reviewing the changes",
+    )
     result = install(data, verified, result)
     if args.json:
         clikit.print_json(result.to_json())

@@ -7,7 +7,6 @@ Office: ``office init|keys|enroll|branches|verify|import|reconcile|notice|return
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from models import admin, clock
@@ -51,16 +50,12 @@ def _confirm_fingerprint(args, what_zh: str, fp: str) -> None:
         f"{what_zh}的指纹：\n    {fp}\n请与对方电话逐组核对。",
         f"fingerprint: {fp} — compare it with the other side by phone.",
     )
-    if args.yes:
-        return
-    if not sys.stdin.isatty():
-        raise UsageError(
-            "没有终端可以确认指纹：核对无误后加 --yes",
-            "no terminal to confirm the fingerprint: add --yes after checking it",
-        )
-    answer = input("指纹与对方电话念出的一致吗？/ does it match? [y/N] ")
-    if answer.strip().lower() not in ("y", "yes", "是"):
-        raise UsageError("未确认，未做任何改动", "not confirmed; nothing changed")
+    clikit.confirm(
+        args,
+        "指纹与对方电话念出的一致吗？/ does it match? [y/N] ",
+        "没有终端可以确认指纹：核对无误后加 --yes",
+        "no terminal to confirm the fingerprint: add --yes after checking it",
+    )
 
 
 def _write_new(path: str, data: bytes) -> None:

@@ -29,9 +29,9 @@ Adding a command touches one place, the module that holds its function::
   are raised as ``models.errors`` exceptions; ``tui/cli.py`` prints them bilingually and exits
   with their code (3 refused, 30 permission, …); argparse's own usage errors exit 2.
 
-This is the only way to declare a command (tests/test_cli_tree.py fails on a module that defines
-the former ``register(subparsers)``), and proves the built parser has the same commands, options
-and help texts as before the registry.
+This is the only way to declare a command: tests/test_cli_tree.py fails on a module that defines
+the former ``register(subparsers)``, and proves the built parser has the same commands, options
+and help texts as its snapshot.
 """
 
 from __future__ import annotations

@@ -94,7 +94,11 @@ def record(action: str, entity: str, entity_id=None, detail: dict | None = None,
     rows = rowseal.seal(seq)
     digest = _digest(prev, seq, at, who, action, entity, eid, text, rows)
     signer = getattr(session, "signer", None) if session is not None else None
-    sig = signer.sign(signed_message(session.keyfile.db_id, digest)).hex() if signer is not None else None
+    sig = (
+        signer.sign(signed_message(session.keyfile.db_id, digest)).hex()
+        if session is not None and signer is not None
+        else None
+    )
     database.execute_sql(
         'INSERT INTO audit_event (seq, at, "user", action, entity, entity_id, detail, prev_hash, hash, sig, rows) '
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -184,7 +184,7 @@ def show() -> dict:
     folder = meta.get(META_DIR)
     return {
         "dir": folder,
-        "exists": bool(folder) and Path(folder).is_dir(),
+        "exists": bool(folder and Path(folder).is_dir()),
         "last_auto": _json(meta.get(META_AUTO)),
         "last_verified": _json(meta.get(META_VERIFIED)),
     }
@@ -254,10 +254,10 @@ def auto_backup(session: Session, *, force: bool = False) -> dict:
     from models import admin
 
     meta = _meta(META_DIR, META_AUTO)
-    folder = meta.get(META_DIR)
-    if not folder:
+    configured = meta.get(META_DIR)
+    if not configured:
         return {"written": None, "reason": "not_configured", "removed": []}
-    folder = Path(folder)
+    folder = Path(configured)
     if not folder.is_dir():
         raise BackupError(
             f"备份文件夹不存在（U 盘未插入或网络共享未连接？）：{folder}",
@@ -310,7 +310,7 @@ def warning(today: dt.date) -> tuple[str, str] | None:
     created = None
     if verified:
         with contextlib.suppress(ValueError, TypeError):
-            created = dt.datetime.fromisoformat(verified.get("created")).date()
+            created = dt.datetime.fromisoformat(str(verified.get("created"))).date()  # none: ValueError
     if created is None:
         return "never_verified", "还没有验证过任何备份：运行 huzhu backup verify 备份文件"
     age = (today - created).days

@@ -76,7 +76,7 @@ def _alive(pid: int) -> bool:
 def sweep_stale(folder: Path) -> list[Path]:
     """Remove the temporaries left in ``folder`` by killed backups and restores (their process
     is gone); never those of a process still running. Returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(Path(folder).glob(f"{TEMP_PREFIX}*"))
     except OSError:

@@ -39,6 +39,7 @@ from rules.dates import expiry, term_end
 from rules.idcard import id_check_char, mask_id
 from rules.members import TRANSFER_CITATION, check_account_number, check_bank_name, unit_change_in_import
 from rules.params import active_rulesets
+from rules.result import Decision
 
 SHARES_TEXT = re.compile(r"[0-9]{1,6}")
 MAX_SHARES = 9999
@@ -769,7 +770,7 @@ class RenewalResult:
     start: dt.date
     end: dt.date
     filed: dt.date
-    decision: object
+    decision: Decision
     carried: list[tuple[str, str, int]] = field(default_factory=list)  # (masked id, name, shares)
     dropped: list[tuple[str, str, str]] = field(default_factory=list)  # (masked id, name, reason)
     written: bool = False

@@ -713,7 +713,7 @@ def write_accounts_template(path: str | Path) -> None:
         from openpyxl import Workbook
 
         wb = Workbook()
-        ws = wb.active
+        ws = wb.worksheets[0]  # a new workbook's one sheet (wb.active is typed as possibly none)
         ws.title = "会员账户"
         ws.append(ACCOUNT_COLUMNS)
         ws.append(example)

@@ -300,7 +300,8 @@ def upsert_member(
         existing = Member.get_or_none(Member.id_number == number)
         database.execute_sql(_MEMBER_SQL, row)
         member = Member.get(Member.id_number == number)
-        detail = {"id": mask_id(number), "unit": unit.code}
+        assert unit is not None  # _member_row refuses a unit that is not registered
+        detail: dict[str, object] = {"id": mask_id(number), "unit": unit.code}
         if existing:
             detail["changed"] = sorted(
                 field

@@ -7,11 +7,10 @@ search is an index range scan instead of a decrypt-and-compare over every row.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib.resources
 import json
 import threading
 import unicodedata
-from pathlib import Path
 
 from rules.idcard import normalise_id
 
@@ -65,9 +64,8 @@ def _everyday_readings() -> dict[int, str]:
     global _readings
     with _readings_lock:
         if _readings is None:
-            spec = importlib.util.find_spec("pypinyin")
-            folder = Path(next(iter(spec.submodule_search_locations)))
-            raw = json.loads((folder / "pinyin_dict.json").read_text(encoding="utf-8"))
+            data = importlib.resources.files("pypinyin").joinpath("pinyin_dict.json")
+            raw = json.loads(data.read_text(encoding="utf-8"))
             _readings = {int(code): readings for code, readings in raw.items()}
         return _readings
 

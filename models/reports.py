@@ -892,7 +892,7 @@ def write_xlsx(reports: list[Report], path: str | Path) -> None:
     from openpyxl import Workbook
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the new workbook's one empty sheet
     used: set[str] = set()
     for report in reports:
         if report.forms:

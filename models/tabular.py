@@ -96,7 +96,7 @@ def _read_csv(data: bytes) -> Sheet:
         raise ValidationFailed("文件不是文本格式的 CSV（含二进制内容）", "not a text CSV file (binary content)")
     text, encoding = _decode(data)
     try:
-        records = []
+        records: list[list[str]] = []
         for record in csv.reader(io.StringIO(text, newline="")):
             if len(records) > MAX_ROWS:
                 raise _too_many_rows()
@@ -151,7 +151,7 @@ def _read_xlsx(path: Path) -> Sheet:
         raise _unreadable_zip(exc) from None
     try:
         ws = wb.worksheets[0]
-        records = []
+        records: list[list[object]] = []
         for row in ws.iter_rows(values_only=True, max_col=MAX_COLUMNS):
             if len(records) > MAX_ROWS:
                 raise _too_many_rows()

@@ -285,7 +285,7 @@ def write_template(path: str | Path) -> None:
         from openpyxl import Workbook
 
         wb = Workbook()
-        ws = wb.active
+        ws = wb.worksheets[0]  # a new workbook's one sheet (wb.active is typed as possibly none)
         ws.title = "工作记录"
         ws.append(COLUMNS)
         for row in examples:

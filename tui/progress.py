@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 #: Seconds of work before the bar shows (``HUZHU_PROGRESS_DELAY`` changes it: tests use 0).
 DELAY = 1.0
@@ -77,7 +78,7 @@ def progress(label_zh: str, label_en: str, total: int | None = None) -> Iterator
     timer.start()
 
     def step(done: int, total: int | None = None, stage: str | None = None) -> None:
-        fields = {"completed": done}
+        fields: dict[str, Any] = {"completed": done}
         if total is not None:
             fields["total"] = total
         if stage:

@@ -21,8 +21,7 @@ def cmd_show(args) -> int:
 
     clikit.open_session(args)
     _kind, _q, rows, truncated = find(args.query, limit=max(1, args.limit))
-    records = [member_record(row[0]) for row in rows]
-    records = [r for r in records if r is not None]
+    records = [r for r in (member_record(row[0]) for row in rows) if r is not None]
     if args.json:
         clikit.print_json(
             {

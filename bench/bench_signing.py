@@ -26,15 +26,16 @@ from models import rowseal
 
 def run(enc: Path, staff: Path, claims: int, payments: int, mode: str) -> dict[str, float]:
     session = dbmod.unlock(enc, "zhang", "bench")
-    real_seal = rowseal.seal
+    real_seal, real_unsealed = rowseal.seal, rowseal.unsealed
     try:
         if mode != "signed":
             session.signer = None
         if mode == "before":
             rowseal.seal = lambda seq: None  # type: ignore[assignment]  # the write path before item 3
+            rowseal.unsealed = dict  # type: ignore[assignment]  # nor the commit-time net (models.db)
         return day(staff, claims, payments)
     finally:
-        rowseal.seal = real_seal
+        rowseal.seal, rowseal.unsealed = real_seal, real_unsealed
         dbmod.close()
 
 

@@ -424,6 +424,8 @@ def register_claim(draft: ClaimDraft, today: dt.date | None = None) -> Registere
             by_user=session.user,
             at=clock.stamp(),
         )
+        # Before the event, which seals every row this transaction wrote (models.rowseal).
+        record_backdated(date_decision, "claim_report", row.id)
         audit.record(
             "claim.register",
             "claim_report",
@@ -440,7 +442,6 @@ def register_claim(draft: ClaimDraft, today: dt.date | None = None) -> Registere
                 **audit_detail(date_decision),
             },
         )
-        record_backdated(date_decision, "claim_report", row.id)
     return Registered(row.id, report)
 
 

@@ -446,6 +446,8 @@ def enter_disbursement(draft: DisbursementDraft, today: dt.date | None = None) -
             DisbursementRecipient.create(
                 disbursement=row, member=int(r.member), name=r.name, amount_fen=r.amount_fen, role=r.role
             )
+        # Before the event, which seals every row this transaction wrote (models.rowseal).
+        record_backdated(date_decision, "disbursement", row.id)
         audit.record(
             "disbursement.enter",
             "disbursement",
@@ -464,7 +466,6 @@ def enter_disbursement(draft: DisbursementDraft, today: dt.date | None = None) -
                 **audit_detail(date_decision),
             },
         )
-        record_backdated(date_decision, "disbursement", row.id)
     return Entered(row.id, report)
 
 

@@ -921,6 +921,8 @@ def renew_unit(
                 for line in outcome.lines
             ],
         )
+        # Before the event, which seals every row this transaction wrote (models.rowseal).
+        record_backdated(date_decision, "policy", pid)
         audit.record(
             "policy.renew",
             "policy",
@@ -938,7 +940,6 @@ def renew_unit(
                 **audit_detail(date_decision),
             },
         )
-        record_backdated(date_decision, "policy", pid)
     result.written, result.policy_id = True, pid
     return result
 

@@ -348,6 +348,8 @@ def complete_handover(draft: HandoverDraft, today: dt.date) -> Completed:
             )
         forms = _account_forms(draft)
         deadline = handover_report_status(draft.rule_handover(), today)
+        # Before the event, which seals every row this transaction wrote (models.rowseal).
+        record_backdated(date_decision, "handover", row.id)
         audit.record(
             "handover.complete",
             "handover",
@@ -371,7 +373,6 @@ def complete_handover(draft: HandoverDraft, today: dt.date) -> Completed:
                 **audit_detail(date_decision),
             },
         )
-        record_backdated(date_decision, "handover", row.id)
         if draft.revoke_user:
             admin.revoke_user(session, draft.revoke_user)
     return Completed(row.id, report, deadline, len(work), len(forms), draft.revoke_user)

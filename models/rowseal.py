@@ -187,6 +187,19 @@ def seal(seq: int) -> str:
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
 
+def unsealed() -> dict[str, int]:
+    """Rows this connection's transaction wrote after its last event (or with no event at all),
+    per table: what ``seal`` has not yet put under a signed event. Empty on PostgreSQL."""
+    from models.db import is_pg
+
+    if is_pg():
+        return {}
+    try:
+        return dict(database.execute_sql("SELECT tbl, count(DISTINCT pk) FROM temp.hz_dirty GROUP BY tbl").fetchall())
+    except Exception:  # no such table: this connection tracks nothing (a schema before 0013)
+        return {}
+
+
 #: From this many rows written in one transaction (a demo build, a large import, the upgrade's
 #: seal of every row) the rows are hashed by ``_seal_bulk``: the same canonical text built in SQL
 #: and hashed by a registered function, one statement per table, instead of a Python loop over

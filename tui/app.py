@@ -176,12 +176,20 @@ class HuzhuApp(App[None]):
             # Opened read-only, or behind the bundles already sent: said before any work starts.
             self.push_screen(WarningsDialog(unlocked.session.warnings))
         # The whole file's page check, once the first screen's data is painted (models.db: writes
-        # wait for it, or run it first if it has not started).
+        # wait for it, or run it first if it has not started). Then, on a branch, every row against
+        # its signed event (issue 13 item 3): rows changed with the raw key outside the program make
+        # the session read-only; said as damage is.
+        row_check = None
+        if unlocked.kind != "office":
+            from models import rowseal
+
+            row_check = rowseal.check_at_unlock
         self.page_check = DeferredPageCheck(
             partial(
                 dbmod.check_pages_in_background,
                 unlocked.session,
                 lambda _pages: self.post_message(self.PagesDamaged()),
+                row_check,
             )
         )
         self.set_timer(PAGE_CHECK_AFTER_SECONDS, self.page_check.start)

@@ -633,7 +633,11 @@ def _change_shares(row: EnrolmentRow, held: MemberPolicy, params: PlanParams, rs
         )
     start = cover_start(row.start, row.filed)
     line = _new_line(row.shares - held.shares, start, params)
+    # Any total already recorded for the next period (a pending decrease, or one cancelled back to
+    # the held total) is replaced by this row's: left as it was, it would cap the renewal below
+    # the shares now held and paid for.
+    recorded = held.next_shares is not None
     decision = _added_shares_decision(
-        line.shares, held.shares, row.shares, line, rs, **({"next_shares": row.shares} if pending else {})
+        line.shares, held.shares, row.shares, line, rs, **({"next_shares": row.shares} if recorded else {})
     )
     return _with_retirement(row, start, rs, EnrolmentOutcome(decision, (line,)))

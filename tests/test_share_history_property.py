@@ -21,7 +21,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from models import clock
@@ -157,6 +157,16 @@ def _boundaries(model: Model) -> set[D]:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=histories())
+@example(
+    steps=[
+        ("first", D(2023, 1, 1), 1, D(2023, 1, 1)),
+        ("renew", D(2024, 1, 1), 2, None),
+        ("restate", D(2024, 1, 2), 1, None),
+        ("restate", D(2024, 1, 3), 2, None),
+        ("restate", D(2024, 1, 4), 3, None),
+        ("renew", D(2025, 1, 1), None, None),
+    ]
+)
 def test_lookup_matches_a_simple_model_on_every_boundary_date(session, tmp_path, steps):
     n = next(_serial)
     unit, idn = f"P{n:05d}", _idn(n)

@@ -183,6 +183,18 @@ def test_shares_changes_within_the_same_policy():
     assert fewer.decision.data["effective_from"] == date(2027, 1, 1)
 
 
+def test_shares_added_after_a_cancelled_decrease_are_carried_by_the_next_renewal():
+    # 2 held, a decrease to 1 asked, then cancelled (2 again): the recorded total for the next
+    # period is 2. Adding a share later must replace it, or the renewal carries 2 of the 3 paid.
+    cancelled = MemberPolicy(
+        date(2026, 1, 1), date(2026, 12, 31), (CoverageLine(2, date(2026, 1, 1), None),), next_shares=2
+    )
+    more = classify_enrolment(row(shares=3, filed=date(2026, 3, 1)), [PREV, cancelled], RS)
+    assert more.kind == "added_shares" and more.decision.data["next_shares"] == 3
+    after = MemberPolicy(cancelled.start, cancelled.end, cancelled.lines + more.lines, next_shares=3)
+    assert after.renewal_shares == 3
+
+
 def test_retired_member_is_refused_and_later_retirement_is_noted():
     refused = classify_enrolment(row(retirement_date=date(2026, 1, 1)), [PREV], RS)
     assert refused.kind == "refused" and refused.decision.code == "R1.1.retired"

@@ -87,6 +87,10 @@ class LookupReader:
                     job = self._jobs.get_nowait() if warming is not None else self._jobs.get(timeout=REWARM_SECONDS)
                 except queue.Empty:
                     if warming is None:
+                        if dbmod.is_pg():
+                            # the process's database is a server now (an office unlocked after
+                            # this branch file): this reader's connection is gone with it
+                            return
                         # idle: warm again if another connection wrote since (SQLite dropped our cache)
                         now = self._data_version()
                         if now != version and time.monotonic() - warmed_at >= REWARM_SECONDS:

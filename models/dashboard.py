@@ -239,6 +239,7 @@ class TodoItem:
     target: str | None = None
     member_id: int | None = None
     ref: str = ""
+    on: dt.date | None = None  # the day the item dates from (the 待办 folds those of past years)
 
 
 @dataclass(frozen=True)
@@ -357,7 +358,15 @@ def overdue_claims(today: dt.date) -> list[TodoItem]:
             (
                 since,
                 TodoItem(
-                    "claim", state, title, decision.message, str(decision.citation), "claim", member_id, str(claim_id)
+                    "claim",
+                    state,
+                    title,
+                    decision.message,
+                    str(decision.citation),
+                    "claim",
+                    member_id,
+                    str(claim_id),
+                    history[-1].on,
                 ),
             )
         )
@@ -392,6 +401,7 @@ def open_direct_pay(today: dt.date) -> list[TodoItem]:
                 "claim",
                 member_id,
                 str(claim_id),
+                _d(dates[0]),
             )
         )
     return items
@@ -408,7 +418,9 @@ def waiting_disbursements() -> list[TodoItem]:
         waiting = DISBURSEMENT_WAITING[state]
         title = f"{on} {beneficiary} {CATEGORIES.get(category, category)} {format_fen(amount)}"
         message = f"{on} 登记的{CATEGORIES.get(category, category)}（{beneficiary}，{format_fen(amount)}）{waiting}"
-        items.append(TodoItem("disbursement", state, title, message, "", "welfare", member_id, str(disbursement_id)))
+        items.append(
+            TodoItem("disbursement", state, title, message, "", "welfare", member_id, str(disbursement_id), _d(on))
+        )
     return items
 
 
@@ -433,6 +445,7 @@ def unreported_handovers(today: dt.date) -> list[TodoItem]:
                     "handover",
                     None,
                     str(handover_id),
+                    _d(on),
                 )
             )
     return items

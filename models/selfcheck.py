@@ -142,6 +142,40 @@ STANDARDS: tuple[Standard, ...] = (
     Standard("fin.10", "实行代开票据的经办组织确保开具发票的准确性；“直投”代办处及时领取并下发基层单位缴费票据。"),
 )
 CHECKLIST_CODES = frozenset(s.code for s in STANDARDS if s.measure is None)
+#: A few words (at most 16 cells) naming each item, for lists where the standard's whole text does not fit (a clerk
+#: does not know the items by their codes).
+TITLES: dict[str, str] = {
+    "org.1": "组织与管理办法",
+    "org.2": "领导听取汇报",
+    "org.3": "纳入工会议事日程",
+    "org.4": "参会培训执行文件",
+    "org.5": "规章与自查机制",
+    "org.6": "文件装订保存",
+    "org.7.handover": "人员变更与交接",
+    "org.7.login": "系统登录间隔",
+    "org.8": "用户名备案保密",
+    "biz.1": "业务系统与调转",
+    "biz.2": "投保续转规范",
+    "biz.3": "理赔与报案登记簿",
+    "biz.4": "数据核对与上报",
+    "biz.5": "业务档案管理",
+    "biz.6": "无纸化APP申报",
+    "biz.7": "业务分析与培训",
+    "biz.8": "宣传发展新会员",
+    "biz.9": "推广微信公众号",
+    "biz.10": "三位一体目标",
+    "biz.11": "网站宣传投稿",
+    "fin.1": "财务法规与制度",
+    "fin.2": "按办法核算",
+    "fin.3": "会计出纳分设",
+    "fin.4": "财务业务核对",
+    "fin.5": "管理费预算审批",
+    "fin.6": "互助互济与慰问",
+    "fin.7": "会费足额上交",
+    "fin.8": "预算执行率",
+    "fin.9": "账簿与档案",
+    "fin.10": "票据开具下发",
+}
 
 
 @dataclass(frozen=True)
@@ -202,6 +236,10 @@ class Item:
     @property
     def status_name(self) -> str:
         return STATUS_NAMES[self.status]
+
+    @property
+    def title(self) -> str:
+        return TITLES.get(self.code, self.code)
 
     def to_json(self) -> dict:
         return {

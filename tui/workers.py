@@ -13,12 +13,21 @@ database at all. Hence the rule every TUI worker follows:
   connection once it has read what it needs (the session itself is process-wide);
 * on quit, ``close_database`` runs on a worker thread too: it opens a connection there so
   that ``models.db.close()`` can checkpoint the WAL into the file before closing.
+
+Screens do their database work through ``DbWorkers.run_db`` (below), built on Textual's own
+worker API: the call's return value is the worker's result, and the screen learns of it from
+``Worker.StateChanged``. A thread cannot be stopped, so cancelling a thread worker only marks it
+cancelled while the call runs on; posting a message from inside the thread (what the screens did
+before) therefore let a slow, superseded load overwrite the newer one that had already been shown.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from textual.worker import Worker, WorkerState
 
 from models import db as dbmod
 from models.errors import HuzhuError
@@ -77,3 +86,51 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, HuzhuError):
         return exc.message_zh
     return f"内部错误（{type(exc).__name__}），请联系技术支持"
+
+
+class DbWorkers:
+    """Mixin for a screen (or widget): ``run_db(tag, fn, *args)`` runs ``fn`` in a thread worker
+    inside ``db_connection`` and hands its value to ``self.db_<tag>(value)``, or its exception to
+    ``self.db_failed(tag, error)``.
+
+    Each tag is one exclusive worker group (``group=`` lets several tags share one, e.g. a load and
+    a write that reloads): starting a run cancels the group's running one, and only the newest run
+    of a group is ever handed over, so a result that a newer run has overtaken is dropped even when
+    its thread finishes last."""
+
+    if TYPE_CHECKING:  # provided by the node this is mixed into (Textual's DOMNode)
+        run_worker: Callable[..., Worker[Any]]
+
+    def run_db(
+        self, tag: str, fn: Callable[..., Any], *args: Any, group: str | None = None, **kwargs: Any
+    ) -> Worker[Any]:
+        def call() -> Any:
+            with db_connection():
+                return fn(*args, **kwargs)
+
+        group_name = f"db-{group or tag}"
+        worker = self.run_worker(call, name=tag, group=group_name, thread=True, exclusive=True, exit_on_error=False)
+        self.__dict__.setdefault("_db_newest", {})[group_name] = worker
+        return worker
+
+    def db_busy(self, group: str) -> bool:
+        """Whether a run of ``group`` (a tag, or the group it was given) has not been handed over yet."""
+        return f"db-{group}" in self.__dict__.get("_db_newest", {})
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        newest = self.__dict__.get("_db_newest", {})
+        if newest.get(worker.group) is not worker:
+            return  # not ours, or overtaken by a newer run of its group
+        if event.state is WorkerState.SUCCESS:
+            del newest[worker.group]
+            getattr(self, f"db_{worker.name}")(worker.result)
+        elif event.state is WorkerState.ERROR:
+            del newest[worker.group]
+            assert worker.error is not None
+            self.db_failed(worker.name, worker.error)
+        elif event.state is WorkerState.CANCELLED:  # the screen went away: nothing to show
+            del newest[worker.group]
+
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        raise NotImplementedError

@@ -23,10 +23,10 @@ async def test_a_long_section_ends_with_a_line_to_its_screen(small_demo, monkeyp
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
         text = screen_text(app)
-        assert "续保 3" in text and "… 另有 2 项，回车查看全部" in text  # the heading still counts all three
+        assert "续保 2" in text and "… 另有 1 项，回车查看全部" in text  # the heading still counts both
         await pilot.press("down")  # from the first renewal to the line after it
         await pilot.pause()
-        assert "此处只列出最紧急的 1 项；其余 2 项请在对应页面查看" in screen_text(app)
+        assert "此处只列出最紧急的 1 项；其余 1 项请在对应页面查看" in screen_text(app)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RenewalsScreen)

@@ -14,25 +14,26 @@ done outside this program, so their line only says what to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from models.dashboard import DISBURSEMENT_WAITING, Dashboard, RenewalRow, TodoItem, read_dashboard
 from rules import format_fen
 from tui.screens.base import SubScreen
+from tui.screens.forms import DbWork, failure_text
 from tui.screens.lookup import MemberScreen
 from tui.screens.renewals import RenewalsScreen, window_text
 from tui.widgets import StatusLine
 from tui.widgets.fit import fit
-from tui.workers import db_connection, error_text
 
 #: Cells for an item's status tag at the start of its line.
 TAG_CELLS = 8
@@ -52,6 +53,13 @@ class Line:
     member_id: int | None = None
     ref: str = ""
     kind: str = ""
+    on: date | None = None
+
+
+#: The heading of the folded section of items from past years (a lapsed 2024 unit, a 2025
+#: payment still waiting): listed apart so that today's work is not lost among them.
+OLDER = "往年"
+OLDER_TOGGLE = "往年#toggle"
 
 
 # 待办 kinds whose ``ref`` is the id of the record a screen can highlight.
@@ -64,45 +72,50 @@ def renewal_line(row: RenewalRow) -> tuple[str, Line]:
         f"{window_text(row)}"
     )
     message = f"若今天办理：{row.message}"
-    return text, Line(message, row.citation, "renewal_row", ref=row.key)
+    # A lapsed unit's line dates from its policy's end; one in its window is today's business.
+    on = row.end if row.status == "lapsed" else None
+    return text, Line(message, row.citation, "renewal_row", ref=row.key, on=on)
 
 
 def item_line(item: TodoItem, tag: str) -> tuple[str, Line]:
     return f"{fit(tag, TAG_CELLS)}{item.title}", Line(
-        item.message, item.citation, item.target, item.member_id, item.ref, item.kind
+        item.message, item.citation, item.target, item.member_id, item.ref, item.kind, item.on
     )
 
 
 def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list[tuple[str, Line]], int]]:
     """The list's sections in the order clerks work through them: heading, the lines (the
-    first ``limit`` of each section), and how many items the section has in all."""
+    first ``limit`` of each section), and how many items the section has in all. Items dated
+    in an earlier year than ``board.today``'s are taken out of their sections into a last one
+    headed ``往年``, oldest first (the screen folds it)."""
     tags = {"overdue": "已超期", "due": "待上报", "warn": "将超期", "registered": "未上报", "returned": "未重报"}
+    older: list[tuple[date, Callable[[], tuple[str, Line]]]] = []
 
     def first(items: list) -> list:
         return items if limit is None else items[:limit]
 
+    def split(items: list, when: Callable[[Any], date | None], line: Callable[[Any], tuple[str, Line]]) -> list:
+        """The items of this year (or undated); those of past years go to ``older``."""
+        recent = []
+        for item in items:
+            on = when(item)
+            if on is not None and on.year < board.today.year:
+                older.append((on, lambda item=item: line(item)))
+            else:
+                recent.append(item)
+        return recent
+
+    def section(name: str, items: list, line: Callable[[Any], tuple[str, Line]]) -> tuple:
+        recent = split(items, lambda i: i.on, line)
+        return (f"{name} {len(recent)}", [line(i) for i in first(recent)], len(recent))
+
+    renewals = split(board.renewals, lambda row: row.end if row.status == "lapsed" else None, renewal_line)
     out: list[tuple[str, list[tuple[str, Line]], int]] = [
-        (f"续保 {len(board.renewals)}", [renewal_line(row) for row in first(board.renewals)], len(board.renewals)),
-        (
-            f"报案超期 {len(board.claims)}",
-            [item_line(i, tags[i.status]) for i in first(board.claims)],
-            len(board.claims),
-        ),
-        (
-            f"直赔失败未签字 {len(board.direct_pay)}",
-            [item_line(i, "未签字") for i in first(board.direct_pay)],
-            len(board.direct_pay),
-        ),
-        (
-            f"互助互济待办 {len(board.disbursements)}",
-            [item_line(i, DISBURSEMENT_WAITING[i.status]) for i in first(board.disbursements)],
-            len(board.disbursements),
-        ),
-        (
-            f"交接未上报 {len(board.handovers)}",
-            [item_line(i, tags[i.status]) for i in first(board.handovers)],
-            len(board.handovers),
-        ),
+        (f"续保 {len(renewals)}", [renewal_line(row) for row in first(renewals)], len(renewals)),
+        section("报案超期", board.claims, lambda i: item_line(i, tags[i.status])),
+        section("直赔失败未签字", board.direct_pay, lambda i: item_line(i, "未签字")),
+        section("互助互济待办", board.disbursements, lambda i: item_line(i, DISBURSEMENT_WAITING[i.status])),
+        section("交接未上报", board.handovers, lambda i: item_line(i, tags[i.status])),
         (
             f"业务系统登录 {len(board.logins)}",
             [item_line(i, tags[i.status]) for i in first(board.logins)],
@@ -162,6 +175,9 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
         out.insert(0, ("账目完整性", [item_line(board.integrity, "已只读")], 1))
     if board.backup is not None:
         out.append(("备份", [item_line(board.backup, "需处理")], 1))
+    if older:
+        older.sort(key=lambda pair: pair[0])
+        out.append((f"{OLDER} {len(older)}", [make() for _, make in first(older)], len(older)))
     return out
 
 
@@ -172,24 +188,21 @@ def more_line(lines: list[tuple[str, Line]], total: int) -> Line:
     return Line(f"此处只列出最紧急的 {len(lines)} 项；其余 {total - len(lines)} 项请在对应页面查看", target=target)
 
 
-class DashboardScreen(SubScreen):
-    """The to-do list with the highlighted item's reason under it."""
+class DashboardScreen(DbWork, SubScreen):
+    """The to-do list with the highlighted item's reason under it; items of past years in a
+    last section, folded until the clerk opens it (Enter on its heading)."""
 
     BINDINGS = [
         Binding("m", "open_member", "查看会员", id="todo.member"),
         Binding("f5", "refresh", "刷新", id="todo.refresh"),
     ]
 
-    class Loaded(Message):
-        def __init__(self, board: Dashboard | None, error: str | None = None) -> None:
-            super().__init__()
-            self.board = board
-            self.error = error
-
     def __init__(self) -> None:
         super().__init__()
         self.sub_title = "待办"
         self._lines: dict[str, Line] = {}
+        self._board: Dashboard | None = None
+        self.older_open = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -206,38 +219,41 @@ class DashboardScreen(SubScreen):
 
     def action_refresh(self) -> None:
         self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.huzhu_app.today())
+        self.run_db("loaded", read_dashboard, self.huzhu_app.today())
 
-    @work(thread=True, exclusive=True, group="todo", exit_on_error=False)
-    def load(self, today: date) -> None:
-        try:
-            with db_connection():
-                board = read_dashboard(today)
-        except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(self.Loaded(None, error_text(exc)))
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        self.query_one(StatusLine).show_error(f"读取失败：{failure_text(error)}")
+
+    def db_loaded(self, board: Dashboard) -> None:
+        self._board = board
+        self._fill()
+
+    def _fill(self) -> None:
+        board = self._board
+        if board is None:
             return
-        self.post_message(self.Loaded(board))
-
-    def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         status = self.query_one(StatusLine)
-        if message.error:
-            status.show_error(f"读取失败：{message.error}")
-            return
-        board = message.board
         todo = self.query_one("#todo-list", OptionList)
         highlighted = todo.highlighted_option.id if todo.highlighted_option else None
         todo.clear_options()
         self._lines = {}
         options: list[Option] = []  # added in one call: thousands of lines on a large branch
         for heading, lines, total in sections(board, SECTION_LINES):
-            options.append(Option(Text(heading + ("" if lines else "  无"), style="bold underline"), disabled=True))
+            if heading.startswith(OLDER):
+                action = "回车收起" if self.older_open else "已收起，回车展开"
+                options.append(Option(Text(f"{heading} 项（{action}）", style="bold underline"), id=OLDER_TOGGLE))
+                if not self.older_open:
+                    continue
+            else:
+                options.append(Option(Text(heading + ("" if lines else "  无"), style="bold underline"), disabled=True))
             for number, (text, line) in enumerate(lines):
                 option_id = f"{heading.split(' ')[0]}#{number}"
                 self._lines[option_id] = line
                 options.append(Option(Text(text, no_wrap=True, overflow="ellipsis"), id=option_id))
             if total > len(lines):
                 option_id = f"{heading.split(' ')[0]}#more"
-                self._lines[option_id] = more_line(lines, total)
+                more = more_line(lines, total)
+                self._lines[option_id] = Line(more.message) if heading.startswith(OLDER) else more
                 options.append(
                     Option(
                         Text(
@@ -251,7 +267,7 @@ class DashboardScreen(SubScreen):
         status.update(f"{board.today} 共 {open_items} 项待办；回车打开，m 查看会员，F5 刷新")
         status.set_classes("")
         ids = list(self._lines)
-        if highlighted in self._lines:
+        if highlighted in self._lines or highlighted == OLDER_TOGGLE:
             todo.highlighted = todo.get_option_index(highlighted)
         elif ids:
             todo.highlighted = todo.get_option_index(ids[0])
@@ -259,6 +275,10 @@ class DashboardScreen(SubScreen):
 
     def _current(self) -> Line | None:
         option = self.query_one("#todo-list", OptionList).highlighted_option
+        if option is not None and option.id == OLDER_TOGGLE:
+            return Line(
+                "以往年度遗留的事项：回车展开或收起" if self.older_open else "以往年度遗留的事项已收起：回车展开"
+            )
         return self._lines.get(option.id) if option is not None and option.id else None
 
     @on(OptionList.OptionHighlighted, "#todo-list")
@@ -275,7 +295,11 @@ class DashboardScreen(SubScreen):
         detail.update(text)
 
     @on(OptionList.OptionSelected, "#todo-list")
-    def _open(self) -> None:
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == OLDER_TOGGLE:
+            self.older_open = not self.older_open
+            self._fill()
+            return
         line = self._current()
         if line is None:
             return
@@ -287,7 +311,11 @@ class DashboardScreen(SubScreen):
             from tui.screens.projects import ProjectsScreen
 
             screens = {"claim": ClaimsScreen, "welfare": DisbursementsScreen, "projects": ProjectsScreen}
-            self.app.push_screen(screens[line.target](select=int(line.ref)))
+            if line.target == "welfare":
+                # A payment of a past year is outside the register's default period (this year).
+                self.app.push_screen(DisbursementsScreen(select=int(line.ref), select_on=line.on))
+            else:
+                self.app.push_screen(screens[line.target](select=int(line.ref)))
         elif line.target:
             self.huzhu_app.open_menu_entry(line.target)
         elif line.member_id is not None:

@@ -161,16 +161,21 @@ class DisbursementsScreen(RegisterScreen):
         Binding("f5", "refresh", "刷新", id="welfare.refresh"),
     ]
 
-    def __init__(self, select: int | None = None) -> None:
-        """``select``: a payment to highlight once the register is read (from a 待办 line)."""
+    def __init__(self, select: int | None = None, select_on: date | None = None) -> None:
+        """``select``: a payment to highlight once the register is read (from a 待办 line);
+        ``select_on``: its date, when the register's period must start early enough to list it."""
         super().__init__(select)
+        self._select_on = select_on
         self.sub_title = "互助互济"
         self.rows: dict[int, RegisterRow] = {}
         self.current: RegisterRow | None = None
 
     def compose_filters(self) -> ComposeResult:
         today = self.huzhu_app.today()
-        yield Input(date(today.year, 1, 1).isoformat(), placeholder="起始日期", id="f-from", compact=True)
+        since = date(today.year, 1, 1)
+        if self._select_on is not None and self._select_on < since:
+            since = date(self._select_on.year, 1, 1)
+        yield Input(since.isoformat(), placeholder="起始日期", id="f-from", compact=True)
         yield Input(today.isoformat(), placeholder="截止日期", id="f-to", compact=True)
         yield Select(
             [(name, code) for code, name in STATE_NAMES.items()], prompt="全部状态", id="f-state", compact=True

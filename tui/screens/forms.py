@@ -2,10 +2,10 @@
 its message beside it, Ctrl+S to save, a confirmation before unsaved changes are dropped,
 and a small dialog for one step of a register (a date and a reason, an amount …).
 
-Database work: ``DbWork.run_db(tag, fn, ...)`` runs ``fn`` on a worker thread inside
-``tui.workers.db_connection`` and posts ``DbDone`` back to the screen, which hands it to
-``db_<tag>(value)`` or ``db_failed(tag, error)``. Each tag counts its runs: a result that a
-newer run of the same tag has overtaken (a live check while the clerk types on) is dropped.
+Database work: ``DbWork.run_db(tag, fn, ...)`` (``tui.workers.DbWorkers``) runs ``fn`` in a thread
+worker and hands its value to ``db_<tag>(value)`` or its error to ``db_failed(tag, error)``; a
+result that a newer run of the same tag has overtaken (a live check while the clerk types on) is
+dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -35,7 +34,7 @@ from rules import Decision, Severity, mask_id
 from tui.screens.base import OnHuzhuApp, SubScreen, huzhu_app
 from tui.widgets import StatusLine
 from tui.widgets.ticks import Tick
-from tui.workers import db_connection, error_text
+from tui.workers import DbWorkers, error_text
 
 DATE_HINT = "日期应写作 2026-11-23、20261123 或 今天"
 #: How long typing must pause before a live check runs (seconds).
@@ -47,43 +46,9 @@ _ID_LIKE = re.compile(r"\d{8}")
 _MARKS = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "✓"}
 
 
-class DbDone(Message):
-    """A worker's result (or error) for the screen that started it."""
-
-    def __init__(self, tag: str, run: int, value: Any = None, error: BaseException | None = None) -> None:
-        super().__init__()
-        self.tag = tag
-        self.run = run
-        self.value = value
-        self.error = error
-
-
-class DbWork(OnHuzhuApp):
-    """Mixin for screens: database calls off the UI thread, newest result per tag wins."""
-
-    def run_db(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        runs = self.__dict__.setdefault("_runs", {})
-        runs[tag] = run = runs.get(tag, 0) + 1
-
-        def job() -> None:
-            try:
-                with db_connection():
-                    value = fn(*args, **kwargs)
-            except Exception as exc:  # shown on the screen, never as a traceback
-                self.post_message(DbDone(tag, run, error=exc))
-                return
-            self.post_message(DbDone(tag, run, value=value))
-
-        self.run_worker(job, thread=True, group=f"db-{tag}", exit_on_error=False)
-
-    def on_db_done(self, message: DbDone) -> None:
-        message.stop()
-        if message.run != self.__dict__.get("_runs", {}).get(message.tag):
-            return
-        if message.error is not None:
-            self.db_failed(message.tag, message.error)
-        else:
-            getattr(self, f"db_{message.tag}")(message.value)
+class DbWork(DbWorkers, OnHuzhuApp):
+    """Mixin for screens: database calls off the UI thread (``tui.workers.DbWorkers``), newest
+    result per group wins; a failure goes to the screen's status line unless it says otherwise."""
 
     def db_failed(self, tag: str, error: BaseException) -> None:
         self.query_one(StatusLine).show_error(failure_text(error))

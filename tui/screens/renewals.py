@@ -16,11 +16,10 @@ from datetime import date
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from models.dashboard import RENEWAL_STATUSES, RENEWAL_TODO, RenewalRow, renewal_board
@@ -28,10 +27,10 @@ from models.enrolments import KIND_NAMES, ImportResult, RenewalResult, import_en
 from models.tabular import parse_user_date
 from rules import ENROLMENT_KINDS, observation_end, ruleset_on
 from tui.screens.base import SubScreen
+from tui.screens.forms import DbWork, failure_text
 from tui.widgets import Facts, FieldRow, StatusLine
 from tui.widgets.columns import Col, FitTable
 from tui.widgets.fit import fit
-from tui.workers import db_connection, error_text
 
 #: The status filters, in the order the filter key cycles through them: (key, label, statuses).
 FILTERS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
@@ -70,16 +69,7 @@ def window_text(row: RenewalRow) -> str:
     return ""
 
 
-class ResultMessage(Message):
-    """A worker's answer: the service's result, or the Chinese text of why it failed."""
-
-    def __init__(self, result=None, error: str | None = None) -> None:
-        super().__init__()
-        self.result = result
-        self.error = error
-
-
-class RenewalsScreen(SubScreen):
+class RenewalsScreen(DbWork, SubScreen):
     """The renewal board: a filter, the table, and the selected row's rule message."""
 
     BINDINGS = [
@@ -89,9 +79,6 @@ class RenewalsScreen(SubScreen):
         Binding("i", "import_file", "导入参保名单", id="renewal.import"),
         Binding("f5", "refresh", "刷新", id="renewal.refresh"),
     ]
-
-    class Loaded(ResultMessage):
-        pass
 
     def __init__(self, *, select: str | None = None) -> None:
         """``select``: the row ("unit/plan") to put the cursor on, e.g. from the 待办 list."""
@@ -123,24 +110,14 @@ class RenewalsScreen(SubScreen):
 
     def action_refresh(self) -> None:
         self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.huzhu_app.today())
+        self.run_db("loaded", renewal_board, self.huzhu_app.today())
 
-    @work(thread=True, exclusive=True, group="renewals", exit_on_error=False)
-    def load(self, today: date) -> None:
-        try:
-            with db_connection():
-                rows = renewal_board(today)
-        except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(self.Loaded(error=error_text(exc)))
-            return
-        self.post_message(self.Loaded(rows))
-
-    def on_renewals_screen_loaded(self, message: Loaded) -> None:
-        if message.error:
-            self.query_one(StatusLine).show_error(f"读取失败：{message.error}")
-            return
-        self._rows = message.result
+    def db_loaded(self, rows: list[RenewalRow]) -> None:
+        self._rows = rows
         self._show_rows()
+
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        self.query_one(StatusLine).show_error(f"读取失败：{failure_text(error)}")
 
     # --- filtering (over the rows already read: no database work) -----------------------------
 
@@ -245,19 +222,13 @@ class RenewalsScreen(SubScreen):
         self.app.push_screen(ImportScreen())
 
 
-class RenewalRecordScreen(SubScreen):
+class RenewalRecordScreen(DbWork, SubScreen):
     """Record one unit × plan's renewal: the filing date, the preview, then the confirmation."""
 
     BINDINGS = [
         Binding("ctrl+s", "confirm", "确认办理", id="renew.confirm"),
         Binding("ctrl+o", "import_file", "导入新增人员", id="renew.import"),
     ]
-
-    class Previewed(ResultMessage):
-        pass
-
-    class Written(ResultMessage):
-        pass
 
     def __init__(self, row: RenewalRow) -> None:
         super().__init__()
@@ -343,34 +314,33 @@ class RenewalRecordScreen(SubScreen):
             return
         self._busy = True
         self.query_one(StatusLine).show_busy("正在核算续保结果…")
-        self.preview(filed, self.huzhu_app.today(), self._reason())
+        self.run_db(
+            "previewed",
+            renew_unit,
+            self.row.unit_code,
+            self.row.plan,
+            filed,
+            dry_run=True,
+            today=self.huzhu_app.today(),
+            backdate_reason=self._reason(),
+            group="renew",
+        )
 
     def _reason(self) -> str | None:
         if not self.query_one("#renew-reason-row").display:
             return None
         return self.query_one("#renew-reason", Input).value.strip() or None
 
-    @work(thread=True, exclusive=True, group="renew", exit_on_error=False)
-    def preview(self, filed: date, today: date, reason: str | None) -> None:
-        try:
-            with db_connection():
-                result = renew_unit(
-                    self.row.unit_code, self.row.plan, filed, dry_run=True, today=today, backdate_reason=reason
-                )
-        except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(self.Previewed(error=error_text(exc)))
-            return
-        self.post_message(self.Previewed(result))
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        self._busy = False
+        super().db_failed(tag, error)  # an auditor's PermissionDenied arrives here with its message
 
-    def on_renewal_record_screen_previewed(self, message: Previewed) -> None:
+    def db_previewed(self, result: RenewalResult) -> None:
         self._busy = False
         status = self.query_one(StatusLine)
-        if message.error:
-            status.show_error(message.error)
-            return
-        self._preview = message.result
-        self._show_result(message.result)
-        if message.result.decision.ok:
+        self._preview = result
+        self._show_result(result)
+        if result.decision.ok:
             status.update("请核对以上结果，按 Ctrl+S 确认办理；改日期后请重新回车核算")
             status.set_classes("")
         else:
@@ -382,27 +352,21 @@ class RenewalRecordScreen(SubScreen):
             return
         self._busy = True
         self.query_one(StatusLine).show_busy("正在写入…")
-        self.write(self._preview.filed, self.huzhu_app.today(), self._reason())
+        self.run_db(
+            "written",
+            renew_unit,
+            self.row.unit_code,
+            self.row.plan,
+            self._preview.filed,
+            dry_run=False,
+            today=self.huzhu_app.today(),
+            backdate_reason=self._reason(),
+            group="renew",
+        )
 
-    @work(thread=True, exclusive=True, group="renew", exit_on_error=False)
-    def write(self, filed: date, today: date, reason: str | None) -> None:
-        try:
-            with db_connection():
-                result = renew_unit(
-                    self.row.unit_code, self.row.plan, filed, dry_run=False, today=today, backdate_reason=reason
-                )
-        except Exception as exc:  # PermissionDenied (auditor) arrives here with its message
-            self.post_message(self.Written(error=error_text(exc)))
-            return
-        self.post_message(self.Written(result))
-
-    def on_renewal_record_screen_written(self, message: Written) -> None:
+    def db_written(self, result: RenewalResult) -> None:
         self._busy = False
         status = self.query_one(StatusLine)
-        if message.error:
-            status.show_error(message.error)
-            return
-        result = message.result
         if not result.written:
             status.show_error(f"未写入：{result.decision.message}")
             return
@@ -460,16 +424,10 @@ class RenewalRecordScreen(SubScreen):
             self.app.push_screen(ImportScreen(period=(self._written.start, self._written.end)))
 
 
-class ImportScreen(SubScreen):
+class ImportScreen(DbWork, SubScreen):
     """Import an enrolment file (e.g. the new period's new hires): check it, then write it."""
 
     BINDINGS = [Binding("ctrl+s", "confirm", "确认导入", id="import.confirm")]
-
-    class Previewed(ResultMessage):
-        pass
-
-    class Written(ResultMessage):
-        pass
 
     def __init__(self, *, period: tuple[date, date] | None = None) -> None:
         super().__init__()
@@ -520,25 +478,16 @@ class ImportScreen(SubScreen):
             return
         self._busy = True
         self.query_one(StatusLine).show_busy("正在检查文件…")
-        self.preview(path, self.huzhu_app.today())
+        self.run_db("previewed", _import_checked, path, self.huzhu_app.today(), group="import")
 
-    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
-    def preview(self, path: str, today: date) -> None:
-        try:
-            with db_connection():
-                result = import_enrolments(path, dry_run=True, today=today)
-        except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(self.Previewed(error=error_text(exc)))
-            return
-        self.post_message(self.Previewed((path, result)))
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        self._busy = False
+        super().db_failed(tag, error)
 
-    def on_import_screen_previewed(self, message: Previewed) -> None:
+    def db_previewed(self, checked: tuple[str, ImportResult]) -> None:
         self._busy = False
         status = self.query_one(StatusLine)
-        if message.error:
-            status.show_error(message.error)
-            return
-        path, result = message.result
+        path, result = checked
         self._preview = (path, result)
         self._show_result(result)
         if result.already_imported_at:
@@ -555,25 +504,13 @@ class ImportScreen(SubScreen):
             return
         self._busy = True
         self.query_one(StatusLine).show_busy("正在导入…")
-        self.write(self._preview[0], self.huzhu_app.today())
+        self.run_db(
+            "written", import_enrolments, self._preview[0], dry_run=False, today=self.huzhu_app.today(), group="import"
+        )
 
-    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
-    def write(self, path: str, today: date) -> None:
-        try:
-            with db_connection():
-                result = import_enrolments(path, dry_run=False, today=today)
-        except Exception as exc:  # PermissionDenied (auditor) arrives here with its message
-            self.post_message(self.Written(error=error_text(exc)))
-            return
-        self.post_message(self.Written(result))
-
-    def on_import_screen_written(self, message: Written) -> None:
+    def db_written(self, result: ImportResult) -> None:
         self._busy = False
         status = self.query_one(StatusLine)
-        if message.error:
-            status.show_error(message.error)
-            return
-        result = message.result
         if not result.ok:  # the file changed between the check and the import
             self._show_result(result)
             status.show_error("文件有误，未导入任何数据")
@@ -600,3 +537,7 @@ class ImportScreen(SubScreen):
             if len(problems) > MAX_PROBLEMS:
                 text.append(f"……另有 {len(problems) - MAX_PROBLEMS} 处{label}\n", style=style)
         self.query_one("#import-outcome-text", Static).update(text)
+
+
+def _import_checked(path: str, today: date) -> tuple[str, ImportResult]:
+    return path, import_enrolments(path, dry_run=True, today=today)

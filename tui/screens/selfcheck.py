@@ -1,56 +1,41 @@
 """稽核自查: the audit items of a year with their results, the evidence of the highlighted
 item, ticking the items checked by hand, and writing the self-check workbook.
 
-Everything is computed by ``models.selfcheck`` in a thread worker; ticking writes through
+Everything is computed by ``models.selfcheck`` in one worker group (a tick or an export
+supersedes a load still running, and the newest run's result is the one shown); ticking writes through
 ``selfcheck.tick`` (refused for measured items and for read-only users, with its message).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from models import reports, selfcheck
 from rules import selfassessment_due
 from tui.screens.base import SubScreen
+from tui.screens.forms import DbWork
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitTable
-from tui.workers import db_connection, error_text
+from tui.workers import error_text
 
-#: The items: the code and result whole, the summary cut (whole in the detail below).
-SELFCHECK_COLUMNS = (Col("编号"), Col("结果"), Col("说明", 0, "end", min_width=12))
+#: The items: the code, its title and result whole, the summary cut (whole in the detail below).
+SELFCHECK_COLUMNS = (Col("编号"), Col("项目"), Col("结果"), Col("说明", 0, "end", min_width=12))
 
 
-class SelfcheckScreen(SubScreen):
-    DEFAULT_CSS = """
-    .selfcheck-row { height: auto; }
-    #selfcheck-year { width: 14; }
-    .selfcheck-row Input { width: 1fr; }
-    #selfcheck-table { height: 1fr; }
-    #selfcheck-detail { height: 5; border-top: solid ansi_blue; }
-    """
+class SelfcheckScreen(DbWork, SubScreen):
+    CSS_PATH = "selfcheck.tcss"
     BINDINGS = [
         Binding("t", "tick", "勾选/取消", id="selfcheck.tick"),
         Binding("ctrl+o", "export", "导出", id="selfcheck.export"),
         Binding("f5", "refresh", "刷新", id="selfcheck.refresh"),
     ]
-
-    class Loaded(Message):
-        def __init__(self, check: selfcheck.SelfCheck, text: str = "") -> None:
-            super().__init__()
-            self.check = check
-            self.text = text
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
 
     def __init__(self) -> None:
         super().__init__()
@@ -89,7 +74,7 @@ class SelfcheckScreen(SubScreen):
         year = self._year()
         if year is not None:
             self.query_one("#selfcheck-status", StatusLine).show_busy("正在计算…")
-            self.compute(year)
+            self.run_db("loaded", _compute, year, self.huzhu_app.today(), group="selfcheck")
 
     def action_tick(self) -> None:
         if self.check is None:
@@ -97,10 +82,22 @@ class SelfcheckScreen(SubScreen):
         table = self.query_one("#selfcheck-table", DataTable)
         item = self.check.items[table.cursor_row]
         if item.measured:
-            self.query_one("#selfcheck-status", StatusLine).show_error(f"{item.code} 由程序根据数据计算，不能手工勾选")
+            self.query_one("#selfcheck-status", StatusLine).show_error(
+                f"{item.code} {item.title} 由程序根据数据计算，不能手工勾选"
+            )
             return
         note = self.query_one("#selfcheck-note", Input).value
-        self.tick(self.check.year, item.code, item.status != "ticked", note or item.note)
+        ticked = item.status != "ticked"
+        self.run_db(
+            "loaded",
+            _tick,
+            self.check.year,
+            item.code,
+            ticked,
+            note or item.note,
+            self.huzhu_app.today(),
+            group="selfcheck",
+        )
 
     @on(Input.Submitted, "#selfcheck-out")
     def action_export(self) -> None:
@@ -113,55 +110,22 @@ class SelfcheckScreen(SubScreen):
             self.query_one("#selfcheck-out", Input).focus()
             return
         status.show_busy("正在写入…")
-        self.export(self.check, Path(out).expanduser())
+        self.run_db("loaded", _export, self.check, Path(out).expanduser(), group="selfcheck")
 
-    @work(thread=True, exclusive=True, group="selfcheck", exit_on_error=False)
-    def compute(self, year: int, text: str = "") -> None:
-        try:
-            with db_connection():
-                check = selfcheck.run(year, today=self.huzhu_app.today())
-        except Exception as exc:
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Loaded(check, text))
-
-    @work(thread=True, exclusive=True, group="selfcheck", exit_on_error=False)
-    def tick(self, year: int, code: str, ticked: bool, note: str | None) -> None:
-        try:
-            with db_connection():
-                selfcheck.tick(year, code, ticked=ticked, note=note)
-                check = selfcheck.run(year, today=self.huzhu_app.today())
-        except Exception as exc:
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Loaded(check, f"{code} 已{'勾选' if ticked else '取消勾选'}"))
-
-    @work(thread=True, exclusive=True, group="selfcheck", exit_on_error=False)
-    def export(self, check: selfcheck.SelfCheck, path: Path) -> None:
-        try:
-            with db_connection():
-                tables = selfcheck.as_reports(check)
-            reports.write(tables, path)
-        except OSError as exc:
-            self.post_message(self.Failed(f"无法写入 {path}：{exc.strerror or type(exc).__name__}"))
-            return
-        except Exception as exc:
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Loaded(check, f"已写入 {path}"))
-
-    def on_selfcheck_screen_loaded(self, message: Loaded) -> None:
-        self.check = message.check
+    def db_loaded(self, loaded: tuple[selfcheck.SelfCheck, str]) -> None:
+        self.check, text = loaded
         table = self.query_one("#selfcheck-table", FitTable)
         row = table.cursor_row
-        table.set_rows((item.code, (item.code, item.status_name, item.summary)) for item in message.check.items)
-        if message.check.items:
-            table.move_cursor(row=min(row, len(message.check.items) - 1))
-        counts = message.check.counts()
+        table.set_rows(
+            (item.code, (item.code, item.title, item.status_name, item.summary)) for item in self.check.items
+        )
+        if self.check.items:
+            table.move_cursor(row=min(row, len(self.check.items) - 1))
+        counts = self.check.counts()
         table.border_title = "，".join(f"{selfcheck.STATUS_NAMES[s]} {n}" for s, n in counts.items() if n)
         status = self.query_one("#selfcheck-status", StatusLine)
         status.clear()
-        status.update(message.text or message.check.due.message)
+        status.update(text or self.check.due.message)
         self._show_detail()
 
     @on(DataTable.RowHighlighted, "#selfcheck-table")
@@ -175,5 +139,23 @@ class SelfcheckScreen(SubScreen):
             lines.append(f"备注：{item.note}（{item.by_user}）")
         self.query_one("#selfcheck-detail", Static).update("\n".join(lines))
 
-    def on_selfcheck_screen_failed(self, message: Failed) -> None:
-        self.query_one("#selfcheck-status", StatusLine).show_error(message.text)
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        if isinstance(error, OSError) and error.filename:
+            text = f"无法写入 {error.filename}：{error.strerror or type(error).__name__}"
+        else:
+            text = error_text(error)
+        self.query_one("#selfcheck-status", StatusLine).show_error(text)
+
+
+def _compute(year: int, today: date, text: str = "") -> tuple[selfcheck.SelfCheck, str]:
+    return selfcheck.run(year, today=today), text
+
+
+def _tick(year: int, code: str, ticked: bool, note: str | None, today: date) -> tuple[selfcheck.SelfCheck, str]:
+    selfcheck.tick(year, code, ticked=ticked, note=note)
+    return _compute(year, today, f"{code} 已{'勾选' if ticked else '取消勾选'}")
+
+
+def _export(check: selfcheck.SelfCheck, path: Path) -> tuple[selfcheck.SelfCheck, str]:
+    reports.write(selfcheck.as_reports(check), path)
+    return check, f"已写入 {path}"

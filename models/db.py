@@ -221,8 +221,8 @@ def current() -> Session:
 # --- probing files -----------------------------------------------------------------------
 
 #: Databases whose -wal was found damaged in this process: every connection to them is opened
-#: read-only (``mode=ro``), because SQLite checkpoints (and so truncates) the WAL when the last
-#: read-write connection closes, destroying the frames after the damage.
+#: read-only and immutable (``mode=ro&immutable=1``), because SQLite checkpoints (and so truncates)
+#: the WAL when the last connection closes, destroying the frames after the damage.
 _READ_ONLY_FILES: set[str] = set()
 
 
@@ -231,8 +231,11 @@ def _connect_file(path: Path, params: dict | None = None) -> sqlcipher3.Connecti
     if os.path.abspath(path) in _READ_ONLY_FILES:
         from urllib.parse import quote
 
+        # immutable: SQLite then neither reads nor touches the -wal and -shm. mode=ro alone is not
+        # enough: when the -wal's valid frames hold no commit, closing the connection "checkpoints"
+        # nothing and truncates the -wal to 0 bytes, destroying the frames after the damage.
         return sqlcipher3.connect(
-            f"file:{quote(os.path.abspath(path))}?mode=ro",
+            f"file:{quote(os.path.abspath(path))}?mode=ro&immutable=1",
             uri=True,
             isolation_level=None,
             check_same_thread=False,

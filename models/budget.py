@@ -46,24 +46,62 @@ def check_year(year: int) -> int:
 # --- reading --------------------------------------------------------------------------------
 
 
-def committed(line_ids: list[int]) -> dict[int, int]:
-    """What each line carries (every state but a void), by line id: the welfare disbursements
-    charged to it and the other management-fee spending (models.mgmt_fee), so a line is never
-    spent twice by the two kinds of payment."""
+#: The states in which a payment's money has left the branch (the rest, but a void, are pending).
+PAID_STATES = {"disbursement": ("paid", "signed"), "mgmt_spending": ("paid",)}
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    """A budget line's money: approved, paid out, and charged but not yet paid (entered or
+    approved payments), welfare disbursements and other management-fee spending together (so a
+    line is never spent twice by the two kinds of payment). Every screen and report that shows a
+    line's remainder takes it from here, under the name of which remainder it is
+    (``rules.disbursements.AVAILABLE_LABEL`` or ``AFTER_PAID_LABEL``)."""
+
+    approved_fen: int
+    paid_fen: int = 0
+    pending_fen: int = 0
+
+    @property
+    def committed_fen(self) -> int:
+        return self.paid_fen + self.pending_fen
+
+    @property
+    def available_fen(self) -> int:
+        """可用余额(含待付): what a new payment may still use (the R3.4 check)."""
+        return self.approved_fen - self.committed_fen
+
+    @property
+    def after_paid_fen(self) -> int:
+        """已付后余额: what is left counting only the money paid out."""
+        return self.approved_fen - self.paid_fen
+
+
+def line_figures(line_ids: list[int]) -> dict[int, LineFigures]:
+    """The figures of each budget line, by line id."""
     if not line_ids:
         return {}
     marks = ",".join("?" * len(line_ids))
+    approved = dict(
+        database.execute_sql(f"SELECT id, amount_fen FROM budget_line WHERE id IN ({marks})", line_ids).fetchall()
+    )
+    paid = dict.fromkeys(line_ids, 0)
+    pending = dict.fromkeys(line_ids, 0)
     states = ",".join("?" * len(NOT_COUNTED_STATES))
-    out = dict.fromkeys(line_ids, 0)
-    for table in ("disbursement", "mgmt_spending"):
+    for table, paid_states in PAID_STATES.items():
         rows = database.execute_sql(
-            f"SELECT budget_line_id, COALESCE(SUM(amount_fen), 0) FROM {table} WHERE budget_line_id IN ({marks}) "
-            f"AND state NOT IN ({states}) GROUP BY budget_line_id",
-            (*line_ids, *NOT_COUNTED_STATES),
+            f"SELECT budget_line_id, state IN ({','.join('?' * len(paid_states))}), COALESCE(SUM(amount_fen), 0) "
+            f"FROM {table} WHERE budget_line_id IN ({marks}) AND state NOT IN ({states}) GROUP BY 1, 2",
+            (*paid_states, *line_ids, *NOT_COUNTED_STATES),
         ).fetchall()
-        for line_id, total in rows:
-            out[line_id] += total
-    return out
+        for line_id, is_paid, total in rows:
+            (paid if is_paid else pending)[line_id] += total
+    return {i: LineFigures(approved.get(i, 0), paid[i], pending[i]) for i in line_ids}
+
+
+def committed(line_ids: list[int]) -> dict[int, int]:
+    """What each line carries (every state but a void), by line id (``line_figures``)."""
+    return {i: f.committed_fen for i, f in line_figures(line_ids).items()}
 
 
 def _versions(year: int) -> list[BudgetVersion]:

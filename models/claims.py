@@ -448,6 +448,19 @@ def register_claim(draft: ClaimDraft, today: dt.date | None = None) -> Registere
 # --- the lifecycle -------------------------------------------------------------------------
 
 
+def last_reporter(user: str) -> str | None:
+    """The reporter of the last report ``user`` registered: the new-report form starts with it,
+    since a branch's reports mostly come through the same person (the unit's union officer).
+    Read from the register itself, so nothing about it is kept outside the encrypted file."""
+    row = (
+        ClaimRow.select(ClaimRow.reporter)
+        .where((ClaimRow.created_by == user) & ClaimRow.reporter.is_null(False))
+        .order_by(ClaimRow.id.desc())
+        .first()
+    )
+    return row.reporter if row is not None and row.reporter else None
+
+
 def _events(claim_id: int) -> list[ClaimEvent]:
     rows = ClaimEventRow.select().where(ClaimEventRow.claim == claim_id).order_by(ClaimEventRow.id)
     return [ClaimEvent(r.to_state, r.on_date, r.by_user, reason=r.note, benefit_fen=r.amount_fen) for r in rows]

@@ -16,6 +16,7 @@ connection (a TUI worker's ``db_connection``) and return dataclasses, never peew
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -40,6 +41,7 @@ from rules import (
     selfassessment_due,
 )
 from rules.dates import add_months, expiry, term_end
+from rules.disbursements import AFTER_PAID_LABEL, AVAILABLE_LABEL
 
 #: Renewal statuses of a unit × plan's latest policy, in the order a clerk handles them,
 #: with their Chinese names. ``late``: the window has passed but the next period is still
@@ -479,17 +481,33 @@ def stale_logins(today: dt.date) -> list[TodoItem]:
     return items
 
 
+#: A claim as the monthly bundle names it (``sync.export``: "{branch code}-claim-{claim id}"), which
+#: is how the office's notices refer to one.
+_CLAIM_REF = re.compile(r"^\d{3}-claim-(\d{1,12})$")
+
+
+def claim_of_notice(ref: str | None) -> int | None:
+    """The claim id an office notice refers to (``004-claim-15`` → 15), or None."""
+    found = _CLAIM_REF.match((ref or "").strip())
+    return int(found.group(1)) if found else None
+
+
 def office_notices() -> list[TodoItem]:
-    """Notices from the office's answer bundles not yet marked done."""
+    """Notices from the office's answer bundles not yet marked done. A notice about a claim
+    (returned, direct pay failed) refers to it: its ``ref`` is the claim's id, so the line opens
+    that claim."""
     rows = database.execute_sql(
-        "SELECT id, period, kind, text FROM office_notice INDEXED BY office_notice_open WHERE done_at IS NULL "
+        "SELECT id, period, kind, text, ref FROM office_notice INDEXED BY office_notice_open WHERE done_at IS NULL "
         "ORDER BY received_at, id"
     ).fetchall()
     targets = {"claim_returned": "claim", "direct_pay_failed": "claim"}
-    return [
-        TodoItem("notice", kind, f"办事处通知（{period}）", text, "", targets.get(kind, "sync"), None, str(notice_id))
-        for notice_id, period, kind, text in rows
-    ]
+    items = []
+    for _notice_id, period, kind, text, ref in rows:
+        claim_id = claim_of_notice(ref) if kind in targets else None
+        title = f"办事处通知（{period}）" + (f" 报案 #{claim_id}" if claim_id is not None else "")
+        record = str(claim_id) if claim_id is not None else ""
+        items.append(TodoItem("notice", kind, title, text, "", targets.get(kind, "sync"), None, record))
+    return items
 
 
 def project_deadlines(today: dt.date) -> list[TodoItem]:
@@ -514,24 +532,26 @@ def project_deadlines(today: dt.date) -> list[TodoItem]:
 
 
 def budget_use(today: dt.date) -> list[BudgetUse]:
-    """This year's budget lines and what paid or signed disbursements and paid management-fee
-    spending (models.mgmt_fee) have used of each; ``rules.check_budget`` says whether the line
-    still has room."""
-    rows = database.execute_sql(
-        "SELECT b.code, b.name, b.amount_fen, COALESCE(SUM(d.amount_fen), 0) + (SELECT COALESCE(SUM(s.amount_fen), 0) "
-        "FROM mgmt_spending s WHERE s.budget_line_id = b.id AND s.state = 'paid') FROM budget_line b "
-        "LEFT JOIN disbursement d INDEXED BY disbursement_spent ON d.budget_line_id = b.id AND d.state IN ('paid', 'signed') "
-        "WHERE b.year = ? GROUP BY b.id ORDER BY b.code",
-        (today.year,),
+    """This year's budget lines and what has been paid out of each (``models.budget.line_figures``:
+    paid or signed disbursements and paid management-fee spending; payments entered or approved
+    are named as pending); ``rules.check_budget`` says whether the line still has room."""
+    from models.budget import line_figures
+
+    lines = database.execute_sql(
+        "SELECT id, code, name FROM budget_line WHERE year = ? ORDER BY code", (today.year,)
     ).fetchall()
+    figures = line_figures([line_id for line_id, _, _ in lines])
     out = []
-    for code, name, approved, used in rows:
-        decision = check_budget(BudgetLine(name, approved, used), 0, today)
-        left = approved - used
-        message = f"“{name}”批准 {format_fen(approved)}，已支出 {format_fen(used)}，" + (
-            f"余额 {format_fen(left)}" if left >= 0 else f"超支 {format_fen(-left)}"
+    for line_id, code, name in lines:
+        f = figures[line_id]
+        decision = check_budget(BudgetLine(name, f.approved_fen, f.paid_fen), 0, today)
+        left = f.after_paid_fen
+        message = f"“{name}”批准 {format_fen(f.approved_fen)}，已支出 {format_fen(f.paid_fen)}，" + (
+            f"{AFTER_PAID_LABEL} {format_fen(left)}" if left >= 0 else f"超支 {format_fen(-left)}"
         )
-        out.append(BudgetUse(code, name, approved, used, decision.outcome, message, str(decision.citation)))
+        if f.pending_fen:
+            message += f"；另有待付 {format_fen(f.pending_fen)}，{AVAILABLE_LABEL} {format_fen(f.available_fen)}"
+        out.append(BudgetUse(code, name, f.approved_fen, f.paid_fen, decision.outcome, message, str(decision.citation)))
     return out
 
 

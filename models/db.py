@@ -194,6 +194,8 @@ class Session:
             )
 
     def require_write(self) -> None:
+        if self.role == "auditor":  # opened read-only too, but this is the reason to give
+            raise PermissionDenied("稽核账户只读，不能修改数据", "the auditor account is read-only")
         if self.read_only:
             raise PermissionDenied("数据库当前为只读状态，不能写入", "the database is open read-only")
         if not self.can_write:

@@ -22,7 +22,7 @@ from peewee import JOIN, fn
 
 from models import audit, clock
 from models.backdating import audit_detail, check_typed_date, record_backdated
-from models.budget import committed
+from models.budget import committed, line_figures
 from models.db import writing
 from models.errors import RuleRefused, ValidationFailed, refuses_undated
 from models.schema import AppUser, ClaimReport, DisbursementRecipient, Member, Unit
@@ -132,6 +132,11 @@ class BudgetChoice:
     name: str
     approved_fen: int
     committed_fen: int
+
+    @property
+    def available_fen(self) -> int:
+        """可用余额(含待付) (``models.budget.LineFigures.available_fen``)."""
+        return self.approved_fen - self.committed_fen
 
 
 @dataclass(frozen=True)
@@ -327,11 +332,12 @@ def _check(draft: DisbursementDraft, member: Member | None, user: str) -> Report
 
 def budget_lines(year: int) -> list[BudgetChoice]:
     """The year's approved budget lines with what they already carry (for the form's choice)."""
-    out = []
-    for row in BudgetLineRow.select().where(BudgetLineRow.year == year).order_by(BudgetLineRow.code):
-        line = _budget(row.id)
-        out.append(BudgetChoice(row.id, row.code, row.name, line.approved_fen, line.committed_fen))
-    return out
+    rows = list(BudgetLineRow.select().where(BudgetLineRow.year == year).order_by(BudgetLineRow.code))
+    figures = line_figures([row.id for row in rows])
+    return [
+        BudgetChoice(row.id, row.code, row.name, figures[row.id].approved_fen, figures[row.id].committed_fen)
+        for row in rows
+    ]
 
 
 def _resolved(draft: DisbursementDraft) -> DisbursementDraft:

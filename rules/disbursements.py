@@ -78,6 +78,12 @@ HIERARCHY_CITATION = Citation("003", "第三条3")
 VOID_CITATION = Citation("002", "第二十一条")
 RECEIPT_CITATION = Citation("003", "第十条")
 BUDGET_CITATION = Citation("003", "第八条")
+#: The two remainders of a budget line, named apart so that they never look like one figure that
+#: disagrees with itself: what a new payment may still use (approved less everything charged,
+#: payments entered or approved but not yet paid included: R3.4 checks against it), and what is
+#: left once only the money actually paid out is counted (the 待办 and 预算完成情况表 view).
+AVAILABLE_LABEL = "可用余额(含待付)"
+AFTER_PAID_LABEL = "已付后余额"
 APPROVAL_CITATION = Citation("002", "第三十一条")
 
 DISBURSEMENT_STATES: Mapping[str, str] = MappingProxyType(
@@ -414,15 +420,15 @@ def check_budget(budget: BudgetLine | None, amount_fen: int, on: date, rs: RuleS
         return _refuse(
             rs,
             "R3.4.budget_exceeded",
-            f"预算科目“{budget.name}”批准 {format_fen(budget.approved_fen)}，已支出 "
-            f"{format_fen(budget.committed_fen)}，余额 {format_fen(remaining)} 不足本次 {format_fen(amount_fen)}",
+            f"预算科目“{budget.name}”批准 {format_fen(budget.approved_fen)}，已列支（含待付） "
+            f"{format_fen(budget.committed_fen)}，{AVAILABLE_LABEL} {format_fen(remaining)} 不足本次 {format_fen(amount_fen)}",
             BUDGET_CITATION,
             remaining_fen=remaining,
         )
     return rs.decide(
         "within_budget",
         "R3.4.ok",
-        f"预算科目“{budget.name}”余额 {format_fen(remaining)}，本次后余 {format_fen(remaining - amount_fen)}",
+        f"预算科目“{budget.name}”{AVAILABLE_LABEL} {format_fen(remaining)}，本次后余 {format_fen(remaining - amount_fen)}",
         BUDGET_CITATION,
         remaining_fen=remaining - amount_fen,
     )

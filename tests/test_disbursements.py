@@ -282,7 +282,7 @@ def test_preview_shows_allowance_method_and_budget(branch):
     shown = preview(draft(branch, category="weather_goods", method="in_kind", amount_fen=None))
     # R3.8: averages over the recipients, not a per-member cap
     assert "人均不超过 100.00元" in shown.allowance.message and "年度人均不超过 300.00元" in shown.allowance.message
-    assert "1000.00元" in shown.method_rule and "余额 10000.00元" in shown.budget.message
+    assert "1000.00元" in shown.method_rule and "可用余额(含待付) 10000.00元" in shown.budget.message
     assert shown.account_masked and ACCOUNT not in shown.account_masked
     full = preview(draft(branch, category="weather_goods", method="transfer", amount_fen=10_000))
     assert "R3.2.goods_in_kind" in [d.code for d in full.report.errors] and "实物" in full.method_rule

@@ -63,6 +63,7 @@ claims.settle          报案登记     j           结案给付（填互助金�
 claims.decline         报案登记     d           拒付（须填原因）
 claims.direct_pay      报案登记     p           直赔失败跟进（下一环节）
 claims.refresh         报案登记     f5          刷新
+claim_form.tick_all    新报案表单   ctrl+t      勾选全部申报资料（已全部勾选时取消）
 findings.register      初审确认     y           仍要登记（初审发现按所报内容不予给付的问题时）
 findings.cancel        初审确认     n,escape    返回报案表单，不登记
 welfare.new            互助互济     n           新增支出
@@ -78,6 +79,7 @@ record.close           整条记录     escape      关闭整条记录（回车�
 sync.export            同步         ctrl+o      导出所填期间的月度数据包（也可在期间栏按回车）
 sync.receive           同步         ctrl+r      接收回执文件栏中的办事处回执
 sync.notice_done       同步         d           将所选办事处通知标记为已处理
+sync.key_setup         同步         f4          安装办事处公钥（负责人，核对指纹）
 sync.refresh           同步         f5          刷新
 todo.member            待办         m           查看该项涉及的会员
 todo.refresh           待办         f5          刷新待办

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from textual.worker import Worker, WorkerState
 
 from models import db as dbmod
-from models.errors import HuzhuError
+from models.errors import HuzhuError, UsageError
 
 
 @contextlib.contextmanager
@@ -78,6 +78,16 @@ def close_database() -> None:
         return  # nothing was unlocked
     dbmod.database.connect(reuse_if_open=True)
     dbmod.close()
+
+
+def write_file(write: Callable[[], object], path: object) -> None:
+    """Run ``write`` (a file output); a failing disk or folder becomes a message naming the file."""
+    try:
+        write()
+    except OSError as exc:
+        raise UsageError(
+            f"无法写入 {path}：{exc.strerror or type(exc).__name__}", f"cannot write {path}: {exc}"
+        ) from None
 
 
 def error_text(exc: BaseException) -> str:

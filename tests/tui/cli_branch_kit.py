@@ -20,6 +20,7 @@ from models import db as dbmod
 from models.enrolments import COLUMNS
 from rules.dates import term_end
 from rules.idcard import id_check_char
+from sync.reconcile import LEDGER_COLUMNS
 
 CLOCKSHIM = Path(__file__).resolve().parents[1] / "acceptance" / "clockshim"
 #: The users and their passphrases (each satisfies the policy).
@@ -36,6 +37,13 @@ def idn(i: int) -> str:
 
 def huzhu(db: Path, *args: object, user: str = "zhang", on: dt.date | None = None, new_pass: str | None = None):
     """Run ``huzhu ARGS`` as ``user`` on day ``on``; fails the test on a non-zero exit."""
+    proc = huzhu_run(db, *args, user=user, on=on, new_pass=new_pass)
+    assert proc.returncode == 0, (args, proc.stderr)
+    return json.loads(proc.stdout) if "--json" in args else proc
+
+
+def huzhu_run(db: Path, *args: object, user: str = "zhang", on: dt.date | None = None, new_pass: str | None = None):
+    """Run ``huzhu ARGS`` as ``user`` on day ``on`` (no traceback, whatever the exit)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
     env.update(HUZHU_DB=str(db), HUZHU_USER=user, HUZHU_PASSPHRASE=PASSES[user])
     if new_pass:
@@ -46,9 +54,8 @@ def huzhu(db: Path, *args: object, user: str = "zhang", on: dt.date | None = Non
     proc = subprocess.run(
         [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=180
     )
-    assert proc.returncode == 0, (args, proc.stderr)
     assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
-    return json.loads(proc.stdout) if "--json" in args else proc
+    return proc
 
 
 def build_branch(folder: Path) -> dict:
@@ -96,3 +103,69 @@ def sql(db: Path, query: str, *params):
         return dbmod.database.execute_sql(query, params).fetchall()
     finally:
         dbmod.close()
+
+
+OFFICE_PASS = "办事处的另一个长口令 office 2026"
+
+
+def office(db: Path, *args: object, on: dt.date, json_out: bool = False):
+    """``huzhu ARGS`` at the office (user chen) on day ``on``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUZHU_")}
+    env.update(HUZHU_DB=str(db), HUZHU_USER="chen", HUZHU_PASSPHRASE=OFFICE_PASS, HUZHU_TEST_TODAY=on.isoformat())
+    env["PYTHONPATH"] = os.pathsep.join([str(CLOCKSHIM), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", *map(str, args)], capture_output=True, text=True, env=env, timeout=180
+    )
+    assert proc.returncode == 0, (args, proc.stderr)
+    return json.loads(proc.stdout) if json_out else proc
+
+
+def add_office(branch: dict, folder: Path) -> dict:
+    """An office database that has enrolled this branch, and its public-key file (not yet
+    installed at the branch): the branch's 同步 screen has no office key."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db, office_db = branch["db"], folder / "office.hzdb"
+    day = dt.date(2024, 11, 20)
+    office(office_db, "office", "init", "--db", office_db, "--user", "chen", on=day)
+    huzhu(db, "keys", "export", "--out", folder / "004.hzreg", on=day)
+    office(office_db, "office", "enroll", folder / "004.hzreg", "--yes", on=day)
+    office(office_db, "office", "keys", "export", "--out", folder / "office.hzkeys", on=day)
+    keys = office(office_db, "office", "keys", "show", "--json", on=day, json_out=True)
+    return {**branch, "office_db": office_db, "office_keys": folder / "office.hzkeys", "office_fp": keys["fingerprint"]}
+
+
+def return_a_claim(branch: dict, folder: Path) -> dict:
+    """The office key installed at the branch; a claim registered (2025-10-10) and submitted,
+    the 2025-10 bundle exported and imported, and the office's answer returning that claim
+    (``案件打回 004-claim-N``) received at the branch."""
+    db, office_db = branch["db"], branch["office_db"]
+    folder.mkdir(parents=True, exist_ok=True)
+    huzhu(db, "keys", "trust-office", branch["office_keys"], "--yes", on=dt.date(2024, 11, 20))
+    claim = huzhu(db, "claim", "register", "--id-number", idn(3), "--plan", "ZYYL", "--diagnosis", "肺炎",
+                  "--incident-date", "2025-10-01", "--shares", "1", "--reporter", "刘主席", "--json",
+                  user="wang", on=dt.date(2025, 10, 10))["claim_id"]  # fmt: skip
+    huzhu(db, "claim", "submit", claim, user="wang", on=dt.date(2025, 10, 12))
+    day = dt.date(2025, 11, 5)
+    exported = huzhu(db, "export", "--period", "2025-10", "--out", folder, "--json", on=day)
+    office(office_db, "office", "import", exported["path"], on=day)
+    ledger = folder / "ledger.csv"  # the office's business-system figures: here equal to the bundle's
+    dbmod.unlock(office_db, "chen", OFFICE_PASS)
+    try:
+        figures = dbmod.database.execute_sql(
+            "SELECT branch_code, unit_code, plan_code, members, shares, fees_due_fen, claims_settled, benefit_fen "
+            "FROM office_figure ORDER BY unit_code, plan_code"
+        ).fetchall()
+    finally:
+        dbmod.close()
+    with open(ledger, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(LEDGER_COLUMNS)
+        for b, u, p, m, sh, fees, settled, benefit in figures:
+            out.writerow([b, u, p, m, sh, f"{fees / 100:.2f}", settled, f"{benefit / 100:.2f}"])
+    office(office_db, "office", "reconcile", "--period", "2025-10", "--ledger", ledger, on=day)
+    office(office_db, "office", "notice", "--branch", "004", "--period", "2025-10", "--kind", "claim_returned",
+           "--ref", f"004-claim-{claim}", "--text", "缺出院小结", on=day)  # fmt: skip
+    answer = office(office_db, "office", "return", "--branch", "004", "--period", "2025-10", "--out", folder,
+                    "--json", on=day, json_out=True)  # fmt: skip
+    huzhu(db, "sync", "receive", answer["path"], on=dt.date(2025, 11, 6))
+    return {**branch, "claim": claim}

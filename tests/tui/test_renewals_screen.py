@@ -162,7 +162,7 @@ async def test_auditor_sees_the_preview_but_cannot_record(writable_demo):
         assert "办理结果：按期续保" in await preview(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "数据库当前为只读状态，不能写入" in screen_text(app)  # the auditor opens it read-only
+        assert "稽核账户只读" in screen_text(app)
     assert read(writable_demo, "SELECT count(*) FROM policy")[0][0] == before
 
 

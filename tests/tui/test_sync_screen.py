@@ -9,7 +9,7 @@ from pathlib import Path
 
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from textual.widgets import DataTable, Input, ProgressBar
-from tui_testkit import CHEAP_KDF
+from tui_testkit import CHEAP_KDF, screen_text
 
 from models import admin
 from models import db as dbmod
@@ -112,8 +112,9 @@ async def test_without_the_office_keys_the_clerk_is_told_what_to_do(small_demo, 
         await open_sync(pilot)
         await export_to(pilot, str(tmp_path))
         status = shown(app, "StatusLine")
-        assert "尚未安装办事处公钥" in status and "Traceback" not in status
-        assert "未写出文件" in shown(app, "#export-stage")
+        assert "尚未安装办事处公钥，不能导出" in status and "Traceback" not in status
+        # Said before the export starts: the bar is not left half-way (issue 14).
+        assert "Ctrl+O 导出" in shown(app, "#export-stage") and app.screen.query_one("#export-progress").progress == 0
     assert list(tmp_path.glob("*.hzb")) == []
 
 
@@ -155,7 +156,7 @@ async def test_answer_is_received_with_differences_and_a_notice_is_marked_done(w
         await wait(pilot)
         assert "已接收办事处 2026-02 回执" in shown(app, "StatusLine")
         result = shown(app, "#answer-result")
-        assert "处差异" in result and "U0001 ZYYL 参保人数" in result
+        assert "处差异" in result and "U0001 住院医疗 参保人数" in result
         notices = screen.query_one("#notices", DataTable)
         assert notices.row_count == 1 and "病历不全" in str(notices.get_row_at(0)[4])
         assert screen.query_one("#history", DataTable).row_count == 2
@@ -174,8 +175,12 @@ async def test_auditor_is_shown_why_nothing_is_exported(small_demo, tmp_path):
     app = make_app(db_path=small_demo.path, passphrase=DEMO_PASSPHRASE, user="audit", keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await open_sync(pilot)
-        await export_to(pilot, str(tmp_path))
-        assert "只读" in shown(app, "StatusLine")
+        footer = screen_text(app).splitlines()[-1]
+        assert "导出数据包" not in footer and "接收回执" not in footer  # no write is offered to an auditor
+        await export_to(pilot, str(tmp_path))  # Ctrl+O does nothing
+        await pilot.press("enter")  # Enter in the folder field asks, and is told why not
+        await wait(pilot)
+        assert "稽核账户只读" in shown(app, "StatusLine")
     assert list(tmp_path.glob("*.hzb")) == []
 
 

@@ -13,11 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
@@ -29,7 +28,7 @@ from tui.screens.base import OnHuzhuApp
 from tui.screens.forms import DialogField, StepDialog, writable
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitTable
-from tui.workers import db_connection, error_text
+from tui.workers import DbWorkers, error_text, write_file
 
 #: Status glyphs: the board must read without colour (NO_COLOR, monochrome terminals).
 GLYPH = {
@@ -46,16 +45,10 @@ GLYPH = {
 STYLE = {"differences": "bold", "late": "bold reverse", "held": "bold", "refused": "bold"}
 
 
-class Loaded(Message):
-    def __init__(self, data: object, error: str | None = None) -> None:
-        super().__init__()
-        self.data = data
-        self.error = error
-
-
-class _ReadingScreen(OnHuzhuApp, Screen[None]):
-    """An office screen whose data is read in a thread worker: ``fetch`` reads (off the UI
-    thread), ``show`` draws what it read; a failure goes to the status line, never a traceback."""
+class _ReadingScreen(DbWorkers, OnHuzhuApp, Screen[None]):
+    """An office screen whose data is read in a thread worker (``tui.workers.DbWorkers``): ``fetch``
+    reads (off the UI thread), ``show`` draws what it read; a failure goes to the status line,
+    never a traceback."""
 
     def fetch(self, today: date) -> object:
         raise NotImplementedError
@@ -65,23 +58,15 @@ class _ReadingScreen(OnHuzhuApp, Screen[None]):
 
     def action_refresh(self) -> None:
         self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.huzhu_app.today())
+        self.run_db("loaded", self.fetch, self.huzhu_app.today(), group="office-read")
 
-    @work(thread=True, exclusive=True, group="office-read", exit_on_error=False)
-    def load(self, today: date) -> None:
-        try:
-            with db_connection():
-                data = self.fetch(today)
-        except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(Loaded(None, error_text(exc)))
-            return
-        self.post_message(Loaded(data))
+    def db_loaded(self, data: object) -> None:
+        self.show(data)
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.error:
-            self.query_one(StatusLine).show_error(f"读取失败：{message.error}")
-            return
-        self.show(message.data)
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        self.query_one(StatusLine).show_error(
+            f"读取失败：{error_text(error)}" if tag == "loaded" else error_text(error)
+        )
 
 
 class OfficeBoardScreen(_ReadingScreen):
@@ -456,16 +441,16 @@ class OfficeTotalsScreen(_ReadingScreen):
         if self._totals is None:
             return
         self.query_one(StatusLine).show_busy("正在导出…")
-        self._save(self._totals, Path.cwd() / f"各代办处汇总-{self._totals.first}至{self._totals.last}.xlsx")
+        path = Path.cwd() / f"各代办处汇总-{self._totals.first}至{self._totals.last}.xlsx"
+        self.run_db("saved", _save_totals, self._totals, path, group="office-export")
 
-    @work(thread=True, exclusive=True, group="office-export", exit_on_error=False)
-    def _save(self, totals: ot.Totals, path: Path) -> None:
-        try:
-            ot.write_xlsx(totals, path)
-        except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(Loaded(None, error_text(exc)))
-            return
-        self.post_message(Loaded(path))
+    def db_saved(self, path: Path) -> None:
+        self.show(path)
+
+
+def _save_totals(totals: ot.Totals, path: Path) -> Path:
+    write_file(lambda: ot.write_xlsx(totals, path), path)
+    return path
 
 
 class OfficeYearlyScreen(_ReadingScreen):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import events
+from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.dom import DOMNode
     from textual.message_pump import MessagePump
     from textual.widget import Widget
 
@@ -35,10 +37,71 @@ class OnHuzhuApp:
         return cast("HuzhuApp", self.app)  # as huzhu_app() below
 
 
+#: The bindings (by id) that write to the database. A user who may not write (an auditor, or a
+#: file opened read-only) is not offered them: they are left out of the footer and the palette,
+#: and their keys do nothing, rather than being refused after the clerk has filled in a dialog.
+WRITE_BINDINGS = frozenset(
+    {
+        "budget.add", "budget.amend", "budget.approve",
+        "claims.new", "claims.correct", "claims.submit", "claims.return", "claims.resubmit", "claims.settle",
+        "claims.decline", "claims.direct_pay",
+        "fees.receive", "fees.remit", "fees.void",
+        "handover.new", "handover.report",
+        "import.confirm",
+        "member.edit",
+        "mgmt.income", "mgmt.spend",
+        "projects.advance", "projects.new", "projects.terminate",
+        "purchases.asset_add", "purchases.compare", "purchases.count", "purchases.decide", "purchases.dispose",
+        "purchases.move", "purchases.new", "purchases.quote", "purchases.score",
+        "renew.confirm", "renew.import", "renewal.import", "renewal.record",
+        "selfcheck.tick",
+        "sync.export", "sync.notice_done", "sync.receive", "sync.key_setup",
+        "welfare.approve", "welfare.new", "welfare.pay", "welfare.sign", "welfare.void",
+        "worklog.import", "worklog.save",
+    }
+)  # fmt: skip
+
+
+def _write_actions(node: DOMNode) -> set[tuple[str, tuple[object, ...]]]:
+    """The (action, parameters) of the node's bindings listed in ``WRITE_BINDINGS``."""
+    found = set()
+    for bindings in node._bindings.key_to_bindings.values():
+        for binding in bindings:
+            if binding.id in WRITE_BINDINGS:
+                _, name, parameters = parse_action(binding.action)
+                found.add((name, parameters))
+    return found
+
+
 class SubScreen(OnHuzhuApp, Screen[None]):
-    """A screen pushed on top of the home screen (or another sub-screen)."""
+    """A screen pushed on top of the home screen (or another sub-screen). Its write bindings are
+    hidden from users who may not write: a subclass's own ``check_action`` is wrapped so that it
+    need not say so itself."""
 
     BINDINGS = [Binding("escape", "back", "返回", id="screen.back")]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("check_action")
+        if own is None or getattr(own, "_hides_writes", False):
+            return
+
+        def check_action(self: SubScreen, action: str, parameters: tuple[object, ...]) -> bool | None:
+            if self.write_hidden(action, parameters):
+                return False
+            return own(self, action, parameters)
+
+        check_action._hides_writes = True  # type: ignore[attr-defined]
+        cls.check_action = check_action  # type: ignore[method-assign]
+
+    def write_hidden(self, action: str, parameters: tuple[object, ...]) -> bool:
+        session = self.huzhu_app.session
+        if session is None or session.can_write:
+            return False
+        return (action, parameters) in _write_actions(self)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not self.write_hidden(action, parameters)
 
     def action_back(self) -> None:
         self.dismiss()

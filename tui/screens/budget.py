@@ -19,6 +19,7 @@ from models import budget
 from models.errors import ValidationFailed
 from rules import format_fen
 from rules.budget import line_catalogue
+from rules.disbursements import AVAILABLE_LABEL
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, DialogField, StepDialog, writable
 from tui.widgets import StatusLine
@@ -51,8 +52,8 @@ BUDGET_COLUMNS = (
     Col("科目代码", 2),
     Col("预算科目", 0, "end", min_width=10),
     Col("批准数", justify="right"),
-    Col("已列支", justify="right"),
-    Col("余额", justify="right"),
+    Col("已列支(含待付)", justify="right"),
+    Col(AVAILABLE_LABEL, justify="right"),
     Col("待批准", 1, justify="right"),
 )
 

@@ -33,6 +33,7 @@ from models.claims import (
     claim_detail,
     claim_register,
     correct_claim,
+    last_reporter,
     record_direct_pay_step,
     register_claim,
     transition_claim,
@@ -220,9 +221,14 @@ class ClaimsScreen(RegisterScreen):
         Binding("f5", "refresh", "刷新", id="claims.refresh"),
     ]
 
-    def __init__(self, select: int | None = None) -> None:
-        """``select``: a claim to highlight once the list is read (from a 待办 line)."""
+    def __init__(self, select: int | None = None, returned_by_office: str | None = None) -> None:
+        """``select``: a claim to highlight once the list is read (from a 待办 line);
+        ``returned_by_office``: the text of the office's notice that it returned that claim: once
+        the claim is shown, the return is offered with the notice's text as its reason."""
         super().__init__(select)
+        self._offer_return: tuple[int, str] | None = (
+            (select, returned_by_office) if select is not None and returned_by_office is not None else None
+        )
         self.sub_title = "报案登记"
         self.detail: ClaimDetail | None = None
         self._backdated_note: str | None = None
@@ -310,6 +316,15 @@ class ClaimsScreen(RegisterScreen):
     def db_detail(self, loaded: tuple[ClaimDetail, str | None]) -> None:
         detail, self._backdated_note = loaded
         self.show_detail(detail)
+        if self._offer_return is not None and self._offer_return[0] == detail.id:
+            _, reason = self._offer_return
+            self._offer_return = None
+            if "return" in detail.actions:
+                self.action_step("return", reason=f"办事处通知：{reason}")
+            else:
+                self.query_one(StatusLine).update(
+                    f"办事处通知此案已打回；本案当前为{CLAIM_STATES[detail.state]}，不能再记录打回"
+                )
 
     def show_detail(self, detail: ClaimDetail | None) -> None:
         self.detail = detail
@@ -373,7 +388,7 @@ class ClaimsScreen(RegisterScreen):
             self._select_after_load = claim_id
         self.reload()
 
-    def action_step(self, action: str) -> None:
+    def action_step(self, action: str, reason: str = "") -> None:
         detail = self.detail
         if detail is None or action not in detail.actions or not writable(self):
             return
@@ -381,11 +396,11 @@ class ClaimsScreen(RegisterScreen):
         name = ACTIONS[action][1]
         fields = [DialogField("on", f"{name}日期", "date", today.isoformat())]
         if action in REASON_LABELS:
-            fields.append(DialogField("reason", REASON_LABELS[action]))
+            fields.append(DialogField("reason", REASON_LABELS[action], default=reason))
         if action == "settle":
             fields.append(DialogField("amount", "互助金(元)", "yuan"))
         intro = (
-            f"报案 #{detail.id} {detail.member_name} {detail.plan} {detail.diagnosis}\n"
+            f"报案 #{detail.id} {detail.member_name} {plan_names(today).get(detail.plan, detail.plan)} {detail.diagnosis}\n"
             f"当前：{CLAIM_STATES[detail.state]}，将记为：{name}"
         )
         if detail.flagged:
@@ -478,7 +493,10 @@ class ClaimFormScreen(FormScreen):
     entry that is incomplete or wrong (``register_blockers``) is refused beside its fields;
     one the check finds would not be paid as reported (``recorded_errors``) is recorded
     after the clerk confirms in a ``FindingsDialog``; anything else is recorded at once.
-    Dismisses with the new claim's id."""
+    Dismisses with the new claim's id. The reporter starts as the one of the user's last
+    report; Ctrl+T ticks every material (or, when all are ticked, none)."""
+
+    BINDINGS = [Binding("ctrl+t", "tick_all", "全部资料", id="claim_form.tick_all")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -528,7 +546,7 @@ class ClaimFormScreen(FormScreen):
                     ),
                     id="channel-field",
                 )
-                yield Label("已收申报资料（空格勾选）", classes="form-label-wide")
+                yield Label("已收申报资料（空格勾选，Ctrl+T 全部）", classes="form-label-wide")
                 yield TickList(id="materials", compact=True)
             with VerticalScroll(classes="checks panel", id="claim-checks") as checks:
                 checks.border_title = "初步审核"
@@ -539,6 +557,24 @@ class ClaimFormScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#member-query", Input).focus()
         self.mark_clean()
+        session = self.huzhu_app.session
+        if session is not None:
+            self.run_db("last_reporter", last_reporter, session.user)
+
+    def db_last_reporter(self, reporter: str | None) -> None:
+        field = self.query_one("#reporter", Input)
+        if reporter and not field.value:
+            clean = not self.dirty
+            field.value = reporter
+            if clean:  # a value the form starts with is not a change to ask about on Esc
+                self.mark_clean()
+
+    def action_tick_all(self) -> None:
+        materials = self.query_one("#materials", SelectionList)
+        if materials.option_count and len(materials.selected) == materials.option_count:
+            materials.deselect_all()
+        else:
+            materials.select_all()
 
     # --- reading the form -----------------------------------------------------------------
 

@@ -54,6 +54,7 @@ class Line:
     ref: str = ""
     kind: str = ""
     on: date | None = None
+    status: str = ""
 
 
 #: The heading of the folded section of items from past years (a lapsed 2024 unit, a 2025
@@ -63,7 +64,13 @@ OLDER_TOGGLE = "往年#toggle"
 
 
 # 待办 kinds whose ``ref`` is the id of the record a screen can highlight.
-_RECORD_SCREENS = {"claim": "claim", "direct_pay": "claim", "disbursement": "welfare", "project": "projects"}
+_RECORD_SCREENS = {
+    "claim": "claim",
+    "direct_pay": "claim",
+    "notice": "claim",  # an office notice about a claim (its ref is then the claim's id)
+    "disbursement": "welfare",
+    "project": "projects",
+}
 
 
 def renewal_line(row: RenewalRow) -> tuple[str, Line]:
@@ -79,7 +86,7 @@ def renewal_line(row: RenewalRow) -> tuple[str, Line]:
 
 def item_line(item: TodoItem, tag: str) -> tuple[str, Line]:
     return f"{fit(tag, TAG_CELLS)}{item.title}", Line(
-        item.message, item.citation, item.target, item.member_id, item.ref, item.kind, item.on
+        item.message, item.citation, item.target, item.member_id, item.ref, item.kind, item.on, item.status
     )
 
 
@@ -151,7 +158,7 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
     for use in board.budget:
         tag = "超支" if use.status != "within_budget" else f"{use.percent}%"
         text = (
-            f"{fit(tag, TAG_CELLS)}{fit(use.name, 14)} 已用 {format_fen(use.used_fen)} / {format_fen(use.approved_fen)}"
+            f"{fit(tag, TAG_CELLS)}{fit(use.name, 14)} 已付 {format_fen(use.used_fen)} / {format_fen(use.approved_fen)}"
         )
         budget.append((text, Line(use.message, use.citation, "welfare")))
     out.append((f"{board.today.year}年预算执行", budget, len(budget)))
@@ -311,7 +318,10 @@ class DashboardScreen(DbWork, SubScreen):
             from tui.screens.projects import ProjectsScreen
 
             screens = {"claim": ClaimsScreen, "welfare": DisbursementsScreen, "projects": ProjectsScreen}
-            if line.target == "welfare":
+            if line.kind == "notice" and line.status == "claim_returned":
+                # The office returned it: open it and offer to record the return with the reason.
+                self.app.push_screen(ClaimsScreen(select=int(line.ref), returned_by_office=line.message))
+            elif line.target == "welfare":
                 # A payment of a past year is outside the register's default period (this year).
                 self.app.push_screen(DisbursementsScreen(select=int(line.ref), select_on=line.on))
             else:

@@ -40,7 +40,7 @@ from models.disbursements import (
 from models.errors import HuzhuError, RuleRefused, ValidationFailed
 from models.money import parse_yuan
 from rules import Decision, format_fen, ruleset_on
-from rules.disbursements import CATEGORIES, GOODS_CATEGORIES, METHODS
+from rules.disbursements import AVAILABLE_LABEL, CATEGORIES, GOODS_CATEGORIES, METHODS
 from rules.mgmt_fee import needs_collective_decision
 from tui.screens.forms import (
     BACKDATE_REASON,
@@ -449,7 +449,9 @@ class DisbursementFormScreen(FormScreen):
                 yield Field("预算科目", Select([], prompt="读取中…", id="budget", compact=True), id="budget-field")
             with VerticalScroll(classes="checks panel", id="welfare-checks") as checks:
                 checks.border_title = "标准与额度"
-                yield Static("选择会员和类别后，这里显示本年剩余额度、发放方式和预算余额", id="checks-text")
+                yield Static(
+                    f"选择会员和类别后，这里显示本年剩余额度、发放方式和预算{AVAILABLE_LABEL}", id="checks-text"
+                )
         yield StatusLine()
         yield Footer()
 
@@ -469,7 +471,7 @@ class DisbursementFormScreen(FormScreen):
         year, lines, status = loaded
         budget = self.query_one("#budget", Select)
         keep = self.dirty
-        budget.set_options([(f"{b.name} 余 {format_fen(b.approved_fen - b.committed_fen)}", b.id) for b in lines])
+        budget.set_options([(f"{b.name} {AVAILABLE_LABEL} {format_fen(b.available_fen)}", b.id) for b in lines])
         welfare = next((b.id for b in lines if b.code == "welfare"), None)
         if welfare is not None:
             budget.value = welfare

@@ -107,9 +107,7 @@ class HandoverScreen(RegisterScreen):
     """Past handovers, newest first; the highlighted one's items, open work and reporting
     status below (whole on Enter)."""
 
-    DEFAULT_CSS = """
-    #handover-detail { height: 8; }
-    """
+    CSS_PATH = "handover.tcss"
     TABLE_ID = "handover-table"
     DETAIL_ID = "handover-detail"
     DETAIL_TITLE = "交接详情"
@@ -261,11 +259,7 @@ class HandoverFormScreen(FormScreen):
     the form is filled, and the open work the program listed. Ctrl+S completes the handover
     (asking first when it revokes a user); dismisses with ``Completed``."""
 
-    DEFAULT_CSS = """
-    #handover-form { width: 46; }
-    .form-heading { text-style: bold; margin-top: 1; }
-    #open-work-text { margin-top: 1; }
-    """
+    CSS_PATH = "handover.tcss"
 
     def __init__(self) -> None:
         super().__init__()

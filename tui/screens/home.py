@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
@@ -27,7 +26,7 @@ from tui.screens.base import OnHuzhuApp
 from tui.screens.menu import MENU
 from tui.screens.unlock import Unlocked
 from tui.widgets import Facts, StatusLine
-from tui.workers import db_connection, error_text
+from tui.workers import DbWorkers, error_text
 
 WEEKDAYS = "一二三四五六日"
 #: Claims in these states are finished: no step can follow them.
@@ -67,7 +66,7 @@ def read_overview(today: date) -> Overview:
     )
 
 
-class HomeScreen(OnHuzhuApp, Screen[None]):
+class HomeScreen(DbWorkers, OnHuzhuApp, Screen[None]):
     """The screen under every other once unlocked; replaced only by quitting."""
 
     BINDINGS = [
@@ -77,16 +76,6 @@ class HomeScreen(OnHuzhuApp, Screen[None]):
         ),
         Binding("f5", "refresh", "刷新", id="home.refresh"),
     ]
-
-    class OverviewLoaded(Message):
-        def __init__(self, overview: Overview) -> None:
-            super().__init__()
-            self.overview = overview
-
-    class OverviewFailed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
 
     def __init__(self, unlocked: Unlocked) -> None:
         super().__init__()
@@ -144,7 +133,7 @@ class HomeScreen(OnHuzhuApp, Screen[None]):
         """Re-read the figures as of today: the app stays open (locked) across midnight."""
         today = self.huzhu_app.today()
         self.query_one("#identity", Facts).set_rows(self._identity_rows(today))
-        self.load_overview(today)
+        self.run_db("overview", read_overview, today)
 
     def action_open_menu(self, name: str) -> None:
         self.huzhu_app.open_menu_entry(name)
@@ -153,19 +142,9 @@ class HomeScreen(OnHuzhuApp, Screen[None]):
     def _menu_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_open_menu(event.option.id)
 
-    @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
-    def load_overview(self, today: date) -> None:
-        try:
-            with db_connection():
-                overview = read_overview(today)
-        except Exception as exc:  # shown on the screen, never as a traceback
-            self.post_message(self.OverviewFailed(error_text(exc)))
-            return
-        self.post_message(self.OverviewLoaded(overview))
-
-    def on_home_screen_overview_loaded(self, message: OverviewLoaded) -> None:
-        self.query_one("#counts", Facts).set_rows(message.overview.rows())
+    def db_overview(self, overview: Overview) -> None:
+        self.query_one("#counts", Facts).set_rows(overview.rows())
         self.query_one("#status", StatusLine).clear()
 
-    def on_home_screen_overview_failed(self, message: OverviewFailed) -> None:
-        self.query_one("#status", StatusLine).show_error(f"读取失败：{message.text}")
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        self.query_one("#status", StatusLine).show_error(f"读取失败：{error_text(error)}")

@@ -9,53 +9,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from models import reports
 from tui.screens.base import SubScreen
+from tui.screens.forms import DbWork
 from tui.widgets import FieldRow, StatusLine
 from tui.widgets.columns import Col, FitTable
-from tui.workers import db_connection, error_text
+from tui.workers import error_text
+from tui.workers import write_file as _write_file
 
 #: Widest preview column in cells: long unit names are cut so that more columns fit on 80 columns.
 PREVIEW_MAX_WIDTH = 24
 
 
-class ReportsScreen(SubScreen):
+class ReportsScreen(DbWork, SubScreen):
     """Report list on the left; period, output file, preview and status on the right."""
 
-    DEFAULT_CSS = """
-    #report-list { width: 26; height: 1fr; border: round ansi_blue; }
-    #report-body { width: 1fr; height: 1fr; }
-    #report-body FieldRow > .field-label { width: 6; }
-    #report-table { height: 1fr; }
-    """
+    CSS_PATH = "reports.tcss"
     BINDINGS = [
         Binding("f5", "preview", "预览", id="reports.preview"),
         Binding("ctrl+o", "export", "导出文件", id="reports.export"),
     ]
-
-    class Built(Message):
-        def __init__(self, report: reports.Report) -> None:
-            super().__init__()
-            self.report = report
-
-    class Written(Message):
-        def __init__(self, path: Path, rows: int) -> None:
-            super().__init__()
-            self.path = path
-            self.rows = rows
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
 
     def __init__(self) -> None:
         super().__init__()
@@ -101,7 +81,7 @@ class ReportsScreen(SubScreen):
         period = self._period()
         if period is not None:
             self.query_one("#report-status", StatusLine).show_busy("正在生成…")
-            self.build_report(self._choice(), period)
+            self.run_db("built", reports.build, self._choice(), period, group="report")
 
     @on(Input.Submitted, "#report-out")
     def action_export(self) -> None:
@@ -115,35 +95,9 @@ class ReportsScreen(SubScreen):
             self.query_one("#report-out", Input).focus()
             return
         status.show_busy("正在写入…")
-        self.write_report(self._choice(), period, Path(out).expanduser())
+        self.run_db("written", _write, self._choice(), period, Path(out).expanduser(), group="report")
 
-    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
-    def build_report(self, name: str, period: reports.Period) -> None:
-        try:
-            with db_connection():
-                report = reports.build(name, period)
-        except Exception as exc:
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Built(report))
-
-    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
-    def write_report(self, name: str, period: reports.Period, path: Path) -> None:
-        try:
-            with db_connection():
-                report = reports.build(name, period)
-            reports.write(report, path)
-        except OSError as exc:
-            self.post_message(self.Failed(f"无法写入 {path}：{exc.strerror or type(exc).__name__}"))
-            return
-        except Exception as exc:
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Built(report))
-        self.post_message(self.Written(path, len(report.rows)))
-
-    def on_reports_screen_built(self, message: Built) -> None:
-        report = message.report
+    def db_built(self, report: reports.Report) -> None:
         table = self.query_one("#report-table", FitTable)
         # Every column of a report is shown (the preview scrolls sideways): long text is cut to
         # PREVIEW_MAX_WIDTH with "…" only when the width is short, never a date or a number.
@@ -153,11 +107,20 @@ class ReportsScreen(SubScreen):
         self.query_one("#report-status", StatusLine).update(f"{report.title}：{len(report.rows)} 行")
         self.query_one("#report-status", StatusLine).set_classes("")
 
-    def on_reports_screen_written(self, message: Written) -> None:
+    def db_written(self, written: tuple[reports.Report, Path]) -> None:
+        report, path = written
+        self.db_built(report)
         status = self.query_one("#report-status", StatusLine)
         status.set_classes("")
-        status.update(f"已写入 {message.path}（{message.rows} 行）")
-        self.notify(f"已写入 {message.path}", title="导出")
+        status.update(f"已写入 {path}（{len(report.rows)} 行）")
+        self.notify(f"已写入 {path}", title="导出")
 
-    def on_reports_screen_failed(self, message: Failed) -> None:
-        self.query_one("#report-status", StatusLine).show_error(message.text)
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        text = error_text(error)
+        self.query_one("#report-status", StatusLine).show_error(text)
+
+
+def _write(name: str, period: reports.Period, path: Path) -> tuple[reports.Report, Path]:
+    report = reports.build(name, period)
+    _write_file(lambda: reports.write(report, path), path)
+    return report, path

@@ -24,6 +24,7 @@ from tui.screens.forms import DbWork
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitTable
 from tui.workers import error_text
+from tui.workers import write_file as _write_file
 
 #: The items: the code, its title and result whole, the summary cut (whole in the detail below).
 SELFCHECK_COLUMNS = (Col("编号"), Col("项目"), Col("结果"), Col("说明", 0, "end", min_width=12))
@@ -140,10 +141,7 @@ class SelfcheckScreen(DbWork, SubScreen):
         self.query_one("#selfcheck-detail", Static).update("\n".join(lines))
 
     def db_failed(self, tag: str, error: BaseException) -> None:
-        if isinstance(error, OSError) and error.filename:
-            text = f"无法写入 {error.filename}：{error.strerror or type(error).__name__}"
-        else:
-            text = error_text(error)
+        text = error_text(error)
         self.query_one("#selfcheck-status", StatusLine).show_error(text)
 
 
@@ -157,5 +155,6 @@ def _tick(year: int, code: str, ticked: bool, note: str | None, today: date) -> 
 
 
 def _export(check: selfcheck.SelfCheck, path: Path) -> tuple[selfcheck.SelfCheck, str]:
-    reports.write(selfcheck.as_reports(check), path)
+    tables = selfcheck.as_reports(check)
+    _write_file(lambda: reports.write(tables, path), path)
     return check, f"已写入 {path}"

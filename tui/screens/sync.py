@@ -14,6 +14,7 @@ large branch; in exchange the clerk sees which stage a slow export is in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -24,14 +25,20 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
 
-from models.dashboard import BundleDue, bundle_due
-from rules import format_fen
+from models.dashboard import BundleDue, bundle_due, claim_of_notice
+from models.db import current
+from models.errors import UsageError
+from rules import format_fen, ruleset_on
 from rules.dates import add_months
+from rules.roles import SUPERVISOR_ROLE
 from sync.answer import ReceiveResult, mark_notice_done, open_notices, receive
+from sync.errors import TrustError
 from sync.export import ExportResult, export_decision, export_period
 from sync.history import BundleEntry, bundle_history
+from sync.keys import KeyFileError, OfficeKeys, parse_office_keys
+from sync.keystore import load_local_keys, trust_office, trusted_office
 from tui.screens.base import SubScreen
-from tui.screens.forms import DbWork, DialogField, StepDialog, decision_line, writable
+from tui.screens.forms import ConfirmDialog, DbWork, DialogField, StepDialog, decision_line, writable
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitTable
 
@@ -66,12 +73,13 @@ class ExportStage(Message):
         self.text = text
 
 
-def difference_line(d: dict) -> str:
+def difference_line(d: dict, plan_names: dict[str, str] | None = None) -> str:
     def value(x: int) -> str:
         return format_fen(x) if d["money"] else str(x)
 
+    plan = (plan_names or {}).get(d["plan_code"], d["plan_code"])
     return (
-        f"{d['unit_code']} {d['plan_code']} {d['item_zh']}：本处 {value(d['branch_value'])}，"
+        f"{d['unit_code']} {plan} {d['item_zh']}：本处 {value(d['branch_value'])}，"
         f"办事处 {value(d['office_value'])}，差 {value(d['difference'])}"
     )
 
@@ -79,22 +87,12 @@ def difference_line(d: dict) -> str:
 class SyncScreen(DbWork, SubScreen):
     """Export form and progress, bundle history, answer file and its result, open notices."""
 
-    DEFAULT_CSS = """
-    .sync-row { height: 1; }
-    .sync-row > Label { width: auto; padding: 0 1 0 1; text-style: bold; }
-    #period { width: 9; }
-    .sync-row > Input { width: 1fr; }
-    #export-progress { width: 28; padding-left: 1; }
-    #export-progress Bar { width: 20; }
-    #export-stage { width: 1fr; }
-    #history, #notices { height: 1fr; border: round ansi_blue; border-title-style: bold; }
-    #answer-result { height: auto; max-height: 5; padding: 0 1; }
-    SyncScreen StatusLine { padding: 0 1; }
-    """
+    CSS_PATH = "sync.tcss"
     BINDINGS = [
         Binding("ctrl+o", "export", "导出数据包", id="sync.export"),
         Binding("ctrl+r", "receive", "接收回执", id="sync.receive"),
         Binding("d", "notice_done", "通知已处理", id="sync.notice_done"),
+        Binding("f4", "key_setup", "安装办事处公钥", id="sync.key_setup"),
         Binding("f5", "refresh", "刷新", id="sync.refresh"),
     ]
 
@@ -102,6 +100,8 @@ class SyncScreen(DbWork, SubScreen):
         super().__init__()
         self.sub_title = "同步"
         self.notice_ids: list[int] = []
+        self.notices: dict[int, dict] = {}
+        self.keys: KeyState | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -110,6 +110,7 @@ class SyncScreen(DbWork, SubScreen):
             yield Input(last_month(self.huzhu_app.today()), id="period", compact=True)
             yield Label("输出文件夹")
             yield Input(str(self.huzhu_app.db_path.resolve().parent), id="out-dir", compact=True)
+        yield Static("", id="key-state")
         with Horizontal(classes="sync-row"):
             yield ProgressBar(total=EXPORT_STAGES, show_eta=False, id="export-progress")
             yield Static("Ctrl+O 导出所填期间的月度数据包", id="export-stage")
@@ -132,6 +133,7 @@ class SyncScreen(DbWork, SubScreen):
         self.reload()
 
     def reload(self) -> None:
+        self.run_db("keys", key_state)
         self.run_db("history", bundle_history)
         self.run_db("notices", open_notices)
         self.run_db("due", bundle_due, self.huzhu_app.today())
@@ -147,8 +149,9 @@ class SyncScreen(DbWork, SubScreen):
     def db_notices(self, notices: list[dict]) -> None:
         table = self.query_one("#notices", FitTable)
         self.notice_ids = [n["id"] for n in notices]
+        self.notices = {n["id"]: n for n in notices}
         table.set_rows((n["id"], (str(n["id"]), n["period"], n["kind_zh"], n["ref"] or "", n["text"])) for n in notices)
-        table.border_title = f"办事处通知：未处理 {len(notices)} 条（选中后按 d 标记已处理）"
+        table.border_title = f"办事处通知：未处理 {len(notices)} 条（回车打开所涉报案，d 标记已处理）"
         self.refresh_bindings()
 
     def db_due(self, due: BundleDue) -> None:
@@ -159,7 +162,66 @@ class SyncScreen(DbWork, SubScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "notice_done":
             return bool(self.notice_ids)
+        if action == "key_setup":  # only while no office key is installed, and only for a supervisor
+            return self.keys is not None and self.keys.office is None and self._supervisor()
         return True
+
+    def _supervisor(self) -> bool:
+        session = self.huzhu_app.session
+        return session is not None and session.can_write and session.role == SUPERVISOR_ROLE
+
+    # --- keys -----------------------------------------------------------------------------
+
+    def db_keys(self, keys: KeyState) -> None:
+        self.keys = keys
+        own = f"本处指纹 {keys.own}" if keys.own else "本处尚未生成密钥（负责人运行 huzhu keys show）"
+        if keys.office is not None:
+            office = f"办事处公钥已安装，指纹 {keys.office}"
+        elif self._supervisor():
+            office = "办事处公钥未安装：按 F4 从文件安装"
+        else:
+            office = "办事处公钥未安装：请负责人在本页按 F4 安装"
+        self.query_one("#key-state", Static).update(f"{own}\n{office}")
+        self.refresh_bindings()
+
+    def action_key_setup(self) -> None:
+        """The office's public-key file, its fingerprint confirmed against the one the office
+        reads out by phone, then pinned (``sync.keystore.trust_office``, audited)."""
+        if self.keys is None or self.keys.office is not None or not self._supervisor():
+            return
+        own = self.keys.own or "（尚未生成）"
+        intro = (
+            f"本代办处的指纹：{own}\n"
+            "填写办事处发来的公钥文件（huzhu office keys export 写出的 .json）的路径；"
+            "下一步显示其指纹，请与办事处电话逐组核对。"
+        )
+        dialog = StepDialog(
+            "安装办事处公钥", intro, [DialogField("path", "公钥文件")], _read_office_keys, self.huzhu_app.today()
+        )
+        self.app.push_screen(dialog, self._after_key_file)
+
+    def _after_key_file(self, keys: object) -> None:
+        if not isinstance(keys, OfficeKeys):
+            return
+        question = (
+            f"办事处公钥文件的指纹：\n    {keys.fingerprint}\n"
+            "与办事处电话念出的指纹逐组核对，完全一致吗？一致才按 Y 安装。"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.query_one(StatusLine).show_busy("正在安装办事处公钥…")
+                self.run_db("key_installed", _install_office_keys, keys)
+            else:
+                self.query_one(StatusLine).update("未安装：指纹未确认")
+
+        self.app.push_screen(ConfirmDialog(question), answered)
+
+    def db_key_installed(self, fingerprint: str) -> None:
+        status = self.query_one(StatusLine)
+        status.clear()
+        status.update(f"已安装办事处公钥（指纹 {fingerprint}），现在可以导出月度数据包")
+        self.run_db("keys", key_state)
 
     # --- export ---------------------------------------------------------------------------
 
@@ -195,6 +257,12 @@ class SyncScreen(DbWork, SubScreen):
             return
         if not decision.ok:
             self.query_one(StatusLine).show_error(decision_line(decision))
+            return
+        if self.keys is not None and self.keys.office is None:
+            # Without it the bundle cannot be encrypted for the office: say so before starting,
+            # rather than failing half-way with the bar at 50%.
+            where = "按 F4 从文件安装" if self._supervisor() else "请负责人在本页按 F4 安装"
+            self.query_one(StatusLine).show_error(f"尚未安装办事处公钥，不能导出：{where}（须电话核对指纹）")
             return
         self.query_one("#export-progress", ProgressBar).update(progress=0)
         self.query_one(StatusLine).show_busy(f"正在导出 {period}…")
@@ -233,6 +301,7 @@ class SyncScreen(DbWork, SubScreen):
 
     def db_failed(self, tag: str, error: BaseException) -> None:
         if tag == "exported":
+            self.query_one("#export-progress", ProgressBar).update(progress=0)
             self.query_one("#export-stage", Static).update("导出未完成，未写出文件")
         super().db_failed(tag, error)
 
@@ -260,7 +329,8 @@ class SyncScreen(DbWork, SubScreen):
         status.update(f"已接收办事处 {result.period} 回执（第 {result.sequence} 号）：{len(result.notices)} 条通知")
         if result.differences:
             lines = [f"与本代办处数据有 {len(result.differences)} 处差异："]
-            lines += [difference_line(d) for d in result.differences[:DIFFERENCES_LISTED]]
+            plans = {code: p.name for code, p in ruleset_on(self.huzhu_app.today()).plans.items()}
+            lines += [difference_line(d, plans) for d in result.differences[:DIFFERENCES_LISTED]]
             if len(result.differences) > DIFFERENCES_LISTED:
                 lines.append(f"…另 {len(result.differences) - DIFFERENCES_LISTED} 处（huzhu sync receive 列出全部）")
         else:
@@ -278,6 +348,62 @@ class SyncScreen(DbWork, SubScreen):
         notice_id = self.notice_ids[min(table.cursor_row, len(self.notice_ids) - 1)]
         self.run_db("notice_done", mark_notice_done, notice_id)
 
+    @on(DataTable.RowSelected, "#notices")
+    def _open_notice(self, event: DataTable.RowSelected) -> None:
+        """A notice about a claim opens it; a returned claim's return is offered with the
+        notice's text as the reason (``ClaimsScreen``)."""
+        if event.row_key.value is None:
+            return
+        notice = self.notices.get(int(event.row_key.value))
+        claim_id = claim_of_notice(notice["ref"]) if notice else None
+        if notice is None or claim_id is None:
+            self.query_one(StatusLine).update("此通知不涉及具体报案")
+            return
+        from tui.screens.claims import ClaimsScreen
+
+        returned = notice["text"] if notice["kind"] == "claim_returned" else None
+        self.app.push_screen(ClaimsScreen(select=claim_id, returned_by_office=returned))
+
     def db_notice_done(self, _result: None) -> None:
         self.notify("通知已标记为已处理", title="已保存")
         self.run_db("notices", open_notices)
+
+
+@dataclass(frozen=True)
+class KeyState:
+    """This branch's fingerprint (None before its keys exist) and the pinned office key's."""
+
+    own: str | None
+    office: str | None
+
+
+def key_state() -> KeyState:
+    own = load_local_keys()
+    office = trusted_office()
+    return KeyState(own.fingerprint if own else None, office.fingerprint if office else None)
+
+
+#: A public-key file is a few hundred bytes; reading more would only be a mistaken path.
+KEY_FILE_LIMIT = 64 * 1024
+
+
+def _read_office_keys(values: dict) -> OfficeKeys:
+    """The office's keys from the file named in the dialog (nothing is written yet)."""
+    path = Path(str(values["path"])).expanduser()
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(KEY_FILE_LIMIT)
+    except OSError as exc:
+        raise UsageError(f"无法读取文件 {path}：{exc.strerror}", f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return parse_office_keys(data)
+    except KeyFileError as exc:
+        raise TrustError(exc.message_zh, exc.message_en) from None
+
+
+def _install_office_keys(keys: OfficeKeys) -> str:
+    """Pin the office's keys: a supervisor's act (it decides whom every later answer is trusted
+    from), one transaction with its audit event (``trust_office``)."""
+    current().require_role(SUPERVISOR_ROLE)
+    trust_office(keys)
+    return keys.fingerprint

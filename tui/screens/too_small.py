@@ -17,10 +17,7 @@ class TooSmallScreen(ModalScreen[None]):
     """Covers everything until the terminal is large enough again; the app removes it then.
     Keys typed meanwhile go nowhere (the screens beneath are not visible to check them)."""
 
-    DEFAULT_CSS = """
-    TooSmallScreen { align: center middle; background: $background; }
-    #too-small { width: auto; height: auto; text-style: bold; }
-    """
+    CSS_PATH = "too_small.tcss"
 
     def compose(self) -> ComposeResult:
         yield Static("", id="too-small")

@@ -10,19 +10,18 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
-from textual.widgets import Footer, Header, Input, Select
+from textual.widgets import Footer, Header, Input, Label, Select
 
 from models import worklog
 from models.tabular import parse_user_date
 from tui.screens.base import SubScreen
+from tui.screens.forms import DbWork, failure_text
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitTable
-from tui.workers import db_connection, error_text
 
 #: The log: the date and kind whole, the title cut last, the people and the note first.
 WORKLOG_COLUMNS = (
@@ -34,30 +33,13 @@ WORKLOG_COLUMNS = (
 )
 
 
-class WorklogScreen(SubScreen):
-    DEFAULT_CSS = """
-    #worklog-table { height: 1fr; }
-    .worklog-row { height: auto; }
-    .worklog-row Select { width: 18; }
-    #worklog-date { width: 16; }
-    .worklog-row Input { width: 1fr; }
-    """
+class WorklogScreen(DbWork, SubScreen):
+    CSS_PATH = "worklog.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", "登记", id="worklog.save"),
         Binding("ctrl+o", "import_file", "导入文件", id="worklog.import"),
         Binding("f5", "refresh", "刷新", id="worklog.refresh"),
     ]
-
-    class Loaded(Message):
-        def __init__(self, entries: list[worklog.Entry], text: str = "") -> None:
-            super().__init__()
-            self.entries = entries
-            self.text = text
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
 
     def __init__(self) -> None:
         super().__init__()
@@ -66,22 +48,29 @@ class WorklogScreen(SubScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield FitTable(WORKLOG_COLUMNS, id="worklog-table", zebra_stripes=True, cursor_type="row")
+        # Every field has its label beside it: a placeholder disappears as soon as one types.
         with Horizontal(classes="worklog-row"):
+            yield Label("类别", classes="worklog-label")
             yield Select(
                 [(name, code) for code, name in worklog.KINDS.items()],
                 value="meeting",
                 allow_blank=False,
                 id="worklog-kind",
+                compact=True,
             )
-            yield Input(placeholder="日期", id="worklog-date")
-            yield Input(placeholder="标题", id="worklog-title")
+            yield Label("日期", classes="worklog-label")
+            yield Input(placeholder="2026-03-18 或 今天", id="worklog-date", compact=True)
+            yield Label("标题", classes="worklog-label")
+            yield Input(id="worklog-title", compact=True)
         with Horizontal(classes="worklog-row"):
-            yield Input(placeholder="参加人员或投稿去向", id="worklog-with")
-            yield Input(placeholder="备注", id="worklog-note")
+            yield Label("参加人员/投稿去向", classes="worklog-label")
+            yield Input(id="worklog-with", compact=True)
+            yield Label("备注", classes="worklog-label")
+            yield Input(id="worklog-note", compact=True)
         with Horizontal(classes="worklog-row"):
+            yield Label("导入文件", classes="worklog-label")
             yield Input(
-                placeholder="导入文件路径（.csv 或 .xlsx，Ctrl+O 导入；模板：huzhu worklog template）",
-                id="worklog-file",
+                placeholder=".csv 或 .xlsx，Ctrl+O 导入；模板：huzhu worklog template", id="worklog-file", compact=True
             )
         yield StatusLine(id="worklog-status")
         yield Footer()
@@ -89,10 +78,10 @@ class WorklogScreen(SubScreen):
     def on_mount(self) -> None:
         self.query_one("#worklog-date", Input).value = self.huzhu_app.today().isoformat()
         self.query_one("#worklog-title", Input).focus()
-        self.load()
+        self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.load()
+        self.run_db("loaded", _listed, group="worklog")
 
     @on(Input.Submitted, "#worklog-title, #worklog-with, #worklog-note, #worklog-date")
     def action_save(self) -> None:
@@ -104,12 +93,16 @@ class WorklogScreen(SubScreen):
             status.show_error(f"日期无法识别：“{text}”（可写 2026-03-18、20260318 或 今天）")
             return
         status.show_busy("正在登记…")
-        self.save(
+        self.run_db(
+            "loaded",
+            _save,
             str(self.query_one("#worklog-kind", Select).value),
             on,
             self.query_one("#worklog-title", Input).value,
             self.query_one("#worklog-with", Input).value,
             self.query_one("#worklog-note", Input).value,
+            self.huzhu_app.today(),
+            group="worklog",
         )
 
     @on(Input.Submitted, "#worklog-file")
@@ -120,58 +113,45 @@ class WorklogScreen(SubScreen):
             self.query_one("#worklog-file", Input).focus()
             return
         self.query_one("#worklog-status", StatusLine).show_busy("正在检查文件…")
-        self.import_file(Path(path).expanduser())
+        self.run_db("loaded", _import, Path(path).expanduser(), self.huzhu_app.today(), group="worklog")
 
-    @work(thread=True, exclusive=True, group="worklog", exit_on_error=False)
-    def load(self, text: str = "") -> None:
-        try:
-            with db_connection():
-                entries = worklog.list_entries()
-        except Exception as exc:
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Loaded(entries, text))
-
-    @work(thread=True, exclusive=True, group="worklog", exit_on_error=False)
-    def save(self, kind: str, on: date, title: str, attendees: str, note: str) -> None:
-        try:
-            with db_connection():
-                entry = worklog.add_entry(kind, on, title, attendees, note, today=self.huzhu_app.today())
-                entries = worklog.list_entries()
-        except Exception as exc:
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Loaded(entries, f"已登记：{entry.on_date} {worklog.KINDS[entry.kind]}“{entry.title}”"))
-
-    @work(thread=True, exclusive=True, group="worklog", exit_on_error=False)
-    def import_file(self, path: Path) -> None:
-        try:
-            with db_connection():
-                result = worklog.import_worklog(path, today=self.huzhu_app.today())
-                entries = worklog.list_entries()
-        except Exception as exc:
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        if result.errors:
-            first = "；".join(f"第 {p.line} 行 {p.column}：{p.reason}" for p in result.errors[:3])
-            more = f"等 {len(result.errors)} 处" if len(result.errors) > 3 else ""
-            self.post_message(self.Failed(f"未导入（有错则全部不写入）：{first}{more}"))
-            return
-        self.post_message(self.Loaded(entries, f"已导入 {len(result.entries)} 条，已登记跳过 {result.skipped} 条"))
-
-    def on_worklog_screen_loaded(self, message: Loaded) -> None:
+    def db_loaded(self, loaded: tuple[list[worklog.Entry], str]) -> None:
+        entries, text = loaded
         table = self.query_one("#worklog-table", FitTable)
         table.set_rows(
             (i, (e.on_date.isoformat(), worklog.KINDS[e.kind], e.title, e.attendees_or_outlet or "", e.note or ""))
-            for i, e in enumerate(reversed(message.entries))
+            for i, e in enumerate(reversed(entries))
         )
-        table.border_title = f"共 {len(message.entries)} 条"
+        table.border_title = f"共 {len(entries)} 条"
         status = self.query_one("#worklog-status", StatusLine)
         status.clear()
-        if message.text:
-            status.update(message.text)
+        if text:
+            status.update(text)
             for field in ("#worklog-title", "#worklog-with", "#worklog-note"):
                 self.query_one(field, Input).value = ""
 
-    def on_worklog_screen_failed(self, message: Failed) -> None:
-        self.query_one("#worklog-status", StatusLine).show_error(message.text)
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        text = str(error) if isinstance(error, _NotImported) else failure_text(error)
+        self.query_one("#worklog-status", StatusLine).show_error(text)
+
+
+class _NotImported(Exception):
+    """A file with errors: nothing was written (the text says what is wrong)."""
+
+
+def _listed(text: str = "") -> tuple[list[worklog.Entry], str]:
+    return worklog.list_entries(), text
+
+
+def _save(kind: str, on: date, title: str, attendees: str, note: str, today: date) -> tuple[list[worklog.Entry], str]:
+    entry = worklog.add_entry(kind, on, title, attendees, note, today=today)
+    return _listed(f"已登记：{entry.on_date} {worklog.KINDS[entry.kind]}“{entry.title}”")
+
+
+def _import(path: Path, today: date) -> tuple[list[worklog.Entry], str]:
+    result = worklog.import_worklog(path, today=today)
+    if result.errors:
+        first = "；".join(f"第 {p.line} 行 {p.column}：{p.reason}" for p in result.errors[:3])
+        more = f"等 {len(result.errors)} 处" if len(result.errors) > 3 else ""
+        raise _NotImported(f"未导入（有错则全部不写入）：{first}{more}")
+    return _listed(f"已导入 {len(result.entries)} 条，已登记跳过 {result.skipped} 条")

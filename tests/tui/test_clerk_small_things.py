@@ -410,7 +410,7 @@ async def test_the_claim_form_ticks_all_materials_and_remembers_the_reporter(ret
         assert "全部资料" in screen_text(app).splitlines()[-1]
         await pilot.press("ctrl+t")
         await pilot.pause()
-        assert len(ticks.selected) == len(materials) and screen_text(app).count("[x]") >= min(len(materials), 3)
+        assert len(ticks.selected) == len(materials) and screen_text(app).count("[x]") >= 3
         await pilot.press("ctrl+t")  # all ticked: the key unticks them
         await pilot.pause()
         assert not ticks.selected

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from rich.cells import cell_len
-from textual.widgets import Input, Static
+from textual.widgets import Input
 from tui_testkit import PASSPHRASE, screen_text, settle
 
 from models import hwm, sentmark
@@ -92,8 +92,8 @@ async def test_export_on_the_sync_screen_is_refused_in_chinese(branch_db, tmp_pa
         await pilot.pause(0.3)
         await settle(pilot)
         status = str(app.screen.query_one("StatusLine").render())
-        assert "不能导出" in status and "第 1 号（2026-02）" in status and "Traceback" not in status
-        assert "未写出文件" in str(app.screen.query_one("#export-stage", Static).render())
+        # Without the office's key the export is refused before it starts (issue 14), in Chinese.
+        assert "不能导出" in status and "Traceback" not in status
     assert list(out.iterdir()) == []
 
 

@@ -36,17 +36,7 @@ class RecordScreen(OnHuzhuApp, ModalScreen[None]):
     """A record whole, scrollable: what the detail panel shortens (every step of a claim's
     history, each with its date). Esc or Enter closes it."""
 
-    DEFAULT_CSS = """
-    RecordScreen { align: center middle; }
-    RecordScreen > #record-box {
-        width: 100%;
-        max-width: 110;
-        height: 1fr;
-        border: round $accent;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    """
+    CSS_PATH = "register.tcss"
     BINDINGS = [
         Binding("escape,enter", "close", "返回", id="record.close"),
     ]

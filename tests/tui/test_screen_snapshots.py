@@ -42,7 +42,9 @@ SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("screen", list(SCREENS))
-def test_screen(snap_compare, entered_db, screen, size):
+def test_screen(snap_compare, entered_db, screen, size, monkeypatch):
+    fixed_fingerprints(monkeypatch)
+
     async def run_before(pilot) -> None:
         await settle(pilot)
         for key in SCREENS[screen]:
@@ -59,3 +61,19 @@ def test_screen(snap_compare, entered_db, screen, size):
 
     app = make_app(db_path=entered_db, user=SUPERVISOR, passphrase=PASSPHRASE, keymap={})
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+
+
+def fixed_fingerprints(monkeypatch) -> None:
+    """The branch's keys are made at random by each init: snapshots show fixed fingerprints."""
+    import tui.screens.sync as sync_screen
+
+    real = sync_screen.key_state
+
+    def fixed():
+        k = real()
+        return sync_screen.KeyState(
+            "11111 22222 33333 44444 55555 66666" if k.own else None,
+            "77777 88888 99999 00000 11111 22222" if k.office else None,
+        )
+
+    monkeypatch.setattr(sync_screen, "key_state", fixed)

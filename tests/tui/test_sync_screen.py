@@ -185,6 +185,7 @@ async def test_auditor_is_shown_why_nothing_is_exported(small_demo, tmp_path):
 
 
 def test_snapshot_after_export(snap_compare, writable_demo, tmp_path, monkeypatch):
+    fixed_fingerprints(monkeypatch)
     exchange_keys(writable_demo, tmp_path)
     monkeypatch.chdir(tmp_path)
 
@@ -245,3 +246,19 @@ async def test_a_month_sent_again_asks_and_goes_out_as_a_replacement(writable_de
     rows = sql(writable_demo, "SELECT period, sequence, note FROM bundle_log ORDER BY sequence")
     assert rows == [(PERIOD, 1, None), (PERIOD, 2, "替换第 1 号：2 月报案漏录一件，补录后重发")]
     assert (out / "004-202602-0002.hzb").is_file()
+
+
+def fixed_fingerprints(monkeypatch) -> None:
+    """The branch's keys are made at random by each init: snapshots show fixed fingerprints."""
+    import tui.screens.sync as sync_screen
+
+    real = sync_screen.key_state
+
+    def fixed():
+        k = real()
+        return sync_screen.KeyState(
+            "11111 22222 33333 44444 55555 66666" if k.own else None,
+            "77777 88888 99999 00000 11111 22222" if k.office else None,
+        )
+
+    monkeypatch.setattr(sync_screen, "key_state", fixed)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from entered_kit import PASSPHRASE, SUPERVISOR
 from textual.widgets import Input
-from tui_testkit import settle
+from tui_testkit import fixed_fingerprints, settle
 
 from tui.app import make_app
 
@@ -61,19 +61,3 @@ def test_screen(snap_compare, entered_db, screen, size, monkeypatch):
 
     app = make_app(db_path=entered_db, user=SUPERVISOR, passphrase=PASSPHRASE, keymap={})
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
-
-
-def fixed_fingerprints(monkeypatch) -> None:
-    """The branch's keys are made at random by each init: snapshots show fixed fingerprints."""
-    import tui.screens.sync as sync_screen
-
-    real = sync_screen.key_state
-
-    def fixed():
-        k = real()
-        return sync_screen.KeyState(
-            "11111 22222 33333 44444 55555 66666" if k.own else None,
-            "77777 88888 99999 00000 11111 22222" if k.office else None,
-        )
-
-    monkeypatch.setattr(sync_screen, "key_state", fixed)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from textual.widgets import DataTable, Input, ProgressBar
-from tui_testkit import CHEAP_KDF, screen_text
+from tui_testkit import CHEAP_KDF, fixed_fingerprints, screen_text
 
 from models import admin
 from models import db as dbmod
@@ -246,19 +246,3 @@ async def test_a_month_sent_again_asks_and_goes_out_as_a_replacement(writable_de
     rows = sql(writable_demo, "SELECT period, sequence, note FROM bundle_log ORDER BY sequence")
     assert rows == [(PERIOD, 1, None), (PERIOD, 2, "替换第 1 号：2 月报案漏录一件，补录后重发")]
     assert (out / "004-202602-0002.hzb").is_file()
-
-
-def fixed_fingerprints(monkeypatch) -> None:
-    """The branch's keys are made at random by each init: snapshots show fixed fingerprints."""
-    import tui.screens.sync as sync_screen
-
-    real = sync_screen.key_state
-
-    def fixed():
-        k = real()
-        return sync_screen.KeyState(
-            "11111 22222 33333 44444 55555 66666" if k.own else None,
-            "77777 88888 99999 00000 11111 22222" if k.office else None,
-        )
-
-    monkeypatch.setattr(sync_screen, "key_state", fixed)

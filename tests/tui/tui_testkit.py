@@ -64,3 +64,19 @@ async def unlock_with(pilot, passphrase: str = PASSPHRASE) -> None:
     """Type the passphrase into the focused field and press Enter, as a clerk does."""
     await pilot.press(*passphrase, "enter")
     await settle(pilot)
+
+
+def fixed_fingerprints(monkeypatch) -> None:
+    """The branch's keys are made at random by each init: snapshots show fixed fingerprints."""
+    import tui.screens.sync as sync_screen
+
+    real = sync_screen.key_state
+
+    def fixed():
+        k = real()
+        return sync_screen.KeyState(
+            "11111 22222 33333 44444 55555 66666" if k.own else None,
+            "77777 88888 99999 00000 11111 22222" if k.office else None,
+        )
+
+    monkeypatch.setattr(sync_screen, "key_state", fixed)

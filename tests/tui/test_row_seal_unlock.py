@@ -41,6 +41,15 @@ def flat(text: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and ch not in "│╭╮╰╯─")
 
 
+async def background_checks_done(app, pilot) -> None:
+    """The row check runs after the first screen is up, with the whole-file page check;
+    writes wait for both."""
+    assert app.page_check.wait(60)
+    app.page_check.start().thread.join(60)
+    await pilot.pause(0.2)
+    await settle(pilot)
+
+
 async def test_a_row_changed_outside_the_program_is_named_and_the_books_open_read_only(branch_db, monkeypatch):
     add_unit_through_the_program(branch_db)
     tamper(branch_db)
@@ -48,12 +57,7 @@ async def test_a_row_changed_outside_the_program_is_named_and_the_books_open_rea
     app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        # The row check runs after the first screen is up, with the whole-file page check;
-        # writes wait for both.
-        assert app.page_check.wait(60)
-        app.page_check.start().thread.join(60)
-        await pilot.pause(0.2)
-        await settle(pilot)
+        await background_checks_done(app, pilot)
         assert isinstance(app.screen, WarningsDialog)
         for _ in range(50):  # the dialog is composed and painted a moment after it is pushed
             seen = flat(screen_text(app))
@@ -80,9 +84,6 @@ async def test_books_changed_only_through_the_program_open_normally(branch_db):
     app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.page_check.wait(60)
-        app.page_check.start().thread.join(60)
-        await pilot.pause(0.2)
-        await settle(pilot)
+        await background_checks_done(app, pilot)
         assert not isinstance(app.screen, WarningsDialog)
         assert not app.session.read_only and not app.session.row_findings

@@ -7,12 +7,23 @@ production parameters are measured in bench/bench_unlock.py.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from models import admin, clock, crypto
 from models import db as dbmod
+from tests.pinclock.sitecustomize import pin
+
+# One day for the whole session (xdist workers inherit the controller's): tests/pinclock says why.
+os.environ.setdefault("HZTEST_DAY", dt.date.today().isoformat())
+TODAY = dt.date.fromisoformat(os.environ["HZTEST_DAY"])
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(Path(__file__).with_name("pinclock")), *filter(None, [os.environ.get("PYTHONPATH")])]
+)
+pin(TODAY)
 
 CHEAP_KDF = crypto.KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
 PASSPHRASE = "correct horse 电池 staple"

@@ -13,11 +13,11 @@ from models import admin, clock
 from models import db as dbmod
 from models.errors import RuleRefused, ValidationFailed
 from tests.cli_kit import as_, huzhu, ok, refused
-from tests.conftest import CHEAP_KDF
+from tests.conftest import CHEAP_KDF, TODAY
 
 PASS = "预算 pass 1"
 CLERK_PASS = "li pass"
-YEAR = dt.date.today().year
+YEAR = TODAY.year
 
 
 def run(*args, user="zhang", db=None):
@@ -50,7 +50,7 @@ def fresh_db(tmp_path):
 
 def test_draft_approve_amend_and_approve_again(fresh_db):
     db = fresh_db
-    today = dt.date.today()
+    today = TODAY
     # a clerk drafts; nothing can be spent yet, and the list says why with the article
     ok(
         run(
@@ -199,7 +199,7 @@ def test_spending_needs_the_approved_budget_of_the_payment_year(fresh_db):
     from models.schema import Member, Unit
 
     db = fresh_db
-    today = dt.date.today()
+    today = TODAY
     ok(run("budget", "add", "--year", YEAR, "--line", "hardship_aid", "--amount", "10000", db=db))
     ok(run("budget", "add", "--year", YEAR + 1, "--line", "hardship_aid", "--amount", "8000", db=db))
 

@@ -33,6 +33,7 @@ from rules.idcard import id_check_char
 from tests import cli_kit
 from tests.cli_kit import as_, assert_no_traceback
 from tests.conftest import CHEAP_KDF, PASSPHRASE
+from tests.conftest import TODAY as SESSION_DAY
 
 D = dt.date
 TODAY = D(2026, 11, 23)
@@ -427,7 +428,7 @@ def cli_member(session, tmp_path):
     reads the real clock), past observation; returns (ID number, policy start)."""
     from rules.dates import term_end
 
-    real_today = dt.date.today()
+    real_today = SESSION_DAY
     start = real_today - dt.timedelta(days=150)
     path = tmp_path / "staff.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -503,7 +504,7 @@ def test_cli_records_a_report_for_an_uncovered_date_with_its_findings(branch_db,
 
 def test_cli_refuses_an_incomplete_entry_with_exit_3_and_writes_nothing(branch_db, cli_member):
     id_number, _start = cli_member
-    covered = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    covered = (SESSION_DAY - dt.timedelta(days=3)).isoformat()
     proc = huzhu(
         branch_db,
         "claim",
@@ -535,8 +536,8 @@ def test_cli_refuses_an_incomplete_entry_with_exit_3_and_writes_nothing(branch_d
 
 def test_cli_records_a_clean_report(branch_db, cli_member):
     id_number, _start = cli_member
-    covered = (dt.date.today() - dt.timedelta(days=3)).isoformat()
-    materials = [arg for m in ruleset_on(dt.date.today()).plan("ZYYL").required_materials for arg in ("--material", m)]
+    covered = (SESSION_DAY - dt.timedelta(days=3)).isoformat()
+    materials = [arg for m in ruleset_on(SESSION_DAY).plan("ZYYL").required_materials for arg in ("--material", m)]
     proc = huzhu(branch_db, *cli_claim(id_number, covered, "--shares", "2", "--json", *materials))
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)

@@ -15,9 +15,8 @@ from models.enrolments import COLUMNS
 from rules import id_check_char
 from rules.dates import term_end
 from tests.cli_kit import Branch
+from tests.conftest import TODAY
 from tests.test_cli import LI_PASS, PASS, assert_clean_failure, env, run
-
-TODAY = dt.date.today()
 
 
 @pytest.fixture(scope="module")

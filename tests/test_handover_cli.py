@@ -9,7 +9,7 @@ import json
 from models import db as dbmod
 from tests import cli_kit
 from tests.cli_kit import as_
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, TODAY
 
 ALL_ITEMS = [
     "seals=财务专用章、法人名章:2",
@@ -34,7 +34,7 @@ def count(branch_db, table: str) -> int:
 
 
 def test_handover_recorded_listed_and_reported(branch_db):
-    on = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    on = (TODAY - dt.timedelta(days=3)).isoformat()
     args = [
         "record",
         "--outgoing",
@@ -70,9 +70,9 @@ def test_handover_recorded_listed_and_reported(branch_db):
     assert len(listed) == 1 and listed[0]["reported_on"] is None
     seals = next(i for i in listed[0]["items"] if i["description"] == "财务专用章、法人名章")
     assert seals["quantity"] == 2
-    reported = huzhu(branch_db, "report", done["id"], "--on", dt.date.today().isoformat(), "--json")
+    reported = huzhu(branch_db, "report", done["id"], "--on", TODAY.isoformat(), "--json")
     assert reported.returncode == 0, reported.stderr
-    assert json.loads(huzhu(branch_db, "list", "--json").stdout)[0]["reported_on"] == dt.date.today().isoformat()
+    assert json.loads(huzhu(branch_db, "list", "--json").stdout)[0]["reported_on"] == TODAY.isoformat()
     dbmod.unlock(branch_db[0], "zhang", PASSPHRASE)
     try:
         actions = [r[0] for r in dbmod.database.execute_sql("SELECT action FROM audit_event ORDER BY seq")]

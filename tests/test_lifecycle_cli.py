@@ -18,9 +18,9 @@ from rules.dates import term_end
 from rules.disbursements import CATEGORIES
 from rules.idcard import id_check_char
 from tests.cli_kit import Branch, copy_database
+from tests.conftest import TODAY
 
 PASS = "branch pass"
-TODAY = dt.date.today()  # the subprocesses read the real clock
 DAY = TODAY.isoformat()
 NAMES = ["张三", "李四", "王五", "赵六", "钱七", "孙八"]
 

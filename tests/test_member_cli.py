@@ -16,6 +16,7 @@ from models import db as dbmod
 from models.db import database
 from rules.idcard import id_check_char
 from tests.cli_kit import as_, huzhu
+from tests.conftest import TODAY
 
 PASS = "口令 pass 1 足够长"
 CLERK_PASS = "li pass 足够长的口令"
@@ -242,7 +243,7 @@ def test_edit_sets_an_account_with_history_and_masked_audit(db):
         (["--bank-account", "622202020011223344"], "R9.3.reason.missing", "原因"),
         (["--phone", "1380013"], "member.phone.format", "11 位"),
         (
-            ["--retirement-date", (dt.date.today() + dt.timedelta(days=40)).isoformat()],
+            ["--retirement-date", (TODAY + dt.timedelta(days=40)).isoformat()],
             "R1.1.retirement.future",
             "晚于今天",
         ),

@@ -7,15 +7,13 @@ drafted and approved with ``huzhu budget add|approve``. Built once per module, c
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from openpyxl import load_workbook
 
 from tests.cli_kit import Branch, copy_database
+from tests.conftest import TODAY
 
 PASS = "branch pass"
-TODAY = dt.date.today()  # the subprocesses read the real clock
 YEAR = TODAY.year
 DAY = TODAY.isoformat()
 USERS = {"wang": "supervisor", "zhao": "accountant", "qian": "cashier", "li": "clerk"}

@@ -19,7 +19,7 @@ from models import admin
 from models import db as dbmod
 from rules.idcard import id_check_char
 from tests.cli_kit import as_, assert_no_traceback, huzhu, ok
-from tests.conftest import CHEAP_KDF, OFFICE_BACKENDS, PASSPHRASE
+from tests.conftest import CHEAP_KDF, OFFICE_BACKENDS, PASSPHRASE, TODAY
 
 REF = "京互发〔2026〕12号"
 NOTICE = f"""
@@ -303,7 +303,7 @@ def test_r2_5_app_claims_are_measured_never_refused(world):
     from rules.dates import term_end
 
     tmp, o, b = world
-    today = dt.date.today()  # the CLI's clock: claims are reported today (an earlier date is back-dated)
+    today = TODAY  # the CLI's clock: claims are reported today (an earlier date is back-dated)
     start = (today - dt.timedelta(days=180)).replace(day=1)
     period = [start.isoformat(), term_end(start, 12).isoformat(), (start - dt.timedelta(days=10)).isoformat()]
     ok(

@@ -19,10 +19,9 @@ from models import admin, clock
 from models import db as dbmod
 from models.errors import RuleRefused, ValidationFailed
 from tests.cli_kit import Branch, as_, huzhu, ok, refused
-from tests.conftest import CHEAP_KDF
+from tests.conftest import CHEAP_KDF, TODAY
 
 PASS = "采购 pass 12"
-TODAY = dt.date.today()
 YEAR = TODAY.year
 
 

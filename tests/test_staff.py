@@ -13,10 +13,9 @@ import pytest
 from models import admin, clock
 from models import db as dbmod
 from tests.cli_kit import Branch, ok
-from tests.conftest import CHEAP_KDF
+from tests.conftest import CHEAP_KDF, TODAY
 
 PASS = "staff pass 1"
-TODAY = dt.date.today()
 
 
 CLI = Branch(PASS)

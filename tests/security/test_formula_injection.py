@@ -13,10 +13,12 @@ import pytest
 from openpyxl import load_workbook
 from security_kit import assert_clear, env, fresh_branch, run
 
+from tests.conftest import TODAY
+
 NAME = "=cmd|' /C calc'!A0"
 DIAGNOSIS = '=HYPERLINK("http://evil.example/x","肺炎")'
-YEAR = str(dt.date.today().year)  # claims are reported today (a back-dated one needs a reason)
-INCIDENT = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+YEAR = str(TODAY.year)  # claims are reported today (a back-dated one needs a reason)
+INCIDENT = (TODAY - dt.timedelta(days=3)).isoformat()
 ESCAPES = "\x1b]0;owned\x07肺炎\x1b[2J\x1b[31m\x9b1m\x07"
 
 

@@ -16,6 +16,7 @@ from models import clock
 from models import db as dbmod
 from tests import cli_kit
 from tests.cli_kit import as_
+from tests.conftest import TODAY
 
 
 def huzhu(office, *args, user="chen"):
@@ -54,7 +55,7 @@ def rows(office):
 
 
 def days_ago(n: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=n)).isoformat()
+    return (TODAY - dt.timedelta(days=n)).isoformat()
 
 
 def test_import_initial_register_all_or_nothing(office, tmp_path):
@@ -104,7 +105,7 @@ def test_application_to_announcement_with_documents_deadlines_and_roles(office):
     ok(huzhu(office, "documents", "101", "--doc", "roster", "--doc", "resumes", "--on", days_ago(6)))
     # a decision dated in the future is refused; one after the 10 days is recorded and flagged late
     refused(
-        huzhu(office, "decide", "101", "--approve", "--on", (dt.date.today() + dt.timedelta(days=1)).isoformat()),
+        huzhu(office, "decide", "101", "--approve", "--on", (TODAY + dt.timedelta(days=1)).isoformat()),
         "R8.step.future",
     )
     late = ok(huzhu(office, "decide", "101", "--approve", "--on", days_ago(1)))

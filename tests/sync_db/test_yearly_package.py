@@ -13,6 +13,7 @@ from test_sync_cli import as_, ok, run
 
 from models import db as dbmod
 from models.errors import RuleRefused
+from tests.conftest import TODAY
 
 
 def submit(world, year: int, today: dt.date, out, reason: str | None = None):
@@ -95,7 +96,7 @@ def test_office_todo_lists_a_working_branch_without_its_package(world, tmp_path)
 def test_the_commands(world, tmp_path):
     """On the real date (2026-12-06 when written): the year that has ended may go, late or not."""
     branch, office = as_(world.branch, "zhang"), as_(world.office, "chen")
-    today = dt.date.today()
+    today = TODAY
     year = today.year - 1
     proc = run("audit", "submit", "--year", today.year + 1, "--out", tmp_path, env=branch)
     assert proc.returncode == 3 and "R6.yearly_too_early" in proc.stderr and "Traceback" not in proc.stderr

@@ -48,6 +48,9 @@ class CoverageLine:
     cover_start: date
     observation_end: date | None
     basis: str = ""
+    #: How this line came about when it differs from the outcome's kind: shares added at a
+    #: renewal are "added_shares" (R1.5), not "renewal", although the policy is renewed.
+    event: str = ""
 
 
 @dataclass(frozen=True)
@@ -566,7 +569,7 @@ def _renew(row: EnrolmentRow, previous: MemberPolicy, params: PlanParams, rs: Ru
     notes: list[Decision] = []
     if added:
         start = cover_start(row.start, row.filed)
-        lines.append(_new_line(added, start, params))
+        lines.append(replace(_new_line(added, start, params), event="added_shares"))
         notes.append(_added_shares_decision(added, previous.shares, row.shares, lines[-1], rs))
     elif row.shares < previous.shares:
         notes.append(

@@ -160,6 +160,22 @@ def test_added_shares_get_their_own_observation(session, tmp_path):
     assert status.observation_end == "2026-08-29" and status.days_left == 60
 
 
+def test_shares_added_at_renewal_are_recorded_as_added_not_renewed(session, tmp_path):
+    # the member's record (会员查询) names each line by its event: the 3 new shares are 新增份数
+    import_enrolments(
+        write_csv(
+            tmp_path / "a.csv", [row("张三", 1, shares="2", start="2025-01-01", end="2025-12-31", filed="2024-12-20")]
+        )
+    )
+    result = import_enrolments(write_csv(tmp_path / "b.csv", [row("张三", 1, shares="5", filed="2025-12-20")]))
+    assert result.counts["renewal"] == 1
+    lines = database.execute_sql(
+        "SELECT c.shares, c.cover_start, c.event FROM coverage c JOIN policy p ON p.id = c.policy_id "
+        "WHERE p.start = '2026-01-01' ORDER BY c.id"
+    ).fetchall()
+    assert lines == [(2, "2026-01-01", "renewal"), (3, "2026-01-01", "added_shares")]
+
+
 @pytest.mark.parametrize(
     "filed,outcome", [("2025-12-17", "renewal"), ("2026-01-16", "renewal"), ("2026-01-17", "late_renewal_as_first")]
 )

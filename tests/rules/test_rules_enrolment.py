@@ -155,7 +155,7 @@ def test_renewal_with_more_shares_adds_an_observed_line():
     assert outcome.kind == "renewal"
     assert outcome.lines == (
         CoverageLine(2, date(2026, 1, 1), date(2025, 3, 31)),
-        CoverageLine(1, date(2026, 1, 1), date(2026, 3, 31)),
+        CoverageLine(1, date(2026, 1, 1), date(2026, 3, 31), event="added_shares"),
     )
     assert "R1.5.added_shares" in outcome.report.codes
 

@@ -271,14 +271,38 @@ def require_replacement_allowed(new_fingerprint: str, reason: str | None, typed_
     return reason
 
 
+def require_office_key_installer() -> None:
+    """Pinning the office's key decides whose answers, notices and parameter files the branch
+    trusts from then on, the first time as much as a replacement: a supervisor's act, in the CLI
+    as on the 同步 screen (seen: a clerk could make the first install from the CLI)."""
+    from models.db import ROLE_NAMES, current
+    from models.errors import PermissionDenied
+
+    session = current()
+    if session.role != "supervisor":
+        raise PermissionDenied(
+            f"安装办事处公钥须由负责人操作；当前用户 {session.user} 的角色是 {ROLE_NAMES.get(session.role, session.role)}，"
+            "未做任何改动",
+            f"installing the office's public keys needs a supervisor; user {session.user} is {session.role}; "
+            "nothing changed",
+        )
+
+
+def fingerprint_matches(expected: str, typed: str) -> bool:
+    """A fingerprint as read out by phone: case, spaces and dashes do not matter."""
+    return hmac.compare_digest(_norm_fingerprint(typed), _norm_fingerprint(expected))
+
+
 def trust_office(
     keys: OfficeKeys, *, replace: bool = False, reason: str | None = None, fingerprint: str | None = None
 ) -> str:
-    """Pin the office's keys at a branch: ``pinned``, ``unchanged`` or ``replaced``."""
+    """Pin the office's keys at a branch: ``pinned``, ``unchanged`` or ``replaced``. Only a
+    supervisor; the caller has shown the fingerprint and had it confirmed (or typed in)."""
     from models.db import current, writing
     from models.schema import TrustedKey
 
     require_branch()
+    require_office_key_installer()
     old = trusted_office()
     if old is not None and _same_keys(old, keys.ed25519_public, keys.x25519_public):
         return "unchanged"

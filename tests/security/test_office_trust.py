@@ -192,3 +192,57 @@ def test_re_pinning_a_branch_is_recorded_and_told_in_the_next_answer(world, impo
             r[0] for r in dbmod.database.execute_sql("SELECT text FROM outgoing_notice WHERE branch_code = '004'")
         ]
     assert len(notices) == 1 and fp in notices[0] and "代办处重装系统" in notices[0]
+
+
+@pytest.fixture
+def unpinned_branch(tmp_path):
+    """A branch that has not installed the office key yet, and the office's key file."""
+    from sync.keystore import own_office_keys
+
+    office = new_office(tmp_path / "office.hzdb")
+    dbmod.unlock(office, "chen", PASSPHRASE)
+    try:
+        keys = own_office_keys()
+    finally:
+        dbmod.close()
+    keys_file = tmp_path / "office.json"
+    keys_file.write_bytes(keys.to_json_bytes())
+    branch = new_branch(tmp_path / "branch.hzdb")
+    _add_clerk(branch, "zhang", "wang")
+    return branch, keys_file, keys.fingerprint
+
+
+def _office_pins(db):
+    dbmod.unlock(db, "zhang", PASSPHRASE)
+    try:
+        sql = dbmod.database.execute_sql
+        return (
+            sql("SELECT fingerprint, enrolled_by FROM trusted_key WHERE role = 'office'").fetchall(),
+            sql("SELECT user FROM audit_event WHERE action = 'keys.trust_office'").fetchall(),
+        )
+    finally:
+        dbmod.close()
+
+
+def test_a_clerk_cannot_make_the_first_install_of_the_office_key(unpinned_branch):
+    """The first pin decides whom every later answer is trusted from, as much as a replacement."""
+    branch, keys_file, fp = unpinned_branch
+    for extra in (["--yes"], ["--fingerprint", fp]):
+        proc = run("keys", "trust-office", keys_file, *extra, env=_as(branch, "wang", CLERK_PASS))
+        assert_clear(proc, 30, "负责人", "supervisor")
+        assert proc.stderr.index("负责人") < proc.stderr.index("supervisor")  # Chinese first
+        assert fp not in proc.stdout + proc.stderr  # refused before the fingerprint is shown for confirming
+    assert _office_pins(branch) == ([], [])
+
+
+def test_a_supervisor_installs_the_office_key_with_the_fingerprint_typed_in(unpinned_branch):
+    branch, keys_file, fp = unpinned_branch
+    proc = run("keys", "trust-office", keys_file, "--fingerprint", "0000-1111", env=_as(branch, "zhang"))
+    assert_clear(proc, 2, "指纹", fp)
+    assert _office_pins(branch) == ([], [])
+    proc = run(
+        "keys", "trust-office", keys_file, "--fingerprint", fp.lower().replace("-", " "), env=_as(branch, "zhang")
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert fp in proc.stderr and "已安装办事处公钥" in proc.stderr
+    assert _office_pins(branch) == ([(fp, "zhang")], [("zhang",)])

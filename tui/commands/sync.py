@@ -45,6 +45,18 @@ def _replacement_options(q) -> None:
     )
 
 
+def _trust_office_options(q) -> None:
+    q.add_argument(
+        "--reason", metavar="TEXT", help="更换公钥的原因（--replace 时必填，记入审计） why the key is replaced"
+    )
+    q.add_argument(
+        "--fingerprint",
+        metavar="FP",
+        help="电话核对过的指纹（代替确认；--replace 时必填） the fingerprint as read out by phone "
+        "(confirms it; needed with --replace)",
+    )
+
+
 def _confirm_fingerprint(args, what_zh: str, fp: str) -> None:
     clikit.say(
         f"{what_zh}的指纹：\n    {fp}\n请与对方电话逐组核对。",
@@ -138,9 +150,9 @@ def cmd_keys_export(args) -> int:
 @arg("file", metavar="FILE")
 @arg("--yes", action="store_true", help="已电话核对指纹，不再询问 fingerprint confirmed by phone")
 @arg("--replace", action="store_true", help="替换已安装的另一组办事处公钥（仅负责人） replace a different pinned key")
-@Use(_replacement_options)
+@Use(_trust_office_options)
 def cmd_trust_office(args) -> int:
-    from sync.keystore import require_branch, trust_office
+    from sync.keystore import fingerprint_matches, require_branch, require_office_key_installer, trust_office
 
     data = _read_key_file(args.file)
     try:
@@ -149,7 +161,19 @@ def cmd_trust_office(args) -> int:
         raise _key_file_error(exc) from None
     clikit.open_session(args)
     require_branch()
-    _confirm_fingerprint(args, "办事处公钥", keys.fingerprint)
+    require_office_key_installer()  # before asking anyone to read out a fingerprint
+    if args.fingerprint and not args.replace:
+        # The fingerprint typed in (as read out by the office) stands for the confirmation.
+        if not fingerprint_matches(keys.fingerprint, args.fingerprint):
+            raise UsageError(
+                f"输入的指纹与文件中的不一致（文件：{keys.fingerprint}）；未安装，未做任何改动",
+                f"the fingerprint given does not match the file's ({keys.fingerprint}); nothing installed",
+            )
+        clikit.say(
+            f"办事处公钥的指纹：\n    {keys.fingerprint}\n与输入的一致。", f"fingerprint {keys.fingerprint} matches"
+        )
+    else:
+        _confirm_fingerprint(args, "办事处公钥", keys.fingerprint)
     outcome = trust_office(keys, replace=args.replace, reason=args.reason, fingerprint=args.fingerprint)
     text = {
         "pinned": ("已安装办事处公钥", "office keys pinned"),

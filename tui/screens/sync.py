@@ -26,7 +26,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
 
 from models.dashboard import BundleDue, bundle_due, claim_of_notice
-from models.db import current
 from models.errors import UsageError
 from rules import format_fen, ruleset_on
 from rules.dates import add_months
@@ -404,6 +403,5 @@ def _read_office_keys(values: dict) -> OfficeKeys:
 def _install_office_keys(keys: OfficeKeys) -> str:
     """Pin the office's keys: a supervisor's act (it decides whom every later answer is trusted
     from), one transaction with its audit event (``trust_office``)."""
-    current().require_role(SUPERVISOR_ROLE)
-    trust_office(keys)
+    trust_office(keys)  # refuses anyone but a supervisor (sync.keystore.require_office_key_installer)
     return keys.fingerprint

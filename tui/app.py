@@ -3,9 +3,10 @@
 ``make_app`` is the one way to build the app, shared by ``huzhu`` (``tui.commands.admin``)
 and the tests, so both run the same configuration (keymap file, idle-lock setting).
 
-Threads: the UI thread never touches the database. Screens read and write it in
-``@work(thread=True)`` workers that post messages back; the message handlers own what is
-shown. ``tui.workers`` explains how those threads share the one peewee database.
+Threads: the UI thread never touches the database. Screens (and the app, to close it on quit)
+read and write it in thread workers through ``tui.workers.DbWorkers``, which hands each newest
+result back on the UI thread. ``tui.workers`` explains how those threads share the one peewee
+database.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from time import monotonic
 
-from textual import events, work
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter, Monochrome, NoColor
@@ -30,7 +31,7 @@ from models import clock
 from models import db as dbmod
 from tui.keymap import load_keymap
 from tui.screens.unlock import UnlockScreen
-from tui.workers import auto_backup_on_quit, close_database
+from tui.workers import DbWorkers, auto_backup_on_quit, close_database
 
 # Start-up imports only what the unlock screen needs (issue 15: launch → unlock screen within
 # 1.5× a bare Textual app). The screens after it are imported on a background thread while the
@@ -68,7 +69,7 @@ PAGE_CHECK_AFTER_SECONDS = 3.0
 PALETTE_SKIPS = frozenset({"app.command_palette", "app.help_quit", "app.lookup"})
 
 
-class HuzhuApp(App[None]):
+class HuzhuApp(DbWorkers, App[None]):
     """One database file, one clerk: the unlock screen first, then home and its menu.
 
     The app owns the session, the idle lock and the command palette's contents; screens
@@ -329,15 +330,17 @@ class HuzhuApp(App[None]):
             return
         self._close_and_exit()
 
-    @work(thread=True, exclusive=True, group="quit", exit_on_error=False)
     def _close_and_exit(self) -> None:
         """Checkpoint the WAL and close the database off the UI thread (it may wait on a
-        busy file), then exit."""
-        try:
-            auto_backup_on_quit()
-            close_database()
-        finally:
-            self.call_from_thread(self.exit)
+        busy file), then exit; a second Ctrl+Q meanwhile does not close it twice."""
+        if not self.db_busy("closed"):
+            self.run_db("closed", _close_for_quit, connect=False)
+
+    def db_closed(self, _result: None) -> None:
+        self.exit()
+
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        self.exit()  # only the quit's close runs here: leave whatever it could not do
 
     def action_help_quit(self) -> None:
         """Ctrl+C copies in text fields; when pressed elsewhere, say how to quit instead."""
@@ -384,6 +387,13 @@ class HuzhuApp(App[None]):
             yield SystemCommand("隐藏按键说明", "关闭右侧的按键说明栏", self.action_hide_help_panel)
         else:
             yield SystemCommand("按键说明", "在右侧列出本页可用的按键", self.action_show_help_panel)
+
+
+def _close_for_quit() -> None:
+    """The day's automatic backup when it is due, then the checkpoint and close (each opens the
+    connection it needs on this thread)."""
+    auto_backup_on_quit()
+    close_database()
 
 
 def idle_lock_from_env(notices: list[str]) -> float:

@@ -112,9 +112,21 @@ class DbWorkers:
         run_worker: Callable[..., Worker[Any]]
 
     def run_db(
-        self, tag: str, fn: Callable[..., Any], *args: Any, group: str | None = None, **kwargs: Any
+        self,
+        tag: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        group: str | None = None,
+        connect: bool = True,
+        **kwargs: Any,
     ) -> Worker[Any]:
+        """``connect=False`` for a call that opens no connection on the worker's thread: one that
+        goes through the lookup reader's own (``tui.reader.read``), checks a passphrase, or
+        closes the database."""
+
         def call() -> Any:
+            if not connect:
+                return fn(*args, **kwargs)
             with db_connection():
                 return fn(*args, **kwargs)
 

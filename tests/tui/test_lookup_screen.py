@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+
 from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from textual import events
 from textual.widgets import Input
 from tui_testkit import screen_text, settle
 
+import tui.screens.lookup as lookup_module
+from models.lookup import lookup
+from models.member_detail import member_detail
 from rules import mask_id
 from tui.app import make_app
 from tui.screens.lookup import LookupScreen, MemberScreen
@@ -74,6 +80,78 @@ async def test_typing_fast_searches_once_and_shows_only_the_last_query(small_dem
         await settle(pilot)
         assert started == ["zzzq"]
         assert "按拼音首字母没有找到“zzzq”" in screen_text(app)
+
+
+def slow_first(monkeypatch, target, stale):
+    """The lookup screen's first call of ``target`` (through ``tui.reader.read``) finishes only
+    when the returned event is set, and answers ``stale(answer)``: what a read made before a
+    change would have said."""
+    release = threading.Event()
+    real_read = lookup_module.read
+    calls = []
+
+    def read(fn, *args):
+        answer = real_read(fn, *args)
+        if fn is target:
+            calls.append(args)
+            if len(calls) == 1:
+                release.wait(10)
+                return stale(answer)
+        return answer
+
+    monkeypatch.setattr(lookup_module, "read", read)
+    return release, calls
+
+
+async def shown(pilot, text: str, seconds: float = 10.0) -> str:
+    """The screen's text once it shows ``text`` (``settle`` would wait for the hanging worker)."""
+    for _ in range(int(seconds / 0.05)):
+        await pilot.pause(0.05)
+        if text in (now := screen_text(pilot.app)):
+            return now
+    raise AssertionError(f"{text!r} not shown: {screen_text(pilot.app)}")
+
+
+async def test_a_search_overtaken_by_a_newer_one_is_not_shown_when_it_finishes_last(small_demo, monkeypatch):
+    """Stale results are dropped by run, not by query text: the clerk typed a key and took it
+    back, so the newer search has the same text as the slow one."""
+    release, calls = slow_first(monkeypatch, lookup, lambda r: dataclasses.replace(r, members=[]))
+    app = demo_app(small_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        field = app.screen.query_one("#lookup-query", Input)
+        field.value = small_demo.initials  # as one burst of keys: one search, which hangs
+        await pilot.pause(0.3)
+        field.value = small_demo.initials + "9"
+        await pilot.pause(0.3)
+        field.value = small_demo.initials
+        await shown(pilot, small_demo.name)
+        assert [query for query, *_ in calls] == [small_demo.initials, small_demo.initials + "9", small_demo.initials]
+        release.set()
+        await settle(pilot)
+        text = screen_text(app)
+        assert small_demo.name in text and "没有找到" not in text
+
+
+async def test_a_member_read_overtaken_by_a_newer_one_is_not_shown(small_demo, monkeypatch):
+    def renamed(detail):  # the record as read before the member's name was corrected
+        return dataclasses.replace(detail, member=dataclasses.replace(detail.member, name="旧名字"))
+
+    release, calls = slow_first(monkeypatch, member_detail, renamed)
+    app = demo_app(small_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(MemberScreen(small_demo.member_id))  # its first read hangs
+        await pilot.pause(0.3)
+        await pilot.press("f5")
+        await shown(pilot, "保障状态")
+        assert len(calls) == 2
+        release.set()
+        await settle(pilot)
+        text = screen_text(app)
+        assert small_demo.name in text and "旧名字" not in text
 
 
 async def test_f2_works_from_any_screen_and_returns_to_the_search_field(small_demo):

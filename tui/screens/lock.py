@@ -5,18 +5,17 @@ screen, so nothing underneath is drawn; it shows neither the branch nor any memb
 only the user whose passphrase it asks for. The database key is dropped while locked
 (``models.db.drop_key``: no connection can open without it); the passphrase is checked
 against the session's key slot (``models.db.unwrap_key``), which gives the key back, in a
-thread worker because it runs Argon2id and the growing delay after failures.
+thread worker (``tui.workers.DbWorkers``) because it runs Argon2id and the growing delay after
+failures.
 """
 
 from __future__ import annotations
 
 import threading
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
@@ -24,10 +23,10 @@ from models import db as dbmod
 from tui.reader import start_reader, stop_reader
 from tui.screens.base import PassphraseEntry
 from tui.widgets import FieldRow, StatusLine
-from tui.workers import auto_backup_if_due, error_text
+from tui.workers import DbWorkers, auto_backup_if_due, error_text
 
 
-class LockScreen(PassphraseEntry, Screen[None]):
+class LockScreen(DbWorkers, PassphraseEntry, Screen[None]):
     """Dismissed (popped) once the session user's passphrase checks out."""
 
     TITLE = "互助"
@@ -38,14 +37,6 @@ class LockScreen(PassphraseEntry, Screen[None]):
         Binding("enter", "submit", "解锁", id="lock.submit", priority=True),
         Binding("ctrl+j", "submit", "解锁", id="lock.submit_lf", show=False, priority=True),
     ]
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    class Verified(Message):
-        pass
 
     def __init__(self, session: dbmod.Session) -> None:
         super().__init__()
@@ -65,19 +56,22 @@ class LockScreen(PassphraseEntry, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()
-        self.forget_key()
+        self.run_db("forgotten", self._forget_key, connect=False)
 
-    @work(thread=True, exclusive=True, group="lock-key", exit_on_error=False)
-    def forget_key(self) -> None:
+    def _forget_key(self) -> None:
         """The key leaves memory while locked: the lookup reader closes its connection first.
         Locking after changes is the end of a stretch of work too, so the day's automatic backup
-        is made first when it is due (it needs the key; at most once a day)."""
+        is made first when it is due (it needs the key; at most once a day; it opens its own
+        connection)."""
         try:
             stop_reader()
             auto_backup_if_due()
             dbmod.drop_key()
         finally:
             self._forgotten.set()
+
+    def db_forgotten(self, _result: None) -> None:
+        """Nothing to show: the screen asked for the passphrase from the start."""
 
     def _submit(self) -> None:
         if self._busy:
@@ -89,32 +83,29 @@ class LockScreen(PassphraseEntry, Screen[None]):
             return
         self._set_busy(True)
         self.query_one(StatusLine).show_busy("正在验证口令，请稍候…")
-        self.verify(secret_input.value)
+        self.run_db("verified", self._verify, secret_input.value, connect=False)
 
-    @work(thread=True, exclusive=True, group="lock", exit_on_error=False)
-    def verify(self, secret: str) -> None:
+    def _verify(self, secret: str) -> None:
+        """The key slot opens without a connection; the key goes back only after it was dropped."""
         session = self.session
-        try:
-            key = dbmod.unwrap_key(session.path, session.keyfile, session.user, secret)
-        except Exception as exc:  # shown in the form, never as a traceback
-            self.post_message(self.Failed(error_text(exc)))
-            return
+        key = dbmod.unwrap_key(session.path, session.keyfile, session.user, secret)
         # Never give the key back before it was dropped (drop_key would wipe the key given back);
-        # forget_key always sets the event, also when the backup before it fails.
+        # _forget_key always sets the event, also when the backup before it fails.
         self._forgotten.wait()
         dbmod.restore_key(key)
         start_reader()
-        self.post_message(self.Verified())
 
-    def on_lock_screen_failed(self, message: Failed) -> None:
+    def db_verified(self, _result: None) -> None:
+        self.dismiss()
+
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        if tag == "forgotten":
+            return  # the key is dropped in a finally; a failed backup is the 待办's to report
         self._set_busy(False)
-        self.query_one(StatusLine).show_error(message.text)
+        self.query_one(StatusLine).show_error(error_text(error))  # never a traceback
         secret_input = self.query_one("#passphrase", Input)
         secret_input.value = ""
         secret_input.focus()
-
-    def on_lock_screen_verified(self, message: Verified) -> None:
-        self.dismiss()
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

@@ -1,8 +1,9 @@
 """会员查询: find a member as you type, then open their record.
 
-The search runs ``models.lookup.lookup`` in a thread worker a moment after the last key
-(typing a name should not fire one query per character), and only the newest search's
-answer is shown: an older one that finishes late is dropped. ID numbers are masked in the
+The search runs ``models.lookup.lookup`` in a thread worker (``tui.workers.DbWorkers``, on the
+lookup reader's connection) a moment after the last key (typing a name should not fire one
+query per character), and only the newest search's answer is shown: an older one that finishes
+late is dropped, even when its query text is the same as the newest one's. ID numbers are masked in the
 list and the record. The record (``MemberScreen``) is also opened straight from the 待办
 list for the member an item concerns.
 """
@@ -12,11 +13,10 @@ from __future__ import annotations
 from datetime import date
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -31,7 +31,7 @@ from tui.screens.base import SubScreen
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitRichTable
 from tui.widgets.fit import fit
-from tui.workers import error_text
+from tui.workers import DbWorkers, error_text
 
 #: Seconds after the last key before the search runs: enough to take a burst of keys that
 #: arrive together (a pinyin input method committing a name, a pasted ID) as one search; a
@@ -101,26 +101,16 @@ def _short(value: str | None) -> str | None:
     return "****" + value.lstrip("*") if value and value.startswith("*") else value
 
 
-class LookupScreen(SubScreen):
+class LookupScreen(DbWorkers, SubScreen):
     """The search field over a list of matches; Enter on a match opens the member's record."""
 
     BINDINGS = [Binding("slash", "focus_search", "输入查询", id="lookup.search")]
-
-    class Found(Message):
-        def __init__(self, result: LookupResult) -> None:
-            super().__init__()
-            self.result = result
-
-    class Failed(Message):
-        def __init__(self, query: str, text: str) -> None:
-            super().__init__()
-            self.query = query
-            self.text = text
 
     def __init__(self) -> None:
         super().__init__()
         self.sub_title = "会员查询"
         self._timer: Timer | None = None
+        self._searching = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -163,22 +153,17 @@ class LookupScreen(SubScreen):
         self.query_one(StatusLine).show_busy("正在查询…")
         self.search(query, self.huzhu_app.today())
 
-    @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
     def search(self, query: str, today: date) -> None:
-        try:
-            result = read(lookup, query, today, RESULT_LIMIT)
-        except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(self.Failed(query, error_text(exc)))
-            return
-        self.post_message(self.Found(result))
+        """On the lookup reader's connection (``tui.reader.read``), not one of the worker's own."""
+        self._searching = query
+        self.run_db("found", read, lookup, query, today, RESULT_LIMIT, connect=False)
 
     def _is_current(self, query: str) -> bool:
         return query == self.query_one("#lookup-query", Input).value.strip()
 
-    def on_lookup_screen_found(self, message: Found) -> None:
-        result = message.result
+    def db_found(self, result: LookupResult) -> None:
         if not self._is_current(result.query):
-            return  # a newer search is on its way
+            return  # the field changed since: its search is on its way (after the debounce)
         results = self.query_one("#lookup-results", OptionList)
         results.clear_options()
         options = []
@@ -207,34 +192,29 @@ class LookupScreen(SubScreen):
             status.update(f"按{kind}查询：{len(result.members)} 位，回车查看")
             status.set_classes("")
 
-    def on_lookup_screen_failed(self, message: Failed) -> None:
-        if self._is_current(message.query):
-            self.query_one(StatusLine).show_error(f"查询失败：{message.text}")
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        if self._is_current(self._searching):
+            self.query_one(StatusLine).show_error(f"查询失败：{error_text(error)}")
 
     @on(OptionList.OptionSelected, "#lookup-results")
     def _member_selected(self, event: OptionList.OptionSelected) -> None:
         self.app.push_screen(MemberScreen(int(event.option.id)))
 
 
-class MemberScreen(SubScreen):
+def _member(member_id: int, today: date) -> tuple[MemberDetail | None, MemberRecord | None]:
+    """A member's record and details, both on the lookup reader's connection."""
+    return read(member_detail, member_id, today), read(member_record, member_id)
+
+
+class MemberScreen(DbWorkers, SubScreen):
     """One member's record: status per plan with its reason and source, coverage history,
-    claims and disbursements. Read in a worker each time it comes to the front."""
+    claims and disbursements. Read in a worker each time it comes to the front; a read that a
+    newer one overtook (F5, back from the edit form) is dropped when it finishes last."""
 
     BINDINGS = [
         Binding("f5", "refresh", "刷新", id="member.refresh"),
         Binding("e", "edit", "修改资料", id="member.edit"),
     ]
-
-    class Loaded(Message):
-        def __init__(self, detail: MemberDetail | None, record: MemberRecord | None = None) -> None:
-            super().__init__()
-            self.detail = detail
-            self.record = record
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
 
     def __init__(self, member_id: int) -> None:
         super().__init__()
@@ -263,17 +243,7 @@ class MemberScreen(SubScreen):
 
     def action_refresh(self) -> None:
         self.query_one(StatusLine).show_busy("正在读取…")
-        self.load(self.huzhu_app.today())
-
-    @work(thread=True, exclusive=True, group="member", exit_on_error=False)
-    def load(self, today: date) -> None:
-        try:
-            detail = read(member_detail, self.member_id, today)
-            record = read(member_record, self.member_id)
-        except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Loaded(detail, record))
+        self.run_db("loaded", _member, self.member_id, self.huzhu_app.today(), connect=False)
 
     def action_edit(self) -> None:
         """The edit form (``e``); back here, the record is read again (on_screen_resume)."""
@@ -283,11 +253,11 @@ class MemberScreen(SubScreen):
         if writable(self):
             self.app.push_screen(MemberEditScreen(self.member_id))
 
-    def on_member_screen_failed(self, message: Failed) -> None:
-        self.query_one(StatusLine).show_error(f"读取失败：{message.text}")
+    def db_failed(self, tag: str, error: BaseException) -> None:
+        self.query_one(StatusLine).show_error(f"读取失败：{error_text(error)}")
 
-    def on_member_screen_loaded(self, message: Loaded) -> None:
-        detail = message.detail
+    def db_loaded(self, loaded: tuple[MemberDetail | None, MemberRecord | None]) -> None:
+        detail, record = loaded
         status = self.query_one(StatusLine)
         if detail is None:
             status.show_error("该会员已不在数据库中")
@@ -311,9 +281,9 @@ class MemberScreen(SubScreen):
         self.query_one("#member-coverage", Static).update(self._coverage_table(detail))
         self.query_one("#member-claims", Static).update(self._claims_table(detail))
         self.query_one("#member-disbursements", Static).update(self._disbursements_table(detail))
-        if message.record is not None:
-            self.query_one("#member-record", Static).update(self._record_text(message.record))
-            self.query_one("#member-history", Static).update(self._history_text(message.record))
+        if record is not None:
+            self.query_one("#member-record", Static).update(self._record_text(record))
+            self.query_one("#member-history", Static).update(self._history_text(record))
 
     @staticmethod
     def _record_text(record: MemberRecord) -> Text:

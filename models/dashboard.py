@@ -113,6 +113,12 @@ class RenewalRow:
     def key(self) -> str:
         return f"{self.unit_code}/{self.plan}"
 
+    @property
+    def on(self) -> dt.date | None:
+        """The day the line dates from: a lapsed unit's from its policy's end (the 待办 folds those
+        of past years); one in its window is today's business."""
+        return self.end if self.status == "lapsed" else None
+
 
 def renewal_status(prev_start: dt.date, prev_end: dt.date, plan: str, today: dt.date) -> tuple[str, Decision]:
     """Where a policy stands if its renewal were filed today, as ``rules.classify_renewal``
@@ -164,6 +170,53 @@ def last_end_in_window(today: dt.date) -> dt.date:
     return lo
 
 
+def _renewal_decision(plan: str, start_text: str, end_text: str, today: dt.date, rs) -> tuple:
+    """What ``classify_renewal`` decides for a latest policy of ``plan`` running ``start``–``end``
+    (all a renewal's status depends on), with the figures a ``RenewalRow`` shows."""
+    start, end = _d(start_text), _d(end_text)
+    assert start is not None and end is not None
+    status, decision = renewal_status(start, end, plan, today)
+    params = rs.plan(plan)
+    return (
+        start,
+        end,
+        status,
+        params.name if params else plan,
+        expiry(end),
+        *renewal_window(end, rs),
+        decision.message,
+        str(decision.citation),
+    )
+
+
+def _renewal_row(code, name, plan, outcome, filed, backdated_reason, decided: tuple) -> RenewalRow:
+    start, end, status, plan_name, expires, first_allowed, last_on_time, message, citation = decided
+    return RenewalRow(
+        code,
+        name,
+        plan,
+        plan_name,
+        start,
+        end,
+        outcome,
+        status,
+        expires,
+        first_allowed,
+        last_on_time,
+        message,
+        citation,
+        _d(filed),
+        backdated_reason,
+    )
+
+
+def _renewal_order(row: RenewalRow) -> tuple:
+    return (_STATUS_ORDER[row.status], row.expiry, row.unit_code, row.plan)
+
+
+_STATUS_ORDER = {status: i for i, status in enumerate(RENEWAL_STATUSES)}
+
+
 def renewal_board(today: dt.date, *, statuses: tuple[str, ...] | None = None) -> list[RenewalRow]:
     """Every unit × plan's latest policy with its renewal status, most urgent first
     (status order of RENEWAL_STATUSES, then expiry, unit, plan); ``statuses`` keeps only those."""
@@ -182,44 +235,80 @@ def renewal_board(today: dt.date, *, statuses: tuple[str, ...] | None = None) ->
     for code, name, plan, start_text, end_text, outcome, filed, backdated_reason in rows:
         known = decided.get((plan, start_text, end_text))
         if known is None:
-            start, end = _d(start_text), _d(end_text)
-            status, decision = renewal_status(start, end, plan, today)
-            params = rs.plan(plan)
-            known = decided[(plan, start_text, end_text)] = (
-                start,
-                end,
-                status,
-                params.name if params else plan,
-                expiry(end),
-                *renewal_window(end, rs),
-                decision.message,
-                str(decision.citation),
-            )
-        start, end, status, plan_name, expires, first_allowed, last_on_time, message, citation = known
-        if statuses is not None and status not in statuses:
+            known = decided[(plan, start_text, end_text)] = _renewal_decision(plan, start_text, end_text, today, rs)
+        if statuses is not None and known[2] not in statuses:
             continue
-        board.append(
-            RenewalRow(
-                code,
-                name,
-                plan,
-                plan_name,
-                start,
-                end,
-                outcome,
-                status,
-                expires,
-                first_allowed,
-                last_on_time,
-                message,
-                citation,
-                _d(filed),
-                backdated_reason,
-            )
-        )
-    order = list(RENEWAL_STATUSES)
-    board.sort(key=lambda r: (order.index(r.status), r.expiry, r.unit_code, r.plan))
+        board.append(_renewal_row(code, name, plan, outcome, filed, backdated_reason, known))
+    board.sort(key=_renewal_order)
     return board
+
+
+def of_past_year(on: dt.date | None, today: dt.date) -> bool:
+    """An item dated in a year before ``today``'s: the 待办 lists it apart, under 往年."""
+    return on is not None and on.year < today.year
+
+
+def _first_groups(groups: list[tuple], limit: int) -> list[tuple]:
+    """Of ``groups`` (each ``(order key, items, …)``, sorted by key), those holding the first
+    ``limit`` items, with every group that shares the last one's key: the items of one key are
+    ordered among themselves by what the rows hold (unit code, claim id), read with them."""
+    picked: list[tuple] = []
+    items = 0
+    for group in groups:
+        if items >= limit and (not picked or group[0] != picked[-1][0]):
+            break
+        picked.append(group)
+        items += group[1]
+    return picked
+
+
+def renewals_first(today: dt.date, limit: int) -> tuple[list[RenewalRow], int, int]:
+    """The 待办's renewals without a row per unit: the first ``limit`` of this year's and the first
+    ``limit`` of past years' (lapsed before this year), in ``renewal_board``'s order, and how many
+    there are of each.
+
+    The counts are exact: a latest policy's status depends only on its plan, start and end
+    (``renewal_status``), so SQL counts the policies of each (plan, start, end) whose window has
+    opened (``last_end_in_window``) from the covering ``(end, …)`` index, and ``classify_renewal``
+    decides each such group, so every policy is decided by the rule, only once per group. The
+    rows are then read for the groups that hold the listed ones alone (tests/test_dashboard_counts.py
+    compares both with the whole board)."""
+    rs = ruleset_on(today)
+    groups = database.execute_sql(
+        'SELECT plan_id, start, "end", count(*) FROM policy_latest '
+        'INDEXED BY "policylatest_end_unit_id_plan_id_start_outcome_policy_id" '
+        'WHERE "end" <= ? GROUP BY "end", plan_id, start',
+        (last_end_in_window(today).isoformat(),),
+    ).fetchall()
+    decided: dict[tuple[str, str, str], tuple] = {}
+    recent: list[tuple] = []
+    older: list[tuple] = []
+    for plan, start, end, n in groups:
+        known = decided[(plan, start, end)] = _renewal_decision(plan, start, end, today, rs)
+        status = known[2]
+        if status not in RENEWAL_TODO:
+            continue
+        past = status == "lapsed" and of_past_year(known[1], today)
+        (older if past else recent).append(((_STATUS_ORDER[status], known[4]), n, (plan, start, end)))
+    picked: set[tuple[str, str, str]] = set()
+    for part in (recent, older):
+        part.sort(key=lambda group: group[0])
+        picked.update(group[2] for group in _first_groups(part, limit))
+    rows: list[RenewalRow] = []
+    ends = sorted({end for _, _, end in picked})
+    for chunk in _chunks(ends):
+        for code, name, plan, start, end, outcome, filed, backdated_reason in database.execute_sql(
+            RENEWAL_SQL + f' WHERE l."end" IN ({",".join("?" * len(chunk))})', chunk
+        ):
+            if (plan, start, end) in picked:
+                rows.append(
+                    _renewal_row(code, name, plan, outcome, filed, backdated_reason, decided[(plan, start, end)])
+                )
+    rows.sort(key=_renewal_order)
+    shown = [r for r in rows if not of_past_year(r.on, today)][:limit]
+    shown += [r for r in rows if of_past_year(r.on, today)][:limit]
+    shown.sort(key=_renewal_order)
+    return shown, sum(group[1] for group in recent), sum(group[1] for group in older)
 
 
 # --- the to-do list ------------------------------------------------------------------------------
@@ -294,19 +383,39 @@ class Dashboard:
     fees: list[TodoItem] = field(default_factory=list)  # overdue unit balances, collected fees held (§12)
     #: Rows changed outside the program (found at unlock): the database is read-only until restored.
     integrity: TodoItem | None = None
+    #: When the long sections hold only their first items (``read_dashboard(today, limit=…)``):
+    #: section → (items of this year, items of past years), each exact. A section not in it is whole.
+    totals: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Open items per section (budget, bundle and self-assessment are facts, not counted)."""
         return {
-            "renewals": len(self.renewals),
-            "claims": len(self.claims),
-            "direct_pay": len(self.direct_pay),
-            "disbursements": len(self.disbursements),
-            "handovers": len(self.handovers),
-            "logins": len(self.logins),
-            "notices": len(self.notices),
-            "projects": len(self.projects),
+            name: sum(self.totals[name]) if name in self.totals else len(getattr(self, name))
+            for name in (
+                "renewals",
+                "claims",
+                "direct_pay",
+                "disbursements",
+                "handovers",
+                "logins",
+                "notices",
+                "projects",
+            )
         }
+
+
+#: The open claims, from their covering partial index (migration 0015).
+_OPEN_CLAIMS = "FROM claim_report c INDEXED BY claim_report_open WHERE c.state IN ('registered', 'returned')"
+_CLAIM_COLUMNS = "c.id, c.state, c.member_id, c.plan_id, c.report_date, c.returned_on"
+#: An open claim's last event as "date state" (the history's last step: (date, id) order), one
+#: seek into the covering (claim, date, id, state) index; a claim with no event yet is taken at
+#: its report (or return) date, as ``overdue_claims`` takes it.
+_LAST_EVENT = (
+    "coalesce((SELECT e.on_date || ' ' || e.to_state FROM claim_event e "
+    "INDEXED BY claimevent_claim_id_on_date_id_to_state_by_user WHERE e.claim_id = c.id "
+    "ORDER BY e.on_date DESC, e.id DESC LIMIT 1), "
+    "CASE c.state WHEN 'returned' THEN c.returned_on ELSE c.report_date END || ' ' || c.state)"
+)
 
 
 def overdue_claims(today: dt.date) -> list[TodoItem]:
@@ -314,11 +423,51 @@ def overdue_claims(today: dt.date) -> list[TodoItem]:
     deadline ``rules.claim_overdue`` applies; oldest first."""
     # The covering index only; the members' names are read for the overdue claims alone (a
     # random page each, at a million members the larger part of this query's time).
-    claims = database.execute_sql(
-        "SELECT c.id, c.state, c.member_id, c.plan_id, c.report_date, c.returned_on "
-        "FROM claim_report c INDEXED BY claim_report_open "
-        "WHERE c.state IN ('registered', 'returned') ORDER BY c.id"
+    claims = database.execute_sql(f"SELECT {_CLAIM_COLUMNS} {_OPEN_CLAIMS} ORDER BY c.id").fetchall()
+    return _overdue_items(claims, today)
+
+
+def overdue_claims_first(today: dt.date, limit: int) -> tuple[list[TodoItem], int, int]:
+    """``overdue_claims`` without reading every open claim's history: the first ``limit`` of this
+    year's and of past years' overdue claims (the year of their last step), and how many there are
+    of each.
+
+    The counts are exact: ``claim_overdue`` reads a history through its last step alone (its
+    state and date: ``claim_state`` and ``since``; tests/test_dashboard_counts.py holds the rule to
+    that over generated histories), so SQL counts the open claims by their last step and the rule
+    decides each distinct (state, date). The listed claims are then decided again by the rule on
+    their whole history."""
+    groups = database.execute_sql(
+        f"SELECT last, count(*) FROM (SELECT {_LAST_EVENT} AS last {_OPEN_CLAIMS}) GROUP BY last"
     ).fetchall()
+    recent: list[tuple] = []
+    older: list[tuple] = []
+    for last, n in groups:
+        on_text, state = last.split(" ", 1)
+        on = dt.date.fromisoformat(on_text)
+        if claim_overdue([ClaimEvent(state, on, "")], today).outcome != "overdue":
+            continue
+        (older if of_past_year(on, today) else recent).append((on, n, last))
+    picked: list[str] = []
+    for part in (recent, older):
+        part.sort(key=lambda group: group[0])
+        picked += [group[2] for group in _first_groups(part, limit)]
+    claims: list[tuple] = []
+    for chunk in _chunks(picked):
+        claims += database.execute_sql(
+            f"SELECT {_CLAIM_COLUMNS} {_OPEN_CLAIMS} AND {_LAST_EVENT} IN ({','.join('?' * len(chunk))})", chunk
+        ).fetchall()
+    claims.sort(key=lambda claim: claim[0])
+    items = _overdue_items(claims, today)
+    shown = [i for i in items if of_past_year(i.on, today)][:limit] + [
+        i for i in items if not of_past_year(i.on, today)
+    ][:limit]
+    return shown, sum(group[1] for group in recent), sum(group[1] for group in older)
+
+
+def _overdue_items(claims: list[tuple], today: dt.date) -> list[TodoItem]:
+    """The overdue ones of ``claims`` (rows of ``_CLAIM_COLUMNS`` in id order), each decided by
+    ``claim_overdue`` on its whole history; oldest last step first."""
     days: dict[str, dt.date] = {}  # a day's date object once: histories share their days
 
     def day(text: str) -> dt.date:
@@ -368,7 +517,7 @@ def overdue_claims(today: dt.date) -> list[TodoItem]:
                     "claim",
                     member_id,
                     str(claim_id),
-                    history[-1].on,
+                    since,
                 ),
             )
         )
@@ -376,20 +525,52 @@ def overdue_claims(today: dt.date) -> list[TodoItem]:
     return [item for _, item in overdue]
 
 
+#: Failed direct payments not yet signed for, with the claim's member, from the covering partial index.
+_DIRECT_PAY_SQL = (
+    "SELECT f.id, f.claim_id, c.member_id, m.name, f.notice_on, f.corrected_on, f.transferred_on, "
+    "f.handed_down_on, f.signed_on FROM direct_pay_failure f INDEXED BY direct_pay_failure_open "
+    "JOIN claim_report c ON c.id = f.claim_id "
+    "JOIN member m ON m.id = c.member_id WHERE f.signed_on IS NULL"
+)
+
+
+def _direct_pay_steps(dates) -> list[DirectPayStep]:
+    return [DirectPayStep(step, _d(on), "") for (step, _), on in zip(_DIRECT_PAY_COLUMNS, dates, strict=True) if on]
+
+
 def open_direct_pay(today: dt.date) -> list[TodoItem]:
     """Failed direct payments the member has not yet signed for (R2.4), with their next step."""
-    rows = database.execute_sql(
-        "SELECT f.id, f.claim_id, c.member_id, m.name, f.notice_on, f.corrected_on, f.transferred_on, "
-        "f.handed_down_on, f.signed_on FROM direct_pay_failure f INDEXED BY direct_pay_failure_open "
-        "JOIN claim_report c ON c.id = f.claim_id "
-        "JOIN member m ON m.id = c.member_id WHERE f.signed_on IS NULL ORDER BY f.notice_on, f.id"
+    rows = database.execute_sql(_DIRECT_PAY_SQL + " ORDER BY f.notice_on, f.id").fetchall()
+    return _direct_pay_items(rows, today)
+
+
+def direct_pay_first(today: dt.date, limit: int) -> tuple[list[TodoItem], int, int]:
+    """``open_direct_pay``'s first ``limit`` of this year's and of past years' (by the notice's
+    date), and how many there are of each. Exact: ``direct_pay_status`` decides each distinct set
+    of step dates, counted in SQL from the covering index; the listed ones are read in order, as
+    many more as the rule closed, and decided again."""
+    groups = database.execute_sql(
+        "SELECT notice_on, corrected_on, transferred_on, handed_down_on, count(*) FROM direct_pay_failure "
+        "INDEXED BY direct_pay_failure_open WHERE signed_on IS NULL GROUP BY 1, 2, 3, 4"
     ).fetchall()
+    tally = {True: [0, 0], False: [0, 0]}  # past year → [open, closed]
+    for *dates, n in groups:
+        is_open = direct_pay_status(_direct_pay_steps([*dates, None]), today).outcome == "open"
+        tally[of_past_year(_d(dates[0]), today)][0 if is_open else 1] += n
+    year = dt.date(today.year, 1, 1).isoformat()
+    items: list[TodoItem] = []
+    for past, where in ((True, "f.notice_on < ?"), (False, "f.notice_on >= ?")):
+        rows = database.execute_sql(
+            _DIRECT_PAY_SQL + f" AND {where} ORDER BY f.notice_on, f.id LIMIT ?", (year, limit + tally[past][1])
+        ).fetchall()
+        items += _direct_pay_items(rows, today)[:limit]
+    return items, tally[False][0], tally[True][0]
+
+
+def _direct_pay_items(rows: list[tuple], today: dt.date) -> list[TodoItem]:
     items = []
     for _failure_id, claim_id, member_id, name, *dates in rows:
-        steps = [
-            DirectPayStep(step, _d(on), "") for (step, _), on in zip(_DIRECT_PAY_COLUMNS, dates, strict=True) if on
-        ]
-        decision = direct_pay_status(steps, today)
+        decision = direct_pay_status(_direct_pay_steps(dates), today)
         if decision.outcome != "open":
             continue
         # The follow-up is done on the claim, so the line opens the claim.
@@ -409,12 +590,37 @@ def open_direct_pay(today: dt.date) -> list[TodoItem]:
     return items
 
 
+_WAITING_SQL = (
+    "SELECT id, state, on_date, member_id, beneficiary_name, category, amount_fen FROM disbursement "
+    "INDEXED BY disbursement_waiting WHERE state IN ('entered', 'approved', 'paid')"
+)
+
+
 def waiting_disbursements() -> list[TodoItem]:
     """Disbursements waiting for approval, payment or the beneficiary's signed receipt."""
-    rows = database.execute_sql(
-        "SELECT id, state, on_date, member_id, beneficiary_name, category, amount_fen FROM disbursement "
-        "INDEXED BY disbursement_waiting WHERE state IN ('entered', 'approved', 'paid') ORDER BY on_date, id"
-    ).fetchall()
+    return _disbursement_items(database.execute_sql(_WAITING_SQL + " ORDER BY on_date, id").fetchall())
+
+
+def waiting_disbursements_first(today: dt.date, limit: int) -> tuple[list[TodoItem], int, int]:
+    """``waiting_disbursements``' first ``limit`` of this year's and of past years', and how many
+    there are of each (no rule decides these: the state is the item), counted in the index."""
+    year = dt.date(today.year, 1, 1).isoformat()
+    counts = dict(
+        database.execute_sql(
+            "SELECT on_date < ?, count(*) FROM disbursement INDEXED BY disbursement_waiting "
+            "WHERE state IN ('entered', 'approved', 'paid') GROUP BY 1",
+            (year,),
+        ).fetchall()
+    )
+    items: list[TodoItem] = []
+    for where in ("on_date < ?", "on_date >= ?"):
+        items += _disbursement_items(
+            database.execute_sql(_WAITING_SQL + f" AND {where} ORDER BY on_date, id LIMIT ?", (year, limit)).fetchall()
+        )
+    return items, counts.get(0, 0), counts.get(1, 0)
+
+
+def _disbursement_items(rows: list[tuple]) -> list[TodoItem]:
     items = []
     for disbursement_id, state, on, member_id, beneficiary, category, amount in rows:
         waiting = DISBURSEMENT_WAITING[state]
@@ -586,14 +792,33 @@ def selfassessment_item(today: dt.date) -> TodoItem | None:
     )
 
 
-def read_dashboard(today: dt.date) -> Dashboard:
-    """Everything on the 待办 screen as of ``today``."""
+def read_dashboard(today: dt.date, limit: int | None = None) -> Dashboard:
+    """Everything on the 待办 screen as of ``today``. With ``limit``, the sections that grow with
+    the branch (renewals, overdue claims, failed direct pay, waiting disbursements) hold only their
+    first ``limit`` items of this year and of past years, in their order, and ``totals`` says how
+    many each has: what the screen lists, read without deciding every item (issue 15)."""
+    totals: dict[str, tuple[int, int]] = {}
+    if limit is None:
+        renewals = renewal_board(today, statuses=RENEWAL_TODO)
+        claims = overdue_claims(today)
+        direct_pay = open_direct_pay(today)
+        disbursements = waiting_disbursements()
+    else:
+        renewals, recent, older = renewals_first(today, limit)
+        totals["renewals"] = (recent, older)
+        claims, recent, older = overdue_claims_first(today, limit)
+        totals["claims"] = (recent, older)
+        direct_pay, recent, older = direct_pay_first(today, limit)
+        totals["direct_pay"] = (recent, older)
+        disbursements, recent, older = waiting_disbursements_first(today, limit)
+        totals["disbursements"] = (recent, older)
     return Dashboard(
         today=today,
-        renewals=renewal_board(today, statuses=RENEWAL_TODO),
-        claims=overdue_claims(today),
-        direct_pay=open_direct_pay(today),
-        disbursements=waiting_disbursements(),
+        totals=totals,
+        renewals=renewals,
+        claims=claims,
+        direct_pay=direct_pay,
+        disbursements=disbursements,
         handovers=unreported_handovers(today),
         logins=stale_logins(today),
         notices=office_notices(),

@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from models.dashboard import DISBURSEMENT_WAITING, Dashboard, RenewalRow, TodoItem, read_dashboard
+from models.dashboard import DISBURSEMENT_WAITING, Dashboard, RenewalRow, TodoItem, of_past_year, read_dashboard
 from rules import format_fen
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, failure_text
@@ -79,9 +79,7 @@ def renewal_line(row: RenewalRow) -> tuple[str, Line]:
         f"{window_text(row)}"
     )
     message = f"若今天办理：{row.message}"
-    # A lapsed unit's line dates from its policy's end; one in its window is today's business.
-    on = row.end if row.status == "lapsed" else None
-    return text, Line(message, row.citation, "renewal_row", ref=row.key, on=on)
+    return text, Line(message, row.citation, "renewal_row", ref=row.key, on=row.on)
 
 
 def item_line(item: TodoItem, tag: str) -> tuple[str, Line]:
@@ -101,28 +99,28 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
     def first(items: list) -> list:
         return items if limit is None else items[:limit]
 
-    def split(items: list, when: Callable[[Any], date | None], line: Callable[[Any], tuple[str, Line]]) -> list:
-        """The items of this year (or undated); those of past years go to ``older``."""
+    older_total = 0
+
+    def section(name: str, key: str, line: Callable[[Any], tuple[str, Line]]) -> tuple:
+        """The items of this year (or undated); those of past years go to ``older``. A section
+        the board holds only the first items of is counted by ``board.totals``."""
+        nonlocal older_total
         recent = []
-        for item in items:
-            on = when(item)
-            if on is not None and on.year < board.today.year:
-                older.append((on, lambda item=item: line(item)))
+        for item in getattr(board, key):
+            if of_past_year(item.on, board.today):
+                older.append((item.on, lambda item=item: line(item)))
             else:
                 recent.append(item)
-        return recent
+        in_all, of_past = board.totals.get(key, (len(recent), len(getattr(board, key)) - len(recent)))
+        older_total += of_past
+        return (f"{name} {in_all}", [line(i) for i in first(recent)], in_all)
 
-    def section(name: str, items: list, line: Callable[[Any], tuple[str, Line]]) -> tuple:
-        recent = split(items, lambda i: i.on, line)
-        return (f"{name} {len(recent)}", [line(i) for i in first(recent)], len(recent))
-
-    renewals = split(board.renewals, lambda row: row.end if row.status == "lapsed" else None, renewal_line)
     out: list[tuple[str, list[tuple[str, Line]], int]] = [
-        (f"续保 {len(renewals)}", [renewal_line(row) for row in first(renewals)], len(renewals)),
-        section("报案超期", board.claims, lambda i: item_line(i, tags[i.status])),
-        section("直赔失败未签字", board.direct_pay, lambda i: item_line(i, "未签字")),
-        section("互助互济待办", board.disbursements, lambda i: item_line(i, DISBURSEMENT_WAITING[i.status])),
-        section("交接未上报", board.handovers, lambda i: item_line(i, tags[i.status])),
+        section("续保", "renewals", renewal_line),
+        section("报案超期", "claims", lambda i: item_line(i, tags[i.status])),
+        section("直赔失败未签字", "direct_pay", lambda i: item_line(i, "未签字")),
+        section("互助互济待办", "disbursements", lambda i: item_line(i, DISBURSEMENT_WAITING[i.status])),
+        section("交接未上报", "handovers", lambda i: item_line(i, tags[i.status])),
         (
             f"业务系统登录 {len(board.logins)}",
             [item_line(i, tags[i.status]) for i in first(board.logins)],
@@ -182,9 +180,9 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
         out.insert(0, ("账目完整性", [item_line(board.integrity, "已只读")], 1))
     if board.backup is not None:
         out.append(("备份", [item_line(board.backup, "需处理")], 1))
-    if older:
+    if older_total:
         older.sort(key=lambda pair: pair[0])
-        out.append((f"{OLDER} {len(older)}", [make() for _, make in first(older)], len(older)))
+        out.append((f"{OLDER} {older_total}", [make() for _, make in first(older)], older_total))
     return out
 
 
@@ -226,7 +224,8 @@ class DashboardScreen(DbWork, SubScreen):
 
     def action_refresh(self) -> None:
         self.query_one(StatusLine).show_busy("正在读取…")
-        self.run_db("loaded", read_dashboard, self.huzhu_app.today())
+        # Only what the list shows is read and decided, every section still counted (issue 15).
+        self.run_db("loaded", read_dashboard, self.huzhu_app.today(), SECTION_LINES)
 
     def db_failed(self, tag: str, error: BaseException) -> None:
         self.query_one(StatusLine).show_error(f"读取失败：{failure_text(error)}")

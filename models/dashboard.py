@@ -294,19 +294,36 @@ def renewals_first(today: dt.date, limit: int) -> tuple[list[RenewalRow], int, i
     for part in (recent, older):
         part.sort(key=lambda group: group[0])
         picked.update(group[2] for group in _first_groups(part, limit))
-    rows: list[RenewalRow] = []
+    # The picked groups' units in order (index and unit pages only), then the whole rows (their
+    # policy's filing date: a random page each) of the listed ones alone.
     ends = sorted({end for _, _, end in picked})
+    keys: list[tuple] = []
     for chunk in _chunks(ends):
-        for code, name, plan, start, end, outcome, filed, backdated_reason in database.execute_sql(
-            RENEWAL_SQL + f' WHERE l."end" IN ({",".join("?" * len(chunk))})', chunk
+        for code, unit_id, plan, start, end in database.execute_sql(
+            'SELECT u.code, l.unit_id, l.plan_id, l.start, l."end" FROM policy_latest l '
+            'INDEXED BY "policylatest_end_unit_id_plan_id_start_outcome_policy_id" JOIN unit u ON u.id = l.unit_id '
+            f'WHERE l."end" IN ({",".join("?" * len(chunk))})',
+            chunk,
         ):
             if (plan, start, end) in picked:
-                rows.append(
+                known = decided[(plan, start, end)]
+                past = known[2] == "lapsed" and of_past_year(known[1], today)
+                keys.append(((_STATUS_ORDER[known[2]], known[4], code, plan), past, unit_id, end))
+    keys.sort(key=lambda key: key[0])
+    listed = [k for k in keys if not k[1]][:limit] + [k for k in keys if k[1]][:limit]
+    wanted = {(k[0][2], k[0][3]) for k in listed}
+    shown: list[RenewalRow] = []
+    if listed:
+        ends, units = sorted({k[3] for k in listed}), sorted({k[2] for k in listed})
+        for code, name, plan, start, end, outcome, filed, backdated_reason in database.execute_sql(
+            RENEWAL_SQL + f' WHERE l."end" IN ({",".join("?" * len(ends))}) '
+            f"AND l.unit_id IN ({','.join('?' * len(units))})",
+            (*ends, *units),
+        ):
+            if (code, plan) in wanted:
+                shown.append(
                     _renewal_row(code, name, plan, outcome, filed, backdated_reason, decided[(plan, start, end)])
                 )
-    rows.sort(key=_renewal_order)
-    shown = [r for r in rows if not of_past_year(r.on, today)][:limit]
-    shown += [r for r in rows if of_past_year(r.on, today)][:limit]
     shown.sort(key=_renewal_order)
     return shown, sum(group[1] for group in recent), sum(group[1] for group in older)
 
@@ -437,37 +454,36 @@ def overdue_claims_first(today: dt.date, limit: int) -> tuple[list[TodoItem], in
     that over generated histories), so SQL counts the open claims by their last step and the rule
     decides each distinct (state, date). The listed claims are then decided again by the rule on
     their whole history."""
+    # One pass: each group's claim ids come with its count, so the listed ones need no second one.
     groups = database.execute_sql(
-        f"SELECT last, count(*) FROM (SELECT {_LAST_EVENT} AS last {_OPEN_CLAIMS}) GROUP BY last"
+        f"SELECT last, count(*), group_concat(id) FROM (SELECT c.id, {_LAST_EVENT} AS last {_OPEN_CLAIMS}) "
+        "GROUP BY last"
     ).fetchall()
     recent: list[tuple] = []
     older: list[tuple] = []
-    for last, n in groups:
+    for last, n, ids in groups:
         on_text, state = last.split(" ", 1)
         on = dt.date.fromisoformat(on_text)
         if claim_overdue([ClaimEvent(state, on, "")], today).outcome != "overdue":
             continue
-        (older if of_past_year(on, today) else recent).append((on, n, last))
-    picked: list[str] = []
+        (older if of_past_year(on, today) else recent).append((on, n, ids))
+    picked: list[int] = []
     for part in (recent, older):
         part.sort(key=lambda group: group[0])
-        picked += [group[2] for group in _first_groups(part, limit)]
+        picked += [int(i) for group in _first_groups(part, limit) for i in group[2].split(",")]
     claims: list[tuple] = []
-    for chunk in _chunks(picked):
+    for chunk in _chunks(sorted(picked)):
         claims += database.execute_sql(
-            f"SELECT {_CLAIM_COLUMNS} {_OPEN_CLAIMS} AND {_LAST_EVENT} IN ({','.join('?' * len(chunk))})", chunk
+            f"SELECT {_CLAIM_COLUMNS} {_OPEN_CLAIMS} AND c.id IN ({','.join('?' * len(chunk))})", chunk
         ).fetchall()
     claims.sort(key=lambda claim: claim[0])
-    items = _overdue_items(claims, today)
-    shown = [i for i in items if of_past_year(i.on, today)][:limit] + [
-        i for i in items if not of_past_year(i.on, today)
-    ][:limit]
-    return shown, sum(group[1] for group in recent), sum(group[1] for group in older)
+    return _overdue_items(claims, today, limit), sum(group[1] for group in recent), sum(group[1] for group in older)
 
 
-def _overdue_items(claims: list[tuple], today: dt.date) -> list[TodoItem]:
+def _overdue_items(claims: list[tuple], today: dt.date, limit: int | None = None) -> list[TodoItem]:
     """The overdue ones of ``claims`` (rows of ``_CLAIM_COLUMNS`` in id order), each decided by
-    ``claim_overdue`` on its whole history; oldest last step first."""
+    ``claim_overdue`` on its whole history; oldest last step first (then by id). With ``limit``,
+    only the first ``limit`` of past years' and of this year's (whose members' names are read)."""
     days: dict[str, dt.date] = {}  # a day's date object once: histories share their days
 
     def day(text: str) -> dt.date:
@@ -494,6 +510,11 @@ def _overdue_items(claims: list[tuple], today: dt.date) -> list[TodoItem]:
         decision = decided.get(key) or decided.setdefault(key, claim_overdue(history, today))
         if decision.outcome == "overdue":
             found.append((claim_id, state, member_id, plan, history[-1].on, decision))
+    found.sort(key=lambda f: f[4])
+    if limit is not None:
+        found = [f for f in found if of_past_year(f[4], today)][:limit] + [
+            f for f in found if not of_past_year(f[4], today)
+        ][:limit]
     names: dict[int, str] = {}
     for chunk in _chunks(sorted({f[2] for f in found})):
         names.update(

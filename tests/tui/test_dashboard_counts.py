@@ -11,7 +11,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from entered_kit import huzhu as cli
 from entered_kit import id_number
@@ -22,6 +21,9 @@ from models import clock, crypto, dashboard
 from models import db as dbmod
 from rules import ClaimEvent, claim_overdue
 
+#: tests/tui/conftest.py's day, which small_demo is built on (not imported: a bare ``conftest`` is
+#: ambiguous under xdist)
+TODAY = dt.date(2026, 3, 2)
 PASSPHRASE = "一个足够长的口令 branch 2026"  # entered_kit's, for its supervisor 张三
 SUPERVISOR = "张三"
 SECTIONS = ("renewals", "claims", "direct_pay", "disbursements")

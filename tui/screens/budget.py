@@ -46,11 +46,12 @@ def _codes_hint() -> str:
     return "科目：" + "、".join(f"{code} {kind.name}" for code, kind in line_catalogue().items())
 
 
-#: The year's lines: amounts whole; the line's code (its name says the same) goes first on a
-#: narrow screen, then the name is cut.
+#: The year's lines: names and amounts whole. On a narrow screen the line's code goes first (its
+#: name says the same), then the draft's amount; the longest name of the catalogue (24 cells)
+#: and the four amounts fit 80 columns without them.
 BUDGET_COLUMNS = (
     Col("科目代码", 2),
-    Col("预算科目", 0, "end", min_width=10),
+    Col("预算科目"),
     Col("批准数", justify="right"),
     Col("已列支(含待付)", justify="right"),
     Col(AVAILABLE_LABEL, justify="right"),

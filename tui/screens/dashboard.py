@@ -2,8 +2,10 @@
 
 The list is read by ``models.dashboard.read_dashboard`` in a thread worker each time the
 screen comes to the front (the clerk has just dealt with something, or the date moved on).
-Every line's reason and source article is shown under the list for the highlighted item,
-so the list itself stays one line per item at 80 columns.
+Every line's reason and source article is shown under the list for the highlighted item.
+Nothing on a line is cut: a line longer than the list is wide goes on under its text, after
+its tag (tui/widgets/wrapped.py), and a section's codes and dates line up with the names of
+varying length after them.
 
 Where Enter leads: a renewal to its row on 续保跟踪; claims and failed direct pay to 报案登记,
 disbursements and budget lines to 互助互济, handovers to 交接记录, the monthly bundle and
@@ -19,12 +21,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, OptionList, Static
-from textual.widgets.option_list import Option
 
 from models.dashboard import DISBURSEMENT_WAITING, Dashboard, RenewalRow, TodoItem, of_past_year, read_dashboard
 from rules import format_fen
@@ -33,7 +35,9 @@ from tui.screens.forms import DbWork, failure_text
 from tui.screens.lookup import MemberScreen
 from tui.screens.renewals import RenewalsScreen, window_text
 from tui.widgets import StatusLine
-from tui.widgets.fit import fit
+from tui.widgets.fit import fit, pad
+from tui.widgets.wrapped import Line as ListLine
+from tui.widgets.wrapped import WrappedList
 
 #: Cells for an item's status tag at the start of its line.
 TAG_CELLS = 8
@@ -73,10 +77,12 @@ _RECORD_SCREENS = {
 }
 
 
-def renewal_line(row: RenewalRow) -> tuple[str, Line]:
+def renewal_line(row: RenewalRow, plan_cells: int = 0, window_cells: int = 0) -> tuple[str, Line]:
+    """The unit's name last and whole: the plans and dates before it line up at their section's
+    widest (``plan_cells``, ``window_cells``) and a long name wraps under itself."""
     text = (
-        f"{fit(row.status_name, TAG_CELLS)}{row.unit_code} {fit(row.unit_name, 20)} {fit(row.plan_name, 8)} "
-        f"{window_text(row)}"
+        f"{fit(row.status_name, TAG_CELLS)}{row.unit_code} {pad(row.plan_name, plan_cells)} "
+        f"{pad(window_text(row), window_cells)} {row.unit_name}"
     )
     message = f"若今天办理：{row.message}"
     return text, Line(message, row.citation, "renewal_row", ref=row.key, on=row.on)
@@ -115,8 +121,14 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
         older_total += of_past
         return (f"{name} {in_all}", [line(i) for i in first(recent)], in_all)
 
+    plan_cells = max((cell_len(row.plan_name) for row in board.renewals), default=0)
+    window_cells = max((cell_len(window_text(row)) for row in board.renewals), default=0)
+
+    def renewal(row: RenewalRow) -> tuple[str, Line]:
+        return renewal_line(row, plan_cells, window_cells)
+
     out: list[tuple[str, list[tuple[str, Line]], int]] = [
-        section("续保", "renewals", renewal_line),
+        section("续保", "renewals", renewal),
         section("报案超期", "claims", lambda i: item_line(i, tags[i.status])),
         section("直赔失败未签字", "direct_pay", lambda i: item_line(i, "未签字")),
         section("互助互济待办", "disbursements", lambda i: item_line(i, DISBURSEMENT_WAITING[i.status])),
@@ -153,10 +165,12 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
             )
         )
     budget = []
+    name_cells = max((cell_len(use.name) for use in board.budget), default=0)
     for use in board.budget:
         tag = "超支" if use.status != "within_budget" else f"{use.percent}%"
         text = (
-            f"{fit(tag, TAG_CELLS)}{fit(use.name, 14)} 已付 {format_fen(use.used_fen)} / {format_fen(use.approved_fen)}"
+            f"{fit(tag, TAG_CELLS)}{pad(use.name, name_cells)} "
+            f"已付 {format_fen(use.used_fen)} / {format_fen(use.approved_fen)}"
         )
         budget.append((text, Line(use.message, use.citation, "welfare")))
     out.append((f"{board.today.year}年预算执行", budget, len(budget)))
@@ -211,7 +225,7 @@ class DashboardScreen(DbWork, SubScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield OptionList(id="todo-list")
+        yield WrappedList(id="todo-list")
         yield Static(id="todo-detail")
         yield StatusLine(id="status")
         yield Footer()
@@ -239,36 +253,31 @@ class DashboardScreen(DbWork, SubScreen):
         if board is None:
             return
         status = self.query_one(StatusLine)
-        todo = self.query_one("#todo-list", OptionList)
+        todo = self.query_one("#todo-list", WrappedList)
         highlighted = todo.highlighted_option.id if todo.highlighted_option else None
-        todo.clear_options()
         self._lines = {}
-        options: list[Option] = []  # added in one call: thousands of lines on a large branch
+        options: list[ListLine] = []  # set in one call: thousands of lines on a large branch
         for heading, lines, total in sections(board, SECTION_LINES):
             if heading.startswith(OLDER):
                 action = "回车收起" if self.older_open else "已收起，回车展开"
-                options.append(Option(Text(f"{heading} 项（{action}）", style="bold underline"), id=OLDER_TOGGLE))
+                options.append(ListLine(Text(f"{heading} 项（{action}）", style="bold underline"), id=OLDER_TOGGLE))
                 if not self.older_open:
                     continue
             else:
-                options.append(Option(Text(heading + ("" if lines else "  无"), style="bold underline"), disabled=True))
+                options.append(
+                    ListLine(Text(heading + ("" if lines else "  无"), style="bold underline"), disabled=True)
+                )
             for number, (text, line) in enumerate(lines):
                 option_id = f"{heading.split(' ')[0]}#{number}"
                 self._lines[option_id] = line
-                options.append(Option(Text(text, no_wrap=True, overflow="ellipsis"), id=option_id))
+                options.append(ListLine(Text(text), TAG_CELLS, option_id))
             if total > len(lines):
                 option_id = f"{heading.split(' ')[0]}#more"
                 more = more_line(lines, total)
                 self._lines[option_id] = Line(more.message) if heading.startswith(OLDER) else more
-                options.append(
-                    Option(
-                        Text(
-                            f"{'':{TAG_CELLS}}… 另有 {total - len(lines)} 项，回车查看全部", style="dim", no_wrap=True
-                        ),
-                        id=option_id,
-                    )
-                )
-        todo.add_options(options)
+                rest = Text(f"{'':{TAG_CELLS}}… 另有 {total - len(lines)} 项，回车查看全部", style="dim")
+                options.append(ListLine(rest, TAG_CELLS, option_id))
+        todo.set_lines(options)
         open_items = sum(board.counts().values())
         status.update(f"{board.today} 共 {open_items} 项待办；回车打开，m 查看会员，F5 刷新")
         status.set_classes("")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,7 +20,6 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
 
 from models.lookup import LookupResult, lookup
 from models.member_detail import MemberDetail, member_detail
@@ -30,7 +30,9 @@ from tui.reader import read
 from tui.screens.base import SubScreen
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitRichTable
-from tui.widgets.fit import fit
+from tui.widgets.fit import pad
+from tui.widgets.wrapped import Line as ListLine
+from tui.widgets.wrapped import WrappedList
 from tui.workers import DbWorkers, error_text
 
 #: Seconds after the last key before the search runs: enough to take a burst of keys that
@@ -116,7 +118,7 @@ class LookupScreen(DbWorkers, SubScreen):
         yield Header()
         yield Input(placeholder="身份证号、后4位以上、姓名或拼音首字母（如 zs）", id="lookup-query")
         yield StatusLine("输入后自动查询；回车或 ↓ 进入结果，再按回车查看会员", id="status")
-        yield OptionList(id="lookup-results")
+        yield WrappedList(id="lookup-results")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -164,21 +166,18 @@ class LookupScreen(DbWorkers, SubScreen):
     def db_found(self, result: LookupResult) -> None:
         if not self._is_current(result.query):
             return  # the field changed since: its search is on its way (after the debounce)
-        results = self.query_one("#lookup-results", OptionList)
-        results.clear_options()
+        results = self.query_one("#lookup-results", WrappedList)
+        # Names, IDs and unit codes line up; the unit's name follows whole, and a long one goes
+        # on under itself rather than being cut (two units may differ only in their last words).
+        name_cells = max((cell_len(member.name) for member in result.members), default=0)
         options = []
         for member in result.members:
-            line = Text.assemble(
-                (fit(member.name, 8), "bold"),
-                " ",
-                member.id_masked,
-                " ",
-                fit(f"{member.unit_code} {member.unit_name}", 40),
+            head = Text.assemble(
+                (pad(member.name, name_cells), "bold"), " ", member.id_masked, " ", member.unit_code, " "
             )
-            options.append(
-                Option(Text.assemble(line, "\n  ", (status_summary(member.plans), "dim")), id=str(member.member_id))
-            )
-        results.add_options(options)  # one layout for the list, not one per member
+            line = Text.assemble(head, member.unit_name, "\n  ", (status_summary(member.plans), "dim"))
+            options.append(ListLine(line, head.cell_len, str(member.member_id)))
+        results.set_lines(options)  # one layout for the list, not one per member
         status = self.query_one(StatusLine)
         kind = KIND_ZH.get(result.kind, result.kind)
         if result.problem:

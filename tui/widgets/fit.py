@@ -5,6 +5,7 @@ padding by cells (not characters) keeps their columns lined up."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 
 
@@ -13,3 +14,8 @@ def fit(text: str, cells: int) -> str:
     clipped = Text(text)
     clipped.truncate(cells, overflow="ellipsis", pad=True)
     return clipped.plain
+
+
+def pad(text: str, cells: int) -> str:
+    """``text`` padded with spaces to ``cells`` cells, never cut (a longer text stays whole)."""
+    return text + " " * max(cells - cell_len(text), 0)

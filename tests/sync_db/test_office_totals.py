@@ -13,7 +13,9 @@ from test_office_tui import screen_text, settle
 from test_sync_cli import as_, ok, run
 
 from models import db as dbmod
+from rules import format_fen
 from tui.app import make_app
+from tui.widgets.columns import FitTable
 
 
 def two_branches_imported(world) -> None:
@@ -101,6 +103,17 @@ async def test_office_board_s_opens_totals_and_x_saves_them(world, tmp_path, mon
         await settle(pilot)
         text = screen_text(app)
         assert "各代办处汇总" in text and "ZYYL" in text and "合计" in text
+        # #14 item 9: the table chooses its columns for 80 instead of scrolling sideways
+        table = app.screen.query_one("#totals", FitTable)
+        assert {"月份", "险种", "人数", "份数", "应缴会费", "报案", "已结案", "给付金额"} <= set(table.shown)
+        assert "拒付" not in table.shown and table.virtual_size.width <= table.scrollable_content_region.width
+        benefit = format_fen(expected("ZYYL", "benefit_fen")).removesuffix("元")
+        assert benefit in text, text
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause(0.3)
+        assert "拒付" in table.shown and table.virtual_size.width <= table.scrollable_content_region.width
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
         await pilot.press("x")
         await settle(pilot)
         saved = list(tmp_path.glob("各代办处汇总-*.xlsx"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-from tui.widgets.columns import Col, common_prefix, cut_end, cut_middle, plan_widths, shorten
+from tui.widgets.columns import Col, common_prefix, cut_end, cut_middle, plan_widths, shared_prefixes, shorten
 
 COLUMNS = (
     Col("编号"),
@@ -62,3 +62,23 @@ def test_unit_names_lose_their_common_prefix_first():
     assert len(set(shown)) == 3
     assert common_prefix(["北京市朝阳区", "北京市朝阳区"]) == ""  # one value: nothing to distinguish
     assert common_prefix(["北京市朝阳区甲", "北京市朝阳区"]) == "北京市朝阳"  # each keeps something
+
+
+def test_each_unit_name_loses_what_it_shares_with_its_nearest_namesake():
+    # The demo's units: some start 北京市朝阳区, others only 北京; with one prefix for the column
+    # (北京) five different units all read …市朝阳区… at 80 columns.
+    units = [
+        "北京市朝阳区小红门市场监督管理所工会",
+        "北京市朝阳区左家庄街道办事处工会",
+        "北京四通建设工程有限公司工会委员会",
+        "北京万迅电脑环境工程有限公司工会委员会",
+        "北京万迅电脑文化传媒有限公司工会委员会",
+    ]
+    assert common_prefix(units) == "北京"
+    prefixes = shared_prefixes(units)
+    assert prefixes[units[0]] == prefixes[units[1]] == "北京市朝阳区"
+    assert prefixes[units[2]] == "北京" and prefixes[units[3]] == "北京万迅电脑"
+    shown = [shorten(u, 12, "distinct", prefixes[u]) for u in units]
+    assert shown == ["…小红门市场…", "…左家庄街道…", "…四通建设工…", "…环境工程有…", "…文化传媒有…"]
+    assert shared_prefixes(["北京市朝阳区", "北京市朝阳区"]) == {"北京市朝阳区": ""}
+    assert shared_prefixes(["北京市朝阳区甲", "北京市朝阳区"])["北京市朝阳区"] == "北京市朝阳"

@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static, TabbedContent, TabPane
-from textual.widgets.option_list import Option
 
 from rules import format_fen
 from sync import office_board as ob
@@ -28,6 +27,8 @@ from tui.screens.base import OnHuzhuApp
 from tui.screens.forms import DialogField, StepDialog, writable
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitTable
+from tui.widgets.wrapped import Line as ListLine
+from tui.widgets.wrapped import WrappedList
 from tui.workers import DbWorkers, error_text, write_file
 
 #: Status glyphs: the board must read without colour (NO_COLOR, monochrome terminals).
@@ -217,7 +218,7 @@ class OfficeBranchScreen(_ReadingScreen):
         )
         fill(
             self.query_one("#figures", FitTable),
-            ["单位", "险种", "人数", "份数", "应缴", "报案", "给付", "金额"],
+            FIGURE_COLUMNS,
             [
                 (
                     f["unit_code"],
@@ -312,6 +313,48 @@ class OfficeBranchScreen(_ReadingScreen):
             self.action_refresh()
 
 
+#: A branch's figures for a month: units, plans and amounts whole; claim counts go first.
+FIGURE_COLUMNS: list[str | Col] = [
+    "单位",
+    "险种",
+    Col("人数", justify="right"),
+    Col("份数", justify="right"),
+    Col("应缴", justify="right"),
+    Col("报案", 1, justify="right"),
+    Col("给付", 1, justify="right"),
+    Col("金额", justify="right"),
+]
+
+#: The totals' columns by figure (sync.office_totals.LABELS): a heading without （元）, the amounts
+#: being shown in yuan without it too (the status line says so), and an importance: at 80 columns
+#: the month, plan, members, shares, fees due, claims reported and settled, benefit paid and
+#: disbursements show whole; the other counts at 120.
+TOTALS_PRIORITY = {
+    "members": 0,
+    "shares": 0,
+    "fees_due_fen": 0,
+    "benefit_fen": 0,
+    "claims_reported": 1,
+    "claims_settled": 1,
+    "disbursed_fen": 1,
+    "fees_collected_fen": 2,
+    "claims_returned": 2,
+    "fees_remitted_fen": 3,
+    "claims_submitted": 3,
+    "claims_declined": 3,
+}
+
+
+def totals_columns(totals: ot.Totals) -> list[str | Col]:
+    figures = [*totals.columns, "disbursed_fen"]
+    return [
+        "月份",
+        "险种",
+        Col("代办处数", 3, justify="right"),
+        *(Col(ot.LABELS.get(c, c).removesuffix("（元）"), TOTALS_PRIORITY.get(c, 4), justify="right") for c in figures),
+    ]
+
+
 def fill(table: FitTable, headers: list[str | Col], rows: list[tuple]) -> None:
     """A table of the office screens, laid out for its width (a heading alone is a column
     that is never cut)."""
@@ -343,7 +386,7 @@ class OfficeTodoScreen(_ReadingScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical():
-            yield OptionList(id="todo-list")
+            yield WrappedList(id="todo-list")
             yield Static(id="todo-detail")
         yield StatusLine(id="status")
         yield Footer()
@@ -360,24 +403,19 @@ class OfficeTodoScreen(_ReadingScreen):
 
     def show(self, items: list[ob.TodoItem]) -> None:
         status = self.query_one(StatusLine)
-        todo = self.query_one("#todo-list", OptionList)
-        todo.clear_options()
+        todo = self.query_one("#todo-list", WrappedList)
         self._items = {}
+        lines: list[ListLine] = []
         for kind, heading in self.HEADINGS.items():
             group = [i for i in items if i.kind == kind]
-            todo.add_option(
-                Option(
-                    Text(f"{heading} {len(group)}" + ("" if group else "  无"), style="bold underline"), disabled=True
-                )
-            )
+            title = Text(f"{heading} {len(group)}" + ("" if group else "  无"), style="bold underline")
+            lines.append(ListLine(title, disabled=True))
             for n, item in enumerate(group):
                 key = f"{kind}#{n}"
                 self._items[key] = item
-                todo.add_option(
-                    Option(
-                        Text(("! " if item.overdue else "  ") + item.title, no_wrap=True, overflow="ellipsis"), id=key
-                    )
-                )
+                # whole: a long item goes on under its text
+                lines.append(ListLine(Text(("! " if item.overdue else "  ") + item.title), 2, key))
+        todo.set_lines(lines)
         status.update(f"共 {len(items)} 项；F5 刷新，Esc 返回")
         status.set_classes("")
 
@@ -429,12 +467,13 @@ class OfficeTotalsScreen(_ReadingScreen):
         assert isinstance(data, ot.Totals)
         self._totals = data
         rows = [
-            tuple(format_fen(int(v * 100)) if isinstance(v, Decimal) else v for v in cells) for cells in data.cells()
+            tuple(format_fen(int(v * 100)).removesuffix("元") if isinstance(v, Decimal) else v for v in cells)
+            for cells in data.cells()
         ]
-        fill(self.query_one("#totals", FitTable), list(data.headers()), rows)
+        fill(self.query_one("#totals", FitTable), totals_columns(data), rows)
         status = self.query_one(StatusLine)
         months = len({r.period for r in data.rows})
-        status.update(f"{data.first} 至 {data.last}：{months} 个月有数据。x 导出 Excel，F5 刷新，Esc 返回")
+        status.update(f"{data.first} 至 {data.last}：{months} 个月有数据（金额：元）。x 导出 Excel，F5 刷新，Esc 返回")
         status.set_classes("")
 
     def action_export(self) -> None:
@@ -508,7 +547,12 @@ class OfficeYearlyScreen(_ReadingScreen):
             )
         fill(
             self.query_one("#yearly", FitTable),
-            ["编码", Col("代办处", 0, "end", min_width=6), "报送", "符合", "不符合", "需关注", "待核对"],
+            [
+                "编码",
+                Col("代办处", 0, "end", min_width=6),
+                "报送",
+                *(Col(h, justify="right") for h in ("符合", "不符合", "需关注", "待核对")),
+            ],
             rows,
         )
         sent = sum(1 for r in board.rows if r.submitted_at)

@@ -128,13 +128,14 @@ def detail_lines(row: RegisterRow) -> list[str]:
     return lines
 
 
-#: The register's columns: at 80 columns the who, what, how much and state stay whole and the
-#: category is cut; at 120 the method and who entered and approved it are shown as well.
+#: The register's columns: at 80 columns the who, what, how much and state stay whole (the
+#: method left out); at 120 the method and who entered and approved it are shown as well.
 REGISTER_COLUMNS = (
     Col("编号"),
     Col("日期"),
     Col("受益人", 0, "end", min_width=6, max_width=12),
-    Col("类别", 1, "end", min_width=10),
+    # The catalogue's longest category (24 cells) whole: at 80 columns 方式 goes instead.
+    Col("类别", 1, "end", min_width=24),
     Col("金额", 0, justify="right"),
     Col("方式", 3),
     Col("状态"),

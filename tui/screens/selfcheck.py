@@ -26,8 +26,9 @@ from tui.widgets.columns import Col, FitTable
 from tui.workers import error_text
 from tui.workers import write_file as _write_file
 
-#: The items: the code, its title and result whole, the summary cut (whole in the detail below).
-SELFCHECK_COLUMNS = (Col("编号"), Col("项目"), Col("结果"), Col("说明", 0, "end", min_width=12))
+#: The items: title and result whole, the summary cut (whole in the detail below). At 80 columns
+#: the code goes (the detail starts with it) so that the summary has room to be read.
+SELFCHECK_COLUMNS = (Col("编号", 1), Col("项目"), Col("结果"), Col("说明", 0, "end", min_width=40))
 
 
 class SelfcheckScreen(DbWork, SubScreen):

@@ -7,8 +7,9 @@ is resized. So no screen cuts a value with ``[:4]`` or fixes an 80-column width.
 
 * ``whole`` values (dates, numbers, codes, states) are never cut: on a narrow screen a less
   important column is left out instead (``priority``: 0 always shown, higher numbers go first);
-* ``distinct`` values (unit names) lose the prefix every value of the column shares (``北京市朝阳区``)
-  before anything else, so seven units do not all read ``北京市朝``;
+* ``distinct`` values (unit names) lose the beginning they share with another value of the column
+  (``北京市朝阳区``, or ``北京万迅电脑`` for two units of one company) before anything else, so
+  seven units do not all read ``北京市朝`` (nor ``…市朝阳区…`` when some units start ``北京`` only);
 * ``end`` and ``middle`` values (free text, names) are cut at the end or in the middle, with "…".
 
 Widths are display cells (``rich.cells.cell_len``): a Chinese character takes two. The whole record
@@ -157,6 +158,32 @@ def common_prefix(values: Iterable[str]) -> str:
     return first[:n] if n >= 2 else ""
 
 
+def shared_prefixes(values: Iterable[str]) -> dict[str, str]:
+    """Each distinct non-empty value's longest beginning shared with another value (at least two
+    characters, and never the whole value), the part a shortened value leaves out first. Units
+    named ``北京市朝阳区…`` and ``北京四通…`` in one column each lose what they share with their
+    nearest namesake, not only the ``北京`` all of them share."""
+    distinct = sorted({v for v in values if v})
+
+    def shared(a: str, b: str) -> int:
+        n = 0
+        while n < min(len(a), len(b)) and a[n] == b[n]:
+            n += 1
+        return n
+
+    out: dict[str, str] = {}
+    for i, value in enumerate(distinct):
+        # In sorted order the value sharing the longest beginning with this one is a neighbour.
+        n = (
+            max(shared(value, distinct[j]) for j in (i - 1, i + 1) if 0 <= j < len(distinct))
+            if len(distinct) > 1
+            else 0
+        )
+        n = min(n, len(value) - 1)
+        out[value] = value[:n] if n >= 2 else ""
+    return out
+
+
 def shorten(text: str, width: int, shrink: Shrink, prefix: str = "") -> str:
     """One value shortened as its column allows to ``width`` cells (``whole`` values never)."""
     if shrink == "whole" or cell_len(text) <= width:
@@ -239,7 +266,7 @@ class FitTable(DataTable[Cell]):
         # Before the first layout the width is unknown (0): show everything whole until then.
         widths = plan_widths(self.spec, natural, available or sum(natural) * 2, 2 * self.cell_padding)
         prefixes = [
-            common_prefix(_plain(cells[i]) for _, cells in self._rows) if c.shrink == "distinct" else ""
+            shared_prefixes(_plain(cells[i]) for _, cells in self._rows) if c.shrink == "distinct" else {}
             for i, c in enumerate(self.spec)
         ]
         shown = [i for i, w in enumerate(widths) if w is not None]
@@ -255,10 +282,10 @@ class FitTable(DataTable[Cell]):
         if keys:
             self.move_cursor(row=keys.index(keep) if keep in keys else 0, animate=False)
 
-    def _cell(self, value: Cell, i: int, width: int, prefix: str) -> Text:
+    def _cell(self, value: Cell, i: int, width: int, prefixes: dict[str, str]) -> Text:
         column = self.spec[i]
         plain = _plain(value)
-        text = shorten(plain, width, column.shrink, prefix)
+        text = shorten(plain, width, column.shrink, prefixes.get(plain, ""))
         if isinstance(value, Text):
             shown = value.copy() if text == plain else Text(text, style=value.style)
         else:
@@ -288,7 +315,7 @@ class FitRichTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         widths = self.widths(options.max_width)
         prefixes = [
-            common_prefix(_plain(row[i]) for row in self.rows) if c.shrink == "distinct" else ""
+            shared_prefixes(_plain(row[i]) for row in self.rows) if c.shrink == "distinct" else {}
             for i, c in enumerate(self.columns)
         ]
         table = Table(
@@ -309,7 +336,8 @@ class FitRichTable:
             cells: list[Cell] = []
             for i in shown:
                 value = row[i]
-                text = shorten(_plain(value), widths[i] or 0, self.columns[i].shrink, prefixes[i])
-                cells.append(value if text == _plain(value) else Text(text))
+                plain = _plain(value)
+                text = shorten(plain, widths[i] or 0, self.columns[i].shrink, prefixes[i].get(plain, ""))
+                cells.append(value if text == plain else Text(text))
             table.add_row(*cells)
         yield table

@@ -72,3 +72,39 @@ def test_a_long_line_goes_on_under_its_text():
     two = hang(Text("欧阳振华 " + "很长的单位名称" * 6 + "\n  住院医疗:有效"), 40, 9).plain.splitlines()
     assert two[-1] == "  住院医疗:有效" and all(rest.startswith(" " * 9) for rest in two[1:-1])
     assert hang(Text("短"), 40, 8).plain == "短"
+
+
+async def test_a_wrapped_list_wraps_again_when_resized():
+    from textual.app import App
+
+    from tui.widgets.wrapped import Line, WrappedList
+
+    head = "宽限期  U0003 住院医疗 按期至 2026-12-17 "
+    # 77 cells: one more than an 80-column list has beside its scrollbar; tall enough to scroll
+    names = ["北京市朝阳区小红门市场监督管理所工会"] * 30
+
+    class One(App[None]):
+        CSS = "WrappedList { border: none; }"
+
+        def compose(self):
+            yield WrappedList(id="list")
+
+        def on_mount(self) -> None:
+            self.query_one(WrappedList).set_lines([Line(Text(head + name), 8, str(n)) for n, name in enumerate(names)])
+
+    app = One()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for size in ((120, 24), (80, 24), (100, 24), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.1)
+            lines = screen_text(app).splitlines()
+            starts = [i for i, line in enumerate(lines) if "U0003" in line]
+            assert len(starts) > 5, lines
+            for n, i in enumerate(starts[:-1]):  # every continuation line under the text, after the tag
+                indent = cell_len(lines[i][: lines[i].index("宽限期")]) + 8
+                for line in lines[i + 1 : starts[n + 1]]:
+                    assert line[:indent].strip() == "" and line[indent] != " ", (size, line)
+            # and nothing is cut: each name is whole once its lines are joined
+            joined = "".join(line.strip() for line in lines[starts[0] : starts[1]])
+            assert names[0] in joined, (size, lines[starts[0] : starts[1]])

@@ -79,13 +79,12 @@ class WrappedList(OptionList):
         self._wrapped_for = 0
 
     def text_width(self) -> int:
-        """The cells an option's text has: the list's inside less the options' padding, and less
-        a scrollbar even while none is shown (wrapping may make the list tall enough for one)."""
+        """The cells an option's text has: the list's inside less the options' padding and a
+        scrollbar, whether or not one is shown (wrapping may make the list tall enough for one,
+        and a width that changed with the scrollbar would need another layout)."""
         padding = self.get_component_styles("option-list--option").padding.width
-        inside = self.content_region.width - self._get_left_gutter_width() - padding
-        if not self.show_vertical_scrollbar:
-            inside -= self.styles.scrollbar_size_vertical
-        return max(inside, 0)
+        inside = self.content_region.width - self.styles.scrollbar_size_vertical
+        return max(inside - self._get_left_gutter_width() - padding, 0)
 
     def set_lines(self, lines: Sequence[Line]) -> None:
         """The list's lines (replacing those there were); the highlight stays on the line of

@@ -65,92 +65,243 @@ Staff (rules.staff), projects (rules.projects), audit (rules.audit)
 `rs=None` everywhere means: the packaged rule set in force on the date the decision concerns.
 """
 
-from rules.audit import check_audit_counts, selfassessment_due, selfassessment_window
-from rules.claims import (
-    CHANNELS,
-    CLAIM_STATES,
-    DIRECT_PAY_STEPS,
-    REGISTER_FIELDS,
-    ClaimEvent,
-    ClaimReport,
-    DirectPayStep,
-    check_claim_channel,
-    check_claim_history,
-    check_claim_transition,
-    check_direct_pay_step,
-    check_register_fields,
-    claim_overdue,
-    claim_state,
-    direct_pay_status,
-    preliminary_check,
-)
-from rules.coverage import INCIDENT_KINDS, STATUSES, observation_status, payable_shares
-from rules.dates import add_months, expiry, is_working_day, term_end, working_days_before
-from rules.disbursements import (
-    CATEGORIES,
-    DISBURSEMENT_STATES,
-    METHODS,
-    ActivityAwards,
-    BudgetLine,
-    Disbursement,
-    DisbursementEvent,
-    PriorPayment,
-    check_activity_awards,
-    check_approval,
-    check_budget,
-    check_caps,
-    check_disbursement,
-    check_disbursement_transition,
-    check_payment_method,
-    remaining_allowance,
-)
-from rules.enrolment import (
-    ENROLMENT_KINDS,
-    CoverageLine,
-    EnrolmentOutcome,
-    EnrolmentRow,
-    MemberPolicy,
-    SupervisorOverride,
-    check_mid_period_join,
-    check_retirement,
-    check_term,
-    classify_enrolment,
-    classify_renewal,
-    cover_start,
-    observation_end,
-    renewal_window,
-)
-from rules.entry_dates import ENTRY_DATE_KINDS, check_entry_date
-from rules.export import check_export_month
-from rules.idcard import IdNumber, check_id_number, id_check_char, mask_account, mask_id, parse_id_number
-from rules.money import format_fen
-from rules.params import (
-    FIGURE_SPECS,
-    PLAN_CATEGORIES,
-    SAMPLE_MARKER,
-    Figure,
-    PlanParams,
-    RuleSet,
-    RuleSetError,
-    RuleSets,
-    load_rulesets,
-    packaged_rulesets,
-    ruleset_header,
-    ruleset_on,
-    ruleset_rows,
-)
-from rules.projects import ServiceProject, SupplierScore, check_project_timeline, score_suppliers
-from rules.result import SEED_TITLES, Citation, Decision, Report, RuleViolation, Severity, require
-from rules.roles import SUPERVISOR_ROLE
-from rules.staff import (
-    CUSTODY_ITEMS,
-    Handover,
-    Holding,
-    check_custody,
-    check_handover,
-    handover_report_status,
-    login_status,
-)
+import importlib
+from typing import TYPE_CHECKING
+
+# The names below are imported from their modules on first use (``__getattr__``), not here:
+# importing every rule module costs 0.25–0.3 s, and the TUI's unlock screen, which must paint
+# within 1.5× a bare Textual app (issue 15), needs none of them. Type checkers see the imports.
+if TYPE_CHECKING:
+    from rules.audit import check_audit_counts, selfassessment_due, selfassessment_window
+    from rules.claims import (
+        CHANNELS,
+        CLAIM_STATES,
+        DIRECT_PAY_STEPS,
+        REGISTER_FIELDS,
+        ClaimEvent,
+        ClaimReport,
+        DirectPayStep,
+        check_claim_channel,
+        check_claim_history,
+        check_claim_transition,
+        check_direct_pay_step,
+        check_register_fields,
+        claim_overdue,
+        claim_state,
+        direct_pay_status,
+        preliminary_check,
+    )
+    from rules.coverage import INCIDENT_KINDS, STATUSES, observation_status, payable_shares
+    from rules.dates import add_months, expiry, is_working_day, term_end, working_days_before
+    from rules.disbursements import (
+        CATEGORIES,
+        DISBURSEMENT_STATES,
+        METHODS,
+        ActivityAwards,
+        BudgetLine,
+        Disbursement,
+        DisbursementEvent,
+        PriorPayment,
+        check_activity_awards,
+        check_approval,
+        check_budget,
+        check_caps,
+        check_disbursement,
+        check_disbursement_transition,
+        check_payment_method,
+        remaining_allowance,
+    )
+    from rules.enrolment import (
+        ENROLMENT_KINDS,
+        CoverageLine,
+        EnrolmentOutcome,
+        EnrolmentRow,
+        MemberPolicy,
+        SupervisorOverride,
+        check_mid_period_join,
+        check_retirement,
+        check_term,
+        classify_enrolment,
+        classify_renewal,
+        cover_start,
+        observation_end,
+        renewal_window,
+    )
+    from rules.entry_dates import ENTRY_DATE_KINDS, check_entry_date
+    from rules.export import check_export_month
+    from rules.idcard import IdNumber, check_id_number, id_check_char, mask_account, mask_id, parse_id_number
+    from rules.money import format_fen
+    from rules.params import (
+        FIGURE_SPECS,
+        PLAN_CATEGORIES,
+        SAMPLE_MARKER,
+        Figure,
+        PlanParams,
+        RuleSet,
+        RuleSetError,
+        RuleSets,
+        load_rulesets,
+        packaged_rulesets,
+        ruleset_header,
+        ruleset_on,
+        ruleset_rows,
+    )
+    from rules.projects import ServiceProject, SupplierScore, check_project_timeline, score_suppliers
+    from rules.result import SEED_TITLES, Citation, Decision, Report, RuleViolation, Severity, require
+    from rules.roles import SUPERVISOR_ROLE
+    from rules.staff import (
+        CUSTODY_ITEMS,
+        Handover,
+        Holding,
+        check_custody,
+        check_handover,
+        handover_report_status,
+        login_status,
+    )
+
+#: Where each name above lives (tests/test_rules_facade.py checks this against the imports).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "rules.audit": (
+        "check_audit_counts",
+        "selfassessment_due",
+        "selfassessment_window",
+    ),
+    "rules.claims": (
+        "CHANNELS",
+        "CLAIM_STATES",
+        "DIRECT_PAY_STEPS",
+        "REGISTER_FIELDS",
+        "ClaimEvent",
+        "ClaimReport",
+        "DirectPayStep",
+        "check_claim_channel",
+        "check_claim_history",
+        "check_claim_transition",
+        "check_direct_pay_step",
+        "check_register_fields",
+        "claim_overdue",
+        "claim_state",
+        "direct_pay_status",
+        "preliminary_check",
+    ),
+    "rules.coverage": (
+        "INCIDENT_KINDS",
+        "STATUSES",
+        "observation_status",
+        "payable_shares",
+    ),
+    "rules.dates": (
+        "add_months",
+        "expiry",
+        "is_working_day",
+        "term_end",
+        "working_days_before",
+    ),
+    "rules.disbursements": (
+        "CATEGORIES",
+        "DISBURSEMENT_STATES",
+        "METHODS",
+        "ActivityAwards",
+        "BudgetLine",
+        "Disbursement",
+        "DisbursementEvent",
+        "PriorPayment",
+        "check_activity_awards",
+        "check_approval",
+        "check_budget",
+        "check_caps",
+        "check_disbursement",
+        "check_disbursement_transition",
+        "check_payment_method",
+        "remaining_allowance",
+    ),
+    "rules.enrolment": (
+        "ENROLMENT_KINDS",
+        "CoverageLine",
+        "EnrolmentOutcome",
+        "EnrolmentRow",
+        "MemberPolicy",
+        "SupervisorOverride",
+        "check_mid_period_join",
+        "check_retirement",
+        "check_term",
+        "classify_enrolment",
+        "classify_renewal",
+        "cover_start",
+        "observation_end",
+        "renewal_window",
+    ),
+    "rules.entry_dates": (
+        "ENTRY_DATE_KINDS",
+        "check_entry_date",
+    ),
+    "rules.export": ("check_export_month",),
+    "rules.idcard": (
+        "IdNumber",
+        "check_id_number",
+        "id_check_char",
+        "mask_account",
+        "mask_id",
+        "parse_id_number",
+    ),
+    "rules.money": ("format_fen",),
+    "rules.params": (
+        "FIGURE_SPECS",
+        "PLAN_CATEGORIES",
+        "SAMPLE_MARKER",
+        "Figure",
+        "PlanParams",
+        "RuleSet",
+        "RuleSetError",
+        "RuleSets",
+        "load_rulesets",
+        "packaged_rulesets",
+        "ruleset_header",
+        "ruleset_on",
+        "ruleset_rows",
+    ),
+    "rules.projects": (
+        "ServiceProject",
+        "SupplierScore",
+        "check_project_timeline",
+        "score_suppliers",
+    ),
+    "rules.result": (
+        "SEED_TITLES",
+        "Citation",
+        "Decision",
+        "Report",
+        "RuleViolation",
+        "Severity",
+        "require",
+    ),
+    "rules.roles": ("SUPERVISOR_ROLE",),
+    "rules.staff": (
+        "CUSTODY_ITEMS",
+        "Handover",
+        "Holding",
+        "check_custody",
+        "check_handover",
+        "handover_report_status",
+        "login_status",
+    ),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    """``from rules import x`` and ``rules.x``: x imported from its module on first use, then kept."""
+    module = _HOME.get(name)
+    if module is None:
+        try:  # a submodule (``rules.coverage``), as the eager imports used to make available
+            value: object = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ActivityAwards",

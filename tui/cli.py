@@ -62,7 +62,7 @@ def _main(argv: list[str] | None) -> int:
         args = build_parser().parse_args(argv)
     try:
         if args.command is None:
-            from tui.commands.admin import open_tui
+            from tui.launch import open_tui
 
             return open_tui(args)
         return int(args.func(args) or 0)

@@ -16,10 +16,8 @@ from models.passphrase import MIN_LENGTH, check_new_passphrase
 from models.version import VERSION
 from tui import clikit
 from tui.commands.registry import JSON, arg, command, exclusive, group
+from tui.launch import DEFAULT_DEMO_DB, open_tui
 from tui.progress import progress
-
-DEFAULT_DEMO_DB = Path("demo") / "huzhu-demo.hzdb"
-
 
 # --- commands -------------------------------------------------------------------------------
 
@@ -387,23 +385,3 @@ def cmd_check(args) -> int:
 @command("version", help="版本 version", db=False)
 def cmd_version(args) -> None:
     print(f"huzhu {VERSION}")
-
-
-def open_tui(args) -> int:
-    from tui.app import make_app
-
-    path = clikit.db_path(args, required=False)
-    if path is None and DEFAULT_DEMO_DB.exists():
-        path = DEFAULT_DEMO_DB
-    if path is None:
-        raise UsageError(
-            f"请用 --db FILE 或 {clikit.ENV_DB} 指定数据库；没有数据库可先运行 huzhu demo 或 huzhu init",
-            "give --db FILE (or run huzhu demo / huzhu init first)",
-        )
-    if not dbmod.is_url(path):  # a server database is checked by the unlock screen's own unlock
-        dbmod.check_file_shape(path)
-        KeyFile.load(path)
-    app = make_app(db_path=path, user=clikit.user_name(args))
-    with clikit.raw_terminal():
-        app.run()
-    return 0

@@ -439,7 +439,7 @@ def cmd_sync_reconcile_restore(args) -> int:
 @command("office", help="办事处：登记代办处、导入、对账、回执 office side")
 def cmd_office_tui(args) -> int:
     from sync.keystore import require_office
-    from tui.commands.admin import open_tui
+    from tui.launch import open_tui
 
     if clikit.db_path(args, required=False) is None:
         raise UsageError("请用 --db FILE 或 HUZHU_DB 指定办事处数据库", "give the office database with --db FILE")

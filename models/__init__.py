@@ -13,12 +13,5 @@ if "peewee" not in _sys.modules and "psycopg" not in _sys.modules:
     finally:
         del _sys.modules["psycopg"]
 
-# Rule lookups by date use the open database's installed parameter notices (models/plans.py).
-from models import plans as _plans
-
-_plans.activate()
-
-# Working days likewise follow the open database's installed calendar notices (models/workcal.py).
-from models import workcal as _workcal  # noqa: E402
-
-_workcal.activate()
+# Rule lookups by date follow the open database's notices from the moment it is opened:
+# ``models.db.Session`` activates models/plans.py and models/workcal.py.

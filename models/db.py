@@ -177,6 +177,17 @@ class Session:
     #: (``models.rowseal.check_at_unlock``): the session is then read-only and 待办 lists them.
     row_findings: list[str] = field(default_factory=list, repr=False)
 
+    def __post_init__(self) -> None:
+        # From now on rule lookups by date use this database's installed parameter notices
+        # (models/plans.py) and working days its calendar notices (models/workcal.py). Set here,
+        # when a database is opened, not as ``models`` loads: with none open they give the packaged
+        # ones anyway, and importing the rules cost every start 40-60 ms (issue 15: the unlock
+        # screen paints within 1.5x a bare Textual app).
+        from models import plans, workcal
+
+        plans.activate()
+        workcal.activate()
+
     def warn(self, zh: str, en: str) -> None:
         self.warnings.append(zh)
         self.warnings_en.append(en)

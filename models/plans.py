@@ -124,5 +124,6 @@ def installed_notices() -> list[dict]:
 
 
 def activate() -> None:
-    """Make every rule lookup by date use this database's rule sets (done when models loads)."""
+    """Make every rule lookup by date use the open database's rule sets (done as a database opens:
+    ``models.db.Session``)."""
     use_rulesets(rulesets_in_force)

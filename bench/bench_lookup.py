@@ -155,7 +155,7 @@ def main() -> None:
             # 4 ms tick: a 0.1 ms lookup was seen at 4.2, 8.4 and 12.4 ms at load 9).
             figs.append(
                 Figure(
-                    f"  the same, CPU time on the lookup's thread, p99, {members:,} members",
+                    f"  the same, {kind}, CPU time on the lookup's thread, p99, {members:,} members",
                     percentile(cpu, 0.99),
                     "ms",
                     goal="(for information)",

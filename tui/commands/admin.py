@@ -163,7 +163,8 @@ def cmd_user_list(args) -> int:
 @command("rekey", help="换用新的数据库密钥 re-encrypt under a new key")
 def cmd_rekey(args) -> int:
     session = clikit.open_session(args)
-    admin.rekey(session)
+    with progress("正在重新加密", "re-encrypting"):
+        admin.rekey(session)
     clikit.say(
         f"已换用新密钥，{len(session.keyfile.slots)} 个密钥槽已重新封装；旧副本和旧密钥槽不能打开当前文件",
         "re-encrypted under a new key; slots re-sealed; old copies of the slot file no longer open this file",
@@ -201,7 +202,8 @@ def cmd_backup_verify(args) -> int:
     from models.errors import BackupError, HuzhuError
 
     secret = clikit.read_secret(args, "口令")
-    result = autobackup.verify_file(args.file, clikit.user_name(args), secret)
+    with progress("正在验证备份", "verifying the backup"):
+        result = autobackup.verify_file(args.file, clikit.user_name(args), secret)
     result["live"], result["recorded"] = None, False
     live = clikit.db_path(args, required=False)
     session = None
@@ -345,7 +347,8 @@ def cmd_restore(args) -> int:
     previous = admin.restore_permission(target, user, secret)  # only a supervisor replaces a database
     key = dbmod.unwrap_key(Path(args.file), keyfile, user, secret)
     dbmod.close()
-    info = backup.restore_backup(args.file, target, key, header, raw_header, offset)
+    with progress("正在恢复", "restoring"):
+        info = backup.restore_backup(args.file, target, key, header, raw_header, offset)
     clikit.say(f"已从 {args.file}（{info['created']}）恢复到 {target}", f"restored {target} from {args.file}")
     if info["previous_kept_as"]:
         clikit.say(
@@ -368,7 +371,8 @@ def cmd_restore(args) -> int:
 @JSON
 def cmd_check(args) -> int:
     clikit.open_session(args)
-    items = admin.run_checks()
+    with progress("正在检查", "checking"):
+        items = admin.run_checks()
     ok = all(i.ok for i in items)
     if args.json:
         clikit.print_json({"ok": ok, "checks": [i.__dict__ for i in items]})

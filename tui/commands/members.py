@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tui import clikit
 from tui.commands.registry import JSON, arg, command, group
+from tui.progress import progress
 
 _date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
@@ -163,7 +164,8 @@ def cmd_import_accounts(args) -> int:
     from models.member_edit import import_accounts
 
     clikit.open_session(args)
-    result = import_accounts(args.file, dry_run=args.dry_run)
+    with progress("正在导入", "importing"):
+        result = import_accounts(args.file, dry_run=args.dry_run)
     if clikit.import_refused(args, result):
         return 3
     if result.dry_run:

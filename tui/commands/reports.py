@@ -12,6 +12,7 @@ from models.reports import REPORTS
 from models.worklog import KINDS
 from tui import clikit
 from tui.commands.registry import JSON, arg, command, group
+from tui.progress import progress
 
 WORKLOG_KINDS = "|".join(KINDS)
 
@@ -124,7 +125,8 @@ def cmd_worklog_import(args) -> int:
     from models.worklog import import_worklog
 
     clikit.open_session(args)
-    result = import_worklog(args.file, dry_run=args.dry_run)
+    with progress("正在导入", "importing"):
+        result = import_worklog(args.file, dry_run=args.dry_run)
     if clikit.import_refused(args, result):
         return 3
     if result.dry_run:

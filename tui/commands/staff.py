@@ -13,6 +13,7 @@ from __future__ import annotations
 from models import clock
 from tui import clikit
 from tui.commands.registry import JSON, arg, command, group
+from tui.progress import progress
 
 _date = clikit.user_date  # (text, what_zh, what_en): None when the option was not given
 
@@ -148,7 +149,8 @@ def cmd_import_logins(args) -> int:
     from models.staff import import_logins
 
     clikit.open_session(args)
-    result = import_logins(args.file, dry_run=args.dry_run)
+    with progress("正在导入", "importing"):
+        result = import_logins(args.file, dry_run=args.dry_run)
     if args.json:
         clikit.print_json(result.to_json())
     elif result.errors:

@@ -736,7 +736,12 @@ def cmd_office_verify(args) -> int:
 
     clikit.open_session(args, read_only=True)
     require_office()
-    return _print_outcomes(args, [verify_file(f) for f in args.files])
+    outcomes = []
+    with progress("正在核验数据包", "verifying bundles", total=len(args.files)) as step:
+        for done, f in enumerate(args.files, 1):
+            outcomes.append(verify_file(f))
+            step(done)
+    return _print_outcomes(args, outcomes)
 
 
 @command("office import", help="核验并导入数据包 verify and import bundles")

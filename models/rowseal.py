@@ -263,7 +263,8 @@ def _seal_bulk(seq: int) -> str:
     conn.execute("DELETE FROM temp.hz_sealed")
     conn.execute("INSERT OR IGNORE INTO temp.hz_keys SELECT tbl, pk FROM temp.hz_dirty")
     conn.execute("DELETE FROM temp.hz_dirty")
-    tables = [r[0] for r in conn.execute("SELECT DISTINCT tbl FROM temp.hz_keys")]
+    wanted = dict(conn.execute("SELECT tbl, count(*) FROM temp.hz_keys GROUP BY tbl").fetchall())
+    tables = list(wanted)
     names_of = {t: [c[1] for c in conn.execute(f'PRAGMA main.table_info("{t}")').fetchall()] for t in tables}
     _register_bulk_functions(conn, names_of)
     for table in tables:
@@ -272,27 +273,35 @@ def _seal_bulk(seq: int) -> str:
         key = f"CAST({_prefixed(expr, 't')} AS TEXT)"
         keys = "(SELECT {} FROM temp.hz_keys WHERE tbl = ?)"
         if expr == "rowid":
-            where = "t.rowid IN " + keys.format("CAST(pk AS INTEGER)")
+            # Walk the keys (in their order, so hz_sealed fills in key order) and look each row up by
+            # rowid, rather than an IN list, which builds an index of the keys first.
+            source = f'temp.hz_keys k CROSS JOIN main."{table}" t ON t.rowid = CAST(k.pk AS INTEGER)'
+            where = "k.tbl = ?"
         elif expr.startswith("json_array("):
-            where = f"{key} IN " + keys.format("pk")
+            source, where = f'main."{table}" t', f"{key} IN " + keys.format("pk")
         else:
-            where = f"t.{expr} IN " + keys.format("pk")
+            source, where = f'main."{table}" t', f"t.{expr} IN " + keys.format("pk")
         columns = ", ".join(f't."{n}"' for n in names)
         plain = " AND ".join(f"typeof(t.\"{n}\") NOT IN ('real', 'blob')" for n in names)
-        conn.execute(
+        sealed = conn.execute(
             f"INSERT INTO temp.hz_sealed (tbl, pk, sealed) SELECT ?, {key}, "
             f"hz_row(?, {_canonical_sql(table, names, key)}, {columns}) "
-            f'FROM main."{table}" t WHERE {where} AND {plain}',
+            f"FROM {source} WHERE {where} AND {plain}",
             (table, table, table),
+        ).rowcount
+        # Every key sealed (the usual case): nothing deleted, nothing left for Python.
+        rest = (
+            []
+            if sealed == wanted[table]
+            else [
+                r[0]
+                for r in conn.execute(
+                    "SELECT pk FROM temp.hz_keys k WHERE tbl = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM temp.hz_sealed s WHERE s.tbl = k.tbl AND s.pk = k.pk)",
+                    (table,),
+                )
+            ]
         )
-        rest = [
-            r[0]
-            for r in conn.execute(
-                "SELECT pk FROM temp.hz_keys k WHERE tbl = ? AND NOT EXISTS "
-                "(SELECT 1 FROM temp.hz_sealed s WHERE s.tbl = k.tbl AND s.pk = k.pk)",
-                (table,),
-            )
-        ]
         if rest:
             found = {pk: h + json.dumps(cols, separators=(",", ":")) for pk, h, cols in _current(table, rest)}
             conn.executemany(

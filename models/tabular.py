@@ -67,8 +67,10 @@ def _cell(value: object) -> object:
     return str(value).strip()
 
 
-def read_table(path: str | Path) -> Sheet:
+def read_table(path: str | Path, *, max_rows: int | None = None) -> Sheet:
+    """The file's first sheet; more than ``max_rows`` rows (default ``MAX_ROWS``) are refused."""
     path = Path(path)
+    limit = MAX_ROWS if max_rows is None else max_rows
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -77,9 +79,9 @@ def read_table(path: str | Path) -> Sheet:
         raise ValidationFailed(f"文件过大（{size} 字节）", f"file too large ({size} bytes)")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return _read_xlsx(path)
+        return _read_xlsx(path, limit)
     if suffix in (".csv", ".txt"):
-        return _read_csv(path.read_bytes())
+        return _read_csv(path.read_bytes(), limit)
     if suffix == ".xls":
         raise ValidationFailed(
             "不支持旧版 .xls 文件：请在 Excel 中另存为 .xlsx 或 CSV",
@@ -91,24 +93,24 @@ def read_table(path: str | Path) -> Sheet:
     )
 
 
-def _read_csv(data: bytes) -> Sheet:
+def _read_csv(data: bytes, limit: int) -> Sheet:
     if b"\x00" in data[:4096]:
         raise ValidationFailed("文件不是文本格式的 CSV（含二进制内容）", "not a text CSV file (binary content)")
     text, encoding = _decode(data)
     try:
         records: list[list[str]] = []
         for record in csv.reader(io.StringIO(text, newline="")):
-            if len(records) > MAX_ROWS:
-                raise _too_many_rows()
+            if len(records) > limit:
+                raise _too_many_rows(limit)
             records.append(record)
     except csv.Error as exc:
         raise ValidationFailed(f"CSV 格式错误：{exc}", f"malformed CSV: {exc}") from None
     return _to_sheet(records, encoding)
 
 
-def _too_many_rows() -> ValidationFailed:
+def _too_many_rows(limit: int) -> ValidationFailed:
     return ValidationFailed(
-        f"文件行数超过 {MAX_ROWS} 行，拒绝导入：请分成几个文件", f"more than {MAX_ROWS} rows: refused; split the file"
+        f"文件行数超过 {limit} 行，拒绝导入：请分成几个文件", f"more than {limit} rows: refused; split the file"
     )
 
 
@@ -141,7 +143,7 @@ def _check_zip(path: Path) -> None:
         )
 
 
-def _read_xlsx(path: Path) -> Sheet:
+def _read_xlsx(path: Path, limit: int) -> Sheet:
     from openpyxl import load_workbook
 
     _check_zip(path)
@@ -153,8 +155,8 @@ def _read_xlsx(path: Path) -> Sheet:
         ws = wb.worksheets[0]
         records: list[list[object]] = []
         for row in ws.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-            if len(records) > MAX_ROWS:
-                raise _too_many_rows()
+            if len(records) > limit:
+                raise _too_many_rows(limit)
             records.append([_cell(v) for v in row])
     except ValidationFailed:
         raise

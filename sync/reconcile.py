@@ -101,11 +101,17 @@ def _count(text: str) -> int:
     return int(cleaned)
 
 
+#: The office's ledger is one file for every branch of a period (``import_ledger`` replaces the
+#: period's), so it outgrows a branch import's ``models.tabular.MAX_ROWS``: 50 branches of 100,000
+#: members are about 250,000 unit × plan rows (issue 15's office benchmark).
+LEDGER_MAX_ROWS = 1_000_000
+
+
 def read_ledger(path: str | Path) -> list[dict[str, Any]]:
     """Rows of the ledger file as dicts of the fields; ValidationFailed lists every bad line."""
     from models.tabular import read_table
 
-    sheet = read_table(path)
+    sheet = read_table(path, max_rows=LEDGER_MAX_ROWS)
     headers = [_ALIASES.get(h, h) for h in sheet.headers]
     missing = [c for c in LEDGER_COLUMNS if c not in headers]
     if missing:

@@ -51,6 +51,24 @@ def test_too_many_rows_are_refused(branch, tmp_path):
         dbmod.close()
 
 
+def test_the_office_ledger_may_outgrow_a_branch_import(tmp_path, monkeypatch):
+    """The ledger is one file for every branch (50 branches of 100,000 members: ~250,000 rows),
+    so it has its own, larger bound; a branch import keeps ``MAX_ROWS``."""
+    from sync import reconcile
+    from sync.reconcile import LEDGER_COLUMNS, read_ledger
+
+    monkeypatch.setattr("models.tabular.MAX_ROWS", 3)
+    ledger = tmp_path / "ledger.csv"
+    rows = [f"{100 + i:03d},U0001,ZYYL,10,12,240.00,1,500.00" for i in range(5)]
+    ledger.write_text(",".join(LEDGER_COLUMNS) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="行数超过 3 行"):
+        read_table(ledger)
+    assert len(read_ledger(ledger)) == 5
+    monkeypatch.setattr(reconcile, "LEDGER_MAX_ROWS", 4)
+    with pytest.raises(ValidationFailed, match="行数超过 4 行"):
+        read_ledger(ledger)
+
+
 def test_an_ordinary_xlsx_still_reads(tmp_path):
     wb = Workbook()
     wb.active.append(ENROLMENT_HEADER.split(","))

@@ -3,17 +3,14 @@ and no user configuration leaking in (keymap file, idle-lock setting)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER, DemoFacts, build_small_demo, copy_database
-from tui_testkit import DEMO_HINT, create_branch_db
+from tui_testkit import DEMO_HINT, TODAY, create_branch_db
 
 from models import clock
 from models import db as dbmod
-
-TODAY = dt.date(2026, 3, 2)
 
 
 @pytest.fixture(autouse=True)

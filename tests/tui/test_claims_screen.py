@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE
 from textual.widgets import DataTable, Input
 from tui_testkit import screen_text, settle
@@ -16,6 +15,7 @@ from tui_testkit import screen_text, settle
 from models import db as dbmod
 from models.claims import ClaimDraft, register_claim
 from tests.tui.textual_private import notification_messages
+from tests.tui.tui_testkit import TODAY
 from tui.app import make_app
 from tui.screens.claim_findings import FindingsDialog
 from tui.screens.claims import ClaimFormScreen, ClaimsScreen

@@ -7,11 +7,11 @@ import threading
 
 import pytest
 from cli_branch_kit import PASSES, add_office, build_branch, copy_branch, huzhu_run, return_a_claim, sql
-from conftest import TODAY
 from textual.widgets import DataTable, Input, OptionList
 from tui_testkit import screen_text, settle
 
 from models import db as dbmod
+from tests.tui.tui_testkit import TODAY
 from tui.app import make_app
 from tui.screens.dashboard import OLDER_TOGGLE, DashboardScreen
 from tui.screens.disbursements import DisbursementsScreen

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from tui_testkit import screen_text, settle
 
@@ -13,6 +12,7 @@ from models import audit
 from models import db as dbmod
 from models.dashboard import RENEWAL_TODO, read_dashboard, renewal_board, renewal_status
 from models.schema import BundleLog, DirectPayFailure, Handover, OfficeNotice
+from tests.tui.tui_testkit import TODAY
 from tui.app import make_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.lookup import MemberScreen

@@ -4,10 +4,10 @@ list from painting for seconds)."""
 
 from __future__ import annotations
 
-from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from tui_testkit import screen_text, settle
 
+from tests.tui.tui_testkit import TODAY
 from tui.app import make_app
 from tui.screens import dashboard as dashboard_screen
 from tui.screens.dashboard import DashboardScreen

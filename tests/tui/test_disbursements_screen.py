@@ -4,12 +4,12 @@ and given by another supervisor, and snapshots at 80×24."""
 
 from __future__ import annotations
 
-from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE
 from textual.widgets import DataTable, Input, Select
 from tui_testkit import screen_text
 
 from models import db as dbmod
+from tests.tui.tui_testkit import TODAY
 from tui.app import make_app
 from tui.screens.disbursements import DisbursementFormScreen, DisbursementsScreen
 from tui.screens.forms import StepDialog

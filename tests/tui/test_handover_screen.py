@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 
-from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE
 from textual.widgets import DataTable, Input
 from tui_testkit import screen_text
 
 from models import db as dbmod
 from models.keyslots import KeyFile
+from tests.tui.tui_testkit import TODAY
 from tui.app import make_app
 from tui.screens.forms import ConfirmDialog
 from tui.screens.handover import HandoverFormScreen, HandoverScreen

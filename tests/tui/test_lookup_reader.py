@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER, copy_database
 from textual.widgets import Input
 from tui_testkit import screen_text, settle
 
 from models import lookup as lookup_mod
+from tests.tui.tui_testkit import TODAY
 from tui import reader
 from tui.app import make_app
 from tui.screens.lookup import LookupScreen
@@ -26,6 +26,9 @@ async def test_lookups_run_on_the_warm_reader_and_see_new_commits(small_demo, tm
         await settle(pilot)
         live = reader._reader
         assert live is not None and live.warmed.wait(30)
+        # The row check after unlock must be over before a row is changed outside the program
+        # below: it would (rightly) find it and open the database read-only with a warning.
+        assert app.page_check is not None and app.page_check.wait(60)
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, LookupScreen)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 
-from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from textual import events
 from textual.widgets import Input
@@ -15,6 +14,7 @@ import tui.screens.lookup as lookup_module
 from models.lookup import lookup
 from models.member_detail import member_detail
 from rules import mask_id
+from tests.tui.tui_testkit import TODAY
 from tui.app import make_app
 from tui.screens.lookup import LookupScreen, MemberScreen
 from tui.screens.renewals import RenewalsScreen

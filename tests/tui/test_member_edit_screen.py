@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 
-from conftest import TODAY
 from textual.widgets import Input
 from tui_testkit import PASSPHRASE, USER, screen_text, settle
 
@@ -14,6 +13,7 @@ from models import db as dbmod
 from models.enrolments import COLUMNS, import_enrolments
 from rules import mask_id
 from rules.idcard import id_check_char
+from tests.tui.tui_testkit import TODAY
 from tui.app import make_app
 from tui.screens.lookup import LookupScreen, MemberScreen
 from tui.screens.member_edit import MemberEditScreen, no_account_hint

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import re
 
-from conftest import TODAY
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER
 from textual.widgets import Input
 from tui_testkit import screen_text, settle
@@ -14,6 +13,7 @@ from tui_testkit import screen_text, settle
 from models import db as dbmod
 from models.demo import AUDITOR
 from rules import id_check_char, observation_end
+from tests.tui.tui_testkit import TODAY
 from tui.app import make_app
 from tui.screens.renewals import ImportScreen, RenewalRecordScreen, RenewalsScreen
 from tui.workers import db_connection

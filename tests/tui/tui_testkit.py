@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -10,6 +11,10 @@ from textual.app import App
 
 from models import admin, crypto
 from tests.tui.textual_private import screen_render
+
+#: The TUI tests' fixed day (tests/tui/conftest.py freezes the clock on it). Test files import it
+#: from here: a bare ``from conftest import TODAY`` could find tests/conftest.py's session day.
+TODAY = dt.date(2026, 3, 2)
 
 #: Argon2id at its floor: the tests unlock dozens of times; real files use the defaults.
 CHEAP_KDF = crypto.KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)

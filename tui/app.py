@@ -238,6 +238,15 @@ class HuzhuApp(DbWorkers, App[None]):
             return
         self.open_menu_entry("lookup")
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A list focused with no line highlighted (Tab into it) highlights its first line: the
+        reversed line is how its focus shows, and the line Enter or Space acts on (issue 14)."""
+        from textual.widgets import OptionList
+
+        widget = event.widget
+        if isinstance(widget, OptionList) and widget.highlighted is None and widget.option_count:
+            widget.highlighted = 0
+
     # --- terminal size --------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:

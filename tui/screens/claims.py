@@ -506,7 +506,7 @@ class ClaimFormScreen(FormScreen):
         today = self.huzhu_app.today()
         yield Header()
         with Horizontal(classes="form-body"):
-            with VerticalScroll(classes="form-column", id="claim-form"):
+            with VerticalScroll(classes="form-column", id="claim-form", can_focus=False):
                 yield MemberPicker("出险人")
                 yield Field(
                     "申报险种",

@@ -349,7 +349,7 @@ class DisbursementFormScreen(FormScreen):
         excluded = ruleset_on(today)["education_aid_excluded_student_kinds"]
         yield Header()
         with Horizontal(classes="form-body"):
-            with VerticalScroll(classes="form-column", id="welfare-form"):
+            with VerticalScroll(classes="form-column", id="welfare-form", can_focus=False):
                 yield MemberPicker("会员")
                 yield Field(
                     "支出类别",

@@ -273,7 +273,7 @@ class HandoverFormScreen(FormScreen):
         self.items = dict(checklist(today))
         yield Header()
         with Horizontal(classes="form-body"):
-            with VerticalScroll(classes="form-column", id="handover-form"):
+            with VerticalScroll(classes="form-column", id="handover-form", can_focus=False):
                 yield Field("移交人", Input(id="outgoing", compact=True), id="outgoing-field")
                 yield Field("接交人", Input(id="incoming", compact=True), id="incoming-field")
                 yield Field("监交人", Input(id="supervisor", compact=True), id="supervisor-field")

@@ -65,7 +65,7 @@ class MemberEditScreen(FormScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="form-body"):
-            with VerticalScroll(classes="form-column", id="member-edit-form"):
+            with VerticalScroll(classes="form-column", id="member-edit-form", can_focus=False):
                 yield Static("读取中…", id="member-edit-who")
                 yield Field("手机号", Input(id="phone", compact=True), id="phone-field")
                 yield Field("开户行", Input(id="bank-name", compact=True), id="bank-name-field")

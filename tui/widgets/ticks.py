@@ -27,7 +27,14 @@ class Tick(Checkbox):
 
 
 class TickList(SelectionList):
-    """A SelectionList whose entries start with ``[x]`` / ``[ ]``."""
+    """A SelectionList whose entries start with ``[x]`` / ``[ ]``.
+
+    With no entries (a claim form's materials before a plan is chosen) it has no lines, so Tab
+    passes over it: focus on a list with nothing to draw would be invisible. (Focused with nothing highlighted,
+    the app highlights the first entry: ``HuzhuApp.on_descendant_focus``.)"""
+
+    def allow_focus(self) -> bool:
+        return super().allow_focus() and self.option_count > 0
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)

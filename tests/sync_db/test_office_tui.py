@@ -81,6 +81,15 @@ async def test_office_board_branch_and_todo(world, tmp_path):
         await settle(pilot)
         text = screen_text(app)
         assert "代办处 004" in text and "公钥指纹" in text
+        # the bundle's status and the branch's records read in Chinese, not as the bundle's codes
+        bundles = app.screen.query_one("#bundles")
+        cells = [str(c) for i in range(bundles.row_count) for c in bundles.get_row_at(i)]
+        assert "已导入" in cells and "imported" not in cells and "ok" not in cells
+        records = app.screen.query_one("#records")
+        rows = [[str(c) for c in records.get_row_at(i)] for i in range(records.row_count)]
+        assert rows and all(not row[0].isascii() for row in rows), rows
+        named = [row[3] for row in rows if row[0] in ("理赔", "互助互济", "交接", "单位")]
+        assert named and all(not state.isascii() for state in named), rows
         await pilot.press("escape", "t")
         await settle(pilot)
         text = screen_text(app)

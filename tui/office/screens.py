@@ -20,9 +20,11 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static, TabbedContent, TabPane
 
-from rules import format_fen
+from models.member_detail import DISBURSEMENT_STATE_NAMES
+from rules import CATEGORIES, CLAIM_STATES, format_fen
 from sync import office_board as ob
 from sync import office_totals as ot
+from tui.office.exchange import STATUS_ZH as BUNDLE_STATUS_ZH
 from tui.screens.base import OnHuzhuApp
 from tui.screens.forms import DialogField, StepDialog, writable
 from tui.widgets import StatusLine
@@ -44,6 +46,36 @@ GLYPH = {
     "missing": "·",
 }
 STYLE = {"differences": "bold", "late": "bold reverse", "held": "bold", "refused": "bold"}
+
+
+#: The kinds of ``office_record`` (sync/office.py), in Chinese.
+RECORD_KINDS = {
+    "claim": "理赔",
+    "disbursement": "互助互济",
+    "handover": "交接",
+    "unit": "单位",
+    "fee": "会费",
+    "fees": "会费汇总",
+}
+
+
+def record_state(kind: str, record: dict) -> str:
+    """A branch's record (a claim, a disbursement, a handover) in Chinese for the 案件与支出 tab:
+    the bundle carries codes (``settled``, ``weather_goods``), which the office reads in words."""
+    if kind == "claim":
+        return CLAIM_STATES.get(record.get("state") or "", record.get("state") or "")
+    if kind == "disbursement":
+        category = CATEGORIES.get(record.get("category") or "", record.get("category") or "")
+        state = DISBURSEMENT_STATE_NAMES.get(record.get("state") or "", record.get("state") or "")
+        return " ".join(part for part in (category, state) if part)
+    if kind == "handover":
+        reported = f"{record['reported_on']} 已报告" if record.get("reported_on") else "未报告"
+        return f"{record.get('on_date') or ''} 交接，{reported}"
+    if kind == "unit":
+        return str(record.get("name") or "")
+    if kind == "fee" and record.get("start"):
+        return f"{record['start']} 至 {record.get('end') or ''}"
+    return str(record.get("state") or "")
 
 
 class _ReadingScreen(DbWorkers, OnHuzhuApp, Screen[None]):
@@ -212,7 +244,13 @@ class OfficeBranchScreen(_ReadingScreen):
             self.query_one("#bundles", FitTable),
             ["期间", "序号", "状态", Col("原因", 0, "end", min_width=10), Col("接收时间", 1)],
             [
-                (b["period"] or "", str(b["sequence"] or ""), b["status"], b["reason"], (b["received_at"] or "")[:16])
+                (
+                    b["period"] or "",
+                    str(b["sequence"] or ""),
+                    BUNDLE_STATUS_ZH.get(b["status"], b["status"]),
+                    "" if b["reason"] == "ok" else b["reason"],
+                    (b["received_at"] or "")[:16],
+                )
                 for b in v.bundles
             ],
         )
@@ -233,18 +271,11 @@ class OfficeBranchScreen(_ReadingScreen):
                 for f in v.figures
             ],
         )
-        kinds = {"claim": "理赔", "disbursement": "互助互济", "handover": "交接"}
         rows = []
         for kind, items in v.records.items():
             for r in items:
-                rows.append(
-                    (
-                        kinds.get(kind, kind),
-                        r.get("period", ""),
-                        r.get("id", ""),
-                        str(r.get("state") or r.get("category") or r.get("on") or ""),
-                    )
-                )
+                ref = r.get("id") or r.get("code") or " ".join(filter(None, (r.get("unit_code"), r.get("plan_code"))))
+                rows.append((RECORD_KINDS.get(kind, kind), r.get("period", ""), ref, record_state(kind, r)))
         fill(self.query_one("#records", FitTable), ["类别", "期间", "编号", "状态"], rows)
         fill(
             self.query_one("#notices", FitTable),

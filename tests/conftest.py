@@ -85,3 +85,10 @@ def pg_url(pg_server):
 
 #: The office database's backends: every office test runs on both.
 OFFICE_BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_collection_modifyitems(items):
+    """The TUI tests first: ``--dist loadfile`` hands files to the two workers in this order, and
+    the TUI files are the longest (database kits, snapshots, pilots); run last, one of them kept
+    one worker busy for minutes after the other had finished."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/tui/"))

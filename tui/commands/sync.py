@@ -34,27 +34,22 @@ def _key_file_error(exc: KeyFileError) -> TrustError:
     return TrustError(exc.message_zh, exc.message_en, exit_code=40, code="bad_key_file")
 
 
-def _replacement_options(q) -> None:
-    q.add_argument(
-        "--reason", metavar="TEXT", help="更换公钥的原因（--replace 时必填，记入审计） why the key is replaced"
-    )
-    q.add_argument(
-        "--fingerprint",
-        metavar="FP",
-        help="电话核对过的新指纹（--replace 时必填） the new fingerprint as read out by phone",
-    )
+def _key_options(fingerprint_help: str):
+    """--reason and --fingerprint, shared by the commands that pin or replace a key."""
+
+    def add(q) -> None:
+        q.add_argument(
+            "--reason", metavar="TEXT", help="更换公钥的原因（--replace 时必填，记入审计） why the key is replaced"
+        )
+        q.add_argument("--fingerprint", metavar="FP", help=fingerprint_help)
+
+    return add
 
 
-def _trust_office_options(q) -> None:
-    q.add_argument(
-        "--reason", metavar="TEXT", help="更换公钥的原因（--replace 时必填，记入审计） why the key is replaced"
-    )
-    q.add_argument(
-        "--fingerprint",
-        metavar="FP",
-        help="电话核对过的指纹（代替确认；--replace 时必填） the fingerprint as read out by phone "
-        "(confirms it; needed with --replace)",
-    )
+_replacement_options = _key_options("电话核对过的新指纹（--replace 时必填） the new fingerprint as read out by phone")
+_trust_office_options = _key_options(
+    "电话核对过的指纹（代替确认；--replace 时必填） the fingerprint as read out by phone (confirms it; needed with --replace)"
+)
 
 
 def _confirm_fingerprint(args, what_zh: str, fp: str) -> None:

@@ -271,21 +271,31 @@ def require_replacement_allowed(new_fingerprint: str, reason: str | None, typed_
     return reason
 
 
-def require_office_key_installer() -> None:
-    """Pinning the office's key decides whose answers, notices and parameter files the branch
-    trusts from then on, the first time as much as a replacement: a supervisor's act, in the CLI
-    as on the 同步 screen (seen: a clerk could make the first install from the CLI)."""
+def _require_key_pinner(what_zh: str, what_en: str) -> None:
     from models.db import ROLE_NAMES, current
     from models.errors import PermissionDenied
 
     session = current()
     if session.role != "supervisor":
         raise PermissionDenied(
-            f"安装办事处公钥须由负责人操作；当前用户 {session.user} 的角色是 {ROLE_NAMES.get(session.role, session.role)}，"
+            f"{what_zh}须由负责人操作；当前用户 {session.user} 的角色是 {ROLE_NAMES.get(session.role, session.role)}，"
             "未做任何改动",
-            f"installing the office's public keys needs a supervisor; user {session.user} is {session.role}; "
-            "nothing changed",
+            f"{what_en} needs a supervisor; user {session.user} is {session.role}; nothing changed",
         )
+
+
+def require_office_key_installer() -> None:
+    """Pinning the office's key decides whose answers, notices and parameter files the branch
+    trusts from then on, the first time as much as a replacement: a supervisor's act, in the CLI
+    as on the 同步 screen (seen: a clerk could make the first install from the CLI)."""
+    _require_key_pinner("安装办事处公钥", "installing the office's public keys")
+
+
+def require_branch_enroller() -> None:
+    """Enrolling a branch's keys decides whose bundles the office imports under that branch's
+    code from then on, the first enrolment as much as a re-pinning: a supervisor's act (seen: an
+    office clerk could make a branch's first enrolment)."""
+    _require_key_pinner("登记代办处公钥", "enrolling a branch's public keys")
 
 
 def fingerprint_matches(expected: str, typed: str) -> bool:
@@ -347,12 +357,14 @@ def enroll_branch(
     reason: str | None = None,
     fingerprint: str | None = None,
 ) -> str:
-    """Pin a branch's keys at the office: ``pinned``, ``unchanged`` or ``replaced``. A
+    """Pin a branch's keys at the office: ``pinned``, ``unchanged`` or ``replaced``. Only a
+    supervisor; the caller has shown the fingerprint and had it confirmed (or typed in). A
     replacement also queues a notice to the branch, so the office's next answer tells it."""
     from models.db import current, writing
     from models.schema import TrustedKey
 
     require_office()
+    require_branch_enroller()
     old = enrolled_branches().get(registration.branch_code)
     if old is not None and _same_keys(old, registration.ed25519_public, registration.x25519_public):
         return "unchanged"

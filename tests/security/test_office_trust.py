@@ -246,3 +246,72 @@ def test_a_supervisor_installs_the_office_key_with_the_fingerprint_typed_in(unpi
     assert proc.returncode == 0, proc.stderr
     assert fp in proc.stderr and "已安装办事处公钥" in proc.stderr
     assert _office_pins(branch) == ([(fp, "zhang")], [("zhang",)])
+
+
+@pytest.fixture
+def unenrolled_office(tmp_path):
+    """An office that has not enrolled branch 004 yet, a clerk there, and the branch's registration file."""
+    from sync.keystore import own_registration
+
+    branch = new_branch(tmp_path / "branch.hzdb")
+    dbmod.unlock(branch, "zhang", PASSPHRASE)
+    try:
+        registration = own_registration()
+    finally:
+        dbmod.close()
+    reg_file = tmp_path / "004.hzreg"
+    reg_file.write_bytes(registration.to_json_bytes())
+    office = new_office(tmp_path / "office.hzdb")
+    _add_clerk(office, "chen", "liu")
+    return office, reg_file, registration.fingerprint
+
+
+def _branch_pins(office):
+    dbmod.unlock(office, "chen", PASSPHRASE)
+    try:
+        sql = dbmod.database.execute_sql
+        return (
+            sql("SELECT branch_code, fingerprint, enrolled_by FROM trusted_key WHERE role = 'branch'").fetchall(),
+            sql("SELECT user FROM audit_event WHERE action = 'office.enroll'").fetchall(),
+        )
+    finally:
+        dbmod.close()
+
+
+def test_an_office_clerk_cannot_make_a_branchs_first_enrolment(unenrolled_office):
+    """The first enrolment decides whose bundles are imported under the branch's code, as much as a re-pinning."""
+    office, reg_file, fp = unenrolled_office
+    for extra in (["--yes"], ["--fingerprint", fp]):
+        proc = run("office", "enroll", reg_file, *extra, env=_as(office, "liu", CLERK_PASS))
+        assert_clear(proc, 30, "负责人", "supervisor")
+        assert proc.stderr.index("负责人") < proc.stderr.index("supervisor")  # Chinese first
+        assert fp not in proc.stdout + proc.stderr  # refused before the fingerprint is shown for confirming
+    assert _branch_pins(office) == ([], [])
+
+
+def test_the_enrolment_rule_holds_below_the_cli(unenrolled_office):
+    """Any path that enrols (a future office screen, a script) meets the same rule in sync.keystore."""
+    from models.errors import PermissionDenied
+    from sync.keys import parse_branch_registration
+    from sync.keystore import enroll_branch
+
+    office, reg_file, _ = unenrolled_office
+    registration = parse_branch_registration(reg_file.read_bytes())
+    dbmod.unlock(office, "liu", CLERK_PASS)
+    try:
+        with pytest.raises(PermissionDenied, match="登记代办处公钥须由负责人操作"):
+            enroll_branch(registration)
+    finally:
+        dbmod.close()
+    assert _branch_pins(office) == ([], [])
+
+
+def test_a_supervisor_enrols_a_branch_with_the_fingerprint_typed_in(unenrolled_office):
+    office, reg_file, fp = unenrolled_office
+    proc = run("office", "enroll", reg_file, "--fingerprint", "0000-1111", env=_as(office, "chen"))
+    assert_clear(proc, 2, "指纹", fp)
+    assert _branch_pins(office) == ([], [])
+    proc = run("office", "enroll", reg_file, "--fingerprint", fp.lower().replace("-", " "), env=_as(office, "chen"))
+    assert proc.returncode == 0, proc.stderr
+    assert fp in proc.stderr and "已登记" in proc.stderr
+    assert _branch_pins(office) == ([("004", fp, "chen")], [("chen",)])

@@ -46,8 +46,7 @@ def _key_options(fingerprint_help: str):
     return add
 
 
-_replacement_options = _key_options("电话核对过的新指纹（--replace 时必填） the new fingerprint as read out by phone")
-_trust_office_options = _key_options(
+_pin_options = _key_options(
     "电话核对过的指纹（代替确认；--replace 时必填） the fingerprint as read out by phone (confirms it; needed with --replace)"
 )
 
@@ -63,6 +62,22 @@ def _confirm_fingerprint(args, what_zh: str, fp: str) -> None:
         "没有终端可以确认指纹：核对无误后加 --yes",
         "no terminal to confirm the fingerprint: add --yes after checking it",
     )
+
+
+def _fingerprint_confirmed(args, what_zh: str, fp: str) -> None:
+    """The fingerprint typed in with --fingerprint (as read out by phone) stands for the
+    confirmation; without it the fingerprint is shown and confirmed (or --yes)."""
+    from sync.keystore import fingerprint_matches
+
+    if args.fingerprint and not args.replace:
+        if not fingerprint_matches(fp, args.fingerprint):
+            raise UsageError(
+                f"输入的指纹与文件中的不一致（文件：{fp}）；未做任何改动",
+                f"the fingerprint given does not match the file's ({fp}); nothing changed",
+            )
+        clikit.say(f"{what_zh}的指纹：\n    {fp}\n与输入的一致。", f"fingerprint {fp} matches")
+    else:
+        _confirm_fingerprint(args, what_zh, fp)
 
 
 def _write_new(path: str, data: bytes) -> None:
@@ -145,9 +160,9 @@ def cmd_keys_export(args) -> int:
 @arg("file", metavar="FILE")
 @arg("--yes", action="store_true", help="已电话核对指纹，不再询问 fingerprint confirmed by phone")
 @arg("--replace", action="store_true", help="替换已安装的另一组办事处公钥（仅负责人） replace a different pinned key")
-@Use(_trust_office_options)
+@Use(_pin_options)
 def cmd_trust_office(args) -> int:
-    from sync.keystore import fingerprint_matches, require_branch, require_office_key_installer, trust_office
+    from sync.keystore import require_branch, require_office_key_installer, trust_office
 
     data = _read_key_file(args.file)
     try:
@@ -157,18 +172,7 @@ def cmd_trust_office(args) -> int:
     clikit.open_session(args)
     require_branch()
     require_office_key_installer()  # before asking anyone to read out a fingerprint
-    if args.fingerprint and not args.replace:
-        # The fingerprint typed in (as read out by the office) stands for the confirmation.
-        if not fingerprint_matches(keys.fingerprint, args.fingerprint):
-            raise UsageError(
-                f"输入的指纹与文件中的不一致（文件：{keys.fingerprint}）；未安装，未做任何改动",
-                f"the fingerprint given does not match the file's ({keys.fingerprint}); nothing installed",
-            )
-        clikit.say(
-            f"办事处公钥的指纹：\n    {keys.fingerprint}\n与输入的一致。", f"fingerprint {keys.fingerprint} matches"
-        )
-    else:
-        _confirm_fingerprint(args, "办事处公钥", keys.fingerprint)
+    _fingerprint_confirmed(args, "办事处公钥", keys.fingerprint)
     outcome = trust_office(keys, replace=args.replace, reason=args.reason, fingerprint=args.fingerprint)
     text = {
         "pinned": ("已安装办事处公钥", "office keys pinned"),
@@ -615,9 +619,9 @@ def cmd_office_keys_export(args) -> int:
 @arg("file", metavar="FILE")
 @arg("--yes", action="store_true", help="已电话核对指纹 fingerprint confirmed by phone")
 @arg("--replace", action="store_true", help="替换该代办处已登记的另一组公钥（仅负责人） replace its pinned keys")
-@Use(_replacement_options)
+@Use(_pin_options)
 def cmd_office_enroll(args) -> int:
-    from sync.keystore import enroll_branch, require_office
+    from sync.keystore import enroll_branch, require_branch_enroller, require_office
 
     data = _read_key_file(args.file)
     try:
@@ -626,7 +630,8 @@ def cmd_office_enroll(args) -> int:
         raise _key_file_error(exc) from None
     clikit.open_session(args)
     require_office()
-    _confirm_fingerprint(
+    require_branch_enroller()  # before asking anyone to read out a fingerprint
+    _fingerprint_confirmed(
         args, f"代办处 {registration.branch_code} {registration.branch_name} 公钥", registration.fingerprint
     )
     outcome = enroll_branch(registration, replace=args.replace, reason=args.reason, fingerprint=args.fingerprint)

@@ -342,7 +342,7 @@ async def test_a_returned_claim_notice_opens_the_claim_and_records_the_return(re
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        assert f"通知    办事处通知（2025-10） 报案 #{claim}" in text
+        assert f"通知     办事处通知（2025-10） 报案 #{claim}" in text
         todo = app.screen.query_one("#todo-list", OptionList)
         for _ in range(todo.option_count):
             if app.screen._current() is not None and app.screen._current().kind == "notice":

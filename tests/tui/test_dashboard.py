@@ -151,7 +151,7 @@ async def test_dashboard_screen_lists_items_and_opens_them(small_demo):
         assert isinstance(app.screen, DashboardScreen)
         text = screen_text(app)
         # The third renewal, lapsed in 2025, is in the folded 往年 section at the end.
-        assert "续保 2" in text and "宽限期  U0003" in text and "报案超期" in text and "往年" not in text
+        assert "续保 2" in text and "宽限期   U0003" in text and "报案超期" in text and "往年" not in text
         assert "依据 《代办处管理办法》(000) 第十七条2" in text  # the first item's reason and source
         await pilot.press("enter")  # the first line: U0003's renewal
         await settle(pilot)

@@ -35,12 +35,13 @@ from tui.screens.forms import DbWork, failure_text
 from tui.screens.lookup import MemberScreen
 from tui.screens.renewals import RenewalsScreen, window_text
 from tui.widgets import StatusLine
-from tui.widgets.fit import fit, pad
+from tui.widgets.fit import pad
 from tui.widgets.wrapped import Line as ListLine
 from tui.widgets.wrapped import WrappedList
 
-#: Cells for an item's status tag at the start of its line.
-TAG_CELLS = 8
+#: Cells for an item's status tag at the start of its line: the widest tag (催办事处, 8 cells)
+#: and at least one space before the item's text, so every text starts in the same column.
+TAG_CELLS = 9
 #: Lines listed per section, most urgent first; the rest are counted in a last line that opens
 #: the screen listing them all. A large branch has thousands of open items (a million members:
 #: ~10,000), and laying out every line kept 待办 from painting for seconds (issue 15).
@@ -77,11 +78,17 @@ _RECORD_SCREENS = {
 }
 
 
+def tag_cell(tag: str) -> str:
+    """``tag`` padded by display width to the tag column, never cut, and never touching the text
+    after it (4-character tags filled all 8 cells and ran into their text: 待办事处XX项目)."""
+    return pad(tag, TAG_CELLS - 1) + " "
+
+
 def renewal_line(row: RenewalRow, plan_cells: int = 0, window_cells: int = 0) -> tuple[str, Line]:
     """The unit's name last and whole: the plans and dates before it line up at their section's
     widest (``plan_cells``, ``window_cells``) and a long name wraps under itself."""
     text = (
-        f"{fit(row.status_name, TAG_CELLS)}{row.unit_code} {pad(row.plan_name, plan_cells)} "
+        f"{tag_cell(row.status_name)}{row.unit_code} {pad(row.plan_name, plan_cells)} "
         f"{pad(window_text(row), window_cells)} {row.unit_name}"
     )
     message = f"若今天办理：{row.message}"
@@ -89,7 +96,7 @@ def renewal_line(row: RenewalRow, plan_cells: int = 0, window_cells: int = 0) ->
 
 
 def item_line(item: TodoItem, tag: str) -> tuple[str, Line]:
-    return f"{fit(tag, TAG_CELLS)}{item.title}", Line(
+    return f"{tag_cell(tag)}{item.title}", Line(
         item.message, item.citation, item.target, item.member_id, item.ref, item.kind, item.on, item.status
     )
 
@@ -169,7 +176,7 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
     for use in board.budget:
         tag = "超支" if use.status != "within_budget" else f"{use.percent}%"
         text = (
-            f"{fit(tag, TAG_CELLS)}{pad(use.name, name_cells)} "
+            f"{tag_cell(tag)}{pad(use.name, name_cells)} "
             f"已付 {format_fen(use.used_fen)} / {format_fen(use.approved_fen)}"
         )
         budget.append((text, Line(use.message, use.citation, "welfare")))
@@ -181,7 +188,7 @@ def sections(board: Dashboard, limit: int | None = None) -> list[tuple[str, list
                 "月度数据包",
                 [
                     (
-                        f"{fit(tag, TAG_CELLS)}{board.bundle.message}",
+                        f"{tag_cell(tag)}{board.bundle.message}",
                         Line(board.bundle.message, "《代办处管理办法》(000) 第十七条9", "sync"),
                     )
                 ],

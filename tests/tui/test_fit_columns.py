@@ -82,3 +82,29 @@ def test_each_unit_name_loses_what_it_shares_with_its_nearest_namesake():
     assert shown == ["…小红门市场…", "…左家庄街道…", "…四通建设工…", "…环境工程有…", "…文化传媒有…"]
     assert shared_prefixes(["北京市朝阳区", "北京市朝阳区"]) == {"北京市朝阳区": ""}
     assert shared_prefixes(["北京市朝阳区甲", "北京市朝阳区"])["北京市朝阳区"] == "北京市朝阳"
+
+
+def test_a_wrap_column_goes_on_under_itself_and_the_other_columns_stay_whole():
+    from rich.console import Console
+
+    from tui.widgets.columns import FitRichTable
+
+    reason = "退休日不晚于保障起始日：已办理正式退休手续的职工不予承保（第十七条1）"
+    assert shorten(reason, 10, "wrap") == reason
+    table = FitRichTable(
+        "",
+        (Col("姓名"), Col("身份证号", 1), Col("续保", 0, "wrap", min_width=16)),
+        [
+            ("欧阳娜仁高娃一", "110105********1234", reason),
+        ],
+    )
+    console = Console(width=60, file=None, color_system=None, legacy_windows=False)
+    with console.capture() as capture:
+        console.print(table)
+    lines = capture.get().splitlines()
+    assert "欧阳娜仁高娃一" in lines[1] and "110105********1234" in lines[1]
+    column = cell_len(lines[1][: lines[1].index("退休")])
+    assert len(lines) > 3 and all(line[:column].strip() == "" for line in lines[2:])
+    assert "".join(line.strip() for line in [lines[1][lines[1].index("退休") :], *lines[2:]]) == reason
+    # too narrow for the ID beside a whole name and the reason's 16 cells: the ID goes, nothing is cut
+    assert table.widths(30)[1] is None and table.widths(30)[0] == cell_len("欧阳娜仁高娃一")

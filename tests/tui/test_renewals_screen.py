@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 from demo_kit import DEMO_PASSPHRASE, DEMO_USER
+from rich.cells import cell_len
 from textual.widgets import Input
 from tui_testkit import screen_text, settle
 
@@ -320,3 +321,43 @@ async def test_a_supervisor_back_dates_a_renewal_with_a_reason(writable_demo):
         writable_demo, "SELECT detail FROM audit_event WHERE action = 'policy.renew' ORDER BY seq DESC LIMIT 1"
     )[0][0]
     assert f'"backdated":{{"date":"{filed}"' in detail and "当日漏录" in detail
+
+
+async def test_the_preview_lists_members_by_their_whole_names(writable_demo):
+    """#14 item 9: the preview cut every name to 8 cells, so the unit's 欧阳娜仁高娃… all read 欧阳娜…;
+    at 80 columns each name and ID is whole and a dropped member's reason goes on under itself, at 120 too."""
+    ids = [
+        mid
+        for (mid,) in read(
+            writable_demo,
+            "SELECT DISTINCT c.member_id FROM coverage c JOIN policy p ON p.id = c.policy_id "
+            "JOIN unit u ON u.id = p.unit_id WHERE u.code = 'U0004'",
+        )
+    ]
+    for mid in ids:
+        read(writable_demo, "UPDATE member SET name = ? WHERE id = ?", f"欧阳娜仁高娃{mid}", mid)
+    # one retires before the new period: dropped, with the rule's message (longer than a line)
+    read(writable_demo, "UPDATE member SET retirement_date = '2026-03-01' WHERE id = ?", min(ids))
+    app = demo_app(writable_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_record(pilot, "U0004")
+        for size in (SIZE, (120, 40)):
+            await pilot.resize_terminal(*size)
+            text = await preview(pilot, "今天")
+            lines = text.splitlines()
+            listed = [i for i, line in enumerate(lines) if "欧阳娜" in line]
+            assert len(listed) >= 2, text
+            for i in listed:
+                assert re.search(r"欧阳娜仁高娃\d+ +\d{6}\*+\d{3}[\dX] +(结转 \d 份|不予续保)", lines[i]), (size, text)
+            # the dropped member's reason goes on under its column, whole
+            first, after = listed[0], listed[1]
+            column = cell_len(lines[first][: lines[first].index("不予续保：")])
+            assert all(line[:column].strip() == "" for line in lines[first + 1 : after]), (size, text)
+            reason = "".join(
+                line.strip() for line in [lines[first][lines[first].index("不予续保：") :], *lines[first + 1 : after]]
+            )
+            assert "已办理正式退休手续的职工不予承保（《代办处管理办法》(000)第十七条1）" in reason.replace(" ", ""), (
+                size,
+                text,
+            )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import date
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -29,8 +28,7 @@ from rules import ENROLMENT_KINDS, observation_end, ruleset_on
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, failure_text
 from tui.widgets import Facts, FieldRow, StatusLine
-from tui.widgets.columns import Col, FitTable
-from tui.widgets.fit import fit
+from tui.widgets.columns import Col, FitRichTable, FitTable
 
 #: The status filters, in the order the filter key cycles through them: (key, label, statuses).
 FILTERS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
@@ -50,6 +48,10 @@ RENEWAL_COLUMNS = (
     Col("状态"),
     Col("期限"),
 )
+#: The members a renewal carries or drops: names and IDs whole (a name cut to 4 characters made
+#: 欧阳娜仁… of two members); the outcome goes on under itself. At 80 columns a very long name
+#: leaves out the ID column rather than squeezing the outcome; at 120 the outcome uses the width.
+OUTCOME_COLUMNS = (Col("姓名"), Col("身份证号", 1), Col("续保", 0, "wrap", min_width=16))
 #: Names listed at most in a renewal preview; the counts are always complete.
 MAX_LISTED = 200
 #: Problems listed at most in an import preview.
@@ -407,14 +409,12 @@ class RenewalRecordScreen(DbWork, SubScreen):
         if not decision.ok:
             outcome.update(text)
             return
-        table = Table.grid(padding=(0, 1))
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column()
-        for masked, name, reason in result.dropped[:MAX_LISTED]:
-            table.add_row(fit(name, 8), masked, Text(f"不予续保：{reason}", style="bold"))
-        for masked, name, shares in result.carried[:MAX_LISTED]:
-            table.add_row(fit(name, 8), masked, f"结转 {shares} 份")
+        rows: list[tuple[str, str, str | Text]] = [
+            (name, masked, Text(f"不予续保：{reason}", style="bold"))
+            for masked, name, reason in result.dropped[:MAX_LISTED]
+        ]
+        rows += [(name, masked, f"结转 {shares} 份") for masked, name, shares in result.carried[:MAX_LISTED]]
+        table = FitRichTable("", OUTCOME_COLUMNS, rows)
         hidden = max(0, len(result.carried) - MAX_LISTED) + max(0, len(result.dropped) - MAX_LISTED)
         footer = Text(f"……另有 {hidden} 人未列出" if hidden else "")
         outcome.update(Group(text, table, footer))

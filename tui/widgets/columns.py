@@ -10,7 +10,9 @@ is resized. So no screen cuts a value with ``[:4]`` or fixes an 80-column width.
 * ``distinct`` values (unit names) lose the beginning they share with another value of the column
   (``北京市朝阳区``, or ``北京万迅电脑`` for two units of one company) before anything else, so
   seven units do not all read ``北京市朝`` (nor ``…市朝阳区…`` when some units start ``北京`` only);
-* ``end`` and ``middle`` values (free text, names) are cut at the end or in the middle, with "…".
+* ``end`` and ``middle`` values (free text, names) are cut at the end or in the middle, with "…";
+* ``wrap`` values (a rule's message in a table drawn by ``FitRichTable``) are never cut either:
+  they go on under themselves, in a column at least ``min_width`` wide.
 
 Widths are display cells (``rich.cells.cell_len``): a Chinese character takes two. The whole record
 is always one key away (Enter, on each screen), so nothing is lost by a shortened cell.
@@ -29,7 +31,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
-Shrink = Literal["whole", "distinct", "end", "middle"]
+Shrink = Literal["whole", "distinct", "end", "middle", "wrap"]
 Cell = str | Text
 ELLIPSIS = "…"
 
@@ -185,8 +187,8 @@ def shared_prefixes(values: Iterable[str]) -> dict[str, str]:
 
 
 def shorten(text: str, width: int, shrink: Shrink, prefix: str = "") -> str:
-    """One value shortened as its column allows to ``width`` cells (``whole`` values never)."""
-    if shrink == "whole" or cell_len(text) <= width:
+    """One value shortened as its column allows to ``width`` cells (``whole`` and ``wrap`` values never)."""
+    if shrink in ("whole", "wrap") or cell_len(text) <= width:
         return text
     if shrink == "distinct":
         if prefix and text.startswith(prefix):
@@ -331,7 +333,14 @@ class FitRichTable:
         shown = [i for i, w in enumerate(widths) if w is not None]
         for i in shown:
             column = self.columns[i]
-            table.add_column(column.label, width=widths[i], no_wrap=True, justify=column.justify)
+            wraps = column.shrink == "wrap"
+            table.add_column(
+                column.label,
+                width=widths[i],
+                no_wrap=not wraps,
+                overflow="fold" if wraps else "ellipsis",
+                justify=column.justify,
+            )
         for row in self.rows:
             cells: list[Cell] = []
             for i in shown:

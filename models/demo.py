@@ -38,7 +38,7 @@ from itertools import accumulate
 from faker.providers.company.zh_CN import Provider as _CompanyNames
 from faker.providers.person.zh_CN import Provider as _PersonNames
 
-from models import admin, audit, clock
+from models import admin, audit, clock, rowseal
 from models import db as dbmod
 from models import members as member_service
 from rules.dates import add_months, expiry, term_end
@@ -366,7 +366,8 @@ def build_demo(
         for name, role in EXTRA_USERS:
             admin.add_user(session, name, role, passphrase)
         conn = dbmod.database.connection()
-        with bulk_load_pragmas(conn, members), dbmod.writing():
+        # A new file's load only inserts: its rows are sealed by rowid range (``rowseal.appending``).
+        with bulk_load_pragmas(conn, members), dbmod.writing(), rowseal.appending():
             counts.update(
                 fill(
                     conn,

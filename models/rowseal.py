@@ -17,9 +17,11 @@ nullable column in a migration leaves existing rows' hashes unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from models.db import database
@@ -84,9 +86,12 @@ def ensure_triggers(conn=None) -> None:
         "SELECT name FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'hz_dirty_%'"
     ).fetchall():
         conn.execute(f'DROP TRIGGER temp."{name}"')
+    appended = _appending.get(id(conn), {})
     for table in business_tables():
         expr = _pk_expr(table)
         for op, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+            if op == "INSERT" and table in appended:
+                continue  # ``appending``: its new rows are found by rowid
             body = " ".join(
                 f"INSERT INTO temp.hz_dirty VALUES ('{table}', CAST({_prefixed(expr, r)} AS TEXT));" for r in rows
             )
@@ -147,6 +152,15 @@ def seal(seq: int) -> str:
     if is_pg():
         return "[]"
     ensure_triggers()
+    ranges = _appended_ranges()
+    rows = _seal_dirty(seq)
+    if not ranges:
+        return rows
+    return _joined(rows, {table: _seal_range(seq, table, low, high) for table, (low, high) in ranges.items()})
+
+
+def _seal_dirty(seq: int) -> str:
+    """``seal`` of the rows the dirty-row triggers noted."""
     try:
         many = database.execute_sql(f"SELECT count(*) >= {BULK_ROWS} FROM temp.hz_dirty").fetchone()[0]
     except Exception:  # no table: nothing was tracked on this connection
@@ -208,28 +222,58 @@ def unsealed() -> dict[str, int]:
 BULK_ROWS = 1000
 #: Column CRCs are cached by value in a bulk seal (dates, plans, users repeat down a table); the
 #: cache is dropped when it reaches this many values, to bound its memory.
-_CRC_CACHE_MAX = 200_000
+_CRC_CACHE_MAX = 20_000
+
+
+class _ColumnCrcs(dict):
+    """One column's ``"name":"crc"`` member of the ``cols`` JSON by value, computed on a miss (a
+    dict subclass: a hit is one C-level lookup inside the row function's list comprehension).
+    Emptied at ``_CRC_CACHE_MAX`` values."""
+
+    __slots__ = ("member",)
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.member = f'"{name}":"%08x"'
+
+    def __missing__(self, value: object) -> str:
+        if len(self) >= _CRC_CACHE_MAX:
+            self.clear()
+        member = self[value] = self.member % zlib.crc32(repr(value).encode("utf-8"))
+        return member
+
+
+def _row_function(names: list[str], unique: frozenset[str] = frozenset()):
+    """``row(text, v1, …)`` for a table with columns ``names``: ``row_hash`` of a row whose
+    canonical text SQL built, as one string: the hash (``HASH_CHARS``) then the column CRCs as
+    the JSON ``seal`` stores (column order, NULLs left out, ``json.dumps`` spacing). It runs once
+    per row sealed (millions in a large demo build): the CRCs of repeated values are cached per
+    column; the ``unique`` columns' values seldom repeat, so they are not (a miss costs more
+    than computing)."""
+    caches = [None if n in unique else _ColumnCrcs(n) for n in names]
+    members = [f'"{n}":"%08x"' for n in names]
+    crc32 = zlib.crc32
+    sha256 = hashlib.sha256
+
+    def row(text: str, *values) -> str:
+        cols = ",".join(
+            [
+                m % crc32(repr(v).encode("utf-8")) if c is None else c[v]
+                for c, m, v in zip(caches, members, values, strict=True)
+                if v is not None
+            ]
+        )
+        return sha256(text.encode("utf-8")).hexdigest()[:HASH_CHARS] + "{" + cols + "}"
+
+    return row
 
 
 def _register_bulk_functions(conn, names_of: dict[str, list[str]]) -> None:
-    """``hz_row(table, text, v1, …)``: ``row_hash`` of a row whose canonical text SQL built,
-    as one string: the hash (``HASH_CHARS``) then the column CRCs as the JSON ``seal`` stores
-    (column order, NULLs left out, ``json.dumps`` spacing)."""
-    heads = {t: [f'"{n}":"' for n in names] for t, names in names_of.items()}
-    cache: dict = {}
-
-    def crc(v) -> str:
-        try:
-            return cache[v]
-        except KeyError:
-            if len(cache) >= _CRC_CACHE_MAX:
-                cache.clear()
-            found = cache[v] = format(zlib.crc32(repr(v).encode("utf-8")), "08x")
-            return found
+    """``hz_row(table, text, v1, …)``: ``_row_function``'s row of that table."""
+    rows = {t: _row_function(names) for t, names in names_of.items()}
 
     def row(table: str, text: str, *values) -> str:
-        cols = ",".join([h + crc(v) + '"' for h, v in zip(heads[table], values, strict=True) if v is not None])
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_CHARS] + "{" + cols + "}"
+        return rows[table](text, *values)
 
     conn.create_function("hz_row", -1, row, deterministic=True)
 
@@ -323,6 +367,139 @@ def _seal_bulk(seq: int) -> str:
     conn.execute("DELETE FROM temp.hz_keys")
     conn.execute("DELETE FROM temp.hz_sealed")
     return rows
+
+
+#: Per connection, while ``appending``: each table whose new rows are found by rowid, with the
+#: highest rowid sealed so far and how many of its rows were sealed.
+_appending: dict[int, dict[str, list[int]]] = {}
+
+
+@contextlib.contextmanager
+def appending() -> Iterator[None]:
+    """For a transaction that only inserts, such as a new database's bulk load (the demo build):
+    the rows of the tables empty on entry are sealed by rowid range, without the dirty-row
+    trigger noting each (at a million members that trigger and the temporary tables behind it
+    were most of the seal's time). ``seal`` then seals, per such table, the rows above the
+    rowid it sealed last (each event holds the rows inserted since the previous one); tables
+    that held rows keep their triggers.
+
+    Safe by refusal, never by trust: an update or delete of those tables' rows while appending
+    (their triggers stay) makes ``seal`` raise, and on leaving, each table must hold exactly the
+    rows its events sealed (an insert below a sealed rowid, or after the last event, raises), so
+    the transaction fails rather than commit a row no event holds."""
+    from models.db import is_pg
+
+    if is_pg():
+        yield
+        return
+    conn = database.connection()
+    ensure_triggers(conn)
+    if not conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'hz_dirty'").fetchone():
+        yield  # a schema before row seals: nothing is sealed
+        return
+    rowid_tables = {r[0] for r in conn.execute("SELECT name FROM pragma_table_list WHERE schema = 'main' AND NOT wr")}
+    marks = {
+        table: [0, 0]
+        for table in business_tables()
+        if table in rowid_tables
+        and _pk_expr(table) == "rowid"
+        and not conn.execute(f'SELECT 1 FROM main."{table}" LIMIT 1').fetchone()
+    }
+    _appending[id(conn)] = marks
+    _state.pop(id(conn), None)
+    try:
+        ensure_triggers(conn)  # without the insert triggers of ``marks``
+        yield
+        for table, (_high, sealed) in marks.items():
+            (count,) = conn.execute(f'SELECT count(*) FROM main."{table}"').fetchone()
+            if count != sealed:
+                raise RuntimeError(
+                    f"rowseal.appending: {table} holds {count} rows, its events sealed {sealed} "
+                    "(a row inserted below a sealed rowid, or after the last event)"
+                )
+    finally:
+        del _appending[id(conn)]
+        _state.pop(id(conn), None)
+        ensure_triggers(conn)
+
+
+def _appended_ranges() -> dict[str, tuple[int, int]]:
+    """While ``appending``: per table, the rowids (low, high] inserted since its last seal."""
+    conn = database.connection()
+    marks = _appending.get(id(conn))
+    if not marks:
+        return {}
+    touched = sorted({r[0] for r in conn.execute("SELECT DISTINCT tbl FROM temp.hz_dirty")} & marks.keys())
+    if touched:
+        raise RuntimeError(f"rowseal.appending: rows of {', '.join(touched)} were updated or deleted")
+    ranges = {}
+    for table, mark in marks.items():
+        high = conn.execute(f'SELECT max(rowid) FROM main."{table}"').fetchone()[0] or 0
+        if high > mark[0]:
+            ranges[table] = (mark[0], high)
+            mark[0] = high
+    return ranges
+
+
+def _seal_range(seq: int, table: str, low: int, high: int) -> str:
+    """Seal the rows of ``table`` with rowids in (low, high] under ``seq`` (as ``_seal_bulk``
+    would, REAL and BLOB values by ``_current``); returns their entries of the event's ``rows``
+    as a JSON array, in key order."""
+    conn = database.connection()
+    names = [c[1] for c in conn.execute(f'PRAGMA main.table_info("{table}")').fetchall()]
+    key = "CAST(t.rowid AS TEXT)"
+    columns = ", ".join(f't."{n}"' for n in names)
+    # Which columns' values seldom repeat, from the first rows: their CRCs are not cached.
+    *distinct, sample = conn.execute(
+        f"SELECT {', '.join(f'count(DISTINCT {c})' for c in columns.split(', '))}, count(*) "
+        f'FROM (SELECT * FROM main."{table}" t WHERE t.rowid > ? ORDER BY t.rowid LIMIT 1000) t',
+        (low,),
+    ).fetchone()
+    unique = frozenset(n for n, d in zip(names, distinct, strict=True) if d * 2 > sample)
+    conn.create_function("hz_seal", -1, _row_function(names, unique), deterministic=True)
+    plain = " AND ".join(f"typeof(t.\"{n}\") NOT IN ('real', 'blob')" for n in names)
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS hz_new (pk TEXT NOT NULL, sealed TEXT)")
+    conn.execute("DELETE FROM temp.hz_new")
+    # Sorted as it is written (keys as text, as the event lists them), so the seals below go
+    # into row_seal's key in order and the list is read in one pass.
+    count = conn.execute(
+        f"INSERT INTO temp.hz_new (pk, sealed) SELECT {key}, "
+        f"iif({plain}, hz_seal({_canonical_sql(table, names, key)}, {columns}), NULL) "
+        f'FROM main."{table}" t WHERE t.rowid > ? AND t.rowid <= ? ORDER BY 1',
+        (low, high),
+    ).rowcount
+    rest = conn.execute("SELECT rowid, pk FROM temp.hz_new WHERE sealed IS NULL").fetchall()
+    if rest:
+        found = {
+            pk: h + json.dumps(cols, separators=(",", ":")) for pk, h, cols in _current(table, [r[1] for r in rest])
+        }
+        conn.executemany("UPDATE temp.hz_new SET sealed = ? WHERE rowid = ?", [(found[pk], i) for i, pk in rest])
+    conn.execute(
+        "INSERT OR REPLACE INTO row_seal (tbl, pk, hash, cols, seq) "
+        f"SELECT ?, pk, substr(sealed, 1, {HASH_CHARS}), substr(sealed, {HASH_CHARS + 1}), ? "
+        "FROM temp.hz_new ORDER BY rowid",
+        (table, seq),
+    )
+    (rows,) = conn.execute(
+        f"SELECT json_group_array(json_array(?, pk, substr(sealed, 1, {HASH_CHARS}))) "
+        "FROM (SELECT pk, sealed FROM temp.hz_new ORDER BY rowid)",
+        (table,),
+    ).fetchone()
+    conn.execute("DELETE FROM temp.hz_new")
+    _appending[id(conn)][table][1] += count
+    return rows
+
+
+def _joined(dirty: str, ranges: dict[str, str]) -> str:
+    """One event's ``rows`` from the dirty rows' list and the appended tables' (no table in both):
+    by table, then key, as ``seal`` lists them."""
+    parts = {table: text[1:-1] for table, text in ranges.items() if text != "[]"}
+    by_table: dict[str, list] = {}
+    for entry in json.loads(dirty):
+        by_table.setdefault(entry[0], []).append(entry)
+    for table, entries in by_table.items():
+        parts[table] = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))[1:-1]
+    return "[" + ",".join(parts[t] for t in sorted(parts)) + "]"
 
 
 def seal_everything() -> None:

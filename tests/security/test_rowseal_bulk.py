@@ -88,3 +88,63 @@ def test_a_demo_sealed_in_bulk_checks_clean(tmp_path, monkeypatch, limit):
     dbmod.unlock(path, "demo", "demo")
     checks = {c.name: (c.ok, c.detail) for c in admin.run_checks()}
     assert checks["row_seals"][0] and checks["audit_chain"][0], checks
+
+
+def _staff(db, rows) -> None:
+    db.cursor().executemany(
+        "INSERT INTO staff_account (id, name, phone, username, last_login, active) VALUES (?, ?, ?, ?, ?, ?)", rows
+    )
+
+
+def _appended_events(appending: bool) -> tuple[list[str], list[tuple]]:
+    """Two events over inserts into an empty table (TRICKY names, a REAL, NULLs) and an update of
+    a table that held rows, sealed with ``rowseal.appending`` or by the triggers; rolled back."""
+    import contextlib
+
+    db = dbmod.database
+    with db.atomic() as tx:
+        with rowseal.appending() if appending else contextlib.nullcontext():
+            _staff(db, [(i, name, None, f"u{i}", "2026-01-02", 1) for i, name in enumerate(TRICKY, start=1)])
+            db.execute_sql("UPDATE member SET phone = '13800000000' WHERE id = (SELECT min(id) FROM member)")
+            first = rowseal.seal(10_000)
+            _staff(db, [(i, f"n{i}", 0.1 * i, f"u{i}", None, 0) for i in range(10, 1200)])
+            second = rowseal.seal(10_001)
+        seals = db.execute_sql("SELECT tbl, pk, hash, cols, seq FROM row_seal WHERE seq >= 10000 ORDER BY tbl, pk")
+        out = ([first, second], seals.fetchall())
+        tx.rollback()
+    return out
+
+
+def test_appending_seals_as_the_triggers_do(tmp_path, monkeypatch):
+    """A bulk load's tables sealed by rowid range (``rowseal.appending``, the demo build) give the
+    same events and seals as the dirty-row triggers, mixed with a table still tracked by them."""
+    path = make_branch(tmp_path / "branch.hzdb")
+    dbmod.unlock(path, "zhang", "correct horse 电池 staple")
+    by_triggers = _appended_events(False)
+    appended = _appended_events(True)
+    assert appended == by_triggers
+    assert '["member",' in appended[0][0] and '["staff_account","1",' in appended[0][0]
+    assert len(appended[1]) == len(TRICKY) + 1190 + 1
+
+
+def test_appending_refuses_what_it_would_not_seal(tmp_path):
+    """An update of an appended table, or a row inserted below a rowid already sealed, fails
+    the transaction instead of leaving a row no event holds."""
+    path = make_branch(tmp_path / "branch.hzdb")
+    dbmod.unlock(path, "zhang", "correct horse 电池 staple")
+    db = dbmod.database
+    with pytest.raises(RuntimeError, match="updated or deleted"), db.atomic(), rowseal.appending():
+        _staff(db, [(5, "a", None, "u5", None, 1)])
+        rowseal.seal(10_000)
+        db.execute_sql("UPDATE staff_account SET name = 'b' WHERE id = 5")
+        rowseal.seal(10_001)
+    with pytest.raises(RuntimeError, match="below a sealed rowid"), db.atomic(), rowseal.appending():
+        _staff(db, [(5, "a", None, "u5", None, 1)])
+        rowseal.seal(10_000)
+        _staff(db, [(1, "b", None, "u1", None, 1)])
+        rowseal.seal(10_001)
+    assert db.execute_sql("SELECT count(*) FROM staff_account").fetchone()[0] == 0
+    with db.atomic() as tx:  # the triggers are back after appending
+        _staff(db, [(1, "b", None, "u1", None, 1)])
+        assert rowseal.unsealed() == {"staff_account": 1}
+        tx.rollback()

@@ -289,6 +289,12 @@ class RuleSets:
     def known_plans(self) -> frozenset[str]:
         return frozenset(code for rs in self.sets for code in rs.plans)
 
+    @property
+    def plan_names(self) -> dict[str, str]:
+        """Every plan's name (code → name) for lists spanning rule sets: the latest set's name
+        of each plan, so a plan a later set no longer offers is still named, not shown as a code."""
+        return {code: params.name for rs in self.sets for code, params in rs.plans.items()}
+
     def __iter__(self) -> Iterator[RuleSet]:
         return iter(self.sets)
 

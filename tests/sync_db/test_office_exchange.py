@@ -67,6 +67,11 @@ async def test_import_a_folder_then_reconcile_with_the_ledger(world, tmp_path):
         await settle(pilot)
         text = screen_text(app)
         assert "已导入台账 3 行" in text and "差异 1 处" in text and "U02" in text
+        # the difference's plan by name, not the ledger's code (#14)
+        results = app.screen.query_one("#results")
+        plan = results.shown.index("险种")
+        plans = {str(results.get_row_at(i)[plan]) for i in range(results.row_count)}
+        assert plans and plans <= {"住院医疗", "重大疾病", ""}, plans
     dbmod.close()
     assert count(world, "SELECT count(*) FROM received_bundle WHERE status = 'imported'") == 1
     assert count(world, "SELECT count(*) FROM office_ledger WHERE period = '2026-10'") == 3

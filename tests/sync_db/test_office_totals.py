@@ -5,6 +5,7 @@ and XLSX, reopened) and the office board's ``s`` screen."""
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -102,16 +103,20 @@ async def test_office_board_s_opens_totals_and_x_saves_them(world, tmp_path, mon
         await pilot.press("s")
         await settle(pilot)
         text = screen_text(app)
-        assert "各代办处汇总" in text and "ZYYL" in text and "合计" in text
+        # #14: plans by name (住院医疗, not ZYYL)
+        assert "各代办处汇总" in text and "住院医疗" in text and "重大疾病" in text and "合计" in text
         # #14 item 9: the table chooses its columns for 80 instead of scrolling sideways
         table = app.screen.query_one("#totals", FitTable)
         assert {"月份", "险种", "人数", "份数", "应缴会费", "报案", "已结案", "给付金额"} <= set(table.shown)
         assert "拒付" not in table.shown and table.virtual_size.width <= table.scrollable_content_region.width
+        assert "险种代码" not in table.shown and "ZYYL" not in text
         benefit = format_fen(expected("ZYYL", "benefit_fen")).removesuffix("元")
         assert benefit in text, text
         await pilot.resize_terminal(120, 40)
         await pilot.pause(0.3)
         assert "拒付" in table.shown and table.virtual_size.width <= table.scrollable_content_region.width
+        # with room, the code a clerk types into office commands comes back beside the name
+        assert "险种代码" in table.shown and re.search(r"住院医疗\s+ZYYL", screen_text(app))
         await pilot.resize_terminal(80, 24)
         await pilot.pause(0.3)
         await pilot.press("x")

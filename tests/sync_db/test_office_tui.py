@@ -69,6 +69,10 @@ async def test_office_board_branch_and_todo(world, tmp_path):
     assert {m["status"] for m in row["101"]["months"]} == {"inactive"}
     kinds = sorted({i["kind"] for i in items})
     assert kinds == ["deadline", "differences", "late"], json.dumps(items, ensure_ascii=False)
+    with world.at_office():
+        from sync.answer import queue_notice
+
+        queue_notice("004", PERIOD, "claim_returned", "材料不全，请补病历", ref="004-claim-1")
     dbmod.close()
 
     app = make_app(db_path=world.office, user="chen", passphrase=PASSPHRASE, today=NOW, keymap={})
@@ -90,6 +94,15 @@ async def test_office_board_branch_and_todo(world, tmp_path):
         assert rows and all(not row[0].isascii() for row in rows), rows
         named = [row[3] for row in rows if row[0] in ("理赔", "互助互济", "交接", "单位")]
         assert named and all(not state.isascii() for state in named), rows
+        # plans by name, not the bundle's codes (ZYYL); a notice's kind in words
+        plans = {"住院医疗", "重大疾病", "意外伤害"}
+        figures = app.screen.query_one("#figures")
+        figure_rows = [[str(c) for c in figures.get_row_at(i)] for i in range(figures.row_count)]
+        assert figure_rows and {row[1] for row in figure_rows} <= plans, figure_rows
+        assert not any(code in " ".join(row) for row in rows for code in ("ZYYL", "ZJB", "YWSH")), rows
+        notices = app.screen.query_one("#notices")
+        notice_rows = [[str(c) for c in notices.get_row_at(i)] for i in range(notices.row_count)]
+        assert [row[1] for row in notice_rows] == ["案件打回"], notice_rows
         await pilot.press("escape", "t")
         await settle(pilot)
         text = screen_text(app)

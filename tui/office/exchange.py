@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, Static
 
 from models.errors import UsageError
+from rules.params import active_rulesets
 from sync import office_board as ob
 from sync.office_totals import check_period
 from tui.screens.base import SubScreen
@@ -53,6 +54,7 @@ RECONCILE_COLUMNS = (
     Col("代办处"),
     Col("单位"),
     Col("险种", 2),
+    Col("险种代码", 4),  # as in the ledger file the office fills in; shown when there is room
     Col("项目", 0, "end", min_width=8),
     Col("代办处数据", justify="right"),
     Col("办事处数据", justify="right"),
@@ -71,6 +73,7 @@ class Reconciled:
     period: str
     ledger: dict | None
     report: Report
+    plan_names: dict[str, str]  # code → name, read with the report (off the UI thread)
 
 
 def bundle_files(folder: Path) -> list[Path]:
@@ -209,7 +212,7 @@ class OfficeExchangeScreen(DbWork, SubScreen):
 
         require_office()
         imported = import_ledger(ledger, period) if ledger else None
-        return Reconciled(period, imported, reconcile(period))
+        return Reconciled(period, imported, reconcile(period), active_rulesets().plan_names)
 
     def db_reconciled(self, result: Reconciled) -> None:
         from sync.reconcile import difference_rows, fee_difference_rows, missing_rows
@@ -217,8 +220,15 @@ class OfficeExchangeScreen(DbWork, SubScreen):
         report = result.report
         table = self.query_one("#results", FitTable)
         table.set_columns(RECONCILE_COLUMNS)
-        rows: list[Sequence[Cell]] = [*difference_rows(report), *fee_difference_rows(report)]
-        rows += [(code, name, "", Text(note, style="bold"), "", "", "") for code, name, note in missing_rows(report)]
+        names = result.plan_names
+        # the plan by name (住院医疗), its code beside it when there is room
+        rows: list[Sequence[Cell]] = [
+            (branch, unit, names.get(plan, plan), plan, *rest)
+            for branch, unit, plan, *rest in (*difference_rows(report), *fee_difference_rows(report))
+        ]
+        rows += [
+            (code, name, "", "", Text(note, style="bold"), "", "", "") for code, name, note in missing_rows(report)
+        ]
         table.set_rows(enumerate(rows))
         lines = []
         if result.ledger:

@@ -22,8 +22,10 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static, Tabbe
 
 from models.member_detail import DISBURSEMENT_STATE_NAMES
 from rules import CATEGORIES, CLAIM_STATES, format_fen
+from rules.params import active_rulesets
 from sync import office_board as ob
 from sync import office_totals as ot
+from sync.answer import NOTICE_KINDS
 from tui.office.exchange import STATUS_ZH as BUNDLE_STATUS_ZH
 from tui.screens.base import OnHuzhuApp
 from tui.screens.forms import DialogField, StepDialog, writable
@@ -57,6 +59,12 @@ RECORD_KINDS = {
     "fee": "会费",
     "fees": "会费汇总",
 }
+
+
+def plan_names() -> dict[str, str]:
+    """Plan code → name: the office reads plans by name (住院医疗, not ZYYL); a code no rule set
+    names stays as it is."""
+    return active_rulesets().plan_names
 
 
 def record_state(kind: str, record: dict) -> str:
@@ -206,6 +214,7 @@ class OfficeBranchScreen(_ReadingScreen):
         self.sub_title = f"代办处 {code}"
         self._period: str | None = None
         self._note: str | None = None  # what the last action did: shown after the reload it causes
+        self._plan_names: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -229,6 +238,7 @@ class OfficeBranchScreen(_ReadingScreen):
         self.dismiss()
 
     def fetch(self, today: date) -> ob.BranchView:
+        self._plan_names = plan_names()  # read here, off the UI thread (installed notices are in the database)
         return ob.branch_view(self.code, today)
 
     def show(self, v: ob.BranchView) -> None:
@@ -254,19 +264,21 @@ class OfficeBranchScreen(_ReadingScreen):
                 for b in v.bundles
             ],
         )
+        names = self._plan_names
         fill(
             self.query_one("#figures", FitTable),
             FIGURE_COLUMNS,
             [
                 (
                     f["unit_code"],
-                    f["plan_code"],
+                    names.get(f["plan_code"], f["plan_code"]),
                     str(f["members"]),
                     str(f["shares"]),
                     format_fen(f["fees_due_fen"]),
                     str(f["claims_reported"]),
                     str(f["claims_settled"]),
                     format_fen(f["benefit_fen"]),
+                    f["plan_code"],
                 )
                 for f in v.figures
             ],
@@ -274,13 +286,23 @@ class OfficeBranchScreen(_ReadingScreen):
         rows = []
         for kind, items in v.records.items():
             for r in items:
-                ref = r.get("id") or r.get("code") or " ".join(filter(None, (r.get("unit_code"), r.get("plan_code"))))
+                plan = names.get(r.get("plan_code") or "", r.get("plan_code"))
+                ref = r.get("id") or r.get("code") or " ".join(filter(None, (r.get("unit_code"), plan)))
                 rows.append((RECORD_KINDS.get(kind, kind), r.get("period", ""), ref, record_state(kind, r)))
         fill(self.query_one("#records", FitTable), ["类别", "期间", "编号", "状态"], rows)
         fill(
             self.query_one("#notices", FitTable),
             ["期间", "类别", "关联", Col("内容", 0, "end", min_width=12), "已发"],
-            [(n["period"], n["kind"], n["ref"] or "", n["text"], "是" if n["sent"] else "否") for n in v.notices],
+            [
+                (
+                    n["period"],
+                    NOTICE_KINDS.get(n["kind"], n["kind"]),
+                    n["ref"] or "",
+                    n["text"],
+                    "是" if n["sent"] else "否",
+                )
+                for n in v.notices
+            ],
         )
         self._period = v.figures_period
         status.update(
@@ -354,6 +376,7 @@ FIGURE_COLUMNS: list[str | Col] = [
     Col("报案", 1, justify="right"),
     Col("给付", 1, justify="right"),
     Col("金额", justify="right"),
+    Col("险种代码", 2),  # what a clerk types (office commands take codes); shown when there is room
 ]
 
 #: The totals' columns by figure (sync.office_totals.LABELS): a heading without （元）, the amounts
@@ -381,6 +404,7 @@ def totals_columns(totals: ot.Totals) -> list[str | Col]:
     return [
         "月份",
         "险种",
+        Col("险种代码", 3),  # what a clerk types (office commands take codes); shown when there is room
         Col("代办处数", 3, justify="right"),
         *(Col(ot.LABELS.get(c, c).removesuffix("（元）"), TOTALS_PRIORITY.get(c, 4), justify="right") for c in figures),
     ]
@@ -471,6 +495,7 @@ class OfficeTotalsScreen(_ReadingScreen):
         super().__init__()
         self.sub_title = "各代办处汇总"
         self._totals: ot.Totals | None = None
+        self._plan_names: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -487,6 +512,7 @@ class OfficeTotalsScreen(_ReadingScreen):
 
     def fetch(self, today: date) -> ot.Totals:
         periods = ob.ended_periods(today, 12)
+        self._plan_names = plan_names()  # read here, off the UI thread (installed notices are in the database)
         return ot.totals(periods[0], periods[-1])
 
     def show(self, data: object) -> None:
@@ -497,9 +523,15 @@ class OfficeTotalsScreen(_ReadingScreen):
             return
         assert isinstance(data, ot.Totals)
         self._totals = data
+        names = self._plan_names
         rows = [
-            tuple(format_fen(int(v * 100)).removesuffix("元") if isinstance(v, Decimal) else v for v in cells)
-            for cells in data.cells()
+            (
+                period,
+                names.get(plan, plan),
+                "" if plan == ot.ALL_PLANS else plan,
+                *(format_fen(int(v * 100)).removesuffix("元") if isinstance(v, Decimal) else v for v in rest),
+            )
+            for period, plan, *rest in data.cells()
         ]
         fill(self.query_one("#totals", FitTable), totals_columns(data), rows)
         status = self.query_one(StatusLine)

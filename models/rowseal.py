@@ -553,17 +553,119 @@ def expected_from_events() -> dict[tuple[str, str], tuple[str, int]] | None:
     return exp if any_rows else None
 
 
+#: The row check's page cache, KiB (the connection's own is restored after it): it walks each
+#: table and ``row_seal`` side by side in key order, so a few pages of each are enough, and the
+#: TUI's memory stays flat while it runs (issue 15: RSS ≤ 150 MB at a million members).
+CHECK_CACHE_KIB = 2048
+#: An event's ``rows`` longer than this many bytes (a demo build's or a large import's steps:
+#: 244 MB for one event at a million members) is read in pieces of about this size by
+#: incremental blob I/O, never as one value: ``json_each`` over the whole text held ~2× its size.
+PIECE_BYTES = 1 << 20
+
+_PASS = (
+    # Each entry an event lists, against the row's seal: counted when the seal names this event
+    # and holds this hash; listed when no seal holds the row (a row deleted since, or a seal
+    # removed) or the seal names an older event than this one (the seal is stale or forged).
+    "SELECT u.seq, count(*) FILTER (WHERE s.seq = u.seq AND s.hash = u.value ->> 2), "
+    "json_group_array(json_array(u.value ->> 0, u.value ->> 1, u.value ->> 2, s.seq)) "
+    "FILTER (WHERE s.seq IS NULL OR s.seq < u.seq) "
+    "FROM {source} u LEFT JOIN row_seal s ON s.tbl = u.value ->> 0 AND s.pk = u.value ->> 1{group}"
+)
+#: Sources of entries (seq, value) for ``{source}``: the short lists, in one statement; a piece.
+_SMALL = (
+    "(SELECT e.seq AS seq, j.value AS value FROM audit_event e, json_each(e.rows) j "
+    "WHERE e.rows IS NOT NULL AND octet_length(e.rows) <= ?)"
+)
+_ONE = "(SELECT e.seq AS seq, j.value AS value FROM audit_event e, json_each(e.rows) j WHERE e.seq = ?)"
+_PIECE = "(SELECT ? AS seq, j.value AS value FROM json_each(?) j)"
+
+
+def _units(conn, seq: int | None = None):
+    """The events' row lists as (SQL source, parameters) for ``{source}`` in a query over ``e.seq``
+    and ``j.value`` (each entry): the short lists in one statement, each long one piece by piece.
+    ``seq``: that event's only."""
+    if seq is None:
+        yield _SMALL, (PIECE_BYTES,)
+        big = conn.execute(
+            "SELECT seq FROM audit_event WHERE rows IS NOT NULL AND octet_length(rows) > ? ORDER BY seq",
+            (PIECE_BYTES,),
+        ).fetchall()
+    else:
+        size = conn.execute("SELECT octet_length(rows) FROM audit_event WHERE seq = ?", (seq,)).fetchone()
+        if size is None or size[0] is None:
+            return
+        if size[0] <= PIECE_BYTES:
+            yield _ONE, (seq,)
+            return
+        big = [(seq,)]
+    for (q,) in big:
+        for piece in _pieces(conn, q):
+            yield _PIECE, (q, piece)
+
+
+def _pieces(conn, seq: int):
+    """Event ``seq``'s ``rows`` (a JSON list of entries) as JSON lists of about ``PIECE_BYTES``,
+    cut between two entries. A cut is taken only where the part before it is valid JSON: a
+    ``],[`` inside a key's text would leave an unterminated string there, so the piece grows to
+    the next cut instead (a whole list in one piece at worst, never a wrong split)."""
+    blob = conn.open_blob("audit_event", "rows", seq, readonly=True)
+    try:
+        buf = b""
+        first = True
+        while True:
+            chunk = blob.read(PIECE_BYTES)
+            if not chunk:
+                break
+            if first:
+                chunk, first = chunk.lstrip(), False
+                if not chunk.startswith(b"["):
+                    raise ValueError(f"event {seq}: rows is not a JSON list")
+                chunk = chunk[1:]
+            buf += chunk
+            cut = buf.rfind(b"],[")
+            while cut >= 0:
+                piece = "[" + buf[: cut + 1].decode("utf-8") + "]"
+                if conn.execute("SELECT json_valid(?)", (piece,)).fetchone()[0]:
+                    yield piece
+                    buf = buf[cut + 2 :]
+                    break
+                cut = buf.rfind(b"],[", 0, cut)
+        if buf.strip() not in (b"", b"]"):
+            yield "[" + buf.decode("utf-8")
+    finally:
+        blob.close()
+
+
 def verify(limit: int = 200) -> tuple[list[RowFinding], int]:
     """Compare every business row with the hash its latest signed event holds. Returns
     (findings, rows checked). Relies on the events themselves having been verified.
 
-    Computed in SQL (issue 15: in Python this hashed ~7 million rows at a million members for
-    minutes, and held every event's rows in memory): the latest hash per row from the events'
-    lists into a temporary table, then per table one pass that builds each row's canonical text
-    as ``_seal_bulk`` does and hashes it with a registered function, joined to that table.
-    ``_verify_rows`` (Python, ``row_hash`` per row) gives the same findings
-    (tests/security/test_rowseal_verify_sql.py); rows holding a REAL or a BLOB, whose JSON SQL does
-    not write as Python does, are hashed by it here too."""
+    In memory bounded by a few pages and one piece of an event's list, whatever the size
+    (issue 15: folding every event's list into a temporary table held ~7 million entries at a
+    million members, 857 MB with the TUI). ``row_seal`` holds the current hash per row, unsigned,
+    so it is first proven equal to the fold of the signed events, in one pass over the events:
+
+    * every seal is found, with its hash, in the event its ``seq`` names (counted per event
+      against ``row_seal``'s count per ``seq``), and no event lists a row later than its seal
+      names. So the named event is the latest that wrote the row: the seal is the fold's entry;
+    * an entry whose row has no seal is kept (latest per row, few: the deleted rows) in
+      ``temp.hz_gone``: the row is expected only if its latest entry holds a hash.
+
+    A seal that fails is ``seal_forged``; for those rows the fold's entry is found by a second
+    pass over the events (only then), in ``temp.hz_fix`` with the rows ``hz_gone`` expects.
+    Then each table is walked beside ``row_seal`` in key order, every row's canonical text built
+    in SQL as ``_seal_bulk`` builds it and hashed by a registered function: changed, added, and
+    a count of the rows expected against those found for deleted ones.
+
+    An insider with the raw key who changes a row and its seal alike still fails the first
+    step: the signed event the seal names holds the old hash. Making the seal name an event
+    that does not list the row, or an older one, fails it too. ``_verify_rows`` (Python,
+    ``row_hash`` per row, the fold in a dict) gives the same findings
+    (tests/security/test_rowseal_verify_sql.py); rows holding a REAL or a BLOB, whose JSON SQL
+    does not write as Python does, are hashed by it here too.
+
+    Run inside one read transaction (begun here unless the caller has one): the TUI runs it on
+    its own connection while the clerk may be writing, and the check must see one state."""
     from models.db import is_pg
 
     if is_pg():
@@ -571,36 +673,123 @@ def verify(limit: int = 200) -> tuple[list[RowFinding], int]:
     conn = database.connection()
     if not conn.execute("SELECT 1 FROM audit_event WHERE rows IS NOT NULL LIMIT 1").fetchone():
         return [], 0
-    conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS hz_expected (tbl TEXT NOT NULL, pk TEXT NOT NULL, hash TEXT, "
-        "seq INTEGER NOT NULL, PRIMARY KEY (tbl, pk)) WITHOUT ROWID"
-    )
-    conn.execute("DELETE FROM temp.hz_expected")
+    own = not conn.in_transaction
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = -{CHECK_CACHE_KIB}")
+    if own:
+        conn.execute("BEGIN")
+    for ddl in (
+        "CREATE TEMP TABLE IF NOT EXISTS hz_gone (tbl TEXT NOT NULL, pk TEXT NOT NULL, hash TEXT, seq INTEGER, "
+        "PRIMARY KEY (tbl, pk)) WITHOUT ROWID",
+        # sealed: 1 for a forged seal's row (its fold's entry), 0 for a row only hz_gone expects
+        "CREATE TEMP TABLE IF NOT EXISTS hz_fix (tbl TEXT NOT NULL, pk TEXT NOT NULL, hash TEXT, seq INTEGER, "
+        "sealed INTEGER NOT NULL, PRIMARY KEY (tbl, pk)) WITHOUT ROWID",
+        "CREATE TEMP TABLE IF NOT EXISTS hz_listed (tbl TEXT NOT NULL, pk TEXT NOT NULL, hash TEXT, "
+        "PRIMARY KEY (tbl, pk)) WITHOUT ROWID",
+    ):
+        conn.execute(ddl)
     try:
-        # Event after event (seq order), each row's entry replacing the one before: the latest
-        # hash per row, NULL for a row its latest event deleted.
-        conn.execute(
-            "INSERT INTO temp.hz_expected (tbl, pk, hash, seq) "
-            "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), e.seq "
-            "FROM audit_event e, json_each(e.rows) j WHERE e.rows IS NOT NULL ORDER BY e.seq "
-            "ON CONFLICT (tbl, pk) DO UPDATE SET hash = excluded.hash, seq = excluded.seq"
-        )
+        forged = _seals_against_events(conn)
         conn.create_function(
             "hz_hash", 1, lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_CHARS], deterministic=True
         )
-        findings: list[RowFinding] = []
+        findings = [RowFinding(tbl, pk, "seal_forged", seq=seq) for tbl, pk, seq in forged]
         checked = 0
-        for table in business_tables():
+        tables = business_tables()
+        for table in tables:
             checked += _verify_table(conn, table, findings)
-        for tbl, pk, seq in conn.execute(
-            "SELECT s.tbl, s.pk, s.seq FROM row_seal s LEFT JOIN temp.hz_expected x ON x.tbl = s.tbl AND x.pk = s.pk "
-            "WHERE x.hash IS NULL OR x.hash != s.hash OR x.seq != s.seq"
-        ).fetchall():
-            findings.append(RowFinding(tbl, pk, "seal_forged", seq=seq))
+        _vanished_tables(conn, set(tables), findings)
     finally:
-        conn.execute("DELETE FROM temp.hz_expected")
+        for name in ("hz_gone", "hz_fix", "hz_listed"):
+            conn.execute(f"DELETE FROM temp.{name}")
+        if own:
+            conn.execute("ROLLBACK")
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
     findings.sort(key=lambda f: (f.table, f.pk, f.kind))
     return findings, checked
+
+
+def _seals_against_events(conn) -> list[tuple[str, str, int]]:
+    """Prove ``row_seal`` equal to the fold of the signed events (see ``verify``); return the
+    seals that are not (table, key, the seal's seq) and fill ``temp.hz_fix`` with what the
+    events expect of those rows and of the rows without a seal."""
+    matched: dict[int, int] = {}
+    stale: set[tuple[str, str]] = set()
+    for source, params in _units(conn):
+        # A piece is one event's: no GROUP BY, which would sort its entries first.
+        group = "" if source == _PIECE else " GROUP BY u.seq"
+        for seq, count, odd in conn.execute(_PASS.format(source=source, group=group), params).fetchall():
+            matched[seq] = matched.get(seq, 0) + count
+            gone = []
+            for tbl, pk, h, sealed_seq in json.loads(odd):
+                if sealed_seq is None:
+                    gone.append((tbl, pk, h, seq))
+                else:
+                    stale.add((tbl, pk))
+            if gone:
+                # latest entry per row; pieces and the short lists come in any order of events
+                conn.executemany(
+                    "INSERT INTO temp.hz_gone (tbl, pk, hash, seq) VALUES (?, ?, ?, ?) ON CONFLICT (tbl, pk) "
+                    "DO UPDATE SET hash = excluded.hash, seq = excluded.seq WHERE excluded.seq >= hz_gone.seq",
+                    gone,
+                )
+    bad = set(stale)
+    for seq, count in conn.execute("SELECT seq, count(*) FROM row_seal GROUP BY seq").fetchall():
+        if matched.get(seq, 0) == count:
+            continue
+        # Some seal naming this event is not in it with its hash: which ones (only when tampered).
+        conn.execute("DELETE FROM temp.hz_listed")
+        for source, params in _units(conn, seq):
+            conn.execute(
+                "INSERT OR REPLACE INTO temp.hz_listed (tbl, pk, hash) "
+                f"SELECT u.value ->> 0, u.value ->> 1, u.value ->> 2 FROM {source} u",
+                params,
+            )
+        bad.update(
+            conn.execute(
+                "SELECT s.tbl, s.pk FROM row_seal s WHERE s.seq = ? AND NOT EXISTS (SELECT 1 FROM temp.hz_listed l "
+                "WHERE l.tbl = s.tbl AND l.pk = s.pk AND l.hash = s.hash)",
+                (seq,),
+            ).fetchall()
+        )
+    conn.execute("DELETE FROM temp.hz_listed")
+    forged: list[tuple[str, str, int]] = []
+    if bad:
+        conn.executemany(
+            "INSERT INTO temp.hz_fix (tbl, pk, hash, seq, sealed) VALUES (?, ?, NULL, NULL, 1)", sorted(bad)
+        )
+        forged = conn.execute(
+            "SELECT s.tbl, s.pk, s.seq FROM temp.hz_fix x JOIN row_seal s ON s.tbl = x.tbl AND s.pk = x.pk"
+        ).fetchall()
+        # The fold's entry for those rows: a second pass over the events, for them alone.
+        for source, params in _units(conn):
+            for seq, tbl, pk, h in conn.execute(
+                "SELECT u.seq, u.value ->> 0, u.value ->> 1, u.value ->> 2 "
+                f"FROM {source} u JOIN temp.hz_fix x ON x.tbl = u.value ->> 0 AND x.pk = u.value ->> 1",
+                params,
+            ).fetchall():
+                conn.execute(
+                    "UPDATE temp.hz_fix SET hash = ?, seq = ? WHERE tbl = ? AND pk = ? AND (seq IS NULL OR seq <= ?)",
+                    (h, seq, tbl, pk, seq),
+                )
+    conn.execute(
+        "INSERT INTO temp.hz_fix (tbl, pk, hash, seq, sealed) "
+        "SELECT tbl, pk, hash, seq, 0 FROM temp.hz_gone WHERE hash IS NOT NULL"
+    )
+    return forged
+
+
+def _expected(fixed: bool) -> tuple[str, str, str]:
+    """SQL for the hash and seq a row is expected to hold (its seal's, or ``hz_fix``'s where the
+    seal is forged or missing) and the join that gives them, for rows ``r`` keyed ``r.k``."""
+    if not fixed:
+        return "s.hash", "s.seq", "LEFT JOIN row_seal s ON s.tbl = ? AND s.pk = r.k"
+    return (
+        "iif(x.pk IS NULL, s.hash, x.hash)",
+        "iif(x.pk IS NULL, s.seq, x.seq)",
+        # by the table's name, not s.tbl: a row hz_fix expects may have no seal
+        "LEFT JOIN row_seal s ON s.tbl = ? AND s.pk = r.k LEFT JOIN temp.hz_fix x ON x.tbl = ? AND x.pk = r.k",
+    )
 
 
 def _verify_table(conn, table: str, findings: list[RowFinding]) -> int:
@@ -609,15 +798,17 @@ def _verify_table(conn, table: str, findings: list[RowFinding]) -> int:
     expr = _pk_expr(table)
     key = f"CAST({_prefixed(expr, 't')} AS TEXT)"
     plain = " AND ".join(f"typeof(t.\"{n}\") NOT IN ('real', 'blob')" for n in names)
-    # One pass: the rows whose hash is not their latest event's (changed, or added without an
-    # event), and how many rows have a live entry at all (to count the deleted ones).
+    fixed = conn.execute("SELECT 1 FROM temp.hz_fix WHERE tbl = ? LIMIT 1", (table,)).fetchone() is not None
+    eh, es, join = _expected(fixed)
+    params = (table, table) if fixed else (table,)
+    # One pass: the rows whose hash is not the one expected (changed, or added without an
+    # event), and how many rows are expected at all (to count the deleted ones).
     rows, known, differ = conn.execute(
-        f"SELECT count(*), count(x.hash), json_group_array(json_array(r.k, x.hash IS NOT NULL, x.seq)) "
-        "FILTER (WHERE x.hash IS NOT r.h) "
+        f"SELECT count(*), count({eh}), json_group_array(json_array(r.k, {eh} IS NOT NULL, {es})) "
+        f"FILTER (WHERE {eh} IS NOT r.h) "
         f"FROM (SELECT {key} AS k, hz_hash({_canonical_sql(table, names, key)}) AS h "
-        f'FROM main."{table}" t WHERE {plain}) r '
-        "LEFT JOIN temp.hz_expected x ON x.tbl = ? AND x.pk = r.k",
-        (table,),
+        f'FROM main."{table}" t WHERE {plain}) r {join}',
+        params,
     ).fetchone()
     rest = [r[0] for r in conn.execute(f'SELECT {key} FROM main."{table}" t WHERE NOT ({plain})')]
     changed = {pk: seq for pk, is_known, seq in json.loads(differ) if is_known}
@@ -626,10 +817,10 @@ def _verify_table(conn, table: str, findings: list[RowFinding]) -> int:
         want = {
             pk: (h, seq)
             for pk, h, seq in conn.execute(
-                "SELECT pk, hash, seq FROM temp.hz_expected WHERE tbl = ? AND hash IS NOT NULL "
-                "AND pk IN (SELECT value FROM json_each(?))",
-                (table, json.dumps(rest)),
+                f"SELECT r.k, {eh}, {es} FROM (SELECT value AS k FROM json_each(?)) r {join}",
+                (json.dumps(rest), *params),
             )
+            if h is not None
         }
         rows += len(rest)
         known += len(want)
@@ -653,17 +844,52 @@ def _verify_table(conn, table: str, findings: list[RowFinding]) -> int:
             was = sealed.get(pk)
             diff = sorted(n for n in set(cols) | set(was) if was.get(n) != cols.get(n)) if was is not None else []
             findings.append(RowFinding(table, pk, "changed", diff, changed[pk]))
-    live = conn.execute(
-        "SELECT count(*) FROM temp.hz_expected WHERE tbl = ? AND hash IS NOT NULL", (table,)
-    ).fetchone()[0]
-    if live > known:  # some rows the events hold are gone: find which (rare, so the slow way)
-        present = {r[0] for r in conn.execute(f'SELECT {key} FROM main."{table}" t')}
+    live = _live(conn, table)
+    if live > known:  # some rows expected are gone: which (rare, so one lookup per expected row)
+        exists = _exists_sql(table, expr, "e.pk")
         for pk, seq in conn.execute(
-            "SELECT pk, seq FROM temp.hz_expected WHERE tbl = ? AND hash IS NOT NULL", (table,)
+            f"SELECT pk, seq FROM ({_LIVE}) e WHERE NOT EXISTS ({exists})", (table, table)
         ).fetchall():
-            if pk not in present:
-                findings.append(RowFinding(table, pk, "deleted", seq=seq))
+            findings.append(RowFinding(table, pk, "deleted", seq=seq))
     return rows
+
+
+#: The rows a table is expected to hold (key, seq): sealed and not forged, or in hz_fix with a hash.
+_LIVE = (
+    "SELECT s.pk, s.seq FROM row_seal s WHERE s.tbl = ? AND NOT EXISTS "
+    "(SELECT 1 FROM temp.hz_fix x WHERE x.tbl = s.tbl AND x.pk = s.pk) "
+    "UNION ALL SELECT pk, seq FROM temp.hz_fix WHERE tbl = ? AND hash IS NOT NULL"
+)
+
+
+def _live(conn, table: str) -> int:
+    return conn.execute(
+        "SELECT (SELECT count(*) FROM row_seal WHERE tbl = ?) - (SELECT count(*) FROM temp.hz_fix WHERE tbl = ? "
+        "AND sealed) + (SELECT count(*) FROM temp.hz_fix WHERE tbl = ? AND hash IS NOT NULL)",
+        (table, table, table),
+    ).fetchone()[0]
+
+
+def _exists_sql(table: str, expr: str, pk: str) -> str:
+    """SQL: the row keyed by the text ``pk`` is in ``table``, found through its key's index."""
+    if expr == "rowid":
+        match = f"t.rowid = CAST({pk} AS INTEGER)"
+    elif expr.startswith("json_array("):
+        cols = expr[len("json_array(") : -1].split(", ")
+        match = " AND ".join(f"t.{c} = {pk} ->> {i}" for i, c in enumerate(cols))
+    else:
+        match = f"t.{expr} = {pk}"
+    return f'SELECT 1 FROM main."{table}" t WHERE {match} AND CAST({_prefixed(expr, "t")} AS TEXT) = {pk}'
+
+
+def _vanished_tables(conn, tables: set[str], findings: list[RowFinding]) -> None:
+    """Rows expected in a table that is no longer there are deleted (as the fold in Python says)."""
+    for (table,) in conn.execute(
+        "SELECT DISTINCT tbl FROM row_seal UNION SELECT tbl FROM temp.hz_fix WHERE hash IS NOT NULL"
+    ).fetchall():
+        if table not in tables:
+            for pk, seq in conn.execute(_LIVE, (table, table)).fetchall():
+                findings.append(RowFinding(table, pk, "deleted", seq=seq))
 
 
 def _verify_rows() -> tuple[list[RowFinding], int]:

@@ -2,10 +2,14 @@
 the TUI's unlock) hashes the rows in SQL; it must find and name exactly what the row-by-row check
 in Python (``rowseal._verify_rows``) finds, for every kind of value (text SQLite and Python quote
 alike only if the canonical text is built alike, REAL and BLOB values, NULLs, a table keyed by
-text) and every kind of change made with the raw key outside the program."""
+text) and every kind of change made with the raw key outside the program, including an insider
+who changes a row and its seal alike. Each case runs twice: event lists read whole, and read
+in pieces of 64 bytes (as a million members' build events are read), where a key holding ``],[``
+must not be taken for a cut between two entries."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +21,7 @@ from models import db as dbmod
 from tests.conftest import PASSPHRASE
 from tests.security.signing_kit import make_branch, raw
 
+CUT_KEY = 'Z],["plan","X'
 TRICKY = ('a"b\\c', "line\nbreak\ttab\r\x01\x1f\x7f", "it's “quoted” \u2028 \u00e9 😀 张三")
 
 
@@ -34,10 +39,37 @@ def sealed(tmp_path_factory) -> Path:
             db.execute_sql("UPDATE member SET bank_name = NULL WHERE id = ?", (ids[0],))
             # a REAL value (an INTEGER column keeps a fraction as REAL): hashed in Python both ways
             db.execute_sql("UPDATE disbursement SET amount_fen = amount_fen + 0.30000000000000004")
+            # keyed by text that looks like a cut between two entries of an event's list
+            db.execute_sql(
+                "INSERT INTO plan (code, name, category, term_months, share_price_fen, observation_days, sample) "
+                "SELECT ?, name, category, term_months, share_price_fen, observation_days, sample FROM plan "
+                "WHERE code = 'ZYYL'",
+                (CUT_KEY,),
+            )
+            for code in ("U8001", "U8002", "U8003"):
+                db.execute_sql("INSERT INTO unit (code, name) VALUES (?, '临时单位')", (code,))
             audit.record("test.tricky", "member", None, {})
+        # Rows the program deleted (U8001), deleted and added again (U8002 under its old rowid, a
+        # new name), changed in a later event (U8003): older entries in the events, not the seals'.
+        with dbmod.writing():
+            db.execute_sql("DELETE FROM unit WHERE code IN ('U8001', 'U8002')")
+            db.execute_sql("UPDATE unit SET name = '改名单位' WHERE code = 'U8003'")
+            audit.record("test.deleted", "unit", None, {})
+        with dbmod.writing():
+            db.execute_sql(
+                "INSERT INTO unit (id, code, name) SELECT max(id) - 1, 'U8002', '重建单位' FROM unit WHERE code = 'U8003'"
+            )
+            audit.record("test.readded", "unit", None, {})
     finally:
         dbmod.close()
     return path
+
+
+@pytest.fixture(params=["whole", "pieces"])
+def pieces(request, monkeypatch) -> str:
+    if request.param == "pieces":
+        monkeypatch.setattr(rowseal, "PIECE_BYTES", 64)
+    return str(request.param)
 
 
 def both(path: Path) -> list[dict]:
@@ -65,8 +97,60 @@ def tampered(sealed: Path, folder: Path, change: Callable) -> Path:
     return copy
 
 
-def test_a_clean_branch_has_no_finding_either_way(sealed):
+def test_a_clean_branch_has_no_finding_either_way(sealed, pieces):
     assert both(sealed) == []
+
+
+def test_a_key_that_looks_like_a_cut_is_read_whole(sealed, monkeypatch):
+    """In pieces, every entry of every event is seen once and as written."""
+    monkeypatch.setattr(rowseal, "PIECE_BYTES", 64)
+    dbmod.unlock(sealed, "zhang", PASSPHRASE)
+    try:
+        conn = dbmod.database.connection()
+        for seq, text in conn.execute("SELECT seq, rows FROM audit_event WHERE length(rows) > 64").fetchall():
+            pieces = list(rowseal._pieces(conn, seq))
+            assert [e for piece in pieces for e in json.loads(piece)] == json.loads(text)
+            assert len(pieces) > 1
+        assert conn.execute("SELECT 1 FROM audit_event WHERE instr(rows, ?)", (json.dumps(CUT_KEY),)).fetchone()
+    finally:
+        dbmod.close()
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 8, 13, 21, 34, 55, 89])
+def test_pieces_are_cut_between_entries_only(monkeypatch, size):
+    """Every piece size over a list whose keys hold ``],[`` (and ``\\"``): the pieces' entries, in
+    order, are the list's."""
+    import sqlcipher3
+
+    entries = [
+        ["plan", CUT_KEY, "a" * 32],
+        ["plan", 'q\\"],["x', None],
+        ["unit", "12", "b" * 32],
+        ["unit", "],[", None],
+        ["unit", "张三],[😀", "c" * 32],
+    ]
+    conn = sqlcipher3.connect(":memory:")
+    conn.execute("CREATE TABLE audit_event (seq INTEGER PRIMARY KEY, rows TEXT)")
+    conn.execute(
+        "INSERT INTO audit_event VALUES (7, ?)", (json.dumps(entries, ensure_ascii=False, separators=(",", ":")),)
+    )
+    monkeypatch.setattr(rowseal, "PIECE_BYTES", size)
+    pieces = list(rowseal._pieces(conn, 7))
+    assert [e for piece in pieces for e in json.loads(piece)] == entries
+
+
+def _insider(conn) -> None:
+    """A row changed and its seal rewritten to match it (hash and column CRCs), as someone with
+    the raw key and this module's code could."""
+    pk, name = conn.execute("SELECT CAST(rowid AS TEXT), name FROM unit WHERE code = 'U8003'").fetchone()
+    conn.execute("UPDATE unit SET name = '内部人改' WHERE code = 'U8003'")
+    cur = conn.execute("SELECT * FROM unit WHERE code = 'U8003'")
+    names = [d[0] for d in cur.description]
+    h, cols = rowseal.row_hash("unit", pk, names, cur.fetchone())
+    conn.execute(
+        "UPDATE row_seal SET hash = ?, cols = ? WHERE tbl = 'unit' AND pk = ?",
+        (h, json.dumps(cols, separators=(",", ":")), pk),
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,9 +166,60 @@ def test_a_clean_branch_has_no_finding_either_way(sealed):
         ("INSERT INTO unit (code, name) VALUES ('U9999', '外来单位')", ("unit", "added")),
         ("UPDATE row_seal SET hash = substr('0000' || hash, 1, 32) WHERE tbl = 'unit'", ("unit", "seal_forged")),
         ("UPDATE row_seal SET seq = seq - 1 WHERE tbl = 'member' AND pk = '1'", ("member", "seal_forged")),
+        # a seal naming a later event (one that does not list the row), or none at all
+        ("UPDATE row_seal SET seq = (SELECT max(seq) FROM audit_event) WHERE tbl = 'plan'", ("plan", "seal_forged")),
+        ("UPDATE row_seal SET seq = 99999 WHERE tbl = 'unit' AND pk = '1'", ("unit", "seal_forged")),
+        # a seal for a row that is not there, and one for a row the program deleted
+        (
+            "INSERT INTO row_seal SELECT tbl, '424242', hash, cols, seq FROM row_seal WHERE tbl = 'unit' LIMIT 1",
+            ("unit", "seal_forged"),
+        ),
+        (
+            "INSERT INTO row_seal SELECT tbl, pk || '', hash, cols, seq FROM row_seal WHERE tbl = 'unit' AND pk = "
+            "(SELECT CAST(rowid AS TEXT) FROM unit WHERE code = 'U8003') ON CONFLICT DO NOTHING",
+            None,
+        ),
+        # a row deleted with its seal; a seal removed with its row changed; a seal removed alone
+        ("DELETE FROM unit WHERE code = 'U8003'", ("unit", "deleted")),
+        (
+            "DELETE FROM row_seal WHERE tbl = 'unit' AND pk = (SELECT CAST(rowid AS TEXT) FROM unit WHERE code = 'U8003')",
+            None,
+        ),
+        # the row the program deleted, put back; the one it re-added, changed
+        ("INSERT INTO unit (code, name) VALUES ('U8001', '临时单位')", ("unit", "added")),
+        ("UPDATE unit SET name = '临时单位' WHERE code = 'U8002'", ("unit", "changed")),
+        ("UPDATE plan SET name = name || '改' WHERE code = 'Z],[\"plan\",\"X'", ("plan", "changed")),
+        # the row's older entry (before its last event) named by its seal
+        (
+            "UPDATE row_seal SET seq = seq - 1 WHERE tbl = 'unit' AND pk = "
+            "(SELECT CAST(rowid AS TEXT) FROM unit WHERE code = 'U8003')",
+            ("unit", "seal_forged"),
+        ),
     ],
 )
-def test_every_change_outside_the_program_is_named_alike(sealed, tmp_path, sql, expect):
+def test_every_change_outside_the_program_is_named_alike(sealed, tmp_path, pieces, sql, expect):
     copy = tampered(sealed, tmp_path / "copy", lambda conn: conn.execute(sql))
     found = both(copy)
-    assert expect in [(f["table"], f["kind"]) for f in found], found
+    if expect is None:
+        assert found == [], found
+    else:
+        assert expect in [(f["table"], f["kind"]) for f in found], found
+
+
+def test_a_row_and_its_seal_changed_alike_are_still_found(sealed, tmp_path, pieces):
+    """The insider's edit: the seal agrees with the row, but not with the signed event it names."""
+    copy = tampered(sealed, tmp_path / "copy", _insider)
+    found = {(f["table"], f["kind"]) for f in both(copy)}
+    assert {("unit", "seal_forged"), ("unit", "changed")} <= found, found
+
+
+def test_many_changes_at_once_are_named_alike(sealed, tmp_path, pieces):
+    def change(conn) -> None:
+        conn.execute("UPDATE member SET name = name || '改' WHERE rowid % 2 = 0")
+        conn.execute("DELETE FROM row_seal WHERE tbl = 'member' AND CAST(pk AS INTEGER) % 3 = 0")
+        conn.execute("UPDATE row_seal SET seq = seq + 1 WHERE tbl = 'policy'")
+        conn.execute("DELETE FROM unit WHERE code = 'U8002'")
+        _insider(conn)
+
+    found = both(tampered(sealed, tmp_path / "copy", change))
+    assert {f["kind"] for f in found} == {"changed", "seal_forged", "deleted"}, found

@@ -30,6 +30,7 @@ SCREENS = {
     "续保跟踪": ("4",),
     "续保跟踪/办理续保": ("4", "r"),
     "会员查询": ("2", "z", "s"),
+    "会员查询/无结果": ("2",),  # the empty result list, Tab from the search field: its placeholder line
     "同步": ("7",),
     "年度预算": ("b",),
     "交接记录/新建交接": ("6", "n"),

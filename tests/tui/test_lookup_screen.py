@@ -201,3 +201,32 @@ def test_member_record_snapshot(snap_compare, small_demo):
         await settle(pilot)
 
     assert snap_compare(demo_app(small_demo), terminal_size=SIZE, run_before=open_member)
+
+
+async def test_an_empty_result_list_says_why_when_tabbed_into(small_demo):
+    """#14: Tab into the empty list showed nothing at all; it says what to type, and after a search
+    that found nobody, that it found nobody; Enter on that line opens nothing."""
+    app = demo_app(small_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press("tab")
+        await pilot.pause()
+        results = app.screen.query_one("#lookup-results")
+        assert app.focused is results
+        assert "无结果：在上方输入姓名、身份证号" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LookupScreen)
+        await pilot.press("slash")
+        await search(pilot, "查无此人")
+        assert "没有找到“查无此人”" in screen_text(app)
+        await pilot.press("down")  # nothing to enter: the focus stays in the field
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        query = app.screen.query_one("#lookup-query", Input)
+        query.value = ""
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert "无结果：在上方输入姓名" in screen_text(app)

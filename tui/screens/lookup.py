@@ -77,6 +77,8 @@ DISBURSEMENT_COLUMNS = (
     Col("状态"),
 )
 RESULT_LIMIT = 20
+#: What an empty result list says (before a search, or after one that found nobody).
+EMPTY_LOOKUP = "无结果：在上方输入姓名、身份证号（或后 4 位以上）、拼音首字母、单位编码或单位名称"
 KIND_ZH = {
     "id": "身份证号",
     "id_suffix": "身份证号后几位",
@@ -118,7 +120,7 @@ class LookupScreen(DbWorkers, SubScreen):
         yield Header()
         yield Input(placeholder="身份证号、后4位以上、姓名或拼音首字母（如 zs）", id="lookup-query")
         yield StatusLine("输入后自动查询；回车或 ↓ 进入结果，再按回车查看会员", id="status")
-        yield WrappedList(id="lookup-results")
+        yield WrappedList(id="lookup-results", placeholder=EMPTY_LOOKUP)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -135,8 +137,8 @@ class LookupScreen(DbWorkers, SubScreen):
 
     @on(Input.Submitted, "#lookup-query")
     def _query_submitted(self) -> None:
-        results = self.query_one("#lookup-results", OptionList)
-        if results.option_count:
+        results = self.query_one("#lookup-results", WrappedList)
+        if results.has_lines:
             results.highlighted = results.highlighted or 0
             results.focus()
 
@@ -149,7 +151,9 @@ class LookupScreen(DbWorkers, SubScreen):
         self._timer = None
         query = self.query_one("#lookup-query", Input).value.strip()
         if not query:
-            self.query_one("#lookup-results", OptionList).clear_options()
+            results = self.query_one("#lookup-results", WrappedList)
+            results.placeholder = EMPTY_LOOKUP
+            results.clear_options()
             self.query_one(StatusLine).clear()
             return
         self.query_one(StatusLine).show_busy("正在查询…")
@@ -177,6 +181,8 @@ class LookupScreen(DbWorkers, SubScreen):
             )
             line = Text.assemble(head, member.unit_name, "\n  ", (status_summary(member.plans), "dim"))
             options.append(ListLine(line, head.cell_len, str(member.member_id)))
+        # said in the list as well as on the status line: Tab into an empty list shows why it is empty
+        results.placeholder = result.problem or f"没有找到“{result.query}”：可输入姓名、身份证号、单位编码或单位名称"
         results.set_lines(options)  # one layout for the list, not one per member
         status = self.query_one(StatusLine)
         kind = KIND_ZH.get(result.kind, result.kind)

@@ -71,12 +71,36 @@ class Line:
 
 class WrappedList(OptionList):
     """An ``OptionList`` of ``Line``s, each wrapped for the list's width with a hanging indent,
-    again when the width changes (the highlighted line stays highlighted)."""
+    again when the width changes (the highlighted line stays highlighted).
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    With a ``placeholder``, a list without lines shows it as a line nobody selects and has the
+    class ``-empty``: an empty list Tab lands on would otherwise show neither what it is for nor
+    that it has the focus (huzhu.tcss reverses the placeholder while the list is focused)."""
+
+    def __init__(self, *args: object, placeholder: str = "", **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # OptionList's own arguments, passed on
         self._source: list[Line] = []
         self._wrapped_for = 0
+        self._placeholder = placeholder
+
+    @property
+    def placeholder(self) -> str:
+        return self._placeholder
+
+    @placeholder.setter
+    def placeholder(self, text: str) -> None:
+        self._placeholder = text
+        if not self._source:
+            self._lay_out()
+
+    @property
+    def has_lines(self) -> bool:
+        """Whether the list has lines of its own (the placeholder is not one)."""
+        return bool(self._source)
+
+    def on_mount(self) -> None:
+        if self._placeholder and not self._source:
+            self._lay_out()
 
     def text_width(self) -> int:
         """The cells an option's text has: the list's inside less the options' padding and a
@@ -94,7 +118,10 @@ class WrappedList(OptionList):
 
     def clear_options(self) -> WrappedList:
         self._source = []
-        super().clear_options()
+        if self._placeholder:
+            self._lay_out()
+        else:
+            super().clear_options()
         return self
 
     def _lay_out(self) -> None:
@@ -102,9 +129,13 @@ class WrappedList(OptionList):
         width = self.text_width()
         self._wrapped_for = width
         super().clear_options()
+        lines = self._source
+        if not lines and self._placeholder:
+            lines = [Line(Text(self._placeholder, style="italic"), disabled=True)]
+        self.set_class(not self._source and bool(self._placeholder), "-empty")
         # One call for all: thousands of lines on a large branch (issue 15).
         self.add_options(
-            [Option(hang(line.text, width, line.indent), id=line.id, disabled=line.disabled) for line in self._source]
+            [Option(hang(line.text, width, line.indent), id=line.id, disabled=line.disabled) for line in lines]
         )
         if highlighted is not None:
             try:
@@ -114,7 +145,7 @@ class WrappedList(OptionList):
 
     def on_resize(self, event: events.Resize) -> None:
         # Textual calls OptionList's own handler (which clears its caches) after this one.
-        if self._source and self.text_width() != self._wrapped_for:
+        if (self._source or self._placeholder) and self.text_width() != self._wrapped_for:
             scroll = self.scroll_y
             with self.prevent(OptionList.OptionHighlighted):
                 self._lay_out()

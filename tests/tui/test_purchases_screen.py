@@ -91,6 +91,21 @@ async def test_purchase_and_asset_with_keys(branch_db):
         assert "至少 3 家" in text and "004" in text
         await pilot.press("escape")
         await wait(pilot)
+        # the score sheet names every supplier whole: two sharing their first words are told apart
+        # (the labels were the names cut to 10 cells: both read 北京市朝阳)
+        for supplier in ("北京市朝阳区办公设备有限公司", "北京市朝阳区办公用品有限公司"):
+            await pilot.press("q")
+            await wait(pilot)
+            await pilot.press(*supplier, "tab", *"8800", "ctrl+s")
+            await wait(pilot)
+        await pilot.press("s")
+        await wait(pilot)
+        assert isinstance(app.screen, StepDialog)
+        text = screen_text(app)
+        assert "报价 2：北京市朝阳区办公设备有限公司" in text and "报价 3：北京市朝阳区办公用品有限公司" in text, text
+        assert all(f"报价 {n}" in text for n in (1, 2, 3)), text
+        await pilot.press("escape")
+        await wait(pilot)
         # the register: an asset from the decided purchase, then the year's count
         await pilot.press("t")
         await wait(pilot)

@@ -345,7 +345,10 @@ class PurchasesScreen(DbWork, SubScreen):
             self.query_one(StatusLine).show_error("还没有报价，无可评分的供应商")
             return
         fields = [DialogField("scorer", "评分人员")]
-        fields += [DialogField(f"s{i}", q.supplier[:10], required=False) for i, q in enumerate(v.quotes)]
+        # Numbered, each supplier named whole above: a label has 10 cells, and suppliers cut to
+        # them all read 北京市朝阳 (#14: never cut a value into something ambiguous).
+        fields += [DialogField(f"s{i}", f"报价 {i + 1}", required=False) for i, _ in enumerate(v.quotes)]
+        named = "\n".join(f"报价 {i + 1}：{q.supplier} {_fen(q.total_fen)}" for i, q in enumerate(v.quotes))
 
         def submit(x: dict) -> object:
             rows = [_points(x.get(f"s{i}"), q.supplier) for i, q in enumerate(v.quotes)]
@@ -353,7 +356,7 @@ class PurchasesScreen(DbWork, SubScreen):
 
         self._dialog(
             f"{v.number} › 评分表（附件3）",
-            "每家填“资质与实力,财务报价,产品质量与性能指标,售后服务”，满分 20,30,40,10，如 18,28,35,9。"
+            f"{named}\n每家填“资质与实力,财务报价,产品质量与性能指标,售后服务”，满分 20,30,40,10，如 18,28,35,9。"
             "同一评分人员再次填写即替换其评分表。",
             fields,
             submit,

@@ -54,7 +54,9 @@ async def test_income_and_spending_with_keys(branch_db):
         await pilot.press("i")
         await wait(pilot)
         assert isinstance(app.screen, StepDialog)
-        # kind (default office_return), amount, date (default), reference
+        # kind by name (#14: not the code office_return), amount, date (default), reference
+        text = screen_text(app)
+        assert "回拨管理费" in text and "office_return" not in text, text
         await pilot.press("tab", *"30000", "tab", "tab", *"京互办1号", "ctrl+s")
         await wait(pilot)
         assert isinstance(app.screen, MgmtFeeScreen), screen_text(app)

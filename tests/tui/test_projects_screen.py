@@ -48,6 +48,7 @@ async def test_plan_submit_refused_then_recorded_and_on_the_todo_list(branch_db)
         await pilot.press("n")
         await wait(pilot)
         assert isinstance(app.screen, StepDialog) and "附件1" in screen_text(app)
+        assert "service_projects" not in screen_text(app)  # the budget line by name (#14)
         values = [
             "职工健康体检",
             "朝阳区总工会",

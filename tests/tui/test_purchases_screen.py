@@ -59,6 +59,10 @@ async def test_purchase_and_asset_with_keys(branch_db):
         await pilot.press("n")
         await wait(pilot)
         assert isinstance(app.screen, StepDialog)
+        # kind and budget line offered by name (#14: they were the codes goods and purchases_assets)
+        text = screen_text(app)
+        assert "大宗商品" in text and "采购及固定资产" in text, text
+        assert "goods" not in text and "purchases_assets" not in text, text
         await pilot.press(*"订书机", "tab", "tab", *"300", "ctrl+s")
         await wait(pilot)
         assert isinstance(app.screen, PurchasesScreen) and "CG0001" in screen_text(app)

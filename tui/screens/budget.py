@@ -42,6 +42,12 @@ def line_code(text: str | None) -> str:
     raise ValidationFailed(f"没有预算科目“{text}”", f"no budget line {text!r}")
 
 
+def line_name(code: str) -> str:
+    """A line's Chinese name, what a dialog offers as its default (``line_code`` reads it back)."""
+    kind = line_catalogue().get(code)
+    return kind.name if kind is not None else code
+
+
 def _codes_hint() -> str:
     return "科目：" + "、".join(f"{code} {kind.name}" for code, kind in line_catalogue().items())
 

@@ -11,7 +11,7 @@ dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from models.errors import HuzhuError, PermissionDenied, RuleRefused
+from models.errors import HuzhuError, PermissionDenied, RuleRefused, ValidationFailed
 from models.lookup import find
 from models.money import parse_yuan
 from models.tabular import parse_user_date
@@ -99,6 +99,19 @@ class Field(Vertical):
         message = self.query_one(".form-error", Static)
         message.update(text or "")
         message.display = bool(text)
+
+
+def code_of(text: str | None, choices: Mapping[str, str], what: str) -> str:
+    """A choice as typed in a dialog: its Chinese name (what the dialog shows and offers as the
+    default) or its code (what the CLI takes)."""
+    text = (text or "").strip()
+    if text in choices:
+        return text
+    by_name = {name: code for code, name in choices.items()}
+    if text in by_name:
+        return by_name[text]
+    listed = "、".join(choices.values())
+    raise ValidationFailed(f"没有{what}“{text}”，可选：{listed}", f"no {what} {text!r}")
 
 
 def parse_date_field(text: str, today: date, *, required: bool = True) -> date | None:

@@ -17,29 +17,16 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from models import mgmt_fee
-from models.errors import ValidationFailed
 from rules import format_fen
 from rules.mgmt_fee import INCOME_KINDS, SPEND_CATEGORIES, SPEND_STATES
 from tui.screens.base import SubScreen
-from tui.screens.forms import DbWork, DialogField, StepDialog, writable
+from tui.screens.forms import DbWork, DialogField, StepDialog, code_of, writable
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitTable
 
 
 def _fen(value: int | None) -> str:
     return "" if value is None else format_fen(value).removesuffix("元")
-
-
-def _code(text: str | None, choices: dict[str, str], what: str) -> str:
-    """A code as typed in a dialog: the code or its Chinese name."""
-    text = (text or "").strip()
-    if text in choices:
-        return text
-    by_name = {name: code for code, name in choices.items()}
-    if text in by_name:
-        return by_name[text]
-    listed = "、".join(f"{k} {v}" for k, v in choices.items())
-    raise ValidationFailed(f"没有{what}“{text}”，可选：{listed}", f"no {what} {text!r}")
 
 
 class Loaded:
@@ -183,20 +170,20 @@ class MgmtFeeScreen(DbWork, SubScreen):
             return
         today = self.app.today()
         fields = [
-            DialogField("kind", "类别", default="office_return"),
+            DialogField("kind", "类别", default=INCOME_KINDS["office_return"]),
             DialogField("amount", "金额(元)", "yuan"),
             DialogField("on", "到账日期", "date", today.isoformat()),
             DialogField("reference", "下拨/批复文号", required=False),
             DialogField("voucher", "凭证号", required=False),
         ]
-        kinds = "、".join(f"{k} {v}" for k, v in INCOME_KINDS.items())
+        kinds = "、".join(INCOME_KINDS.values())
         self.app.push_screen(
             StepDialog(
                 "管理费账 › 登记收入",
                 f"类别：{kinds}\n回拨管理费须填办事处下拨申请或批复文号（000 第十九条5）",
                 fields,
                 lambda v: mgmt_fee.record_income(
-                    _code(v["kind"], dict(INCOME_KINDS), "收入类别"),
+                    code_of(v["kind"], INCOME_KINDS, "收入类别"),
                     v["on"],
                     v["amount"],
                     reference=v.get("reference"),
@@ -219,7 +206,7 @@ class MgmtFeeScreen(DbWork, SubScreen):
             DialogField("on", "日期", "date", today.isoformat()),
             DialogField("line", "科目代码", required=False),
         ]
-        cats = " ".join(f"{k} {v}" for k, v in SPEND_CATEGORIES.items())
+        cats = "类别：" + "、".join(SPEND_CATEGORIES.values())
         self.app.push_screen(
             StepDialog(
                 "管理费账 › 录入支出",
@@ -227,7 +214,7 @@ class MgmtFeeScreen(DbWork, SubScreen):
                 fields,
                 lambda v: mgmt_fee.enter_spending(
                     mgmt_fee.SpendDraft(
-                        _code(v["category"], dict(SPEND_CATEGORIES), "支出类别"),
+                        code_of(v["category"], SPEND_CATEGORIES, "支出类别"),
                         v["on"],
                         v["amount"],
                         v["payee"],

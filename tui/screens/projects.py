@@ -20,6 +20,7 @@ from models import projects
 from models.errors import ValidationFailed
 from rules.projects import DEPARTMENTS, PROJECT_STATES, STEPS, TERMINATION_GROUNDS
 from tui.screens.base import SubScreen
+from tui.screens.budget import line_code, line_name
 from tui.screens.forms import DbWork, DialogField, StepDialog, writable
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitTable
@@ -170,7 +171,7 @@ class ProjectsScreen(DbWork, SubScreen):
             DialogField("leader_phone", "负责人电话"),
             DialogField("participation", "参与方式与注意事项"),
             DialogField("contact", "咨询与投诉方式"),
-            DialogField("budget_line", "预算科目代码", default="service_projects"),
+            DialogField("budget_line", "预算科目", default=line_name("service_projects")),
         ]
 
         def save(v: dict) -> object:
@@ -190,7 +191,7 @@ class ProjectsScreen(DbWork, SubScreen):
                 leader_phone=v["leader_phone"] or "",
                 participation=v["participation"] or "",
                 contact=v["contact"] or "",
-                budget_line=v["budget_line"] or "service_projects",
+                budget_line=line_code(v["budget_line"] or "service_projects"),
             )
             return projects.create(draft, today=today)
 

@@ -21,7 +21,8 @@ from models.money import parse_yuan
 from rules import format_fen
 from rules.purchases import COUNT_RESULTS
 from tui.screens.base import SubScreen
-from tui.screens.forms import DbWork, DialogField, StepDialog, writable
+from tui.screens.budget import line_code, line_name
+from tui.screens.forms import DbWork, DialogField, StepDialog, code_of, writable
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitTable
 
@@ -278,9 +279,9 @@ class PurchasesScreen(DbWork, SubScreen):
             DialogField("title", "商品名称"),
             DialogField("quantity", "数量", default="1"),
             DialogField("estimate", "预计金额(元)", "yuan"),
-            DialogField("kind", "类别", default="goods"),
+            DialogField("kind", "类别", default=purchases.KINDS["goods"]),
             DialogField("spec", "规格", required=False),
-            DialogField("line", "预算科目", default=purchases.DEFAULT_LINE),
+            DialogField("line", "预算科目", default=line_name(purchases.DEFAULT_LINE)),
         ]
 
         def submit(v: dict) -> object:
@@ -288,12 +289,17 @@ class PurchasesScreen(DbWork, SubScreen):
             if not quantity.isdigit() or int(quantity) < 1:
                 raise ValidationFailed("数量应为正整数", "the quantity must be a whole number")
             return purchases.new(
-                v["title"], int(quantity), v["estimate"], kind=v["kind"], spec=v.get("spec"), line=v["line"]
+                v["title"],
+                int(quantity),
+                v["estimate"],
+                kind=code_of(v["kind"], purchases.KINDS, "采购类别"),
+                spec=v.get("spec"),
+                line=line_code(v["line"]),
             )
 
         self._dialog(
             "采购 › 新采购",
-            "类别：goods 大宗商品、asset 固定资产、service 服务。达到大宗商品采购标准的须三家报价、评分表和价格对比表。",
+            f"类别：{'、'.join(purchases.KINDS.values())}。达到大宗商品采购标准的须三家报价、评分表和价格对比表。",
             fields,
             submit,
         )

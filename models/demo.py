@@ -278,6 +278,8 @@ DEFERRED_INDEXES = {
 #: allocated by SQLite only as pages are used.
 CACHE_KIB_PER_MEMBER = 1
 CACHE_KIB_RANGE = (65_536, 1_048_576)
+#: Sorter helper threads during the bulk load (a branch PC has two cores or more).
+SORTER_THREADS = 2
 _COVERAGE_SQL = (
     "INSERT INTO coverage (member_id, shares, policy_id, cover_start, observation_end, event, filed, "
     "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -407,9 +409,12 @@ def bulk_load_pragmas(conn, members: int):
     low, high = CACHE_KIB_RANGE
     conn.execute(f"PRAGMA cache_size = -{min(high, max(low, members * CACHE_KIB_PER_MEMBER))}")
     conn.execute("PRAGMA temp_store = MEMORY")
+    # Helper threads for the sorter: the deferred index builds at the end sort millions of keys.
+    conn.execute(f"PRAGMA threads = {SORTER_THREADS}")
     try:
         yield conn
     finally:
+        conn.execute("PRAGMA threads = 0")
         conn.execute("PRAGMA temp_store = DEFAULT")
         for name, value in dbmod.PRAGMAS:
             conn.execute(f"PRAGMA {name} = {value}")

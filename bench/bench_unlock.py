@@ -8,8 +8,10 @@ For each size, on the cached demo database (``common.demo_db``), medians of 5 ru
   the same file with the raw key in hand (no KDF), same run. Goal: ≤ 0.5 s at every size.
 * the whole-file page check (``PRAGMA cipher_integrity_check``) the TUI runs in the background
   after unlock, and the command line at unlock: for information, it grows with the file.
-* the row check that follows it (``rowseal.verify``: every row against its signed event, in SQL);
-  writes wait for both. For information: it reads every row.
+* the row check that follows it (``rowseal.verify``: every row against its signed event, in SQL),
+  and the process's peak RSS while it runs (against its RSS before: the check holds a few pages
+  and one piece of an event's list, whatever the size). Writes wait for the page check only. For
+  information: it reads every row.
 * ``read_dashboard`` as the 待办 screen reads it (``limit``: the first 100 items of each long
   section, the rest counted) and each of its queries, on a fresh connection as the TUI's worker
   opens it. Each query reads through an index (checked by tests/test_dashboard_indexes.py) the
@@ -22,9 +24,10 @@ For each size, on the cached demo database (``common.demo_db``), medians of 5 ru
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 
-from common import Figure, demo_db, load_average, median, parser, report
+from common import Figure, demo_db, load_average, median, parser, peak_rss_mb, report, reset_peak_rss, rss_mb
 
 from models import crypto, dashboard, rowseal
 from models import db as dbmod
@@ -80,6 +83,7 @@ def main() -> None:
     for n in sizes:
         path = demo_db(n)
         unlock_times, open_times, check_times, board_times, whole_times, row_times = [], [], [], [], [], []
+        row_rss: tuple[float, float] | None = None  # (RSS before the row check, peak during it), MB
         query_times: dict[str, list[float]] = {name: [] for name, _ in QUERIES}
         listed: dict[str, int] = {}
         items = 0
@@ -93,9 +97,14 @@ def main() -> None:
                 check.thread.join()
                 check_times.append(check.seconds)
                 if n in row_sizes:
+                    gc.collect()
+                    before, reset = rss_mb(), reset_peak_rss()
                     t = time.perf_counter()
                     rowseal.verify()
                     row_times.append(time.perf_counter() - t)
+                    peak = peak_rss_mb()
+                    if reset and before is not None and peak is not None:
+                        row_rss = (before, peak)
             for name, fn in QUERIES:
                 fresh_connection()
                 t = time.perf_counter()
@@ -144,6 +153,16 @@ def main() -> None:
         )
         if row_times:
             figs.append(Figure(f"row check after the page check (background), {n:,} members", median(row_times), "s"))
+        if row_rss is not None:
+            figs.append(
+                Figure(
+                    f"  peak RSS of the process during the row check, {n:,} members",
+                    row_rss[1],
+                    "MB",
+                    row_rss[0],
+                    "RSS before it",
+                )
+            )
         figs.append(
             Figure(
                 f"read_dashboard as 待办 reads it (first {LIMIT} per section; {items:,} items counted), {n:,} members",

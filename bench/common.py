@@ -128,6 +128,38 @@ def compiled() -> None:
         compileall.compile_dir(str(root / package), quiet=1)
 
 
+def _status_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def rss_mb() -> float | None:
+    """This process's resident memory now, MB (Linux; None elsewhere)."""
+    return _status_mb("VmRSS")
+
+
+def reset_peak_rss() -> bool:
+    """Start counting this process's peak resident memory afresh (Linux: ``clear_refs`` 5 resets
+    VmHWM), so a step's peak is not the earlier Argon2id's or build's. False where it cannot."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory since ``reset_peak_rss``, MB (Linux; None elsewhere)."""
+    return _status_mb("VmHWM")
+
+
 def load_average() -> float:
     import os
 

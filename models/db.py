@@ -690,16 +690,24 @@ def _mark_damaged(session: Session, bad_pages: list[str]) -> None:
 
 @dataclass
 class PageCheck:
-    """The whole-file page check of a session, running on its own thread and connection."""
+    """The whole-file page check of a session, running on its own thread and connection, and the
+    row check after it (``then``) on the same thread."""
 
     session: Session
     thread: threading.Thread
     bad_pages: list[str] = field(default_factory=list)
     seconds: float | None = None  # how long the check took, once done
     error: str | None = None  # the check itself could not run (the file went away, …)
+    row_seconds: float | None = None  # how long the row check after it took, once done
 
     def wait(self, timeout: float | None = None) -> bool:
+        """Until the page check is done (what writes wait for)."""
         return self.session.pages_checked.wait(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Until the row check after it is done too."""
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
 
 
 def check_pages_in_background(
@@ -713,23 +721,45 @@ def check_pages_in_background(
     is called (from the check's thread) so the TUI can say so at once.
 
     ``then(session)`` runs next on the same thread over whole pages (the TUI's row-seal check,
-    ``models.rowseal.check_at_unlock``), writes still waiting for it; whatever it returns that is
-    not empty is passed to ``on_damage`` too. When a write ran the page check first, ``then``
-    runs on its own thread."""
+    ``models.rowseal.check_at_unlock``) inside a read transaction begun *before* writes are let
+    through; whatever it returns that is not empty is passed to ``on_damage`` too, and the
+    session is then read-only (``check_at_unlock`` makes it so). Writes wait for the page check
+    only, not for the row check (issue 15: at a million members it reads ~7 million rows, about
+    two minutes; a clerk could not save anything meanwhile). That keeps the guarantee: the row
+    check sees the books as they were at unlock, before any save of this session, so a row
+    changed outside the program is found and named even if the clerk saves the same row
+    meanwhile (which seals and signs it anew); and every save the program makes during the check
+    is itself sealed and signed, so nothing written outside the program is hidden by it. A
+    finding then switches the session to read-only and opens the warning, as before.
+
+    When a write ran the page check first, ``then`` runs on its own thread (after that write)."""
     key = session.key
 
-    def run_then() -> list:
-        if then is None:
-            return []
+    def run_then(release: Callable[[], None] = lambda: None) -> list:
+        """``then`` on this thread's connection, ``release`` called (writes let through) once its
+        read transaction holds the books as they are now, or at once if it cannot run."""
+        started = time.perf_counter()
         try:
+            if then is None:
+                return []
             with database.connection_context():
-                return list(then(session))
+                conn = database.connection()
+                conn.execute("BEGIN")
+                try:
+                    conn.execute("SELECT count(*) FROM audit_event WHERE seq < 0").fetchone()  # the snapshot
+                    release()
+                    return list(then(session))
+                finally:
+                    conn.execute("ROLLBACK")
         except Exception:  # a safety net; huzhu check runs the same check
             return []
+        finally:
+            release()
+            if then is not None:
+                check.row_seconds = time.perf_counter() - started
 
     def run() -> None:
         started = time.perf_counter()
-        found: list = []
         try:
             conn = _raw_connect(session.path, key)
             try:
@@ -744,8 +774,9 @@ def check_pages_in_background(
             check.seconds = time.perf_counter() - started
             if check.bad_pages:
                 _mark_damaged(session, check.bad_pages)
-            else:
-                found = run_then()
+        try:
+            found = [] if check.bad_pages else run_then(session.pages_checked.set)
+        finally:
             session.pages_checked.set()
         if (check.bad_pages or found) and on_damage is not None:
             on_damage(check.bad_pages or found)

@@ -11,9 +11,11 @@ import threading
 import pytest
 
 from models import db as dbmod
+from models import rowseal
 from models.errors import PermissionDenied
 from models.members import upsert_unit
 from tests.conftest import PASSPHRASE
+from tests.security.signing_kit import raw
 
 PAGE = 4096
 
@@ -117,6 +119,51 @@ def test_a_whole_file_passes_and_writes_go_ahead(branch_db):
     check.thread.join(10)
     assert not session.read_only and not check.bad_pages and not session.warnings
     upsert_unit("U0001", "单位工会")
+
+
+def test_writes_wait_for_the_page_check_only_and_the_row_check_reads_the_books_as_unlocked(branch_db):
+    """Issue 15: the row check after the page check reads every row (about two minutes at a
+    million members), so saves no longer wait for it. It reads the books as they were when saves
+    were let through: a row changed outside the program and then saved by the clerk the moment
+    saves may go ahead (sealed and signed anew, the changed column with it) is still named, and
+    the session turns read-only."""
+    path, _ = branch_db
+    unit_page(path)  # units written through the program, each sealed
+    conn = raw(path, "zhang", PASSPHRASE)
+    conn.execute("UPDATE unit SET phone = '13900000000' WHERE code = 'U0001'")
+    conn.close()
+    session = dbmod.unlock(path, "zhang", PASSPHRASE, check_pages=False)
+    saves: list[BaseException | None] = []
+
+    def save() -> None:
+        try:
+            upsert_unit("U0001", "改名工会")  # the same row; its phone stays as changed outside
+            saves.append(None)
+        except BaseException as exc:
+            saves.append(exc)
+        finally:
+            dbmod.database.close()
+
+    class SaveWhenLetThrough(threading.Event):
+        """Saves are let through: one is made and committed before the check's thread goes on."""
+
+        def set(self) -> None:
+            super().set()
+            if not saves:
+                clerk = threading.Thread(target=save)
+                clerk.start()
+                clerk.join(30)
+
+    session.pages_checked = SaveWhenLetThrough()
+    found: list[list] = []
+    check = dbmod.check_pages_in_background(session, found.append, rowseal.check_at_unlock)
+    assert check.join(60)
+    assert saves == [None], "the save did not go ahead before the row check"
+    assert [(f.table, f.kind, f.columns) for f in found[0]] == [("unit", "changed", ["phone"])]
+    assert session.read_only and check.row_seconds is not None
+    with pytest.raises(PermissionDenied):
+        upsert_unit("U0002", "又一个工会")
+    dbmod.close(checkpoint=False)
 
 
 def test_the_command_line_still_checks_at_unlock(branch_db):

@@ -178,8 +178,9 @@ class HuzhuApp(DbWorkers, App[None]):
             self.push_screen(WarningsDialog(unlocked.session.warnings))
         # The whole file's page check, once the first screen's data is painted (models.db: writes
         # wait for it, or run it first if it has not started). Then, on a branch, every row against
-        # its signed event (issue 13 item 3): rows changed with the raw key outside the program make
-        # the session read-only; said as damage is.
+        # its signed event (issue 13 item 3), as the books were when writes were let through; writes
+        # do not wait for it (minutes at a million members): rows changed with the raw key outside
+        # the program make the session read-only; said as damage is.
         row_check = None
         if unlocked.kind != "office":
             from models import rowseal

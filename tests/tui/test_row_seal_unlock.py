@@ -42,8 +42,8 @@ def flat(text: str) -> str:
 
 
 async def background_checks_done(app, pilot) -> None:
-    """The row check runs after the first screen is up, with the whole-file page check;
-    writes wait for both."""
+    """The row check runs after the first screen is up, after the whole-file page check on
+    the same thread; writes wait for the page check only."""
     assert app.page_check.wait(60)
     app.page_check.start().thread.join(60)
     await pilot.pause(0.2)

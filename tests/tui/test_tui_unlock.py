@@ -157,7 +157,8 @@ async def test_counts_are_read_off_the_ui_thread(branch_db, monkeypatch):
         text = screen_text(pilot.app)
         assert re.search(r"参保单位\s+1\s", text) and re.search(r"会员\s+1\s", text)
         assert re.search(r"未结报案\s+1\s", text) and re.search(r"有效保单\s+0\s", text)
-        pilot.app.page_check.wait(60)  # the page check after unlock has its own connection
+        # the page check after unlock and the row check after it have their own connection
+        assert pilot.app.page_check.start().join(60)
         ui_thread = threading.main_thread().name
         assert opened and ui_thread not in opened
         assert sorted(opened) == sorted(closed)  # every worker closed what it opened

@@ -387,6 +387,7 @@ async def test_c_corrects_a_registered_claim_and_keeps_the_old_values(writable_d
         await pilot.press("c")
         await wait(pilot, 0.1)
         assert isinstance(app.screen, StepDialog) and app.screen.query_one("#diagnosis", Input).value == "肺"
+        assert app.screen.query_one("#plan", Input).value == "住院医疗"  # by name (#14), unchanged below
         app.screen.query_one("#diagnosis", Input).value = "肺炎"
         await pilot.press("ctrl+s")
         await wait(pilot, 0.1)

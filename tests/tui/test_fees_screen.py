@@ -72,8 +72,9 @@ async def test_receive_remit_and_void_with_keys(branch_db, tmp_path):
         await pilot.press("r")
         await wait(pilot)
         assert isinstance(app.screen, StepDialog) and "登记缴费" in screen_text(app)
-        # unit (U0001, the highlighted row) and period (this year) are filled in
-        await pilot.press("tab", *"ZYYL", "tab", "tab", *"100", "tab", "tab", *"A0001", "ctrl+s")
+        # unit (U0001, the highlighted row) and period (this year) are filled in; the plan by its
+        # name (#14: the field asked for a 计划代码), its code below
+        await pilot.press("tab", *"住院医疗", "tab", "tab", *"100", "tab", "tab", *"A0001", "ctrl+s")
         await wait(pilot)
         assert isinstance(app.screen, FeesScreen)
         totals = shown(app, "#fees-totals")

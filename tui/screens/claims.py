@@ -420,6 +420,7 @@ class ClaimsScreen(RegisterScreen):
         if detail is None or detail.state != "registered" or not writable(self):
             return
         today = self.huzhu_app.today()
+        names = plan_names(today)
         current = {
             "plan": detail.plan,
             "diagnosis": detail.diagnosis,
@@ -432,7 +433,7 @@ class ClaimsScreen(RegisterScreen):
             DialogField("shares_claimed", "申报份数", default=str(detail.shares_claimed)),
             DialogField("incident_date", "出险日期", "date", detail.incident_date.isoformat()),
             DialogField("reporter", "报案人", default=detail.reporter),
-            DialogField("plan", "险种代码", default=detail.plan),
+            DialogField("plan", "险种", default=names.get(detail.plan, detail.plan)),  # by name; a code works too
             DialogField("reason", "更正原因"),
         ]
         intro = (
@@ -440,16 +441,19 @@ class ClaimsScreen(RegisterScreen):
             "改正有误的项目并写明原因；原值保留在报案记录中。上报后只能经办事处打回、重新上报"
         )
 
+        by_name = {name: code for code, name in names.items()}
+
         def submit(values: dict) -> object:
             text = (values.get("shares_claimed") or "").strip()
             if not text.isdigit():
                 raise ValidationFailed(f"申报份数应为正整数：{text}", "shares must be a positive whole number")
+            plan_typed = (values.get("plan") or "").strip()
             typed = {
                 "diagnosis": values.get("diagnosis") or "",
                 "shares_claimed": int(text),
                 "incident_date": values["incident_date"],
                 "reporter": values.get("reporter") or "",
-                "plan": (values.get("plan") or "").upper(),
+                "plan": by_name.get(plan_typed, plan_typed.upper()),
             }
             changes = {k: v for k, v in typed.items() if v != current[k]}
             return correct_claim(detail.id, changes, values.get("reason"), today).decision

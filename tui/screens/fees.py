@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from models import fees
 from rules import format_fen
+from rules.params import active_rulesets
 from tui.screens.base import SubScreen
 from tui.screens.forms import DbWork, DialogField, StepDialog, writable
 from tui.widgets import StatusLine
@@ -35,6 +36,14 @@ UNIT_COLUMNS = (
     Col("逾期", justify="right"),
     Col("已上交", 2, justify="right"),
 )
+
+
+def _plan_code(text: str | None) -> str:
+    """A plan as typed in a dialog: its name or its code (run in the dialog's worker: the plans in
+    force include those installed from the office's notices, read from the database)."""
+    text = (text or "").strip()
+    by_name = {name: code for code, name in active_rulesets().plan_names.items()}
+    return by_name.get(text, text.upper())
 
 
 class FeesScreen(DbWork, SubScreen):
@@ -122,7 +131,7 @@ class FeesScreen(DbWork, SubScreen):
         today = self.app.today()
         fields = [
             DialogField("unit", "单位编码", default=self._highlighted_unit()),
-            DialogField("plan", "计划代码"),
+            DialogField("plan", "险种"),  # its name (住院医疗) or its code
             DialogField("period", "期间", default=str(today.year)),
             DialogField("amount", "金额(元)", "yuan"),
             DialogField("on", "收款日期", "date", today.isoformat()),
@@ -136,7 +145,7 @@ class FeesScreen(DbWork, SubScreen):
                 fields,
                 lambda v: fees.receive(
                     unit_code=v["unit"].strip(),
-                    plan_code=v["plan"].strip(),
+                    plan_code=_plan_code(v["plan"]),
                     period=v["period"],
                     amount_fen=v["amount"],
                     on=v["on"],

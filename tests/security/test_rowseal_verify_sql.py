@@ -3,7 +3,8 @@ the TUI's unlock) hashes the rows in SQL; it must find and name exactly what the
 in Python (``rowseal._verify_rows``) finds, for every kind of value (text SQLite and Python quote
 alike only if the canonical text is built alike, REAL and BLOB values, NULLs, a table keyed by
 text) and every kind of change made with the raw key outside the program, including an insider
-who changes a row and its seal alike. Each case runs twice: event lists read whole, and read
+who changes a row and its seal alike, or puts both back as an earlier signed event held them, and
+random mixes of such changes (Hypothesis). Each case runs twice: event lists read whole, and read
 in pieces of 64 bytes (as a million members' build events are read), where a key holding ``],[``
 must not be taken for a cut between two entries."""
 
@@ -15,6 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlcipher3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from models import audit, rowseal
 from models import db as dbmod
@@ -213,6 +217,41 @@ def test_a_row_and_its_seal_changed_alike_are_still_found(sealed, tmp_path, piec
     assert {("unit", "seal_forged"), ("unit", "changed")} <= found, found
 
 
+def _rolled_back(conn) -> None:
+    """A row put back as an earlier signed event held it, and its seal with it (hash, columns and
+    that event's seq): the seal matches the row and an event, but not the latest event."""
+    pk, seq = conn.execute(
+        "SELECT CAST(u.rowid AS TEXT), s.seq FROM unit u JOIN row_seal s ON s.tbl = 'unit' "
+        "AND s.pk = CAST(u.rowid AS TEXT) WHERE u.code = 'U8003'"
+    ).fetchone()
+    conn.execute("UPDATE unit SET name = '临时单位' WHERE code = 'U8003'")
+    cur = conn.execute("SELECT * FROM unit WHERE code = 'U8003'")
+    names = [d[0] for d in cur.description]
+    h, cols = rowseal.row_hash("unit", pk, names, cur.fetchone())
+    earlier = [
+        e
+        for (rows,) in conn.execute("SELECT rows FROM audit_event WHERE rows IS NOT NULL AND seq < ?", (seq,))
+        for e in json.loads(rows)
+        if e[:2] == ["unit", pk]
+    ]
+    assert earlier[-1][2] == h  # the very hash an earlier signed event holds
+    first = conn.execute(
+        "SELECT max(seq) FROM audit_event WHERE seq < ? AND instr(rows, ?)",
+        (seq, json.dumps(["unit", pk, h], separators=(",", ":"))),
+    ).fetchone()[0]
+    conn.execute(
+        "UPDATE row_seal SET hash = ?, cols = ?, seq = ? WHERE tbl = 'unit' AND pk = ?",
+        (h, json.dumps(cols, separators=(",", ":")), first, pk),
+    )
+
+
+def test_a_row_and_its_seal_put_back_as_an_earlier_event_held_them_are_found(sealed, tmp_path, pieces):
+    """Going back to an older signed state of a row: its seal is in an event, with its hash, but a
+    later event wrote the row."""
+    found = {(f["table"], f["kind"]) for f in both(tampered(sealed, tmp_path / "copy", _rolled_back))}
+    assert {("unit", "seal_forged"), ("unit", "changed")} <= found, found
+
+
 def test_many_changes_at_once_are_named_alike(sealed, tmp_path, pieces):
     def change(conn) -> None:
         conn.execute("UPDATE member SET name = name || '改' WHERE rowid % 2 = 0")
@@ -223,3 +262,64 @@ def test_many_changes_at_once_are_named_alike(sealed, tmp_path, pieces):
 
     found = both(tampered(sealed, tmp_path / "copy", change))
     assert {f["kind"] for f in found} == {"changed", "seal_forged", "deleted"}, found
+
+
+#: Changes made with the raw key, each at the n-th row of its table (none when there is no such row).
+RAW = {
+    "row changed": "UPDATE unit SET name = name || '改' WHERE rowid = (SELECT rowid FROM unit ORDER BY rowid LIMIT 1 OFFSET ?)",
+    "row deleted": "DELETE FROM unit WHERE rowid = (SELECT rowid FROM unit ORDER BY rowid LIMIT 1 OFFSET ?)",
+    "row added": "INSERT OR IGNORE INTO unit (code, name) VALUES ('H' || ?, '外来单位')",
+    "deleted row put back": "INSERT OR IGNORE INTO unit (id, code, name) "
+    "SELECT id - 2 + ? % 2, 'U800' || (1 + ? % 2), '临时单位' FROM unit WHERE code = 'U8003'",
+    "NULL filled": "UPDATE member SET bank_name = '银行' || ? WHERE bank_name IS NULL",
+    "REAL changed": "UPDATE disbursement SET amount_fen = amount_fen + 0.25 "
+    "WHERE rowid = (SELECT rowid FROM disbursement ORDER BY rowid LIMIT 1 OFFSET ?)",
+    "BLOB changed": "UPDATE local_key SET public_raw = zeroblob(32 + ?) WHERE rowid = 1",
+    "text key changed": "UPDATE plan SET name = name || '改' WHERE code = (SELECT code FROM plan ORDER BY code LIMIT 1 OFFSET ?)",
+    "seal's hash": "UPDATE row_seal SET hash = substr('f' || hash, 1, 32) "
+    "WHERE rowid = (SELECT rowid FROM row_seal ORDER BY rowid LIMIT 1 OFFSET ? * 7)",
+    "seal's seq up": "UPDATE row_seal SET seq = seq + 1 WHERE rowid = (SELECT rowid FROM row_seal ORDER BY rowid LIMIT 1 OFFSET ? * 5)",
+    "seal's seq down": "UPDATE row_seal SET seq = seq - 1 "
+    "WHERE rowid = (SELECT rowid FROM row_seal ORDER BY rowid LIMIT 1 OFFSET ? * 3)",
+    "seal removed": "DELETE FROM row_seal WHERE rowid = (SELECT rowid FROM row_seal ORDER BY rowid LIMIT 1 OFFSET ? * 11)",
+    "seal added": "INSERT OR IGNORE INTO row_seal SELECT tbl, pk || '0', hash, cols, seq FROM row_seal "
+    "WHERE rowid = (SELECT rowid FROM row_seal ORDER BY rowid LIMIT 1 OFFSET ? * 13)",
+}
+
+
+@pytest.fixture(scope="module")
+def opened(sealed, tmp_path_factory):
+    """A copy of the sealed branch, unlocked for the whole module: each example changes it inside
+    a savepoint on the program's own connection, with no event (as the raw key would), and rolls back."""
+    folder = tmp_path_factory.mktemp("hypothesis")
+    for source in sealed.parent.glob(sealed.name + "*"):
+        shutil.copy2(source, folder / source.name)
+    dbmod.unlock(folder / sealed.name, "zhang", PASSPHRASE)
+    yield dbmod.database.connection()
+    dbmod.close()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    changes=st.lists(st.tuples(st.sampled_from(sorted(RAW)), st.integers(0, 12)), min_size=1, max_size=5),
+    in_pieces=st.booleans(),
+)
+def test_any_mix_of_changes_is_named_alike(opened, changes, in_pieces):
+    conn = opened
+    piece = rowseal.PIECE_BYTES
+    conn.execute("SAVEPOINT tamper")
+    try:
+        for what, n in changes:
+            try:
+                conn.execute(RAW[what], (n,) * RAW[what].count("?"))
+            except sqlcipher3.IntegrityError:
+                pass  # a unit members still belong to: the statement alone is undone
+        rowseal.PIECE_BYTES = 64 if in_pieces else piece
+        in_sql, rows = rowseal.verify()
+        in_python, python_rows = rowseal._verify_rows()
+        assert [f.to_json() for f in in_sql] == [f.to_json() for f in in_python]
+        assert rows == python_rows
+    finally:
+        rowseal.PIECE_BYTES = piece
+        conn.execute("ROLLBACK TO tamper")
+        conn.execute("RELEASE tamper")

@@ -49,7 +49,7 @@ def line_name(code: str) -> str:
 
 
 def _codes_hint() -> str:
-    return "科目：" + "、".join(f"{code} {kind.name}" for code, kind in line_catalogue().items())
+    return "科目（填名称或代码）：" + "、".join(f"{kind.name}（{code}）" for code, kind in line_catalogue().items())
 
 
 #: The year's lines: names and amounts whole. On a narrow screen the line's code goes first (its
@@ -155,10 +155,10 @@ class BudgetScreen(DbWork, SubScreen):
         )
         self.query_one(StatusLine).clear()
 
-    def _highlighted_code(self) -> str:
+    def _highlighted_name(self) -> str:
         table = self.query_one("#budget-table", DataTable)
         if table.row_count and self.current and table.cursor_row < len(self.current.lines):
-            return self.current.lines[table.cursor_row].code
+            return line_name(self.current.lines[table.cursor_row].code)  # by name; line_code reads it back
         return ""
 
     def action_add(self) -> None:
@@ -166,7 +166,7 @@ class BudgetScreen(DbWork, SubScreen):
             return
         year = self.year
         fields = [
-            DialogField("line", "科目代码"),
+            DialogField("line", "预算科目"),
             DialogField("amount", "金额(元)", "yuan"),
             DialogField("note", "备注", required=False),
         ]
@@ -186,7 +186,7 @@ class BudgetScreen(DbWork, SubScreen):
             return
         year = self.year
         fields = [
-            DialogField("line", "科目代码", default=self._highlighted_code()),
+            DialogField("line", "预算科目", default=self._highlighted_name()),
             DialogField("amount", "修订后金额(元)", "yuan"),
             DialogField("reason", "修订理由"),
         ]

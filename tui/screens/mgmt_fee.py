@@ -20,6 +20,7 @@ from models import mgmt_fee
 from rules import format_fen
 from rules.mgmt_fee import INCOME_KINDS, SPEND_CATEGORIES, SPEND_STATES
 from tui.screens.base import SubScreen
+from tui.screens.budget import line_code
 from tui.screens.forms import DbWork, DialogField, StepDialog, code_of, writable
 from tui.widgets import StatusLine
 from tui.widgets.columns import Col, FitTable
@@ -204,7 +205,7 @@ class MgmtFeeScreen(DbWork, SubScreen):
             DialogField("payee", "收款方"),
             DialogField("note", "用途说明"),
             DialogField("on", "日期", "date", today.isoformat()),
-            DialogField("line", "科目代码", required=False),
+            DialogField("line", "预算科目", required=False),
         ]
         cats = "类别：" + "、".join(SPEND_CATEGORIES.values())
         self.app.push_screen(
@@ -219,7 +220,7 @@ class MgmtFeeScreen(DbWork, SubScreen):
                         v["amount"],
                         v["payee"],
                         v["note"],
-                        (v.get("line") or "").strip() or None,
+                        line_code(v["line"]) if (v.get("line") or "").strip() else None,
                     )
                 ),
                 today,

@@ -493,6 +493,9 @@ def _seal_range(seq: int, table: str, low: int, high: int) -> str:
 def _joined(dirty: str, ranges: dict[str, str]) -> str:
     """One event's ``rows`` from the dirty rows' list and the appended tables' (no table in both):
     by table, then key, as ``seal`` lists them."""
+    filled = [text for text in ranges.values() if text != "[]"]
+    if dirty == "[]" and len(filled) <= 1:
+        return filled[0] if filled else "[]"  # one table's list (hundreds of MB at a million members): no copy
     parts = {table: text[1:-1] for table, text in ranges.items() if text != "[]"}
     by_table: dict[str, list] = {}
     for entry in json.loads(dirty):

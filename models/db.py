@@ -176,6 +176,10 @@ class Session:
     #: Rows changed, added or deleted outside the program, found at the TUI's unlock
     #: (``models.rowseal.check_at_unlock``): the session is then read-only and 待办 lists them.
     row_findings: list[str] = field(default_factory=list, repr=False)
+    #: Starts the session's background checks (the TUI's, page check then row check: ``tui.app``),
+    #: so that a save made before they have started comes after the row check's snapshot
+    #: (``writing``); None where no background check is to run (the command line).
+    start_checks: Callable[[], object] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # From now on rule lookups by date use this database's installed parameter notices
@@ -951,7 +955,17 @@ def writing() -> Iterator[Session]:
     session = current()
     if not session.pages_checked.is_set():
         session.require_write()  # a read-only session is refused at once, not after the check
-        if _claim_page_check(session):
+        started = False
+        if session.start_checks is not None and not session.pages_check_claimed:
+            # The TUI's checks have not started (a save within seconds of the unlock): start them
+            # and wait like any save, so the row check reads the books before this save (see
+            # ``check_pages_in_background``), rather than checking here and the rows after it.
+            try:
+                session.start_checks()
+                started = True
+            except Exception:  # then as below: never write without the page check
+                started = False
+        if not started and _claim_page_check(session):
             # No background check has started (a write made by the unlock itself, or by the
             # command line): check here, before anything is written.
             try:

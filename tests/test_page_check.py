@@ -166,6 +166,31 @@ def test_writes_wait_for_the_page_check_only_and_the_row_check_reads_the_books_a
     dbmod.close(checkpoint=False)
 
 
+def test_a_save_before_the_checks_started_comes_after_the_row_checks_snapshot(branch_db):
+    """A save within seconds of the TUI's unlock, before the background checks have started, starts
+    them and waits like any save: the row check still reads the books from before that save."""
+    path, _ = branch_db
+    unit_page(path)
+    conn = raw(path, "zhang", PASSPHRASE)
+    conn.execute("UPDATE unit SET phone = '13900000000' WHERE code = 'U0001'")
+    conn.close()
+    session = dbmod.unlock(path, "zhang", PASSPHRASE, check_pages=False)
+    found: list[list] = []
+    checks: list[dbmod.PageCheck] = []
+
+    def start_checks() -> dbmod.PageCheck:
+        if not checks:
+            checks.append(dbmod.check_pages_in_background(session, found.append, rowseal.check_at_unlock))
+        return checks[0]
+
+    session.start_checks = start_checks  # as the TUI does (tui.app)
+    upsert_unit("U0001", "改名工会")  # the first save: nothing has started the checks yet
+    assert start_checks().join(60)
+    assert [(f.table, f.kind, f.columns) for f in found[0]] == [("unit", "changed", ["phone"])]
+    assert session.read_only
+    dbmod.close(checkpoint=False)
+
+
 def test_the_command_line_still_checks_at_unlock(branch_db):
     """Without ``check_pages=False`` (every CLI command) the damage is found by the unlock."""
     path, _ = branch_db

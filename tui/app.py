@@ -194,6 +194,8 @@ class HuzhuApp(DbWorkers, App[None]):
                 row_check,
             )
         )
+        # A save before then starts them itself (models.db.writing), the row check's snapshot first.
+        unlocked.session.start_checks = self.page_check.start
         self.set_timer(PAGE_CHECK_AFTER_SECONDS, self.page_check.start)
 
     def on_dashboard_screen_loaded(self, _message: Message) -> None:

@@ -72,13 +72,13 @@ async def test_typing_fast_searches_once_and_shows_only_the_last_query(small_dem
         original = app.screen.search
         app.screen.search = lambda query, today: (started.append(query), original(query, today))
         # Keys that arrive together, as a terminal delivers fast typing or an input method's
-        # commit (pilot.press waits for each key to be handled, slower than the 50 ms debounce
-        # on a busy machine).
+        # commit: the first may start a search at once (no timer holds the last key back), the
+        # rest wait for it and are searched as one; only the last query's answer is shown.
         for ch in "zzzq":
             app.post_message(events.Key(ch, ch))
         await pilot.pause(0.4)
         await settle(pilot)
-        assert started == ["zzzq"]
+        assert started[-1] == "zzzq" and len(started) <= 2, started
         assert "按拼音首字母没有找到“zzzq”" in screen_text(app)
 
 

@@ -1,10 +1,10 @@
 """会员查询: find a member as you type, then open their record.
 
 The search runs ``models.lookup.lookup`` in a thread worker (``tui.workers.DbWorkers``, on the
-lookup reader's connection) a moment after the last key (typing a name should not fire one
-query per character), and only the newest search's answer is shown: an older one that finishes
-late is dropped, even when its query text is the same as the newest one's. ID numbers are masked in the
-list and the record. The record (``MemberScreen``) is also opened straight from the 待办
+lookup reader's connection) as the field changes: at once when no search is under way, else a
+moment after the last key (typing a name should not fire one query per character), and only the
+newest search's answer is shown: an older one that finishes late is dropped, even when its query
+text is the same as the newest one's. ID numbers are masked in the list and the record. The record (``MemberScreen``) is also opened straight from the 待办
 list for the member an item concerns.
 """
 
@@ -14,7 +14,7 @@ from datetime import date
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -35,12 +35,15 @@ from tui.widgets.wrapped import Line as ListLine
 from tui.widgets.wrapped import WrappedList
 from tui.workers import DbWorkers, error_text
 
-#: Seconds after the last key before the search runs: enough to take a burst of keys that
-#: arrive together (a pinyin input method committing a name, a pasted ID) as one search; a
-#: lookup itself takes 1–2 ms, so searching as the clerk types costs nothing (issue 15: last
-#: key → results painted within 100 ms). Keys the terminal delivers together reach the app
-#: within a few milliseconds, and a search overtaken by a newer one is dropped, so 20 ms does.
+#: A change of the search field searches at once when no search is under way (a lookup takes
+#: 1–2 ms: typing at a person's pace searches every key with no delay, issue 15: last key →
+#: results painted within 100 ms). While one is under way, this long after the last key: keys
+#: that arrive together (a pinyin input method committing a name, a pasted ID) are then one
+#: search, not one per character, and a search overtaken by a newer one is dropped.
 DEBOUNCE_SECONDS = 0.02
+#: "正在查询…" shows only for a search still unanswered after this long: shown and cleared for
+#: every key, it restyled and repainted the status line twice per keystroke.
+BUSY_AFTER_SECONDS = 0.25
 #: The member record's tables (tui/widgets/columns.py): dates whole; at 80 columns the plan's
 #: name is cut and the least needed columns left out, at 120 everything shows.
 PLAN_COLUMNS = (
@@ -129,11 +132,26 @@ class LookupScreen(DbWorkers, SubScreen):
     def action_focus_search(self) -> None:
         self.query_one("#lookup-query", Input).focus()
 
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reached the screen, not the search field, goes into the field:
+        typed right after F2, before the field had the focus (it was lost), or in the results
+        list (typing searches again)."""
+        if event.is_printable and event.character:
+            field = self.query_one("#lookup-query", Input)
+            field.focus()
+            field.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
+
     @on(Input.Changed, "#lookup-query")
     def _query_changed(self, event: Input.Changed) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
+            self._timer = None
+        if self.db_busy("found"):
+            self._timer = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
+        else:
+            self._search_now()
 
     @on(Input.Submitted, "#lookup-query")
     def _query_submitted(self) -> None:
@@ -156,8 +174,12 @@ class LookupScreen(DbWorkers, SubScreen):
             results.clear_options()
             self.query_one(StatusLine).clear()
             return
-        self.query_one(StatusLine).show_busy("正在查询…")
         self.search(query, self.huzhu_app.today())
+        self.set_timer(BUSY_AFTER_SECONDS, self._show_busy)
+
+    def _show_busy(self) -> None:
+        if self.db_busy("found"):
+            self.query_one(StatusLine).show_busy("正在查询…")
 
     def search(self, query: str, today: date) -> None:
         """On the lookup reader's connection (``tui.reader.read``), not one of the worker's own."""
@@ -169,7 +191,7 @@ class LookupScreen(DbWorkers, SubScreen):
 
     def db_found(self, result: LookupResult) -> None:
         if not self._is_current(result.query):
-            return  # the field changed since: its search is on its way (after the debounce)
+            return  # the field changed since: its search is on its way
         results = self.query_one("#lookup-results", WrappedList)
         # Names, IDs and unit codes line up; the unit's name follows whole, and a long one goes
         # on under itself rather than being cut (two units may differ only in their last words).

@@ -82,7 +82,9 @@ class HuzhuApp(DbWorkers, App[None]):
         Binding("ctrl+l", "lock", "锁定", id="app.lock", priority=True),
         # From any screen, typing fields included (F-keys never type text). Not in the footer:
         # the menu shows 会员查询 and the palette lists it on every screen.
-        Binding("f2", "lookup", "会员查询", id="app.lookup", show=False),
+        # priority: the lookup opens as F2 is read, so keys typed right after it reach its search
+        # field (LookupScreen.on_key), not the screen below, which got them before it was switched.
+        Binding("f2", "lookup", "会员查询", id="app.lookup", show=False, priority=True),
         Binding("ctrl+p", "command_palette", "命令", id="app.command_palette", priority=True, show=False),
         Binding("ctrl+c", "help_quit", "退出提示", id="app.help_quit", show=False, system=True),
     ]

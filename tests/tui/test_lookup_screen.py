@@ -161,9 +161,16 @@ async def test_f2_works_from_any_screen_and_returns_to_the_search_field(small_de
         await pilot.press("4")
         await settle(pilot)
         assert isinstance(app.screen, RenewalsScreen)
-        await pilot.press("f2")
-        await pilot.pause()
+        # Keys typed right after F2, before the lookup is mounted, are kept: they search.
+        for key, character in (("f2", None), ("z", "z"), ("h", "h")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause(0.4)
+        await settle(pilot)
         assert isinstance(app.screen, LookupScreen)
+        query = app.screen.query_one("#lookup-query", Input)
+        assert query.value == "zh" and "按拼音首字母查询" in screen_text(app)
+        query.value = ""
+        await settle(pilot)
         await pilot.press("down")  # nothing to go into yet; the field keeps the focus
         await pilot.press("f2")
         await pilot.pause()

@@ -120,6 +120,10 @@ class HomeScreen(DbWorkers, OnHuzhuApp, Screen[None]):
             binding = active.binding
             if binding.id and binding.id not in keys:
                 keys[binding.id] = self.app.get_key_display(binding)
+        # F2 (app.lookup) is a priority binding, so it wins over a menu key remapped to it;
+        # for 会员查询 that is the same thing, and the menu shows the key that opens it.
+        if "home.lookup" not in keys and "app.lookup" in keys:
+            keys["home.lookup"] = keys["app.lookup"]
         return keys
 
     def on_screen_resume(self) -> None:

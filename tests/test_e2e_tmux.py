@@ -118,3 +118,22 @@ def test_passphrase_and_enter_in_one_burst_at_start_and_on_the_lock_screen(pane)
     assert attempts.failures(db) == 0
     tmux("send-keys", "-t", name, "C-q")
     assert "Traceback" not in wait_for(name, "HUZHU-EXIT=0")
+
+
+def test_editing_keys_in_a_burst_apply_in_the_order_typed(pane):
+    """Over a laggy link keys arrive together: Ctrl+U then a name, or a typo, Backspace and the
+    right letter, in one write. The search field shows what was typed, in that order."""
+    name, _db = pane
+    type_then_enter(name, "pass li")
+    wait_for(name, "待办")
+    tmux("send-keys", "-t", name, "F2")
+    wait_for(name, "会员查询")
+    tmux("send-keys", "-t", name, "-l", "abc")
+    wait_for(name, "abc")
+    tmux("send-keys", "-t", name, "C-u", "q", "w", "e", "r", "t")  # one burst
+    wait_for(name, "qwert")  # before: Ctrl+U ran after the letters and left the field empty
+    tmux("send-keys", "-t", name, "a", "s", "d", "BSpace", "f")
+    screen = wait_for(name, "qwertasf")  # before: qwertas (the Backspace took the last letter)
+    assert "abc" not in screen and "Traceback" not in screen
+    tmux("send-keys", "-t", name, "C-q")
+    assert "Traceback" not in wait_for(name, "HUZHU-EXIT=0")

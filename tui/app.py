@@ -29,9 +29,12 @@ from textual.screen import Screen
 
 from models import clock
 from models import db as dbmod
+from tui import keyorder
 from tui.keymap import load_keymap
 from tui.screens.unlock import UnlockScreen
 from tui.workers import DbWorkers, auto_backup_on_quit, close_database
+
+keyorder.install()  # before any field reads a key: bursts of keys apply in order
 
 # Start-up imports only what the unlock screen needs (issue 15: launch → unlock screen within
 # 1.5× a bare Textual app). The screens after it are imported on a background thread while the

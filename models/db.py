@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import peewee
 import sqlcipher3
@@ -65,6 +66,8 @@ ROLE_NAMES = {
     "cashier": "出纳",
     "recovery": "恢复码",
 }
+
+T = TypeVar("T")
 
 
 def raw_key_literal(key: bytes) -> str:
@@ -180,6 +183,12 @@ class Session:
     #: so that a save made before they have started comes after the row check's snapshot
     #: (``writing``); None where no background check is to run (the command line).
     start_checks: Callable[[], object] | None = field(default=None, repr=False)
+    #: Held while a background check opens its connection with ``key`` and while ``drop_key``
+    #: zeroes it; ``key_present`` is clear while locked. A check that opened its connection with
+    #: a key being zeroed read every page as failing its HMAC: a lock (Ctrl+L, idle) in the
+    #: seconds after an unlock made the session read-only with a false damage warning.
+    key_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    key_present: threading.Event = field(default_factory=lambda: _set_event(), repr=False)
 
     def __post_init__(self) -> None:
         # From now on rule lookups by date use this database's installed parameter notices
@@ -681,6 +690,17 @@ def _pages_after_failure(checked: bool) -> list[str]:
         return []
 
 
+def _while_unlocked(session: Session, connect: Callable[[], T]) -> T:
+    """``connect()`` with the session's key present and not being wiped: a background check
+    started, or reaching its connection, while the screen is locked waits for the unlock
+    (SQLCipher keeps its own copy of the key once the connection is keyed)."""
+    while True:
+        session.key_present.wait()
+        with session.key_lock:
+            if session.key:
+                return connect()
+
+
 def _mark_damaged(session: Session, bad_pages: list[str]) -> None:
     """A page fails its HMAC (a flipped bit, a bad sector): never write on top of it."""
     session.read_only = True
@@ -737,7 +757,6 @@ def check_pages_in_background(
     finding then switches the session to read-only and opens the warning, as before.
 
     When a write ran the page check first, ``then`` runs on its own thread (after that write)."""
-    key = session.key
 
     def run_then(release: Callable[[], None] = lambda: None) -> list:
         """``then`` on this thread's connection, ``release`` called (writes let through) once its
@@ -746,7 +765,8 @@ def check_pages_in_background(
         try:
             if then is None:
                 return []
-            with database.connection_context():
+            _while_unlocked(session, lambda: database.connect(reuse_if_open=True))
+            try:
                 conn = database.connection()
                 conn.execute("BEGIN")
                 try:
@@ -755,6 +775,8 @@ def check_pages_in_background(
                     return list(then(session))
                 finally:
                     conn.execute("ROLLBACK")
+            finally:
+                database.close()
         except Exception:  # a safety net; huzhu check runs the same check
             return []
         finally:
@@ -765,7 +787,7 @@ def check_pages_in_background(
     def run() -> None:
         started = time.perf_counter()
         try:
-            conn = _raw_connect(session.path, key)
+            conn = _while_unlocked(session, lambda: _raw_connect(session.path, session.key))
             try:
                 rows = conn.execute("PRAGMA cipher_integrity_check").fetchall()
             finally:
@@ -1123,8 +1145,10 @@ def drop_key() -> None:
     so no new connection can open until ``restore_key``), and this thread's connection is
     closed so SQLCipher wipes its copy. See ``models.secret`` for what Python cannot promise."""
     session = current()
-    keymem.wipe(session.key)
-    session.key = bytearray()
+    with session.key_lock:  # never while a background check is keying its connection with it
+        session.key_present.clear()
+        keymem.wipe(session.key)
+        session.key = bytearray()
     if is_pg():
         return  # the vault key is the secret here; the server connection holds none
     database.connect_params["passphrase"] = ""
@@ -1136,7 +1160,8 @@ def drop_key() -> None:
 def restore_key(key: bytes | bytearray) -> None:
     """Unlocked again: ``key`` is what ``unwrap_key`` returned for the session's own slot."""
     session = current()
-    session.key = _held(key)
-    if is_pg():
-        return
-    database.connect_params["passphrase"] = keymem.KeyRef(session.key)
+    with session.key_lock:
+        session.key = _held(key)
+        if not is_pg():
+            database.connect_params["passphrase"] = keymem.KeyRef(session.key)
+        session.key_present.set()

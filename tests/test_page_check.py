@@ -199,3 +199,41 @@ def test_the_command_line_still_checks_at_unlock(branch_db):
     session = dbmod.unlock(path, "zhang", PASSPHRASE)
     assert session.pages_checked.is_set() and session.read_only
     assert any(f"page {page}" in w for w in session.warnings)
+
+
+def test_a_lock_before_the_checks_start_holds_them_until_the_unlock(branch_db):
+    """Ctrl+L (or the idle lock) in the seconds after an unlock, before the background checks have
+    opened their connection: the key is wiped. The checks used to key their connection with the
+    wiped key and read every page as failing its HMAC, so the session turned read-only with a
+    false damage warning. They wait for the unlock now, then find the file whole."""
+    path, _ = branch_db
+    unit_page(path)  # sealed rows, so the row check has something to read
+    session = dbmod.unlock(path, "zhang", PASSPHRASE, check_pages=False)
+    key = bytes(session.key)
+    dbmod.drop_key()  # locked
+    found: list[list] = []
+    check = dbmod.check_pages_in_background(session, found.append, rowseal.check_at_unlock)
+    assert not check.wait(1.5), "the page check ran without the key"
+    assert not session.read_only and not session.warnings
+    dbmod.restore_key(key)  # unlocked again
+    assert check.join(60)
+    assert not check.bad_pages and not found
+    assert not session.read_only and not session.warnings
+    assert check.row_seconds is not None  # the row check ran too, after the unlock
+    upsert_unit("U0009", "解锁后的单位工会")
+    dbmod.close()
+
+
+def test_a_lock_racing_the_check_never_reads_as_damage(branch_db):
+    """The lock wipes the key while the check's thread is about to key its connection: whichever
+    comes first, no page reads as damaged."""
+    path, _ = branch_db
+    for _ in range(5):
+        session = dbmod.unlock(path, "zhang", PASSPHRASE, check_pages=False)
+        key = bytes(session.key)
+        check = dbmod.check_pages_in_background(session)
+        dbmod.drop_key()
+        dbmod.restore_key(key)
+        assert check.join(60)
+        assert not check.bad_pages and not session.read_only and not session.warnings
+        dbmod.close()

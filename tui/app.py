@@ -129,6 +129,7 @@ class HuzhuApp(DbWorkers, App[None]):
         self._startup_notices = notices
         self._held_notices: list[tuple[str, str, str, float | None, bool]] = []
         self._last_input = monotonic()
+        self._damage_untold = False  # damage found while locked: said at the unlock
         self.set_keymap(keymap)
 
     def get_line_filters(self):
@@ -214,6 +215,11 @@ class HuzhuApp(DbWorkers, App[None]):
         clerk is on."""
         from tui.screens.warnings import WarningsDialog
 
+        if self.locked:
+            # Not over the lock screen: it would take the passphrase's keys (Enter dismissed it)
+            # and show the books' state to whoever is at the screen. Said once unlocked.
+            self._damage_untold = True
+            return
         if self.session is not None and self.session.warnings:
             self.push_screen(WarningsDialog(self.session.warnings[-1:]))
 
@@ -306,6 +312,9 @@ class HuzhuApp(DbWorkers, App[None]):
 
     def _after_relock(self, _result: None) -> None:
         self._last_input = monotonic()
+        if self._damage_untold:
+            self._damage_untold = False
+            self.post_message(self.PagesDamaged())
         held, self._held_notices = self._held_notices, []
         for message, title, severity, timeout, markup in held:
             super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)

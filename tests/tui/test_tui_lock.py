@@ -132,3 +132,22 @@ async def test_the_key_leaves_memory_while_locked_and_comes_back_on_unlock(branc
         await unlock_with(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert dbmod.current().key == key and reader._reader is not None and reader._reader.alive
+
+
+async def test_damage_found_while_locked_is_said_after_the_unlock(branch_db):
+    """The background checks may finish while the screen is locked: their warning waits for the
+    unlock instead of opening over the lock screen, where it took the passphrase's keys."""
+    from tui.screens.warnings import WarningsDialog
+
+    app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        app.session.warn("数据库文件有损坏的页（测试）。", "damaged pages (test)")
+        app.post_message(app.PagesDamaged())
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, LockScreen)
+        await unlock_with(pilot)
+        assert isinstance(app.screen, WarningsDialog)
+        assert "损坏的页（测试）" in screen_text(app)

@@ -2,29 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-
-from playhouse.migrations import Runner
+from typing import TYPE_CHECKING
 
 import migrations
 from models.db import database
 from models.errors import NewerDatabase
 from models.keyslots import KeyFile
 
+if TYPE_CHECKING:
+    from playhouse.migrations import Runner
+
+#: playhouse.migrations' history table (``Runner``'s default).
+HISTORY = "schema_migration"
+
 
 def runner() -> Runner:
+    # Imported only when a migration runs: playhouse.migrations loads its PostgreSQL and
+    # CockroachDB support, and with them psycopg (~0.1 s), which every command's and the TUI's
+    # unlock paid only to learn that nothing is pending.
+    from playhouse.migrations import Runner
+
     return Runner(database, migrations.DIRECTORY)
 
 
+def _number(name: str) -> int:
+    match = re.match(r"\d+", name)
+    return int(match.group()) if match else -1
+
+
 def pending() -> list[str]:
-    status = runner().status()
-    unknown = [m.name for m in status if m.path is None]
+    """The migrations not yet applied, in order: ``Runner.status`` read without loading the
+    migrator (the files' names against the history table's), as every unlock asks."""
+    files = {path.stem for path in Path(migrations.DIRECTORY).glob("[0-9]*.py")}
+    applied = (
+        {name for (name,) in database.execute_sql(f"SELECT name FROM {HISTORY}")}
+        if database.table_exists(HISTORY)
+        else set()
+    )
+    unknown = sorted(applied - files, key=lambda name: (_number(name), name))
     if unknown:
         raise NewerDatabase(
             f"此数据库由更新版本的 huzhu 写入（含未知的结构版本 {', '.join(unknown)}），请升级程序后再打开",
             f"this database was written by a newer huzhu (unknown migrations {', '.join(unknown)}): upgrade first",
         )
-    return [m.name for m in status if not m.applied]
+    return sorted(files - applied, key=lambda name: (_number(name), name))
 
 
 def to_head(path: Path, key: bytes, keyfile: KeyFile, *, backup: bool = True) -> list[str]:

@@ -20,6 +20,8 @@ from tests.pinclock.sitecustomize import pin
 # One day for the whole session (xdist workers inherit the controller's): tests/pinclock says why.
 os.environ.setdefault("HZTEST_DAY", dt.date.today().isoformat())
 TODAY = dt.date.fromisoformat(os.environ["HZTEST_DAY"])
+# Key slots made by the tests' own ``huzhu init`` subprocesses use a cheap Argon2id (tests/pinclock).
+os.environ.setdefault("HZTEST_CHEAP_KDF", "1")
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(Path(__file__).with_name("pinclock")), *filter(None, [os.environ.get("PYTHONPATH")])]
 )

@@ -29,5 +29,20 @@ def pin(day: _dt.date) -> None:
     clock.now = now  # type: ignore[assignment]
 
 
+def cheap_kdf() -> None:
+    """Key slots a test's ``huzhu init`` / ``user add`` makes use the cheap Argon2id the in-process
+    tests use (tests/conftest.py ``CHEAP_KDF``), so every later command's unlock derives in
+    milliseconds: the first-year acceptance tests run 166 commands each, and the real
+    parameters (64 MiB, 3 passes) cost about half of each command's time. What the KDF costs is
+    measured by bench/bench_unlock.py and its bounds checked by tests/security; no test's
+    behaviour depends on it. Only the defaults change: a slot's own parameters are still read
+    from the key file."""
+    from models import crypto
+
+    crypto.KdfParams.__init__.__defaults__ = (8 * 1024, 1, 1)
+
+
+if os.environ.get("HZTEST_CHEAP_KDF"):
+    cheap_kdf()
 if os.environ.get("HZTEST_DAY"):
     pin(_dt.date.fromisoformat(os.environ["HZTEST_DAY"]))

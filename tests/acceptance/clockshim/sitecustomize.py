@@ -11,3 +11,10 @@ if _today:
     from models import clock as _clock
 
     _clock.freeze(_dt.date.fromisoformat(_today))
+
+if os.environ.get("HZTEST_CHEAP_KDF"):
+    # The same as tests/pinclock (whose sitecustomize this one hides on PYTHONPATH): cheap key
+    # slots for the test's own ``huzhu init`` and ``user add``; see cheap_kdf there.
+    from models import crypto as _crypto
+
+    _crypto.KdfParams.__init__.__defaults__ = (8 * 1024, 1, 1)

@@ -1136,8 +1136,29 @@ class _Generator:
                 (welfare_id + 2, year, "office", "办公经费", max(1_000_000, self.members * 100)),
             ]
             rows += year_rows
+        # Each year's lines as a real branch gets them (models.budget): drafted by the clerk,
+        # approved by the supervisor after the committee met (R11.1–R11.3, 000 第十三条2), so the
+        # 年度预算 screen shows 第1版 已批准 above its lines, not 尚无预算. Fixed times, not drawn:
+        # the seeded data after this step stay as they were.
+        versions, version_lines = [], []
+        for index, year in enumerate((self.today.year - 1, self.today.year)):
+            met = min(date(year, 1, 20), self.today)
+            versions.append(
+                (index + 1, year, self.clerk, f"{date(year, 1, 5).isoformat()}T10:00:00+08:00", self.supervisor)
+                + (f"{met.isoformat()}T15:00:00+08:00", met.isoformat(), f"{year}年第1次管委会会议纪要")
+            )
+            version_lines += [(index + 1, code, name, fen) for _, y, code, name, fen in budget_rows if y == year]
         self.conn.executemany(
-            "INSERT INTO budget_line (id, year, code, name, amount_fen) VALUES (?, ?, ?, ?, ?)", budget_rows
+            "INSERT INTO budget_version (id, year, number, state, drafted_by, drafted_at, approved_by, approved_at, "
+            "meeting_date, minutes) VALUES (?, ?, 1, 'approved', ?, ?, ?, ?, ?, ?)",
+            versions,
+        )
+        self.conn.executemany(
+            "INSERT INTO budget_version_line (version_id, code, name, amount_fen) VALUES (?, ?, ?, ?)", version_lines
+        )
+        self.conn.executemany(
+            "INSERT INTO budget_line (id, year, code, name, amount_fen, version_id) VALUES (?, ?, ?, ?, ?, ?)",
+            [(*row, 1 if row[1] == self.today.year - 1 else 2) for row in budget_rows],
         )
         self.conn.executemany(
             "INSERT INTO disbursement (on_date, member_id, beneficiary_name, relation, unit_id, category, reason, "

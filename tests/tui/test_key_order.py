@@ -39,3 +39,16 @@ async def test_a_burst_with_editing_keys_reaches_the_search_field_in_order(branc
         await pilot.pause(0.3)
         await settle(pilot)
         assert field.value == "zh"  # was "": the name typed after Ctrl+U was wiped by it
+
+
+async def test_keys_typed_right_after_a_menu_key_reach_the_screen_it_opens(branch_db):
+    """2 then a name in one burst: the lookup opens as the 2 is read and the name goes into its
+    search field (before, the menu below had the letters while the 2 was on its way)."""
+    app = make_app(db_path=branch_db, passphrase=PASSPHRASE, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst(app, "2", "z", "h")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        assert app.screen.query_one("#lookup-query", Input).value == "zh"

@@ -70,8 +70,14 @@ class HomeScreen(DbWorkers, OnHuzhuApp, Screen[None]):
     """The screen under every other once unlocked; replaced only by quitting."""
 
     BINDINGS = [
+        # priority: the chosen screen opens as its key is read, so keys typed right after it
+        # (2 then a name, in one burst) go to that screen (会员查询 puts them in its search field),
+        # not to this menu, which had them while the key was still on its way to the binding.
+        # The home screen has no text field for them to be taken from.
         *(
-            Binding(entry.key, f"open_menu('{entry.name}')", entry.title, id=entry.binding_id, show=False)
+            Binding(
+                entry.key, f"open_menu('{entry.name}')", entry.title, id=entry.binding_id, show=False, priority=True
+            )
             for entry in MENU
         ),
         Binding("f5", "refresh", "刷新", id="home.refresh"),

@@ -727,6 +727,16 @@ def _print_outcomes(args, outcomes) -> int:
     return _exit_for(outcomes)
 
 
+def _each_bundle(files: list[str], handle, zh: str, en: str) -> list:
+    """``handle(file)`` for each bundle in order, under one progress bar; their outcomes."""
+    outcomes = []
+    with progress(zh, en, total=len(files)) as step:
+        for done, f in enumerate(files, 1):
+            outcomes.append(handle(f))
+            step(done)
+    return outcomes
+
+
 @command("office verify", help="只核验数据包，不导入 verify bundles without importing")
 @arg("files", nargs="+", metavar="FILE")
 @JSON
@@ -736,12 +746,7 @@ def cmd_office_verify(args) -> int:
 
     clikit.open_session(args, read_only=True)
     require_office()
-    outcomes = []
-    with progress("正在核验数据包", "verifying bundles", total=len(args.files)) as step:
-        for done, f in enumerate(args.files, 1):
-            outcomes.append(verify_file(f))
-            step(done)
-    return _print_outcomes(args, outcomes)
+    return _print_outcomes(args, _each_bundle(args.files, verify_file, "正在核验数据包", "verifying bundles"))
 
 
 @command("office import", help="核验并导入数据包 verify and import bundles")
@@ -753,12 +758,7 @@ def cmd_office_import(args) -> int:
 
     clikit.open_session(args)
     require_office()
-    outcomes = []
-    with progress("正在导入数据包", "importing bundles", total=len(args.files)) as step:
-        for done, f in enumerate(args.files, 1):
-            outcomes.append(import_file(f))
-            step(done)
-    return _print_outcomes(args, outcomes)
+    return _print_outcomes(args, _each_bundle(args.files, import_file, "正在导入数据包", "importing bundles"))
 
 
 @command("office reconcile", help="与办事处台账对账（上下一致） reconcile against the office ledger")
